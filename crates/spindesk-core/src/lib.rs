@@ -1,0 +1,10 @@
+//! Spindesk's domain core: conversations, the bot, tickets, the help center and the channels,
+//! with HTTP handlers that take and return `http` crate types. No Spin in here: the runtime is
+//! reached only through [`ports`].
+
+pub mod api;
+pub mod ports;
+pub mod surface;
+
+pub use ports::Env;
+pub use surface::{surface, Surface, SURFACES};

@@ -1,0 +1,167 @@
+//! Ports: everything the runtime provides, as traits.
+//!
+//! The core never names Spin. `spindesk-spin` implements these traits on the Spin SDK and
+//! `spindesk-native` implements them on rusqlite, an in-memory map and a recording HTTP client
+//! for tests. Handlers receive them bundled in an [`Env`].
+
+use std::fmt;
+use std::time::Duration;
+
+/// A SQLite value, the same shape as Spin's `sqlite::Value`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Integer(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Integer(i64::from(v))
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// The rows a statement returned (empty for statements without `RETURNING`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlErrorKind {
+    /// A UNIQUE, CHECK, FOREIGN KEY or NOT NULL constraint refused the write.
+    Constraint,
+    /// The component was not granted the database.
+    AccessDenied,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlError {
+    pub kind: SqlErrorKind,
+    pub message: String,
+}
+
+impl SqlError {
+    /// Classifies an engine message the way both Spin (`Error::Io(String)`) and rusqlite word it.
+    pub fn from_message(message: impl Into<String>) -> Self {
+        let message = message.into();
+        let kind = if message.contains("constraint failed") {
+            SqlErrorKind::Constraint
+        } else {
+            SqlErrorKind::Other
+        };
+        SqlError { kind, message }
+    }
+}
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sqlite: {}", self.message)
+    }
+}
+impl std::error::Error for SqlError {}
+
+/// SQL: one statement per call, like Spin's `Connection::execute`. Transactions span calls
+/// (`BEGIN IMMEDIATE` ... `COMMIT`) on the one connection an `Env` holds for a request.
+pub trait Sql {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KvError(pub String);
+
+impl fmt::Display for KvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key-value: {}", self.0)
+    }
+}
+impl std::error::Error for KvError {}
+
+/// Key-value: shared, eventually-visible state that is not worth a SQL row (change signals).
+pub trait KeyValue {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError>;
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError>;
+    fn delete(&self, key: &str) -> Result<(), KvError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboundError {
+    /// The host is not in the component's `allowed_outbound_hosts`; nothing was sent.
+    Denied(String),
+    Timeout,
+    Failed(String),
+}
+
+impl fmt::Display for OutboundError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OutboundError::Denied(host) => write!(f, "outbound request to {host} is not allowed"),
+            OutboundError::Timeout => write!(f, "outbound request timed out"),
+            OutboundError::Failed(why) => write!(f, "outbound request failed: {why}"),
+        }
+    }
+}
+impl std::error::Error for OutboundError {}
+
+/// Outbound HTTP with a deadline for the whole exchange.
+pub trait Outbound {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError>;
+}
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+/// Wall clock, and the one way to wait (Spin yields the instance while a component sleeps).
+pub trait Clock {
+    fn now_ms(&self) -> Millis;
+    fn sleep(&self, duration: Duration);
+}
+
+/// Cryptographically secure random bytes (tokens, ids).
+pub trait Random {
+    fn fill(&self, buf: &mut [u8]);
+}
+
+/// Configuration and secrets (Spin variables). An unset or empty value is `None`.
+pub trait Config {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The ports one request may use.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub sql: &'a dyn Sql,
+    pub kv: &'a dyn KeyValue,
+    pub outbound: &'a dyn Outbound,
+    pub clock: &'a dyn Clock,
+    pub random: &'a dyn Random,
+    pub config: &'a dyn Config,
+}

@@ -1,0 +1,16 @@
+//! Native port implementations. The same SQL runs here (rusqlite, bundled SQLite with FTS5, like
+//! Spin's own) as under Spin.
+
+mod clock;
+mod config;
+mod key_value;
+mod outbound;
+mod random;
+mod sqlite;
+
+pub use clock::{ManualClock, SystemClock};
+pub use config::MapConfig;
+pub use key_value::MemoryKeyValue;
+pub use outbound::{Recorded, RecordingOutbound};
+pub use random::{OsRandom, SeqRandom};
+pub use sqlite::NativeSql;

@@ -1,0 +1,49 @@
+use spindesk_core::ports::{Outbound, OutboundError};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One request the core sent, with the timeout it asked for.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub request: http::Request<Vec<u8>>,
+    pub timeout: Duration,
+}
+
+/// Records every outbound request and answers from a queue of scripted replies (default 200 `{}`).
+#[derive(Clone, Default)]
+pub struct RecordingOutbound {
+    sent: Arc<Mutex<Vec<Recorded>>>,
+    replies: Arc<Mutex<VecDeque<Result<http::Response<Vec<u8>>, OutboundError>>>>,
+}
+
+impl RecordingOutbound {
+    pub fn push_reply(&self, reply: Result<http::Response<Vec<u8>>, OutboundError>) {
+        self.replies.lock().unwrap_or_else(|p| p.into_inner()).push_back(reply);
+    }
+
+    pub fn sent(&self) -> Vec<Recorded> {
+        self.sent.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl Outbound for RecordingOutbound {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Recorded { request, timeout });
+        let scripted = self.replies.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+        scripted.unwrap_or_else(|| {
+            Ok(http::Response::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .body(b"{}".to_vec())
+                .expect("static response"))
+        })
+    }
+}
