@@ -19,7 +19,10 @@ pub struct RecordingOutbound {
 
 impl RecordingOutbound {
     pub fn push_reply(&self, reply: Result<http::Response<Vec<u8>>, OutboundError>) {
-        self.replies.lock().unwrap_or_else(|p| p.into_inner()).push_back(reply);
+        self.replies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(reply);
     }
 
     pub fn sent(&self) -> Vec<Recorded> {
@@ -37,7 +40,11 @@ impl Outbound for RecordingOutbound {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(Recorded { request, timeout });
-        let scripted = self.replies.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+        let scripted = self
+            .replies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front();
         scripted.unwrap_or_else(|| {
             Ok(http::Response::builder()
                 .status(200)
