@@ -10,5 +10,6 @@ pub use ports::Env;
 pub use surface::{surface, Surface, SURFACES};
 pub mod auth;
 pub mod store;
+pub mod text;
 pub mod timestamp;
 pub mod web;
