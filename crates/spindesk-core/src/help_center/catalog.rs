@@ -1,0 +1,495 @@
+//! Categories, sections and articles in storage. Writes of articles go through
+//! [`super::index::sync`] in the caller's transaction.
+
+use crate::ports::{Millis, SqlError, Value};
+use crate::store::{Db, Row};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Category {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub locale: String,
+    pub source_locale: String,
+    pub position: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    pub id: i64,
+    pub category_id: i64,
+    pub name: String,
+    pub description: String,
+    pub locale: String,
+    pub source_locale: String,
+    pub position: i64,
+    pub sorting: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    pub id: i64,
+    pub section_id: i64,
+    pub author_id: Option<i64>,
+    pub title: String,
+    /// HTML as written.
+    pub body: String,
+    pub locale: String,
+    pub source_locale: String,
+    pub label_names: Vec<String>,
+    pub draft: bool,
+    pub promoted: bool,
+    pub position: i64,
+    pub comments_disabled: bool,
+    pub permission_group_id: Option<i64>,
+    pub user_segment_id: Option<i64>,
+    pub vote_sum: i64,
+    pub vote_count: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub edited_at: Millis,
+}
+
+/// The article columns, for `SELECT`s over `hc_articles a`.
+pub const ARTICLE_COLUMNS: &str = "a.id, a.section_id, a.author_id, a.title, a.body, a.locale, \
+    a.source_locale, a.label_names, a.draft, a.promoted, a.position, a.comments_disabled, \
+    a.permission_group_id, a.user_segment_id, a.vote_sum, a.vote_count, a.created_at, \
+    a.updated_at, a.edited_at";
+
+impl Article {
+    pub fn from_row(r: &Row) -> Result<Self, SqlError> {
+        Ok(Article {
+            id: r.i64("id")?,
+            section_id: r.i64("section_id")?,
+            author_id: r.opt_i64("author_id")?,
+            title: r.string("title")?,
+            body: r.string("body")?,
+            locale: r.string("locale")?,
+            source_locale: r.string("source_locale")?,
+            label_names: serde_json::from_str(&r.string("label_names")?).unwrap_or_default(),
+            draft: r.bool("draft")?,
+            promoted: r.bool("promoted")?,
+            position: r.i64("position")?,
+            comments_disabled: r.bool("comments_disabled")?,
+            permission_group_id: r.opt_i64("permission_group_id")?,
+            user_segment_id: r.opt_i64("user_segment_id")?,
+            vote_sum: r.i64("vote_sum")?,
+            vote_count: r.i64("vote_count")?,
+            created_at: r.i64("created_at")?,
+            updated_at: r.i64("updated_at")?,
+            edited_at: r.i64("edited_at")?,
+        })
+    }
+
+    fn params(&self) -> Vec<Value> {
+        vec![
+            self.section_id.into(),
+            self.author_id.into(),
+            self.title.clone().into(),
+            self.body.clone().into(),
+            super::html::to_text(&self.body).into(),
+            self.locale.clone().into(),
+            self.source_locale.clone().into(),
+            serde_json::to_string(&self.label_names)
+                .unwrap_or_else(|_| "[]".into())
+                .into(),
+            self.draft.into(),
+            self.promoted.into(),
+            self.position.into(),
+            self.comments_disabled.into(),
+            self.permission_group_id.into(),
+            self.user_segment_id.into(),
+            self.created_at.into(),
+            self.updated_at.into(),
+            self.edited_at.into(),
+        ]
+    }
+}
+
+impl Category {
+    fn from_row(r: &Row) -> Result<Self, SqlError> {
+        Ok(Category {
+            id: r.i64("id")?,
+            name: r.string("name")?,
+            description: r.string("description")?,
+            locale: r.string("locale")?,
+            source_locale: r.string("source_locale")?,
+            position: r.i64("position")?,
+            created_at: r.i64("created_at")?,
+            updated_at: r.i64("updated_at")?,
+        })
+    }
+}
+
+impl Section {
+    fn from_row(r: &Row) -> Result<Self, SqlError> {
+        Ok(Section {
+            id: r.i64("id")?,
+            category_id: r.i64("category_id")?,
+            name: r.string("name")?,
+            description: r.string("description")?,
+            locale: r.string("locale")?,
+            source_locale: r.string("source_locale")?,
+            position: r.i64("position")?,
+            sorting: r.string("sorting")?,
+            created_at: r.i64("created_at")?,
+            updated_at: r.i64("updated_at")?,
+        })
+    }
+}
+
+/// List order. The column comes from this enum, never from the request text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Position,
+    Title,
+    CreatedAt,
+    UpdatedAt,
+    EditedAt,
+}
+
+impl SortBy {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "position" => SortBy::Position,
+            "title" => SortBy::Title,
+            "created_at" => SortBy::CreatedAt,
+            "updated_at" => SortBy::UpdatedAt,
+            "edited_at" => SortBy::EditedAt,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SortBy::Position => "position",
+            SortBy::Title => "title",
+            SortBy::CreatedAt => "created_at",
+            SortBy::UpdatedAt => "updated_at",
+            SortBy::EditedAt => "edited_at",
+        }
+    }
+
+    /// The column for table alias `t` (categories and sections sort by `name` for `title`).
+    fn column(self, titled: bool) -> &'static str {
+        match self {
+            SortBy::Position => "position",
+            SortBy::Title if titled => "title COLLATE NOCASE",
+            SortBy::Title => "name COLLATE NOCASE",
+            SortBy::CreatedAt => "created_at",
+            SortBy::UpdatedAt => "updated_at",
+            SortBy::EditedAt if titled => "edited_at",
+            SortBy::EditedAt => "updated_at",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub by: SortBy,
+    pub descending: bool,
+}
+
+impl Sort {
+    fn order_by(self, alias: &str, titled: bool) -> String {
+        let dir = if self.descending { "DESC" } else { "ASC" };
+        format!("{alias}.{} {dir}, {alias}.id {dir}", self.by.column(titled))
+    }
+}
+
+/// A page of rows and the number of rows on all pages.
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub count: i64,
+}
+
+// ---- categories ----
+
+pub fn category(db: &Db, id: i64) -> Result<Option<Category>, SqlError> {
+    db.query_opt(
+        "SELECT * FROM hc_categories WHERE id = ?",
+        &[id.into()],
+        Category::from_row,
+    )
+}
+
+pub fn list_categories(
+    db: &Db,
+    locale: Option<&str>,
+    sort: Sort,
+    offset: i64,
+    limit: i64,
+) -> Result<Listed<Category>, SqlError> {
+    let (filter, params) = locale_filter("c", locale);
+    let items = db.query(
+        &format!(
+            "SELECT c.* FROM hc_categories c {filter} ORDER BY {} LIMIT ? OFFSET ?",
+            sort.order_by("c", false)
+        ),
+        &[params.clone(), vec![limit.into(), offset.into()]].concat(),
+        Category::from_row,
+    )?;
+    let count = db
+        .query_i64(
+            &format!("SELECT count(*) FROM hc_categories c {filter}"),
+            &params,
+        )?
+        .unwrap_or(0);
+    Ok(Listed { items, count })
+}
+
+pub fn insert_category(db: &Db, c: &Category) -> Result<i64, SqlError> {
+    let id = db.query_i64(
+        "INSERT INTO hc_categories (name, description, locale, source_locale, position, \
+         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        &[
+            c.name.clone().into(),
+            c.description.clone().into(),
+            c.locale.clone().into(),
+            c.source_locale.clone().into(),
+            c.position.into(),
+            c.created_at.into(),
+            c.updated_at.into(),
+        ],
+    )?;
+    id.ok_or_else(|| SqlError::from_message("insert returned no id"))
+}
+
+pub fn update_category(db: &Db, c: &Category) -> Result<(), SqlError> {
+    db.execute(
+        "UPDATE hc_categories SET name = ?, description = ?, position = ?, updated_at = ? \
+         WHERE id = ?",
+        &[
+            c.name.clone().into(),
+            c.description.clone().into(),
+            c.position.into(),
+            c.updated_at.into(),
+            c.id.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Deletes a category with its sections and their articles (which leave the index by trigger).
+pub fn delete_category(db: &Db, id: i64) -> Result<bool, SqlError> {
+    let deleted = db.query_i64(
+        "DELETE FROM hc_categories WHERE id = ? RETURNING id",
+        &[id.into()],
+    )?;
+    Ok(deleted.is_some())
+}
+
+// ---- sections ----
+
+pub fn section(db: &Db, id: i64) -> Result<Option<Section>, SqlError> {
+    db.query_opt(
+        "SELECT * FROM hc_sections WHERE id = ?",
+        &[id.into()],
+        Section::from_row,
+    )
+}
+
+pub fn list_sections(
+    db: &Db,
+    locale: Option<&str>,
+    category_id: Option<i64>,
+    sort: Sort,
+    offset: i64,
+    limit: i64,
+) -> Result<Listed<Section>, SqlError> {
+    let (mut filter, mut params) = locale_filter("s", locale);
+    if let Some(category_id) = category_id {
+        filter.push_str(if filter.is_empty() { "WHERE" } else { " AND" });
+        filter.push_str(" s.category_id = ?");
+        params.push(category_id.into());
+    }
+    let items = db.query(
+        &format!(
+            "SELECT s.* FROM hc_sections s {filter} ORDER BY {} LIMIT ? OFFSET ?",
+            sort.order_by("s", false)
+        ),
+        &[params.clone(), vec![limit.into(), offset.into()]].concat(),
+        Section::from_row,
+    )?;
+    let count = db
+        .query_i64(
+            &format!("SELECT count(*) FROM hc_sections s {filter}"),
+            &params,
+        )?
+        .unwrap_or(0);
+    Ok(Listed { items, count })
+}
+
+pub fn insert_section(db: &Db, s: &Section) -> Result<i64, SqlError> {
+    let id = db.query_i64(
+        "INSERT INTO hc_sections (category_id, name, description, locale, source_locale, \
+         position, sorting, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        &[
+            s.category_id.into(),
+            s.name.clone().into(),
+            s.description.clone().into(),
+            s.locale.clone().into(),
+            s.source_locale.clone().into(),
+            s.position.into(),
+            s.sorting.clone().into(),
+            s.created_at.into(),
+            s.updated_at.into(),
+        ],
+    )?;
+    id.ok_or_else(|| SqlError::from_message("insert returned no id"))
+}
+
+pub fn update_section(db: &Db, s: &Section) -> Result<(), SqlError> {
+    db.execute(
+        "UPDATE hc_sections SET category_id = ?, name = ?, description = ?, position = ?, \
+         updated_at = ? WHERE id = ?",
+        &[
+            s.category_id.into(),
+            s.name.clone().into(),
+            s.description.clone().into(),
+            s.position.into(),
+            s.updated_at.into(),
+            s.id.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn delete_section(db: &Db, id: i64) -> Result<bool, SqlError> {
+    let deleted = db.query_i64(
+        "DELETE FROM hc_sections WHERE id = ? RETURNING id",
+        &[id.into()],
+    )?;
+    Ok(deleted.is_some())
+}
+
+// ---- articles ----
+
+/// Which articles a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter<'a> {
+    pub locale: Option<&'a str>,
+    pub section_id: Option<i64>,
+    pub category_id: Option<i64>,
+    /// Staff see drafts; everyone else sees published articles only.
+    pub include_drafts: bool,
+}
+
+pub fn article(db: &Db, id: i64) -> Result<Option<Article>, SqlError> {
+    db.query_opt(
+        &format!("SELECT {ARTICLE_COLUMNS} FROM hc_articles a WHERE a.id = ?"),
+        &[id.into()],
+        Article::from_row,
+    )
+}
+
+pub fn list_articles(
+    db: &Db,
+    filter: &ArticleFilter,
+    sort: Sort,
+    offset: i64,
+    limit: i64,
+) -> Result<Listed<Article>, SqlError> {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    if let Some(locale) = filter.locale {
+        clauses.push("a.locale = ?");
+        params.push(locale.into());
+    }
+    if let Some(section_id) = filter.section_id {
+        clauses.push("a.section_id = ?");
+        params.push(section_id.into());
+    }
+    if let Some(category_id) = filter.category_id {
+        clauses.push("a.section_id IN (SELECT id FROM hc_sections WHERE category_id = ?)");
+        params.push(category_id.into());
+    }
+    if !filter.include_drafts {
+        clauses.push("a.draft = 0");
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let items = db.query(
+        &format!(
+            "SELECT {ARTICLE_COLUMNS} FROM hc_articles a {filter} ORDER BY {} LIMIT ? OFFSET ?",
+            sort.order_by("a", true)
+        ),
+        &[params.clone(), vec![limit.into(), offset.into()]].concat(),
+        Article::from_row,
+    )?;
+    let count = db
+        .query_i64(
+            &format!("SELECT count(*) FROM hc_articles a {filter}"),
+            &params,
+        )?
+        .unwrap_or(0);
+    Ok(Listed { items, count })
+}
+
+/// Inserts the article (its id is ignored) and indexes it; returns the new id.
+pub fn insert_article(db: &Db, a: &Article) -> Result<i64, SqlError> {
+    let id = db
+        .query_i64(
+            "INSERT INTO hc_articles (section_id, author_id, title, body, body_text, locale, \
+             source_locale, label_names, draft, promoted, position, comments_disabled, \
+             permission_group_id, user_segment_id, created_at, updated_at, edited_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            &a.params(),
+        )?
+        .ok_or_else(|| SqlError::from_message("insert returned no id"))?;
+    write_labels(db, id, &a.label_names)?;
+    super::index::sync(db, &Article { id, ..a.clone() })?;
+    Ok(id)
+}
+
+/// Saves every field of the article and brings the index in line with it.
+pub fn update_article(db: &Db, a: &Article) -> Result<(), SqlError> {
+    let mut params = a.params();
+    params.push(a.id.into());
+    db.execute(
+        "UPDATE hc_articles SET section_id = ?, author_id = ?, title = ?, body = ?, \
+         body_text = ?, locale = ?, source_locale = ?, label_names = ?, draft = ?, \
+         promoted = ?, position = ?, comments_disabled = ?, permission_group_id = ?, \
+         user_segment_id = ?, created_at = ?, updated_at = ?, edited_at = ? WHERE id = ?",
+        &params,
+    )?;
+    db.execute(
+        "DELETE FROM hc_article_labels WHERE article_id = ?",
+        &[a.id.into()],
+    )?;
+    write_labels(db, a.id, &a.label_names)?;
+    super::index::sync(db, a)
+}
+
+pub fn delete_article(db: &Db, id: i64) -> Result<bool, SqlError> {
+    let deleted = db.query_i64(
+        "DELETE FROM hc_articles WHERE id = ? RETURNING id",
+        &[id.into()],
+    )?;
+    Ok(deleted.is_some())
+}
+
+fn write_labels(db: &Db, id: i64, labels: &[String]) -> Result<(), SqlError> {
+    for label in labels {
+        db.execute(
+            "INSERT INTO hc_article_labels (article_id, name) VALUES (?, ?) \
+             ON CONFLICT DO NOTHING",
+            &[id.into(), label.clone().into()],
+        )?;
+    }
+    Ok(())
+}
+
+fn locale_filter(alias: &str, locale: Option<&str>) -> (String, Vec<Value>) {
+    match locale {
+        Some(locale) => (format!("WHERE {alias}.locale = ?"), vec![locale.into()]),
+        None => (String::new(), Vec::new()),
+    }
+}

@@ -1,0 +1,166 @@
+//! The search index: an FTS5 table of analysed terms (see `store/schema_v2.rs`), kept in step
+//! with `hc_articles` by the transaction that writes an article.
+
+use super::catalog::Article;
+use super::html;
+use crate::ports::{SqlError, Value};
+use crate::store::Db;
+use crate::text::{Analyzer, Query};
+
+/// BM25 column weights: title, body, labels. A title says what an article is about; labels are
+/// the author's own keywords; the body mentions many things in passing.
+pub const WEIGHTS: (f64, f64, f64) = (4.0, 1.0, 2.0);
+
+/// Removes the article from the index and, when it is published, adds it back with its current
+/// title, body text and labels. Drafts are never in the index.
+pub fn sync(db: &Db, article: &Article) -> Result<(), SqlError> {
+    db.execute(
+        "DELETE FROM hc_article_index WHERE rowid = ?",
+        &[article.id.into()],
+    )?;
+    if article.draft {
+        return Ok(());
+    }
+    let analyzer = Analyzer::new(&article.locale);
+    let joined = |text: &str| {
+        analyzer
+            .analyze(text)
+            .into_iter()
+            .map(|t| t.text)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    db.execute(
+        "INSERT INTO hc_article_index (rowid, title, body, labels) VALUES (?, ?, ?, ?)",
+        &[
+            article.id.into(),
+            joined(&article.title).into(),
+            joined(&html::to_text(&article.body)).into(),
+            joined(&article.label_names.join(" \n ")).into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// An FTS5 MATCH expression for any of `units` (terms or space-separated phrases). Every unit is
+/// quoted, so nothing a customer types can become an FTS5 operator (`NEAR`, `*`, `-`, `:`).
+pub fn match_any(units: &[&str]) -> String {
+    units
+        .iter()
+        .map(|u| format!("\"{}\"", u.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// How many published articles contain `term` (0 when none does).
+pub fn document_frequency(db: &Db, term: &str) -> Result<i64, SqlError> {
+    Ok(db
+        .query_i64(
+            "SELECT doc FROM hc_article_vocab WHERE term = ?",
+            &[term.into()],
+        )?
+        .unwrap_or(0))
+}
+
+/// The number of articles in the index.
+pub fn document_count(db: &Db) -> Result<i64, SqlError> {
+    Ok(db
+        .query_i64("SELECT count(*) FROM hc_articles WHERE draft = 0", &[])?
+        .unwrap_or(0))
+}
+
+/// Spelling fallback: a letter-word term that no article contains gets, as alternatives, the
+/// indexed terms one edit away (insert, delete, substitute, or swap two neighbours), most
+/// frequent first. Candidates share the first two letters (a B-tree range on the vocabulary,
+/// not a scan of it), so a typo in the first two letters is not corrected. Hangul and CJK need
+/// no fallback: a one-syllable typo still leaves the word's other bigrams matching.
+pub fn add_corrections(db: &Db, query: &mut Query) -> Result<(), SqlError> {
+    const MAX_CORRECTIONS: usize = 3;
+    for i in 0..query.terms.len() {
+        let term = query.terms[i].term.clone();
+        let chars: Vec<char> = term.chars().collect();
+        let correctable = chars.len() >= 4
+            && chars
+                .iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && !chars.iter().all(char::is_ascii_digit);
+        if !correctable || document_frequency(db, &term)? > 0 {
+            continue;
+        }
+        let prefix: String = chars[..2].iter().collect();
+        let mut upper = prefix.clone();
+        upper.push(char::MAX);
+        let mut candidates: Vec<(String, i64)> = db.query(
+            "SELECT term, doc FROM hc_article_vocab WHERE term >= ? AND term < ? \
+             AND length(term) BETWEEN ? AND ?",
+            &[
+                prefix.into(),
+                upper.into(),
+                Value::Integer(chars.len() as i64 - 1),
+                Value::Integer(chars.len() as i64 + 1),
+            ],
+            |r| Ok((r.string("term")?, r.i64("doc")?)),
+        )?;
+        candidates.retain(|(c, _)| within_one_edit(&chars, &c.chars().collect::<Vec<_>>()));
+        candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        for (c, _) in candidates.into_iter().take(MAX_CORRECTIONS) {
+            query.add_alternative(i, &c);
+        }
+    }
+    Ok(())
+}
+
+/// Optimal string alignment distance ≤ 1.
+fn within_one_edit(a: &[char], b: &[char]) -> bool {
+    if a == b {
+        return true;
+    }
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if la == lb {
+        let swapped = prefix + 1 < la
+            && a[prefix] == b[prefix + 1]
+            && a[prefix + 1] == b[prefix]
+            && a[prefix + 2..] == b[prefix + 2..];
+        return swapped || a[prefix + 1..] == b[prefix + 1..];
+    }
+    let (short, long) = if la < lb { (a, b) } else { (b, a) };
+    short[prefix..] == long[prefix + 1..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(a: &str, b: &str) -> bool {
+        within_one_edit(
+            &a.chars().collect::<Vec<_>>(),
+            &b.chars().collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn one_edit() {
+        assert!(one("refnd", "refund"));
+        assert!(one("refund", "refnd"));
+        assert!(one("pasword", "password"));
+        assert!(one("pssword", "password"));
+        assert!(one("pasword", "pasword"));
+        assert!(one("recieve", "receive"));
+        assert!(one("shipe", "ship"));
+        assert!(!one("refund", "fund"));
+        assert!(!one("abcd", "badc"));
+        assert!(!one("order", "other"));
+    }
+
+    #[test]
+    fn match_expressions_quote_everything() {
+        assert_eq!(
+            match_any(&["a\"b", "NEAR", "비밀 밀번"]),
+            "\"a\"\"b\" OR \"NEAR\" OR \"비밀 밀번\""
+        );
+    }
+}

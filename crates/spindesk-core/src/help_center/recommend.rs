@@ -1,0 +1,202 @@
+//! Article suggestions for the bot: what a customer wrote → the few published articles that
+//! answer it, or nothing. Suggesting a wrong article is worse than suggesting none (the customer
+//! stops trusting the suggestions), so BM25 only orders the candidates; whether one is shown
+//! depends on how much of the message it covers.
+
+use super::index;
+use super::search::prepare;
+use crate::ports::SqlError;
+use crate::store::Db;
+use crate::text::Query;
+
+/// Below this coverage, an article is not suggested. Chosen on the relevance set in
+/// `tests/data/help_center/` (see `docs/help-center.md`).
+pub const MIN_CONFIDENCE: f64 = 0.45;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    pub article_id: i64,
+    pub title: String,
+    pub locale: String,
+    pub section_id: i64,
+    /// 0..=1: how much of the message the article covers, weighted by how specific each word
+    /// is and where the article has it (title and labels count more than the body).
+    pub confidence: f64,
+    /// BM25, higher is better; comparable only within one call.
+    pub score: f64,
+}
+
+/// At most `limit` published articles in `locale`'s language (`ko` matches `ko` and `ko-kr`)
+/// for `text`, best first, each at least [`MIN_CONFIDENCE`]. Empty when nothing is relevant.
+pub fn recommend(
+    db: &Db,
+    text: &str,
+    locale: &str,
+    limit: usize,
+) -> Result<Vec<Recommendation>, SqlError> {
+    let query = prepare(db, text, locale)?;
+    if query.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let candidates = candidates(db, &query, locale, (limit * 3).max(10))?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = index::document_count(db)?;
+    let mut weights = Vec::with_capacity(query.terms.len());
+    for t in &query.terms {
+        let mut df = index::document_frequency(db, &t.term)?;
+        for alt in &t.alternatives {
+            df = df.max(phrase_df(db, alt)?);
+        }
+        weights.push(idf(n, df));
+    }
+    let mut out: Vec<Recommendation> = candidates
+        .into_iter()
+        .map(|c| {
+            let confidence = coverage(&query, &weights, &c.fields);
+            Recommendation {
+                article_id: c.id,
+                title: c.title,
+                locale: c.locale,
+                section_id: c.section_id,
+                confidence,
+                score: c.score,
+            }
+        })
+        .filter(|r| r.confidence >= MIN_CONFIDENCE)
+        .collect();
+    out.sort_by(|a, b| {
+        (b.confidence * b.score)
+            .total_cmp(&(a.confidence * a.score))
+            .then(a.article_id.cmp(&b.article_id))
+    });
+    out.truncate(limit);
+    Ok(out)
+}
+
+struct Candidate {
+    id: i64,
+    title: String,
+    locale: String,
+    section_id: i64,
+    score: f64,
+    /// The indexed terms of title, body and labels.
+    fields: [Vec<String>; 3],
+}
+
+fn candidates(
+    db: &Db,
+    query: &Query,
+    locale: &str,
+    limit: usize,
+) -> Result<Vec<Candidate>, SqlError> {
+    let language = locale
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (w_title, w_body, w_labels) = index::WEIGHTS;
+    let sql = format!(
+        "SELECT a.id, a.title AS article_title, a.locale, a.section_id, \
+         hc_article_index.title AS t, hc_article_index.body AS b, hc_article_index.labels AS l, \
+         -bm25(hc_article_index, {w_title}, {w_body}, {w_labels}) AS score \
+         FROM hc_article_index JOIN hc_articles a ON a.id = hc_article_index.rowid \
+         WHERE hc_article_index MATCH ? AND a.draft = 0 AND (a.locale = ? OR a.locale LIKE ?) \
+         ORDER BY score DESC, a.id LIMIT ?"
+    );
+    let split = |s: String| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
+    db.query(
+        &sql,
+        &[
+            index::match_any(&query.all_terms()).into(),
+            language.clone().into(),
+            format!("{language}-%").into(),
+            (limit as i64).into(),
+        ],
+        |r| {
+            Ok(Candidate {
+                id: r.i64("id")?,
+                title: r.string("article_title")?,
+                locale: r.string("locale")?,
+                section_id: r.i64("section_id")?,
+                score: r.f64("score")?,
+                fields: [
+                    split(r.string("t")?),
+                    split(r.string("b")?),
+                    split(r.string("l")?),
+                ],
+            })
+        },
+    )
+}
+
+/// Documents containing a phrase's rarest term: an upper bound that is cheap to get.
+fn phrase_df(db: &Db, phrase: &str) -> Result<i64, SqlError> {
+    let mut df = i64::MAX;
+    for term in phrase.split(' ') {
+        df = df.min(index::document_frequency(db, term)?);
+    }
+    Ok(if df == i64::MAX { 0 } else { df })
+}
+
+/// BM25's inverse document frequency (never negative).
+fn idf(n: i64, df: i64) -> f64 {
+    let (n, df) = (n as f64, df as f64);
+    ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
+}
+
+/// Where a term was found: title and labels say what an article is about, the body only
+/// mentions it.
+const FIELD_CREDIT: [f64; 3] = [1.0, 0.6, 0.9];
+
+/// Σ weight × credit over the query's words / Σ weight. A word of several terms (a Korean
+/// word's bigrams) counts as found when all but one of its terms are (the odd one is usually the
+/// bigram across the noun and its particle, `호를` in `비밀번호를`).
+fn coverage(query: &Query, weights: &[f64], fields: &[Vec<String>; 3]) -> f64 {
+    let mut words: Vec<usize> = query.terms.iter().map(|t| t.word).collect();
+    words.sort_unstable();
+    words.dedup();
+    let (mut got, mut total) = (0.0, 0.0);
+    for word in words {
+        let members: Vec<usize> = (0..query.terms.len())
+            .filter(|&i| query.terms[i].word == word)
+            .collect();
+        let weight = members.iter().map(|&i| weights[i]).fold(0.0_f64, f64::max);
+        let credits: Vec<f64> = members
+            .iter()
+            .map(|&i| {
+                let t = &query.terms[i];
+                (0..3)
+                    .filter(|&f| {
+                        std::iter::once(t.term.as_str())
+                            .chain(t.alternatives.iter().map(String::as_str))
+                            .any(|unit| contains_phrase(&fields[f], unit))
+                    })
+                    .map(|f| FIELD_CREDIT[f])
+                    .fold(0.0_f64, f64::max)
+            })
+            .collect();
+        let needed = members.len().saturating_sub(1).max(1);
+        let mut sorted = credits;
+        sorted.sort_by(|a, b| b.total_cmp(a));
+        let credit = sorted.iter().take(needed).sum::<f64>() / needed as f64;
+        got += weight * credit;
+        total += weight;
+    }
+    if total == 0.0 {
+        0.0
+    } else {
+        got / total
+    }
+}
+
+fn contains_phrase(field: &[String], phrase: &str) -> bool {
+    let parts: Vec<&str> = phrase.split(' ').collect();
+    if parts.len() == 1 {
+        return field.iter().any(|t| t == parts[0]);
+    }
+    field
+        .windows(parts.len())
+        .any(|w| w.iter().zip(&parts).all(|(a, b)| a == b))
+}
