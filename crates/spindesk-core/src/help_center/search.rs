@@ -67,52 +67,52 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
         return Err(SearchError::EmptyQuery);
     }
     let units = query.all_terms();
-    let (w_title, w_body, w_labels) = index::WEIGHTS;
-    let mut sql = format!(
-        "SELECT {ARTICLE_COLUMNS}, \
-         -bm25(hc_article_index, {w_title}, {w_body}, {w_labels}) AS score, \
-         count(*) OVER () AS total \
-         FROM hc_article_index JOIN hc_articles a ON a.id = hc_article_index.rowid \
-         WHERE hc_article_index MATCH ? AND a.draft = 0"
+    let mut from = String::from(
+        "FROM hc_article_index JOIN hc_articles a ON a.id = hc_article_index.rowid \
+         WHERE hc_article_index MATCH ? AND a.draft = 0",
     );
     let mut params: Vec<Value> = vec![index::match_any(&units).into()];
     if let Some(l) = req.locale {
-        sql.push_str(" AND a.locale = ?");
+        from.push_str(" AND a.locale = ?");
         params.push(l.into());
     }
     if let Some(s) = req.section_id {
-        sql.push_str(" AND a.section_id = ?");
+        from.push_str(" AND a.section_id = ?");
         params.push(s.into());
     }
     if let Some(c) = req.category_id {
-        sql.push_str(" AND a.section_id IN (SELECT id FROM hc_sections WHERE category_id = ?)");
+        from.push_str(" AND a.section_id IN (SELECT id FROM hc_sections WHERE category_id = ?)");
         params.push(c.into());
     }
     if !req.label_names.is_empty() {
-        sql.push_str(
+        from.push_str(
             " AND EXISTS (SELECT 1 FROM hc_article_labels l WHERE l.article_id = a.id \
              AND l.name IN (SELECT value FROM json_each(?)))",
         );
         let labels = serde_json::to_string(&req.label_names).unwrap_or_else(|_| "[]".into());
         params.push(labels.into());
     }
-    sql.push_str(" ORDER BY score DESC, a.id LIMIT ? OFFSET ?");
-    params.push(req.limit.into());
-    params.push(req.offset.into());
-
-    let rows = db.query(&sql, &params, |r| {
-        Ok((Article::from_row(r)?, r.f64("score")?, r.i64("total")?))
+    let (w_title, w_body, w_labels) = index::WEIGHTS;
+    let sql = format!(
+        "SELECT {ARTICLE_COLUMNS}, \
+         -bm25(hc_article_index, {w_title}, {w_body}, {w_labels}) AS score \
+         {from} ORDER BY score DESC, a.id LIMIT ? OFFSET ?"
+    );
+    let page_params = [params.clone(), vec![req.limit.into(), req.offset.into()]].concat();
+    let rows = db.query(&sql, &page_params, |r| {
+        Ok((Article::from_row(r)?, r.f64("score")?))
     })?;
-    let count = match rows.first() {
-        Some((_, _, total)) => *total,
-        // A page past the end still reports how many matches there are.
-        None if req.offset > 0 => count_matches(db, &sql, &params)?,
-        None => 0,
+    // A short first page is all there is; otherwise count (without ranking, which is cheaper).
+    let count = if req.offset == 0 && (rows.len() as i64) < req.limit {
+        rows.len() as i64
+    } else {
+        db.query_i64(&format!("SELECT count(*) {from}"), &params)?
+            .unwrap_or(0)
     };
     let highlight = Highlighter::new(&query);
     let hits = rows
         .into_iter()
-        .map(|(article, score, _)| {
+        .map(|(article, score)| {
             let snippet = highlight.snippet(&article.body, &article.locale);
             Hit {
                 article,
@@ -122,18 +122,6 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
         })
         .collect();
     Ok(SearchResults { hits, count })
-}
-
-fn count_matches(db: &Db, sql: &str, params: &[Value]) -> Result<i64, SqlError> {
-    let inner = sql
-        .split(" ORDER BY ")
-        .next()
-        .unwrap_or(sql)
-        .replace(", count(*) OVER () AS total", "");
-    let n = params.len().saturating_sub(2);
-    Ok(db
-        .query_i64(&format!("SELECT count(*) FROM ({inner})"), &params[..n])?
-        .unwrap_or(0))
 }
 
 /// Marks the written words whose terms the query searched for.
