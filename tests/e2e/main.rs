@@ -1,2 +1,3 @@
 //! End-to-end tests.
 mod help_center_api;
+mod help_center_relevance;

@@ -11,7 +11,7 @@ use crate::text::Query;
 
 /// Below this coverage, an article is not suggested. Chosen on the relevance set in
 /// `tests/data/help_center/` (see `docs/help-center.md`).
-pub const MIN_CONFIDENCE: f64 = 0.45;
+pub const MIN_CONFIDENCE: f64 = 0.3;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recommendation {
@@ -33,6 +33,17 @@ pub fn recommend(
     text: &str,
     locale: &str,
     limit: usize,
+) -> Result<Vec<Recommendation>, SqlError> {
+    recommend_with(db, text, locale, limit, MIN_CONFIDENCE)
+}
+
+/// [`recommend`] with another confidence floor (0 keeps every candidate: for tuning).
+pub fn recommend_with(
+    db: &Db,
+    text: &str,
+    locale: &str,
+    limit: usize,
+    min_confidence: f64,
 ) -> Result<Vec<Recommendation>, SqlError> {
     let query = prepare(db, text, locale)?;
     if query.is_empty() || limit == 0 {
@@ -64,7 +75,7 @@ pub fn recommend(
                 score: c.score,
             }
         })
-        .filter(|r| r.confidence >= MIN_CONFIDENCE)
+        .filter(|r| r.confidence >= min_confidence)
         .collect();
     out.sort_by(|a, b| {
         (b.confidence * b.score)
