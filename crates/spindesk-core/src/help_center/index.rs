@@ -7,9 +7,46 @@ use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use crate::text::{Analyzer, Query};
 
-/// BM25 column weights: title, body, labels. A title says what an article is about; labels are
-/// the author's own keywords; the body mentions many things in passing.
+/// BM25 column weights: title, body, labels (and 0 for `scope`, which only filters). A title
+/// says what an article is about; labels are the author's own keywords; the body mentions many
+/// things in passing.
 pub const WEIGHTS: (f64, f64, f64) = (4.0, 1.0, 2.0);
+
+/// `-bm25(...)` over the index with [`WEIGHTS`]: higher is better.
+pub fn score_expression() -> String {
+    let (title, body, labels) = WEIGHTS;
+    format!("-bm25(hc_article_index, {title}, {body}, {labels}, 0.0)")
+}
+
+/// The `scope` token of a locale (`en-us` → `0locenus`): ASCII letters and digits only, so the
+/// tokenizer keeps it whole; the leading digit keeps it apart from words.
+pub fn locale_token(locale: &str) -> String {
+    let alnum: String = locale
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    format!("0loc{alnum}")
+}
+
+/// The `scope` token of a locale's language (`ko-kr` → `0langko`).
+pub fn language_token(locale: &str) -> String {
+    let language = locale.split(['-', '_']).next().unwrap_or("");
+    let alnum: String = language
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    format!("0lang{alnum}")
+}
+
+/// `match_any(units)`, restricted to articles whose `scope` has `token`.
+pub fn match_in_scope(units: &[&str], token: Option<&str>) -> String {
+    match token {
+        Some(token) => format!("({}) AND scope : \"{token}\"", match_any(units)),
+        None => match_any(units),
+    }
+}
 
 /// Removes the article from the index and, when it is published, adds it back with its current
 /// title, body text and labels. Drafts are never in the index.
@@ -31,12 +68,18 @@ pub fn sync(db: &Db, article: &Article) -> Result<(), SqlError> {
             .join(" ")
     };
     db.execute(
-        "INSERT INTO hc_article_index (rowid, title, body, labels) VALUES (?, ?, ?, ?)",
+        "INSERT INTO hc_article_index (rowid, title, body, labels, scope) VALUES (?, ?, ?, ?, ?)",
         &[
             article.id.into(),
             joined(&article.title).into(),
             joined(&html::to_text(&article.body)).into(),
             joined(&article.label_names.join(" \n ")).into(),
+            format!(
+                "{} {}",
+                locale_token(&article.locale),
+                language_token(&article.locale)
+            )
+            .into(),
         ],
     )?;
     Ok(())
@@ -80,6 +123,7 @@ pub fn add_corrections(db: &Db, query: &mut Query) -> Result<(), SqlError> {
         let term = query.terms[i].term.clone();
         let chars: Vec<char> = term.chars().collect();
         let correctable = chars.len() >= 4
+            && chars[0].is_ascii_lowercase()
             && chars
                 .iter()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -108,6 +152,52 @@ pub fn add_corrections(db: &Db, query: &mut Query) -> Result<(), SqlError> {
         }
     }
     Ok(())
+}
+
+/// A term in more than this share of the indexed articles does not select matches by itself
+/// (see [`selective_units`]).
+pub const COMMON_TERM_SHARE: f64 = 0.2;
+/// Below this many articles every term selects: pruning only pays off in large help centers.
+pub const COMMON_TERM_MIN_ARTICLES: i64 = 1_000;
+
+/// The units (terms and alternative phrases) a search MATCHes on. In a large help center, terms
+/// in more than [`COMMON_TERM_SHARE`] of the articles (`order`, `배송` in a shop's help center)
+/// are left out whenever the query also has rarer terms: they would make almost every article a
+/// match (and BM25 is computed for every match), while their own weight in the ranking is small
+/// — the approach of Lucene's common-terms query. A query of common terms only keeps them all.
+pub fn selective_units(db: &Db, query: &Query) -> Result<Vec<String>, SqlError> {
+    let all = || query.all_terms().into_iter().map(str::to_owned).collect();
+    let n = document_count(db)?;
+    if n < COMMON_TERM_MIN_ARTICLES {
+        return Ok(all());
+    }
+    let limit = (n as f64 * COMMON_TERM_SHARE) as i64;
+    let mut selective = Vec::new();
+    for t in &query.terms {
+        let mut df = document_frequency(db, &t.term)?;
+        for alt in &t.alternatives {
+            let mut phrase_df = i64::MAX;
+            for part in alt.split(' ') {
+                phrase_df = phrase_df.min(document_frequency(db, part)?);
+            }
+            df = df.max(phrase_df);
+        }
+        if df <= limit {
+            selective.push(t);
+        }
+    }
+    if selective.is_empty() {
+        return Ok(all());
+    }
+    let mut units: Vec<String> = Vec::new();
+    for t in selective {
+        for unit in std::iter::once(&t.term).chain(&t.alternatives) {
+            if !units.contains(unit) {
+                units.push(unit.clone());
+            }
+        }
+    }
+    Ok(units)
 }
 
 /// Optimal string alignment distance ≤ 1.

@@ -102,36 +102,37 @@ fn candidates(
     locale: &str,
     limit: usize,
 ) -> Result<Vec<Candidate>, SqlError> {
-    let language = locale
-        .split(['-', '_'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let (w_title, w_body, w_labels) = index::WEIGHTS;
-    let sql = format!(
-        "SELECT a.id, a.title AS article_title, a.locale, a.section_id, \
-         hc_article_index.title AS t, hc_article_index.body AS b, hc_article_index.labels AS l, \
-         -bm25(hc_article_index, {w_title}, {w_body}, {w_labels}) AS score \
-         FROM hc_article_index JOIN hc_articles a ON a.id = hc_article_index.rowid \
-         WHERE hc_article_index MATCH ? AND a.draft = 0 AND (a.locale = ? OR a.locale LIKE ?) \
-         ORDER BY score DESC, a.id LIMIT ?"
-    );
-    let split = |s: String| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
-    db.query(
-        &sql,
+    // Rank on the index alone, then read the few candidates' rows and indexed terms.
+    let units = index::selective_units(db, query)?;
+    let units: Vec<&str> = units.iter().map(String::as_str).collect();
+    let ranked: Vec<(i64, f64)> = db.query(
+        &format!(
+            "SELECT rowid AS id, {} AS score FROM hc_article_index WHERE hc_article_index MATCH ? \
+             ORDER BY score DESC, rowid LIMIT ?",
+            index::score_expression()
+        ),
         &[
-            index::match_any(&query.all_terms()).into(),
-            language.clone().into(),
-            format!("{language}-%").into(),
+            index::match_in_scope(&units, Some(&index::language_token(locale))).into(),
             (limit as i64).into(),
         ],
+        |r| Ok((r.i64("id")?, r.f64("score")?)),
+    )?;
+    let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+    let split = |s: String| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
+    let mut rows = db.query(
+        "SELECT a.id, a.title, a.locale, a.section_id, i.title AS t, i.body AS b, \
+         i.labels AS l FROM hc_articles a JOIN hc_article_index i ON i.rowid = a.id \
+         WHERE a.id IN (SELECT value FROM json_each(?)) AND a.draft = 0",
+        &[serde_json::to_string(&ids)
+            .unwrap_or_else(|_| "[]".into())
+            .into()],
         |r| {
             Ok(Candidate {
                 id: r.i64("id")?,
-                title: r.string("article_title")?,
+                title: r.string("title")?,
                 locale: r.string("locale")?,
                 section_id: r.i64("section_id")?,
-                score: r.f64("score")?,
+                score: 0.0,
                 fields: [
                     split(r.string("t")?),
                     split(r.string("b")?),
@@ -139,7 +140,16 @@ fn candidates(
                 ],
             })
         },
-    )
+    )?;
+    Ok(ranked
+        .into_iter()
+        .filter_map(|(id, score)| {
+            let i = rows.iter().position(|c| c.id == id)?;
+            let mut c = rows.swap_remove(i);
+            c.score = score;
+            Some(c)
+        })
+        .collect())
 }
 
 /// Documents containing a phrase's rarest term: an upper bound that is cheap to get.

@@ -66,49 +66,70 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
     if query.is_empty() {
         return Err(SearchError::EmptyQuery);
     }
-    let units = query.all_terms();
-    let mut from = String::from(
-        "FROM hc_article_index JOIN hc_articles a ON a.id = hc_article_index.rowid \
-         WHERE hc_article_index MATCH ? AND a.draft = 0",
-    );
-    let mut params: Vec<Value> = vec![index::match_any(&units).into()];
-    if let Some(l) = req.locale {
-        from.push_str(" AND a.locale = ?");
-        params.push(l.into());
+    let units = index::selective_units(db, &query)?;
+    let units: Vec<&str> = units.iter().map(String::as_str).collect();
+    // Locale is filtered inside the MATCH (the `scope` column); the rarer filters join
+    // `hc_articles` and only when they are asked for.
+    let locale_token = req.locale.map(index::locale_token);
+    let mut from = String::from("FROM hc_article_index");
+    let mut clauses = vec!["hc_article_index MATCH ?".to_owned()];
+    let mut params: Vec<Value> =
+        vec![index::match_in_scope(&units, locale_token.as_deref()).into()];
+    if req.section_id.is_some() || req.category_id.is_some() || !req.label_names.is_empty() {
+        from.push_str(" JOIN hc_articles a ON a.id = hc_article_index.rowid");
     }
     if let Some(s) = req.section_id {
-        from.push_str(" AND a.section_id = ?");
+        clauses.push("a.section_id = ?".into());
         params.push(s.into());
     }
     if let Some(c) = req.category_id {
-        from.push_str(" AND a.section_id IN (SELECT id FROM hc_sections WHERE category_id = ?)");
+        clauses.push("a.section_id IN (SELECT id FROM hc_sections WHERE category_id = ?)".into());
         params.push(c.into());
     }
     if !req.label_names.is_empty() {
-        from.push_str(
-            " AND EXISTS (SELECT 1 FROM hc_article_labels l WHERE l.article_id = a.id \
-             AND l.name IN (SELECT value FROM json_each(?)))",
+        clauses.push(
+            "EXISTS (SELECT 1 FROM hc_article_labels l WHERE l.article_id = hc_article_index.rowid \
+             AND l.name IN (SELECT value FROM json_each(?)))"
+                .into(),
         );
         let labels = serde_json::to_string(&req.label_names).unwrap_or_else(|_| "[]".into());
         params.push(labels.into());
     }
-    let (w_title, w_body, w_labels) = index::WEIGHTS;
+    let from = format!("{from} WHERE {}", clauses.join(" AND "));
+    // Rank first (ids and scores only), then read the page's articles: sorting whole rows
+    // with their bodies would copy every match's body into the sorter.
     let sql = format!(
-        "SELECT {ARTICLE_COLUMNS}, \
-         -bm25(hc_article_index, {w_title}, {w_body}, {w_labels}) AS score \
-         {from} ORDER BY score DESC, a.id LIMIT ? OFFSET ?"
+        "SELECT hc_article_index.rowid AS id, {} AS score {from} \
+         ORDER BY score DESC, hc_article_index.rowid LIMIT ? OFFSET ?",
+        index::score_expression()
     );
     let page_params = [params.clone(), vec![req.limit.into(), req.offset.into()]].concat();
-    let rows = db.query(&sql, &page_params, |r| {
-        Ok((Article::from_row(r)?, r.f64("score")?))
-    })?;
+    let ranked = db.query(&sql, &page_params, |r| Ok((r.i64("id")?, r.f64("score")?)))?;
     // A short first page is all there is; otherwise count (without ranking, which is cheaper).
-    let count = if req.offset == 0 && (rows.len() as i64) < req.limit {
-        rows.len() as i64
+    let count = if req.offset == 0 && (ranked.len() as i64) < req.limit {
+        ranked.len() as i64
     } else {
         db.query_i64(&format!("SELECT count(*) {from}"), &params)?
             .unwrap_or(0)
     };
+    let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+    let mut articles = db.query(
+        &format!(
+            "SELECT {ARTICLE_COLUMNS} FROM hc_articles a \
+             WHERE a.id IN (SELECT value FROM json_each(?))"
+        ),
+        &[serde_json::to_string(&ids)
+            .unwrap_or_else(|_| "[]".into())
+            .into()],
+        Article::from_row,
+    )?;
+    let rows: Vec<(Article, f64)> = ranked
+        .into_iter()
+        .filter_map(|(id, score)| {
+            let i = articles.iter().position(|a| a.id == id)?;
+            Some((articles.swap_remove(i), score))
+        })
+        .collect();
     let highlight = Highlighter::new(&query);
     let hits = rows
         .into_iter()
@@ -127,6 +148,10 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
 /// Marks the written words whose terms the query searched for.
 pub struct Highlighter {
     terms: HashSet<String>,
+    /// The first two characters of every term. A written word can only yield a term if it
+    /// contains that term's first two characters (stems and bigrams keep them), so most words
+    /// are ruled out without being analysed.
+    keys: Vec<String>,
 }
 
 /// Snippet length in characters, about Zendesk's.
@@ -141,8 +166,26 @@ impl Highlighter {
             .iter()
             .flat_map(|unit| unit.split(' '))
             .map(str::to_owned)
-            .collect();
-        Highlighter { terms }
+            .collect::<HashSet<String>>();
+        let mut keys: Vec<String> = terms.iter().map(|t| t.chars().take(2).collect()).collect();
+        keys.sort();
+        keys.dedup();
+        Highlighter { terms, keys }
+    }
+
+    fn is_match(&self, analyzer: &Analyzer, token: &text::Token) -> bool {
+        // Full-width and other compatibility forms only compare after NFKC: analyse those.
+        let plain = token.script != text::Script::Word || token.text.is_ascii();
+        if plain {
+            let lower = token.text.to_ascii_lowercase();
+            if !self.keys.iter().any(|k| lower.contains(k.as_str())) {
+                return false;
+            }
+        }
+        analyzer
+            .token_terms(token)
+            .iter()
+            .any(|term| self.terms.contains(term))
     }
 
     /// The body text from a little before its first matching word, up to about
@@ -155,12 +198,7 @@ impl Highlighter {
             .map_or(text.len(), |(i, _)| i);
         let analyzer = Analyzer::new(locale);
         let tokens = text::tokens(&text[..scan_end]);
-        let hit = |t: &text::Token| {
-            analyzer
-                .token_terms(t)
-                .iter()
-                .any(|term| self.terms.contains(term))
-        };
+        let hit = |t: &text::Token| self.is_match(&analyzer, t);
         let first = tokens.iter().position(hit).unwrap_or(0);
         // Start a few words before the first match, at a word boundary.
         let start = tokens.get(first.saturating_sub(6)).map_or(0, |t| t.start);

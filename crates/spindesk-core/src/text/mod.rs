@@ -43,6 +43,10 @@ pub struct Term {
 
 /// NFKC normalisation and case folding: the form every comparison in this module uses.
 pub fn normalize(text: &str) -> String {
+    // ASCII is already in NFKC; most Latin text is ASCII, and this is the hot path of indexing.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.nfkc().flat_map(char::to_lowercase).collect()
 }
 

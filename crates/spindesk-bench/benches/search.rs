@@ -1,0 +1,150 @@
+//! Help-center search over 10,000 generated articles (half Korean, half English):
+//! per-query latency (criterion, plus an explicit p50/p99 pass over 2,000 distinct queries),
+//! recommendation latency, and indexing throughput.
+//!
+//! `cargo bench -p spindesk-bench --bench search`
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use spindesk_bench::{article, customer_queries, populate, Rng, Vocabulary};
+use spindesk_core::help_center::search::{search, SearchRequest};
+use spindesk_core::help_center::{catalog, recommend};
+use spindesk_core::store::Db;
+use spindesk_native::NativeSql;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const ARTICLES: usize = 10_000;
+
+fn corpus() -> (NativeSql, Vocabulary, Vec<i64>) {
+    let path = std::env::temp_dir().join(format!("spindesk-bench-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let sql = NativeSql::open(&path);
+    let vocab = Vocabulary::load();
+    let started = Instant::now();
+    let sections = populate(&Db::new(&sql), &vocab, ARTICLES).expect("populate");
+    let took = started.elapsed();
+    eprintln!(
+        "indexed {ARTICLES} articles in {:.2} s: {:.0} articles/s (500 per transaction)",
+        took.as_secs_f64(),
+        ARTICLES as f64 / took.as_secs_f64()
+    );
+    (sql, vocab, sections)
+}
+
+fn queries(vocab: &Vocabulary, n: usize) -> Vec<(String, &'static str)> {
+    let mut rng = Rng::new(7);
+    (0..n)
+        .map(|i| {
+            let korean = i % 2 == 1;
+            (
+                vocab.query(&mut rng, korean),
+                if korean { "ko" } else { "en-us" },
+            )
+        })
+        .collect()
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+    (at(0.50), at(0.99), samples[samples.len() - 1])
+}
+
+fn request<'a>(query: &'a str, locale: &'static str) -> SearchRequest<'a> {
+    SearchRequest {
+        query,
+        locale: Some(locale),
+        limit: 25,
+        ..SearchRequest::default()
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let (sql, vocab, sections) = corpus();
+    let db = Db::new(&sql);
+    let qs = queries(&vocab, 2_000);
+
+    // Warm the page cache the way a running server has it, then time each query on its own.
+    for (q, l) in qs.iter().take(200) {
+        let _ = search(&db, &request(q, l));
+    }
+    let customer: Vec<(String, &'static str)> = customer_queries()
+        .into_iter()
+        .map(|(q, l)| (q, if l.starts_with("ko") { "ko" } else { "en-us" }))
+        .collect();
+    let sets: [(&str, &[(String, &'static str)]); 2] = [
+        (
+            "frequent-word queries (2,000, 1-4 of the 400 commonest words)",
+            &qs,
+        ),
+        (
+            "customer queries (the relevance set's 103, each run 10 times)",
+            &customer,
+        ),
+    ];
+    for (name, set) in sets {
+        let repeat = if set.len() < 1_000 { 10 } else { 1 };
+        let (mut search_samples, mut recommend_samples, mut matches) = (Vec::new(), Vec::new(), 0);
+        for _ in 0..repeat {
+            for (q, l) in set {
+                let t = Instant::now();
+                if let Ok(r) = search(&db, &request(q, l)) {
+                    matches += r.count as usize;
+                }
+                search_samples.push(t.elapsed());
+                let t = Instant::now();
+                let _ = recommend(&db, q, l, 3);
+                recommend_samples.push(t.elapsed());
+            }
+        }
+        let n = search_samples.len();
+        for (what, samples) in [("search", search_samples), ("recommend", recommend_samples)] {
+            let (p50, p99, max) = percentiles(samples);
+            eprintln!(
+                "{what}, {name}: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+                p50.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3,
+                max.as_secs_f64() * 1e3,
+            );
+        }
+        eprintln!("  ({:.0} matches per query)", matches as f64 / n as f64);
+    }
+
+    let mut g = c.benchmark_group("help_center");
+    g.sample_size(30);
+    let mut i = 0;
+    g.bench_function("search (10k articles, first page of 25)", |b| {
+        b.iter(|| {
+            let (q, l) = &qs[i % qs.len()];
+            i += 1;
+            black_box(search(&db, &request(q, l)).ok())
+        })
+    });
+    let mut i = 0;
+    g.bench_function("recommend (10k articles, top 3)", |b| {
+        b.iter(|| {
+            let (q, l) = &qs[i % qs.len()];
+            i += 1;
+            black_box(recommend(&db, q, l, 3).ok())
+        })
+    });
+    // Indexing: 100 new articles in one transaction, rolled back so the corpus stays the same.
+    let mut rng = Rng::new(99);
+    let batch: Vec<_> = (0..100)
+        .map(|i| article(&vocab, &mut rng, sections[i % sections.len()], i))
+        .collect();
+    g.throughput(Throughput::Elements(batch.len() as u64));
+    g.bench_function("index 100 articles (insert + analyse + FTS5)", |b| {
+        b.iter(|| {
+            db.execute("BEGIN IMMEDIATE", &[]).expect("begin");
+            for a in &batch {
+                black_box(catalog::insert_article(&db, a).expect("insert"));
+            }
+            db.execute("ROLLBACK", &[]).expect("rollback");
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(search_benches, benches);
+criterion_main!(search_benches);
