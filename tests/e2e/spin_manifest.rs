@@ -117,11 +117,13 @@ fn each_component_is_built_from_its_own_workspace_crate() {
         }
         let lib = std::fs::read_to_string(root().join("components").join(dir).join("src/lib.rs"))
             .unwrap();
-        if !lib.contains(&format!("const COMPONENT: &str = \"{dir}\";"))
-            || !lib.contains("surface(COMPONENT)")
-        {
+        let module = dir.replace('-', "_");
+        let serves_own = lib.contains(&format!("use spindesk_core::api::{module}::SURFACE;"))
+            && lib.contains(&format!("is_component(&SURFACE, \"{dir}\")"))
+            && lib.contains("spindesk_spin::serve(&SURFACE, req)");
+        if !serves_own {
             problems.push(format!(
-                "components/{dir}/src/lib.rs must serve spindesk_core::surface(\"{dir}\")"
+                "components/{dir}/src/lib.rs must serve spindesk_core::api::{module}::SURFACE"
             ));
         }
     }

@@ -34,3 +34,33 @@ pub fn serve(surface: &Surface, req: Request) -> Response {
     };
     (surface.handle)(&env, req)
 }
+
+/// Whether `surface` is the one of component `id`; `const`, so each component crate checks at
+/// compile time that it serves its own surface.
+pub const fn is_component(surface: &Surface, id: &str) -> bool {
+    let (a, b) = (surface.component.as_bytes(), id.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_component_compares_ids() {
+        let widget = spindesk_core::surface("widget").unwrap();
+        assert!(is_component(widget, "widget"));
+        assert!(!is_component(widget, "widgets"));
+        assert!(!is_component(widget, "admin"));
+    }
+}
