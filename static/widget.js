@@ -21,7 +21,8 @@
       intro: 'Hi! Ask us anything. We are here to help.', label: 'Message',
       placeholder: 'Type a message…', send: 'Send', you: 'You', sending: 'Sending…',
       connecting: 'Connecting…', offline: 'We can’t reach the chat right now. We’ll keep trying.',
-      failed: 'Not sent.', retry: 'Retry', replies: 'Suggested replies', limit: 'limit reached',
+      failed: 'Not sent.', retry: 'Retry',
+      unsent: 'Your message wasn’t sent. Check your connection, then choose Retry.', replies: 'Suggested replies', limit: 'limit reached',
       messages: 'Messages'
     },
     ko: {
@@ -30,6 +31,7 @@
       intro: '안녕하세요! 무엇이든 물어보세요.', label: '메시지', placeholder: '메시지를 입력하세요…',
       send: '보내기', you: '나', sending: '보내는 중…', connecting: '연결 중…',
       offline: '지금은 연결할 수 없습니다. 계속 다시 시도할게요.', failed: '전송 실패.',
+      unsent: '메시지를 보내지 못했습니다. 연결을 확인한 뒤 다시 시도를 눌러 주세요.',
       retry: '다시 시도', replies: '추천 답변', limit: '최대 길이', messages: '메시지'
     }
   };
@@ -142,8 +144,17 @@
 
   var host = h('div', { id: 'spindesk-widget', 'data-spindesk': '' });
   var root = host.attachShadow({ mode: 'open' });
-  var style = document.createElement('style');
-  style.textContent = CSS;
+  // A constructed stylesheet is not inline style, so host pages with a strict `style-src`
+  // CSP still get a styled widget; older browsers get a <style> element.
+  var style = null;
+  try {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } catch (e) {
+    style = document.createElement('style');
+    style.textContent = CSS;
+  }
 
   var launcher = h('button', { class: 'launch', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'sd-panel', 'aria-label': T.open, onclick: function () { toggle(); } });
   var chatIcon = icon(ICON_CHAT, true);
@@ -171,7 +182,8 @@
     scroller, status, form
   ]);
   var wrap = h('div', { class: 'w' }, [panel, launcher]);
-  root.append(style, wrap);
+  if (style) root.appendChild(style);
+  root.appendChild(wrap);
 
   // ---- State -----------------------------------------------------------------------------
   var token = load('token');
@@ -186,8 +198,10 @@
   var sendChain = Promise.resolve();
 
   function setStatus(text, isError) {
+    var stick = nearBottom(); // the status line takes room from the message list
     status.textContent = text || '';
     status.className = 'status' + (isError ? ' err' : '');
+    if (stick) toBottom();
   }
 
   function nearBottom() { return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80; }
@@ -467,7 +481,8 @@
     var note = h('div', { class: 'fail' }, [document.createTextNode(T.failed + ' '), retry]);
     p.node.appendChild(note);
     renderReplies();
-    showError(err);
+    setStatus(err && err.status ? err.message : T.unsent, true);
+    toBottom();
   }
 
   // ---- Composer --------------------------------------------------------------------------

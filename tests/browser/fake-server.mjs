@@ -97,14 +97,22 @@ function agentFromBasic(req) {
   return agent && user === `${agent.email}/token` ? agent : undefined;
 }
 
-const TYPES = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', svg: 'image/svg+xml' };
+// Kept equal to HTML_CSP in crates/spindesk-core/src/api/static_site.rs, so the widget is
+// developed under the policy the real server sends.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+  + "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+const TYPES = {
+  html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml',
+};
 
 async function serveStatic(req, res, path) {
   const file = path === '/' ? 'index.html' : path.slice(1);
-  if (!/^[a-z0-9-]+\.(html|js|svg)$/.test(file)) return false;
+  if (!/^[a-z0-9-]+\.(html|js|css|svg)$/.test(file)) return false;
   try {
     const body = await readFile(join(STATIC, file));
-    res.writeHead(200, { 'content-type': TYPES[file.split('.').pop()], 'cache-control': 'no-cache' });
+    const type = TYPES[file.split('.').pop()];
+    const csp = file.endsWith('.html') ? { 'content-security-policy': CSP } : {};
+    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache', ...csp });
     res.end(req.method === 'HEAD' ? undefined : body);
     return true;
   } catch { return false; }

@@ -237,6 +237,7 @@ try {
     const status = page.getByRole('status');
     log('status while offline:', JSON.stringify(await status.textContent()));
     check((await status.textContent()).length > 0, 'an inline error is shown');
+    await page.screenshot({ path: join(OUT, 'widget-offline.png') });
     await context.setOffline(false);
     await page.waitForTimeout(300);
     offline = false;
@@ -279,12 +280,20 @@ try {
     await chatLog.locator('.m.user:not(.pending)', { hasText: 'hello again' }).first().waitFor({ timeout: 5000 });
   });
 
-  await go('embedded on another origin, in Korean', async () => {
+  await go('embedded on another origin with a strict CSP, in Korean', async () => {
     // A shop on its own origin embeds the widget with one tag; the widget finds its API from src.
+    // Its policy allows our script and API and no inline styles at all.
     const shop = createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      if (req.url === '/hostile.css') {
+        res.writeHead(200, { 'content-type': 'text/css' });
+        return res.end('button{all:unset} div{color:red!important;font-size:40px!important}');
+      }
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': `default-src 'self'; script-src ${BASE}; connect-src ${BASE}; style-src 'self'`,
+      });
       res.end(`<!doctype html><html lang="ko"><meta charset="utf-8"><title>다른 가게</title>
-        <style>button{all:unset} div{color:red!important;font-size:40px!important}</style>
+        <link rel="stylesheet" href="/hostile.css">
         <h1>다른 가게</h1><script src="${BASE}/widget.js" data-locale="ko" defer></script>`);
     });
     await new Promise((r) => shop.listen(0, '127.0.0.1', r));

@@ -22,7 +22,11 @@ fn the_root_serves_the_demo_page_with_one_script_tag() {
     assert_eq!(header(&page, "x-content-type-options"), "nosniff");
     assert!(header(&page, "referrer-policy").contains("origin"));
     let csp = header(&page, "content-security-policy");
-    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(
+        csp.contains("style-src 'self';"),
+        "no inline styles either: {csp}"
+    );
     assert!(csp.contains("connect-src 'self'"), "{csp}");
     let html = page.text();
     assert!(html.contains(r#"<script src="/widget.js" defer></script>"#));
@@ -30,6 +34,10 @@ fn the_root_serves_the_demo_page_with_one_script_tag() {
         html.matches("<script").count(),
         1,
         "the demo embeds the widget and nothing else"
+    );
+    assert!(
+        !html.contains("<style") && !html.contains("style="),
+        "the CSP forbids inline style"
     );
     assert_eq!(get(&app, "/index.html").body, page.body);
     assert_eq!(get(&app, "/?utm_source=x").body, page.body);
@@ -56,6 +64,8 @@ fn the_widget_is_cacheable_javascript() {
     );
     let icon = get(&app, "/favicon.svg").expect(200);
     assert_eq!(header(&icon, "content-type"), "image/svg+xml");
+    let css = get(&app, "/demo.css").expect(200);
+    assert_eq!(header(&css, "content-type"), "text/css; charset=utf-8");
 }
 
 #[test]
