@@ -401,14 +401,18 @@
       if (document.hidden) { await whenVisible(); continue; }
       var ctl = new AbortController();
       var timer = setTimeout(function () { ctl.abort(); }, (WAIT + 15) * 1000);
+      var began = Date.now();
       try {
         var data = await api('GET', '/messages?after=' + lastSeq + '&wait=' + WAIT, null, ctl.signal);
         if (g !== gen) return;
+        var fresh = data.messages && data.messages.length;
         addMessages(data.messages, true);
         if (data.last_seq > lastSeq) lastSeq = data.last_seq;
         if (data.conversation && data.conversation.switchboard) setSwitchboard(data.conversation.switchboard);
         if (backoff) setStatus('');
         backoff = 0;
+        // A server that answers at once without waiting gets interval polling, not a hot loop.
+        if (!fresh && Date.now() - began < 1000) await sleep(3000);
       } catch (err) {
         if (g !== gen) return;
         if (err.status === 401) return onAuthLost();
@@ -474,6 +478,7 @@
     p.node.classList.add('failed');
     var retry = h('button', { type: 'button', text: T.retry, onclick: function () {
       note.remove();
+      input.focus();
       p.failed = false;
       p.node.classList.remove('failed');
       sendChain = sendChain.then(function () { return deliver(p); });
