@@ -4,6 +4,7 @@
 mod admin;
 mod bot_settings;
 mod conversations_api;
+mod static_site;
 mod storage;
 mod tickets;
 mod widget;
