@@ -376,3 +376,42 @@ fn a_long_poll_returns_as_soon_as_an_agent_answers() {
         );
     });
 }
+
+#[test]
+fn other_sites_may_call_the_widget_api() {
+    let app = App::new();
+    let r = app
+        .request("widget", "OPTIONS", "/api/widget/messages")
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .send()
+        .expect(204);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert!(r
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("authorization"));
+    assert!(r
+        .header("access-control-allow-methods")
+        .unwrap()
+        .contains("POST"));
+    let r = app
+        .request("widget", "POST", "/api/widget/sessions")
+        .header("origin", "https://shop.example")
+        .send()
+        .expect(201);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    let r = app
+        .request("widget", "GET", "/api/widget/conversation")
+        .send()
+        .expect(401);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("*"),
+        "errors must be readable cross-origin too"
+    );
+}

@@ -41,7 +41,34 @@ pub const MAX_PAGE: i64 = 100;
 pub const HISTORY_PAGE: i64 = 50;
 
 fn handle(env: &Env, req: Request) -> Response {
-    route(env, &req).unwrap_or_else(|e| e.into_response(Family::Spindesk))
+    let mut response = if req.method() == Method::OPTIONS {
+        preflight()
+    } else {
+        route(env, &req).unwrap_or_else(|e| e.into_response(Family::Spindesk))
+    };
+    // The widget runs on the customer's own site, another origin. It authenticates with a
+    // bearer token, never cookies, so any origin may call (an allow-list can narrow this later).
+    let headers = response.headers_mut();
+    headers.insert(
+        "access-control-allow-origin",
+        http::HeaderValue::from_static("*"),
+    );
+    headers.insert("vary", http::HeaderValue::from_static("origin"));
+    response
+}
+
+/// The CORS preflight browsers send before a cross-origin call with `Authorization`.
+fn preflight() -> Response {
+    http::Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .header("access-control-allow-methods", "GET, POST")
+        .header(
+            "access-control-allow-headers",
+            "authorization, content-type",
+        )
+        .header("access-control-max-age", "86400")
+        .body(Vec::new())
+        .unwrap_or_else(|_| http::Response::new(Vec::new()))
 }
 
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
