@@ -1,1 +1,410 @@
-//! Test harness.
+//! The test harness: Spindesk's surfaces with native ports, as Spin would run them.
+//!
+//! Every request gets a fresh SQLite connection on a shared database file (like a fresh Spin
+//! instance), and ports a surface did not declare in its `Uses` are refused — so a handler that
+//! touches something `spin.toml` would not grant it fails here too.
+
+use base64::Engine;
+use spindesk_core::ports::{
+    Config, KeyValue, KvError, Outbound, OutboundError, Rows, Sql, SqlError, SqlErrorKind, Value,
+};
+use spindesk_core::{Env, Surface};
+use spindesk_native::{
+    ManualClock, MapConfig, MemoryKeyValue, NativeSql, RecordingOutbound, SeqRandom,
+};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub use serde_json::{json, Value as Json};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// A whole Spindesk installation: one database, one key-value store, one outbound recorder.
+pub struct App {
+    dir: PathBuf,
+    pub kv: MemoryKeyValue,
+    pub outbound: RecordingOutbound,
+    pub clock: ManualClock,
+    pub random: SeqRandom,
+    pub config: MapConfig,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl App {
+    pub fn new() -> Self {
+        Self::with_config(MapConfig::default().with("admin_token", ADMIN_TOKEN))
+    }
+
+    pub fn with_config(config: MapConfig) -> Self {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let base = if std::path::Path::new("/dev/shm").is_dir() {
+            PathBuf::from("/dev/shm")
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!(
+            "spindesk-test-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).expect("create test dir");
+        App {
+            dir,
+            kv: MemoryKeyValue::default(),
+            outbound: RecordingOutbound::default(),
+            clock: ManualClock::at(1_795_000_000_000),
+            random: SeqRandom::default(),
+            config,
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join("spindesk.db")
+    }
+
+    /// A direct connection for asserting on stored state.
+    pub fn db(&self) -> NativeSql {
+        NativeSql::open(&self.db_path())
+    }
+
+    /// Rows of a query on the stored state.
+    pub fn rows(&self, sql: &str, params: &[Value]) -> Vec<Vec<Value>> {
+        self.db().execute(sql, params).expect("query").rows
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        match self.rows(sql, &[]).first().and_then(|r| r.first()) {
+            Some(Value::Integer(n)) => *n,
+            other => panic!("count query returned {other:?}"),
+        }
+    }
+
+    /// Sends `req` to the named component's handler with the ports it declared.
+    pub fn call(&self, component: &str, req: http::Request<Vec<u8>>) -> Resp {
+        self.call_with_clock(component, req, &self.clock)
+    }
+
+    pub fn call_with_clock(
+        &self,
+        component: &str,
+        req: http::Request<Vec<u8>>,
+        clock: &dyn spindesk_core::ports::Clock,
+    ) -> Resp {
+        let surface: &Surface = spindesk_core::surface(component).expect("known component");
+        let sql = NativeSql::open(&self.db_path());
+        let uses = surface.uses;
+        let guarded_sql = Guard {
+            allowed: uses.sqlite,
+            inner: &sql,
+        };
+        let guarded_kv = Guard {
+            allowed: uses.key_value,
+            inner: &self.kv,
+        };
+        let guarded_out = Guard {
+            allowed: uses.outbound,
+            inner: &self.outbound,
+        };
+        let vars = Vars {
+            allowed: uses.variables,
+            inner: &self.config,
+        };
+        let env = Env {
+            sql: &guarded_sql,
+            kv: &guarded_kv,
+            outbound: &guarded_out,
+            clock,
+            random: &self.random,
+            config: &vars,
+        };
+        Resp::from((surface.handle)(&env, req))
+    }
+
+    pub fn request(&self, component: &str, method: &str, path: &str) -> RequestBuilder<'_> {
+        RequestBuilder {
+            app: self,
+            component: component.to_owned(),
+            builder: http::Request::builder().method(method).uri(path),
+            body: Vec::new(),
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub struct RequestBuilder<'a> {
+    app: &'a App,
+    component: String,
+    builder: http::request::Builder,
+    body: Vec<u8>,
+}
+
+impl RequestBuilder<'_> {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+    pub fn admin(self) -> Self {
+        self.bearer(ADMIN_TOKEN)
+    }
+    /// Zendesk API-token auth: Basic `email/token:TOKEN`.
+    pub fn agent(self, email: &str, token: &str) -> Self {
+        let raw = format!("{email}/token:{token}");
+        let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
+        self.header("authorization", &format!("Basic {encoded}"))
+    }
+    pub fn json(mut self, value: &Json) -> Self {
+        self.body = serde_json::to_vec(value).expect("serialize");
+        self.header("content-type", "application/json")
+    }
+    pub fn body(mut self, raw: impl Into<Vec<u8>>) -> Self {
+        self.body = raw.into();
+        self
+    }
+    pub fn send(self) -> Resp {
+        let req = self.builder.body(self.body).expect("valid test request");
+        self.app.call(&self.component, req)
+    }
+}
+
+/// A response with its body parsed as JSON where it is JSON.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl From<http::Response<Vec<u8>>> for Resp {
+    fn from(r: http::Response<Vec<u8>>) -> Self {
+        let (parts, body) = r.into_parts();
+        Resp {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+}
+
+impl Resp {
+    pub fn json(&self) -> Json {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The stable error code of either envelope (`errors[0].code` or Zendesk's `error`).
+    pub fn error_code(&self) -> String {
+        let j = self.json();
+        j["errors"][0]["code"]
+            .as_str()
+            .or_else(|| j["error"].as_str())
+            .unwrap_or_else(|| panic!("no error code in {j}"))
+            .to_owned()
+    }
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
+        self
+    }
+}
+
+/// A port the surface may or may not use.
+struct Guard<'a, T: ?Sized> {
+    allowed: bool,
+    inner: &'a T,
+}
+
+impl<T: Sql + ?Sized> Sql for Guard<'_, T> {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
+        if !self.allowed {
+            return Err(SqlError {
+                kind: SqlErrorKind::AccessDenied,
+                message: "sqlite not granted".into(),
+            });
+        }
+        self.inner.execute(sql, params)
+    }
+}
+
+impl<T: KeyValue + ?Sized> KeyValue for Guard<'_, T> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.check()?;
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.check()?;
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.check()?;
+        self.inner.delete(key)
+    }
+}
+
+impl<T: ?Sized> Guard<'_, T> {
+    fn check(&self) -> Result<(), KvError> {
+        if self.allowed {
+            Ok(())
+        } else {
+            Err(KvError("key-value store not granted".into()))
+        }
+    }
+}
+
+impl<T: Outbound + ?Sized> Outbound for Guard<'_, T> {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        if !self.allowed {
+            return Err(OutboundError::Denied(
+                request.uri().host().unwrap_or("").to_owned(),
+            ));
+        }
+        self.inner.send(request, timeout)
+    }
+}
+
+/// Only the variables the surface maps.
+struct Vars<'a> {
+    allowed: &'static [&'static str],
+    inner: &'a MapConfig,
+}
+
+impl Config for Vars<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        assert!(
+            self.allowed.contains(&name),
+            "surface read variable {name:?} that its Uses does not list"
+        );
+        self.inner.get(name)
+    }
+}
+
+/// A widget visitor's session.
+pub struct Visitor {
+    pub token: String,
+    pub conversation_id: String,
+}
+
+/// An agent and its API token.
+pub struct Agent {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+}
+
+impl App {
+    /// Starts a widget session in `locale`.
+    pub fn visitor(&self, locale: &str) -> Visitor {
+        let r = self
+            .request("widget", "POST", "/api/widget/sessions")
+            .json(&json!({"locale": locale}))
+            .send()
+            .expect(201);
+        let s = &r.json()["session"];
+        Visitor {
+            token: s["token"].as_str().expect("token").to_owned(),
+            conversation_id: s["conversation_id"]
+                .as_str()
+                .expect("conversation id")
+                .to_owned(),
+        }
+    }
+
+    /// The visitor sends `text` (optionally a quick-reply payload); returns the response JSON.
+    pub fn say(&self, visitor: &Visitor, text: &str, payload: Option<&str>) -> Json {
+        let mut body = json!({"text": text});
+        if let Some(p) = payload {
+            body["payload"] = json!(p);
+        }
+        self.request("widget", "POST", "/api/widget/messages")
+            .bearer(&visitor.token)
+            .json(&body)
+            .send()
+            .expect(201)
+            .json()
+    }
+
+    /// The visitor's whole conversation as the widget loads it.
+    pub fn history(&self, visitor: &Visitor) -> Vec<Json> {
+        let r = self
+            .request("widget", "GET", "/api/widget/conversation?limit=100")
+            .bearer(&visitor.token)
+            .send()
+            .expect(200);
+        r.json()["messages"].as_array().expect("messages").clone()
+    }
+
+    /// Creates an agent through the admin API.
+    pub fn agent(&self, name: &str, email: &str) -> Agent {
+        let r = self
+            .request("admin", "POST", "/api/admin/agents")
+            .admin()
+            .json(&json!({"agent": {"name": name, "email": email}}))
+            .send()
+            .expect(201);
+        let j = r.json();
+        Agent {
+            id: j["agent"]["id"].as_i64().expect("agent id"),
+            email: email.to_owned(),
+            token: j["api_token"].as_str().expect("api token").to_owned(),
+        }
+    }
+
+    /// GET on the tickets API as `agent`.
+    pub fn zendesk_get(&self, agent: &Agent, path: &str) -> Resp {
+        self.request("tickets", "GET", path)
+            .agent(&agent.email, &agent.token)
+            .send()
+    }
+
+    pub fn zendesk_put(&self, agent: &Agent, path: &str, body: &Json) -> Resp {
+        self.request("tickets", "PUT", path)
+            .agent(&agent.email, &agent.token)
+            .json(body)
+            .send()
+    }
+}
+
+/// The texts of a list of widget messages, as "author: text".
+pub fn transcript(messages: &[Json]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| {
+            format!(
+                "{}: {}",
+                m["author"]["type"].as_str().unwrap_or("?"),
+                m["text"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}

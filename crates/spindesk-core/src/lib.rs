@@ -8,3 +8,13 @@ pub mod surface;
 
 pub use ports::Env;
 pub use surface::{surface, Surface, SURFACES};
+pub mod auth;
+pub mod bot;
+pub mod change_feed;
+pub mod conversation;
+pub mod message;
+pub mod store;
+pub mod tickets;
+pub mod timestamp;
+pub mod users;
+pub mod web;

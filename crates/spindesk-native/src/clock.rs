@@ -9,7 +9,9 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> Millis {
-        let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let since = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         since.as_millis() as Millis
     }
     fn sleep(&self, duration: Duration) {
@@ -25,13 +27,16 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn at(ms: Millis) -> Self {
-        ManualClock { now: Arc::new(AtomicI64::new(ms)) }
+        ManualClock {
+            now: Arc::new(AtomicI64::new(ms)),
+        }
     }
     pub fn set(&self, ms: Millis) {
         self.now.store(ms, Ordering::SeqCst);
     }
     pub fn advance(&self, duration: Duration) {
-        self.now.fetch_add(duration.as_millis() as i64, Ordering::SeqCst);
+        self.now
+            .fetch_add(duration.as_millis() as i64, Ordering::SeqCst);
     }
 }
 

@@ -10,16 +10,22 @@ pub struct Recorded {
     pub timeout: Duration,
 }
 
+/// A scripted answer: a response, or a failure such as a timeout.
+pub type Reply = Result<http::Response<Vec<u8>>, OutboundError>;
+
 /// Records every outbound request and answers from a queue of scripted replies (default 200 `{}`).
 #[derive(Clone, Default)]
 pub struct RecordingOutbound {
     sent: Arc<Mutex<Vec<Recorded>>>,
-    replies: Arc<Mutex<VecDeque<Result<http::Response<Vec<u8>>, OutboundError>>>>,
+    replies: Arc<Mutex<VecDeque<Reply>>>,
 }
 
 impl RecordingOutbound {
-    pub fn push_reply(&self, reply: Result<http::Response<Vec<u8>>, OutboundError>) {
-        self.replies.lock().unwrap_or_else(|p| p.into_inner()).push_back(reply);
+    pub fn push_reply(&self, reply: Reply) {
+        self.replies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(reply);
     }
 
     pub fn sent(&self) -> Vec<Recorded> {
@@ -37,7 +43,11 @@ impl Outbound for RecordingOutbound {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(Recorded { request, timeout });
-        let scripted = self.replies.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+        let scripted = self
+            .replies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front();
         scripted.unwrap_or_else(|| {
             Ok(http::Response::builder()
                 .status(200)

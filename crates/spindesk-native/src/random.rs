@@ -21,7 +21,9 @@ pub struct SeqRandom {
 impl Random for SeqRandom {
     fn fill(&self, buf: &mut [u8]) {
         for chunk in buf.chunks_mut(8) {
-            let mut z = self.state.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::SeqCst);
+            let mut z = self
+                .state
+                .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::SeqCst);
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             z ^= z >> 31;

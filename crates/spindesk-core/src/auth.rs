@@ -1,0 +1,148 @@
+//! Who is calling: the admin (Spin variable `admin_token`), staff with Zendesk-style API tokens,
+//! widget visitors with session tokens. Secrets are compared in constant time, stored only as
+//! SHA-256 digests, and never logged or returned after creation.
+
+use crate::ports::{Env, Random};
+use crate::store::Db;
+use crate::web::{ApiError, Credentials};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The Spin variable that enables the admin.
+pub const ADMIN_TOKEN_VARIABLE: &str = "admin_token";
+
+/// A staff member the request is authenticated as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Staff {
+    /// The holder of `admin_token`.
+    Admin,
+    /// A user with role agent or admin, via an API token.
+    Agent {
+        user_id: i64,
+        name: String,
+        email: String,
+    },
+}
+
+impl Staff {
+    /// The user id to record as author; the admin token acts as no particular user.
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Staff::Admin => None,
+            Staff::Agent { user_id, .. } => Some(*user_id),
+        }
+    }
+}
+
+/// Hex SHA-256, the stored form of every token.
+pub fn digest(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Equal in constant time. Both sides are hashed first so lengths leak nothing either.
+pub fn secrets_equal(a: &str, b: &str) -> bool {
+    let (da, db) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    da.as_slice().ct_eq(db.as_slice()).into()
+}
+
+/// A new random token: 32 bytes, URL-safe base64 (43 characters), with a readable prefix.
+pub fn new_token(random: &dyn Random, prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    random.fill(&mut bytes);
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// A new opaque public id: 12 random bytes as 24 hex characters (Sunshine Conversations' shape).
+pub fn new_public_id(random: &dyn Random) -> String {
+    let mut bytes = [0u8; 12];
+    random.fill(&mut bytes);
+    hex(&bytes)
+}
+
+/// Requires the admin token as `Authorization: Bearer <admin_token>`.
+/// 503 while `admin_token` is unset: nothing is open by default.
+pub fn require_admin(env: &Env, req: &http::Request<Vec<u8>>) -> Result<Staff, ApiError> {
+    let configured = admin_token(env)?;
+    match Credentials::from_request(req) {
+        Credentials::Bearer(given) if secrets_equal(&given, &configured) => Ok(Staff::Admin),
+        Credentials::None => Err(ApiError::unauthorized(
+            "unauthorized",
+            "Send the admin token as `Authorization: Bearer <admin_token>`",
+        )),
+        _ => Err(ApiError::unauthorized(
+            "unauthorized",
+            "The admin token is not valid",
+        )),
+    }
+}
+
+fn admin_token(env: &Env) -> Result<String, ApiError> {
+    env.config.get(ADMIN_TOKEN_VARIABLE).ok_or_else(|| {
+        ApiError::new(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "admin_disabled",
+            "The admin is disabled until the `admin_token` variable is set: run \
+             `spin up --variable admin_token=<a long random secret>` or set \
+             SPIN_VARIABLE_ADMIN_TOKEN",
+        )
+    })
+}
+
+/// Staff authentication the Zendesk way: Basic `email/token:API_TOKEN`, or the admin token as
+/// Bearer. Unknown emails and wrong tokens get the same answer.
+pub fn require_staff(env: &Env, db: &Db, req: &http::Request<Vec<u8>>) -> Result<Staff, ApiError> {
+    let fail = || {
+        ApiError::unauthorized(
+            "Couldn't authenticate you",
+            "Use Basic auth with `email/token:API_TOKEN`",
+        )
+    };
+    match Credentials::from_request(req) {
+        Credentials::Bearer(given) => match env.config.get(ADMIN_TOKEN_VARIABLE) {
+            Some(configured) if secrets_equal(&given, &configured) => Ok(Staff::Admin),
+            _ => Err(fail()),
+        },
+        Credentials::Basic { user, password } => {
+            let Some(email) = user.strip_suffix("/token") else {
+                return Err(ApiError::unauthorized(
+                    "Couldn't authenticate you",
+                    "Password authentication is not supported; use `email/token:API_TOKEN`",
+                ));
+            };
+            agent_by_token(db, email, &password)?.ok_or_else(fail)
+        }
+        _ => Err(fail()),
+    }
+}
+
+/// The staff user whose email and token match. The token digest is the lookup key (unique), and
+/// the email is then compared in constant time, so timing says nothing about which was wrong.
+fn agent_by_token(db: &Db, email: &str, token: &str) -> Result<Option<Staff>, ApiError> {
+    let found = db.query_opt(
+        "SELECT u.id, u.name, u.email FROM api_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ? AND u.role IN ('agent', 'admin')",
+        &[digest(token).into()],
+        |r| {
+            Ok((
+                r.i64("id")?,
+                r.string("name")?,
+                r.opt_string("email")?.unwrap_or_default(),
+            ))
+        },
+    )?;
+    Ok(found.and_then(|(user_id, name, stored_email)| {
+        secrets_equal(&stored_email.to_lowercase(), &email.to_lowercase()).then_some(Staff::Agent {
+            user_id,
+            name,
+            email: stored_email,
+        })
+    }))
+}

@@ -1,0 +1,55 @@
+use super::{schema_v1, Db};
+use crate::ports::{Millis, SqlError};
+
+/// One schema version: its statements run in order, in one transaction, exactly once.
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub statements: &'static [&'static str],
+}
+
+/// Every migration, oldest first. Versions only ever grow; a released migration never changes.
+pub const MIGRATIONS: &[Migration] = &[schema_v1::MIGRATION];
+
+fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Brings the database up to the latest schema; called at the start of every request that
+/// uses SQL, so whichever request comes first after a deploy migrates.
+///
+/// The fast path is one `PRAGMA user_version` read. The slow path takes the write lock with
+/// `BEGIN IMMEDIATE`, re-reads the version (another instance may have just migrated), applies
+/// what is missing and records each version in `schema_migrations` (its primary key refuses a
+/// second application) — so racing instances apply each migration exactly once.
+pub fn ensure_schema(db: &Db, now: Millis) -> Result<(), SqlError> {
+    // Per-connection settings: enforce foreign keys, and in WAL mode NORMAL sync is durable
+    // against crashes of the process (not of the machine) and ~30% faster.
+    db.execute("PRAGMA foreign_keys = ON", &[])?;
+    db.execute("PRAGMA synchronous = NORMAL", &[])?;
+    if user_version(db)? >= latest() {
+        return Ok(());
+    }
+    // WAL is persistent in the file and cannot be switched inside a transaction. Engines that
+    // do not support it (a remote libSQL) refuse; that is fine, so the result is ignored.
+    let _ = db.execute("PRAGMA journal_mode = WAL", &[]);
+    db.transaction(|db| {
+        let current = user_version(db)?;
+        for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+            for statement in migration.statements {
+                db.execute(statement, &[])?;
+            }
+            db.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                &[migration.version.into(), migration.name.into(), now.into()],
+            )?;
+            // PRAGMA takes no bound parameters; the version is our own constant.
+            db.execute(&format!("PRAGMA user_version = {}", migration.version), &[])?;
+        }
+        Ok(())
+    })
+}
+
+fn user_version(db: &Db) -> Result<i64, SqlError> {
+    Ok(db.query_i64("PRAGMA user_version", &[])?.unwrap_or(0))
+}

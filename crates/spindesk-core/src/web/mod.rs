@@ -1,0 +1,10 @@
+//! HTTP plumbing shared by every surface: errors in each API family's envelope, request
+//! parsing with limits, and JSON responses.
+
+mod error;
+mod request;
+mod response;
+
+pub use error::{ApiError, Family};
+pub use request::{header, query_pairs, query_param, read_json, segments, Credentials};
+pub use response::{json, json_status, no_content, paginate_offset, OffsetPage};
