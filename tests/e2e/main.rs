@@ -1,3 +1,13 @@
-//! End-to-end tests.
+//! End-to-end tests: HTTP requests through the same handlers the Spin components call, with
+//! native ports, asserting responses and stored state.
+
+mod admin;
+mod bot_settings;
+mod conversations_api;
 mod help_center_api;
 mod help_center_relevance;
+mod spin_manifest;
+mod static_site;
+mod storage;
+mod tickets;
+mod widget;
