@@ -202,10 +202,29 @@ fn sections_crud_and_listing() {
     .expect(200)
     .json();
     assert_eq!(ids(&in_c1["sections"]), [s]);
+    let no_locale = get(
+        &app,
+        &format!("/api/v2/help_center/categories/{c1}/sections.json"),
+    )
+    .expect(200)
+    .json();
+    assert_eq!(ids(&no_locale["sections"]), [s]);
+    get(&app, &format!("/api/v2/help_center/en-us/sections/{s}")).expect(200);
+    get(&app, &format!("/api/v2/help_center/ko/sections/{s}")).expect(404);
+    // Without a locale in the path, a new section takes its category's.
+    let inherited = post(
+        &app,
+        &format!("/api/v2/help_center/categories/{c2}/sections"),
+        json!({"section": {"name": "Tracking"}}),
+    )
+    .expect(201)
+    .json();
+    assert_eq!(inherited["section"]["locale"], "en-us");
+    let inherited = inherited["section"]["id"].as_i64().unwrap();
     let en = get(&app, "/api/v2/help_center/en-us/sections").json();
-    assert_eq!(ids(&en["sections"]), [s]);
+    assert_eq!(ids(&en["sections"]), [s, inherited]);
     let all = get(&app, "/api/v2/help_center/sections").json();
-    assert_eq!(all["count"], 2);
+    assert_eq!(all["count"], 3);
     let ko = get(&app, "/api/v2/help_center/ko/sections.json").json();
     assert_eq!(ids(&ko["sections"]), [s2]);
 
@@ -299,6 +318,7 @@ fn articles_create_read_update_delete() {
         format!("/api/v2/help_center/en-us/sections/{s}/articles.json"),
         format!("/api/v2/help_center/sections/{s}/articles"),
         format!("/api/v2/help_center/en-us/categories/{c}/articles"),
+        format!("/api/v2/help_center/categories/{c}/articles.json"),
     ] {
         assert_eq!(
             ids(&get(&app, &path).expect(200).json()["articles"]),
