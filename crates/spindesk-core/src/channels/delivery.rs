@@ -1,0 +1,1 @@
+//! Connects the channels to conversations (filled in with the conversation core).

@@ -1,0 +1,1 @@
+//! Channel integrations: stored per type with write-only credentials.
