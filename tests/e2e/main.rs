@@ -1,1 +1,10 @@
-//! End-to-end tests.
+//! End-to-end tests: HTTP requests through the same handlers the Spin components call, with
+//! native ports, asserting responses and stored state.
+
+mod admin;
+mod bot_settings;
+mod conversations_api;
+mod static_site;
+mod storage;
+mod tickets;
+mod widget;
