@@ -1,0 +1,1 @@
+//! The channel integrations admin API.
