@@ -19,10 +19,9 @@ fn messages(app: &App) -> Vec<(String, String)> {
     )
     .into_iter()
     .map(|r| match (&r[0], &r[1]) {
-        (
-            spindesk_core::ports::Value::Text(a),
-            spindesk_core::ports::Value::Text(t),
-        ) => (a.clone(), t.clone()),
+        (spindesk_core::ports::Value::Text(a), spindesk_core::ports::Value::Text(t)) => {
+            (a.clone(), t.clone())
+        }
         other => panic!("{other:?}"),
     })
     .collect()
@@ -42,32 +41,60 @@ fn rendered(vendor: Vendor, req: &http::Request<Vec<u8>>) -> (String, String, St
     match vendor {
         Vendor::WhatsApp => {
             let b = body_json(req);
-            (s(&b["interactive"]["body"]["text"]), s(&b["interactive"]["action"]["buttons"][0]["reply"]["id"]), s(&b["to"]))
+            (
+                s(&b["interactive"]["body"]["text"]),
+                s(&b["interactive"]["action"]["buttons"][0]["reply"]["id"]),
+                s(&b["to"]),
+            )
         }
         Vendor::Messenger | Vendor::Instagram => {
             let b = body_json(req);
-            (s(&b["message"]["text"]), s(&b["message"]["quick_replies"][0]["payload"]), s(&b["recipient"]["id"]))
+            (
+                s(&b["message"]["text"]),
+                s(&b["message"]["quick_replies"][0]["payload"]),
+                s(&b["recipient"]["id"]),
+            )
         }
         Vendor::Telegram => {
             let b = body_json(req);
-            (s(&b["text"]), s(&b["reply_markup"]["inline_keyboard"][0][0]["callback_data"]), b["chat_id"].to_string())
+            (
+                s(&b["text"]),
+                s(&b["reply_markup"]["inline_keyboard"][0][0]["callback_data"]),
+                b["chat_id"].to_string(),
+            )
         }
         Vendor::Line => {
             let b = body_json(req);
-            (s(&b["messages"][0]["text"]), s(&b["messages"][0]["quickReply"]["items"][0]["action"]["data"]), s(&b["to"]))
+            (
+                s(&b["messages"][0]["text"]),
+                s(&b["messages"][0]["quickReply"]["items"][0]["action"]["data"]),
+                s(&b["to"]),
+            )
         }
         Vendor::Viber => {
             let b = body_json(req);
-            (s(&b["text"]), s(&b["keyboard"]["Buttons"][0]["ActionBody"]), s(&b["receiver"]))
+            (
+                s(&b["text"]),
+                s(&b["keyboard"]["Buttons"][0]["ActionBody"]),
+                s(&b["receiver"]),
+            )
         }
         Vendor::Slack => {
             let b = body_json(req);
-            (s(&b["text"]), s(&b["blocks"][1]["elements"][0]["value"]), s(&b["channel"]))
+            (
+                s(&b["text"]),
+                s(&b["blocks"][1]["elements"][0]["value"]),
+                s(&b["channel"]),
+            )
         }
         Vendor::Twilio => {
             let f = form(req);
             let body = f["Body"].clone();
-            let option = if body.contains("\n1. Talk to a person") { "1".to_owned() } else { String::new() };
+            let option = if body.contains("\n1. Talk to a person") {
+                "1".to_owned()
+            } else {
+                String::new()
+            };
             (body, option, f["To"].clone())
         }
     }
@@ -103,7 +130,11 @@ fn every_channel_brings_a_text_into_a_conversation_and_the_bot_answers_there() {
             "SELECT u.role FROM identities i JOIN users u ON u.id = i.user_id WHERE i.channel = ? AND i.address = ?",
             &[channel.into(), address.into()],
         );
-        assert_eq!(identities.len(), 1, "{vendor:?}: identity {channel}:{address}");
+        assert_eq!(
+            identities.len(),
+            1,
+            "{vendor:?}: identity {channel}:{address}"
+        );
         assert_eq!(
             messages(&app),
             vec![
@@ -128,7 +159,11 @@ fn every_channel_brings_a_text_into_a_conversation_and_the_bot_answers_there() {
         }
         let (text, option, to) = rendered(vendor, req);
         assert!(text.starts_with(GREETING), "{vendor:?}: {text}");
-        let expected_option = if vendor == Vendor::Twilio { "1" } else { "handoff" };
+        let expected_option = if vendor == Vendor::Twilio {
+            "1"
+        } else {
+            "handoff"
+        };
         assert_eq!(option, expected_option, "{vendor:?}: the offered option");
         assert_eq!(to, recipient(vendor), "{vendor:?}");
         assert!(sent[0].timeout <= std::time::Duration::from_secs(3));
@@ -140,10 +175,18 @@ fn every_channel_brings_a_text_into_a_conversation_and_the_bot_answers_there() {
 
         // The vendor retries the same delivery: 200, and nothing changes.
         app.deliver(&c, &vendor.text_sample()).expect(200);
-        assert_eq!(count(&app, "SELECT COUNT(*) FROM messages"), 2, "{vendor:?}");
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM messages"),
+            2,
+            "{vendor:?}"
+        );
         assert_eq!(count(&app, "SELECT COUNT(*) FROM users"), 1);
         assert_eq!(count(&app, "SELECT COUNT(*) FROM outbox"), 1);
-        assert_eq!(app.outbound.sent().len(), 1, "{vendor:?}: no second bot reply");
+        assert_eq!(
+            app.outbound.sent().len(),
+            1,
+            "{vendor:?}: no second bot reply"
+        );
     }
 }
 
@@ -204,7 +247,9 @@ fn signatures_are_checked_before_anything_is_stored() {
             let at = if vendor == Vendor::Twilio {
                 String::from_utf8_lossy(&body).find("Body=Hi").unwrap() + 5
             } else {
-                String::from_utf8_lossy(&body).find(vendor.sample_text()).unwrap()
+                String::from_utf8_lossy(&body)
+                    .find(vendor.sample_text())
+                    .unwrap()
             };
             changed[at] ^= 0x01;
             let r = send(vendor.sign(&c.secret, &path, &body), &changed);
@@ -220,7 +265,11 @@ fn signatures_are_checked_before_anything_is_stored() {
             }
         }
 
-        assert_eq!(count(&app, "SELECT COUNT(*) FROM messages"), 0, "{vendor:?}");
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM messages"),
+            0,
+            "{vendor:?}"
+        );
         assert_eq!(count(&app, "SELECT COUNT(*) FROM users"), 0, "{vendor:?}");
         assert!(app.outbound.sent().is_empty());
     }
@@ -273,7 +322,9 @@ fn unknown_integrations_wrong_types_malformed_and_oversized_bodies() {
         assert_eq!(r.status, 404, "{path}");
         assert_eq!(r.error_code(), "integration_not_found");
     }
-    app.request("channels", "POST", "/webhooks/whatsapp").send().expect(404);
+    app.request("channels", "POST", "/webhooks/whatsapp")
+        .send()
+        .expect(404);
 
     // Malformed, but correctly signed: 400, nothing stored.
     for vendor in ALL {
@@ -296,11 +347,17 @@ fn unknown_integrations_wrong_types_malformed_and_oversized_bodies() {
     // Oversized: refused before it is read (Meta allows 3 MB, the others 1 MiB).
     let line = app.connect(Vendor::Line);
     let big = vec![b' '; 1024 * 1024 + 1];
-    let r = app.request("channels", "POST", &line.path()).body(big).send();
+    let r = app
+        .request("channels", "POST", &line.path())
+        .body(big)
+        .send();
     assert_eq!(r.status, 413);
     assert_eq!(r.error_code(), "payload_too_large");
     let huge = vec![b' '; 3 * 1024 * 1024 + 1];
-    let r = app.request("channels", "POST", &wa.path()).body(huge).send();
+    let r = app
+        .request("channels", "POST", &wa.path())
+        .body(huge)
+        .send();
     assert_eq!(r.status, 413);
     let r = app
         .request("channels", "PUT", &wa.path())
@@ -322,7 +379,10 @@ fn setup_handshakes() {
             .request(
                 "channels",
                 "GET",
-                &format!("{}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={token}", c.path()),
+                &format!(
+                    "{}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={token}",
+                    c.path()
+                ),
             )
             .send()
             .expect(200);
@@ -332,7 +392,10 @@ fn setup_handshakes() {
             .request(
                 "channels",
                 "GET",
-                &format!("{}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess", c.path()),
+                &format!(
+                    "{}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess",
+                    c.path()
+                ),
             )
             .send();
         assert_eq!(wrong.status, 403);
@@ -341,8 +404,13 @@ fn setup_handshakes() {
 
     // Slack: the signed url_verification POST echoes the challenge.
     let slack = app.connect(Vendor::Slack);
-    let r = app.deliver(&slack, &sample("slack-url-verification.json")).expect(200);
-    assert_eq!(r.text(), "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
+    let r = app
+        .deliver(&slack, &sample("slack-url-verification.json"))
+        .expect(200);
+    assert_eq!(
+        r.text(),
+        "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    );
     // ...but only when signed.
     let r = app
         .request("channels", "POST", &slack.path())
@@ -352,10 +420,12 @@ fn setup_handshakes() {
 
     // LINE's Verify button: signed, no events.
     let line = app.connect(Vendor::Line);
-    app.deliver(&line, &sample("line-verify-empty.json")).expect(200);
+    app.deliver(&line, &sample("line-verify-empty.json"))
+        .expect(200);
     // Viber's set_webhook callback.
     let viber = app.connect(Vendor::Viber);
-    app.deliver(&viber, &sample("viber-webhook-verify.json")).expect(200);
+    app.deliver(&viber, &sample("viber-webhook-verify.json"))
+        .expect(200);
     // Telegram has no GET handshake.
     let telegram = app.connect(Vendor::Telegram);
     let r = app.request("channels", "GET", &telegram.path()).send();
@@ -391,13 +461,28 @@ fn a_batch_yields_one_conversation_per_sender_and_statuses_are_ignored() {
         2
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM users WHERE name IN ('Ana', 'Bo')"),
+        count(
+            &app,
+            "SELECT COUNT(*) FROM users WHERE name IN ('Ana', 'Bo')"
+        ),
         2,
         "profile names are kept"
     );
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages WHERE author_type = 'user'"), 3);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM messages WHERE author_type = 'user'"
+        ),
+        3
+    );
     // Greeting to both, then the fallback to Ana's second message.
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages WHERE author_type = 'bot'"), 3);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM messages WHERE author_type = 'bot'"
+        ),
+        3
+    );
     let sent = app.outbound.sent();
     assert_eq!(sent.len(), 3);
     let to: Vec<String> = sent
@@ -448,18 +533,28 @@ fn greeted_then(app: &App, vendor: Vendor, tap: &[u8]) -> Connected {
 
 fn handed_off(app: &App) -> bool {
     count(app, "SELECT COUNT(*) FROM tickets") == 1
-        && count(app, "SELECT COUNT(*) FROM conversations WHERE switchboard = 'agent'") == 1
+        && count(
+            app,
+            "SELECT COUNT(*) FROM conversations WHERE switchboard = 'agent'",
+        ) == 1
 }
 
 #[test]
 fn taps_on_the_offered_option_hand_off_on_every_kind_of_button() {
     // WhatsApp reply button.
     let app = channel_app();
-    greeted_then(&app, Vendor::WhatsApp, &whatsapp_value(
-        r#""messages":[{"context":{"from":"15550783881","id":"wamid.OUT"},"from":"16505551234","id":"wamid.TAP","timestamp":"1749416400","type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"handoff","title":"Talk to a person"}}}]"#,
-    ));
+    greeted_then(
+        &app,
+        Vendor::WhatsApp,
+        &whatsapp_value(
+            r#""messages":[{"context":{"from":"15550783881","id":"wamid.OUT"},"from":"16505551234","id":"wamid.TAP","timestamp":"1749416400","type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"handoff","title":"Talk to a person"}}}]"#,
+        ),
+    );
     assert!(handed_off(&app), "whatsapp");
-    let tapped = app.rows("SELECT text, payload FROM messages WHERE source_message_id = 'wamid.TAP'", &[]);
+    let tapped = app.rows(
+        "SELECT text, payload FROM messages WHERE source_message_id = 'wamid.TAP'",
+        &[],
+    );
     assert_eq!(tapped[0], vec!["Talk to a person".into(), "handoff".into()]);
 
     // Messenger quick reply and postback.
@@ -481,7 +576,10 @@ fn taps_on_the_offered_option_hand_off_on_every_kind_of_button() {
         .filter(|s| s.request.uri().path().ends_with("/answerCallbackQuery"))
         .collect();
     assert_eq!(acks.len(), 1);
-    assert_eq!(body_json(&acks[0].request), json!({"callback_query_id": "530363929746381219"}));
+    assert_eq!(
+        body_json(&acks[0].request),
+        json!({"callback_query_id": "530363929746381219"})
+    );
 
     // LINE postback.
     let app = channel_app();
@@ -496,7 +594,9 @@ fn taps_on_the_offered_option_hand_off_on_every_kind_of_button() {
     // Slack button click on the interactivity endpoint.
     let app = channel_app();
     let payload = r#"{"type":"block_actions","user":{"id":"U0123ABCD"},"channel":{"id":"D0123ABCD"},"trigger_id":"3987.4744.803a","actions":[{"action_id":"option_1","block_id":"spindesk_options","text":{"type":"plain_text","text":"Talk to a person"},"value":"handoff","type":"button","action_ts":"1718000100.1"}]}"#;
-    let click = form_urlencoded::Serializer::new(String::new()).append_pair("payload", payload).finish();
+    let click = form_urlencoded::Serializer::new(String::new())
+        .append_pair("payload", payload)
+        .finish();
     greeted_then(&app, Vendor::Slack, click.as_bytes());
     assert!(handed_off(&app), "slack");
 
@@ -522,31 +622,47 @@ fn agent_replies_follow_the_customer_to_their_channel() {
     let c = greeted_then(&app, Vendor::Twilio, b"MessageSid=SM99999999999999999999999999999999&From=%2B12125550123&To=%2B14155550100&Body=I+need+a+human&NumMedia=0&SmsStatus=received");
     assert!(handed_off(&app));
     let ticket_id = app.rows("SELECT id FROM tickets", &[])[0][0].clone();
-    let spindesk_core::ports::Value::Integer(ticket_id) = ticket_id else { panic!() };
+    let spindesk_core::ports::Value::Integer(ticket_id) = ticket_id else {
+        panic!()
+    };
     let agent = app.agent("Ada", "ada@example.com");
     let sent_before = app.outbound.sent().len();
     app.zendesk_put(&agent, &format!("/api/v2/tickets/{ticket_id}.json"),
         &json!({"ticket": {"comment": {"body": "Hi, Ada here. Checking your package.", "public": true}}}))
         .expect(200);
-    app.zendesk_put(&agent, &format!("/api/v2/tickets/{ticket_id}.json"),
-        &json!({"ticket": {"comment": {"body": "internal: VIP", "public": false}}}))
-        .expect(200);
+    app.zendesk_put(
+        &agent,
+        &format!("/api/v2/tickets/{ticket_id}.json"),
+        &json!({"ticket": {"comment": {"body": "internal: VIP", "public": false}}}),
+    )
+    .expect(200);
     // The tickets component only enqueues; the drain sends.
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"), 1);
-    app.request("admin", "POST", "/api/admin/outbox/drain").admin().send().expect(200);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"),
+        1
+    );
+    app.request("admin", "POST", "/api/admin/outbox/drain")
+        .admin()
+        .send()
+        .expect(200);
     let sent = app.outbound.sent();
     assert_eq!(sent.len(), sent_before + 1);
     let f = form(&sent.last().unwrap().request);
     assert_eq!(f["Body"], "Hi, Ada here. Checking your package.");
     assert_eq!(f["To"], "+12125550123");
     assert_eq!(f["From"], "+14155550100");
-    assert!(!sent.iter().any(|s| String::from_utf8_lossy(s.request.body()).contains("VIP")));
+    assert!(!sent
+        .iter()
+        .any(|s| String::from_utf8_lossy(s.request.body()).contains("VIP")));
 
     // The customer answers on SMS: it reaches the ticket, no bot reply.
     app.deliver(&c, b"MessageSid=SM88888888888888888888888888888888&From=%2B12125550123&To=%2B14155550100&Body=Thanks!&NumMedia=0&SmsStatus=received").expect(200);
     assert_eq!(app.outbound.sent().len(), sent_before + 1);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM ticket_comments WHERE body = 'Thanks!'"),
+        count(
+            &app,
+            "SELECT COUNT(*) FROM ticket_comments WHERE body = 'Thanks!'"
+        ),
         1
     );
 }

@@ -112,14 +112,28 @@ impl Vendor {
     /// The create body's credentials, matching the ids in the vendor samples.
     pub fn credentials(self) -> Json {
         match self {
-            Vendor::WhatsApp => json!({"phone_number_id": "106540352242922", "access_token": "EAAG-wa-access-token", "app_secret": self.secret(), "verify_token": "wa-verify-token"}),
-            Vendor::Messenger => json!({"page_id": "107425831234567", "page_access_token": "EAAB-page-access-token", "app_secret": self.secret(), "verify_token": "fb-verify-token"}),
-            Vendor::Instagram => json!({"instagram_account_id": "17841405822304914", "access_token": "IGQ-access-token", "app_secret": self.secret(), "verify_token": "ig-verify-token"}),
-            Vendor::Telegram => json!({"bot_token": "7000000001:AAH-telegram-bot-token", "secret_token": self.secret()}),
-            Vendor::Line => json!({"channel_access_token": "line-channel-access-token", "channel_secret": self.secret()}),
+            Vendor::WhatsApp => {
+                json!({"phone_number_id": "106540352242922", "access_token": "EAAG-wa-access-token", "app_secret": self.secret(), "verify_token": "wa-verify-token"})
+            }
+            Vendor::Messenger => {
+                json!({"page_id": "107425831234567", "page_access_token": "EAAB-page-access-token", "app_secret": self.secret(), "verify_token": "fb-verify-token"})
+            }
+            Vendor::Instagram => {
+                json!({"instagram_account_id": "17841405822304914", "access_token": "IGQ-access-token", "app_secret": self.secret(), "verify_token": "ig-verify-token"})
+            }
+            Vendor::Telegram => {
+                json!({"bot_token": "7000000001:AAH-telegram-bot-token", "secret_token": self.secret()})
+            }
+            Vendor::Line => {
+                json!({"channel_access_token": "line-channel-access-token", "channel_secret": self.secret()})
+            }
             Vendor::Viber => json!({"auth_token": self.secret()}),
-            Vendor::Slack => json!({"bot_token": "xoxb-slack-bot-token", "signing_secret": self.secret()}),
-            Vendor::Twilio => json!({"account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": self.secret(), "from_number": "+14155550100"}),
+            Vendor::Slack => {
+                json!({"bot_token": "xoxb-slack-bot-token", "signing_secret": self.secret()})
+            }
+            Vendor::Twilio => {
+                json!({"account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": self.secret(), "from_number": "+14155550100"})
+            }
         }
     }
 
@@ -205,7 +219,10 @@ impl Vendor {
             Vendor::Slack => Some(("authorization", "Bearer xoxb-slack-bot-token".into())),
             Vendor::Twilio => Some((
                 "authorization",
-                format!("Basic {}", b64(format!("AC0123456789abcdef0123456789abcdef:{}", self.secret()).as_bytes())),
+                format!(
+                    "Basic {}",
+                    b64(format!("AC0123456789abcdef0123456789abcdef:{}", self.secret()).as_bytes())
+                ),
             )),
         }
     }
@@ -213,11 +230,15 @@ impl Vendor {
     /// What the vendor answers a successful send.
     pub fn send_ok(self) -> &'static str {
         match self {
-            Vendor::WhatsApp => r#"{"messaging_product":"whatsapp","messages":[{"id":"wamid.OUT"}]}"#,
+            Vendor::WhatsApp => {
+                r#"{"messaging_product":"whatsapp","messages":[{"id":"wamid.OUT"}]}"#
+            }
             Vendor::Messenger | Vendor::Instagram => r#"{"recipient_id":"1","message_id":"m_OUT"}"#,
             Vendor::Telegram => r#"{"ok":true,"result":{"message_id":1368}}"#,
             Vendor::Line => r#"{"sentMessages":[{"id":"461230966842064897","quoteToken":"q"}]}"#,
-            Vendor::Viber => r#"{"status":0,"status_message":"ok","message_token":5741311803571721200}"#,
+            Vendor::Viber => {
+                r#"{"status":0,"status_message":"ok","message_token":5741311803571721200}"#
+            }
             Vendor::Slack => r#"{"ok":true,"channel":"D0123ABCD","ts":"1718000300.000400"}"#,
             Vendor::Twilio => r#"{"sid":"SM2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b","status":"queued"}"#,
         }
@@ -239,7 +260,10 @@ impl Vendor {
                     ("x-slack-request-timestamp", ts.clone()),
                     (
                         "x-slack-signature",
-                        format!("v0={}", hex(&hmac256(secret, &[b"v0:", ts.as_bytes(), b":", body]))),
+                        format!(
+                            "v0={}",
+                            hex(&hmac256(secret, &[b"v0:", ts.as_bytes(), b":", body]))
+                        ),
                     ),
                 ]
             }
@@ -281,7 +305,10 @@ impl App {
             .expect(201);
         Connected {
             vendor,
-            id: r.json()["integration"]["id"].as_str().expect("id").to_owned(),
+            id: r.json()["integration"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
             secret: vendor.secret().to_owned(),
         }
     }

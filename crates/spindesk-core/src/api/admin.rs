@@ -23,7 +23,10 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         key_value: false,
         // public_base_url: integrations' webhook URLs; outbound: the outbox drain sends.
-        variables: &[ADMIN_TOKEN_VARIABLE, crate::channels::integrations::PUBLIC_BASE_URL],
+        variables: &[
+            ADMIN_TOKEN_VARIABLE,
+            crate::channels::integrations::PUBLIC_BASE_URL,
+        ],
         outbound: true,
     },
 };

@@ -77,7 +77,11 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
 
     if *req.method() == Method::GET {
         return match channel.verify_subscription(&integration.credentials, &hook) {
-            Some(Ok(challenge)) => Ok(text(StatusCode::OK, "text/plain; charset=utf-8", challenge.into_bytes())),
+            Some(Ok(challenge)) => Ok(text(
+                StatusCode::OK,
+                "text/plain; charset=utf-8",
+                challenge.into_bytes(),
+            )),
             Some(Err(e)) => Err(auth_error(e)),
             None => Err(ApiError::method_not_allowed(req.method(), "POST")),
         };
@@ -90,14 +94,20 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         .parse(&integration.credentials, req.body())
         .map_err(|e| ApiError::bad_request("invalid_body", e.0))?;
     if let Some(HandshakeReply::Text(challenge)) = parsed.reply {
-        return Ok(text(StatusCode::OK, "text/plain; charset=utf-8", challenge.into_bytes()));
+        return Ok(text(
+            StatusCode::OK,
+            "text/plain; charset=utf-8",
+            challenge.into_bytes(),
+        ));
     }
 
     let stored = db.transaction(|db| {
         let mut stored = Vec::new();
         for event in &parsed.events {
-            if let Received::Stored { conversation_id, last_seq } =
-                delivery::receive(env, db, &integration, event)?
+            if let Received::Stored {
+                conversation_id,
+                last_seq,
+            } = delivery::receive(env, db, &integration, event)?
             {
                 stored.push((conversation_id, last_seq));
             }

@@ -21,7 +21,12 @@ pub enum Received {
 }
 
 /// Takes one inbound event into the sender's conversation, inside the caller's transaction.
-pub fn receive(env: &Env, db: &Db, integration: &Integration, event: &Inbound) -> Result<Received, SqlError> {
+pub fn receive(
+    env: &Env,
+    db: &Db,
+    integration: &Integration,
+    event: &Inbound,
+) -> Result<Received, SqlError> {
     let source = integration.source();
     // A redelivery changes nothing — not even where replies go. Inside the caller's IMMEDIATE
     // transaction this check cannot race; the UNIQUE (source, source_message_id) constraint in
@@ -39,7 +44,14 @@ pub fn receive(env: &Env, db: &Db, integration: &Integration, event: &Inbound) -
         name: event.sender.name.clone(),
         ..Profile::default()
     };
-    let user = users::customer_for_identity(db, env.random, now, channel, &event.sender.address, &profile)?;
+    let user = users::customer_for_identity(
+        db,
+        env.random,
+        now,
+        channel,
+        &event.sender.address,
+        &profile,
+    )?;
     let conversation = conversation::of_user(env, db, &user, channel)?;
     // Replies follow the customer: set before the bot answers inside `receive`.
     db.execute(
@@ -58,9 +70,10 @@ pub fn receive(env: &Env, db: &Db, integration: &Integration, event: &Inbound) -
     let (text, payload) = match resolve_choice(db, conversation.id, integration, &event.content)? {
         Some(action) => (action.text, Some(action.payload)),
         None => match &event.content {
-            Content::Choice { payload, title } => {
-                (title.clone().unwrap_or_else(|| payload.clone()), Some(payload.clone()))
-            }
+            Content::Choice { payload, title } => (
+                title.clone().unwrap_or_else(|| payload.clone()),
+                Some(payload.clone()),
+            ),
             other => (other.display_text(), None),
         },
     };
@@ -112,7 +125,12 @@ pub fn receive(env: &Env, db: &Db, integration: &Integration, event: &Inbound) -
 /// `#n` payloads (used when the bot's payload did not fit the vendor's limit), known payloads
 /// (so a Telegram or LINE tap shows the option's title), a typed "1", "2"... on channels that
 /// show numbered options (SMS), and Viber keyboard replies, which arrive as text.
-fn resolve_choice(db: &Db, conversation_id: i64, integration: &Integration, content: &Content) -> Result<Option<Action>, SqlError> {
+fn resolve_choice(
+    db: &Db,
+    conversation_id: i64,
+    integration: &Integration,
+    content: &Content,
+) -> Result<Option<Action>, SqlError> {
     let offered = db.query_opt(
         &format!(
             "SELECT {} FROM messages WHERE conversation_id = ? AND author_type <> 'user'
@@ -161,7 +179,10 @@ pub fn on_post(env: &Env, db: &Db, message: &Message) -> Result<(), SqlError> {
     let route = db.query_opt(
         "SELECT integration_id, address FROM conversation_routes
          WHERE conversation_id = ? AND channel = ?",
-        &[message.conversation_id.into(), message.channel.clone().into()],
+        &[
+            message.conversation_id.into(),
+            message.channel.clone().into(),
+        ],
         |r| Ok((r.i64("integration_id")?, r.string("address")?)),
     )?;
     let Some((integration_id, address)) = route else {

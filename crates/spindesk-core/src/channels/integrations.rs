@@ -106,7 +106,12 @@ pub struct Draft {
     pub api_base_url: Option<String>,
 }
 
-pub fn insert(db: &Db, random: &dyn Random, now: Millis, draft: &Draft) -> Result<Integration, SqlError> {
+pub fn insert(
+    db: &Db,
+    random: &dyn Random,
+    now: Millis,
+    draft: &Draft,
+) -> Result<Integration, SqlError> {
     let public_id = crate::auth::new_public_id(random);
     let credentials = serde_json::to_string(&draft.credentials)
         .map_err(|e| SqlError::from_message(e.to_string()))?;
@@ -149,7 +154,10 @@ pub fn update(db: &Db, now: Millis, id: i64, draft: &Draft) -> Result<(), SqlErr
 /// Removes the integration, its routes and its unsent outbox rows (foreign-key cascades).
 pub fn delete(db: &Db, id: i64) -> Result<bool, SqlError> {
     Ok(db
-        .query_i64("DELETE FROM integrations WHERE id = ? RETURNING id", &[id.into()])?
+        .query_i64(
+            "DELETE FROM integrations WHERE id = ? RETURNING id",
+            &[id.into()],
+        )?
         .is_some())
 }
 
@@ -208,10 +216,8 @@ pub fn validate_credential(kind: ChannelType, name: &str, value: &str) -> Result
                 );
             }
         }
-        (ChannelType::Twilio, "account_sid") => {
-            if !(value.starts_with("AC") && value.len() == 34) {
-                return Err("`account_sid` must be a Twilio account SID (AC + 32 characters)".into());
-            }
+        (ChannelType::Twilio, "account_sid") if !(value.starts_with("AC") && value.len() == 34) => {
+            return Err("`account_sid` must be a Twilio account SID (AC + 32 characters)".into());
         }
         _ => {}
     }
@@ -229,7 +235,13 @@ mod tests {
             "https://graph.example.com"
         );
         assert!(validate_api_base_url("http://127.0.0.1:8080").is_ok());
-        for bad in ["graph.example.com", "ftp://x.example", "https://x.example/v1", "https://x.example?a=1", ""] {
+        for bad in [
+            "graph.example.com",
+            "ftp://x.example",
+            "https://x.example/v1",
+            "https://x.example?a=1",
+            "",
+        ] {
             assert!(validate_api_base_url(bad).is_err(), "{bad}");
         }
     }
@@ -238,9 +250,17 @@ mod tests {
     fn vendor_formats_are_checked() {
         assert!(validate_credential(ChannelType::Telegram, "secret_token", "tg_Wh-1").is_ok());
         assert!(validate_credential(ChannelType::Telegram, "secret_token", "has space").is_err());
-        assert!(validate_credential(ChannelType::Twilio, "from_number", "whatsapp:+14155238886").is_ok());
+        assert!(
+            validate_credential(ChannelType::Twilio, "from_number", "whatsapp:+14155238886")
+                .is_ok()
+        );
         assert!(validate_credential(ChannelType::Twilio, "from_number", "14155238886").is_err());
-        assert!(validate_credential(ChannelType::Twilio, "account_sid", "AC0123456789abcdef0123456789abcdef").is_ok());
+        assert!(validate_credential(
+            ChannelType::Twilio,
+            "account_sid",
+            "AC0123456789abcdef0123456789abcdef"
+        )
+        .is_ok());
         assert!(validate_credential(ChannelType::Slack, "bot_token", " ").is_err());
         assert!(validate_credential(ChannelType::Slack, "bot_token", "a\nb").is_err());
     }

@@ -96,7 +96,14 @@ fn new_uuid(env: &Env) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = crate::auth::hex(&b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// What to enqueue.
@@ -175,7 +182,13 @@ enum Filter {
 }
 
 /// Sends a claimed row and records how it went.
-fn send(env: &Env, db: &Db, entry: &Entry, integration: Option<&Integration>, budget: Budget) -> Result<Outcome, SqlError> {
+fn send(
+    env: &Env,
+    db: &Db,
+    entry: &Entry,
+    integration: Option<&Integration>,
+    budget: Budget,
+) -> Result<Outcome, SqlError> {
     let outcome = match integration {
         None => Outcome::Permanent("the integration was deleted".into()),
         Some(integration) => {
@@ -246,7 +259,13 @@ fn tally(report: &mut Report, outcome: &Outcome, attempts: i64) {
     }
 }
 
-fn round(env: &Env, db: &Db, filter: Filter, limit: i64, budget: Budget) -> Result<Report, SqlError> {
+fn round(
+    env: &Env,
+    db: &Db,
+    filter: Filter,
+    limit: i64,
+    budget: Budget,
+) -> Result<Report, SqlError> {
     let started = env.clock.now_ms();
     let deadline = started + budget.total.as_millis() as Millis;
     let mut report = Report::default();
@@ -256,7 +275,10 @@ fn round(env: &Env, db: &Db, filter: Filter, limit: i64, budget: Budget) -> Resu
             break;
         };
         if !cache.iter().any(|(id, _)| *id == entry.integration_id) {
-            cache.push((entry.integration_id, integrations::by_id(db, entry.integration_id)?));
+            cache.push((
+                entry.integration_id,
+                integrations::by_id(db, entry.integration_id)?,
+            ));
         }
         let integration = cache
             .iter()
@@ -270,7 +292,13 @@ fn round(env: &Env, db: &Db, filter: Filter, limit: i64, budget: Budget) -> Resu
 
 /// Sends what is due for one conversation, right after the transaction that enqueued it.
 pub fn deliver_conversation(env: &Env, db: &Db, conversation_id: i64) -> Result<Report, SqlError> {
-    round(env, db, Filter::Conversation(conversation_id), 50, IMMEDIATE)
+    round(
+        env,
+        db,
+        Filter::Conversation(conversation_id),
+        50,
+        IMMEDIATE,
+    )
 }
 
 /// Sends every due row, oldest first, up to `limit` or the budget. Rows left `sending` past the
@@ -300,7 +328,12 @@ pub fn due(db: &Db, now: Millis) -> Result<i64, SqlError> {
 }
 
 /// One page of rows, newest first, optionally of one status.
-pub fn list(db: &Db, status: Option<&str>, limit: i64, offset: i64) -> Result<(Vec<Entry>, i64), SqlError> {
+pub fn list(
+    db: &Db,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Entry>, i64), SqlError> {
     let status: Value = status.map(str::to_owned).into();
     let rows = db.query(
         &format!(

@@ -52,9 +52,8 @@ pub fn view(env: &Env, i: &Integration) -> Value {
 
 fn found(env: &Env, id: &str) -> Result<Integration, ApiError> {
     let db = database(env)?;
-    integrations::by_public_id(&db, id)?.ok_or_else(|| {
-        ApiError::not_found("not_found", format!("No integration with id {id:?}"))
-    })
+    integrations::by_public_id(&db, id)?
+        .ok_or_else(|| ApiError::not_found("not_found", format!("No integration with id {id:?}")))
 }
 
 fn list(env: &Env) -> Result<Response, ApiError> {
@@ -167,14 +166,16 @@ fn apply(draft: &mut Draft, map: &Map<String, Value>, creating: bool) -> Result<
 
 fn create(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let map = fields(req)?;
-    let kind = string_field(&map, "type")?.ok_or_else(|| {
-        ApiError::unprocessable("invalid_type", "`integration.type` is required")
-    })?;
+    let kind = string_field(&map, "type")?
+        .ok_or_else(|| ApiError::unprocessable("invalid_type", "`integration.type` is required"))?;
     let kind = ChannelType::parse(kind).ok_or_else(|| {
         let all: Vec<&str> = ChannelType::ALL.iter().map(|t| t.as_str()).collect();
         ApiError::unprocessable(
             "invalid_type",
-            format!("`integration.type` must be one of {}, got {kind:?}", all.join(", ")),
+            format!(
+                "`integration.type` must be one of {}, got {kind:?}",
+                all.join(", ")
+            ),
         )
     })?;
     let mut draft = Draft {

@@ -52,7 +52,10 @@ fn view(entry: &outbox::Entry, integration: Option<&str>) -> Value {
 
 fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let status = pairs.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str());
+    let status = pairs
+        .iter()
+        .find(|(k, _)| k == "status")
+        .map(|(_, v)| v.as_str());
     if let Some(status) = status {
         if !outbox::STATUSES.contains(&status) {
             return Err(ApiError::bad_request(
@@ -68,7 +71,11 @@ fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let (entries, count) = outbox::list(&db, status, page.per_page, page.offset())?;
     let all = integrations::list(&db)?;
-    let public = |id: i64| all.iter().find(|i| i.id == id).map(|i| i.public_id.as_str());
+    let public = |id: i64| {
+        all.iter()
+            .find(|i| i.id == id)
+            .map(|i| i.public_id.as_str())
+    };
     let (next_page, previous_page) = page.links("/api/admin/outbox", count, &pairs);
     Ok(json(&json!({
         "outbox": entries.iter().map(|e| view(e, public(e.integration_id))).collect::<Vec<_>>(),
@@ -86,7 +93,9 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
             _ => {
                 return Err(ApiError::bad_request(
                     "invalid_limit",
-                    format!("`limit` must be a whole number from 1 to {DRAIN_LIMIT_MAX}, got {raw:?}"),
+                    format!(
+                        "`limit` must be a whole number from 1 to {DRAIN_LIMIT_MAX}, got {raw:?}"
+                    ),
                 ))
             }
         },
@@ -115,12 +124,19 @@ fn retry(env: &Env, id: &str) -> Result<Response, ApiError> {
         outbox::retry(db, now, id)?.ok_or_else(|| {
             ApiError::conflict(
                 "not_retryable",
-                format!("Only failed or dead rows can be retried; this one is {}", entry.status),
+                format!(
+                    "Only failed or dead rows can be retried; this one is {}",
+                    entry.status
+                ),
             )
         })
     })?;
-    let integration = database(env)
-        .ok()
-        .and_then(|db| integrations::by_id(&db, entry.integration_id).ok().flatten());
-    Ok(json(&json!({"outbox": view(&entry, integration.as_ref().map(|i| i.public_id.as_str()))})))
+    let integration = database(env).ok().and_then(|db| {
+        integrations::by_id(&db, entry.integration_id)
+            .ok()
+            .flatten()
+    });
+    Ok(json(
+        &json!({"outbox": view(&entry, integration.as_ref().map(|i| i.public_id.as_str()))}),
+    ))
 }
