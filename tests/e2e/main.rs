@@ -7,6 +7,7 @@ mod channels;
 mod channels_admin;
 mod channels_outbox;
 mod conversations_api;
+mod spin_manifest;
 mod static_site;
 mod storage;
 mod tickets;
