@@ -289,3 +289,76 @@ fn the_outbox_list_validates_and_paginates() {
     assert_eq!(page["outbox"].as_array().unwrap().len(), 2);
     assert!(page["next_page"].as_str().unwrap().contains("page=2"));
 }
+
+/// An outbound client whose every request takes one second of the (manual) clock.
+struct SlowVendor {
+    clock: spindesk_native::ManualClock,
+    sent: std::sync::Mutex<Vec<Duration>>,
+}
+
+impl spindesk_core::ports::Outbound for SlowVendor {
+    fn send(
+        &self,
+        _request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        self.clock.advance(Duration::from_secs(1));
+        self.sent.lock().unwrap().push(timeout);
+        status(200, r#"{"messages":[{"id":"wamid.OUT"}]}"#)
+    }
+}
+
+#[test]
+fn a_batch_from_many_senders_shares_one_short_send_budget() {
+    use spindesk_core::ports::Clock;
+    let app = channel_app();
+    let c = app.connect(Vendor::WhatsApp);
+    let messages: Vec<String> = (0..10)
+        .map(|i| format!(r#"{{"from":"8210{i:08}","id":"wamid.S{i}","timestamp":"1","type":"text","text":{{"body":"hi"}}}}"#))
+        .collect();
+    let body = format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"value":{{"metadata":{{"phone_number_id":"106540352242922"}},"messages":[{}]}},"field":"messages"}}]}}]}}"#,
+        messages.join(",")
+    );
+    let path = c.path();
+    let mut builder = http::Request::builder().method("POST").uri(&path);
+    for (name, value) in Vendor::WhatsApp.sign(&c.secret, &path, body.as_bytes()) {
+        builder = builder.header(name, value);
+    }
+    let req = builder.body(body.into_bytes()).unwrap();
+
+    let clock = app.clock.clone();
+    let start = clock.now_ms();
+    let vendor = SlowVendor {
+        clock: clock.clone(),
+        sent: Default::default(),
+    };
+    let sql = spindesk_native::NativeSql::open(&app.db_path());
+    let config = spindesk_native::MapConfig::default().with("public_base_url", PUBLIC_BASE);
+    let env = spindesk_core::Env {
+        sql: &sql,
+        kv: &app.kv,
+        outbound: &vendor,
+        clock: &clock,
+        random: &app.random,
+        config: &config,
+    };
+    let surface = spindesk_core::surface("channels").unwrap();
+    let response = (surface.handle)(&env, req);
+    assert_eq!(response.status(), 200);
+    let sent = vendor.sent.lock().unwrap().clone();
+    // 2.5 s of budget at 1 s per send: three sends, then the webhook answers.
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert!(sent.iter().all(|t| *t <= Duration::from_millis(2500)));
+    assert!(clock.now_ms() - start <= 3000);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
+        3
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'"),
+        7
+    );
+    // The rest goes out with the next drain.
+    assert_eq!(drain(&app)["sent"], 7);
+}

@@ -122,10 +122,8 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let mut conversations: Vec<i64> = stored.iter().map(|(c, _)| *c).collect();
     conversations.sort_unstable();
     conversations.dedup();
-    for conversation_id in conversations {
-        if let Err(e) = outbox::deliver_conversation(env, &db, conversation_id) {
-            eprintln!("channels: outbox delivery for conversation {conversation_id}: {e}");
-        }
+    if let Err(e) = outbox::deliver_conversations(env, &db, &conversations) {
+        eprintln!("channels: outbox delivery after a webhook: {e}");
     }
     let (content_type, body) = channel.acknowledgement();
     Ok(text(StatusCode::OK, content_type, body.to_vec()))

@@ -170,7 +170,7 @@ fn resolve_choice(
 
 /// Called by [`conversation::post`] for every bot, agent or system message, inside its
 /// transaction: when the customer last wrote from a channel, the message is rendered for that
-/// channel and enqueued. Sending happens after commit ([`outbox::deliver_conversation`]) or on
+/// channel and enqueued. Sending happens after commit ([`outbox::deliver_conversations`]) or on
 /// the next drain.
 pub fn on_post(env: &Env, db: &Db, message: &Message) -> Result<(), SqlError> {
     if message.author_type == AuthorType::User {

@@ -427,3 +427,84 @@ pub trait Channel: Sync {
         wire::http_outcome(response, |_| None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_print_their_values() {
+        let creds = Credentials::new().with("app_secret", "s3cr3t-value");
+        let printed = format!("{creds:?}");
+        assert!(printed.contains("app_secret"));
+        assert!(!printed.contains("s3cr3t-value"));
+        assert_eq!(
+            creds.redact("GET https://x/bots3cr3t-value/y"),
+            "GET https://x/bot[redacted]/y"
+        );
+    }
+
+    #[test]
+    fn every_type_round_trips_its_name() {
+        for kind in ChannelType::ALL {
+            assert_eq!(ChannelType::parse(kind.as_str()), Some(kind));
+            assert_eq!(kind.channel().kind(), kind);
+            assert!(!kind.credential_fields().is_empty());
+        }
+        assert_eq!(ChannelType::parse("sms"), None);
+    }
+
+    #[test]
+    fn every_channel_renders_an_image_and_then_the_text() {
+        let url = "https://cdn.example.com/receipt.png";
+        let message = Outgoing {
+            text: "Here is your receipt".into(),
+            options: Vec::new(),
+            image_url: Some(url.into()),
+        };
+        let ctx = RenderContext {
+            display_name: "Acme".into(),
+        };
+        for kind in ChannelType::ALL {
+            let payloads = kind.channel().render(&ctx, &Recipient::new("42"), &message);
+            let all: String = payloads.iter().map(|p| p.body.clone()).collect();
+            let decoded: String = form_urlencoded::parse(all.as_bytes())
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            assert!(
+                all.contains(url) || decoded.contains(url),
+                "{kind}: the image URL is sent: {all}"
+            );
+            assert!(
+                all.contains("Here is your receipt") || decoded.contains("Here is your receipt"),
+                "{kind}: the text is sent"
+            );
+            // Only an image: no empty text message.
+            let only_image = Outgoing {
+                text: String::new(),
+                options: Vec::new(),
+                image_url: Some(url.into()),
+            };
+            let payloads = kind
+                .channel()
+                .render(&ctx, &Recipient::new("42"), &only_image);
+            assert_eq!(payloads.len(), 1, "{kind}: {payloads:?}");
+        }
+    }
+
+    #[test]
+    fn media_content_shows_its_caption_or_kind() {
+        let media = Content::Media {
+            kind: "image".into(),
+            media_id: Some("1".into()),
+            url: None,
+            mime_type: None,
+            caption: None,
+        };
+        assert_eq!(media.display_text(), "[image]");
+        assert_eq!(
+            serde_json::to_value(&media).unwrap(),
+            serde_json::json!({"type": "media", "kind": "image", "media_id": "1"})
+        );
+    }
+}

@@ -290,15 +290,33 @@ fn round(
     Ok(report)
 }
 
-/// Sends what is due for one conversation, right after the transaction that enqueued it.
-pub fn deliver_conversation(env: &Env, db: &Db, conversation_id: i64) -> Result<Report, SqlError> {
-    round(
-        env,
-        db,
-        Filter::Conversation(conversation_id),
-        50,
-        IMMEDIATE,
-    )
+/// Sends what is due for these conversations, right after the transaction that enqueued it,
+/// within one shared [`IMMEDIATE`] budget (a batch webhook from many senders must still answer
+/// in time); what is not reached waits for the drain.
+pub fn deliver_conversations(
+    env: &Env,
+    db: &Db,
+    conversation_ids: &[i64],
+) -> Result<Report, SqlError> {
+    let deadline = env.clock.now_ms() + IMMEDIATE.total.as_millis() as Millis;
+    let mut report = Report::default();
+    for &id in conversation_ids {
+        let left = deadline - env.clock.now_ms();
+        if left <= 0 {
+            break;
+        }
+        let left = Duration::from_millis(left as u64);
+        let budget = Budget {
+            request: IMMEDIATE.request.min(left),
+            total: left,
+        };
+        let r = round(env, db, Filter::Conversation(id), 50, budget)?;
+        report.attempted += r.attempted;
+        report.sent += r.sent;
+        report.failed += r.failed;
+        report.dead += r.dead;
+    }
+    Ok(report)
 }
 
 /// Sends every due row, oldest first, up to `limit` or the budget. Rows left `sending` past the
