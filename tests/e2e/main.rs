@@ -3,6 +3,9 @@
 
 mod admin;
 mod bot_settings;
+mod channels;
+mod channels_admin;
+mod channels_outbox;
 mod conversations_api;
 mod help_center_api;
 mod help_center_relevance;

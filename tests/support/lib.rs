@@ -4,6 +4,8 @@
 //! instance), and ports a surface did not declare in its `Uses` are refused — so a handler that
 //! touches something `spin.toml` would not grant it fails here too.
 
+pub mod channels;
+
 use base64::Engine;
 use spindesk_core::ports::{
     Config, KeyValue, KvError, Outbound, OutboundError, Rows, Sql, SqlError, SqlErrorKind, Value,

@@ -261,6 +261,8 @@ pub fn post(
         "UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?",
         &[message.seq.into(), now.into(), conversation_id.into()],
     )?;
+    // A customer who last wrote from a messaging channel gets it there (via the outbox).
+    crate::channels::delivery::on_post(env, db, &message)?;
     Ok(message)
 }
 

@@ -11,6 +11,7 @@ pub use surface::{surface, Surface, SURFACES};
 pub mod auth;
 pub mod bot;
 pub mod change_feed;
+pub mod channels;
 pub mod conversation;
 pub mod help_center;
 pub mod message;

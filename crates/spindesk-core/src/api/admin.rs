@@ -1,6 +1,9 @@
 //! The admin API (`/api/admin/...`): staff accounts and their API tokens. Everything here needs
 //! `Authorization: Bearer <admin_token>`; without the variable set it answers 503.
 
+mod integrations;
+mod outbox;
+
 use crate::api::database;
 use crate::auth::{digest, new_token, require_admin, ADMIN_TOKEN_VARIABLE};
 use crate::ports::{Env, SqlErrorKind};
@@ -19,8 +22,12 @@ pub const SURFACE: Surface = Surface {
     uses: Uses {
         sqlite: true,
         key_value: false,
-        variables: &[ADMIN_TOKEN_VARIABLE],
-        outbound: false,
+        // public_base_url: integrations' webhook URLs; outbound: the outbox drain sends.
+        variables: &[
+            ADMIN_TOKEN_VARIABLE,
+            crate::channels::integrations::PUBLIC_BASE_URL,
+        ],
+        outbound: true,
     },
 };
 
@@ -37,6 +44,17 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         segs.as_slice(),
         ["api", "admin", "agents"] | ["api", "admin", "agents", _, "tokens"]
     );
+    let channels = matches!(
+        segs.as_slice(),
+        ["api", "admin", "integrations", ..] | ["api", "admin", "outbox", ..]
+    );
+    if channels {
+        // Channel integrations and the outbox have their own modules.
+        require_admin(env, req)?;
+        return integrations::route(env, req, &segs)
+            .or_else(|| outbox::route(env, req, &segs))
+            .unwrap_or_else(|| Err(ApiError::no_route(method, req.uri().path())));
+    }
     if !known {
         return Err(ApiError::no_route(method, req.uri().path()));
     }

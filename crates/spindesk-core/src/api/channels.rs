@@ -1,22 +1,160 @@
-//! The `channels` surface.
+//! The `channels` surface: `/webhooks/{type}/{integration_id}` for every messaging channel.
+//!
+//! Order of checks, each before the next reads more: size (413), integration of that type
+//! (404), the vendor's signature or token on the raw bytes (401 missing / 403 wrong), the body
+//! (400), then every event in one transaction. A retried delivery finds its messages already
+//! stored and changes nothing. Sends the events caused go out after the commit, within a short
+//! budget; what does not make it waits in the outbox for the drain.
 
+use crate::api::database;
+use crate::change_feed;
+use crate::channels::delivery::{self, Received};
+use crate::channels::integrations::{self, PUBLIC_BASE_URL};
+use crate::channels::{outbox, AuthError, ChannelType, HandshakeReply, Webhook};
 use crate::ports::Env;
 use crate::surface::{Request, Response, Surface, Uses};
+use crate::web::{query_pairs, ApiError, Family};
+use http::{Method, StatusCode};
 
 pub const SURFACE: Surface = Surface {
     component: "channels",
     handle,
     uses: Uses {
         sqlite: true,
-        key_value: false,
-        variables: &[],
-        outbound: false,
+        // The change feed wakes widget and agent long-polls when a channel message arrives.
+        key_value: true,
+        variables: &[PUBLIC_BASE_URL],
+        outbound: true,
     },
 };
 
-fn handle(_env: &Env, _req: Request) -> Response {
+fn handle(env: &Env, req: Request) -> Response {
+    route(env, &req).unwrap_or_else(|e| e.into_response(Family::Spindesk))
+}
+
+fn not_found(path: &str) -> ApiError {
+    ApiError::not_found(
+        "integration_not_found",
+        format!("No integration answers at {path}"),
+    )
+}
+
+fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let path = req.uri().path();
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let ["webhooks", kind, id] = segs.as_slice() else {
+        return Err(ApiError::no_route(req.method(), path));
+    };
+    let kind = ChannelType::parse(kind).ok_or_else(|| not_found(path))?;
+    let channel = kind.channel();
+    if !matches!(*req.method(), Method::GET | Method::POST) {
+        return Err(ApiError::method_not_allowed(req.method(), "GET, POST"));
+    }
+    if req.body().len() > channel.max_body() {
+        return Err(ApiError::payload_too_large(channel.max_body()));
+    }
+    let db = database(env)?;
+    // The type in the path must match: a wrong type is as unknown as a wrong id.
+    let integration = integrations::by_public_id(&db, id)?
+        .filter(|i| i.kind == kind)
+        .ok_or_else(|| not_found(path))?;
+
+    let query = query_pairs(req);
+    let public_url = env.config.get(PUBLIC_BASE_URL).map(|base| {
+        let base = base.trim_end_matches('/');
+        match req.uri().query() {
+            Some(q) => format!("{base}{path}?{q}"),
+            None => format!("{base}{path}"),
+        }
+    });
+    let hook = Webhook {
+        headers: req.headers(),
+        query: &query,
+        body: req.body(),
+        url: public_url.as_deref(),
+        now_ms: env.clock.now_ms(),
+    };
+
+    if *req.method() == Method::GET {
+        return match channel.verify_subscription(&integration.credentials, &hook) {
+            Some(Ok(challenge)) => Ok(text(
+                StatusCode::OK,
+                "text/plain; charset=utf-8",
+                challenge.into_bytes(),
+            )),
+            Some(Err(e)) => Err(auth_error(e)),
+            None => Err(ApiError::method_not_allowed(req.method(), "POST")),
+        };
+    }
+
+    channel
+        .authenticate(&integration.credentials, &hook)
+        .map_err(auth_error)?;
+    let parsed = channel
+        .parse(&integration.credentials, req.body())
+        .map_err(|e| ApiError::bad_request("invalid_body", e.0))?;
+    if let Some(HandshakeReply::Text(challenge)) = parsed.reply {
+        return Ok(text(
+            StatusCode::OK,
+            "text/plain; charset=utf-8",
+            challenge.into_bytes(),
+        ));
+    }
+
+    let stored = db.transaction(|db| {
+        let mut stored = Vec::new();
+        for event in &parsed.events {
+            if let Received::Stored {
+                conversation_id,
+                last_seq,
+            } = delivery::receive(env, db, &integration, event)?
+            {
+                stored.push((conversation_id, last_seq));
+            }
+        }
+        Ok::<_, ApiError>(stored)
+    })?;
+    for (conversation_id, last_seq) in &stored {
+        change_feed::publish(env, *conversation_id, *last_seq);
+    }
+    // Best effort within the vendor's patience: a failure here is recorded on the outbox row
+    // and retried by the drain; the webhook itself was handled.
+    let mut conversations: Vec<i64> = stored.iter().map(|(c, _)| *c).collect();
+    conversations.sort_unstable();
+    conversations.dedup();
+    if let Err(e) = outbox::deliver_conversations(env, &db, &conversations) {
+        eprintln!("channels: outbox delivery after a webhook: {e}");
+    }
+    let (content_type, body) = channel.acknowledgement();
+    Ok(text(StatusCode::OK, content_type, body.to_vec()))
+}
+
+fn auth_error(e: AuthError) -> ApiError {
+    match e {
+        AuthError::Missing(what) => ApiError::unauthorized(
+            "signature_missing",
+            format!("The request carries no {what}"),
+        ),
+        AuthError::Invalid(what) => ApiError::forbidden(
+            "signature_invalid",
+            format!("{what} does not match this integration"),
+        ),
+        AuthError::Expired => ApiError::forbidden(
+            "signature_expired",
+            "The request timestamp is more than five minutes from now",
+        ),
+        AuthError::Unconfigured(variable) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_configured",
+            format!("Set the `{variable}` variable so this channel's signatures can be checked"),
+        ),
+    }
+}
+
+fn text(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response {
     http::Response::builder()
-        .status(404)
-        .body(b"{}".to_vec())
-        .expect("static response")
+        .status(status)
+        .header("content-type", content_type)
+        .body(body)
+        .unwrap_or_else(|_| http::Response::new(Vec::new()))
 }

@@ -1,0 +1,142 @@
+//! `/api/admin/outbox`: what is waiting, failing or given up, the drain a scheduler calls, and
+//! a manual retry.
+
+use crate::api::database;
+use crate::channels::{integrations, outbox};
+use crate::ports::Env;
+use crate::surface::{Request, Response};
+use crate::timestamp::iso8601;
+use crate::web::{json, paginate_offset, query_pairs, ApiError};
+use http::Method;
+use serde_json::{json, Value};
+
+/// Most rows one drain call attempts.
+pub const DRAIN_LIMIT_MAX: i64 = 500;
+
+pub fn route(env: &Env, req: &Request, segs: &[&str]) -> Option<Result<Response, ApiError>> {
+    let method = req.method();
+    Some(match segs {
+        ["api", "admin", "outbox"] => match *method {
+            Method::GET => list(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "admin", "outbox", "drain"] => match *method {
+            Method::POST => drain(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
+        ["api", "admin", "outbox", id, "retry"] => match *method {
+            Method::POST => retry(env, id),
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
+        _ => return None,
+    })
+}
+
+fn view(entry: &outbox::Entry, integration: Option<&str>) -> Value {
+    json!({
+        "id": entry.id,
+        "integration_id": integration,
+        "conversation_id": entry.conversation_id,
+        "message_id": entry.message_id,
+        "endpoint": entry.endpoint,
+        "status": entry.status,
+        "attempts": entry.attempts,
+        "next_attempt_at": matches!(entry.status.as_str(), "pending" | "failed").then(|| iso8601(entry.next_attempt_at)),
+        "last_error": entry.last_error,
+        "vendor_message_id": entry.vendor_message_id,
+        "sent_at": entry.sent_at.map(iso8601),
+        "created_at": iso8601(entry.created_at),
+        "updated_at": iso8601(entry.updated_at),
+    })
+}
+
+fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let pairs = query_pairs(req);
+    let status = pairs
+        .iter()
+        .find(|(k, _)| k == "status")
+        .map(|(_, v)| v.as_str());
+    if let Some(status) = status {
+        if !outbox::STATUSES.contains(&status) {
+            return Err(ApiError::bad_request(
+                "invalid_status",
+                format!(
+                    "`status` must be one of {}, got {status:?}",
+                    outbox::STATUSES.join(", ")
+                ),
+            ));
+        }
+    }
+    let page = paginate_offset(&pairs)?;
+    let db = database(env)?;
+    let (entries, count) = outbox::list(&db, status, page.per_page, page.offset())?;
+    let all = integrations::list(&db)?;
+    let public = |id: i64| {
+        all.iter()
+            .find(|i| i.id == id)
+            .map(|i| i.public_id.as_str())
+    };
+    let (next_page, previous_page) = page.links("/api/admin/outbox", count, &pairs);
+    Ok(json(&json!({
+        "outbox": entries.iter().map(|e| view(e, public(e.integration_id))).collect::<Vec<_>>(),
+        "count": count,
+        "next_page": next_page,
+        "previous_page": previous_page,
+    })))
+}
+
+fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let limit = match crate::web::query_param(req, "limit") {
+        None => 100,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if (1..=DRAIN_LIMIT_MAX).contains(&n) => n,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_limit",
+                    format!(
+                        "`limit` must be a whole number from 1 to {DRAIN_LIMIT_MAX}, got {raw:?}"
+                    ),
+                ))
+            }
+        },
+    };
+    let db = database(env)?;
+    let report = outbox::drain(env, &db, limit, outbox::DRAIN)?;
+    let remaining = outbox::due(&db, env.clock.now_ms())?;
+    Ok(json(&json!({"drain": {
+        "attempted": report.attempted,
+        "sent": report.sent,
+        "failed": report.failed,
+        "dead": report.dead,
+        "remaining_due": remaining,
+    }})))
+}
+
+fn retry(env: &Env, id: &str) -> Result<Response, ApiError> {
+    let not_found = || ApiError::not_found("not_found", format!("No outbox row with id {id:?}"));
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let db = database(env)?;
+    let now = env.clock.now_ms();
+    let entry = db.transaction(|db| {
+        let Some(entry) = outbox::by_id(db, id)? else {
+            return Err(not_found());
+        };
+        outbox::retry(db, now, id)?.ok_or_else(|| {
+            ApiError::conflict(
+                "not_retryable",
+                format!(
+                    "Only failed or dead rows can be retried; this one is {}",
+                    entry.status
+                ),
+            )
+        })
+    })?;
+    let integration = database(env).ok().and_then(|db| {
+        integrations::by_id(&db, entry.integration_id)
+            .ok()
+            .flatten()
+    });
+    Ok(json(
+        &json!({"outbox": view(&entry, integration.as_ref().map(|i| i.public_id.as_str()))}),
+    ))
+}

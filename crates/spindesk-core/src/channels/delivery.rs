@@ -1,0 +1,226 @@
+//! Where channels meet conversations: an inbound channel message becomes the customer's message
+//! in their one conversation (through the same [`conversation::receive`] as the widget), and a
+//! bot or agent message to a customer who last wrote from a channel becomes outbox rows.
+
+use super::integrations::{self, Integration};
+use super::outbox::{self, NewEntry};
+use super::{Content, Inbound, Outgoing, QuickReply, Recipient, RenderContext};
+use crate::conversation::{self, Receipt};
+use crate::message::{Action, AuthorType, Message};
+use crate::ports::{Env, SqlError};
+use crate::store::Db;
+use crate::users::{self, Profile};
+
+/// What [`receive`] did with one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// Stored; the conversation and its last sequence number (for the change feed).
+    Stored { conversation_id: i64, last_seq: i64 },
+    /// The vendor delivered this before: nothing changed.
+    Duplicate,
+}
+
+/// Takes one inbound event into the sender's conversation, inside the caller's transaction.
+pub fn receive(
+    env: &Env,
+    db: &Db,
+    integration: &Integration,
+    event: &Inbound,
+) -> Result<Received, SqlError> {
+    let source = integration.source();
+    // A redelivery changes nothing — not even where replies go. Inside the caller's IMMEDIATE
+    // transaction this check cannot race; the UNIQUE (source, source_message_id) constraint in
+    // conversation::receive is the guarantee either way.
+    let seen = db.query_i64(
+        "SELECT id FROM messages WHERE source = ? AND source_message_id = ?",
+        &[source.clone().into(), event.id.clone().into()],
+    )?;
+    if seen.is_some() {
+        return Ok(Received::Duplicate);
+    }
+    let now = env.clock.now_ms();
+    let channel = event.sender.channel.as_str();
+    let profile = Profile {
+        name: event.sender.name.clone(),
+        ..Profile::default()
+    };
+    let user = users::customer_for_identity(
+        db,
+        env.random,
+        now,
+        channel,
+        &event.sender.address,
+        &profile,
+    )?;
+    let conversation = conversation::of_user(env, db, &user, channel)?;
+    // Replies follow the customer: set before the bot answers inside `receive`.
+    db.execute(
+        "INSERT INTO conversation_routes (conversation_id, integration_id, channel, address, updated_at)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (conversation_id) DO UPDATE SET integration_id = excluded.integration_id,
+             channel = excluded.channel, address = excluded.address, updated_at = excluded.updated_at",
+        &[
+            conversation.id.into(),
+            integration.id.into(),
+            channel.into(),
+            event.recipient.address.clone().into(),
+            now.into(),
+        ],
+    )?;
+    let (text, payload) = match resolve_choice(db, conversation.id, integration, &event.content)? {
+        Some(action) => (action.text, Some(action.payload)),
+        None => match &event.content {
+            Content::Choice { payload, title } => (
+                title.clone().unwrap_or_else(|| payload.clone()),
+                Some(payload.clone()),
+            ),
+            other => (other.display_text(), None),
+        },
+    };
+    let inbound = conversation::Inbound {
+        channel: channel.to_owned(),
+        source: Some(source),
+        source_message_id: Some(event.id.clone()),
+        text,
+        payload,
+    };
+    let messages = match conversation::receive(env, db, &conversation, &user, &inbound)? {
+        Receipt::Duplicate(_) => return Ok(Received::Duplicate),
+        Receipt::Stored(messages) => messages,
+    };
+    let Some(first) = messages.first() else {
+        return Ok(Received::Duplicate);
+    };
+    // Keep what the vendor told us about an attachment with the customer's message.
+    if let Content::Media { .. } = &event.content {
+        let media = serde_json::to_string(&event.content).unwrap_or_else(|_| "{}".into());
+        db.execute(
+            "UPDATE messages SET content = json_set(content, '$.media', json(?)) WHERE id = ?",
+            &[media.into(), first.id.into()],
+        )?;
+    }
+    if let Some(token) = &event.ack {
+        if let Some(payload) = integration.channel().render_ack(token) {
+            outbox::enqueue(
+                env,
+                db,
+                &NewEntry {
+                    integration_id: integration.id,
+                    conversation_id: Some(conversation.id),
+                    message_id: Some(first.id),
+                    dedup_key: format!("ack:{}:{}", integration.id, event.id),
+                    payload: &payload,
+                },
+            )?;
+        }
+    }
+    let last_seq = messages.last().map_or(first.seq, |m| m.seq);
+    Ok(Received::Stored {
+        conversation_id: conversation.id,
+        last_seq,
+    })
+}
+
+/// The option a tap or a typed answer picks among those the last bot/agent message offered:
+/// `#n` payloads (used when the bot's payload did not fit the vendor's limit), known payloads
+/// (so a Telegram or LINE tap shows the option's title), a typed "1", "2"... on channels that
+/// show numbered options (SMS), and Viber keyboard replies, which arrive as text.
+fn resolve_choice(
+    db: &Db,
+    conversation_id: i64,
+    integration: &Integration,
+    content: &Content,
+) -> Result<Option<Action>, SqlError> {
+    let offered = db.query_opt(
+        &format!(
+            "SELECT {} FROM messages WHERE conversation_id = ? AND author_type <> 'user'
+             ORDER BY seq DESC LIMIT 1",
+            crate::message::COLUMNS
+        ),
+        &[conversation_id.into()],
+        Message::from_row,
+    )?;
+    let actions = offered.map(|m| m.actions).unwrap_or_default();
+    if actions.is_empty() {
+        return Ok(None);
+    }
+    let by_number = |n: &str| {
+        n.parse::<usize>()
+            .ok()
+            .filter(|&n| n >= 1)
+            .and_then(|n| actions.get(n - 1).cloned())
+    };
+    let by_payload = |p: &str| actions.iter().find(|a| a.payload == p).cloned();
+    Ok(match content {
+        Content::Choice { payload, .. } => match payload.strip_prefix('#') {
+            Some(n) => by_number(n),
+            None => by_payload(payload),
+        },
+        Content::Text { text } => {
+            let text = text.trim();
+            match integration.kind {
+                super::ChannelType::Twilio => by_number(text.trim_end_matches('.')),
+                super::ChannelType::Viber => by_payload(text),
+                _ => None,
+            }
+        }
+        _ => None,
+    })
+}
+
+/// Called by [`conversation::post`] for every bot, agent or system message, inside its
+/// transaction: when the customer last wrote from a channel, the message is rendered for that
+/// channel and enqueued. Sending happens after commit ([`outbox::deliver_conversations`]) or on
+/// the next drain.
+pub fn on_post(env: &Env, db: &Db, message: &Message) -> Result<(), SqlError> {
+    if message.author_type == AuthorType::User {
+        return Ok(());
+    }
+    let route = db.query_opt(
+        "SELECT integration_id, address FROM conversation_routes
+         WHERE conversation_id = ? AND channel = ?",
+        &[
+            message.conversation_id.into(),
+            message.channel.clone().into(),
+        ],
+        |r| Ok((r.i64("integration_id")?, r.string("address")?)),
+    )?;
+    let Some((integration_id, address)) = route else {
+        return Ok(());
+    };
+    let Some(integration) = integrations::by_id(db, integration_id)? else {
+        return Ok(());
+    };
+    let outgoing = Outgoing {
+        text: message.text.clone(),
+        options: message
+            .actions
+            .iter()
+            .map(|a| QuickReply {
+                payload: a.payload.clone(),
+                title: a.text.clone(),
+            })
+            .collect(),
+        image_url: None,
+    };
+    let ctx = RenderContext {
+        display_name: integration.display_name.clone(),
+    };
+    let payloads = integration
+        .channel()
+        .render(&ctx, &Recipient::new(address), &outgoing);
+    for (part, payload) in payloads.iter().enumerate() {
+        outbox::enqueue(
+            env,
+            db,
+            &NewEntry {
+                integration_id: integration.id,
+                conversation_id: Some(message.conversation_id),
+                message_id: Some(message.id),
+                dedup_key: format!("message:{}:{part}", message.id),
+                payload,
+            },
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,267 @@
+//! Channel integrations: one connected account (a WhatsApp number, a Telegram bot, a Slack
+//! app...) with its write-only credentials and optional API origin override.
+
+use super::{Channel, ChannelType, Credentials};
+use crate::ports::{Millis, Random, SqlError};
+use crate::store::{Db, Row};
+
+/// The Spin variable with the public origin the vendors call (`https://support.example.com`):
+/// webhook URLs are built from it, and Twilio signs the URL it calls.
+pub const PUBLIC_BASE_URL: &str = "public_base_url";
+
+/// Longest credential value we accept.
+pub const CREDENTIAL_MAX: usize = 2048;
+pub const DISPLAY_NAME_MAX: usize = 100;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Integration {
+    pub id: i64,
+    pub public_id: String,
+    pub kind: ChannelType,
+    pub display_name: String,
+    pub credentials: Credentials,
+    pub api_base_url: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+impl Integration {
+    pub fn channel(&self) -> &'static dyn Channel {
+        self.kind.channel()
+    }
+
+    /// Where sends go: the override, else the vendor's API origin.
+    pub fn api_base(&self) -> &str {
+        self.api_base_url
+            .as_deref()
+            .unwrap_or_else(|| self.channel().default_api_base())
+    }
+
+    pub fn webhook_path(&self) -> String {
+        format!("/webhooks/{}/{}", self.kind, self.public_id)
+    }
+
+    /// The URL to configure at the vendor; `None` until `public_base_url` is set.
+    pub fn webhook_url(&self, public_base_url: Option<&str>) -> Option<String> {
+        public_base_url.map(|base| format!("{}{}", base.trim_end_matches('/'), self.webhook_path()))
+    }
+
+    /// The de-duplication namespace of this integration's message ids.
+    pub fn source(&self) -> String {
+        format!("{}:{}", self.kind, self.public_id)
+    }
+}
+
+const COLUMNS: &str =
+    "id, public_id, type, display_name, credentials, api_base_url, created_at, updated_at";
+
+fn from_row(r: &Row) -> Result<Integration, SqlError> {
+    let kind = r.string("type")?;
+    let kind = ChannelType::parse(&kind)
+        .ok_or_else(|| SqlError::from_message(format!("unknown integration type {kind}")))?;
+    let credentials: Credentials = serde_json::from_str(&r.string("credentials")?)
+        .map_err(|e| SqlError::from_message(format!("integration credentials: {e}")))?;
+    Ok(Integration {
+        id: r.i64("id")?,
+        public_id: r.string("public_id")?,
+        kind,
+        display_name: r.string("display_name")?,
+        credentials,
+        api_base_url: r.opt_string("api_base_url")?,
+        created_at: r.i64("created_at")?,
+        updated_at: r.i64("updated_at")?,
+    })
+}
+
+pub fn by_public_id(db: &Db, public_id: &str) -> Result<Option<Integration>, SqlError> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM integrations WHERE public_id = ?"),
+        &[public_id.into()],
+        from_row,
+    )
+}
+
+pub fn by_id(db: &Db, id: i64) -> Result<Option<Integration>, SqlError> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM integrations WHERE id = ?"),
+        &[id.into()],
+        from_row,
+    )
+}
+
+pub fn list(db: &Db) -> Result<Vec<Integration>, SqlError> {
+    db.query(
+        &format!("SELECT {COLUMNS} FROM integrations ORDER BY id"),
+        &[],
+        from_row,
+    )
+}
+
+/// What an admin submits to create or change an integration, already validated.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub kind: ChannelType,
+    pub display_name: String,
+    pub credentials: Credentials,
+    pub api_base_url: Option<String>,
+}
+
+pub fn insert(
+    db: &Db,
+    random: &dyn Random,
+    now: Millis,
+    draft: &Draft,
+) -> Result<Integration, SqlError> {
+    let public_id = crate::auth::new_public_id(random);
+    let credentials = serde_json::to_string(&draft.credentials)
+        .map_err(|e| SqlError::from_message(e.to_string()))?;
+    let id = db
+        .query_i64(
+            "INSERT INTO integrations (public_id, type, display_name, credentials, api_base_url,
+                                       created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            &[
+                public_id.into(),
+                draft.kind.as_str().into(),
+                draft.display_name.clone().into(),
+                credentials.into(),
+                draft.api_base_url.clone().into(),
+                now.into(),
+                now.into(),
+            ],
+        )?
+        .ok_or_else(|| SqlError::from_message("insert returned no id"))?;
+    by_id(db, id)?.ok_or_else(|| SqlError::from_message("integration vanished after insert"))
+}
+
+pub fn update(db: &Db, now: Millis, id: i64, draft: &Draft) -> Result<(), SqlError> {
+    let credentials = serde_json::to_string(&draft.credentials)
+        .map_err(|e| SqlError::from_message(e.to_string()))?;
+    db.execute(
+        "UPDATE integrations SET display_name = ?, credentials = ?, api_base_url = ?, updated_at = ?
+         WHERE id = ?",
+        &[
+            draft.display_name.clone().into(),
+            credentials.into(),
+            draft.api_base_url.clone().into(),
+            now.into(),
+            id.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Removes the integration, its routes and its unsent outbox rows (foreign-key cascades).
+pub fn delete(db: &Db, id: i64) -> Result<bool, SqlError> {
+    Ok(db
+        .query_i64(
+            "DELETE FROM integrations WHERE id = ? RETURNING id",
+            &[id.into()],
+        )?
+        .is_some())
+}
+
+/// `https://host[:port]` (or `http://` for a local stub), nothing after the origin. Spin only
+/// lets a component call hosts its `allowed_outbound_hosts` lists, so an override must be
+/// granted there too.
+pub fn validate_api_base_url(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let uri: http::Uri = trimmed
+        .parse()
+        .map_err(|_| format!("`api_base_url` is not a URL: {raw:?}"))?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("https" | "http"));
+    let origin_only = uri.path() == "/" || uri.path().is_empty();
+    if !scheme_ok || uri.host().is_none() || !origin_only || uri.query().is_some() {
+        return Err(format!(
+            "`api_base_url` must be an origin like https://api.example.com (no path or query), got {raw:?}"
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Checks one credential value: present, not too long, and in the vendor's format where the
+/// vendor has one.
+pub fn validate_credential(kind: ChannelType, name: &str, value: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err(format!("`{name}` must not be empty"));
+    }
+    if value.len() > CREDENTIAL_MAX {
+        return Err(format!("`{name}` is longer than {CREDENTIAL_MAX} bytes"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!("`{name}` contains control characters"));
+    }
+    match (kind, name) {
+        (ChannelType::Telegram, "secret_token") => {
+            let ok = value.len() <= 256
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !ok {
+                return Err(
+                    "`secret_token` must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)"
+                        .into(),
+                );
+            }
+        }
+        (ChannelType::Twilio, "from_number") => {
+            let number = value.strip_prefix("whatsapp:").unwrap_or(value);
+            let ok = number.starts_with('+')
+                && number.len() > 4
+                && number[1..].chars().all(|c| c.is_ascii_digit());
+            if !ok {
+                return Err(
+                    "`from_number` must be an E.164 number like +14155550100, or whatsapp:+14155550100"
+                        .into(),
+                );
+            }
+        }
+        (ChannelType::Twilio, "account_sid") if !(value.starts_with("AC") && value.len() == 34) => {
+            return Err("`account_sid` must be a Twilio account SID (AC + 32 characters)".into());
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_base_urls_must_be_origins() {
+        assert_eq!(
+            validate_api_base_url("https://graph.example.com/").unwrap(),
+            "https://graph.example.com"
+        );
+        assert!(validate_api_base_url("http://127.0.0.1:8080").is_ok());
+        for bad in [
+            "graph.example.com",
+            "ftp://x.example",
+            "https://x.example/v1",
+            "https://x.example?a=1",
+            "",
+        ] {
+            assert!(validate_api_base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn vendor_formats_are_checked() {
+        assert!(validate_credential(ChannelType::Telegram, "secret_token", "tg_Wh-1").is_ok());
+        assert!(validate_credential(ChannelType::Telegram, "secret_token", "has space").is_err());
+        assert!(
+            validate_credential(ChannelType::Twilio, "from_number", "whatsapp:+14155238886")
+                .is_ok()
+        );
+        assert!(validate_credential(ChannelType::Twilio, "from_number", "14155238886").is_err());
+        assert!(validate_credential(
+            ChannelType::Twilio,
+            "account_sid",
+            "AC0123456789abcdef0123456789abcdef"
+        )
+        .is_ok());
+        assert!(validate_credential(ChannelType::Slack, "bot_token", " ").is_err());
+        assert!(validate_credential(ChannelType::Slack, "bot_token", "a\nb").is_err());
+    }
+}

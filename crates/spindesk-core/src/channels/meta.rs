@@ -1,0 +1,268 @@
+//! What WhatsApp, Messenger and Instagram share: Meta's GET subscription handshake, the
+//! `X-Hub-Signature-256` HMAC, and (Messenger, Instagram) the `entry[].messaging[]` events.
+
+use super::signature::{equal, hex_decode, hmac_sha256};
+use super::wire::id_string;
+use super::{AuthError, Content, Inbound, ParseError, Parsed, Recipient, Sender, Webhook};
+use serde::Deserialize;
+
+/// The Graph API version every Meta URL is pinned to.
+pub const GRAPH_VERSION: &str = "v25.0";
+
+/// Meta payloads can be up to 3 MB.
+pub const MAX_BODY: usize = 3 * 1024 * 1024;
+
+pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
+
+/// `GET ?hub.mode=subscribe&hub.verify_token=..&hub.challenge=..`: echo the challenge when the
+/// verify token matches.
+pub fn verify_subscription(verify_token: &str, hook: &Webhook) -> Result<String, AuthError> {
+    if hook.query("hub.mode") != Some("subscribe") {
+        return Err(AuthError::Missing("hub.mode=subscribe"));
+    }
+    let Some(given) = hook.query("hub.verify_token") else {
+        return Err(AuthError::Missing("hub.verify_token"));
+    };
+    if verify_token.is_empty() || !crate::auth::secrets_equal(given, verify_token) {
+        return Err(AuthError::Invalid("hub.verify_token"));
+    }
+    match hook.query("hub.challenge") {
+        Some(challenge) if !challenge.is_empty() && challenge.len() <= 512 => {
+            Ok(challenge.to_owned())
+        }
+        _ => Err(AuthError::Missing("hub.challenge")),
+    }
+}
+
+/// `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`.
+pub fn authenticate(app_secret: &str, hook: &Webhook) -> Result<(), AuthError> {
+    let Some(header) = hook.header(SIGNATURE_HEADER) else {
+        return Err(AuthError::Missing("X-Hub-Signature-256"));
+    };
+    let given = header
+        .trim()
+        .strip_prefix("sha256=")
+        .and_then(hex_decode)
+        .ok_or(AuthError::Invalid("X-Hub-Signature-256"))?;
+    let expected = hmac_sha256(app_secret.as_bytes(), &[hook.body]);
+    if app_secret.is_empty() || !equal(&expected, &given) {
+        return Err(AuthError::Invalid("X-Hub-Signature-256"));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Notification {
+    object: String,
+    #[serde(default)]
+    entry: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    #[serde(deserialize_with = "id_string")]
+    id: String,
+    #[serde(default)]
+    messaging: Vec<Messaging>,
+    #[serde(default)]
+    changes: Vec<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct Messaging {
+    sender: Option<Party>,
+    timestamp: Option<i64>,
+    message: Option<Message>,
+    postback: Option<Postback>,
+}
+
+#[derive(Deserialize)]
+struct Party {
+    #[serde(deserialize_with = "id_string")]
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    mid: Option<String>,
+    text: Option<String>,
+    #[serde(default)]
+    is_echo: bool,
+    #[serde(default)]
+    is_deleted: bool,
+    #[serde(default)]
+    is_unsupported: bool,
+    quick_reply: Option<QuickReplyTap>,
+    #[serde(default)]
+    attachments: Vec<Attachment>,
+}
+
+#[derive(Deserialize)]
+struct QuickReplyTap {
+    payload: String,
+}
+
+#[derive(Deserialize)]
+struct Attachment {
+    #[serde(rename = "type")]
+    kind: String,
+    payload: Option<AttachmentPayload>,
+}
+
+#[derive(Deserialize)]
+struct AttachmentPayload {
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Postback {
+    mid: Option<String>,
+    title: Option<String>,
+    payload: String,
+}
+
+/// Messenger (`object: "page"`) and Instagram (`object: "instagram"`) events for the account
+/// `own_id` (the page or the Instagram professional account). Entries for other accounts the
+/// same app serves are skipped and counted as ignored.
+pub fn parse_messaging(
+    body: &[u8],
+    object: &str,
+    channel: &str,
+    own_id: &str,
+) -> Result<Parsed, ParseError> {
+    let notification: Notification = serde_json::from_slice(body)?;
+    if notification.object != object {
+        return Err(ParseError::new(format!(
+            "expected `object: \"{object}\"`, got {:?}",
+            notification.object
+        )));
+    }
+    let mut parsed = Parsed::default();
+    for entry in notification.entry {
+        parsed.ignored += entry.changes.len();
+        if entry.id != own_id {
+            parsed.ignored += entry.messaging.len().max(1);
+            continue;
+        }
+        for event in entry.messaging {
+            let before = parsed.events.len();
+            read_event(event, channel, &mut parsed.events);
+            if parsed.events.len() == before {
+                parsed.ignored += 1;
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+fn read_event(event: Messaging, channel: &str, out: &mut Vec<Inbound>) {
+    let Some(sender) = event.sender else { return };
+    let inbound = |id: String, content: Content| Inbound {
+        id,
+        sender: Sender {
+            channel: channel.to_owned(),
+            address: sender.id.clone(),
+            name: None,
+        },
+        recipient: Recipient::new(sender.id.clone()),
+        sent_at_ms: event.timestamp,
+        content,
+        ack: None,
+    };
+    if let Some(postback) = event.postback {
+        // Postbacks from before Meta added `mid` have none: the sender and time identify them.
+        let id = postback.mid.unwrap_or_else(|| {
+            format!(
+                "postback:{}:{}",
+                sender.id,
+                event.timestamp.unwrap_or_default()
+            )
+        });
+        out.push(inbound(
+            id,
+            Content::Choice {
+                payload: postback.payload,
+                title: postback.title,
+            },
+        ));
+        return;
+    }
+    let Some(message) = event.message else {
+        // delivery, read, reaction, optin, referral...
+        return;
+    };
+    let Some(mid) = message.mid else { return };
+    if message.is_echo || message.is_deleted {
+        return;
+    }
+    if message.is_unsupported {
+        out.push(inbound(
+            mid,
+            Content::Unsupported {
+                kind: "unsupported".into(),
+            },
+        ));
+        return;
+    }
+    if let Some(tap) = message.quick_reply {
+        out.push(inbound(
+            mid,
+            Content::Choice {
+                payload: tap.payload,
+                title: message.text,
+            },
+        ));
+        return;
+    }
+    let mut n = 0;
+    if let Some(text) = message.text.filter(|t| !t.is_empty()) {
+        out.push(inbound(mid.clone(), Content::Text { text }));
+        n += 1;
+    }
+    for attachment in message.attachments {
+        // One message can carry several attachments; each becomes its own event with a
+        // stable id derived from the message id.
+        let id = if n == 0 {
+            mid.clone()
+        } else {
+            format!("{mid}#{n}")
+        };
+        n += 1;
+        let kind = match attachment.kind.as_str() {
+            "image" | "video" | "audio" | "file" => attachment.kind.clone(),
+            "ig_reel" | "reel" => "video".to_owned(),
+            other => {
+                out.push(inbound(
+                    id,
+                    Content::Unsupported {
+                        kind: other.to_owned(),
+                    },
+                ));
+                continue;
+            }
+        };
+        out.push(inbound(
+            id,
+            Content::Media {
+                kind,
+                media_id: None,
+                url: attachment.payload.and_then(|p| p.url),
+                mime_type: None,
+                caption: None,
+            },
+        ));
+    }
+}
+
+/// Meta's error bodies: `{"error":{"message","code",...}}`; code 4/17/32/613 are rate limits.
+pub fn outcome(response: &http::Response<Vec<u8>>, id_field: &str) -> super::Outcome {
+    let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
+    let rate_limited = matches!(json["error"]["code"].as_i64(), Some(4 | 17 | 32 | 613));
+    match super::wire::http_outcome(response, |j| match id_field {
+        "messages" => j["messages"][0]["id"].as_str().map(str::to_owned),
+        field => j[field].as_str().map(str::to_owned),
+    }) {
+        super::Outcome::Permanent(why) if rate_limited => super::Outcome::Retry(why),
+        other => other,
+    }
+}

@@ -1,0 +1,405 @@
+//! The outbox: every vendor request is a row, attempted right away with a short timeout and,
+//! when that fails, retried with backoff by the drain route a scheduler calls.
+//!
+//! A row is claimed (`pending`/`failed` -> `sending`) by one UPDATE inside a transaction before
+//! it is sent, so two instances never send the same row; the result is recorded after. A row
+//! left `sending` by an instance that died mid-send is not retried automatically — the vendor
+//! may have it — but marked `dead` for an admin to look at and retry by hand.
+
+use super::integrations::{self, Integration};
+use super::{Outcome, Payload};
+use crate::ports::{Env, Millis, OutboundError, SqlError, Value};
+use crate::store::{Db, Row};
+use std::time::Duration;
+
+/// Attempts after which a row is given up (`dead`).
+pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a claim may last before the row counts as interrupted.
+pub const CLAIM_LEASE_MS: Millis = 5 * 60 * 1000;
+/// Backoff after the nth failure: 30 s, 1 min, 2 min, ... capped at one hour.
+pub fn backoff_ms(attempts: i64) -> Millis {
+    let exp = attempts.clamp(1, 8) - 1;
+    (30_000i64 << exp).min(3_600_000)
+}
+
+/// Time limits for a round of sends.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Per request (the Outbound port's timeout).
+    pub request: Duration,
+    /// For the whole round; rows not reached stay due for the next round.
+    pub total: Duration,
+}
+
+/// Inside a webhook or API request: short, so the vendor gets its acknowledgement in time
+/// (Slack waits 3 s).
+pub const IMMEDIATE: Budget = Budget {
+    request: Duration::from_millis(2500),
+    total: Duration::from_millis(2500),
+};
+
+/// The drain route, called by a scheduler.
+pub const DRAIN: Budget = Budget {
+    request: Duration::from_secs(10),
+    total: Duration::from_secs(25),
+};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub id: i64,
+    pub integration_id: i64,
+    pub conversation_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub endpoint: String,
+    pub body: String,
+    pub idempotency_key: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Millis,
+    pub last_error: Option<String>,
+    pub vendor_message_id: Option<String>,
+    pub sent_at: Option<Millis>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+pub const STATUSES: [&str; 5] = ["pending", "sending", "sent", "failed", "dead"];
+
+const COLUMNS: &str = "id, integration_id, conversation_id, message_id, endpoint, body, \
+    idempotency_key, status, attempts, next_attempt_at, last_error, vendor_message_id, sent_at, \
+    created_at, updated_at";
+
+fn from_row(r: &Row) -> Result<Entry, SqlError> {
+    Ok(Entry {
+        id: r.i64("id")?,
+        integration_id: r.i64("integration_id")?,
+        conversation_id: r.opt_i64("conversation_id")?,
+        message_id: r.opt_i64("message_id")?,
+        endpoint: r.string("endpoint")?,
+        body: r.string("body")?,
+        idempotency_key: r.string("idempotency_key")?,
+        status: r.string("status")?,
+        attempts: r.i64("attempts")?,
+        next_attempt_at: r.i64("next_attempt_at")?,
+        last_error: r.opt_string("last_error")?,
+        vendor_message_id: r.opt_string("vendor_message_id")?,
+        sent_at: r.opt_i64("sent_at")?,
+        created_at: r.i64("created_at")?,
+        updated_at: r.i64("updated_at")?,
+    })
+}
+
+/// A UUID (version 4 layout) for vendors that de-duplicate by a retry key (LINE).
+fn new_uuid(env: &Env) -> String {
+    let mut b = [0u8; 16];
+    env.random.fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = crate::auth::hex(&b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// What to enqueue.
+pub struct NewEntry<'a> {
+    pub integration_id: i64,
+    pub conversation_id: Option<i64>,
+    pub message_id: Option<i64>,
+    /// Unique per send: enqueueing the same key twice adds nothing.
+    pub dedup_key: String,
+    pub payload: &'a Payload,
+}
+
+/// Adds a row due now, inside the caller's transaction. `None` when the key was enqueued before.
+pub fn enqueue(env: &Env, db: &Db, entry: &NewEntry) -> Result<Option<i64>, SqlError> {
+    let now = env.clock.now_ms();
+    db.query_i64(
+        "INSERT INTO outbox (integration_id, conversation_id, message_id, dedup_key, endpoint,
+                             body, idempotency_key, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+        &[
+            entry.integration_id.into(),
+            entry.conversation_id.into(),
+            entry.message_id.into(),
+            entry.dedup_key.clone().into(),
+            entry.payload.endpoint.clone().into(),
+            entry.payload.body.clone().into(),
+            new_uuid(env).into(),
+            now.into(),
+            now.into(),
+            now.into(),
+        ],
+    )
+}
+
+/// What a round of sends did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Report {
+    pub attempted: i64,
+    pub sent: i64,
+    /// Failed and scheduled for another attempt.
+    pub failed: i64,
+    /// Given up: a permanent error, too many attempts, or interrupted mid-send.
+    pub dead: i64,
+}
+
+/// Claims one due row — `only` that row, or of that conversation, or the most overdue — in a
+/// transaction. The UPDATE's WHERE re-checks the status, so of two racing instances one wins.
+fn claim(db: &Db, now: Millis, filter: Filter) -> Result<Option<Entry>, SqlError> {
+    let (condition, param): (&str, Value) = match filter {
+        Filter::Conversation(id) => ("conversation_id = ?2", id.into()),
+        Filter::Any => ("?2 IS NULL", Value::Null),
+    };
+    db.transaction(|db| {
+        db.query_opt(
+            &format!(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?1,
+                                   updated_at = ?1
+                 WHERE id = (SELECT id FROM outbox
+                             WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?1
+                               AND {condition}
+                             ORDER BY next_attempt_at, id LIMIT 1)
+                   AND status IN ('pending', 'failed')
+                 RETURNING {COLUMNS}"
+            ),
+            &[now.into(), param],
+            from_row,
+        )
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Filter {
+    Conversation(i64),
+    Any,
+}
+
+/// Sends a claimed row and records how it went.
+fn send(
+    env: &Env,
+    db: &Db,
+    entry: &Entry,
+    integration: Option<&Integration>,
+    budget: Budget,
+) -> Result<Outcome, SqlError> {
+    let outcome = match integration {
+        None => Outcome::Permanent("the integration was deleted".into()),
+        Some(integration) => {
+            let channel = integration.channel();
+            let payload = Payload {
+                endpoint: entry.endpoint.clone(),
+                body: entry.body.clone(),
+            };
+            match channel.request(
+                &integration.credentials,
+                integration.api_base(),
+                &payload,
+                &entry.idempotency_key,
+            ) {
+                Err(why) => Outcome::Permanent(why),
+                Ok(request) => match env.outbound.send(request, budget.request) {
+                    Ok(response) => channel.outcome(&response),
+                    Err(OutboundError::Denied(host)) => Outcome::Retry(format!(
+                        "outbound requests to {host} are not allowed: add the host to the component's allowed_outbound_hosts in spin.toml"
+                    )),
+                    Err(e) => Outcome::Retry(e.to_string()),
+                },
+            }
+        }
+    };
+    // Vendors' answers and URLs can quote a token (Telegram's is in the path).
+    let outcome = match (integration, outcome) {
+        (Some(i), Outcome::Retry(why)) => Outcome::Retry(i.credentials.redact(&why)),
+        (Some(i), Outcome::Permanent(why)) => Outcome::Permanent(i.credentials.redact(&why)),
+        (_, other) => other,
+    };
+    record(env, db, entry, &outcome)?;
+    Ok(outcome)
+}
+
+fn record(env: &Env, db: &Db, entry: &Entry, outcome: &Outcome) -> Result<(), SqlError> {
+    let now = env.clock.now_ms();
+    match outcome {
+        Outcome::Sent(vendor_id) => db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, vendor_message_id = ?, last_error = NULL,
+                               updated_at = ? WHERE id = ?",
+            &[now.into(), vendor_id.clone().into(), now.into(), entry.id.into()],
+        )?,
+        Outcome::Retry(why) if entry.attempts < MAX_ATTEMPTS => db.execute(
+            "UPDATE outbox SET status = 'failed', last_error = ?, next_attempt_at = ?, updated_at = ?
+             WHERE id = ?",
+            &[
+                why.clone().into(),
+                (now + backoff_ms(entry.attempts)).into(),
+                now.into(),
+                entry.id.into(),
+            ],
+        )?,
+        Outcome::Retry(why) | Outcome::Permanent(why) => db.execute(
+            "UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?",
+            &[why.clone().into(), now.into(), entry.id.into()],
+        )?,
+    };
+    Ok(())
+}
+
+fn tally(report: &mut Report, outcome: &Outcome, attempts: i64) {
+    report.attempted += 1;
+    match outcome {
+        Outcome::Sent(_) => report.sent += 1,
+        Outcome::Retry(_) if attempts < MAX_ATTEMPTS => report.failed += 1,
+        _ => report.dead += 1,
+    }
+}
+
+fn round(
+    env: &Env,
+    db: &Db,
+    filter: Filter,
+    limit: i64,
+    budget: Budget,
+) -> Result<Report, SqlError> {
+    let started = env.clock.now_ms();
+    let deadline = started + budget.total.as_millis() as Millis;
+    let mut report = Report::default();
+    let mut cache: Vec<(i64, Option<Integration>)> = Vec::new();
+    while report.attempted < limit && env.clock.now_ms() < deadline {
+        let Some(entry) = claim(db, env.clock.now_ms(), filter)? else {
+            break;
+        };
+        if !cache.iter().any(|(id, _)| *id == entry.integration_id) {
+            cache.push((
+                entry.integration_id,
+                integrations::by_id(db, entry.integration_id)?,
+            ));
+        }
+        let integration = cache
+            .iter()
+            .find(|(id, _)| *id == entry.integration_id)
+            .and_then(|(_, i)| i.as_ref());
+        let outcome = send(env, db, &entry, integration, budget)?;
+        tally(&mut report, &outcome, entry.attempts);
+    }
+    Ok(report)
+}
+
+/// Sends what is due for these conversations, right after the transaction that enqueued it,
+/// within one shared [`IMMEDIATE`] budget (a batch webhook from many senders must still answer
+/// in time); what is not reached waits for the drain.
+pub fn deliver_conversations(
+    env: &Env,
+    db: &Db,
+    conversation_ids: &[i64],
+) -> Result<Report, SqlError> {
+    let deadline = env.clock.now_ms() + IMMEDIATE.total.as_millis() as Millis;
+    let mut report = Report::default();
+    for &id in conversation_ids {
+        let left = deadline - env.clock.now_ms();
+        if left <= 0 {
+            break;
+        }
+        let left = Duration::from_millis(left as u64);
+        let budget = Budget {
+            request: IMMEDIATE.request.min(left),
+            total: left,
+        };
+        let r = round(env, db, Filter::Conversation(id), 50, budget)?;
+        report.attempted += r.attempted;
+        report.sent += r.sent;
+        report.failed += r.failed;
+        report.dead += r.dead;
+    }
+    Ok(report)
+}
+
+/// Sends every due row, oldest first, up to `limit` or the budget. Rows left `sending` past the
+/// lease are marked `dead` first.
+pub fn drain(env: &Env, db: &Db, limit: i64, budget: Budget) -> Result<Report, SqlError> {
+    let now = env.clock.now_ms();
+    let interrupted = db.query(
+        "UPDATE outbox SET status = 'dead', updated_at = ?1,
+             last_error = 'interrupted while sending; the vendor may have received it, so it is not retried automatically (POST /api/admin/outbox/{id}/retry sends it again)'
+         WHERE status = 'sending' AND claimed_at < ?2 RETURNING id",
+        &[now.into(), (now - CLAIM_LEASE_MS).into()],
+        |r| r.i64("id"),
+    )?;
+    let mut report = round(env, db, Filter::Any, limit, budget)?;
+    report.dead += interrupted.len() as i64;
+    Ok(report)
+}
+
+/// Rows due now or overdue, for the drain's answer.
+pub fn due(db: &Db, now: Millis) -> Result<i64, SqlError> {
+    Ok(db
+        .query_i64(
+            "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?",
+            &[now.into()],
+        )?
+        .unwrap_or(0))
+}
+
+/// One page of rows, newest first, optionally of one status.
+pub fn list(
+    db: &Db,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Entry>, i64), SqlError> {
+    let status: Value = status.map(str::to_owned).into();
+    let rows = db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM outbox WHERE (?1 IS NULL OR status = ?1)
+             ORDER BY id DESC LIMIT ?2 OFFSET ?3"
+        ),
+        &[status.clone(), limit.into(), offset.into()],
+        from_row,
+    )?;
+    let count = db
+        .query_i64(
+            "SELECT COUNT(*) FROM outbox WHERE (?1 IS NULL OR status = ?1)",
+            &[status],
+        )?
+        .unwrap_or(0);
+    Ok((rows, count))
+}
+
+pub fn by_id(db: &Db, id: i64) -> Result<Option<Entry>, SqlError> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?"),
+        &[id.into()],
+        from_row,
+    )
+}
+
+/// Makes a `failed` or `dead` row due now again (an admin decided to resend it).
+pub fn retry(db: &Db, now: Millis, id: i64) -> Result<Option<Entry>, SqlError> {
+    db.query_opt(
+        &format!(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, updated_at = ?1
+             WHERE id = ?2 AND status IN ('failed', 'dead') RETURNING {COLUMNS}"
+        ),
+        &[now.into(), id.into()],
+        from_row,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_ms;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff_ms(1), 30_000);
+        assert_eq!(backoff_ms(2), 60_000);
+        assert_eq!(backoff_ms(3), 120_000);
+        assert_eq!(backoff_ms(8), 3_600_000);
+        assert_eq!(backoff_ms(50), 3_600_000);
+    }
+}

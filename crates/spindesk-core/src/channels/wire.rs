@@ -1,0 +1,94 @@
+//! Small pieces every channel file uses: ids that vendors send as strings or numbers, request
+//! building, and reading a vendor's answer.
+
+use super::Outcome;
+use serde::{Deserialize, Deserializer};
+
+/// An id that one vendor sends as a string and another as a number (Meta page ids, Viber's
+/// 64-bit `message_token`, which overflows JavaScript numbers but not `u64`).
+pub fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        S(String),
+        U(u64),
+        I(i64),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::S(s) => s,
+        Id::U(u) => u.to_string(),
+        Id::I(i) => i.to_string(),
+    })
+}
+
+pub fn opt_id_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrap(#[serde(deserialize_with = "id_string")] String);
+    Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+}
+
+/// `base` (an origin, maybe with a trailing slash) joined with `path` (starting with `/`).
+pub fn url(base: &str, path: &str) -> String {
+    format!("{}{}", base.trim_end_matches('/'), path)
+}
+
+/// A POST with the given headers.
+pub fn post(
+    url: &str,
+    content_type: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<http::Request<Vec<u8>>, String> {
+    let mut builder = http::Request::builder()
+        .method(http::Method::POST)
+        .uri(url)
+        .header("content-type", content_type);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder
+        .body(body.as_bytes().to_vec())
+        .map_err(|e| format!("could not build the request: {e}"))
+}
+
+pub fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// The usual reading of an answer: 2xx sent, 408/429/5xx worth a retry, other 4xx permanent.
+/// `id` picks the vendor's message id from a JSON body.
+pub fn http_outcome(
+    response: &http::Response<Vec<u8>>,
+    id: impl Fn(&serde_json::Value) -> Option<String>,
+) -> Outcome {
+    let status = response.status();
+    let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
+    if status.is_success() {
+        return Outcome::Sent(id(&json));
+    }
+    let why = format!("HTTP {}: {}", status.as_u16(), excerpt(response.body()));
+    if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
+        Outcome::Retry(why)
+    } else {
+        Outcome::Permanent(why)
+    }
+}
+
+/// The start of a vendor's answer, for an outbox row's error.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text.chars().take(300).collect();
+    if text.chars().count() > 300 {
+        out.push('…');
+    }
+    out
+}
+
+/// A JSON value as text, or the number as text.
+pub fn json_id(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}

@@ -1,0 +1,364 @@
+//! The outbox: failures are kept with their error and retried with backoff by the drain; a row
+//! is never sent twice.
+
+use spindesk_core::ports::OutboundError;
+use spindesk_tests::channels::*;
+use spindesk_tests::{App, Json};
+use std::time::Duration;
+
+fn status(code: u16, body: &str) -> Result<http::Response<Vec<u8>>, OutboundError> {
+    Ok(http::Response::builder()
+        .status(code)
+        .body(body.as_bytes().to_vec())
+        .unwrap())
+}
+
+fn outbox(app: &App, query: &str) -> Json {
+    app.request("admin", "GET", &format!("/api/admin/outbox{query}"))
+        .admin()
+        .send()
+        .expect(200)
+        .json()
+}
+
+fn drain(app: &App) -> Json {
+    app.request("admin", "POST", "/api/admin/outbox/drain")
+        .admin()
+        .send()
+        .expect(200)
+        .json()["drain"]
+        .clone()
+}
+
+#[test]
+fn a_failed_send_is_kept_with_its_error_and_retried_after_backoff() {
+    let app = channel_app();
+    let c = app.connect(Vendor::WhatsApp);
+    app.outbound.push_reply(status(
+        503,
+        r#"{"error":{"message":"Service temporarily unavailable","code":2}}"#,
+    ));
+    app.deliver(&c, &Vendor::WhatsApp.text_sample()).expect(200);
+
+    let failed = outbox(&app, "?status=failed");
+    assert_eq!(failed["count"], 1);
+    let row = &failed["outbox"][0];
+    assert_eq!(row["status"], "failed");
+    assert_eq!(row["attempts"], 1);
+    assert_eq!(row["integration_id"], c.id.as_str());
+    assert!(
+        row["last_error"].as_str().unwrap().contains("HTTP 503"),
+        "{row}"
+    );
+    assert!(row["next_attempt_at"].is_string());
+    assert_eq!(outbox(&app, "?status=sent")["count"], 0);
+
+    // Not due yet: the drain leaves it.
+    let d = drain(&app);
+    assert_eq!(d["attempted"], 0);
+    assert_eq!(d["remaining_due"], 0);
+
+    app.clock.advance(Duration::from_secs(31));
+    app.vendor_answers_ok(Vendor::WhatsApp, 1);
+    let d = drain(&app);
+    assert_eq!(
+        (d["attempted"].clone(), d["sent"].clone()),
+        (1.into(), 1.into())
+    );
+    let sent = app.outbound.sent();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        sent[0].request.body(),
+        sent[1].request.body(),
+        "the same request again"
+    );
+    assert_eq!(
+        sent[1].timeout,
+        Duration::from_secs(10),
+        "the drain's timeout"
+    );
+    let row = &outbox(&app, "?status=sent")["outbox"][0];
+    assert_eq!(row["attempts"], 2);
+    assert_eq!(row["vendor_message_id"], "wamid.OUT");
+    assert!(row["last_error"].is_null());
+
+    // Sent rows are never sent again.
+    app.clock.advance(Duration::from_secs(3600));
+    assert_eq!(drain(&app)["attempted"], 0);
+    assert_eq!(app.outbound.sent().len(), 2);
+}
+
+#[test]
+fn backoff_grows_and_gives_up_after_the_last_attempt() {
+    // A vendor that keeps timing out: 8 attempts, then dead.
+    let app = channel_app();
+    let c = app.connect(Vendor::Viber);
+    for _ in 0..8 {
+        app.outbound.push_reply(Err(OutboundError::Timeout));
+    }
+    app.deliver(&c, &Vendor::Viber.text_sample()).expect(200);
+    let mut waits = Vec::new();
+    loop {
+        let mut waited = 0;
+        while drain(&app)["attempted"] == 0 {
+            app.clock.advance(Duration::from_secs(10));
+            waited += 10;
+        }
+        waits.push(waited);
+        if outbox(&app, "?status=dead")["count"] == 1 {
+            break;
+        }
+    }
+    assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920]);
+    let row = &outbox(&app, "?status=dead")["outbox"][0];
+    assert_eq!(row["attempts"], 8);
+    assert!(row["next_attempt_at"].is_null());
+    app.clock.advance(Duration::from_secs(7200));
+    assert_eq!(drain(&app)["attempted"], 0, "dead rows stay dead");
+}
+
+#[test]
+fn permanent_errors_are_dead_at_once_and_an_admin_can_retry() {
+    let app = channel_app();
+    let c = app.connect(Vendor::Telegram);
+    app.outbound.push_reply(status(
+        403,
+        r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#,
+    ));
+    app.deliver(&c, &Vendor::Telegram.text_sample()).expect(200);
+    let dead = outbox(&app, "?status=dead");
+    assert_eq!(dead["count"], 1);
+    let id = dead["outbox"][0]["id"].as_i64().unwrap();
+    assert!(dead["outbox"][0]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("blocked"));
+    app.clock.advance(Duration::from_secs(3600));
+    assert_eq!(drain(&app)["attempted"], 0);
+
+    let r = app
+        .request("admin", "POST", &format!("/api/admin/outbox/{id}/retry"))
+        .admin()
+        .send()
+        .expect(200);
+    assert_eq!(r.json()["outbox"]["status"], "pending");
+    let d = drain(&app);
+    assert_eq!(d["sent"], 1);
+    let r = app
+        .request("admin", "POST", &format!("/api/admin/outbox/{id}/retry"))
+        .admin()
+        .send();
+    assert_eq!(r.status, 409, "a sent row cannot be retried");
+    app.request("admin", "POST", "/api/admin/outbox/999/retry")
+        .admin()
+        .send()
+        .expect(404);
+}
+
+#[test]
+fn errors_never_carry_a_credential() {
+    let app = channel_app();
+    let c = app.connect(Vendor::Telegram);
+    app.outbound.push_reply(Err(OutboundError::Failed(
+        "connection refused: https://api.telegram.org/bot7000000001:AAH-telegram-bot-token/sendMessage".into(),
+    )));
+    app.deliver(&c, &Vendor::Telegram.text_sample()).expect(200);
+    let failed = outbox(&app, "?status=failed");
+    let error = failed["outbox"][0]["last_error"].as_str().unwrap();
+    assert!(error.contains("connection refused"));
+    assert!(!error.contains("AAH-telegram-bot-token"), "{error}");
+    let stored = app.rows("SELECT last_error FROM outbox", &[]);
+    assert!(!format!("{stored:?}").contains("AAH-telegram-bot-token"));
+}
+
+#[test]
+fn concurrent_drains_send_each_row_exactly_once() {
+    let app = channel_app();
+    let c = app.connect(Vendor::WhatsApp);
+    // Twenty customers write while the vendor is down: twenty failed greetings.
+    for i in 0..20 {
+        app.outbound.push_reply(status(500, "{}"));
+        let body = format!(
+            r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"value":{{"metadata":{{"phone_number_id":"106540352242922"}},"messages":[{{"from":"8210{i:08}","id":"wamid.C{i}","timestamp":"1","type":"text","text":{{"body":"hi"}}}}]}},"field":"messages"}}]}}]}}"#
+        );
+        app.deliver(&c, body.as_bytes()).expect(200);
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
+        20
+    );
+    app.clock.advance(Duration::from_secs(60));
+    let before = app.outbound.sent().len();
+    let reports: Vec<Json> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| drain(&app))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let sent_total: i64 = reports.iter().map(|r| r["sent"].as_i64().unwrap()).sum();
+    assert_eq!(sent_total, 20, "{reports:?}");
+    let resent = &app.outbound.sent()[before..];
+    assert_eq!(resent.len(), 20, "each row sent once across four drains");
+    let mut recipients: Vec<String> = resent
+        .iter()
+        .map(|r| {
+            serde_json::from_slice::<Json>(r.request.body()).unwrap()["to"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 20);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND attempts = 2"),
+        20
+    );
+}
+
+#[test]
+fn a_send_interrupted_mid_flight_is_not_retried_blindly() {
+    let app = channel_app();
+    let c = app.connect(Vendor::Line);
+    app.outbound.push_reply(status(500, "{}"));
+    app.deliver(&c, &Vendor::Line.text_sample()).expect(200);
+    // An instance claimed the row and died before recording the result.
+    {
+        use spindesk_core::ports::Sql;
+        app.db()
+            .execute(
+                "UPDATE outbox SET status = 'sending', claimed_at = ?",
+                &[(spindesk_core::ports::Clock::now_ms(&app.clock) - 6 * 60 * 1000).into()],
+            )
+            .unwrap();
+    }
+    let before = app.outbound.sent().len();
+    let d = drain(&app);
+    assert_eq!(d["dead"], 1);
+    assert_eq!(app.outbound.sent().len(), before);
+    let dead = outbox(&app, "?status=dead");
+    assert!(dead["outbox"][0]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("interrupted"));
+}
+
+#[test]
+fn line_pushes_carry_a_stable_retry_key() {
+    let app = channel_app();
+    let c = app.connect(Vendor::Line);
+    app.outbound.push_reply(status(500, "{}"));
+    app.deliver(&c, &Vendor::Line.text_sample()).expect(200);
+    app.clock.advance(Duration::from_secs(31));
+    drain(&app);
+    let sent = app.outbound.sent();
+    let keys: Vec<&str> = sent
+        .iter()
+        .map(|s| s.request.headers()["x-line-retry-key"].to_str().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1], "the same row retries with the same key");
+    assert_eq!(keys[0].len(), 36);
+    assert_eq!(&keys[0][14..15], "4", "a version-4 UUID");
+}
+
+#[test]
+fn the_outbox_list_validates_and_paginates() {
+    let app = channel_app();
+    let r = app
+        .request("admin", "GET", "/api/admin/outbox?status=stuck")
+        .admin()
+        .send();
+    assert_eq!(r.status, 400);
+    assert_eq!(r.error_code(), "invalid_status");
+    let r = app
+        .request("admin", "POST", "/api/admin/outbox/drain?limit=0")
+        .admin()
+        .send();
+    assert_eq!(r.error_code(), "invalid_limit");
+    let c = app.connect(Vendor::Viber);
+    for i in 0..3 {
+        app.vendor_answers_ok(Vendor::Viber, 1);
+        let body = format!(
+            r#"{{"event":"message","timestamp":1,"message_token":{},"sender":{{"id":"user{i}"}},"message":{{"type":"text","text":"hi"}}}}"#,
+            5_741_311_803_571_721_000u64 + i
+        );
+        app.deliver(&c, body.as_bytes()).expect(200);
+    }
+    let page = outbox(&app, "?per_page=2");
+    assert_eq!(page["count"], 3);
+    assert_eq!(page["outbox"].as_array().unwrap().len(), 2);
+    assert!(page["next_page"].as_str().unwrap().contains("page=2"));
+}
+
+/// An outbound client whose every request takes one second of the (manual) clock.
+struct SlowVendor {
+    clock: spindesk_native::ManualClock,
+    sent: std::sync::Mutex<Vec<Duration>>,
+}
+
+impl spindesk_core::ports::Outbound for SlowVendor {
+    fn send(
+        &self,
+        _request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        self.clock.advance(Duration::from_secs(1));
+        self.sent.lock().unwrap().push(timeout);
+        status(200, r#"{"messages":[{"id":"wamid.OUT"}]}"#)
+    }
+}
+
+#[test]
+fn a_batch_from_many_senders_shares_one_short_send_budget() {
+    use spindesk_core::ports::Clock;
+    let app = channel_app();
+    let c = app.connect(Vendor::WhatsApp);
+    let messages: Vec<String> = (0..10)
+        .map(|i| format!(r#"{{"from":"8210{i:08}","id":"wamid.S{i}","timestamp":"1","type":"text","text":{{"body":"hi"}}}}"#))
+        .collect();
+    let body = format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"value":{{"metadata":{{"phone_number_id":"106540352242922"}},"messages":[{}]}},"field":"messages"}}]}}]}}"#,
+        messages.join(",")
+    );
+    let path = c.path();
+    let mut builder = http::Request::builder().method("POST").uri(&path);
+    for (name, value) in Vendor::WhatsApp.sign(&c.secret, &path, body.as_bytes()) {
+        builder = builder.header(name, value);
+    }
+    let req = builder.body(body.into_bytes()).unwrap();
+
+    let clock = app.clock.clone();
+    let start = clock.now_ms();
+    let vendor = SlowVendor {
+        clock: clock.clone(),
+        sent: Default::default(),
+    };
+    let sql = spindesk_native::NativeSql::open(&app.db_path());
+    let config = spindesk_native::MapConfig::default().with("public_base_url", PUBLIC_BASE);
+    let env = spindesk_core::Env {
+        sql: &sql,
+        kv: &app.kv,
+        outbound: &vendor,
+        clock: &clock,
+        random: &app.random,
+        config: &config,
+    };
+    let surface = spindesk_core::surface("channels").unwrap();
+    let response = (surface.handle)(&env, req);
+    assert_eq!(response.status(), 200);
+    let sent = vendor.sent.lock().unwrap().clone();
+    // 2.5 s of budget at 1 s per send: three sends, then the webhook answers.
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert!(sent.iter().all(|t| *t <= Duration::from_millis(2500)));
+    assert!(clock.now_ms() - start <= 3000);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
+        3
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'"),
+        7
+    );
+    // The rest goes out with the next drain.
+    assert_eq!(drain(&app)["sent"], 7);
+}
