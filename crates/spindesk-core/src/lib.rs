@@ -9,6 +9,7 @@ pub mod surface;
 pub use ports::Env;
 pub use surface::{surface, Surface, SURFACES};
 pub mod auth;
+pub mod bot;
 pub mod store;
 pub mod timestamp;
 pub mod web;
