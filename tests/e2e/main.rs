@@ -1,2 +1,11 @@
-//! End-to-end tests.
+//! End-to-end tests: HTTP requests through the same handlers the Spin components call, with
+//! native ports, asserting responses and stored state.
+
+mod admin;
 mod bot_engine;
+mod bot_settings;
+mod conversations_api;
+mod static_site;
+mod storage;
+mod tickets;
+mod widget;

@@ -308,3 +308,103 @@ impl Config for Vars<'_> {
         self.inner.get(name)
     }
 }
+
+/// A widget visitor's session.
+pub struct Visitor {
+    pub token: String,
+    pub conversation_id: String,
+}
+
+/// An agent and its API token.
+pub struct Agent {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+}
+
+impl App {
+    /// Starts a widget session in `locale`.
+    pub fn visitor(&self, locale: &str) -> Visitor {
+        let r = self
+            .request("widget", "POST", "/api/widget/sessions")
+            .json(&json!({"locale": locale}))
+            .send()
+            .expect(201);
+        let s = &r.json()["session"];
+        Visitor {
+            token: s["token"].as_str().expect("token").to_owned(),
+            conversation_id: s["conversation_id"]
+                .as_str()
+                .expect("conversation id")
+                .to_owned(),
+        }
+    }
+
+    /// The visitor sends `text` (optionally a quick-reply payload); returns the response JSON.
+    pub fn say(&self, visitor: &Visitor, text: &str, payload: Option<&str>) -> Json {
+        let mut body = json!({"text": text});
+        if let Some(p) = payload {
+            body["payload"] = json!(p);
+        }
+        self.request("widget", "POST", "/api/widget/messages")
+            .bearer(&visitor.token)
+            .json(&body)
+            .send()
+            .expect(201)
+            .json()
+    }
+
+    /// The visitor's whole conversation as the widget loads it.
+    pub fn history(&self, visitor: &Visitor) -> Vec<Json> {
+        let r = self
+            .request("widget", "GET", "/api/widget/conversation?limit=100")
+            .bearer(&visitor.token)
+            .send()
+            .expect(200);
+        r.json()["messages"].as_array().expect("messages").clone()
+    }
+
+    /// Creates an agent through the admin API.
+    pub fn agent(&self, name: &str, email: &str) -> Agent {
+        let r = self
+            .request("admin", "POST", "/api/admin/agents")
+            .admin()
+            .json(&json!({"agent": {"name": name, "email": email}}))
+            .send()
+            .expect(201);
+        let j = r.json();
+        Agent {
+            id: j["agent"]["id"].as_i64().expect("agent id"),
+            email: email.to_owned(),
+            token: j["api_token"].as_str().expect("api token").to_owned(),
+        }
+    }
+
+    /// GET on the tickets API as `agent`.
+    pub fn zendesk_get(&self, agent: &Agent, path: &str) -> Resp {
+        self.request("tickets", "GET", path)
+            .agent(&agent.email, &agent.token)
+            .send()
+    }
+
+    pub fn zendesk_put(&self, agent: &Agent, path: &str, body: &Json) -> Resp {
+        self.request("tickets", "PUT", path)
+            .agent(&agent.email, &agent.token)
+            .json(body)
+            .send()
+    }
+}
+
+/// The texts of a list of widget messages, as "author: text".
+pub fn transcript(messages: &[Json]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| {
+            format!(
+                "{}: {}",
+                m["author"]["type"].as_str().unwrap_or("?"),
+                m["text"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}

@@ -11,6 +11,6 @@ mod sqlite;
 pub use clock::{ManualClock, SystemClock};
 pub use config::MapConfig;
 pub use key_value::MemoryKeyValue;
-pub use outbound::{Recorded, RecordingOutbound};
+pub use outbound::{Recorded, RecordingOutbound, Reply};
 pub use random::{OsRandom, SeqRandom};
 pub use sqlite::NativeSql;

@@ -10,15 +10,18 @@ pub struct Recorded {
     pub timeout: Duration,
 }
 
+/// A scripted answer: a response, or a failure such as a timeout.
+pub type Reply = Result<http::Response<Vec<u8>>, OutboundError>;
+
 /// Records every outbound request and answers from a queue of scripted replies (default 200 `{}`).
 #[derive(Clone, Default)]
 pub struct RecordingOutbound {
     sent: Arc<Mutex<Vec<Recorded>>>,
-    replies: Arc<Mutex<VecDeque<Result<http::Response<Vec<u8>>, OutboundError>>>>,
+    replies: Arc<Mutex<VecDeque<Reply>>>,
 }
 
 impl RecordingOutbound {
-    pub fn push_reply(&self, reply: Result<http::Response<Vec<u8>>, OutboundError>) {
+    pub fn push_reply(&self, reply: Reply) {
         self.replies
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -1,22 +1,169 @@
-//! The `static-site` surface.
+//! The `static-site` surface: the catch-all route. It serves the files in `static/` (compiled
+//! into the component, so a deploy is one artifact and needs no file mounts) and answers every
+//! path nothing else claims — including unknown `/api/...` paths — with a JSON 404.
+
+use http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY,
+    X_CONTENT_TYPE_OPTIONS,
+};
+use http::{Method, StatusCode};
+use sha2::{Digest, Sha256};
 
 use crate::ports::Env;
 use crate::surface::{Request, Response, Surface, Uses};
+use crate::web::{ApiError, Family};
 
 pub const SURFACE: Surface = Surface {
     component: "static-site",
     handle,
     uses: Uses {
-        sqlite: true,
+        sqlite: false,
         key_value: false,
         variables: &[],
         outbound: false,
     },
 };
 
-fn handle(_env: &Env, _req: Request) -> Response {
-    http::Response::builder()
-        .status(404)
-        .body(b"{}".to_vec())
-        .expect("static response")
+struct Asset {
+    path: &'static str,
+    body: &'static [u8],
+    content_type: &'static str,
+    cache_control: &'static str,
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+/// HTML must revalidate so a deploy shows at once; the ETag keeps that to a 304.
+const REVALIDATE: &str = "no-cache";
+
+/// Everything under `static/`. Adding a page is one entry here.
+const ASSETS: &[Asset] = &[
+    Asset {
+        path: "/index.html",
+        body: include_bytes!("../../../../static/index.html"),
+        content_type: HTML,
+        cache_control: REVALIDATE,
+    },
+    Asset {
+        path: "/widget.js",
+        body: include_bytes!("../../../../static/widget.js"),
+        content_type: "text/javascript; charset=utf-8",
+        // Embedded on other sites with a fixed URL, so it cannot be fingerprinted: a short
+        // max-age bounds how long a fix takes to reach visitors.
+        cache_control: "public, max-age=300",
+    },
+    Asset {
+        path: "/demo.css",
+        body: include_bytes!("../../../../static/demo.css"),
+        content_type: "text/css; charset=utf-8",
+        cache_control: REVALIDATE,
+    },
+    Asset {
+        path: "/favicon.svg",
+        body: include_bytes!("../../../../static/favicon.svg"),
+        content_type: "image/svg+xml",
+        cache_control: "public, max-age=86400",
+    },
+];
+
+/// Our own pages load only their own files: no inline script or style at all (the widget
+/// styles itself with a constructed stylesheet, which `style-src` does not govern), and data
+/// comes from this origin.
+const HTML_CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+
+const ALLOWED: &str = "GET, HEAD";
+
+fn handle(_env: &Env, req: Request) -> Response {
+    let path = req.uri().path();
+    let lookup = if path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_owned()
+    };
+    let Some(asset) = ASSETS.iter().find(|a| a.path == lookup) else {
+        return ApiError::no_route(req.method(), clip(path, 200)).into_response(Family::Spindesk);
+    };
+    let head = req.method() == Method::HEAD;
+    if !head && req.method() != Method::GET {
+        return ApiError::method_not_allowed(req.method(), ALLOWED).into_response(Family::Spindesk);
+    }
+
+    let etag = etag_of(asset.body);
+    let not_modified = req
+        .headers()
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| etag_matches(v, &etag));
+
+    let mut builder = http::Response::builder()
+        .header(ETAG, &etag)
+        .header(CACHE_CONTROL, asset.cache_control)
+        .header(CONTENT_TYPE, asset.content_type)
+        .header(X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if asset.content_type == HTML {
+        builder = builder
+            .header(CONTENT_SECURITY_POLICY, HTML_CSP)
+            .header(REFERRER_POLICY, "strict-origin-when-cross-origin");
+    } else {
+        // The widget is loaded by other sites, including ones that set
+        // `Cross-Origin-Embedder-Policy`.
+        builder = builder.header("cross-origin-resource-policy", "cross-origin");
+    }
+    // No content-length: the host derives it from the body, and a HEAD reply with a declared
+    // length but no bytes is a body-size mismatch for wasi-http.
+    let (status, body) = match (not_modified, head) {
+        (true, _) => (StatusCode::NOT_MODIFIED, Vec::new()),
+        (false, true) => (StatusCode::OK, Vec::new()),
+        (false, false) => (StatusCode::OK, asset.body.to_vec()),
+    };
+    builder
+        .status(status)
+        .body(body)
+        .unwrap_or_else(|e| ApiError::internal(e).into_response(Family::Spindesk))
+}
+
+fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let mut tag = String::with_capacity(34);
+    tag.push('"');
+    for byte in &digest[..16] {
+        tag.push(char::from(HEX[usize::from(byte >> 4)]));
+        tag.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    tag.push('"');
+    tag
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `If-None-Match` uses weak comparison (RFC 9110 13.1.2): `W/` prefixes are ignored.
+fn etag_matches(header: &str, etag: &str) -> bool {
+    header.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
+    })
+}
+
+fn clip(s: &str, max_chars: usize) -> &str {
+    s.char_indices().nth(max_chars).map_or(s, |(i, _)| &s[..i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_and_listed_etags_match() {
+        let tag = etag_of(b"x");
+        assert!(etag_matches(&tag, &tag));
+        assert!(etag_matches(&format!("\"other\", W/{tag}"), &tag));
+        assert!(etag_matches("*", &tag));
+        assert!(!etag_matches("\"other\"", &tag));
+    }
+
+    #[test]
+    fn clip_respects_char_boundaries() {
+        assert_eq!(clip("héllo", 2), "hé");
+        assert_eq!(clip("hi", 10), "hi");
+    }
 }

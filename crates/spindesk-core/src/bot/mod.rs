@@ -13,6 +13,7 @@ pub mod fields;
 pub mod hours;
 pub mod intent;
 pub mod model;
+mod starter;
 pub mod state;
 pub mod template;
 pub mod terms;
@@ -20,4 +21,8 @@ pub mod validate;
 
 pub use engine::{run_turn, Articles, Context, NoArticles};
 pub use model::Bot;
+pub use starter::{respond, StarterTexts, HANDOFF_PAYLOAD, SETTINGS_KEY};
 pub use state::{BotState, Effect, Input, Output, QuickReply, Turn};
+
+/// The author name on bot messages.
+pub const NAME: &str = "Spindesk Bot";

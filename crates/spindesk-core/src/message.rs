@@ -1,0 +1,137 @@
+//! A message in a conversation, and how the widget and the APIs see it.
+
+use crate::ports::{Millis, SqlError};
+use crate::store::Row;
+use crate::timestamp::iso8601_ms;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Longest customer or agent text we store, in characters.
+pub const MAX_TEXT_CHARS: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorType {
+    User,
+    Bot,
+    Agent,
+    System,
+}
+
+impl AuthorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorType::User => "user",
+            AuthorType::Bot => "bot",
+            AuthorType::Agent => "agent",
+            AuthorType::System => "system",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, SqlError> {
+        match s {
+            "user" => Ok(AuthorType::User),
+            "bot" => Ok(AuthorType::Bot),
+            "agent" => Ok(AuthorType::Agent),
+            "system" => Ok(AuthorType::System),
+            other => Err(SqlError::from_message(format!(
+                "unknown author type {other}"
+            ))),
+        }
+    }
+}
+
+/// A quick reply the customer can tap; its payload comes back with the tapped message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: String,
+    pub payload: String,
+}
+
+impl Action {
+    pub fn reply(text: &str, payload: &str) -> Self {
+        Action {
+            kind: "reply".into(),
+            text: text.into(),
+            payload: payload.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub seq: i64,
+    pub author_type: AuthorType,
+    pub author_id: Option<i64>,
+    pub author_name: String,
+    pub channel: String,
+    pub text: String,
+    pub payload: Option<String>,
+    pub actions: Vec<Action>,
+    pub created_at: Millis,
+}
+
+pub const COLUMNS: &str =
+    "id, conversation_id, seq, author_type, author_id, author_name, channel, text, payload, content, created_at";
+
+#[derive(Default, Serialize, Deserialize)]
+struct Content {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    actions: Vec<Action>,
+}
+
+impl Message {
+    pub fn from_row(r: &Row) -> Result<Self, SqlError> {
+        let content: Content = serde_json::from_str(&r.string("content")?).unwrap_or_default();
+        Ok(Message {
+            id: r.i64("id")?,
+            conversation_id: r.i64("conversation_id")?,
+            seq: r.i64("seq")?,
+            author_type: AuthorType::parse(&r.string("author_type")?)?,
+            author_id: r.opt_i64("author_id")?,
+            author_name: r.string("author_name")?,
+            channel: r.string("channel")?,
+            text: r.string("text")?,
+            payload: r.opt_string("payload")?,
+            actions: content.actions,
+            created_at: r.i64("created_at")?,
+        })
+    }
+
+    /// The `content` column for a new message.
+    pub fn content_json(actions: &[Action]) -> String {
+        serde_json::to_string(&Content {
+            actions: actions.to_vec(),
+        })
+        .unwrap_or_else(|_| "{}".into())
+    }
+
+    /// The widget API's view.
+    pub fn to_widget_json(&self) -> serde_json::Value {
+        json!({
+            "id": self.id.to_string(),
+            "seq": self.seq,
+            "author": {"type": self.author_type.as_str(), "name": self.author_name},
+            "text": self.text,
+            "actions": self.actions,
+            "created_at": iso8601_ms(self.created_at),
+        })
+    }
+}
+
+/// Checks a customer's or agent's text: not blank, at most [`MAX_TEXT_CHARS`] characters.
+pub fn validate_text(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("`text` must not be empty".into());
+    }
+    let chars = text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(format!(
+            "`text` is {chars} characters; the limit is {MAX_TEXT_CHARS}"
+        ));
+    }
+    Ok(())
+}

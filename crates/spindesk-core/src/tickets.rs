@@ -1,0 +1,250 @@
+//! Tickets: what agents work on after a hand-off, in Zendesk's shape.
+//!
+//! Status moves through Zendesk's states. A customer message reopens a solved (or pending)
+//! ticket; closing is final and hands the conversation back to the bot.
+
+use crate::conversation::{self, Conversation, Outgoing};
+use crate::message::{AuthorType, Message};
+use crate::ports::{Env, Millis, SqlError};
+use crate::store::{Db, Row};
+use crate::users::User;
+
+pub const STATUSES: &[&str] = &["new", "open", "pending", "hold", "solved", "closed"];
+pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
+pub const TYPES: &[&str] = &["problem", "incident", "question", "task"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: i64,
+    pub conversation_id: Option<i64>,
+    pub requester_id: i64,
+    pub submitter_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub subject: String,
+    pub description: String,
+    pub status: String,
+    pub priority: Option<String>,
+    pub kind: Option<String>,
+    pub tags: Vec<String>,
+    pub via_channel: String,
+    pub external_id: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+pub const COLUMNS: &str =
+    "id, conversation_id, requester_id, submitter_id, assignee_id, subject, description, \
+     status, priority, type, tags, via_channel, external_id, created_at, updated_at";
+
+pub fn from_row(r: &Row) -> Result<Ticket, SqlError> {
+    Ok(Ticket {
+        id: r.i64("id")?,
+        conversation_id: r.opt_i64("conversation_id")?,
+        requester_id: r.i64("requester_id")?,
+        submitter_id: r.opt_i64("submitter_id")?,
+        assignee_id: r.opt_i64("assignee_id")?,
+        subject: r.string("subject")?,
+        description: r.string("description")?,
+        status: r.string("status")?,
+        priority: r.opt_string("priority")?,
+        kind: r.opt_string("type")?,
+        tags: serde_json::from_str(&r.string("tags")?).unwrap_or_default(),
+        via_channel: r.string("via_channel")?,
+        external_id: r.opt_string("external_id")?,
+        created_at: r.i64("created_at")?,
+        updated_at: r.i64("updated_at")?,
+    })
+}
+
+pub fn by_id(db: &Db, id: i64) -> Result<Option<Ticket>, SqlError> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM tickets WHERE id = ?"),
+        &[id.into()],
+        from_row,
+    )
+}
+
+/// Opens the ticket for a hand-off: the customer is requester and submitter, the transcript so
+/// far is the description.
+pub fn open_for_conversation(
+    db: &Db,
+    now: Millis,
+    conversation: &Conversation,
+    user: &User,
+    transcript: &str,
+) -> Result<i64, SqlError> {
+    let subject = format!("Conversation with {}", user.name);
+    db.query_i64(
+        "INSERT INTO tickets (conversation_id, requester_id, submitter_id, subject, description,
+                              status, tags, via_channel, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'new', '[]', ?, ?, ?) RETURNING id",
+        &[
+            conversation.id.into(),
+            user.id.into(),
+            user.id.into(),
+            subject.into(),
+            transcript.into(),
+            conversation.last_channel.clone().into(),
+            now.into(),
+            now.into(),
+        ],
+    )?
+    .ok_or_else(|| SqlError::from_message("insert returned no ticket id"))
+}
+
+/// A customer message while agents are in control becomes a public comment; it reopens a
+/// solved or pending ticket (Zendesk's behaviour).
+pub fn mirror_customer_message(
+    db: &Db,
+    now: Millis,
+    ticket_id: i64,
+    message: &Message,
+) -> Result<(), SqlError> {
+    let author_id = message
+        .author_id
+        .ok_or_else(|| SqlError::from_message("customer message without author"))?;
+    insert_comment(
+        db,
+        now,
+        ticket_id,
+        author_id,
+        &message.text,
+        true,
+        Some(message.id),
+        &message.channel,
+    )?;
+    db.execute(
+        "UPDATE tickets SET status = CASE WHEN status IN ('solved', 'pending') THEN 'open' ELSE status END,
+                            updated_at = ?
+         WHERE id = ?",
+        &[now.into(), ticket_id.into()],
+    )?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_comment(
+    db: &Db,
+    now: Millis,
+    ticket_id: i64,
+    author_id: i64,
+    body: &str,
+    public: bool,
+    message_id: Option<i64>,
+    via_channel: &str,
+) -> Result<i64, SqlError> {
+    db.query_i64(
+        "INSERT INTO ticket_comments (ticket_id, author_id, body, public, message_id, via_channel, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        &[
+            ticket_id.into(),
+            author_id.into(),
+            body.into(),
+            public.into(),
+            message_id.into(),
+            via_channel.into(),
+            now.into(),
+        ],
+    )?
+    .ok_or_else(|| SqlError::from_message("insert returned no comment id"))
+}
+
+/// Who writes an agent comment: the agent's user, or for the admin token, a staff user named
+/// after the admin (Zendesk requires every comment to have an author).
+#[derive(Debug, Clone)]
+pub struct CommentAuthor {
+    pub user_id: i64,
+    pub name: String,
+}
+
+/// An agent's comment. A public one also reaches the customer's conversation as an agent
+/// message; a private one (an internal note) never does. Returns the comment id and the
+/// conversation message, if one was posted.
+pub fn add_agent_comment(
+    env: &Env,
+    db: &Db,
+    ticket: &Ticket,
+    author: &CommentAuthor,
+    body: &str,
+    public: bool,
+) -> Result<(i64, Option<Message>), SqlError> {
+    let now = env.clock.now_ms();
+    let message = match (public, ticket.conversation_id) {
+        (true, Some(conversation_id)) => Some(conversation::post(
+            env,
+            db,
+            conversation_id,
+            &Outgoing {
+                author_type: AuthorType::Agent,
+                author_id: Some(author.user_id),
+                author_name: author.name.clone(),
+                text: body.to_owned(),
+                actions: Vec::new(),
+            },
+        )?),
+        _ => None,
+    };
+    let comment_id = insert_comment(
+        db,
+        now,
+        ticket.id,
+        author.user_id,
+        body,
+        public,
+        message.as_ref().map(|m| m.id),
+        "api",
+    )?;
+    Ok((comment_id, message))
+}
+
+/// Applies a status change; closing hands the conversation back to the bot.
+pub fn set_status(db: &Db, now: Millis, ticket: &Ticket, status: &str) -> Result<(), SqlError> {
+    db.execute(
+        "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
+        &[status.into(), now.into(), ticket.id.into()],
+    )?;
+    if status == "closed" {
+        if let Some(conversation_id) = ticket.conversation_id {
+            let current = conversation::by_id(db, conversation_id)?;
+            if current.is_some_and(|c| c.ticket_id == Some(ticket.id)) {
+                conversation::hand_back(db, now, conversation_id)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub author_id: i64,
+    pub body: String,
+    pub public: bool,
+    pub via_channel: String,
+    pub created_at: Millis,
+}
+
+pub fn comments(
+    db: &Db,
+    ticket_id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Comment>, SqlError> {
+    db.query(
+        "SELECT id, ticket_id, author_id, body, public, via_channel, created_at
+         FROM ticket_comments WHERE ticket_id = ? ORDER BY id LIMIT ? OFFSET ?",
+        &[ticket_id.into(), limit.into(), offset.into()],
+        |r| {
+            Ok(Comment {
+                id: r.i64("id")?,
+                ticket_id: r.i64("ticket_id")?,
+                author_id: r.i64("author_id")?,
+                body: r.string("body")?,
+                public: r.bool("public")?,
+                via_channel: r.string("via_channel")?,
+                created_at: r.i64("created_at")?,
+            })
+        },
+    )
+}

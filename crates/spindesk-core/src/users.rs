@@ -1,0 +1,157 @@
+//! People: customers ('end-user') and staff ('agent', 'admin'), and the channel identities that
+//! tie a customer's accounts (a widget device, a WhatsApp number, ...) to one user.
+
+use crate::auth::new_public_id;
+use crate::ports::{Millis, Random, SqlError};
+use crate::store::{Db, Row};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub public_id: String,
+    pub role: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub locale: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+const COLUMNS: &str =
+    "id, public_id, role, name, email, external_id, locale, created_at, updated_at";
+
+fn from_row(r: &Row) -> Result<User, SqlError> {
+    Ok(User {
+        id: r.i64("id")?,
+        public_id: r.string("public_id")?,
+        role: r.string("role")?,
+        name: r.string("name")?,
+        email: r.opt_string("email")?,
+        external_id: r.opt_string("external_id")?,
+        locale: r.string("locale")?,
+        created_at: r.i64("created_at")?,
+        updated_at: r.i64("updated_at")?,
+    })
+}
+
+pub fn by_id(db: &Db, id: i64) -> Result<Option<User>, SqlError> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM users WHERE id = ?"),
+        &[id.into()],
+        from_row,
+    )
+}
+
+/// What we know of a new customer.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// Creates a customer with an identity on `channel`. Runs inside the caller's transaction.
+pub fn create_customer(
+    db: &Db,
+    random: &dyn Random,
+    now: Millis,
+    channel: &str,
+    address: &str,
+    profile: &Profile,
+) -> Result<User, SqlError> {
+    let public_id = new_public_id(random);
+    let name = profile
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(channel, &public_id));
+    let locale = profile.locale.clone().unwrap_or_else(|| "en-US".to_owned());
+    let id = db
+        .query_i64(
+            "INSERT INTO users (public_id, role, name, email, locale, created_at, updated_at)
+             VALUES (?, 'end-user', ?, ?, ?, ?, ?) RETURNING id",
+            &[
+                public_id.into(),
+                name.into(),
+                profile.email.clone().into(),
+                locale.into(),
+                now.into(),
+                now.into(),
+            ],
+        )?
+        .ok_or_else(|| SqlError::from_message("insert returned no id"))?;
+    db.execute(
+        "INSERT INTO identities (user_id, channel, address, created_at) VALUES (?, ?, ?, ?)",
+        &[id.into(), channel.into(), address.into(), now.into()],
+    )?;
+    by_id(db, id)?.ok_or_else(|| SqlError::from_message("user vanished after insert"))
+}
+
+/// The customer behind a channel account, created on first contact. The UNIQUE (channel,
+/// address) constraint decides races: inside the caller's IMMEDIATE transaction the lookup and
+/// the insert cannot interleave with another instance's.
+pub fn customer_for_identity(
+    db: &Db,
+    random: &dyn Random,
+    now: Millis,
+    channel: &str,
+    address: &str,
+    profile: &Profile,
+) -> Result<User, SqlError> {
+    let existing = db.query_opt(
+        &format!(
+            "SELECT {COLUMNS} FROM users WHERE id =
+             (SELECT user_id FROM identities WHERE channel = ? AND address = ?)"
+        ),
+        &[channel.into(), address.into()],
+        from_row,
+    )?;
+    match existing {
+        Some(user) => Ok(user),
+        None => create_customer(db, random, now, channel, address, profile),
+    }
+}
+
+/// "Web visitor 3f2a" until the customer tells us their name.
+fn default_name(channel: &str, public_id: &str) -> String {
+    let short = &public_id[..public_id.len().min(4)];
+    match channel {
+        "web" => format!("Web visitor {short}"),
+        other => format!("{other} user {short}"),
+    }
+}
+
+/// Creates a staff member. The partial UNIQUE index on staff emails refuses duplicates.
+pub fn create_staff(
+    db: &Db,
+    random: &dyn Random,
+    now: Millis,
+    role: &str,
+    name: &str,
+    email: &str,
+) -> Result<User, SqlError> {
+    let public_id = new_public_id(random);
+    let id = db
+        .query_i64(
+            "INSERT INTO users (public_id, role, name, email, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            &[
+                public_id.into(),
+                role.into(),
+                name.into(),
+                email.into(),
+                now.into(),
+                now.into(),
+            ],
+        )?
+        .ok_or_else(|| SqlError::from_message("insert returned no id"))?;
+    by_id(db, id)?.ok_or_else(|| SqlError::from_message("user vanished after insert"))
+}
+
+pub fn staff(db: &Db) -> Result<Vec<User>, SqlError> {
+    db.query(
+        &format!("SELECT {COLUMNS} FROM users WHERE role <> 'end-user' ORDER BY id"),
+        &[],
+        from_row,
+    )
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Browser end-to-end test of the widget against the real dev server:
+#   tests/browser/run.sh            build + start spindesk-devserver on a fresh database, run the test
+#   tests/browser/run.sh --fake     the same test against fake-server.mjs (no Rust build)
+# Env: PORT (default 38080), ADMIN_TOKEN, CHROMIUM (default /usr/bin/chromium).
+set -euo pipefail
+cd "$(dirname "$0")"
+HERE=$(pwd)
+ROOT=$(cd ../.. && pwd)
+PORT=${PORT:-38080}
+export ADMIN_TOKEN=${ADMIN_TOKEN:-browser-test-admin-token}
+export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+
+if [ ! -x "$CHROMIUM" ]; then
+  echo "installing chromium from apt (no browser download through npm)" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium
+fi
+npm ci --no-audit --no-fund --loglevel=error
+
+STATE=$(mktemp -d)
+SERVER=""
+cleanup() {
+  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  rm -rf "$STATE"
+}
+trap cleanup EXIT
+
+if [ "${1:-}" = "--fake" ]; then
+  node fake-server.mjs "$PORT" >"$STATE/server.log" 2>&1 &
+  SERVER=$!
+else
+  (cd "$ROOT" && cargo build -q -p spindesk-devserver)
+  BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/spindesk-devserver"
+  # The dev server reads spin.toml from the workspace root and variables from SPIN_VARIABLE_*.
+  (cd "$ROOT" && SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" exec "$BIN" --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db") \
+    >"$STATE/server.log" 2>&1 &
+  SERVER=$!
+fi
+
+for _ in $(seq 1 100); do
+  if ! kill -0 "$SERVER" 2>/dev/null; then
+    echo "server exited during startup:" >&2; cat "$STATE/server.log" >&2; exit 1
+  fi
+  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null && break
+  sleep 0.2
+done
+
+status=0
+BASE_URL="http://127.0.0.1:$PORT" node "$HERE/widget.test.mjs" || status=$?
+if [ "$status" -ne 0 ]; then echo "--- server log ---" >&2; tail -n 50 "$STATE/server.log" >&2; fi
+exit "$status"

@@ -1,0 +1,164 @@
+//! The `static-site` surface: the catch-all that serves `static/` and answers unknown paths.
+
+use spindesk_tests::{json, App, Resp};
+
+const SURFACE: &str = "static-site";
+
+fn get(app: &App, path: &str) -> Resp {
+    app.request(SURFACE, "GET", path).send()
+}
+
+fn header<'a>(resp: &'a Resp, name: &str) -> &'a str {
+    resp.header(name)
+        .unwrap_or_else(|| panic!("no {name} header"))
+}
+
+#[test]
+fn the_root_serves_the_demo_page_with_one_script_tag() {
+    let app = App::new();
+    let page = get(&app, "/").expect(200);
+    assert_eq!(header(&page, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(header(&page, "cache-control"), "no-cache");
+    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    assert!(header(&page, "referrer-policy").contains("origin"));
+    let csp = header(&page, "content-security-policy");
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(
+        csp.contains("style-src 'self';"),
+        "no inline styles either: {csp}"
+    );
+    assert!(csp.contains("connect-src 'self'"), "{csp}");
+    let html = page.text();
+    assert!(html.contains(r#"<script src="/widget.js" defer></script>"#));
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "the demo embeds the widget and nothing else"
+    );
+    assert!(
+        !html.contains("<style") && !html.contains("style="),
+        "the CSP forbids inline style"
+    );
+    assert_eq!(get(&app, "/index.html").body, page.body);
+    assert_eq!(get(&app, "/?utm_source=x").body, page.body);
+}
+
+#[test]
+fn the_widget_is_cacheable_javascript() {
+    let app = App::new();
+    let script = get(&app, "/widget.js").expect(200);
+    assert_eq!(
+        header(&script, "content-type"),
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(header(&script, "cache-control"), "public, max-age=300");
+    assert_eq!(
+        header(&script, "cross-origin-resource-policy"),
+        "cross-origin"
+    );
+    let source = script.text();
+    assert!(source.contains("/api/widget"));
+    assert!(
+        !source.contains("innerHTML"),
+        "message text must never become markup"
+    );
+    let icon = get(&app, "/favicon.svg").expect(200);
+    assert_eq!(header(&icon, "content-type"), "image/svg+xml");
+    let css = get(&app, "/demo.css").expect(200);
+    assert_eq!(header(&css, "content-type"), "text/css; charset=utf-8");
+}
+
+#[test]
+fn a_matching_etag_answers_304_without_a_body() {
+    let app = App::new();
+    let first = get(&app, "/widget.js").expect(200);
+    let etag = header(&first, "etag").to_owned();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+
+    let again = app
+        .request(SURFACE, "GET", "/widget.js")
+        .header("if-none-match", &etag)
+        .send()
+        .expect(304);
+    assert!(again.body.is_empty());
+    assert_eq!(header(&again, "etag"), etag);
+    assert_eq!(header(&again, "cache-control"), "public, max-age=300");
+
+    app.request(SURFACE, "GET", "/widget.js")
+        .header("if-none-match", &format!("\"stale\", W/{etag}"))
+        .send()
+        .expect(304);
+
+    let changed = app
+        .request(SURFACE, "GET", "/widget.js")
+        .header("if-none-match", "\"stale\"")
+        .send()
+        .expect(200);
+    assert_eq!(changed.body, first.body);
+
+    assert_ne!(
+        header(&get(&app, "/"), "etag"),
+        etag,
+        "each file has its own tag"
+    );
+}
+
+#[test]
+fn head_has_the_headers_and_no_body() {
+    let app = App::new();
+    let head = app.request(SURFACE, "HEAD", "/").send().expect(200);
+    let get = get(&app, "/");
+    assert!(head.body.is_empty());
+    for name in [
+        "content-type",
+        "etag",
+        "cache-control",
+        "content-security-policy",
+    ] {
+        assert_eq!(header(&head, name), header(&get, name), "{name}");
+    }
+}
+
+#[test]
+fn other_methods_are_405_with_allow() {
+    let app = App::new();
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        let resp = app
+            .request(SURFACE, method, "/widget.js")
+            .send()
+            .expect(405);
+        assert_eq!(header(&resp, "allow"), "GET, HEAD");
+        assert!(header(&resp, "content-type").starts_with("application/json"));
+        assert_eq!(resp.error_code(), "method_not_allowed");
+        let title = resp.json()["errors"][0]["title"]
+            .as_str()
+            .map(str::to_owned);
+        assert!(title.is_some_and(|t| t.contains(method)), "{method}");
+    }
+}
+
+#[test]
+fn unknown_paths_are_json_404s_in_the_error_envelope() {
+    let app = App::new();
+    for (method, path) in [
+        ("GET", "/nope"),
+        ("GET", "/api/nope"),
+        ("POST", "/api/v2/nothing.json"),
+        ("GET", "/static/../Cargo.toml"),
+        ("GET", "/widget.js/"),
+    ] {
+        let resp = app.request(SURFACE, method, path).send().expect(404);
+        assert!(header(&resp, "content-type").starts_with("application/json"));
+        assert_eq!(
+            resp.json(),
+            json!({"errors": [{"code": "not_found", "title": format!("No route for {method} {path}")}]})
+        );
+    }
+}
+
+#[test]
+fn the_surface_uses_no_ports() {
+    // The harness refuses undeclared ports, so the tests above also prove the handler keeps to this.
+    let uses = spindesk_core::surface(SURFACE).expect("surface").uses;
+    assert!(!uses.sqlite && !uses.key_value && !uses.outbound && uses.variables.is_empty());
+}

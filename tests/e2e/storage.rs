@@ -1,0 +1,81 @@
+//! Storage: migrations apply once even when instances race; WAL; gap-free per-conversation order.
+
+use spindesk_core::ports::{Sql, Value};
+use spindesk_core::store::{ensure_schema, Db, MIGRATIONS};
+use spindesk_native::NativeSql;
+use spindesk_tests::*;
+
+#[test]
+fn racing_instances_apply_each_migration_exactly_once() {
+    let app = App::new();
+    let path = app.db_path();
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                let sql = NativeSql::open(&path);
+                ensure_schema(&Db::new(&sql), 1).expect("migrate");
+            });
+        }
+    });
+    let versions = app.rows(
+        "SELECT version FROM schema_migrations ORDER BY version",
+        &[],
+    );
+    let expected: Vec<Vec<Value>> = MIGRATIONS
+        .iter()
+        .map(|m| vec![Value::Integer(m.version)])
+        .collect();
+    assert_eq!(versions, expected);
+    let latest = MIGRATIONS.last().unwrap().version;
+    assert_eq!(
+        app.rows("PRAGMA user_version", &[]),
+        vec![vec![Value::Integer(latest)]]
+    );
+    // A later request finds nothing to do.
+    ensure_schema(&Db::new(&app.db()), 2).expect("migrate again");
+    assert_eq!(
+        app.count("SELECT count(*) FROM schema_migrations"),
+        MIGRATIONS.len() as i64
+    );
+}
+
+#[test]
+fn the_database_is_switched_to_wal() {
+    let app = App::new();
+    app.visitor("en");
+    assert_eq!(
+        app.db().execute("PRAGMA journal_mode", &[]).unwrap().rows,
+        vec![vec![Value::Text("wal".into())]]
+    );
+}
+
+#[test]
+fn concurrent_messages_get_gap_free_increasing_sequence_numbers() {
+    let app = App::new();
+    let v = app.visitor("en");
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let (app, v) = (&app, &v);
+            s.spawn(move || {
+                for i in 0..10 {
+                    app.request("widget", "POST", "/api/widget/messages")
+                        .bearer(&v.token)
+                        .json(&json!({"text": format!("t{t} m{i}"), "client_id": format!("t{t}-m{i}")}))
+                        .send()
+                        .expect(201);
+                }
+            });
+        }
+    });
+    let seqs: Vec<i64> = app
+        .rows("SELECT seq FROM messages ORDER BY seq", &[])
+        .into_iter()
+        .map(|r| match r[0] {
+            Value::Integer(n) => n,
+            _ => panic!("seq"),
+        })
+        .collect();
+    // 40 customer messages, each followed by one bot reply.
+    assert_eq!(seqs, (1..=80).collect::<Vec<_>>());
+    assert_eq!(app.count("SELECT last_seq FROM conversations"), 80);
+}

@@ -1,0 +1,417 @@
+//! The widget API: sessions, the bot's greeting, hand-off, history, limits, long-poll.
+
+use spindesk_core::ports::{Clock, Value};
+use spindesk_native::SystemClock;
+use spindesk_tests::*;
+use std::time::{Duration, Instant};
+
+#[test]
+fn a_session_gives_a_token_that_is_stored_only_as_a_digest() {
+    let app = App::new();
+    let v = app.visitor("en-US");
+    assert!(v.token.len() >= 40, "token too short: {}", v.token);
+    let stored = app.rows("SELECT token_hash FROM widget_sessions", &[]);
+    assert_eq!(stored.len(), 1);
+    assert_ne!(
+        stored[0][0],
+        Value::Text(v.token.clone()),
+        "the raw token must not be stored"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM conversations"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM identities WHERE channel = 'web'"),
+        1
+    );
+}
+
+#[test]
+fn an_empty_body_starts_an_english_session() {
+    let app = App::new();
+    let r = app
+        .request("widget", "POST", "/api/widget/sessions")
+        .send()
+        .expect(201);
+    assert_eq!(r.json()["session"]["locale"], "en-US");
+}
+
+#[test]
+fn the_bot_greets_on_the_first_message_and_offers_a_person() {
+    let app = App::new();
+    let v = app.visitor("en");
+    let r = app.say(&v, "hello", None);
+    let msgs = r["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 2, "customer message then greeting: {r}");
+    assert_eq!(msgs[0]["author"]["type"], "user");
+    assert_eq!(msgs[0]["text"], "hello");
+    assert_eq!(msgs[1]["author"]["type"], "bot");
+    assert!(msgs[1]["text"].as_str().unwrap().starts_with("Hi!"));
+    assert_eq!(msgs[1]["actions"][0]["text"], "Talk to a person");
+    assert_eq!(msgs[1]["actions"][0]["payload"], "handoff");
+    assert_eq!(msgs[0]["seq"], 1);
+    assert_eq!(msgs[1]["seq"], 2);
+
+    // The second message does not get the greeting again.
+    let r = app.say(&v, "what are your opening hours?", None);
+    let bot = &r["messages"][1];
+    assert!(
+        !bot["text"].as_str().unwrap().starts_with("Hi!"),
+        "greeted twice: {bot}"
+    );
+    assert_eq!(bot["actions"][0]["payload"], "handoff");
+}
+
+#[test]
+fn tapping_talk_to_a_person_hands_off_and_opens_a_ticket() {
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    let r = app.say(&v, "Talk to a person", Some("handoff"));
+    let bot = &r["messages"][1];
+    assert!(
+        bot["text"].as_str().unwrap().contains("Connecting you"),
+        "{bot}"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM conversations WHERE switchboard = 'agent' AND ticket_id IS NOT NULL"), 1);
+
+    // While agents are in control the bot is silent and messages become ticket comments.
+    let r = app.say(&v, "my order 1234 never arrived", None);
+    assert_eq!(
+        r["messages"].as_array().unwrap().len(),
+        1,
+        "bot spoke after hand-off: {r}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM ticket_comments WHERE public = 1 AND body = 'my order 1234 never arrived'"),
+        1
+    );
+}
+
+#[test]
+fn asking_for_a_person_in_words_hands_off_in_english_and_korean() {
+    for (locale, text, expect) in [
+        ("en", "can I talk to a human please", "Connecting you"),
+        ("en", "AGENT", "Connecting you"),
+        ("ko-KR", "상담원이랑 얘기하고 싶어요", "상담원에게 연결"),
+        ("ko", "사람 불러주세요", "상담원에게 연결"),
+    ] {
+        let app = App::new();
+        let v = app.visitor(locale);
+        let r = app.say(&v, text, None);
+        let bot = r["messages"][1]["text"].as_str().unwrap().to_owned();
+        assert!(bot.contains(expect), "{locale} {text:?} got {bot:?}");
+        assert_eq!(
+            app.count("SELECT count(*) FROM tickets"),
+            1,
+            "{text:?} made no ticket"
+        );
+    }
+}
+
+#[test]
+fn words_that_merely_contain_agent_do_not_hand_off() {
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "hi", None);
+    app.say(&v, "what does the agency fee cover?", None);
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 0);
+}
+
+#[test]
+fn reloading_keeps_the_history_in_order() {
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "one", None);
+    app.say(&v, "two", None);
+    let history = app.history(&v);
+    let seqs: Vec<i64> = history.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, vec![1, 2, 3, 4]);
+    assert_eq!(history[0]["text"], "one");
+    assert_eq!(history[2]["text"], "two");
+
+    // History pages backwards with `before`.
+    let r = app
+        .request("widget", "GET", "/api/widget/conversation?limit=2&before=3")
+        .bearer(&v.token)
+        .send()
+        .expect(200);
+    let page = r.json();
+    let seqs: Vec<i64> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, vec![1, 2]);
+    assert_eq!(page["has_more"], false);
+}
+
+#[test]
+fn a_retried_send_with_the_same_client_id_is_stored_once() {
+    let app = App::new();
+    let v = app.visitor("en");
+    let send = || {
+        app.request("widget", "POST", "/api/widget/messages")
+            .bearer(&v.token)
+            .json(&json!({"text": "hello", "client_id": "c-123"}))
+            .send()
+    };
+    let first = send().expect(201).json();
+    let again = send().expect(200).json();
+    assert_eq!(first["message"]["id"], again["message"]["id"]);
+    assert_eq!(again["messages"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages"),
+        2,
+        "one customer message, one greeting"
+    );
+}
+
+#[test]
+fn text_is_stored_as_given_markup_included() {
+    let app = App::new();
+    let v = app.visitor("en");
+    let r = app.say(&v, "<img src=x onerror=alert(1)>", None);
+    assert_eq!(r["message"]["text"], "<img src=x onerror=alert(1)>");
+}
+
+#[test]
+fn session_and_message_input_is_validated() {
+    let app = App::new();
+    let v = app.visitor("en");
+    let post = |body: &str| {
+        app.request("widget", "POST", "/api/widget/messages")
+            .bearer(&v.token)
+            .body(body.to_owned())
+            .send()
+    };
+    assert_eq!(post("").expect(400).error_code(), "body_required");
+    assert_eq!(post("{not json").expect(400).error_code(), "invalid_json");
+    assert_eq!(
+        post(r#"{"txt": "hi"}"#).expect(400).error_code(),
+        "invalid_body"
+    );
+    assert_eq!(
+        post(r#"{"text": "   "}"#).expect(422).error_code(),
+        "invalid_text"
+    );
+    let long = "가".repeat(4097);
+    assert_eq!(
+        post(&json!({"text": long}).to_string())
+            .expect(422)
+            .error_code(),
+        "invalid_text"
+    );
+    let limit = "가".repeat(4096);
+    post(&json!({"text": limit}).to_string()).expect(201);
+    assert_eq!(
+        post(&json!({"text": "hi", "client_id": "has space"}).to_string())
+            .expect(422)
+            .error_code(),
+        "invalid_client_id"
+    );
+    assert_eq!(
+        post(&"x".repeat(20_000)).expect(413).error_code(),
+        "payload_too_large"
+    );
+
+    let session = |body: &str| {
+        app.request("widget", "POST", "/api/widget/sessions")
+            .body(body.to_owned())
+            .send()
+    };
+    assert_eq!(
+        session(r#"{"locale": "english please"}"#)
+            .expect(422)
+            .error_code(),
+        "invalid_locale"
+    );
+    assert_eq!(
+        session(r#"{"name": ""}"#).expect(422).error_code(),
+        "invalid_name"
+    );
+    assert_eq!(
+        session(r#"{"locale": 5}"#).expect(400).error_code(),
+        "invalid_body"
+    );
+
+    // Nothing half-written: only the one good message and its bot replies exist.
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages WHERE author_type = 'user'"),
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM users"), 1);
+}
+
+#[test]
+fn widget_routes_need_a_valid_session() {
+    let app = App::new();
+    let r = app
+        .request("widget", "GET", "/api/widget/conversation")
+        .send()
+        .expect(401);
+    assert_eq!(r.error_code(), "session_required");
+    let r = app
+        .request("widget", "GET", "/api/widget/conversation")
+        .bearer("wst_forged")
+        .send()
+        .expect(401);
+    assert_eq!(r.error_code(), "invalid_session");
+    let r = app
+        .request("widget", "POST", "/api/widget/messages")
+        .header("authorization", "Basic Zm9vOmJhcg==")
+        .json(&json!({"text": "hi"}))
+        .send()
+        .expect(401);
+    assert_eq!(r.error_code(), "invalid_session");
+    assert_eq!(app.count("SELECT count(*) FROM messages"), 0);
+}
+
+#[test]
+fn unknown_routes_and_wrong_methods_answer_json() {
+    let app = App::new();
+    let r = app
+        .request("widget", "GET", "/api/widget/nope")
+        .send()
+        .expect(404);
+    assert_eq!(r.error_code(), "not_found");
+    let r = app
+        .request("widget", "DELETE", "/api/widget/messages")
+        .send()
+        .expect(405);
+    assert_eq!(r.error_code(), "method_not_allowed");
+    assert_eq!(r.header("allow"), Some("GET, POST"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+}
+
+#[test]
+fn reading_after_a_cursor_and_bad_cursors() {
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    let r = app
+        .request("widget", "GET", "/api/widget/messages?after=1")
+        .bearer(&v.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(r["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(r["messages"][0]["seq"], 2);
+    assert_eq!(r["last_seq"], 2);
+    for bad in ["after=-1", "after=abc", "wait=26", "limit=0", "limit=101"] {
+        let r = app
+            .request("widget", "GET", &format!("/api/widget/messages?{bad}"))
+            .bearer(&v.token)
+            .send()
+            .expect(400);
+        assert_eq!(r.error_code(), "invalid_parameter", "{bad}");
+    }
+}
+
+#[test]
+fn a_long_poll_with_nothing_new_returns_empty_after_the_wait() {
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    let before = app.clock.now_ms();
+    let r = app
+        .request("widget", "GET", "/api/widget/messages?after=2&wait=5")
+        .bearer(&v.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(r["messages"].as_array().unwrap().len(), 0);
+    assert_eq!(r["last_seq"], 2);
+    let waited = app.clock.now_ms() - before;
+    assert!(
+        (5_000..5_500).contains(&waited),
+        "waited {waited} ms of virtual time"
+    );
+}
+
+#[test]
+fn a_long_poll_returns_as_soon_as_an_agent_answers() {
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    app.say(&v, "agent please", None);
+    let agent = app.agent("Ada", "ada@example.com");
+    let ticket_id = app.rows("SELECT id FROM tickets", &[])[0][0].clone();
+    let Value::Integer(ticket_id) = ticket_id else {
+        panic!("ticket id")
+    };
+    let after = app.history(&v).last().unwrap()["seq"].as_i64().unwrap();
+
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            let started = Instant::now();
+            let req = http::Request::builder()
+                .uri(format!("/api/widget/messages?after={after}&wait=10"))
+                .header("authorization", format!("Bearer {}", v.token))
+                .body(Vec::new())
+                .unwrap();
+            let r = app
+                .call_with_clock("widget", req, &SystemClock)
+                .expect(200)
+                .json();
+            (started.elapsed(), r)
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        app.zendesk_put(
+            &agent,
+            &format!("/api/v2/tickets/{ticket_id}.json"),
+            &json!({"ticket": {"comment": {"body": "Hi, Ada here", "public": true}}}),
+        )
+        .expect(200);
+        let (elapsed, r) = waiter.join().unwrap();
+        assert_eq!(r["messages"][0]["text"], "Hi, Ada here");
+        assert_eq!(r["messages"][0]["author"]["type"], "agent");
+        assert_eq!(r["messages"][0]["author"]["name"], "Ada");
+        assert!(
+            elapsed < Duration::from_secs(2),
+            "the answer took {elapsed:?}"
+        );
+    });
+}
+
+#[test]
+fn other_sites_may_call_the_widget_api() {
+    let app = App::new();
+    let r = app
+        .request("widget", "OPTIONS", "/api/widget/messages")
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .send()
+        .expect(204);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert!(r
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("authorization"));
+    assert!(r
+        .header("access-control-allow-methods")
+        .unwrap()
+        .contains("POST"));
+    let r = app
+        .request("widget", "POST", "/api/widget/sessions")
+        .header("origin", "https://shop.example")
+        .send()
+        .expect(201);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    let r = app
+        .request("widget", "GET", "/api/widget/conversation")
+        .send()
+        .expect(401);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("*"),
+        "errors must be readable cross-origin too"
+    );
+}
