@@ -639,7 +639,7 @@ fn unmatched_text_gets_articles_then_cant_answer() {
     let t = sim.tap("Talk to a person");
     assert_eq!(
         texts(&t),
-        ["I'm connecting you with a person. Someone will reply here soon."]
+        ["Connecting you with a person. An agent will reply here soon."]
     );
     assert!(t.transfer().is_some());
 }

@@ -107,7 +107,12 @@ pub fn run_turn(
             .and_then(|q| Payload::decode(&q.payload)),
     };
     let just_greeted = !run.state.greeted;
-    if just_greeted {
+    // A first message that asks for a person gets the person, not a greeting first.
+    let asks_for_person =
+        payload == Some(Payload::Person) || (payload.is_none() && run.is_handoff(&shown));
+    if just_greeted && asks_for_person {
+        run.state.greeted = true;
+    } else if just_greeted {
         run.greet()?;
     }
     match payload {

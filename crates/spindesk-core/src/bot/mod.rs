@@ -5,6 +5,7 @@
 //! - [`engine`]: one turn — input + stored state in, messages + effects + next state out.
 //! - [`condition`], [`hours`], [`template`], [`fields`], [`api_call`], [`intent`]: the parts
 //!   the steps use.
+//! - [`versions`]: draft, published versions, live; [`reply`]: the bot inside a conversation.
 
 pub mod api_call;
 pub mod condition;
@@ -13,16 +14,19 @@ pub mod fields;
 pub mod hours;
 pub mod intent;
 pub mod model;
+pub mod reply;
 mod starter;
 pub mod state;
 pub mod template;
 pub mod terms;
 pub mod validate;
+pub mod versions;
 
 pub use engine::{run_turn, Articles, Context, NoArticles};
 pub use model::Bot;
-pub use starter::{respond, StarterTexts, HANDOFF_PAYLOAD, SETTINGS_KEY};
-pub use state::{BotState, Effect, Input, Output, QuickReply, Turn};
+pub use reply::{respond, BotReply, Transfer};
+pub use starter::starter_bot;
+pub use state::{BotState, Effect, Input, Output, QuickReply, Turn, PERSON as HANDOFF_PAYLOAD};
 
 /// The author name on bot messages.
 pub const NAME: &str = "Spindesk Bot";

@@ -107,9 +107,20 @@ fn default_locale() -> String {
     "en".to_owned()
 }
 fn default_handoff_keywords() -> Vec<String> {
-    ["agent", "human", "person", "상담원", "사람", "상담사"]
-        .map(str::to_owned)
-        .to_vec()
+    [
+        "agent",
+        "human",
+        "person",
+        "representative",
+        "operator",
+        "상담원",
+        "상담사",
+        "사람",
+        "직원",
+        "담당자",
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
 impl Default for Bot {
@@ -348,8 +359,8 @@ fn talk_label() -> Text {
 }
 fn talk_text() -> Text {
     Text::en_ko(
-        "I'm connecting you with a person. Someone will reply here soon.",
-        "상담원에게 연결해 드릴게요. 곧 이곳에서 답변드리겠습니다.",
+        "Connecting you with a person. An agent will reply here soon.",
+        "상담원에게 연결해 드릴게요. 곧 이곳에서 답변드립니다.",
     )
 }
 

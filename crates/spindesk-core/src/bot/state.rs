@@ -151,6 +151,9 @@ impl Turn {
     }
 }
 
+/// The payload of "Talk to a person" (the skeleton's, kept so old buttons keep working).
+pub const PERSON: &str = "handoff";
+
 /// Quick-reply payloads, as strings that survive every channel's postback field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
@@ -177,7 +180,7 @@ pub enum Payload {
 impl Payload {
     pub fn encode(&self) -> String {
         match self {
-            Payload::Person => "bot:person".into(),
+            Payload::Person => PERSON.into(),
             Payload::Answer(id) => format!("bot:answer:{id}"),
             Payload::Option {
                 answer,
@@ -198,6 +201,9 @@ impl Payload {
 
     /// `None` for payloads that are not the bot's (the tap then counts as its label's text).
     pub fn decode(payload: &str) -> Option<Payload> {
+        if payload == PERSON {
+            return Some(Payload::Person);
+        }
         let parts: Vec<&str> = payload.strip_prefix("bot:")?.split(':').collect();
         let yes = |s: &str| match s {
             "yes" => Some(true),

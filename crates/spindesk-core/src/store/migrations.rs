@@ -1,4 +1,4 @@
-use super::{schema_v1, Db};
+use super::{schema_v1, schema_v4, Db};
 use crate::ports::{Millis, SqlError};
 
 /// One schema version: its statements run in order, in one transaction, exactly once.
@@ -9,7 +9,7 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first. Versions only ever grow; a released migration never changes.
-pub const MIGRATIONS: &[Migration] = &[schema_v1::MIGRATION];
+pub const MIGRATIONS: &[Migration] = &[schema_v1::MIGRATION, schema_v4::MIGRATION];
 
 fn latest() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)

@@ -2,6 +2,7 @@
 
 mod migrations;
 mod schema_v1;
+mod schema_v4;
 
 pub use migrations::{ensure_schema, Migration, MIGRATIONS};
 
