@@ -2,6 +2,7 @@
 //! native ports, asserting responses and stored state.
 
 mod admin;
+mod bot_api;
 mod bot_engine;
 mod bot_settings;
 mod conversations_api;
