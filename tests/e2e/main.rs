@@ -6,6 +6,7 @@ mod bot_api;
 mod bot_engine;
 mod bot_settings;
 mod conversations_api;
+mod spin_manifest;
 mod static_site;
 mod storage;
 mod tickets;

@@ -6,6 +6,7 @@ mod config;
 mod key_value;
 mod outbound;
 mod random;
+pub mod spin_routes;
 mod sqlite;
 
 pub use clock::{ManualClock, SystemClock};

@@ -1,0 +1,179 @@
+//! Requests in, the surface `spin.toml` routes them to, responses out: what `spin up` does,
+//! with native ports.
+
+use crate::grants::{DevKeyValue, DevOutbound, DevSql};
+use spindesk_core::surface::{Request, Response};
+use spindesk_core::{Env, Surface};
+use spindesk_native::spin_routes::{expand_template, Manifest, Router};
+use spindesk_native::{MapConfig, MemoryKeyValue, OsRandom, SystemClock};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+/// Everything a request needs, built once at start-up from `spin.toml`.
+pub struct App {
+    router: Router,
+    components: BTreeMap<String, Component>,
+    db: PathBuf,
+    kv: MemoryKeyValue,
+}
+
+struct Component {
+    surface: &'static Surface,
+    sqlite: bool,
+    key_value: bool,
+    config: MapConfig,
+    outbound: DevOutbound,
+}
+
+/// What start-up found worth saying (never a variable's value).
+#[derive(Debug, Default)]
+pub struct Notes {
+    pub warnings: Vec<String>,
+}
+
+impl App {
+    /// `env` reads the process environment (a parameter so tests can supply their own):
+    /// `SPIN_VARIABLE_<NAME>` overrides a `[variables]` default, as with `spin up`.
+    pub fn new(
+        manifest: &Manifest,
+        db: PathBuf,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(App, Notes), String> {
+        App::with_surfaces(manifest, db, env, spindesk_core::surface)
+    }
+
+    /// [`App::new`] with another set of surfaces than `spindesk_core::SURFACES` (tests).
+    pub fn with_surfaces(
+        manifest: &Manifest,
+        db: PathBuf,
+        env: impl Fn(&str) -> Option<String>,
+        surfaces: fn(&str) -> Option<&'static Surface>,
+    ) -> Result<(App, Notes), String> {
+        let router = manifest.router()?;
+        let mut notes = Notes::default();
+        let app_variable = |name: &str| -> Option<String> {
+            let declared = manifest.variables.get(name)?;
+            env(&format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()))
+                .or_else(|| declared.default.clone())
+        };
+        for (name, declared) in &manifest.variables {
+            if declared.required && app_variable(name).is_none() {
+                return Err(format!(
+                    "variable {name} is required: set SPIN_VARIABLE_{}",
+                    name.to_ascii_uppercase()
+                ));
+            }
+        }
+        let mut components = BTreeMap::new();
+        for (id, c) in &manifest.component {
+            let surface = surfaces(id)
+                .ok_or_else(|| format!("[component.{id}] has no surface of that name"))?;
+            let mut config = MapConfig::default();
+            for (name, template) in &c.variables {
+                let value = expand_template(template, app_variable).ok_or_else(|| {
+                    format!("[component.{id}.variables] {name} refers to an undeclared variable")
+                })?;
+                config = config.with(name, &value);
+            }
+            let (outbound, unsupported) = DevOutbound::new(&c.allowed_outbound_hosts);
+            for entry in unsupported {
+                notes.warnings.push(format!("[component.{id}] allowed_outbound_hosts entry {entry:?} is not understood here; treated as denied"));
+            }
+            let component = Component {
+                surface,
+                sqlite: c.sqlite_databases.iter().any(|d| d == "default"),
+                key_value: c.key_value_stores.iter().any(|s| s == "default"),
+                config,
+                outbound,
+            };
+            components.insert(id.clone(), component);
+        }
+        Ok((
+            App {
+                router,
+                components,
+                db,
+                kv: MemoryKeyValue::default(),
+            },
+            notes,
+        ))
+    }
+
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// Serves one request. `host` is what the client asked for (for `spin-full-url`).
+    pub fn handle(&self, mut req: Request, client: Option<SocketAddr>, host: &str) -> Response {
+        let path = req.uri().path().to_owned();
+        let Some(matched) = self.router.route(&path) else {
+            return bare(404);
+        };
+        let Some(component) = self.components.get(matched.component) else {
+            return bare(500);
+        };
+
+        // The headers Spin adds; a client's own `spin-*` headers are not passed on.
+        let spin_headers: Vec<(&str, String)> = vec![
+            ("spin-full-url", format!("http://{host}{}", req.uri())),
+            ("spin-path-info", matched.path_info.clone()),
+            ("spin-matched-route", matched.raw_route.to_owned()),
+            ("spin-raw-component-route", matched.raw_route.to_owned()),
+            ("spin-component-route", matched.route.base()),
+            ("spin-base-path", "/".to_owned()),
+            (
+                "spin-client-addr",
+                client.map_or_else(String::new, |a| a.to_string()),
+            ),
+        ];
+        let headers = req.headers_mut();
+        let theirs: Vec<_> = headers
+            .keys()
+            .filter(|k| k.as_str().starts_with("spin-"))
+            .cloned()
+            .collect();
+        for name in theirs {
+            headers.remove(name);
+        }
+        for (name, value) in spin_headers {
+            if let Ok(value) = http::HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+
+        let sql = DevSql::new(&self.db, component.sqlite);
+        let kv = DevKeyValue {
+            store: &self.kv,
+            granted: component.key_value,
+        };
+        let env = Env {
+            sql: &sql,
+            kv: &kv,
+            outbound: &component.outbound,
+            clock: &SystemClock,
+            random: &OsRandom,
+            config: &component.config,
+        };
+        // Under Spin a trap ends the instance with a bare 500; here it must not end the worker.
+        match catch_unwind(AssertUnwindSafe(|| (component.surface.handle)(&env, req))) {
+            Ok(response) => response,
+            Err(_) => {
+                eprintln!(
+                    "spindesk-devserver: {} panicked on {path}",
+                    matched.component
+                );
+                bare(500)
+            }
+        }
+    }
+}
+
+/// A status with an empty body, as Spin sends for no route (404) or a failed instance (500).
+pub fn bare(status: u16) -> Response {
+    let mut response = http::Response::new(Vec::new());
+    *response.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    response
+}

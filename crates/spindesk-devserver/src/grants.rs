@@ -1,0 +1,312 @@
+//! Ports that refuse what `spin.toml` does not grant the component, as Spin does, so a missing
+//! grant shows up in development and not first in production.
+
+use spindesk_core::ports::{
+    KeyValue, KvError, Outbound, OutboundError, Rows, Sql, SqlError, SqlErrorKind, Value,
+};
+use spindesk_native::{MemoryKeyValue, NativeSql};
+use std::cell::OnceCell;
+use std::path::Path;
+use std::time::Duration;
+
+/// The database file, opened on the request's first statement (one connection per request, like
+/// a Spin instance), or `AccessDenied` without `sqlite_databases = ["default"]`.
+pub struct DevSql<'a> {
+    path: &'a Path,
+    granted: bool,
+    conn: OnceCell<NativeSql>,
+}
+
+impl<'a> DevSql<'a> {
+    pub fn new(path: &'a Path, granted: bool) -> Self {
+        DevSql {
+            path,
+            granted,
+            conn: OnceCell::new(),
+        }
+    }
+}
+
+impl Sql for DevSql<'_> {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
+        if !self.granted {
+            return Err(SqlError {
+                kind: SqlErrorKind::AccessDenied,
+                message:
+                    "access denied: the component has no `sqlite_databases = [\"default\"]` grant"
+                        .into(),
+            });
+        }
+        self.conn
+            .get_or_init(|| NativeSql::open(self.path))
+            .execute(sql, params)
+    }
+}
+
+/// The shared in-memory store, or an access-denied error without `key_value_stores = ["default"]`.
+pub struct DevKeyValue<'a> {
+    pub store: &'a MemoryKeyValue,
+    pub granted: bool,
+}
+
+impl DevKeyValue<'_> {
+    fn store(&self) -> Result<&MemoryKeyValue, KvError> {
+        if self.granted {
+            Ok(self.store)
+        } else {
+            Err(KvError(
+                "access denied: the component has no `key_value_stores = [\"default\"]` grant"
+                    .into(),
+            ))
+        }
+    }
+}
+
+impl KeyValue for DevKeyValue<'_> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.store()?.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.store()?.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.store()?.delete(key)
+    }
+}
+
+/// Outbound HTTP in the dev server: a host outside `allowed_outbound_hosts` is `Denied`, as under
+/// Spin; anything else fails with `Failed`, because the dev server sends nothing anywhere (the
+/// core then takes its failure path, e.g. leaves the message in the outbox).
+pub struct DevOutbound {
+    allowed: Vec<HostPattern>,
+}
+
+impl DevOutbound {
+    /// Returns the entries it cannot interpret alongside, so the caller can warn about them.
+    pub fn new(allowed_outbound_hosts: &[String]) -> (Self, Vec<String>) {
+        let mut allowed = Vec::new();
+        let mut unsupported = Vec::new();
+        for entry in allowed_outbound_hosts {
+            match HostPattern::parse(entry) {
+                Some(p) => allowed.push(p),
+                None => unsupported.push(entry.clone()),
+            }
+        }
+        (DevOutbound { allowed }, unsupported)
+    }
+
+    pub fn allows(&self, uri: &http::Uri) -> bool {
+        self.allowed.iter().any(|p| p.allows(uri))
+    }
+}
+
+impl Outbound for DevOutbound {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        _timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        let uri = request.uri();
+        // Only scheme and authority: paths and queries can carry tokens (Telegram's do).
+        let target = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or("?"),
+            uri.authority().map_or("?", |a| a.as_str())
+        );
+        if !self.allows(uri) {
+            eprintln!(
+                "spindesk-devserver: outbound {target} denied (not in allowed_outbound_hosts)"
+            );
+            return Err(OutboundError::Denied(
+                uri.authority().map_or_else(String::new, |a| a.to_string()),
+            ));
+        }
+        eprintln!("spindesk-devserver: outbound {target} not sent (the dev server makes no outbound requests)");
+        Err(OutboundError::Failed(
+            "the dev server makes no outbound requests".into(),
+        ))
+    }
+}
+
+/// One `allowed_outbound_hosts` entry: `scheme://host[:port]`, where the scheme, the host, a
+/// leading host label (`*.example.com`) or the port may be `*`, and the port may be a range
+/// `8000..8010`. Without a port only the scheme's default port is allowed.
+#[derive(Debug, Clone, PartialEq)]
+struct HostPattern {
+    scheme: Option<String>,
+    host: HostMatch,
+    port: PortMatch,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum HostMatch {
+    Any,
+    Exact(String),
+    /// `*.example.com` -> `.example.com`
+    Subdomain(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum PortMatch {
+    Any,
+    SchemeDefault,
+    Range(u16, u16),
+}
+
+impl HostPattern {
+    fn parse(entry: &str) -> Option<HostPattern> {
+        let (scheme, rest) = entry.split_once("://")?;
+        let rest = rest.trim_end_matches('/');
+        if rest.contains(['/', '{', '[']) {
+            return None;
+        }
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((host, "*")) => (host, PortMatch::Any),
+            Some((host, port)) => match port.split_once("..") {
+                Some((lo, hi)) => (
+                    host,
+                    PortMatch::Range(lo.parse().ok()?, hi.parse::<u16>().ok()?.checked_sub(1)?),
+                ),
+                None => {
+                    let p = port.parse().ok()?;
+                    (host, PortMatch::Range(p, p))
+                }
+            },
+            None => (rest, PortMatch::SchemeDefault),
+        };
+        let host = match host {
+            "*" => HostMatch::Any,
+            h if h.starts_with("*.") => HostMatch::Subdomain(h[1..].to_ascii_lowercase()),
+            h if h.is_empty() || h.contains('*') => return None,
+            h => HostMatch::Exact(h.to_ascii_lowercase()),
+        };
+        let scheme = (scheme != "*").then(|| scheme.to_ascii_lowercase());
+        if scheme.is_none() && port == PortMatch::SchemeDefault {
+            return None;
+        }
+        Some(HostPattern { scheme, host, port })
+    }
+
+    fn allows(&self, uri: &http::Uri) -> bool {
+        let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
+            return false;
+        };
+        let scheme = scheme.to_ascii_lowercase();
+        let host = host.to_ascii_lowercase();
+        let default_port = match scheme.as_str() {
+            "http" => 80,
+            "https" => 443,
+            _ => 0,
+        };
+        let port = uri.port_u16().unwrap_or(default_port);
+        self.scheme.as_ref().is_none_or(|s| *s == scheme)
+            && match &self.host {
+                HostMatch::Any => true,
+                HostMatch::Exact(h) => *h == host,
+                HostMatch::Subdomain(suffix) => host.ends_with(suffix.as_str()),
+            }
+            && match self.port {
+                PortMatch::Any => true,
+                PortMatch::SchemeDefault => port == default_port,
+                PortMatch::Range(lo, hi) => (lo..=hi).contains(&port),
+            }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allows(entries: &[&str], uri: &str) -> bool {
+        let entries: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
+        let (outbound, unsupported) = DevOutbound::new(&entries);
+        assert!(unsupported.is_empty(), "{unsupported:?}");
+        outbound.allows(&uri.parse().unwrap())
+    }
+
+    #[test]
+    fn allowed_hosts_match_like_spin() {
+        assert!(allows(
+            &["https://api.telegram.org"],
+            "https://api.telegram.org/bot1/sendMessage"
+        ));
+        assert!(allows(
+            &["https://api.telegram.org"],
+            "https://api.telegram.org:443/x"
+        ));
+        assert!(!allows(
+            &["https://api.telegram.org"],
+            "http://api.telegram.org/x"
+        ));
+        assert!(!allows(
+            &["https://api.telegram.org"],
+            "https://api.telegram.org:8443/x"
+        ));
+        assert!(!allows(&["https://api.telegram.org"], "https://evil.org/x"));
+        assert!(allows(
+            &["https://*.facebook.com"],
+            "https://graph.facebook.com/v19.0/me"
+        ));
+        assert!(!allows(
+            &["https://*.facebook.com"],
+            "https://facebook.com.evil.org/"
+        ));
+        assert!(allows(
+            &["http://127.0.0.1:8000..8010"],
+            "http://127.0.0.1:8009/"
+        ));
+        assert!(!allows(
+            &["http://127.0.0.1:8000..8010"],
+            "http://127.0.0.1:8010/"
+        ));
+        assert!(allows(&["*://*:*"], "http://anything:1/"));
+        assert!(!allows(&[], "https://api.telegram.org/"));
+    }
+
+    #[test]
+    fn the_dev_server_sends_nothing() {
+        let (outbound, _) = DevOutbound::new(&["https://api.telegram.org".to_owned()]);
+        let send = |uri: &str| {
+            let req = http::Request::builder().uri(uri).body(Vec::new()).unwrap();
+            outbound.send(req, Duration::from_secs(1))
+        };
+        assert_eq!(
+            send("https://evil.org/").unwrap_err(),
+            OutboundError::Denied("evil.org".into())
+        );
+        assert!(matches!(
+            send("https://api.telegram.org/bot1/x"),
+            Err(OutboundError::Failed(_))
+        ));
+    }
+
+    #[test]
+    fn unsupported_entries_are_reported() {
+        let (_, unsupported) =
+            DevOutbound::new(&["api.telegram.org".into(), "https://{{ host }}".into()]);
+        assert_eq!(unsupported.len(), 2);
+    }
+
+    #[test]
+    fn ungranted_stores_are_refused() {
+        let dir = std::env::temp_dir().join("spindesk-devserver-grants-test.db");
+        let sql = DevSql::new(&dir, false);
+        assert_eq!(
+            sql.execute("SELECT 1", &[]).unwrap_err().kind,
+            SqlErrorKind::AccessDenied
+        );
+        let store = MemoryKeyValue::default();
+        assert!(DevKeyValue {
+            store: &store,
+            granted: false
+        }
+        .get("k")
+        .is_err());
+        let kv = DevKeyValue {
+            store: &store,
+            granted: true,
+        };
+        kv.set("k", b"v").unwrap();
+        assert_eq!(kv.get("k").unwrap(), Some(b"v".to_vec()));
+    }
+}

@@ -1,0 +1,272 @@
+//! The dev server routes as Spin does, adds Spin's headers, enforces grants, resolves variables,
+//! survives a panicking handler and serves a slow request without holding up the others.
+
+use spindesk_core::ports::{SqlErrorKind, Value};
+use spindesk_core::surface::{Request, Response, Uses};
+use spindesk_core::{Env, Surface};
+use spindesk_devserver::{spawn_workers, App};
+use spindesk_native::spin_routes::Manifest;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const NO_USES: Uses = Uses {
+    sqlite: false,
+    key_value: false,
+    variables: &[],
+    outbound: false,
+};
+
+/// Answers with what it saw: the spin-* headers, its variables, what SQL and key-value did.
+fn echo(env: &Env, req: Request) -> Response {
+    let mut lines = vec![format!("uri={}", req.uri())];
+    for (name, value) in req.headers() {
+        if name.as_str().starts_with("spin-") {
+            lines.push(format!("{name}={}", value.to_str().unwrap_or("?")));
+        }
+    }
+    for var in ["admin_token", "public_base_url", "unmapped"] {
+        lines.push(format!("var {var}={:?}", env.config.get(var)));
+    }
+    let sql = env.sql.execute("SELECT ?1 + 1", &[Value::Integer(41)]);
+    lines.push(match sql {
+        Ok(rows) => format!("sql={:?}", rows.rows[0][0]),
+        Err(e) if e.kind == SqlErrorKind::AccessDenied => "sql=denied".into(),
+        Err(e) => format!("sql=error {e}"),
+    });
+    let count = env.kv.get("count").ok().flatten().map_or(0, |v| v[0]);
+    lines.push(match env.kv.set("count", &[count + 1]) {
+        Ok(()) => format!("kv={}", count + 1),
+        Err(_) => "kv=denied".into(),
+    });
+    if req.uri().path().ends_with("/slow") {
+        env.clock.sleep(Duration::from_millis(1500));
+    }
+    if req.uri().path().ends_with("/panic") {
+        panic!("handler bug");
+    }
+    http::Response::new(lines.join("\n").into_bytes())
+}
+
+static API: Surface = Surface {
+    component: "api",
+    handle: echo,
+    uses: NO_USES,
+};
+static SITE: Surface = Surface {
+    component: "site",
+    handle: echo,
+    uses: NO_USES,
+};
+
+fn surfaces(id: &str) -> Option<&'static Surface> {
+    [&API, &SITE].into_iter().find(|s| s.component == id)
+}
+
+const MANIFEST: &str = r#"
+spin_manifest_version = 2
+[application]
+name = "t"
+[variables]
+admin_token = { default = "", secret = true }
+public_base_url = { default = "http://127.0.0.1:3000" }
+[[trigger.http]]
+route = "/api/x/..."
+component = "api"
+[[trigger.http]]
+route = "/api/x.json"
+component = "api"
+[[trigger.http]]
+route = "/site/..."
+component = "site"
+[component.api]
+source = "api.wasm"
+sqlite_databases = ["default"]
+key_value_stores = ["default"]
+[component.api.variables]
+admin_token = "{{ admin_token }}"
+public_base_url = "{{ public_base_url }}"
+[component.site]
+source = "site.wasm"
+"#;
+
+fn temp_db(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "spindesk-devserver-{name}-{}.db",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+fn app(db: &Path, env: &[(&str, &str)]) -> App {
+    let manifest = Manifest::parse(MANIFEST).unwrap();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    App::with_surfaces(&manifest, db.to_owned(), lookup, surfaces)
+        .unwrap()
+        .0
+}
+
+fn get(app: &App, uri: &str) -> (u16, String) {
+    let req = http::Request::builder()
+        .uri(uri)
+        .header("spin-path-info", "/spoofed")
+        .body(Vec::new())
+        .unwrap();
+    let res = app.handle(
+        req,
+        Some("127.0.0.1:5555".parse().unwrap()),
+        "localhost:3000",
+    );
+    (
+        res.status().as_u16(),
+        String::from_utf8(res.into_body()).unwrap(),
+    )
+}
+
+#[test]
+fn requests_reach_the_routed_component_with_spins_headers() {
+    let app = app(&temp_db("headers"), &[]);
+    let (status, body) = get(&app, "/api/x/messages/1?after=2");
+    assert_eq!(status, 200);
+    for line in [
+        "uri=/api/x/messages/1?after=2",
+        "spin-full-url=http://localhost:3000/api/x/messages/1?after=2",
+        "spin-path-info=/messages/1",
+        "spin-matched-route=/api/x/...",
+        "spin-component-route=/api/x",
+        "spin-base-path=/",
+        "spin-client-addr=127.0.0.1:5555",
+    ] {
+        assert!(
+            body.lines().any(|l| l == line),
+            "missing {line:?} in\n{body}"
+        );
+    }
+    assert!(!body.contains("/spoofed"));
+    let (_, body) = get(&app, "/api/x.json");
+    assert!(body.contains("spin-matched-route=/api/x.json"), "{body}");
+    assert!(body.lines().any(|l| l == "spin-path-info="), "{body}");
+}
+
+#[test]
+fn an_unrouted_path_gets_spins_bare_404() {
+    let app = app(&temp_db("404"), &[]);
+    assert_eq!(get(&app, "/api/xs"), (404, String::new()));
+    assert_eq!(get(&app, "/"), (404, String::new()));
+}
+
+#[test]
+fn grants_are_enforced_and_the_key_value_store_is_shared() {
+    let app = app(&temp_db("grants"), &[]);
+    let (_, api) = get(&app, "/api/x/a");
+    assert!(
+        api.contains("sql=Integer(42)") && api.contains("kv=1"),
+        "{api}"
+    );
+    let (_, api) = get(&app, "/api/x/b");
+    assert!(api.contains("kv=2"), "{api}");
+    let (_, site) = get(&app, "/site/a");
+    assert!(
+        site.contains("sql=denied") && site.contains("kv=denied"),
+        "{site}"
+    );
+}
+
+#[test]
+fn variables_come_from_the_environment_then_defaults_and_only_where_mapped() {
+    let unset = app(&temp_db("vars1"), &[]);
+    let (_, body) = get(&unset, "/api/x");
+    assert!(body.contains("var admin_token=None"), "{body}");
+    assert!(
+        body.contains("var public_base_url=Some(\"http://127.0.0.1:3000\")"),
+        "{body}"
+    );
+    assert!(body.contains("var unmapped=None"), "{body}");
+    let set = app(
+        &temp_db("vars2"),
+        &[("SPIN_VARIABLE_ADMIN_TOKEN", "s3cret")],
+    );
+    let (_, body) = get(&set, "/api/x");
+    assert!(body.contains("var admin_token=Some(\"s3cret\")"), "{body}");
+    let (_, site) = get(&set, "/site/x");
+    assert!(
+        site.contains("var admin_token=None"),
+        "not mapped for site: {site}"
+    );
+}
+
+#[test]
+fn the_real_manifest_loads_with_the_real_surfaces() {
+    let manifest =
+        Manifest::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spin.toml")).unwrap();
+    let (app, notes) = App::new(&manifest, temp_db("real"), |_| None).unwrap();
+    assert!(notes.warnings.is_empty(), "{:?}", notes.warnings);
+    assert_eq!(
+        app.router()
+            .route("/api/v2/tickets.json")
+            .unwrap()
+            .component,
+        "tickets"
+    );
+}
+
+fn raw_get(addr: SocketAddr, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn over_http_a_slow_request_does_not_hold_up_others_and_a_panic_is_a_500() {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let addr = server.server_addr().to_ip().unwrap();
+    let app = Arc::new(app(&temp_db("http"), &[]));
+    let workers = spawn_workers(app, server.clone(), 4);
+
+    let slow = std::thread::spawn(move || raw_get(addr, "/api/x/slow"));
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    let fast = raw_get(addr, "/api/x/fast");
+    assert!(
+        started.elapsed() < Duration::from_millis(1000),
+        "fast waited {:?}",
+        started.elapsed()
+    );
+    assert!(fast.starts_with("HTTP/1.1 200"), "{fast}");
+    assert!(
+        fast.contains(&format!("spin-full-url=http://{addr}/api/x/fast")),
+        "{fast}"
+    );
+
+    let panicked = raw_get(addr, "/api/x/panic");
+    assert!(panicked.starts_with("HTTP/1.1 500"), "{panicked}");
+    assert!(raw_get(addr, "/nowhere").starts_with("HTTP/1.1 404"));
+    assert!(slow.join().unwrap().starts_with("HTTP/1.1 200"));
+    assert!(
+        raw_get(addr, "/api/x/after").starts_with("HTTP/1.1 200"),
+        "workers survive a panic"
+    );
+
+    for _ in &workers {
+        server.unblock();
+    }
+    for worker in workers {
+        worker.join().unwrap();
+    }
+}

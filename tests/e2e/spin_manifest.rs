@@ -1,0 +1,349 @@
+//! `spin.toml` against the code: components against `SURFACES` and the workspace crates, routes
+//! against the paths clients call, grants against each surface's `Uses`. When a surface starts
+//! using something new, these tests say which lines `spin.toml` needs.
+
+use spindesk_core::SURFACES;
+use spindesk_native::spin_routes::{template_variables, Manifest};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn manifest() -> Manifest {
+    Manifest::load(&root().join("spin.toml")).unwrap()
+}
+
+fn read_toml(path: &Path) -> toml::Table {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.parse()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Fails once with every problem listed, so one run shows everything to fix.
+fn assert_no_problems(problems: Vec<String>) {
+    assert!(
+        problems.is_empty(),
+        "spin.toml disagrees with the code:\n  - {}",
+        problems.join("\n  - ")
+    );
+}
+
+/// `components/<dir>` -> package name, for every crate there.
+fn component_crates() -> Vec<(String, toml::Table)> {
+    let mut crates = Vec::new();
+    for entry in std::fs::read_dir(root().join("components")).unwrap() {
+        let dir = entry.unwrap().path();
+        let cargo = dir.join("Cargo.toml");
+        if cargo.exists() {
+            crates.push((
+                dir.file_name().unwrap().to_string_lossy().into_owned(),
+                read_toml(&cargo),
+            ));
+        }
+    }
+    crates.sort_by(|a, b| a.0.cmp(&b.0));
+    crates
+}
+
+#[test]
+fn application_and_variables_let_spin_up_start() {
+    let m = manifest();
+    assert_eq!(m.application.name, "spindesk");
+    let admin = &m.variables["admin_token"];
+    assert_eq!(
+        admin.default.as_deref(),
+        Some(""),
+        "admin_token needs an empty default so `spin up` starts"
+    );
+    assert!(admin.secret && !admin.required);
+    let base = &m.variables["public_base_url"];
+    assert_eq!(base.default.as_deref(), Some("http://127.0.0.1:3000"));
+    for (name, var) in &m.variables {
+        assert!(
+            var.default.is_some() && !var.required,
+            "variable {name} must have a default: a required variable stops `spin up` from starting"
+        );
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "Spin variable names are lowercase letters, digits and _: {name}"
+        );
+    }
+}
+
+#[test]
+fn every_surface_has_exactly_one_component_and_back() {
+    let m = manifest();
+    let surfaces: BTreeSet<&str> = SURFACES.iter().map(|s| s.component).collect();
+    assert_eq!(
+        surfaces.len(),
+        SURFACES.len(),
+        "two surfaces share a component id"
+    );
+    let components: BTreeSet<&str> = m.component.keys().map(String::as_str).collect();
+    assert_eq!(components, surfaces);
+}
+
+#[test]
+fn each_component_is_built_from_its_own_workspace_crate() {
+    let m = manifest();
+    let crates = component_crates();
+    let mut problems = Vec::new();
+    let dirs: BTreeSet<&str> = crates.iter().map(|(d, _)| d.as_str()).collect();
+    let ids: BTreeSet<&str> = m.component.keys().map(String::as_str).collect();
+    if dirs != ids {
+        problems.push(format!(
+            "components/ holds {dirs:?} but spin.toml has {ids:?}"
+        ));
+    }
+    for (dir, cargo) in &crates {
+        let name = cargo["package"]["name"].as_str().unwrap();
+        if name != dir {
+            problems.push(format!(
+                "components/{dir} is package `{name}`; name it `{dir}`"
+            ));
+        }
+        let cdylib = cargo
+            .get("lib")
+            .and_then(|l| l.get("crate-type"))
+            .and_then(|t| t.as_array())
+            .is_some_and(|t| t.iter().any(|v| v.as_str() == Some("cdylib")));
+        if !cdylib {
+            problems.push(format!(
+                "components/{dir}: [lib] crate-type must be [\"cdylib\"]"
+            ));
+        }
+        let lib = std::fs::read_to_string(root().join("components").join(dir).join("src/lib.rs"))
+            .unwrap();
+        let module = dir.replace('-', "_");
+        let serves_own = lib.contains(&format!("use spindesk_core::api::{module}::SURFACE;"))
+            && lib.contains(&format!("is_component(&SURFACE, \"{dir}\")"))
+            && lib.contains("spindesk_spin::serve(&SURFACE, req)");
+        if !serves_own {
+            problems.push(format!(
+                "components/{dir}/src/lib.rs must serve spindesk_core::api::{module}::SURFACE"
+            ));
+        }
+    }
+    for (id, c) in &m.component {
+        let wasm = format!("target/wasm32-wasip2/release/{}.wasm", id.replace('-', "_"));
+        if c.source != wasm {
+            problems.push(format!(
+                "[component.{id}] source = {:?}; expected {wasm:?}",
+                c.source
+            ));
+        }
+        let command = format!("cargo build --target wasm32-wasip2 --release -p {id}");
+        match &c.build {
+            None => problems.push(format!("[component.{id}.build] is missing")),
+            Some(build) => {
+                if build.command != command {
+                    problems.push(format!(
+                        "[component.{id}.build] command = {:?}; expected {command:?}",
+                        build.command
+                    ));
+                }
+                if build.workdir.as_deref().is_some_and(|w| w != ".") {
+                    problems.push(format!(
+                        "[component.{id}.build] workdir must be the workspace root"
+                    ));
+                }
+                let mut wanted = vec![
+                    format!("components/{id}/src/**/*.rs"),
+                    "crates/spindesk-core/src/**/*.rs".into(),
+                    "crates/spindesk-spin/src/**/*.rs".into(),
+                ];
+                if id == "static-site" {
+                    wanted.push("static/**/*".into());
+                }
+                for w in wanted {
+                    if !build.watch.contains(&w) {
+                        problems.push(format!("[component.{id}.build] watch lacks {w:?}"));
+                    }
+                }
+            }
+        }
+    }
+    assert_no_problems(problems);
+}
+
+#[test]
+fn component_crates_stay_out_of_native_builds() {
+    let workspace = read_toml(&root().join("Cargo.toml"));
+    let ws = &workspace["workspace"];
+    let members: Vec<&str> = ws["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        members.contains(&"components/*"),
+        "workspace members need components/*"
+    );
+    let default: Vec<&str> = ws["default-members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        default.iter().all(|d| !d.starts_with("components")),
+        "component crates only link for wasm32-wasip2; keep them out of default-members"
+    );
+}
+
+#[test]
+fn routes_are_unique_and_every_component_is_reachable() {
+    let m = manifest();
+    let router = m.router().unwrap();
+    let routed: BTreeSet<&str> = router.routes().map(|(_, t)| t.component.as_str()).collect();
+    for id in m.component.keys() {
+        assert!(
+            routed.contains(id.as_str()),
+            "component {id} has no [[trigger.http]]"
+        );
+    }
+}
+
+#[test]
+fn client_paths_reach_the_right_component() {
+    let router = manifest().router().unwrap();
+    let table = [
+        // Zendesk Support API, with and without the `.json` clients append.
+        ("/api/v2/tickets.json", "tickets"),
+        ("/api/v2/tickets", "tickets"),
+        ("/api/v2/tickets/", "tickets"),
+        ("/api/v2/tickets/1.json", "tickets"),
+        ("/api/v2/tickets/1", "tickets"),
+        ("/api/v2/tickets/1/comments.json", "tickets"),
+        ("/api/v2/tickets/show_many.json", "tickets"),
+        ("/api/v2/users.json", "tickets"),
+        ("/api/v2/users/me.json", "tickets"),
+        ("/api/v2/users/7/identities.json", "tickets"),
+        ("/api/v2/search.json", "tickets"),
+        ("/api/v2/search", "tickets"),
+        ("/api/v2/search/count.json", "tickets"),
+        // Zendesk Help Center API: every path is below the prefix.
+        ("/api/v2/help_center/articles.json", "help-center"),
+        ("/api/v2/help_center/en-us/articles.json", "help-center"),
+        ("/api/v2/help_center/en-us/articles/5.json", "help-center"),
+        ("/api/v2/help_center/articles/search.json", "help-center"),
+        (
+            "/api/v2/help_center/ko/sections/2/articles.json",
+            "help-center",
+        ),
+        // Ours.
+        ("/api/widget/messages", "widget"),
+        ("/api/widget", "widget"),
+        ("/api/widget/conversations/1/messages?after=3", "widget"),
+        ("/api/bot/flows", "bot"),
+        ("/api/admin/channels", "admin"),
+        ("/api/admin", "admin"),
+        ("/webhooks/telegram/x", "channels"),
+        ("/webhooks/whatsapp/abc", "channels"),
+        // Sunshine Conversations v2.
+        ("/v2/apps/a/conversations", "conversations"),
+        ("/v2/apps/a/conversations/c/messages", "conversations"),
+        // Pages.
+        ("/", "static-site"),
+        ("/widget.js", "static-site"),
+        ("/demo.html", "static-site"),
+        ("/agent/", "static-site"),
+        ("/admin/", "static-site"),
+        ("/admin", "static-site"),
+        // Near misses fall through to the site, which answers 404 itself.
+        ("/api/widgets", "static-site"),
+        ("/api/v2/ticketsx", "static-site"),
+        ("/v2apps", "static-site"),
+    ];
+    let mut problems = Vec::new();
+    for (path, want) in table {
+        let path_only = path.split('?').next().unwrap();
+        match router.route(path_only) {
+            Some(m) if m.component == want => {}
+            Some(m) => problems.push(format!(
+                "{path} -> {} (via {}), expected {want}",
+                m.component, m.raw_route
+            )),
+            None => problems.push(format!("{path} -> no route, expected {want}")),
+        }
+    }
+    assert_no_problems(problems);
+}
+
+#[test]
+fn grants_are_exactly_what_each_surface_uses() {
+    let m = manifest();
+    let mut problems = Vec::new();
+    for surface in SURFACES {
+        let id = surface.component;
+        let Some(c) = m.component.get(id) else {
+            continue;
+        };
+        let uses = surface.uses;
+        let default = vec!["default".to_owned()];
+        let (want_sql, want_kv): (&[String], &[String]) = (
+            if uses.sqlite { &default } else { &[] },
+            if uses.key_value { &default } else { &[] },
+        );
+        if c.sqlite_databases != want_sql {
+            problems.push(format!(
+                "[component.{id}] sqlite_databases = {:?}; surface uses sqlite: {} -> {}",
+                c.sqlite_databases,
+                uses.sqlite,
+                if uses.sqlite {
+                    "sqlite_databases = [\"default\"]"
+                } else {
+                    "remove it"
+                }
+            ));
+        }
+        if c.key_value_stores != want_kv {
+            problems.push(format!(
+                "[component.{id}] key_value_stores = {:?}; surface uses key-value: {} -> {}",
+                c.key_value_stores,
+                uses.key_value,
+                if uses.key_value {
+                    "key_value_stores = [\"default\"]"
+                } else {
+                    "remove it"
+                }
+            ));
+        }
+        if c.allowed_outbound_hosts.is_empty() == uses.outbound {
+            problems.push(format!(
+                "[component.{id}] allowed_outbound_hosts = {:?}; surface uses outbound: {} -> {}",
+                c.allowed_outbound_hosts,
+                uses.outbound,
+                if uses.outbound {
+                    "list the hosts it calls"
+                } else {
+                    "remove it"
+                }
+            ));
+        }
+        let mapped: BTreeSet<&str> = c.variables.keys().map(String::as_str).collect();
+        let used: BTreeSet<&str> = uses.variables.iter().copied().collect();
+        for name in used.difference(&mapped) {
+            problems.push(format!(
+                "[component.{id}.variables] lacks {name} = \"{{{{ {name} }}}}\""
+            ));
+        }
+        for name in mapped.difference(&used) {
+            problems.push(format!(
+                "[component.{id}.variables] maps {name}, which the surface does not use: remove it"
+            ));
+        }
+        for (name, template) in &c.variables {
+            for var in template_variables(template) {
+                if !m.variables.contains_key(&var) {
+                    problems.push(format!("[component.{id}.variables] {name} refers to {var}, which [variables] does not declare"));
+                }
+            }
+        }
+    }
+    assert_no_problems(problems);
+}
