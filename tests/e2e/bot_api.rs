@@ -1,6 +1,6 @@
 //! The bot admin API (`/api/bot/...`) and the published bot in real conversations.
 
-use crate::bot_engine::demo_bot;
+use crate::bot_demo::demo_bot;
 use spindesk_core::ports::Value;
 use spindesk_tests::*;
 
@@ -716,4 +716,26 @@ fn the_widget_and_the_simulator_say_the_same() {
         .collect();
     assert_eq!(widget, simulated);
     assert_eq!(widget.len(), 7, "{widget:?}");
+}
+
+/// The complete example in docs/bot.md is the bot these tests run, and it is valid.
+#[test]
+fn the_documented_example_is_valid_and_is_the_tested_bot() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/bot.md"))
+        .expect("docs/bot.md");
+    let example = doc
+        .split("## Complete example")
+        .nth(1)
+        .and_then(|rest| rest.split("```json\n").nth(1))
+        .and_then(|block| block.split("\n```").next())
+        .expect("a json block under ## Complete example");
+    let documented: Json = serde_json::from_str(example).expect("the example is JSON");
+    let app = App::new();
+    app.request("bot", "POST", "/api/bot/validate")
+        .admin()
+        .json(&documented)
+        .send()
+        .expect(200);
+    let parsed: spindesk_core::bot::Bot = serde_json::from_value(documented).unwrap();
+    assert_eq!(serde_json::to_value(parsed).unwrap(), demo_json());
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod bot_api;
+mod bot_demo;
 mod bot_engine;
 mod bot_settings;
 mod conversations_api;
