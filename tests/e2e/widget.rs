@@ -415,3 +415,25 @@ fn other_sites_may_call_the_widget_api() {
         "errors must be readable cross-origin too"
     );
 }
+
+#[test]
+fn one_address_cannot_flood_sessions() {
+    let app = App::new();
+    let start = |addr: &str| {
+        app.request("widget", "POST", "/api/widget/sessions")
+            .header("spin-client-addr", addr)
+            .send()
+    };
+    for port in 0..60 {
+        start(&format!("203.0.113.7:{}", 40000 + port)).expect(201);
+    }
+    let r = start("203.0.113.7:50000").expect(429);
+    assert_eq!(r.error_code(), "rate_limited");
+    let wait: i64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=600).contains(&wait), "retry-after {wait}");
+    // Another address is unaffected, and the next window opens again.
+    start("198.51.100.2:1234").expect(201);
+    app.clock.advance(std::time::Duration::from_secs(600));
+    start("203.0.113.7:50001").expect(201);
+    assert_eq!(app.count("SELECT count(*) FROM users"), 62);
+}

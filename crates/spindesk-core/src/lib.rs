@@ -13,6 +13,7 @@ pub mod bot;
 pub mod change_feed;
 pub mod conversation;
 pub mod message;
+pub mod rate_limit;
 pub mod store;
 pub mod tickets;
 pub mod timestamp;

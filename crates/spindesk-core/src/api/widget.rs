@@ -9,11 +9,12 @@ use crate::change_feed;
 use crate::conversation::{self, Conversation, Inbound, Receipt};
 use crate::message::validate_text;
 use crate::ports::Env;
+use crate::rate_limit;
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::users::{self, Profile, User};
 use crate::web::{
-    json, json_status, query_param, read_json, segments, ApiError, Credentials, Family,
+    header, json, json_status, query_param, read_json, segments, ApiError, Credentials, Family,
 };
 use http::{Method, StatusCode};
 use serde::Deserialize;
@@ -39,6 +40,10 @@ pub const MAX_WAIT_SECONDS: u64 = 25;
 pub const MAX_PAGE: i64 = 100;
 /// Messages `GET /api/widget/conversation` returns by default.
 pub const HISTORY_PAGE: i64 = 50;
+/// New sessions one client address may start per window (a browser needs one; offices share
+/// an address).
+pub const SESSIONS_PER_WINDOW: u32 = 60;
+pub const SESSION_WINDOW_SECS: i64 = 600;
 
 fn handle(env: &Env, req: Request) -> Response {
     let mut response = if req.method() == Method::OPTIONS {
@@ -99,6 +104,17 @@ struct NewSession {
 }
 
 fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    // Spin puts the peer's `ip:port` in `spin-client-addr`; the port changes per connection.
+    if let Some(addr) = header(req, "spin-client-addr") {
+        let ip = addr.rsplit_once(':').map_or(addr, |(ip, _)| ip);
+        rate_limit::check(
+            env,
+            "widget-session",
+            ip,
+            SESSIONS_PER_WINDOW,
+            SESSION_WINDOW_SECS,
+        )?;
+    }
     // The body is optional: an empty POST starts an English session.
     let input: NewSession = if req.body().iter().all(u8::is_ascii_whitespace) {
         NewSession::default()

@@ -18,6 +18,8 @@ pub struct ApiError {
     pub message: String,
     /// Methods the path does support (for 405's `allow` header).
     pub allow: Option<String>,
+    /// Seconds until a rate-limited caller may try again (429's `retry-after` header).
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -27,6 +29,7 @@ impl ApiError {
             code: code.to_owned(),
             message: message.into(),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -99,6 +102,9 @@ impl ApiError {
         }
         if let Some(allow) = &self.allow {
             builder = builder.header("allow", allow.as_str());
+        }
+        if let Some(seconds) = self.retry_after {
+            builder = builder.header("retry-after", seconds.to_string());
         }
         builder
             .body(body.to_string().into_bytes())
