@@ -2,6 +2,9 @@
 //! native ports, asserting responses and stored state.
 
 mod admin;
+mod bot_api;
+mod bot_demo;
+mod bot_engine;
 mod bot_settings;
 mod channels;
 mod channels_admin;

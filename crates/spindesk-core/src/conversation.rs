@@ -183,23 +183,18 @@ pub fn receive(
             tickets::mirror_customer_message(db, now, ticket_id, &message)?;
         }
         _ => {
-            let turn = bot::respond(db, conversation, user, &message)?;
-            for reply in &turn.replies {
+            let reply = bot::respond(env, db, conversation, user, &message)?;
+            for (text, actions) in &reply.messages {
                 out.push(post(
                     env,
                     db,
                     conversation.id,
-                    &Outgoing::bot(&reply.text, &reply.actions),
+                    &Outgoing::bot(text, actions),
                 )?);
             }
-            if turn.greeted {
-                db.execute(
-                    "UPDATE conversations SET greeted = 1 WHERE id = ?",
-                    &[conversation.id.into()],
-                )?;
-            }
-            if turn.hand_off {
-                hand_off(env, db, conversation.id, user)?;
+            if let Some(transfer) = &reply.transfer {
+                let ticket_id = hand_off(env, db, conversation.id, user)?;
+                bot::reply::apply_transfer(db, now, ticket_id, user, transfer)?;
             }
         }
     }

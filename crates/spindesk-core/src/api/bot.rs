@@ -1,13 +1,22 @@
-//! The bot admin API (`/api/bot/...`, admin auth). For now: the starter bot's texts.
+//! The bot admin API (`/api/bot/...`, admin auth): the draft bot (whole, settings, answers),
+//! validation on every save, publish and roll back, export and import, and the simulator.
+//! `docs/bot.md` documents the routes and the bot's JSON format.
 
 use crate::api::database;
 use crate::auth::{require_admin, ADMIN_TOKEN_VARIABLE};
-use crate::bot::{StarterTexts, SETTINGS_KEY};
+use crate::bot::model::{Answer, Bot};
+use crate::bot::validate::{validate, Problem};
+use crate::bot::versions::{self, PublishError};
 use crate::ports::Env;
+use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
-use crate::web::{json, read_json, segments, ApiError, Family};
-use http::Method;
-use serde_json::json;
+use crate::timestamp::iso8601;
+use crate::web::{header, json, json_status, no_content, read_json, segments, ApiError, Family};
+use http::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+mod simulate;
 
 pub const SURFACE: Surface = Surface {
     component: "bot",
@@ -16,13 +25,15 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         key_value: false,
         variables: &[ADMIN_TOKEN_VARIABLE],
+        // The simulator answers API-call steps from scripted responses: it never calls out.
         outbound: false,
     },
 };
 
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// Longest bot line, in characters.
-pub const MAX_LINE_CHARS: usize = 1000;
+/// A whole bot (import, draft, validate, simulate with a document).
+pub const MAX_BOT_BYTES: usize = 2 * 1024 * 1024;
+/// One answer, the settings, publish/rollback bodies.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 fn handle(env: &Env, req: Request) -> Response {
     route(env, &req).unwrap_or_else(|e| e.into_response(Family::Spindesk))
@@ -30,53 +41,432 @@ fn handle(env: &Env, req: Request) -> Response {
 
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let method = req.method();
-    match segments(req.uri().path()).as_slice() {
-        ["api", "bot", "settings"] => {
-            require_admin(env, req)?;
-            match *method {
-                Method::GET => show_settings(env),
-                Method::PUT => update_settings(env, req),
-                _ => Err(ApiError::method_not_allowed(method, "GET, PUT")),
-            }
-        }
+    let path = segments(req.uri().path());
+    let ["api", "bot", rest @ ..] = path.as_slice() else {
+        return Err(ApiError::no_route(method, req.uri().path()));
+    };
+    // Every bot route is the admin's; authenticate before saying whether a route exists.
+    require_admin(env, req)?;
+    let allow = |methods: &str| Err(ApiError::method_not_allowed(method, methods));
+    match (rest, method.clone()) {
+        ([], Method::GET) => overview(env),
+        ([], _) => allow("GET"),
+        (["draft"], Method::GET) => show_draft(env),
+        (["draft"], Method::PUT) => replace_draft(env, req, Wrapped::Yes),
+        (["draft"], _) => allow("GET, PUT"),
+        (["import"], Method::POST) => replace_draft(env, req, Wrapped::No),
+        (["import"], _) => allow("POST"),
+        (["export"], Method::GET) => export(env, req),
+        (["export"], _) => allow("GET"),
+        (["validate"], Method::POST) => check(req),
+        (["validate"], _) => allow("POST"),
+        (["settings"], Method::GET) => show_settings(env),
+        (["settings"], Method::PUT) => update_settings(env, req),
+        (["settings"], _) => allow("GET, PUT"),
+        (["answers"], Method::GET) => list_answers(env),
+        (["answers"], Method::POST) => create_answer(env, req),
+        (["answers"], _) => allow("GET, POST"),
+        (["answers", id], Method::GET) => show_answer(env, id),
+        (["answers", id], Method::PUT) => update_answer(env, req, id),
+        (["answers", id], Method::DELETE) => delete_answer(env, req, id),
+        (["answers", _], _) => allow("GET, PUT, DELETE"),
+        (["publish"], Method::POST) => publish(env, req),
+        (["publish"], _) => allow("POST"),
+        (["versions"], Method::GET) => list_versions(env),
+        (["versions"], _) => allow("GET"),
+        (["rollback"], Method::POST) => roll_back(env, req),
+        (["rollback"], _) => allow("POST"),
+        (["simulate"], Method::POST) => simulate::run(env, req),
+        (["simulate"], _) => allow("POST"),
         _ => Err(ApiError::no_route(method, req.uri().path())),
     }
 }
 
+/// 422 listing every problem, each with its JSON path, answer and step.
+fn invalid(problems: &[Problem]) -> Response {
+    let errors: Vec<Value> = problems
+        .iter()
+        .map(|p| {
+            let mut e = json!({
+                "code": p.code,
+                "title": p.message,
+                "source": {"pointer": p.path},
+            });
+            if let Some(a) = &p.answer {
+                e["answer"] = json!(a);
+            }
+            if let Some(s) = &p.step {
+                e["step"] = json!(s);
+            }
+            e
+        })
+        .collect();
+    json_status(StatusCode::UNPROCESSABLE_ENTITY, &json!({"errors": errors}))
+}
+
+/// Errors of a save: the document's problems, or the request's.
+enum SaveError {
+    Invalid(Vec<Problem>),
+    Api(ApiError),
+}
+
+impl From<ApiError> for SaveError {
+    fn from(e: ApiError) -> Self {
+        SaveError::Api(e)
+    }
+}
+
+impl From<crate::ports::SqlError> for SaveError {
+    fn from(e: crate::ports::SqlError) -> Self {
+        SaveError::Api(e.into())
+    }
+}
+
+fn finish(result: Result<Response, SaveError>) -> Result<Response, ApiError> {
+    match result {
+        Ok(r) => Ok(r),
+        Err(SaveError::Invalid(problems)) => Ok(invalid(&problems)),
+        Err(SaveError::Api(e)) => Err(e),
+    }
+}
+
+/// `If-Match: <revision>` refuses to overwrite a draft someone else saved meanwhile.
+fn check_revision(req: &Request, current: i64) -> Result<(), ApiError> {
+    let Some(given) = header(req, "if-match") else {
+        return Ok(());
+    };
+    let given = given.trim().trim_matches('"');
+    if given.parse::<i64>().ok() != Some(current) {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "stale_revision",
+            format!(
+                "The draft is at revision {current}, not {given}: reload it and apply your change again"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Loads the draft, applies `change`, validates the whole bot and saves it — one transaction,
+/// so a refused change leaves the draft as it was.
+fn edit_draft(
+    env: &Env,
+    req: &Request,
+    change: impl FnOnce(&mut Bot) -> Result<Value, ApiError>,
+) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    finish(db.transaction(|db| {
+        let (mut bot, revision) = versions::draft(db)?;
+        check_revision(req, revision)?;
+        let mut body = change(&mut bot)?;
+        let problems = validate(&bot);
+        if !problems.is_empty() {
+            return Err(SaveError::Invalid(problems));
+        }
+        let revision = versions::save_draft(db, env.clock.now_ms(), &bot)?;
+        body["revision"] = json!(revision);
+        Ok(json(&body))
+    }))
+}
+
+fn overview(env: &Env) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    let (bot, revision) = versions::draft(&db)?;
+    let live = versions::live_version(&db)?;
+    let problems = validate(&bot);
+    Ok(json(&json!({
+        "draft": {
+            "revision": revision,
+            "answers": bot.answers.len(),
+            "steps": bot.answers.iter().map(|a| a.steps.len()).sum::<usize>(),
+            "valid": problems.is_empty(),
+        },
+        "live_version": live,
+        "starter": live.is_none(),
+    })))
+}
+
+fn show_draft(env: &Env) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    let (bot, revision) = versions::draft(&db)?;
+    Ok(json(&json!({"bot": bot, "revision": revision})))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Wrapped {
+    /// `{"bot": {...}}`
+    Yes,
+    /// The bare document (import, as exported).
+    No,
+}
+
+fn read_bot(req: &Request, wrapped: Wrapped) -> Result<Bot, ApiError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        bot: Bot,
+    }
+    Ok(match wrapped {
+        Wrapped::Yes => read_json::<Body>(req, MAX_BOT_BYTES)?.bot,
+        Wrapped::No => read_json::<Bot>(req, MAX_BOT_BYTES)?,
+    })
+}
+
+fn replace_draft(env: &Env, req: &Request, wrapped: Wrapped) -> Result<Response, ApiError> {
+    let new = read_bot(req, wrapped)?;
+    edit_draft(env, req, |bot| {
+        *bot = new;
+        Ok(json!({"bot": bot}))
+    })
+}
+
+fn check(req: &Request) -> Result<Response, ApiError> {
+    let bot = read_bot(req, Wrapped::No)?;
+    let problems = validate(&bot);
+    if problems.is_empty() {
+        Ok(json(&json!({"valid": true})))
+    } else {
+        Ok(invalid(&problems))
+    }
+}
+
+fn export(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    let which = crate::web::query_param(req, "version").unwrap_or_else(|| "draft".into());
+    let bot = match which.as_str() {
+        "draft" => versions::draft(&db)?.0,
+        "live" => versions::live(&db)?,
+        n => {
+            let v: i64 = n.parse().map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_version",
+                    "`version` is draft, live or a version number",
+                )
+            })?;
+            versions::version(&db, v)?
+                .ok_or_else(|| ApiError::not_found("not_found", format!("No bot version {v}")))?
+        }
+    };
+    let mut response = json(&bot);
+    if let Ok(v) =
+        http::HeaderValue::from_str(&format!("attachment; filename=\"bot-{which}.json\""))
+    {
+        response.headers_mut().insert("content-disposition", v);
+    }
+    Ok(response)
+}
+
+/// Everything but the answers.
+fn settings_json(bot: &Bot) -> Value {
+    let mut v = serde_json::to_value(bot).unwrap_or_else(|_| json!({}));
+    if let Some(map) = v.as_object_mut() {
+        map.remove("answers");
+    }
+    v
+}
+
 fn show_settings(env: &Env) -> Result<Response, ApiError> {
     let db = database(env)?;
-    Ok(json(&json!({"settings": StarterTexts::load(&db)?})))
+    let (bot, revision) = versions::draft(&db)?;
+    Ok(json(
+        &json!({"settings": settings_json(&bot), "revision": revision}),
+    ))
 }
 
 fn update_settings(env: &Env, req: &Request) -> Result<Response, ApiError> {
-    #[derive(serde::Deserialize)]
+    #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Body {
-        settings: StarterTexts,
+        settings: Value,
     }
     let body: Body = read_json(req, MAX_BODY_BYTES)?;
-    for (locale, lines) in [("en", &body.settings.en), ("ko", &body.settings.ko)] {
-        for (field, text) in [
-            ("greeting", &lines.greeting),
-            ("fallback", &lines.fallback),
-            ("handoff", &lines.handoff),
-            ("talk_to_person", &lines.talk_to_person),
-        ] {
-            let chars = text.chars().count();
-            if text.trim().is_empty() || chars > MAX_LINE_CHARS {
-                return Err(ApiError::unprocessable(
-                    "invalid_settings",
-                    format!("`settings.{locale}.{field}` must be 1 to {MAX_LINE_CHARS} characters"),
-                ));
-            }
+    let Value::Object(mut fields) = body.settings else {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "`settings` must be an object",
+        ));
+    };
+    if fields.contains_key("answers") {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "`settings` does not include answers; edit them at /api/bot/answers",
+        ));
+    }
+    edit_draft(env, req, |bot| {
+        fields.insert(
+            "answers".into(),
+            serde_json::to_value(&bot.answers).map_err(ApiError::internal)?,
+        );
+        *bot = serde_json::from_value(Value::Object(fields)).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_body",
+                format!("The settings could not be read: {e}"),
+            )
+        })?;
+        Ok(json!({"settings": settings_json(bot)}))
+    })
+}
+
+fn answer_summary(a: &Answer) -> Value {
+    json!({
+        "id": a.id,
+        "name": a.name,
+        "phrases": a.phrases.values().map(Vec::len).sum::<usize>(),
+        "keywords": a.keywords.len(),
+        "steps": a.steps.len(),
+    })
+}
+
+fn list_answers(env: &Env) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    let (bot, revision) = versions::draft(&db)?;
+    let answers: Vec<Value> = bot.answers.iter().map(answer_summary).collect();
+    Ok(json(&json!({"answers": answers, "revision": revision})))
+}
+
+fn read_answer(req: &Request) -> Result<Answer, ApiError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        answer: Answer,
+    }
+    Ok(read_json::<Body>(req, MAX_BODY_BYTES)?.answer)
+}
+
+fn no_answer(id: &str) -> ApiError {
+    ApiError::not_found("not_found", format!("The draft has no answer {id:?}"))
+}
+
+fn create_answer(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let answer = read_answer(req)?;
+    let mut response = edit_draft(env, req, |bot| {
+        if bot.answer(&answer.id).is_some() {
+            return Err(ApiError::conflict(
+                "duplicate_id",
+                format!(
+                    "An answer with id {:?} exists; choose another id",
+                    answer.id
+                ),
+            ));
         }
+        bot.answers.push(answer.clone());
+        Ok(json!({"answer": answer}))
+    })?;
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::CREATED;
+    }
+    Ok(response)
+}
+
+fn show_answer(env: &Env, id: &str) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    let (bot, revision) = versions::draft(&db)?;
+    let answer = bot.answer(id).ok_or_else(|| no_answer(id))?;
+    Ok(json(&json!({"answer": answer, "revision": revision})))
+}
+
+fn update_answer(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let answer = read_answer(req)?;
+    if answer.id != id {
+        return Err(ApiError::unprocessable(
+            "id_mismatch",
+            format!(
+                "The body's answer id {:?} is not the path's {id:?}; ids do not change (create a new answer instead)",
+                answer.id
+            ),
+        ));
+    }
+    edit_draft(env, req, |bot| {
+        let slot = bot
+            .answers
+            .iter_mut()
+            .find(|a| a.id == id)
+            .ok_or_else(|| no_answer(id))?;
+        *slot = answer.clone();
+        Ok(json!({"answer": answer}))
+    })
+}
+
+fn delete_answer(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let response = edit_draft(env, req, |bot| {
+        let before = bot.answers.len();
+        bot.answers.retain(|a| a.id != id);
+        if bot.answers.len() == before {
+            return Err(no_answer(id));
+        }
+        Ok(json!({}))
+    })?;
+    // Deleting an answer another step links to is refused by validation (422 with the step).
+    Ok(if response.status() == StatusCode::OK {
+        no_content()
+    } else {
+        response
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PublishBody {
+    #[serde(default)]
+    note: String,
+}
+
+fn publish(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let body: PublishBody = if req.body().iter().all(u8::is_ascii_whitespace) {
+        PublishBody::default()
+    } else {
+        read_json(req, MAX_BODY_BYTES)?
+    };
+    if body.note.chars().count() > 500 {
+        return Err(ApiError::unprocessable(
+            "invalid_note",
+            "`note` is at most 500 characters",
+        ));
     }
     let db = database(env)?;
-    let value = serde_json::to_string(&body.settings).map_err(ApiError::internal)?;
-    db.execute(
-        "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        &[SETTINGS_KEY.into(), value.into(), env.clock.now_ms().into()],
-    )?;
-    Ok(json(&json!({"settings": body.settings})))
+    let now = env.clock.now_ms();
+    let result = db.transaction(|db: &Db| match versions::publish(db, now, &body.note) {
+        Ok(v) => Ok(Ok(v)),
+        Err(PublishError::Invalid(p)) => Ok(Err(p)),
+        Err(PublishError::Sql(e)) => Err(e),
+    })?;
+    match result {
+        Ok(version) => Ok(json_status(
+            StatusCode::CREATED,
+            &json!({"version": {"version": version, "note": body.note,
+                               "published_at": iso8601(now), "live": true}}),
+        )),
+        Err(problems) => Ok(invalid(&problems)),
+    }
+}
+
+fn list_versions(env: &Env) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    let versions: Vec<Value> = versions::versions(&db)?
+        .into_iter()
+        .map(|v| {
+            json!({"version": v.version, "note": v.note,
+                   "published_at": iso8601(v.published_at), "live": v.live})
+        })
+        .collect();
+    Ok(json(&json!({"versions": versions})))
+}
+
+fn roll_back(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        version: i64,
+    }
+    let body: Body = read_json(req, MAX_BODY_BYTES)?;
+    let db = database(env)?;
+    let found = db.transaction(|db| versions::roll_back(db, env.clock.now_ms(), body.version))?;
+    if !found {
+        return Err(ApiError::not_found(
+            "not_found",
+            format!("No published version {}", body.version),
+        ));
+    }
+    Ok(json(&json!({"live_version": body.version})))
 }

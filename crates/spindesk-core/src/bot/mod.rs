@@ -1,8 +1,32 @@
-//! The bot: what it says while it is in control of a conversation.
+//! The bot builder: answers made of steps, matched from free text, run by a deterministic
+//! engine whose state lives with the conversation.
+//!
+//! - [`model`]: the bot document (JSON) an admin edits; [`validate`]: checks before saving.
+//! - [`engine`]: one turn — input + stored state in, messages + effects + next state out.
+//! - [`condition`], [`hours`], [`template`], [`fields`], [`api_call`], [`intent`]: the parts
+//!   the steps use.
+//! - [`versions`]: draft, published versions, live; [`reply`]: the bot inside a conversation.
 
+pub mod api_call;
+pub mod condition;
+pub mod engine;
+pub mod fields;
+pub mod hours;
+pub mod intent;
+pub mod model;
+pub mod reply;
 mod starter;
+pub mod state;
+pub mod template;
+pub mod terms;
+pub mod validate;
+pub mod versions;
 
-pub use starter::{respond, StarterTexts, Turn, HANDOFF_PAYLOAD, SETTINGS_KEY};
+pub use engine::{run_turn, Articles, Context, NoArticles};
+pub use model::Bot;
+pub use reply::{respond, BotReply, Transfer};
+pub use starter::starter_bot;
+pub use state::{BotState, Effect, Input, Output, QuickReply, Turn, PERSON as HANDOFF_PAYLOAD};
 
 /// The author name on bot messages.
 pub const NAME: &str = "Spindesk Bot";

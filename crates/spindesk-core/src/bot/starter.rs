@@ -1,152 +1,29 @@
-//! The starter bot: greets on the first message, offers a person, and hands off when asked.
-//! Its texts are settings the admin can change (`/api/bot/settings`).
+//! The starter bot a fresh install runs until the admin publishes their own: it greets in the
+//! conversation's language (English and Korean texts), shows featured help-center articles under
+//! the greeting, offers "Talk to a person", answers questions from the help center, and hands
+//! off when asked.
 
-use crate::conversation::Conversation;
-use crate::message::{Action, Message};
-use crate::ports::SqlError;
-use crate::store::Db;
-use crate::users::User;
-use serde::{Deserialize, Serialize};
+use super::model::{Bot, Text};
 
-/// The payload of the "Talk to a person" quick reply.
-pub const HANDOFF_PAYLOAD: &str = "handoff";
-/// Where the admin's texts are kept in `settings`.
-pub const SETTINGS_KEY: &str = "starter_bot";
-
-/// The bot's lines in one language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Lines {
-    pub greeting: String,
-    pub fallback: String,
-    pub handoff: String,
-    pub talk_to_person: String,
+pub fn starter_bot() -> Bot {
+    let mut bot = Bot {
+        name: "Starter bot".into(),
+        ..Bot::default()
+    };
+    bot.greeting.text = Text::en_ko(
+        "Hi! I'm the Spindesk bot. Ask me anything, or talk to a person.",
+        "안녕하세요! Spindesk 봇입니다. 무엇이든 물어보시거나 상담원과 이야기하세요.",
+    );
+    bot.greeting.featured_articles = 3;
+    bot
 }
 
-/// English and Korean lines; other locales get English.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StarterTexts {
-    pub en: Lines,
-    pub ko: Lines,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Default for StarterTexts {
-    fn default() -> Self {
-        StarterTexts {
-            en: Lines {
-                greeting: "Hi! I'm the Spindesk bot. Ask me anything, or talk to a person.".into(),
-                fallback: "Sorry, I can't answer that yet. Would you like to talk to a person?"
-                    .into(),
-                handoff: "Connecting you with a person. An agent will reply here soon.".into(),
-                talk_to_person: "Talk to a person".into(),
-            },
-            ko: Lines {
-                greeting:
-                    "안녕하세요! Spindesk 봇입니다. 무엇이든 물어보시거나 상담원과 이야기하세요."
-                        .into(),
-                fallback: "죄송합니다. 아직 답변드리기 어려워요. 상담원과 연결해 드릴까요?".into(),
-                handoff: "상담원에게 연결해 드릴게요. 곧 이곳에서 답변드립니다.".into(),
-                talk_to_person: "상담원 연결".into(),
-            },
-        }
+    #[test]
+    fn the_starter_bot_is_valid() {
+        assert_eq!(crate::bot::validate::validate(&starter_bot()), vec![]);
     }
-}
-
-impl StarterTexts {
-    pub fn load(db: &Db) -> Result<Self, SqlError> {
-        let stored = db.query_opt(
-            "SELECT value FROM settings WHERE key = ?",
-            &[SETTINGS_KEY.into()],
-            |r| r.string("value"),
-        )?;
-        Ok(stored
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default())
-    }
-
-    fn for_locale(&self, locale: &str) -> &Lines {
-        if locale.to_ascii_lowercase().starts_with("ko") {
-            &self.ko
-        } else {
-            &self.en
-        }
-    }
-}
-
-/// A bot reply.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reply {
-    pub text: String,
-    pub actions: Vec<Action>,
-}
-
-/// What the bot does with one customer message.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Turn {
-    pub replies: Vec<Reply>,
-    pub greeted: bool,
-    pub hand_off: bool,
-}
-
-/// Words that ask for a person. Korean words match inside a longer word, because particles
-/// attach to them (`상담원이랑`); English words match whole.
-const HANDOFF_WORDS_EN: &[&str] = &[
-    "agent",
-    "human",
-    "person",
-    "representative",
-    "operator",
-    "someone",
-];
-const HANDOFF_WORDS_KO: &[&str] = &["상담원", "상담사", "사람", "직원", "담당자"];
-
-fn asks_for_a_person(message: &Message) -> bool {
-    if message.payload.as_deref() == Some(HANDOFF_PAYLOAD) {
-        return true;
-    }
-    let text = message.text.to_lowercase();
-    let words_match = text
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|w| HANDOFF_WORDS_EN.contains(&w));
-    words_match || HANDOFF_WORDS_KO.iter().any(|w| text.contains(w))
-}
-
-pub fn respond(
-    db: &Db,
-    conversation: &Conversation,
-    user: &User,
-    message: &Message,
-) -> Result<Turn, SqlError> {
-    let texts = StarterTexts::load(db)?;
-    let lines = texts.for_locale(&user.locale);
-    let offer = vec![Action::reply(&lines.talk_to_person, HANDOFF_PAYLOAD)];
-    if asks_for_a_person(message) {
-        return Ok(Turn {
-            replies: vec![Reply {
-                text: lines.handoff.clone(),
-                actions: Vec::new(),
-            }],
-            greeted: false,
-            hand_off: true,
-        });
-    }
-    if !conversation.greeted {
-        return Ok(Turn {
-            replies: vec![Reply {
-                text: lines.greeting.clone(),
-                actions: offer,
-            }],
-            greeted: true,
-            hand_off: false,
-        });
-    }
-    Ok(Turn {
-        replies: vec![Reply {
-            text: lines.fallback.clone(),
-            actions: offer,
-        }],
-        greeted: false,
-        hand_off: false,
-    })
 }

@@ -4,6 +4,7 @@ mod migrations;
 mod schema_v1;
 mod schema_v2;
 mod schema_v3;
+mod schema_v4;
 
 pub use migrations::{ensure_schema, Migration, MIGRATIONS};
 

@@ -1,0 +1,118 @@
+//! The "make API call" step: one HTTP request through the [`Outbound`] port.
+//!
+//! Only to hosts on the bot's allow-list (and, below that, the component's
+//! `allowed_outbound_hosts`), with a 10 s deadline. Variables are escaped for where they go
+//! (see [`super::template`]). Success is a 2xx answer from which every saved field could be read;
+//! anything else — refused host, timeout, error status, missing field — takes the failure branch.
+
+use super::model::{HttpMethod, SaveField};
+use super::template::{render, Escape, Variables};
+use super::validate::host_allowed;
+use crate::ports::Outbound;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// Responses larger than this are not read into variables.
+pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
+/// Saved values are cut to this many characters.
+pub const MAX_SAVED_CHARS: usize = 1000;
+
+pub struct Call<'a> {
+    pub method: HttpMethod,
+    pub url: &'a str,
+    pub headers: &'a BTreeMap<String, String>,
+    pub body: Option<&'a str>,
+    pub save: &'a [SaveField],
+}
+
+/// On success, the variables to save; on failure, why (for the simulation's trace).
+pub fn run(
+    call: &Call,
+    vars: &Variables,
+    allowed_hosts: &[String],
+    outbound: &dyn Outbound,
+) -> Result<Variables, String> {
+    let url = render(call.url, vars, Escape::Url);
+    let uri: http::Uri = url.parse().map_err(|_| format!("invalid URL {url}"))?;
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
+    if !host_allowed(allowed_hosts, authority) {
+        return Err(format!("{authority} is not an allowed host"));
+    }
+    let body = call.body.map(|b| {
+        let json = b.trim_start().starts_with(['{', '[']);
+        render(b, vars, if json { Escape::Json } else { Escape::Plain })
+    });
+    let mut builder = http::Request::builder()
+        .method(call.method.as_str())
+        .uri(uri)
+        .header("accept", "application/json");
+    let mut has_content_type = false;
+    for (name, value) in call.headers {
+        has_content_type |= name.eq_ignore_ascii_case("content-type");
+        builder = builder.header(name.as_str(), render(value, vars, Escape::Header));
+    }
+    if body.is_some() && !has_content_type {
+        builder = builder.header("content-type", "application/json");
+    }
+    let request = builder
+        .body(body.unwrap_or_default().into_bytes())
+        .map_err(|e| format!("could not build the request: {e}"))?;
+    let response = outbound.send(request, TIMEOUT).map_err(|e| e.to_string())?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("the API answered {}", status.as_u16()));
+    }
+    if call.save.is_empty() {
+        return Ok(Variables::new());
+    }
+    if response.body().len() > MAX_RESPONSE_BYTES {
+        return Err(format!(
+            "the response is larger than {MAX_RESPONSE_BYTES} bytes"
+        ));
+    }
+    let json: serde_json::Value = serde_json::from_slice(response.body())
+        .map_err(|_| "the response is not JSON".to_owned())?;
+    let mut saved = Variables::new();
+    for field in call.save {
+        let value = lookup(&json, &field.path)
+            .ok_or_else(|| format!("the response has no {}", field.path))?;
+        saved.insert(field.variable.clone(), value);
+    }
+    Ok(saved)
+}
+
+/// A dotted path (`order.items.0.name`) into `json`, as text. `null` counts as missing.
+pub fn lookup(json: &serde_json::Value, path: &str) -> Option<String> {
+    let mut at = json;
+    for part in path.trim().split('.') {
+        at = match at {
+            serde_json::Value::Object(map) => map.get(part)?,
+            serde_json::Value::Array(items) => items.get(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    let text = match at {
+        serde_json::Value::Null => return None,
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Some(text.chars().take(MAX_SAVED_CHARS).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lookup;
+    use serde_json::json;
+
+    #[test]
+    fn paths_walk_objects_and_arrays() {
+        let j = json!({"order": {"status": "shipped", "items": [{"qty": 2}], "gift": false, "n": null}});
+        assert_eq!(lookup(&j, "order.status").as_deref(), Some("shipped"));
+        assert_eq!(lookup(&j, "order.items.0.qty").as_deref(), Some("2"));
+        assert_eq!(lookup(&j, "order.gift").as_deref(), Some("false"));
+        assert_eq!(lookup(&j, "order.n"), None);
+        assert_eq!(lookup(&j, "order.items.1.qty"), None);
+        assert_eq!(lookup(&j, "order.status.x"), None);
+    }
+}

@@ -1,0 +1,151 @@
+//! Where bots are kept: the draft the admin edits, the published versions, and which one is
+//! live. Every function runs inside the caller's transaction.
+
+use super::model::Bot;
+use super::starter::starter_bot;
+use super::validate::{validate, Problem};
+use crate::ports::{Millis, SqlError};
+use crate::store::Db;
+use serde::Serialize;
+
+/// A published version, for listings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionInfo {
+    pub version: i64,
+    pub note: String,
+    pub published_at: Millis,
+    pub live: bool,
+}
+
+fn parse(document: &str) -> Result<Bot, SqlError> {
+    // Stored documents were validated on save; one that no longer parses is our bug.
+    serde_json::from_str(document)
+        .map_err(|e| SqlError::from_message(format!("stored bot does not parse: {e}")))
+}
+
+fn to_json(bot: &Bot) -> Result<String, SqlError> {
+    serde_json::to_string(bot).map_err(|e| SqlError::from_message(e.to_string()))
+}
+
+/// The bot conversations run: the live version, or the starter bot on a fresh install.
+pub fn live(db: &Db) -> Result<Bot, SqlError> {
+    let document = db.query_opt(
+        "SELECT v.document FROM bot_live l JOIN bot_versions v ON v.version = l.version",
+        &[],
+        |r| r.string("document"),
+    )?;
+    document.map_or_else(|| Ok(starter_bot()), |d| parse(&d))
+}
+
+pub fn live_version(db: &Db) -> Result<Option<i64>, SqlError> {
+    db.query_i64("SELECT version FROM bot_live WHERE id = 1", &[])
+}
+
+/// The draft and its revision; before the first save, the live bot at revision 0.
+pub fn draft(db: &Db) -> Result<(Bot, i64), SqlError> {
+    let row = db.query_opt(
+        "SELECT document, revision FROM bot_draft WHERE id = 1",
+        &[],
+        |r| Ok((r.string("document")?, r.i64("revision")?)),
+    )?;
+    match row {
+        Some((document, revision)) => Ok((parse(&document)?, revision)),
+        None => Ok((live(db)?, 0)),
+    }
+}
+
+/// Saves the draft, which the caller has validated; returns the new revision.
+pub fn save_draft(db: &Db, now: Millis, bot: &Bot) -> Result<i64, SqlError> {
+    db.query_i64(
+        "INSERT INTO bot_draft (id, document, revision, updated_at) VALUES (1, ?, 1, ?)
+         ON CONFLICT (id) DO UPDATE SET document = excluded.document,
+             revision = bot_draft.revision + 1, updated_at = excluded.updated_at
+         RETURNING revision",
+        &[to_json(bot)?.into(), now.into()],
+    )?
+    .ok_or_else(|| SqlError::from_message("draft upsert returned no revision"))
+}
+
+/// Why publishing failed.
+#[derive(Debug)]
+pub enum PublishError {
+    Invalid(Vec<Problem>),
+    Sql(SqlError),
+}
+
+impl From<SqlError> for PublishError {
+    fn from(e: SqlError) -> Self {
+        PublishError::Sql(e)
+    }
+}
+
+/// Freezes the draft as the next version and makes it live.
+pub fn publish(db: &Db, now: Millis, note: &str) -> Result<i64, PublishError> {
+    let (bot, _) = draft(db)?;
+    let problems = validate(&bot);
+    if !problems.is_empty() {
+        return Err(PublishError::Invalid(problems));
+    }
+    let version = db
+        .query_i64(
+            "INSERT INTO bot_versions (version, document, note, published_at)
+             VALUES ((SELECT coalesce(max(version), 0) + 1 FROM bot_versions), ?, ?, ?)
+             RETURNING version",
+            &[to_json(&bot)?.into(), note.into(), now.into()],
+        )?
+        .ok_or_else(|| SqlError::from_message("version insert returned nothing"))?;
+    make_live(db, now, version)?;
+    Ok(version)
+}
+
+/// Makes an earlier (or any) published version live again. `false` if there is no such version.
+pub fn roll_back(db: &Db, now: Millis, version: i64) -> Result<bool, SqlError> {
+    let exists = db
+        .query_i64(
+            "SELECT count(*) FROM bot_versions WHERE version = ?",
+            &[version.into()],
+        )?
+        .unwrap_or(0)
+        > 0;
+    if exists {
+        make_live(db, now, version)?;
+    }
+    Ok(exists)
+}
+
+fn make_live(db: &Db, now: Millis, version: i64) -> Result<(), SqlError> {
+    db.execute(
+        "INSERT INTO bot_live (id, version, changed_at) VALUES (1, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, changed_at = excluded.changed_at",
+        &[version.into(), now.into()],
+    )?;
+    Ok(())
+}
+
+pub fn version(db: &Db, version: i64) -> Result<Option<Bot>, SqlError> {
+    db.query_opt(
+        "SELECT document FROM bot_versions WHERE version = ?",
+        &[version.into()],
+        |r| r.string("document"),
+    )?
+    .map(|d| parse(&d))
+    .transpose()
+}
+
+/// Newest first.
+pub fn versions(db: &Db) -> Result<Vec<VersionInfo>, SqlError> {
+    let live = live_version(db)?;
+    db.query(
+        "SELECT version, note, published_at FROM bot_versions ORDER BY version DESC LIMIT 100",
+        &[],
+        |r| {
+            let version = r.i64("version")?;
+            Ok(VersionInfo {
+                version,
+                note: r.string("note")?,
+                published_at: r.i64("published_at")?,
+                live: live == Some(version),
+            })
+        },
+    )
+}
