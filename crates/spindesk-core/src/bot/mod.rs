@@ -18,7 +18,6 @@ pub mod reply;
 mod starter;
 pub mod state;
 pub mod template;
-pub mod terms;
 pub mod validate;
 pub mod versions;
 
