@@ -89,5 +89,9 @@ fn migration_versions_run_one_two_three_without_gaps() {
     let mut names: Vec<&str> = MIGRATIONS.iter().map(|m| m.name).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), MIGRATIONS.len(), "migration names must be unique");
+    assert_eq!(
+        names.len(),
+        MIGRATIONS.len(),
+        "migration names must be unique"
+    );
 }
