@@ -648,19 +648,29 @@ fn an_after_hours_form_sets_the_requester_subject_and_custom_fields() {
 fn form_values_reach_the_ticket_custom_fields_and_requester_email() {
     let app = App::new();
     let mut bot = demo_json();
-    // Order lookups fail here (the widget has no outbound grant): the failure branch hands off.
+    // The order system is down: the failure branch hands off.
     bot["answers"][0]["steps"][1]["url"] = json!("https://shop.example.com/orders/{{order_id}}");
     import(&app, &bot).expect(200);
     publish(&app);
+    app.outbound.push_reply(Ok(http::Response::builder()
+        .status(503)
+        .body(Vec::new())
+        .unwrap()));
     let v = app.visitor("en");
     app.say(&v, "hello", None);
     app.say(&v, "where is my order", None);
     app.say(&v, "grace@example.com", None);
     let r = app.say(&v, "Z-9876", None);
     assert_eq!(bot_lines(&r)[0].0, "I couldn't reach the order system.");
-    assert!(
-        app.outbound.sent().is_empty(),
-        "the widget may not call out"
+    let sent = app.outbound.sent();
+    assert_eq!(
+        sent.len(),
+        1,
+        "the widget's bot called the order system once"
+    );
+    assert_eq!(
+        sent[0].request.uri(),
+        "https://shop.example.com/orders/Z-9876"
     );
     // Then the linked "talk" answer: closed at this hour, so the after-hours form.
     assert_eq!(bot_lines(&r)[1].0, "We're closed now (Mon-Fri 9-18 KST).");
@@ -679,6 +689,38 @@ fn form_values_reach_the_ticket_custom_fields_and_requester_email() {
     );
     let u = app.rows("SELECT email FROM users WHERE role = 'end-user'", &[]);
     assert_eq!(u[0][0], Value::Text("grace@example.com".into()));
+}
+
+#[test]
+fn a_widget_conversation_reads_the_order_status_from_the_shop() {
+    let app = App::new();
+    import(&app, &demo_json()).expect(200);
+    publish(&app);
+    app.outbound.push_reply(Ok(http::Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(br#"{"order": {"status": "shipped", "eta": "Friday"}}"#.to_vec())
+        .unwrap()));
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    app.say(&v, "where is my order", None);
+    app.say(&v, "grace@example.com", None);
+    let r = app.say(&v, "Z-9876", None);
+    assert_eq!(
+        bot_lines(&r)[0].0,
+        "Order Z-9876 is on its way, arriving Friday."
+    );
+    let sent = app.outbound.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].request.uri(),
+        "https://shop.example.com/orders/Z-9876?email=grace%40example.com"
+    );
+    assert_eq!(
+        sent[0].request.headers()["authorization"],
+        "Bearer shop-key"
+    );
+    assert_eq!(sent[0].timeout, std::time::Duration::from_secs(10));
 }
 
 /// The same inputs through the widget and through the simulator give the same bot messages.

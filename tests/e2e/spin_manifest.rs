@@ -325,6 +325,15 @@ fn grants_are_exactly_what_each_surface_uses() {
                 }
             ));
         }
+        for entry in &c.allowed_outbound_hosts {
+            for name in template_variables(entry) {
+                if !m.variables.contains_key(&name) {
+                    problems.push(format!(
+                        "[component.{id}] allowed_outbound_hosts entry {entry:?} uses undeclared variable {name}"
+                    ));
+                }
+            }
+        }
         let mapped: BTreeSet<&str> = c.variables.keys().map(String::as_str).collect();
         let used: BTreeSet<&str> = uses.variables.iter().copied().collect();
         for name in used.difference(&mapped) {

@@ -79,3 +79,19 @@ fn concurrent_messages_get_gap_free_increasing_sequence_numbers() {
     assert_eq!(seqs, (1..=80).collect::<Vec<_>>());
     assert_eq!(app.count("SELECT last_seq FROM conversations"), 80);
 }
+
+#[test]
+fn migration_versions_run_one_two_three_without_gaps() {
+    // The runner applies versions above the database's, so a version added below the latest
+    // would never reach an existing database: versions must be appended, in order, gap-free.
+    let versions: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+    assert_eq!(versions, (1..=MIGRATIONS.len() as i64).collect::<Vec<_>>());
+    let mut names: Vec<&str> = MIGRATIONS.iter().map(|m| m.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        MIGRATIONS.len(),
+        "migration names must be unique"
+    );
+}

@@ -77,7 +77,17 @@ impl App {
                 })?;
                 config = config.with(name, &value);
             }
-            let (outbound, unsupported) = DevOutbound::new(&c.allowed_outbound_hosts);
+            // Spin expands `{{ variable }}` in allowed hosts at start-up, as in `variables`.
+            let hosts = c
+                .allowed_outbound_hosts
+                .iter()
+                .map(|entry| {
+                    expand_template(entry, app_variable).ok_or_else(|| {
+                        format!("[component.{id}] allowed_outbound_hosts entry {entry:?} refers to an undeclared variable")
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let (outbound, unsupported) = DevOutbound::new(&hosts);
             for entry in unsupported {
                 notes.warnings.push(format!("[component.{id}] allowed_outbound_hosts entry {entry:?} is not understood here; treated as denied"));
             }

@@ -27,7 +27,7 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         key_value: true,
         variables: &[ADMIN_TOKEN_VARIABLE],
-        outbound: false,
+        outbound: true,
     },
 };
 
@@ -275,6 +275,7 @@ fn post_message(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError
         Ok::<_, ApiError>((m, user))
     })?;
     change_feed::publish(env, message.conversation_id, message.seq);
+    crate::api::tickets::send_to_channel(env, &db, message.conversation_id);
     Ok(json_status(
         StatusCode::CREATED,
         &json!({"messages": [message_json(&message, &user)]}),

@@ -26,7 +26,7 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         key_value: true,
         variables: &[ADMIN_TOKEN_VARIABLE],
-        outbound: false,
+        outbound: true,
     },
 };
 
@@ -449,6 +449,7 @@ fn update_ticket(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError
     })?;
     if let Some(m) = &message {
         change_feed::publish(env, m.conversation_id, m.seq);
+        send_to_channel(env, &db, m.conversation_id);
     }
     let events: Vec<Value> = match (comment_id, &comment) {
         (Some(cid), Some((body, public))) => {
@@ -465,6 +466,14 @@ fn update_ticket(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError
             "events": events,
         },
     })))
+}
+
+/// A customer on a messaging channel gets the reply now, not at the next outbox drain; what
+/// fails here stays in the outbox with its error and the drain retries it.
+pub(crate) fn send_to_channel(env: &Env, db: &Db, conversation_id: i64) {
+    if let Err(e) = crate::channels::outbox::deliver_conversations(env, db, &[conversation_id]) {
+        eprintln!("outbox delivery after an agent reply: {e}");
+    }
 }
 
 fn apply_fields(db: &Db, now: i64, ticket: &Ticket, f: &TicketFields) -> Result<(), ApiError> {

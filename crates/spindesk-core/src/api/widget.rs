@@ -28,7 +28,7 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         key_value: true,
         variables: &[],
-        outbound: false,
+        outbound: true,
     },
 };
 

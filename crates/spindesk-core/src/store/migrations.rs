@@ -8,7 +8,8 @@ pub struct Migration {
     pub statements: &'static [&'static str],
 }
 
-/// Every migration, oldest first. Versions only ever grow; a released migration never changes.
+/// Every migration, oldest first: append only, versions 1, 2, 3... without gaps (a test checks),
+/// because the runner applies the versions above the database's. A released migration never changes.
 pub const MIGRATIONS: &[Migration] = &[
     schema_v1::MIGRATION,
     schema_v2::MIGRATION,
