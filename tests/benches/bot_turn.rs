@@ -1,13 +1,19 @@
 //! One bot turn, natively: `cargo bench -p spindesk-tests --bench bot_turn`.
 //!
 //! - `engine/*`: the engine alone (intent matching over the training phrases + the steps), for
-//!   the tested demo bot and for a bot at the limits (500 answers, 2,000 steps, 20 phrases each).
-//! - `widget_message`: a whole customer message through the widget API — session lookup, the
-//!   message insert, loading and parsing the live bot, the turn, the bot's message and state
-//!   writes, in one SQLite transaction on a file (what a Spin instance does per message).
+//!   the tested demo bot and for a bot at the limits (500 answers, 2,000 steps, 20 phrases each):
+//!   with the phrases analysed at publish time (`stored_phrases`, what conversations do) and
+//!   analysed during the turn (`analysing_phrases`, the simulator and a version without a stored
+//!   index), and the costs around it: parsing the document, analysing the phrases (at publish),
+//!   reading the stored analysed phrases (per message).
+//! - `widget_message/*`: a whole customer message through the widget API — session lookup, the
+//!   message insert, loading and parsing the live bot and its analysed phrases, the turn, the
+//!   bot's message and state writes, in one SQLite transaction on a file (what a Spin instance
+//!   does per message) — for the demo bot and for the bot at the limits.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::json;
+use spindesk_core::bot::phrases::PhraseIndex;
 use spindesk_core::bot::{run_turn, Bot, BotState, Context, Input, NoArticles};
 use spindesk_native::RecordingOutbound;
 use spindesk_tests::App;
@@ -50,11 +56,12 @@ fn large_bot() -> Bot {
 fn engine(c: &mut Criterion) {
     let outbound = RecordingOutbound::default();
     let facts = BTreeMap::new();
-    let ctx = Context {
+    let context = |phrases: Option<&'static PhraseIndex>| Context {
         locale: "en",
         now_ms: 1_795_000_000_000,
         outbound: &outbound,
         articles: &NoArticles,
+        phrases,
         facts: &facts,
     };
     let greeted = BotState {
@@ -62,19 +69,39 @@ fn engine(c: &mut Criterion) {
         ..BotState::default()
     };
     let demo = bot_demo::demo_bot();
+    let demo_phrases: &'static PhraseIndex = Box::leak(Box::new(PhraseIndex::build(&demo)));
     let input = Input::text("I want a refund");
-    c.bench_function("engine/demo_bot_free_text", |b| {
+    let ctx = context(Some(demo_phrases));
+    c.bench_function("engine/demo_bot_free_text_stored_phrases", |b| {
+        b.iter(|| run_turn(&demo, &greeted, &input, &ctx).expect("turn"))
+    });
+    let ctx = context(None);
+    c.bench_function("engine/demo_bot_free_text_analysing_phrases", |b| {
         b.iter(|| run_turn(&demo, &greeted, &input, &ctx).expect("turn"))
     });
     let large = large_bot();
+    let large_phrases: &'static PhraseIndex = Box::leak(Box::new(PhraseIndex::build(&large)));
     let input = Input::text("how do I return my invoice number 42");
-    c.bench_function("engine/500_answers_free_text", |b| {
+    let ctx = context(Some(large_phrases));
+    c.bench_function("engine/500_answers_free_text_stored_phrases", |b| {
+        b.iter(|| run_turn(&large, &greeted, &input, &ctx).expect("turn"))
+    });
+    let ctx = context(None);
+    c.bench_function("engine/500_answers_free_text_analysing_phrases", |b| {
         b.iter(|| run_turn(&large, &greeted, &input, &ctx).expect("turn"))
     });
     let document = serde_json::to_string(&large).expect("json");
     println!("large bot document: {} bytes", document.len());
     c.bench_function("engine/500_answers_parse_document", |b| {
         b.iter(|| serde_json::from_str::<Bot>(&document).expect("parse"))
+    });
+    c.bench_function("engine/500_answers_analyse_phrases", |b| {
+        b.iter(|| PhraseIndex::build(&large))
+    });
+    let stored = large_phrases.to_json();
+    println!("large bot analysed phrases: {} bytes", stored.len());
+    c.bench_function("engine/500_answers_read_stored_phrases", |b| {
+        b.iter(|| PhraseIndex::from_json(&stored).expect("index"))
     });
 }
 
@@ -99,6 +126,23 @@ fn widget_message(c: &mut Criterion) {
             app.say(&v, "refund please", None);
             app.say(&v, "Other", None);
         })
+    });
+
+    let app = App::new();
+    app.request("bot", "POST", "/api/bot/import")
+        .admin()
+        .json(&serde_json::to_value(large_bot()).expect("json"))
+        .send()
+        .expect(200);
+    app.request("bot", "POST", "/api/bot/publish")
+        .admin()
+        .send()
+        .expect(201);
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    // A matched answer of four steps that ends with "did this help?": one message.
+    c.bench_function("widget_message/500_answers_free_text", |b| {
+        b.iter(|| app.say(&v, "how do I return my invoice number 42", None))
     });
 }
 

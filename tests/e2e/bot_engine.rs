@@ -95,6 +95,7 @@ impl Sim {
             now_ms: self.now_ms,
             outbound: &self.outbound,
             articles: &FakeHelpCenter,
+            phrases: None,
             facts: &self.facts,
         };
         let turn = run_turn(&self.bot, &self.state(), &input, &ctx).expect("turn runs");

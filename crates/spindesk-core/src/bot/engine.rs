@@ -18,8 +18,9 @@ use super::api_call;
 use super::condition::first_match;
 use super::fields::{self, Invalid};
 use super::hours;
-use super::intent::{match_answer, Intent};
+use super::intent::{match_answer, match_indexed, Intent};
 use super::model::{Bot, Step, Text};
+use super::phrases::PhraseIndex;
 use super::state::{
     ArticleCard, BotState, Effect, Input, Output, Payload, QuickReply, Turn, Waiting,
 };
@@ -61,6 +62,9 @@ pub struct Context<'a> {
     pub now_ms: Millis,
     pub outbound: &'a dyn Outbound,
     pub articles: &'a dyn Articles,
+    /// The bot's training phrases, analysed when its version was published; `None` (or an
+    /// index of another bot) analyses them during the turn.
+    pub phrases: Option<&'a PhraseIndex>,
     /// What is known about the customer and the conversation (`customer.name`,
     /// `conversation.channel`); empty values are ignored.
     pub facts: &'a Variables,
@@ -341,7 +345,11 @@ impl Run<'_> {
         }
         // Text that answers no pending question starts over: the customer changed the subject.
         self.state.waiting = None;
-        match match_answer(self.bot, text, self.ctx.locale) {
+        let intent = match self.ctx.phrases.filter(|p| p.fits(self.bot)) {
+            Some(phrases) => match_indexed(self.bot, phrases, text, self.ctx.locale),
+            None => match_answer(self.bot, text, self.ctx.locale),
+        };
+        match intent {
             Intent::Answer { id, .. } => self.start_answer(&id)?,
             Intent::Ambiguous(ids) => {
                 self.trace

@@ -14,7 +14,8 @@
 //! which one was meant).
 
 use super::model::{Answer, Bot};
-use crate::text::{self, Analyzer, Language, Query};
+use super::phrases::{LocalePhrases, PhraseIndex};
+use crate::text::{self, Language, Query};
 
 pub const THRESHOLD: f64 = 0.4;
 pub const TIE_MARGIN: f64 = 0.05;
@@ -26,53 +27,66 @@ pub enum Intent {
     Nothing,
 }
 
-/// The phrases `answer` is matched on in `locale`: those of its language (`ko` for `ko-KR`),
-/// else every locale's, each with the locale it is written in.
-fn phrases_for<'a>(answer: &'a Answer, locale: &str) -> Vec<(&'a str, &'a [String])> {
+/// The phrases answer number `index` is matched on in `locale`: those of its language (`ko`
+/// for `ko-KR`), else every locale's.
+fn phrases_for<'p>(phrases: &'p PhraseIndex, index: usize, locale: &str) -> Vec<&'p LocalePhrases> {
     let language = locale.split(['-', '_']).next().unwrap_or(locale);
-    let local: Vec<(&str, &[String])> = answer
-        .phrases
+    let all = phrases.answer(index);
+    let local: Vec<&LocalePhrases> = all
         .iter()
-        .filter(|(l, _)| l.eq_ignore_ascii_case(locale) || l.eq_ignore_ascii_case(language))
-        .map(|(l, p)| (l.as_str(), p.as_slice()))
+        .filter(|l| {
+            l.locale.eq_ignore_ascii_case(locale) || l.locale.eq_ignore_ascii_case(language)
+        })
         .collect();
     if local.is_empty() {
-        answer
-            .phrases
-            .iter()
-            .map(|(l, p)| (l.as_str(), p.as_slice()))
-            .collect()
+        all.iter().collect()
     } else {
         local
     }
 }
 
-/// The analysed terms of one training phrase: distinct, sorted (for binary search).
-fn phrase_terms(analyzer: &Analyzer, phrase: &str) -> Vec<String> {
-    let mut terms: Vec<String> = analyzer
-        .analyze(phrase)
-        .into_iter()
-        .map(|t| t.text)
+/// A message term as ids of the phrase index: the term itself and its alternatives (each a
+/// run of terms), leaving out whatever no phrase contains.
+struct MessageTerm {
+    units: Vec<Vec<u32>>,
+}
+
+/// The message read with one language's rules, as ids of the phrase index.
+struct Reading {
+    language: Language,
+    terms: Vec<MessageTerm>,
+}
+
+fn reading(query: &Query, phrases: &PhraseIndex, language: Language) -> Reading {
+    let terms = query
+        .terms
+        .iter()
+        .map(|t| MessageTerm {
+            units: std::iter::once(&t.term)
+                .chain(&t.alternatives)
+                .filter_map(|unit| unit.split(' ').map(|part| phrases.term_id(part)).collect())
+                .collect(),
+        })
         .collect();
-    terms.sort_unstable();
-    terms.dedup();
-    terms
+    Reading { language, terms }
 }
 
 /// Dice's coefficient of the message's terms and a phrase's terms, where a message term also
 /// counts as found when one of its alternatives (synonyms) is in the phrase: (message terms found
 /// + phrase terms found) / (message terms + phrase terms), in 0..=1.
-fn overlap(message: &Query, phrase: &[String]) -> f64 {
+fn overlap(message: &[MessageTerm], phrase: &[u32]) -> f64 {
     if message.is_empty() || phrase.is_empty() {
         return 0.0;
     }
-    let position = |term: &str| phrase.binary_search_by(|p| p.as_str().cmp(term)).ok();
     let mut covered = vec![false; phrase.len()];
     let mut found = 0;
-    for t in &message.terms {
+    for t in message {
         let mut hit = false;
-        for unit in std::iter::once(&t.term).chain(&t.alternatives) {
-            let at: Option<Vec<usize>> = unit.split(' ').map(position).collect();
+        for unit in &t.units {
+            let at: Option<Vec<usize>> = unit
+                .iter()
+                .map(|id| phrase.binary_search(id).ok())
+                .collect();
             if let Some(at) = at {
                 hit = true;
                 for i in at {
@@ -83,49 +97,29 @@ fn overlap(message: &Query, phrase: &[String]) -> f64 {
         found += usize::from(hit);
     }
     let covered = covered.into_iter().filter(|&c| c).count();
-    (found + covered) as f64 / (message.terms.len() + phrase.len()) as f64
+    (found + covered) as f64 / (message.len() + phrase.len()) as f64
 }
 
-/// The message, analysed with the rules of each language it is compared in (a phrase written in
+/// The message, read with the rules of each language it is compared in (a phrase written in
 /// English is compared with the message read as English, even in a German conversation).
 struct Message<'m> {
     text: &'m str,
     folded: String,
-    analysed: Vec<(Language, Query)>,
-    analyzers: Vec<(String, Analyzer)>,
+    readings: Vec<Reading>,
 }
 
-impl<'m> Message<'m> {
-    fn new(text: &'m str) -> Self {
-        Message {
-            text,
-            folded: text::normalize(text),
-            analysed: Vec::new(),
-            analyzers: Vec::new(),
-        }
-    }
-
-    /// How well the message fits the phrases (of one locale), in 0..=1.
-    fn best(&mut self, locale: &str, phrases: &[String]) -> f64 {
+impl Message<'_> {
+    fn reading(&mut self, phrases: &PhraseIndex, locale: &str) -> &Reading {
         let language = Language::from_locale(locale);
-        if !self.analysed.iter().any(|(l, _)| *l == language) {
-            self.analysed
-                .push((language, text::query(self.text, locale)));
-        }
-        if !self.analyzers.iter().any(|(l, _)| l == locale) {
-            self.analyzers
-                .push((locale.to_owned(), Analyzer::new(locale)));
-        }
-        let (Some((_, query)), Some((_, analyzer))) = (
-            self.analysed.iter().find(|(l, _)| *l == language),
-            self.analyzers.iter().find(|(l, _)| l == locale),
-        ) else {
-            return 0.0;
+        let at = match self.readings.iter().position(|r| r.language == language) {
+            Some(at) => at,
+            None => {
+                let query = text::query(self.text, locale);
+                self.readings.push(reading(&query, phrases, language));
+                self.readings.len() - 1
+            }
         };
-        phrases
-            .iter()
-            .map(|p| overlap(query, &phrase_terms(analyzer, p)))
-            .fold(0.0, f64::max)
+        &self.readings[at]
     }
 
     fn contains_keyword(&self, keyword: &str) -> bool {
@@ -134,23 +128,44 @@ impl<'m> Message<'m> {
     }
 }
 
-/// How well the message fits `answer`, in 0..=1.
-fn score(answer: &Answer, message: &mut Message, locale: &str) -> f64 {
+/// How well the message fits answer number `index`, in 0..=1.
+fn score(
+    answer: &Answer,
+    index: usize,
+    phrases: &PhraseIndex,
+    message: &mut Message,
+    locale: &str,
+) -> f64 {
     if answer.keywords.iter().any(|k| message.contains_keyword(k)) {
         return 1.0;
     }
-    phrases_for(answer, locale)
-        .into_iter()
-        .map(|(phrase_locale, phrases)| message.best(phrase_locale, phrases))
-        .fold(0.0, f64::max)
+    let mut best: f64 = 0.0;
+    for group in phrases_for(phrases, index, locale) {
+        let reading = message.reading(phrases, &group.locale);
+        for phrase in &group.phrases {
+            best = best.max(overlap(&reading.terms, phrase));
+        }
+    }
+    best
 }
 
+/// The answer `message` asks for, analysing the bot's phrases first (the simulator, tests).
 pub fn match_answer(bot: &Bot, message: &str, locale: &str) -> Intent {
-    let mut analysed = Message::new(message);
+    match_indexed(bot, &PhraseIndex::build(bot), message, locale)
+}
+
+/// The answer `message` asks for, with `phrases` built from `bot` (see [`PhraseIndex::fits`]).
+pub fn match_indexed(bot: &Bot, phrases: &PhraseIndex, message: &str, locale: &str) -> Intent {
+    let mut analysed = Message {
+        text: message,
+        folded: text::normalize(message),
+        readings: Vec::new(),
+    };
     let mut scored: Vec<(f64, &str)> = bot
         .answers
         .iter()
-        .map(|a| (score(a, &mut analysed, locale), a.id.as_str()))
+        .enumerate()
+        .map(|(i, a)| (score(a, i, phrases, &mut analysed, locale), a.id.as_str()))
         .filter(|(s, _)| *s >= THRESHOLD)
         .collect();
     // Highest first; equal scores keep the admin's order of answers (stable sort).

@@ -5,15 +5,19 @@
 //! - [`engine`]: one turn — input + stored state in, messages + effects + next state out.
 //! - [`condition`], [`hours`], [`template`], [`fields`], [`api_call`], [`intent`]: the parts
 //!   the steps use.
+//! - [`phrases`]: the training phrases analysed once, stored with each published version.
+//! - [`articles`]: the help center the bot shows articles from.
 //! - [`versions`]: draft, published versions, live; [`reply`]: the bot inside a conversation.
 
 pub mod api_call;
+pub mod articles;
 pub mod condition;
 pub mod engine;
 pub mod fields;
 pub mod hours;
 pub mod intent;
 pub mod model;
+pub mod phrases;
 pub mod reply;
 mod starter;
 pub mod state;

@@ -98,6 +98,12 @@ pub struct Bot {
     /// Words that hand the conversation to a person whatever else is going on.
     #[serde(default = "default_handoff_keywords")]
     pub handoff_keywords: Vec<String>,
+    /// Where customers read a help-center article the bot suggests: an absolute URL with
+    /// `{{article.id}}` and optionally `{{article.locale}}`
+    /// (`https://help.example.com/hc/{{article.locale}}/articles/{{article.id}}`). Without it
+    /// suggestions show each article's title and the start of its text, with no link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article_url: Option<String>,
 }
 
 fn default_name() -> String {
@@ -135,6 +141,7 @@ impl Default for Bot {
             schedules: Vec::new(),
             allowed_hosts: Vec::new(),
             handoff_keywords: default_handoff_keywords(),
+            article_url: None,
         }
     }
 }

@@ -3,7 +3,9 @@
 //! the ticket at hand-off. Called by [`crate::conversation::receive`] while the bot is in control,
 //! in the same transaction that stored the customer's message.
 
-use super::engine::{run_turn, Articles, Context, NoArticles};
+use super::articles::HelpCenter;
+use super::engine::{run_turn, Context};
+use super::model::Bot;
 use super::state::{ArticleCard, BotState, Effect, Input, Output};
 use super::template::Variables;
 use super::versions;
@@ -28,10 +30,10 @@ pub struct Transfer {
     pub ticket_fields: BTreeMap<String, String>,
 }
 
-/// The help center as the conversation's bot sees it.
-pub fn articles<'a>(_db: &'a Db<'a>) -> Box<dyn Articles + 'a> {
-    // The help-center search lands separately; until then the bot shows no articles.
-    Box::new(NoArticles)
+/// The help center as `bot` sees it in a conversation (and in the simulator): published
+/// articles in the conversation's language, linked with the bot's `article_url`.
+pub fn articles<'a>(db: &'a Db<'a>, bot: &'a Bot) -> HelpCenter<'a> {
+    HelpCenter::new(db, bot.article_url.as_deref(), &bot.default_locale)
 }
 
 /// What the conversation tells the bot about the customer.
@@ -67,7 +69,8 @@ pub fn respond(
     user: &User,
     message: &Message,
 ) -> Result<BotReply, SqlError> {
-    let bot = versions::live(db)?;
+    let now = env.clock.now_ms();
+    let versions::Live { bot, phrases } = versions::live_with_phrases(db, now)?;
     let stored = db
         .query_opt(
             "SELECT bot_state FROM conversations WHERE id = ?",
@@ -79,12 +82,13 @@ pub fn respond(
     let mut state: BotState = serde_json::from_str(&stored).unwrap_or_default();
     state.greeted |= conversation.greeted;
     let facts = facts(user, &message.channel);
-    let help_center = articles(db);
+    let help_center = articles(db, &bot);
     let ctx = Context {
         locale: &user.locale,
-        now_ms: env.clock.now_ms(),
+        now_ms: now,
         outbound: env.outbound,
-        articles: help_center.as_ref(),
+        articles: &help_center,
+        phrases: Some(&phrases),
         facts: &facts,
     };
     let turn = run_turn(&bot, &state, &input_of(message), &ctx)?;
@@ -114,32 +118,72 @@ pub fn respond(
     })
 }
 
-/// Outputs as messages: text with quick replies; articles as one text of titles and links
-/// (links render in the widget and on every channel).
-pub fn render(outputs: &[Output]) -> Vec<(String, Vec<Action>)> {
-    outputs
-        .iter()
-        .map(|o| match o {
+/// One message the bot posts, and which of the turn's outputs it shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub text: String,
+    pub actions: Vec<Action>,
+    /// Indexes into the outputs: the text, and the articles shown with it.
+    pub outputs: Vec<usize>,
+}
+
+/// Outputs as messages every channel and the widget can show: text with quick replies.
+/// Articles become text — per article its title and link (or, without `article_url`, the start
+/// of its text) — joined to the text before them (the found-articles intro, the greeting), so
+/// the list arrives as one message and the quick replies under that text stay the latest.
+pub fn render_messages(outputs: &[Output]) -> Vec<Rendered> {
+    let mut messages: Vec<Rendered> = Vec::new();
+    for (i, o) in outputs.iter().enumerate() {
+        match o {
             Output::Text {
                 text,
                 quick_replies,
                 ..
-            } => (
-                text.clone(),
-                quick_replies
+            } => messages.push(Rendered {
+                text: text.clone(),
+                actions: quick_replies
                     .iter()
                     .map(|q| Action::reply(&q.label, &q.payload))
                     .collect(),
-            ),
-            Output::Articles { articles } => (article_list(articles), Vec::new()),
-        })
+                outputs: vec![i],
+            }),
+            Output::Articles { articles } => {
+                let list = article_list(articles);
+                match messages.last_mut() {
+                    Some(m) if m.outputs.last() == Some(&(i.wrapping_sub(1))) => {
+                        m.text = format!("{}\n\n{list}", m.text.trim_end());
+                        m.outputs.push(i);
+                    }
+                    _ => messages.push(Rendered {
+                        text: list,
+                        actions: Vec::new(),
+                        outputs: vec![i],
+                    }),
+                }
+            }
+        }
+    }
+    messages
+}
+
+/// [`render_messages`] as (text, quick replies).
+pub fn render(outputs: &[Output]) -> Vec<(String, Vec<Action>)> {
+    render_messages(outputs)
+        .into_iter()
+        .map(|m| (m.text, m.actions))
         .collect()
 }
 
 fn article_list(articles: &[ArticleCard]) -> String {
     articles
         .iter()
-        .map(|a| format!("{}\n{}", a.title, a.url))
+        .map(|a| {
+            [a.title.as_str(), a.url.as_str(), a.snippet.as_str()]
+                .into_iter()
+                .filter(|s| !s.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
         .collect::<Vec<_>>()
         .join("\n\n")
 }

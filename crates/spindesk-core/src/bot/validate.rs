@@ -442,6 +442,58 @@ fn settings(c: &mut Checker) {
             "a hand-off keyword is empty",
         );
     }
+    if let Some(url) = &bot.article_url {
+        if let Err(why) = check_article_url(url) {
+            c.top("article_url", "invalid_url", why);
+        }
+    }
+}
+
+/// The variables an `article_url` may contain.
+pub const ARTICLE_URL_VARIABLES: &[&str] = &["article.id", "article.locale"];
+pub const MAX_ARTICLE_URL_CHARS: usize = 500;
+
+/// An absolute http(s) URL with a literal host and only [`ARTICLE_URL_VARIABLES`] in it.
+fn check_article_url(url: &str) -> Result<(), String> {
+    let wants = "an absolute http(s) URL with {{article.id}}, like \
+                 https://help.example.com/hc/{{article.locale}}/articles/{{article.id}}";
+    if url.chars().count() > MAX_ARTICLE_URL_CHARS {
+        return Err(format!(
+            "article_url is longer than {MAX_ARTICLE_URL_CHARS} characters"
+        ));
+    }
+    if let Some(other) = references(url)
+        .into_iter()
+        .find(|r| !ARTICLE_URL_VARIABLES.contains(r))
+    {
+        return Err(format!(
+            "article_url may use {{{{article.id}}}} and {{{{article.locale}}}}, not {{{{{other}}}}}"
+        ));
+    }
+    if !references(url).contains(&"article.id") {
+        return Err(format!("article_url needs {{{{article.id}}}}: {wants}"));
+    }
+    let sample = super::template::render(
+        url,
+        &[("article.id", "1"), ("article.locale", "en-us")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        super::template::Escape::Url,
+    );
+    let host_part = url.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
+    match sample.parse::<http::Uri>() {
+        Ok(uri)
+            if matches!(uri.scheme_str(), Some("https" | "http"))
+                && uri.host().is_some_and(|h| !h.is_empty())
+                && references(host_part).is_empty() =>
+        {
+            Ok(())
+        }
+        _ => Err(format!("{url:?} is not {wants}")),
+    }
 }
 
 fn tags(c: &mut Checker, at: &At, tags: &[String]) {

@@ -2,6 +2,7 @@
 //! live. Every function runs inside the caller's transaction.
 
 use super::model::Bot;
+use super::phrases::PhraseIndex;
 use super::starter::starter_bot;
 use super::validate::{validate, Problem};
 use crate::ports::{Millis, SqlError};
@@ -35,6 +36,73 @@ pub fn live(db: &Db) -> Result<Bot, SqlError> {
         |r| r.string("document"),
     )?;
     document.map_or_else(|| Ok(starter_bot()), |d| parse(&d))
+}
+
+/// The live bot with its analysed training phrases.
+pub struct Live {
+    pub bot: Bot,
+    pub phrases: PhraseIndex,
+}
+
+/// Where a version's [`PhraseIndex`] is kept: the `settings` table, one row per version.
+fn phrases_key(version: i64) -> String {
+    format!("bot.phrases.{version}")
+}
+
+fn store_phrases(
+    db: &Db,
+    now: Millis,
+    version: i64,
+    phrases: &PhraseIndex,
+) -> Result<(), SqlError> {
+    db.execute(
+        "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        &[
+            phrases_key(version).into(),
+            phrases.to_json().into(),
+            now.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// [`live`] with the phrase index stored when the version was published. A version without one
+/// (published before indexes were stored) or with one the current analysis no longer fits gets
+/// it built and stored now, once.
+pub fn live_with_phrases(db: &Db, now: Millis) -> Result<Live, SqlError> {
+    let row = db.query_opt(
+        "SELECT v.version, v.document, s.value AS phrases
+         FROM bot_live l JOIN bot_versions v ON v.version = l.version
+         LEFT JOIN settings s ON s.key = 'bot.phrases.' || v.version",
+        &[],
+        |r| {
+            Ok((
+                r.i64("version")?,
+                r.string("document")?,
+                r.opt_string("phrases")?,
+            ))
+        },
+    )?;
+    let Some((version, document, stored)) = row else {
+        let bot = starter_bot();
+        let phrases = PhraseIndex::build(&bot);
+        return Ok(Live { bot, phrases });
+    };
+    let bot = parse(&document)?;
+    let stored = stored
+        .as_deref()
+        .and_then(PhraseIndex::from_json)
+        .filter(|p| p.fits(&bot));
+    let phrases = match stored {
+        Some(phrases) => phrases,
+        None => {
+            let phrases = PhraseIndex::build(&bot);
+            store_phrases(db, now, version, &phrases)?;
+            phrases
+        }
+    };
+    Ok(Live { bot, phrases })
 }
 
 pub fn live_version(db: &Db) -> Result<Option<i64>, SqlError> {
@@ -94,6 +162,7 @@ pub fn publish(db: &Db, now: Millis, note: &str) -> Result<i64, PublishError> {
             &[to_json(&bot)?.into(), note.into(), now.into()],
         )?
         .ok_or_else(|| SqlError::from_message("version insert returned nothing"))?;
+    store_phrases(db, now, version, &PhraseIndex::build(&bot))?;
     make_live(db, now, version)?;
     Ok(version)
 }

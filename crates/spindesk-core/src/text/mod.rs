@@ -30,6 +30,12 @@ use rust_stemmers::Stemmer;
 use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
+/// The version of the analysis rules. Bump it whenever a change here changes the terms some
+/// text analyses to (a stemmer, a stop word, segmentation): terms stored from an
+/// earlier analysis (the bot's phrase index, `bot::phrases`) are then rebuilt instead of being
+/// compared with terms the new rules produce.
+pub const ANALYSIS_VERSION: u32 = 1;
+
 /// Words longer than this are not words (URLs, hashes, base64) and are not indexed.
 pub const MAX_WORD_CHARS: usize = 40;
 

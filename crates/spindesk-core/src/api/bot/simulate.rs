@@ -6,8 +6,9 @@ use super::{invalid, MAX_BOT_BYTES};
 use crate::api::database;
 use crate::bot::engine::{run_turn, Context};
 use crate::bot::model::Bot;
+use crate::bot::phrases::PhraseIndex;
 use crate::bot::reply;
-use crate::bot::state::{BotState, Effect, Input, Output};
+use crate::bot::state::{BotState, Effect, Input};
 use crate::bot::template::Variables;
 use crate::bot::validate::validate;
 use crate::bot::versions;
@@ -190,7 +191,8 @@ pub fn run(env: &Env, req: &Request) -> Result<Response, ApiError> {
     }
     facts.insert("customer.locale".into(), body.locale.clone());
     facts.insert("conversation.channel".into(), body.channel.clone());
-    let help_center = reply::articles(&db);
+    let help_center = reply::articles(&db, &bot);
+    let phrases = PhraseIndex::build(&bot);
 
     let mut state = body.state.unwrap_or_default();
     let mut switchboard = "bot";
@@ -238,17 +240,19 @@ pub fn run(env: &Env, req: &Request) -> Result<Response, ApiError> {
             locale: &body.locale,
             now_ms: now,
             outbound: &outbound,
-            articles: help_center.as_ref(),
+            articles: &help_center,
+            phrases: Some(&phrases),
             facts: &facts,
         };
         let turn = run_turn(&bot, &state, &input, &ctx)?;
-        for output in &turn.outputs {
+        let messages = reply::render_messages(&turn.outputs);
+        for (i, output) in turn.outputs.iter().enumerate() {
             let mut line = serde_json::to_value(output).map_err(ApiError::internal)?;
             line["from"] = json!("bot");
-            if let Output::Text { .. } = output {
-                // The message as the widget and channels store it.
-                let rendered = reply::render(std::slice::from_ref(output));
-                line["rendered"] = json!(rendered.into_iter().next().map(|m| m.0));
+            // The message as the widget and channels store it, on the output it starts with
+            // (articles shown with the text before them are part of that text's message).
+            if let Some(m) = messages.iter().find(|m| m.outputs.first() == Some(&i)) {
+                line["rendered"] = json!(m.text);
             }
             transcript.push(line);
         }

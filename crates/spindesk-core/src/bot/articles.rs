@@ -1,0 +1,223 @@
+//! The help center as the bot in a real conversation sees it: [`HelpCenter`] implements the
+//! engine's [`Articles`] over the help-center tables.
+//!
+//! - A search (the found-articles response, a show-articles step with `search`) is
+//!   [`help_center::recommend`]: only articles that cover the customer's words well enough,
+//!   nothing rather than a wrong one.
+//! - Fixed ids (a show-articles step with `article_ids`) keep the admin's order.
+//! - Featured articles (under the greeting) are the promoted ones, then the most voted.
+//!
+//! Only published articles are shown, in the conversation's language (`ko-KR` reads `ko` and
+//! `ko-kr` articles). A conversation whose language has no published article at all reads the
+//! bot's default locale instead (a French visitor of an English help center still gets its
+//! articles); a list of fixed ids none of which is in either language is shown as it is.
+
+use super::engine::Articles;
+use super::state::ArticleCard;
+use super::template::{render, Escape, Variables};
+use crate::help_center;
+use crate::ports::{SqlError, Value};
+use crate::store::Db;
+
+/// Characters of an article's text shown when there is no link to it.
+pub const EXCERPT_CHARS: usize = 140;
+
+pub struct HelpCenter<'a> {
+    db: &'a Db<'a>,
+    /// `article_url` of the bot: where an article is read.
+    article_url: Option<&'a str>,
+    /// The bot's default locale, read when the conversation's language has no articles.
+    fallback_locale: &'a str,
+}
+
+impl<'a> HelpCenter<'a> {
+    pub fn new(db: &'a Db<'a>, article_url: Option<&'a str>, fallback_locale: &'a str) -> Self {
+        HelpCenter {
+            db,
+            article_url,
+            fallback_locale,
+        }
+    }
+
+    /// The locale to read articles in: `locale` when its language has a published article,
+    /// else the fallback when its language has one; `None` when neither has.
+    fn reading_locale<'l>(&self, locale: &'l str) -> Result<Option<&'l str>, SqlError>
+    where
+        'a: 'l,
+    {
+        for candidate in [locale, self.fallback_locale] {
+            let Some(language) = language(candidate) else {
+                continue;
+            };
+            let found = self.db.query_i64(
+                &format!("SELECT EXISTS (SELECT 1 FROM hc_articles a WHERE a.draft = 0 AND {IN_LANGUAGE})"),
+                &[language.into()],
+            )?;
+            if found == Some(1) {
+                return Ok(Some(candidate));
+            }
+        }
+        Ok(None)
+    }
+
+    fn card(&self, row: &Row) -> ArticleCard {
+        let url = self.article_url.map_or_else(String::new, |template| {
+            let vars = Variables::from([
+                ("article.id".to_owned(), row.id.to_string()),
+                ("article.locale".to_owned(), row.locale.clone()),
+            ]);
+            render(template, &vars, Escape::Url)
+        });
+        let snippet = if url.is_empty() {
+            excerpt(&row.text, EXCERPT_CHARS)
+        } else {
+            String::new()
+        };
+        ArticleCard {
+            id: row.id,
+            title: row.title.clone(),
+            url,
+            snippet,
+        }
+    }
+
+    /// The published articles with these ids, in the order of `ids`.
+    fn rows(&self, ids: &[i64]) -> Result<Vec<Row>, SqlError> {
+        let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let mut rows = self.db.query(
+            &format!(
+                "SELECT a.id, a.title, a.locale, substr(a.body_text, 1, {}) AS text \
+                 FROM hc_articles a WHERE a.draft = 0 AND a.id IN (SELECT value FROM json_each(?))",
+                EXCERPT_CHARS * 4
+            ),
+            &[list.into()],
+            Row::from_row,
+        )?;
+        rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+        Ok(rows)
+    }
+}
+
+/// An article row as the bot shows it.
+struct Row {
+    id: i64,
+    title: String,
+    locale: String,
+    /// The start of its text.
+    text: String,
+}
+
+impl Row {
+    fn from_row(r: &crate::store::Row) -> Result<Row, SqlError> {
+        Ok(Row {
+            id: r.i64("id")?,
+            title: r.string("title")?,
+            locale: r.string("locale")?,
+            text: r.string("text")?,
+        })
+    }
+}
+
+/// `a.locale` is in the language bound to the placeholder (`en` matches `en` and `en-*`; help-
+/// center locales are stored lower case). A range rather than `LIKE`, so the locale index
+/// serves it.
+const IN_LANGUAGE: &str = "(a.locale = ?1 OR (a.locale > ?1 || '-' AND a.locale < ?1 || '.'))";
+
+/// The language subtag of a locale, lower case (`ko-KR` → `ko`); `None` if it is not one.
+fn language(locale: &str) -> Option<String> {
+    let language = locale.split(['-', '_']).next()?.to_ascii_lowercase();
+    ((2..=3).contains(&language.len()) && language.bytes().all(|b| b.is_ascii_lowercase()))
+        .then_some(language)
+}
+
+fn in_language(locale: &str, article_locale: &str) -> bool {
+    language(locale).is_some_and(|l| language(article_locale).as_deref() == Some(l.as_str()))
+}
+
+/// The first `max` characters of `text`, whitespace collapsed, cut at a word boundary when one
+/// is in the second half, with `…` when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() <= max {
+        return collapsed;
+    }
+    let cut: String = collapsed.chars().take(max).collect();
+    let at_word = cut
+        .rfind(' ')
+        .filter(|&at| cut[..at].chars().count() >= max / 2)
+        .map_or(cut.as_str(), |at| &cut[..at]);
+    format!("{}…", at_word.trim_end_matches([' ', ',', '.', ';', ':']))
+}
+
+impl Articles for HelpCenter<'_> {
+    fn by_ids(&self, ids: &[i64], locale: &str) -> Result<Vec<ArticleCard>, SqlError> {
+        let rows = self.rows(ids)?;
+        let pick =
+            |l: &str| -> Vec<&Row> { rows.iter().filter(|r| in_language(l, &r.locale)).collect() };
+        let mut chosen = pick(locale);
+        if chosen.is_empty() {
+            chosen = pick(self.fallback_locale);
+        }
+        if chosen.is_empty() {
+            chosen = rows.iter().collect();
+        }
+        Ok(chosen.into_iter().map(|r| self.card(r)).collect())
+    }
+
+    fn search(
+        &self,
+        query: &str,
+        locale: &str,
+        limit: usize,
+    ) -> Result<Vec<ArticleCard>, SqlError> {
+        let Some(locale) = self.reading_locale(locale)? else {
+            return Ok(Vec::new());
+        };
+        let found = help_center::recommend(self.db, query, locale, limit)?;
+        let ids: Vec<i64> = found.iter().map(|r| r.article_id).collect();
+        Ok(self.rows(&ids)?.iter().map(|r| self.card(r)).collect())
+    }
+
+    fn featured(&self, locale: &str, limit: usize) -> Result<Vec<ArticleCard>, SqlError> {
+        let Some(language) = self.reading_locale(locale)?.and_then(language) else {
+            return Ok(Vec::new());
+        };
+        let rows = self.db.query(
+            &format!(
+                "SELECT a.id, a.title, a.locale, substr(a.body_text, 1, {}) AS text \
+                 FROM hc_articles a \
+                 WHERE a.draft = 0 AND (a.promoted = 1 OR a.vote_sum > 0) AND {IN_LANGUAGE} \
+                 ORDER BY a.promoted DESC, a.vote_sum DESC, a.position, a.id LIMIT ?2",
+                EXCERPT_CHARS * 4
+            ),
+            &[language.into(), Value::Integer(limit as i64)],
+            Row::from_row,
+        )?;
+        Ok(rows.iter().map(|r| self.card(r)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_cut_at_a_word() {
+        assert_eq!(excerpt("  short \n text ", 20), "short text");
+        assert_eq!(
+            excerpt("Open Settings, then Account, then Password.", 30),
+            "Open Settings, then Account…"
+        );
+        assert_eq!(excerpt("비밀번호를재설정하려면설정에서", 5), "비밀번호를…");
+    }
+
+    #[test]
+    fn languages_of_locales() {
+        assert_eq!(language("ko-KR").as_deref(), Some("ko"));
+        assert_eq!(language("en_us").as_deref(), Some("en"));
+        assert_eq!(language("x").as_deref(), None);
+        assert_eq!(language("e'n").as_deref(), None);
+        assert!(in_language("en-GB", "en-us"));
+        assert!(!in_language("ko", "en-us"));
+    }
+}
