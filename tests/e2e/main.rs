@@ -3,8 +3,10 @@
 
 mod admin;
 mod bot_api;
+mod bot_articles;
 mod bot_demo;
 mod bot_engine;
+mod bot_everywhere;
 mod bot_settings;
 mod channels;
 mod channels_admin;

@@ -5,6 +5,7 @@
 //! touches something `spin.toml` would not grant it fails here too.
 
 pub mod channels;
+pub mod help_center;
 
 use base64::Engine;
 use spindesk_core::ports::{
@@ -366,6 +367,19 @@ impl App {
         r.json()["messages"].as_array().expect("messages").clone()
     }
 
+    /// Imports `bot` as the draft and publishes it (conversations then run it).
+    pub fn publish_bot(&self, bot: &Json) {
+        self.request("bot", "POST", "/api/bot/import")
+            .admin()
+            .json(bot)
+            .send()
+            .expect(200);
+        self.request("bot", "POST", "/api/bot/publish")
+            .admin()
+            .send()
+            .expect(201);
+    }
+
     /// Creates an agent through the admin API.
     pub fn agent(&self, name: &str, email: &str) -> Agent {
         let r = self
@@ -395,6 +409,25 @@ impl App {
             .json(body)
             .send()
     }
+}
+
+/// The bot's messages among widget messages: text and quick-reply labels, in order.
+pub fn bot_messages(messages: &[Json]) -> Vec<(String, Vec<String>)> {
+    messages
+        .iter()
+        .filter(|m| m["author"]["type"] == "bot")
+        .map(|m| {
+            let labels = m["actions"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|x| x["text"].as_str().unwrap_or_default().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            (m["text"].as_str().unwrap_or_default().to_owned(), labels)
+        })
+        .collect()
 }
 
 /// The texts of a list of widget messages, as "author: text".

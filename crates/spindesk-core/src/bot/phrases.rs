@@ -13,6 +13,7 @@
 use super::model::Bot;
 use crate::text::{self, Analyzer};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhraseIndex {
@@ -23,9 +24,6 @@ pub struct PhraseIndex {
     /// One entry per answer, in the bot's order.
     answers: Vec<AnswerPhrases>,
 }
-
-/// An answer's phrases as terms, per locale key (while the index is built).
-type TermsByLocale = Vec<(String, Vec<Vec<String>>)>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct AnswerPhrases {
@@ -44,66 +42,65 @@ pub struct LocalePhrases {
 impl PhraseIndex {
     /// Analyses every training phrase of `bot`, each with its own locale's rules.
     pub fn build(bot: &Bot) -> PhraseIndex {
+        // Terms get ids in order of first sight while phrases are analysed, then the ids are
+        // renumbered in term order (so lookups can binary-search the sorted terms).
+        let mut seen: HashMap<String, u32> = HashMap::new();
         let mut analyzers: Vec<(&str, Analyzer)> = Vec::new();
-        let analysed: Vec<(String, TermsByLocale)> = bot
-            .answers
-            .iter()
-            .map(|answer| {
-                let locales = answer
-                    .phrases
+        let mut answers: Vec<AnswerPhrases> = Vec::with_capacity(bot.answers.len());
+        for answer in &bot.answers {
+            let mut locales = Vec::with_capacity(answer.phrases.len());
+            for (locale, phrases) in &answer.phrases {
+                let at = match analyzers.iter().position(|(l, _)| *l == locale) {
+                    Some(at) => at,
+                    None => {
+                        analyzers.push((locale, Analyzer::new(locale)));
+                        analyzers.len() - 1
+                    }
+                };
+                let analyzer = &analyzers[at].1;
+                let phrases = phrases
                     .iter()
-                    .map(|(locale, phrases)| {
-                        let at = match analyzers.iter().position(|(l, _)| *l == locale) {
-                            Some(at) => at,
-                            None => {
-                                analyzers.push((locale, Analyzer::new(locale)));
-                                analyzers.len() - 1
-                            }
-                        };
-                        let analyzer = &analyzers[at].1;
-                        let phrases = phrases
-                            .iter()
-                            .map(|p| analyzer.analyze(p).into_iter().map(|t| t.text).collect())
-                            .collect();
-                        (locale.clone(), phrases)
+                    .map(|p| {
+                        analyzer
+                            .analyze(p)
+                            .into_iter()
+                            .map(|t| {
+                                let next = seen.len() as u32;
+                                *seen.entry(t.text).or_insert(next)
+                            })
+                            .collect()
                     })
                     .collect();
-                (answer.id.clone(), locales)
-            })
-            .collect();
-        let mut terms: Vec<String> = analysed
-            .iter()
-            .flat_map(|(_, locales)| locales.iter().flat_map(|(_, phrases)| phrases))
-            .flatten()
-            .cloned()
-            .collect();
+                locales.push(LocalePhrases {
+                    locale: locale.clone(),
+                    phrases,
+                });
+            }
+            answers.push(AnswerPhrases {
+                id: answer.id.clone(),
+                locales,
+            });
+        }
+        let mut terms: Vec<(String, u32)> = seen.into_iter().collect();
         terms.sort_unstable();
-        terms.dedup();
-        let id = |term: &String| terms.binary_search(term).map_or(u32::MAX, |i| i as u32);
-        let answers = analysed
-            .iter()
-            .map(|(answer, locales)| AnswerPhrases {
-                id: answer.clone(),
-                locales: locales
-                    .iter()
-                    .map(|(locale, phrases)| LocalePhrases {
-                        locale: locale.clone(),
-                        phrases: phrases
-                            .iter()
-                            .map(|p| {
-                                let mut ids: Vec<u32> = p.iter().map(id).collect();
-                                ids.sort_unstable();
-                                ids.dedup();
-                                ids
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            })
-            .collect();
+        let mut renumber = vec![0u32; terms.len()];
+        for (sorted, (_, first_seen)) in terms.iter().enumerate() {
+            renumber[*first_seen as usize] = sorted as u32;
+        }
+        for phrase in answers
+            .iter_mut()
+            .flat_map(|a| a.locales.iter_mut())
+            .flat_map(|l| l.phrases.iter_mut())
+        {
+            for id in phrase.iter_mut() {
+                *id = renumber[*id as usize];
+            }
+            phrase.sort_unstable();
+            phrase.dedup();
+        }
         PhraseIndex {
             analysis: text::ANALYSIS_VERSION,
-            terms,
+            terms: terms.into_iter().map(|(t, _)| t).collect(),
             answers,
         }
     }

@@ -1,0 +1,264 @@
+//! Help-center articles in real conversations: articles written through the Help Center API,
+//! suggested by the bot to widget visitors — found for their own words, fixed by an answer's
+//! step, featured under the greeting — published ones only, in the conversation's language.
+
+use spindesk_tests::help_center::ShopArticles;
+use spindesk_tests::{bot_messages, json, App, Json};
+
+const CANT_ANSWER: &str =
+    "Sorry, I don't know the answer to that yet. Try other words, or talk to a person.";
+const FOUND: &str = "These articles might help:";
+const DID_IT_HELP: &str = "Did this answer your question?";
+
+/// The bot's messages of one widget reply.
+fn said(reply: &Json) -> Vec<(String, Vec<String>)> {
+    bot_messages(reply["messages"].as_array().expect("messages"))
+}
+
+fn labels(of: &[&str]) -> Vec<String> {
+    of.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The article titles a message lists: each article is a paragraph whose first line is the
+/// title (the first paragraph is the text the articles were shown with).
+fn titles(message: &str) -> Vec<String> {
+    message
+        .split("\n\n")
+        .skip(1)
+        .map(|p| p.lines().next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn setup() -> (App, ShopArticles) {
+    let app = App::new();
+    let articles = app.shop_help_center();
+    (app, articles)
+}
+
+#[test]
+fn a_visitors_question_gets_the_article_that_answers_it_and_an_off_topic_one_gets_none() {
+    // The starter bot: no answers of its own, so questions go to the help center.
+    let (app, _) = setup();
+    let v = app.visitor("en-US");
+    app.say(&v, "hello", None);
+
+    let r = app.say(&v, "How do I get my money back?", None);
+    let messages = said(&r);
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    let (text, actions) = &messages[0];
+    assert!(text.starts_with(FOUND), "{text}");
+    assert_eq!(titles(text)[0], "How to get a refund", "{text}");
+    // Without an article_url the customer reads the start of the article instead of a link.
+    assert!(
+        text.contains("Refunds go back to the card or bank account you paid with"),
+        "{text}"
+    );
+    assert!(!text.contains("Reset your password"), "{text}");
+    assert!(
+        !text.contains("internal draft"),
+        "drafts are never suggested: {text}"
+    );
+    assert!(actions.is_empty());
+    assert_eq!(
+        messages[1],
+        (DID_IT_HELP.to_owned(), labels(&["Yes", "No"]))
+    );
+
+    let r = app.say(&v, "What's the weather like on Mars?", None);
+    assert_eq!(
+        said(&r),
+        [(CANT_ANSWER.to_owned(), labels(&["Talk to a person"]))]
+    );
+
+    // The widget loads the same messages later (what it renders: text and actions).
+    let history = bot_messages(&app.history(&v));
+    assert!(history.contains(&messages[0]));
+}
+
+#[test]
+fn the_greeting_features_promoted_articles_and_keeps_its_quick_replies() {
+    let (app, _) = setup();
+    let v = app.visitor("en-US");
+    let greeting = said(&app.say(&v, "hello", None));
+    assert_eq!(greeting.len(), 1, "one message: {greeting:?}");
+    let (text, actions) = &greeting[0];
+    assert!(
+        text.starts_with("Hi! I'm the Spindesk bot. Ask me anything, or talk to a person.\n\n"),
+        "{text}"
+    );
+    // Only the promoted English article; the Korean promoted one is in another language.
+    assert_eq!(titles(text), ["Shipping times and costs"], "{text}");
+    assert_eq!(actions, &labels(&["Talk to a person"]));
+}
+
+#[test]
+fn korean_visitors_get_korean_articles() {
+    let (app, _) = setup();
+    let v = app.visitor("ko-KR");
+    let greeting = said(&app.say(&v, "안녕하세요", None));
+    assert!(greeting[0].0.starts_with("안녕하세요! Spindesk 봇입니다."));
+    assert_eq!(titles(&greeting[0].0), ["비밀번호 재설정"]);
+    assert_eq!(greeting[0].1, labels(&["상담원 연결"]));
+
+    let r = said(&app.say(&v, "환불은 어떻게 받나요?", None));
+    assert!(
+        r[0].0.starts_with("다음 도움말이 도움이 될 수 있어요:"),
+        "{r:?}"
+    );
+    assert_eq!(titles(&r[0].0), ["환불 받는 방법"], "{r:?}");
+    assert_eq!(
+        r[1],
+        (
+            "궁금한 점이 해결되었나요?".to_owned(),
+            labels(&["네", "아니요"])
+        )
+    );
+}
+
+#[test]
+fn a_language_without_articles_reads_the_bots_default_locale() {
+    let (app, _) = setup();
+    let v = app.visitor("fr-FR");
+    let greeting = said(&app.say(&v, "bonjour", None));
+    assert_eq!(titles(&greeting[0].0), ["Shipping times and costs"]);
+    let r = said(&app.say(&v, "refund", None));
+    assert_eq!(titles(&r[0].0)[0], "How to get a refund", "{r:?}");
+}
+
+#[test]
+fn unpublishing_an_article_takes_it_out_of_suggestions() {
+    let (app, a) = setup();
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    let before = said(&app.say(&v, "how do I get a refund", None));
+    assert!(titles(&before[0].0).contains(&"How to get a refund".to_owned()));
+
+    app.hc_update(a.refund_en, json!({"draft": true}));
+    let after = said(&app.say(&v, "how do I get a refund", None));
+    assert!(
+        after
+            .iter()
+            .all(|(text, _)| !text.contains("How to get a refund")),
+        "{after:?}"
+    );
+}
+
+/// A published bot that links articles and shows fixed ones in an answer.
+fn linking_bot(a: &ShopArticles) -> Json {
+    json!({
+        "article_url": "https://help.example.com/hc/{{article.locale}}/articles/{{article.id}}",
+        "greeting": {"featured_articles": 1},
+        "answers": [{
+            "id": "password", "name": "Password help",
+            "phrases": {"en": ["I forgot my password"], "ko": ["비밀번호를 잊어버렸어요"]},
+            "steps": [{"type": "show_articles", "id": "fixed",
+                       "text": {"en": "Start here:", "ko": "먼저 읽어 보세요:"},
+                       "article_ids": [a.password_en, a.password_ko, a.draft_en]}]
+        }]
+    })
+}
+
+#[test]
+fn articles_link_to_the_bots_article_url_and_fixed_ids_follow_the_language() {
+    let (app, a) = setup();
+    app.publish_bot(&linking_bot(&a));
+
+    let v = app.visitor("en-US");
+    let greeting = said(&app.say(&v, "hello", None));
+    assert_eq!(
+        greeting[0].0,
+        format!(
+            "Hi! I'm the virtual assistant. Ask me anything, or pick a topic below.\n\n\
+             Shipping times and costs\nhttps://help.example.com/hc/en-us/articles/{}",
+            a.shipping_en
+        )
+    );
+    let r = said(&app.say(&v, "I forgot my password", None));
+    assert_eq!(
+        r,
+        [
+            (
+                format!(
+                    "Start here:\n\nReset your password\n\
+                     https://help.example.com/hc/en-us/articles/{}",
+                    a.password_en
+                ),
+                vec![]
+            ),
+            (DID_IT_HELP.to_owned(), labels(&["Yes", "No"]))
+        ]
+    );
+
+    let v = app.visitor("ko");
+    let r = said(&app.say(&v, "비밀번호를 잊어버렸어요", None));
+    // The greeting (its featured article is the Korean promoted one), then the answer.
+    assert_eq!(
+        r[1].0,
+        format!(
+            "먼저 읽어 보세요:\n\n비밀번호 재설정\nhttps://help.example.com/hc/ko/articles/{}",
+            a.password_ko
+        )
+    );
+}
+
+#[test]
+fn an_article_url_must_be_an_absolute_link_with_the_article_id() {
+    let app = App::new();
+    for bad in [
+        "/hc/articles/{{article.id}}",
+        "https://help.example.com/articles",
+        "https://help.example.com/{{customer.email}}/{{article.id}}",
+        "https://{{article.locale}}.example.com/{{article.id}}",
+    ] {
+        let r = app
+            .request("bot", "POST", "/api/bot/validate")
+            .admin()
+            .json(&json!({ "article_url": bad }))
+            .send()
+            .expect(422);
+        let e = &r.json()["errors"][0];
+        assert_eq!(e["code"], "invalid_url", "{bad}");
+        assert_eq!(e["source"]["pointer"], "article_url", "{bad}");
+    }
+}
+
+#[test]
+fn the_simulator_suggests_the_same_articles_as_a_conversation() {
+    let (app, a) = setup();
+    app.publish_bot(&linking_bot(&a));
+    let inputs = [
+        "hello",
+        "How do I get my money back?",
+        "I forgot my password",
+    ];
+    let v = app.visitor("en");
+    let mut widget = Vec::new();
+    for input in inputs {
+        widget.extend(said(&app.say(&v, input, None)).into_iter().map(|m| m.0));
+    }
+    let r = app
+        .request("bot", "POST", "/api/bot/simulate")
+        .admin()
+        .json(&json!({"inputs": inputs}))
+        .send()
+        .expect(200)
+        .json();
+    let transcript = r["transcript"].as_array().expect("transcript");
+    let simulated: Vec<String> = transcript
+        .iter()
+        .filter_map(|l| l["rendered"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(widget, simulated);
+    let found = transcript
+        .iter()
+        .find(|l| l["type"] == "articles")
+        .expect("an articles line");
+    assert_eq!(found["articles"][0]["id"], a.shipping_en);
+    assert!(
+        simulated.iter().any(|t| t.contains(&format!(
+            "How to get a refund\nhttps://help.example.com/hc/en-us/articles/{}",
+            a.refund_en
+        ))),
+        "{simulated:?}"
+    );
+}
