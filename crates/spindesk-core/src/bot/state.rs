@@ -88,7 +88,9 @@ impl Input {
 pub struct ArticleCard {
     pub id: i64,
     pub title: String,
+    /// Where the customer reads it (the bot's `article_url`); empty when there is none.
     pub url: String,
+    /// The start of its text, shown instead of a link when there is no `url`.
     #[serde(default)]
     pub snippet: String,
 }
