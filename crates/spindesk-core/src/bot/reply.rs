@@ -150,11 +150,11 @@ pub fn render_messages(outputs: &[Output]) -> Vec<Rendered> {
             Output::Articles { articles } => {
                 let list = article_list(articles);
                 match messages.last_mut() {
-                    Some(m) if m.outputs.last() == Some(&(i.wrapping_sub(1))) => {
+                    Some(m) => {
                         m.text = format!("{}\n\n{list}", m.text.trim_end());
                         m.outputs.push(i);
                     }
-                    _ => messages.push(Rendered {
+                    None => messages.push(Rendered {
                         text: list,
                         actions: Vec::new(),
                         outputs: vec![i],
@@ -242,4 +242,63 @@ pub fn apply_transfer(
         ],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bot::state::QuickReply;
+
+    fn card(id: i64, url: &str, snippet: &str) -> ArticleCard {
+        ArticleCard {
+            id,
+            title: format!("Article {id}"),
+            url: url.into(),
+            snippet: snippet.into(),
+        }
+    }
+
+    #[test]
+    fn articles_join_the_text_before_them_and_keep_its_quick_replies() {
+        let outputs = [
+            Output::Text {
+                text: "Hi!".into(),
+                quick_replies: vec![QuickReply {
+                    label: "Talk to a person".into(),
+                    payload: "handoff".into(),
+                }],
+                expects: None,
+            },
+            Output::Articles {
+                articles: vec![
+                    card(1, "https://h.example/1", ""),
+                    card(2, "", "Start of two…"),
+                ],
+            },
+            Output::text("Did this help?".into()),
+        ];
+        let messages = render_messages(&outputs);
+        assert_eq!(messages.len(), 2);
+        assert_eq!(
+            messages[0].text,
+            "Hi!\n\nArticle 1\nhttps://h.example/1\n\nArticle 2\nStart of two…"
+        );
+        assert_eq!(
+            messages[0].actions,
+            [Action::reply("Talk to a person", "handoff")]
+        );
+        assert_eq!(messages[0].outputs, [0, 1]);
+        assert_eq!(messages[1].outputs, [2]);
+    }
+
+    #[test]
+    fn articles_said_first_are_a_message_of_their_own() {
+        let outputs = [Output::Articles {
+            articles: vec![card(7, "https://h.example/7", "")],
+        }];
+        assert_eq!(
+            render(&outputs),
+            [("Article 7\nhttps://h.example/7".to_owned(), vec![])]
+        );
+    }
 }
