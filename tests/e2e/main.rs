@@ -3,6 +3,7 @@
 
 mod admin;
 mod bot_api;
+mod bot_api_calls;
 mod bot_articles;
 mod bot_demo;
 mod bot_engine;

@@ -4,6 +4,10 @@
 //! everything said to them — by the bot or an agent — through [`post`]. The switchboard decides
 //! who answers: while the bot is in control it replies in the same transaction; a hand-off gives
 //! control to agents and opens a ticket; closing the ticket gives control back to the bot.
+//!
+//! A bot flow that reaches an API call stops there: no outbound request is made while a write
+//! transaction holds SQLite's lock. The caller commits, then hands the [`AwaitedCall`] to
+//! [`complete_bot_calls`], which makes the call and lets the bot go on in a new transaction.
 
 use crate::bot;
 use crate::message::{Action, AuthorType, Message, COLUMNS as MESSAGE_COLUMNS};
@@ -118,8 +122,13 @@ pub struct Inbound {
 /// What [`receive`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Receipt {
-    /// Stored, with every message it caused (the customer's first, then the bot's), in order.
-    Stored(Vec<Message>),
+    /// Stored, with every message it caused (the customer's first, then the bot's), in order,
+    /// and the API call the bot waits for, which the caller passes to [`complete_bot_calls`]
+    /// after commit.
+    Stored {
+        messages: Vec<Message>,
+        awaited: Option<AwaitedCall>,
+    },
     /// The channel delivered this message before; nothing changed.
     Duplicate(Message),
 }
@@ -177,28 +186,118 @@ pub fn receive(
         ],
     )?;
 
-    let mut out = vec![message.clone()];
-    match (conversation.switchboard, conversation.ticket_id) {
+    let mut messages = vec![message.clone()];
+    let awaited = match (conversation.switchboard, conversation.ticket_id) {
         (Switchboard::Agent, Some(ticket_id)) => {
             tickets::mirror_customer_message(db, now, ticket_id, &message)?;
+            None
         }
         _ => {
             let reply = bot::respond(env, db, conversation, user, &message)?;
-            for (text, actions) in &reply.messages {
-                out.push(post(
-                    env,
-                    db,
-                    conversation.id,
-                    &Outgoing::bot(text, actions),
-                )?);
+            bot_says(env, db, conversation.id, user, reply, &mut messages)?
+        }
+    };
+    Ok(Receipt::Stored { messages, awaited })
+}
+
+/// Posts the bot's messages and hands off when it transfers (caller's transaction); the call
+/// it now waits for, if any.
+fn bot_says(
+    env: &Env,
+    db: &Db,
+    conversation_id: i64,
+    user: &User,
+    reply: bot::BotReply,
+    out: &mut Vec<Message>,
+) -> Result<Option<AwaitedCall>, SqlError> {
+    for (text, actions) in &reply.messages {
+        out.push(post(
+            env,
+            db,
+            conversation_id,
+            &Outgoing::bot(text, actions),
+        )?);
+    }
+    if let Some(transfer) = &reply.transfer {
+        let ticket_id = hand_off(env, db, conversation_id, user)?;
+        bot::reply::apply_transfer(db, env.clock.now_ms(), ticket_id, user, transfer)?;
+        return Ok(None);
+    }
+    Ok(reply.awaiting.map(|call| AwaitedCall {
+        conversation_id,
+        call,
+    }))
+}
+
+/// An API call a conversation's bot waits for, to be made once the transaction that stored
+/// the wait has committed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwaitedCall {
+    pub conversation_id: i64,
+    pub call: bot::PendingCall,
+}
+
+/// What the widget and the channels webhook do after committing the messages they received:
+/// makes each call the bot awaits (outside any transaction, with its 10 s timeout), then in a
+/// new transaction lets the bot go on with the result — unless the conversation moved on
+/// meanwhile (the customer wrote again, agents took over), in which case the result is dropped
+/// — and posts what the bot says next, which may await another call (the engine's loop guard
+/// bounds the chain). The messages posted are published to the change feed and what they
+/// queued for channels is sent, as after the first commit. Returns the messages posted, in
+/// order. A failure is logged, not returned: the customer's message is already stored.
+pub fn complete_bot_calls(env: &Env, db: &Db, awaited: Vec<AwaitedCall>) -> Vec<Message> {
+    let mut queue: std::collections::VecDeque<AwaitedCall> = awaited.into();
+    let mut posted = Vec::new();
+    while let Some(awaited) = queue.pop_front() {
+        let conversation_id = awaited.conversation_id;
+        match complete_bot_call(env, db, &awaited) {
+            Ok((messages, next)) => {
+                if let Some(last) = messages.last() {
+                    crate::change_feed::publish(env, conversation_id, last.seq);
+                    if let Err(e) =
+                        crate::channels::outbox::deliver_conversations(env, db, &[conversation_id])
+                    {
+                        eprintln!("conversation {conversation_id}: outbox delivery after a bot API call: {e}");
+                    }
+                }
+                posted.extend(messages);
+                queue.extend(next);
             }
-            if let Some(transfer) = &reply.transfer {
-                let ticket_id = hand_off(env, db, conversation.id, user)?;
-                bot::reply::apply_transfer(db, now, ticket_id, user, transfer)?;
-            }
+            Err(e) => eprintln!("conversation {conversation_id}: the bot's API call: {e}"),
         }
     }
-    Ok(Receipt::Stored(out))
+    posted
+}
+
+fn complete_bot_call(
+    env: &Env,
+    db: &Db,
+    awaited: &AwaitedCall,
+) -> Result<(Vec<Message>, Option<AwaitedCall>), SqlError> {
+    let call_id = &awaited.call.id;
+    // A plain read takes no write lock; a call nobody waits for any more is not made.
+    if !bot::reply::awaits(db, awaited.conversation_id, call_id)? {
+        return Ok((Vec::new(), None));
+    }
+    let outcome = bot::api_call::perform(&awaited.call.request, env.outbound);
+    db.transaction(|db| {
+        let mut messages = Vec::new();
+        let Some(conversation) = by_id(db, awaited.conversation_id)? else {
+            return Ok((messages, None));
+        };
+        if conversation.switchboard != Switchboard::Bot {
+            return Ok((messages, None));
+        }
+        let Some(user) = crate::users::by_id(db, conversation.user_id)? else {
+            return Ok((messages, None));
+        };
+        let Some(reply) = bot::reply::resume(env, db, &conversation, &user, call_id, outcome)?
+        else {
+            return Ok((messages, None));
+        };
+        let next = bot_says(env, db, conversation.id, &user, reply, &mut messages)?;
+        Ok((messages, next))
+    })
 }
 
 /// A message to the customer.

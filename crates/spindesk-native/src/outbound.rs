@@ -18,7 +18,12 @@ pub type Reply = Result<http::Response<Vec<u8>>, OutboundError>;
 pub struct RecordingOutbound {
     sent: Arc<Mutex<Vec<Recorded>>>,
     replies: Arc<Mutex<VecDeque<Reply>>>,
+    on_send: Arc<Mutex<Option<OnSend>>>,
 }
+
+/// Runs while a request is being "sent", before its reply: what a test wants to observe or do
+/// while the core waits on the network.
+pub type OnSend = Arc<dyn Fn(&http::Request<Vec<u8>>) + Send + Sync>;
 
 impl RecordingOutbound {
     pub fn push_reply(&self, reply: Reply) {
@@ -26,6 +31,11 @@ impl RecordingOutbound {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push_back(reply);
+    }
+
+    /// Calls `f` with every request from now on, before it is answered.
+    pub fn on_send(&self, f: impl Fn(&http::Request<Vec<u8>>) + Send + Sync + 'static) {
+        *self.on_send.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(f));
     }
 
     pub fn sent(&self) -> Vec<Recorded> {
@@ -39,6 +49,14 @@ impl Outbound for RecordingOutbound {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        let hook = self
+            .on_send
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            hook(&request);
+        }
         self.sent
             .lock()
             .unwrap_or_else(|p| p.into_inner())

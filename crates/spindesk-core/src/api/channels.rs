@@ -4,13 +4,15 @@
 //! (404), the vendor's signature or token on the raw bytes (401 missing / 403 wrong), the body
 //! (400), then every event in one transaction. A retried delivery finds its messages already
 //! stored and changes nothing. Sends the events caused go out after the commit, within a short
-//! budget; what does not make it waits in the outbox for the drain.
+//! budget; what does not make it waits in the outbox for the drain. API calls the bot reached
+//! are made after the commit too, and what the bot says then is sent the same way.
 
 use crate::api::database;
 use crate::change_feed;
 use crate::channels::delivery::{self, Received};
 use crate::channels::integrations::{self, PUBLIC_BASE_URL};
 use crate::channels::{outbox, AuthError, ChannelType, HandshakeReply, Webhook};
+use crate::conversation;
 use crate::ports::Env;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::web::{query_pairs, ApiError, Family};
@@ -101,18 +103,21 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ));
     }
 
-    let stored = db.transaction(|db| {
+    let (stored, awaited) = db.transaction(|db| {
         let mut stored = Vec::new();
+        let mut awaited = Vec::new();
         for event in &parsed.events {
             if let Received::Stored {
                 conversation_id,
                 last_seq,
+                awaited: call,
             } = delivery::receive(env, db, &integration, event)?
             {
                 stored.push((conversation_id, last_seq));
+                awaited.extend(call.map(|c| *c));
             }
         }
-        Ok::<_, ApiError>(stored)
+        Ok::<_, ApiError>((stored, awaited))
     })?;
     for (conversation_id, last_seq) in &stored {
         change_feed::publish(env, *conversation_id, *last_seq);
@@ -125,6 +130,9 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     if let Err(e) = outbox::deliver_conversations(env, &db, &conversations) {
         eprintln!("channels: outbox delivery after a webhook: {e}");
     }
+    // Then the API calls bots wait for (a later event of the same sender may have made an
+    // earlier one stale: it is skipped), and what the bots say with their results.
+    conversation::complete_bot_calls(env, &db, awaited);
     let (content_type, body) = channel.acknowledgement();
     Ok(text(StatusCode::OK, content_type, body.to_vec()))
 }

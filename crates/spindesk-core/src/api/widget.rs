@@ -308,10 +308,19 @@ fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
         )?)
     })?;
     match receipt {
-        Receipt::Stored(messages) => {
+        Receipt::Stored {
+            mut messages,
+            awaited,
+        } => {
             if let Some(last) = messages.last() {
                 change_feed::publish(env, last.conversation_id, last.seq);
             }
+            // After commit: the bot's API call, and what the bot says once it has the result.
+            messages.extend(conversation::complete_bot_calls(
+                env,
+                &db,
+                awaited.into_iter().collect(),
+            ));
             let first = messages.first().map(|m| m.to_widget_json());
             Ok(json_status(
                 StatusCode::CREATED,

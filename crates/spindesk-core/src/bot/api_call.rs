@@ -1,4 +1,6 @@
-//! The "make API call" step: one HTTP request through the [`Outbound`] port.
+//! The "make API call" step: one HTTP request through the [`Outbound`] port, in two parts —
+//! [`prepare`] renders and checks it while the turn runs, [`perform`] sends it and reads the
+//! result, which in a conversation happens after the turn's transaction has committed.
 //!
 //! Only to hosts on the bot's allow-list (and, below that, the component's
 //! `allowed_outbound_hosts`), with a 10 s deadline. Variables are escaped for where they go
@@ -9,6 +11,7 @@ use super::model::{HttpMethod, SaveField};
 use super::template::{render, Escape, Variables};
 use super::validate::host_allowed;
 use crate::ports::Outbound;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -26,13 +29,27 @@ pub struct Call<'a> {
     pub save: &'a [SaveField],
 }
 
-/// On success, the variables to save; on failure, why (for the simulation's trace).
-pub fn run(
+/// A call rendered with the conversation's variables and checked against the allow-list,
+/// ready to send: what the bot state keeps while the call is made outside the transaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prepared {
+    pub method: HttpMethod,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub save: Vec<SaveField>,
+}
+
+/// Renders the call; a URL that does not parse or a host not allowed fails here, without a
+/// request.
+pub fn prepare(
     call: &Call,
     vars: &Variables,
     allowed_hosts: &[String],
-    outbound: &dyn Outbound,
-) -> Result<Variables, String> {
+) -> Result<Prepared, String> {
     let url = render(call.url, vars, Escape::Url);
     let uri: http::Uri = url.parse().map_err(|_| format!("invalid URL {url}"))?;
     let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
@@ -43,20 +60,38 @@ pub fn run(
         let json = b.trim_start().starts_with(['{', '[']);
         render(b, vars, if json { Escape::Json } else { Escape::Plain })
     });
+    let headers = call
+        .headers
+        .iter()
+        .map(|(name, value)| (name.clone(), render(value, vars, Escape::Header)))
+        .collect();
+    Ok(Prepared {
+        method: call.method,
+        url,
+        headers,
+        body,
+        save: call.save.to_vec(),
+    })
+}
+
+/// Sends a prepared call with the [`TIMEOUT`]. Never inside a write transaction: a slow API
+/// would hold SQLite's write lock. On success, the variables to save; on failure, why (for the
+/// simulation's trace).
+pub fn perform(call: &Prepared, outbound: &dyn Outbound) -> Result<Variables, String> {
     let mut builder = http::Request::builder()
         .method(call.method.as_str())
-        .uri(uri)
+        .uri(call.url.as_str())
         .header("accept", "application/json");
     let mut has_content_type = false;
-    for (name, value) in call.headers {
+    for (name, value) in &call.headers {
         has_content_type |= name.eq_ignore_ascii_case("content-type");
-        builder = builder.header(name.as_str(), render(value, vars, Escape::Header));
+        builder = builder.header(name.as_str(), value.as_str());
     }
-    if body.is_some() && !has_content_type {
+    if call.body.is_some() && !has_content_type {
         builder = builder.header("content-type", "application/json");
     }
     let request = builder
-        .body(body.unwrap_or_default().into_bytes())
+        .body(call.body.clone().unwrap_or_default().into_bytes())
         .map_err(|e| format!("could not build the request: {e}"))?;
     let response = outbound.send(request, TIMEOUT).map_err(|e| e.to_string())?;
     let status = response.status();
@@ -74,7 +109,7 @@ pub fn run(
     let json: serde_json::Value = serde_json::from_slice(response.body())
         .map_err(|_| "the response is not JSON".to_owned())?;
     let mut saved = Variables::new();
-    for field in call.save {
+    for field in &call.save {
         let value = lookup(&json, &field.path)
             .ok_or_else(|| format!("the response has no {}", field.path))?;
         saved.insert(field.variable.clone(), value);

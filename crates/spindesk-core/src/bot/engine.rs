@@ -3,7 +3,9 @@
 //! [`run_turn`] is deterministic: the same published bot, stored state, input and context give
 //! the same turn. Everything the outside world contributes comes through [`Context`] — the clock
 //! reading, the outbound HTTP port (API-call steps), the help-center [`Articles`] — so a turn runs
-//! the same in the widget, a channel webhook, the simulator and the tests.
+//! the same in the widget, a channel webhook, the simulator and the tests. A turn may pause at
+//! an API call ([`start_turn`], [`resume_turn`]) so conversations make the call outside their
+//! transaction; [`run_turn`] makes the calls as it goes.
 //!
 //! How an input is handled:
 //! 1. On the first message of a conversation the greeting is said (once, ever).
@@ -22,7 +24,7 @@ use super::intent::{match_answer, match_indexed, Intent};
 use super::model::{Bot, Step, Text};
 use super::phrases::PhraseIndex;
 use super::state::{
-    ArticleCard, BotState, Effect, Input, Output, Payload, QuickReply, Turn, Waiting,
+    ArticleCard, BotState, Effect, Input, Output, Payload, PendingCall, QuickReply, Turn, Waiting,
 };
 use super::template::{render, Escape, Variables};
 use crate::ports::{Millis, Outbound, SqlError};
@@ -70,22 +72,42 @@ pub struct Context<'a> {
     pub facts: &'a Variables,
 }
 
+/// How an awaited API call went: the variables to save, or why it failed.
+pub type CallOutcome = Result<Variables, String>;
+
+/// One whole turn, making the API calls it reaches through `ctx.outbound` as it goes (the
+/// simulator and tests). Conversations use [`start_turn`] and [`resume_turn`] instead, so no
+/// call is made while their transaction is open; both ways give the same turn.
 pub fn run_turn(
     bot: &Bot,
     state: &BotState,
     input: &Input,
     ctx: &Context,
 ) -> Result<Turn, SqlError> {
-    let mut run = Run {
-        bot,
-        ctx,
-        state: state.clone(),
-        outputs: Vec::new(),
-        effects: Vec::new(),
-        trace: Vec::new(),
-        steps: 0,
-        loop_guard: false,
-    };
+    let mut turn = start_turn(bot, state, input, ctx)?;
+    while let Some(call) = &turn.state.awaiting_call {
+        let outcome = api_call::perform(&call.request, ctx.outbound);
+        let next = resume_turn(bot, &turn.state, outcome, ctx)?;
+        turn.outputs.extend(next.outputs);
+        turn.effects.extend(next.effects);
+        turn.trace.extend(next.trace);
+        turn.loop_guard |= next.loop_guard;
+        turn.state = next.state;
+    }
+    Ok(turn)
+}
+
+/// A turn up to the first make_api_call step it reaches: there it stops, with the rendered
+/// call in `state.awaiting_call`, unsent (`ctx.outbound` is not used). Any input clears a call
+/// an earlier turn awaited: the customer moved on, and its result no longer belongs here.
+pub fn start_turn(
+    bot: &Bot,
+    state: &BotState,
+    input: &Input,
+    ctx: &Context,
+) -> Result<Turn, SqlError> {
+    let mut run = Run::new(bot, ctx, state);
+    run.state.awaiting_call = None;
     // Declared custom variables start at their value in a conversation that has not set them.
     for v in &bot.variables {
         run.state
@@ -123,13 +145,47 @@ pub fn run_turn(
         Some(p) => run.tap(p, &shown)?,
         None => run.free_text(&shown, just_greeted)?,
     }
-    Ok(Turn {
-        outputs: run.outputs,
-        effects: run.effects,
-        state: run.state,
-        trace: run.trace,
-        loop_guard: run.loop_guard,
-    })
+    Ok(run.into_turn())
+}
+
+/// Continues a turn stopped at an API call with how the call went: the step's success or
+/// failure branch, until the flow waits, ends or reaches the next call. The steps run before
+/// the call count toward the loop guard. Without an awaited call nothing happens.
+pub fn resume_turn(
+    bot: &Bot,
+    state: &BotState,
+    outcome: CallOutcome,
+    ctx: &Context,
+) -> Result<Turn, SqlError> {
+    let mut run = Run::new(bot, ctx, state);
+    let Some(call) = run.state.awaiting_call.take() else {
+        return Ok(run.into_turn());
+    };
+    run.steps = call.steps;
+    let next = match bot.answer(&call.answer).and_then(|a| a.step(&call.step)) {
+        Some(Step::MakeApiCall {
+            success, failure, ..
+        }) => match outcome {
+            Ok(saved) => {
+                run.state.variables.extend(saved);
+                success.clone()
+            }
+            Err(why) => {
+                run.trace.push(format!("API call failed: {why}"));
+                failure.clone()
+            }
+        },
+        // A bot published meanwhile no longer has the step: the flow it belonged to is gone.
+        _ => {
+            run.trace.push(format!(
+                "{}/{} is no longer an API call",
+                call.answer, call.step
+            ));
+            return Ok(run.into_turn());
+        }
+    };
+    run.continue_at(&call.answer, next)?;
+    Ok(run.into_turn())
 }
 
 fn same_words(a: &str, b: &str) -> bool {
@@ -157,7 +213,30 @@ struct Run<'a> {
     loop_guard: bool,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    fn new(bot: &'a Bot, ctx: &'a Context<'a>, state: &BotState) -> Self {
+        Run {
+            bot,
+            ctx,
+            state: state.clone(),
+            outputs: Vec::new(),
+            effects: Vec::new(),
+            trace: Vec::new(),
+            steps: 0,
+            loop_guard: false,
+        }
+    }
+
+    fn into_turn(self) -> Turn {
+        Turn {
+            outputs: self.outputs,
+            effects: self.effects,
+            state: self.state,
+            trace: self.trace,
+            loop_guard: self.loop_guard,
+        }
+    }
+
     fn tr(&self, text: &Text) -> String {
         let raw = text.resolve(self.ctx.locale, &self.bot.default_locale);
         render(raw, &self.state.variables, Escape::Plain)
@@ -593,7 +672,6 @@ impl Run<'_> {
                 headers,
                 body,
                 save,
-                success,
                 failure,
                 ..
             } => {
@@ -604,15 +682,18 @@ impl Run<'_> {
                     body: body.as_deref(),
                     save,
                 };
-                match api_call::run(
-                    &call,
-                    &self.state.variables,
-                    &bot.allowed_hosts,
-                    self.ctx.outbound,
-                ) {
-                    Ok(saved) => {
-                        self.state.variables.extend(saved);
-                        goto(success)
+                // Not sent here: the turn stops, and whoever stores the state sends the call
+                // after their transaction commits, then resumes the flow ([`resume_turn`]).
+                match api_call::prepare(&call, &self.state.variables, &bot.allowed_hosts) {
+                    Ok(request) => {
+                        self.state.awaiting_call = Some(PendingCall {
+                            id: String::new(),
+                            answer: answer_id.to_owned(),
+                            step: step_id.to_owned(),
+                            steps: self.steps,
+                            request,
+                        });
+                        Flow::Stop
                     }
                     Err(why) => {
                         self.trace.push(format!("API call failed: {why}"));

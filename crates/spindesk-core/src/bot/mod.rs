@@ -25,11 +25,13 @@ pub mod template;
 pub mod validate;
 pub mod versions;
 
-pub use engine::{run_turn, Articles, Context, NoArticles};
+pub use engine::{resume_turn, run_turn, start_turn, Articles, CallOutcome, Context, NoArticles};
 pub use model::Bot;
 pub use reply::{respond, BotReply, Transfer};
 pub use starter::starter_bot;
-pub use state::{BotState, Effect, Input, Output, QuickReply, Turn, PERSON as HANDOFF_PAYLOAD};
+pub use state::{
+    BotState, Effect, Input, Output, PendingCall, QuickReply, Turn, PERSON as HANDOFF_PAYLOAD,
+};
 
 /// The author name on bot messages.
 pub const NAME: &str = "Spindesk Bot";

@@ -1,20 +1,22 @@
 //! The bot inside a conversation: runs the live bot on a customer's message, keeps its state in
 //! `conversations.bot_state`, turns what it says into messages every channel can show, and fills
 //! the ticket at hand-off. Called by [`crate::conversation::receive`] while the bot is in control,
-//! in the same transaction that stored the customer's message.
+//! in the same transaction that stored the customer's message; an API call the flow reaches is
+//! made after that commits, and [`resume`] continues the flow with its result.
 
 use super::articles::HelpCenter;
-use super::engine::{run_turn, Context};
+use super::engine::{resume_turn, start_turn, CallOutcome, Context};
 use super::model::Bot;
-use super::state::{ArticleCard, BotState, Effect, Input, Output};
+use super::state::{ArticleCard, BotState, Effect, Input, Output, PendingCall, Turn};
 use super::template::Variables;
 use super::versions;
 use crate::conversation::Conversation;
 use crate::message::{Action, Message};
-use crate::ports::{Env, Millis, SqlError};
+use crate::ports::{Env, Millis, Outbound, OutboundError, SqlError};
 use crate::store::Db;
 use crate::users::User;
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// What the bot says and whether it hands over.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -22,6 +24,8 @@ pub struct BotReply {
     /// Messages to post, in order: text and quick replies.
     pub messages: Vec<(String, Vec<Action>)>,
     pub transfer: Option<Transfer>,
+    /// The API call the flow stopped at, to make after the transaction commits.
+    pub awaiting: Option<PendingCall>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,15 +66,24 @@ pub fn input_of(message: &Message) -> Input {
     }
 }
 
-pub fn respond(
-    env: &Env,
-    db: &Db,
-    conversation: &Conversation,
-    user: &User,
-    message: &Message,
-) -> Result<BotReply, SqlError> {
-    let now = env.clock.now_ms();
-    let versions::Live { bot, phrases } = versions::live_with_phrases(db)?;
+/// The outbound port the engine gets inside a transaction: it sends nothing there (API calls
+/// wait in the state until after commit), and this makes sure of it.
+struct NoCallsInTransaction;
+
+impl Outbound for NoCallsInTransaction {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        _: Duration,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        Err(OutboundError::Denied(format!(
+            "{}: no outbound calls inside a transaction",
+            request.uri().host().unwrap_or("")
+        )))
+    }
+}
+
+fn stored_state(db: &Db, conversation: &Conversation) -> Result<BotState, SqlError> {
     let stored = db
         .query_opt(
             "SELECT bot_state FROM conversations WHERE id = ?",
@@ -81,17 +94,84 @@ pub fn respond(
     // A state from an older bot that no longer reads starts the conversation's bot afresh.
     let mut state: BotState = serde_json::from_str(&stored).unwrap_or_default();
     state.greeted |= conversation.greeted;
+    Ok(state)
+}
+
+/// The bot's turn on a customer's message, inside the transaction that stored it. A turn that
+/// reaches an API call stops there: the reply's `awaiting` call is made after commit and its
+/// result given to [`resume`].
+pub fn respond(
+    env: &Env,
+    db: &Db,
+    conversation: &Conversation,
+    user: &User,
+    message: &Message,
+) -> Result<BotReply, SqlError> {
+    let versions::Live { bot, phrases } = versions::live_with_phrases(db)?;
+    let state = stored_state(db, conversation)?;
     let facts = facts(user, &message.channel);
     let help_center = articles(db, &bot);
     let ctx = Context {
         locale: &user.locale,
-        now_ms: now,
-        outbound: env.outbound,
+        now_ms: env.clock.now_ms(),
+        outbound: &NoCallsInTransaction,
         articles: &help_center,
         phrases: Some(&phrases),
         facts: &facts,
     };
-    let turn = run_turn(&bot, &state, &input_of(message), &ctx)?;
+    let turn = start_turn(&bot, &state, &input_of(message), &ctx)?;
+    store(env, db, conversation.id, turn)
+}
+
+/// Whether the conversation's bot still awaits the call `call_id` (a read, for before the call
+/// is made: a call whose conversation moved on is not worth making).
+pub fn awaits(db: &Db, conversation_id: i64, call_id: &str) -> Result<bool, SqlError> {
+    let stored = db.query_opt(
+        "SELECT bot_state FROM conversations WHERE id = ? AND switchboard = 'bot'",
+        &[conversation_id.into()],
+        |r| r.string("bot_state"),
+    )?;
+    let state: Option<BotState> = stored.and_then(|s| serde_json::from_str(&s).ok());
+    Ok(state
+        .and_then(|s| s.awaiting_call)
+        .is_some_and(|c| c.id == call_id))
+}
+
+/// Continues the bot with how the call `call_id` went, inside a transaction opened after the
+/// call. `None` when the conversation no longer awaits that very call — the customer wrote
+/// again, agents took over, the state was reset — and the result is dropped.
+pub fn resume(
+    env: &Env,
+    db: &Db,
+    conversation: &Conversation,
+    user: &User,
+    call_id: &str,
+    outcome: CallOutcome,
+) -> Result<Option<BotReply>, SqlError> {
+    let state = stored_state(db, conversation)?;
+    if state.awaiting_call.as_ref().is_none_or(|c| c.id != call_id) {
+        return Ok(None);
+    }
+    let versions::Live { bot, phrases } = versions::live_with_phrases(db)?;
+    let facts = facts(user, &conversation.last_channel);
+    let help_center = articles(db, &bot);
+    let ctx = Context {
+        locale: &user.locale,
+        now_ms: env.clock.now_ms(),
+        outbound: &NoCallsInTransaction,
+        articles: &help_center,
+        phrases: Some(&phrases),
+        facts: &facts,
+    };
+    let turn = resume_turn(&bot, &state, outcome, &ctx)?;
+    store(env, db, conversation.id, turn).map(Some)
+}
+
+/// Saves the turn's state (a call it awaits gets a fresh id) and says what the bot says.
+fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<BotReply, SqlError> {
+    if let Some(call) = &mut turn.state.awaiting_call {
+        call.id = crate::auth::new_public_id(env.random);
+    }
     let state_json =
         serde_json::to_string(&turn.state).map_err(|e| SqlError::from_message(e.to_string()))?;
     db.execute(
@@ -99,7 +179,7 @@ pub fn respond(
         &[
             state_json.into(),
             turn.state.greeted.into(),
-            conversation.id.into(),
+            conversation_id.into(),
         ],
     )?;
     let mut transfer = turn.effects.iter().map(|e| match e {
@@ -115,6 +195,7 @@ pub fn respond(
     Ok(BotReply {
         messages: render(&turn.outputs),
         transfer,
+        awaiting: turn.state.awaiting_call,
     })
 }
 

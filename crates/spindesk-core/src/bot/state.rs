@@ -27,6 +27,24 @@ pub struct BotState {
     /// Ticket fields collected by forms (`requester.email`, `custom_fields.123`, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ticket_fields: BTreeMap<String, String>,
+    /// A make_api_call step the flow stopped at: the call is made after the transaction that
+    /// stored this state commits, and its result continues the flow (see [`super::engine`]).
+    /// Any customer input clears it, so a late result for it is dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting_call: Option<PendingCall>,
+}
+
+/// An API call the bot waits for: the request as the step rendered it, and where the flow goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingCall {
+    /// Tells this call from a later one at the same step (set by whoever stores the state).
+    #[serde(default)]
+    pub id: String,
+    pub answer: String,
+    pub step: String,
+    /// Steps the turn had run, so the loop guard counts across the wait.
+    pub steps: usize,
+    pub request: super::api_call::Prepared,
 }
 
 /// The step a conversation is paused at.

@@ -12,10 +12,15 @@ use crate::store::Db;
 use crate::users::{self, Profile};
 
 /// What [`receive`] did with one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Received {
-    /// Stored; the conversation and its last sequence number (for the change feed).
-    Stored { conversation_id: i64, last_seq: i64 },
+    /// Stored; the conversation and its last sequence number (for the change feed), and the
+    /// API call its bot awaits (for [`conversation::complete_bot_calls`] after commit).
+    Stored {
+        conversation_id: i64,
+        last_seq: i64,
+        awaited: Option<Box<conversation::AwaitedCall>>,
+    },
     /// The vendor delivered this before: nothing changed.
     Duplicate,
 }
@@ -85,9 +90,10 @@ pub fn receive(
         text,
         payload,
     };
-    let messages = match conversation::receive(env, db, &conversation, &user, &inbound)? {
+    let (messages, awaited) = match conversation::receive(env, db, &conversation, &user, &inbound)?
+    {
         Receipt::Duplicate(_) => return Ok(Received::Duplicate),
-        Receipt::Stored(messages) => messages,
+        Receipt::Stored { messages, awaited } => (messages, awaited),
     };
     let Some(first) = messages.first() else {
         return Ok(Received::Duplicate);
@@ -119,6 +125,7 @@ pub fn receive(
     Ok(Received::Stored {
         conversation_id: conversation.id,
         last_seq,
+        awaited: awaited.map(Box::new),
     })
 }
 
