@@ -210,7 +210,7 @@ pub fn document_frequencies(db: &Db, terms: &[&str]) -> Result<Vec<i64>, SqlErro
 ///
 /// The share is of all indexed articles, not of the locale searched: measured on the relevance
 /// set among 10,000 generated articles (`benches/search_relevance_scale.rs`), the per-locale
-/// share pruned more and lost a sixth of the hits at 3.
+/// share pruned more and lost 13–18% of the hits at 3.
 pub fn selective_units(db: &Db, query: &Query) -> Result<Vec<String>, SqlError> {
     let all = || query.all_terms().into_iter().map(str::to_owned).collect();
     let n = document_count(db)?;
