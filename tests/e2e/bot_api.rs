@@ -781,3 +781,36 @@ fn the_documented_example_is_valid_and_is_the_tested_bot() {
     let parsed: spindesk_core::bot::Bot = serde_json::from_value(documented).unwrap();
     assert_eq!(serde_json::to_value(parsed).unwrap(), demo_json());
 }
+
+#[test]
+fn publishing_stores_the_analysed_phrases_and_a_lost_index_is_rebuilt() {
+    let app = App::new();
+    import(&app, &demo_json()).expect(200);
+    let version = publish(&app);
+    let stored = |app: &App| -> Option<String> {
+        match app.rows(
+            "SELECT phrases FROM bot_versions WHERE version = ?",
+            &[version.into()],
+        )[0][0]
+            .clone()
+        {
+            Value::Text(t) => Some(t),
+            _ => None,
+        }
+    };
+    let at_publish = stored(&app).expect("phrases stored at publish");
+    assert!(at_publish.len() > 10);
+    // Lose the index: the next customer message rebuilds and stores the same one.
+    app.rows(
+        "UPDATE bot_versions SET phrases = NULL RETURNING version",
+        &[],
+    );
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    app.say(&v, "where is my order", None);
+    assert_eq!(stored(&app).as_deref(), Some(at_publish.as_str()));
+    assert_eq!(
+        app.count("SELECT count(*) FROM settings WHERE key LIKE 'bot.phrases.%'"),
+        0
+    );
+}

@@ -682,3 +682,59 @@ fn twilio_needs_public_base_url_to_verify() {
     assert_eq!(r.error_code(), "not_configured");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM messages"), 0);
 }
+
+/// The greeting the bot sent to a channel customer, from the stored conversation.
+fn bot_greeting(app: &App) -> String {
+    match app.rows(
+        "SELECT text FROM messages WHERE author_type = 'bot' ORDER BY id LIMIT 1",
+        &[],
+    )[0][0]
+        .clone()
+    {
+        spindesk_core::ports::Value::Text(t) => t,
+        other => panic!("greeting {other:?}"),
+    }
+}
+
+#[test]
+fn channel_customers_are_greeted_in_their_language() {
+    // Telegram says the user's language.
+    let app = channel_app();
+    let c = app.connect(Vendor::Telegram);
+    app.vendor_answers_ok(Vendor::Telegram, 5);
+    app.deliver(&c, r#"{"update_id":1,"message":{"message_id":7,"from":{"id":42,"is_bot":false,"first_name":"Min","language_code":"ko"},"chat":{"id":42,"type":"private"},"date":1718000010,"text":"안녕하세요"}}"#.as_bytes())
+        .expect(200);
+    assert_eq!(
+        app.rows("SELECT locale FROM users WHERE role = 'end-user'", &[]),
+        vec![vec![spindesk_core::ports::Value::Text("ko".into())]]
+    );
+    assert!(
+        bot_greeting(&app).contains("안녕하세요"),
+        "{}",
+        bot_greeting(&app)
+    );
+
+    // A Korean WhatsApp number gets Korean; the sample's US number stays English.
+    let app = channel_app();
+    let c = app.connect(Vendor::WhatsApp);
+    app.vendor_answers_ok(Vendor::WhatsApp, 5);
+    let korean = String::from_utf8(Vendor::WhatsApp.text_sample())
+        .unwrap()
+        .replace("16505551234", "821012345678");
+    app.deliver(&c, korean.as_bytes()).expect(200);
+    assert!(
+        bot_greeting(&app).contains("안녕하세요"),
+        "{}",
+        bot_greeting(&app)
+    );
+
+    let app = channel_app();
+    let c = app.connect(Vendor::WhatsApp);
+    app.vendor_answers_ok(Vendor::WhatsApp, 5);
+    app.deliver(&c, &Vendor::WhatsApp.text_sample()).expect(200);
+    assert!(
+        !bot_greeting(&app).contains("안녕하세요"),
+        "{}",
+        bot_greeting(&app)
+    );
+}

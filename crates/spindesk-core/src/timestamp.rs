@@ -12,11 +12,14 @@ pub fn iso8601(ms: Millis) -> String {
         .unwrap_or_default()
 }
 
-/// `2026-11-25T09:28:56.123Z` (millisecond precision, like Sunshine Conversations).
+/// `2026-11-25T09:28:56.120Z` (always three fraction digits, like Sunshine Conversations).
 pub fn iso8601_ms(ms: Millis) -> String {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
+        .and_then(|t| t.format(FORMAT).ok())
         .unwrap_or_default()
 }
 

@@ -160,22 +160,13 @@ fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
     ))
 }
 
-/// A BCP 47-shaped tag (`en`, `ko-KR`, `zh-Hant-TW`): letters first, then alphanumeric parts.
 fn parse_locale(raw: &str) -> Result<String, ApiError> {
-    let mut parts = raw.split('-');
-    let first_ok = parts
-        .next()
-        .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
-    let rest_ok =
-        parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
-    if first_ok && rest_ok && raw.len() <= 35 {
-        Ok(raw.to_owned())
-    } else {
-        Err(ApiError::unprocessable(
+    users::language_tag(raw).ok_or_else(|| {
+        ApiError::unprocessable(
             "invalid_locale",
             format!("`locale` must be a language tag such as \"en\" or \"ko-KR\", got {raw:?}"),
-        ))
-    }
+        )
+    })
 }
 
 /// The visitor and conversation behind the request's session token.

@@ -70,7 +70,7 @@ pub fn respond(
     message: &Message,
 ) -> Result<BotReply, SqlError> {
     let now = env.clock.now_ms();
-    let versions::Live { bot, phrases } = versions::live_with_phrases(db, now)?;
+    let versions::Live { bot, phrases } = versions::live_with_phrases(db)?;
     let stored = db
         .query_opt(
             "SELECT bot_state FROM conversations WHERE id = ?",

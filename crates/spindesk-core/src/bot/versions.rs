@@ -44,25 +44,11 @@ pub struct Live {
     pub phrases: PhraseIndex,
 }
 
-/// Where a version's [`PhraseIndex`] is kept: the `settings` table, one row per version.
-fn phrases_key(version: i64) -> String {
-    format!("bot.phrases.{version}")
-}
-
-fn store_phrases(
-    db: &Db,
-    now: Millis,
-    version: i64,
-    phrases: &PhraseIndex,
-) -> Result<(), SqlError> {
+/// Keeps a version's [`PhraseIndex`] beside its document (`bot_versions.phrases`).
+fn store_phrases(db: &Db, version: i64, phrases: &PhraseIndex) -> Result<(), SqlError> {
     db.execute(
-        "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        &[
-            phrases_key(version).into(),
-            phrases.to_json().into(),
-            now.into(),
-        ],
+        "UPDATE bot_versions SET phrases = ? WHERE version = ?",
+        &[phrases.to_json().into(), version.into()],
     )?;
     Ok(())
 }
@@ -70,11 +56,10 @@ fn store_phrases(
 /// [`live`] with the phrase index stored when the version was published. A version without one
 /// (published before indexes were stored) or with one the current analysis no longer fits gets
 /// it built and stored now, once.
-pub fn live_with_phrases(db: &Db, now: Millis) -> Result<Live, SqlError> {
+pub fn live_with_phrases(db: &Db) -> Result<Live, SqlError> {
     let row = db.query_opt(
-        "SELECT v.version, v.document, s.value AS phrases
-         FROM bot_live l JOIN bot_versions v ON v.version = l.version
-         LEFT JOIN settings s ON s.key = 'bot.phrases.' || v.version",
+        "SELECT v.version, v.document, v.phrases
+         FROM bot_live l JOIN bot_versions v ON v.version = l.version",
         &[],
         |r| {
             Ok((
@@ -98,7 +83,7 @@ pub fn live_with_phrases(db: &Db, now: Millis) -> Result<Live, SqlError> {
         Some(phrases) => phrases,
         None => {
             let phrases = PhraseIndex::build(&bot);
-            store_phrases(db, now, version, &phrases)?;
+            store_phrases(db, version, &phrases)?;
             phrases
         }
     };
@@ -162,7 +147,7 @@ pub fn publish(db: &Db, now: Millis, note: &str) -> Result<i64, PublishError> {
             &[to_json(&bot)?.into(), note.into(), now.into()],
         )?
         .ok_or_else(|| SqlError::from_message("version insert returned nothing"))?;
-    store_phrases(db, now, version, &PhraseIndex::build(&bot))?;
+    store_phrases(db, version, &PhraseIndex::build(&bot))?;
     make_live(db, now, version)?;
     Ok(version)
 }

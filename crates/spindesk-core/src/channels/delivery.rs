@@ -42,6 +42,7 @@ pub fn receive(
     let channel = event.sender.channel.as_str();
     let profile = Profile {
         name: event.sender.name.clone(),
+        locale: event.sender.locale.clone(),
         ..Profile::default()
     };
     let user = users::customer_for_identity(

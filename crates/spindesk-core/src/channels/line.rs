@@ -156,6 +156,7 @@ impl Channel for Line {
                     channel: "line".into(),
                     address: user,
                     name: None,
+                    locale: None,
                 },
                 recipient: Recipient::new(reply_to),
                 sent_at_ms: event.timestamp,

@@ -163,6 +163,7 @@ fn read_event(event: Messaging, channel: &str, out: &mut Vec<Inbound>) {
             channel: channel.to_owned(),
             address: sender.id.clone(),
             name: None,
+            locale: None,
         },
         recipient: Recipient::new(sender.id.clone()),
         sent_at_ms: event.timestamp,

@@ -260,6 +260,9 @@ pub struct Sender {
     pub channel: String,
     pub address: String,
     pub name: Option<String>,
+    /// The customer's language when the channel tells (Telegram, Viber) or a phone number
+    /// suggests it; the bot answers in it.
+    pub locale: Option<String>,
 }
 
 impl Sender {

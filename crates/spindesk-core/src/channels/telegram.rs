@@ -7,6 +7,7 @@ use super::{
     AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
     Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::users;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -50,6 +51,8 @@ struct User {
     is_bot: bool,
     first_name: Option<String>,
     last_name: Option<String>,
+    /// The IETF tag of the user's Telegram language (optional in the Bot API).
+    language_code: Option<String>,
 }
 
 impl User {
@@ -157,6 +160,7 @@ impl Channel for Telegram {
                     channel: "telegram".into(),
                     address: from.id.clone(),
                     name: from.name(),
+                    locale: from.language_code.as_deref().and_then(users::language_tag),
                 },
                 recipient: Recipient::new(message.chat.id.clone()),
                 sent_at_ms: message.date.map(|s| s * 1000),
@@ -173,6 +177,11 @@ impl Channel for Telegram {
                     channel: "telegram".into(),
                     address: callback.from.id.clone(),
                     name: callback.from.name(),
+                    locale: callback
+                        .from
+                        .language_code
+                        .as_deref()
+                        .and_then(users::language_tag),
                 },
                 recipient: Recipient::new(chat),
                 sent_at_ms: None,

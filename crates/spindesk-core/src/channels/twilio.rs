@@ -9,6 +9,7 @@ use super::{
     AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
     Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::users;
 use base64::Engine;
 
 pub struct Twilio;
@@ -98,6 +99,7 @@ impl Channel for Twilio {
             channel: channel.into(),
             address: address.to_owned(),
             name: field("ProfileName").map(str::to_owned),
+            locale: users::locale_for_phone(address),
         };
         let inbound = |id: String, content: Content| Inbound {
             id,

@@ -8,6 +8,7 @@ use super::{
     AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
     Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::users;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -32,6 +33,8 @@ struct Callback {
 struct User {
     id: String,
     name: Option<String>,
+    /// The device's language (Viber sends e.g. "ko" or "en-US").
+    language: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +116,7 @@ impl Channel for Viber {
                 channel: "viber".into(),
                 address: sender.id.clone(),
                 name: sender.name,
+                locale: sender.language.as_deref().and_then(users::language_tag),
             },
             recipient: Recipient::new(sender.id),
             sent_at_ms: callback.timestamp,

@@ -8,6 +8,7 @@ use super::{
     AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
     Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::users;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -215,6 +216,7 @@ impl Channel for WhatsApp {
                         channel: "whatsapp".into(),
                         address: address.clone(),
                         name,
+                        locale: users::locale_for_phone(&address),
                     },
                     recipient: Recipient::new(address),
                     sent_at_ms: timestamp

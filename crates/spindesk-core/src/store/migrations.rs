@@ -1,4 +1,4 @@
-use super::{schema_v1, schema_v2, schema_v3, schema_v4, Db};
+use super::{schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, Db};
 use crate::ports::{Millis, SqlError};
 
 /// One schema version: its statements run in order, in one transaction, exactly once.
@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[Migration] = &[
     schema_v2::MIGRATION,
     schema_v3::MIGRATION,
     schema_v4::MIGRATION,
+    schema_v5::MIGRATION,
 ];
 
 fn latest() -> i64 {

@@ -5,6 +5,7 @@ mod schema_v1;
 mod schema_v2;
 mod schema_v3;
 mod schema_v4;
+mod schema_v5;
 
 pub use migrations::{ensure_schema, Migration, MIGRATIONS};
 
