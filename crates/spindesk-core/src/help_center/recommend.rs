@@ -54,14 +54,31 @@ pub fn recommend_with(
         return Ok(Vec::new());
     }
     let n = index::document_count(db)?;
-    let mut weights = Vec::with_capacity(query.terms.len());
+    let mut words: Vec<&str> = Vec::new();
     for t in &query.terms {
-        let mut df = index::document_frequency(db, &t.term)?;
-        for alt in &t.alternatives {
-            df = df.max(phrase_df(db, alt)?);
+        for word in std::iter::once(t.term.as_str())
+            .chain(t.alternatives.iter().flat_map(|alt| alt.split(' ')))
+        {
+            if !words.contains(&word) {
+                words.push(word);
+            }
         }
-        weights.push(idf(n, df));
     }
+    let frequencies = index::document_frequencies(db, &words)?;
+    let df = |word: &str| {
+        words
+            .iter()
+            .position(|w| *w == word)
+            .map_or(0, |i| frequencies[i])
+    };
+    let weights: Vec<f64> = query
+        .terms
+        .iter()
+        .map(|t| {
+            let phrases = t.alternatives.iter().map(|alt| phrase_df(alt, df));
+            idf(n, phrases.fold(df(&t.term), i64::max))
+        })
+        .collect();
     let mut out: Vec<Recommendation> = candidates
         .into_iter()
         .map(|c| {
@@ -103,6 +120,7 @@ fn candidates(
     limit: usize,
 ) -> Result<Vec<Candidate>, SqlError> {
     // Rank on the index alone, then read the few candidates' rows and indexed terms.
+    let scope = index::language_token(locale);
     let units = index::selective_units(db, query)?;
     let units: Vec<&str> = units.iter().map(String::as_str).collect();
     let ranked: Vec<(i64, f64)> = db.query(
@@ -112,7 +130,7 @@ fn candidates(
             index::score_expression()
         ),
         &[
-            index::match_in_scope(&units, Some(&index::language_token(locale))).into(),
+            index::match_in_scope(&units, Some(&scope)).into(),
             (limit as i64).into(),
         ],
         |r| Ok((r.i64("id")?, r.f64("score")?)),
@@ -153,12 +171,8 @@ fn candidates(
 }
 
 /// Documents containing a phrase's rarest term: an upper bound that is cheap to get.
-fn phrase_df(db: &Db, phrase: &str) -> Result<i64, SqlError> {
-    let mut df = i64::MAX;
-    for term in phrase.split(' ') {
-        df = df.min(index::document_frequency(db, term)?);
-    }
-    Ok(if df == i64::MAX { 0 } else { df })
+fn phrase_df(phrase: &str, df: impl Fn(&str) -> i64) -> i64 {
+    phrase.split(' ').map(df).min().unwrap_or(0)
 }
 
 /// BM25's inverse document frequency (never negative).

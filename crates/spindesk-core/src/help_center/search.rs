@@ -113,28 +113,30 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
             .unwrap_or(0)
     };
     let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+    // `body_text` is the body's text as stored at write time: snippets need not parse the HTML.
     let mut articles = db.query(
         &format!(
-            "SELECT {ARTICLE_COLUMNS} FROM hc_articles a \
+            "SELECT {ARTICLE_COLUMNS}, a.body_text FROM hc_articles a \
              WHERE a.id IN (SELECT value FROM json_each(?))"
         ),
         &[serde_json::to_string(&ids)
             .unwrap_or_else(|_| "[]".into())
             .into()],
-        Article::from_row,
+        |r| Ok((Article::from_row(r)?, r.string("body_text")?)),
     )?;
-    let rows: Vec<(Article, f64)> = ranked
+    let rows: Vec<(Article, String, f64)> = ranked
         .into_iter()
         .filter_map(|(id, score)| {
-            let i = articles.iter().position(|a| a.id == id)?;
-            Some((articles.swap_remove(i), score))
+            let i = articles.iter().position(|(a, _)| a.id == id)?;
+            let (article, text) = articles.swap_remove(i);
+            Some((article, text, score))
         })
         .collect();
     let highlight = Highlighter::new(&query);
     let hits = rows
         .into_iter()
-        .map(|(article, score)| {
-            let snippet = highlight.snippet(&article.body, &article.locale);
+        .map(|(article, text, score)| {
+            let snippet = highlight.snippet_of_text(&text, &article.locale);
             Hit {
                 article,
                 score,
@@ -191,7 +193,11 @@ impl Highlighter {
     /// The body text from a little before its first matching word, up to about
     /// [`SNIPPET_CHARS`] characters, HTML-escaped, with each matching word in `<em>`.
     pub fn snippet(&self, body_html: &str, locale: &str) -> String {
-        let text = html::to_text(body_html);
+        self.snippet_of_text(&html::to_text(body_html), locale)
+    }
+
+    /// [`Highlighter::snippet`] of a body already turned into text (`html::to_text`).
+    pub fn snippet_of_text(&self, text: &str, locale: &str) -> String {
         let scan_end = text
             .char_indices()
             .nth(SNIPPET_SCAN_CHARS)
