@@ -37,9 +37,16 @@ impl Sql for DevSql<'_> {
                         .into(),
             });
         }
-        self.conn
-            .get_or_init(|| NativeSql::open(self.path))
-            .execute(sql, params)
+        // A database that cannot be opened is an error the handler answers, not a panic.
+        if self.conn.get().is_none() {
+            let _ = self.conn.set(NativeSql::try_open(self.path)?);
+        }
+        match self.conn.get() {
+            Some(conn) => conn.execute(sql, params),
+            None => Err(SqlError::from_message(
+                "the database connection was not kept",
+            )),
+        }
     }
 }
 

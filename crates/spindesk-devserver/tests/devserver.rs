@@ -270,3 +270,15 @@ fn over_http_a_slow_request_does_not_hold_up_others_and_a_panic_is_a_500() {
         worker.join().unwrap();
     }
 }
+
+#[test]
+fn a_database_that_cannot_be_opened_is_an_sql_error_not_a_panic() {
+    // A directory where the database file should be: SQLite cannot open it.
+    let dir = std::env::temp_dir().join(format!("spindesk-devserver-dir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let app = app(&dir, &[]);
+    let (status, body) = get(&app, "/api/x/y");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("sql=error"), "{body}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,9 +10,14 @@ pub struct NativeSql {
 impl NativeSql {
     /// Opens (creating) a database file. rusqlite waits up to 5 s on a locked database, which is
     /// what lets racing instances queue on `BEGIN IMMEDIATE` instead of failing.
+    pub fn try_open(path: &Path) -> Result<Self, SqlError> {
+        let conn = rusqlite::Connection::open(path).map_err(to_error)?;
+        Ok(NativeSql { conn })
+    }
+
+    /// [`NativeSql::try_open`] for tests and benchmarks, where a missing file is a setup bug.
     pub fn open(path: &Path) -> Self {
-        let conn = rusqlite::Connection::open(path).expect("open sqlite database file");
-        NativeSql { conn }
+        Self::try_open(path).expect("open sqlite database file")
     }
 
     pub fn open_in_memory() -> Self {
