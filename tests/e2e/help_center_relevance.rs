@@ -4,7 +4,7 @@
 //! HTTP search route; the baseline is plain FTS5 `unicode61` over the same text with the same
 //! BM25 weights, the query's words OR-ed. Run with `--nocapture` to see the table.
 
-use spindesk_core::help_center::html;
+use spindesk_core::html;
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
 use spindesk_tests::{json, App, Json};

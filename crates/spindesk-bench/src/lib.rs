@@ -2,7 +2,7 @@
 //! relevance set in `tests/data/help_center/` (English and Korean support text).
 
 use spindesk_core::help_center::catalog::{self, Article, Category, Section};
-use spindesk_core::help_center::html;
+use spindesk_core::html;
 use spindesk_core::ports::SqlError;
 use spindesk_core::store::{ensure_schema, Db};
 use spindesk_core::text;

@@ -176,3 +176,28 @@ pub fn locale_for_phone(number: &str) -> Option<String> {
         .starts_with("82")
         .then(|| "ko-KR".to_owned())
 }
+
+/// An email address, with its domain lowercased, or `None`. A pragmatic check: one `@`, a non-empty local part, a dotted domain of sane labels. Deliverability
+/// is not knowable here; typos like a missing `@` or a space are.
+pub fn email_address(value: &str) -> Option<String> {
+    let (local, domain) = value.split_once('@')?;
+    let domain_ok = domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+    if value.len() > 254 || !domain_ok || !local_ok {
+        return None;
+    }
+    Some(format!("{local}@{}", domain.to_lowercase()))
+}

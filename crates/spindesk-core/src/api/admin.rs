@@ -112,20 +112,6 @@ struct NewAgent {
     role: Option<String>,
 }
 
-/// A plausible address: one `@`, something before it, a dotted domain after, no spaces.
-pub fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    email.len() <= 254
-        && !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 fn create_agent(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let body: NewAgentBody = read_json(req, MAX_BODY_BYTES)?;
     let agent = body.agent;
@@ -136,16 +122,18 @@ fn create_agent(env: &Env, req: &Request) -> Result<Response, ApiError> {
             "`agent.name` must be 1 to 255 characters",
         ));
     }
-    let email = agent.email.trim().to_lowercase();
-    if !valid_email(&email) {
-        return Err(ApiError::unprocessable(
-            "invalid_email",
-            format!(
-                "`agent.email` must be an email address, got {:?}",
-                agent.email
-            ),
-        ));
-    }
+    // Staff sign in with their email, compared case-insensitively: store it lowercased.
+    let email = users::email_address(agent.email.trim())
+        .map(|e| e.to_lowercase())
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_email",
+                format!(
+                    "`agent.email` must be an email address, got {:?}",
+                    agent.email
+                ),
+            )
+        })?;
     let role = agent.role.as_deref().unwrap_or("agent");
     if role != "agent" && role != "admin" {
         return Err(ApiError::unprocessable(

@@ -153,20 +153,13 @@ fn comment_json(c: &Comment) -> Value {
         "type": "Comment",
         "author_id": c.author_id,
         "body": c.body,
-        "html_body": format!("<div class=\"zd-comment\"><p>{}</p></div>", html_escape(&c.body)),
+        "html_body": format!("<div class=\"zd-comment\"><p>{}</p></div>", crate::html::escape(&c.body)),
         "plain_body": c.body,
         "public": c.public,
         "attachments": [],
         "via": via(&c.via_channel),
         "created_at": iso8601(c.created_at),
     })
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn user_json(u: &User, base: &str) -> Value {
@@ -323,7 +316,7 @@ fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
 fn comment_text(comment: &NewComment) -> Result<String, ApiError> {
     let text = match (&comment.body, &comment.html_body) {
         (Some(body), _) => body.clone(),
-        (None, Some(html)) => strip_tags(html),
+        (None, Some(html)) => crate::html::to_text(html),
         (None, None) => return Err(invalid("comment", "needs a body")),
     };
     if text.trim().is_empty() {
@@ -337,23 +330,6 @@ fn comment_text(comment: &NewComment) -> Result<String, ApiError> {
         ));
     }
     Ok(text)
-}
-
-fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
 }
 
 /// Checks everything before writing anything, so a rejected update changes nothing.

@@ -5,6 +5,7 @@
 
 use super::condition::compile_pattern;
 use super::model::{FieldKind, FormField};
+use crate::users;
 
 pub const DEFAULT_TEXT_MAX: u32 = 1000;
 
@@ -94,29 +95,8 @@ fn name(value: &str) -> Result<String, Invalid> {
     Ok(collapsed)
 }
 
-/// A pragmatic check: one `@`, a non-empty local part, a dotted domain of sane labels. Deliverability
-/// is not knowable here; typos like a missing `@` or a space are.
 fn email(value: &str) -> Result<String, Invalid> {
-    let (local, domain) = value.split_once('@').ok_or(Invalid::Email)?;
-    let domain_ok = domain.contains('.')
-        && domain.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-        });
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
-    if value.len() > 254 || !domain_ok || !local_ok {
-        return Err(Invalid::Email);
-    }
-    Ok(format!("{local}@{}", domain.to_lowercase()))
+    users::email_address(value).ok_or(Invalid::Email)
 }
 
 /// Digits with the usual separators; stored as `+` (if given) and digits only.

@@ -91,7 +91,7 @@ impl Article {
             self.author_id.into(),
             self.title.clone().into(),
             self.body.clone().into(),
-            super::html::to_text(&self.body).into(),
+            crate::html::to_text(&self.body).into(),
             self.locale.clone().into(),
             self.source_locale.clone().into(),
             serde_json::to_string(&self.label_names)

@@ -2,7 +2,7 @@
 //! with `hc_articles` by the transaction that writes an article.
 
 use super::catalog::Article;
-use super::html;
+use crate::html;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use crate::text::{Analyzer, Query};

@@ -5,7 +5,6 @@
 //! values, so the bot calls [`recommend::recommend`] directly.
 
 pub mod catalog;
-pub mod html;
 pub mod index;
 pub mod recommend;
 pub mod search;

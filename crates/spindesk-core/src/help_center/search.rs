@@ -2,7 +2,8 @@
 //! by BM25 (title above labels above body), filtered, with highlighted snippets.
 
 use super::catalog::{Article, ARTICLE_COLUMNS};
-use super::{html, index};
+use super::index;
+use crate::html;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use crate::text::{self, Analyzer, Query};
