@@ -95,3 +95,50 @@ fn migration_versions_run_one_two_three_without_gaps() {
         "migration names must be unique"
     );
 }
+
+#[test]
+fn a_help_center_indexed_by_version_5_is_searchable_after_the_upgrade() {
+    let app = App::new();
+    let sql = NativeSql::open(&app.db_path());
+    // A help center written under version 5 (FTS5 index), one published and one draft article.
+    for m in MIGRATIONS.iter().filter(|m| m.version <= 5) {
+        for statement in m.statements {
+            sql.execute(statement, &[]).expect("v1..v5");
+        }
+    }
+    sql.execute("PRAGMA user_version = 5", &[])
+        .expect("version");
+    for statement in [
+        "INSERT INTO hc_categories (id, name, locale, source_locale, created_at, updated_at) \
+         VALUES (1, 'Account', 'en-us', 'en-us', 0, 0)",
+        "INSERT INTO hc_sections (id, category_id, name, locale, source_locale, created_at, \
+         updated_at) VALUES (1, 1, 'Sign-in', 'en-us', 'en-us', 0, 0)",
+        "INSERT INTO hc_articles (id, section_id, locale, source_locale, title, body, body_text, \
+         draft, created_at, updated_at, edited_at) VALUES \
+         (1, 1, 'en-us', 'en-us', 'Reset password', '<p>Use the link</p>', 'Use the link', 0, 0, 0, 0), \
+         (2, 1, 'en-us', 'en-us', 'Change password', '', '', 1, 0, 0, 0)",
+        "INSERT INTO hc_article_index (rowid, title, body, labels, scope) VALUES \
+         (1, 'reset password', 'use link', '', '0locenus 0langen')",
+    ] {
+        sql.execute(statement, &[]).expect("v5 data");
+    }
+    let search = app
+        .request(
+            "help-center",
+            "GET",
+            "/api/v2/help_center/articles/search?query=password",
+        )
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(search["count"], 1);
+    assert_eq!(search["results"][0]["id"], 1);
+    assert_eq!(
+        app.rows("SELECT article_id FROM hc_article_terms", &[]),
+        vec![vec![Value::Integer(1)]]
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM sqlite_master WHERE name LIKE 'hc_article_index%'"),
+        0
+    );
+}

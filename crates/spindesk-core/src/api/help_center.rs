@@ -10,6 +10,7 @@ use crate::auth::{self, Staff};
 use crate::help_center::catalog::{
     self, Article, ArticleFilter, Category, Listed, Section, Sort, SortBy,
 };
+use crate::help_center::index;
 use crate::help_center::search::{self, SearchError, SearchRequest};
 use crate::help_center::Locale;
 use crate::ports::Env;
@@ -135,6 +136,9 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     }
     let db = Db::new(env.sql);
     ensure_schema(&db, env.clock.now_ms())?;
+    // After an upgrade or a change of analysis rules the index rebuilds itself, a batch per
+    // request; once complete this is one row read.
+    index::catch_up(&db)?;
     let cx = Cx { env, db, req };
     let get = req.method() == Method::GET;
     let post = req.method() == Method::POST;
