@@ -762,6 +762,28 @@ fn search_results_snippets_filters_and_pagination() {
     .json();
     assert_eq!(ids(&by_labels["results"]), [refund]);
 
+    // Filters alone (no query), as Zendesk allows: the filtered published articles.
+    let section_only = get(
+        &app,
+        &format!("/api/v2/help_center/articles/search?section={s2}"),
+    )
+    .expect(200)
+    .json();
+    assert_eq!(ids(&section_only["results"]), [refund]);
+    assert_eq!(section_only["count"], 1);
+    assert_eq!(section_only["results"][0]["result_type"], "article");
+    assert!(!section_only["results"][0]["snippet"]
+        .as_str()
+        .unwrap()
+        .contains("<em>"));
+    let labels_only = get(
+        &app,
+        "/api/v2/help_center/articles/search?label_names=money&locale=ko",
+    )
+    .expect(200)
+    .json();
+    assert_eq!(labels_only["count"], 0);
+
     // Pagination.
     let p1 = get(
         &app,
@@ -808,7 +830,13 @@ fn search_refuses_empty_and_hostile_queries_clearly() {
         .expect(400);
         assert_eq!(r.error_code(), "InvalidQuery", "{q}");
     }
-    get(&app, "/api/v2/help_center/articles/search").expect(400);
+    let missing = get(&app, "/api/v2/help_center/articles/search").expect(400);
+    assert!(missing.text().contains("category"), "{}", missing.text());
+    get(
+        &app,
+        "/api/v2/help_center/articles/search?query=&label_names=",
+    )
+    .expect(400);
     let long = "a".repeat(1001);
     get(
         &app,

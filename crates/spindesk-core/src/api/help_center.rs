@@ -682,11 +682,21 @@ impl Cx<'_> {
                 .map(|(_, v)| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let Some(query) = param("query") else {
-            return Err(ApiError::bad_request(
-                "InvalidQuery",
-                "Give the words to search for in the `query` parameter",
-            ));
+        // Zendesk allows a search by filters alone: no `query`, but a category, section or
+        // labels.
+        let filtered = ["category", "section", "label_names"]
+            .iter()
+            .any(|name| param(name).is_some());
+        let query = match param("query") {
+            Some(query) => query,
+            None if filtered => String::new(),
+            None => {
+                return Err(ApiError::bad_request(
+                    "InvalidQuery",
+                    "Give the words to search for in the `query` parameter, or filter by \
+                     `category`, `section` or `label_names`",
+                ))
+            }
         };
         if query.chars().count() > MAX_QUERY_CHARS {
             return Err(ApiError::bad_request(

@@ -44,7 +44,8 @@ pub struct SearchResults {
 
 #[derive(Debug)]
 pub enum SearchError {
-    /// The query has nothing searchable in it (only stop words, punctuation, or nothing).
+    /// The query has nothing searchable in it (only stop words, punctuation), or there is no
+    /// query and no filter.
     EmptyQuery,
     Sql(SqlError),
 }
@@ -62,7 +63,12 @@ pub fn prepare(db: &Db, text: &str, locale: &str) -> Result<Query, SqlError> {
     Ok(q)
 }
 
+/// Articles for the query, best first; with no words (an empty `query`) but filters, the
+/// filtered articles ([`browse`]).
 pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+    if req.query.trim().is_empty() {
+        return browse(db, req);
+    }
     let locale = req.locale.unwrap_or(DEFAULT_ANALYSIS_LOCALE);
     let query = prepare(db, req.query, locale)?;
     if query.is_empty() {
@@ -121,8 +127,9 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
     Ok(SearchResults { hits, count })
 }
 
-/// The articles the section, category and label filters allow (`None`: no filter asked for).
-fn filtered_articles(db: &Db, req: &SearchRequest) -> Result<Option<HashSet<i64>>, SqlError> {
+/// The section, category and label filters as SQL conditions on `hc_articles a` (empty when
+/// none is asked for).
+fn filter_clauses(req: &SearchRequest) -> (Vec<&'static str>, Vec<Value>) {
     let mut clauses: Vec<&str> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
     if let Some(s) = req.section_id {
@@ -141,6 +148,12 @@ fn filtered_articles(db: &Db, req: &SearchRequest) -> Result<Option<HashSet<i64>
         let labels = serde_json::to_string(&req.label_names).unwrap_or_else(|_| "[]".into());
         params.push(labels.into());
     }
+    (clauses, params)
+}
+
+/// The published articles the filters allow (`None`: no filter asked for).
+fn filtered_articles(db: &Db, req: &SearchRequest) -> Result<Option<HashSet<i64>>, SqlError> {
+    let (clauses, params) = filter_clauses(req);
     if clauses.is_empty() {
         return Ok(None);
     }
@@ -153,6 +166,45 @@ fn filtered_articles(db: &Db, req: &SearchRequest) -> Result<Option<HashSet<i64>
         |r| r.i64("id"),
     )?;
     Ok(Some(ids.into_iter().collect()))
+}
+
+/// A search with filters and no words (Zendesk allows it): the published articles the filters
+/// allow, promoted first, then the most recently updated; snippets from the start of the body.
+fn browse(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+    let (mut clauses, mut params) = filter_clauses(req);
+    if clauses.is_empty() {
+        return Err(SearchError::EmptyQuery);
+    }
+    if let Some(locale) = req.locale {
+        clauses.push("a.locale = ?");
+        params.push(locale.into());
+    }
+    let filter = format!("a.draft = 0 AND {}", clauses.join(" AND "));
+    let count = db
+        .query_i64(
+            &format!("SELECT count(*) FROM hc_articles a WHERE {filter}"),
+            &params,
+        )?
+        .unwrap_or(0);
+    let page_params = [params, vec![req.limit.into(), req.offset.into()]].concat();
+    let rows = db.query(
+        &format!(
+            "SELECT {ARTICLE_COLUMNS}, a.body_text FROM hc_articles a WHERE {filter} \
+             ORDER BY a.promoted DESC, a.updated_at DESC, a.id LIMIT ? OFFSET ?"
+        ),
+        &page_params,
+        |r| Ok((Article::from_row(r)?, r.string("body_text")?)),
+    )?;
+    let highlight = Highlighter::new(&Query::default());
+    let hits = rows
+        .into_iter()
+        .map(|(article, text)| Hit {
+            snippet: highlight.snippet_of_text(&text, &article.locale),
+            article,
+            score: 0.0,
+        })
+        .collect();
+    Ok(SearchResults { hits, count })
 }
 
 /// Marks the written words whose terms the query searched for.
