@@ -185,7 +185,11 @@ pub fn sanitize(html: &str) -> String {
                 Some(b'>') => &end[1..],
                 _ => end.find('>').map_or("", |gt| &end[gt + 1..]),
             }
-        } else if after.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
+        } else if after
+            .as_bytes()
+            .first()
+            .is_some_and(u8::is_ascii_alphabetic)
+        {
             match parse_tag(after) {
                 Some((tag, rest)) => w.start_tag(&tag, rest),
                 None => "",
@@ -376,7 +380,9 @@ fn parse_tag(s: &str) -> Option<(Tag<'_>, &str)> {
                 // An `=` first is part of the name; after that it starts the value.
                 let start = i;
                 i += 1;
-                while i < bytes.len() && !is_space(bytes[i]) && !matches!(bytes[i], b'/' | b'>' | b'=')
+                while i < bytes.len()
+                    && !is_space(bytes[i])
+                    && !matches!(bytes[i], b'/' | b'>' | b'=')
                 {
                     i += 1;
                 }
