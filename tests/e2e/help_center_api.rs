@@ -359,7 +359,7 @@ fn articles_create_read_update_delete() {
         .send()
         .expect(204);
     get(&app, &format!("/api/v2/help_center/articles/{id}")).expect(404);
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_index"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 0);
     app.request(HC, "DELETE", &format!("/api/v2/help_center/articles/{id}"))
         .agent(AGENT, AGENT_TOKEN)
         .send()
@@ -396,7 +396,7 @@ fn drafts_are_invisible_to_the_public_and_out_of_the_index() {
     );
     let id = a["id"].as_i64().unwrap();
     assert_eq!(a["draft"], true);
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_index"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 0);
 
     get(&app, &format!("/api/v2/help_center/articles/{id}")).expect(404);
     assert_eq!(get(&app, "/api/v2/help_center/articles").json()["count"], 0);
@@ -424,11 +424,11 @@ fn drafts_are_invisible_to_the_public_and_out_of_the_index() {
             .expect(200)
     };
     publish(false);
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_index"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 1);
     assert_eq!(ids(&search(&app, "parcel")["results"]), [id]);
     get(&app, &format!("/api/v2/help_center/articles/{id}")).expect(200);
     publish(true);
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_index"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 0);
     assert_eq!(search_status(&app, "parcel")["count"], 0);
 }
 
@@ -762,6 +762,28 @@ fn search_results_snippets_filters_and_pagination() {
     .json();
     assert_eq!(ids(&by_labels["results"]), [refund]);
 
+    // Filters alone (no query), as Zendesk allows: the filtered published articles.
+    let section_only = get(
+        &app,
+        &format!("/api/v2/help_center/articles/search?section={s2}"),
+    )
+    .expect(200)
+    .json();
+    assert_eq!(ids(&section_only["results"]), [refund]);
+    assert_eq!(section_only["count"], 1);
+    assert_eq!(section_only["results"][0]["result_type"], "article");
+    assert!(!section_only["results"][0]["snippet"]
+        .as_str()
+        .unwrap()
+        .contains("<em>"));
+    let labels_only = get(
+        &app,
+        "/api/v2/help_center/articles/search?label_names=money&locale=ko",
+    )
+    .expect(200)
+    .json();
+    assert_eq!(labels_only["count"], 0);
+
     // Pagination.
     let p1 = get(
         &app,
@@ -808,7 +830,13 @@ fn search_refuses_empty_and_hostile_queries_clearly() {
         .expect(400);
         assert_eq!(r.error_code(), "InvalidQuery", "{q}");
     }
-    get(&app, "/api/v2/help_center/articles/search").expect(400);
+    let missing = get(&app, "/api/v2/help_center/articles/search").expect(400);
+    assert!(missing.text().contains("category"), "{}", missing.text());
+    get(
+        &app,
+        "/api/v2/help_center/articles/search?query=&label_names=",
+    )
+    .expect(400);
     let long = "a".repeat(1001);
     get(
         &app,
@@ -857,14 +885,14 @@ fn deleting_a_category_takes_its_sections_and_articles_out_of_the_index() {
     let kept = article(&app, "en-us", os, json!({"title": "Refund password"}))["id"]
         .as_i64()
         .unwrap();
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_index"), 3);
+    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 3);
     app.request(HC, "DELETE", &format!("/api/v2/help_center/categories/{c}"))
         .admin()
         .send()
         .expect(204);
     assert_eq!(app.count("SELECT count(*) FROM hc_sections"), 1);
     assert_eq!(app.count("SELECT count(*) FROM hc_articles"), 1);
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_index"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 1);
     assert_eq!(ids(&search(&app, "password")["results"]), [kept]);
 }
 
@@ -896,4 +924,119 @@ fn moving_an_article_changes_its_section_filter_and_edits_reindex() {
         .json(&json!({"article": {"section_id": 777}}))
         .send()
         .expect(422);
+}
+
+/// The index's stores agree: each term's article count (`hc_terms`) is the number of entries
+/// its posting blocks hold (7 bytes each) across locales, `hc_index_stats` counts the indexed
+/// articles, and no block is empty.
+fn assert_term_counts_match_index(app: &App, step: &str) {
+    let from_postings = app.rows(
+        "SELECT term, sum(length(entries) / 7) FROM hc_postings GROUP BY term ORDER BY term",
+        &[],
+    );
+    let counted = app.rows("SELECT term, articles FROM hc_terms ORDER BY term", &[]);
+    assert_eq!(from_postings, counted, "{step}");
+    assert_eq!(
+        app.count("SELECT articles FROM hc_index_stats"),
+        app.count("SELECT count(*) FROM hc_article_terms"),
+        "{step}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM hc_postings WHERE length(entries) = 0"),
+        0,
+        "{step}"
+    );
+}
+
+#[test]
+fn term_counts_follow_every_kind_of_write() {
+    let (app, _) = app_with_agent();
+    let c = category(&app, "en-us", "Account");
+    let s = section(&app, "en-us", c, "Sign-in");
+    let ko = category(&app, "ko", "계정");
+    let ks = section(&app, "ko", ko, "로그인");
+    let reset = article(
+        &app,
+        "en-us",
+        s,
+        json!({"title": "Reset your password", "body": "<p>Open <b>Settings</b> &amp; reset the password.</p>", "label_names": ["login", "password"]}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let change = article(
+        &app,
+        "en-us",
+        s,
+        json!({"title": "Change your password", "body": "A \"quoted\" back\\slash word"}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    article(
+        &app,
+        "ko",
+        ks,
+        json!({"title": "비밀번호를 잊어버렸어요", "body": "<p>비밀번호 재설정 메일을 보내 드립니다.</p>"}),
+    );
+    assert_term_counts_match_index(&app, "after creating three articles");
+    assert_eq!(
+        app.count("SELECT articles FROM hc_terms WHERE term = 'password'"),
+        2
+    );
+    // A synonym phrase is a unit of its own where its words follow each other.
+    assert_eq!(
+        app.count("SELECT articles FROM hc_terms WHERE term = '비밀 밀번 번호'"),
+        1
+    );
+
+    app.request(HC, "PUT", &format!("/api/v2/help_center/articles/{change}"))
+        .agent(AGENT, AGENT_TOKEN)
+        .json(&json!({"article": {"title": "Change your e-mail address", "body": "New address"}}))
+        .send()
+        .expect(200);
+    assert_term_counts_match_index(&app, "after an edit");
+    assert_eq!(
+        app.count("SELECT articles FROM hc_terms WHERE term = 'password'"),
+        1
+    );
+
+    let draft = |id: i64, draft: bool| {
+        app.request(HC, "PUT", &format!("/api/v2/help_center/articles/{id}"))
+            .admin()
+            .json(&json!({"article": {"draft": draft}}))
+            .send()
+            .expect(200);
+    };
+    draft(reset, true);
+    assert_term_counts_match_index(&app, "after unpublishing");
+    assert_eq!(
+        app.count("SELECT count(*) FROM hc_terms WHERE term = 'password'"),
+        0
+    );
+    draft(reset, false);
+    assert_term_counts_match_index(&app, "after publishing again");
+
+    app.request(
+        HC,
+        "DELETE",
+        &format!("/api/v2/help_center/articles/{change}"),
+    )
+    .admin()
+    .send()
+    .expect(204);
+    assert_term_counts_match_index(&app, "after deleting an article");
+
+    app.request(HC, "DELETE", &format!("/api/v2/help_center/sections/{ks}"))
+        .admin()
+        .send()
+        .expect(204);
+    assert_term_counts_match_index(&app, "after a cascade from a deleted section");
+    assert_eq!(
+        app.count("SELECT count(*) FROM hc_postings WHERE locale = 'ko'"),
+        0
+    );
+    app.request(HC, "DELETE", &format!("/api/v2/help_center/categories/{c}"))
+        .admin()
+        .send()
+        .expect(204);
+    assert_eq!(app.count("SELECT count(*) FROM hc_terms"), 0);
 }

@@ -351,3 +351,72 @@ fn recommendations_answer_real_questions_and_stay_quiet_otherwise() {
     );
     assert_eq!(quiet, off_total, "junk suggestions: {noisy:?}");
 }
+
+/// The ranking is FTS5's `bm25()` on the same analysed text: an FTS5 table built from what the
+/// index stored for each article (`hc_article_terms`), queried with the same units (terms, and
+/// multi-term alternatives as FTS5 phrases), must give the same articles in the same order with
+/// the same scores. This checks the posting blocks, the phrase counting and the formula against
+/// an implementation we did not write.
+#[test]
+fn ranking_equals_fts5_bm25_on_the_same_terms() {
+    use spindesk_core::help_center::{index, search};
+    let c = load();
+    let db = c.app.db();
+    for statement in [
+        "CREATE VIRTUAL TABLE oracle USING fts5 (title, body, labels, tokenize = 'ascii')",
+        "INSERT INTO oracle (rowid, title, body, labels) \
+         SELECT article_id, title, body, labels FROM hc_article_terms",
+    ] {
+        db.execute(statement, &[]).unwrap();
+    }
+    let store = Db::new(&db);
+    let mut compared = 0;
+    for q in &c.queries {
+        let (text, locale) = (q["query"].as_str().unwrap(), q["locale"].as_str().unwrap());
+        let query = search::prepare(&store, text, locale).unwrap();
+        let units = index::selective_units(&store, &query).unwrap();
+        if units.is_empty() {
+            continue;
+        }
+        let ours = search::search(
+            &store,
+            &search::SearchRequest {
+                query: text,
+                locale: Some(locale),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let expression = units
+            .iter()
+            .map(|u| format!("\"{u}\""))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let theirs: Vec<(i64, f64)> = c
+            .app
+            .rows(
+                "SELECT o.rowid, -bm25(oracle, 4.0, 1.0, 2.0) AS score FROM oracle o \
+                 JOIN hc_article_terms t ON t.article_id = o.rowid \
+                 WHERE oracle MATCH ? AND t.locale = ? ORDER BY score DESC, o.rowid LIMIT 10",
+                &[expression.into(), locale.into()],
+            )
+            .into_iter()
+            .map(|r| match (&r[0], &r[1]) {
+                (Value::Integer(id), Value::Real(score)) => (*id, *score),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let ours: Vec<(i64, f64)> = ours.hits.iter().map(|h| (h.article.id, h.score)).collect();
+        assert_eq!(ours.len(), theirs.len(), "{text}");
+        for ((a, x), (b, y)) in ours.iter().zip(&theirs) {
+            assert_eq!(a, b, "{text}: {ours:?} vs FTS5 {theirs:?}");
+            assert!(
+                (x - y).abs() <= 1e-9 * y.abs().max(1.0),
+                "{text}: {x} vs {y}"
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared >= 100, "only {compared} queries compared");
+}

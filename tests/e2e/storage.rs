@@ -95,3 +95,95 @@ fn migration_versions_run_one_two_three_without_gaps() {
         "migration names must be unique"
     );
 }
+
+#[test]
+fn a_help_center_indexed_by_version_5_is_searchable_after_the_upgrade() {
+    let app = App::new();
+    let sql = NativeSql::open(&app.db_path());
+    // A help center written under version 5 (FTS5 index), one published and one draft article.
+    for m in MIGRATIONS.iter().filter(|m| m.version <= 5) {
+        for statement in m.statements {
+            sql.execute(statement, &[]).expect("v1..v5");
+        }
+    }
+    sql.execute("PRAGMA user_version = 5", &[])
+        .expect("version");
+    for statement in [
+        "INSERT INTO hc_categories (id, name, locale, source_locale, created_at, updated_at) \
+         VALUES (1, 'Account', 'en-us', 'en-us', 0, 0)",
+        "INSERT INTO hc_sections (id, category_id, name, locale, source_locale, created_at, \
+         updated_at) VALUES (1, 1, 'Sign-in', 'en-us', 'en-us', 0, 0)",
+        "INSERT INTO hc_articles (id, section_id, locale, source_locale, title, body, body_text, \
+         draft, created_at, updated_at, edited_at) VALUES \
+         (1, 1, 'en-us', 'en-us', 'Reset password', '<p>Use the link</p>', 'Use the link', 0, 0, 0, 0), \
+         (2, 1, 'en-us', 'en-us', 'Change password', '', '', 1, 0, 0, 0)",
+        "INSERT INTO hc_article_index (rowid, title, body, labels, scope) VALUES \
+         (1, 'reset password', 'use link', '', '0locenus 0langen')",
+    ] {
+        sql.execute(statement, &[]).expect("v5 data");
+    }
+    let search = app
+        .request(
+            "help-center",
+            "GET",
+            "/api/v2/help_center/articles/search?query=password",
+        )
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(search["count"], 1);
+    assert_eq!(search["results"][0]["id"], 1);
+    assert_eq!(
+        app.rows("SELECT article_id FROM hc_article_terms", &[]),
+        vec![vec![Value::Integer(1)]]
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM sqlite_master WHERE name LIKE 'hc_article_index%'"),
+        0
+    );
+}
+
+#[test]
+fn the_index_catches_up_a_batch_per_help_center_request() {
+    let app = App::new();
+    let sql = NativeSql::open(&app.db_path());
+    ensure_schema(&Db::new(&sql), 1).expect("migrate");
+    // 450 published articles written behind the index's back (as an upgrade leaves them).
+    for statement in [
+        "INSERT INTO hc_categories (id, name, locale, source_locale, created_at, updated_at) \
+         VALUES (1, 'Account', 'en-us', 'en-us', 0, 0)",
+        "INSERT INTO hc_sections (id, category_id, name, locale, source_locale, created_at, \
+         updated_at) VALUES (1, 1, 'Sign-in', 'en-us', 'en-us', 0, 0)",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 450) \
+         INSERT INTO hc_articles (section_id, locale, source_locale, title, body, body_text, \
+         created_at, updated_at, edited_at) \
+         SELECT 1, 'en-us', 'en-us', 'Parcel number ' || i, '', '', 0, 0, 0 FROM n",
+        "UPDATE hc_index_stats SET analysis = 0",
+    ] {
+        sql.execute(statement, &[]).expect("setup");
+    }
+    let search = || {
+        app.request(
+            "help-center",
+            "GET",
+            "/api/v2/help_center/articles/search?query=parcel",
+        )
+        .send()
+        .expect(200)
+        .json()["count"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(search(), 200);
+    assert_eq!(search(), 400);
+    assert_eq!(search(), 450);
+    assert_eq!(
+        app.count("SELECT analysis FROM hc_index_stats"),
+        spindesk_core::help_center::index::INDEX_VERSION
+    );
+    assert_eq!(search(), 450);
+    assert_eq!(
+        app.count("SELECT articles FROM hc_terms WHERE term = 'parcel'"),
+        450
+    );
+}

@@ -2,9 +2,10 @@
 //! over the relevance set's customer queries (10 runs each) on 10,000 generated articles.
 //!
 //! `cargo bench -p spindesk-bench --bench search_stages` (with `STAGES_VERBOSE=1`, also the 12
-//! slowest ranking statements with their MATCH expressions and match counts).
+//! slowest rankings with their units and match counts).
 
 use spindesk_bench::{customer_queries, populate, Vocabulary};
+use spindesk_core::help_center::rank::{self, Scope};
 use spindesk_core::help_center::search::{Highlighter, SearchRequest};
 use spindesk_core::help_center::{catalog, index, search};
 use spindesk_core::store::Db;
@@ -13,12 +14,11 @@ use spindesk_native::NativeSql;
 use std::time::{Duration, Instant};
 
 const ARTICLES: usize = 10_000;
-const STAGES: [&str; 8] = [
+const STAGES: [&str; 7] = [
     "analyse query",
     "spelling corrections",
     "selective units (df)",
-    "rank (MATCH + bm25 top 25)",
-    "count (all matches)",
+    "rank (read blocks + bm25)",
     "load 25 articles",
     "snippets (25 bodies)",
     "whole search()",
@@ -53,34 +53,15 @@ fn main() {
             if query.is_empty() {
                 continue;
             }
-            let scope = index::locale_token(locale);
             let units = index::selective_units(&db, &query).expect("units");
             let units: Vec<&str> = units.iter().map(String::as_str).collect();
-            let m = index::match_in_scope(&units, Some(&scope));
             lap!();
-            let ranked = db
-                .query(
-                    &format!(
-                        "SELECT rowid AS id, {} AS score FROM hc_article_index \
-                         WHERE hc_article_index MATCH ? ORDER BY score DESC, rowid LIMIT 25",
-                        index::score_expression()
-                    ),
-                    &[m.clone().into()],
-                    |r| r.i64("id"),
-                )
-                .expect("rank");
+            let all = rank::rank(&db, &units, Scope::Locale(locale), None).expect("rank");
+            let ranked: Vec<i64> = all.iter().take(25).map(|s| s.article_id).collect();
             lap!();
-            let count = db
-                .query_i64(
-                    "SELECT count(*) FROM hc_article_index WHERE hc_article_index MATCH ?",
-                    &[m.clone().into()],
-                )
-                .expect("count")
-                .unwrap_or(0);
             if run == 1 && std::env::var_os("STAGES_VERBOSE").is_some() {
-                slowest.push((times[3], m.clone(), units.len(), count));
+                slowest.push((times[3], units.join(" | "), units.len(), all.len() as i64));
             }
-            lap!();
             let articles = db
                 .query(
                     &format!(

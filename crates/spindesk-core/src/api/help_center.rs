@@ -18,6 +18,7 @@ use crate::auth::{self, Staff};
 use crate::help_center::catalog::{
     self, Article, ArticleFilter, Category, Listed, Section, Sort, SortBy,
 };
+use crate::help_center::index;
 use crate::help_center::search::{self, SearchError, SearchRequest};
 use crate::help_center::Locale;
 use crate::ports::Env;
@@ -146,6 +147,9 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     }
     let db = Db::new(env.sql);
     ensure_schema(&db, env.clock.now_ms())?;
+    // After an upgrade or a change of analysis rules the index rebuilds itself, a batch per
+    // request; once complete this is one row read.
+    index::catch_up(&db)?;
     let cx = Cx { env, db, req };
     let get = req.method() == Method::GET;
     let post = req.method() == Method::POST;
@@ -697,11 +701,21 @@ impl Cx<'_> {
                 .map(|(_, v)| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let Some(query) = param("query") else {
-            return Err(ApiError::bad_request(
-                "InvalidQuery",
-                "Give the words to search for in the `query` parameter",
-            ));
+        // Zendesk allows a search by filters alone: no `query`, but a category, section or
+        // labels.
+        let filtered = ["category", "section", "label_names"]
+            .iter()
+            .any(|name| param(name).is_some());
+        let query = match param("query") {
+            Some(query) => query,
+            None if filtered => String::new(),
+            None => {
+                return Err(ApiError::bad_request(
+                    "InvalidQuery",
+                    "Give the words to search for in the `query` parameter, or filter by \
+                     `category`, `section` or `label_names`",
+                ))
+            }
         };
         if query.chars().count() > MAX_QUERY_CHARS {
             return Err(ApiError::bad_request(

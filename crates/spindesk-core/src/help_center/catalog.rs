@@ -301,12 +301,14 @@ pub fn update_category(db: &Db, c: &Category) -> Result<(), SqlError> {
     Ok(())
 }
 
-/// Deletes a category with its sections and their articles (which leave the index by trigger).
+/// Deletes a category with its sections and their articles (a cascade), and takes those
+/// articles out of the index.
 pub fn delete_category(db: &Db, id: i64) -> Result<bool, SqlError> {
     let deleted = db.query_i64(
         "DELETE FROM hc_categories WHERE id = ? RETURNING id",
         &[id.into()],
     )?;
+    super::index::remove_orphans(db)?;
     Ok(deleted.is_some())
 }
 
@@ -386,11 +388,13 @@ pub fn update_section(db: &Db, s: &Section) -> Result<(), SqlError> {
     Ok(())
 }
 
+/// Deletes a section with its articles (a cascade), and takes those articles out of the index.
 pub fn delete_section(db: &Db, id: i64) -> Result<bool, SqlError> {
     let deleted = db.query_i64(
         "DELETE FROM hc_sections WHERE id = ? RETURNING id",
         &[id.into()],
     )?;
+    super::index::remove_orphans(db)?;
     Ok(deleted.is_some())
 }
 
@@ -548,11 +552,13 @@ pub fn update_article(db: &Db, a: &Article) -> Result<(), SqlError> {
     super::index::sync(db, a)
 }
 
+/// Deletes the article and takes it out of the index.
 pub fn delete_article(db: &Db, id: i64) -> Result<bool, SqlError> {
     let deleted = db.query_i64(
         "DELETE FROM hc_articles WHERE id = ? RETURNING id",
         &[id.into()],
     )?;
+    super::index::unindex(db, id)?;
     Ok(deleted.is_some())
 }
 

@@ -1,118 +1,383 @@
-//! The search index: an FTS5 table of analysed terms (see `store/schema_v2.rs`), kept in step
-//! with `hc_articles` by the transaction that writes an article.
+//! The search index (tables in `store/schema_v6.rs`): for every published article, its
+//! analysed fields; per term and locale, posting blocks (`postings.rs`) saying which articles
+//! have the term, how often and how long each is; per term, how many articles have it; and the
+//! index's totals. Kept in step with `hc_articles` by the transaction that writes an article.
 
 use super::catalog::Article;
+use super::postings::{self, Entry};
 use crate::html;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
-use crate::text::{Analyzer, Query};
+use crate::text::{self, Analyzer, Query, QueryTerm};
+use std::collections::{BTreeMap, BTreeSet};
 
-/// BM25 column weights: title, body, labels (and 0 for `scope`, which only filters). A title
-/// says what an article is about; labels are the author's own keywords; the body mentions many
-/// things in passing.
-pub const WEIGHTS: (f64, f64, f64) = (4.0, 1.0, 2.0);
+/// How much an occurrence counts, by field: title, body, labels. A title says what an article
+/// is about; labels are the author's own keywords; the body mentions many things in passing.
+pub const FIELD_WEIGHTS: [u16; 3] = [4, 1, 2];
 
-/// `-bm25(...)` over the index with [`WEIGHTS`]: higher is better.
-pub fn score_expression() -> String {
-    let (title, body, labels) = WEIGHTS;
-    format!("-bm25(hc_article_index, {title}, {body}, {labels}, 0.0)")
+/// The analysis rules and index layout the stored index is built with: stored per article and
+/// for the whole index, so a change of rules rebuilds the index (see [`catch_up`]).
+pub const INDEX_VERSION: i64 = text::ANALYSIS_VERSION as i64;
+
+/// Articles indexed per request while the index catches up after an upgrade: about 0.1 s.
+pub const CATCH_UP_BATCH: i64 = 200;
+
+/// An article as the index sees it: its locale and the analysed terms of title, body, labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indexed {
+    pub locale: String,
+    pub fields: [Vec<String>; 3],
 }
 
-/// The `scope` token of a locale (`en-us` → `0locenus`): ASCII letters and digits only, so the
-/// tokenizer keeps it whole; the leading digit keeps it apart from words.
-pub fn locale_token(locale: &str) -> String {
-    let alnum: String = locale
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    format!("0loc{alnum}")
-}
+impl Indexed {
+    pub fn of(article: &Article) -> Indexed {
+        let analyzer = Analyzer::new(&article.locale);
+        let terms = |text: &str| -> Vec<String> {
+            analyzer.analyze(text).into_iter().map(|t| t.text).collect()
+        };
+        Indexed {
+            locale: article.locale.clone(),
+            fields: [
+                terms(&article.title),
+                terms(&html::to_text(&article.body)),
+                terms(&article.label_names.join(" \n ")),
+            ],
+        }
+    }
 
-/// The `scope` token of a locale's language (`ko-kr` → `0langko`).
-pub fn language_token(locale: &str) -> String {
-    let language = locale.split(['-', '_']).next().unwrap_or("");
-    let alnum: String = language
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    format!("0lang{alnum}")
-}
+    /// BM25's document length: the terms in all fields.
+    pub fn length(&self) -> u32 {
+        self.fields
+            .iter()
+            .map(Vec::len)
+            .sum::<usize>()
+            .min(u32::MAX as usize) as u32
+    }
 
-/// `match_any(units)`, restricted to articles whose `scope` has `token`.
-pub fn match_in_scope(units: &[&str], token: Option<&str>) -> String {
-    match token {
-        Some(token) => format!("({}) AND scope : \"{token}\"", match_any(units)),
-        None => match_any(units),
+    /// Every unit a query can search for — each term, and each multi-term alternative
+    /// ([`text::phrases`]) where its terms follow each other in a field — with its occurrences
+    /// weighted by field.
+    pub fn units(&self) -> BTreeMap<String, u16> {
+        let mut out: BTreeMap<String, u32> = BTreeMap::new();
+        let phrases = text::phrases(&self.locale);
+        for (field, weight) in self.fields.iter().zip(FIELD_WEIGHTS) {
+            let weight = u32::from(weight);
+            for (i, term) in field.iter().enumerate() {
+                *out.entry(term.clone()).or_default() += weight;
+                for phrase in phrases.iter().filter(|p| p[0] == *term) {
+                    if field[i..].starts_with(phrase) {
+                        *out.entry(phrase.join(" ")).or_default() += weight;
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .map(|(unit, f)| (unit, f.min(u32::from(u16::MAX)) as u16))
+            .collect()
     }
 }
 
-/// Removes the article from the index and, when it is published, adds it back with its current
-/// title, body text and labels. Drafts are never in the index.
+/// What the article was last indexed as, if it is in the index.
+fn stored(db: &Db, article_id: i64) -> Result<Option<Indexed>, SqlError> {
+    let split = |s: String| -> Vec<String> {
+        s.split(' ')
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    db.query_opt(
+        "SELECT locale, title, body, labels FROM hc_article_terms WHERE article_id = ?",
+        &[article_id.into()],
+        |r| {
+            Ok(Indexed {
+                locale: r.string("locale")?,
+                fields: [
+                    split(r.string("title")?),
+                    split(r.string("body")?),
+                    split(r.string("labels")?),
+                ],
+            })
+        },
+    )
+}
+
+/// Brings the index in line with the article: out of it when it is a draft, in it with its
+/// current title, body text, labels and locale when published.
 pub fn sync(db: &Db, article: &Article) -> Result<(), SqlError> {
-    db.execute(
-        "DELETE FROM hc_article_index WHERE rowid = ?",
-        &[article.id.into()],
+    let new = (!article.draft).then(|| Indexed::of(article));
+    replace(db, article.id, new.as_ref())
+}
+
+/// Takes the article out of the index (it was deleted or unpublished).
+pub fn unindex(db: &Db, article_id: i64) -> Result<(), SqlError> {
+    replace(db, article_id, None)
+}
+
+/// Takes out of the index the articles that no longer exist (deleted with their section or
+/// category by a cascade, which no Rust code sees).
+pub fn remove_orphans(db: &Db) -> Result<usize, SqlError> {
+    let orphans = db.query(
+        "SELECT t.article_id AS id FROM hc_article_terms t \
+         WHERE NOT EXISTS (SELECT 1 FROM hc_articles a WHERE a.id = t.article_id)",
+        &[],
+        |r| r.i64("id"),
     )?;
-    if article.draft {
+    for id in &orphans {
+        unindex(db, *id)?;
+    }
+    Ok(orphans.len())
+}
+
+/// Replaces what the index holds for the article (`old`, read from `hc_article_terms`) with
+/// `new` (nothing: out of the index). Only the posting blocks whose entry changes are written.
+fn replace(db: &Db, article_id: i64, new: Option<&Indexed>) -> Result<(), SqlError> {
+    let old = stored(db, article_id)?;
+    if old.is_none() && new.is_none() {
         return Ok(());
     }
-    let analyzer = Analyzer::new(&article.locale);
-    let joined = |text: &str| {
-        analyzer
-            .analyze(text)
-            .into_iter()
-            .map(|t| t.text)
-            .collect::<Vec<_>>()
-            .join(" ")
+    let block = postings::block_of(article_id);
+    let entries = |ix: Option<&Indexed>| -> BTreeMap<(String, String), Entry> {
+        ix.map(|ix| {
+            let length = ix.length();
+            ix.units()
+                .into_iter()
+                .map(|(unit, frequency)| {
+                    let entry = Entry {
+                        article_id,
+                        frequency,
+                        length,
+                    };
+                    ((unit, ix.locale.clone()), entry)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
     };
+    let before = entries(old.as_ref());
+    let after = entries(new);
+    let changed: BTreeSet<&(String, String)> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|key| before.get(*key) != after.get(*key))
+        .collect();
+    write_postings(db, block, article_id, &changed, &after)?;
+
+    // Document frequencies: units the article gains or loses (in any locale).
+    let units = |m: &BTreeMap<(String, String), Entry>| -> BTreeSet<String> {
+        m.keys().map(|(unit, _)| unit.clone()).collect()
+    };
+    let (had, has) = (units(&before), units(&after));
+    let lost: Vec<&String> = had.difference(&has).collect();
+    let gained: Vec<&String> = has.difference(&had).collect();
+    if !lost.is_empty() {
+        let lost = json_list(&lost);
+        db.execute(
+            "UPDATE hc_terms SET articles = articles - 1 \
+             WHERE term IN (SELECT value FROM json_each(?))",
+            std::slice::from_ref(&lost),
+        )?;
+        db.execute(
+            "DELETE FROM hc_terms WHERE articles = 0 AND term IN (SELECT value FROM json_each(?))",
+            &[lost],
+        )?;
+    }
+    if !gained.is_empty() {
+        db.execute(
+            "INSERT INTO hc_terms (term, articles) SELECT value, 1 FROM json_each(?) WHERE true \
+             ON CONFLICT (term) DO UPDATE SET articles = articles + 1",
+            &[json_list(&gained)],
+        )?;
+    }
+
+    let count = |ix: Option<&Indexed>| i64::from(ix.is_some());
+    let length = |ix: Option<&Indexed>| ix.map_or(0, |ix| i64::from(ix.length()));
     db.execute(
-        "INSERT INTO hc_article_index (rowid, title, body, labels, scope) VALUES (?, ?, ?, ?, ?)",
+        "UPDATE hc_index_stats SET articles = articles + ?, terms = terms + ? WHERE id = 1",
         &[
-            article.id.into(),
-            joined(&article.title).into(),
-            joined(&html::to_text(&article.body)).into(),
-            joined(&article.label_names.join(" \n ")).into(),
-            format!(
-                "{} {}",
-                locale_token(&article.locale),
-                language_token(&article.locale)
-            )
-            .into(),
+            (count(new) - count(old.as_ref())).into(),
+            (length(new) - length(old.as_ref())).into(),
         ],
     )?;
+    db.execute(
+        "DELETE FROM hc_article_terms WHERE article_id = ?",
+        &[article_id.into()],
+    )?;
+    if let Some(ix) = new {
+        db.execute(
+            "INSERT INTO hc_article_terms (article_id, locale, title, body, labels, analysis) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+            &[
+                article_id.into(),
+                ix.locale.clone().into(),
+                ix.fields[0].join(" ").into(),
+                ix.fields[1].join(" ").into(),
+                ix.fields[2].join(" ").into(),
+                INDEX_VERSION.into(),
+            ],
+        )?;
+    }
     Ok(())
 }
 
-/// An FTS5 MATCH expression for any of `units` (terms or space-separated phrases). Every unit is
-/// quoted, so nothing a customer types can become an FTS5 operator (`NEAR`, `*`, `-`, `:`).
-pub fn match_any(units: &[&str]) -> String {
-    units
-        .iter()
-        .map(|u| format!("\"{}\"", u.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" OR ")
+/// Rewrites the article's block of every changed (unit, locale): read in one statement,
+/// changed in memory, written back in one statement per locale (blocks left empty deleted).
+fn write_postings(
+    db: &Db,
+    block: i64,
+    article_id: i64,
+    changed: &BTreeSet<&(String, String)>,
+    after: &BTreeMap<(String, String), Entry>,
+) -> Result<(), SqlError> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let locales: BTreeSet<&str> = changed.iter().map(|(_, l)| l.as_str()).collect();
+    for locale in locales {
+        let units: Vec<&String> = changed
+            .iter()
+            .filter(|(_, l)| l == locale)
+            .map(|(u, _)| u)
+            .collect();
+        let rows = db
+            .execute(
+                "SELECT term, entries FROM hc_postings WHERE locale = ? AND block = ? \
+                 AND term IN (SELECT value FROM json_each(?))",
+                &[locale.into(), block.into(), json_list(&units)],
+            )?
+            .rows;
+        let mut current: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for row in rows {
+            if let [Value::Text(term), Value::Blob(bytes)] = &row[..] {
+                current.insert(term.clone(), bytes.clone());
+            }
+        }
+        let mut upserts: Vec<(String, String)> = Vec::new();
+        let mut emptied: Vec<&String> = Vec::new();
+        for unit in units {
+            let bytes = current.get(unit.as_str()).map_or(&[][..], Vec::as_slice);
+            let bytes = match after.get(&(unit.clone(), locale.to_owned())) {
+                Some(entry) => postings::upsert(bytes, *entry),
+                None => postings::remove(bytes, article_id),
+            };
+            if bytes.is_empty() {
+                emptied.push(unit);
+            } else {
+                upserts.push((unit.clone(), hex(&bytes)));
+            }
+        }
+        if !upserts.is_empty() {
+            let list = serde_json::to_string(&upserts).unwrap_or_else(|_| "[]".into());
+            db.execute(
+                "INSERT INTO hc_postings (term, locale, block, entries) \
+                 SELECT value ->> 0, ?, ?, unhex(value ->> 1) FROM json_each(?) WHERE true \
+                 ON CONFLICT (term, locale, block) DO UPDATE SET entries = excluded.entries",
+                &[locale.into(), block.into(), list.into()],
+            )?;
+        }
+        if !emptied.is_empty() {
+            db.execute(
+                "DELETE FROM hc_postings WHERE locale = ? AND block = ? \
+                 AND term IN (SELECT value FROM json_each(?))",
+                &[locale.into(), block.into(), json_list(&emptied)],
+            )?;
+        }
+    }
+    Ok(())
 }
 
-/// How many published articles contain `term` (0 when none does).
-pub fn document_frequency(db: &Db, term: &str) -> Result<i64, SqlError> {
+fn json_list<S: serde::Serialize>(items: &[S]) -> Value {
+    serde_json::to_string(items)
+        .unwrap_or_else(|_| "[]".into())
+        .into()
+}
+
+/// Blobs go into the one-statement upsert as hex text inside JSON (`unhex` turns them back).
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+/// The index's totals: indexed articles and their terms in all fields.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Totals {
+    pub articles: i64,
+    pub terms: i64,
+    /// The version the whole index is known to be built with.
+    pub analysis: i64,
+}
+
+impl Totals {
+    /// BM25's average document length.
+    pub fn average_length(&self) -> f64 {
+        if self.articles == 0 {
+            1.0
+        } else {
+            (self.terms as f64 / self.articles as f64).max(1.0)
+        }
+    }
+}
+
+pub fn totals(db: &Db) -> Result<Totals, SqlError> {
     Ok(db
-        .query_i64(
-            "SELECT doc FROM hc_article_vocab WHERE term = ?",
-            &[term.into()],
+        .query_opt(
+            "SELECT articles, terms, analysis FROM hc_index_stats WHERE id = 1",
+            &[],
+            |r| {
+                Ok(Totals {
+                    articles: r.i64("articles")?,
+                    terms: r.i64("terms")?,
+                    analysis: r.i64("analysis")?,
+                })
+            },
         )?
-        .unwrap_or(0))
+        .unwrap_or(Totals {
+            articles: 0,
+            terms: 0,
+            analysis: 0,
+        }))
 }
 
 /// The number of articles in the index (the published ones).
 pub fn document_count(db: &Db) -> Result<i64, SqlError> {
-    // FTS5 keeps one `_docsize` row (a few bytes) per indexed document: counting them takes
-    // microseconds where counting `hc_articles WHERE draft = 0` reads every article row
-    // (0.2 ms at 10,000 articles, on every search).
-    Ok(db
-        .query_i64("SELECT count(*) FROM hc_article_index_docsize", &[])?
-        .unwrap_or(0))
+    Ok(totals(db)?.articles)
+}
+
+/// After an upgrade or a change of the analysis rules, indexes (again) up to [`CATCH_UP_BATCH`]
+/// published articles that are not in the index as the current rules make it; when none is
+/// left, records that the index is complete. Cheap once it is: one row read. Returns whether
+/// the index is complete.
+pub fn catch_up(db: &Db) -> Result<bool, SqlError> {
+    if totals(db)?.analysis == INDEX_VERSION {
+        return Ok(true);
+    }
+    db.transaction(|db| {
+        let behind = db.query(
+            "SELECT a.id FROM hc_articles a LEFT JOIN hc_article_terms t ON t.article_id = a.id \
+             WHERE (a.draft = 0 AND (t.article_id IS NULL OR t.analysis != ?)) \
+             OR (a.draft = 1 AND t.article_id IS NOT NULL) ORDER BY a.id LIMIT ?",
+            &[INDEX_VERSION.into(), CATCH_UP_BATCH.into()],
+            |r| r.i64("id"),
+        )?;
+        for id in &behind {
+            if let Some(article) = super::catalog::article(db, *id)? {
+                sync(db, &article)?;
+            }
+        }
+        remove_orphans(db)?;
+        let done = (behind.len() as i64) < CATCH_UP_BATCH;
+        if done {
+            db.execute(
+                "UPDATE hc_index_stats SET analysis = ? WHERE id = 1",
+                &[INDEX_VERSION.into()],
+            )?;
+        }
+        Ok(done)
+    })
 }
 
 /// Spelling fallback: a letter-word term that no article contains gets, as alternatives, the
@@ -151,7 +416,7 @@ pub fn add_corrections(db: &Db, query: &mut Query) -> Result<(), SqlError> {
         let mut upper = prefix.clone();
         upper.push(char::MAX);
         let mut candidates: Vec<(String, i64)> = db.query(
-            "SELECT term, doc FROM hc_article_vocab WHERE term >= ? AND term < ? \
+            "SELECT term, articles FROM hc_terms WHERE term >= ? AND term < ? \
              AND length(term) BETWEEN ? AND ?",
             &[
                 prefix.into(),
@@ -159,7 +424,7 @@ pub fn add_corrections(db: &Db, query: &mut Query) -> Result<(), SqlError> {
                 Value::Integer(chars.len() as i64 - 1),
                 Value::Integer(chars.len() as i64 + 1),
             ],
-            |r| Ok((r.string("term")?, r.i64("doc")?)),
+            |r| Ok((r.string("term")?, r.i64("articles")?)),
         )?;
         candidates.retain(|(c, _)| within_one_edit(&chars, &c.chars().collect::<Vec<_>>()));
         candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -184,12 +449,11 @@ pub fn document_frequencies(db: &Db, terms: &[&str]) -> Result<Vec<i64>, SqlErro
     }
     let marks = vec!["?"; terms.len()].join(", ");
     let params: Vec<Value> = terms.iter().map(|t| (*t).into()).collect();
-    // `term IN (?, ...)` is one vocabulary lookup per term; `IN (SELECT ... json_each)` would
-    // scan the whole vocabulary.
+    // `term IN (?, ...)`: one primary-key lookup per term.
     let found = db.query(
-        &format!("SELECT term, doc FROM hc_article_vocab WHERE term IN ({marks})"),
+        &format!("SELECT term, articles FROM hc_terms WHERE term IN ({marks})"),
         &params,
-        |r| Ok((r.string("term")?, r.i64("doc")?)),
+        |r| Ok((r.string("term")?, r.i64("articles")?)),
     )?;
     Ok(terms
         .iter()
@@ -202,21 +466,23 @@ pub fn document_frequencies(db: &Db, terms: &[&str]) -> Result<Vec<i64>, SqlErro
         .collect())
 }
 
-/// The units (terms and alternative phrases) a search MATCHes on. In a large help center, terms
-/// in more than [`COMMON_TERM_SHARE`] of the articles (`order`, `배송` in a shop's help center)
-/// are left out whenever the query also has rarer terms: they would make almost every article a
-/// match (and BM25 is computed for every match), while their own weight in the ranking is small
-/// — the approach of Lucene's common-terms query. A query of common terms only keeps them all.
+/// The units (terms and alternative phrases) a search MATCHes on; empty when no article can
+/// match.
+///
+/// A unit that no indexed article contains (a misspelling, a synonym the help center never
+/// uses, a phrase with such a word) is left out: it cannot match and adds nothing to any score,
+/// while FTS5 would still read and weigh it for every match.
+///
+/// In a large help center, terms in more than [`COMMON_TERM_SHARE`] of the articles (`order`,
+/// `배송` in a shop's help center) are left out whenever the query also has rarer terms: they
+/// would make almost every article a match (and BM25 is computed for every match), while their
+/// own weight in the ranking is small — the approach of Lucene's common-terms query. A query of
+/// common terms only keeps them all.
 ///
 /// The share is of all indexed articles, not of the locale searched: measured on the relevance
 /// set among 10,000 generated articles (`benches/search_relevance_scale.rs`), the per-locale
 /// share pruned more and lost 13–18% of the hits at 3.
 pub fn selective_units(db: &Db, query: &Query) -> Result<Vec<String>, SqlError> {
-    let all = || query.all_terms().into_iter().map(str::to_owned).collect();
-    let n = document_count(db)?;
-    if n < COMMON_TERM_MIN_ARTICLES {
-        return Ok(all());
-    }
     // Every word the decision needs, looked up at once: the terms and the words of their
     // alternatives.
     let mut words: Vec<&str> = Vec::new();
@@ -236,27 +502,43 @@ pub fn selective_units(db: &Db, query: &Query) -> Result<Vec<String>, SqlError> 
             .position(|w| *w == word)
             .map_or(0, |i| frequencies[i])
     };
-    let limit = (n as f64 * COMMON_TERM_SHARE) as i64;
-    let mut selective = Vec::new();
-    for t in &query.terms {
-        let mut term_df = df(&t.term);
-        for alt in &t.alternatives {
-            // A phrase is in no more articles than its rarest word.
-            let phrase_df = alt.split(' ').map(df).min().unwrap_or(0);
-            term_df = term_df.max(phrase_df);
-        }
-        if term_df <= limit {
-            selective.push(t);
-        }
-    }
-    if selective.is_empty() {
-        return Ok(all());
-    }
+    // A phrase is in no more articles than its rarest word.
+    let unit_df = |unit: &str| unit.split(' ').map(df).min().unwrap_or(0);
+    let n = document_count(db)?;
+    let limit = if n < COMMON_TERM_MIN_ARTICLES {
+        i64::MAX
+    } else {
+        (n as f64 * COMMON_TERM_SHARE) as i64
+    };
+    let units_of = |t: &QueryTerm| -> Vec<String> {
+        std::iter::once(&t.term)
+            .chain(&t.alternatives)
+            .filter(|unit| unit_df(unit) > 0)
+            .cloned()
+            .collect()
+    };
+    let selective: Vec<&QueryTerm> = query
+        .terms
+        .iter()
+        .filter(|t| {
+            let term_df = std::iter::once(&t.term)
+                .chain(&t.alternatives)
+                .map(|u| unit_df(u))
+                .max()
+                .unwrap_or(0);
+            term_df > 0 && term_df <= limit
+        })
+        .collect();
+    let chosen: Vec<&QueryTerm> = if selective.is_empty() {
+        query.terms.iter().collect()
+    } else {
+        selective
+    };
     let mut units: Vec<String> = Vec::new();
-    for t in selective {
-        for unit in std::iter::once(&t.term).chain(&t.alternatives) {
-            if !units.contains(unit) {
-                units.push(unit.clone());
+    for t in chosen {
+        for unit in units_of(t) {
+            if !units.contains(&unit) {
+                units.push(unit);
             }
         }
     }
@@ -307,13 +589,5 @@ mod tests {
         assert!(!one("refund", "fund"));
         assert!(!one("abcd", "badc"));
         assert!(!one("order", "other"));
-    }
-
-    #[test]
-    fn match_expressions_quote_everything() {
-        assert_eq!(
-            match_any(&["a\"b", "NEAR", "비밀 밀번"]),
-            "\"a\"\"b\" OR \"NEAR\" OR \"비밀 밀번\""
-        );
     }
 }

@@ -6,6 +6,8 @@
 
 pub mod catalog;
 pub mod index;
+pub mod postings;
+pub mod rank;
 pub mod recommend;
 pub mod search;
 

@@ -4,6 +4,7 @@
 //! depends on how much of the message it covers.
 
 use super::index;
+use super::rank::{self, Scope};
 use super::search::prepare;
 use crate::ports::SqlError;
 use crate::store::Db;
@@ -120,26 +121,22 @@ fn candidates(
     limit: usize,
 ) -> Result<Vec<Candidate>, SqlError> {
     // Rank on the index alone, then read the few candidates' rows and indexed terms.
-    let scope = index::language_token(locale);
     let units = index::selective_units(db, query)?;
     let units: Vec<&str> = units.iter().map(String::as_str).collect();
-    let ranked: Vec<(i64, f64)> = db.query(
-        &format!(
-            "SELECT rowid AS id, {} AS score FROM hc_article_index WHERE hc_article_index MATCH ? \
-             ORDER BY score DESC, rowid LIMIT ?",
-            index::score_expression()
-        ),
-        &[
-            index::match_in_scope(&units, Some(&scope)).into(),
-            (limit as i64).into(),
-        ],
-        |r| Ok((r.i64("id")?, r.f64("score")?)),
-    )?;
+    let language = locale.split(['-', '_']).next().unwrap_or(locale);
+    let ranked: Vec<(i64, f64)> = rank::rank(db, &units, Scope::Language(language), None)?
+        .into_iter()
+        .take(limit)
+        .map(|s| (s.article_id, s.score))
+        .collect();
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
     let split = |s: String| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
     let mut rows = db.query(
         "SELECT a.id, a.title, a.locale, a.section_id, i.title AS t, i.body AS b, \
-         i.labels AS l FROM hc_articles a JOIN hc_article_index i ON i.rowid = a.id \
+         i.labels AS l FROM hc_articles a JOIN hc_article_terms i ON i.article_id = a.id \
          WHERE a.id IN (SELECT value FROM json_each(?)) AND a.draft = 0",
         &[serde_json::to_string(&ids)
             .unwrap_or_else(|_| "[]".into())

@@ -1,8 +1,9 @@
-//! Article search: the query analysed like the articles were, matched in the FTS5 index, ranked
-//! by BM25 (title above labels above body), filtered, with highlighted snippets.
+//! Article search: the query analysed like the articles were, ranked by BM25 over the index's
+//! posting blocks (title above labels above body, `rank.rs`), filtered, with highlighted snippets.
 
 use super::catalog::{Article, ARTICLE_COLUMNS};
 use super::index;
+use super::rank::{self, Scope};
 use crate::html;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
@@ -28,7 +29,7 @@ pub struct SearchRequest<'a> {
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub article: Article,
-    /// BM25, higher is better (FTS5's own sign flipped).
+    /// BM25, higher is better (`rank.rs`).
     pub score: f64,
     /// Body text around the first match, HTML-escaped, matched words in `<em>`.
     pub snippet: String,
@@ -43,7 +44,8 @@ pub struct SearchResults {
 
 #[derive(Debug)]
 pub enum SearchError {
-    /// The query has nothing searchable in it (only stop words, punctuation, or nothing).
+    /// The query has nothing searchable in it (only stop words, punctuation), or there is no
+    /// query and no filter.
     EmptyQuery,
     Sql(SqlError),
 }
@@ -61,71 +63,48 @@ pub fn prepare(db: &Db, text: &str, locale: &str) -> Result<Query, SqlError> {
     Ok(q)
 }
 
+/// Articles for the query, best first; with no words (an empty `query`) but filters, the
+/// filtered articles ([`browse`]).
 pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+    if req.query.trim().is_empty() {
+        return browse(db, req);
+    }
     let locale = req.locale.unwrap_or(DEFAULT_ANALYSIS_LOCALE);
     let query = prepare(db, req.query, locale)?;
     if query.is_empty() {
         return Err(SearchError::EmptyQuery);
     }
     let units = index::selective_units(db, &query)?;
+    if units.is_empty() {
+        return Ok(SearchResults {
+            hits: Vec::new(),
+            count: 0,
+        });
+    }
     let units: Vec<&str> = units.iter().map(String::as_str).collect();
-    // Locale is filtered inside the MATCH (the `scope` column); the rarer filters join
-    // `hc_articles` and only when they are asked for.
-    let locale_token = req.locale.map(index::locale_token);
-    let mut from = String::from("FROM hc_article_index");
-    let mut clauses = vec!["hc_article_index MATCH ?".to_owned()];
-    let mut params: Vec<Value> =
-        vec![index::match_in_scope(&units, locale_token.as_deref()).into()];
-    if req.section_id.is_some() || req.category_id.is_some() || !req.label_names.is_empty() {
-        from.push_str(" JOIN hc_articles a ON a.id = hc_article_index.rowid");
-    }
-    if let Some(s) = req.section_id {
-        clauses.push("a.section_id = ?".into());
-        params.push(s.into());
-    }
-    if let Some(c) = req.category_id {
-        clauses.push("a.section_id IN (SELECT id FROM hc_sections WHERE category_id = ?)".into());
-        params.push(c.into());
-    }
-    if !req.label_names.is_empty() {
-        clauses.push(
-            "EXISTS (SELECT 1 FROM hc_article_labels l WHERE l.article_id = hc_article_index.rowid \
-             AND l.name IN (SELECT value FROM json_each(?)))"
-                .into(),
-        );
-        let labels = serde_json::to_string(&req.label_names).unwrap_or_else(|_| "[]".into());
-        params.push(labels.into());
-    }
-    let from = format!("{from} WHERE {}", clauses.join(" AND "));
-    // Rank first (ids and scores only), then read the page's articles: sorting whole rows
-    // with their bodies would copy every match's body into the sorter.
-    let sql = format!(
-        "SELECT hc_article_index.rowid AS id, {} AS score {from} \
-         ORDER BY score DESC, hc_article_index.rowid LIMIT ? OFFSET ?",
-        index::score_expression()
-    );
-    let page_params = [params.clone(), vec![req.limit.into(), req.offset.into()]].concat();
-    let ranked = db.query(&sql, &page_params, |r| Ok((r.i64("id")?, r.f64("score")?)))?;
-    // A short first page is all there is; otherwise count (without ranking, which is cheaper).
-    let count = if req.offset == 0 && (ranked.len() as i64) < req.limit {
-        ranked.len() as i64
-    } else {
-        db.query_i64(&format!("SELECT count(*) {from}"), &params)?
-            .unwrap_or(0)
-    };
-    let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+    let only = filtered_articles(db, req)?;
+    let scope = req.locale.map_or(Scope::All, Scope::Locale);
+    let ranked = rank::rank(db, &units, scope, only.as_ref())?;
+    let count = ranked.len() as i64;
+    let page: Vec<(i64, f64)> = ranked
+        .iter()
+        .skip(usize::try_from(req.offset).unwrap_or(0))
+        .take(usize::try_from(req.limit).unwrap_or(0))
+        .map(|s| (s.article_id, s.score))
+        .collect();
+    let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
     // `body_text` is the body's text as stored at write time: snippets need not parse the HTML.
     let mut articles = db.query(
         &format!(
             "SELECT {ARTICLE_COLUMNS}, a.body_text FROM hc_articles a \
-             WHERE a.id IN (SELECT value FROM json_each(?))"
+             WHERE a.id IN (SELECT value FROM json_each(?)) AND a.draft = 0"
         ),
         &[serde_json::to_string(&ids)
             .unwrap_or_else(|_| "[]".into())
             .into()],
         |r| Ok((Article::from_row(r)?, r.string("body_text")?)),
     )?;
-    let rows: Vec<(Article, String, f64)> = ranked
+    let rows: Vec<(Article, String, f64)> = page
         .into_iter()
         .filter_map(|(id, score)| {
             let i = articles.iter().position(|(a, _)| a.id == id)?;
@@ -143,6 +122,86 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
                 score,
                 snippet,
             }
+        })
+        .collect();
+    Ok(SearchResults { hits, count })
+}
+
+/// The section, category and label filters as SQL conditions on `hc_articles a` (empty when
+/// none is asked for).
+fn filter_clauses(req: &SearchRequest) -> (Vec<&'static str>, Vec<Value>) {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    if let Some(s) = req.section_id {
+        clauses.push("a.section_id = ?");
+        params.push(s.into());
+    }
+    if let Some(c) = req.category_id {
+        clauses.push("a.section_id IN (SELECT id FROM hc_sections WHERE category_id = ?)");
+        params.push(c.into());
+    }
+    if !req.label_names.is_empty() {
+        clauses.push(
+            "a.id IN (SELECT l.article_id FROM hc_article_labels l \
+             WHERE l.name IN (SELECT value FROM json_each(?)))",
+        );
+        let labels = serde_json::to_string(&req.label_names).unwrap_or_else(|_| "[]".into());
+        params.push(labels.into());
+    }
+    (clauses, params)
+}
+
+/// The published articles the filters allow (`None`: no filter asked for).
+fn filtered_articles(db: &Db, req: &SearchRequest) -> Result<Option<HashSet<i64>>, SqlError> {
+    let (clauses, params) = filter_clauses(req);
+    if clauses.is_empty() {
+        return Ok(None);
+    }
+    let ids = db.query(
+        &format!(
+            "SELECT a.id FROM hc_articles a WHERE a.draft = 0 AND {}",
+            clauses.join(" AND ")
+        ),
+        &params,
+        |r| r.i64("id"),
+    )?;
+    Ok(Some(ids.into_iter().collect()))
+}
+
+/// A search with filters and no words (Zendesk allows it): the published articles the filters
+/// allow, promoted first, then the most recently updated; snippets from the start of the body.
+fn browse(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+    let (mut clauses, mut params) = filter_clauses(req);
+    if clauses.is_empty() {
+        return Err(SearchError::EmptyQuery);
+    }
+    if let Some(locale) = req.locale {
+        clauses.push("a.locale = ?");
+        params.push(locale.into());
+    }
+    let filter = format!("a.draft = 0 AND {}", clauses.join(" AND "));
+    let count = db
+        .query_i64(
+            &format!("SELECT count(*) FROM hc_articles a WHERE {filter}"),
+            &params,
+        )?
+        .unwrap_or(0);
+    let page_params = [params, vec![req.limit.into(), req.offset.into()]].concat();
+    let rows = db.query(
+        &format!(
+            "SELECT {ARTICLE_COLUMNS}, a.body_text FROM hc_articles a WHERE {filter} \
+             ORDER BY a.promoted DESC, a.updated_at DESC, a.id LIMIT ? OFFSET ?"
+        ),
+        &page_params,
+        |r| Ok((Article::from_row(r)?, r.string("body_text")?)),
+    )?;
+    let highlight = Highlighter::new(&Query::default());
+    let hits = rows
+        .into_iter()
+        .map(|(article, text)| Hit {
+            snippet: highlight.snippet_of_text(&text, &article.locale),
+            article,
+            score: 0.0,
         })
         .collect();
     Ok(SearchResults { hits, count })

@@ -23,7 +23,7 @@ mod stopwords;
 mod synonyms;
 
 pub use language::Language;
-pub use query::{query, Query, QueryTerm, MAX_QUERY_TERMS};
+pub use query::{phrases, query, Query, QueryTerm, MAX_QUERY_TERMS};
 pub use segment::{tokens, Script, Token};
 
 use rust_stemmers::Stemmer;

@@ -98,6 +98,33 @@ pub fn query(text: &str, locale: &str) -> Query {
 }
 
 /// Where `phrase` occurs in `raw` as consecutive terms of consecutive tokens.
+/// The alternatives of more than one term that [`query`] can search for under `locale`'s rules
+/// (synonym phrases such as `money back`, and single words that analyse to several terms such
+/// as `이메일` → `이메 메일`), each as its terms. The search index counts these sequences as
+/// units of their own, so a search matches them without reading positions.
+pub fn phrases(locale: &str) -> &'static [Vec<String>] {
+    static ENGLISH_RULES: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    static OTHER_RULES: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    let cell = match Language::from_locale(locale) {
+        Language::Other => &OTHER_RULES,
+        _ => &ENGLISH_RULES,
+    };
+    cell.get_or_init(|| {
+        let mut out: Vec<Vec<String>> = Vec::new();
+        for phrase in synonym_phrases(locale).iter().flatten() {
+            let terms: Vec<String> = phrase
+                .iter()
+                .filter(|(_, stop)| !stop)
+                .map(|(t, _)| t.clone())
+                .collect();
+            if terms.len() > 1 && !out.contains(&terms) {
+                out.push(terms);
+            }
+        }
+        out
+    })
+}
+
 fn occurrences(raw: &[RawTerm], phrase: &[(String, bool)]) -> Vec<usize> {
     if phrase.is_empty() || phrase.len() > raw.len() {
         return Vec::new();
