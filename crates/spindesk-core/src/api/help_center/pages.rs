@@ -9,6 +9,7 @@ use super::labels::Labels;
 use super::paths;
 use super::theme::{self, CategoryBlock, Frame, Hit, Pager, SectionBlock};
 use crate::help_center::catalog::{self, Article, ArticleFilter, Section, Sort, SortBy};
+use crate::help_center::index;
 use crate::help_center::search::{self, SearchError, SearchRequest};
 use crate::help_center::Locale;
 use crate::ports::{Env, SqlError};
@@ -108,6 +109,8 @@ fn serve(env: &Env, req: &Request) -> Served {
     let path = req.uri().path();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let db = super::super::database(env)?;
+    // As the API does: after an upgrade the search index rebuilds itself a batch per request.
+    index::catch_up(&db)?;
     let cx = Cx { db, req };
     match segs.as_slice() {
         ["hc"] => {
