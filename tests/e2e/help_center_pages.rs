@@ -525,6 +525,10 @@ fn search_and_sections_paginate() {
     assert_eq!(second.matches("<li><h2>").count(), 10);
     assert!(second.contains("Page 2 of 2"));
     assert!(second.contains("<a rel=\"prev\" href=\"/hc/en-us/search?query=warranty\">"));
+    let past = html(&app, "/hc/en-us/search?query=warranty&page=7");
+    assert_eq!(past.matches("<li><h2>").count(), 0);
+    assert!(past.contains("<a rel=\"prev\" href=\"/hc/en-us/search?query=warranty&amp;page=2\">"));
+    assert!(!past.contains("rel=\"next\""));
 }
 
 #[test]

@@ -426,10 +426,11 @@ impl Cx<'_> {
             }
             format!("{}?{}", paths::search(locale), q.finish())
         };
+        // Past the end (the results changed since the link was made): back to the last page.
         let pager = Pager {
             page,
             pages,
-            previous: (page > 1).then(|| link(page - 1)),
+            previous: (page > 1).then(|| link((page - 1).min(pages.max(1)))),
             next: (page < pages).then(|| link(page + 1)),
         };
         let hits: Vec<Hit> = results

@@ -550,3 +550,31 @@ fn oracle_rejects_unsafe_output() {
         assert!(caught.is_err(), "oracle accepted {bad:?}");
     }
 }
+
+/// A body at the API's size limit (1,000,000 bytes) of dense markup, and inputs built to make
+/// a scanner backtrack, are each one linear pass.
+#[test]
+fn large_and_adversarial_bodies_stay_fast() {
+    let unit = "<p class=x>Some <b>bold</b> &amp; <a href=\"https://e.example/?a=1&b=2\">link</a> text</p>\n";
+    let big = unit.repeat(1_000_000 / unit.len());
+    let started = std::time::Instant::now();
+    let out = sanitize(&big);
+    assert!(out.len() > big.len() / 2);
+    for hostile in [
+        "<a ".repeat(200_000),
+        "<!".repeat(300_000),
+        "</".repeat(300_000),
+        "<script>".repeat(100_000),
+        "&#".repeat(300_000),
+        "<div title='".repeat(80_000),
+        "<li>".repeat(200_000),
+    ] {
+        sanitize(&hostile);
+    }
+    // Debug build on a shared 2-core machine: generous, but a quadratic pass takes minutes.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
