@@ -191,10 +191,6 @@ impl Cx<'_> {
             .ok_or(Problem::NotFound)
     }
 
-    fn canonical(&self, path: &str) -> String {
-        format!("{}{path}", super::origin(self.req))
-    }
-
     /// `page` from the query: 1 when absent.
     fn page_number(&self) -> Result<i64, Problem> {
         match web::query_param(self.req, "page") {
@@ -257,7 +253,7 @@ impl Cx<'_> {
             .collect();
         let labels = Labels::for_locale(locale);
         let mut frame = frame(locale, labels.help_center, "");
-        frame.canonical = Some(self.canonical(&paths::home(locale)));
+        frame.canonical = Some(paths::home(locale));
         frame.header_search = false;
         Ok(ok_page(&frame, &theme::home(&frame, &blocks)))
     }
@@ -287,7 +283,7 @@ impl Cx<'_> {
         let blocks = section_blocks(sections.iter(), &previews);
         let mut frame = frame(locale, &c.name, "");
         frame.crumbs = vec![home_crumb(locale)];
-        frame.canonical = Some(self.canonical(&path));
+        frame.canonical = Some(path.clone());
         Ok(ok_page(&frame, &theme::category(&frame, &c, &blocks)))
     }
 
@@ -329,7 +325,7 @@ impl Cx<'_> {
         };
         let mut frame = frame(locale, &s.name, "");
         frame.crumbs = self.crumbs(locale, Some(&s))?;
-        frame.canonical = Some(self.canonical(&link(page)));
+        frame.canonical = Some(link(page));
         let articles: Vec<&Article> = listed.items.iter().collect();
         Ok(ok_page(
             &frame,
@@ -368,7 +364,7 @@ impl Cx<'_> {
         };
         let mut frame = frame(locale, &a.title, "");
         frame.crumbs = self.crumbs(locale, section.as_ref())?;
-        frame.canonical = Some(self.canonical(&path));
+        frame.canonical = Some(path.clone());
         let others: Vec<&Article> = others.iter().collect();
         let main = theme::article(&frame, &a, section.as_ref(), &others, more);
         Ok(ok_page(&frame, &main))

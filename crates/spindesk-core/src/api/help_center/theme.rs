@@ -34,7 +34,8 @@ pub struct Frame<'a> {
     pub labels: &'static Labels,
     /// The page's own name for `<title>` (the help center's name is added).
     pub title: &'a str,
-    /// The page's absolute address, for `<link rel="canonical">`.
+    /// The page's address, for `<link rel="canonical">`: a path, not a URL built from the
+    /// request's `Host`, so a forged header cannot put another site into a cached page.
     pub canonical: Option<String>,
     /// Links above the heading, the help center's home first: (href, text).
     pub crumbs: Vec<(String, String)>,
