@@ -14,6 +14,7 @@ mod channels_admin;
 mod channels_outbox;
 mod conversations_api;
 mod help_center_api;
+mod help_center_pages;
 mod help_center_relevance;
 mod spin_manifest;
 mod static_site;

@@ -235,6 +235,19 @@ fn client_paths_reach_the_right_component() {
             "/api/v2/help_center/ko/sections/2/articles.json",
             "help-center",
         ),
+        // The public Help Center pages (articles' `html_url`).
+        ("/hc", "help-center"),
+        ("/hc/", "help-center"),
+        ("/hc/en-us", "help-center"),
+        (
+            "/hc/ko/articles/12-%EB%B9%84%EB%B0%80%EB%B2%88%ED%98%B8",
+            "help-center",
+        ),
+        ("/hc/en-us/articles/12", "help-center"),
+        ("/hc/en-us/sections/3-orders", "help-center"),
+        ("/hc/en-us/categories/1", "help-center"),
+        ("/hc/en-us/search?query=refund", "help-center"),
+        ("/hc/articles/12", "help-center"),
         // Ours.
         ("/api/widget/messages", "widget"),
         ("/api/widget", "widget"),
@@ -258,6 +271,8 @@ fn client_paths_reach_the_right_component() {
         ("/api/widgets", "static-site"),
         ("/api/v2/ticketsx", "static-site"),
         ("/v2apps", "static-site"),
+        ("/hcx", "static-site"),
+        ("/help", "static-site"),
     ];
     let mut problems = Vec::new();
     for (path, want) in table {

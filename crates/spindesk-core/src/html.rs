@@ -1,7 +1,11 @@
 //! HTML in and out. Article bodies and ticket comments' `html_body` are HTML: search indexes their
 //! text, not their tags, and a comment reaches the customer as text. Snippets and `html_body`
 //! going out are text with only our own markup in it, so the two helpers here are the way in and
-//! the way out.
+//! the way out. Article bodies shown as HTML on the help-center pages go through [`sanitize`].
+
+mod sanitize;
+
+pub use sanitize::sanitize;
 
 /// Tags that end a line of text: a word never continues across them (`<p>a</p><p>b</p>` is two
 /// words), while inline tags (`pass<b>word</b>`) join.

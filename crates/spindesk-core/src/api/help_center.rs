@@ -5,6 +5,14 @@
 //! Reads are public and see published articles only; staff credentials (an agent's API token or
 //! the admin token) also see drafts. Writes need staff credentials. Limits and deviations from
 //! Zendesk are in `docs/help-center.md`.
+//!
+//! The same component serves the public Help Center pages under `/hc/` ([`pages`]), which the
+//! articles' `html_url` points at.
+
+mod labels;
+mod pages;
+mod paths;
+mod theme;
 
 use crate::auth::{self, Staff};
 use crate::help_center::catalog::{
@@ -47,6 +55,9 @@ const LIST_PER_PAGE: i64 = 30;
 const SEARCH_PER_PAGE: i64 = 25;
 
 fn handle(env: &Env, req: Request) -> Response {
+    if pages::serves(req.uri().path()) {
+        return pages::handle(env, &req);
+    }
     match route(env, &req) {
         Ok(response) => response,
         Err(e) => e.into_response(Family::Zendesk),
@@ -172,6 +183,21 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     }
 }
 
+/// `scheme://host` of the request as the client sent it, for the absolute `url`, `html_url`
+/// and page links Zendesk returns. Spin passes the full URL in `spin-full-url`.
+fn origin(req: &Request) -> String {
+    if let Some(full) = web::header(req, "spin-full-url") {
+        if let Some((scheme, rest)) = full.split_once("://") {
+            let host = rest.split('/').next().unwrap_or("");
+            return format!("{scheme}://{host}");
+        }
+    }
+    match web::header(req, "host") {
+        Some(host) => format!("http://{host}"),
+        None => String::new(),
+    }
+}
+
 /// One request's context.
 struct Cx<'a> {
     env: &'a Env<'a>,
@@ -210,19 +236,8 @@ impl Cx<'_> {
         auth::require_staff(self.env, &self.db, self.req)
     }
 
-    /// `scheme://host` of the request as the client sent it, for the absolute `url`,
-    /// `html_url` and page links Zendesk returns. Spin passes the full URL in `spin-full-url`.
     fn origin(&self) -> String {
-        if let Some(full) = web::header(self.req, "spin-full-url") {
-            if let Some((scheme, rest)) = full.split_once("://") {
-                let host = rest.split('/').next().unwrap_or("");
-                return format!("{scheme}://{host}");
-            }
-        }
-        match web::header(self.req, "host") {
-            Some(host) => format!("http://{host}"),
-            None => String::new(),
-        }
+        origin(self.req)
     }
 
     fn pairs(&self) -> Vec<(String, String)> {
@@ -262,7 +277,11 @@ impl Cx<'_> {
                 ))
             }
         };
-        Ok(Sort { by, descending })
+        Ok(Sort {
+            by,
+            descending,
+            promoted_first: false,
+        })
     }
 
     /// A Zendesk list envelope: the items under `key` and the page fields.
@@ -306,7 +325,7 @@ impl Cx<'_> {
         json!({
             "id": c.id,
             "url": format!("{origin}/api/v2/help_center/{}/categories/{}.json", c.locale, c.id),
-            "html_url": format!("{origin}/hc/{}/categories/{}", c.locale, c.id),
+            "html_url": format!("{origin}{}", paths::category(&c.locale, c.id, &c.name)),
             "position": c.position,
             "created_at": iso8601(c.created_at),
             "updated_at": iso8601(c.updated_at),
@@ -397,7 +416,7 @@ impl Cx<'_> {
         json!({
             "id": s.id,
             "url": format!("{origin}/api/v2/help_center/{}/sections/{}.json", s.locale, s.id),
-            "html_url": format!("{origin}/hc/{}/sections/{}", s.locale, s.id),
+            "html_url": format!("{origin}{}", paths::section(&s.locale, s.id, &s.name)),
             "category_id": s.category_id,
             "position": s.position,
             "sorting": s.sorting,
@@ -516,7 +535,7 @@ impl Cx<'_> {
         json!({
             "id": a.id,
             "url": format!("{origin}/api/v2/help_center/{}/articles/{}.json", a.locale, a.id),
-            "html_url": format!("{origin}/hc/{}/articles/{}", a.locale, a.id),
+            "html_url": format!("{origin}{}", paths::article(&a.locale, a.id, &a.title)),
             "author_id": a.author_id,
             "comments_disabled": a.comments_disabled,
             "draft": a.draft,

@@ -192,12 +192,39 @@ impl SortBy {
 pub struct Sort {
     pub by: SortBy,
     pub descending: bool,
+    /// Articles only: promoted articles before the others (as help-center pages list them).
+    pub promoted_first: bool,
 }
 
 impl Sort {
+    /// A section's `sorting` as the order its articles are shown in: promoted articles
+    /// first, then `manual` by position, `title` A to Z, dates newest first.
+    pub fn of_section(sorting: &str) -> Sort {
+        let by = match sorting {
+            "title" => SortBy::Title,
+            "created_at" => SortBy::CreatedAt,
+            "updated_at" => SortBy::UpdatedAt,
+            "edited_at" => SortBy::EditedAt,
+            _ => SortBy::Position,
+        };
+        Sort {
+            by,
+            descending: !matches!(by, SortBy::Position | SortBy::Title),
+            promoted_first: true,
+        }
+    }
+
     fn order_by(self, alias: &str, titled: bool) -> String {
         let dir = if self.descending { "DESC" } else { "ASC" };
-        format!("{alias}.{} {dir}, {alias}.id {dir}", self.by.column(titled))
+        let promoted = if self.promoted_first && titled {
+            format!("{alias}.promoted DESC, ")
+        } else {
+            String::new()
+        };
+        format!(
+            "{promoted}{alias}.{} {dir}, {alias}.id {dir}",
+            self.by.column(titled)
+        )
     }
 }
 
@@ -435,6 +462,59 @@ pub fn list_articles(
         )?
         .unwrap_or(0);
     Ok(Listed { items, count })
+}
+
+/// The first `per_section` published articles of each of `section_ids` in `sort` order, each
+/// with the number of published articles in its section; one statement for all sections (a
+/// page listing many sections would otherwise make two round trips per section).
+pub fn first_articles(
+    db: &Db,
+    section_ids: &[i64],
+    sort: Sort,
+    per_section: i64,
+) -> Result<Vec<(Article, i64)>, SqlError> {
+    if section_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = serde_json::to_string(section_ids).unwrap_or_else(|_| "[]".into());
+    db.query(
+        &format!(
+            "SELECT * FROM (SELECT {ARTICLE_COLUMNS}, \
+             row_number() OVER (PARTITION BY a.section_id ORDER BY {}) AS n, \
+             count(*) OVER (PARTITION BY a.section_id) AS in_section \
+             FROM hc_articles a WHERE a.draft = 0 \
+             AND a.section_id IN (SELECT value FROM json_each(?))) \
+             WHERE n <= ? ORDER BY section_id, n",
+            sort.order_by("a", true)
+        ),
+        &[ids.into(), per_section.into()],
+        |r| Ok((Article::from_row(r)?, r.i64("in_section")?)),
+    )
+}
+
+/// The locale with the most published articles (ties: the first by name), `None` when
+/// nothing is published.
+pub fn busiest_locale(db: &Db) -> Result<Option<String>, SqlError> {
+    db.query_opt(
+        "SELECT locale FROM hc_articles WHERE draft = 0 GROUP BY locale \
+         ORDER BY count(*) DESC, locale LIMIT 1",
+        &[],
+        |r| r.string("locale"),
+    )
+}
+
+/// Whether the help center has anything in `locale`: a category, a section or a published
+/// article.
+pub fn has_locale(db: &Db, locale: &str) -> Result<bool, SqlError> {
+    Ok(db
+        .query_i64(
+            "SELECT EXISTS (SELECT 1 FROM hc_categories WHERE locale = ?) \
+             OR EXISTS (SELECT 1 FROM hc_sections WHERE locale = ?) \
+             OR EXISTS (SELECT 1 FROM hc_articles WHERE locale = ? AND draft = 0)",
+            &[locale.into(), locale.into(), locale.into()],
+        )?
+        .unwrap_or(0)
+        != 0)
 }
 
 /// Inserts the article (its id is ignored) and indexes it; returns the new id.
