@@ -32,8 +32,24 @@ struct Asset {
 }
 
 const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
 /// HTML must revalidate so a deploy shows at once; the ETag keeps that to a 304.
 const REVALIDATE: &str = "no-cache";
+
+/// A file of the admin console, `static/admin/<file>` at `/admin/<file>`. Its ES modules import
+/// each other by fixed URLs (no build step, no fingerprints), so they revalidate like HTML: a
+/// deploy never leaves a browser running old modules with new ones.
+macro_rules! admin_file {
+    ($file:literal, $content_type:expr) => {
+        Asset {
+            path: concat!("/admin/", $file),
+            body: include_bytes!(concat!("../../../../static/admin/", $file)),
+            content_type: $content_type,
+            cache_control: REVALIDATE,
+        }
+    };
+}
 
 /// Everything under `static/`. Adding a page is one entry here.
 const ASSETS: &[Asset] = &[
@@ -63,6 +79,18 @@ const ASSETS: &[Asset] = &[
         content_type: "image/svg+xml",
         cache_control: "public, max-age=86400",
     },
+    admin_file!("index.html", HTML),
+    admin_file!("admin.css", CSS),
+    admin_file!("preview.css", CSS),
+    admin_file!("app.js", JS),
+    admin_file!("strings.js", JS),
+    admin_file!("ui.js", JS),
+    admin_file!("api.js", JS),
+    admin_file!("agents.js", JS),
+    admin_file!("channels.js", JS),
+    admin_file!("help-center.js", JS),
+    admin_file!("preview.js", JS),
+    admin_file!("bot.js", JS),
 ];
 
 /// Our own pages load only their own files: no inline script or style at all (the widget
@@ -81,10 +109,15 @@ fn handle(_env: &Env, req: Request) -> Response {
     } else {
         path.to_owned()
     };
+    let head = req.method() == Method::HEAD;
     let Some(asset) = ASSETS.iter().find(|a| a.path == lookup) else {
+        if head || req.method() == Method::GET {
+            if let Some(to) = directory_redirect(path) {
+                return to;
+            }
+        }
         return ApiError::no_route(req.method(), clip(path, 200)).into_response(Family::Spindesk);
     };
-    let head = req.method() == Method::HEAD;
     if !head && req.method() != Method::GET {
         return ApiError::method_not_allowed(req.method(), ALLOWED).into_response(Family::Spindesk);
     }
@@ -121,6 +154,18 @@ fn handle(_env: &Env, req: Request) -> Response {
         .status(status)
         .body(body)
         .unwrap_or_else(|e| ApiError::internal(e).into_response(Family::Spindesk))
+}
+
+/// `/admin` → `/admin/`: a page's directory as people type it, without the slash.
+fn directory_redirect(path: &str) -> Option<Response> {
+    let index = format!("{path}/index.html");
+    ASSETS.iter().find(|a| a.path == index)?;
+    http::Response::builder()
+        .status(StatusCode::MOVED_PERMANENTLY)
+        .header(http::header::LOCATION, format!("{path}/"))
+        .header(CACHE_CONTROL, "public, max-age=3600")
+        .body(Vec::new())
+        .ok()
 }
 
 fn etag_of(body: &[u8]) -> String {

@@ -1,0 +1,134 @@
+// The admin console's shell: sign-in with the admin token, the navigation between the four
+// areas (hash routes, so /admin/ is one static page), sign-out.
+import { t } from './strings.js';
+import { h, field, errorBox, busy, mountStatus, announce } from './ui.js';
+import { token, get, whenUnauthorized } from './api.js';
+import * as agents from './agents.js';
+import * as channels from './channels.js';
+import * as helpCenter from './help-center.js';
+import * as bot from './bot.js';
+
+const VIEWS = [
+  { route: 'agents', label: () => t('nav.agents'), view: agents },
+  { route: 'channels', label: () => t('nav.channels'), view: channels },
+  { route: 'help-center', label: () => t('nav.helpCenter'), view: helpCenter },
+  { route: 'bot', label: () => t('nav.bot'), view: bot },
+];
+
+const root = document.getElementById('app');
+let leave = null; // the current view's cleanup
+
+function start() {
+  document.documentElement.lang = 'en';
+  whenUnauthorized(() => signOut(t('signin.expired')));
+  if (token.get()) shell(); else signInPage();
+}
+
+// ---- signing in ----------------------------------------------------------------------------
+
+function signInPage(notice) {
+  stopView();
+  document.title = t('signin.docTitle');
+  const input = h('input', { type: 'password', name: 'token', required: true, autocomplete: 'current-password', spellcheck: 'false', class: 'mono' });
+  const errors = errorBox();
+  const button = h('button', { type: 'submit', class: 'primary', text: t('signin.submit') });
+  const help = h('div', { class: 'help', hidden: true });
+  const form = h('form', { class: 'signin card', novalidate: true },
+    h('h1', { text: t('signin.title') }),
+    h('p', { text: t('signin.intro') }),
+    notice ? h('p', { class: 'notice', role: 'status', text: notice }) : null,
+    // For password managers: the token is the password of a fixed "admin" user.
+    h('input', { type: 'text', name: 'username', autocomplete: 'username', value: 'admin', hidden: true, tabindex: '-1' }),
+    field(t('signin.label'), input, t('signin.hint')),
+    errors.el,
+    help,
+    h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    errors.clear();
+    help.hidden = true;
+    const value = input.value.trim();
+    if (!value) { errors.show(new Error(t('signin.empty'))); input.focus(); return; }
+    try {
+      // Any admin route proves the token; the agent list is small and has no side effects.
+      await busy(button, () => get('/api/admin/agents', { token: value }), [input]);
+      token.set(value);
+      shell();
+      announce(t('signin.done'));
+    } catch (err) {
+      if (err.status === 503 && err.code === 'admin_disabled') {
+        errors.show(new Error(t('signin.disabled')));
+        help.replaceChildren(
+          h('p', { text: t('signin.disabledHow') }),
+          h('pre', null, h('code', { text: 'spin up --variable admin_token="$(openssl rand -hex 32)"' })),
+          h('p', { text: t('signin.disabledEnv') }),
+          h('pre', null, h('code', { text: 'SPIN_VARIABLE_ADMIN_TOKEN=... spin up' })),
+          h('p', { class: 'muted', text: t('signin.serverSaid', { message: err.message }) }));
+        help.hidden = false;
+      } else if (err.status === 401) {
+        errors.show(new Error(t('signin.wrong')));
+      } else {
+        errors.show(err);
+      }
+      input.focus();
+    }
+  });
+  root.replaceChildren(h('main', { id: 'main', class: 'signin-wrap' }, form));
+  input.focus();
+}
+
+function signOut(notice) {
+  token.clear();
+  if (location.hash) history.replaceState(null, '', location.pathname);
+  signInPage(notice || t('signin.signedOut'));
+}
+
+// ---- the signed-in shell -------------------------------------------------------------------
+
+let main = null;
+let navLinks = [];
+
+function shell() {
+  const signOutButton = h('button', { type: 'button', class: 'quiet', text: t('nav.signOut'), onclick: () => signOut() });
+  navLinks = VIEWS.map((v) => h('a', { href: '#' + v.route, text: v.label(), dataset: { route: v.route } }));
+  const status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite', hidden: true });
+  main = h('main', { id: 'main', tabindex: '-1' });
+  root.replaceChildren(
+    h('a', { class: 'skip', href: '#main', text: t('nav.skip'), onclick: (e) => { e.preventDefault(); main.focus(); } }),
+    h('header', { class: 'top' },
+      h('div', { class: 'brand' }, h('img', { src: '/favicon.svg', alt: '', width: 24, height: 24 }), t('app.name')),
+      h('nav', { 'aria-label': t('nav.label') }, h('ul', null, navLinks.map((a) => h('li', null, a)))),
+      signOutButton),
+    main,
+    status);
+  mountStatus(status);
+  window.onhashchange = route;
+  route();
+}
+
+function stopView() {
+  if (leave) { try { leave(); } catch { /* the view is gone anyway */ } }
+  leave = null;
+  window.onhashchange = null;
+}
+
+function route() {
+  const name = location.hash.replace(/^#\/?/, '').split('/')[0] || VIEWS[0].route;
+  const entry = VIEWS.find((v) => v.route === name) || VIEWS[0];
+  if (leave) { try { leave(); } catch { /* ignore */ } }
+  for (const a of navLinks) {
+    if (a.dataset.route === entry.route) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  document.title = `${entry.label()} · ${t('app.name')}`;
+  main.replaceChildren();
+  leave = entry.view.render(main) || null;
+  // Move focus to the new view's heading so keyboard and screen-reader users land there.
+  const heading = main.querySelector('h1');
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
+}
+
+start();
