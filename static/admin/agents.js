@@ -29,8 +29,8 @@ export function render(main) {
   }
 
   function row(agent) {
-    const addToken = h('button', { type: 'button', text: t('agents.addToken'), 'aria-label': t('agents.addTokenFor', { name: agent.name }) });
-    const revoke = h('button', { type: 'button', class: 'danger', text: t('agents.revoke'), 'aria-label': t('agents.revokeFor', { name: agent.name }) });
+    const addToken = h('button', { type: 'button', text: t('agents.addToken'), 'aria-label': t('agents.addTokenFor', { name: agent.name, email: agent.email }) });
+    const revoke = h('button', { type: 'button', class: 'danger', text: t('agents.revoke'), 'aria-label': t('agents.revokeFor', { name: agent.name, email: agent.email }) });
     addToken.addEventListener('click', async () => {
       listErrors.clear();
       try {

@@ -1,5 +1,5 @@
-// DOM helpers. Data only ever reaches the page as text (textContent, attribute values); there
-// is no innerHTML anywhere in the console.
+// DOM helpers. Data only ever reaches the page as text (textContent, attribute values), never
+// as markup: nothing in the console parses HTML into the page.
 import { t } from './strings.js';
 
 /**

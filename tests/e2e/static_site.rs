@@ -162,3 +162,112 @@ fn the_surface_uses_no_ports() {
     let uses = spindesk_core::surface(SURFACE).expect("surface").uses;
     assert!(!uses.sqlite && !uses.key_value && !uses.outbound && uses.variables.is_empty());
 }
+
+#[test]
+fn the_admin_console_is_one_page_under_the_strict_csp() {
+    let app = App::new();
+    let page = get(&app, "/admin/").expect(200);
+    assert_eq!(header(&page, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(header(&page, "cache-control"), "no-cache");
+    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    let csp = header(&page, "content-security-policy");
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self';",
+        "style-src 'self';",
+        "connect-src 'self'",
+        "frame-ancestors 'self'",
+    ] {
+        assert!(csp.contains(directive), "{directive} missing: {csp}");
+    }
+    assert!(!csp.contains("unsafe"), "{csp}");
+    let html = page.text();
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "one module script and nothing inline: {html}"
+    );
+    assert!(html.contains(r#"<script type="module" src="/admin/app.js"></script>"#));
+    assert!(!html.contains("<style") && !html.contains("style="));
+    assert_eq!(get(&app, "/admin/index.html").body, page.body);
+}
+
+#[test]
+fn admin_without_the_slash_redirects_to_the_page() {
+    let app = App::new();
+    let moved = get(&app, "/admin").expect(301);
+    assert_eq!(header(&moved, "location"), "/admin/");
+    assert!(moved.body.is_empty());
+    let head = app.request(SURFACE, "HEAD", "/admin").send().expect(301);
+    assert_eq!(header(&head, "location"), "/admin/");
+    // Only GET and HEAD are redirected; only directories with a page are.
+    app.request(SURFACE, "POST", "/admin").send().expect(404);
+    get(&app, "/adm").expect(404);
+    get(&app, "/admin/app").expect(404);
+}
+
+/// Every module the console imports, transitively from `app.js`, is served: a file missing from
+/// the asset list would break the page in the browser only.
+#[test]
+fn every_admin_module_is_served_as_revalidated_javascript() {
+    let app = App::new();
+    let mut pending = vec!["app.js".to_owned()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(file) = pending.pop() {
+        if !seen.insert(file.clone()) {
+            continue;
+        }
+        let path = format!("/admin/{file}");
+        let script = get(&app, &path);
+        assert_eq!(script.status, 200, "{path}");
+        assert_eq!(
+            header(&script, "content-type"),
+            "text/javascript; charset=utf-8",
+            "{path}"
+        );
+        assert_eq!(header(&script, "cache-control"), "no-cache", "{path}");
+        let source = script.text();
+        for sink in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+        ] {
+            assert!(
+                !source.contains(sink),
+                "{path} uses {sink}: data must reach the page as text"
+            );
+        }
+        for line in source.lines().filter(|l| l.starts_with("import ")) {
+            let import = line
+                .split("from './")
+                .nth(1)
+                .and_then(|rest| rest.split('\'').next())
+                .unwrap_or_else(|| panic!("{path}: unexpected import {line}"));
+            pending.push(import.to_owned());
+        }
+    }
+    for area in [
+        "agents.js",
+        "channels.js",
+        "help-center.js",
+        "bot.js",
+        "preview.js",
+    ] {
+        assert!(
+            seen.contains(area),
+            "{area} not reached from app.js: {seen:?}"
+        );
+    }
+    for css in ["/admin/admin.css", "/admin/preview.css"] {
+        let sheet = get(&app, css).expect(200);
+        assert_eq!(header(&sheet, "content-type"), "text/css; charset=utf-8");
+        assert_eq!(header(&sheet, "cache-control"), "no-cache");
+    }
+    let etag = header(&get(&app, "/admin/app.js"), "etag").to_owned();
+    app.request(SURFACE, "GET", "/admin/app.js")
+        .header("if-none-match", &etag)
+        .send()
+        .expect(304);
+}
