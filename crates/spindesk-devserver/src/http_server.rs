@@ -2,7 +2,7 @@
 //! a long-poll holds one worker and not the server.
 
 use crate::app::{bare, App};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -32,12 +32,57 @@ pub fn spawn_workers(
 
 fn serve(app: &App, mut request: tiny_http::Request) {
     let client = request.remote_addr().copied();
+    let head = *request.method() == tiny_http::Method::Head;
     let response = match to_http(&mut request) {
         Ok((req, host)) => app.handle(req, client, &host),
         Err(status) => bare(status),
     };
     // The client may have gone away; nothing to do about it.
-    let _ = request.respond(to_tiny(response));
+    let _ = write_closing(&mut request.into_writer(), response, head);
+}
+
+/// Writes the answer with `Connection: close` (tiny_http drops that header from its own
+/// responses, hence the answer written here). tiny_http gives each open connection one thread
+/// of its pool until the client closes it, and that pool can leave a burst of new connections
+/// queued behind idle keep-alive ones: a fresh server hung on a page loading a dozen files at
+/// once. A client closes a connection the answer closes, which frees the thread at once.
+fn write_closing(
+    out: &mut dyn Write,
+    response: http::Response<Vec<u8>>,
+    head: bool,
+) -> std::io::Result<()> {
+    let (parts, body) = response.into_parts();
+    let status = parts.status;
+    let mut bytes = format!(
+        "HTTP/1.1 {} {}\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    )
+    .into_bytes();
+    for (name, value) in &parts.headers {
+        if matches!(
+            name.as_str(),
+            "connection" | "content-length" | "transfer-encoding"
+        ) {
+            continue;
+        }
+        bytes.extend_from_slice(name.as_str().as_bytes());
+        bytes.extend_from_slice(b": ");
+        bytes.extend_from_slice(value.as_bytes());
+        bytes.extend_from_slice(b"\r\n");
+    }
+    let bodiless = status.is_informational()
+        || status == http::StatusCode::NO_CONTENT
+        || status == http::StatusCode::NOT_MODIFIED;
+    if !bodiless {
+        bytes.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+    }
+    bytes.extend_from_slice(b"connection: close\r\n\r\n");
+    if !head && !bodiless {
+        bytes.extend_from_slice(&body);
+    }
+    out.write_all(&bytes)?;
+    out.flush()
 }
 
 fn to_http(request: &mut tiny_http::Request) -> Result<(http::Request<Vec<u8>>, String), u16> {
@@ -63,17 +108,4 @@ fn to_http(request: &mut tiny_http::Request) -> Result<(http::Request<Vec<u8>>, 
     }
     let req = builder.body(body).map_err(|_| 400u16)?;
     Ok((req, host))
-}
-
-fn to_tiny(response: http::Response<Vec<u8>>) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let (parts, body) = response.into_parts();
-    let mut out = tiny_http::Response::from_data(body).with_status_code(parts.status.as_u16());
-    for (name, value) in &parts.headers {
-        if let Ok(header) =
-            tiny_http::Header::from_bytes(name.as_str().as_bytes(), value.as_bytes())
-        {
-            out.add_header(header);
-        }
-    }
-    out
 }

@@ -282,3 +282,66 @@ fn a_database_that_cannot_be_opened_is_an_sql_error_not_a_panic() {
     assert!(body.contains("sql=error"), "{body}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A browser opening a page of many files opens several connections at once and keeps them
+/// open. tiny_http serves each open connection with one thread of a pool that can leave new
+/// connections queued behind idle ones (a fresh server hung on the admin console's dozen module
+/// loads), so every answer closes its connection, and a client that honours that frees the
+/// thread for the next connection.
+#[test]
+fn a_burst_of_connections_is_answered_and_each_answer_closes_its_connection() {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let addr = server.server_addr().to_ip().unwrap();
+    let app = Arc::new(app(&temp_db("burst"), &[]));
+    let workers = spawn_workers(app, server.clone(), 16);
+
+    let mut streams: Vec<TcpStream> = (0..12).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    for (i, stream) in streams.iter_mut().enumerate() {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
+        // A browser's request: HTTP/1.1, so keep-alive unless the server says otherwise.
+        write!(stream, "GET /api/x/{i} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    }
+    let mut answers = Vec::new();
+    let mut open = Vec::new();
+    for stream in &mut streams {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            match stream.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                other => panic!(
+                    "no answer: {other:?} after {:?}",
+                    String::from_utf8_lossy(&head)
+                ),
+            }
+        }
+        let head = String::from_utf8_lossy(&head).to_lowercase();
+        answers.push(head.lines().next().unwrap_or_default().to_owned());
+        // As the HTTP spec asks, a client closes a connection the answer closes; a browser
+        // keeps the others open for the next request.
+        if head.contains("connection: close") {
+            stream.shutdown(std::net::Shutdown::Both).unwrap();
+        } else {
+            open.push(answers.len());
+        }
+    }
+    assert!(
+        answers.iter().all(|a| a.starts_with("http/1.1 200")),
+        "{answers:?}"
+    );
+    assert!(
+        open.is_empty(),
+        "{} answers left their connection open",
+        open.len()
+    );
+    drop(streams);
+
+    for _ in &workers {
+        server.unblock();
+    }
+    for worker in workers {
+        worker.join().unwrap();
+    }
+}
