@@ -1,7 +1,7 @@
 // The admin console's shell: sign-in with the admin token, the navigation between the four
 // areas (hash routes, so /admin/ is one static page), sign-out.
 import { t } from './strings.js';
-import { h, field, errorBox, busy, mountStatus, announce } from './ui.js';
+import { h, field, errorBox, busy, mountStatus, announce, confirmAction } from './ui.js';
 import { token, get, whenUnauthorized } from './api.js';
 import * as agents from './agents.js';
 import * as channels from './channels.js';
@@ -17,6 +17,7 @@ const VIEWS = [
 
 const root = document.getElementById('app');
 let leave = null; // the current view's cleanup
+let current = null; // the current VIEWS entry
 
 function start() {
   document.documentElement.lang = 'en';
@@ -89,7 +90,8 @@ let main = null;
 let navLinks = [];
 
 function shell() {
-  const signOutButton = h('button', { type: 'button', class: 'quiet', text: t('nav.signOut'), onclick: () => signOut() });
+  const signOutButton = h('button', { type: 'button', class: 'quiet', text: t('nav.signOut') });
+  signOutButton.addEventListener('click', async () => { if (await mayLeave()) signOut(); });
   navLinks = VIEWS.map((v) => h('a', { href: '#' + v.route, text: v.label(), dataset: { route: v.route } }));
   const status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite', hidden: true });
   main = h('main', { id: 'main', tabindex: '-1' });
@@ -109,13 +111,30 @@ function shell() {
 function stopView() {
   if (leave) { try { leave(); } catch { /* the view is gone anyway */ } }
   leave = null;
+  current = null;
   window.onhashchange = null;
 }
 
-function route() {
+/** False when the admin keeps editing: the view has unsaved changes and they cancel. */
+async function mayLeave() {
+  if (!current || !current.view.unsaved || !current.view.unsaved()) return true;
+  return confirmAction({ title: t('nav.unsavedTitle'), message: t('nav.unsavedMessage'), confirm: t('nav.unsavedLeave') });
+}
+
+// Closing or reloading the tab with unsaved changes asks the browser's own question.
+window.addEventListener('beforeunload', (event) => {
+  if (current && current.view.unsaved && current.view.unsaved()) event.preventDefault();
+});
+
+async function route() {
   const name = location.hash.replace(/^#\/?/, '').split('/')[0] || VIEWS[0].route;
   const entry = VIEWS.find((v) => v.route === name) || VIEWS[0];
+  if (current && entry !== current && !(await mayLeave())) {
+    history.replaceState(null, '', '#' + current.route); // stay, without a new history entry
+    return;
+  }
   if (leave) { try { leave(); } catch { /* ignore */ } }
+  current = entry;
   for (const a of navLinks) {
     if (a.dataset.route === entry.route) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');

@@ -9,6 +9,10 @@ import { previewDocument } from './preview.js';
 const HC = '/api/v2/help_center';
 const LOCALE = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i;
 let rememberedLocale = null; // survives switching to another area and back
+let editing = () => false; // the mounted view's "has unsaved changes"
+
+/** Whether the article, section or category being edited has unsaved changes. */
+export function unsaved() { return editing(); }
 
 export function render(main) {
   let data = { categories: [], sections: [], articles: [] };
@@ -16,6 +20,7 @@ export function render(main) {
   let selected = null; // {kind: 'category'|'section'|'article', id} or {kind: 'new-…', parent}
   let dirty = false;
   let previewTimer = 0;
+  editing = () => dirty;
 
   const localeSelect = h('select', { name: 'locale' });
   const newLocale = h('input', { type: 'text', class: 'mono', placeholder: 'ko', maxlength: 35, spellcheck: 'false', autocomplete: 'off' });
@@ -292,5 +297,5 @@ export function render(main) {
     barErrors.el,
     h('div', { class: 'hc' }, tree, editor));
   load();
-  return () => clearTimeout(previewTimer);
+  return () => { clearTimeout(previewTimer); editing = () => false; };
 }

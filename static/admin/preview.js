@@ -41,10 +41,11 @@ export function sanitize(html) {
 }
 
 // ---- attribute filter ----------------------------------------------------------------------
-// Chrome reports a CSP violation for every event-handler and style attribute it parses, even in
-// an inert DOMParser document where nothing runs. So before the browser parses the body, each
-// tag keeps only the attributes the allow-list could keep (raw, as written); the browser's
-// parser then builds the tree (implied end tags, character references) from that.
+// Chrome reports a CSP violation for every event-handler and style attribute and every <style>
+// element it parses, even in an inert DOMParser document where nothing runs. So before the
+// browser parses the body, each tag keeps only the attributes the allow-list could keep (raw, as
+// written) and elements dropped with their content (script, style, ...) are left out; the
+// browser's parser then builds the tree (implied end tags, character references) from that.
 const ALLOWED_NAMES = new Set([...GLOBAL_ATTRS, 'href', 'src', ...Object.values(ATTRS).flat()]);
 // Their content is text to the HTML parser, not markup (noscript is markup with scripting off).
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes']);
@@ -52,6 +53,7 @@ const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe
 export function keepAttributes(html) {
   let out = '';
   let i = 0;
+  let foreign = 0; // inside <svg>/<math>, where <style> and <script> content is markup again
   const n = html.length;
   while (i < n) {
     const lt = html.indexOf('<', i);
@@ -68,18 +70,21 @@ export function keepAttributes(html) {
       i = end < 0 ? n : end + 1; // a bogus comment: nothing to keep
     } else if (next === '/' && /[a-z]/i.test(html[i + 2] || '')) {
       const m = /^<\/([a-z][^\s/>]*)[^>]*(>|$)/i.exec(html.slice(i));
+      if (/^(svg|math)$/i.test(m[1]) && foreign > 0) foreign -= 1;
       out += `</${m[1]}>`;
       i += m[0].length;
     } else if (/[a-z]/i.test(next)) {
       const tag = startTag(html, i);
       if (!tag) break; // unterminated at the end: the browser drops it too
-      out += tag.text;
       i = tag.end;
-      if (RAW_TEXT.has(tag.name)) {
+      if (tag.name === 'svg' || tag.name === 'math') foreign += 1;
+      if (RAW_TEXT.has(tag.name) && foreign === 0) {
+        // Dropped with its content by the sanitizer anyway, and a <style> element alone
+        // (even empty) is a reported CSP violation: leave the element out altogether.
         const close = new RegExp(`</${tag.name}[\\s/>]`, 'i').exec(html.slice(i));
-        const end = close ? i + close.index : n;
-        out += html.slice(i, end);
-        i = end;
+        i = close ? i + close.index : n;
+      } else if (tag.name !== 'style') {
+        out += tag.text;
       }
     } else if (next === '/') {
       const end = html.indexOf('>', i);

@@ -32,6 +32,9 @@ const STRINGS = {
   'nav.bot': 'Bot',
   'nav.signOut': 'Sign out',
   'nav.skip': 'Skip to content',
+  'nav.unsavedTitle': 'Leave without saving?',
+  'nav.unsavedMessage': 'You have unsaved changes in the help center. They are lost if you leave.',
+  'nav.unsavedLeave': 'Leave without saving',
 
   'signin.docTitle': 'Sign in · Spindesk admin',
   'signin.title': 'Sign in to Spindesk admin',

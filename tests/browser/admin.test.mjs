@@ -59,7 +59,9 @@ const context = await chromium.launchPersistentContext(profile, {
   viewport: { width: 1280, height: 900 },
 });
 const problems = [];
-let expect401 = false; // the wrong-token step makes Chrome log the 401 on purpose
+// Chrome logs failed loads as console errors; these steps cause them on purpose.
+let expect401 = false;
+let expect503 = false;
 let failed = false;
 
 try {
@@ -67,12 +69,14 @@ try {
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     if (expect401 && /status of 401/.test(m.text())) return;
+    if (expect503 && /status of 503/.test(m.text())) return;
     problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('dialog', async (d) => { problems.push(`dialog opened: ${d.message()}`); await d.dismiss(); });
   const status = page.locator('.status');
   const tokenBox = page.getByLabel('Admin token');
+  const nav = page.getByRole('navigation', { name: 'Admin areas' });
 
   await go('open /admin: the sign-in form under the strict CSP', async () => {
     const res = await page.goto(BASE + '/admin');
@@ -83,6 +87,22 @@ try {
     const inline = await page.evaluate(() => [...document.scripts].filter((s) => !s.src).length
       + document.querySelectorAll('[style]').length);
     check(inline === 0, 'inline script or style on the page');
+  });
+
+  await go('a server without admin_token: the page explains how to set it', async () => {
+    // The dev server runs with a token, so this one answer is the one a server without it gives
+    // (docs/agent-api.md: 503 admin_disabled).
+    expect503 = true;
+    await page.route('**/api/admin/agents', (route) => route.fulfill({
+      status: 503, contentType: 'application/json',
+      body: JSON.stringify({ errors: [{ code: 'admin_disabled', title: 'The admin is disabled until the `admin_token` variable is set' }] }),
+    }));
+    await tokenBox.fill('anything');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText('the admin_token variable is not set').waitFor();
+    await page.getByText('spin up --variable admin_token=').waitFor();
+    await page.unroute('**/api/admin/agents');
+    expect503 = false;
   });
 
   await go('a wrong token is refused in words', async () => {
@@ -100,7 +120,7 @@ try {
     await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
     const stored = await page.evaluate(() => ({ session: Object.values(sessionStorage), local: localStorage.length }));
     check(stored.session.includes(ADMIN_TOKEN) && stored.local === 0, `storage: ${JSON.stringify(stored)}`);
-    check(await page.getByRole('link', { name: 'Agents' }).getAttribute('aria-current') === 'page', 'current nav item');
+    check(await nav.getByRole('link', { name: 'Agents' }).getAttribute('aria-current') === 'page', 'current nav item');
   });
 
   const email = `ada-${RUN}@example.com`;
@@ -141,7 +161,7 @@ try {
 
   let integration;
   await go('connect Telegram: listed with its webhook URL, secrets never shown', async () => {
-    await page.getByRole('link', { name: 'Channels' }).click();
+    await nav.getByRole('link', { name: 'Channels' }).click();
     await page.getByRole('heading', { name: 'Channels', level: 1 }).waitFor();
     const form = page.locator('form', { has: page.getByRole('heading', { name: 'Connect a channel' }) });
     await form.getByLabel('Channel').selectOption('telegram');
@@ -195,7 +215,7 @@ try {
 
   let articleId;
   await go('help center: category → section → article, published', async () => {
-    await page.getByRole('link', { name: 'Help center' }).click();
+    await nav.getByRole('link', { name: 'Help center' }).click();
     await page.getByRole('heading', { name: 'Help center', level: 1 }).waitFor();
     await page.getByLabel('Another locale').fill('ko');
     await page.getByRole('button', { name: 'Open', exact: true }).click();
@@ -237,6 +257,17 @@ try {
     await page.screenshot({ path: join(OUT, 'admin-help-center.png'), fullPage: true });
   });
 
+  await go('unsaved changes are not lost by leaving the area', async () => {
+    await page.locator('.editor').getByLabel('Title').fill(`환불은 언제 되나요? ${RUN} (edited)`);
+    await nav.getByRole('link', { name: 'Bot' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Leave without saving?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForURL((u) => u.hash === '#help-center');
+    check(await nav.getByRole('link', { name: 'Help center' }).getAttribute('aria-current') === 'page', 'nav moved');
+    check(await page.locator('.editor').getByLabel('Title').inputValue() === `환불은 언제 되나요? ${RUN} (edited)`, 'edit lost');
+  });
+
   await go('delete the article after a confirmation', async () => {
     const editor = page.locator('.editor');
     await editor.getByRole('button', { name: 'Delete' }).click();
@@ -246,7 +277,7 @@ try {
   });
 
   await go('bot: validate, publish with a note, chat in the simulator', async () => {
-    await page.getByRole('link', { name: 'Bot' }).click();
+    await nav.getByRole('link', { name: 'Bot' }).click();
     await page.getByRole('heading', { name: 'Bot', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Validate draft' }).click();
     await page.getByText('The draft is valid').waitFor();
@@ -268,7 +299,7 @@ try {
   });
 
   await go('delete the Telegram channel after a confirmation', async () => {
-    await page.getByRole('link', { name: 'Channels' }).click();
+    await nav.getByRole('link', { name: 'Channels' }).click();
     await page.getByRole('button', { name: `Delete Telegram ${RUN}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete channel' }).click();
     await page.getByRole('article', { name: `Telegram ${RUN}` }).waitFor({ state: 'detached' });
