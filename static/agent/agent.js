@@ -313,7 +313,7 @@
   var rows = {};                     // ticket id -> <li>
   var seen = readJson('seen', {});   // ticket id -> updated_at when last viewed (this tab)
   var current = null;                // the open ticket
-  var drafts = {};                   // ticket id -> { text, note }
+  var drafts = readJson('drafts', {}); // ticket id -> { text, note }: unsent text survives a reload
   var lastSync = 0, syncError = null;
   var listed = null;                 // the view the list shows (null while a new view loads)
   var listPoller = new Poller(loadList, LIST_EVERY);
@@ -411,12 +411,15 @@
     meName.textContent = me && me.name ? me.name : credentials.email;
     meName.title = credentials.email;
     renderViews();
+    summary.textContent = T.loading;
     listPoller.start();
     route();
     if (!current) list.focus();
   }
 
   function signOut(message) {
+    // A token that stopped working: the same person signs in again, with a new token.
+    var keepEmail = message === T.sessionEnded && auth ? auth.email : '';
     gen++;
     listPoller.stop();
     ticketPoller.stop();
@@ -431,12 +434,12 @@
     current = null;
     lastSync = 0;
     syncError = null;
-    ['auth', 'seen', 'view'].forEach(function (k) { sset(k, null); });
+    ['auth', 'seen', 'view', 'drafts'].forEach(function (k) { sset(k, null); });
     list.textContent = '';
     summary.textContent = '';
     closePane();
     if (location.hash) history.replaceState(null, '', location.pathname + location.search);
-    emailInput.value = '';
+    emailInput.value = keepEmail;
     tokenInput.value = '';
     showSignin(message);
     if (message === T.signedOut) announce(message);
@@ -600,7 +603,7 @@
   }
   $('back').addEventListener('click', leaveTicket);
   document.addEventListener('keydown', function (e) {
-    if (e.key !== 'Escape' || !current || !narrow.matches || e.defaultPrevented) return;
+    if (e.key !== 'Escape' || !current || !narrow.matches || e.defaultPrevented || e.isComposing) return;
     if (e.target && e.target.tagName === 'SELECT') return;
     e.preventDefault();
     leaveTicket();
@@ -660,6 +663,7 @@
     if (!current) return;
     if (reply.value) drafts[current.id] = { text: reply.value, note: modeNote.checked };
     else delete drafts[current.id];
+    sset('drafts', JSON.stringify(drafts));
   }
 
   function refreshTicket() {
@@ -939,8 +943,8 @@
     hint.textContent = note ? T.noteHint : T.replyHint;
     sendButton.textContent = current && current.sending ? T.sending : note ? T.addNote : T.sendReply;
   }
-  modePublic.addEventListener('change', renderMode);
-  modeNote.addEventListener('change', renderMode);
+  modePublic.addEventListener('change', function () { renderMode(); saveDraft(); });
+  modeNote.addEventListener('change', function () { renderMode(); saveDraft(); });
 
   function updateCounter() {
     var n = reply.value.length;
@@ -948,7 +952,7 @@
     counter.classList.toggle('full', n >= MAX);
     counter.textContent = n + ' / ' + MAX + (n >= MAX ? ' · ' + T.limit : '');
   }
-  reply.addEventListener('input', updateCounter);
+  reply.addEventListener('input', function () { updateCounter(); saveDraft(); });
   reply.addEventListener('keydown', function (e) {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.isComposing) {
       e.preventDefault();
@@ -970,9 +974,9 @@
     composerError.textContent = '';
     renderMode();
     api('PUT', '/api/v2/tickets/' + c.id + '.json', { ticket: { comment: { body: text, public: isPublic } } }).then(function (data) {
-      if (c !== current) { delete drafts[c.id]; return; }
+      if (c !== current) { delete drafts[c.id]; sset('drafts', JSON.stringify(drafts)); return; }
       if (reply.value === text) reply.value = '';
-      delete drafts[c.id];
+      saveDraft();
       updateCounter();
       applyTicket(data.ticket, false);
       // Shown at once from the audit; the next refresh confirms it (same id, not added twice).
@@ -984,7 +988,7 @@
       announce(isPublic ? T.replySent : T.noteAdded);
       ticketPoller.now();
     }, function (err) {
-      if (c !== current) { drafts[c.id] = { text: text, note: !isPublic }; return; }
+      if (c !== current) { drafts[c.id] = { text: text, note: !isPublic }; sset('drafts', JSON.stringify(drafts)); return; }
       composerError.textContent = err.message;
       ticketPoller.now(); // e.g. closed meanwhile: the refresh shows why
     }).then(function () {
@@ -1004,14 +1008,17 @@
     listPoller.now();
     ticketPoller.now();
   });
+  var ticks = 0;
   setInterval(function () {
     if (!auth || document.visibilityState !== 'visible') return;
-    renderSync();
+    ticks++;
+    if (syncError || ticks % 10 === 0) renderSync(); // a failing sync counts down its retry
+    if (ticks % 10) return;
     list.querySelectorAll('time.when').forEach(function (el) {
       var ms = Date.parse(el.getAttribute('datetime'));
       if (!isNaN(ms)) el.textContent = ago(ms);
     });
-  }, 1000 * 10);
+  }, 1000);
 
   // ---- Start -------------------------------------------------------------------------------------
   translate();

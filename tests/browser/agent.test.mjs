@@ -2,8 +2,9 @@
 // a visitor hands off to a person through the widget API, an agent signs in (a wrong token first),
 // finds the ticket in the inbox, reads the customer, adds an internal note that never reaches the
 // customer and a public reply that does, sets the status, sees the customer's next message arrive
-// without a reload; a failed send keeps the draft; one pane on a phone; closed tickets can't be
-// answered; the strings table has Korean; sign-out forgets the token. No console errors (CSP
+// without a reload; a failed send keeps the draft; offline shows and backs off; one pane on a
+// phone; closed tickets can't be answered; the strings table has Korean; a revoked token and
+// sign-out both forget the token. No console errors (CSP
 // violations are console errors).
 //
 //   BASE_URL=http://127.0.0.1:3000 ADMIN_TOKEN=... node agent.test.mjs
@@ -61,6 +62,7 @@ const context = await chromium.launchPersistentContext(profile, {
 const problems = [];
 // Chrome logs every 4xx answer as a console error; these steps cause them on purpose.
 let expectStatus = null;
+let offline = false;
 let failed = false;
 const t0 = performance.now();
 
@@ -69,6 +71,7 @@ try {
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     if (expectStatus && m.text().includes(`status of ${expectStatus}`)) return;
+    if (offline && /ERR_INTERNET_DISCONNECTED/.test(m.text())) return;
     problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -200,6 +203,13 @@ try {
     expectStatus = null;
   });
 
+  await go('a reload keeps the session, the open ticket and the draft', async () => {
+    await page.reload();
+    await logEl.locator('.msg.note', { hasText: note }).waitFor({ timeout: 3000 });
+    check(await textbox.inputValue() === 'This one will fail', 'draft restored');
+    check(await page.locator('#me-name').textContent() === 'Ada Lovelace', 'still signed in');
+  });
+
   const replyText = `Hi ${customerName}, Ada here — your refund is on its way. ${RUN}`;
   await go('a public reply reaches the customer', async () => {
     await textbox.fill(replyText);
@@ -241,6 +251,23 @@ try {
     check(await page.getByLabel('Status').inputValue() === 'open', 'status field follows the server');
   });
 
+  await go('offline: the sync line says so and backs off; back online it recovers', async () => {
+    const sync = page.locator('#sync');
+    offline = true;
+    await context.setOffline(true);
+    await page.getByRole('button', { name: 'Solved', exact: true }).click();
+    await page.locator('#sync.err').waitFor({ timeout: 3000 });
+    const text = await sync.textContent();
+    log(JSON.stringify(text));
+    const wait = Number((/Retrying in (\d+) s/.exec(text) || [])[1]);
+    check(text.includes('Can’t reach Spindesk') && wait >= 8, `error with a backed-off retry: ${text}`);
+    await context.setOffline(false);
+    await page.getByRole('button', { name: 'All', exact: true }).click();
+    await page.locator('#sync:not(.err)', { hasText: 'Updated' }).waitFor({ timeout: 3000 });
+    await row.waitFor({ timeout: 3000 });
+    offline = false;
+  });
+
   await go('a phone: one pane, Escape goes back to the inbox', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
     check(await page.locator('#ticket').isVisible(), 'ticket shown');
@@ -252,8 +279,7 @@ try {
     await page.keyboard.press('Escape');
     await page.locator('#inbox').waitFor({ state: 'visible', timeout: 2000 });
     check(!(await page.locator('#ticket').isVisible()), 'ticket closed');
-    await page.getByRole('button', { name: 'All', exact: true }).click();
-    await row.waitFor({ timeout: 3000 });
+    check(await row.evaluate((a) => a === document.activeElement), 'focus back on the ticket’s row');
     await page.screenshot({ path: join(OUT, 'agent-mobile-inbox.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
@@ -281,6 +307,22 @@ try {
     check(missing.length === 0, `untranslated: ${missing}`);
     await ko.screenshot({ path: join(OUT, 'agent-signin-ko.png') });
     await ko.close();
+  });
+
+  await go('a revoked token signs the page out at its next request', async () => {
+    await ok('DELETE', `/api/admin/agents/${agentId}/tokens`, { auth: `Bearer ${ADMIN_TOKEN}` }, 204);
+    expectStatus = 401;
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor({ timeout: 3000 });
+    check(!(await page.locator('#desk').isVisible()), 'workspace gone');
+    check(await page.evaluate(() => sessionStorage.getItem('spindesk-agent:auth')) === null, 'stored token removed');
+    expectStatus = null;
+    token = (await ok('POST', `/api/admin/agents/${agentId}/tokens`, { auth: `Bearer ${ADMIN_TOKEN}` }, 201)).api_token;
+    check(token, 'a new token');
+    await signin.email.fill(email);
+    await signin.token.fill(token);
+    await signin.button.click();
+    await page.locator('#desk').waitFor({ state: 'visible', timeout: 3000 });
   });
 
   await go('sign out forgets the token', async () => {
