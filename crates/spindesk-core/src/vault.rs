@@ -6,7 +6,7 @@
 //! names what the secret belongs to (`integration:<public id>`), so a sealed value copied onto
 //! another row does not open. Without a key, values are stored as they are (as before sealing
 //! existed) and read back either way; a key set later seals each row the next time it is
-//! written (`POST /api/admin/integrations/seal` seals them all at once).
+//! written.
 
 use crate::ports::{Config, Random};
 use base64::engine::general_purpose::STANDARD;
