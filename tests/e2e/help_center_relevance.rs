@@ -359,7 +359,7 @@ fn recommendations_answer_real_questions_and_stay_quiet_otherwise() {
 /// an implementation we did not write.
 #[test]
 fn ranking_equals_fts5_bm25_on_the_same_terms() {
-    use spindesk_core::help_center::{index, search};
+    use spindesk_core::help_center::{search, vocabulary};
     let c = load();
     let db = c.app.db();
     for statement in [
@@ -374,7 +374,7 @@ fn ranking_equals_fts5_bm25_on_the_same_terms() {
     for q in &c.queries {
         let (text, locale) = (q["query"].as_str().unwrap(), q["locale"].as_str().unwrap());
         let query = search::prepare(&store, text, locale).unwrap();
-        let units = index::selective_units(&store, &query).unwrap();
+        let units = vocabulary::selective_units(&store, &query).unwrap();
         if units.is_empty() {
             continue;
         }

@@ -7,7 +7,7 @@
 use spindesk_bench::{customer_queries, populate, Vocabulary};
 use spindesk_core::help_center::rank::{self, Scope};
 use spindesk_core::help_center::search::{Highlighter, SearchRequest};
-use spindesk_core::help_center::{catalog, index, search};
+use spindesk_core::help_center::{catalog, search, vocabulary};
 use spindesk_core::store::Db;
 use spindesk_core::text;
 use spindesk_native::NativeSql;
@@ -54,12 +54,12 @@ fn main() {
             }
             let mut query = text::query(q, locale);
             lap!();
-            index::add_corrections(&db, &mut query).expect("corrections");
+            vocabulary::add_corrections(&db, &mut query).expect("corrections");
             lap!();
             if query.is_empty() {
                 continue;
             }
-            let units = index::selective_units(&db, &query).expect("units");
+            let units = vocabulary::selective_units(&db, &query).expect("units");
             let units: Vec<&str> = units.iter().map(String::as_str).collect();
             lap!();
             let all = rank::rank(&db, &units, Scope::Locale(locale), None).expect("rank");

@@ -12,6 +12,7 @@ use crate::surface::{Request, Response, Surface, Uses};
 use crate::tickets::{self, Comment, CommentAuthor, Ticket, PRIORITIES, STATUSES, TYPES};
 use crate::timestamp::iso8601;
 use crate::users::{self, User};
+use crate::vault::CREDENTIALS_KEY;
 use crate::web::{
     header, json, paginate_offset, query_pairs, read_json, segments, ApiError, Family,
 };
@@ -25,7 +26,8 @@ pub const SURFACE: Surface = Surface {
     uses: Uses {
         sqlite: true,
         key_value: true,
-        variables: &[ADMIN_TOKEN_VARIABLE],
+        // credentials_key: an agent's reply goes out through the customer's channel.
+        variables: &[ADMIN_TOKEN_VARIABLE, CREDENTIALS_KEY],
         outbound: true,
     },
 };

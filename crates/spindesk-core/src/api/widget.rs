@@ -6,6 +6,7 @@
 use crate::api::database;
 use crate::auth::{digest, new_public_id, new_token};
 use crate::change_feed;
+use crate::channels::integrations::PUBLIC_BASE_URL;
 use crate::conversation::{self, Conversation, Inbound, Receipt};
 use crate::message::validate_text;
 use crate::ports::Env;
@@ -27,7 +28,8 @@ pub const SURFACE: Surface = Surface {
     uses: Uses {
         sqlite: true,
         key_value: true,
-        variables: &[],
+        // The bot links help-center articles to their public pages under this URL.
+        variables: &[PUBLIC_BASE_URL],
         outbound: true,
     },
 };

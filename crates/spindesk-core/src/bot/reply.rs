@@ -10,6 +10,7 @@ use super::model::Bot;
 use super::state::{ArticleCard, BotState, Effect, Input, Output, PendingCall, Turn};
 use super::template::Variables;
 use super::versions;
+use crate::channels::integrations::PUBLIC_BASE_URL;
 use crate::conversation::Conversation;
 use crate::message::{Action, Message};
 use crate::ports::{Env, Millis, Outbound, OutboundError, SqlError};
@@ -35,9 +36,21 @@ pub struct Transfer {
 }
 
 /// The help center as `bot` sees it in a conversation (and in the simulator): published
-/// articles in the conversation's language, linked with the bot's `article_url`.
-pub fn articles<'a>(db: &'a Db<'a>, bot: &'a Bot) -> HelpCenter<'a> {
-    HelpCenter::new(db, bot.article_url.as_deref(), &bot.default_locale)
+/// articles in the conversation's language, linked with `link` (see [`article_link`]).
+pub fn articles<'a>(db: &'a Db<'a>, bot: &'a Bot, link: Option<&'a str>) -> HelpCenter<'a> {
+    HelpCenter::new(db, link, &bot.default_locale)
+}
+
+/// Where the bot links an article: its own `article_url`, else Spindesk's public article page
+/// (`<public_base_url>/hc/<locale>/articles/<id>`) when `public_base_url` is set; `None` shows
+/// articles without a link. Components that run the bot declare the variable.
+pub fn article_link(env: &Env, bot: &Bot) -> Option<String> {
+    bot.article_url.clone().or_else(|| {
+        let base = env.config.get(PUBLIC_BASE_URL)?;
+        let base = base.trim().trim_end_matches('/');
+        (base.starts_with("https://") || base.starts_with("http://"))
+            .then(|| format!("{base}/hc/{{{{article.locale}}}}/articles/{{{{article.id}}}}"))
+    })
 }
 
 /// What the conversation tells the bot about the customer.
@@ -110,7 +123,8 @@ pub fn respond(
     let versions::Live { bot, phrases } = versions::live_with_phrases(db)?;
     let state = stored_state(db, conversation)?;
     let facts = facts(user, &message.channel);
-    let help_center = articles(db, &bot);
+    let link = article_link(env, &bot);
+    let help_center = articles(db, &bot, link.as_deref());
     let ctx = Context {
         locale: &user.locale,
         now_ms: env.clock.now_ms(),
@@ -154,7 +168,8 @@ pub fn resume(
     }
     let versions::Live { bot, phrases } = versions::live_with_phrases(db)?;
     let facts = facts(user, &conversation.last_channel);
-    let help_center = articles(db, &bot);
+    let link = article_link(env, &bot);
+    let help_center = articles(db, &bot, link.as_deref());
     let ctx = Context {
         locale: &user.locale,
         now_ms: env.clock.now_ms(),

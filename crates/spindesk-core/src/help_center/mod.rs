@@ -10,6 +10,7 @@ pub mod postings;
 pub mod rank;
 pub mod recommend;
 pub mod search;
+pub mod vocabulary;
 
 pub use recommend::{recommend, Recommendation};
 

@@ -10,6 +10,7 @@
 
 use super::index::{self, Totals};
 use super::postings;
+use super::vocabulary;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use std::collections::{HashMap, HashSet};
@@ -47,7 +48,7 @@ pub fn rank(
         return Ok(Vec::new());
     }
     let totals = index::totals(db)?;
-    let frequencies = index::document_frequencies(db, units)?;
+    let frequencies = vocabulary::document_frequencies(db, units)?;
     let weights: HashMap<&str, f64> = units
         .iter()
         .zip(frequencies)

@@ -6,6 +6,7 @@
 use super::index;
 use super::rank::{self, Scope};
 use super::search::prepare;
+use super::vocabulary;
 use crate::ports::SqlError;
 use crate::store::Db;
 use crate::text::Query;
@@ -65,7 +66,7 @@ pub fn recommend_with(
             }
         }
     }
-    let frequencies = index::document_frequencies(db, &words)?;
+    let frequencies = vocabulary::document_frequencies(db, &words)?;
     let df = |word: &str| {
         words
             .iter()
@@ -121,7 +122,7 @@ fn candidates(
     limit: usize,
 ) -> Result<Vec<Candidate>, SqlError> {
     // Rank on the index alone, then read the few candidates' rows and indexed terms.
-    let units = index::selective_units(db, query)?;
+    let units = vocabulary::selective_units(db, query)?;
     let units: Vec<&str> = units.iter().map(String::as_str).collect();
     let language = locale.split(['-', '_']).next().unwrap_or(locale);
     let ranked: Vec<(i64, f64)> = rank::rank(db, &units, Scope::Language(language), None)?

@@ -2,8 +2,8 @@
 //! posting blocks (title above labels above body, `rank.rs`), filtered, with highlighted snippets.
 
 use super::catalog::{Article, ARTICLE_COLUMNS};
-use super::index;
 use super::rank::{self, Scope};
+use super::vocabulary;
 use crate::html;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
@@ -59,7 +59,7 @@ impl From<SqlError> for SearchError {
 /// The analysed query with spelling corrections from the index vocabulary.
 pub fn prepare(db: &Db, text: &str, locale: &str) -> Result<Query, SqlError> {
     let mut q = text::query(text, locale);
-    index::add_corrections(db, &mut q)?;
+    vocabulary::add_corrections(db, &mut q)?;
     Ok(q)
 }
 
@@ -74,7 +74,7 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
     if query.is_empty() {
         return Err(SearchError::EmptyQuery);
     }
-    let units = index::selective_units(db, &query)?;
+    let units = vocabulary::selective_units(db, &query)?;
     if units.is_empty() {
         return Ok(SearchResults {
             hits: Vec::new(),

@@ -1,0 +1,220 @@
+//! What the index knows about terms, for the query side: how many articles have each term
+//! (BM25's document frequency), spelling corrections from the indexed vocabulary, and which of
+//! a query's units are selective enough to match on.
+
+use super::index::document_count;
+use crate::ports::{SqlError, Value};
+use crate::store::Db;
+use crate::text::{Query, QueryTerm};
+
+/// Spelling fallback: a letter-word term that no article contains gets, as alternatives, the
+/// indexed terms one edit away (insert, delete, substitute, or swap two neighbours), most
+/// frequent first. Candidates share the first two letters (a B-tree range on the vocabulary,
+/// not a scan of it), so a typo in the first two letters is not corrected. Hangul and CJK need
+/// no fallback: a one-syllable typo still leaves the word's other bigrams matching.
+pub fn add_corrections(db: &Db, query: &mut Query) -> Result<(), SqlError> {
+    const MAX_CORRECTIONS: usize = 3;
+    let correctable: Vec<(usize, Vec<char>)> = query
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (i, t.term.chars().collect::<Vec<char>>()))
+        .filter(|(_, chars)| {
+            chars.len() >= 4
+                && chars[0].is_ascii_lowercase()
+                && chars
+                    .iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && !chars.iter().all(char::is_ascii_digit)
+        })
+        .collect();
+    // Usually every word is in the vocabulary: one lookup for all of them settles it.
+    let terms: Vec<String> = correctable
+        .iter()
+        .map(|(i, _)| query.terms[*i].term.clone())
+        .collect();
+    let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
+    let frequencies = document_frequencies(db, &terms)?;
+    for ((i, chars), df) in correctable.into_iter().zip(frequencies) {
+        if df > 0 {
+            continue;
+        }
+        let prefix: String = chars[..2].iter().collect();
+        let mut upper = prefix.clone();
+        upper.push(char::MAX);
+        let mut candidates: Vec<(String, i64)> = db.query(
+            "SELECT term, articles FROM hc_terms WHERE term >= ? AND term < ? \
+             AND length(term) BETWEEN ? AND ?",
+            &[
+                prefix.into(),
+                upper.into(),
+                Value::Integer(chars.len() as i64 - 1),
+                Value::Integer(chars.len() as i64 + 1),
+            ],
+            |r| Ok((r.string("term")?, r.i64("articles")?)),
+        )?;
+        candidates.retain(|(c, _)| within_one_edit(&chars, &c.chars().collect::<Vec<_>>()));
+        candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        for (c, _) in candidates.into_iter().take(MAX_CORRECTIONS) {
+            query.add_alternative(i, &c);
+        }
+    }
+    Ok(())
+}
+
+/// A term in more than this share of the indexed articles does not select matches by itself
+/// (see [`selective_units`]).
+pub const COMMON_TERM_SHARE: f64 = 0.2;
+/// Below this many articles every term selects: pruning only pays off in large help centers.
+pub const COMMON_TERM_MIN_ARTICLES: i64 = 1_000;
+
+/// The document frequencies of `terms` (0 for a term no article has), in one statement: on
+/// Spin every statement is a round trip to the host.
+pub fn document_frequencies(db: &Db, terms: &[&str]) -> Result<Vec<i64>, SqlError> {
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; terms.len()].join(", ");
+    let params: Vec<Value> = terms.iter().map(|t| (*t).into()).collect();
+    // `term IN (?, ...)`: one primary-key lookup per term.
+    let found = db.query(
+        &format!("SELECT term, articles FROM hc_terms WHERE term IN ({marks})"),
+        &params,
+        |r| Ok((r.string("term")?, r.i64("articles")?)),
+    )?;
+    Ok(terms
+        .iter()
+        .map(|t| {
+            found
+                .iter()
+                .find(|(term, _)| term == t)
+                .map_or(0, |(_, doc)| *doc)
+        })
+        .collect())
+}
+
+/// The units (terms and alternative phrases) a search MATCHes on; empty when no article can
+/// match.
+///
+/// A unit that no indexed article contains (a misspelling, a synonym the help center never
+/// uses, a phrase with such a word) is left out: it cannot match and adds nothing to any score,
+/// while FTS5 would still read and weigh it for every match.
+///
+/// In a large help center, terms in more than [`COMMON_TERM_SHARE`] of the articles (`order`,
+/// `배송` in a shop's help center) are left out whenever the query also has rarer terms: they
+/// would make almost every article a match (and BM25 is computed for every match), while their
+/// own weight in the ranking is small — the approach of Lucene's common-terms query. A query of
+/// common terms only keeps them all.
+///
+/// The share is of all indexed articles, not of the locale searched: measured on the relevance
+/// set among 10,000 generated articles (`benches/search_relevance_scale.rs`), the per-locale
+/// share pruned more and lost 13–18% of the hits at 3.
+pub fn selective_units(db: &Db, query: &Query) -> Result<Vec<String>, SqlError> {
+    // Every word the decision needs, looked up at once: the terms and the words of their
+    // alternatives.
+    let mut words: Vec<&str> = Vec::new();
+    for t in &query.terms {
+        for word in std::iter::once(t.term.as_str())
+            .chain(t.alternatives.iter().flat_map(|alt| alt.split(' ')))
+        {
+            if !words.contains(&word) {
+                words.push(word);
+            }
+        }
+    }
+    let frequencies = document_frequencies(db, &words)?;
+    let df = |word: &str| {
+        words
+            .iter()
+            .position(|w| *w == word)
+            .map_or(0, |i| frequencies[i])
+    };
+    // A phrase is in no more articles than its rarest word.
+    let unit_df = |unit: &str| unit.split(' ').map(df).min().unwrap_or(0);
+    let n = document_count(db)?;
+    let limit = if n < COMMON_TERM_MIN_ARTICLES {
+        i64::MAX
+    } else {
+        (n as f64 * COMMON_TERM_SHARE) as i64
+    };
+    let units_of = |t: &QueryTerm| -> Vec<String> {
+        std::iter::once(&t.term)
+            .chain(&t.alternatives)
+            .filter(|unit| unit_df(unit) > 0)
+            .cloned()
+            .collect()
+    };
+    let selective: Vec<&QueryTerm> = query
+        .terms
+        .iter()
+        .filter(|t| {
+            let term_df = std::iter::once(&t.term)
+                .chain(&t.alternatives)
+                .map(|u| unit_df(u))
+                .max()
+                .unwrap_or(0);
+            term_df > 0 && term_df <= limit
+        })
+        .collect();
+    let chosen: Vec<&QueryTerm> = if selective.is_empty() {
+        query.terms.iter().collect()
+    } else {
+        selective
+    };
+    let mut units: Vec<String> = Vec::new();
+    for t in chosen {
+        for unit in units_of(t) {
+            if !units.contains(&unit) {
+                units.push(unit);
+            }
+        }
+    }
+    Ok(units)
+}
+
+/// Optimal string alignment distance ≤ 1.
+fn within_one_edit(a: &[char], b: &[char]) -> bool {
+    if a == b {
+        return true;
+    }
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if la == lb {
+        let swapped = prefix + 1 < la
+            && a[prefix] == b[prefix + 1]
+            && a[prefix + 1] == b[prefix]
+            && a[prefix + 2..] == b[prefix + 2..];
+        return swapped || a[prefix + 1..] == b[prefix + 1..];
+    }
+    let (short, long) = if la < lb { (a, b) } else { (b, a) };
+    short[prefix..] == long[prefix + 1..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(a: &str, b: &str) -> bool {
+        within_one_edit(
+            &a.chars().collect::<Vec<_>>(),
+            &b.chars().collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn one_edit() {
+        assert!(one("refnd", "refund"));
+        assert!(one("refund", "refnd"));
+        assert!(one("pasword", "password"));
+        assert!(one("pssword", "password"));
+        assert!(one("pasword", "pasword"));
+        assert!(one("recieve", "receive"));
+        assert!(one("shipe", "ship"));
+        assert!(!one("refund", "fund"));
+        assert!(!one("abcd", "badc"));
+        assert!(!one("order", "other"));
+    }
+}
