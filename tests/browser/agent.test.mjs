@@ -167,6 +167,14 @@ try {
     check((await page.locator('#requester').textContent()).includes(customerName), 'requester panel');
     check(await row.getAttribute('aria-current') === 'true', 'row marked current');
     check(!(await row.evaluate((a) => a.classList.contains('unread'))), 'viewed: no longer unread');
+    // Keyboard: Tab from the heading goes into the conversation, with a visible focus ring.
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      const st = getComputedStyle(el);
+      return { tag: el.tagName, inTicket: !!el.closest('#ticket'), outline: st.outlineStyle, width: parseFloat(st.outlineWidth) };
+    });
+    check(focused.inTicket && focused.outline !== 'none' && focused.width >= 2, `visible focus in the ticket: ${JSON.stringify(focused)}`);
   });
 
   const history = async () => (await ok('GET', '/api/widget/conversation?limit=100', { auth: visitor })).messages;
