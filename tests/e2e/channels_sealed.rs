@@ -143,7 +143,10 @@ fn a_send_whose_credentials_do_not_open_waits_in_the_outbox_until_the_key_is_fix
     let row = &rows(&app)[0];
     assert_eq!(row["status"], "failed");
     assert!(
-        row["last_error"].as_str().unwrap().contains("cannot be opened"),
+        row["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be opened"),
         "{row}"
     );
 
