@@ -151,6 +151,24 @@ pub fn awaits(db: &Db, conversation_id: i64, call_id: &str) -> Result<bool, SqlE
         .is_some_and(|c| c.id == call_id))
 }
 
+/// The call the conversation's bot has awaited since before `stalled_before` (ms), if any: a
+/// call that old was lost with the instance that was to make it.
+pub fn stalled_call(
+    db: &Db,
+    conversation_id: i64,
+    stalled_before: Millis,
+) -> Result<Option<PendingCall>, SqlError> {
+    let stored = db.query_opt(
+        "SELECT bot_state FROM conversations WHERE id = ? AND switchboard = 'bot'",
+        &[conversation_id.into()],
+        |r| r.string("bot_state"),
+    )?;
+    let state: Option<BotState> = stored.and_then(|s| serde_json::from_str(&s).ok());
+    Ok(state
+        .and_then(|s| s.awaiting_call)
+        .filter(|c| c.since < stalled_before))
+}
+
 /// Continues the bot with how the call `call_id` went, inside a transaction opened after the
 /// call. `None` when the conversation no longer awaits that very call — the customer wrote
 /// again, agents took over, the state was reset — and the result is dropped.
@@ -186,6 +204,7 @@ pub fn resume(
 fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<BotReply, SqlError> {
     if let Some(call) = &mut turn.state.awaiting_call {
         call.id = crate::auth::new_public_id(env.random);
+        call.since = env.clock.now_ms();
     }
     let state_json =
         serde_json::to_string(&turn.state).map_err(|e| SqlError::from_message(e.to_string()))?;
