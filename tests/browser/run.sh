@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Browser end-to-end tests of the widget, the Help Center pages and the admin console against the
-# real dev server:
+# Browser end-to-end tests of the widget, the Help Center pages, the agent workspace and the
+# admin console against the real dev server:
 #   tests/browser/run.sh            build + start spindesk-devserver on a fresh database, run the test
 #   tests/browser/run.sh --fake     the widget test against fake-server.mjs (no Rust build)
 # Env: PORT (default 38080), ADMIN_TOKEN, CHROMIUM (default /usr/bin/chromium).
@@ -15,7 +15,8 @@ export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$CHROMIUM" ]; then
   echo "installing chromium from apt (no browser download through npm)" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium
+  # fonts-nanum: Hangul glyphs, so the Korean screenshots in out/ show text rather than boxes.
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium fonts-nanum
 fi
 npm ci --no-audit --no-fund --loglevel=error
 
@@ -49,9 +50,13 @@ done
 
 status=0
 BASE_URL="http://127.0.0.1:$PORT" node "$HERE/widget.test.mjs" || status=$?
-# The public Help Center pages exist only on the real server.
+# The public Help Center pages, the agent workspace and the admin console exist only on the real
+# server.
 if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
   BASE_URL="http://127.0.0.1:$PORT" node "$HERE/help-center.test.mjs" || status=$?
+fi
+if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
+  BASE_URL="http://127.0.0.1:$PORT" node "$HERE/agent.test.mjs" || status=$?
 fi
 if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
   BASE_URL="http://127.0.0.1:$PORT" node "$HERE/admin.test.mjs" || status=$?

@@ -270,3 +270,63 @@ fn channel_api_calls_run_with_no_write_transaction_open_and_the_answers_are_sent
         0
     );
 }
+
+/// The instance that was to make the bot's call dies after committing the customer's message
+/// (here: the call panics the request). The conversation would wait until the customer writes
+/// again; instead, once the call is overdue, the widget's next read continues the flow down its
+/// failure branch — and never makes the call again.
+#[test]
+fn a_call_lost_with_its_instance_continues_as_failed_on_the_visitors_next_read() {
+    let app = App::new();
+    app.publish_bot(&order_bot());
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    app.outbound.on_send(|request| {
+        if request.uri().host() == Some("shop.example.com") {
+            panic!("the instance dies while calling the shop");
+        }
+    });
+    let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        app.say(&v, "where is my order", None)
+    }));
+    assert!(died.is_err());
+    app.outbound.on_send(|_| {});
+    let calls_before = app.outbound.sent().len();
+    // The customer's message was committed; the bot says nothing yet.
+    let last_text = |app: &App| app.history(&v).last().unwrap()["text"].clone();
+    assert_eq!(last_text(&app), "where is my order");
+
+    // Within the call's timeout nothing is assumed: the original instance may still answer.
+    app.clock.advance(Duration::from_secs(20));
+    assert_eq!(last_text(&app), "where is my order");
+
+    // Overdue: the next read continues the flow as failed, once.
+    app.clock.advance(Duration::from_secs(15));
+    let history = app.history(&v);
+    let asked = history
+        .iter()
+        .rposition(|m| m["text"] == "where is my order")
+        .unwrap();
+    let after = texts(&json!(history[asked + 1..]));
+    assert_eq!(
+        after.first().map(String::as_str),
+        Some("The shop is not answering."),
+        "{after:?}"
+    );
+    let polled = app
+        .request("widget", "GET", "/api/widget/messages?after=0")
+        .bearer(&v.token)
+        .send()
+        .expect(200)
+        .json();
+    let sorry = texts(&polled["messages"])
+        .iter()
+        .filter(|t| *t == "The shop is not answering.")
+        .count();
+    assert_eq!(sorry, 1);
+    assert_eq!(
+        app.outbound.sent().len(),
+        calls_before,
+        "the call is not made again"
+    );
+}

@@ -262,3 +262,43 @@ fn the_simulator_suggests_the_same_articles_as_a_conversation() {
         "{simulated:?}"
     );
 }
+
+#[test]
+fn without_an_article_url_articles_link_to_spindesks_own_pages_under_public_base_url() {
+    let app = App::with_config(
+        spindesk_native::MapConfig::default()
+            .with("admin_token", spindesk_tests::ADMIN_TOKEN)
+            .with("public_base_url", "https://support.example.com/"),
+    );
+    let a = app.shop_help_center();
+    let v = app.visitor("en-US");
+    app.say(&v, "hello", None);
+    let messages = said(&app.say(&v, "How do I get my money back?", None));
+    let link = format!(
+        "https://support.example.com/hc/en-us/articles/{}",
+        a.refund_en
+    );
+    assert!(messages[0].0.contains(&link), "{:?}", messages[0].0);
+    // The link opens the article's public page.
+    let page = app
+        .request(
+            "help-center",
+            "GET",
+            &format!("/hc/en-us/articles/{}", a.refund_en),
+        )
+        .send()
+        .expect(200);
+    assert!(page.text().contains("How to get a refund"));
+
+    // The bot's own article_url still wins.
+    app.publish_bot(&linking_bot(&a));
+    let v = app.visitor("en-US");
+    let greeting = said(&app.say(&v, "hello", None));
+    assert!(
+        greeting[0]
+            .0
+            .contains("https://help.example.com/hc/en-us/articles/"),
+        "{}",
+        greeting[0].0
+    );
+}

@@ -12,6 +12,7 @@ mod bot_settings;
 mod channels;
 mod channels_admin;
 mod channels_outbox;
+mod channels_sealed;
 mod conversations_api;
 mod help_center_api;
 mod help_center_pages;

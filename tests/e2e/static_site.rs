@@ -164,12 +164,131 @@ fn the_surface_uses_no_ports() {
 }
 
 #[test]
+fn the_agent_workspace_is_a_strict_csp_page_with_its_own_files() {
+    let app = App::new();
+    let page = get(&app, "/agent/").expect(200);
+    assert_eq!(header(&page, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(header(&page, "cache-control"), "no-cache");
+    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&page, "cross-origin-resource-policy"), "same-origin");
+    let csp = header(&page, "content-security-policy");
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self';",
+        "style-src 'self';",
+        "connect-src 'self'",
+        "frame-ancestors 'self'",
+    ] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    let html = page.text();
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "one script, from a file"
+    );
+    assert!(html.contains(r#"<script src="/agent/agent.js" defer></script>"#));
+    assert!(html.contains(r#"<link rel="stylesheet" href="/agent/agent.css">"#));
+    assert!(
+        !html.contains("<style") && !html.contains("style="),
+        "no inline style under this CSP"
+    );
+    assert!(has_event_handler_attribute(r#"<a onclick="x">"#));
+    assert!(
+        !has_event_handler_attribute(&html),
+        "no inline handlers under this CSP"
+    );
+    assert!(
+        html.contains(r#"method="post""#),
+        "a sign-in form that submits without the script never puts the token in the URL"
+    );
+    assert_eq!(get(&app, "/agent/index.html").body, page.body);
+
+    let script = get(&app, "/agent/agent.js").expect(200);
+    assert_eq!(
+        header(&script, "content-type"),
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        header(&script, "cache-control"),
+        "no-cache",
+        "the page and its script change together"
+    );
+    assert_eq!(
+        header(&script, "cross-origin-resource-policy"),
+        "same-origin"
+    );
+    let source = script.text();
+    assert!(
+        !source.contains("innerHTML") && !source.contains("insertAdjacentHTML"),
+        "ticket text must never become markup"
+    );
+    assert!(
+        !source.contains("localStorage") && source.contains("sessionStorage"),
+        "the API token is kept for this tab only"
+    );
+    assert!(
+        !source.contains("console."),
+        "nothing is logged (the token least of all)"
+    );
+    let css = get(&app, "/agent/agent.css").expect(200);
+    assert_eq!(header(&css, "content-type"), "text/css; charset=utf-8");
+    assert_eq!(header(&css, "cache-control"), "no-cache");
+
+    let again = app
+        .request(SURFACE, "GET", "/agent/agent.js")
+        .header("if-none-match", header(&script, "etag"))
+        .send()
+        .expect(304);
+    assert!(again.body.is_empty());
+}
+
+#[test]
+fn a_folder_without_its_slash_redirects_to_it() {
+    let app = App::new();
+    for (method, path, location) in [
+        ("GET", "/agent", "/agent/"),
+        ("HEAD", "/agent", "/agent/"),
+        ("GET", "/agent?view=all", "/agent/?view=all"),
+    ] {
+        let r = app.request(SURFACE, method, path).send().expect(301);
+        assert_eq!(header(&r, "location"), location, "{method} {path}");
+        assert!(r.body.is_empty());
+    }
+    // The Location is a path: a forged Host never ends up in it.
+    let r = app
+        .request(SURFACE, "GET", "/agent")
+        .header("host", "evil.example")
+        .send()
+        .expect(301);
+    assert_eq!(header(&r, "location"), "/agent/");
+    // Only folders that exist, and only for reads.
+    app.request(SURFACE, "POST", "/agent").send().expect(404);
+    get(&app, "/agents").expect(404);
+    get(&app, "/agent/nope.js").expect(404);
+    let r = app.request(SURFACE, "POST", "/agent/").send().expect(405);
+    assert_eq!(header(&r, "allow"), "GET, HEAD");
+}
+
+/// ` onclick=`, ` onload=`, ...: an attribute name starting with "on" followed by `=`.
+fn has_event_handler_attribute(html: &str) -> bool {
+    html.match_indices(" on").any(|(i, _)| {
+        let rest = &html[i + 3..];
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        name_len > 0 && rest[name_len..].starts_with('=')
+    })
+}
+
+#[test]
 fn the_admin_console_is_one_page_under_the_strict_csp() {
     let app = App::new();
     let page = get(&app, "/admin/").expect(200);
     assert_eq!(header(&page, "content-type"), "text/html; charset=utf-8");
     assert_eq!(header(&page, "cache-control"), "no-cache");
     assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&page, "cross-origin-resource-policy"), "same-origin");
     let csp = header(&page, "content-security-policy");
     for directive in [
         "default-src 'none'",
@@ -226,6 +345,11 @@ fn every_admin_module_is_served_as_revalidated_javascript() {
             "{path}"
         );
         assert_eq!(header(&script, "cache-control"), "no-cache", "{path}");
+        assert_eq!(
+            header(&script, "cross-origin-resource-policy"),
+            "same-origin",
+            "{path}: for this origin only"
+        );
         let source = script.text();
         for sink in [
             "innerHTML",

@@ -435,3 +435,133 @@ fn users_are_readable_by_staff() {
     app.zendesk_get(&agent, "/api/v2/users/424242.json")
         .expect(404);
 }
+
+fn ids_of(list: &Json) -> Vec<i64> {
+    list["tickets"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .map(|t| t["id"].as_i64().expect("id"))
+        .collect()
+}
+
+#[test]
+fn the_list_filters_by_status_as_our_extension() {
+    let app = App::new();
+    let ids: Vec<i64> = (0..4)
+        .map(|i| handed_off(&app, &format!("c{i}")).1)
+        .collect();
+    let agent = app.agent("Ada", "ada@example.com");
+    for (id, status) in [(ids[1], "pending"), (ids[2], "solved"), (ids[3], "hold")] {
+        app.zendesk_put(
+            &agent,
+            &format!("/api/v2/tickets/{id}.json"),
+            &json!({"ticket": {"status": status}}),
+        )
+        .expect(200);
+    }
+    let list = |query: &str| {
+        app.zendesk_get(&agent, &format!("/api/v2/tickets.json?{query}"))
+            .expect(200)
+            .json()
+    };
+    let r = list("status=pending");
+    assert_eq!(ids_of(&r), vec![ids[1]]);
+    assert_eq!(r["count"], 1, "count follows the filter");
+    assert_eq!(ids_of(&list("status=new,open")), vec![ids[0]]);
+    assert_eq!(
+        ids_of(&list("status=pending,hold&sort_order=desc")),
+        vec![ids[3], ids[1]]
+    );
+    assert_eq!(ids_of(&list("status=closed")), Vec::<i64>::new());
+    assert_eq!(ids_of(&list("")), ids, "no filter lists every ticket");
+
+    let r = list("status=new,pending,solved,hold&per_page=2");
+    assert_eq!(r["count"], 4);
+    let next = r["next_page"].as_str().expect("next page");
+    assert!(
+        next.contains("status=new%2Cpending%2Csolved%2Chold"),
+        "{next}"
+    );
+    assert!(next.contains("page=2"), "{next}");
+
+    for bad in [
+        "status=",
+        "status=done",
+        "status=open,",
+        "status=OPEN",
+        "status=open;drop",
+    ] {
+        let r = app.zendesk_get(&agent, &format!("/api/v2/tickets.json?{bad}"));
+        assert_eq!(r.status, 400, "{bad}: {}", r.text());
+        assert_eq!(r.error_code(), "InvalidParameter", "{bad}");
+        let description = r.json()["description"].as_str().unwrap_or("").to_owned();
+        assert!(
+            description.contains("status must be"),
+            "{bad}: {description}"
+        );
+    }
+}
+
+#[test]
+fn users_side_load_with_tickets_and_comments() {
+    let app = App::new();
+    let (v, id) = handed_off(&app, "Kim");
+    let agent = app.agent("Ada", "ada@example.com");
+    let path = format!("/api/v2/tickets/{id}.json");
+    app.zendesk_put(
+        &agent,
+        &path,
+        &json!({"ticket": {"assignee_id": agent.id, "comment": {"body": "Hi, Ada here", "public": true}}}),
+    )
+    .expect(200);
+    app.say(&v, "안녕하세요, 환불 문의예요", None);
+
+    let plain = app
+        .zendesk_get(&agent, "/api/v2/tickets.json")
+        .expect(200)
+        .json();
+    assert!(plain.get("users").is_none(), "no side-load unless asked");
+
+    let r = app
+        .zendesk_get(&agent, "/api/v2/tickets.json?include=users")
+        .expect(200)
+        .json();
+    let requester = r["tickets"][0]["requester_id"].as_i64().expect("requester");
+    let users = r["users"].as_array().expect("users side-loaded");
+    let mut ids: Vec<i64> = users.iter().map(|u| u["id"].as_i64().unwrap()).collect();
+    ids.sort_unstable();
+    let mut want = vec![requester, agent.id];
+    want.sort_unstable();
+    assert_eq!(ids, want, "requester (= submitter) and assignee, once each");
+    let customer = users.iter().find(|u| u["id"] == requester).unwrap();
+    assert_eq!(customer["role"], "end-user");
+    assert!(customer["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("Web visitor"));
+
+    let r = app
+        .zendesk_get(
+            &agent,
+            &format!("/api/v2/tickets/{id}/comments.json?include=organizations,users"),
+        )
+        .expect(200)
+        .json();
+    let comments = r["comments"].as_array().expect("comments");
+    assert_eq!(comments.len(), 2);
+    assert_eq!(comments[0]["author_id"], agent.id);
+    assert_eq!(comments[1]["author_id"], requester);
+    assert_eq!(comments[1]["body"], "안녕하세요, 환불 문의예요");
+    let names: Vec<&str> = r["users"]
+        .as_array()
+        .expect("users side-loaded")
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"Ada"), "{names:?}");
+    for u in r["users"].as_array().unwrap() {
+        assert!(u.get("api_token").is_none() && u.get("token").is_none());
+    }
+}

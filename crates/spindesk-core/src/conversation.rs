@@ -280,6 +280,65 @@ fn complete_bot_call(
         return Ok((Vec::new(), None));
     }
     let outcome = bot::api_call::perform(&awaited.call.request, env.outbound);
+    continue_after_call(env, db, awaited, outcome)
+}
+
+/// After this long (ms) without an outcome, an awaited call is taken as lost: the calls time out
+/// after 10 s and are made right after the commit that stored them.
+pub const STALLED_CALL_MS: Millis = 30_000;
+
+/// When the instance that was to make the bot's API call died after storing it (a crash, a
+/// deploy), the conversation would wait until the customer writes again. The widget's reads
+/// and the outbox drain call this: a call awaited for over [`STALLED_CALL_MS`] continues the
+/// flow as failed ("the service did not answer"), so the bot's failure branch speaks. It is
+/// never made again (it may have reached the service). If the original instance is only slow,
+/// whichever outcome commits first wins; the other finds the call no longer awaited.
+pub fn recover_stalled_call(env: &Env, db: &Db, conversation_id: i64) -> Vec<Message> {
+    let stalled_before = env.clock.now_ms() - STALLED_CALL_MS;
+    let call = match bot::reply::stalled_call(db, conversation_id, stalled_before) {
+        Ok(Some(call)) => call,
+        Ok(None) => return Vec::new(),
+        Err(e) => {
+            eprintln!("conversation {conversation_id}: reading a stalled bot call: {e}");
+            return Vec::new();
+        }
+    };
+    let awaited = AwaitedCall {
+        conversation_id,
+        call,
+    };
+    let outcome = Err("the service did not answer (the request was interrupted)".to_owned());
+    match continue_after_call(env, db, &awaited, outcome) {
+        Ok((messages, next)) => {
+            if let Some(last) = messages.last() {
+                crate::change_feed::publish(env, conversation_id, last.seq);
+                if let Err(e) =
+                    crate::channels::outbox::deliver_conversations(env, db, &[conversation_id])
+                {
+                    eprintln!("conversation {conversation_id}: outbox delivery after a stalled bot call: {e}");
+                }
+            }
+            let mut posted = messages;
+            // The failure branch may await another call: make it now, as after any commit.
+            posted.extend(complete_bot_calls(env, db, next.into_iter().collect()));
+            posted
+        }
+        Err(e) => {
+            eprintln!("conversation {conversation_id}: continuing after a stalled bot call: {e}");
+            Vec::new()
+        }
+    }
+}
+
+/// Continues the bot with `outcome` of the awaited call, in a transaction: nothing when the
+/// conversation no longer awaits that very call.
+fn continue_after_call(
+    env: &Env,
+    db: &Db,
+    awaited: &AwaitedCall,
+    outcome: bot::CallOutcome,
+) -> Result<(Vec<Message>, Option<AwaitedCall>), SqlError> {
+    let call_id = &awaited.call.id;
     db.transaction(|db| {
         let mut messages = Vec::new();
         let Some(conversation) = by_id(db, awaited.conversation_id)? else {

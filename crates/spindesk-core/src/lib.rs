@@ -22,4 +22,5 @@ pub mod text;
 pub mod tickets;
 pub mod timestamp;
 pub mod users;
+pub mod vault;
 pub mod web;

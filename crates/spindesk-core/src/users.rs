@@ -43,6 +43,20 @@ pub fn by_id(db: &Db, id: i64) -> Result<Option<User>, SqlError> {
     )
 }
 
+/// The users with these ids, in id order; unknown ids are skipped.
+pub fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<User>, SqlError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let params: Vec<crate::ports::Value> = ids.iter().map(|id| (*id).into()).collect();
+    db.query(
+        &format!("SELECT {COLUMNS} FROM users WHERE id IN ({marks}) ORDER BY id"),
+        &params,
+        from_row,
+    )
+}
+
 /// What we know of a new customer.
 #[derive(Debug, Clone, Default)]
 pub struct Profile {

@@ -22,10 +22,12 @@ pub const SURFACE: Surface = Surface {
     uses: Uses {
         sqlite: true,
         key_value: false,
-        // public_base_url: integrations' webhook URLs; outbound: the outbox drain sends.
+        // public_base_url: integrations' webhook URLs; credentials_key: integrations'
+        // credentials sealed at rest; outbound: the outbox drain sends.
         variables: &[
             ADMIN_TOKEN_VARIABLE,
             crate::channels::integrations::PUBLIC_BASE_URL,
+            crate::vault::CREDENTIALS_KEY,
         ],
         outbound: true,
     },

@@ -7,6 +7,7 @@ use crate::auth::{require_admin, ADMIN_TOKEN_VARIABLE};
 use crate::bot::model::{Answer, Bot};
 use crate::bot::validate::{validate, Problem};
 use crate::bot::versions::{self, PublishError};
+use crate::channels::integrations::PUBLIC_BASE_URL;
 use crate::ports::Env;
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
@@ -24,7 +25,8 @@ pub const SURFACE: Surface = Surface {
     uses: Uses {
         sqlite: true,
         key_value: false,
-        variables: &[ADMIN_TOKEN_VARIABLE],
+        // public_base_url: the simulator links articles as conversations do.
+        variables: &[ADMIN_TOKEN_VARIABLE, PUBLIC_BASE_URL],
         // The simulator answers API-call steps from scripted responses: it never calls out.
         outbound: false,
     },

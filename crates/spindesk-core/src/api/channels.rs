@@ -15,6 +15,8 @@ use crate::channels::{outbox, AuthError, ChannelType, HandshakeReply, Webhook};
 use crate::conversation;
 use crate::ports::Env;
 use crate::surface::{Request, Response, Surface, Uses};
+use crate::vault::Vault;
+use crate::vault::CREDENTIALS_KEY;
 use crate::web::{query_pairs, ApiError, Family};
 use http::{Method, StatusCode};
 
@@ -25,7 +27,7 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         // The change feed wakes widget and agent long-polls when a channel message arrives.
         key_value: true,
-        variables: &[PUBLIC_BASE_URL],
+        variables: &[PUBLIC_BASE_URL, CREDENTIALS_KEY],
         outbound: true,
     },
 };
@@ -57,7 +59,8 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     }
     let db = database(env)?;
     // The type in the path must match: a wrong type is as unknown as a wrong id.
-    let integration = integrations::by_public_id(&db, id)?
+    let vault = Vault::from_config(env.config)?;
+    let integration = integrations::by_public_id(&db, &vault, id)?
         .filter(|i| i.kind == kind)
         .ok_or_else(|| not_found(path))?;
 

@@ -13,6 +13,7 @@ use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::timestamp::iso8601_ms;
 use crate::users;
+use crate::vault::CREDENTIALS_KEY;
 use crate::web::{
     json, json_status, query_param, read_json, segments, ApiError, Credentials, Family,
 };
@@ -26,7 +27,8 @@ pub const SURFACE: Surface = Surface {
     uses: Uses {
         sqlite: true,
         key_value: true,
-        variables: &[ADMIN_TOKEN_VARIABLE],
+        // credentials_key: an agent's reply goes out through the customer's channel.
+        variables: &[ADMIN_TOKEN_VARIABLE, CREDENTIALS_KEY],
         outbound: true,
     },
 };

@@ -29,6 +29,9 @@ struct Asset {
     body: &'static [u8],
     content_type: &'static str,
     cache_control: &'static str,
+    /// Loaded by other sites (the widget and what the demo page shares with it); the agent
+    /// workspace's and the admin console's files are for this origin only.
+    cross_origin: bool,
 }
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -47,6 +50,7 @@ macro_rules! admin_file {
             body: include_bytes!(concat!("../../../../static/admin/", $file)),
             content_type: $content_type,
             cache_control: REVALIDATE,
+            cross_origin: false,
         }
     };
 }
@@ -58,6 +62,7 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../../../static/index.html"),
         content_type: HTML,
         cache_control: REVALIDATE,
+        cross_origin: true,
     },
     Asset {
         path: "/widget.js",
@@ -66,18 +71,44 @@ const ASSETS: &[Asset] = &[
         // Embedded on other sites with a fixed URL, so it cannot be fingerprinted: a short
         // max-age bounds how long a fix takes to reach visitors.
         cache_control: "public, max-age=300",
+        cross_origin: true,
     },
     Asset {
         path: "/demo.css",
         body: include_bytes!("../../../../static/demo.css"),
         content_type: "text/css; charset=utf-8",
         cache_control: REVALIDATE,
+        cross_origin: true,
     },
     Asset {
         path: "/favicon.svg",
         body: include_bytes!("../../../../static/favicon.svg"),
         content_type: "image/svg+xml",
         cache_control: "public, max-age=86400",
+        cross_origin: true,
+    },
+    // The agent workspace. Its script and style revalidate like the page (an ETag makes that a
+    // 304), so a deploy never pairs a new page with an old script.
+    Asset {
+        path: "/agent/index.html",
+        body: include_bytes!("../../../../static/agent/index.html"),
+        content_type: HTML,
+        cache_control: REVALIDATE,
+        cross_origin: false,
+    },
+    Asset {
+        path: "/agent/agent.js",
+        body: include_bytes!("../../../../static/agent/agent.js"),
+        content_type: "text/javascript; charset=utf-8",
+        cache_control: REVALIDATE,
+        cross_origin: false,
+    },
+    Asset {
+        path: "/agent/agent.css",
+        body: include_bytes!("../../../../static/agent/agent.css"),
+        content_type: "text/css; charset=utf-8",
+        cache_control: REVALIDATE,
+        cross_origin: false,
     },
     admin_file!("index.html", HTML),
     admin_file!("admin.css", CSS),
@@ -112,8 +143,8 @@ fn handle(_env: &Env, req: Request) -> Response {
     let head = req.method() == Method::HEAD;
     let Some(asset) = ASSETS.iter().find(|a| a.path == lookup) else {
         if head || req.method() == Method::GET {
-            if let Some(to) = directory_redirect(path) {
-                return to;
+            if let Some(redirect) = directory_redirect(&req) {
+                return redirect;
             }
         }
         return ApiError::no_route(req.method(), clip(path, 200)).into_response(Family::Spindesk);
@@ -138,11 +169,17 @@ fn handle(_env: &Env, req: Request) -> Response {
         builder = builder
             .header(CONTENT_SECURITY_POLICY, HTML_CSP)
             .header(REFERRER_POLICY, "strict-origin-when-cross-origin");
-    } else {
-        // The widget is loaded by other sites, including ones that set
-        // `Cross-Origin-Embedder-Policy`.
-        builder = builder.header("cross-origin-resource-policy", "cross-origin");
     }
+    // The widget is loaded by other sites, including ones that set
+    // `Cross-Origin-Embedder-Policy`; the agent workspace's files are not for them.
+    builder = builder.header(
+        "cross-origin-resource-policy",
+        if asset.cross_origin {
+            "cross-origin"
+        } else {
+            "same-origin"
+        },
+    );
     // No content-length: the host derives it from the body, and a HEAD reply with a declared
     // length but no bytes is a body-size mismatch for wasi-http.
     let (status, body) = match (not_modified, head) {
@@ -156,13 +193,24 @@ fn handle(_env: &Env, req: Request) -> Response {
         .unwrap_or_else(|e| ApiError::internal(e).into_response(Family::Spindesk))
 }
 
-/// `/admin` → `/admin/`: a page's directory as people type it, without the slash.
-fn directory_redirect(path: &str) -> Option<Response> {
-    let index = format!("{path}/index.html");
-    ASSETS.iter().find(|a| a.path == index)?;
+/// `/agent` → `/agent/`: a folder with an index page is reached without its slash too. The
+/// `Location` is a path (with the query kept), never built from the `Host` header.
+fn directory_redirect(req: &Request) -> Option<Response> {
+    let path = req.uri().path();
+    if path.ends_with('/')
+        || !ASSETS
+            .iter()
+            .any(|a| a.path == format!("{path}/index.html"))
+    {
+        return None;
+    }
+    let location = match req.uri().query() {
+        Some(query) => format!("{path}/?{query}"),
+        None => format!("{path}/"),
+    };
     http::Response::builder()
         .status(StatusCode::MOVED_PERMANENTLY)
-        .header(http::header::LOCATION, format!("{path}/"))
+        .header(http::header::LOCATION, location)
         .header(CACHE_CONTROL, "public, max-age=3600")
         .body(Vec::new())
         .ok()

@@ -12,6 +12,7 @@ use crate::surface::{Request, Response, Surface, Uses};
 use crate::tickets::{self, Comment, CommentAuthor, Ticket, PRIORITIES, STATUSES, TYPES};
 use crate::timestamp::iso8601;
 use crate::users::{self, User};
+use crate::vault::CREDENTIALS_KEY;
 use crate::web::{
     header, json, paginate_offset, query_pairs, read_json, segments, ApiError, Family,
 };
@@ -25,7 +26,8 @@ pub const SURFACE: Surface = Surface {
     uses: Uses {
         sqlite: true,
         key_value: true,
-        variables: &[ADMIN_TOKEN_VARIABLE],
+        // credentials_key: an agent's reply goes out through the customer's channel.
+        variables: &[ADMIN_TOKEN_VARIABLE, CREDENTIALS_KEY],
         outbound: true,
     },
 };
@@ -208,31 +210,104 @@ fn ticket_order(pairs: &[(String, String)]) -> Result<String, ApiError> {
     Ok(format!("{column} {direction}, id {direction}"))
 }
 
+/// `status=new,open`: only tickets in these statuses. Our extension — Zendesk's list endpoint has
+/// no filter (Zendesk filters through search and views) — so an inbox view is one request.
+fn status_filter(pairs: &[(String, String)]) -> Result<Vec<&'static str>, ApiError> {
+    let Some((_, raw)) = pairs.iter().find(|(k, _)| k == "status") else {
+        return Ok(Vec::new());
+    };
+    let mut wanted: Vec<&'static str> = Vec::new();
+    for part in raw.split(',') {
+        let Some(status) = STATUSES.iter().find(|s| **s == part.trim()) else {
+            return Err(ApiError::bad_request(
+                "InvalidParameter",
+                format!(
+                    "status must be a comma-separated list of {}; got {:?}",
+                    STATUSES.join(", "),
+                    clip(raw, 100)
+                ),
+            ));
+        };
+        if !wanted.contains(status) {
+            wanted.push(status);
+        }
+    }
+    Ok(wanted)
+}
+
+fn clip(s: &str, max_chars: usize) -> &str {
+    s.char_indices().nth(max_chars).map_or(s, |(i, _)| &s[..i])
+}
+
+/// Zendesk's side-loading: `include=users` adds a `users` array with everyone the records name,
+/// so a client shows names without a request per user. Other side-loads (groups,
+/// organizations, ...) name things Spindesk doesn't have and are ignored, as Zendesk ignores
+/// unknown ones.
+fn wants_users(pairs: &[(String, String)]) -> bool {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == "include")
+        .any(|(_, v)| v.split(',').any(|part| part.trim() == "users"))
+}
+
+fn sideloaded_users(
+    db: &Db,
+    ids: impl IntoIterator<Item = i64>,
+    base: &str,
+) -> Result<Value, ApiError> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let users = users::by_ids(db, &ids)?;
+    Ok(Value::Array(
+        users.iter().map(|u| user_json(u, base)).collect(),
+    ))
+}
+
 fn list_tickets(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
     let page = paginate_offset(&pairs)?;
     let order = ticket_order(&pairs)?;
+    let statuses = status_filter(&pairs)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
+    // Placeholders only; the statuses themselves are bound.
+    let filter = if statuses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE status IN ({})", vec!["?"; statuses.len()].join(", "))
+    };
+    let mut params: Vec<crate::ports::Value> = statuses.iter().map(|s| (*s).into()).collect();
     let count = db
-        .query_i64("SELECT count(*) FROM tickets", &[])?
+        .query_i64(&format!("SELECT count(*) FROM tickets {filter}"), &params)?
         .unwrap_or(0);
+    params.push(page.per_page.into());
+    params.push(page.offset().into());
     let list = db.query(
         &format!(
-            "SELECT {} FROM tickets ORDER BY {order} LIMIT ? OFFSET ?",
+            "SELECT {} FROM tickets {filter} ORDER BY {order} LIMIT ? OFFSET ?",
             tickets::COLUMNS
         ),
-        &[page.per_page.into(), page.offset().into()],
+        &params,
         tickets::from_row,
     )?;
     let base = base_url(req);
     let (next, previous) = page.links(&format!("{base}/api/v2/tickets.json"), count, &pairs);
-    Ok(json(&json!({
+    let mut body = json!({
         "tickets": list.iter().map(|t| ticket_json(t, &base)).collect::<Vec<_>>(),
         "next_page": next,
         "previous_page": previous,
         "count": count,
-    })))
+    });
+    if wants_users(&pairs) {
+        let named = list.iter().flat_map(|t| {
+            [Some(t.requester_id), t.submitter_id, t.assignee_id]
+                .into_iter()
+                .flatten()
+        });
+        body["users"] = sideloaded_users(&db, named, &base)?;
+    }
+    Ok(json(&body))
 }
 
 fn show_ticket(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
@@ -263,12 +338,16 @@ fn list_comments(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError
         count,
         &pairs,
     );
-    Ok(json(&json!({
+    let mut body = json!({
         "comments": list.iter().map(comment_json).collect::<Vec<_>>(),
         "next_page": next,
         "previous_page": previous,
         "count": count,
-    })))
+    });
+    if wants_users(&pairs) {
+        body["users"] = sideloaded_users(&db, list.iter().map(|c| c.author_id), &base)?;
+    }
+    Ok(json(&body))
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@
 use crate::api::database;
 use crate::auth::{digest, new_public_id, new_token};
 use crate::change_feed;
+use crate::channels::integrations::PUBLIC_BASE_URL;
 use crate::conversation::{self, Conversation, Inbound, Receipt};
 use crate::message::validate_text;
 use crate::ports::Env;
@@ -27,7 +28,8 @@ pub const SURFACE: Surface = Surface {
     uses: Uses {
         sqlite: true,
         key_value: true,
-        variables: &[],
+        // The bot links help-center articles to their public pages under this URL.
+        variables: &[PUBLIC_BASE_URL],
         outbound: true,
     },
 };
@@ -221,6 +223,7 @@ fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let limit = int_param(req, "limit", HISTORY_PAGE, 1, MAX_PAGE)?;
     let db = database(env)?;
     let (_, conversation) = visitor(env, &db, req)?;
+    let conversation = recover_stalled_call(env, &db, conversation)?;
     let before = int_param(req, "before", conversation.last_seq + 1, 1, i64::MAX)?;
     let messages = conversation::messages_before(&db, conversation.id, before, limit)?;
     let has_more = messages.first().is_some_and(|m| m.seq > 1);
@@ -231,6 +234,20 @@ fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
     })))
 }
 
+/// A conversation whose bot lost its API call (the instance making it died) continues on the
+/// visitor's next read instead of waiting for them to write again; the conversation as it is
+/// after that.
+fn recover_stalled_call(
+    env: &Env,
+    db: &Db,
+    conversation: Conversation,
+) -> Result<Conversation, ApiError> {
+    if conversation::recover_stalled_call(env, db, conversation.id).is_empty() {
+        return Ok(conversation);
+    }
+    Ok(conversation::by_id(db, conversation.id)?.unwrap_or(conversation))
+}
+
 /// Messages after a cursor, holding the request up to `wait` seconds until there are some.
 fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let after = int_param(req, "after", 0, 0, i64::MAX)?;
@@ -238,6 +255,7 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let limit = int_param(req, "limit", MAX_PAGE, 1, MAX_PAGE)?;
     let db = database(env)?;
     let (_, conversation) = visitor(env, &db, req)?;
+    let conversation = recover_stalled_call(env, &db, conversation)?;
     let mut messages = conversation::messages_after(&db, conversation.id, after, limit)?;
     if messages.is_empty() && wait > 0 {
         change_feed::wait_past(

@@ -692,6 +692,7 @@ impl<'a> Run<'a> {
                             step: step_id.to_owned(),
                             steps: self.steps,
                             request,
+                            since: 0,
                         });
                         Flow::Stop
                     }

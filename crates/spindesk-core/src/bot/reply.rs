@@ -10,6 +10,7 @@ use super::model::Bot;
 use super::state::{ArticleCard, BotState, Effect, Input, Output, PendingCall, Turn};
 use super::template::Variables;
 use super::versions;
+use crate::channels::integrations::PUBLIC_BASE_URL;
 use crate::conversation::Conversation;
 use crate::message::{Action, Message};
 use crate::ports::{Env, Millis, Outbound, OutboundError, SqlError};
@@ -35,9 +36,21 @@ pub struct Transfer {
 }
 
 /// The help center as `bot` sees it in a conversation (and in the simulator): published
-/// articles in the conversation's language, linked with the bot's `article_url`.
-pub fn articles<'a>(db: &'a Db<'a>, bot: &'a Bot) -> HelpCenter<'a> {
-    HelpCenter::new(db, bot.article_url.as_deref(), &bot.default_locale)
+/// articles in the conversation's language, linked with `link` (see [`article_link`]).
+pub fn articles<'a>(db: &'a Db<'a>, bot: &'a Bot, link: Option<&'a str>) -> HelpCenter<'a> {
+    HelpCenter::new(db, link, &bot.default_locale)
+}
+
+/// Where the bot links an article: its own `article_url`, else Spindesk's public article page
+/// (`<public_base_url>/hc/<locale>/articles/<id>`) when `public_base_url` is set; `None` shows
+/// articles without a link. Components that run the bot declare the variable.
+pub fn article_link(env: &Env, bot: &Bot) -> Option<String> {
+    bot.article_url.clone().or_else(|| {
+        let base = env.config.get(PUBLIC_BASE_URL)?;
+        let base = base.trim().trim_end_matches('/');
+        (base.starts_with("https://") || base.starts_with("http://"))
+            .then(|| format!("{base}/hc/{{{{article.locale}}}}/articles/{{{{article.id}}}}"))
+    })
 }
 
 /// What the conversation tells the bot about the customer.
@@ -110,7 +123,8 @@ pub fn respond(
     let versions::Live { bot, phrases } = versions::live_with_phrases(db)?;
     let state = stored_state(db, conversation)?;
     let facts = facts(user, &message.channel);
-    let help_center = articles(db, &bot);
+    let link = article_link(env, &bot);
+    let help_center = articles(db, &bot, link.as_deref());
     let ctx = Context {
         locale: &user.locale,
         now_ms: env.clock.now_ms(),
@@ -137,6 +151,24 @@ pub fn awaits(db: &Db, conversation_id: i64, call_id: &str) -> Result<bool, SqlE
         .is_some_and(|c| c.id == call_id))
 }
 
+/// The call the conversation's bot has awaited since before `stalled_before` (ms), if any: a
+/// call that old was lost with the instance that was to make it.
+pub fn stalled_call(
+    db: &Db,
+    conversation_id: i64,
+    stalled_before: Millis,
+) -> Result<Option<PendingCall>, SqlError> {
+    let stored = db.query_opt(
+        "SELECT bot_state FROM conversations WHERE id = ? AND switchboard = 'bot'",
+        &[conversation_id.into()],
+        |r| r.string("bot_state"),
+    )?;
+    let state: Option<BotState> = stored.and_then(|s| serde_json::from_str(&s).ok());
+    Ok(state
+        .and_then(|s| s.awaiting_call)
+        .filter(|c| c.since < stalled_before))
+}
+
 /// Continues the bot with how the call `call_id` went, inside a transaction opened after the
 /// call. `None` when the conversation no longer awaits that very call — the customer wrote
 /// again, agents took over, the state was reset — and the result is dropped.
@@ -154,7 +186,8 @@ pub fn resume(
     }
     let versions::Live { bot, phrases } = versions::live_with_phrases(db)?;
     let facts = facts(user, &conversation.last_channel);
-    let help_center = articles(db, &bot);
+    let link = article_link(env, &bot);
+    let help_center = articles(db, &bot, link.as_deref());
     let ctx = Context {
         locale: &user.locale,
         now_ms: env.clock.now_ms(),
@@ -171,6 +204,7 @@ pub fn resume(
 fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<BotReply, SqlError> {
     if let Some(call) = &mut turn.state.awaiting_call {
         call.id = crate::auth::new_public_id(env.random);
+        call.since = env.clock.now_ms();
     }
     let state_json =
         serde_json::to_string(&turn.state).map_err(|e| SqlError::from_message(e.to_string()))?;

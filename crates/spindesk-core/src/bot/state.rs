@@ -45,6 +45,10 @@ pub struct PendingCall {
     /// Steps the turn had run, so the loop guard counts across the wait.
     pub steps: usize,
     pub request: super::api_call::Prepared,
+    /// When the state awaiting it was stored (ms): a call still awaited long after its timeout
+    /// was lost with the instance that was to make it (see `conversation::recover_stalled_call`).
+    #[serde(default)]
+    pub since: crate::ports::Millis,
 }
 
 /// The step a conversation is paused at.

@@ -196,7 +196,8 @@ pub fn on_post(env: &Env, db: &Db, message: &Message) -> Result<(), SqlError> {
     let Some((integration_id, address)) = route else {
         return Ok(());
     };
-    let Some(integration) = integrations::by_id(db, integration_id)? else {
+    // Rendering needs the channel, not the credentials (the send opens them).
+    let Some((kind, display_name)) = integrations::channel_of(db, integration_id)? else {
         return Ok(());
     };
     let outgoing = Outgoing {
@@ -211,10 +212,8 @@ pub fn on_post(env: &Env, db: &Db, message: &Message) -> Result<(), SqlError> {
             .collect(),
         image_url: None,
     };
-    let ctx = RenderContext {
-        display_name: integration.display_name.clone(),
-    };
-    let payloads = integration
+    let ctx = RenderContext { display_name };
+    let payloads = kind
         .channel()
         .render(&ctx, &Recipient::new(address), &outgoing);
     for (part, payload) in payloads.iter().enumerate() {
@@ -222,7 +221,7 @@ pub fn on_post(env: &Env, db: &Db, message: &Message) -> Result<(), SqlError> {
             env,
             db,
             &NewEntry {
-                integration_id: integration.id,
+                integration_id,
                 conversation_id: Some(message.conversation_id),
                 message_id: Some(message.id),
                 dedup_key: format!("message:{}:{part}", message.id),

@@ -4,6 +4,7 @@
 use super::{Channel, ChannelType, Credentials};
 use crate::ports::{Millis, Random, SqlError};
 use crate::store::{Db, Row};
+use crate::vault::{Vault, VaultError};
 
 /// The Spin variable with the public origin the vendors call (`https://support.example.com`):
 /// webhook URLs are built from it, and Twilio signs the URL it calls.
@@ -55,45 +56,115 @@ impl Integration {
 const COLUMNS: &str =
     "id, public_id, type, display_name, credentials, api_base_url, created_at, updated_at";
 
-fn from_row(r: &Row) -> Result<Integration, SqlError> {
+/// Why an integration could not be loaded: the database, or credentials that do not open with
+/// this deployment's `credentials_key` (the operator's to fix: a 503 that says how).
+#[derive(Debug)]
+pub enum LoadError {
+    Sql(SqlError),
+    Credentials(VaultError),
+}
+
+impl From<SqlError> for LoadError {
+    fn from(e: SqlError) -> Self {
+        LoadError::Sql(e)
+    }
+}
+
+impl From<VaultError> for LoadError {
+    fn from(e: VaultError) -> Self {
+        LoadError::Credentials(e)
+    }
+}
+
+/// What sealed credentials belong to (the associated data of [`Vault::seal`]).
+fn owner(public_id: &str) -> String {
+    format!("integration:{public_id}")
+}
+
+/// A row as stored: everything but the credentials opened.
+fn from_row(r: &Row) -> Result<(Integration, String), SqlError> {
     let kind = r.string("type")?;
     let kind = ChannelType::parse(&kind)
         .ok_or_else(|| SqlError::from_message(format!("unknown integration type {kind}")))?;
-    let credentials: Credentials = serde_json::from_str(&r.string("credentials")?)
-        .map_err(|e| SqlError::from_message(format!("integration credentials: {e}")))?;
-    Ok(Integration {
+    let stored = r.string("credentials")?;
+    let integration = Integration {
         id: r.i64("id")?,
         public_id: r.string("public_id")?,
         kind,
         display_name: r.string("display_name")?,
-        credentials,
+        credentials: Credentials::new(),
         api_base_url: r.opt_string("api_base_url")?,
         created_at: r.i64("created_at")?,
         updated_at: r.i64("updated_at")?,
-    })
+    };
+    Ok((integration, stored))
 }
 
-pub fn by_public_id(db: &Db, public_id: &str) -> Result<Option<Integration>, SqlError> {
+/// The integration with its credentials opened.
+fn opened(
+    vault: &Vault,
+    (mut integration, stored): (Integration, String),
+) -> Result<Integration, LoadError> {
+    let plain = vault.open(&owner(&integration.public_id), &stored)?;
+    integration.credentials = serde_json::from_str(&plain)
+        .map_err(|e| SqlError::from_message(format!("integration credentials: {e}")))?;
+    Ok(integration)
+}
+
+pub fn by_public_id(
+    db: &Db,
+    vault: &Vault,
+    public_id: &str,
+) -> Result<Option<Integration>, LoadError> {
     db.query_opt(
         &format!("SELECT {COLUMNS} FROM integrations WHERE public_id = ?"),
         &[public_id.into()],
         from_row,
-    )
+    )?
+    .map(|row| opened(vault, row))
+    .transpose()
 }
 
-pub fn by_id(db: &Db, id: i64) -> Result<Option<Integration>, SqlError> {
+pub fn by_id(db: &Db, vault: &Vault, id: i64) -> Result<Option<Integration>, LoadError> {
     db.query_opt(
         &format!("SELECT {COLUMNS} FROM integrations WHERE id = ?"),
         &[id.into()],
         from_row,
-    )
+    )?
+    .map(|row| opened(vault, row))
+    .transpose()
 }
 
-pub fn list(db: &Db) -> Result<Vec<Integration>, SqlError> {
+pub fn list(db: &Db, vault: &Vault) -> Result<Vec<Integration>, LoadError> {
     db.query(
         &format!("SELECT {COLUMNS} FROM integrations ORDER BY id"),
         &[],
         from_row,
+    )?
+    .into_iter()
+    .map(|row| opened(vault, row))
+    .collect()
+}
+
+/// The channel and display name of an integration, without its credentials: enough to
+/// render a message for it.
+pub fn channel_of(db: &Db, id: i64) -> Result<Option<(ChannelType, String)>, SqlError> {
+    Ok(db
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM integrations WHERE id = ?"),
+            &[id.into()],
+            from_row,
+        )?
+        .map(|(i, _)| (i.kind, i.display_name)))
+}
+
+/// Every integration's (id, public id): what lists of other rows show, without opening any
+/// credentials.
+pub fn public_ids(db: &Db) -> Result<Vec<(i64, String)>, SqlError> {
+    db.query(
+        "SELECT id, public_id FROM integrations ORDER BY id",
+        &[],
+        |r| Ok((r.i64("id")?, r.string("public_id")?)),
     )
 }
 
@@ -108,6 +179,7 @@ pub struct Draft {
 
 pub fn insert(
     db: &Db,
+    vault: &Vault,
     random: &dyn Random,
     now: Millis,
     draft: &Draft,
@@ -115,6 +187,7 @@ pub fn insert(
     let public_id = crate::auth::new_public_id(random);
     let credentials = serde_json::to_string(&draft.credentials)
         .map_err(|e| SqlError::from_message(e.to_string()))?;
+    let credentials = vault.seal(random, &owner(&public_id), &credentials);
     let id = db
         .query_i64(
             "INSERT INTO integrations (public_id, type, display_name, credentials, api_base_url,
@@ -131,12 +204,28 @@ pub fn insert(
             ],
         )?
         .ok_or_else(|| SqlError::from_message("insert returned no id"))?;
-    by_id(db, id)?.ok_or_else(|| SqlError::from_message("integration vanished after insert"))
+    match by_id(db, vault, id) {
+        Ok(Some(integration)) => Ok(integration),
+        Ok(None) => Err(SqlError::from_message("integration vanished after insert")),
+        Err(LoadError::Sql(e)) => Err(e),
+        Err(LoadError::Credentials(e)) => Err(SqlError::from_message(e.to_string())),
+    }
 }
 
-pub fn update(db: &Db, now: Millis, id: i64, draft: &Draft) -> Result<(), SqlError> {
+/// Saves the integration's fields; its credentials are sealed anew (with a fresh nonce, and
+/// for the first time if the key was set after they were stored).
+pub fn update(
+    db: &Db,
+    vault: &Vault,
+    random: &dyn Random,
+    now: Millis,
+    current: &Integration,
+    draft: &Draft,
+) -> Result<(), SqlError> {
     let credentials = serde_json::to_string(&draft.credentials)
         .map_err(|e| SqlError::from_message(e.to_string()))?;
+    let credentials = vault.seal(random, &owner(&current.public_id), &credentials);
+    let id = current.id;
     db.execute(
         "UPDATE integrations SET display_name = ?, credentials = ?, api_base_url = ?, updated_at = ?
          WHERE id = ?",

@@ -6,10 +6,12 @@
 //! left `sending` by an instance that died mid-send is not retried automatically — the vendor
 //! may have it — but marked `dead` for an admin to look at and retry by hand.
 
+use super::integrations::LoadError;
 use super::integrations::{self, Integration};
 use super::{Outcome, Payload};
 use crate::ports::{Env, Millis, OutboundError, SqlError, Value};
 use crate::store::{Db, Row};
+use crate::vault::{Vault, VaultError};
 use std::time::Duration;
 
 /// Attempts after which a row is given up (`dead`).
@@ -186,12 +188,14 @@ fn send(
     env: &Env,
     db: &Db,
     entry: &Entry,
-    integration: Option<&Integration>,
+    integration: Result<Option<&Integration>, &VaultError>,
     budget: Budget,
 ) -> Result<Outcome, SqlError> {
     let outcome = match integration {
-        None => Outcome::Permanent("the integration was deleted".into()),
-        Some(integration) => {
+        // The operator can fix the key; the row waits for the next attempt.
+        Err(e) => Outcome::Retry(e.to_string()),
+        Ok(None) => Outcome::Permanent("the integration was deleted".into()),
+        Ok(Some(integration)) => {
             let channel = integration.channel();
             let payload = Payload {
                 endpoint: entry.endpoint.clone(),
@@ -216,8 +220,8 @@ fn send(
     };
     // Vendors' answers and URLs can quote a token (Telegram's is in the path).
     let outcome = match (integration, outcome) {
-        (Some(i), Outcome::Retry(why)) => Outcome::Retry(i.credentials.redact(&why)),
-        (Some(i), Outcome::Permanent(why)) => Outcome::Permanent(i.credentials.redact(&why)),
+        (Ok(Some(i)), Outcome::Retry(why)) => Outcome::Retry(i.credentials.redact(&why)),
+        (Ok(Some(i)), Outcome::Permanent(why)) => Outcome::Permanent(i.credentials.redact(&why)),
         (_, other) => other,
     };
     record(env, db, entry, &outcome)?;
@@ -269,21 +273,29 @@ fn round(
     let started = env.clock.now_ms();
     let deadline = started + budget.total.as_millis() as Millis;
     let mut report = Report::default();
-    let mut cache: Vec<(i64, Option<Integration>)> = Vec::new();
+    // Opened at the first row to send: components with nothing queued never read the key.
+    let mut vault: Option<Result<Vault, VaultError>> = None;
+    let mut cache: Vec<(i64, Result<Option<Integration>, VaultError>)> = Vec::new();
     while report.attempted < limit && env.clock.now_ms() < deadline {
         let Some(entry) = claim(db, env.clock.now_ms(), filter)? else {
             break;
         };
         if !cache.iter().any(|(id, _)| *id == entry.integration_id) {
-            cache.push((
-                entry.integration_id,
-                integrations::by_id(db, entry.integration_id)?,
-            ));
+            let loaded = match vault.get_or_insert_with(|| Vault::from_config(env.config)) {
+                Ok(vault) => match integrations::by_id(db, vault, entry.integration_id) {
+                    Ok(found) => Ok(found),
+                    Err(LoadError::Credentials(e)) => Err(e),
+                    Err(LoadError::Sql(e)) => return Err(e),
+                },
+                Err(e) => Err(e.clone()),
+            };
+            cache.push((entry.integration_id, loaded));
         }
-        let integration = cache
-            .iter()
-            .find(|(id, _)| *id == entry.integration_id)
-            .and_then(|(_, i)| i.as_ref());
+        let integration = match cache.iter().find(|(id, _)| *id == entry.integration_id) {
+            Some((_, Ok(found))) => Ok(found.as_ref()),
+            Some((_, Err(e))) => Err(e),
+            None => Ok(None),
+        };
         let outcome = send(env, db, &entry, integration, budget)?;
         tally(&mut report, &outcome, entry.attempts);
     }

@@ -1,4 +1,4 @@
-use super::{schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, Db};
+use super::{schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, Db};
 use crate::ports::{Millis, SqlError};
 
 /// One schema version: its statements run in order, in one transaction, exactly once.
@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[Migration] = &[
     schema_v4::MIGRATION,
     schema_v5::MIGRATION,
     schema_v6::MIGRATION,
+    schema_v7::MIGRATION,
 ];
 
 fn latest() -> i64 {

@@ -7,6 +7,7 @@ mod schema_v3;
 mod schema_v4;
 mod schema_v5;
 mod schema_v6;
+mod schema_v7;
 
 pub use migrations::{ensure_schema, Migration, MIGRATIONS};
 

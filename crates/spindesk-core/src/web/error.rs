@@ -118,6 +118,27 @@ impl From<SqlError> for ApiError {
     }
 }
 
+/// A `credentials_key` that is malformed, missing or wrong is the operator's to fix: 503 with
+/// what to do, never the credentials themselves.
+impl From<crate::vault::VaultError> for ApiError {
+    fn from(e: crate::vault::VaultError) -> Self {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "credentials_key",
+            e.to_string(),
+        )
+    }
+}
+
+impl From<crate::channels::integrations::LoadError> for ApiError {
+    fn from(e: crate::channels::integrations::LoadError) -> Self {
+        match e {
+            crate::channels::integrations::LoadError::Sql(e) => e.into(),
+            crate::channels::integrations::LoadError::Credentials(e) => e.into(),
+        }
+    }
+}
+
 impl From<KvError> for ApiError {
     fn from(e: KvError) -> Self {
         ApiError::internal(e)

@@ -11,6 +11,7 @@ use crate::channels::{ChannelType, Credentials};
 use crate::ports::Env;
 use crate::surface::{Request, Response};
 use crate::timestamp::iso8601;
+use crate::vault::Vault;
 use crate::web::{json, json_status, no_content, read_json, ApiError};
 use http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
@@ -52,13 +53,15 @@ pub fn view(env: &Env, i: &Integration) -> Value {
 
 fn found(env: &Env, id: &str) -> Result<Integration, ApiError> {
     let db = database(env)?;
-    integrations::by_public_id(&db, id)?
+    let vault = Vault::from_config(env.config)?;
+    integrations::by_public_id(&db, &vault, id)?
         .ok_or_else(|| ApiError::not_found("not_found", format!("No integration with id {id:?}")))
 }
 
 fn list(env: &Env) -> Result<Response, ApiError> {
     let db = database(env)?;
-    let all = integrations::list(&db)?;
+    let vault = Vault::from_config(env.config)?;
+    let all = integrations::list(&db, &vault)?;
     Ok(json(
         &json!({"integrations": all.iter().map(|i| view(env, i)).collect::<Vec<_>>()}),
     ))
@@ -187,7 +190,8 @@ fn create(env: &Env, req: &Request) -> Result<Response, ApiError> {
     apply(&mut draft, &map, true)?;
     let db = database(env)?;
     let now = env.clock.now_ms();
-    let created = db.transaction(|db| integrations::insert(db, env.random, now, &draft))?;
+    let vault = Vault::from_config(env.config)?;
+    let created = db.transaction(|db| integrations::insert(db, &vault, env.random, now, &draft))?;
     Ok(json_status(
         StatusCode::CREATED,
         &json!({"integration": view(env, &created)}),
@@ -198,8 +202,9 @@ fn change(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError> {
     let map = fields(req)?;
     let db = database(env)?;
     let now = env.clock.now_ms();
+    let vault = Vault::from_config(env.config)?;
     let updated = db.transaction(|db| {
-        let current = integrations::by_public_id(db, id)?.ok_or_else(|| {
+        let current = integrations::by_public_id(db, &vault, id)?.ok_or_else(|| {
             ApiError::not_found("not_found", format!("No integration with id {id:?}"))
         })?;
         if let Some(kind) = string_field(&map, "type")? {
@@ -217,8 +222,8 @@ fn change(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError> {
             api_base_url: current.api_base_url.clone(),
         };
         apply(&mut draft, &map, false)?;
-        integrations::update(db, now, current.id, &draft)?;
-        Ok::<_, ApiError>(integrations::by_id(db, current.id)?)
+        integrations::update(db, &vault, env.random, now, &current, &draft)?;
+        Ok::<_, ApiError>(integrations::by_id(db, &vault, current.id)?)
     })?;
     let updated = updated.ok_or_else(|| ApiError::internal("integration vanished"))?;
     Ok(json(&json!({"integration": view(env, &updated)})))
@@ -226,8 +231,9 @@ fn change(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError> {
 
 fn remove(env: &Env, id: &str) -> Result<Response, ApiError> {
     let db = database(env)?;
+    let vault = Vault::from_config(env.config)?;
     let deleted = db.transaction(|db| {
-        let Some(current) = integrations::by_public_id(db, id)? else {
+        let Some(current) = integrations::by_public_id(db, &vault, id)? else {
             return Ok(false);
         };
         Ok::<_, ApiError>(integrations::delete(db, current.id)?)

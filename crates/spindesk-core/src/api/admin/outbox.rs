@@ -70,11 +70,11 @@ fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let page = paginate_offset(&pairs)?;
     let db = database(env)?;
     let (entries, count) = outbox::list(&db, status, page.per_page, page.offset())?;
-    let all = integrations::list(&db)?;
+    let all = integrations::public_ids(&db)?;
     let public = |id: i64| {
         all.iter()
-            .find(|i| i.id == id)
-            .map(|i| i.public_id.as_str())
+            .find(|(i, _)| *i == id)
+            .map(|(_, public_id)| public_id.as_str())
     };
     let (next_page, previous_page) = page.links("/api/admin/outbox", count, &pairs);
     Ok(json(&json!({
@@ -131,12 +131,10 @@ fn retry(env: &Env, id: &str) -> Result<Response, ApiError> {
             )
         })
     })?;
-    let integration = database(env).ok().and_then(|db| {
-        integrations::by_id(&db, entry.integration_id)
-            .ok()
-            .flatten()
-    });
-    Ok(json(
-        &json!({"outbox": view(&entry, integration.as_ref().map(|i| i.public_id.as_str()))}),
-    ))
+    let public_id = database(env)
+        .ok()
+        .and_then(|db| integrations::public_ids(&db).ok())
+        .and_then(|all| all.into_iter().find(|(id, _)| *id == entry.integration_id))
+        .map(|(_, public_id)| public_id);
+    Ok(json(&json!({"outbox": view(&entry, public_id.as_deref())})))
 }
