@@ -93,7 +93,7 @@ function shell() {
   const signOutButton = h('button', { type: 'button', class: 'quiet', text: t('nav.signOut') });
   signOutButton.addEventListener('click', async () => { if (await mayLeave()) signOut(); });
   navLinks = VIEWS.map((v) => h('a', { href: '#' + v.route, text: v.label(), dataset: { route: v.route } }));
-  const status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite', hidden: true });
+  const status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
   main = h('main', { id: 'main', tabindex: '-1' });
   root.replaceChildren(
     h('a', { class: 'skip', href: '#main', text: t('nav.skip'), onclick: (e) => { e.preventDefault(); main.focus(); } }),

@@ -63,14 +63,17 @@ let statusEl = null;
 let statusTimer = 0;
 export function mountStatus(el) { statusEl = el; }
 
-/** A short confirmation in the polite live region ("Agent created"). */
+/**
+ * A short confirmation in the polite live region ("Agent created"). The region stays in the
+ * page (a region that appears with its text is not always announced); empty, it is invisible.
+ */
 export function announce(message) {
   if (!statusEl) return;
   statusEl.textContent = '';
-  // A fresh text node so screen readers announce a repeat of the same message.
-  requestAnimationFrame(() => { statusEl.textContent = message; statusEl.hidden = false; });
+  // Set on the next frame, so a repeat of the same message is announced again.
+  requestAnimationFrame(() => { statusEl.textContent = message; });
   clearTimeout(statusTimer);
-  statusTimer = setTimeout(() => { statusEl.hidden = true; }, 6000);
+  statusTimer = setTimeout(() => { statusEl.textContent = ''; }, 6000);
 }
 
 /** A role=alert box for one form's errors; `.show(err)` lists every problem, `.clear()`. */

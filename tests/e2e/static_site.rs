@@ -384,10 +384,19 @@ fn every_admin_module_is_served_as_revalidated_javascript() {
             "{area} not reached from app.js: {seen:?}"
         );
     }
-    for css in ["/admin/admin.css", "/admin/preview.css"] {
+    // The preview's stylesheet is loaded by the sandboxed preview frame, an opaque origin.
+    for (css, corp) in [
+        ("/admin/admin.css", "same-origin"),
+        ("/admin/preview.css", "cross-origin"),
+    ] {
         let sheet = get(&app, css).expect(200);
         assert_eq!(header(&sheet, "content-type"), "text/css; charset=utf-8");
         assert_eq!(header(&sheet, "cache-control"), "no-cache");
+        assert_eq!(
+            header(&sheet, "cross-origin-resource-policy"),
+            corp,
+            "{css}"
+        );
     }
     let etag = header(&get(&app, "/admin/app.js"), "etag").to_owned();
     app.request(SURFACE, "GET", "/admin/app.js")

@@ -112,7 +112,15 @@ const ASSETS: &[Asset] = &[
     },
     admin_file!("index.html", HTML),
     admin_file!("admin.css", CSS),
-    admin_file!("preview.css", CSS),
+    // The article preview's stylesheet, loaded by a sandboxed frame whose origin is opaque
+    // (`<iframe sandbox srcdoc>`): to that frame even this origin is another origin.
+    Asset {
+        path: "/admin/preview.css",
+        body: include_bytes!("../../../../static/admin/preview.css"),
+        content_type: CSS,
+        cache_control: REVALIDATE,
+        cross_origin: true,
+    },
     admin_file!("app.js", JS),
     admin_file!("strings.js", JS),
     admin_file!("ui.js", JS),
