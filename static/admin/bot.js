@@ -91,12 +91,13 @@ export function render(main) {
     }
   });
 
-  function problems(err) {
+  /** An error in words (in a status region); a refused document with every problem and where. */
+  function problems(err, heading = 'bot.problems') {
     if (!err.problems || !err.problems.length || err.status !== 422) {
       return h('div', { class: 'error' }, h('p', { text: err.message }));
     }
     return h('div', { class: 'error' },
-      h('p', { text: t('bot.problems', { n: err.problems.length }) }),
+      h('p', { text: t(heading, { n: err.problems.length }) }),
       problemList(err.problems));
   }
 
@@ -118,7 +119,7 @@ export function render(main) {
       fill(publishResult, h('p', { class: 'ok-box', text: t('bot.publishedMsg', { n: version.version }) }));
       await refresh();
     } catch (err) {
-      if (err.status === 422 && err.problems.some((p) => p.pointer)) fill(publishResult, problems(err));
+      if (err.status === 422 && err.problems.some((p) => p.pointer)) fill(publishResult, problems(err, 'bot.publishProblems'));
       else throw err;
     }
   });
@@ -157,7 +158,7 @@ export function render(main) {
       fill(transferResult, h('p', { class: 'ok-box', text: t('bot.imported') }));
       file.value = '';
       await refresh();
-    } catch (err) { fill(transferResult, problems(err)); }
+    } catch (err) { fill(transferResult, problems(err, 'bot.importProblems')); }
   });
   file.id = uid('file');
 

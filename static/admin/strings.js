@@ -249,6 +249,8 @@ const STRINGS = {
   'bot.validate': 'Validate draft',
   'bot.validOk': 'The draft is valid: it can be published.',
   'bot.problems': 'The draft has {n} problem(s). Fix them, then validate again:',
+  'bot.publishProblems': 'Not published: the draft has {n} problem(s):',
+  'bot.importProblems': 'Not imported (the draft is unchanged): the file has {n} problem(s):',
   'bot.publishTitle': 'Publish',
   'bot.publishIntro': 'Publishing freezes the draft as the next version and makes it live for every conversation at once.',
   'bot.noteLabel': 'Note',

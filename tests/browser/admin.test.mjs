@@ -67,6 +67,7 @@ let failed = false;
 try {
   const page = context.pages()[0] || await context.newPage();
   page.on('console', (m) => {
+    if (m.type() === 'warning' && /missing UI string/.test(m.text())) problems.push(`console: ${m.text()}`);
     if (m.type() !== 'error') return;
     if (expect401 && /status of 401/.test(m.text())) return;
     if (expect503 && /status of 503/.test(m.text())) return;
