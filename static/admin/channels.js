@@ -133,6 +133,7 @@ export function render(main) {
         await busy(remove, () => del(`/api/admin/integrations/${encodeURIComponent(integration.id)}`), [edit]);
         announce(t('common.deleted', { what: integration.display_name }));
         await refresh();
+        listHeading.focus(); // the card and its buttons are gone
       } catch (err) { errors.show(err); }
     });
     view();
@@ -220,10 +221,13 @@ export function render(main) {
   }
 
   const outbox = outboxPanel(() => integrations);
+  const listHead = sectionHead(2, t('channels.listTitle'));
+  const listHeading = listHead.querySelector('h2');
+  listHeading.tabIndex = -1;
   main.append(
     h('h1', { text: t('channels.title') }),
     h('p', { class: 'lead', text: t('channels.intro') }),
-    sectionHead(2, t('channels.listTitle')),
+    listHead,
     listErrors.el,
     cards,
     connectForm(),

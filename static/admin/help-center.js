@@ -137,6 +137,13 @@ export function render(main) {
     announce(t(verb, { what: item.name || item.title }));
     selected = { kind, id: item.id };
     await load();
+    focusEditor();
+  }
+
+  // The form was drawn anew: keyboard users continue from its heading, not from the page top.
+  function focusEditor() {
+    const heading = editor.querySelector('h2');
+    if (heading) { heading.tabIndex = -1; heading.focus(); }
   }
 
   async function remove(button, what, path, message) {
@@ -147,6 +154,8 @@ export function render(main) {
     selected = null;
     announce(t('common.deleted', { what }));
     await load();
+    const first = tree.querySelector('button');
+    if (first) first.focus();
   }
 
   function actions(errors, item, onDelete) {
