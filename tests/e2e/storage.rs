@@ -179,7 +179,7 @@ fn the_index_catches_up_a_batch_per_help_center_request() {
     assert_eq!(search(), 450);
     assert_eq!(
         app.count("SELECT analysis FROM hc_index_stats"),
-        spindesk_core::help_center::index::INDEX_VERSION
+        spindesk_core::help_center::index::index_version()
     );
     assert_eq!(search(), 450);
     assert_eq!(

@@ -15,9 +15,26 @@ use std::collections::{BTreeMap, BTreeSet};
 /// is about; labels are the author's own keywords; the body mentions many things in passing.
 pub const FIELD_WEIGHTS: [u16; 3] = [4, 1, 2];
 
-/// The analysis rules and index layout the stored index is built with: stored per article and
-/// for the whole index, so a change of rules rebuilds the index (see [`catch_up`]).
-pub const INDEX_VERSION: i64 = text::ANALYSIS_VERSION as i64;
+/// The analysis rules the stored index is built with: stored per article and for the whole
+/// index, so a change of rules rebuilds the index (see [`catch_up`]). It is the analysis
+/// version (high 32 bits) and a fingerprint of the multi-term units the index counts (low 32
+/// bits: [`text::phrases`] under both rule sets), so editing the synonym table rebuilds the
+/// index by itself, without anyone remembering to bump a number.
+pub fn index_version() -> i64 {
+    static VERSION: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *VERSION.get_or_init(|| {
+        // FNV-1a: a stable fingerprint (std's hasher may change between Rust releases).
+        let mut hash: u32 = 0x811c_9dc5;
+        for rules in ["en", "und"] {
+            for phrase in text::phrases(rules) {
+                for byte in phrase.join(" ").bytes().chain([0]) {
+                    hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+                }
+            }
+        }
+        (i64::from(text::ANALYSIS_VERSION) << 32) | i64::from(hash)
+    })
+}
 
 /// Articles indexed per request while the index catches up after an upgrade: about 0.1 s.
 pub const CATCH_UP_BATCH: i64 = 200;
@@ -212,7 +229,7 @@ fn replace(db: &Db, article_id: i64, new: Option<&Indexed>) -> Result<(), SqlErr
                 ix.fields[0].join(" ").into(),
                 ix.fields[1].join(" ").into(),
                 ix.fields[2].join(" ").into(),
-                INDEX_VERSION.into(),
+                index_version().into(),
             ],
         )?;
     }
@@ -352,7 +369,7 @@ pub fn document_count(db: &Db) -> Result<i64, SqlError> {
 /// left, records that the index is complete. Cheap once it is: one row read. Returns whether
 /// the index is complete.
 pub fn catch_up(db: &Db) -> Result<bool, SqlError> {
-    if totals(db)?.analysis == INDEX_VERSION {
+    if totals(db)?.analysis == index_version() {
         return Ok(true);
     }
     db.transaction(|db| {
@@ -360,7 +377,7 @@ pub fn catch_up(db: &Db) -> Result<bool, SqlError> {
             "SELECT a.id FROM hc_articles a LEFT JOIN hc_article_terms t ON t.article_id = a.id \
              WHERE (a.draft = 0 AND (t.article_id IS NULL OR t.analysis != ?)) \
              OR (a.draft = 1 AND t.article_id IS NOT NULL) ORDER BY a.id LIMIT ?",
-            &[INDEX_VERSION.into(), CATCH_UP_BATCH.into()],
+            &[index_version().into(), CATCH_UP_BATCH.into()],
             |r| r.i64("id"),
         )?;
         for id in &behind {
@@ -373,7 +390,7 @@ pub fn catch_up(db: &Db) -> Result<bool, SqlError> {
         if done {
             db.execute(
                 "UPDATE hc_index_stats SET analysis = ? WHERE id = 1",
-                &[INDEX_VERSION.into()],
+                &[index_version().into()],
             )?;
         }
         Ok(done)

@@ -1,7 +1,9 @@
-//! Synonyms: words customers use for what the articles call something else. Applied to queries
-//! only (the index stays what authors wrote): when a query contains one phrase of a group, the
-//! group's other phrases are searched too (as phrases: `money back` matches those two words in
-//! a row, not `back` anywhere), as alternatives of the matched terms.
+//! Synonyms: words customers use for what the articles call something else. When a query
+//! contains one phrase of a group, the group's other phrases are searched too (as phrases:
+//! `money back` matches those two words in a row, not `back` anywhere), as alternatives of the
+//! matched terms. The help-center index counts every multi-term phrase of these groups as a
+//! unit of its own (`text::phrases`), so an edit here changes the index: it rebuilds itself
+//! (`help_center::index::index_version` fingerprints the phrases).
 //!
 //! Keep groups to true equivalents of support vocabulary; a loose group (`app` ~ `program`)
 //! makes every query about one match articles about the other. Phrases are analysed like any
@@ -62,7 +64,8 @@ pub(super) const GROUPS: &[&[&str]] = &[
     &["앱", "어플", "애플리케이션", "어플리케이션"],
     &["2단계 인증", "2차 인증", "이중 인증", "otp"],
     &["구독", "멤버십", "정기결제"],
-    &["파손", "깨짐", "불량", "고장"],
+    // Verb forms as customers write them: 깨져(서), 깨진, 깨졌(어요) are not 깨짐 to the bigrams.
+    &["파손", "깨짐", "깨져", "깨진", "깨졌", "불량", "고장"],
     &["주소", "배송지"],
     &["아이디", "계정명"],
 ];
