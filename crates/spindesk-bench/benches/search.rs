@@ -72,15 +72,16 @@ fn benches(c: &mut Criterion) {
         .into_iter()
         .map(|(q, l)| (q, if l.starts_with("ko") { "ko" } else { "en-us" }))
         .collect();
+    let customer_name = format!(
+        "customer queries (the relevance set's {}, each run 10 times)",
+        customer.len()
+    );
     let sets: [(&str, &[(String, &'static str)]); 2] = [
         (
             "frequent-word queries (2,000, 1-4 of the 400 commonest words)",
             &qs,
         ),
-        (
-            "customer queries (the relevance set's 103, each run 10 times)",
-            &customer,
-        ),
+        (&customer_name, &customer),
     ];
     for (name, set) in sets {
         let repeat = if set.len() < 1_000 { 10 } else { 1 };

@@ -1,5 +1,5 @@
 //! The relevance set at scale: its 64 articles added to 10,000 generated ones (same
-//! vocabulary), and its 103 customer queries searched among all of them. The e2e relevance test
+//! vocabulary), and its customer queries searched among all of them. The e2e relevance test
 //! runs on the 64 articles alone, where common-term pruning never applies (under 1,000
 //! articles); this checks the ranking where it does.
 //!
