@@ -8,56 +8,25 @@
 //   BASE_URL=http://127.0.0.1:3000 ADMIN_TOKEN=... node admin.test.mjs
 //
 // Exits non-zero on the first failed check. Screenshots go to ./out/.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ADMIN_TOKEN, BASE, OUT, check, currentStep, go, launch, log, request, setStep } from './harness.mjs';
 
-const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8787').replace(/\/$/, '');
-const ADMIN_TOKEN = process.env.ADMIN_TOKEN || 'dev-admin-token';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = join(dirname(fileURLToPath(import.meta.url)), 'out');
 // Unique per run, so the test works on a database that already has content.
 const RUN = Date.now().toString(36);
 const SECRET = `tg-secret-${RUN}`;
 const BOT_TOKEN = `12345:bot-token-${RUN}`;
 
-let step = 'start';
-function check(cond, msg) { if (!cond) throw new Error(msg); }
-async function go(name, fn) {
-  step = name;
-  const t0 = performance.now();
-  await fn();
-  console.log(`ok ${name} (${Math.round(performance.now() - t0)} ms)`);
-}
 
-async function api(method, path, { body, auth = `Bearer ${ADMIN_TOKEN}`, headers = {} } = {}) {
-  const res = await fetch(BASE + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, json, text };
-}
+const api = (method, path, { body, auth = `Bearer ${ADMIN_TOKEN}`, headers = {} } = {}) =>
+  request(method, path, { body, headers: { ...(auth ? { authorization: auth } : {}), ...headers } });
 
 const HOSTILE = `<h1>환불 안내</h1><p>Refunds take <b>3 days</b>.</p>
 <script>alert('script')</script><img src="x" onerror="alert('onerror')">
 <p style="color: red" onclick="alert('click')">Styled text</p>
 <a href="javascript:alert('href')">a javascript link</a><svg onload="alert('svg')"></svg>`;
 
-mkdirSync(OUT, { recursive: true });
-const profile = mkdtempSync(join(tmpdir(), 'spindesk-chromium-admin-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-quic'],
-  viewport: { width: 1280, height: 900 },
-});
+const browser = await launch('admin', { width: 1280, height: 900 });
+const { context } = browser;
 const problems = [];
 // Chrome logs failed loads as console errors; these steps cause them on purpose.
 let expect401 = false;
@@ -326,17 +295,16 @@ try {
     check(await page.evaluate(() => sessionStorage.length) === 0, 'token kept after signing out');
   });
 
-  step = 'console';
+  setStep('console');
   check(problems.length === 0, `browser reported problems:\n${problems.join('\n')}`);
   console.log('ok no console errors, no dialogs');
 } catch (err) {
   failed = true;
-  console.error(`FAIL ${step}: ${err.message}`);
+  console.error(`FAIL ${currentStep()}: ${err.message}`);
   if (problems.length) console.error(problems.join('\n'));
   const page = context.pages()[0];
   if (page) await page.screenshot({ path: join(OUT, 'admin-failure.png'), fullPage: true }).catch(() => {});
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await browser.close();
 }
 process.exit(failed ? 1 : 0);

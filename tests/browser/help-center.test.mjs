@@ -6,37 +6,17 @@
 //   BASE_URL=http://127.0.0.1:3000 ADMIN_TOKEN=... node help-center.test.mjs
 //
 // Exits non-zero on the first failed check. Screenshots go to ./out/.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ADMIN_TOKEN, BASE, OUT, check, currentStep, go, launch, log, request, setStep } from './harness.mjs';
 
-const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8787').replace(/\/$/, '');
-const ADMIN_TOKEN = process.env.ADMIN_TOKEN || 'dev-admin-token';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = join(dirname(fileURLToPath(import.meta.url)), 'out');
 // A word no other content has, so search finds exactly our article on any database.
 const WORD = 'zyxwarranty' + Date.now().toString(36).replace(/[0-9]/g, '');
 
-let step = 'start';
-function check(cond, msg) { if (!cond) throw new Error(msg); }
-async function go(name, fn) {
-  step = name;
-  const t0 = performance.now();
-  await fn();
-  console.log(`ok ${name} (${Math.round(performance.now() - t0)} ms)`);
-}
 
 async function api(method, path, body) {
-  const res = await fetch(BASE + path, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  check(res.ok, `${method} ${path} answered ${res.status}: ${text}`);
-  return JSON.parse(text);
+  const r = await request(method, path, { body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  check(r.status >= 200 && r.status < 300, `${method} ${path} answered ${r.status}: ${r.text}`);
+  return r.json;
 }
 
 const HOSTILE = `<h1>Before you start</h1><p>Check the ${WORD} card.</p>
@@ -52,15 +32,8 @@ const HOSTILE = `<h1>Before you start</h1><p>Check the ${WORD} card.</p>
 <table><tr><th>Plan</th><td>2 years</td></tr></table>
 <p><a href="/hc" target="_blank">Help Center home</a></p>`;
 
-mkdirSync(OUT, { recursive: true });
-const profile = mkdtempSync(join(tmpdir(), 'spindesk-chromium-hc-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-quic'],
-  viewport: { width: 1100, height: 900 },
-});
+const browser = await launch('hc', { width: 1100, height: 900 });
+const { context } = browser;
 const problems = [];
 let failed = false;
 
@@ -139,17 +112,16 @@ try {
     check(await page.getByRole('search').count() === 1, 'one search form');
   });
 
-  step = 'console';
+  setStep('console');
   check(problems.length === 0, `browser reported problems:\n${problems.join('\n')}`);
   console.log('ok no console errors, no dialogs');
 } catch (err) {
   failed = true;
-  console.error(`FAIL ${step}: ${err.message}`);
+  console.error(`FAIL ${currentStep()}: ${err.message}`);
   if (problems.length) console.error(problems.join('\n'));
   const page = context.pages()[0];
   if (page) await page.screenshot({ path: join(OUT, 'hc-failure.png') }).catch(() => {});
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await browser.close();
 }
 process.exit(failed ? 1 : 0);

@@ -6,50 +6,17 @@
 //   BASE_URL=http://127.0.0.1:3000 ADMIN_TOKEN=... node widget.test.mjs
 //
 // Exits non-zero on the first failed check. Screenshots go to ./out/.
-import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ADMIN_TOKEN, BASE, OUT, XSS, check, currentStep, go, launch, log, request, setStep } from './harness.mjs';
 
-const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8787').replace(/\/$/, '');
-const ADMIN_TOKEN = process.env.ADMIN_TOKEN || 'dev-admin-token';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = join(dirname(fileURLToPath(import.meta.url)), 'out');
-const XSS = '<img src=x onerror=alert(1)>';
 
-let step = 'start';
-const log = (...a) => console.log(`  ${step}:`, ...a);
-function check(cond, msg) { if (!cond) throw new Error(msg); }
-async function go(name, fn) {
-  step = name;
-  const t0 = performance.now();
-  await fn();
-  console.log(`ok ${name} (${Math.round(performance.now() - t0)} ms)`);
-}
 
-async function api(method, path, { body, auth } = {}) {
-  const res = await fetch(BASE + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* reported below */ }
-  return { status: res.status, json, text };
-}
+const api = (method, path, { body, auth } = {}) =>
+  request(method, path, { body, headers: auth ? { authorization: auth } : {} });
 
-mkdirSync(OUT, { recursive: true });
-const profile = mkdtempSync(join(tmpdir(), 'spindesk-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-quic'],
-  viewport: { width: 1280, height: 800 },
-});
+const browser = await launch('widget', { width: 1280, height: 800 });
+const { context } = browser;
 const problems = [];
 // Chrome logs failed loads as console errors; these two steps cause them on purpose.
 let offline = false;
@@ -315,17 +282,16 @@ try {
     }
   });
 
-  step = 'console';
+  setStep('console');
   check(problems.length === 0, `browser reported problems:\n${problems.join('\n')}`);
   console.log('ok no console errors');
 } catch (err) {
   failed = true;
-  console.error(`FAIL ${step}: ${err.message}`);
+  console.error(`FAIL ${currentStep()}: ${err.message}`);
   if (problems.length) console.error(problems.join('\n'));
   const page = context.pages()[0];
   if (page) await page.screenshot({ path: join(OUT, 'failure.png') }).catch(() => {});
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await browser.close();
 }
 process.exit(failed ? 1 : 0);
