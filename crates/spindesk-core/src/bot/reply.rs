@@ -137,18 +137,21 @@ pub fn respond(
     store(env, db, conversation.id, turn)
 }
 
-/// Whether the conversation's bot still awaits the call `call_id` (a read, for before the call
-/// is made: a call whose conversation moved on is not worth making).
-pub fn awaits(db: &Db, conversation_id: i64, call_id: &str) -> Result<bool, SqlError> {
+/// The call the conversation's bot awaits, if any (and if the bot is in control).
+fn awaited_call(db: &Db, conversation_id: i64) -> Result<Option<PendingCall>, SqlError> {
     let stored = db.query_opt(
         "SELECT bot_state FROM conversations WHERE id = ? AND switchboard = 'bot'",
         &[conversation_id.into()],
         |r| r.string("bot_state"),
     )?;
     let state: Option<BotState> = stored.and_then(|s| serde_json::from_str(&s).ok());
-    Ok(state
-        .and_then(|s| s.awaiting_call)
-        .is_some_and(|c| c.id == call_id))
+    Ok(state.and_then(|s| s.awaiting_call))
+}
+
+/// Whether the conversation's bot still awaits the call `call_id` (a read, for before the call
+/// is made: a call whose conversation moved on is not worth making).
+pub fn awaits(db: &Db, conversation_id: i64, call_id: &str) -> Result<bool, SqlError> {
+    Ok(awaited_call(db, conversation_id)?.is_some_and(|c| c.id == call_id))
 }
 
 /// The call the conversation's bot has awaited since before `stalled_before` (ms), if any: a
@@ -158,15 +161,7 @@ pub fn stalled_call(
     conversation_id: i64,
     stalled_before: Millis,
 ) -> Result<Option<PendingCall>, SqlError> {
-    let stored = db.query_opt(
-        "SELECT bot_state FROM conversations WHERE id = ? AND switchboard = 'bot'",
-        &[conversation_id.into()],
-        |r| r.string("bot_state"),
-    )?;
-    let state: Option<BotState> = stored.and_then(|s| serde_json::from_str(&s).ok());
-    Ok(state
-        .and_then(|s| s.awaiting_call)
-        .filter(|c| c.since < stalled_before))
+    Ok(awaited_call(db, conversation_id)?.filter(|c| c.since < stalled_before))
 }
 
 /// Continues the bot with how the call `call_id` went, inside a transaction opened after the
