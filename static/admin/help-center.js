@@ -5,6 +5,7 @@ import { t } from './strings.js';
 import { h, fill, field, checkbox, errorBox, onSubmit, busy, confirmAction, announce, time, badge, loading, uid } from './ui.js';
 import { all, post, put, del } from './api.js';
 import { previewDocument } from './preview.js';
+import { searchIndexPanel } from './search-index.js';
 
 const HC = '/api/v2/help_center';
 const LOCALE = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i;
@@ -295,6 +296,7 @@ export function render(main) {
   }
 
   newLocale.id = uid('loc');
+  const index = searchIndexPanel();
   main.append(
     h('h1', { text: t('hc.title') }),
     h('p', { class: 'lead', text: t('hc.intro') }),
@@ -304,7 +306,8 @@ export function render(main) {
         h('div', { class: 'secret' }, newLocale, newLocaleButton)),
       h('a', { href: '/hc', target: '_blank', rel: 'noopener noreferrer', text: t('hc.openSite') })),
     barErrors.el,
-    h('div', { class: 'hc' }, tree, editor));
+    h('div', { class: 'hc' }, tree, editor),
+    index.el);
   load();
-  return () => { clearTimeout(previewTimer); editing = () => false; };
+  return () => { clearTimeout(previewTimer); index.stop(); editing = () => false; };
 }

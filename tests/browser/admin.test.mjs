@@ -227,6 +227,18 @@ try {
     await page.screenshot({ path: join(OUT, 'admin-help-center.png'), fullPage: true });
   });
 
+  await go('rebuild the search index: a progress bar to complete, search still finds the article', async () => {
+    const panel = page.getByRole('region', { name: 'Search index' });
+    await panel.getByText(/^Complete: \d+ of \d+ published articles indexed\.$/).waitFor();
+    await panel.getByRole('button', { name: 'Rebuild search index' }).click();
+    await page.getByRole('dialog', { name: 'Rebuild the search index?' })
+      .getByRole('button', { name: 'Rebuild search index' }).click();
+    await panel.getByText(/^Complete: /).waitFor();
+    check(await panel.getByRole('progressbar').evaluate((p) => p.value) === 1, 'progress at 100%');
+    const found = await api('GET', `/api/v2/help_center/articles/search?query=${encodeURIComponent(`환불 ${RUN}`)}&locale=ko`, { auth: null });
+    check(found.status === 200 && found.json.results.some((a) => a.id === articleId), `search after the rebuild: ${found.text.slice(0, 200)}`);
+  });
+
   await go('unsaved changes are not lost by leaving the area', async () => {
     await page.locator('.editor').getByLabel('Title').fill(`환불은 언제 되나요? ${RUN} (edited)`);
     await nav.getByRole('link', { name: 'Bot' }).click();

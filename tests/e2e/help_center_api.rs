@@ -1074,3 +1074,55 @@ fn concurrent_saves_keep_every_article_in_the_index() {
         }
     }
 }
+
+#[test]
+fn admins_see_the_search_index_progress_and_can_rebuild_it() {
+    let (app, _) = app_with_agent();
+    let c = category(&app, "en-us", "Orders");
+    let s = section(&app, "en-us", c, "Shipping");
+    article(&app, "en-us", s, json!({"title": "Parcel tracking"}));
+    article(&app, "en-us", s, json!({"title": "Parcel sizes"}));
+    article(&app, "en-us", s, json!({"title": "Parcel draft", "draft": true}));
+    let index = |method: &str, path: &str| {
+        app.request("admin", method, path)
+            .admin()
+            .send()
+            .expect(200)
+            .json()["search_index"]
+            .clone()
+    };
+    let status = index("GET", "/api/admin/search_index");
+    assert_eq!(status["published_articles"], 2);
+    assert_eq!(status["indexed_articles"], 2);
+    assert_eq!(status["complete"], true);
+    assert_eq!(status["progress"], 1.0);
+
+    let rebuilding = index("POST", "/api/admin/search_index/rebuild");
+    assert_eq!(rebuilding["complete"], false);
+    assert_eq!(rebuilding["indexed_articles"], 0);
+    assert_eq!(rebuilding["progress"], 0.0);
+    // Searches keep answering from the entries being replaced.
+    let found = app
+        .request(
+            HC,
+            "GET",
+            "/api/v2/help_center/articles/search?query=parcel",
+        )
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(found["count"], 2);
+    // That search request also drove the rebuild; an explicit step finds nothing left.
+    let done = index("POST", "/api/admin/search_index/catch_up");
+    assert_eq!(done["complete"], true);
+    assert_eq!(done["indexed_articles"], 2);
+    assert_term_counts_match_index(&app, "after a rebuild");
+
+    app.request("admin", "GET", "/api/admin/search_index")
+        .send()
+        .expect(401);
+    app.request("admin", "DELETE", "/api/admin/search_index")
+        .admin()
+        .send()
+        .expect(405);
+}

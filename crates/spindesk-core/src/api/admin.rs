@@ -3,6 +3,7 @@
 
 mod integrations;
 mod outbox;
+mod search_index;
 
 use crate::api::database;
 use crate::auth::{digest, new_token, require_admin, ADMIN_TOKEN_VARIABLE};
@@ -46,15 +47,18 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         segs.as_slice(),
         ["api", "admin", "agents"] | ["api", "admin", "agents", _, "tokens"]
     );
-    let channels = matches!(
+    let modules = matches!(
         segs.as_slice(),
-        ["api", "admin", "integrations", ..] | ["api", "admin", "outbox", ..]
+        ["api", "admin", "integrations", ..]
+            | ["api", "admin", "outbox", ..]
+            | ["api", "admin", "search_index", ..]
     );
-    if channels {
-        // Channel integrations and the outbox have their own modules.
+    if modules {
+        // Channel integrations, the outbox and the search index have their own modules.
         require_admin(env, req)?;
         return integrations::route(env, req, &segs)
             .or_else(|| outbox::route(env, req, &segs))
+            .or_else(|| search_index::route(env, req, &segs))
             .unwrap_or_else(|| Err(ApiError::no_route(method, req.uri().path())));
     }
     if !known {

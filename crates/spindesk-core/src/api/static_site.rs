@@ -128,6 +128,7 @@ const ASSETS: &[Asset] = &[
     admin_file!("agents.js", JS),
     admin_file!("channels.js", JS),
     admin_file!("help-center.js", JS),
+    admin_file!("search-index.js", JS),
     admin_file!("preview.js", JS),
     admin_file!("bot.js", JS),
 ];

@@ -1,0 +1,82 @@
+//! `/api/admin/search_index`: how far the help-center search index is built, a full rebuild
+//! on demand, and a step of it. The index rebuilds itself on help-center requests after an
+//! upgrade or a change of analysis rules (`help_center::index::catch_up`); these routes let an
+//! admin watch that and drive it without waiting for traffic.
+
+use crate::api::database;
+use crate::help_center::index;
+use crate::ports::Env;
+use crate::store::Db;
+use crate::surface::{Request, Response};
+use crate::web::{json, ApiError};
+use http::Method;
+use serde_json::json;
+
+pub fn route(env: &Env, req: &Request, segs: &[&str]) -> Option<Result<Response, ApiError>> {
+    let method = req.method();
+    Some(match segs {
+        ["api", "admin", "search_index"] => match *method {
+            Method::GET => status(env),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "admin", "search_index", "rebuild"] => match *method {
+            Method::POST => rebuild(env),
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
+        ["api", "admin", "search_index", "catch_up"] => match *method {
+            Method::POST => catch_up(env),
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
+        _ => return None,
+    })
+}
+
+/// `{"search_index": {published_articles, indexed_articles, complete, progress, batch}}`:
+/// `indexed_articles` counts the published articles indexed under the current rules.
+fn view(db: &Db) -> Result<Response, ApiError> {
+    let published = db
+        .query_i64("SELECT count(*) FROM hc_articles WHERE draft = 0", &[])?
+        .unwrap_or(0);
+    let indexed = db
+        .query_i64(
+            "SELECT count(*) FROM hc_article_terms t JOIN hc_articles a ON a.id = t.article_id \
+             WHERE a.draft = 0 AND t.analysis = ?",
+            &[index::index_version().into()],
+        )?
+        .unwrap_or(0);
+    let complete = index::totals(db)?.analysis == index::index_version();
+    let progress = if published == 0 {
+        1.0
+    } else {
+        indexed as f64 / published as f64
+    };
+    Ok(json(&json!({"search_index": {
+        "published_articles": published,
+        "indexed_articles": indexed,
+        "complete": complete,
+        "progress": (progress * 1000.0).round() / 1000.0,
+        "batch": index::CATCH_UP_BATCH,
+    }})))
+}
+
+fn status(env: &Env) -> Result<Response, ApiError> {
+    view(&database(env)?)
+}
+
+/// Marks every article as indexed under old rules: help-center requests (or `catch_up`) then
+/// index them again, a batch at a time. Searches keep answering from the old entries meanwhile.
+fn rebuild(env: &Env) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    db.transaction(|db| {
+        db.execute("UPDATE hc_article_terms SET analysis = 0", &[])?;
+        db.execute("UPDATE hc_index_stats SET analysis = 0 WHERE id = 1", &[])
+    })?;
+    view(&db)
+}
+
+/// Indexes the next batch of articles that are behind, and says how far the index is.
+fn catch_up(env: &Env) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    index::catch_up(&db)?;
+    view(&db)
+}
