@@ -1082,7 +1082,12 @@ fn admins_see_the_search_index_progress_and_can_rebuild_it() {
     let s = section(&app, "en-us", c, "Shipping");
     article(&app, "en-us", s, json!({"title": "Parcel tracking"}));
     article(&app, "en-us", s, json!({"title": "Parcel sizes"}));
-    article(&app, "en-us", s, json!({"title": "Parcel draft", "draft": true}));
+    article(
+        &app,
+        "en-us",
+        s,
+        json!({"title": "Parcel draft", "draft": true}),
+    );
     let index = |method: &str, path: &str| {
         app.request("admin", method, path)
             .admin()
