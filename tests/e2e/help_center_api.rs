@@ -1131,3 +1131,27 @@ fn admins_see_the_search_index_progress_and_can_rebuild_it() {
         .send()
         .expect(405);
 }
+
+#[test]
+fn a_body_at_the_size_limit_is_indexed_and_found() {
+    let (app, _) = app_with_agent();
+    let c = category(&app, "en-us", "Manuals");
+    let s = section(&app, "en-us", c, "Printers");
+    // ~1 MB of prose with a rare word near the end and a synonym phrase in it.
+    let mut body = String::from("<p>");
+    while body.len() < 990_000 {
+        body.push_str("Load paper into the tray and press the green button to print. ");
+    }
+    body.push_str("Ask for your money back at the counter. zyxcalibration</p>");
+    let id = article(
+        &app,
+        "en-us",
+        s,
+        json!({"title": "Printer manual", "body": body}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(ids(&search(&app, "zyxcalibration")["results"]), [id]);
+    assert_eq!(ids(&search(&app, "refund")["results"]), [id]);
+    assert_term_counts_match_index(&app, "after a 1 MB article");
+}

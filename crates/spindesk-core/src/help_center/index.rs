@@ -76,12 +76,17 @@ impl Indexed {
     /// weighted by field.
     pub fn units(&self) -> BTreeMap<String, u16> {
         let mut out: BTreeMap<String, u32> = BTreeMap::new();
-        let phrases = text::phrases(&self.locale);
+        // Phrases by their first term: a 1 MB body has ~200,000 terms to look up.
+        let mut phrases: std::collections::HashMap<&str, Vec<&Vec<String>>> =
+            std::collections::HashMap::new();
+        for phrase in text::phrases(&self.locale) {
+            phrases.entry(phrase[0].as_str()).or_default().push(phrase);
+        }
         for (field, weight) in self.fields.iter().zip(FIELD_WEIGHTS) {
             let weight = u32::from(weight);
             for (i, term) in field.iter().enumerate() {
                 *out.entry(term.clone()).or_default() += weight;
-                for phrase in phrases.iter().filter(|p| p[0] == *term) {
+                for phrase in phrases.get(term.as_str()).into_iter().flatten() {
                     if field[i..].starts_with(phrase) {
                         *out.entry(phrase.join(" ")).or_default() += weight;
                     }
