@@ -45,7 +45,7 @@
       replySent: 'Reply sent.', noteAdded: 'Internal note added.',
       limit: 'limit reached',
       closedReason: 'This ticket is closed: closed tickets can’t be changed. If the customer writes again after asking for a person, a follow-up ticket opens.',
-      requester: 'Requester', name: 'Name', channel: 'Channel', language: 'Language',
+      requester: 'Requester', name: 'Name', phone: 'Phone', channel: 'Channel', language: 'Language',
       externalId: 'External ID', since: 'Customer since',
       ticketFields: 'Ticket', status: 'Status', priority: 'Priority', type: 'Type', tags: 'Tags',
       tagsHelp: 'Separate tags with spaces.', none: '—',
@@ -97,7 +97,7 @@
       replySent: '답변을 보냈습니다.', noteAdded: '내부 메모를 추가했습니다.',
       limit: '최대 길이',
       closedReason: '종료된 티켓입니다. 종료된 티켓은 변경할 수 없습니다. 고객이 다시 상담원 연결을 요청하면 후속 티켓이 열립니다.',
-      requester: '요청자', name: '이름', channel: '채널', language: '언어',
+      requester: '요청자', name: '이름', phone: '전화번호', channel: '채널', language: '언어',
       externalId: '외부 ID', since: '가입일',
       ticketFields: '티켓', status: '상태', priority: '우선순위', type: '유형', tags: '태그',
       tagsHelp: '태그는 공백으로 구분합니다.', none: '—',
@@ -749,6 +749,7 @@
     var facts = [
       [T.name, u.name || T.someone(t.requester_id)],
       [T.email, u.email],
+      [T.phone, u.phone],
       [T.channel, channelLabel(t.via && t.via.channel)],
       [T.language, u.locale],
       [T.externalId, u.external_id]

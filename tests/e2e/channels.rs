@@ -738,3 +738,34 @@ fn channel_customers_are_greeted_in_their_language() {
         bot_greeting(&app)
     );
 }
+
+#[test]
+fn customers_from_whatsapp_and_sms_have_their_phone_number_on_the_users_api() {
+    let app = channel_app();
+    for vendor in [Vendor::WhatsApp, Vendor::Twilio, Vendor::Telegram] {
+        let c = app.connect(vendor);
+        app.deliver(&c, &vendor.text_sample()).expect(200);
+    }
+    for (vendor, phone) in [
+        (Vendor::WhatsApp, json!("+16505551234")),
+        (Vendor::Twilio, json!("+12125550123")),
+        (Vendor::Telegram, Json::Null),
+    ] {
+        let (channel, address) = vendor.sample_identity();
+        let user_id = match &app.rows(
+            "SELECT user_id FROM identities WHERE channel = ? AND address = ?",
+            &[channel.into(), address.into()],
+        )[0][0]
+        {
+            spindesk_core::ports::Value::Integer(id) => *id,
+            other => panic!("{other:?}"),
+        };
+        let user = app
+            .request("tickets", "GET", &format!("/api/v2/users/{user_id}.json"))
+            .admin()
+            .send()
+            .expect(200)
+            .json();
+        assert_eq!(user["user"]["phone"], phone, "{}", vendor.name());
+    }
+}

@@ -44,6 +44,31 @@ pub fn by_id(db: &Db, id: i64) -> Result<Option<User>, SqlError> {
 }
 
 /// The users with these ids, in id order; unknown ids are skipped.
+/// The phone numbers (E.164, `+8210...`) of these users, from the WhatsApp or SMS accounts they
+/// wrote from: Zendesk's user `phone`. A user with several has their first.
+pub fn phones(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>, SqlError> {
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let params: Vec<crate::ports::Value> = ids.iter().map(|id| (*id).into()).collect();
+    let rows = db.query(
+        &format!(
+            "SELECT user_id, address FROM identities \
+             WHERE channel IN ('whatsapp', 'sms') AND user_id IN ({marks}) ORDER BY id"
+        ),
+        &params,
+        |r| Ok((r.i64("user_id")?, r.string("address")?)),
+    )?;
+    for (user_id, address) in rows {
+        // WhatsApp ids are the number's digits; Twilio sends E.164 with its `+`.
+        let number = format!("+{}", address.trim_start_matches('+'));
+        out.entry(user_id).or_insert(number);
+    }
+    Ok(out)
+}
+
 pub fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<User>, SqlError> {
     if ids.is_empty() {
         return Ok(Vec::new());

@@ -164,12 +164,15 @@ fn comment_json(c: &Comment) -> Value {
     })
 }
 
-fn user_json(u: &User, base: &str) -> Value {
+/// A user as Zendesk shows one; `phone` from their WhatsApp or SMS account (see
+/// [`users::phones`]).
+fn user_json(u: &User, phone: Option<&String>, base: &str) -> Value {
     json!({
         "id": u.id,
         "url": format!("{base}/api/v2/users/{}.json", u.id),
         "name": u.name,
         "email": u.email,
+        "phone": phone,
         "role": u.role,
         "external_id": u.external_id,
         "locale": u.locale,
@@ -259,8 +262,12 @@ fn sideloaded_users(
     ids.sort_unstable();
     ids.dedup();
     let users = users::by_ids(db, &ids)?;
+    let phones = users::phones(db, &ids)?;
     Ok(Value::Array(
-        users.iter().map(|u| user_json(u, base)).collect(),
+        users
+            .iter()
+            .map(|u| user_json(u, phones.get(&u.id), base))
+            .collect(),
     ))
 }
 
@@ -623,7 +630,7 @@ fn show_me(env: &Env, req: &Request) -> Result<Response, ApiError> {
     match staff.user_id() {
         Some(id) => {
             let user = users::by_id(&db, id)?.ok_or_else(not_found)?;
-            Ok(json(&json!({"user": user_json(&user, &base)})))
+            Ok(json(&json!({"user": user_json(&user, None, &base)})))
         }
         None => Ok(json(
             &json!({"user": {"id": null, "name": "Admin token", "role": "admin"}}),
@@ -635,5 +642,8 @@ fn show_user(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let db = database(env)?;
     require_staff(env, &db, req)?;
     let user = users::by_id(&db, id)?.ok_or_else(not_found)?;
-    Ok(json(&json!({"user": user_json(&user, &base_url(req))})))
+    let phones = users::phones(&db, &[id])?;
+    Ok(json(
+        &json!({"user": user_json(&user, phones.get(&id), &base_url(req))}),
+    ))
 }
