@@ -374,7 +374,8 @@ fn ranking_equals_fts5_bm25_on_the_same_terms() {
     for q in &c.queries {
         let (text, locale) = (q["query"].as_str().unwrap(), q["locale"].as_str().unwrap());
         let query = search::prepare(&store, text, locale).unwrap();
-        let units = vocabulary::selective_units(&store, &query).unwrap();
+        let selection = vocabulary::selective_units(&store, &query).unwrap();
+        let units = selection.texts();
         if units.is_empty() {
             continue;
         }

@@ -59,10 +59,10 @@ fn main() {
             if query.is_empty() {
                 continue;
             }
-            let units = vocabulary::selective_units(&db, &query).expect("units");
-            let units: Vec<&str> = units.iter().map(String::as_str).collect();
+            let selection = vocabulary::selective_units(&db, &query).expect("units");
+            let units = selection.texts();
             lap!();
-            let all = rank::rank(&db, &units, Scope::Locale(locale), None).expect("rank");
+            let all = rank::rank(&db, &selection, Scope::Locale(locale), None).expect("rank");
             let ranked: Vec<i64> = all.iter().take(25).map(|s| s.article_id).collect();
             lap!();
             if run == 1 && std::env::var_os("STAGES_VERBOSE").is_some() {

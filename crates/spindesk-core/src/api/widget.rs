@@ -7,7 +7,7 @@ use crate::api::database;
 use crate::auth::{digest, new_public_id, new_token};
 use crate::change_feed;
 use crate::channels::integrations::PUBLIC_BASE_URL;
-use crate::conversation::{self, Conversation, Inbound, Receipt};
+use crate::conversation::{self, Conversation, Inbound, Receipt, Switchboard};
 use crate::message::validate_text;
 use crate::ports::Env;
 use crate::rate_limit;
@@ -242,7 +242,10 @@ fn recover_stalled_call(
     db: &Db,
     conversation: Conversation,
 ) -> Result<Conversation, ApiError> {
-    if conversation::recover_stalled_call(env, db, conversation.id).is_empty() {
+    // Only a bot in control awaits calls: agents' conversations cost no extra read.
+    if conversation.switchboard != Switchboard::Bot
+        || conversation::recover_stalled_call(env, db, conversation.id).is_empty()
+    {
         return Ok(conversation);
     }
     Ok(conversation::by_id(db, conversation.id)?.unwrap_or(conversation))

@@ -364,11 +364,6 @@ pub fn totals(db: &Db) -> Result<Totals, SqlError> {
         }))
 }
 
-/// The number of articles in the index (the published ones).
-pub fn document_count(db: &Db) -> Result<i64, SqlError> {
-    Ok(totals(db)?.articles)
-}
-
 /// After an upgrade or a change of the analysis rules, indexes (again) up to [`CATCH_UP_BATCH`]
 /// published articles that are not in the index as the current rules make it; when none is
 /// left, records that the index is complete. Cheap once it is: one row read. Returns whether

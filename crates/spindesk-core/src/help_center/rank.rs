@@ -8,9 +8,9 @@
 //! `idf(u) = ln((N − n(u) + 0.5) / (n(u) + 0.5))` (at least 10⁻⁶), N the indexed articles and
 //! n(u) those with the unit, in any locale.
 
-use super::index::{self, Totals};
+use super::index::Totals;
 use super::postings;
-use super::vocabulary;
+use super::vocabulary::Selection;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use std::collections::{HashMap, HashSet};
@@ -36,23 +36,24 @@ pub struct Scored {
     pub score: f64,
 }
 
-/// Every article in `scope` (and in `only`, when given) with at least one of `units`, best
-/// first (ties by id).
+/// Every article in `scope` (and in `only`, when given) with at least one of the selection's
+/// units, best first (ties by id). The document frequencies and totals come with the
+/// selection: one read of the posting blocks is all this adds.
 pub fn rank(
     db: &Db,
-    units: &[&str],
+    selection: &Selection,
     scope: Scope,
     only: Option<&HashSet<i64>>,
 ) -> Result<Vec<Scored>, SqlError> {
-    if units.is_empty() {
+    if selection.is_empty() {
         return Ok(Vec::new());
     }
-    let totals = index::totals(db)?;
-    let frequencies = vocabulary::document_frequencies(db, units)?;
-    let weights: HashMap<&str, f64> = units
+    let totals = &selection.totals;
+    let units = selection.texts();
+    let weights: HashMap<&str, f64> = selection
+        .units
         .iter()
-        .zip(frequencies)
-        .map(|(u, n)| (*u, idf(&totals, n)))
+        .map(|u| (u.text.as_str(), idf(totals, u.articles)))
         .collect();
 
     let marks = vec!["?"; units.len()].join(", ");

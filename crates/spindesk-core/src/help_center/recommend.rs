@@ -3,10 +3,9 @@
 //! stops trusting the suggestions), so BM25 only orders the candidates; whether one is shown
 //! depends on how much of the message it covers.
 
-use super::index;
 use super::rank::{self, Scope};
 use super::search::prepare;
-use super::vocabulary;
+use super::vocabulary::{self, Selection};
 use crate::ports::SqlError;
 use crate::store::Db;
 use crate::text::Query;
@@ -51,11 +50,12 @@ pub fn recommend_with(
     if query.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
-    let candidates = candidates(db, &query, locale, (limit * 3).max(10))?;
+    let selection = vocabulary::selective_units(db, &query)?;
+    let candidates = candidates(db, &selection, locale, (limit * 3).max(10))?;
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let n = index::document_count(db)?;
+    let n = selection.totals.articles;
     let mut words: Vec<&str> = Vec::new();
     for t in &query.terms {
         for word in std::iter::once(t.term.as_str())
@@ -117,15 +117,13 @@ struct Candidate {
 
 fn candidates(
     db: &Db,
-    query: &Query,
+    selection: &Selection,
     locale: &str,
     limit: usize,
 ) -> Result<Vec<Candidate>, SqlError> {
     // Rank on the index alone, then read the few candidates' rows and indexed terms.
-    let units = vocabulary::selective_units(db, query)?;
-    let units: Vec<&str> = units.iter().map(String::as_str).collect();
     let language = locale.split(['-', '_']).next().unwrap_or(locale);
-    let ranked: Vec<(i64, f64)> = rank::rank(db, &units, Scope::Language(language), None)?
+    let ranked: Vec<(i64, f64)> = rank::rank(db, selection, Scope::Language(language), None)?
         .into_iter()
         .take(limit)
         .map(|s| (s.article_id, s.score))

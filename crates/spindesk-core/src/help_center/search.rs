@@ -74,17 +74,16 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
     if query.is_empty() {
         return Err(SearchError::EmptyQuery);
     }
-    let units = vocabulary::selective_units(db, &query)?;
-    if units.is_empty() {
+    let selection = vocabulary::selective_units(db, &query)?;
+    if selection.is_empty() {
         return Ok(SearchResults {
             hits: Vec::new(),
             count: 0,
         });
     }
-    let units: Vec<&str> = units.iter().map(String::as_str).collect();
     let only = filtered_articles(db, req)?;
     let scope = req.locale.map_or(Scope::All, Scope::Locale);
-    let ranked = rank::rank(db, &units, scope, only.as_ref())?;
+    let ranked = rank::rank(db, &selection, scope, only.as_ref())?;
     let count = ranked.len() as i64;
     let page: Vec<(i64, f64)> = ranked
         .iter()

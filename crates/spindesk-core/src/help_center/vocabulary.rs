@@ -2,7 +2,7 @@
 //! (BM25's document frequency), spelling corrections from the indexed vocabulary, and which of
 //! a query's units are selective enough to match on.
 
-use super::index::document_count;
+use super::index::{self, Totals};
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use crate::text::{Query, QueryTerm};
@@ -93,8 +93,8 @@ pub fn document_frequencies(db: &Db, terms: &[&str]) -> Result<Vec<i64>, SqlErro
         .collect())
 }
 
-/// The units (terms and alternative phrases) a search MATCHes on; empty when no article can
-/// match.
+/// The units (terms and alternative phrases) a search matches on, with their document
+/// frequencies; no units when no article can match.
 ///
 /// A unit that no indexed article contains (a misspelling, a synonym the help center never
 /// uses, a phrase with such a word) is left out: it cannot match and adds nothing to any score,
@@ -109,12 +109,13 @@ pub fn document_frequencies(db: &Db, terms: &[&str]) -> Result<Vec<i64>, SqlErro
 /// The share is of all indexed articles, not of the locale searched: measured on the relevance
 /// set among 10,000 generated articles (`benches/search_relevance_scale.rs`), the per-locale
 /// share pruned more and lost 13–18% of the hits at 3.
-pub fn selective_units(db: &Db, query: &Query) -> Result<Vec<String>, SqlError> {
-    // Every word the decision needs, looked up at once: the terms and the words of their
-    // alternatives.
+pub fn selective_units(db: &Db, query: &Query) -> Result<Selection, SqlError> {
+    // Everything the decision and the ranking need, looked up at once: the terms, the words of
+    // their alternatives, and the multi-term alternatives themselves (indexed as units).
     let mut words: Vec<&str> = Vec::new();
     for t in &query.terms {
         for word in std::iter::once(t.term.as_str())
+            .chain(t.alternatives.iter().map(String::as_str))
             .chain(t.alternatives.iter().flat_map(|alt| alt.split(' ')))
         {
             if !words.contains(&word) {
@@ -131,7 +132,8 @@ pub fn selective_units(db: &Db, query: &Query) -> Result<Vec<String>, SqlError> 
     };
     // A phrase is in no more articles than its rarest word.
     let unit_df = |unit: &str| unit.split(' ').map(df).min().unwrap_or(0);
-    let n = document_count(db)?;
+    let totals = index::totals(db)?;
+    let n = totals.articles;
     let limit = if n < COMMON_TERM_MIN_ARTICLES {
         i64::MAX
     } else {
@@ -161,15 +163,40 @@ pub fn selective_units(db: &Db, query: &Query) -> Result<Vec<String>, SqlError> 
     } else {
         selective
     };
-    let mut units: Vec<String> = Vec::new();
+    let mut units: Vec<Unit> = Vec::new();
     for t in chosen {
-        for unit in units_of(t) {
-            if !units.contains(&unit) {
-                units.push(unit);
+        for text in units_of(t) {
+            if !units.iter().any(|u| u.text == text) {
+                let articles = df(&text);
+                units.push(Unit { text, articles });
             }
         }
     }
-    Ok(units)
+    Ok(Selection { units, totals })
+}
+
+/// A unit a search matches on, with the number of articles that have it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    pub text: String,
+    pub articles: i64,
+}
+
+/// What to rank: the selective units and the index's totals, read once per search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    pub units: Vec<Unit>,
+    pub totals: Totals,
+}
+
+impl Selection {
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    pub fn texts(&self) -> Vec<&str> {
+        self.units.iter().map(|u| u.text.as_str()).collect()
+    }
 }
 
 /// Optimal string alignment distance ≤ 1.
