@@ -231,10 +231,14 @@ try {
     const panel = page.getByRole('region', { name: 'Search index' });
     await panel.getByText(/^Complete: \d+ of \d+ published articles indexed\.$/).waitFor();
     await panel.getByRole('button', { name: 'Rebuild search index' }).click();
+    // The panel said "Complete" before the rebuild too: wait for the batch that completes it.
+    const completed = page.waitForResponse(async (r) => r.url().endsWith('/api/admin/search_index/catch_up')
+      && (await r.json()).search_index.complete === true);
     await page.getByRole('dialog', { name: 'Rebuild the search index?' })
       .getByRole('button', { name: 'Rebuild search index' }).click();
+    await completed;
+    await page.waitForFunction(() => document.querySelector('.search-index progress').value === 1);
     await panel.getByText(/^Complete: /).waitFor();
-    check(await panel.getByRole('progressbar').evaluate((p) => p.value) === 1, 'progress at 100%');
     const found = await api('GET', `/api/v2/help_center/articles/search?query=${encodeURIComponent(`환불 ${RUN}`)}&locale=ko`, { auth: null });
     check(found.status === 200 && found.json.results.some((a) => a.id === articleId), `search after the rebuild: ${found.text.slice(0, 200)}`);
   });
