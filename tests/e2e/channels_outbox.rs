@@ -342,6 +342,7 @@ fn a_batch_from_many_senders_shares_one_short_send_budget() {
         clock: &clock,
         random: &app.random,
         config: &config,
+        log: &app.log,
     };
     let surface = spindesk_core::surface("channels").unwrap();
     let response = (surface.handle)(&env, req);

@@ -13,7 +13,7 @@ use spindesk_core::ports::{
 };
 use spindesk_core::{Env, Surface};
 use spindesk_native::{
-    ManualClock, MapConfig, MemoryKeyValue, NativeSql, RecordingOutbound, SeqRandom,
+    ManualClock, MapConfig, MemoryKeyValue, NativeSql, RecordingLog, RecordingOutbound, SeqRandom,
 };
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +31,8 @@ pub struct App {
     pub clock: ManualClock,
     pub random: SeqRandom,
     pub config: MapConfig,
+    /// Every line the handlers logged.
+    pub log: RecordingLog,
 }
 
 impl Default for App {
@@ -64,6 +66,7 @@ impl App {
             clock: ManualClock::at(1_795_000_000_000),
             random: SeqRandom::default(),
             config,
+            log: RecordingLog::default(),
         }
     }
 
@@ -125,6 +128,7 @@ impl App {
             clock,
             random: &self.random,
             config: &vars,
+            log: &self.log,
         };
         Resp::from((surface.handle)(&env, req))
     }

@@ -23,7 +23,7 @@ pub fn publish(env: &Env, conversation_id: i64, last_seq: i64) {
         .kv
         .set(&key(conversation_id), last_seq.to_string().as_bytes())
     {
-        eprintln!("change feed: {e}");
+        env.warn("change_feed.publish", e);
     }
 }
 

@@ -155,6 +155,40 @@ pub trait Config {
     fn get(&self, name: &str) -> Option<String>;
 }
 
+/// How much an event matters to the operator reading the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// The log: one line per event (`event` is a stable dotted name such as `outbox.deliver`),
+/// which the adapter tags with the request it belongs to. Never given a secret.
+pub trait Log {
+    fn log(&self, level: Level, event: &str, detail: &str);
+}
+
+/// The one line an adapter writes for an event: `warn outbox.deliver request=3f2a9c01: ...`,
+/// with line breaks in the detail folded so one event stays one line.
+pub fn log_line(request_id: &str, level: Level, event: &str, detail: &str) -> String {
+    let detail: String = detail
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("{} {event} request={request_id}: {detail}", level.as_str())
+}
+
 /// The ports one request may use.
 #[derive(Clone, Copy)]
 pub struct Env<'a> {
@@ -164,4 +198,17 @@ pub struct Env<'a> {
     pub clock: &'a dyn Clock,
     pub random: &'a dyn Random,
     pub config: &'a dyn Config,
+    pub log: &'a dyn Log,
+}
+
+impl Env<'_> {
+    /// Something failed that the request survives (a best-effort step after commit).
+    pub fn warn(&self, event: &str, detail: impl fmt::Display) {
+        self.log.log(Level::Warn, event, &detail.to_string());
+    }
+
+    /// Something failed that the caller was told about as our fault (a 500).
+    pub fn error(&self, event: &str, detail: impl fmt::Display) {
+        self.log.log(Level::Error, event, &detail.to_string());
+    }
 }

@@ -1,15 +1,20 @@
 //! Tickets: what agents work on after a hand-off, in Zendesk's shape.
 //!
-//! Status moves through Zendesk's states. A customer message reopens a solved (or pending)
-//! ticket; closing is final and hands the conversation back to the bot.
+//! Status moves through Zendesk's states by the rules in [`status`]: a customer message reopens
+//! a solved (or pending) ticket; closing is final and hands the conversation back to the bot.
+
+mod status;
+
+pub use status::{StatusError, StatusEvent, TicketStatus};
 
 use crate::conversation::{self, Conversation, Outgoing};
+use crate::error::{Error, Result};
 use crate::message::{AuthorType, Message};
 use crate::ports::{Env, Millis, SqlError};
 use crate::store::{Db, Row};
 use crate::users::User;
+use std::collections::BTreeMap;
 
-pub const STATUSES: &[&str] = &["new", "open", "pending", "hold", "solved", "closed"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const TYPES: &[&str] = &["problem", "incident", "question", "task"];
 
@@ -22,7 +27,7 @@ pub struct Ticket {
     pub assignee_id: Option<i64>,
     pub subject: String,
     pub description: String,
-    pub status: String,
+    pub status: TicketStatus,
     pub priority: Option<String>,
     pub kind: Option<String>,
     pub tags: Vec<String>,
@@ -45,7 +50,11 @@ pub fn from_row(r: &Row) -> Result<Ticket, SqlError> {
         assignee_id: r.opt_i64("assignee_id")?,
         subject: r.string("subject")?,
         description: r.string("description")?,
-        status: r.string("status")?,
+        status: {
+            let raw = r.string("status")?;
+            TicketStatus::parse(&raw)
+                .ok_or_else(|| Row::invalid("status", format!("unknown ticket status {raw:?}")))?
+        },
         priority: r.opt_string("priority")?,
         kind: r.opt_string("type")?,
         tags: serde_json::from_str(&r.string("tags")?).unwrap_or_default(),
@@ -56,12 +65,12 @@ pub fn from_row(r: &Row) -> Result<Ticket, SqlError> {
     })
 }
 
-pub fn by_id(db: &Db, id: i64) -> Result<Option<Ticket>, SqlError> {
-    db.query_opt(
+pub fn by_id(db: &Db, id: i64) -> Result<Option<Ticket>> {
+    Ok(db.query_opt(
         &format!("SELECT {COLUMNS} FROM tickets WHERE id = ?"),
         &[id.into()],
         from_row,
-    )
+    )?)
 }
 
 /// Opens the ticket for a hand-off: the customer is requester and submitter, the transcript so
@@ -72,7 +81,7 @@ pub fn open_for_conversation(
     conversation: &Conversation,
     user: &User,
     transcript: &str,
-) -> Result<i64, SqlError> {
+) -> Result<i64> {
     let subject = format!("Conversation with {}", user.name);
     db.query_i64(
         "INSERT INTO tickets (conversation_id, requester_id, submitter_id, subject, description,
@@ -89,20 +98,20 @@ pub fn open_for_conversation(
             now.into(),
         ],
     )?
-    .ok_or_else(|| SqlError::from_message("insert returned no ticket id"))
+    .ok_or_else(|| Error::corrupt("insert returned no ticket id"))
 }
 
-/// A customer message while agents are in control becomes a public comment; it reopens a
-/// solved or pending ticket (Zendesk's behaviour).
+/// A customer message while agents are in control becomes a public comment, and may reopen the
+/// ticket ([`StatusEvent::CustomerMessage`]).
 pub fn mirror_customer_message(
     db: &Db,
     now: Millis,
     ticket_id: i64,
     message: &Message,
-) -> Result<(), SqlError> {
+) -> Result<()> {
     let author_id = message
         .author_id
-        .ok_or_else(|| SqlError::from_message("customer message without author"))?;
+        .ok_or_else(|| Error::corrupt("customer message without author"))?;
     insert_comment(
         db,
         now,
@@ -113,11 +122,16 @@ pub fn mirror_customer_message(
         Some(message.id),
         &message.channel,
     )?;
+    let ticket = by_id(db, ticket_id)?.ok_or(Error::NotFound("ticket"))?;
+    // A closed ticket no longer follows the conversation, so this cannot refuse; if it did,
+    // the comment is still worth keeping.
+    let status = ticket
+        .status
+        .transition(StatusEvent::CustomerMessage)
+        .unwrap_or(ticket.status);
     db.execute(
-        "UPDATE tickets SET status = CASE WHEN status IN ('solved', 'pending') THEN 'open' ELSE status END,
-                            updated_at = ?
-         WHERE id = ?",
-        &[now.into(), ticket_id.into()],
+        "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
+        &[status.as_str().into(), now.into(), ticket_id.into()],
     )?;
     Ok(())
 }
@@ -132,7 +146,7 @@ fn insert_comment(
     public: bool,
     message_id: Option<i64>,
     via_channel: &str,
-) -> Result<i64, SqlError> {
+) -> Result<i64> {
     db.query_i64(
         "INSERT INTO ticket_comments (ticket_id, author_id, body, public, message_id, via_channel, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -146,7 +160,7 @@ fn insert_comment(
             now.into(),
         ],
     )?
-    .ok_or_else(|| SqlError::from_message("insert returned no comment id"))
+    .ok_or_else(|| Error::corrupt("insert returned no comment id"))
 }
 
 /// Who writes an agent comment: the agent's user, or for the admin token, a staff user named
@@ -167,7 +181,7 @@ pub fn add_agent_comment(
     author: &CommentAuthor,
     body: &str,
     public: bool,
-) -> Result<(i64, Option<Message>), SqlError> {
+) -> Result<(i64, Option<Message>)> {
     let now = env.clock.now_ms();
     let message = match (public, ticket.conversation_id) {
         (true, Some(conversation_id)) => Some(conversation::post(
@@ -197,13 +211,28 @@ pub fn add_agent_comment(
     Ok((comment_id, message))
 }
 
-/// Applies a status change; closing hands the conversation back to the bot.
-pub fn set_status(db: &Db, now: Millis, ticket: &Ticket, status: &str) -> Result<(), SqlError> {
+/// Moves the ticket's status through `events` ([`TicketStatus::after`]) and stores it when it
+/// moved or was set explicitly; reaching a status that hands back gives the conversation to the
+/// bot. Returns the new status.
+pub fn change_status(
+    db: &Db,
+    now: Millis,
+    ticket: &Ticket,
+    events: &[StatusEvent],
+) -> Result<TicketStatus> {
+    let status = ticket
+        .status
+        .after(events)
+        .map_err(|e| Error::Invalid(format!("status: {e}")))?;
+    let set = events.iter().any(|e| matches!(e, StatusEvent::Set(_)));
+    if status == ticket.status && !set {
+        return Ok(status);
+    }
     db.execute(
         "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
-        &[status.into(), now.into(), ticket.id.into()],
+        &[status.as_str().into(), now.into(), ticket.id.into()],
     )?;
-    if status == "closed" {
+    if status.hands_back() {
         if let Some(conversation_id) = ticket.conversation_id {
             let current = conversation::by_id(db, conversation_id)?;
             if current.is_some_and(|c| c.ticket_id == Some(ticket.id)) {
@@ -211,7 +240,7 @@ pub fn set_status(db: &Db, now: Millis, ticket: &Ticket, status: &str) -> Result
             }
         }
     }
-    Ok(())
+    Ok(status)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -225,13 +254,8 @@ pub struct Comment {
     pub created_at: Millis,
 }
 
-pub fn comments(
-    db: &Db,
-    ticket_id: i64,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<Comment>, SqlError> {
-    db.query(
+pub fn comments(db: &Db, ticket_id: i64, offset: i64, limit: i64) -> Result<Vec<Comment>> {
+    Ok(db.query(
         "SELECT id, ticket_id, author_id, body, public, via_channel, created_at
          FROM ticket_comments WHERE ticket_id = ? ORDER BY id LIMIT ? OFFSET ?",
         &[ticket_id.into(), limit.into(), offset.into()],
@@ -246,5 +270,56 @@ pub fn comments(
                 created_at: r.i64("created_at")?,
             })
         },
-    )
+    )?)
+}
+
+/// What the bot collected for the hand-off ticket: tags, and fields by name (`subject`,
+/// `priority`, `requester.name`, `requester.email`, `custom_fields.<id>`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HandOffFields {
+    pub tags: Vec<String>,
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Writes what the bot collected onto the hand-off ticket (its requester's name and email go
+/// to [`crate::users::complete_profile`]).
+pub fn apply_hand_off_fields(
+    db: &Db,
+    now: Millis,
+    ticket_id: i64,
+    collected: &HandOffFields,
+) -> Result<()> {
+    let fields = &collected.fields;
+    let subject = fields.get("subject").cloned().or_else(|| {
+        fields
+            .get("requester.name")
+            .map(|n| format!("Conversation with {n}"))
+    });
+    let priority = fields
+        .get("priority")
+        .map(|p| p.to_lowercase())
+        .filter(|p| PRIORITIES.contains(&p.as_str()));
+    let custom: Vec<serde_json::Value> = fields
+        .iter()
+        .filter_map(|(k, v)| {
+            let id: i64 = k.strip_prefix("custom_fields.")?.parse().ok()?;
+            Some(serde_json::json!({"id": id, "value": v}))
+        })
+        .collect();
+    let tags = serde_json::to_string(&collected.tags).map_err(Error::corrupt)?;
+    let custom = serde_json::Value::Array(custom).to_string();
+    db.execute(
+        "UPDATE tickets SET subject = coalesce(?, subject), priority = coalesce(?, priority),
+                            tags = ?, custom_fields = ?, updated_at = ?
+         WHERE id = ?",
+        &[
+            subject.into(),
+            priority.into(),
+            tags.into(),
+            custom.into(),
+            now.into(),
+            ticket_id.into(),
+        ],
+    )?;
+    Ok(())
 }

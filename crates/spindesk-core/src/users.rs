@@ -2,6 +2,7 @@
 //! tie a customer's accounts (a widget device, a WhatsApp number, ...) to one user.
 
 use crate::auth::new_public_id;
+use crate::error::{Error, Result};
 use crate::ports::{Millis, Random, SqlError};
 use crate::store::{Db, Row};
 
@@ -35,18 +36,18 @@ fn from_row(r: &Row) -> Result<User, SqlError> {
     })
 }
 
-pub fn by_id(db: &Db, id: i64) -> Result<Option<User>, SqlError> {
-    db.query_opt(
+pub fn by_id(db: &Db, id: i64) -> Result<Option<User>> {
+    Ok(db.query_opt(
         &format!("SELECT {COLUMNS} FROM users WHERE id = ?"),
         &[id.into()],
         from_row,
-    )
+    )?)
 }
 
 /// The users with these ids, in id order; unknown ids are skipped.
 /// The phone numbers (E.164, `+8210...`) of these users, from the WhatsApp or SMS accounts they
 /// wrote from: Zendesk's user `phone`. A user with several has their first.
-pub fn phones(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>, SqlError> {
+pub fn phones(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
     let mut out = std::collections::HashMap::new();
     if ids.is_empty() {
         return Ok(out);
@@ -69,17 +70,17 @@ pub fn phones(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, Str
     Ok(out)
 }
 
-pub fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<User>, SqlError> {
+pub fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<User>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let marks = vec!["?"; ids.len()].join(", ");
     let params: Vec<crate::ports::Value> = ids.iter().map(|id| (*id).into()).collect();
-    db.query(
+    Ok(db.query(
         &format!("SELECT {COLUMNS} FROM users WHERE id IN ({marks}) ORDER BY id"),
         &params,
         from_row,
-    )
+    )?)
 }
 
 /// What we know of a new customer.
@@ -98,7 +99,7 @@ pub fn create_customer(
     channel: &str,
     address: &str,
     profile: &Profile,
-) -> Result<User, SqlError> {
+) -> Result<User> {
     let public_id = new_public_id(random);
     let name = profile
         .name
@@ -118,12 +119,12 @@ pub fn create_customer(
                 now.into(),
             ],
         )?
-        .ok_or_else(|| SqlError::from_message("insert returned no id"))?;
+        .ok_or_else(|| Error::corrupt("insert returned no id"))?;
     db.execute(
         "INSERT INTO identities (user_id, channel, address, created_at) VALUES (?, ?, ?, ?)",
         &[id.into(), channel.into(), address.into(), now.into()],
     )?;
-    by_id(db, id)?.ok_or_else(|| SqlError::from_message("user vanished after insert"))
+    by_id(db, id)?.ok_or(Error::NotFound("user"))
 }
 
 /// The customer behind a channel account, created on first contact. The UNIQUE (channel,
@@ -136,7 +137,7 @@ pub fn customer_for_identity(
     channel: &str,
     address: &str,
     profile: &Profile,
-) -> Result<User, SqlError> {
+) -> Result<User> {
     let existing = db.query_opt(
         &format!(
             "SELECT {COLUMNS} FROM users WHERE id =
@@ -168,7 +169,7 @@ pub fn create_staff(
     role: &str,
     name: &str,
     email: &str,
-) -> Result<User, SqlError> {
+) -> Result<User> {
     let public_id = new_public_id(random);
     let id = db
         .query_i64(
@@ -183,16 +184,36 @@ pub fn create_staff(
                 now.into(),
             ],
         )?
-        .ok_or_else(|| SqlError::from_message("insert returned no id"))?;
-    by_id(db, id)?.ok_or_else(|| SqlError::from_message("user vanished after insert"))
+        .ok_or_else(|| Error::corrupt("insert returned no id"))?;
+    by_id(db, id)?.ok_or(Error::NotFound("user"))
 }
 
-pub fn staff(db: &Db) -> Result<Vec<User>, SqlError> {
-    db.query(
+pub fn staff(db: &Db) -> Result<Vec<User>> {
+    Ok(db.query(
         &format!("SELECT {COLUMNS} FROM users WHERE role <> 'end-user' ORDER BY id"),
         &[],
         from_row,
-    )
+    )?)
+}
+
+/// Fills in a customer's name and email from what the bot asked them at hand-off (staff are
+/// never changed this way).
+pub fn complete_profile(
+    db: &Db,
+    now: Millis,
+    user_id: i64,
+    name: Option<&str>,
+    email: Option<&str>,
+) -> Result<()> {
+    if name.is_none() && email.is_none() {
+        return Ok(());
+    }
+    db.execute(
+        "UPDATE users SET name = coalesce(?, name), email = coalesce(?, email), updated_at = ?
+         WHERE id = ? AND role = 'end-user'",
+        &[name.into(), email.into(), now.into(), user_id.into()],
+    )?;
+    Ok(())
 }
 
 /// A BCP 47-shaped language tag (`en`, `ko-KR`, `zh-Hant-TW`): 2–3 letters, then alphanumeric

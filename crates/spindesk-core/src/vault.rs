@@ -20,32 +20,22 @@ pub const CREDENTIALS_KEY: &str = "credentials_key";
 const PREFIX: &str = "v1:";
 const NONCE_BYTES: usize = 24;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VaultError {
     /// `credentials_key` is set but is not 64 hexadecimal characters.
+    #[error(
+        "the credentials_key variable must be 64 hexadecimal characters (openssl rand -hex 32)"
+    )]
     BadKey,
     /// The value is sealed and no key is set.
+    #[error("stored credentials are sealed but the credentials_key variable is not set")]
     NoKey,
     /// The value is sealed under another key, or was altered, or belongs to another owner.
+    #[error(
+        "stored credentials cannot be opened with the current credentials_key \
+         (another key sealed them, or they were altered)"
+    )]
     CannotOpen,
-}
-
-impl std::fmt::Display for VaultError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            VaultError::BadKey => {
-                "the credentials_key variable must be 64 hexadecimal characters \
-                 (openssl rand -hex 32)"
-            }
-            VaultError::NoKey => {
-                "stored credentials are sealed but the credentials_key variable is not set"
-            }
-            VaultError::CannotOpen => {
-                "stored credentials cannot be opened with the current credentials_key \
-                 (another key sealed them, or they were altered)"
-            }
-        })
-    }
 }
 
 pub struct Vault {

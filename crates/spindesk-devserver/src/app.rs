@@ -5,7 +5,7 @@ use crate::grants::{DevKeyValue, DevOutbound, DevSql};
 use spindesk_core::surface::{Request, Response};
 use spindesk_core::{Env, Surface};
 use spindesk_native::spin_routes::{expand_template, Manifest, Router};
-use spindesk_native::{MapConfig, MemoryKeyValue, OsRandom, SystemClock};
+use spindesk_native::{MapConfig, MemoryKeyValue, OsRandom, StderrLog, SystemClock};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -158,6 +158,7 @@ impl App {
             store: &self.kv,
             granted: component.key_value,
         };
+        let log = StderrLog::for_request(&OsRandom);
         let env = Env {
             sql: &sql,
             kv: &kv,
@@ -165,6 +166,7 @@ impl App {
             clock: &SystemClock,
             random: &OsRandom,
             config: &component.config,
+            log: &log,
         };
         // Under Spin a trap ends the instance with a bare 500; here it must not end the worker.
         match catch_unwind(AssertUnwindSafe(|| (component.surface.handle)(&env, req))) {

@@ -4,6 +4,7 @@
 mod clock;
 mod config;
 mod key_value;
+mod log;
 mod outbound;
 mod random;
 pub mod spin_routes;
@@ -12,6 +13,7 @@ mod sqlite;
 pub use clock::{ManualClock, SystemClock};
 pub use config::MapConfig;
 pub use key_value::MemoryKeyValue;
+pub use log::{RecordingLog, StderrLog};
 pub use outbound::{Recorded, RecordingOutbound, Reply};
 pub use random::{OsRandom, SeqRandom};
 pub use sqlite::NativeSql;

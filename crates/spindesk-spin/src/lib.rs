@@ -7,12 +7,14 @@
 
 mod config;
 mod key_value;
+mod log;
 mod outbound;
 mod sql;
 mod system;
 
 pub use config::SpinConfig;
 pub use key_value::SpinKeyValue;
+pub use log::SpinLog;
 pub use outbound::SpinOutbound;
 pub use sql::SpinSql;
 pub use system::{SpinClock, SpinRandom};
@@ -24,6 +26,7 @@ use spindesk_core::{Env, Surface};
 pub fn serve(surface: &Surface, req: Request) -> Response {
     let sql = SpinSql::default();
     let kv = SpinKeyValue::default();
+    let log = SpinLog::for_request(&req, &SpinRandom);
     let env = Env {
         sql: &sql,
         kv: &kv,
@@ -31,6 +34,7 @@ pub fn serve(surface: &Surface, req: Request) -> Response {
         clock: &SpinClock,
         random: &SpinRandom,
         config: &SpinConfig,
+        log: &log,
     };
     (surface.handle)(&env, req)
 }

@@ -37,7 +37,7 @@ pub const SURFACE: Surface = Surface {
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 fn handle(env: &Env, req: Request) -> Response {
-    route(env, &req).unwrap_or_else(|e| e.into_response(Family::Spindesk))
+    route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk))
 }
 
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
@@ -156,12 +156,12 @@ fn create_agent(env: &Env, req: &Request) -> Result<Response, ApiError> {
             store_token(db, user.id, &token, now)?;
             Ok(user)
         })
-        .map_err(|e: crate::ports::SqlError| match e.kind {
-            SqlErrorKind::Constraint => ApiError::conflict(
+        .map_err(|e: crate::Error| match e {
+            crate::Error::Sql(sql) if sql.kind == SqlErrorKind::Constraint => ApiError::conflict(
                 "email_taken",
                 format!("A staff member with email {email} already exists"),
             ),
-            _ => ApiError::from(e),
+            other => ApiError::from(other),
         })?;
     Ok(json_status(
         StatusCode::CREATED,

@@ -38,7 +38,7 @@ pub const MAX_BOT_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 fn handle(env: &Env, req: Request) -> Response {
-    route(env, &req).unwrap_or_else(|e| e.into_response(Family::Spindesk))
+    route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk))
 }
 
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {

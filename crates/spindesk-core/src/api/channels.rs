@@ -7,12 +7,11 @@
 //! budget; what does not make it waits in the outbox for the drain. API calls the bot reached
 //! are made after the commit too, and what the bot says then is sent the same way.
 
-use crate::api::database;
-use crate::change_feed;
-use crate::channels::delivery::{self, Received};
+use crate::api::{commit, database};
+use crate::channels::delivery;
 use crate::channels::integrations::{self, PUBLIC_BASE_URL};
-use crate::channels::{outbox, AuthError, ChannelType, HandshakeReply, Webhook};
-use crate::conversation;
+use crate::channels::{AuthError, ChannelType, HandshakeReply, Webhook};
+use crate::committed::Committed;
 use crate::ports::Env;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::vault::Vault;
@@ -33,7 +32,7 @@ pub const SURFACE: Surface = Surface {
 };
 
 fn handle(env: &Env, req: Request) -> Response {
-    route(env, &req).unwrap_or_else(|e| e.into_response(Family::Spindesk))
+    route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk))
 }
 
 fn not_found(path: &str) -> ApiError {
@@ -106,36 +105,17 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ));
     }
 
-    let (stored, awaited) = db.transaction(|db| {
-        let mut stored = Vec::new();
-        let mut awaited = Vec::new();
+    // Every event in one transaction; after it, the sends they caused go out within the
+    // vendor's patience (what fails waits in the outbox for the drain), then the API calls bots
+    // wait for (a later event of the same sender may have made an earlier one stale: it is
+    // skipped), and what the bots say with their results.
+    commit::write(env, &db, |db| {
+        let mut committed = Committed::default();
         for event in &parsed.events {
-            if let Received::Stored {
-                conversation_id,
-                last_seq,
-                awaited: call,
-            } = delivery::receive(env, db, &integration, event)?
-            {
-                stored.push((conversation_id, last_seq));
-                awaited.extend(call.map(|c| *c));
-            }
+            committed.merge(delivery::receive(env, db, &integration, event)?);
         }
-        Ok::<_, ApiError>((stored, awaited))
+        Ok::<_, ApiError>(((), committed))
     })?;
-    for (conversation_id, last_seq) in &stored {
-        change_feed::publish(env, *conversation_id, *last_seq);
-    }
-    // Best effort within the vendor's patience: a failure here is recorded on the outbox row
-    // and retried by the drain; the webhook itself was handled.
-    let mut conversations: Vec<i64> = stored.iter().map(|(c, _)| *c).collect();
-    conversations.sort_unstable();
-    conversations.dedup();
-    if let Err(e) = outbox::deliver_conversations(env, &db, &conversations) {
-        eprintln!("channels: outbox delivery after a webhook: {e}");
-    }
-    // Then the API calls bots wait for (a later event of the same sender may have made an
-    // earlier one stale: it is skipped), and what the bots say with their results.
-    conversation::complete_bot_calls(env, &db, awaited);
     let (content_type, body) = channel.acknowledgement();
     Ok(text(StatusCode::OK, content_type, body.to_vec()))
 }

@@ -3,9 +3,10 @@
 //! Auth: Basic `<key id>:<admin_token>` (Sunshine's key/secret shape) or Bearer admin_token.
 //! Spindesk is one app, so any `appId` addresses it.
 
+use crate::api::commit;
 use crate::api::database;
 use crate::auth::{secrets_equal, ADMIN_TOKEN_VARIABLE};
-use crate::change_feed;
+use crate::committed::Committed;
 use crate::conversation::{self, Conversation, Outgoing};
 use crate::message::{validate_text, AuthorType, Message, COLUMNS as MESSAGE_COLUMNS};
 use crate::ports::Env;
@@ -38,7 +39,7 @@ pub const DEFAULT_PAGE: i64 = 25;
 pub const MAX_PAGE: i64 = 100;
 
 fn handle(env: &Env, req: Request) -> Response {
-    route(env, &req).unwrap_or_else(|e| e.into_response(Family::Spindesk))
+    route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk))
 }
 
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
@@ -261,7 +262,7 @@ fn post_message(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError
         ));
     }
     let db = database(env)?;
-    let (message, user) = db.transaction(|db| {
+    let ((message, user), _) = commit::write(env, &db, |db| {
         let c = find(db, id)?;
         let outgoing = Outgoing {
             author_type: AuthorType::Agent,
@@ -274,10 +275,12 @@ fn post_message(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError
         let user = users::by_id(db, c.user_id)?
             .map(|u| u.public_id)
             .unwrap_or_default();
-        Ok::<_, ApiError>((m, user))
+        let committed = Committed {
+            messages: vec![m.clone()],
+            ..Committed::default()
+        };
+        Ok::<_, ApiError>(((m, user), committed))
     })?;
-    change_feed::publish(env, message.conversation_id, message.seq);
-    crate::api::tickets::send_to_channel(env, &db, message.conversation_id);
     Ok(json_status(
         StatusCode::CREATED,
         &json!({"messages": [message_json(&message, &user)]}),

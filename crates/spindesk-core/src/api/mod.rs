@@ -2,6 +2,7 @@
 pub mod admin;
 pub mod bot;
 pub mod channels;
+pub mod commit;
 pub mod conversations;
 pub mod help_center;
 pub mod static_site;

@@ -2,14 +2,17 @@
 //! answer customers by commenting, with Zendesk's paths, envelopes, fields and errors, so
 //! Zendesk client libraries work against Spindesk.
 
+use crate::api::commit;
 use crate::api::database;
 use crate::auth::{require_staff, Staff, ADMIN_TOKEN_VARIABLE};
-use crate::change_feed;
+use crate::committed::Committed;
 use crate::message::MAX_TEXT_CHARS;
 use crate::ports::Env;
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
-use crate::tickets::{self, Comment, CommentAuthor, Ticket, PRIORITIES, STATUSES, TYPES};
+use crate::tickets::{
+    self, Comment, CommentAuthor, StatusEvent, Ticket, TicketStatus, PRIORITIES, TYPES,
+};
 use crate::timestamp::iso8601;
 use crate::users::{self, User};
 use crate::vault::CREDENTIALS_KEY;
@@ -39,7 +42,7 @@ pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_CHARS: usize = 80;
 
 fn handle(env: &Env, req: Request) -> Response {
-    route(env, &req).unwrap_or_else(|e| e.into_response(Family::Zendesk))
+    route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Zendesk))
 }
 
 fn invalid_endpoint(req: &Request) -> ApiError {
@@ -128,7 +131,7 @@ fn ticket_json(t: &Ticket, base: &str) -> Value {
         "raw_subject": t.subject,
         "description": t.description,
         "priority": t.priority,
-        "status": t.status,
+        "status": t.status.as_str(),
         "recipient": null,
         "requester_id": t.requester_id,
         "submitter_id": t.submitter_id,
@@ -215,27 +218,31 @@ fn ticket_order(pairs: &[(String, String)]) -> Result<String, ApiError> {
 
 /// `status=new,open`: only tickets in these statuses. Our extension — Zendesk's list endpoint has
 /// no filter (Zendesk filters through search and views) — so an inbox view is one request.
-fn status_filter(pairs: &[(String, String)]) -> Result<Vec<&'static str>, ApiError> {
+fn status_filter(pairs: &[(String, String)]) -> Result<Vec<TicketStatus>, ApiError> {
     let Some((_, raw)) = pairs.iter().find(|(k, _)| k == "status") else {
         return Ok(Vec::new());
     };
-    let mut wanted: Vec<&'static str> = Vec::new();
+    let mut wanted: Vec<TicketStatus> = Vec::new();
     for part in raw.split(',') {
-        let Some(status) = STATUSES.iter().find(|s| **s == part.trim()) else {
+        let Some(status) = TicketStatus::parse(part.trim()) else {
             return Err(ApiError::bad_request(
                 "InvalidParameter",
                 format!(
                     "status must be a comma-separated list of {}; got {:?}",
-                    STATUSES.join(", "),
+                    status_names(),
                     clip(raw, 100)
                 ),
             ));
         };
-        if !wanted.contains(status) {
+        if !wanted.contains(&status) {
             wanted.push(status);
         }
     }
     Ok(wanted)
+}
+
+fn status_names() -> String {
+    TicketStatus::ALL.map(TicketStatus::as_str).join(", ")
 }
 
 fn clip(s: &str, max_chars: usize) -> &str {
@@ -284,7 +291,7 @@ fn list_tickets(env: &Env, req: &Request) -> Result<Response, ApiError> {
     } else {
         format!("WHERE status IN ({})", vec!["?"; statuses.len()].join(", "))
     };
-    let mut params: Vec<crate::ports::Value> = statuses.iter().map(|s| (*s).into()).collect();
+    let mut params: Vec<crate::ports::Value> = statuses.iter().map(|s| s.as_str().into()).collect();
     let count = db
         .query_i64(&format!("SELECT count(*) FROM tickets {filter}"), &params)?
         .unwrap_or(0);
@@ -418,14 +425,35 @@ fn comment_text(comment: &NewComment) -> Result<String, ApiError> {
     Ok(text)
 }
 
-/// Checks everything before writing anything, so a rejected update changes nothing.
-fn validate(fields: &TicketFields) -> Result<Option<(String, bool)>, ApiError> {
-    if let Some(status) = &fields.status {
-        one_of("status", status, STATUSES)?;
-        if status == "new" {
-            return Err(invalid("status", "a ticket can't be set back to new"));
+/// A valid update: the comment's text and whether it is public, and the status asked for.
+struct Checked {
+    comment: Option<(String, bool)>,
+    status: Option<TicketStatus>,
+}
+
+impl Checked {
+    /// What the update does to the ticket's status, in order (see [`TicketStatus::after`]).
+    fn status_events(&self) -> Vec<StatusEvent> {
+        let mut events = vec![StatusEvent::Edit];
+        if self.comment.is_some() {
+            events.push(StatusEvent::AgentComment);
         }
+        events.extend(self.status.map(StatusEvent::Set));
+        events
     }
+}
+
+/// Checks everything before writing anything, so a rejected update changes nothing.
+fn validate(fields: &TicketFields) -> Result<Checked, ApiError> {
+    let status = match &fields.status {
+        Some(raw) => Some(TicketStatus::parse(raw).ok_or_else(|| {
+            invalid(
+                "status",
+                format!("{raw:?} is not one of {}", status_names()),
+            )
+        })?),
+        None => None,
+    };
     if let Some(Some(priority)) = &fields.priority {
         one_of("priority", priority, PRIORITIES)?;
     }
@@ -455,11 +483,12 @@ fn validate(fields: &TicketFields) -> Result<Option<(String, bool)>, ApiError> {
             return Err(invalid("external_id", "is longer than 255 characters"));
         }
     }
-    fields
+    let comment = fields
         .comment
         .as_ref()
-        .map(|c| Ok((comment_text(c)?, c.public.unwrap_or(true))))
-        .transpose()
+        .map(|c| Ok::<_, ApiError>((comment_text(c)?, c.public.unwrap_or(true))))
+        .transpose()?;
+    Ok(Checked { comment, status })
 }
 
 fn update_ticket(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
@@ -472,16 +501,15 @@ fn update_ticket(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError
         e
     })?;
     let fields = update.ticket;
-    let comment = validate(&fields)?;
+    let checked = validate(&fields)?;
     let now = env.clock.now_ms();
-    let (ticket, comment_id, message) = db.transaction(|db| {
+    let ((ticket, comment_id), _) = commit::write(env, &db, |db| {
         let ticket = tickets::by_id(db, id)?.ok_or_else(not_found)?;
-        if ticket.status == "closed" {
-            return Err(ApiError::unprocessable(
-                "RecordInvalid",
-                "status: closed prevents ticket update",
-            ));
-        }
+        let events = checked.status_events();
+        ticket
+            .status
+            .after(&events)
+            .map_err(|e| invalid("status", e.to_string()))?;
         if let Some(Some(assignee)) = fields.assignee_id {
             let ok = users::by_id(db, assignee)?.is_some_and(|u| u.role != "end-user");
             if !ok {
@@ -492,28 +520,23 @@ fn update_ticket(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError
             }
         }
         apply_fields(db, now, &ticket, &fields)?;
-        let mut posted = (None, None);
-        if let Some((body, public)) = &comment {
+        let mut committed = Committed {
+            tickets: vec![ticket.id],
+            ..Committed::default()
+        };
+        let mut comment_id = None;
+        if let Some((body, public)) = &checked.comment {
             let author = comment_author(db, env, &staff)?;
-            let (comment_id, message) =
+            let (id, message) =
                 tickets::add_agent_comment(env, db, &ticket, &author, body, *public)?;
-            posted = (Some(comment_id), message);
-            // An agent's reply takes a new ticket into work, as in Zendesk.
-            if ticket.status == "new" && fields.status.is_none() {
-                tickets::set_status(db, now, &ticket, "open")?;
-            }
+            comment_id = Some(id);
+            committed.messages.extend(message);
         }
-        if let Some(status) = &fields.status {
-            tickets::set_status(db, now, &ticket, status)?;
-        }
+        tickets::change_status(db, now, &ticket, &events)?;
         let updated = tickets::by_id(db, id)?.ok_or_else(not_found)?;
-        Ok::<_, ApiError>((updated, posted.0, posted.1))
+        Ok::<_, ApiError>(((updated, comment_id), committed))
     })?;
-    if let Some(m) = &message {
-        change_feed::publish(env, m.conversation_id, m.seq);
-        send_to_channel(env, &db, m.conversation_id);
-    }
-    let events: Vec<Value> = match (comment_id, &comment) {
+    let events: Vec<Value> = match (comment_id, &checked.comment) {
         (Some(cid), Some((body, public))) => {
             vec![json!({"id": cid, "type": "Comment", "body": body, "public": public})]
         }
@@ -528,14 +551,6 @@ fn update_ticket(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError
             "events": events,
         },
     })))
-}
-
-/// A customer on a messaging channel gets the reply now, not at the next outbox drain; what
-/// fails here stays in the outbox with its error and the drain retries it.
-pub(crate) fn send_to_channel(env: &Env, db: &Db, conversation_id: i64) {
-    if let Err(e) = crate::channels::outbox::deliver_conversations(env, db, &[conversation_id]) {
-        eprintln!("outbox delivery after an agent reply: {e}");
-    }
 }
 
 fn apply_fields(db: &Db, now: i64, ticket: &Ticket, f: &TicketFields) -> Result<(), ApiError> {

@@ -3,16 +3,18 @@
 //! A visitor starts a session and keeps its token (stored here only as a digest); the token
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
+use crate::api::commit;
 use crate::api::database;
 use crate::auth::{digest, new_public_id, new_token};
 use crate::change_feed;
 use crate::channels::integrations::PUBLIC_BASE_URL;
-use crate::conversation::{self, Conversation, Inbound, Receipt, Switchboard};
+use crate::conversation::{self, Conversation, Inbound, Switchboard};
 use crate::message::validate_text;
 use crate::ports::Env;
 use crate::rate_limit;
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
+use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile, User};
 use crate::web::{
     header, json, json_status, query_param, read_json, segments, ApiError, Credentials, Family,
@@ -51,7 +53,7 @@ fn handle(env: &Env, req: Request) -> Response {
     let mut response = if req.method() == Method::OPTIONS {
         preflight()
     } else {
-        route(env, &req).unwrap_or_else(|e| e.into_response(Family::Spindesk))
+        route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk))
     };
     // The widget runs on the customer's own site, another origin. It authenticates with a
     // bearer token, never cookies, so any origin may call (an allow-list can narrow this later).
@@ -244,7 +246,7 @@ fn recover_stalled_call(
 ) -> Result<Conversation, ApiError> {
     // Only a bot in control awaits calls: agents' conversations cost no extra read.
     if conversation.switchboard != Switchboard::Bot
-        || conversation::recover_stalled_call(env, db, conversation.id).is_empty()
+        || commit::recover_stalled_call(env, db, conversation.id).is_empty()
     {
         return Ok(conversation);
     }
@@ -308,7 +310,7 @@ fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
         }
     }
     let db = database(env)?;
-    let receipt = db.transaction(|db| {
+    let (duplicate, messages) = commit::write(env, &db, |db| {
         let (user, conversation) = visitor(env, db, req)?;
         let inbound = Inbound {
             channel: "web".into(),
@@ -320,39 +322,24 @@ fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
             text: input.text.clone(),
             payload: input.payload.clone(),
         };
-        Ok::<_, ApiError>(conversation::receive(
-            env,
-            db,
-            &conversation,
-            &user,
-            &inbound,
-        )?)
+        Ok::<_, ApiError>(
+            match switchboard::receive(env, db, &conversation, &user, &inbound)? {
+                Receipt::Stored(committed) => (None, committed),
+                Receipt::Duplicate(original) => (Some(original), Default::default()),
+            },
+        )
     })?;
-    match receipt {
-        Receipt::Stored {
-            mut messages,
-            awaited,
-        } => {
-            if let Some(last) = messages.last() {
-                change_feed::publish(env, last.conversation_id, last.seq);
-            }
-            // After commit: the bot's API call, and what the bot says once it has the result.
-            messages.extend(conversation::complete_bot_calls(
-                env,
-                &db,
-                awaited.into_iter().collect(),
-            ));
-            let first = messages.first().map(|m| m.to_widget_json());
-            Ok(json_status(
-                StatusCode::CREATED,
-                &json!({
-                    "message": first,
-                    "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
-                }),
-            ))
-        }
-        Receipt::Duplicate(original) => Ok(json(
+    if let Some(original) = duplicate {
+        return Ok(json(
             &json!({"message": original.to_widget_json(), "messages": []}),
-        )),
+        ));
     }
+    let first = messages.first().map(|m| m.to_widget_json());
+    Ok(json_status(
+        StatusCode::CREATED,
+        &json!({
+            "message": first,
+            "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
+        }),
+    ))
 }

@@ -1,6 +1,6 @@
 //! The bot inside a conversation: runs the live bot on a customer's message, keeps its state in
-//! `conversations.bot_state`, turns what it says into messages every channel can show, and fills
-//! the ticket at hand-off. Called by [`crate::conversation::receive`] while the bot is in control,
+//! `conversations.bot_state`, and turns what it says into messages every channel can show.
+//! Called by [`crate::switchboard::receive`] while the bot is in control,
 //! in the same transaction that stored the customer's message; an API call the flow reaches is
 //! made after that commits, and [`resume`] continues the flow with its result.
 
@@ -12,8 +12,9 @@ use super::template::Variables;
 use super::versions;
 use crate::channels::integrations::PUBLIC_BASE_URL;
 use crate::conversation::Conversation;
+use crate::error::{Error, Result};
 use crate::message::{Action, Message};
-use crate::ports::{Env, Millis, Outbound, OutboundError, SqlError};
+use crate::ports::{Env, Millis, Outbound, OutboundError};
 use crate::store::Db;
 use crate::users::User;
 use std::collections::BTreeMap;
@@ -96,7 +97,7 @@ impl Outbound for NoCallsInTransaction {
     }
 }
 
-fn stored_state(db: &Db, conversation: &Conversation) -> Result<BotState, SqlError> {
+fn stored_state(db: &Db, conversation: &Conversation) -> Result<BotState> {
     let stored = db
         .query_opt(
             "SELECT bot_state FROM conversations WHERE id = ?",
@@ -119,7 +120,7 @@ pub fn respond(
     conversation: &Conversation,
     user: &User,
     message: &Message,
-) -> Result<BotReply, SqlError> {
+) -> Result<BotReply> {
     let versions::Live { bot, phrases } = versions::live_with_phrases(db)?;
     let state = stored_state(db, conversation)?;
     let facts = facts(user, &message.channel);
@@ -138,7 +139,7 @@ pub fn respond(
 }
 
 /// The call the conversation's bot awaits, if any (and if the bot is in control).
-fn awaited_call(db: &Db, conversation_id: i64) -> Result<Option<PendingCall>, SqlError> {
+fn awaited_call(db: &Db, conversation_id: i64) -> Result<Option<PendingCall>> {
     let stored = db.query_opt(
         "SELECT bot_state FROM conversations WHERE id = ? AND switchboard = 'bot'",
         &[conversation_id.into()],
@@ -150,7 +151,7 @@ fn awaited_call(db: &Db, conversation_id: i64) -> Result<Option<PendingCall>, Sq
 
 /// Whether the conversation's bot still awaits the call `call_id` (a read, for before the call
 /// is made: a call whose conversation moved on is not worth making).
-pub fn awaits(db: &Db, conversation_id: i64, call_id: &str) -> Result<bool, SqlError> {
+pub fn awaits(db: &Db, conversation_id: i64, call_id: &str) -> Result<bool> {
     Ok(awaited_call(db, conversation_id)?.is_some_and(|c| c.id == call_id))
 }
 
@@ -160,7 +161,7 @@ pub fn stalled_call(
     db: &Db,
     conversation_id: i64,
     stalled_before: Millis,
-) -> Result<Option<PendingCall>, SqlError> {
+) -> Result<Option<PendingCall>> {
     Ok(awaited_call(db, conversation_id)?.filter(|c| c.since < stalled_before))
 }
 
@@ -174,7 +175,7 @@ pub fn resume(
     user: &User,
     call_id: &str,
     outcome: CallOutcome,
-) -> Result<Option<BotReply>, SqlError> {
+) -> Result<Option<BotReply>> {
     let state = stored_state(db, conversation)?;
     if state.awaiting_call.as_ref().is_none_or(|c| c.id != call_id) {
         return Ok(None);
@@ -196,13 +197,12 @@ pub fn resume(
 }
 
 /// Saves the turn's state (a call it awaits gets a fresh id) and says what the bot says.
-fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<BotReply, SqlError> {
+fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<BotReply> {
     if let Some(call) = &mut turn.state.awaiting_call {
         call.id = crate::auth::new_public_id(env.random);
         call.since = env.clock.now_ms();
     }
-    let state_json =
-        serde_json::to_string(&turn.state).map_err(|e| SqlError::from_message(e.to_string()))?;
+    let state_json = serde_json::to_string(&turn.state).map_err(Error::corrupt)?;
     db.execute(
         "UPDATE conversations SET bot_state = ?, greeted = ? WHERE id = ?",
         &[
@@ -296,62 +296,6 @@ fn article_list(articles: &[ArticleCard]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n\n")
-}
-
-/// Writes what the bot collected onto the hand-off ticket and its requester.
-pub fn apply_transfer(
-    db: &Db,
-    now: Millis,
-    ticket_id: i64,
-    user: &User,
-    transfer: &Transfer,
-) -> Result<(), SqlError> {
-    let fields = &transfer.ticket_fields;
-    let name = fields.get("requester.name");
-    let email = fields.get("requester.email");
-    if name.is_some() || email.is_some() {
-        db.execute(
-            "UPDATE users SET name = coalesce(?, name), email = coalesce(?, email), updated_at = ?
-             WHERE id = ? AND role = 'end-user'",
-            &[
-                name.cloned().into(),
-                email.cloned().into(),
-                now.into(),
-                user.id.into(),
-            ],
-        )?;
-    }
-    let subject = fields
-        .get("subject")
-        .cloned()
-        .or_else(|| name.map(|n| format!("Conversation with {n}")));
-    let priority = fields
-        .get("priority")
-        .map(|p| p.to_lowercase())
-        .filter(|p| crate::tickets::PRIORITIES.contains(&p.as_str()));
-    let custom: Vec<serde_json::Value> = fields
-        .iter()
-        .filter_map(|(k, v)| {
-            let id: i64 = k.strip_prefix("custom_fields.")?.parse().ok()?;
-            Some(serde_json::json!({"id": id, "value": v}))
-        })
-        .collect();
-    let tags = serde_json::to_string(&transfer.tags).unwrap_or_else(|_| "[]".into());
-    let custom = serde_json::Value::Array(custom).to_string();
-    db.execute(
-        "UPDATE tickets SET subject = coalesce(?, subject), priority = coalesce(?, priority),
-                            tags = ?, custom_fields = ?, updated_at = ?
-         WHERE id = ?",
-        &[
-            subject.into(),
-            priority.into(),
-            tags.into(),
-            custom.into(),
-            now.into(),
-            ticket_id.into(),
-        ],
-    )?;
-    Ok(())
 }
 
 #[cfg(test)]

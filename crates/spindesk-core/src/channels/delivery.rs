@@ -1,37 +1,28 @@
 //! Where channels meet conversations: an inbound channel message becomes the customer's message
-//! in their one conversation (through the same [`conversation::receive`] as the widget), and a
-//! bot or agent message to a customer who last wrote from a channel becomes outbox rows.
+//! in their one conversation (through the same [`switchboard::receive`] as the widget), and a
+//! bot or agent message to a customer who last wrote from a channel becomes outbox rows
+//! ([`queue_sends`], which the API layer runs before every commit).
 
 use super::integrations::{self, Integration};
 use super::outbox::{self, NewEntry};
 use super::{Content, Inbound, Outgoing, QuickReply, Recipient, RenderContext};
-use crate::conversation::{self, Receipt};
+use crate::committed::Committed;
+use crate::conversation;
+use crate::error::Result;
 use crate::message::{Action, AuthorType, Message};
-use crate::ports::{Env, SqlError};
+use crate::ports::Env;
 use crate::store::Db;
+use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile};
 
-/// What [`receive`] did with one event.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Received {
-    /// Stored; the conversation and its last sequence number (for the change feed), and the
-    /// API call its bot awaits (for [`conversation::complete_bot_calls`] after commit).
-    Stored {
-        conversation_id: i64,
-        last_seq: i64,
-        awaited: Option<Box<conversation::AwaitedCall>>,
-    },
-    /// The vendor delivered this before: nothing changed.
-    Duplicate,
-}
-
 /// Takes one inbound event into the sender's conversation, inside the caller's transaction.
+/// What it committed; nothing when the vendor delivered this event before.
 pub fn receive(
     env: &Env,
     db: &Db,
     integration: &Integration,
     event: &Inbound,
-) -> Result<Received, SqlError> {
+) -> Result<Committed> {
     let source = integration.source();
     // A redelivery changes nothing — not even where replies go. Inside the caller's IMMEDIATE
     // transaction this check cannot race; the UNIQUE (source, source_message_id) constraint in
@@ -41,7 +32,7 @@ pub fn receive(
         &[source.clone().into(), event.id.clone().into()],
     )?;
     if seen.is_some() {
-        return Ok(Received::Duplicate);
+        return Ok(Committed::default());
     }
     let now = env.clock.now_ms();
     let channel = event.sender.channel.as_str();
@@ -90,13 +81,12 @@ pub fn receive(
         text,
         payload,
     };
-    let (messages, awaited) = match conversation::receive(env, db, &conversation, &user, &inbound)?
-    {
-        Receipt::Duplicate(_) => return Ok(Received::Duplicate),
-        Receipt::Stored { messages, awaited } => (messages, awaited),
+    let mut committed = match switchboard::receive(env, db, &conversation, &user, &inbound)? {
+        Receipt::Duplicate(_) => return Ok(Committed::default()),
+        Receipt::Stored(committed) => committed,
     };
-    let Some(first) = messages.first() else {
-        return Ok(Received::Duplicate);
+    let Some(first) = committed.messages.first().cloned() else {
+        return Ok(committed);
     };
     // Keep what the vendor told us about an attachment with the customer's message.
     if let Content::Media { .. } = &event.content {
@@ -119,14 +109,10 @@ pub fn receive(
                     payload: &payload,
                 },
             )?;
+            committed.queued.push(conversation.id);
         }
     }
-    let last_seq = messages.last().map_or(first.seq, |m| m.seq);
-    Ok(Received::Stored {
-        conversation_id: conversation.id,
-        last_seq,
-        awaited: awaited.map(Box::new),
-    })
+    Ok(committed)
 }
 
 /// The option a tap or a typed answer picks among those the last bot/agent message offered:
@@ -138,7 +124,7 @@ fn resolve_choice(
     conversation_id: i64,
     integration: &Integration,
     content: &Content,
-) -> Result<Option<Action>, SqlError> {
+) -> Result<Option<Action>> {
     let offered = db.query_opt(
         &format!(
             "SELECT {} FROM messages WHERE conversation_id = ? AND author_type <> 'user'
@@ -176,13 +162,24 @@ fn resolve_choice(
     })
 }
 
-/// Called by [`conversation::post`] for every bot, agent or system message, inside its
-/// transaction: when the customer last wrote from a channel, the message is rendered for that
-/// channel and enqueued. Sending happens after commit ([`outbox::deliver_conversations`]) or on
-/// the next drain.
-pub fn on_post(env: &Env, db: &Db, message: &Message) -> Result<(), SqlError> {
+/// Renders every bot, agent or system message among `messages` for the channel its customer
+/// last wrote from, and enqueues it, inside the caller's transaction (so a message is never
+/// committed without its send, nor a send queued for a message rolled back). Sending happens
+/// after commit ([`outbox::deliver_conversations`]) or on the next drain. Returns the
+/// conversations that got outbox rows.
+pub fn queue_sends(env: &Env, db: &Db, messages: &[Message]) -> Result<Vec<i64>> {
+    let mut queued = Vec::new();
+    for message in messages {
+        if queue_send(env, db, message)? && !queued.contains(&message.conversation_id) {
+            queued.push(message.conversation_id);
+        }
+    }
+    Ok(queued)
+}
+
+fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
     if message.author_type == AuthorType::User {
-        return Ok(());
+        return Ok(false);
     }
     let route = db.query_opt(
         "SELECT integration_id, address FROM conversation_routes
@@ -194,11 +191,11 @@ pub fn on_post(env: &Env, db: &Db, message: &Message) -> Result<(), SqlError> {
         |r| Ok((r.i64("integration_id")?, r.string("address")?)),
     )?;
     let Some((integration_id, address)) = route else {
-        return Ok(());
+        return Ok(false);
     };
     // Rendering needs the channel, not the credentials (the send opens them).
     let Some((kind, display_name)) = integrations::channel_of(db, integration_id)? else {
-        return Ok(());
+        return Ok(false);
     };
     let outgoing = Outgoing {
         text: message.text.clone(),
@@ -229,5 +226,5 @@ pub fn on_post(env: &Env, db: &Db, message: &Message) -> Result<(), SqlError> {
             },
         )?;
     }
-    Ok(())
+    Ok(!payloads.is_empty())
 }

@@ -2,9 +2,10 @@
 //! app...) with its write-only credentials and optional API origin override.
 
 use super::{Channel, ChannelType, Credentials};
+use crate::error::{Error, Result};
 use crate::ports::{Millis, Random, SqlError};
 use crate::store::{Db, Row};
-use crate::vault::{Vault, VaultError};
+use crate::vault::Vault;
 
 /// The Spin variable with the public origin the vendors call (`https://support.example.com`):
 /// webhook URLs are built from it, and Twilio signs the URL it calls.
@@ -56,26 +57,6 @@ impl Integration {
 const COLUMNS: &str =
     "id, public_id, type, display_name, credentials, api_base_url, created_at, updated_at";
 
-/// Why an integration could not be loaded: the database, or credentials that do not open with
-/// this deployment's `credentials_key` (the operator's to fix: a 503 that says how).
-#[derive(Debug)]
-pub enum LoadError {
-    Sql(SqlError),
-    Credentials(VaultError),
-}
-
-impl From<SqlError> for LoadError {
-    fn from(e: SqlError) -> Self {
-        LoadError::Sql(e)
-    }
-}
-
-impl From<VaultError> for LoadError {
-    fn from(e: VaultError) -> Self {
-        LoadError::Credentials(e)
-    }
-}
-
 /// What sealed credentials belong to (the associated data of [`Vault::seal`]).
 fn owner(public_id: &str) -> String {
     format!("integration:{public_id}")
@@ -85,7 +66,7 @@ fn owner(public_id: &str) -> String {
 fn from_row(r: &Row) -> Result<(Integration, String), SqlError> {
     let kind = r.string("type")?;
     let kind = ChannelType::parse(&kind)
-        .ok_or_else(|| SqlError::from_message(format!("unknown integration type {kind}")))?;
+        .ok_or_else(|| Row::invalid("type", format!("unknown integration type {kind}")))?;
     let stored = r.string("credentials")?;
     let integration = Integration {
         id: r.i64("id")?,
@@ -101,21 +82,14 @@ fn from_row(r: &Row) -> Result<(Integration, String), SqlError> {
 }
 
 /// The integration with its credentials opened.
-fn opened(
-    vault: &Vault,
-    (mut integration, stored): (Integration, String),
-) -> Result<Integration, LoadError> {
+fn opened(vault: &Vault, (mut integration, stored): (Integration, String)) -> Result<Integration> {
     let plain = vault.open(&owner(&integration.public_id), &stored)?;
     integration.credentials = serde_json::from_str(&plain)
-        .map_err(|e| SqlError::from_message(format!("integration credentials: {e}")))?;
+        .map_err(|e| Error::corrupt(format!("integration credentials: {e}")))?;
     Ok(integration)
 }
 
-pub fn by_public_id(
-    db: &Db,
-    vault: &Vault,
-    public_id: &str,
-) -> Result<Option<Integration>, LoadError> {
+pub fn by_public_id(db: &Db, vault: &Vault, public_id: &str) -> Result<Option<Integration>> {
     db.query_opt(
         &format!("SELECT {COLUMNS} FROM integrations WHERE public_id = ?"),
         &[public_id.into()],
@@ -125,7 +99,7 @@ pub fn by_public_id(
     .transpose()
 }
 
-pub fn by_id(db: &Db, vault: &Vault, id: i64) -> Result<Option<Integration>, LoadError> {
+pub fn by_id(db: &Db, vault: &Vault, id: i64) -> Result<Option<Integration>> {
     db.query_opt(
         &format!("SELECT {COLUMNS} FROM integrations WHERE id = ?"),
         &[id.into()],
@@ -135,7 +109,7 @@ pub fn by_id(db: &Db, vault: &Vault, id: i64) -> Result<Option<Integration>, Loa
     .transpose()
 }
 
-pub fn list(db: &Db, vault: &Vault) -> Result<Vec<Integration>, LoadError> {
+pub fn list(db: &Db, vault: &Vault) -> Result<Vec<Integration>> {
     db.query(
         &format!("SELECT {COLUMNS} FROM integrations ORDER BY id"),
         &[],
@@ -183,10 +157,9 @@ pub fn insert(
     random: &dyn Random,
     now: Millis,
     draft: &Draft,
-) -> Result<Integration, SqlError> {
+) -> Result<Integration> {
     let public_id = crate::auth::new_public_id(random);
-    let credentials = serde_json::to_string(&draft.credentials)
-        .map_err(|e| SqlError::from_message(e.to_string()))?;
+    let credentials = serde_json::to_string(&draft.credentials).map_err(Error::corrupt)?;
     let credentials = vault.seal(random, &owner(&public_id), &credentials);
     let id = db
         .query_i64(
@@ -203,13 +176,8 @@ pub fn insert(
                 now.into(),
             ],
         )?
-        .ok_or_else(|| SqlError::from_message("insert returned no id"))?;
-    match by_id(db, vault, id) {
-        Ok(Some(integration)) => Ok(integration),
-        Ok(None) => Err(SqlError::from_message("integration vanished after insert")),
-        Err(LoadError::Sql(e)) => Err(e),
-        Err(LoadError::Credentials(e)) => Err(SqlError::from_message(e.to_string())),
-    }
+        .ok_or_else(|| Error::corrupt("insert returned no id"))?;
+    by_id(db, vault, id)?.ok_or(Error::NotFound("integration"))
 }
 
 /// Saves the integration's fields; its credentials are sealed anew (with a fresh nonce, and
@@ -221,9 +189,8 @@ pub fn update(
     now: Millis,
     current: &Integration,
     draft: &Draft,
-) -> Result<(), SqlError> {
-    let credentials = serde_json::to_string(&draft.credentials)
-        .map_err(|e| SqlError::from_message(e.to_string()))?;
+) -> Result<()> {
+    let credentials = serde_json::to_string(&draft.credentials).map_err(Error::corrupt)?;
     let credentials = vault.seal(random, &owner(&current.public_id), &credentials);
     let id = current.id;
     db.execute(

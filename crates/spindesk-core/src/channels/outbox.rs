@@ -6,9 +6,9 @@
 //! left `sending` by an instance that died mid-send is not retried automatically — the vendor
 //! may have it — but marked `dead` for an admin to look at and retry by hand.
 
-use super::integrations::LoadError;
 use super::integrations::{self, Integration};
 use super::{Outcome, Payload};
+use crate::error::{Error, Result};
 use crate::ports::{Env, Millis, OutboundError, SqlError, Value};
 use crate::store::{Db, Row};
 use crate::vault::{Vault, VaultError};
@@ -119,9 +119,9 @@ pub struct NewEntry<'a> {
 }
 
 /// Adds a row due now, inside the caller's transaction. `None` when the key was enqueued before.
-pub fn enqueue(env: &Env, db: &Db, entry: &NewEntry) -> Result<Option<i64>, SqlError> {
+pub fn enqueue(env: &Env, db: &Db, entry: &NewEntry) -> Result<Option<i64>> {
     let now = env.clock.now_ms();
-    db.query_i64(
+    Ok(db.query_i64(
         "INSERT INTO outbox (integration_id, conversation_id, message_id, dedup_key, endpoint,
                              body, idempotency_key, next_attempt_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -138,7 +138,7 @@ pub fn enqueue(env: &Env, db: &Db, entry: &NewEntry) -> Result<Option<i64>, SqlE
             now.into(),
             now.into(),
         ],
-    )
+    )?)
 }
 
 /// What a round of sends did.
@@ -154,12 +154,12 @@ pub struct Report {
 
 /// Claims one due row — `only` that row, or of that conversation, or the most overdue — in a
 /// transaction. The UPDATE's WHERE re-checks the status, so of two racing instances one wins.
-fn claim(db: &Db, now: Millis, filter: Filter) -> Result<Option<Entry>, SqlError> {
+fn claim(db: &Db, now: Millis, filter: Filter) -> Result<Option<Entry>> {
     let (condition, param): (&str, Value) = match filter {
         Filter::Conversation(id) => ("conversation_id = ?2", id.into()),
         Filter::Any => ("?2 IS NULL", Value::Null),
     };
-    db.transaction(|db| {
+    Ok(db.transaction(|db| {
         db.query_opt(
             &format!(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?1,
@@ -174,7 +174,7 @@ fn claim(db: &Db, now: Millis, filter: Filter) -> Result<Option<Entry>, SqlError
             &[now.into(), param],
             from_row,
         )
-    })
+    })?)
 }
 
 #[derive(Clone, Copy)]
@@ -190,7 +190,7 @@ fn send(
     entry: &Entry,
     integration: Result<Option<&Integration>, &VaultError>,
     budget: Budget,
-) -> Result<Outcome, SqlError> {
+) -> Result<Outcome> {
     let outcome = match integration {
         // The operator can fix the key; the row waits for the next attempt.
         Err(e) => Outcome::Retry(e.to_string()),
@@ -228,7 +228,7 @@ fn send(
     Ok(outcome)
 }
 
-fn record(env: &Env, db: &Db, entry: &Entry, outcome: &Outcome) -> Result<(), SqlError> {
+fn record(env: &Env, db: &Db, entry: &Entry, outcome: &Outcome) -> Result<()> {
     let now = env.clock.now_ms();
     match outcome {
         Outcome::Sent(vendor_id) => db.execute(
@@ -263,13 +263,7 @@ fn tally(report: &mut Report, outcome: &Outcome, attempts: i64) {
     }
 }
 
-fn round(
-    env: &Env,
-    db: &Db,
-    filter: Filter,
-    limit: i64,
-    budget: Budget,
-) -> Result<Report, SqlError> {
+fn round(env: &Env, db: &Db, filter: Filter, limit: i64, budget: Budget) -> Result<Report> {
     let started = env.clock.now_ms();
     let deadline = started + budget.total.as_millis() as Millis;
     let mut report = Report::default();
@@ -284,8 +278,8 @@ fn round(
             let loaded = match vault.get_or_insert_with(|| Vault::from_config(env.config)) {
                 Ok(vault) => match integrations::by_id(db, vault, entry.integration_id) {
                     Ok(found) => Ok(found),
-                    Err(LoadError::Credentials(e)) => Err(e),
-                    Err(LoadError::Sql(e)) => return Err(e),
+                    Err(Error::Vault(e)) => Err(e),
+                    Err(e) => return Err(e),
                 },
                 Err(e) => Err(e.clone()),
             };
@@ -305,11 +299,7 @@ fn round(
 /// Sends what is due for these conversations, right after the transaction that enqueued it,
 /// within one shared [`IMMEDIATE`] budget (a batch webhook from many senders must still answer
 /// in time); what is not reached waits for the drain.
-pub fn deliver_conversations(
-    env: &Env,
-    db: &Db,
-    conversation_ids: &[i64],
-) -> Result<Report, SqlError> {
+pub fn deliver_conversations(env: &Env, db: &Db, conversation_ids: &[i64]) -> Result<Report> {
     let deadline = env.clock.now_ms() + IMMEDIATE.total.as_millis() as Millis;
     let mut report = Report::default();
     for &id in conversation_ids {
@@ -333,7 +323,7 @@ pub fn deliver_conversations(
 
 /// Sends every due row, oldest first, up to `limit` or the budget. Rows left `sending` past the
 /// lease are marked `dead` first.
-pub fn drain(env: &Env, db: &Db, limit: i64, budget: Budget) -> Result<Report, SqlError> {
+pub fn drain(env: &Env, db: &Db, limit: i64, budget: Budget) -> Result<Report> {
     let now = env.clock.now_ms();
     let interrupted = db.query(
         "UPDATE outbox SET status = 'dead', updated_at = ?1,
@@ -348,7 +338,7 @@ pub fn drain(env: &Env, db: &Db, limit: i64, budget: Budget) -> Result<Report, S
 }
 
 /// Rows due now or overdue, for the drain's answer.
-pub fn due(db: &Db, now: Millis) -> Result<i64, SqlError> {
+pub fn due(db: &Db, now: Millis) -> Result<i64> {
     Ok(db
         .query_i64(
             "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?",
@@ -358,12 +348,7 @@ pub fn due(db: &Db, now: Millis) -> Result<i64, SqlError> {
 }
 
 /// One page of rows, newest first, optionally of one status.
-pub fn list(
-    db: &Db,
-    status: Option<&str>,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<Entry>, i64), SqlError> {
+pub fn list(db: &Db, status: Option<&str>, limit: i64, offset: i64) -> Result<(Vec<Entry>, i64)> {
     let status: Value = status.map(str::to_owned).into();
     let rows = db.query(
         &format!(
@@ -382,24 +367,24 @@ pub fn list(
     Ok((rows, count))
 }
 
-pub fn by_id(db: &Db, id: i64) -> Result<Option<Entry>, SqlError> {
-    db.query_opt(
+pub fn by_id(db: &Db, id: i64) -> Result<Option<Entry>> {
+    Ok(db.query_opt(
         &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?"),
         &[id.into()],
         from_row,
-    )
+    )?)
 }
 
 /// Makes a `failed` or `dead` row due now again (an admin decided to resend it).
-pub fn retry(db: &Db, now: Millis, id: i64) -> Result<Option<Entry>, SqlError> {
-    db.query_opt(
+pub fn retry(db: &Db, now: Millis, id: i64) -> Result<Option<Entry>> {
+    Ok(db.query_opt(
         &format!(
             "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, updated_at = ?1
              WHERE id = ?2 AND status IN ('failed', 'dead') RETURNING {COLUMNS}"
         ),
         &[now.into(), id.into()],
         from_row,
-    )
+    )?)
 }
 
 #[cfg(test)]

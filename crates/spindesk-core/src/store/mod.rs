@@ -110,6 +110,11 @@ impl Row<'_> {
             .ok_or_else(|| SqlError::from_message(format!("no column {column} in result")))
     }
 
+    /// A stored value its reader cannot make sense of (an unknown enum name, ...).
+    pub fn invalid(column: &str, detail: impl std::fmt::Display) -> SqlError {
+        SqlError::from_message(format!("column {column}: {detail}"))
+    }
+
     fn mismatch(column: &str, want: &str, got: &Value) -> SqlError {
         SqlError::from_message(format!("column {column}: expected {want}, got {got:?}"))
     }

@@ -20,6 +20,8 @@ pub struct ApiError {
     pub allow: Option<String>,
     /// Seconds until a rate-limited caller may try again (429's `retry-after` header).
     pub retry_after: Option<i64>,
+    /// What went wrong on our side, for the log only: never sent to the caller.
+    pub detail: Option<String>,
 }
 
 impl ApiError {
@@ -30,6 +32,7 @@ impl ApiError {
             message: message.into(),
             allow: None,
             retry_after: None,
+            detail: None,
         }
     }
 
@@ -79,14 +82,24 @@ impl ApiError {
         )
     }
 
-    /// Our fault, not the caller's: the detail goes to the log, the caller gets a generic text.
+    /// Our fault, not the caller's: the detail goes to the log ([`answer`]), the caller gets a
+    /// generic text.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        eprintln!("internal error: {detail}");
-        Self::new(
+        let mut e = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "Something went wrong on our side; the request was not applied. Try again.",
-        )
+        );
+        e.detail = Some(detail.to_string());
+        e
+    }
+
+    /// The response, after logging what the caller is not told.
+    pub fn answer(self, env: &crate::Env, family: Family) -> http::Response<Vec<u8>> {
+        if let Some(detail) = &self.detail {
+            env.error("request.internal_error", detail);
+        }
+        self.into_response(family)
     }
 
     pub fn into_response(self, family: Family) -> http::Response<Vec<u8>> {
@@ -112,35 +125,42 @@ impl ApiError {
     }
 }
 
+/// The one mapping from what went wrong in the core to what the caller is told.
+impl From<crate::Error> for ApiError {
+    fn from(e: crate::Error) -> Self {
+        use crate::Error;
+        match e {
+            Error::NotFound(what) => {
+                let code = format!("{}_not_found", what.replace(' ', "_"));
+                ApiError::not_found(&code, format!("The {what} was not found"))
+            }
+            Error::Invalid(message) => ApiError::unprocessable("invalid", message),
+            // A `credentials_key` that is malformed, missing or wrong is the operator's to
+            // fix: 503 with what to do, never the credentials themselves.
+            Error::Vault(e) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "credentials_key",
+                e.to_string(),
+            ),
+            Error::Sql(_) | Error::KeyValue(_) | Error::Corrupt(_) => ApiError::internal(e),
+        }
+    }
+}
+
 impl From<SqlError> for ApiError {
     fn from(e: SqlError) -> Self {
-        ApiError::internal(e)
-    }
-}
-
-/// A `credentials_key` that is malformed, missing or wrong is the operator's to fix: 503 with
-/// what to do, never the credentials themselves.
-impl From<crate::vault::VaultError> for ApiError {
-    fn from(e: crate::vault::VaultError) -> Self {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "credentials_key",
-            e.to_string(),
-        )
-    }
-}
-
-impl From<crate::channels::integrations::LoadError> for ApiError {
-    fn from(e: crate::channels::integrations::LoadError) -> Self {
-        match e {
-            crate::channels::integrations::LoadError::Sql(e) => e.into(),
-            crate::channels::integrations::LoadError::Credentials(e) => e.into(),
-        }
+        crate::Error::from(e).into()
     }
 }
 
 impl From<KvError> for ApiError {
     fn from(e: KvError) -> Self {
-        ApiError::internal(e)
+        crate::Error::from(e).into()
+    }
+}
+
+impl From<crate::vault::VaultError> for ApiError {
+    fn from(e: crate::vault::VaultError) -> Self {
+        crate::Error::from(e).into()
     }
 }

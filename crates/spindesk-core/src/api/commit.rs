@@ -1,0 +1,135 @@
+//! The one path a write takes: the work in one transaction, channel sends queued before the
+//! commit, and after it the effects of what was committed — the change feed, the sends, the
+//! API calls bots wait for (whose results are written the same way, until nothing waits).
+
+use crate::bot;
+use crate::change_feed;
+use crate::channels::{delivery, outbox};
+use crate::committed::{AwaitedCall, Committed};
+use crate::error::Error;
+use crate::message::Message;
+use crate::ports::{Env, SqlError};
+use crate::store::Db;
+use crate::switchboard;
+use std::collections::VecDeque;
+
+/// Runs `work` in one write transaction, then [`after_commit`]. Returns `work`'s value and
+/// every message posted: those `work` committed, then those the bots posted after their calls.
+pub fn write<T, E>(
+    env: &Env,
+    db: &Db,
+    work: impl FnOnce(&Db) -> Result<(T, Committed), E>,
+) -> Result<(T, Vec<Message>), E>
+where
+    E: From<Error> + From<SqlError>,
+{
+    let (value, committed) = transaction(env, db, work)?;
+    let mut messages = committed.messages.clone();
+    messages.extend(after_commit(env, db, committed));
+    Ok((value, messages))
+}
+
+/// `work` in one transaction, with the channel sends for the messages it posted queued in the
+/// same transaction.
+fn transaction<T, E>(
+    env: &Env,
+    db: &Db,
+    work: impl FnOnce(&Db) -> Result<(T, Committed), E>,
+) -> Result<(T, Committed), E>
+where
+    E: From<Error> + From<SqlError>,
+{
+    db.transaction(|db| {
+        let (value, mut committed) = work(db)?;
+        let queued = delivery::queue_sends(env, db, &committed.messages)?;
+        committed.queued.extend(queued);
+        Ok((value, committed))
+    })
+}
+
+/// The effects of a commit, in order: wake whoever waits on the conversations that changed;
+/// send what was queued for channels (within a short budget: what fails stays in the outbox
+/// for the drain); then make each API call a bot awaits, outside any transaction, and write
+/// what the bot says with the result — which may await another call (the engine's loop guard
+/// bounds the chain). Failures are logged, not returned: what was committed stays committed.
+/// Returns the messages posted after the first commit, in order.
+pub fn after_commit(env: &Env, db: &Db, committed: Committed) -> Vec<Message> {
+    let mut posted = Vec::new();
+    let mut pending = VecDeque::from([committed]);
+    let mut first = true;
+    while let Some(committed) = pending.pop_front() {
+        if !first {
+            posted.extend(committed.messages.iter().cloned());
+        }
+        first = false;
+        for (conversation_id, last_seq) in committed.last_seqs() {
+            change_feed::publish(env, conversation_id, last_seq);
+        }
+        if !committed.queued.is_empty() {
+            let mut conversations = committed.queued.clone();
+            conversations.sort_unstable();
+            conversations.dedup();
+            if let Err(e) = outbox::deliver_conversations(env, db, &conversations) {
+                env.warn("outbox.deliver", e);
+            }
+        }
+        for awaited in &committed.awaited {
+            match call_and_continue(env, db, awaited) {
+                Ok(next) if !next.is_empty() => pending.push_back(next),
+                Ok(_) => {}
+                Err(e) => env.warn(
+                    "bot.api_call",
+                    format!("conversation {}: {e}", awaited.conversation_id),
+                ),
+            }
+        }
+    }
+    posted
+}
+
+/// Makes the call a bot awaits (unless its conversation moved on meanwhile) and lets the bot
+/// go on with the result in a new transaction.
+fn call_and_continue(env: &Env, db: &Db, awaited: &AwaitedCall) -> Result<Committed, Error> {
+    // A plain read takes no write lock; a call nobody waits for any more is not made.
+    if !switchboard::still_awaits(db, awaited)? {
+        return Ok(Committed::default());
+    }
+    let outcome = bot::api_call::perform(&awaited.call.request, env.outbound);
+    let ((), committed) = transaction(env, db, |db| {
+        let committed = switchboard::continue_after_call(env, db, awaited, outcome)?;
+        Ok::<_, Error>(((), committed))
+    })?;
+    Ok(committed)
+}
+
+/// A conversation whose bot lost its API call (the instance making it died) continues down
+/// the failure branch: called on the customer's reads, so the conversation does not wait for
+/// them to write again. Returns the messages posted.
+pub fn recover_stalled_call(env: &Env, db: &Db, conversation_id: i64) -> Vec<Message> {
+    let recovered = switchboard::stalled_call(env, db, conversation_id).and_then(|stalled| {
+        let Some(awaited) = stalled else {
+            return Ok(None);
+        };
+        let ((), committed) = transaction(env, db, |db| {
+            let outcome = switchboard::stalled_outcome();
+            let committed = switchboard::continue_after_call(env, db, &awaited, outcome)?;
+            Ok::<_, Error>(((), committed))
+        })?;
+        Ok(Some(committed))
+    });
+    match recovered {
+        Ok(Some(committed)) => {
+            let mut posted = committed.messages.clone();
+            posted.extend(after_commit(env, db, committed));
+            posted
+        }
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            env.warn(
+                "bot.stalled_call",
+                format!("conversation {conversation_id}: {e}"),
+            );
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Who answers a customer now. Everything a customer says — from the widget or any channel —
+//! enters through [`receive`]: while the bot is in control it answers in the same
+//! transaction; a hand-off gives the conversation to agents with a ticket; while agents are in
+//! control the message joins their ticket. Closing the ticket gives control back to the bot
+//! ([`crate::tickets::change_status`]).
+//!
+//! A bot flow that reaches an API call stops there: the call is made after the commit (see
+//! [`crate::committed`]) and [`continue_after_call`] lets the bot go on with its result.
+
+use crate::bot;
+use crate::committed::{AwaitedCall, Committed};
+use crate::conversation::{self, Conversation, Inbound, Outgoing, Stored, Switchboard};
+use crate::error::{Error, Result};
+use crate::message::{Action, AuthorType, Message};
+use crate::ports::{Env, Millis};
+use crate::store::Db;
+use crate::tickets::{self, HandOffFields};
+use crate::users::{self, User};
+
+/// What [`receive`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Receipt {
+    /// Stored, with every message it caused (the customer's first, then the bot's) and the API
+    /// call the bot waits for.
+    Stored(Committed),
+    /// The channel delivered this message before; nothing changed.
+    Duplicate(Message),
+}
+
+/// Takes a customer's message into their conversation, inside the caller's transaction.
+pub fn receive(
+    env: &Env,
+    db: &Db,
+    conversation: &Conversation,
+    user: &User,
+    inbound: &Inbound,
+) -> Result<Receipt> {
+    let message = match conversation::store_customer_message(env, db, conversation, user, inbound)?
+    {
+        Stored::Duplicate(original) => return Ok(Receipt::Duplicate(original)),
+        Stored::New(message) => message,
+    };
+    let mut committed = Committed {
+        messages: vec![message.clone()],
+        ..Committed::default()
+    };
+    match (conversation.switchboard, conversation.ticket_id) {
+        (Switchboard::Agent, Some(ticket_id)) => {
+            tickets::mirror_customer_message(db, env.clock.now_ms(), ticket_id, &message)?;
+            committed.tickets.push(ticket_id);
+        }
+        _ => {
+            let reply = bot::respond(env, db, conversation, user, &message)?;
+            bot_says(env, db, conversation.id, user, reply, &mut committed)?;
+        }
+    }
+    Ok(Receipt::Stored(committed))
+}
+
+fn bot_message(text: &str, actions: &[Action]) -> Outgoing {
+    Outgoing {
+        author_type: AuthorType::Bot,
+        author_id: None,
+        author_name: bot::NAME.to_owned(),
+        text: text.to_owned(),
+        actions: actions.to_vec(),
+    }
+}
+
+/// Posts the bot's messages, and hands off when it transfers or notes the call it now awaits
+/// (caller's transaction).
+fn bot_says(
+    env: &Env,
+    db: &Db,
+    conversation_id: i64,
+    user: &User,
+    reply: bot::BotReply,
+    committed: &mut Committed,
+) -> Result<()> {
+    for (text, actions) in &reply.messages {
+        let message = conversation::post(env, db, conversation_id, &bot_message(text, actions))?;
+        committed.messages.push(message);
+    }
+    if let Some(transfer) = reply.transfer {
+        let collected = HandOffFields {
+            tags: transfer.tags,
+            fields: transfer.ticket_fields,
+        };
+        let ticket_id = hand_off(env, db, conversation_id, user, &collected)?;
+        committed.tickets.push(ticket_id);
+        return Ok(());
+    }
+    committed
+        .awaited
+        .extend(reply.awaiting.map(|call| AwaitedCall {
+            conversation_id,
+            call,
+        }));
+    Ok(())
+}
+
+/// Gives the conversation to agents: opens a ticket holding the transcript so far, with what
+/// the bot collected.
+fn hand_off(
+    env: &Env,
+    db: &Db,
+    conversation_id: i64,
+    user: &User,
+    collected: &HandOffFields,
+) -> Result<i64> {
+    let now = env.clock.now_ms();
+    let conversation =
+        conversation::by_id(db, conversation_id)?.ok_or(Error::NotFound("conversation"))?;
+    let transcript = conversation::transcript(db, conversation_id)?;
+    let ticket_id = tickets::open_for_conversation(db, now, &conversation, user, &transcript)?;
+    conversation::give_to_agents(db, now, conversation_id, ticket_id)?;
+    let field = |name: &str| collected.fields.get(name).map(String::as_str);
+    users::complete_profile(
+        db,
+        now,
+        user.id,
+        field("requester.name"),
+        field("requester.email"),
+    )?;
+    tickets::apply_hand_off_fields(db, now, ticket_id, collected)?;
+    Ok(ticket_id)
+}
+
+/// Whether the conversation's bot still awaits this very call (a plain read, before making
+/// it: a call whose conversation moved on is not worth making).
+pub fn still_awaits(db: &Db, awaited: &AwaitedCall) -> Result<bool> {
+    bot::reply::awaits(db, awaited.conversation_id, &awaited.call.id)
+}
+
+/// After this long (ms) without an outcome, an awaited call is taken as lost: the calls time out
+/// after 10 s and are made right after the commit that stored them.
+pub const STALLED_CALL_MS: Millis = 30_000;
+
+/// When the instance that was to make the bot's API call died after storing it (a crash, a
+/// deploy), the conversation would wait until the customer writes again. The call the
+/// conversation has awaited for over [`STALLED_CALL_MS`], if any: the caller continues the
+/// flow with it as failed, so the bot's failure branch speaks. It is never made again (it may
+/// have reached the service). If the original instance is only slow, whichever outcome
+/// commits first wins; the other finds the call no longer awaited.
+pub fn stalled_call(env: &Env, db: &Db, conversation_id: i64) -> Result<Option<AwaitedCall>> {
+    let stalled_before = env.clock.now_ms() - STALLED_CALL_MS;
+    Ok(
+        bot::reply::stalled_call(db, conversation_id, stalled_before)?.map(|call| AwaitedCall {
+            conversation_id,
+            call,
+        }),
+    )
+}
+
+/// What a stalled call is taken to have answered.
+pub fn stalled_outcome() -> bot::CallOutcome {
+    Err("the service did not answer (the request was interrupted)".to_owned())
+}
+
+/// Continues the bot with `outcome` of the awaited call, inside the caller's transaction:
+/// nothing when the conversation no longer awaits that very call (the customer wrote again,
+/// agents took over) — the result is then dropped.
+pub fn continue_after_call(
+    env: &Env,
+    db: &Db,
+    awaited: &AwaitedCall,
+    outcome: bot::CallOutcome,
+) -> Result<Committed> {
+    let mut committed = Committed::default();
+    let Some(conversation) = conversation::by_id(db, awaited.conversation_id)? else {
+        return Ok(committed);
+    };
+    if conversation.switchboard != Switchboard::Bot {
+        return Ok(committed);
+    }
+    let Some(user) = users::by_id(db, conversation.user_id)? else {
+        return Ok(committed);
+    };
+    let Some(reply) = bot::reply::resume(env, db, &conversation, &user, &awaited.call.id, outcome)?
+    else {
+        return Ok(committed);
+    };
+    bot_says(env, db, conversation.id, &user, reply, &mut committed)?;
+    Ok(committed)
+}
