@@ -157,3 +157,57 @@ fn a_send_whose_credentials_do_not_open_waits_in_the_outbox_until_the_key_is_fix
     assert_eq!(drain(&app)["drain"]["sent"], 1);
     assert_eq!(rows(&app)[0]["status"], "sent");
 }
+
+/// Every admin route that opens or seals credentials answers the documented 503 when the key
+/// is wrong, missing or malformed — reading, changing, creating and deleting alike — and
+/// changes nothing.
+#[test]
+fn every_admin_integration_route_answers_503_for_a_key_problem_and_changes_nothing() {
+    let mut app = App::with_config(config(Some(KEY)));
+    let line = app.connect(Vendor::Line);
+    let stored = stored_credentials(&app);
+    let path = format!("/api/admin/integrations/{}", line.id);
+    let mut new_integration = Vendor::Telegram.credentials();
+    new_integration["type"] = json!("telegram");
+    new_integration["display_name"] = json!("Second");
+    for (key, says) in [
+        (Some(OTHER_KEY), "cannot be opened"),
+        (None, "not set"),
+        (Some("not-hex"), "64 hexadecimal"),
+    ] {
+        app.config = config(key);
+        let attempts = [
+            app.request("admin", "GET", &path).admin().send(),
+            app.request("admin", "PATCH", &path)
+                .admin()
+                .json(&json!({"integration": {"display_name": "Renamed"}}))
+                .send(),
+        ];
+        for r in attempts {
+            assert_eq!(r.status, 503, "{key:?}: {}", r.text());
+            assert_eq!(
+                r.json()["errors"][0]["code"],
+                "credentials_key",
+                "{}",
+                r.text()
+            );
+            assert!(r.text().contains(says), "{}", r.text());
+        }
+        if key == Some("not-hex") {
+            // A malformed key cannot seal either: creating is refused the same way.
+            let r = app
+                .request("admin", "POST", "/api/admin/integrations")
+                .admin()
+                .json(&json!({ "integration": new_integration }))
+                .send();
+            assert_eq!(r.status, 503, "{}", r.text());
+            assert_eq!(r.json()["errors"][0]["code"], "credentials_key");
+        }
+    }
+    assert_eq!(stored_credentials(&app), stored, "nothing was re-sealed");
+    assert_eq!(app.count("SELECT count(*) FROM integrations"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM integrations WHERE display_name = 'Renamed'"),
+        0
+    );
+}
