@@ -4,6 +4,7 @@
 //! HTTP lives in `api::help_center`; this module takes a [`Db`](crate::store::Db) and plain
 //! values, so the bot calls [`recommend::recommend`] directly.
 
+pub mod article;
 pub mod catalog;
 pub mod index;
 pub mod postings;

@@ -1,7 +1,7 @@
 //! Article search: the query analysed like the articles were, ranked by BM25 over the index's
 //! posting blocks (title above labels above body, `rank.rs`), filtered, with highlighted snippets.
 
-use super::catalog::{Article, ARTICLE_COLUMNS};
+use super::article::{Article, ARTICLE_COLUMNS};
 use super::rank::{self, Scope};
 use super::vocabulary;
 use crate::html;
