@@ -14,6 +14,7 @@ pub mod change_feed;
 pub mod channels;
 pub mod conversation;
 pub mod help_center;
+pub mod help_center_site;
 pub mod html;
 pub mod message;
 pub mod rate_limit;

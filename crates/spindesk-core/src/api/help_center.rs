@@ -6,13 +6,8 @@
 //! the admin token) also see drafts. Writes need staff credentials. Limits and deviations from
 //! Zendesk are in `docs/help-center.md`.
 //!
-//! The same component serves the public Help Center pages under `/hc/` ([`pages`]), which the
-//! articles' `html_url` points at.
-
-mod labels;
-mod pages;
-mod paths;
-mod theme;
+//! The same component serves the public Help Center pages under `/hc/`
+//! ([`crate::help_center_site`]), which the articles' `html_url` points at.
 
 use crate::auth::{self, Staff};
 use crate::help_center::catalog::{
@@ -21,6 +16,7 @@ use crate::help_center::catalog::{
 use crate::help_center::index;
 use crate::help_center::search::{self, SearchError, SearchRequest};
 use crate::help_center::Locale;
+use crate::help_center_site::{self, paths};
 use crate::ports::Env;
 use crate::store::{ensure_schema, Db};
 use crate::surface::{Request, Response, Surface, Uses};
@@ -48,15 +44,15 @@ pub const MAX_TITLE_CHARS: usize = 255;
 pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
 pub const MAX_LABELS: usize = 50;
 pub const MAX_LABEL_CHARS: usize = 100;
-pub const MAX_QUERY_CHARS: usize = 1_000;
+pub use crate::help_center::search::MAX_QUERY_CHARS;
 const MAX_POSITION: i64 = 1_000_000_000;
 /// Zendesk's Help Center page sizes: 30 for lists, 25 for search.
 const LIST_PER_PAGE: i64 = 30;
 const SEARCH_PER_PAGE: i64 = 25;
 
 fn handle(env: &Env, req: Request) -> Response {
-    if pages::serves(req.uri().path()) {
-        return pages::handle(env, &req);
+    if help_center_site::serves(req.uri().path()) {
+        return help_center_site::handle(env, &req);
     }
     match route(env, &req) {
         Ok(response) => response,

@@ -10,6 +10,10 @@ use crate::store::Db;
 use crate::text::{self, Analyzer, Query};
 use std::collections::HashSet;
 
+/// The longest query the help-center API and the public pages accept: one limit, so a search
+/// that works on the pages works through the API too.
+pub const MAX_QUERY_CHARS: usize = 1_000;
+
 /// How the Latin words of a query are treated when no locale is given (all locales searched).
 pub const DEFAULT_ANALYSIS_LOCALE: &str = "en";
 
