@@ -10,7 +10,6 @@ use crate::help_center::search::{self, SearchError, SearchRequest, MAX_QUERY_CHA
 use crate::help_center::Locale;
 use crate::ports::{Env, SqlError};
 use crate::store::{ensure_schema, Db};
-use crate::surface::{Request, Response};
 use crate::web::{self, ApiError};
 use http::header::{
     ALLOW, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY,
@@ -18,6 +17,11 @@ use http::header::{
 };
 use http::{Method, StatusCode};
 use std::collections::HashMap;
+
+// The `http` types as `web` takes them, not `crate::surface`'s names for them: the surfaces sit
+// above these pages and import them.
+type Request = http::Request<Vec<u8>>;
+type Response = http::Response<Vec<u8>>;
 
 /// The locale `/hc` opens when nothing is published yet.
 pub const FALLBACK_LOCALE: &str = "en-us";
