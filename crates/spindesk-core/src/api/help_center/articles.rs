@@ -2,12 +2,11 @@
 //! category's articles. Drafts are listed and shown to staff only.
 
 use super::fields::{body, envelope, invalid, labels, position, required_name, resolve_locale};
-use super::request::{not_found, Cx, LIST_PER_PAGE};
+use super::request::{not_found, Cx, Response, LIST_PER_PAGE};
 use super::sections;
 use crate::help_center::catalog::{self, Article, ArticleFilter, Listed};
 use crate::help_center::Locale;
 use crate::help_center_site::paths;
-use crate::surface::Response;
 use crate::timestamp::iso8601;
 use crate::web::{self, ApiError};
 use http::StatusCode;

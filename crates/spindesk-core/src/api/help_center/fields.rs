@@ -1,8 +1,8 @@
 //! The fields of a request body: Zendesk's envelope around them, and the limits each is
 //! checked against before anything is stored.
 
+use super::request::Request;
 use crate::help_center::Locale;
-use crate::surface::Request;
 use crate::web::{self, ApiError};
 use serde_json::{Map, Value as Json};
 

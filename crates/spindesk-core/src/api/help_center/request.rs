@@ -5,9 +5,13 @@ use crate::auth::{self, Staff};
 use crate::help_center::catalog::{Sort, SortBy};
 use crate::ports::Env;
 use crate::store::Db;
-use crate::surface::{Request, Response};
 use crate::web::{self, ApiError, OffsetPage};
 use serde_json::{Map, Value as Json};
+
+// The `http` types as `web` takes them, not `crate::surface`'s names for them: `surface.rs`
+// lists this surface, so these files must not import it.
+pub(super) type Request = http::Request<Vec<u8>>;
+pub(super) type Response = http::Response<Vec<u8>>;
 
 /// Zendesk's Help Center page sizes: 30 for lists, 25 for search.
 pub(super) const LIST_PER_PAGE: i64 = 30;

@@ -2,10 +2,9 @@
 //! envelope over [`crate::help_center::search`].
 
 use super::articles;
-use super::request::{Cx, SEARCH_PER_PAGE};
+use super::request::{Cx, Response, SEARCH_PER_PAGE};
 use crate::help_center::search::{self, SearchError, SearchRequest, MAX_QUERY_CHARS};
 use crate::help_center::Locale;
-use crate::surface::Response;
 use crate::web::ApiError;
 
 pub(super) fn articles(cx: &Cx) -> Result<Response, ApiError> {

@@ -2,11 +2,10 @@
 
 use super::categories;
 use super::fields::{description, envelope, invalid, position, required_name, resolve_locale};
-use super::request::{not_found, Cx, LIST_PER_PAGE};
+use super::request::{not_found, Cx, Response, LIST_PER_PAGE};
 use crate::help_center::catalog::{self, Listed, Section};
 use crate::help_center::Locale;
 use crate::help_center_site::paths;
-use crate::surface::Response;
 use crate::timestamp::iso8601;
 use crate::web::{self, ApiError};
 use http::StatusCode;
