@@ -17,6 +17,7 @@ pub mod committed;
 pub mod conversation;
 pub mod error;
 pub mod help_center;
+pub mod help_center_site;
 pub mod html;
 pub mod message;
 pub mod rate_limit;

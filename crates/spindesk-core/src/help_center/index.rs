@@ -3,7 +3,7 @@
 //! have the term, how often and how long each is; per term, how many articles have it; and the
 //! index's totals. Kept in step with `hc_articles` by the transaction that writes an article.
 
-use super::catalog::Article;
+use super::article::{self, Article};
 use super::postings::{self, Entry};
 use crate::html;
 use crate::ports::{SqlError, Value};
@@ -381,7 +381,7 @@ pub fn catch_up(db: &Db) -> Result<bool, SqlError> {
             |r| r.i64("id"),
         )?;
         for id in &behind {
-            if let Some(article) = super::catalog::article(db, *id)? {
+            if let Some(article) = article::by_id(db, *id)? {
                 sync(db, &article)?;
             }
         }

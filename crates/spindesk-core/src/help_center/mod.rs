@@ -1,9 +1,11 @@
 //! The help center: categories, sections and articles per locale (Zendesk Help Center's
 //! model), their search index, search, and article suggestions for the bot.
 //!
-//! HTTP lives in `api::help_center`; this module takes a [`Db`](crate::store::Db) and plain
-//! values, so the bot calls [`recommend::recommend`] directly.
+//! HTTP lives in `api::help_center` (the API) and `help_center_site` (the public pages); this
+//! module takes a [`Db`](crate::store::Db) and plain values, so the bot calls
+//! [`recommend::recommend`] directly.
 
+pub mod article;
 pub mod catalog;
 pub mod index;
 pub mod postings;

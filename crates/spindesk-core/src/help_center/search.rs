@@ -1,7 +1,7 @@
 //! Article search: the query analysed like the articles were, ranked by BM25 over the index's
 //! posting blocks (title above labels above body, `rank.rs`), filtered, with highlighted snippets.
 
-use super::catalog::{Article, ARTICLE_COLUMNS};
+use super::article::{Article, ARTICLE_COLUMNS};
 use super::rank::{self, Scope};
 use super::vocabulary;
 use crate::html;
@@ -9,6 +9,10 @@ use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use crate::text::{self, Analyzer, Query};
 use std::collections::HashSet;
+
+/// The longest query the help-center API and the public pages accept: one limit, so a search
+/// that works on the pages works through the API too.
+pub const MAX_QUERY_CHARS: usize = 1_000;
 
 /// How the Latin words of a query are treated when no locale is given (all locales searched).
 pub const DEFAULT_ANALYSIS_LOCALE: &str = "en";

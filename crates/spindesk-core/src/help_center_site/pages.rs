@@ -1,20 +1,15 @@
-//! The public Help Center website under `/hc/`: the pages customers open from the bot's
-//! article links and from search engines, server-rendered HTML (Zendesk's page addresses; see
-//! [`paths`]). Published content only, the same for everyone: credentials are ignored, so a
-//! draft is a 404 here even for staff, and pages may be cached by shared caches.
-//!
-//! Routes, status codes and caching are documented in `docs/help-center.md` ("Public pages").
+//! The pages' routes: which page a path names, reading what it shows from the catalog and
+//! the search, and the response around the HTML (status, caching, security headers).
 
 use super::labels::Labels;
 use super::paths;
 use super::theme::{self, CategoryBlock, Frame, Hit, Pager, SectionBlock};
 use crate::help_center::catalog::{self, Article, ArticleFilter, Section, Sort, SortBy};
 use crate::help_center::index;
-use crate::help_center::search::{self, SearchError, SearchRequest};
+use crate::help_center::search::{self, SearchError, SearchRequest, MAX_QUERY_CHARS};
 use crate::help_center::Locale;
 use crate::ports::{Env, SqlError};
-use crate::store::Db;
-use crate::surface::{Request, Response};
+use crate::store::{ensure_schema, Db};
 use crate::web::{self, ApiError};
 use http::header::{
     ALLOW, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY,
@@ -22,6 +17,11 @@ use http::header::{
 };
 use http::{Method, StatusCode};
 use std::collections::HashMap;
+
+// The `http` types as `web` takes them, not `crate::surface`'s names for them: the surfaces sit
+// above these pages and import them.
+type Request = http::Request<Vec<u8>>;
+type Response = http::Response<Vec<u8>>;
 
 /// The locale `/hc` opens when nothing is published yet.
 pub const FALLBACK_LOCALE: &str = "en-us";
@@ -37,7 +37,6 @@ const SIBLINGS: i64 = 10;
 /// needs a different home page anyway).
 const MAX_LISTED: i64 = 200;
 const MAX_PAGE: i64 = 1_000_000;
-const MAX_QUERY_CHARS: usize = super::MAX_QUERY_CHARS;
 
 /// Pages change when an agent edits an article; a minute of caching (browsers and shared
 /// caches) absorbs a burst of customers opening the same link, and bounds how long an
@@ -105,10 +104,18 @@ impl From<ApiError> for Problem {
 
 type Served = Result<Response, Problem>;
 
+/// The request's database, migrated to the latest schema. Opened here rather than through
+/// `crate::api`: the help-center surface dispatches to these pages, not the other way round.
+fn database<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
+    let db = Db::new(env.sql);
+    ensure_schema(&db, env.clock.now_ms())?;
+    Ok(db)
+}
+
 fn serve(env: &Env, req: &Request) -> Served {
     let path = req.uri().path();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let db = super::super::database(env)?;
+    let db = database(env)?;
     // As the API does: after an upgrade the search index rebuilds itself a batch per request.
     index::catch_up(&db)?;
     let cx = Cx { db, req };
@@ -514,7 +521,8 @@ fn path_locale(req: &Request) -> Option<String> {
 /// The error page, in the path's locale when the help center has it, else the default one.
 fn problem_page(env: &Env, req: &Request, problem: Problem) -> Response {
     let known = |db: &Db, locale: &str| catalog::has_locale(db, locale).unwrap_or(false);
-    let db = super::super::database(env).ok();
+    // Logged like any internal error; the error page still shows, in the path's locale.
+    let db = database(env).map_err(ApiError::internal).ok();
     let locale = match (&problem, &db) {
         (Problem::Internal, _) | (_, None) => path_locale(req),
         (_, Some(db)) => path_locale(req)

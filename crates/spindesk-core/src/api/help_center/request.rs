@@ -1,0 +1,146 @@
+//! A Help Center API request as the resource handlers see it: who is asking, the page and
+//! sort order it asks for, and Zendesk's list envelope and not-found error.
+
+use crate::auth::{self, Staff};
+use crate::help_center::catalog::{Sort, SortBy};
+use crate::ports::Env;
+use crate::store::Db;
+use crate::web::{self, ApiError, OffsetPage};
+use serde_json::{Map, Value as Json};
+
+// The `http` types as `web` takes them, not `crate::surface`'s names for them: `surface.rs`
+// lists this surface, so these files must not import it.
+pub(super) type Request = http::Request<Vec<u8>>;
+pub(super) type Response = http::Response<Vec<u8>>;
+
+/// Zendesk's Help Center page sizes: 30 for lists, 25 for search.
+pub(super) const LIST_PER_PAGE: i64 = 30;
+pub(super) const SEARCH_PER_PAGE: i64 = 25;
+
+/// `scheme://host` of the request as the client sent it, for the absolute `url`, `html_url`
+/// and page links Zendesk returns. Spin passes the full URL in `spin-full-url`.
+fn origin(req: &Request) -> String {
+    if let Some(full) = web::header(req, "spin-full-url") {
+        if let Some((scheme, rest)) = full.split_once("://") {
+            let host = rest.split('/').next().unwrap_or("");
+            return format!("{scheme}://{host}");
+        }
+    }
+    match web::header(req, "host") {
+        Some(host) => format!("http://{host}"),
+        None => String::new(),
+    }
+}
+
+/// One request's context.
+pub(super) struct Cx<'a> {
+    pub(super) env: &'a Env<'a>,
+    pub(super) db: Db<'a>,
+    pub(super) req: &'a Request,
+}
+
+pub(super) fn not_found(kind: &str, id: impl std::fmt::Display) -> ApiError {
+    let what = match kind {
+        "categories" => "category",
+        "sections" => "section",
+        _ => "article",
+    };
+    ApiError::not_found("RecordNotFound", format!("No {what} with id {id}"))
+}
+
+impl Cx<'_> {
+    pub(super) fn now(&self) -> i64 {
+        self.env.clock.now_ms()
+    }
+
+    /// Staff when the request carries valid staff credentials, `None` when it carries none;
+    /// wrong credentials are a 401 even on public reads, so a typo in a token is noticed.
+    pub(super) fn viewer(&self) -> Result<Option<Staff>, ApiError> {
+        if web::header(self.req, "authorization").is_none() {
+            return Ok(None);
+        }
+        auth::require_staff(self.env, &self.db, self.req).map(Some)
+    }
+
+    pub(super) fn staff(&self) -> Result<Staff, ApiError> {
+        auth::require_staff(self.env, &self.db, self.req)
+    }
+
+    pub(super) fn origin(&self) -> String {
+        origin(self.req)
+    }
+
+    pub(super) fn pairs(&self) -> Vec<(String, String)> {
+        web::query_pairs(self.req)
+    }
+
+    pub(super) fn page(&self, default_per_page: i64) -> Result<OffsetPage, ApiError> {
+        let pairs = self.pairs();
+        let mut page = web::paginate_offset(&pairs)?;
+        if !pairs.iter().any(|(k, _)| k == "per_page") {
+            page.per_page = default_per_page;
+        }
+        Ok(page)
+    }
+
+    pub(super) fn sort(&self) -> Result<Sort, ApiError> {
+        let by = match web::query_param(self.req, "sort_by") {
+            None => SortBy::Position,
+            Some(s) => SortBy::parse(&s).ok_or_else(|| {
+                ApiError::bad_request(
+                    "InvalidSort",
+                    format!(
+                        "sort_by {s:?} is not one of position, title, created_at, updated_at, \
+                         edited_at"
+                    ),
+                )
+            })?,
+        };
+        let descending = match web::query_param(self.req, "sort_order").as_deref() {
+            None => !matches!(by, SortBy::Position | SortBy::Title),
+            Some("asc") => false,
+            Some("desc") => true,
+            Some(other) => {
+                return Err(ApiError::bad_request(
+                    "InvalidSort",
+                    format!("sort_order {other:?} is not asc or desc"),
+                ))
+            }
+        };
+        Ok(Sort {
+            by,
+            descending,
+            promoted_first: false,
+        })
+    }
+
+    /// A Zendesk list envelope: the items under `key` and the page fields.
+    pub(super) fn list_response(
+        &self,
+        key: &str,
+        items: Vec<Json>,
+        count: i64,
+        page: OffsetPage,
+        sort: Option<Sort>,
+    ) -> Response {
+        let base = format!("{}{}", self.origin(), self.req.uri().path());
+        let (next, previous) = page.links(&base, count, &self.pairs());
+        let mut body = Map::new();
+        body.insert(key.into(), Json::Array(items));
+        body.insert("page".into(), page.page.into());
+        body.insert("per_page".into(), page.per_page.into());
+        body.insert(
+            "page_count".into(),
+            ((count + page.per_page - 1) / page.per_page).into(),
+        );
+        body.insert("count".into(), count.into());
+        body.insert("next_page".into(), next.into());
+        body.insert("previous_page".into(), previous.into());
+        if let Some(sort) = sort {
+            body.insert("sort_by".into(), sort.by.name().into());
+            let order = if sort.descending { "desc" } else { "asc" };
+            body.insert("sort_order".into(), order.into());
+        }
+        web::json(&Json::Object(body))
+    }
+}
