@@ -50,7 +50,7 @@ fn handle(env: &Env, req: Request) -> Response {
     }
     match route(env, &req) {
         Ok(response) => response,
-        Err(e) => e.into_response(Family::Zendesk),
+        Err(e) => e.answer(env, Family::Zendesk),
     }
 }
 

@@ -81,21 +81,26 @@ enum Problem {
     NotFound,
     /// A query parameter that makes no sense: the sentence that says which.
     BadRequest(fn(&Labels) -> &'static str),
-    /// Ours: logged, shown as a generic apology.
-    Internal,
+    /// Ours: the detail is logged, the page shows a generic apology.
+    Internal(String),
 }
 
 impl From<SqlError> for Problem {
     fn from(e: SqlError) -> Self {
-        ApiError::internal(e);
-        Problem::Internal
+        Problem::Internal(e.to_string())
+    }
+}
+
+impl From<crate::Error> for Problem {
+    fn from(e: crate::Error) -> Self {
+        ApiError::from(e).into()
     }
 }
 
 impl From<ApiError> for Problem {
     fn from(e: ApiError) -> Self {
         if e.status.is_server_error() {
-            Problem::Internal
+            Problem::Internal(e.detail.unwrap_or(e.message))
         } else {
             Problem::NotFound
         }
@@ -521,10 +526,19 @@ fn path_locale(req: &Request) -> Option<String> {
 /// The error page, in the path's locale when the help center has it, else the default one.
 fn problem_page(env: &Env, req: &Request, problem: Problem) -> Response {
     let known = |db: &Db, locale: &str| catalog::has_locale(db, locale).unwrap_or(false);
+    if let Problem::Internal(detail) = &problem {
+        env.error("request.internal_error", detail);
+    }
     // Logged like any internal error; the error page still shows, in the path's locale.
-    let db = database(env).map_err(ApiError::internal).ok();
+    let db = match database(env) {
+        Ok(db) => Some(db),
+        Err(e) => {
+            env.error("request.internal_error", e);
+            None
+        }
+    };
     let locale = match (&problem, &db) {
-        (Problem::Internal, _) | (_, None) => path_locale(req),
+        (Problem::Internal(_), _) | (_, None) => path_locale(req),
         (_, Some(db)) => path_locale(req)
             .filter(|l| known(db, l))
             .or_else(|| catalog::busiest_locale(db).ok().flatten()),
@@ -537,7 +551,7 @@ fn problem_page(env: &Env, req: &Request, problem: Problem) -> Response {
         Problem::BadRequest(sentence) => {
             (StatusCode::BAD_REQUEST, l.bad_request_title, sentence(l))
         }
-        Problem::Internal => (
+        Problem::Internal(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             l.error_title,
             l.error_text,
