@@ -8,6 +8,7 @@
 //! than a flow that silently ends. Structural checks that need the whole document (references,
 //! reachability, limits) live in [`super::validate`].
 
+use super::condition::Branch;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -704,27 +705,6 @@ impl HttpMethod {
 pub struct SaveField {
     pub variable: String,
     pub path: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Branch {
-    #[serde(default)]
-    pub name: String,
-    /// `all` (AND, the default) or `any` (OR).
-    #[serde(default, rename = "match")]
-    pub combine: Combine,
-    pub conditions: Vec<super::condition::Condition>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Combine {
-    #[default]
-    All,
-    Any,
 }
 
 /// Business hours: weekly opening ranges in a time zone, minus holidays.
