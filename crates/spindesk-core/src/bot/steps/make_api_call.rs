@@ -9,13 +9,12 @@ use crate::bot::model::Step;
 use crate::bot::run::{Flow, Run};
 use crate::bot::state::PendingCall;
 use crate::bot::template::{references, render, Escape};
-use std::collections::BTreeMap;
 
 pub const MAX_HEADERS: usize = 20;
 pub const MAX_SAVED: usize = 20;
 
 pub fn check(c: &mut Checker, at: &At, call: &Call) {
-    request(c, at, call.url, call.headers, call.body);
+    request(c, at, call);
     let save = call.save;
     c.limit(&at.field("save"), save.len(), MAX_SAVED, "saved fields");
     for (i, s) in save.iter().enumerate() {
@@ -30,13 +29,10 @@ pub fn check(c: &mut Checker, at: &At, call: &Call) {
     }
 }
 
-fn request(
-    c: &mut Checker,
-    at: &At,
-    url: &str,
-    headers: &BTreeMap<String, String>,
-    body: Option<&str>,
-) {
+fn request(c: &mut Checker, at: &At, call: &Call) {
+    let Call {
+        url, headers, body, ..
+    } = *call;
     c.template(&at.field("url"), url);
     // Hosts are checked as written: a variable may fill the path or query, never the host.
     let sample = render(url, &Default::default(), Escape::Url);
