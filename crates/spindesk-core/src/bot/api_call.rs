@@ -9,7 +9,6 @@
 
 use super::model::{HttpMethod, SaveField};
 use super::template::{render, Escape, Variables};
-use super::validate::host_allowed;
 use crate::ports::Outbound;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -133,6 +132,11 @@ pub fn lookup(json: &serde_json::Value, path: &str) -> Option<String> {
         other => other.to_string(),
     };
     Some(text.chars().take(MAX_SAVED_CHARS).collect())
+}
+
+/// Is `authority` (`host` or `host:port`) in the allow-list? Case-insensitive, exact.
+pub fn host_allowed(allowed: &[String], authority: &str) -> bool {
+    allowed.iter().any(|h| h.eq_ignore_ascii_case(authority))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! bot's default locale instead (a French visitor of an English help center still gets its
 //! articles); a list of fixed ids none of which is in either language is shown as it is.
 
-use super::engine::Articles;
+use super::context::Articles;
 use super::state::ArticleCard;
 use super::template::{render, Escape, Variables};
 use crate::help_center;

@@ -1,10 +1,11 @@
-//! Conditions of the "branch by condition" step.
+//! Branches and conditions of the "branch by condition" step: what an admin writes, and when
+//! it holds. They are defined here rather than in [`super::model`] so the model reads them
+//! without this file reading the model.
 //!
 //! Comparisons are forgiving where Zendesk's are rigid (§7 of the reference): text compares
 //! trimmed and case-insensitively, numbers compare as numbers, and `matches_pattern` takes a
 //! regular expression (regex-lite: small in wasm, linear-time, so a pattern cannot hang a turn).
 
-use super::model::{Branch, Combine};
 use super::template::{render, Escape, Variables};
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +36,28 @@ pub enum Operator {
     GreaterThan,
     LessThan,
     MatchesPattern,
+}
+
+/// One branch: its conditions and the step it leads to when they hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Branch {
+    #[serde(default)]
+    pub name: String,
+    /// `all` (AND, the default) or `any` (OR).
+    #[serde(default, rename = "match")]
+    pub combine: Combine,
+    pub conditions: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Combine {
+    #[default]
+    All,
+    Any,
 }
 
 /// Compiles an admin's pattern, or says why it cannot be used.

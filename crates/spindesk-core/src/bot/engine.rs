@@ -17,63 +17,20 @@
 //!    clarification; no answer gets help-center articles, and no articles the can't-answer reply.
 
 use super::api_call;
-use super::condition::first_match;
-use super::fields::{self, Invalid};
-use super::hours;
 use super::intent::{match_answer, match_indexed, Intent};
-use super::model::{Bot, Step, Text};
-use super::phrases::PhraseIndex;
-use super::state::{
-    ArticleCard, BotState, Effect, Input, Output, Payload, PendingCall, QuickReply, Turn, Waiting,
+use super::model::{Bot, Step};
+use super::run::{Flow, Run};
+use super::state::{BotState, Input, Output, Payload, QuickReply, Turn, Waiting};
+use super::steps::{
+    add_tags, ask_for_details, ask_if_resolved, branch_by_condition, business_hours, link_answer,
+    make_api_call, present_options, send_message, set_variable, show_articles, transfer_to_agent,
 };
-use super::template::{render, Escape, Variables};
-use crate::ports::{Millis, Outbound, SqlError};
+use crate::ports::SqlError;
+
+pub use super::context::{Articles, CallOutcome, Context, NoArticles};
 
 /// Steps one turn may run before the loop guard stops it.
 pub const MAX_STEPS_PER_TURN: usize = 50;
-/// Invalid answers to one form field before the bot gives up on the form.
-pub const MAX_FIELD_ATTEMPTS: u8 = 3;
-
-/// The help center, as the bot sees it.
-pub trait Articles {
-    fn by_ids(&self, ids: &[i64], locale: &str) -> Result<Vec<ArticleCard>, SqlError>;
-    fn search(&self, query: &str, locale: &str, limit: usize)
-        -> Result<Vec<ArticleCard>, SqlError>;
-    /// Articles worth showing before the customer asked anything (promoted, popular).
-    fn featured(&self, locale: &str, limit: usize) -> Result<Vec<ArticleCard>, SqlError>;
-}
-
-/// No help center (tests of flows that show no articles).
-pub struct NoArticles;
-
-impl Articles for NoArticles {
-    fn by_ids(&self, _: &[i64], _: &str) -> Result<Vec<ArticleCard>, SqlError> {
-        Ok(Vec::new())
-    }
-    fn search(&self, _: &str, _: &str, _: usize) -> Result<Vec<ArticleCard>, SqlError> {
-        Ok(Vec::new())
-    }
-    fn featured(&self, _: &str, _: usize) -> Result<Vec<ArticleCard>, SqlError> {
-        Ok(Vec::new())
-    }
-}
-
-pub struct Context<'a> {
-    /// The conversation's locale (`ko-KR`, `en`).
-    pub locale: &'a str,
-    pub now_ms: Millis,
-    pub outbound: &'a dyn Outbound,
-    pub articles: &'a dyn Articles,
-    /// The bot's training phrases, analysed when its version was published; `None` (or an
-    /// index of another bot) analyses them during the turn.
-    pub phrases: Option<&'a PhraseIndex>,
-    /// What is known about the customer and the conversation (`customer.name`,
-    /// `conversation.channel`); empty values are ignored.
-    pub facts: &'a Variables,
-}
-
-/// How an awaited API call went: the variables to save, or why it failed.
-pub type CallOutcome = Result<Variables, String>;
 
 /// One whole turn, making the API calls it reaches through `ctx.outbound` as it goes (the
 /// simulator and tests). Conversations use [`start_turn`] and [`resume_turn`] instead, so no
@@ -162,29 +119,8 @@ pub fn resume_turn(
         return Ok(run.into_turn());
     };
     run.steps = call.steps;
-    let next = match bot.answer(&call.answer).and_then(|a| a.step(&call.step)) {
-        Some(Step::MakeApiCall {
-            success, failure, ..
-        }) => match outcome {
-            Ok(saved) => {
-                run.state.variables.extend(saved);
-                success.clone()
-            }
-            Err(why) => {
-                run.trace.push(format!("API call failed: {why}"));
-                failure.clone()
-            }
-        },
-        // A bot published meanwhile no longer has the step: the flow it belonged to is gone.
-        _ => {
-            run.trace.push(format!(
-                "{}/{} is no longer an API call",
-                call.answer, call.step
-            ));
-            return Ok(run.into_turn());
-        }
-    };
-    run.continue_at(&call.answer, next)?;
+    let flow = make_api_call::returned(&mut run, &call, outcome);
+    run.follow(flow)?;
     Ok(run.into_turn())
 }
 
@@ -192,74 +128,8 @@ fn same_words(a: &str, b: &str) -> bool {
     a.trim().to_lowercase() == b.trim().to_lowercase()
 }
 
-/// Where a flow goes after a step.
-enum Flow {
-    /// To this step of this answer.
-    Goto(String, String),
-    /// The answer's flow ended normally.
-    End,
-    /// The turn is over (waiting for the customer, handed over, or stopped).
-    Stop,
-}
-
-struct Run<'a> {
-    bot: &'a Bot,
-    ctx: &'a Context<'a>,
-    state: BotState,
-    outputs: Vec<Output>,
-    effects: Vec<Effect>,
-    trace: Vec<String>,
-    steps: usize,
-    loop_guard: bool,
-}
-
-impl<'a> Run<'a> {
-    fn new(bot: &'a Bot, ctx: &'a Context<'a>, state: &BotState) -> Self {
-        Run {
-            bot,
-            ctx,
-            state: state.clone(),
-            outputs: Vec::new(),
-            effects: Vec::new(),
-            trace: Vec::new(),
-            steps: 0,
-            loop_guard: false,
-        }
-    }
-
-    fn into_turn(self) -> Turn {
-        Turn {
-            outputs: self.outputs,
-            effects: self.effects,
-            state: self.state,
-            trace: self.trace,
-            loop_guard: self.loop_guard,
-        }
-    }
-
-    fn tr(&self, text: &Text) -> String {
-        let raw = text.resolve(self.ctx.locale, &self.bot.default_locale);
-        render(raw, &self.state.variables, Escape::Plain)
-    }
-
-    fn say(&mut self, text: String, quick_replies: Vec<QuickReply>) {
-        if !quick_replies.is_empty() {
-            self.state.quick_replies = quick_replies.clone();
-        }
-        self.outputs.push(Output::Text {
-            text,
-            quick_replies,
-            expects: None,
-        });
-    }
-
-    fn person_reply(&self) -> QuickReply {
-        QuickReply {
-            label: self.tr(&self.bot.responses.talk_to_person.label),
-            payload: Payload::Person.encode(),
-        }
-    }
-
+/// How a turn goes around its steps; what each step does is in its file under `steps/`.
+impl Run<'_> {
     fn answer_reply(&self, id: &str) -> Option<QuickReply> {
         self.bot.answer(id).map(|a| QuickReply {
             label: a.label_in(self.ctx.locale, &self.bot.default_locale),
@@ -296,7 +166,7 @@ impl<'a> Run<'a> {
     fn tap(&mut self, payload: Payload, label: &str) -> Result<(), SqlError> {
         let waiting = self.state.waiting.clone();
         match payload {
-            Payload::Person => self.transfer(None, &[]),
+            Payload::Person => transfer_to_agent::transfer(self, None, &[]),
             Payload::Answer(id) if self.bot.answer(&id).is_some() => self.start_answer(&id)?,
             Payload::Option {
                 answer,
@@ -308,14 +178,7 @@ impl<'a> Run<'a> {
                     step: step.clone(),
                 }) =>
             {
-                self.state.waiting = None;
-                let next = match self.bot.answer(&answer).and_then(|a| a.step(&step)) {
-                    Some(Step::PresentOptions { options, .. }) => {
-                        options.get(index).and_then(|o| o.next.clone())
-                    }
-                    _ => None,
-                };
-                self.trace.push(format!("{answer}/{step} option {index}"));
+                let next = present_options::chosen(self, &answer, &step, index);
                 self.continue_at(&answer, next)?;
             }
             Payload::Resolved { answer, step, yes }
@@ -325,21 +188,7 @@ impl<'a> Run<'a> {
                         step: step.clone(),
                     }) =>
             {
-                self.state.waiting = None;
-                let next = match self.bot.answer(&answer).and_then(|a| a.step(&step)) {
-                    Some(Step::AskIfResolved { yes: y, no: n, .. }) => {
-                        if yes {
-                            y.clone()
-                        } else {
-                            n.clone()
-                        }
-                    }
-                    _ => None,
-                };
-                self.trace.push(format!(
-                    "{answer}/{step} {}",
-                    if yes { "yes" } else { "no" }
-                ));
+                let next = ask_if_resolved::answered(self, &answer, &step, yes);
                 self.continue_at(&answer, next)?;
             }
             Payload::Feedback(yes) if waiting == Some(Waiting::Feedback) => {
@@ -364,10 +213,13 @@ impl<'a> Run<'a> {
                     step: s,
                     field: f,
                     ..
-                }) if a == answer && s == step && f == field && !self.field_required(&a, &s, f) => {
-                    self.trace
-                        .push(format!("{answer}/{step} skip field {field}"));
-                    self.form_from(&answer, &step, field + 1)?;
+                }) if a == answer
+                    && s == step
+                    && f == field
+                    && !ask_for_details::is_required(self.bot, &a, &s, f) =>
+                {
+                    let flow = ask_for_details::skipped(self, &answer, &step, field);
+                    self.follow(flow)?;
                 }
                 _ => self.free_text(label, false)?,
             },
@@ -375,15 +227,6 @@ impl<'a> Run<'a> {
             _ => self.free_text(label, false)?,
         }
         Ok(())
-    }
-
-    fn field_required(&self, answer: &str, step: &str, field: usize) -> bool {
-        match self.bot.answer(answer).and_then(|a| a.step(step)) {
-            Some(Step::AskForDetails { fields, .. }) => {
-                fields.get(field).is_none_or(|f| f.required)
-            }
-            _ => true,
-        }
     }
 
     fn is_handoff(&self, text: &str) -> bool {
@@ -410,7 +253,7 @@ impl<'a> Run<'a> {
         }
         if self.is_handoff(text) {
             self.trace.push("hand-off keyword".into());
-            self.transfer(None, &[]);
+            transfer_to_agent::transfer(self, None, &[]);
             return Ok(());
         }
         if let Some(Waiting::Field {
@@ -420,7 +263,8 @@ impl<'a> Run<'a> {
             attempts,
         }) = self.state.waiting.clone()
         {
-            return self.field_input(&answer, &step, field, attempts, text);
+            let flow = ask_for_details::answered(self, &answer, &step, field, attempts, text);
+            return self.follow(flow);
         }
         // Text that answers no pending question starts over: the customer changed the subject.
         self.state.waiting = None;
@@ -465,18 +309,6 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    fn cant_answer(&mut self) {
-        self.trace.push("can't answer".into());
-        let r = &self.bot.responses.cant_answer;
-        let replies = if r.offer_person {
-            vec![self.person_reply()]
-        } else {
-            Vec::new()
-        };
-        let text = self.tr(&r.text);
-        self.say(text, replies);
-    }
-
     fn ask_feedback(&mut self) {
         let r = &self.bot.responses.after_answer;
         if !r.enabled {
@@ -497,36 +329,6 @@ impl<'a> Run<'a> {
         self.state.waiting = Some(Waiting::Feedback);
     }
 
-    fn transfer(&mut self, text: Option<&Text>, step_tags: &[String]) {
-        let said = self.tr(text.unwrap_or(&self.bot.responses.talk_to_person.text));
-        if !said.trim().is_empty() {
-            self.say(said, Vec::new());
-        }
-        let mut tags: Vec<String> = Vec::new();
-        let all = self
-            .bot
-            .responses
-            .talk_to_person
-            .tags
-            .iter()
-            .chain(&self.state.tags)
-            .chain(step_tags);
-        for t in all {
-            let tag = normalize_tag(&render(t, &self.state.variables, Escape::Plain));
-            if !tag.is_empty() && !tags.contains(&tag) {
-                tags.push(tag);
-            }
-        }
-        self.effects.push(Effect::Transfer {
-            tags,
-            ticket_fields: std::mem::take(&mut self.state.ticket_fields),
-        });
-        self.state.tags.clear();
-        self.state.waiting = None;
-        self.state.quick_replies.clear();
-        self.trace.push("transfer to agent".into());
-    }
-
     fn start_answer(&mut self, id: &str) -> Result<(), SqlError> {
         let first = self
             .bot
@@ -539,10 +341,10 @@ impl<'a> Run<'a> {
 
     /// Runs the flow from `step` (the answer's end when `None`) until it waits or ends.
     fn continue_at(&mut self, answer: &str, step: Option<String>) -> Result<(), SqlError> {
-        let mut flow = match step {
-            Some(s) => Flow::Goto(answer.to_owned(), s),
-            None => Flow::End,
-        };
+        self.follow(Flow::within(answer, &step))
+    }
+
+    fn follow(&mut self, mut flow: Flow) -> Result<(), SqlError> {
         loop {
             match flow {
                 Flow::Goto(a, s) => {
@@ -576,46 +378,13 @@ impl<'a> Run<'a> {
             return Ok(Flow::End);
         };
         self.trace.push(format!("{answer_id}/{step_id}"));
-        let goto = |next: &Option<String>| match next {
-            Some(s) => Flow::Goto(answer_id.to_owned(), s.clone()),
-            None => Flow::End,
-        };
         Ok(match step {
-            Step::SendMessage { text, next, .. } => {
-                let t = self.tr(text);
-                self.say(t, Vec::new());
-                goto(next)
-            }
+            Step::SendMessage { text, next, .. } => send_message::run(self, answer_id, text, next),
             Step::PresentOptions { text, options, .. } => {
-                let replies = options
-                    .iter()
-                    .enumerate()
-                    .map(|(index, o)| QuickReply {
-                        label: self.tr(&o.label),
-                        payload: Payload::Option {
-                            answer: answer_id.to_owned(),
-                            step: step_id.to_owned(),
-                            index,
-                        }
-                        .encode(),
-                    })
-                    .collect();
-                let t = self.tr(text);
-                self.say(t, replies);
-                self.state.waiting = Some(Waiting::Option {
-                    answer: answer_id.to_owned(),
-                    step: step_id.to_owned(),
-                });
-                Flow::Stop
+                present_options::run(self, answer_id, step_id, text, options)
             }
             Step::AskForDetails { text, .. } => {
-                if let Some(t) = text {
-                    let t = self.tr(t);
-                    if !t.trim().is_empty() {
-                        self.say(t, Vec::new());
-                    }
-                }
-                return self.form_step(answer_id, step_id, 0);
+                ask_for_details::run(self, answer_id, step_id, text.as_ref())
             }
             Step::ShowArticles {
                 text,
@@ -623,48 +392,16 @@ impl<'a> Run<'a> {
                 search,
                 next,
                 ..
-            } => {
-                let locale = self.ctx.locale;
-                let articles = if article_ids.is_empty() {
-                    let query = render(
-                        search.as_deref().unwrap_or("{{conversation.last_message}}"),
-                        &self.state.variables,
-                        Escape::Plain,
-                    );
-                    self.ctx.articles.search(&query, locale, 3)?
-                } else {
-                    self.ctx.articles.by_ids(article_ids, locale)?
-                };
-                if !articles.is_empty() {
-                    if let Some(t) = text {
-                        let t = self.tr(t);
-                        self.say(t, Vec::new());
-                    }
-                    self.outputs.push(Output::Articles { articles });
-                } else {
-                    self.trace.push("no articles to show".into());
-                }
-                goto(next)
-            }
+            } => show_articles::run(
+                self,
+                answer_id,
+                text.as_ref(),
+                article_ids,
+                search.as_deref(),
+                next,
+            )?,
             Step::AskIfResolved { text, .. } => {
-                let r = &bot.responses.after_answer;
-                let question = self.tr(text.as_ref().unwrap_or(&r.text));
-                let reply = |yes: bool, label: &Text| QuickReply {
-                    label: self.tr(label),
-                    payload: Payload::Resolved {
-                        answer: answer_id.to_owned(),
-                        step: step_id.to_owned(),
-                        yes,
-                    }
-                    .encode(),
-                };
-                let replies = vec![reply(true, &r.yes_label), reply(false, &r.no_label)];
-                self.say(question, replies);
-                self.state.waiting = Some(Waiting::Resolved {
-                    answer: answer_id.to_owned(),
-                    step: step_id.to_owned(),
-                });
-                Flow::Stop
+                ask_if_resolved::run(self, answer_id, step_id, text.as_ref())
             }
             Step::MakeApiCall {
                 method,
@@ -682,254 +419,30 @@ impl<'a> Run<'a> {
                     body: body.as_deref(),
                     save,
                 };
-                // Not sent here: the turn stops, and whoever stores the state sends the call
-                // after their transaction commits, then resumes the flow ([`resume_turn`]).
-                match api_call::prepare(&call, &self.state.variables, &bot.allowed_hosts) {
-                    Ok(request) => {
-                        self.state.awaiting_call = Some(PendingCall {
-                            id: String::new(),
-                            answer: answer_id.to_owned(),
-                            step: step_id.to_owned(),
-                            steps: self.steps,
-                            request,
-                            since: 0,
-                        });
-                        Flow::Stop
-                    }
-                    Err(why) => {
-                        self.trace.push(format!("API call failed: {why}"));
-                        goto(failure)
-                    }
-                }
+                make_api_call::run(self, answer_id, step_id, &call, failure)
             }
             Step::SetVariable {
                 variable,
                 value,
                 next,
                 ..
-            } => {
-                let v = render(value, &self.state.variables, Escape::Plain);
-                self.state.variables.insert(variable.clone(), v);
-                goto(next)
-            }
+            } => set_variable::run(self, answer_id, variable, value, next),
             Step::BranchByCondition {
                 branches,
                 otherwise,
                 ..
-            } => match first_match(branches, &self.state.variables) {
-                Some(i) => {
-                    self.trace.push(format!("branch {i}"));
-                    goto(&branches[i].next)
-                }
-                None => {
-                    self.trace.push("else".into());
-                    goto(otherwise)
-                }
-            },
+            } => branch_by_condition::run(self, answer_id, branches, otherwise),
             Step::BusinessHours {
                 schedule,
                 open,
                 closed,
                 ..
-            } => {
-                let is_open = bot
-                    .schedule(schedule)
-                    .is_some_and(|s| hours::is_open(s, self.ctx.now_ms));
-                self.trace
-                    .push(if is_open { "open" } else { "closed" }.into());
-                goto(if is_open { open } else { closed })
-            }
-            Step::LinkAnswer { answer, .. } => {
-                match bot.answer(answer).and_then(|a| a.steps.first()) {
-                    Some(first) => Flow::Goto(answer.clone(), first.id().to_owned()),
-                    None => Flow::End,
-                }
-            }
-            Step::AddTags { tags, next, .. } => {
-                for t in tags {
-                    if !self.state.tags.contains(t) {
-                        self.state.tags.push(t.clone());
-                    }
-                }
-                goto(next)
-            }
+            } => business_hours::run(self, answer_id, schedule, open, closed),
+            Step::LinkAnswer { answer, .. } => link_answer::run(self, answer),
+            Step::AddTags { tags, next, .. } => add_tags::run(self, answer_id, tags, next),
             Step::TransferToAgent { text, tags, .. } => {
-                self.transfer(text.as_ref(), tags);
-                Flow::Stop
+                transfer_to_agent::run(self, text.as_ref(), tags)
             }
         })
     }
-
-    /// Asks field `from` or the first later one still to fill; when none is left, the flow
-    /// goes on after the form.
-    fn form_step(&mut self, answer_id: &str, step_id: &str, from: usize) -> Result<Flow, SqlError> {
-        let bot = self.bot;
-        let Some(Step::AskForDetails { fields, next, .. }) =
-            bot.answer(answer_id).and_then(|a| a.step(step_id))
-        else {
-            return Ok(Flow::End);
-        };
-        let mut index = from;
-        // Name and email already known (a verified login, an earlier form) are not asked again.
-        while let Some(f) = fields.get(index) {
-            let known = self
-                .state
-                .variables
-                .get(&f.variable)
-                .filter(|v| !v.trim().is_empty())
-                .cloned();
-            match known {
-                Some(value)
-                    if matches!(
-                        f.kind,
-                        super::model::FieldKind::Name | super::model::FieldKind::Email
-                    ) =>
-                {
-                    if let Some(tf) = &f.ticket_field {
-                        self.state.ticket_fields.insert(tf.clone(), value);
-                    }
-                    index += 1;
-                }
-                _ => break,
-            }
-        }
-        if index >= fields.len() {
-            return Ok(match next {
-                Some(s) => Flow::Goto(answer_id.to_owned(), s.clone()),
-                None => Flow::End,
-            });
-        }
-        self.prompt_field(answer_id, step_id, index, None);
-        self.state.waiting = Some(Waiting::Field {
-            answer: answer_id.to_owned(),
-            step: step_id.to_owned(),
-            field: index,
-            attempts: 0,
-        });
-        Ok(Flow::Stop)
-    }
-
-    /// Continues a form from field `from` after an answer or a skip.
-    fn form_from(&mut self, answer_id: &str, step_id: &str, from: usize) -> Result<(), SqlError> {
-        self.state.waiting = None;
-        match self.form_step(answer_id, step_id, from)? {
-            Flow::Goto(a, s) => self.continue_at(&a, Some(s)),
-            Flow::End => self.continue_at(answer_id, None),
-            Flow::Stop => Ok(()),
-        }
-    }
-
-    fn select_labels(&self, field: &super::model::FormField) -> Vec<String> {
-        field.options.iter().map(|o| self.tr(o)).collect()
-    }
-
-    fn prompt_field(
-        &mut self,
-        answer_id: &str,
-        step_id: &str,
-        index: usize,
-        problem: Option<&Invalid>,
-    ) {
-        let bot = self.bot;
-        let Some(Step::AskForDetails { fields, .. }) =
-            bot.answer(answer_id).and_then(|a| a.step(step_id))
-        else {
-            return;
-        };
-        let Some(field) = fields.get(index) else {
-            return;
-        };
-        let mut replies: Vec<QuickReply> = self
-            .select_labels(field)
-            .into_iter()
-            .map(|label| QuickReply {
-                payload: label.clone(),
-                label,
-            })
-            .collect();
-        if !field.required {
-            replies.push(QuickReply {
-                label: self.tr(&Text::en_ko("Skip", "건너뛰기")),
-                payload: Payload::Skip {
-                    answer: answer_id.to_owned(),
-                    step: step_id.to_owned(),
-                    field: index,
-                }
-                .encode(),
-            });
-        }
-        let question = self.tr(&field.label);
-        let text = match problem {
-            Some(p) => format!("{} {question}", p.message(self.ctx.locale)),
-            None => question,
-        };
-        if !replies.is_empty() {
-            self.state.quick_replies = replies.clone();
-        }
-        self.outputs.push(Output::Text {
-            text,
-            quick_replies: replies,
-            expects: Some(field.kind),
-        });
-    }
-
-    fn field_input(
-        &mut self,
-        answer_id: &str,
-        step_id: &str,
-        index: usize,
-        attempts: u8,
-        text: &str,
-    ) -> Result<(), SqlError> {
-        let bot = self.bot;
-        let Some(Step::AskForDetails { fields, .. }) =
-            bot.answer(answer_id).and_then(|a| a.step(step_id))
-        else {
-            self.state.waiting = None;
-            return Ok(());
-        };
-        let Some(field) = fields.get(index) else {
-            self.state.waiting = None;
-            return Ok(());
-        };
-        match fields::validate(field, text, &self.select_labels(field)) {
-            Ok(value) => {
-                self.trace
-                    .push(format!("{answer_id}/{step_id} field {index} ok"));
-                if let Some(tf) = &field.ticket_field {
-                    self.state.ticket_fields.insert(tf.clone(), value.clone());
-                }
-                self.state.variables.insert(field.variable.clone(), value);
-                self.form_from(answer_id, step_id, index + 1)
-            }
-            Err(problem) => {
-                let attempts = attempts + 1;
-                self.trace.push(format!(
-                    "{answer_id}/{step_id} field {index} invalid ({attempts})"
-                ));
-                if attempts >= MAX_FIELD_ATTEMPTS {
-                    self.state.waiting = None;
-                    self.cant_answer();
-                    return Ok(());
-                }
-                self.prompt_field(answer_id, step_id, index, Some(&problem));
-                self.state.waiting = Some(Waiting::Field {
-                    answer: answer_id.to_owned(),
-                    step: step_id.to_owned(),
-                    field: index,
-                    attempts,
-                });
-                Ok(())
-            }
-        }
-    }
-}
-
-/// Zendesk tags: lower case, no spaces.
-fn normalize_tag(tag: &str) -> String {
-    tag.trim()
-        .to_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join("_")
 }

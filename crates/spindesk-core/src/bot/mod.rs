@@ -3,6 +3,9 @@
 //!
 //! - [`model`]: the bot document (JSON) an admin edits; [`validate`]: checks before saving.
 //! - [`engine`]: one turn — input + stored state in, messages + effects + next state out.
+//! - `steps/`: each step type in one file, its checks and what it does when run; `validate` and
+//!   `engine` pick the file by type. The step files report problems to `checker` and add to the
+//!   turn in `run`, so they read neither `validate` nor `engine`.
 //! - [`condition`], [`hours`], [`template`], [`fields`], [`api_call`], [`intent`]: the parts
 //!   the steps use.
 //! - [`phrases`]: the training phrases analysed once, stored with each published version.
@@ -11,7 +14,9 @@
 
 pub mod api_call;
 pub mod articles;
+mod checker;
 pub mod condition;
+mod context;
 pub mod engine;
 pub mod fields;
 pub mod hours;
@@ -19,8 +24,10 @@ pub mod intent;
 pub mod model;
 pub mod phrases;
 pub mod reply;
+mod run;
 mod starter;
 pub mod state;
+mod steps;
 pub mod template;
 pub mod validate;
 pub mod versions;

@@ -1,12 +1,18 @@
 //! Checks on a whole bot before it is saved: every problem, each pointing at the answer and
 //! step it is in and at the JSON path of the offending field, so an editor can highlight it.
 
-use super::condition::{compile_pattern, Operator};
+use super::api_call;
+use super::checker::{At, Checker};
 use super::hours;
-use super::model::{Bot, FieldKind, Step, Text};
-use super::template::{is_variable_name, references};
-use serde::Serialize;
+use super::model::{Answer, Bot, Step};
+use super::steps::{
+    add_tags, ask_for_details, ask_if_resolved, branch_by_condition, business_hours, link_answer,
+    make_api_call, present_options, send_message, set_variable, show_articles, transfer_to_agent,
+};
+use super::template::{references, render, Escape};
 use std::collections::{BTreeMap, BTreeSet};
+
+pub use super::checker::{is_id, Problem};
 
 pub const MAX_ANSWERS: usize = 500;
 pub const MAX_STEPS: usize = 2000;
@@ -14,16 +20,6 @@ pub const MAX_PHRASES: usize = 100;
 pub const MAX_PHRASE_CHARS: usize = 500;
 pub const MAX_KEYWORDS: usize = 50;
 pub const MAX_SUGGESTIONS: usize = 10;
-pub const MAX_OPTIONS: usize = 10;
-pub const MAX_LABEL_CHARS: usize = 40;
-pub const MAX_TEXT_CHARS: usize = 4096;
-pub const MAX_BRANCHES: usize = 20;
-pub const MAX_CONDITIONS: usize = 20;
-pub const MAX_FIELDS: usize = 20;
-pub const MAX_ARTICLES: usize = 6;
-pub const MAX_TAGS: usize = 20;
-pub const MAX_HEADERS: usize = 20;
-pub const MAX_SAVED: usize = 20;
 pub const MAX_VARIABLES: usize = 100;
 pub const MAX_SCHEDULES: usize = 20;
 pub const MAX_HOSTS: usize = 20;
@@ -36,147 +32,6 @@ pub const BUILT_IN_VARIABLES: &[&str] = &[
     "conversation.channel",
     "conversation.last_message",
 ];
-
-/// Where ticket fields may be written at hand-off.
-pub const TICKET_FIELDS: &[&str] = &["requester.name", "requester.email", "subject", "priority"];
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    /// JSON path of the offending value, e.g. `answers[2].steps[3].branches[0].next`.
-    pub path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub answer: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub step: Option<String>,
-    pub code: &'static str,
-    pub message: String,
-}
-
-/// An id of an answer, step or schedule: 1-64 of letters, digits, `-`, `_`.
-pub fn is_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-struct Checker<'b> {
-    bot: &'b Bot,
-    problems: Vec<Problem>,
-    known_variables: BTreeSet<String>,
-}
-
-/// The path of answer `a`, step `s`.
-struct At<'x> {
-    path: String,
-    answer: &'x str,
-    step: Option<&'x str>,
-}
-
-impl<'x> At<'x> {
-    fn field(&self, field: &str) -> At<'x> {
-        At {
-            path: format!("{}.{field}", self.path),
-            answer: self.answer,
-            step: self.step,
-        }
-    }
-}
-
-impl Checker<'_> {
-    fn at(&mut self, at: &At, code: &'static str, message: impl Into<String>) {
-        self.problems.push(Problem {
-            path: at.path.clone(),
-            answer: (!at.answer.is_empty()).then(|| at.answer.to_owned()),
-            step: at.step.map(str::to_owned),
-            code,
-            message: message.into(),
-        });
-    }
-
-    fn top(&mut self, path: &str, code: &'static str, message: impl Into<String>) {
-        let at = At {
-            path: path.to_owned(),
-            answer: "",
-            step: None,
-        };
-        self.at(&at, code, message);
-    }
-
-    fn limit(&mut self, at: &At, count: usize, max: usize, what: &str) {
-        if count > max {
-            self.at(
-                at,
-                "limit_exceeded",
-                format!("{count} {what}; at most {max} are allowed"),
-            );
-        }
-    }
-
-    fn text(&mut self, at: &At, text: &Text, required: bool) {
-        if required && text.is_blank() {
-            self.at(at, "text_required", "this text is empty");
-        }
-        for variant in text.variants() {
-            if variant.chars().count() > MAX_TEXT_CHARS {
-                self.at(
-                    at,
-                    "text_too_long",
-                    format!("longer than {MAX_TEXT_CHARS} characters"),
-                );
-            }
-            self.template(at, variant);
-        }
-    }
-
-    fn label(&mut self, at: &At, text: &Text) {
-        if text.is_blank() {
-            self.at(at, "text_required", "this label is empty");
-        }
-        if text
-            .variants()
-            .iter()
-            .any(|v| v.chars().count() > MAX_LABEL_CHARS)
-        {
-            self.at(
-                at,
-                "label_too_long",
-                format!("quick-reply labels are at most {MAX_LABEL_CHARS} characters (some channels cut them at 20)"),
-            );
-        }
-    }
-
-    fn template(&mut self, at: &At, template: &str) {
-        for name in references(template) {
-            self.variable_ref(at, name);
-        }
-    }
-
-    fn variable_ref(&mut self, at: &At, name: &str) {
-        if !self.known_variables.contains(name) {
-            self.at(
-                at,
-                "unknown_variable",
-                format!(
-                    "no variable {name:?}: declare it under `variables`, or fill it with a form, \
-                     an API call or a set_variable step"
-                ),
-            );
-        }
-    }
-
-    fn variable_name(&mut self, at: &At, name: &str) {
-        if !is_variable_name(name) {
-            self.at(
-                at,
-                "invalid_variable_name",
-                format!(
-                    "{name:?} is not a variable name (letters, digits, `_`, parts joined by `.`)"
-                ),
-            );
-        }
-    }
-}
 
 /// Every variable the bot can have: built-ins, declared, and the ones steps fill.
 fn known_variables(bot: &Bot) -> BTreeSet<String> {
@@ -382,8 +237,7 @@ fn settings(c: &mut Checker) {
         &r.talk_to_person.text,
         true,
     );
-    tags(
-        c,
+    c.tags(
         &root("responses.talk_to_person.tags"),
         &r.talk_to_person.tags,
     );
@@ -473,13 +327,13 @@ fn check_article_url(url: &str) -> Result<(), String> {
     if !references(url).contains(&"article.id") {
         return Err(format!("article_url needs {{{{article.id}}}}: {wants}"));
     }
-    let sample = super::template::render(
+    let sample = render(
         url,
         &[("article.id", "1"), ("article.locale", "en-us")]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect(),
-        super::template::Escape::Url,
+        Escape::Url,
     );
     let host_part = url.split_once("://").map_or("", |(_, rest)| {
         rest.split(['/', '?', '#']).next().unwrap_or("")
@@ -496,23 +350,7 @@ fn check_article_url(url: &str) -> Result<(), String> {
     }
 }
 
-fn tags(c: &mut Checker, at: &At, tags: &[String]) {
-    c.limit(at, tags.len(), MAX_TAGS, "tags");
-    for t in tags {
-        let literal: String = t.replace(' ', "");
-        if t.trim().is_empty() || literal.len() != t.len() && references(t).is_empty() {
-            c.at(
-                at,
-                "invalid_tag",
-                format!("{t:?}: tags are single words (no spaces)"),
-            );
-        }
-        c.template(at, t);
-    }
-}
-
-fn steps(c: &mut Checker, ai: usize, answer: &super::model::Answer) {
-    let bot = c.bot;
+fn steps(c: &mut Checker, ai: usize, answer: &Answer) {
     let mut ids = BTreeSet::new();
     for (si, step) in answer.steps.iter().enumerate() {
         let at = At {
@@ -543,319 +381,63 @@ fn steps(c: &mut Checker, ai: usize, answer: &super::model::Answer) {
             }
         }
         match step {
-            Step::SendMessage { text, .. } => c.text(&at.field("text"), text, true),
+            Step::SendMessage { text, .. } => send_message::check(c, &at, text),
             Step::PresentOptions { text, options, .. } => {
-                c.text(&at.field("text"), text, true);
-                if options.is_empty() {
-                    c.at(
-                        &at.field("options"),
-                        "options_required",
-                        "present at least one option",
-                    );
-                }
-                c.limit(&at.field("options"), options.len(), MAX_OPTIONS, "options");
-                for (i, o) in options.iter().enumerate() {
-                    c.label(&at.field(&format!("options[{i}].label")), &o.label);
-                }
+                present_options::check(c, &at, text, options)
             }
             Step::AskForDetails { text, fields, .. } => {
-                if let Some(t) = text {
-                    c.text(&at.field("text"), t, false);
-                }
-                if fields.is_empty() {
-                    c.at(
-                        &at.field("fields"),
-                        "fields_required",
-                        "ask for at least one field",
-                    );
-                }
-                c.limit(&at.field("fields"), fields.len(), MAX_FIELDS, "fields");
-                for (i, f) in fields.iter().enumerate() {
-                    let fat = at.field(&format!("fields[{i}]"));
-                    c.variable_name(&fat.field("variable"), &f.variable);
-                    c.text(&fat.field("label"), &f.label, true);
-                    if f.kind == FieldKind::Select {
-                        if f.options.is_empty() {
-                            c.at(
-                                &fat.field("options"),
-                                "options_required",
-                                "a select field needs options",
-                            );
-                        }
-                        c.limit(
-                            &fat.field("options"),
-                            f.options.len(),
-                            MAX_OPTIONS,
-                            "options",
-                        );
-                        for (oi, o) in f.options.iter().enumerate() {
-                            c.label(&fat.field(&format!("options[{oi}]")), o);
-                        }
-                    } else if !f.options.is_empty() {
-                        c.at(
-                            &fat.field("options"),
-                            "not_applicable",
-                            "only select fields have options",
-                        );
-                    }
-                    if let Some(p) = &f.pattern {
-                        if f.kind != FieldKind::Text {
-                            c.at(
-                                &fat.field("pattern"),
-                                "not_applicable",
-                                "only text fields have a pattern",
-                            );
-                        } else if let Err(why) = compile_pattern(p) {
-                            c.at(&fat.field("pattern"), "invalid_pattern", why);
-                        }
-                    }
-                    if let (Some(min), Some(max)) = (f.min, f.max) {
-                        if min > max {
-                            c.at(&fat.field("min"), "out_of_range", "min is greater than max");
-                        }
-                    }
-                    if let Some(tf) = &f.ticket_field {
-                        let custom = tf
-                            .strip_prefix("custom_fields.")
-                            .is_some_and(|id| id.parse::<u64>().is_ok());
-                        if !custom && !TICKET_FIELDS.contains(&tf.as_str()) {
-                            c.at(&fat.field("ticket_field"), "invalid_ticket_field", format!(
-                                "{tf:?}: use requester.name, requester.email, subject, priority or custom_fields.<id>"
-                            ));
-                        }
-                    }
-                }
+                ask_for_details::check(c, &at, text.as_ref(), fields)
             }
             Step::ShowArticles {
                 text,
                 article_ids,
                 search,
                 ..
-            } => {
-                if let Some(t) = text {
-                    c.text(&at.field("text"), t, false);
-                }
-                c.limit(
-                    &at.field("article_ids"),
-                    article_ids.len(),
-                    MAX_ARTICLES,
-                    "articles",
-                );
-                if !article_ids.is_empty() && search.is_some() {
-                    c.at(
-                        &at.field("search"),
-                        "not_applicable",
-                        "give either article_ids or search, not both",
-                    );
-                }
-                if let Some(s) = search {
-                    c.template(&at.field("search"), s);
-                }
-            }
-            Step::AskIfResolved { text, .. } => {
-                if let Some(t) = text {
-                    c.text(&at.field("text"), t, false);
-                }
-            }
+            } => show_articles::check(c, &at, text.as_ref(), article_ids, search.as_deref()),
+            Step::AskIfResolved { text, .. } => ask_if_resolved::check(c, &at, text.as_ref()),
             Step::MakeApiCall {
+                method,
                 url,
                 headers,
                 body,
                 save,
                 ..
             } => {
-                api_call(c, &at, url, headers, body.as_deref());
-                c.limit(&at.field("save"), save.len(), MAX_SAVED, "saved fields");
-                for (i, s) in save.iter().enumerate() {
-                    c.variable_name(&at.field(&format!("save[{i}].variable")), &s.variable);
-                    if s.path.trim().is_empty() {
-                        c.at(
-                            &at.field(&format!("save[{i}].path")),
-                            "text_required",
-                            "the JSON path is empty",
-                        );
-                    }
-                }
+                let call = api_call::Call {
+                    method: *method,
+                    url,
+                    headers,
+                    body: body.as_deref(),
+                    save,
+                };
+                make_api_call::check(c, &at, &call)
             }
             Step::SetVariable {
                 variable, value, ..
-            } => {
-                c.variable_name(&at.field("variable"), variable);
-                c.template(&at.field("value"), value);
-            }
+            } => set_variable::check(c, &at, variable, value),
             Step::BranchByCondition {
                 branches,
                 otherwise,
                 ..
-            } => {
-                if branches.is_empty() {
-                    c.at(
-                        &at.field("branches"),
-                        "branches_required",
-                        "add at least one branch before else",
-                    );
-                }
-                c.limit(
-                    &at.field("branches"),
-                    branches.len(),
-                    MAX_BRANCHES,
-                    "branches",
-                );
-                if otherwise.is_none() {
-                    c.at(&at.field("else"), "missing_else", "a branch step needs an else branch (the step to go to when no branch matches)");
-                }
-                for (bi, b) in branches.iter().enumerate() {
-                    let bat = at.field(&format!("branches[{bi}]"));
-                    if b.next.is_none() {
-                        c.at(
-                            &bat.field("next"),
-                            "missing_next",
-                            "each branch needs the step it leads to",
-                        );
-                    }
-                    if b.conditions.is_empty() {
-                        c.at(
-                            &bat.field("conditions"),
-                            "conditions_required",
-                            "a branch needs at least one condition",
-                        );
-                    }
-                    c.limit(
-                        &bat.field("conditions"),
-                        b.conditions.len(),
-                        MAX_CONDITIONS,
-                        "conditions",
-                    );
-                    for (ci, cond) in b.conditions.iter().enumerate() {
-                        let cat = bat.field(&format!("conditions[{ci}]"));
-                        c.variable_ref(&cat.field("variable"), &cond.variable);
-                        c.template(&cat.field("value"), &cond.value);
-                        match cond.operator {
-                            Operator::MatchesPattern => {
-                                if let Err(why) = compile_pattern(&cond.value) {
-                                    c.at(&cat.field("value"), "invalid_pattern", why);
-                                }
-                            }
-                            Operator::GreaterThan | Operator::LessThan => {
-                                let numeric =
-                                    cond.value.trim().replace(',', "").parse::<f64>().is_ok();
-                                if !numeric && references(&cond.value).is_empty() {
-                                    c.at(
-                                        &cat.field("value"),
-                                        "not_a_number",
-                                        format!("{:?} is not a number", cond.value),
-                                    );
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-            }
+            } => branch_by_condition::check(c, &at, branches, otherwise),
             Step::BusinessHours {
                 schedule,
                 open,
                 closed,
                 ..
-            } => {
-                if bot.schedule(schedule).is_none() {
-                    c.at(
-                        &at.field("schedule"),
-                        "unknown_schedule",
-                        format!("no schedule has id {schedule:?}"),
-                    );
-                }
-                if open.is_none() && closed.is_none() {
-                    c.at(
-                        &at,
-                        "missing_next",
-                        "give the step to go to when open, closed, or both",
-                    );
-                }
-            }
-            Step::LinkAnswer { answer: target, .. } => {
-                if bot.answer(target).is_none() {
-                    c.at(
-                        &at.field("answer"),
-                        "unknown_answer",
-                        format!("no answer has id {target:?}"),
-                    );
-                }
-            }
-            Step::AddTags { tags: t, .. } => {
-                if t.is_empty() {
-                    c.at(&at.field("tags"), "tags_required", "add at least one tag");
-                }
-                tags(c, &at.field("tags"), t);
-            }
-            Step::TransferToAgent { text, tags: t, .. } => {
-                if let Some(tx) = text {
-                    c.text(&at.field("text"), tx, false);
-                }
-                tags(c, &at.field("tags"), t);
+            } => business_hours::check(c, &at, schedule, open, closed),
+            Step::LinkAnswer { answer: target, .. } => link_answer::check(c, &at, target),
+            Step::AddTags { tags, .. } => add_tags::check(c, &at, tags),
+            Step::TransferToAgent { text, tags, .. } => {
+                transfer_to_agent::check(c, &at, text.as_ref(), tags)
             }
         }
     }
     unreachable_steps(c, ai, answer);
 }
 
-fn api_call(
-    c: &mut Checker,
-    at: &At,
-    url: &str,
-    headers: &BTreeMap<String, String>,
-    body: Option<&str>,
-) {
-    c.template(&at.field("url"), url);
-    // Hosts are checked as written: a variable may fill the path or query, never the host.
-    let sample = super::template::render(url, &Default::default(), super::template::Escape::Url);
-    match sample.parse::<http::Uri>() {
-        Ok(uri) if matches!(uri.scheme_str(), Some("https" | "http")) && uri.host().is_some() => {
-            let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
-            let host_part = url.split_once("://").map_or("", |(_, rest)| {
-                rest.split(['/', '?', '#']).next().unwrap_or("")
-            });
-            if !references(host_part).is_empty() {
-                c.at(
-                    &at.field("url"),
-                    "variable_in_host",
-                    "variables may be used in the path and query, not in the host",
-                );
-            } else if !host_allowed(&c.bot.allowed_hosts, authority) {
-                c.at(&at.field("url"), "host_not_allowed", format!(
-                    "{authority:?} is not in allowed_hosts; add it there (and to the component's allowed_outbound_hosts in spin.toml)"
-                ));
-            }
-        }
-        _ => c.at(
-            &at.field("url"),
-            "invalid_url",
-            format!("{url:?} is not an absolute http(s) URL"),
-        ),
-    }
-    c.limit(&at.field("headers"), headers.len(), MAX_HEADERS, "headers");
-    for (name, value) in headers {
-        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-            c.at(
-                &at.field(&format!("headers.{name}")),
-                "invalid_header",
-                format!("{name:?} is not a header name"),
-            );
-        }
-        c.template(&at.field(&format!("headers.{name}")), value);
-    }
-    if let Some(b) = body {
-        c.template(&at.field("body"), b);
-    }
-}
-
-/// Is `authority` (`host` or `host:port`) in the allow-list? Case-insensitive, exact.
-pub fn host_allowed(allowed: &[String], authority: &str) -> bool {
-    allowed.iter().any(|h| h.eq_ignore_ascii_case(authority))
-}
-
 /// Steps that no path from the answer's first step reaches.
-fn unreachable_steps(c: &mut Checker, ai: usize, answer: &super::model::Answer) {
+fn unreachable_steps(c: &mut Checker, ai: usize, answer: &Answer) {
     let Some(first) = answer.steps.first() else {
         return;
     };
