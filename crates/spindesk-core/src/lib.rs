@@ -6,9 +6,10 @@ pub mod api;
 pub mod ports;
 pub mod surface;
 
+pub use api::{surface, SURFACES};
 pub use error::{Error, Result};
 pub use ports::Env;
-pub use surface::{surface, Surface, SURFACES};
+pub use surface::Surface;
 pub mod auth;
 pub mod bot;
 pub mod change_feed;

@@ -1,5 +1,6 @@
-//! The HTTP surfaces: one per Spin component. `spin.toml` maps each component id here to a
+//! What an HTTP surface is: one per Spin component. `spin.toml` maps each component id to a
 //! `components/<id>` crate whose only job is to call [`Surface::handle`] with Spin's ports.
+//! The surfaces themselves live in [`crate::api`], which lists them ([`crate::api::SURFACES`]).
 
 use crate::ports::Env;
 
@@ -22,20 +23,4 @@ pub struct Surface {
     pub component: &'static str,
     pub handle: fn(&Env, Request) -> Response,
     pub uses: Uses,
-}
-
-/// Every surface, in the order `spin.toml` lists the components.
-pub const SURFACES: &[Surface] = &[
-    crate::api::widget::SURFACE,
-    crate::api::channels::SURFACE,
-    crate::api::bot::SURFACE,
-    crate::api::help_center::SURFACE,
-    crate::api::tickets::SURFACE,
-    crate::api::conversations::SURFACE,
-    crate::api::admin::SURFACE,
-    crate::api::static_site::SURFACE,
-];
-
-pub fn surface(component: &str) -> Option<&'static Surface> {
-    SURFACES.iter().find(|s| s.component == component)
 }

@@ -11,6 +11,7 @@ pub mod widget;
 
 use crate::ports::Env;
 use crate::store::{ensure_schema, Db};
+use crate::surface::Surface;
 use crate::web::ApiError;
 
 /// The request's database, migrated to the latest schema.
@@ -18,4 +19,21 @@ pub fn database<'a>(env: &Env<'a>) -> Result<Db<'a>, ApiError> {
     let db = Db::new(env.sql);
     ensure_schema(&db, env.clock.now_ms())?;
     Ok(db)
+}
+
+/// Every surface, in the order `spin.toml` lists the components.
+pub const SURFACES: &[Surface] = &[
+    widget::SURFACE,
+    channels::SURFACE,
+    bot::SURFACE,
+    help_center::SURFACE,
+    tickets::SURFACE,
+    conversations::SURFACE,
+    admin::SURFACE,
+    static_site::SURFACE,
+];
+
+/// The surface of component `component`.
+pub fn surface(component: &str) -> Option<&'static Surface> {
+    SURFACES.iter().find(|s| s.component == component)
 }
