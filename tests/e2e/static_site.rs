@@ -159,7 +159,7 @@ fn unknown_paths_are_json_404s_in_the_error_envelope() {
 #[test]
 fn the_surface_uses_no_ports() {
     // The harness refuses undeclared ports, so the tests above also prove the handler keeps to this.
-    let uses = spindesk_core::surface(SURFACE).expect("surface").uses;
+    let uses = spindesk_tests::surface(SURFACE).expect("surface").uses;
     assert!(!uses.sqlite && !uses.key_value && !uses.outbound && uses.variables.is_empty());
 }
 

@@ -33,7 +33,6 @@ pub const SURFACES: &[Surface] = &[
     crate::api::tickets::SURFACE,
     crate::api::conversations::SURFACE,
     crate::api::admin::SURFACE,
-    crate::api::static_site::SURFACE,
 ];
 
 pub fn surface(component: &str) -> Option<&'static Surface> {
