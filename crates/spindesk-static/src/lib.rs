@@ -92,10 +92,18 @@ const ASSETS: &[Asset] = &[
         cache_control: "public, max-age=86400",
         cross_origin: true,
     },
-    // The agent workspace.
+    // The agent workspace: `agent.js` is the entry module and imports the rest.
     app_file!("agent", "index.html", HTML),
-    app_file!("agent", "agent.js", JS),
     app_file!("agent", "agent.css", CSS),
+    app_file!("agent", "agent.js", JS),
+    app_file!("agent", "strings.js", JS),
+    app_file!("agent", "ui.js", JS),
+    app_file!("agent", "api.js", JS),
+    app_file!("agent", "state.js", JS),
+    app_file!("agent", "inbox.js", JS),
+    app_file!("agent", "ticket.js", JS),
+    app_file!("agent", "fields.js", JS),
+    app_file!("agent", "composer.js", JS),
     // The admin console: `app.js` is the entry module.
     app_file!("admin", "index.html", HTML),
     app_file!("admin", "admin.css", CSS),
