@@ -159,7 +159,7 @@ fn unknown_paths_are_json_404s_in_the_error_envelope() {
 #[test]
 fn the_surface_uses_no_ports() {
     // The harness refuses undeclared ports, so the tests above also prove the handler keeps to this.
-    let uses = spindesk_core::surface(SURFACE).expect("surface").uses;
+    let uses = spindesk_tests::surface(SURFACE).expect("surface").uses;
     assert!(!uses.sqlite && !uses.key_value && !uses.outbound && uses.variables.is_empty());
 }
 
@@ -193,7 +193,7 @@ fn the_agent_workspace_is_a_strict_csp_page_with_its_own_files() {
         1,
         "one script, from a file"
     );
-    assert!(html.contains(r#"<script src="/agent/agent.js" defer></script>"#));
+    assert!(html.contains(r#"<script type="module" src="/agent/agent.js"></script>"#));
     assert!(html.contains(r#"<link rel="stylesheet" href="/agent/agent.css">"#));
     assert!(
         !html.contains("<style") && !html.contains("style="),
@@ -210,37 +210,44 @@ fn the_agent_workspace_is_a_strict_csp_page_with_its_own_files() {
     );
     assert_eq!(get(&app, "/agent/index.html").body, page.body);
 
-    let script = get(&app, "/agent/agent.js").expect(200);
-    assert_eq!(
-        header(&script, "content-type"),
-        "text/javascript; charset=utf-8"
-    );
-    assert_eq!(
-        header(&script, "cache-control"),
-        "no-cache",
-        "the page and its script change together"
-    );
-    assert_eq!(
-        header(&script, "cross-origin-resource-policy"),
-        "same-origin"
-    );
-    let source = script.text();
+    let modules = served_modules(&app, "agent", "agent.js");
+    for area in [
+        "strings.js",
+        "ui.js",
+        "api.js",
+        "state.js",
+        "inbox.js",
+        "ticket.js",
+        "fields.js",
+        "composer.js",
+    ] {
+        assert!(
+            modules.contains_key(area),
+            "{area} not reached from agent.js: {:?}",
+            modules.keys()
+        );
+    }
+    for (file, source) in &modules {
+        assert!(
+            !source.contains("localStorage"),
+            "{file}: the API token is kept for this tab only"
+        );
+        assert!(
+            !source.contains("console."),
+            "{file}: nothing is logged (the token least of all)"
+        );
+    }
     assert!(
-        !source.contains("innerHTML") && !source.contains("insertAdjacentHTML"),
-        "ticket text must never become markup"
-    );
-    assert!(
-        !source.contains("localStorage") && source.contains("sessionStorage"),
+        modules
+            .values()
+            .any(|source| source.contains("sessionStorage")),
         "the API token is kept for this tab only"
-    );
-    assert!(
-        !source.contains("console."),
-        "nothing is logged (the token least of all)"
     );
     let css = get(&app, "/agent/agent.css").expect(200);
     assert_eq!(header(&css, "content-type"), "text/css; charset=utf-8");
     assert_eq!(header(&css, "cache-control"), "no-cache");
 
+    let script = get(&app, "/agent/agent.js").expect(200);
     let again = app
         .request(SURFACE, "GET", "/agent/agent.js")
         .header("if-none-match", header(&script, "etag"))
@@ -319,19 +326,18 @@ fn admin_without_the_slash_redirects_to_the_page() {
     get(&app, "/admin/app").expect(404);
 }
 
-/// Every module the console imports, transitively from `app.js`, is served: a file missing from
-/// the asset list would break the page in the browser only.
-#[test]
-fn every_admin_module_is_served_as_revalidated_javascript() {
-    let app = App::new();
-    let mut pending = vec!["app.js".to_owned()];
-    let mut seen = std::collections::BTreeSet::new();
+/// Every ES module of the staff app under `/<dir>/`, transitively imported from `entry`, by file
+/// name: each is served as revalidated, same-origin JavaScript that never turns data into
+/// markup. A file missing from the asset list would break the page in the browser only.
+fn served_modules(app: &App, dir: &str, entry: &str) -> std::collections::BTreeMap<String, String> {
+    let mut pending = vec![entry.to_owned()];
+    let mut seen = std::collections::BTreeMap::new();
     while let Some(file) = pending.pop() {
-        if !seen.insert(file.clone()) {
+        if seen.contains_key(&file) {
             continue;
         }
-        let path = format!("/admin/{file}");
-        let script = get(&app, &path);
+        let path = format!("/{dir}/{file}");
+        let script = get(app, &path);
         assert_eq!(script.status, 200, "{path}");
         assert_eq!(
             header(&script, "content-type"),
@@ -365,7 +371,15 @@ fn every_admin_module_is_served_as_revalidated_javascript() {
                 .unwrap_or_else(|| panic!("{path}: unexpected import {line}"));
             pending.push(import.to_owned());
         }
+        seen.insert(file, source);
     }
+    seen
+}
+
+#[test]
+fn every_admin_module_is_served_as_revalidated_javascript() {
+    let app = App::new();
+    let seen = served_modules(&app, "admin", "app.js");
     for area in [
         "agents.js",
         "channels.js",
@@ -374,8 +388,9 @@ fn every_admin_module_is_served_as_revalidated_javascript() {
         "preview.js",
     ] {
         assert!(
-            seen.contains(area),
-            "{area} not reached from app.js: {seen:?}"
+            seen.contains_key(area),
+            "{area} not reached from app.js: {:?}",
+            seen.keys()
         );
     }
     // The preview's stylesheet is loaded by the sandboxed preview frame, an opaque origin.

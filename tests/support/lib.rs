@@ -23,6 +23,19 @@ pub use serde_json::{json, Value as Json};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 
+/// Every surface, one per component in `spin.toml`: the core's, and the static site's, which
+/// lives in its own crate so that editing a page does not rebuild the core.
+pub fn surfaces() -> Vec<&'static Surface> {
+    let mut all: Vec<&'static Surface> = spindesk_core::SURFACES.iter().collect();
+    all.push(&spindesk_static::SURFACE);
+    all
+}
+
+/// The surface of the component `id`.
+pub fn surface(id: &str) -> Option<&'static Surface> {
+    surfaces().into_iter().find(|s| s.component == id)
+}
+
 /// A whole Spindesk installation: one database, one key-value store, one outbound recorder.
 pub struct App {
     dir: PathBuf,
@@ -102,7 +115,7 @@ impl App {
         req: http::Request<Vec<u8>>,
         clock: &dyn spindesk_core::ports::Clock,
     ) -> Resp {
-        let surface: &Surface = spindesk_core::surface(component).expect("known component");
+        let surface: &Surface = surface(component).expect("known component");
         let sql = NativeSql::open(&self.db_path());
         let uses = surface.uses;
         let guarded_sql = Guard {

@@ -1,10 +1,8 @@
-//! The `static-site` component. It only adapts Spin to the core: every behaviour lives in
-//! `spindesk_core`'s `static-site` surface, which answers every error itself.
+//! The `static-site` component. It only adapts Spin to Spindesk: every behaviour lives in
+//! `spindesk_static`'s `static-site` surface, which answers every error itself.
 
 use spin_sdk::http_component;
-// Named directly rather than looked up by id, so link-time optimisation can leave the other
-// surfaces' code out of this component.
-use spindesk_core::api::static_site::SURFACE;
+use spindesk_static::SURFACE;
 
 const _: () = assert!(
     spindesk_spin::is_component(&SURFACE, "static-site"),

@@ -11,6 +11,15 @@ use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
+/// Spindesk's surface for the component `id`: the core's, or the static site's, which lives in
+/// its own crate so that editing a page does not rebuild the core.
+fn surface(id: &str) -> Option<&'static Surface> {
+    if id == spindesk_static::SURFACE.component {
+        return Some(&spindesk_static::SURFACE);
+    }
+    spindesk_core::surface(id)
+}
+
 /// Everything a request needs, built once at start-up from `spin.toml`.
 pub struct App {
     router: Router,
@@ -41,10 +50,10 @@ impl App {
         db: PathBuf,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<(App, Notes), String> {
-        App::with_surfaces(manifest, db, env, spindesk_core::surface)
+        App::with_surfaces(manifest, db, env, surface)
     }
 
-    /// [`App::new`] with another set of surfaces than `spindesk_core::SURFACES` (tests).
+    /// [`App::new`] with another set of surfaces than Spindesk's own (tests).
     pub fn with_surfaces(
         manifest: &Manifest,
         db: PathBuf,

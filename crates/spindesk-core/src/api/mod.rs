@@ -5,7 +5,6 @@ pub mod channels;
 pub mod commit;
 pub mod conversations;
 pub mod help_center;
-pub mod static_site;
 pub mod tickets;
 pub mod widget;
 
@@ -21,7 +20,8 @@ pub fn database<'a>(env: &Env<'a>) -> Result<Db<'a>, ApiError> {
     Ok(db)
 }
 
-/// Every surface, in the order `spin.toml` lists the components.
+/// The core's surfaces, in the order `spin.toml` lists the components (the `static-site`
+/// surface, which owns the browser pages, is in the `spindesk-static` crate).
 pub const SURFACES: &[Surface] = &[
     widget::SURFACE,
     channels::SURFACE,
@@ -30,7 +30,6 @@ pub const SURFACES: &[Surface] = &[
     tickets::SURFACE,
     conversations::SURFACE,
     admin::SURFACE,
-    static_site::SURFACE,
 ];
 
 /// The surface of component `component`.

@@ -1,6 +1,10 @@
 //! The `static-site` surface: the catch-all route. It serves the files in `static/` (compiled
 //! into the component, so a deploy is one artifact and needs no file mounts) and answers every
 //! path nothing else claims — including unknown `/api/...` paths — with a JSON 404.
+//!
+//! A crate of its own rather than a surface of `spindesk-core`: the pages change far more often
+//! than the domain, and an edit to one of them should rebuild this crate and the `static-site`
+//! component only.
 
 use http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY,
@@ -9,9 +13,9 @@ use http::header::{
 use http::{Method, StatusCode};
 use sha2::{Digest, Sha256};
 
-use crate::ports::Env;
-use crate::surface::{Request, Response, Surface, Uses};
-use crate::web::{ApiError, Family};
+use spindesk_core::ports::Env;
+use spindesk_core::surface::{Request, Response, Surface, Uses};
+use spindesk_core::web::{ApiError, Family};
 
 pub const SURFACE: Surface = Surface {
     component: "static-site",
@@ -40,14 +44,15 @@ const CSS: &str = "text/css; charset=utf-8";
 /// HTML must revalidate so a deploy shows at once; the ETag keeps that to a 304.
 const REVALIDATE: &str = "no-cache";
 
-/// A file of the admin console, `static/admin/<file>` at `/admin/<file>`. Its ES modules import
-/// each other by fixed URLs (no build step, no fingerprints), so they revalidate like HTML: a
-/// deploy never leaves a browser running old modules with new ones.
-macro_rules! admin_file {
-    ($file:literal, $content_type:expr) => {
+/// A file of a staff app (the agent workspace, the admin console), `static/<app>/<file>` at
+/// `/<app>/<file>`, for this origin only. Their ES modules import each other by fixed URLs (no
+/// build step, no fingerprints), so scripts and styles revalidate like the page (an ETag makes
+/// that a 304): a deploy never pairs a new page with old modules.
+macro_rules! app_file {
+    ($app:literal, $file:literal, $content_type:expr) => {
         Asset {
-            path: concat!("/admin/", $file),
-            body: include_bytes!(concat!("../../../../static/admin/", $file)),
+            path: concat!("/", $app, "/", $file),
+            body: include_bytes!(concat!("../../../static/", $app, "/", $file)),
             content_type: $content_type,
             cache_control: REVALIDATE,
             cross_origin: false,
@@ -59,14 +64,14 @@ macro_rules! admin_file {
 const ASSETS: &[Asset] = &[
     Asset {
         path: "/index.html",
-        body: include_bytes!("../../../../static/index.html"),
+        body: include_bytes!("../../../static/index.html"),
         content_type: HTML,
         cache_control: REVALIDATE,
         cross_origin: true,
     },
     Asset {
         path: "/widget.js",
-        body: include_bytes!("../../../../static/widget.js"),
+        body: include_bytes!("../../../static/widget.js"),
         content_type: "text/javascript; charset=utf-8",
         // Embedded on other sites with a fixed URL, so it cannot be fingerprinted: a short
         // max-age bounds how long a fix takes to reach visitors.
@@ -75,62 +80,52 @@ const ASSETS: &[Asset] = &[
     },
     Asset {
         path: "/demo.css",
-        body: include_bytes!("../../../../static/demo.css"),
+        body: include_bytes!("../../../static/demo.css"),
         content_type: "text/css; charset=utf-8",
         cache_control: REVALIDATE,
         cross_origin: true,
     },
     Asset {
         path: "/favicon.svg",
-        body: include_bytes!("../../../../static/favicon.svg"),
+        body: include_bytes!("../../../static/favicon.svg"),
         content_type: "image/svg+xml",
         cache_control: "public, max-age=86400",
         cross_origin: true,
     },
-    // The agent workspace. Its script and style revalidate like the page (an ETag makes that a
-    // 304), so a deploy never pairs a new page with an old script.
-    Asset {
-        path: "/agent/index.html",
-        body: include_bytes!("../../../../static/agent/index.html"),
-        content_type: HTML,
-        cache_control: REVALIDATE,
-        cross_origin: false,
-    },
-    Asset {
-        path: "/agent/agent.js",
-        body: include_bytes!("../../../../static/agent/agent.js"),
-        content_type: "text/javascript; charset=utf-8",
-        cache_control: REVALIDATE,
-        cross_origin: false,
-    },
-    Asset {
-        path: "/agent/agent.css",
-        body: include_bytes!("../../../../static/agent/agent.css"),
-        content_type: "text/css; charset=utf-8",
-        cache_control: REVALIDATE,
-        cross_origin: false,
-    },
-    admin_file!("index.html", HTML),
-    admin_file!("admin.css", CSS),
+    // The agent workspace: `agent.js` is the entry module and imports the rest.
+    app_file!("agent", "index.html", HTML),
+    app_file!("agent", "agent.css", CSS),
+    app_file!("agent", "agent.js", JS),
+    app_file!("agent", "strings.js", JS),
+    app_file!("agent", "ui.js", JS),
+    app_file!("agent", "api.js", JS),
+    app_file!("agent", "state.js", JS),
+    app_file!("agent", "inbox.js", JS),
+    app_file!("agent", "ticket.js", JS),
+    app_file!("agent", "fields.js", JS),
+    app_file!("agent", "composer.js", JS),
+    // The admin console: `app.js` is the entry module.
+    app_file!("admin", "index.html", HTML),
+    app_file!("admin", "admin.css", CSS),
     // The article preview's stylesheet, loaded by a sandboxed frame whose origin is opaque
     // (`<iframe sandbox srcdoc>`): to that frame even this origin is another origin.
     Asset {
         path: "/admin/preview.css",
-        body: include_bytes!("../../../../static/admin/preview.css"),
+        body: include_bytes!("../../../static/admin/preview.css"),
         content_type: CSS,
         cache_control: REVALIDATE,
         cross_origin: true,
     },
-    admin_file!("app.js", JS),
-    admin_file!("strings.js", JS),
-    admin_file!("ui.js", JS),
-    admin_file!("api.js", JS),
-    admin_file!("agents.js", JS),
-    admin_file!("channels.js", JS),
-    admin_file!("help-center.js", JS),
-    admin_file!("search-index.js", JS),
-    admin_file!("preview.js", JS),
-    admin_file!("bot.js", JS),
+    app_file!("admin", "app.js", JS),
+    app_file!("admin", "strings.js", JS),
+    app_file!("admin", "ui.js", JS),
+    app_file!("admin", "api.js", JS),
+    app_file!("admin", "agents.js", JS),
+    app_file!("admin", "channels.js", JS),
+    app_file!("admin", "help-center.js", JS),
+    app_file!("admin", "search-index.js", JS),
+    app_file!("admin", "preview.js", JS),
+    app_file!("admin", "bot.js", JS),
 ];
 
 /// Our own pages load only their own files: no inline script or style at all (the widget
@@ -261,6 +256,36 @@ mod tests {
         assert!(etag_matches(&format!("\"other\", W/{tag}"), &tag));
         assert!(etag_matches("*", &tag));
         assert!(!etag_matches("\"other\"", &tag));
+    }
+
+    /// A file in `static/` that is not listed here would be a 404 in the browser only.
+    #[test]
+    fn every_file_in_static_is_served() {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).expect("read static/") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    files(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../static");
+        let mut found = Vec::new();
+        files(&root, &mut found);
+        assert!(found.len() > 10, "{}", root.display());
+        for file in found {
+            let relative = file.strip_prefix(&root).expect("under static/");
+            let path = format!("/{}", relative.to_string_lossy());
+            let asset = ASSETS.iter().find(|a| a.path == path);
+            assert!(asset.is_some(), "static{path} is not in ASSETS");
+            let on_disk = std::fs::read(&file).expect("read");
+            assert!(
+                asset.is_some_and(|a| a.body == on_disk.as_slice()),
+                "{path}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,114 @@
+// The composer: a public reply or an internal note on the open ticket, with a draft per ticket
+// that survives a reload.
+import { T } from './strings.js';
+import { $, announce } from './ui.js';
+import { api, sset } from './api.js';
+import { state } from './state.js';
+
+var MAX = 4096; // comment limit (the API's)
+var WARN_AT = MAX - 256;
+
+var composer = $('composer'), reply = $('reply'), replyLabel = $('reply-label'), sendButton = $('send');
+var hint = $('composer-hint'), counter = $('count'), composerError = $('composer-error'), closedNote = $('composer-closed');
+var modePublic = $('mode-public'), modeNote = $('mode-note');
+var scroller = $('t-scroll');
+
+// The open ticket's module shows what the server answered; it imports this one.
+var hooks = { apply: function () {}, addComments: function () {}, refresh: function () {} };
+/** `apply(ticket, force)` and `addComments(list)` show answers; `refresh()` reloads the ticket. */
+export function connectComposer(apply, addComments, refresh) {
+  hooks = { apply: apply, addComments: addComments, refresh: refresh };
+}
+
+/** A closed ticket takes no replies; `reason` says why. */
+export function setComposerEditable(on, reason) {
+  var sending = state.current && state.current.sending;
+  reply.disabled = !on;
+  modePublic.disabled = modeNote.disabled = !on;
+  sendButton.disabled = !on || !!sending;
+  closedNote.textContent = reason || '';
+}
+
+/** A freshly opened ticket: its draft, or an empty public reply. */
+export function loadDraft(id) {
+  composerError.textContent = '';
+  var draft = state.drafts[id] || { text: '', note: false };
+  reply.value = draft.text;
+  (draft.note ? modeNote : modePublic).checked = true;
+  renderMode();
+  updateCounter();
+}
+
+export function saveDraft() {
+  var current = state.current;
+  if (!current) return;
+  if (reply.value) state.drafts[current.id] = { text: reply.value, note: modeNote.checked };
+  else delete state.drafts[current.id];
+  sset('drafts', JSON.stringify(state.drafts));
+}
+
+function renderMode() {
+  var note = modeNote.checked;
+  composer.classList.toggle('note', note);
+  replyLabel.textContent = note ? T.noteLabel : T.replyLabel;
+  hint.textContent = note ? T.noteHint : T.replyHint;
+  sendButton.textContent = state.current && state.current.sending ? T.sending : note ? T.addNote : T.sendReply;
+}
+modePublic.addEventListener('change', function () { renderMode(); saveDraft(); });
+modeNote.addEventListener('change', function () { renderMode(); saveDraft(); });
+
+function updateCounter() {
+  var n = reply.value.length;
+  counter.hidden = n < WARN_AT;
+  counter.classList.toggle('full', n >= MAX);
+  counter.textContent = n + ' / ' + MAX + (n >= MAX ? ' · ' + T.limit : '');
+}
+reply.addEventListener('input', function () { updateCounter(); saveDraft(); });
+reply.addEventListener('keydown', function (e) {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.isComposing) {
+    e.preventDefault();
+    sendComment();
+  }
+});
+composer.addEventListener('submit', function (e) { e.preventDefault(); sendComment(); });
+
+function sendComment() {
+  var c = state.current;
+  if (!c || !c.ticket || c.sending || reply.disabled) return;
+  var text = reply.value;
+  if (!text.trim()) { reply.focus(); return; }
+  var isPublic = !modeNote.checked;
+  c.sending = true;
+  reply.readOnly = true; // keeps focus and the draft; nothing to edit while it goes
+  sendButton.disabled = true;
+  composer.setAttribute('aria-busy', 'true');
+  composerError.textContent = '';
+  renderMode();
+  api('PUT', '/api/v2/tickets/' + c.id + '.json', { ticket: { comment: { body: text, public: isPublic } } }).then(function (data) {
+    if (c !== state.current) { delete state.drafts[c.id]; sset('drafts', JSON.stringify(state.drafts)); return; }
+    if (reply.value === text) reply.value = '';
+    saveDraft();
+    updateCounter();
+    hooks.apply(data.ticket, false);
+    // Shown at once from the audit; the next refresh confirms it (same id, not added twice).
+    var ev = data.audit && data.audit.events && data.audit.events[0];
+    if (ev && ev.id != null) {
+      hooks.addComments([{ id: ev.id, author_id: data.audit.author_id, body: ev.body, public: ev.public, created_at: data.audit.created_at }]);
+      scroller.scrollTop = scroller.scrollHeight;
+    }
+    announce(isPublic ? T.replySent : T.noteAdded);
+    hooks.refresh();
+  }, function (err) {
+    if (c !== state.current) { state.drafts[c.id] = { text: text, note: !isPublic }; sset('drafts', JSON.stringify(state.drafts)); return; }
+    composerError.textContent = err.message;
+    hooks.refresh(); // e.g. closed meanwhile: the refresh shows why
+  }).then(function () {
+    c.sending = false;
+    if (c !== state.current) return;
+    reply.readOnly = false;
+    composer.removeAttribute('aria-busy');
+    var open = c.ticket && c.ticket.status !== 'closed';
+    sendButton.disabled = !open;
+    renderMode();
+  });
+}
