@@ -2,15 +2,13 @@
 //! widget visitors with session tokens. Secrets are compared in constant time, stored only as
 //! SHA-256 digests, and never logged or returned after creation.
 
+use crate::config;
 use crate::ports::{Env, Random};
 use crate::store::Db;
 use crate::web::{ApiError, Credentials};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-
-/// The Spin variable that enables the admin.
-pub const ADMIN_TOKEN_VARIABLE: &str = "admin_token";
 
 /// A staff member the request is authenticated as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +83,7 @@ pub fn require_admin(env: &Env, req: &http::Request<Vec<u8>>) -> Result<Staff, A
 }
 
 fn admin_token(env: &Env) -> Result<String, ApiError> {
-    env.config.get(ADMIN_TOKEN_VARIABLE).ok_or_else(|| {
+    env.config.get(config::ADMIN_TOKEN).ok_or_else(|| {
         ApiError::new(
             http::StatusCode::SERVICE_UNAVAILABLE,
             "admin_disabled",
@@ -106,7 +104,7 @@ pub fn require_staff(env: &Env, db: &Db, req: &http::Request<Vec<u8>>) -> Result
         )
     };
     match Credentials::from_request(req) {
-        Credentials::Bearer(given) => match env.config.get(ADMIN_TOKEN_VARIABLE) {
+        Credentials::Bearer(given) => match env.config.get(config::ADMIN_TOKEN) {
             Some(configured) if secrets_equal(&given, &configured) => Ok(Staff::Admin),
             _ => Err(fail()),
         },

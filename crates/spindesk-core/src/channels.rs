@@ -239,6 +239,11 @@ pub enum HandshakeReply {
     Text(String),
 }
 
+/// The language a channel says its customer uses, in the form a customer's profile keeps.
+pub(crate) fn locale_tag(raw: &str) -> Option<String> {
+    crate::locale::Locale::parse(raw).map(|l| l.tag().to_owned())
+}
+
 /// One customer message, normalised.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inbound {

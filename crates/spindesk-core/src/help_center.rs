@@ -16,58 +16,6 @@ pub mod vocabulary;
 
 pub use recommend::{recommend, Recommendation};
 
-/// A help-center locale as Zendesk writes it: `en-us`, `ko`, `pt-br`, `zh-tw` (lower case).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Locale(String);
-
-impl Locale {
-    /// Accepts a language code of 2–3 letters and up to two subtags of 2–8 letters or digits,
-    /// separated by `-` or `_`, in any case; stores it lower case with `-`.
-    pub fn parse(s: &str) -> Option<Locale> {
-        let lower = s.trim().to_ascii_lowercase().replace('_', "-");
-        let mut parts = lower.split('-');
-        let language = parts.next()?;
-        if !(2..=3).contains(&language.len()) || !language.bytes().all(|b| b.is_ascii_lowercase()) {
-            return None;
-        }
-        let mut subtags = 0;
-        for part in parts {
-            subtags += 1;
-            if subtags > 2
-                || !(2..=8).contains(&part.len())
-                || !part.bytes().all(|b| b.is_ascii_alphanumeric())
-            {
-                return None;
-            }
-        }
-        Some(Locale(lower))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Locale;
-
-    #[test]
-    fn locales() {
-        assert_eq!(Locale::parse("en-US").unwrap().as_str(), "en-us");
-        assert_eq!(Locale::parse("ko").unwrap().as_str(), "ko");
-        assert_eq!(Locale::parse("zh_TW").unwrap().as_str(), "zh-tw");
-        for bad in [
-            "",
-            "e",
-            "english",
-            "en-",
-            "en-u",
-            "en-us-x-y",
-            "12",
-            "en us",
-        ] {
-            assert!(Locale::parse(bad).is_none(), "{bad}");
-        }
-    }
-}
+/// Help-center locales are the one [`crate::locale::Locale`], written as Zendesk writes them
+/// ([`Locale::as_str`]: `en-us`, `ko`).
+pub use crate::locale::Locale;

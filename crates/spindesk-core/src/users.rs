@@ -216,18 +216,6 @@ pub fn complete_profile(
     Ok(())
 }
 
-/// A BCP 47-shaped language tag (`en`, `ko-KR`, `zh-Hant-TW`): 2–3 letters, then alphanumeric
-/// parts of 1–8, at most 35 characters. `None` for anything else.
-pub fn language_tag(raw: &str) -> Option<String> {
-    let mut parts = raw.split(['-', '_']);
-    let first_ok = parts
-        .next()
-        .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
-    let rest_ok =
-        parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
-    (first_ok && rest_ok && raw.len() <= 35).then(|| raw.replace('_', "-"))
-}
-
 /// The language a phone number suggests, for channels that send no language: Korean numbers
 /// (+82) get Korean; anything else stays unknown (the bot's default).
 pub fn locale_for_phone(number: &str) -> Option<String> {

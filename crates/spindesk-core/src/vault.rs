@@ -8,14 +8,12 @@
 //! existed) and read back either way; a key set later seals each row the next time it is
 //! written.
 
+use crate::config;
 use crate::ports::{Config, Random};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
-
-/// The Spin variable holding the key: 64 hexadecimal characters (`openssl rand -hex 32`).
-pub const CREDENTIALS_KEY: &str = "credentials_key";
 
 const PREFIX: &str = "v1:";
 const NONCE_BYTES: usize = 24;
@@ -45,7 +43,7 @@ pub struct Vault {
 impl Vault {
     /// The vault of this deployment: sealing when `credentials_key` is set.
     pub fn from_config(config: &dyn Config) -> Result<Vault, VaultError> {
-        match config.get(CREDENTIALS_KEY) {
+        match config.get(config::CREDENTIALS_KEY) {
             None => Ok(Vault { cipher: None }),
             Some(hex) => Vault::with_key(&hex),
         }

@@ -6,7 +6,8 @@ mod outbox;
 mod search_index;
 
 use crate::api::database;
-use crate::auth::{digest, new_token, require_admin, ADMIN_TOKEN_VARIABLE};
+use crate::auth::{digest, new_token, require_admin};
+use crate::config;
 use crate::ports::{Env, SqlErrorKind};
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
@@ -26,9 +27,9 @@ pub const SURFACE: Surface = Surface {
         // public_base_url: integrations' webhook URLs; credentials_key: integrations'
         // credentials sealed at rest; outbound: the outbox drain sends.
         variables: &[
-            ADMIN_TOKEN_VARIABLE,
-            crate::channels::integrations::PUBLIC_BASE_URL,
-            crate::vault::CREDENTIALS_KEY,
+            config::ADMIN_TOKEN,
+            config::PUBLIC_BASE_URL,
+            config::CREDENTIALS_KEY,
         ],
         outbound: true,
     },

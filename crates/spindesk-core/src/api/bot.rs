@@ -3,11 +3,11 @@
 //! `docs/bot.md` documents the routes and the bot's JSON format.
 
 use crate::api::database;
-use crate::auth::{require_admin, ADMIN_TOKEN_VARIABLE};
+use crate::auth::require_admin;
 use crate::bot::model::{Answer, Bot};
 use crate::bot::validate::{validate, Problem};
 use crate::bot::versions::{self, PublishError};
-use crate::channels::integrations::PUBLIC_BASE_URL;
+use crate::config;
 use crate::ports::Env;
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
@@ -26,7 +26,7 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         key_value: false,
         // public_base_url: the simulator links articles as conversations do.
-        variables: &[ADMIN_TOKEN_VARIABLE, PUBLIC_BASE_URL],
+        variables: &[config::ADMIN_TOKEN, config::PUBLIC_BASE_URL],
         // The simulator answers API-call steps from scripted responses: it never calls out.
         outbound: false,
     },

@@ -9,13 +9,13 @@
 
 use crate::api::{commit, database};
 use crate::channels::delivery;
-use crate::channels::integrations::{self, PUBLIC_BASE_URL};
+use crate::channels::integrations::{self};
 use crate::channels::{AuthError, ChannelType, HandshakeReply, Webhook};
 use crate::committed::Committed;
+use crate::config;
 use crate::ports::Env;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::vault::Vault;
-use crate::vault::CREDENTIALS_KEY;
 use crate::web::{query_pairs, ApiError, Family};
 use http::{Method, StatusCode};
 
@@ -26,7 +26,7 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         // The change feed wakes widget and agent long-polls when a channel message arrives.
         key_value: true,
-        variables: &[PUBLIC_BASE_URL, CREDENTIALS_KEY],
+        variables: &[config::PUBLIC_BASE_URL, config::CREDENTIALS_KEY],
         outbound: true,
     },
 };
@@ -64,7 +64,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         .ok_or_else(|| not_found(path))?;
 
     let query = query_pairs(req);
-    let public_url = env.config.get(PUBLIC_BASE_URL).map(|base| {
+    let public_url = env.config.get(config::PUBLIC_BASE_URL).map(|base| {
         let base = base.trim_end_matches('/');
         match req.uri().query() {
             Some(q) => format!("{base}{path}?{q}"),

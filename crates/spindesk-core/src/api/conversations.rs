@@ -5,8 +5,9 @@
 
 use crate::api::commit;
 use crate::api::database;
-use crate::auth::{secrets_equal, ADMIN_TOKEN_VARIABLE};
+use crate::auth::secrets_equal;
 use crate::committed::Committed;
+use crate::config;
 use crate::conversation::{self, Conversation, Outgoing};
 use crate::message::{validate_text, AuthorType, Message, COLUMNS as MESSAGE_COLUMNS};
 use crate::ports::Env;
@@ -14,7 +15,6 @@ use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::timestamp::iso8601_ms;
 use crate::users;
-use crate::vault::CREDENTIALS_KEY;
 use crate::web::{
     json, json_status, query_param, read_json, segments, ApiError, Credentials, Family,
 };
@@ -29,7 +29,7 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         key_value: true,
         // credentials_key: an agent's reply goes out through the customer's channel.
-        variables: &[ADMIN_TOKEN_VARIABLE, CREDENTIALS_KEY],
+        variables: &[config::ADMIN_TOKEN, config::CREDENTIALS_KEY],
         outbound: true,
     },
 };
@@ -61,7 +61,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
 }
 
 fn authenticate(env: &Env, req: &Request) -> Result<(), ApiError> {
-    let configured = env.config.get(ADMIN_TOKEN_VARIABLE).ok_or_else(|| {
+    let configured = env.config.get(config::ADMIN_TOKEN).ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "admin_disabled",

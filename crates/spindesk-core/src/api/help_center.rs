@@ -16,7 +16,7 @@ mod request;
 mod search;
 mod sections;
 
-use crate::auth;
+use crate::config;
 use crate::help_center::index;
 use crate::help_center::Locale;
 use crate::help_center_site;
@@ -33,7 +33,7 @@ pub const SURFACE: Surface = Surface {
     uses: Uses {
         sqlite: true,
         key_value: false,
-        variables: &[auth::ADMIN_TOKEN_VARIABLE],
+        variables: &[config::ADMIN_TOKEN],
         outbound: false,
     },
 };

@@ -4,8 +4,9 @@
 
 use crate::api::commit;
 use crate::api::database;
-use crate::auth::{require_staff, Staff, ADMIN_TOKEN_VARIABLE};
+use crate::auth::{require_staff, Staff};
 use crate::committed::Committed;
+use crate::config;
 use crate::message::MAX_TEXT_CHARS;
 use crate::ports::Env;
 use crate::store::Db;
@@ -15,7 +16,6 @@ use crate::tickets::{
 };
 use crate::timestamp::iso8601;
 use crate::users::{self, User};
-use crate::vault::CREDENTIALS_KEY;
 use crate::web::{
     header, json, paginate_offset, query_pairs, read_json, segments, ApiError, Family,
 };
@@ -30,7 +30,7 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         key_value: true,
         // credentials_key: an agent's reply goes out through the customer's channel.
-        variables: &[ADMIN_TOKEN_VARIABLE, CREDENTIALS_KEY],
+        variables: &[config::ADMIN_TOKEN, config::CREDENTIALS_KEY],
         outbound: true,
     },
 };

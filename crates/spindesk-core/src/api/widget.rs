@@ -7,7 +7,7 @@ use crate::api::commit;
 use crate::api::database;
 use crate::auth::{digest, new_public_id, new_token};
 use crate::change_feed;
-use crate::channels::integrations::PUBLIC_BASE_URL;
+use crate::config;
 use crate::conversation::{self, Conversation, Inbound, Switchboard};
 use crate::message::validate_text;
 use crate::ports::Env;
@@ -31,7 +31,7 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         key_value: true,
         // The bot links help-center articles to their public pages under this URL.
-        variables: &[PUBLIC_BASE_URL],
+        variables: &[config::PUBLIC_BASE_URL],
         outbound: true,
     },
 };
@@ -165,12 +165,14 @@ fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
 }
 
 fn parse_locale(raw: &str) -> Result<String, ApiError> {
-    users::language_tag(raw).ok_or_else(|| {
-        ApiError::unprocessable(
-            "invalid_locale",
-            format!("`locale` must be a language tag such as \"en\" or \"ko-KR\", got {raw:?}"),
-        )
-    })
+    crate::locale::Locale::parse(raw)
+        .map(|l| l.tag().to_owned())
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_locale",
+                format!("`locale` must be a language tag such as \"en\" or \"ko-KR\", got {raw:?}"),
+            )
+        })
 }
 
 /// The visitor and conversation behind the request's session token.

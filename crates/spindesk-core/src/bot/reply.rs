@@ -10,7 +10,7 @@ use super::model::Bot;
 use super::state::{ArticleCard, BotState, Effect, Input, Output, PendingCall, Turn};
 use super::template::Variables;
 use super::versions;
-use crate::channels::integrations::PUBLIC_BASE_URL;
+use crate::config;
 use crate::conversation::Conversation;
 use crate::error::{Error, Result};
 use crate::message::{Action, Message};
@@ -47,7 +47,7 @@ pub fn articles<'a>(db: &'a Db<'a>, bot: &'a Bot, link: Option<&'a str>) -> Help
 /// articles without a link. Components that run the bot declare the variable.
 pub fn article_link(env: &Env, bot: &Bot) -> Option<String> {
     bot.article_url.clone().or_else(|| {
-        let base = env.config.get(PUBLIC_BASE_URL)?;
+        let base = env.config.get(config::PUBLIC_BASE_URL)?;
         let base = base.trim().trim_end_matches('/');
         (base.starts_with("https://") || base.starts_with("http://"))
             .then(|| format!("{base}/hc/{{{{article.locale}}}}/articles/{{{{article.id}}}}"))

@@ -7,10 +7,6 @@ use crate::ports::{Millis, Random, SqlError};
 use crate::store::{Db, Row};
 use crate::vault::Vault;
 
-/// The Spin variable with the public origin the vendors call (`https://support.example.com`):
-/// webhook URLs are built from it, and Twilio signs the URL it calls.
-pub const PUBLIC_BASE_URL: &str = "public_base_url";
-
 /// Longest credential value we accept.
 pub const CREDENTIAL_MAX: usize = 2048;
 pub const DISPLAY_NAME_MAX: usize = 100;

@@ -7,7 +7,6 @@ use super::{
     AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
     Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
-use crate::users;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -160,7 +159,7 @@ impl Channel for Telegram {
                     channel: "telegram".into(),
                     address: from.id.clone(),
                     name: from.name(),
-                    locale: from.language_code.as_deref().and_then(users::language_tag),
+                    locale: from.language_code.as_deref().and_then(super::locale_tag),
                 },
                 recipient: Recipient::new(message.chat.id.clone()),
                 sent_at_ms: message.date.map(|s| s * 1000),
@@ -181,7 +180,7 @@ impl Channel for Telegram {
                         .from
                         .language_code
                         .as_deref()
-                        .and_then(users::language_tag),
+                        .and_then(super::locale_tag),
                 },
                 recipient: Recipient::new(chat),
                 sent_at_ms: None,

@@ -8,7 +8,6 @@ use super::{
     AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
     Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
-use crate::users;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -116,7 +115,7 @@ impl Channel for Viber {
                 channel: "viber".into(),
                 address: sender.id.clone(),
                 name: sender.name,
-                locale: sender.language.as_deref().and_then(users::language_tag),
+                locale: sender.language.as_deref().and_then(super::locale_tag),
             },
             recipient: Recipient::new(sender.id),
             sent_at_ms: callback.timestamp,

@@ -5,9 +5,9 @@
 use crate::api::database;
 use crate::channels::integrations::{
     self, validate_api_base_url, validate_credential, Draft, Integration, DISPLAY_NAME_MAX,
-    PUBLIC_BASE_URL,
 };
 use crate::channels::{ChannelType, Credentials};
+use crate::config;
 use crate::ports::Env;
 use crate::surface::{Request, Response};
 use crate::timestamp::iso8601;
@@ -38,7 +38,7 @@ pub fn route(env: &Env, req: &Request, segs: &[&str]) -> Option<Result<Response,
 }
 
 pub fn view(env: &Env, i: &Integration) -> Value {
-    let public_base = env.config.get(PUBLIC_BASE_URL);
+    let public_base = env.config.get(config::PUBLIC_BASE_URL);
     json!({
         "id": i.public_id,
         "type": i.kind.as_str(),

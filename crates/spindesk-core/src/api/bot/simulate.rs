@@ -157,12 +157,14 @@ pub fn run(env: &Env, req: &Request) -> Result<Response, ApiError> {
             format!("`api_responses` holds at most {MAX_API_RESPONSES} responses"),
         ));
     }
-    if !(2..=35).contains(&body.locale.len()) {
-        return Err(ApiError::unprocessable(
-            "invalid_locale",
-            "`locale` is a language tag like en or ko-KR",
-        ));
-    }
+    let locale = crate::locale::Locale::parse(&body.locale)
+        .map(|l| l.tag().to_owned())
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_locale",
+                "`locale` is a language tag like en or ko-KR",
+            )
+        })?;
     let now = match &body.now {
         Some(raw) => parse_now(raw)?,
         None => env.clock.now_ms(),
@@ -189,7 +191,7 @@ pub fn run(env: &Env, req: &Request) -> Result<Response, ApiError> {
     if let Some(email) = body.customer.email {
         facts.insert("customer.email".into(), email);
     }
-    facts.insert("customer.locale".into(), body.locale.clone());
+    facts.insert("customer.locale".into(), locale.clone());
     facts.insert("conversation.channel".into(), body.channel.clone());
     let link = reply::article_link(env, &bot);
     let help_center = reply::articles(&db, &bot, link.as_deref());
@@ -238,7 +240,7 @@ pub fn run(env: &Env, req: &Request) -> Result<Response, ApiError> {
             continue;
         }
         let ctx = Context {
-            locale: &body.locale,
+            locale: &locale,
             now_ms: now,
             outbound: &outbound,
             articles: &help_center,

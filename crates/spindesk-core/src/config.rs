@@ -1,0 +1,14 @@
+//! Every Spin variable the core reads, by name. `spin.toml` declares them under `[variables]`
+//! and maps them to each component that lists them in its surface's `Uses::variables`
+//! (`tests/e2e/spin_manifest.rs` checks the two agree). `bot_api_host` is not here: Spin reads
+//! it itself, as the bot components' `allowed_outbound_hosts`.
+
+/// The admin API's bearer token; empty disables the admin routes (503).
+pub const ADMIN_TOKEN: &str = "admin_token";
+
+/// 64 hexadecimal characters (`openssl rand -hex 32`) that seal channel credentials at rest.
+pub const CREDENTIALS_KEY: &str = "credentials_key";
+
+/// The public origin the vendors call (`https://support.example.com`): webhook URLs are built
+/// from it, Twilio signs the URL it calls, and the bot links help-center articles under it.
+pub const PUBLIC_BASE_URL: &str = "public_base_url";
