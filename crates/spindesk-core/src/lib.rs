@@ -17,6 +17,7 @@ pub mod channels;
 pub mod committed;
 pub mod config;
 pub mod conversation;
+pub mod email;
 pub mod error;
 pub mod help_center;
 pub mod help_center_site;

@@ -2,15 +2,49 @@
 //! tie a customer's accounts (a widget device, a WhatsApp number, ...) to one user.
 
 use crate::auth::new_public_id;
+use crate::email::Email;
 use crate::error::{Error, Result};
 use crate::ports::{Millis, Random, SqlError};
 use crate::store::{Db, Row};
+
+/// What a person is to Spindesk: a customer (Zendesk's `end-user`) or staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Role {
+    #[serde(rename = "end-user")]
+    EndUser,
+    #[serde(rename = "agent")]
+    Agent,
+    #[serde(rename = "admin")]
+    Admin,
+}
+
+impl Role {
+    pub const STAFF: [Role; 2] = [Role::Agent, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::EndUser => "end-user",
+            Role::Agent => "agent",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Role> {
+        [Role::EndUser, Role::Agent, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+    }
+
+    pub fn is_staff(self) -> bool {
+        self != Role::EndUser
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
     pub id: i64,
     pub public_id: String,
-    pub role: String,
+    pub role: Role,
     pub name: String,
     pub email: Option<String>,
     pub external_id: Option<String>,
@@ -26,7 +60,11 @@ fn from_row(r: &Row) -> Result<User, SqlError> {
     Ok(User {
         id: r.i64("id")?,
         public_id: r.string("public_id")?,
-        role: r.string("role")?,
+        role: {
+            let raw = r.string("role")?;
+            Role::parse(&raw)
+                .ok_or_else(|| Row::invalid("role", format!("unknown role {raw:?}")))?
+        },
         name: r.string("name")?,
         email: r.opt_string("email")?,
         external_id: r.opt_string("external_id")?,
@@ -166,9 +204,9 @@ pub fn create_staff(
     db: &Db,
     random: &dyn Random,
     now: Millis,
-    role: &str,
+    role: Role,
     name: &str,
-    email: &str,
+    email: &Email,
 ) -> Result<User> {
     let public_id = new_public_id(random);
     let id = db
@@ -177,9 +215,9 @@ pub fn create_staff(
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             &[
                 public_id.into(),
-                role.into(),
+                role.as_str().into(),
                 name.into(),
-                email.into(),
+                email.as_str().into(),
                 now.into(),
                 now.into(),
             ],
@@ -223,29 +261,4 @@ pub fn locale_for_phone(number: &str) -> Option<String> {
         .trim_start_matches('+')
         .starts_with("82")
         .then(|| "ko-KR".to_owned())
-}
-
-/// An email address, with its domain lowercased, or `None`. A pragmatic check: one `@`, a non-empty local part, a dotted domain of sane labels. Deliverability
-/// is not knowable here; typos like a missing `@` or a space are.
-pub fn email_address(value: &str) -> Option<String> {
-    let (local, domain) = value.split_once('@')?;
-    let domain_ok = domain.contains('.')
-        && domain.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-        });
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
-    if value.len() > 254 || !domain_ok || !local_ok {
-        return None;
-    }
-    Some(format!("{local}@{}", domain.to_lowercase()))
 }

@@ -8,10 +8,12 @@ mod search_index;
 use crate::api::database;
 use crate::auth::{digest, new_token, require_admin};
 use crate::config;
+use crate::email::Email;
 use crate::ports::{Env, SqlErrorKind};
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::timestamp::iso8601;
+use crate::users::Role;
 use crate::users::{self, User};
 use crate::web::{json, json_status, no_content, read_json, segments, ApiError, Family};
 use http::{Method, StatusCode};
@@ -130,7 +132,7 @@ fn create_agent(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ));
     }
     // Staff sign in with their email, compared case-insensitively: store it lowercased.
-    let email = users::email_address(agent.email.trim())
+    let email = Email::parse(agent.email.trim())
         .map(|e| e.to_lowercase())
         .ok_or_else(|| {
             ApiError::unprocessable(
@@ -141,13 +143,15 @@ fn create_agent(env: &Env, req: &Request) -> Result<Response, ApiError> {
                 ),
             )
         })?;
-    let role = agent.role.as_deref().unwrap_or("agent");
-    if role != "agent" && role != "admin" {
-        return Err(ApiError::unprocessable(
-            "invalid_role",
-            "`agent.role` must be \"agent\" or \"admin\"",
-        ));
-    }
+    let role = match agent.role.as_deref() {
+        None => Role::Agent,
+        Some(raw) => Role::parse(raw).filter(|r| r.is_staff()).ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_role",
+                "`agent.role` must be \"agent\" or \"admin\"",
+            )
+        })?,
+    };
     let db = database(env)?;
     let token = new_token(env.random, "");
     let now = env.clock.now_ms();
@@ -184,7 +188,7 @@ fn store_token(db: &Db, user_id: i64, token: &str, now: i64) -> Result<(), crate
 
 fn staff_member(db: &Db, id: i64) -> Result<User, ApiError> {
     users::by_id(db, id)?
-        .filter(|u| u.role != "end-user")
+        .filter(|u| u.role.is_staff())
         .ok_or_else(|| ApiError::not_found("not_found", format!("No agent with id {id}")))
 }
 

@@ -7,6 +7,7 @@ use crate::api::database;
 use crate::auth::{require_staff, Staff};
 use crate::committed::Committed;
 use crate::config;
+use crate::email::Email;
 use crate::message::MAX_TEXT_CHARS;
 use crate::ports::Env;
 use crate::store::Db;
@@ -15,6 +16,7 @@ use crate::tickets::{
     self, Comment, CommentAuthor, StatusEvent, Ticket, TicketStatus, PRIORITIES, TYPES,
 };
 use crate::timestamp::iso8601;
+use crate::users::Role;
 use crate::users::{self, User};
 use crate::web::{
     header, json, paginate_offset, query_pairs, read_json, segments, ApiError, Family,
@@ -511,7 +513,7 @@ fn update_ticket(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError
             .after(&events)
             .map_err(|e| invalid("status", e.to_string()))?;
         if let Some(Some(assignee)) = fields.assignee_id {
-            let ok = users::by_id(db, assignee)?.is_some_and(|u| u.role != "end-user");
+            let ok = users::by_id(db, assignee)?.is_some_and(|u| u.role.is_staff());
             if !ok {
                 return Err(invalid(
                     "assignee_id",
@@ -603,6 +605,9 @@ fn apply_fields(db: &Db, now: i64, ticket: &Ticket, f: &TicketFields) -> Result<
     Ok(())
 }
 
+/// The email of the staff user who authors what the admin token writes.
+const ADMIN_AUTHOR_EMAIL: &str = "admin@spindesk.invalid";
+
 /// The author of a comment made with the admin token is the "Spindesk Admin" staff user,
 /// created on first use (Zendesk requires an author on every comment).
 fn comment_author(db: &Db, env: &Env, staff: &Staff) -> Result<CommentAuthor, ApiError> {
@@ -613,19 +618,21 @@ fn comment_author(db: &Db, env: &Env, staff: &Staff) -> Result<CommentAuthor, Ap
         }),
         Staff::Admin => {
             let existing = db.query_i64(
-                "SELECT id FROM users WHERE role = 'admin' AND email = 'admin@spindesk.invalid'",
-                &[],
+                "SELECT id FROM users WHERE role = 'admin' AND email = ?",
+                &[ADMIN_AUTHOR_EMAIL.into()],
             )?;
             let user_id = match existing {
                 Some(id) => id,
                 None => {
+                    let email = Email::parse(ADMIN_AUTHOR_EMAIL)
+                        .ok_or_else(|| ApiError::internal("the admin author's email"))?;
                     users::create_staff(
                         db,
                         env.random,
                         env.clock.now_ms(),
-                        "admin",
+                        Role::Admin,
                         "Support",
-                        "admin@spindesk.invalid",
+                        &email,
                     )?
                     .id
                 }

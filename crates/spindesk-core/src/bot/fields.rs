@@ -5,7 +5,7 @@
 
 use super::condition::compile_pattern;
 use super::model::{FieldKind, FormField};
-use crate::users;
+use crate::email::Email;
 
 pub const DEFAULT_TEXT_MAX: u32 = 1000;
 
@@ -96,7 +96,9 @@ fn name(value: &str) -> Result<String, Invalid> {
 }
 
 fn email(value: &str) -> Result<String, Invalid> {
-    users::email_address(value).ok_or(Invalid::Email)
+    Email::parse(value)
+        .map(Email::into_string)
+        .ok_or(Invalid::Email)
 }
 
 /// Digits with the usual separators; stored as `+` (if given) and digits only.
