@@ -8,6 +8,7 @@ mod schema_v4;
 mod schema_v5;
 mod schema_v6;
 mod schema_v7;
+mod schema_v8;
 
 pub use migrations::{ensure_schema, Migration, MIGRATIONS};
 

@@ -3,6 +3,7 @@
 //! Status moves through Zendesk's states by the rules in [`status`]: a customer message reopens
 //! a solved (or pending) ticket; closing is final and hands the conversation back to the bot.
 
+pub mod audit;
 mod status;
 
 pub use status::{StatusError, StatusEvent, TicketStatus};

@@ -1,4 +1,4 @@
-use super::{schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, Db};
+use super::{schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, Db};
 use crate::ports::{Millis, SqlError};
 
 /// One schema version: its statements run in order, in one transaction, exactly once.
@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[Migration] = &[
     schema_v5::MIGRATION,
     schema_v6::MIGRATION,
     schema_v7::MIGRATION,
+    schema_v8::MIGRATION,
 ];
 
 fn latest() -> i64 {
