@@ -1,4 +1,6 @@
-use super::{schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, Db};
+use super::{
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, Db,
+};
 use crate::ports::{Millis, SqlError};
 
 /// One schema version: its statements run in order, in one transaction, exactly once.

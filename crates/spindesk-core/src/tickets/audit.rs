@@ -119,12 +119,7 @@ pub fn record(
         .query_i64(
             "INSERT INTO ticket_audits (ticket_id, author_id, via, created_at)
              VALUES (?, ?, ?, ?) RETURNING id",
-            &[
-                ticket_id.into(),
-                author_id.into(),
-                via.into(),
-                now.into(),
-            ],
+            &[ticket_id.into(), author_id.into(), via.into(), now.into()],
         )?
         .ok_or_else(|| Error::corrupt("insert returned no audit id"))?;
     for event in events {

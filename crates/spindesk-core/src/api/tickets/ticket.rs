@@ -1,0 +1,392 @@
+//! Tickets: list, show, comments, update (`/api/v2/tickets[/{id}[/comments]]`).
+
+use super::zendesk::{
+    base_url, comment_json, not_found, sideloaded_users, status_filter, status_names, ticket_json,
+    ticket_order, wants_users,
+};
+use crate::api::commit;
+use crate::api::database;
+use crate::auth::{require_staff, Staff};
+use crate::committed::Committed;
+use crate::email::Email;
+use crate::message::MAX_TEXT_CHARS;
+use crate::ports::Env;
+use crate::store::Db;
+use crate::surface::{Request, Response};
+use crate::tickets::{self, CommentAuthor, StatusEvent, Ticket, TicketStatus, PRIORITIES, TYPES};
+use crate::timestamp::iso8601;
+use crate::users;
+use crate::users::Role;
+use crate::web::{json, paginate_offset, query_pairs, read_json, ApiError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+/// Largest ticket update body (a comment is at most 4,096 characters; tags and fields add some).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Most tags on a ticket, and longest tag.
+pub const MAX_TAGS: usize = 50;
+pub const MAX_TAG_CHARS: usize = 80;
+
+pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let pairs = query_pairs(req);
+    let page = paginate_offset(&pairs)?;
+    let order = ticket_order(&pairs)?;
+    let statuses = status_filter(&pairs)?;
+    let db = database(env)?;
+    require_staff(env, &db, req)?;
+    // Placeholders only; the statuses themselves are bound.
+    let filter = if statuses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE status IN ({})", vec!["?"; statuses.len()].join(", "))
+    };
+    let mut params: Vec<crate::ports::Value> = statuses.iter().map(|s| s.as_str().into()).collect();
+    let count = db
+        .query_i64(&format!("SELECT count(*) FROM tickets {filter}"), &params)?
+        .unwrap_or(0);
+    params.push(page.per_page.into());
+    params.push(page.offset().into());
+    let list = db.query(
+        &format!(
+            "SELECT {} FROM tickets {filter} ORDER BY {order} LIMIT ? OFFSET ?",
+            tickets::COLUMNS
+        ),
+        &params,
+        tickets::from_row,
+    )?;
+    let base = base_url(req);
+    let (next, previous) = page.links(&format!("{base}/api/v2/tickets.json"), count, &pairs);
+    let mut body = json!({
+        "tickets": list.iter().map(|t| ticket_json(t, &base)).collect::<Vec<_>>(),
+        "next_page": next,
+        "previous_page": previous,
+        "count": count,
+    });
+    if wants_users(&pairs) {
+        let named = list.iter().flat_map(|t| {
+            [Some(t.requester_id), t.submitter_id, t.assignee_id]
+                .into_iter()
+                .flatten()
+        });
+        body["users"] = sideloaded_users(&db, named, &base)?;
+    }
+    Ok(json(&body))
+}
+
+pub fn show(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    require_staff(env, &db, req)?;
+    let ticket = tickets::by_id(&db, id)?.ok_or_else(not_found)?;
+    Ok(json(
+        &json!({"ticket": ticket_json(&ticket, &base_url(req))}),
+    ))
+}
+
+pub fn comments(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
+    let pairs = query_pairs(req);
+    let page = paginate_offset(&pairs)?;
+    let db = database(env)?;
+    require_staff(env, &db, req)?;
+    tickets::by_id(&db, id)?.ok_or_else(not_found)?;
+    let count = db
+        .query_i64(
+            "SELECT count(*) FROM ticket_comments WHERE ticket_id = ?",
+            &[id.into()],
+        )?
+        .unwrap_or(0);
+    let list = tickets::comments(&db, id, page.offset(), page.per_page)?;
+    let base = base_url(req);
+    let (next, previous) = page.links(
+        &format!("{base}/api/v2/tickets/{id}/comments.json"),
+        count,
+        &pairs,
+    );
+    let mut body = json!({
+        "comments": list.iter().map(comment_json).collect::<Vec<_>>(),
+        "next_page": next,
+        "previous_page": previous,
+        "count": count,
+    });
+    if wants_users(&pairs) {
+        body["users"] = sideloaded_users(&db, list.iter().map(|c| c.author_id), &base)?;
+    }
+    Ok(json(&body))
+}
+
+#[derive(Deserialize)]
+struct TicketUpdate {
+    ticket: TicketFields,
+}
+
+/// The fields an update may carry; Zendesk clients send more, which are ignored.
+#[derive(Deserialize, Default)]
+struct TicketFields {
+    comment: Option<NewComment>,
+    status: Option<String>,
+    priority: Option<Option<String>>,
+    #[serde(rename = "type")]
+    kind: Option<Option<String>>,
+    subject: Option<String>,
+    tags: Option<Vec<String>>,
+    assignee_id: Option<Option<i64>>,
+    external_id: Option<Option<String>>,
+}
+
+#[derive(Deserialize)]
+struct NewComment {
+    body: Option<String>,
+    html_body: Option<String>,
+    public: Option<bool>,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::unprocessable("RecordInvalid", format!("{field}: {}", message.into()))
+}
+
+fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!("{value:?} is not one of {}", allowed.join(", ")),
+        ))
+    }
+}
+
+/// The comment's text: `body`, or `html_body` with its tags removed.
+fn comment_text(comment: &NewComment) -> Result<String, ApiError> {
+    let text = match (&comment.body, &comment.html_body) {
+        (Some(body), _) => body.clone(),
+        (None, Some(html)) => crate::html::to_text(html),
+        (None, None) => return Err(invalid("comment", "needs a body")),
+    };
+    if text.trim().is_empty() {
+        return Err(invalid("comment", "body can't be blank"));
+    }
+    let chars = text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(invalid(
+            "comment",
+            format!("body is {chars} characters; the limit is {MAX_TEXT_CHARS}"),
+        ));
+    }
+    Ok(text)
+}
+
+/// A valid update: the comment's text and whether it is public, and the status asked for.
+struct Checked {
+    comment: Option<(String, bool)>,
+    status: Option<TicketStatus>,
+}
+
+impl Checked {
+    /// What the update does to the ticket's status, in order (see [`TicketStatus::after`]).
+    fn status_events(&self) -> Vec<StatusEvent> {
+        let mut events = vec![StatusEvent::Edit];
+        if self.comment.is_some() {
+            events.push(StatusEvent::AgentComment);
+        }
+        events.extend(self.status.map(StatusEvent::Set));
+        events
+    }
+}
+
+/// Checks everything before writing anything, so a rejected update changes nothing.
+fn validate(fields: &TicketFields) -> Result<Checked, ApiError> {
+    let status = match &fields.status {
+        Some(raw) => Some(TicketStatus::parse(raw).ok_or_else(|| {
+            invalid(
+                "status",
+                format!("{raw:?} is not one of {}", status_names()),
+            )
+        })?),
+        None => None,
+    };
+    if let Some(Some(priority)) = &fields.priority {
+        one_of("priority", priority, PRIORITIES)?;
+    }
+    if let Some(Some(kind)) = &fields.kind {
+        one_of("type", kind, TYPES)?;
+    }
+    if let Some(subject) = &fields.subject {
+        if subject.chars().count() > 255 {
+            return Err(invalid("subject", "is longer than 255 characters"));
+        }
+    }
+    if let Some(tags) = &fields.tags {
+        if tags.len() > MAX_TAGS {
+            return Err(invalid("tags", format!("at most {MAX_TAGS} tags")));
+        }
+        if let Some(bad) = tags.iter().find(|t| {
+            t.is_empty() || t.chars().count() > MAX_TAG_CHARS || t.chars().any(char::is_whitespace)
+        }) {
+            return Err(invalid(
+                "tags",
+                format!("{bad:?} must be 1 to {MAX_TAG_CHARS} characters without spaces"),
+            ));
+        }
+    }
+    if let Some(Some(external_id)) = &fields.external_id {
+        if external_id.chars().count() > 255 {
+            return Err(invalid("external_id", "is longer than 255 characters"));
+        }
+    }
+    let comment = fields
+        .comment
+        .as_ref()
+        .map(|c| Ok::<_, ApiError>((comment_text(c)?, c.public.unwrap_or(true))))
+        .transpose()?;
+    Ok(Checked { comment, status })
+}
+
+pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    let staff = require_staff(env, &db, req)?;
+    let update: TicketUpdate = read_json(req, MAX_BODY_BYTES).map_err(|mut e| {
+        if e.status == http::StatusCode::BAD_REQUEST {
+            e.message = format!("{} (expected {{\"ticket\": {{...}}}})", e.message);
+        }
+        e
+    })?;
+    let fields = update.ticket;
+    let checked = validate(&fields)?;
+    let now = env.clock.now_ms();
+    let ((ticket, comment_id), _) = commit::write(env, &db, |db| {
+        let ticket = tickets::by_id(db, id)?.ok_or_else(not_found)?;
+        let events = checked.status_events();
+        ticket
+            .status
+            .after(&events)
+            .map_err(|e| invalid("status", e.to_string()))?;
+        if let Some(Some(assignee)) = fields.assignee_id {
+            let ok = users::by_id(db, assignee)?.is_some_and(|u| u.role.is_staff());
+            if !ok {
+                return Err(invalid(
+                    "assignee_id",
+                    format!("{assignee} is not an agent"),
+                ));
+            }
+        }
+        apply_fields(db, now, &ticket, &fields)?;
+        let mut committed = Committed {
+            tickets: vec![ticket.id],
+            ..Committed::default()
+        };
+        let mut comment_id = None;
+        if let Some((body, public)) = &checked.comment {
+            let author = comment_author(db, env, &staff)?;
+            let (id, message) =
+                tickets::add_agent_comment(env, db, &ticket, &author, body, *public)?;
+            comment_id = Some(id);
+            committed.messages.extend(message);
+        }
+        tickets::change_status(db, now, &ticket, &events)?;
+        let updated = tickets::by_id(db, id)?.ok_or_else(not_found)?;
+        Ok::<_, ApiError>(((updated, comment_id), committed))
+    })?;
+    let events: Vec<Value> = match (comment_id, &checked.comment) {
+        (Some(cid), Some((body, public))) => {
+            vec![json!({"id": cid, "type": "Comment", "body": body, "public": public})]
+        }
+        _ => Vec::new(),
+    };
+    Ok(json(&json!({
+        "ticket": ticket_json(&ticket, &base_url(req)),
+        "audit": {
+            "ticket_id": ticket.id,
+            "author_id": staff.user_id(),
+            "created_at": iso8601(now),
+            "events": events,
+        },
+    })))
+}
+
+fn apply_fields(db: &Db, now: i64, ticket: &Ticket, f: &TicketFields) -> Result<(), ApiError> {
+    let mut sets: Vec<&str> = Vec::new();
+    let mut params: Vec<crate::ports::Value> = Vec::new();
+    if let Some(p) = &f.priority {
+        sets.push("priority = ?");
+        params.push(p.clone().into());
+    }
+    if let Some(k) = &f.kind {
+        sets.push("type = ?");
+        params.push(k.clone().into());
+    }
+    if let Some(s) = &f.subject {
+        sets.push("subject = ?");
+        params.push(s.clone().into());
+    }
+    if let Some(tags) = &f.tags {
+        let mut unique: Vec<String> = Vec::new();
+        for t in tags {
+            if !unique.contains(t) {
+                unique.push(t.clone());
+            }
+        }
+        sets.push("tags = ?");
+        params.push(
+            serde_json::to_string(&unique)
+                .unwrap_or_else(|_| "[]".into())
+                .into(),
+        );
+    }
+    if let Some(a) = f.assignee_id {
+        sets.push("assignee_id = ?");
+        params.push(a.into());
+    }
+    if let Some(e) = &f.external_id {
+        sets.push("external_id = ?");
+        params.push(e.clone().into());
+    }
+    if sets.is_empty() {
+        return Ok(());
+    }
+    sets.push("updated_at = ?");
+    params.push(now.into());
+    params.push(ticket.id.into());
+    db.execute(
+        &format!("UPDATE tickets SET {} WHERE id = ?", sets.join(", ")),
+        &params,
+    )?;
+    Ok(())
+}
+
+/// The email of the staff user who authors what the admin token writes.
+const ADMIN_AUTHOR_EMAIL: &str = "admin@spindesk.invalid";
+
+/// The author of a comment made with the admin token is the "Spindesk Admin" staff user,
+/// created on first use (Zendesk requires an author on every comment).
+fn comment_author(db: &Db, env: &Env, staff: &Staff) -> Result<CommentAuthor, ApiError> {
+    match staff {
+        Staff::Agent { user_id, name, .. } => Ok(CommentAuthor {
+            user_id: *user_id,
+            name: name.clone(),
+        }),
+        Staff::Admin => {
+            let existing = db.query_i64(
+                "SELECT id FROM users WHERE role = 'admin' AND email = ?",
+                &[ADMIN_AUTHOR_EMAIL.into()],
+            )?;
+            let user_id = match existing {
+                Some(id) => id,
+                None => {
+                    let email = Email::parse(ADMIN_AUTHOR_EMAIL)
+                        .ok_or_else(|| ApiError::internal("the admin author's email"))?;
+                    users::create_staff(
+                        db,
+                        env.random,
+                        env.clock.now_ms(),
+                        Role::Admin,
+                        "Support",
+                        &email,
+                    )?
+                    .id
+                }
+            };
+            Ok(CommentAuthor {
+                user_id,
+                name: "Support".into(),
+            })
+        }
+    }
+}
