@@ -28,6 +28,7 @@ mod testkit;
 
 pub use render::{split_text, Measure};
 
+use crate::message::QuickReply;
 use crate::ports::Millis;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -337,13 +338,6 @@ pub struct Outgoing {
     pub text: String,
     pub options: Vec<QuickReply>,
     pub image_url: Option<String>,
-}
-
-/// One option the customer can tap. `payload` comes back on the tap.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuickReply {
-    pub payload: String,
-    pub title: String,
 }
 
 /// Who the rendered message is from, where the vendor wants it in the body (Viber).

@@ -5,11 +5,11 @@
 
 use super::integrations::{self, Integration};
 use super::outbox::{self, NewEntry};
-use super::{Content, Inbound, Outgoing, QuickReply, Recipient, RenderContext};
+use super::{Content, Inbound, Outgoing, Recipient, RenderContext};
 use crate::committed::Committed;
 use crate::conversation;
 use crate::error::Result;
-use crate::message::{Action, AuthorType, Message};
+use crate::message::{AuthorType, Message, QuickReply};
 use crate::ports::Env;
 use crate::store::Db;
 use crate::switchboard::{self, Receipt};
@@ -65,7 +65,7 @@ pub fn receive(
         ],
     )?;
     let (text, payload) = match resolve_choice(db, conversation.id, integration, &event.content)? {
-        Some(action) => (action.text, Some(action.payload)),
+        Some(option) => (option.label, Some(option.payload)),
         None => match &event.content {
             Content::Choice { payload, title } => (
                 title.clone().unwrap_or_else(|| payload.clone()),
@@ -124,7 +124,7 @@ fn resolve_choice(
     conversation_id: i64,
     integration: &Integration,
     content: &Content,
-) -> Result<Option<Action>> {
+) -> Result<Option<QuickReply>> {
     let offered = db.query_opt(
         &format!(
             "SELECT {} FROM messages WHERE conversation_id = ? AND author_type <> 'user'
@@ -199,14 +199,7 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
     };
     let outgoing = Outgoing {
         text: message.text.clone(),
-        options: message
-            .actions
-            .iter()
-            .map(|a| QuickReply {
-                payload: a.payload.clone(),
-                title: a.text.clone(),
-            })
-            .collect(),
+        options: message.actions.clone(),
         image_url: None,
     };
     let ctx = RenderContext { display_name };

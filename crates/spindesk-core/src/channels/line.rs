@@ -195,9 +195,9 @@ impl Channel for Line {
                 .map(|(i, q)| {
                     json!({"type": "action", "action": {
                         "type": "postback",
-                        "label": truncate(&q.title, LABEL_MAX, Measure::Utf16),
+                        "label": truncate(&q.label, LABEL_MAX, Measure::Utf16),
                         "data": option_payload(&q.payload, i, DATA_MAX),
-                        "displayText": q.title,
+                        "displayText": q.label,
                     }})
                 })
                 .collect();

@@ -6,8 +6,9 @@ use super::render::{option_payload, split_text, truncate, Measure};
 use super::wire::{bearer, post, url};
 use super::{
     AuthError, Channel, ChannelType, Credentials, Outcome, Outgoing, ParseError, Parsed, Payload,
-    QuickReply, Recipient, RenderContext, Webhook,
+    Recipient, RenderContext, Webhook,
 };
+use crate::message::QuickReply;
 use serde_json::json;
 
 pub struct Messenger;
@@ -65,7 +66,7 @@ fn quick_replies(options: &[QuickReply]) -> serde_json::Value {
         .map(|(i, q)| {
             json!({
                 "content_type": "text",
-                "title": truncate(&q.title, QUICK_REPLY_TITLE_MAX, Measure::Chars),
+                "title": truncate(&q.label, QUICK_REPLY_TITLE_MAX, Measure::Chars),
                 "payload": option_payload(&q.payload, i, PAYLOAD_MAX),
             })
         })

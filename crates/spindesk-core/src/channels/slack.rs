@@ -299,7 +299,7 @@ impl Channel for Slack {
                 json!({
                     "type": "button",
                     "action_id": format!("option_{}", i + 1),
-                    "text": {"type": "plain_text", "text": truncate(&q.title, BUTTON_TEXT_MAX, Measure::Chars)},
+                    "text": {"type": "plain_text", "text": truncate(&q.label, BUTTON_TEXT_MAX, Measure::Chars)},
                     "value": option_payload(&q.payload, i, VALUE_MAX),
                 })
             })

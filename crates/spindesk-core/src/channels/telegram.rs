@@ -234,7 +234,7 @@ impl Channel for Telegram {
                 .enumerate()
                 .map(|(i, q)| {
                     json!([{
-                        "text": truncate(&q.title, BUTTON_TEXT_MAX, Measure::Utf16),
+                        "text": truncate(&q.label, BUTTON_TEXT_MAX, Measure::Utf16),
                         "callback_data": option_payload(&q.payload, i, CALLBACK_DATA_MAX),
                     }])
                 })

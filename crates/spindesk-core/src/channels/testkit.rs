@@ -1,8 +1,9 @@
 //! Test helpers: the vendors' sample payloads, webhook requests, and the signature cases every
 //! HMAC channel must pass.
 
-use super::{AuthError, Channel, Credentials, QuickReply, Webhook};
+use super::{AuthError, Channel, Credentials, Webhook};
 use crate::auth::hex;
+use crate::message::QuickReply;
 
 pub const NOW_MS: i64 = 1_718_000_100_000;
 
@@ -169,10 +170,7 @@ pub fn meta_handshake_cases(channel: &dyn Channel, creds: &Credentials, verify_t
 pub fn options(pairs: &[(&str, &str)]) -> Vec<QuickReply> {
     pairs
         .iter()
-        .map(|(payload, title)| QuickReply {
-            payload: (*payload).into(),
-            title: (*title).into(),
-        })
+        .map(|(payload, label)| QuickReply::new(label, payload))
         .collect()
 }
 

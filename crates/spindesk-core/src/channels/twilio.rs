@@ -9,6 +9,7 @@ use super::{
     AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
     Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::message::QuickReply;
 use crate::users;
 use base64::Engine;
 
@@ -19,11 +20,11 @@ pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
 const BODY_MAX: usize = 1600;
 
 /// Numbered options for channels without buttons; a reply of "1", "2"... picks one.
-pub fn numbered_options(options: &[super::QuickReply]) -> String {
+pub fn numbered_options(options: &[QuickReply]) -> String {
     let lines: Vec<String> = options
         .iter()
         .enumerate()
-        .map(|(i, q)| format!("{}. {}", i + 1, q.title))
+        .map(|(i, q)| format!("{}. {}", i + 1, q.label))
         .collect();
     format!("{}\nReply with a number.", lines.join("\n"))
 }

@@ -172,7 +172,7 @@ impl Channel for Viber {
                         json!({
                             "ActionType": "reply",
                             "ActionBody": option_payload(&q.payload, i, ACTION_BODY_MAX),
-                            "Text": q.title,
+                            "Text": q.label,
                         })
                     })
                     .collect();

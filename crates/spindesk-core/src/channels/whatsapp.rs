@@ -8,6 +8,7 @@ use super::{
     AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
     Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::message::QuickReply;
 use crate::users;
 use serde::Deserialize;
 use serde_json::json;
@@ -272,7 +273,7 @@ impl Channel for WhatsApp {
         } else {
             &last
         };
-        let id = |i: usize, q: &super::QuickReply| option_payload(&q.payload, i, ID_MAX);
+        let id = |i: usize, q: &QuickReply| option_payload(&q.payload, i, ID_MAX);
         let interactive = if message.options.len() <= BUTTONS_MAX {
             let buttons: Vec<_> = message
                 .options
@@ -281,7 +282,7 @@ impl Channel for WhatsApp {
                 .map(|(i, q)| {
                     json!({"type": "reply", "reply": {
                         "id": id(i, q),
-                        "title": truncate(&q.title, BUTTON_TITLE_MAX, Measure::Chars),
+                        "title": truncate(&q.label, BUTTON_TITLE_MAX, Measure::Chars),
                     }})
                 })
                 .collect();
@@ -294,7 +295,7 @@ impl Channel for WhatsApp {
                 .take(LIST_ROWS_MAX)
                 .enumerate()
                 .map(|(i, q)| {
-                    json!({"id": id(i, q), "title": truncate(&q.title, ROW_TITLE_MAX, Measure::Chars)})
+                    json!({"id": id(i, q), "title": truncate(&q.label, ROW_TITLE_MAX, Measure::Chars)})
                 })
                 .collect();
             json!({"type": "list", "body": {"text": body}, "action": {
