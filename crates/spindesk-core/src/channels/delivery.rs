@@ -5,7 +5,7 @@
 
 use super::integrations::{self, Integration};
 use super::outbox::{self, NewEntry};
-use super::{Content, Inbound, Outgoing, Recipient, RenderContext};
+use super::{Content, Event, Recipient, RenderContext};
 use crate::committed::Committed;
 use crate::conversation;
 use crate::error::Result;
@@ -17,12 +17,7 @@ use crate::users::{self, Profile};
 
 /// Takes one inbound event into the sender's conversation, inside the caller's transaction.
 /// What it committed; nothing when the vendor delivered this event before.
-pub fn receive(
-    env: &Env,
-    db: &Db,
-    integration: &Integration,
-    event: &Inbound,
-) -> Result<Committed> {
+pub fn receive(env: &Env, db: &Db, integration: &Integration, event: &Event) -> Result<Committed> {
     let source = integration.source();
     // A redelivery changes nothing — not even where replies go. Inside the caller's IMMEDIATE
     // transaction this check cannot race; the UNIQUE (source, source_message_id) constraint in
@@ -197,15 +192,10 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
     let Some((kind, display_name)) = integrations::channel_of(db, integration_id)? else {
         return Ok(false);
     };
-    let outgoing = Outgoing {
-        text: message.text.clone(),
-        options: message.actions.clone(),
-        image_url: None,
-    };
     let ctx = RenderContext { display_name };
     let payloads = kind
         .channel()
-        .render(&ctx, &Recipient::new(address), &outgoing);
+        .render(&ctx, &Recipient::new(address), message, None);
     for (part, payload) in payloads.iter().enumerate() {
         outbox::enqueue(
             env,

@@ -5,8 +5,8 @@ use super::render::{option_payload, split_text, truncate, Measure};
 use super::signature::{base64_decode, equal, hmac_sha256};
 use super::wire::{bearer, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
-    Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Outcome, ParseError, Parsed, Payload,
+    Recipient, RenderContext, Sender, Webhook,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -150,7 +150,7 @@ impl Channel for Line {
                 }
             };
             let reply_to = source.group_id.or(source.room_id).unwrap_or(user.clone());
-            parsed.events.push(Inbound {
+            parsed.events.push(super::Event {
                 id,
                 sender: Sender {
                     channel: "line".into(),
@@ -169,14 +169,20 @@ impl Channel for Line {
 
     /// Push messages (a reply token expires within a minute, before a retry from the outbox
     /// could use it), at most five per request, quick replies on the last one.
-    fn render(&self, _ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &crate::message::Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
         let mut messages = Vec::new();
-        if let Some(link) = &message.image_url {
+        if let Some(link) = image_url {
             messages.push(
                 json!({"type": "image", "originalContentUrl": link, "previewImageUrl": link}),
             );
         }
-        if !message.text.trim().is_empty() || messages.is_empty() || !message.options.is_empty() {
+        if !message.text.trim().is_empty() || messages.is_empty() || !message.actions.is_empty() {
             for piece in split_text(&message.text, TEXT_MAX, Measure::Utf16) {
                 let text = if piece.is_empty() {
                     "Choose one:".to_owned()
@@ -186,9 +192,9 @@ impl Channel for Line {
                 messages.push(json!({"type": "text", "text": text}));
             }
         }
-        if !message.options.is_empty() {
+        if !message.actions.is_empty() {
             let items: Vec<_> = message
-                .options
+                .actions
                 .iter()
                 .take(QUICK_REPLY_MAX)
                 .enumerate()
@@ -374,10 +380,8 @@ mod tests {
         let payloads = Line.render(
             &RenderContext::default(),
             &Recipient::new("U4af4980629bd0a67f2b8e9a1c3d5e7f9"),
-            &Outgoing {
-                text: "An agent replied to your ticket.".into(),
-                ..Outgoing::default()
-            },
+            &message("An agent replied to your ticket.", Vec::new()),
+            None,
         );
         let req = Line
             .request(
@@ -402,14 +406,14 @@ mod tests {
         let payloads = Line.render(
             &RenderContext::default(),
             &Recipient::new("U1"),
-            &Outgoing {
-                text: "How can we help?".into(),
-                options: options(&[
+            &message(
+                "How can we help?",
+                options(&[
                     ("action=track", "Track order"),
                     ("action=handoff", "Talk to an agent right now"),
                 ]),
-                image_url: None,
-            },
+            ),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
         let items = body["messages"][0]["quickReply"]["items"]
@@ -437,11 +441,8 @@ mod tests {
         let payloads = Line.render(
             &RenderContext::default(),
             &Recipient::new("U1"),
-            &Outgoing {
-                text: "word ".repeat(6000), // 30000 chars -> 6+ messages
-                options: options(&[("a", "A")]),
-                image_url: None,
-            },
+            &message("word ".repeat(6000), options(&[("a", "A")])), // 30000 chars -> 6+ messages
+            None,
         );
         assert_eq!(payloads.len(), 2);
         let first: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();

@@ -3,7 +3,7 @@
 
 use super::signature::{equal, hex_decode, hmac_sha256};
 use super::wire::id_string;
-use super::{AuthError, Content, Inbound, ParseError, Parsed, Recipient, Sender, Webhook};
+use super::{AuthError, Content, Event, ParseError, Parsed, Recipient, Sender, Webhook};
 use serde::Deserialize;
 
 /// The Graph API version every Meta URL is pinned to.
@@ -155,9 +155,9 @@ pub fn parse_messaging(
     Ok(parsed)
 }
 
-fn read_event(event: Messaging, channel: &str, out: &mut Vec<Inbound>) {
+fn read_event(event: Messaging, channel: &str, out: &mut Vec<Event>) {
     let Some(sender) = event.sender else { return };
-    let inbound = |id: String, content: Content| Inbound {
+    let inbound = |id: String, content: Content| Event {
         id,
         sender: Sender {
             channel: channel.to_owned(),

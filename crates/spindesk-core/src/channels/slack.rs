@@ -6,9 +6,10 @@ use super::render::{option_payload, split_for_options, split_text, truncate, Mea
 use super::signature::{equal, hex_decode, hmac_sha256};
 use super::wire::{bearer, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, HandshakeReply, Inbound, Outcome,
-    Outgoing, ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, HandshakeReply, Outcome, ParseError,
+    Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::message::Message;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -122,7 +123,7 @@ fn parse_event(envelope: Envelope) -> Result<Parsed, ParseError> {
         return Ok(parsed);
     };
     let sent_at_ms = event.ts.as_deref().and_then(ts_ms);
-    let inbound = |id: String, content: Content| Inbound {
+    let inbound = |id: String, content: Content| super::Event {
         id,
         sender: Sender {
             channel: "slack".into(),
@@ -188,7 +189,7 @@ fn parse_interaction(json: &str) -> Result<Parsed, ParseError> {
                 continue;
             }
         };
-        parsed.events.push(Inbound {
+        parsed.events.push(super::Event {
             id,
             sender: Sender {
                 channel: "slack".into(),
@@ -258,23 +259,29 @@ impl Channel for Slack {
         parse_event(serde_json::from_slice(body)?)
     }
 
-    fn render(&self, _ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
         let payload = |body: serde_json::Value| Payload {
             endpoint: "chat.postMessage".into(),
             body: body.to_string(),
         };
         let mut out = Vec::new();
-        if let Some(link) = &message.image_url {
+        if let Some(link) = image_url {
             out.push(payload(json!({
                 "channel": to.address,
                 "text": link,
                 "blocks": [{"type": "image", "image_url": link, "alt_text": "image"}],
             })));
-            if message.text.trim().is_empty() && message.options.is_empty() {
+            if message.text.trim().is_empty() && message.actions.is_empty() {
                 return out;
             }
         }
-        if message.options.is_empty() {
+        if message.actions.is_empty() {
             for piece in split_text(&message.text, TEXT_MAX, Measure::Chars) {
                 out.push(payload(json!({"channel": to.address, "text": piece})));
             }
@@ -291,7 +298,7 @@ impl Channel for Slack {
             last
         };
         let buttons: Vec<_> = message
-            .options
+            .actions
             .iter()
             .take(BUTTONS_MAX)
             .enumerate()
@@ -566,10 +573,8 @@ mod tests {
         let payloads = Slack.render(
             &RenderContext::default(),
             &Recipient::new("D0123ABCD"),
-            &Outgoing {
-                text: "Thanks! An agent will follow up shortly.".into(),
-                ..Outgoing::default()
-            },
+            &message("Thanks! An agent will follow up shortly.", Vec::new()),
+            None,
         );
         let req = Slack
             .request(&creds(), Slack.default_api_base(), &payloads[0], "k")
@@ -587,11 +592,11 @@ mod tests {
         let buttons = Slack.render(
             &RenderContext::default(),
             &Recipient::new("D0123ABCD"),
-            &Outgoing {
-                text: "How can we help?".into(),
-                options: options(&[("order:98765", "Track order")]),
-                image_url: None,
-            },
+            &message(
+                "How can we help?",
+                options(&[("order:98765", "Track order")]),
+            ),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&buttons[0].body).unwrap();
         assert_eq!(body["blocks"][1]["type"], "actions");
@@ -606,11 +611,8 @@ mod tests {
         let payloads = Slack.render(
             &RenderContext::default(),
             &Recipient::new("D1"),
-            &Outgoing {
-                text: "word ".repeat(1500), // 7500 chars
-                options: options(&[("a", "A")]),
-                image_url: None,
-            },
+            &message("word ".repeat(1500), options(&[("a", "A")])), // 7500 chars
+            None,
         );
         let bodies: Vec<serde_json::Value> = payloads
             .iter()

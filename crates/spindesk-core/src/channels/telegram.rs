@@ -4,8 +4,8 @@
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::wire::{id_string, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
-    Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
 };
 use crate::users;
 use serde::Deserialize;
@@ -154,7 +154,7 @@ impl Channel for Telegram {
             };
             // message_id is unique within a chat only; update_id restarts after a quiet week.
             let id = format!("{}:{}", message.chat.id, message.message_id);
-            parsed.events.push(Inbound {
+            parsed.events.push(Event {
                 id,
                 sender: Sender {
                     channel: "telegram".into(),
@@ -171,7 +171,7 @@ impl Channel for Telegram {
             let chat = callback
                 .message
                 .map_or_else(|| callback.from.id.clone(), |m| m.chat.id);
-            parsed.events.push(Inbound {
+            parsed.events.push(Event {
                 id: format!("callback:{}", callback.id),
                 sender: Sender {
                     channel: "telegram".into(),
@@ -198,7 +198,13 @@ impl Channel for Telegram {
         Ok(parsed)
     }
 
-    fn render(&self, _ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &crate::message::Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
         // Chat ids are integers; keep the JSON a number as Telegram documents it.
         let chat_id = to
             .address
@@ -209,12 +215,12 @@ impl Channel for Telegram {
             body: body.to_string(),
         };
         let mut out = Vec::new();
-        if let Some(link) = &message.image_url {
+        if let Some(link) = image_url {
             out.push(payload(
                 "sendPhoto",
                 json!({"chat_id": chat_id, "photo": link}),
             ));
-            if message.text.trim().is_empty() && message.options.is_empty() {
+            if message.text.trim().is_empty() && message.actions.is_empty() {
                 return out;
             }
         }
@@ -227,9 +233,9 @@ impl Channel for Telegram {
             ));
         }
         let mut body = json!({"chat_id": chat_id, "text": if last.is_empty() { "Choose one:" } else { &last }});
-        if !message.options.is_empty() {
+        if !message.actions.is_empty() {
             let rows: Vec<_> = message
-                .options
+                .actions
                 .iter()
                 .enumerate()
                 .map(|(i, q)| {
@@ -406,10 +412,8 @@ mod tests {
         let text = Telegram.render(
             &RenderContext::default(),
             &to,
-            &Outgoing {
-                text: "Sorry about that! Checking order #98765 now.".into(),
-                ..Outgoing::default()
-            },
+            &message("Sorry about that! Checking order #98765 now.", Vec::new()),
+            None,
         );
         let req = Telegram
             .request(&creds(), Telegram.default_api_base(), &text[0], "k")
@@ -426,14 +430,14 @@ mod tests {
         let keyboard = Telegram.render(
             &RenderContext::default(),
             &to,
-            &Outgoing {
-                text: "How can we help?".into(),
-                options: options(&[
+            &message(
+                "How can we help?",
+                options(&[
                     ("track:98765", "Track order"),
                     ("agent", "Talk to an agent"),
                 ]),
-                image_url: None,
-            },
+            ),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&keyboard[0].body).unwrap();
         assert_eq!(
@@ -448,11 +452,8 @@ mod tests {
         let payloads = Telegram.render(
             &RenderContext::default(),
             &Recipient::new("1"),
-            &Outgoing {
-                text: "Pick".into(),
-                options: options(&[("ok", "OK"), (&long, "Long")]),
-                image_url: None,
-            },
+            &message("Pick", options(&[("ok", "OK"), (&long, "Long")])),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
         let rows = &body["reply_markup"]["inline_keyboard"];
@@ -465,10 +466,8 @@ mod tests {
         let payloads = Telegram.render(
             &RenderContext::default(),
             &Recipient::new("1"),
-            &Outgoing {
-                text: "😀".repeat(3000), // 6000 UTF-16 units
-                ..Outgoing::default()
-            },
+            &message("😀".repeat(3000), Vec::new()), // 6000 UTF-16 units
+            None,
         );
         assert_eq!(payloads.len(), 2);
         for p in &payloads {

@@ -5,8 +5,8 @@ use super::render::{option_payload, split_text, truncate, Measure};
 use super::signature::{equal, hex_decode, hmac_sha256};
 use super::wire::{opt_id_string, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
-    Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
 };
 use crate::users;
 use serde::Deserialize;
@@ -110,7 +110,7 @@ impl Channel for Viber {
                 "a `message` callback needs `message_token`, `sender` and `message`",
             ));
         };
-        parsed.events.push(Inbound {
+        parsed.events.push(Event {
             id: token,
             sender: Sender {
                 channel: "viber".into(),
@@ -126,7 +126,13 @@ impl Channel for Viber {
         Ok(parsed)
     }
 
-    fn render(&self, ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
+    fn render(
+        &self,
+        ctx: &RenderContext,
+        to: &Recipient,
+        message: &crate::message::Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
         let name = if ctx.display_name.trim().is_empty() {
             "Support"
         } else {
@@ -145,12 +151,12 @@ impl Channel for Viber {
             body: body.to_string(),
         };
         let mut out = Vec::new();
-        if let Some(link) = &message.image_url {
+        if let Some(link) = image_url {
             let mut picture = base("picture");
             picture["text"] = json!("");
             picture["media"] = json!(link);
             out.push(payload(picture));
-            if message.text.trim().is_empty() && message.options.is_empty() {
+            if message.text.trim().is_empty() && message.actions.is_empty() {
                 return out;
             }
         }
@@ -163,9 +169,9 @@ impl Channel for Viber {
             } else {
                 piece
             });
-            if i == last_index && !message.options.is_empty() {
+            if i == last_index && !message.actions.is_empty() {
                 let buttons: Vec<_> = message
-                    .options
+                    .actions
                     .iter()
                     .enumerate()
                     .map(|(i, q)| {
@@ -341,10 +347,8 @@ mod tests {
         let payloads = Viber.render(
             &ctx,
             &Recipient::new("01234567890A="),
-            &Outgoing {
-                text: "Sure - which item would you like to return?".into(),
-                ..Outgoing::default()
-            },
+            &message("Sure - which item would you like to return?", Vec::new()),
+            None,
         );
         let req = Viber
             .request(&creds(), Viber.default_api_base(), &payloads[0], "k")
@@ -360,11 +364,11 @@ mod tests {
         let keyboard = Viber.render(
             &ctx,
             &Recipient::new("01234567890A="),
-            &Outgoing {
-                text: "Anything else?".into(),
-                options: options(&[("HANDOFF_AGENT", "Talk to agent")]),
-                image_url: None,
-            },
+            &message(
+                "Anything else?",
+                options(&[("HANDOFF_AGENT", "Talk to agent")]),
+            ),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&keyboard[0].body).unwrap();
         assert_eq!(

@@ -5,8 +5,8 @@ use super::meta;
 use super::render::{option_payload, split_for_options, split_text, truncate, Measure};
 use super::wire::{bearer, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
-    Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
 };
 use crate::message::QuickReply;
 use crate::users;
@@ -211,7 +211,7 @@ impl Channel for WhatsApp {
                     .find(|c| c.wa_id == from)
                     .and_then(|c| c.profile.as_ref()?.name.clone());
                 let address = format!("+{}", from.trim_start_matches('+'));
-                parsed.events.push(Inbound {
+                parsed.events.push(Event {
                     id,
                     sender: Sender {
                         channel: "whatsapp".into(),
@@ -231,7 +231,13 @@ impl Channel for WhatsApp {
         Ok(parsed)
     }
 
-    fn render(&self, _ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &crate::message::Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
         let envelope = |kind: &str, body: serde_json::Value| {
             let mut m = json!({
                 "messaging_product": "whatsapp",
@@ -247,10 +253,10 @@ impl Channel for WhatsApp {
         };
         let text = |body: &str| envelope("text", json!({"preview_url": false, "body": body}));
         let mut out = Vec::new();
-        if let Some(link) = &message.image_url {
+        if let Some(link) = image_url {
             out.push(envelope("image", json!({ "link": link })));
         }
-        if message.options.is_empty() {
+        if message.actions.is_empty() {
             if !message.text.trim().is_empty() || out.is_empty() {
                 out.extend(
                     split_text(&message.text, TEXT_MAX, Measure::Chars)
@@ -274,9 +280,9 @@ impl Channel for WhatsApp {
             &last
         };
         let id = |i: usize, q: &QuickReply| option_payload(&q.payload, i, ID_MAX);
-        let interactive = if message.options.len() <= BUTTONS_MAX {
+        let interactive = if message.actions.len() <= BUTTONS_MAX {
             let buttons: Vec<_> = message
-                .options
+                .actions
                 .iter()
                 .enumerate()
                 .map(|(i, q)| {
@@ -290,7 +296,7 @@ impl Channel for WhatsApp {
         } else {
             // More than three options: a list (at most ten rows; the rest are not offered).
             let rows: Vec<_> = message
-                .options
+                .actions
                 .iter()
                 .take(LIST_ROWS_MAX)
                 .enumerate()
@@ -497,10 +503,8 @@ mod tests {
         let payloads = WhatsApp.render(
             &RenderContext::default(),
             &Recipient::new("+16505551234"),
-            &Outgoing {
-                text: "Yes! It also comes in blue and green.".into(),
-                ..Outgoing::default()
-            },
+            &message("Yes! It also comes in blue and green.", Vec::new()),
+            None,
         );
         assert_eq!(payloads.len(), 1);
         let req = WhatsApp
@@ -523,11 +527,11 @@ mod tests {
         let payloads = WhatsApp.render(
             &RenderContext::default(),
             &Recipient::new("+16505551234"),
-            &Outgoing {
-                text: "Your workshop is at 9am tomorrow. Need to change it?".into(),
-                options: options(&[("change-button", "Change"), ("cancel-button", "Cancel")]),
-                image_url: None,
-            },
+            &message(
+                "Your workshop is at 9am tomorrow. Need to change it?",
+                options(&[("change-button", "Change"), ("cancel-button", "Cancel")]),
+            ),
+            None,
         );
         assert_eq!(payloads.len(), 1);
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
@@ -553,11 +557,8 @@ mod tests {
         let payloads = WhatsApp.render(
             &RenderContext::default(),
             &Recipient::new("+1"),
-            &Outgoing {
-                text: "Pick".into(),
-                options: options(&many),
-                image_url: None,
-            },
+            &message("Pick", options(&many)),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
         assert_eq!(body["interactive"]["type"], "list");
@@ -575,11 +576,8 @@ mod tests {
         let payloads = WhatsApp.render(
             &RenderContext::default(),
             &Recipient::new("+1"),
-            &Outgoing {
-                text,
-                options: options(&[("a", "A")]),
-                image_url: None,
-            },
+            &message(text, options(&[("a", "A")])),
+            None,
         );
         let bodies: Vec<serde_json::Value> = payloads
             .iter()
