@@ -3,12 +3,13 @@
 
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::signature::{base64_decode, equal, hmac_sha256};
+use super::wire::line as vendor;
 use super::wire::{bearer, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Outcome, ParseError, Parsed, Payload,
-    Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
 };
-use serde::Deserialize;
+use crate::message::Message;
 use serde_json::json;
 
 pub struct Line;
@@ -21,54 +22,7 @@ const QUICK_REPLY_MAX: usize = 13;
 const LABEL_MAX: usize = 20;
 const DATA_MAX: usize = 300;
 
-#[derive(Deserialize)]
-struct Body {
-    events: Vec<Event>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Event {
-    #[serde(rename = "type")]
-    kind: String,
-    mode: Option<String>,
-    timestamp: Option<i64>,
-    source: Option<Source>,
-    webhook_event_id: Option<String>,
-    message: Option<Message>,
-    postback: Option<Postback>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Source {
-    user_id: Option<String>,
-    group_id: Option<String>,
-    room_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Message {
-    #[serde(rename = "type")]
-    kind: String,
-    id: String,
-    text: Option<String>,
-    content_provider: Option<ContentProvider>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ContentProvider {
-    original_content_url: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Postback {
-    data: String,
-}
-
-fn content(message: Message) -> Content {
+fn content(message: vendor::Message) -> Content {
     match message.kind.as_str() {
         "text" => Content::Text {
             text: message.text.unwrap_or_default(),
@@ -121,7 +75,7 @@ impl Channel for Line {
     }
 
     fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let body: Body = serde_json::from_slice(body)?;
+        let body: vendor::Body = serde_json::from_slice(body)?;
         let mut parsed = Parsed::default();
         for event in body.events {
             // Standby: another channel (e.g. a human chat) owns the conversation; don't reply.
@@ -150,7 +104,7 @@ impl Channel for Line {
                 }
             };
             let reply_to = source.group_id.or(source.room_id).unwrap_or(user.clone());
-            parsed.events.push(super::Event {
+            parsed.events.push(Event {
                 id,
                 sender: Sender {
                     channel: "line".into(),
@@ -173,7 +127,7 @@ impl Channel for Line {
         &self,
         _ctx: &RenderContext,
         to: &Recipient,
-        message: &crate::message::Message,
+        message: &Message,
         image_url: Option<&str>,
     ) -> Vec<Payload> {
         let mut messages = Vec::new();

@@ -4,13 +4,13 @@
 
 use super::render::{option_payload, split_for_options, split_text, truncate, Measure};
 use super::signature::{equal, hex_decode, hmac_sha256};
+use super::wire::slack as vendor;
 use super::wire::{bearer, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, HandshakeReply, Outcome, ParseError,
-    Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, HandshakeReply, Outcome,
+    ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
 use crate::message::Message;
-use serde::Deserialize;
 use serde_json::json;
 
 pub struct Slack;
@@ -26,64 +26,6 @@ const BUTTONS_MAX: usize = 25;
 const BUTTON_TEXT_MAX: usize = 75;
 const VALUE_MAX: usize = 2000;
 
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "type")]
-    kind: String,
-    challenge: Option<String>,
-    event_id: Option<String>,
-    event: Option<Event>,
-}
-
-#[derive(Deserialize)]
-struct Event {
-    #[serde(rename = "type")]
-    kind: String,
-    subtype: Option<String>,
-    bot_id: Option<String>,
-    user: Option<String>,
-    channel: Option<String>,
-    text: Option<String>,
-    ts: Option<String>,
-    #[serde(default)]
-    files: Vec<File>,
-}
-
-#[derive(Deserialize)]
-struct File {
-    id: String,
-    mimetype: Option<String>,
-    url_private: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct BlockActions {
-    #[serde(rename = "type")]
-    kind: String,
-    user: Id,
-    channel: Option<Id>,
-    trigger_id: Option<String>,
-    #[serde(default)]
-    actions: Vec<Action>,
-}
-
-#[derive(Deserialize)]
-struct Id {
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct Action {
-    value: Option<String>,
-    text: Option<ActionText>,
-    action_ts: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ActionText {
-    text: String,
-}
-
 /// `"1718000000.000100"` seconds to milliseconds.
 fn ts_ms(ts: &str) -> Option<i64> {
     let (secs, frac) = ts.split_once('.').unwrap_or((ts, "0"));
@@ -91,7 +33,7 @@ fn ts_ms(ts: &str) -> Option<i64> {
     Some(secs.parse::<i64>().ok()? * 1000 + millis.parse::<i64>().ok()?)
 }
 
-fn parse_event(envelope: Envelope) -> Result<Parsed, ParseError> {
+fn parse_event(envelope: vendor::Envelope) -> Result<Parsed, ParseError> {
     let mut parsed = Parsed::default();
     match envelope.kind.as_str() {
         "url_verification" => {
@@ -123,7 +65,7 @@ fn parse_event(envelope: Envelope) -> Result<Parsed, ParseError> {
         return Ok(parsed);
     };
     let sent_at_ms = event.ts.as_deref().and_then(ts_ms);
-    let inbound = |id: String, content: Content| super::Event {
+    let inbound = |id: String, content: Content| Event {
         id,
         sender: Sender {
             channel: "slack".into(),
@@ -170,7 +112,7 @@ fn parse_event(envelope: Envelope) -> Result<Parsed, ParseError> {
 
 /// A button click from the interactivity endpoint: `payload=<urlencoded JSON>`.
 fn parse_interaction(json: &str) -> Result<Parsed, ParseError> {
-    let payload: BlockActions = serde_json::from_str(json)?;
+    let payload: vendor::BlockActions = serde_json::from_str(json)?;
     let mut parsed = Parsed::default();
     if payload.kind != "block_actions" {
         parsed.ignored += 1;
@@ -189,7 +131,7 @@ fn parse_interaction(json: &str) -> Result<Parsed, ParseError> {
                 continue;
             }
         };
-        parsed.events.push(super::Event {
+        parsed.events.push(Event {
             id,
             sender: Sender {
                 channel: "slack".into(),

@@ -2,13 +2,14 @@
 //! `setWebhook`; replies through `POST /bot<token>/sendMessage`.
 
 use super::render::{option_payload, split_text, truncate, Measure};
-use super::wire::{id_string, post, url};
+use super::wire::telegram as vendor;
+use super::wire::{post, url};
 use super::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
     Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::message::Message;
 use crate::users;
-use serde::Deserialize;
 use serde_json::json;
 
 pub struct Telegram;
@@ -18,81 +19,8 @@ const TEXT_MAX: usize = 4096;
 const CALLBACK_DATA_MAX: usize = 64;
 const BUTTON_TEXT_MAX: usize = 64;
 
-#[derive(Deserialize)]
-struct Update {
-    #[allow(dead_code)]
-    update_id: i64,
-    message: Option<Message>,
-    callback_query: Option<CallbackQuery>,
-}
-
-#[derive(Deserialize)]
-struct Message {
-    message_id: i64,
-    from: Option<User>,
-    chat: Chat,
-    date: Option<i64>,
-    text: Option<String>,
-    caption: Option<String>,
-    #[serde(default)]
-    photo: Vec<File>,
-    document: Option<File>,
-    video: Option<File>,
-    audio: Option<File>,
-    voice: Option<File>,
-    sticker: Option<File>,
-}
-
-#[derive(Deserialize)]
-struct User {
-    #[serde(deserialize_with = "id_string")]
-    id: String,
-    #[serde(default)]
-    is_bot: bool,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    /// The IETF tag of the user's Telegram language (optional in the Bot API).
-    language_code: Option<String>,
-}
-
-impl User {
-    fn name(&self) -> Option<String> {
-        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        (!name.is_empty()).then_some(name)
-    }
-}
-
-#[derive(Deserialize)]
-struct Chat {
-    #[serde(deserialize_with = "id_string")]
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct File {
-    file_id: String,
-    mime_type: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CallbackQuery {
-    id: String,
-    from: User,
-    message: Option<CallbackMessage>,
-    data: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CallbackMessage {
-    chat: Chat,
-}
-
-fn message_content(m: &mut Message) -> Content {
-    let media = |kind: &str, file: File, caption: Option<String>| Content::Media {
+fn message_content(m: &mut vendor::Message) -> Content {
+    let media = |kind: &str, file: vendor::File, caption: Option<String>| Content::Media {
         kind: kind.to_owned(),
         media_id: Some(file.file_id),
         url: None,
@@ -145,7 +73,7 @@ impl Channel for Telegram {
     }
 
     fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let update: Update = serde_json::from_slice(body)?;
+        let update: vendor::Update = serde_json::from_slice(body)?;
         let mut parsed = Parsed::default();
         if let Some(mut message) = update.message {
             let Some(from) = message.from.take().filter(|u| !u.is_bot) else {
@@ -202,7 +130,7 @@ impl Channel for Telegram {
         &self,
         _ctx: &RenderContext,
         to: &Recipient,
-        message: &crate::message::Message,
+        message: &Message,
         image_url: Option<&str>,
     ) -> Vec<Payload> {
         // Chat ids are integers; keep the JSON a number as Telegram documents it.

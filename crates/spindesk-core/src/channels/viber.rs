@@ -3,13 +3,14 @@
 
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::signature::{equal, hex_decode, hmac_sha256};
-use super::wire::{opt_id_string, post, url};
+use super::wire::viber as vendor;
+use super::wire::{post, url};
 use super::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
     Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::message::Message;
 use crate::users;
-use serde::Deserialize;
 use serde_json::json;
 
 pub struct Viber;
@@ -19,35 +20,8 @@ const TEXT_MAX: usize = 7000;
 const SENDER_NAME_MAX: usize = 28;
 const ACTION_BODY_MAX: usize = 250;
 
-#[derive(Deserialize)]
-struct Callback {
-    event: String,
-    timestamp: Option<i64>,
-    #[serde(default, deserialize_with = "opt_id_string")]
-    message_token: Option<String>,
-    sender: Option<User>,
-    message: Option<Message>,
-}
-
-#[derive(Deserialize)]
-struct User {
-    id: String,
-    name: Option<String>,
-    /// The device's language (Viber sends e.g. "ko" or "en-US").
-    language: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Message {
-    #[serde(rename = "type")]
-    kind: String,
-    text: Option<String>,
-    media: Option<String>,
-    file_name: Option<String>,
-}
-
-fn content(message: Message) -> Content {
-    let media = |kind: &str, m: Message| Content::Media {
+fn content(message: vendor::Message) -> Content {
+    let media = |kind: &str, m: vendor::Message| Content::Media {
         kind: kind.to_owned(),
         media_id: m.file_name,
         url: m.media,
@@ -95,7 +69,7 @@ impl Channel for Viber {
     }
 
     fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let callback: Callback = serde_json::from_slice(body)?;
+        let callback: vendor::Callback = serde_json::from_slice(body)?;
         let mut parsed = Parsed::default();
         if callback.event != "message" {
             // webhook (set-up check, answered 200), delivered, seen, failed, subscribed,
@@ -130,7 +104,7 @@ impl Channel for Viber {
         &self,
         ctx: &RenderContext,
         to: &Recipient,
-        message: &crate::message::Message,
+        message: &Message,
         image_url: Option<&str>,
     ) -> Vec<Payload> {
         let name = if ctx.display_name.trim().is_empty() {

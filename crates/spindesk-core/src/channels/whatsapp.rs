@@ -3,14 +3,15 @@
 
 use super::meta;
 use super::render::{option_payload, split_for_options, split_text, truncate, Measure};
+use super::wire::whatsapp as vendor;
 use super::wire::{bearer, post, url};
 use super::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
     Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::message::Message;
 use crate::message::QuickReply;
 use crate::users;
-use serde::Deserialize;
 use serde_json::json;
 
 pub struct WhatsApp;
@@ -24,101 +25,8 @@ const LIST_ROWS_MAX: usize = 10;
 const ROW_TITLE_MAX: usize = 24;
 const ID_MAX: usize = 256;
 
-#[derive(Deserialize)]
-struct Notification {
-    object: String,
-    #[serde(default)]
-    entry: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
-struct Entry {
-    #[serde(default)]
-    changes: Vec<Change>,
-}
-
-#[derive(Deserialize)]
-struct Change {
-    value: Value,
-}
-
-#[derive(Deserialize)]
-struct Value {
-    metadata: Option<Metadata>,
-    #[serde(default)]
-    contacts: Vec<Contact>,
-    #[serde(default)]
-    messages: Vec<Message>,
-    #[serde(default)]
-    statuses: Vec<serde::de::IgnoredAny>,
-}
-
-#[derive(Deserialize)]
-struct Metadata {
-    phone_number_id: String,
-}
-
-#[derive(Deserialize)]
-struct Contact {
-    wa_id: String,
-    profile: Option<Profile>,
-}
-
-#[derive(Deserialize)]
-struct Profile {
-    name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Message {
-    from: String,
-    id: String,
-    timestamp: Option<String>,
-    #[serde(rename = "type")]
-    kind: String,
-    text: Option<Text>,
-    image: Option<Media>,
-    video: Option<Media>,
-    audio: Option<Media>,
-    document: Option<Media>,
-    sticker: Option<Media>,
-    interactive: Option<Interactive>,
-    button: Option<TemplateButton>,
-}
-
-#[derive(Deserialize)]
-struct Text {
-    body: String,
-}
-
-#[derive(Deserialize)]
-struct Media {
-    id: Option<String>,
-    url: Option<String>,
-    mime_type: Option<String>,
-    caption: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Interactive {
-    button_reply: Option<Reply>,
-    list_reply: Option<Reply>,
-}
-
-#[derive(Deserialize)]
-struct Reply {
-    id: String,
-    title: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct TemplateButton {
-    payload: Option<String>,
-    text: Option<String>,
-}
-
-fn content(m: Message) -> Option<(String, String, Option<String>, Content)> {
-    let media = |kind: &str, media: Option<Media>| {
+fn content(m: vendor::Message) -> Option<(String, String, Option<String>, Content)> {
+    let media = |kind: &str, media: Option<vendor::Media>| {
         media.map(|m| Content::Media {
             kind: kind.to_owned(),
             media_id: m.id,
@@ -183,7 +91,7 @@ impl Channel for WhatsApp {
     }
 
     fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let notification: Notification = serde_json::from_slice(body)?;
+        let notification: vendor::Notification = serde_json::from_slice(body)?;
         if notification.object != "whatsapp_business_account" {
             return Err(ParseError::new(format!(
                 "expected `object: \"whatsapp_business_account\"`, got {:?}",
@@ -235,7 +143,7 @@ impl Channel for WhatsApp {
         &self,
         _ctx: &RenderContext,
         to: &Recipient,
-        message: &crate::message::Message,
+        message: &Message,
         image_url: Option<&str>,
     ) -> Vec<Payload> {
         let envelope = |kind: &str, body: serde_json::Value| {
