@@ -36,9 +36,7 @@ pub use engine::{resume_turn, run_turn, start_turn, Articles, CallOutcome, Conte
 pub use model::Bot;
 pub use reply::{respond, BotReply, Transfer};
 pub use starter::starter_bot;
-pub use state::{
-    BotState, Effect, Input, Output, PendingCall, QuickReply, Turn, PERSON as HANDOFF_PAYLOAD,
-};
+pub use state::{BotState, Effect, Input, Output, PendingCall, Turn, PERSON as HANDOFF_PAYLOAD};
 
 /// The author name on bot messages.
 pub const NAME: &str = "Spindesk Bot";

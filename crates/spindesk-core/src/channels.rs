@@ -2,8 +2,8 @@
 //!
 //! A channel knows four things about its vendor and nothing about our database: how the setup
 //! handshake is answered, how a webhook is authenticated from its raw bytes, how a webhook body
-//! turns into normalised [`Inbound`] events, and how an [`Outgoing`] message becomes the
-//! vendor's send request. The webhook route, the integrations store and the outbox are built on
+//! turns into normalised [`Event`]s, and how a conversation's [`Message`] becomes the vendor's
+//! send request. The webhook route, the integrations store and the outbox are built on
 //! top of it, so adding a channel is adding one file here.
 
 pub mod instagram;
@@ -28,6 +28,7 @@ mod testkit;
 
 pub use render::{split_text, Measure};
 
+use crate::message::Message;
 use crate::ports::Millis;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -225,7 +226,7 @@ impl From<serde_json::Error> for ParseError {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parsed {
     /// Customer messages, in the order the vendor listed them.
-    pub events: Vec<Inbound>,
+    pub events: Vec<Event>,
     /// Events we deliberately skip: echoes of our own sends, delivery/read/status receipts,
     /// bot messages, other event kinds.
     pub ignored: usize,
@@ -244,9 +245,10 @@ pub(crate) fn locale_tag(raw: &str) -> Option<String> {
     crate::locale::Locale::parse(raw).map(|l| l.tag().to_owned())
 }
 
-/// One customer message, normalised.
+/// One customer message from a vendor's webhook, normalised; it becomes the conversation's
+/// [`crate::conversation::Inbound`] in [`delivery::receive`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct Inbound {
+pub struct Event {
     /// The vendor's id for this message or event: the de-duplication key, stable across retries.
     pub id: String,
     pub sender: Sender,
@@ -336,21 +338,6 @@ impl Content {
     }
 }
 
-/// A bot or agent message to render for a channel.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outgoing {
-    pub text: String,
-    pub options: Vec<QuickReply>,
-    pub image_url: Option<String>,
-}
-
-/// One option the customer can tap. `payload` comes back on the tap.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuickReply {
-    pub payload: String,
-    pub title: String,
-}
-
 /// Who the rendered message is from, where the vendor wants it in the body (Viber).
 #[derive(Debug, Clone, Default)]
 pub struct RenderContext {
@@ -412,10 +399,17 @@ pub trait Channel: Sync {
         ("application/json", b"{\"ok\":true}")
     }
 
-    /// `message` as the vendor's send requests, split to the channel's text limits.
-    fn render(&self, ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload>;
+    /// A bot or agent `message` (and an image shown before it) as the vendor's send requests,
+    /// split to the channel's text limits.
+    fn render(
+        &self,
+        ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload>;
 
-    /// The request that acknowledges an [`Inbound::ack`] token.
+    /// The request that acknowledges an [`Event::ack`] token.
     fn render_ack(&self, _token: &str) -> Option<Payload> {
         None
     }
@@ -465,16 +459,14 @@ mod tests {
     #[test]
     fn every_channel_renders_an_image_and_then_the_text() {
         let url = "https://cdn.example.com/receipt.png";
-        let message = Outgoing {
-            text: "Here is your receipt".into(),
-            options: Vec::new(),
-            image_url: Some(url.into()),
-        };
+        let message = testkit::message("Here is your receipt", Vec::new());
         let ctx = RenderContext {
             display_name: "Acme".into(),
         };
         for kind in ChannelType::ALL {
-            let payloads = kind.channel().render(&ctx, &Recipient::new("42"), &message);
+            let payloads = kind
+                .channel()
+                .render(&ctx, &Recipient::new("42"), &message, Some(url));
             let all: String = payloads.iter().map(|p| p.body.clone()).collect();
             let decoded: String = form_urlencoded::parse(all.as_bytes())
                 .map(|(k, v)| format!("{k}={v}"))
@@ -488,14 +480,10 @@ mod tests {
                 "{kind}: the text is sent"
             );
             // Only an image: no empty text message.
-            let only_image = Outgoing {
-                text: String::new(),
-                options: Vec::new(),
-                image_url: Some(url.into()),
-            };
-            let payloads = kind
-                .channel()
-                .render(&ctx, &Recipient::new("42"), &only_image);
+            let only_image = testkit::message(String::new(), Vec::new());
+            let payloads =
+                kind.channel()
+                    .render(&ctx, &Recipient::new("42"), &only_image, Some(url));
             assert_eq!(payloads.len(), 1, "{kind}: {payloads:?}");
         }
     }

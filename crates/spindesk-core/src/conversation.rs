@@ -4,7 +4,7 @@
 //! stores and reads.
 
 use crate::error::{Error, Result};
-use crate::message::{Action, AuthorType, Message, COLUMNS as MESSAGE_COLUMNS};
+use crate::message::{AuthorType, Message, QuickReply, COLUMNS as MESSAGE_COLUMNS};
 use crate::ports::{Env, Millis, SqlError};
 use crate::store::{Db, Row};
 use crate::users::User;
@@ -183,7 +183,7 @@ pub struct Outgoing {
     pub author_id: Option<i64>,
     pub author_name: String,
     pub text: String,
-    pub actions: Vec<Action>,
+    pub actions: Vec<QuickReply>,
 }
 
 /// Appends a bot, agent or system message with the next sequence number (caller's transaction).

@@ -40,23 +40,71 @@ impl AuthorType {
     }
 }
 
-/// A quick reply the customer can tap; its payload comes back with the tapped message.
+/// An option the customer can tap, wherever it is offered: the bot's state and turns, a stored
+/// message, a channel's buttons. `payload` comes back with the tap; `label` is what the customer
+/// sees (and may type instead, on channels without buttons).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Action {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub text: String,
+pub struct QuickReply {
+    pub label: String,
     pub payload: String,
 }
 
-impl Action {
-    pub fn reply(text: &str, payload: &str) -> Self {
-        Action {
-            kind: "reply".into(),
-            text: text.into(),
+impl QuickReply {
+    pub fn new(label: &str, payload: &str) -> Self {
+        QuickReply {
+            label: label.into(),
             payload: payload.into(),
         }
     }
+}
+
+/// How `messages.content` and the widget and conversations APIs spell a quick reply. They
+/// predate [`QuickReply`]; stored rows and shipped clients read `{type, text, payload}`.
+#[derive(Serialize, Deserialize)]
+struct ActionJson {
+    #[serde(rename = "type")]
+    kind: String,
+    text: String,
+    payload: String,
+}
+
+impl From<&QuickReply> for ActionJson {
+    fn from(q: &QuickReply) -> Self {
+        ActionJson {
+            kind: "reply".into(),
+            text: q.label.clone(),
+            payload: q.payload.clone(),
+        }
+    }
+}
+
+impl From<ActionJson> for QuickReply {
+    fn from(a: ActionJson) -> Self {
+        QuickReply {
+            label: a.text,
+            payload: a.payload,
+        }
+    }
+}
+
+/// Quick replies as the `actions` array of a message's JSON.
+pub fn actions_json(replies: &[QuickReply]) -> serde_json::Value {
+    serde_json::to_value(replies.iter().map(ActionJson::from).collect::<Vec<_>>())
+        .unwrap_or_default()
+}
+
+fn serialize_actions<S: serde::Serializer>(
+    replies: &[QuickReply],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(replies.iter().map(ActionJson::from))
+}
+
+fn deserialize_actions<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<QuickReply>, D::Error> {
+    let actions = Vec::<ActionJson>::deserialize(d)?;
+    Ok(actions.into_iter().map(QuickReply::from).collect())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +118,7 @@ pub struct Message {
     pub channel: String,
     pub text: String,
     pub payload: Option<String>,
-    pub actions: Vec<Action>,
+    pub actions: Vec<QuickReply>,
     pub created_at: Millis,
 }
 
@@ -79,8 +127,13 @@ pub const COLUMNS: &str =
 
 #[derive(Default, Serialize, Deserialize)]
 struct Content {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    actions: Vec<Action>,
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "serialize_actions",
+        deserialize_with = "deserialize_actions"
+    )]
+    actions: Vec<QuickReply>,
 }
 
 impl Message {
@@ -102,7 +155,7 @@ impl Message {
     }
 
     /// The `content` column for a new message.
-    pub fn content_json(actions: &[Action]) -> String {
+    pub fn content_json(actions: &[QuickReply]) -> String {
         serde_json::to_string(&Content {
             actions: actions.to_vec(),
         })
@@ -116,7 +169,7 @@ impl Message {
             "seq": self.seq,
             "author": {"type": self.author_type.as_str(), "name": self.author_name},
             "text": self.text,
-            "actions": self.actions,
+            "actions": actions_json(&self.actions),
             "created_at": iso8601_ms(self.created_at),
         })
     }
@@ -134,4 +187,31 @@ pub fn validate_text(text: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_and_widget_actions_keep_their_older_spelling() {
+        let replies = [QuickReply::new("Talk to a person", "handoff")];
+        let stored = Message::content_json(&replies);
+        assert_eq!(
+            stored,
+            r#"{"actions":[{"type":"reply","text":"Talk to a person","payload":"handoff"}]}"#
+        );
+        let content: Content = serde_json::from_str(&stored).unwrap();
+        assert_eq!(content.actions, replies);
+        assert_eq!(Message::content_json(&[]), "{}");
+        assert_eq!(
+            actions_json(&replies),
+            json!([{"type": "reply", "text": "Talk to a person", "payload": "handoff"}])
+        );
+        // The bot's state and turns spell it with `label`.
+        assert_eq!(
+            serde_json::to_string(&replies[0]).unwrap(),
+            r#"{"label":"Talk to a person","payload":"handoff"}"#
+        );
+    }
 }

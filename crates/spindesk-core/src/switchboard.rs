@@ -11,7 +11,7 @@ use crate::bot;
 use crate::committed::{AwaitedCall, Committed};
 use crate::conversation::{self, Conversation, Inbound, Outgoing, Stored, Switchboard};
 use crate::error::{Error, Result};
-use crate::message::{Action, AuthorType, Message};
+use crate::message::{AuthorType, Message, QuickReply};
 use crate::ports::{Env, Millis};
 use crate::store::Db;
 use crate::tickets::{self, HandOffFields};
@@ -57,7 +57,7 @@ pub fn receive(
     Ok(Receipt::Stored(committed))
 }
 
-fn bot_message(text: &str, actions: &[Action]) -> Outgoing {
+fn bot_message(text: &str, actions: &[QuickReply]) -> Outgoing {
     Outgoing {
         author_type: AuthorType::Bot,
         author_id: None,

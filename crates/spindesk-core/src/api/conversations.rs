@@ -113,7 +113,7 @@ fn message_json(m: &Message, user_public_id: &str) -> Value {
     };
     let mut content = json!({"type": "text", "text": m.text});
     if !m.actions.is_empty() {
-        content["actions"] = json!(m.actions);
+        content["actions"] = crate::message::actions_json(&m.actions);
     }
     json!({
         "id": m.id.to_string(),

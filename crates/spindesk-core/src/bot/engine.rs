@@ -20,11 +20,12 @@ use super::api_call;
 use super::intent::{match_answer, match_indexed, Intent};
 use super::model::{Bot, Step};
 use super::run::{Flow, Run};
-use super::state::{BotState, Input, Output, Payload, QuickReply, Turn, Waiting};
+use super::state::{BotState, Input, Output, Payload, Turn, Waiting};
 use super::steps::{
     add_tags, ask_for_details, ask_if_resolved, branch_by_condition, business_hours, link_answer,
     make_api_call, present_options, send_message, set_variable, show_articles, transfer_to_agent,
 };
+use crate::message::QuickReply;
 use crate::ports::SqlError;
 
 pub use super::context::{Articles, CallOutcome, Context, NoArticles};

@@ -13,7 +13,7 @@ use super::versions;
 use crate::config;
 use crate::conversation::Conversation;
 use crate::error::{Error, Result};
-use crate::message::{Action, Message};
+use crate::message::{Message, QuickReply};
 use crate::ports::{Env, Millis, Outbound, OutboundError};
 use crate::store::Db;
 use crate::users::User;
@@ -24,7 +24,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BotReply {
     /// Messages to post, in order: text and quick replies.
-    pub messages: Vec<(String, Vec<Action>)>,
+    pub messages: Vec<(String, Vec<QuickReply>)>,
     pub transfer: Option<Transfer>,
     /// The API call the flow stopped at, to make after the transaction commits.
     pub awaiting: Option<PendingCall>,
@@ -232,7 +232,7 @@ fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<Bot
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
     pub text: String,
-    pub actions: Vec<Action>,
+    pub actions: Vec<QuickReply>,
     /// Indexes into the outputs: the text, and the articles shown with it.
     pub outputs: Vec<usize>,
 }
@@ -251,10 +251,7 @@ pub fn render_messages(outputs: &[Output]) -> Vec<Rendered> {
                 ..
             } => messages.push(Rendered {
                 text: text.clone(),
-                actions: quick_replies
-                    .iter()
-                    .map(|q| Action::reply(&q.label, &q.payload))
-                    .collect(),
+                actions: quick_replies.clone(),
                 outputs: vec![i],
             }),
             Output::Articles { articles } => {
@@ -277,7 +274,7 @@ pub fn render_messages(outputs: &[Output]) -> Vec<Rendered> {
 }
 
 /// [`render_messages`] as (text, quick replies).
-pub fn render(outputs: &[Output]) -> Vec<(String, Vec<Action>)> {
+pub fn render(outputs: &[Output]) -> Vec<(String, Vec<QuickReply>)> {
     render_messages(outputs)
         .into_iter()
         .map(|m| (m.text, m.actions))
@@ -301,7 +298,6 @@ fn article_list(articles: &[ArticleCard]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bot::state::QuickReply;
 
     fn card(id: i64, url: &str, snippet: &str) -> ArticleCard {
         ArticleCard {
@@ -339,7 +335,7 @@ mod tests {
         );
         assert_eq!(
             messages[0].actions,
-            [Action::reply("Talk to a person", "handoff")]
+            [QuickReply::new("Talk to a person", "handoff")]
         );
         assert_eq!(messages[0].outputs, [0, 1]);
         assert_eq!(messages[1].outputs, [2]);

@@ -4,8 +4,9 @@
 
 use super::context::Context;
 use super::model::{Bot, Text};
-use super::state::{BotState, Effect, Output, Payload, QuickReply, Turn};
+use super::state::{BotState, Effect, Output, Payload, Turn};
 use super::template::{render, Escape};
+use crate::message::QuickReply;
 
 /// Where a flow goes after a step.
 pub(crate) enum Flow {

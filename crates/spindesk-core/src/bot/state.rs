@@ -2,6 +2,7 @@
 //! customer's input, and what the bot says and does.
 
 use super::template::Variables;
+use crate::message::QuickReply;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -68,13 +69,6 @@ pub enum Waiting {
     Resolved { answer: String, step: String },
     /// The standard "did this help?" after an answer or after found articles.
     Feedback,
-}
-
-/// A button under a message. `payload` comes back when it is tapped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuickReply {
-    pub label: String,
-    pub payload: String,
 }
 
 /// What the customer sent.

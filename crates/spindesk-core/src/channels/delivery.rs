@@ -5,11 +5,11 @@
 
 use super::integrations::{self, Integration};
 use super::outbox::{self, NewEntry};
-use super::{Content, Inbound, Outgoing, QuickReply, Recipient, RenderContext};
+use super::{Content, Event, Recipient, RenderContext};
 use crate::committed::Committed;
 use crate::conversation;
 use crate::error::Result;
-use crate::message::{Action, AuthorType, Message};
+use crate::message::{AuthorType, Message, QuickReply};
 use crate::ports::Env;
 use crate::store::Db;
 use crate::switchboard::{self, Receipt};
@@ -17,12 +17,7 @@ use crate::users::{self, Profile};
 
 /// Takes one inbound event into the sender's conversation, inside the caller's transaction.
 /// What it committed; nothing when the vendor delivered this event before.
-pub fn receive(
-    env: &Env,
-    db: &Db,
-    integration: &Integration,
-    event: &Inbound,
-) -> Result<Committed> {
+pub fn receive(env: &Env, db: &Db, integration: &Integration, event: &Event) -> Result<Committed> {
     let source = integration.source();
     // A redelivery changes nothing — not even where replies go. Inside the caller's IMMEDIATE
     // transaction this check cannot race; the UNIQUE (source, source_message_id) constraint in
@@ -65,7 +60,7 @@ pub fn receive(
         ],
     )?;
     let (text, payload) = match resolve_choice(db, conversation.id, integration, &event.content)? {
-        Some(action) => (action.text, Some(action.payload)),
+        Some(option) => (option.label, Some(option.payload)),
         None => match &event.content {
             Content::Choice { payload, title } => (
                 title.clone().unwrap_or_else(|| payload.clone()),
@@ -124,7 +119,7 @@ fn resolve_choice(
     conversation_id: i64,
     integration: &Integration,
     content: &Content,
-) -> Result<Option<Action>> {
+) -> Result<Option<QuickReply>> {
     let offered = db.query_opt(
         &format!(
             "SELECT {} FROM messages WHERE conversation_id = ? AND author_type <> 'user'
@@ -197,22 +192,10 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
     let Some((kind, display_name)) = integrations::channel_of(db, integration_id)? else {
         return Ok(false);
     };
-    let outgoing = Outgoing {
-        text: message.text.clone(),
-        options: message
-            .actions
-            .iter()
-            .map(|a| QuickReply {
-                payload: a.payload.clone(),
-                title: a.text.clone(),
-            })
-            .collect(),
-        image_url: None,
-    };
     let ctx = RenderContext { display_name };
     let payloads = kind
         .channel()
-        .render(&ctx, &Recipient::new(address), &outgoing);
+        .render(&ctx, &Recipient::new(address), message, None);
     for (part, payload) in payloads.iter().enumerate() {
         outbox::enqueue(
             env,

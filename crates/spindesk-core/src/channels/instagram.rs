@@ -6,9 +6,10 @@ use super::meta;
 use super::render::Measure;
 use super::wire::{bearer, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Credentials, Outcome, Outgoing, ParseError, Parsed, Payload,
-    Recipient, RenderContext, Webhook,
+    AuthError, Channel, ChannelType, Credentials, Outcome, ParseError, Parsed, Payload, Recipient,
+    RenderContext, Webhook,
 };
+use crate::message::Message;
 
 pub struct Instagram;
 
@@ -52,8 +53,21 @@ impl Channel for Instagram {
         )
     }
 
-    fn render(&self, _ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
-        render_messages(to, message, TEXT_MAX_BYTES, Measure::Bytes, false)
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
+        render_messages(
+            to,
+            message,
+            image_url,
+            TEXT_MAX_BYTES,
+            Measure::Bytes,
+            false,
+        )
     }
 
     fn request(
@@ -190,10 +204,8 @@ mod tests {
         let payloads = Instagram.render(
             &RenderContext::default(),
             &Recipient::new("1248765432109876"),
-            &Outgoing {
-                text: "Yes, we ship to Canada (3-5 business days).".into(),
-                ..Outgoing::default()
-            },
+            &message("Yes, we ship to Canada (3-5 business days).", Vec::new()),
+            None,
         );
         let req = Instagram
             .request(&creds(), Instagram.default_api_base(), &payloads[0], "k")
@@ -209,11 +221,8 @@ mod tests {
         let payloads = Instagram.render(
             &RenderContext::default(),
             &Recipient::new("1"),
-            &Outgoing {
-                text: "가나다라 ".repeat(200), // 13 bytes each, 2600 bytes
-                options: options(&[("A", "A")]),
-                image_url: None,
-            },
+            &message("가나다라 ".repeat(200), options(&[("A", "A")])), // 13 bytes each, 2600 bytes
+            None,
         );
         assert!(payloads.len() >= 3);
         for p in &payloads {

@@ -3,12 +3,13 @@
 
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::signature::{base64_decode, equal, hmac_sha256};
+use super::wire::line as vendor;
 use super::wire::{bearer, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
-    Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
 };
-use serde::Deserialize;
+use crate::message::Message;
 use serde_json::json;
 
 pub struct Line;
@@ -21,54 +22,7 @@ const QUICK_REPLY_MAX: usize = 13;
 const LABEL_MAX: usize = 20;
 const DATA_MAX: usize = 300;
 
-#[derive(Deserialize)]
-struct Body {
-    events: Vec<Event>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Event {
-    #[serde(rename = "type")]
-    kind: String,
-    mode: Option<String>,
-    timestamp: Option<i64>,
-    source: Option<Source>,
-    webhook_event_id: Option<String>,
-    message: Option<Message>,
-    postback: Option<Postback>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Source {
-    user_id: Option<String>,
-    group_id: Option<String>,
-    room_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Message {
-    #[serde(rename = "type")]
-    kind: String,
-    id: String,
-    text: Option<String>,
-    content_provider: Option<ContentProvider>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ContentProvider {
-    original_content_url: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Postback {
-    data: String,
-}
-
-fn content(message: Message) -> Content {
+fn content(message: vendor::Message) -> Content {
     match message.kind.as_str() {
         "text" => Content::Text {
             text: message.text.unwrap_or_default(),
@@ -121,7 +75,7 @@ impl Channel for Line {
     }
 
     fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let body: Body = serde_json::from_slice(body)?;
+        let body: vendor::Body = serde_json::from_slice(body)?;
         let mut parsed = Parsed::default();
         for event in body.events {
             // Standby: another channel (e.g. a human chat) owns the conversation; don't reply.
@@ -150,7 +104,7 @@ impl Channel for Line {
                 }
             };
             let reply_to = source.group_id.or(source.room_id).unwrap_or(user.clone());
-            parsed.events.push(Inbound {
+            parsed.events.push(Event {
                 id,
                 sender: Sender {
                     channel: "line".into(),
@@ -169,14 +123,20 @@ impl Channel for Line {
 
     /// Push messages (a reply token expires within a minute, before a retry from the outbox
     /// could use it), at most five per request, quick replies on the last one.
-    fn render(&self, _ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
         let mut messages = Vec::new();
-        if let Some(link) = &message.image_url {
+        if let Some(link) = image_url {
             messages.push(
                 json!({"type": "image", "originalContentUrl": link, "previewImageUrl": link}),
             );
         }
-        if !message.text.trim().is_empty() || messages.is_empty() || !message.options.is_empty() {
+        if !message.text.trim().is_empty() || messages.is_empty() || !message.actions.is_empty() {
             for piece in split_text(&message.text, TEXT_MAX, Measure::Utf16) {
                 let text = if piece.is_empty() {
                     "Choose one:".to_owned()
@@ -186,18 +146,18 @@ impl Channel for Line {
                 messages.push(json!({"type": "text", "text": text}));
             }
         }
-        if !message.options.is_empty() {
+        if !message.actions.is_empty() {
             let items: Vec<_> = message
-                .options
+                .actions
                 .iter()
                 .take(QUICK_REPLY_MAX)
                 .enumerate()
                 .map(|(i, q)| {
                     json!({"type": "action", "action": {
                         "type": "postback",
-                        "label": truncate(&q.title, LABEL_MAX, Measure::Utf16),
+                        "label": truncate(&q.label, LABEL_MAX, Measure::Utf16),
                         "data": option_payload(&q.payload, i, DATA_MAX),
-                        "displayText": q.title,
+                        "displayText": q.label,
                     }})
                 })
                 .collect();
@@ -374,10 +334,8 @@ mod tests {
         let payloads = Line.render(
             &RenderContext::default(),
             &Recipient::new("U4af4980629bd0a67f2b8e9a1c3d5e7f9"),
-            &Outgoing {
-                text: "An agent replied to your ticket.".into(),
-                ..Outgoing::default()
-            },
+            &message("An agent replied to your ticket.", Vec::new()),
+            None,
         );
         let req = Line
             .request(
@@ -402,14 +360,14 @@ mod tests {
         let payloads = Line.render(
             &RenderContext::default(),
             &Recipient::new("U1"),
-            &Outgoing {
-                text: "How can we help?".into(),
-                options: options(&[
+            &message(
+                "How can we help?",
+                options(&[
                     ("action=track", "Track order"),
                     ("action=handoff", "Talk to an agent right now"),
                 ]),
-                image_url: None,
-            },
+            ),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
         let items = body["messages"][0]["quickReply"]["items"]
@@ -437,11 +395,8 @@ mod tests {
         let payloads = Line.render(
             &RenderContext::default(),
             &Recipient::new("U1"),
-            &Outgoing {
-                text: "word ".repeat(6000), // 30000 chars -> 6+ messages
-                options: options(&[("a", "A")]),
-                image_url: None,
-            },
+            &message("word ".repeat(6000), options(&[("a", "A")])), // 30000 chars -> 6+ messages
+            None,
         );
         assert_eq!(payloads.len(), 2);
         let first: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();

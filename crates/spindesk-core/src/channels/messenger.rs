@@ -5,9 +5,11 @@ use super::meta;
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::wire::{bearer, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Credentials, Outcome, Outgoing, ParseError, Parsed, Payload,
-    QuickReply, Recipient, RenderContext, Webhook,
+    AuthError, Channel, ChannelType, Credentials, Outcome, ParseError, Parsed, Payload, Recipient,
+    RenderContext, Webhook,
 };
+use crate::message::Message;
+use crate::message::QuickReply;
 use serde_json::json;
 
 pub struct Messenger;
@@ -21,7 +23,8 @@ pub(super) const PAYLOAD_MAX: usize = 1000;
 /// `quick_replies` on the last piece of text.
 pub(super) fn render_messages(
     to: &Recipient,
-    message: &Outgoing,
+    message: &Message,
+    image_url: Option<&str>,
     text_max: usize,
     measure: Measure,
     messaging_type: bool,
@@ -38,20 +41,20 @@ pub(super) fn render_messages(
         }
     };
     let mut out = Vec::new();
-    if let Some(link) = &message.image_url {
+    if let Some(link) = image_url {
         out.push(wrap(json!({"attachment": {"type": "image", "payload": {
             "url": link, "is_reusable": true,
         }}})));
     }
-    if message.text.trim().is_empty() && message.options.is_empty() && !out.is_empty() {
+    if message.text.trim().is_empty() && message.actions.is_empty() && !out.is_empty() {
         return out;
     }
     let mut pieces = split_text(&message.text, text_max, measure);
     let last = pieces.pop().unwrap_or_default();
     out.extend(pieces.iter().map(|p| wrap(json!({ "text": p }))));
-    let mut inner = json!({ "text": if last.is_empty() && !message.options.is_empty() { "Choose one:" } else { &last } });
-    if !message.options.is_empty() {
-        inner["quick_replies"] = quick_replies(&message.options);
+    let mut inner = json!({ "text": if last.is_empty() && !message.actions.is_empty() { "Choose one:" } else { &last } });
+    if !message.actions.is_empty() {
+        inner["quick_replies"] = quick_replies(&message.actions);
     }
     out.push(wrap(inner));
     out
@@ -65,7 +68,7 @@ fn quick_replies(options: &[QuickReply]) -> serde_json::Value {
         .map(|(i, q)| {
             json!({
                 "content_type": "text",
-                "title": truncate(&q.title, QUICK_REPLY_TITLE_MAX, Measure::Chars),
+                "title": truncate(&q.label, QUICK_REPLY_TITLE_MAX, Measure::Chars),
                 "payload": option_payload(&q.payload, i, PAYLOAD_MAX),
             })
         })
@@ -104,8 +107,14 @@ impl Channel for Messenger {
         meta::parse_messaging(body, "page", "messenger", credentials.get("page_id"))
     }
 
-    fn render(&self, _ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
-        render_messages(to, message, TEXT_MAX, Measure::Chars, true)
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
+        render_messages(to, message, image_url, TEXT_MAX, Measure::Chars, true)
     }
 
     /// The page token goes in the `Authorization` header (the Graph API accepts it there), not
@@ -294,10 +303,8 @@ mod tests {
         let text = Messenger.render(
             &RenderContext::default(),
             &Recipient::new("6543210987654321"),
-            &Outgoing {
-                text: "Your order #98765 ships today.".into(),
-                ..Outgoing::default()
-            },
+            &message("Your order #98765 ships today.", Vec::new()),
+            None,
         );
         let req = Messenger
             .request(&creds(), Messenger.default_api_base(), &text[0], "k")
@@ -315,14 +322,14 @@ mod tests {
         let quick = Messenger.render(
             &RenderContext::default(),
             &Recipient::new("6543210987654321"),
-            &Outgoing {
-                text: "What can we help with?".into(),
-                options: options(&[
+            &message(
+                "What can we help with?",
+                options(&[
                     ("TRACK_ORDER_98765", "Track order"),
                     ("HANDOFF_AGENT", "Talk to agent"),
                 ]),
-                image_url: None,
-            },
+            ),
+            None,
         );
         assert_eq!(quick.len(), 1);
         let body: serde_json::Value = serde_json::from_str(&quick[0].body).unwrap();
@@ -341,11 +348,8 @@ mod tests {
         let payloads = Messenger.render(
             &RenderContext::default(),
             &Recipient::new("1"),
-            &Outgoing {
-                text: "x".repeat(4500),
-                options: options(&many),
-                image_url: None,
-            },
+            &message("x".repeat(4500), options(&many)),
+            None,
         );
         assert_eq!(payloads.len(), 3);
         let last: serde_json::Value = serde_json::from_str(&payloads[2].body).unwrap();

@@ -2,9 +2,8 @@
 //! `X-Hub-Signature-256` HMAC, and (Messenger, Instagram) the `entry[].messaging[]` events.
 
 use super::signature::{equal, hex_decode, hmac_sha256};
-use super::wire::id_string;
-use super::{AuthError, Content, Inbound, ParseError, Parsed, Recipient, Sender, Webhook};
-use serde::Deserialize;
+use super::wire::meta as vendor;
+use super::{AuthError, Content, Event, ParseError, Parsed, Recipient, Sender, Webhook};
 
 /// The Graph API version every Meta URL is pinned to.
 pub const GRAPH_VERSION: &str = "v25.0";
@@ -51,76 +50,6 @@ pub fn authenticate(app_secret: &str, hook: &Webhook) -> Result<(), AuthError> {
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct Notification {
-    object: String,
-    #[serde(default)]
-    entry: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
-struct Entry {
-    #[serde(deserialize_with = "id_string")]
-    id: String,
-    #[serde(default)]
-    messaging: Vec<Messaging>,
-    #[serde(default)]
-    changes: Vec<serde::de::IgnoredAny>,
-}
-
-#[derive(Deserialize)]
-struct Messaging {
-    sender: Option<Party>,
-    timestamp: Option<i64>,
-    message: Option<Message>,
-    postback: Option<Postback>,
-}
-
-#[derive(Deserialize)]
-struct Party {
-    #[serde(deserialize_with = "id_string")]
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct Message {
-    mid: Option<String>,
-    text: Option<String>,
-    #[serde(default)]
-    is_echo: bool,
-    #[serde(default)]
-    is_deleted: bool,
-    #[serde(default)]
-    is_unsupported: bool,
-    quick_reply: Option<QuickReplyTap>,
-    #[serde(default)]
-    attachments: Vec<Attachment>,
-}
-
-#[derive(Deserialize)]
-struct QuickReplyTap {
-    payload: String,
-}
-
-#[derive(Deserialize)]
-struct Attachment {
-    #[serde(rename = "type")]
-    kind: String,
-    payload: Option<AttachmentPayload>,
-}
-
-#[derive(Deserialize)]
-struct AttachmentPayload {
-    url: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Postback {
-    mid: Option<String>,
-    title: Option<String>,
-    payload: String,
-}
-
 /// Messenger (`object: "page"`) and Instagram (`object: "instagram"`) events for the account
 /// `own_id` (the page or the Instagram professional account). Entries for other accounts the
 /// same app serves are skipped and counted as ignored.
@@ -130,7 +59,7 @@ pub fn parse_messaging(
     channel: &str,
     own_id: &str,
 ) -> Result<Parsed, ParseError> {
-    let notification: Notification = serde_json::from_slice(body)?;
+    let notification: vendor::Notification = serde_json::from_slice(body)?;
     if notification.object != object {
         return Err(ParseError::new(format!(
             "expected `object: \"{object}\"`, got {:?}",
@@ -155,9 +84,9 @@ pub fn parse_messaging(
     Ok(parsed)
 }
 
-fn read_event(event: Messaging, channel: &str, out: &mut Vec<Inbound>) {
+fn read_event(event: vendor::Messaging, channel: &str, out: &mut Vec<Event>) {
     let Some(sender) = event.sender else { return };
-    let inbound = |id: String, content: Content| Inbound {
+    let inbound = |id: String, content: Content| Event {
         id,
         sender: Sender {
             channel: channel.to_owned(),

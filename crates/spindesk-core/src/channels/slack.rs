@@ -4,12 +4,13 @@
 
 use super::render::{option_payload, split_for_options, split_text, truncate, Measure};
 use super::signature::{equal, hex_decode, hmac_sha256};
+use super::wire::slack as vendor;
 use super::wire::{bearer, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, HandshakeReply, Inbound, Outcome,
-    Outgoing, ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, HandshakeReply, Outcome,
+    ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
-use serde::Deserialize;
+use crate::message::Message;
 use serde_json::json;
 
 pub struct Slack;
@@ -25,64 +26,6 @@ const BUTTONS_MAX: usize = 25;
 const BUTTON_TEXT_MAX: usize = 75;
 const VALUE_MAX: usize = 2000;
 
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "type")]
-    kind: String,
-    challenge: Option<String>,
-    event_id: Option<String>,
-    event: Option<Event>,
-}
-
-#[derive(Deserialize)]
-struct Event {
-    #[serde(rename = "type")]
-    kind: String,
-    subtype: Option<String>,
-    bot_id: Option<String>,
-    user: Option<String>,
-    channel: Option<String>,
-    text: Option<String>,
-    ts: Option<String>,
-    #[serde(default)]
-    files: Vec<File>,
-}
-
-#[derive(Deserialize)]
-struct File {
-    id: String,
-    mimetype: Option<String>,
-    url_private: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct BlockActions {
-    #[serde(rename = "type")]
-    kind: String,
-    user: Id,
-    channel: Option<Id>,
-    trigger_id: Option<String>,
-    #[serde(default)]
-    actions: Vec<Action>,
-}
-
-#[derive(Deserialize)]
-struct Id {
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct Action {
-    value: Option<String>,
-    text: Option<ActionText>,
-    action_ts: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ActionText {
-    text: String,
-}
-
 /// `"1718000000.000100"` seconds to milliseconds.
 fn ts_ms(ts: &str) -> Option<i64> {
     let (secs, frac) = ts.split_once('.').unwrap_or((ts, "0"));
@@ -90,7 +33,7 @@ fn ts_ms(ts: &str) -> Option<i64> {
     Some(secs.parse::<i64>().ok()? * 1000 + millis.parse::<i64>().ok()?)
 }
 
-fn parse_event(envelope: Envelope) -> Result<Parsed, ParseError> {
+fn parse_event(envelope: vendor::Envelope) -> Result<Parsed, ParseError> {
     let mut parsed = Parsed::default();
     match envelope.kind.as_str() {
         "url_verification" => {
@@ -122,7 +65,7 @@ fn parse_event(envelope: Envelope) -> Result<Parsed, ParseError> {
         return Ok(parsed);
     };
     let sent_at_ms = event.ts.as_deref().and_then(ts_ms);
-    let inbound = |id: String, content: Content| Inbound {
+    let inbound = |id: String, content: Content| Event {
         id,
         sender: Sender {
             channel: "slack".into(),
@@ -169,7 +112,7 @@ fn parse_event(envelope: Envelope) -> Result<Parsed, ParseError> {
 
 /// A button click from the interactivity endpoint: `payload=<urlencoded JSON>`.
 fn parse_interaction(json: &str) -> Result<Parsed, ParseError> {
-    let payload: BlockActions = serde_json::from_str(json)?;
+    let payload: vendor::BlockActions = serde_json::from_str(json)?;
     let mut parsed = Parsed::default();
     if payload.kind != "block_actions" {
         parsed.ignored += 1;
@@ -188,7 +131,7 @@ fn parse_interaction(json: &str) -> Result<Parsed, ParseError> {
                 continue;
             }
         };
-        parsed.events.push(Inbound {
+        parsed.events.push(Event {
             id,
             sender: Sender {
                 channel: "slack".into(),
@@ -258,23 +201,29 @@ impl Channel for Slack {
         parse_event(serde_json::from_slice(body)?)
     }
 
-    fn render(&self, _ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
         let payload = |body: serde_json::Value| Payload {
             endpoint: "chat.postMessage".into(),
             body: body.to_string(),
         };
         let mut out = Vec::new();
-        if let Some(link) = &message.image_url {
+        if let Some(link) = image_url {
             out.push(payload(json!({
                 "channel": to.address,
                 "text": link,
                 "blocks": [{"type": "image", "image_url": link, "alt_text": "image"}],
             })));
-            if message.text.trim().is_empty() && message.options.is_empty() {
+            if message.text.trim().is_empty() && message.actions.is_empty() {
                 return out;
             }
         }
-        if message.options.is_empty() {
+        if message.actions.is_empty() {
             for piece in split_text(&message.text, TEXT_MAX, Measure::Chars) {
                 out.push(payload(json!({"channel": to.address, "text": piece})));
             }
@@ -291,7 +240,7 @@ impl Channel for Slack {
             last
         };
         let buttons: Vec<_> = message
-            .options
+            .actions
             .iter()
             .take(BUTTONS_MAX)
             .enumerate()
@@ -299,7 +248,7 @@ impl Channel for Slack {
                 json!({
                     "type": "button",
                     "action_id": format!("option_{}", i + 1),
-                    "text": {"type": "plain_text", "text": truncate(&q.title, BUTTON_TEXT_MAX, Measure::Chars)},
+                    "text": {"type": "plain_text", "text": truncate(&q.label, BUTTON_TEXT_MAX, Measure::Chars)},
                     "value": option_payload(&q.payload, i, VALUE_MAX),
                 })
             })
@@ -566,10 +515,8 @@ mod tests {
         let payloads = Slack.render(
             &RenderContext::default(),
             &Recipient::new("D0123ABCD"),
-            &Outgoing {
-                text: "Thanks! An agent will follow up shortly.".into(),
-                ..Outgoing::default()
-            },
+            &message("Thanks! An agent will follow up shortly.", Vec::new()),
+            None,
         );
         let req = Slack
             .request(&creds(), Slack.default_api_base(), &payloads[0], "k")
@@ -587,11 +534,11 @@ mod tests {
         let buttons = Slack.render(
             &RenderContext::default(),
             &Recipient::new("D0123ABCD"),
-            &Outgoing {
-                text: "How can we help?".into(),
-                options: options(&[("order:98765", "Track order")]),
-                image_url: None,
-            },
+            &message(
+                "How can we help?",
+                options(&[("order:98765", "Track order")]),
+            ),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&buttons[0].body).unwrap();
         assert_eq!(body["blocks"][1]["type"], "actions");
@@ -606,11 +553,8 @@ mod tests {
         let payloads = Slack.render(
             &RenderContext::default(),
             &Recipient::new("D1"),
-            &Outgoing {
-                text: "word ".repeat(1500), // 7500 chars
-                options: options(&[("a", "A")]),
-                image_url: None,
-            },
+            &message("word ".repeat(1500), options(&[("a", "A")])), // 7500 chars
+            None,
         );
         let bodies: Vec<serde_json::Value> = payloads
             .iter()

@@ -2,12 +2,13 @@
 //! `setWebhook`; replies through `POST /bot<token>/sendMessage`.
 
 use super::render::{option_payload, split_text, truncate, Measure};
-use super::wire::{id_string, post, url};
+use super::wire::telegram as vendor;
+use super::wire::{post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
-    Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
 };
-use serde::Deserialize;
+use crate::message::Message;
 use serde_json::json;
 
 pub struct Telegram;
@@ -17,81 +18,8 @@ const TEXT_MAX: usize = 4096;
 const CALLBACK_DATA_MAX: usize = 64;
 const BUTTON_TEXT_MAX: usize = 64;
 
-#[derive(Deserialize)]
-struct Update {
-    #[allow(dead_code)]
-    update_id: i64,
-    message: Option<Message>,
-    callback_query: Option<CallbackQuery>,
-}
-
-#[derive(Deserialize)]
-struct Message {
-    message_id: i64,
-    from: Option<User>,
-    chat: Chat,
-    date: Option<i64>,
-    text: Option<String>,
-    caption: Option<String>,
-    #[serde(default)]
-    photo: Vec<File>,
-    document: Option<File>,
-    video: Option<File>,
-    audio: Option<File>,
-    voice: Option<File>,
-    sticker: Option<File>,
-}
-
-#[derive(Deserialize)]
-struct User {
-    #[serde(deserialize_with = "id_string")]
-    id: String,
-    #[serde(default)]
-    is_bot: bool,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    /// The IETF tag of the user's Telegram language (optional in the Bot API).
-    language_code: Option<String>,
-}
-
-impl User {
-    fn name(&self) -> Option<String> {
-        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        (!name.is_empty()).then_some(name)
-    }
-}
-
-#[derive(Deserialize)]
-struct Chat {
-    #[serde(deserialize_with = "id_string")]
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct File {
-    file_id: String,
-    mime_type: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CallbackQuery {
-    id: String,
-    from: User,
-    message: Option<CallbackMessage>,
-    data: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CallbackMessage {
-    chat: Chat,
-}
-
-fn message_content(m: &mut Message) -> Content {
-    let media = |kind: &str, file: File, caption: Option<String>| Content::Media {
+fn message_content(m: &mut vendor::Message) -> Content {
+    let media = |kind: &str, file: vendor::File, caption: Option<String>| Content::Media {
         kind: kind.to_owned(),
         media_id: Some(file.file_id),
         url: None,
@@ -144,7 +72,7 @@ impl Channel for Telegram {
     }
 
     fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let update: Update = serde_json::from_slice(body)?;
+        let update: vendor::Update = serde_json::from_slice(body)?;
         let mut parsed = Parsed::default();
         if let Some(mut message) = update.message {
             let Some(from) = message.from.take().filter(|u| !u.is_bot) else {
@@ -153,7 +81,7 @@ impl Channel for Telegram {
             };
             // message_id is unique within a chat only; update_id restarts after a quiet week.
             let id = format!("{}:{}", message.chat.id, message.message_id);
-            parsed.events.push(Inbound {
+            parsed.events.push(Event {
                 id,
                 sender: Sender {
                     channel: "telegram".into(),
@@ -170,7 +98,7 @@ impl Channel for Telegram {
             let chat = callback
                 .message
                 .map_or_else(|| callback.from.id.clone(), |m| m.chat.id);
-            parsed.events.push(Inbound {
+            parsed.events.push(Event {
                 id: format!("callback:{}", callback.id),
                 sender: Sender {
                     channel: "telegram".into(),
@@ -197,7 +125,13 @@ impl Channel for Telegram {
         Ok(parsed)
     }
 
-    fn render(&self, _ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
         // Chat ids are integers; keep the JSON a number as Telegram documents it.
         let chat_id = to
             .address
@@ -208,12 +142,12 @@ impl Channel for Telegram {
             body: body.to_string(),
         };
         let mut out = Vec::new();
-        if let Some(link) = &message.image_url {
+        if let Some(link) = image_url {
             out.push(payload(
                 "sendPhoto",
                 json!({"chat_id": chat_id, "photo": link}),
             ));
-            if message.text.trim().is_empty() && message.options.is_empty() {
+            if message.text.trim().is_empty() && message.actions.is_empty() {
                 return out;
             }
         }
@@ -226,14 +160,14 @@ impl Channel for Telegram {
             ));
         }
         let mut body = json!({"chat_id": chat_id, "text": if last.is_empty() { "Choose one:" } else { &last }});
-        if !message.options.is_empty() {
+        if !message.actions.is_empty() {
             let rows: Vec<_> = message
-                .options
+                .actions
                 .iter()
                 .enumerate()
                 .map(|(i, q)| {
                     json!([{
-                        "text": truncate(&q.title, BUTTON_TEXT_MAX, Measure::Utf16),
+                        "text": truncate(&q.label, BUTTON_TEXT_MAX, Measure::Utf16),
                         "callback_data": option_payload(&q.payload, i, CALLBACK_DATA_MAX),
                     }])
                 })
@@ -405,10 +339,8 @@ mod tests {
         let text = Telegram.render(
             &RenderContext::default(),
             &to,
-            &Outgoing {
-                text: "Sorry about that! Checking order #98765 now.".into(),
-                ..Outgoing::default()
-            },
+            &message("Sorry about that! Checking order #98765 now.", Vec::new()),
+            None,
         );
         let req = Telegram
             .request(&creds(), Telegram.default_api_base(), &text[0], "k")
@@ -425,14 +357,14 @@ mod tests {
         let keyboard = Telegram.render(
             &RenderContext::default(),
             &to,
-            &Outgoing {
-                text: "How can we help?".into(),
-                options: options(&[
+            &message(
+                "How can we help?",
+                options(&[
                     ("track:98765", "Track order"),
                     ("agent", "Talk to an agent"),
                 ]),
-                image_url: None,
-            },
+            ),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&keyboard[0].body).unwrap();
         assert_eq!(
@@ -447,11 +379,8 @@ mod tests {
         let payloads = Telegram.render(
             &RenderContext::default(),
             &Recipient::new("1"),
-            &Outgoing {
-                text: "Pick".into(),
-                options: options(&[("ok", "OK"), (&long, "Long")]),
-                image_url: None,
-            },
+            &message("Pick", options(&[("ok", "OK"), (&long, "Long")])),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
         let rows = &body["reply_markup"]["inline_keyboard"];
@@ -464,10 +393,8 @@ mod tests {
         let payloads = Telegram.render(
             &RenderContext::default(),
             &Recipient::new("1"),
-            &Outgoing {
-                text: "😀".repeat(3000), // 6000 UTF-16 units
-                ..Outgoing::default()
-            },
+            &message("😀".repeat(3000), Vec::new()), // 6000 UTF-16 units
+            None,
         );
         assert_eq!(payloads.len(), 2);
         for p in &payloads {

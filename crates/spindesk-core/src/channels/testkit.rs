@@ -1,8 +1,9 @@
 //! Test helpers: the vendors' sample payloads, webhook requests, and the signature cases every
 //! HMAC channel must pass.
 
-use super::{AuthError, Channel, Credentials, QuickReply, Webhook};
+use super::{AuthError, Channel, Credentials, Webhook};
 use crate::auth::hex;
+use crate::message::{AuthorType, Message, QuickReply};
 
 pub const NOW_MS: i64 = 1_718_000_100_000;
 
@@ -169,11 +170,25 @@ pub fn meta_handshake_cases(channel: &dyn Channel, creds: &Credentials, verify_t
 pub fn options(pairs: &[(&str, &str)]) -> Vec<QuickReply> {
     pairs
         .iter()
-        .map(|(payload, title)| QuickReply {
-            payload: (*payload).into(),
-            title: (*title).into(),
-        })
+        .map(|(payload, label)| QuickReply::new(label, payload))
         .collect()
+}
+
+/// A bot message to render, as the conversation stored it.
+pub fn message(text: impl Into<String>, options: Vec<QuickReply>) -> Message {
+    Message {
+        id: 1,
+        conversation_id: 1,
+        seq: 1,
+        author_type: AuthorType::Bot,
+        author_id: None,
+        author_name: "Spindesk Bot".into(),
+        channel: String::new(),
+        text: text.into(),
+        payload: None,
+        actions: options,
+        created_at: NOW_MS,
+    }
 }
 
 pub fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {

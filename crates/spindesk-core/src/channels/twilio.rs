@@ -6,9 +6,11 @@ use super::render::{split_for_options, split_text, Measure};
 use super::signature::{base64_decode, equal, hmac_sha1};
 use super::wire::{post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
-    Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::message::Message;
+use crate::message::QuickReply;
 use crate::users;
 use base64::Engine;
 
@@ -19,11 +21,11 @@ pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
 const BODY_MAX: usize = 1600;
 
 /// Numbered options for channels without buttons; a reply of "1", "2"... picks one.
-pub fn numbered_options(options: &[super::QuickReply]) -> String {
+pub fn numbered_options(options: &[QuickReply]) -> String {
     let lines: Vec<String> = options
         .iter()
         .enumerate()
-        .map(|(i, q)| format!("{}. {}", i + 1, q.title))
+        .map(|(i, q)| format!("{}. {}", i + 1, q.label))
         .collect();
     format!("{}\nReply with a number.", lines.join("\n"))
 }
@@ -101,7 +103,7 @@ impl Channel for Twilio {
             name: field("ProfileName").map(str::to_owned),
             locale: users::locale_for_phone(address),
         };
-        let inbound = |id: String, content: Content| Inbound {
+        let inbound = |id: String, content: Content| Event {
             id,
             sender: sender.clone(),
             recipient: Recipient::new(from),
@@ -168,7 +170,13 @@ impl Channel for Twilio {
     }
 
     /// SMS has no buttons: options become a numbered list on the last message.
-    fn render(&self, _ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
         let form = |body: &str, media: Option<&str>| {
             let mut f = form_urlencoded::Serializer::new(String::new());
             f.append_pair("To", &to.address);
@@ -183,10 +191,10 @@ impl Channel for Twilio {
                 body: f.finish(),
             }
         };
-        let mut pieces = if message.options.is_empty() {
+        let mut pieces = if message.actions.is_empty() {
             split_text(&message.text, BODY_MAX, Measure::Chars)
         } else {
-            let numbered = numbered_options(&message.options);
+            let numbered = numbered_options(&message.actions);
             let room = BODY_MAX.saturating_sub(numbered.chars().count() + 2).max(1);
             let (mut lead, last) = split_for_options(&message.text, BODY_MAX, room, Measure::Chars);
             lead.push(if last.is_empty() {
@@ -196,13 +204,13 @@ impl Channel for Twilio {
             });
             lead
         };
-        if pieces.len() == 1 && pieces[0].is_empty() && message.image_url.is_none() {
+        if pieces.len() == 1 && pieces[0].is_empty() && image_url.is_none() {
             pieces[0] = " ".into();
         }
         pieces
             .iter()
             .enumerate()
-            .map(|(i, piece)| form(piece, message.image_url.as_deref().filter(|_| i == 0)))
+            .map(|(i, piece)| form(piece, image_url.filter(|_| i == 0)))
             .collect()
     }
 
@@ -384,10 +392,8 @@ mod tests {
         let payloads = Twilio.render(
             &RenderContext::default(),
             &Recipient::new("+12125550123"),
-            &Outgoing {
-                text: "We're on it - your ticket is #4711.".into(),
-                ..Outgoing::default()
-            },
+            &message("We're on it - your ticket is #4711.", Vec::new()),
+            None,
         );
         let req = Twilio
             .request(&creds(), Twilio.default_api_base(), &payloads[0], "k")
@@ -416,11 +422,11 @@ mod tests {
         let payloads = Twilio.render(
             &RenderContext::default(),
             &Recipient::new("+1"),
-            &Outgoing {
-                text: "word ".repeat(500), // 2500 chars
-                options: options(&[("red", "Red"), ("blue", "Blue")]),
-                image_url: None,
-            },
+            &message(
+                "word ".repeat(500),
+                options(&[("red", "Red"), ("blue", "Blue")]),
+            ), // 2500 chars
+            None,
         );
         assert_eq!(payloads.len(), 2);
         let bodies: Vec<String> = payloads

@@ -3,12 +3,13 @@
 
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::signature::{equal, hex_decode, hmac_sha256};
-use super::wire::{opt_id_string, post, url};
+use super::wire::viber as vendor;
+use super::wire::{post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
-    Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
 };
-use serde::Deserialize;
+use crate::message::Message;
 use serde_json::json;
 
 pub struct Viber;
@@ -18,35 +19,8 @@ const TEXT_MAX: usize = 7000;
 const SENDER_NAME_MAX: usize = 28;
 const ACTION_BODY_MAX: usize = 250;
 
-#[derive(Deserialize)]
-struct Callback {
-    event: String,
-    timestamp: Option<i64>,
-    #[serde(default, deserialize_with = "opt_id_string")]
-    message_token: Option<String>,
-    sender: Option<User>,
-    message: Option<Message>,
-}
-
-#[derive(Deserialize)]
-struct User {
-    id: String,
-    name: Option<String>,
-    /// The device's language (Viber sends e.g. "ko" or "en-US").
-    language: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Message {
-    #[serde(rename = "type")]
-    kind: String,
-    text: Option<String>,
-    media: Option<String>,
-    file_name: Option<String>,
-}
-
-fn content(message: Message) -> Content {
-    let media = |kind: &str, m: Message| Content::Media {
+fn content(message: vendor::Message) -> Content {
+    let media = |kind: &str, m: vendor::Message| Content::Media {
         kind: kind.to_owned(),
         media_id: m.file_name,
         url: m.media,
@@ -94,7 +68,7 @@ impl Channel for Viber {
     }
 
     fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let callback: Callback = serde_json::from_slice(body)?;
+        let callback: vendor::Callback = serde_json::from_slice(body)?;
         let mut parsed = Parsed::default();
         if callback.event != "message" {
             // webhook (set-up check, answered 200), delivered, seen, failed, subscribed,
@@ -109,7 +83,7 @@ impl Channel for Viber {
                 "a `message` callback needs `message_token`, `sender` and `message`",
             ));
         };
-        parsed.events.push(Inbound {
+        parsed.events.push(Event {
             id: token,
             sender: Sender {
                 channel: "viber".into(),
@@ -125,7 +99,13 @@ impl Channel for Viber {
         Ok(parsed)
     }
 
-    fn render(&self, ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
+    fn render(
+        &self,
+        ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
         let name = if ctx.display_name.trim().is_empty() {
             "Support"
         } else {
@@ -144,12 +124,12 @@ impl Channel for Viber {
             body: body.to_string(),
         };
         let mut out = Vec::new();
-        if let Some(link) = &message.image_url {
+        if let Some(link) = image_url {
             let mut picture = base("picture");
             picture["text"] = json!("");
             picture["media"] = json!(link);
             out.push(payload(picture));
-            if message.text.trim().is_empty() && message.options.is_empty() {
+            if message.text.trim().is_empty() && message.actions.is_empty() {
                 return out;
             }
         }
@@ -162,16 +142,16 @@ impl Channel for Viber {
             } else {
                 piece
             });
-            if i == last_index && !message.options.is_empty() {
+            if i == last_index && !message.actions.is_empty() {
                 let buttons: Vec<_> = message
-                    .options
+                    .actions
                     .iter()
                     .enumerate()
                     .map(|(i, q)| {
                         json!({
                             "ActionType": "reply",
                             "ActionBody": option_payload(&q.payload, i, ACTION_BODY_MAX),
-                            "Text": q.title,
+                            "Text": q.label,
                         })
                     })
                     .collect();
@@ -340,10 +320,8 @@ mod tests {
         let payloads = Viber.render(
             &ctx,
             &Recipient::new("01234567890A="),
-            &Outgoing {
-                text: "Sure - which item would you like to return?".into(),
-                ..Outgoing::default()
-            },
+            &message("Sure - which item would you like to return?", Vec::new()),
+            None,
         );
         let req = Viber
             .request(&creds(), Viber.default_api_base(), &payloads[0], "k")
@@ -359,11 +337,11 @@ mod tests {
         let keyboard = Viber.render(
             &ctx,
             &Recipient::new("01234567890A="),
-            &Outgoing {
-                text: "Anything else?".into(),
-                options: options(&[("HANDOFF_AGENT", "Talk to agent")]),
-                image_url: None,
-            },
+            &message(
+                "Anything else?",
+                options(&[("HANDOFF_AGENT", "Talk to agent")]),
+            ),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&keyboard[0].body).unwrap();
         assert_eq!(

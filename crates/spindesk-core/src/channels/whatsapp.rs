@@ -3,13 +3,15 @@
 
 use super::meta;
 use super::render::{option_payload, split_for_options, split_text, truncate, Measure};
+use super::wire::whatsapp as vendor;
 use super::wire::{bearer, post, url};
 use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Inbound, Outcome, Outgoing, ParseError,
-    Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use crate::message::Message;
+use crate::message::QuickReply;
 use crate::users;
-use serde::Deserialize;
 use serde_json::json;
 
 pub struct WhatsApp;
@@ -23,101 +25,8 @@ const LIST_ROWS_MAX: usize = 10;
 const ROW_TITLE_MAX: usize = 24;
 const ID_MAX: usize = 256;
 
-#[derive(Deserialize)]
-struct Notification {
-    object: String,
-    #[serde(default)]
-    entry: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
-struct Entry {
-    #[serde(default)]
-    changes: Vec<Change>,
-}
-
-#[derive(Deserialize)]
-struct Change {
-    value: Value,
-}
-
-#[derive(Deserialize)]
-struct Value {
-    metadata: Option<Metadata>,
-    #[serde(default)]
-    contacts: Vec<Contact>,
-    #[serde(default)]
-    messages: Vec<Message>,
-    #[serde(default)]
-    statuses: Vec<serde::de::IgnoredAny>,
-}
-
-#[derive(Deserialize)]
-struct Metadata {
-    phone_number_id: String,
-}
-
-#[derive(Deserialize)]
-struct Contact {
-    wa_id: String,
-    profile: Option<Profile>,
-}
-
-#[derive(Deserialize)]
-struct Profile {
-    name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Message {
-    from: String,
-    id: String,
-    timestamp: Option<String>,
-    #[serde(rename = "type")]
-    kind: String,
-    text: Option<Text>,
-    image: Option<Media>,
-    video: Option<Media>,
-    audio: Option<Media>,
-    document: Option<Media>,
-    sticker: Option<Media>,
-    interactive: Option<Interactive>,
-    button: Option<TemplateButton>,
-}
-
-#[derive(Deserialize)]
-struct Text {
-    body: String,
-}
-
-#[derive(Deserialize)]
-struct Media {
-    id: Option<String>,
-    url: Option<String>,
-    mime_type: Option<String>,
-    caption: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Interactive {
-    button_reply: Option<Reply>,
-    list_reply: Option<Reply>,
-}
-
-#[derive(Deserialize)]
-struct Reply {
-    id: String,
-    title: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct TemplateButton {
-    payload: Option<String>,
-    text: Option<String>,
-}
-
-fn content(m: Message) -> Option<(String, String, Option<String>, Content)> {
-    let media = |kind: &str, media: Option<Media>| {
+fn content(m: vendor::Message) -> Option<(String, String, Option<String>, Content)> {
+    let media = |kind: &str, media: Option<vendor::Media>| {
         media.map(|m| Content::Media {
             kind: kind.to_owned(),
             media_id: m.id,
@@ -182,7 +91,7 @@ impl Channel for WhatsApp {
     }
 
     fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let notification: Notification = serde_json::from_slice(body)?;
+        let notification: vendor::Notification = serde_json::from_slice(body)?;
         if notification.object != "whatsapp_business_account" {
             return Err(ParseError::new(format!(
                 "expected `object: \"whatsapp_business_account\"`, got {:?}",
@@ -210,7 +119,7 @@ impl Channel for WhatsApp {
                     .find(|c| c.wa_id == from)
                     .and_then(|c| c.profile.as_ref()?.name.clone());
                 let address = format!("+{}", from.trim_start_matches('+'));
-                parsed.events.push(Inbound {
+                parsed.events.push(Event {
                     id,
                     sender: Sender {
                         channel: "whatsapp".into(),
@@ -230,7 +139,13 @@ impl Channel for WhatsApp {
         Ok(parsed)
     }
 
-    fn render(&self, _ctx: &RenderContext, to: &Recipient, message: &Outgoing) -> Vec<Payload> {
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        image_url: Option<&str>,
+    ) -> Vec<Payload> {
         let envelope = |kind: &str, body: serde_json::Value| {
             let mut m = json!({
                 "messaging_product": "whatsapp",
@@ -246,10 +161,10 @@ impl Channel for WhatsApp {
         };
         let text = |body: &str| envelope("text", json!({"preview_url": false, "body": body}));
         let mut out = Vec::new();
-        if let Some(link) = &message.image_url {
+        if let Some(link) = image_url {
             out.push(envelope("image", json!({ "link": link })));
         }
-        if message.options.is_empty() {
+        if message.actions.is_empty() {
             if !message.text.trim().is_empty() || out.is_empty() {
                 out.extend(
                     split_text(&message.text, TEXT_MAX, Measure::Chars)
@@ -272,16 +187,16 @@ impl Channel for WhatsApp {
         } else {
             &last
         };
-        let id = |i: usize, q: &super::QuickReply| option_payload(&q.payload, i, ID_MAX);
-        let interactive = if message.options.len() <= BUTTONS_MAX {
+        let id = |i: usize, q: &QuickReply| option_payload(&q.payload, i, ID_MAX);
+        let interactive = if message.actions.len() <= BUTTONS_MAX {
             let buttons: Vec<_> = message
-                .options
+                .actions
                 .iter()
                 .enumerate()
                 .map(|(i, q)| {
                     json!({"type": "reply", "reply": {
                         "id": id(i, q),
-                        "title": truncate(&q.title, BUTTON_TITLE_MAX, Measure::Chars),
+                        "title": truncate(&q.label, BUTTON_TITLE_MAX, Measure::Chars),
                     }})
                 })
                 .collect();
@@ -289,12 +204,12 @@ impl Channel for WhatsApp {
         } else {
             // More than three options: a list (at most ten rows; the rest are not offered).
             let rows: Vec<_> = message
-                .options
+                .actions
                 .iter()
                 .take(LIST_ROWS_MAX)
                 .enumerate()
                 .map(|(i, q)| {
-                    json!({"id": id(i, q), "title": truncate(&q.title, ROW_TITLE_MAX, Measure::Chars)})
+                    json!({"id": id(i, q), "title": truncate(&q.label, ROW_TITLE_MAX, Measure::Chars)})
                 })
                 .collect();
             json!({"type": "list", "body": {"text": body}, "action": {
@@ -496,10 +411,8 @@ mod tests {
         let payloads = WhatsApp.render(
             &RenderContext::default(),
             &Recipient::new("+16505551234"),
-            &Outgoing {
-                text: "Yes! It also comes in blue and green.".into(),
-                ..Outgoing::default()
-            },
+            &message("Yes! It also comes in blue and green.", Vec::new()),
+            None,
         );
         assert_eq!(payloads.len(), 1);
         let req = WhatsApp
@@ -522,11 +435,11 @@ mod tests {
         let payloads = WhatsApp.render(
             &RenderContext::default(),
             &Recipient::new("+16505551234"),
-            &Outgoing {
-                text: "Your workshop is at 9am tomorrow. Need to change it?".into(),
-                options: options(&[("change-button", "Change"), ("cancel-button", "Cancel")]),
-                image_url: None,
-            },
+            &message(
+                "Your workshop is at 9am tomorrow. Need to change it?",
+                options(&[("change-button", "Change"), ("cancel-button", "Cancel")]),
+            ),
+            None,
         );
         assert_eq!(payloads.len(), 1);
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
@@ -552,11 +465,8 @@ mod tests {
         let payloads = WhatsApp.render(
             &RenderContext::default(),
             &Recipient::new("+1"),
-            &Outgoing {
-                text: "Pick".into(),
-                options: options(&many),
-                image_url: None,
-            },
+            &message("Pick", options(&many)),
+            None,
         );
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
         assert_eq!(body["interactive"]["type"], "list");
@@ -574,11 +484,8 @@ mod tests {
         let payloads = WhatsApp.render(
             &RenderContext::default(),
             &Recipient::new("+1"),
-            &Outgoing {
-                text,
-                options: options(&[("a", "A")]),
-                image_url: None,
-            },
+            &message(text, options(&[("a", "A")])),
+            None,
         );
         let bodies: Vec<serde_json::Value> = payloads
             .iter()

@@ -1,12 +1,21 @@
-//! Small pieces every channel file uses: ids that vendors send as strings or numbers, request
-//! building, and reading a vendor's answer.
+//! The vendors' side of the wire: each vendor's webhook JSON in `wire/<vendor>.rs` (kept out of
+//! the channel files, which hold the logic: verify, authenticate, parse into events, render), and
+//! small pieces every channel uses: ids that vendors send as strings or numbers, request
+//! building, reading a vendor's answer.
+
+pub(super) mod line;
+pub(super) mod meta;
+pub(super) mod slack;
+pub(super) mod telegram;
+pub(super) mod viber;
+pub(super) mod whatsapp;
 
 use super::Outcome;
 use serde::{Deserialize, Deserializer};
 
 /// An id that one vendor sends as a string and another as a number (Meta page ids, Viber's
 /// 64-bit `message_token`, which overflows JavaScript numbers but not `u64`).
-pub fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Id {
@@ -21,7 +30,7 @@ pub fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     })
 }
 
-pub fn opt_id_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+fn opt_id_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     struct Wrap(#[serde(deserialize_with = "id_string")] String);
     Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))

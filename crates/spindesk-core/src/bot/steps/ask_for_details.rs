@@ -7,7 +7,8 @@ use crate::bot::condition::compile_pattern;
 use crate::bot::fields::{self, Invalid};
 use crate::bot::model::{Bot, FieldKind, FormField, Step, Text};
 use crate::bot::run::{Flow, Run};
-use crate::bot::state::{Output, Payload, QuickReply, Waiting};
+use crate::bot::state::{Output, Payload, Waiting};
+use crate::message::QuickReply;
 
 pub const MAX_FIELDS: usize = 20;
 /// Invalid answers to one form field before the bot gives up on the form.

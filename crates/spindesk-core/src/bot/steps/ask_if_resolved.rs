@@ -3,7 +3,8 @@
 use crate::bot::checker::{At, Checker};
 use crate::bot::model::{Step, Text};
 use crate::bot::run::{Flow, Run};
-use crate::bot::state::{Payload, QuickReply, Waiting};
+use crate::bot::state::{Payload, Waiting};
+use crate::message::QuickReply;
 
 pub fn check(c: &mut Checker, at: &At, text: Option<&Text>) {
     if let Some(t) = text {
