@@ -8,17 +8,7 @@ pub mod help_center;
 pub mod tickets;
 pub mod widget;
 
-use crate::ports::Env;
-use crate::store::{ensure_schema, Db};
 use crate::surface::Surface;
-use crate::web::ApiError;
-
-/// The request's database, migrated to the latest schema.
-pub fn database<'a>(env: &Env<'a>) -> Result<Db<'a>, ApiError> {
-    let db = Db::new(env.sql);
-    ensure_schema(&db, env.clock.now_ms())?;
-    Ok(db)
-}
 
 /// The core's surfaces, in the order `spin.toml` lists the components (the `static-site`
 /// surface, which owns the browser pages, is in the `spindesk-static` crate).

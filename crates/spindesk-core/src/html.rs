@@ -3,9 +3,13 @@
 //! going out are text with only our own markup in it, so the two helpers here are the way in and
 //! the way out. Article bodies shown as HTML on the help-center pages go through [`sanitize`].
 
+mod entities;
 mod sanitize;
 
+pub use entities::escape;
 pub use sanitize::sanitize;
+
+use entities::entity;
 
 /// Tags that end a line of text: a word never continues across them (`<p>a</p><p>b</p>` is two
 /// words), while inline tags (`pass<b>word</b>`) join.
@@ -125,52 +129,6 @@ fn push_decoded(out: &mut String, text: &str) {
         }
     }
     out.push_str(rest);
-}
-
-fn entity(name: &str) -> Option<char> {
-    if let Some(num) = name.strip_prefix('#') {
-        let code = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => num.parse().ok()?,
-        };
-        return char::from_u32(code);
-    }
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => ' ',
-        "ndash" => '–',
-        "mdash" => '—',
-        "hellip" => '…',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "middot" => '·',
-        "copy" => '©',
-        "reg" => '®',
-        "trade" => '™',
-        _ => return None,
-    })
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -5,11 +5,11 @@ mod integrations;
 mod outbox;
 mod search_index;
 
-use crate::api::database;
 use crate::auth::{digest, new_token, require_admin};
 use crate::config;
 use crate::email::Email;
 use crate::ports::{Env, SqlErrorKind};
+use crate::store::database;
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::timestamp::iso8601;

@@ -2,13 +2,13 @@
 //! validation on every save, publish and roll back, export and import, and the simulator.
 //! `docs/bot.md` documents the routes and the bot's JSON format.
 
-use crate::api::database;
 use crate::auth::require_admin;
 use crate::bot::model::{Answer, Bot};
 use crate::bot::validate::{validate, Problem};
 use crate::bot::versions::{self, PublishError};
 use crate::config;
 use crate::ports::Env;
+use crate::store::database;
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::timestamp::iso8601;
@@ -17,7 +17,11 @@ use http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+mod problems;
 mod simulate;
+
+use problems::invalid;
+pub use problems::MAX_BOT_BYTES;
 
 pub const SURFACE: Surface = Surface {
     component: "bot",
@@ -32,8 +36,6 @@ pub const SURFACE: Surface = Surface {
     },
 };
 
-/// A whole bot (import, draft, validate, simulate with a document).
-pub const MAX_BOT_BYTES: usize = 2 * 1024 * 1024;
 /// One answer, the settings, publish/rollback bodies.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
@@ -82,28 +84,6 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         (["simulate"], _) => allow("POST"),
         _ => Err(ApiError::no_route(method, req.uri().path())),
     }
-}
-
-/// 422 listing every problem, each with its JSON path, answer and step.
-fn invalid(problems: &[Problem]) -> Response {
-    let errors: Vec<Value> = problems
-        .iter()
-        .map(|p| {
-            let mut e = json!({
-                "code": p.code,
-                "title": p.message,
-                "source": {"pointer": p.path},
-            });
-            if let Some(a) = &p.answer {
-                e["answer"] = json!(a);
-            }
-            if let Some(s) = &p.step {
-                e["step"] = json!(s);
-            }
-            e
-        })
-        .collect();
-    json_status(StatusCode::UNPROCESSABLE_ENTITY, &json!({"errors": errors}))
 }
 
 /// Errors of a save: the document's problems, or the request's.

@@ -7,13 +7,14 @@
 //! budget; what does not make it waits in the outbox for the drain. API calls the bot reached
 //! are made after the commit too, and what the bot says then is sent the same way.
 
-use crate::api::{commit, database};
+use crate::api::commit;
 use crate::channels::delivery;
 use crate::channels::integrations::{self};
 use crate::channels::{AuthError, ChannelType, HandshakeReply, Webhook};
 use crate::committed::Committed;
 use crate::config;
 use crate::ports::Env;
+use crate::store::database;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::vault::Vault;
 use crate::web::{query_pairs, ApiError, Family};

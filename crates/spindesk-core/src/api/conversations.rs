@@ -4,13 +4,13 @@
 //! Spindesk is one app, so any `appId` addresses it.
 
 use crate::api::commit;
-use crate::api::database;
 use crate::auth::secrets_equal;
 use crate::committed::Committed;
 use crate::config;
 use crate::conversation::{self, Conversation, Outgoing};
 use crate::message::{validate_text, AuthorType, Message, COLUMNS as MESSAGE_COLUMNS};
 use crate::ports::Env;
+use crate::store::database;
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::timestamp::iso8601_ms;

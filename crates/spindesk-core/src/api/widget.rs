@@ -4,7 +4,6 @@
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
 use crate::api::commit;
-use crate::api::database;
 use crate::auth::{digest, new_public_id, new_token};
 use crate::change_feed;
 use crate::config;
@@ -12,6 +11,7 @@ use crate::conversation::{self, Conversation, Inbound, Switchboard};
 use crate::message::validate_text;
 use crate::ports::Env;
 use crate::rate_limit;
+use crate::store::database;
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::switchboard::{self, Receipt};

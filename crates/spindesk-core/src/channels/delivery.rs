@@ -3,9 +3,9 @@
 //! bot or agent message to a customer who last wrote from a channel becomes outbox rows
 //! ([`queue_sends`], which the API layer runs before every commit).
 
+use super::channel::{Content, Event, Recipient, RenderContext};
 use super::integrations::{self, Integration};
 use super::outbox::{self, NewEntry};
-use super::{Content, Event, Recipient, RenderContext};
 use crate::committed::Committed;
 use crate::conversation;
 use crate::error::Result;
@@ -148,8 +148,8 @@ fn resolve_choice(
         Content::Text { text } => {
             let text = text.trim();
             match integration.kind {
-                super::ChannelType::Twilio => by_number(text.trim_end_matches('.')),
-                super::ChannelType::Viber => by_payload(text),
+                super::channel::ChannelType::Twilio => by_number(text.trim_end_matches('.')),
+                super::channel::ChannelType::Viber => by_payload(text),
                 _ => None,
             }
         }

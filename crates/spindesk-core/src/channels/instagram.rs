@@ -1,14 +1,14 @@
 //! Instagram messaging (Instagram API with Instagram Login): `entry[].messaging[]` for the
 //! professional account, replies through `POST graph.instagram.com/<version>/<ig_id>/messages`.
 
+use super::channel::{
+    AuthError, Channel, ChannelType, Credentials, Outcome, ParseError, Parsed, Payload, Recipient,
+    RenderContext, Webhook,
+};
 use super::messenger::render_messages;
 use super::meta;
 use super::render::Measure;
 use super::wire::{bearer, post, url};
-use super::{
-    AuthError, Channel, ChannelType, Credentials, Outcome, ParseError, Parsed, Payload, Recipient,
-    RenderContext, Webhook,
-};
 use crate::message::Message;
 
 pub struct Instagram;

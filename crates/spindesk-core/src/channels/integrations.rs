@@ -1,7 +1,7 @@
 //! Channel integrations: one connected account (a WhatsApp number, a Telegram bot, a Slack
 //! app...) with its write-only credentials and optional API origin override.
 
-use super::{Channel, ChannelType, Credentials};
+use super::channel::{Channel, ChannelType, Credentials};
 use crate::error::{Error, Result};
 use crate::ports::{Millis, Random, SqlError};
 use crate::store::{Db, Row};

@@ -1,14 +1,14 @@
 //! LINE Messaging API: `events[]` signed with the channel secret (`X-Line-Signature`, base64),
 //! replies through the push API with a retry key so a repeated send is not delivered twice.
 
+use super::channel::{
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
+};
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::signature::{base64_decode, equal, hmac_sha256};
 use super::wire::line as vendor;
 use super::wire::{bearer, post, url};
-use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
-    Payload, Recipient, RenderContext, Sender, Webhook,
-};
 use crate::message::Message;
 use serde_json::json;
 
@@ -196,7 +196,7 @@ impl Channel for Line {
         if response.status().as_u16() == 409 {
             return Outcome::Sent(None);
         }
-        super::wire::http_outcome(response, |j| {
+        super::channel::http_outcome(response, |j| {
             super::wire::json_id(&j["sentMessages"][0]["id"])
         })
     }

@@ -1,13 +1,13 @@
 //! Facebook Messenger: `entry[].messaging[]` for the page, replies through
 //! `POST /<version>/<page_id>/messages` with the page access token.
 
-use super::meta;
-use super::render::{option_payload, split_text, truncate, Measure};
-use super::wire::{bearer, post, url};
-use super::{
+use super::channel::{
     AuthError, Channel, ChannelType, Credentials, Outcome, ParseError, Parsed, Payload, Recipient,
     RenderContext, Webhook,
 };
+use super::meta;
+use super::render::{option_payload, split_text, truncate, Measure};
+use super::wire::{bearer, post, url};
 use crate::message::Message;
 use crate::message::QuickReply;
 use serde_json::json;

@@ -1,9 +1,9 @@
 //! What WhatsApp, Messenger and Instagram share: Meta's GET subscription handshake, the
 //! `X-Hub-Signature-256` HMAC, and (Messenger, Instagram) the `entry[].messaging[]` events.
 
+use super::channel::{AuthError, Content, Event, ParseError, Parsed, Recipient, Sender, Webhook};
 use super::signature::{equal, hex_decode, hmac_sha256};
 use super::wire::meta as vendor;
-use super::{AuthError, Content, Event, ParseError, Parsed, Recipient, Sender, Webhook};
 
 /// The Graph API version every Meta URL is pinned to.
 pub const GRAPH_VERSION: &str = "v25.0";
@@ -185,14 +185,16 @@ fn read_event(event: vendor::Messaging, channel: &str, out: &mut Vec<Event>) {
 }
 
 /// Meta's error bodies: `{"error":{"message","code",...}}`; code 4/17/32/613 are rate limits.
-pub fn outcome(response: &http::Response<Vec<u8>>, id_field: &str) -> super::Outcome {
+pub fn outcome(response: &http::Response<Vec<u8>>, id_field: &str) -> super::channel::Outcome {
     let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
     let rate_limited = matches!(json["error"]["code"].as_i64(), Some(4 | 17 | 32 | 613));
-    match super::wire::http_outcome(response, |j| match id_field {
+    match super::channel::http_outcome(response, |j| match id_field {
         "messages" => j["messages"][0]["id"].as_str().map(str::to_owned),
         field => j[field].as_str().map(str::to_owned),
     }) {
-        super::Outcome::Permanent(why) if rate_limited => super::Outcome::Retry(why),
+        super::channel::Outcome::Permanent(why) if rate_limited => {
+            super::channel::Outcome::Retry(why)
+        }
         other => other,
     }
 }

@@ -6,8 +6,8 @@
 //! left `sending` by an instance that died mid-send is not retried automatically — the vendor
 //! may have it — but marked `dead` for an admin to look at and retry by hand.
 
+use super::channel::{Outcome, Payload};
 use super::integrations::{self, Integration};
-use super::{Outcome, Payload};
 use crate::error::{Error, Result};
 use crate::ports::{Env, Millis, OutboundError, SqlError, Value};
 use crate::store::{Db, Row};

@@ -2,14 +2,14 @@
 //! `v0=hex(HMAC-SHA256(signing secret, "v0:" + timestamp + ":" + raw body))` within a 5-minute
 //! window; replies through `chat.postMessage` with the bot token.
 
+use super::channel::{
+    AuthError, Channel, ChannelType, Content, Credentials, Event, HandshakeReply, Outcome,
+    ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+};
 use super::render::{option_payload, split_for_options, split_text, truncate, Measure};
 use super::signature::{equal, hex_decode, hmac_sha256};
 use super::wire::slack as vendor;
 use super::wire::{bearer, post, url};
-use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, HandshakeReply, Outcome,
-    ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
-};
 use crate::message::Message;
 use serde_json::json;
 
@@ -284,7 +284,7 @@ impl Channel for Slack {
     /// Slack answers HTTP 200 with `"ok": false` and an error code on failure.
     fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
         let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
-        match super::wire::http_outcome(response, |j| j["ts"].as_str().map(str::to_owned)) {
+        match super::channel::http_outcome(response, |j| j["ts"].as_str().map(str::to_owned)) {
             Outcome::Sent(ts) if json["ok"] == true => Outcome::Sent(ts),
             Outcome::Sent(_) => {
                 let error = json["error"].as_str().unwrap_or("unknown_error").to_owned();

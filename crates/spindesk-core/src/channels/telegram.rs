@@ -1,13 +1,13 @@
 //! Telegram Bot API: one `Update` per webhook, authenticated by the `secret_token` given to
 //! `setWebhook`; replies through `POST /bot<token>/sendMessage`.
 
-use super::render::{option_payload, split_text, truncate, Measure};
-use super::wire::telegram as vendor;
-use super::wire::{post, url};
-use super::{
+use super::channel::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
     Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use super::render::{option_payload, split_text, truncate, Measure};
+use super::wire::telegram as vendor;
+use super::wire::{post, url};
 use crate::message::Message;
 use serde_json::json;
 
@@ -87,7 +87,10 @@ impl Channel for Telegram {
                     channel: "telegram".into(),
                     address: from.id.clone(),
                     name: from.name(),
-                    locale: from.language_code.as_deref().and_then(super::locale_tag),
+                    locale: from
+                        .language_code
+                        .as_deref()
+                        .and_then(super::channel::locale_tag),
                 },
                 recipient: Recipient::new(message.chat.id.clone()),
                 sent_at_ms: message.date.map(|s| s * 1000),
@@ -108,7 +111,7 @@ impl Channel for Telegram {
                         .from
                         .language_code
                         .as_deref()
-                        .and_then(super::locale_tag),
+                        .and_then(super::channel::locale_tag),
                 },
                 recipient: Recipient::new(chat),
                 sent_at_ms: None,
@@ -203,12 +206,12 @@ impl Channel for Telegram {
 
     fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
         let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
-        match super::wire::http_outcome(response, |j| {
+        match super::channel::http_outcome(response, |j| {
             super::wire::json_id(&j["result"]["message_id"])
         }) {
             Outcome::Sent(_) if json["ok"] == false => Outcome::Permanent(format!(
                 "Telegram answered ok:false: {}",
-                super::wire::excerpt(response.body())
+                super::channel::excerpt(response.body())
             )),
             other => other,
         }

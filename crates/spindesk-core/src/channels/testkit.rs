@@ -1,7 +1,7 @@
 //! Test helpers: the vendors' sample payloads, webhook requests, and the signature cases every
 //! HMAC channel must pass.
 
-use super::{AuthError, Channel, Credentials, Webhook};
+use super::channel::{AuthError, Channel, Credentials, Webhook};
 use crate::auth::hex;
 use crate::message::{AuthorType, Message, QuickReply};
 

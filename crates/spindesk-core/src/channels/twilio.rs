@@ -2,13 +2,13 @@
 //! signed `base64(HMAC-SHA1(auth token, URL + sorted name/value pairs))`; replies through
 //! `POST /2010-04-01/Accounts/<sid>/Messages.json` with Basic auth.
 
-use super::render::{split_for_options, split_text, Measure};
-use super::signature::{base64_decode, equal, hmac_sha1};
-use super::wire::{post, url};
-use super::{
+use super::channel::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
     Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use super::render::{split_for_options, split_text, Measure};
+use super::signature::{base64_decode, equal, hmac_sha1};
+use super::wire::{post, url};
 use crate::message::Message;
 use crate::message::QuickReply;
 use crate::users;
@@ -244,7 +244,7 @@ impl Channel for Twilio {
     }
 
     fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
-        super::wire::http_outcome(response, |j| j["sid"].as_str().map(str::to_owned))
+        super::channel::http_outcome(response, |j| j["sid"].as_str().map(str::to_owned))
     }
 }
 

@@ -1,14 +1,14 @@
 //! Viber REST bot API: callbacks signed with the auth token (`X-Viber-Content-Signature`, hex),
 //! replies through `POST /pa/send_message` with `X-Viber-Auth-Token`.
 
+use super::channel::{
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
+};
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::signature::{equal, hex_decode, hmac_sha256};
 use super::wire::viber as vendor;
 use super::wire::{post, url};
-use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
-    Payload, Recipient, RenderContext, Sender, Webhook,
-};
 use crate::message::Message;
 use serde_json::json;
 
@@ -89,7 +89,10 @@ impl Channel for Viber {
                 channel: "viber".into(),
                 address: sender.id.clone(),
                 name: sender.name,
-                locale: sender.language.as_deref().and_then(super::locale_tag),
+                locale: sender
+                    .language
+                    .as_deref()
+                    .and_then(super::channel::locale_tag),
             },
             recipient: Recipient::new(sender.id),
             sent_at_ms: callback.timestamp,
@@ -181,14 +184,15 @@ impl Channel for Viber {
     /// Viber answers HTTP 200 with `status` 0 on success and another number on failure.
     fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
         let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
-        match super::wire::http_outcome(response, |j| super::wire::json_id(&j["message_token"])) {
+        match super::channel::http_outcome(response, |j| super::wire::json_id(&j["message_token"]))
+        {
             Outcome::Sent(id) => match json["status"].as_i64() {
                 Some(0) => Outcome::Sent(id),
                 // 12: too many requests.
-                Some(12) => Outcome::Retry(super::wire::excerpt(response.body())),
+                Some(12) => Outcome::Retry(super::channel::excerpt(response.body())),
                 _ => Outcome::Permanent(format!(
                     "Viber refused the message: {}",
-                    super::wire::excerpt(response.body())
+                    super::channel::excerpt(response.body())
                 )),
             },
             other => other,

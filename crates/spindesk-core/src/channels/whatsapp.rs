@@ -1,14 +1,14 @@
 //! WhatsApp Cloud API (Meta): `entry[].changes[].value.messages[]`, replies through
 //! `POST /<version>/<phone_number_id>/messages` with a bearer token.
 
+use super::channel::{
+    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, Webhook,
+};
 use super::meta;
 use super::render::{option_payload, split_for_options, split_text, truncate, Measure};
 use super::wire::whatsapp as vendor;
 use super::wire::{bearer, post, url};
-use super::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
-    Payload, Recipient, RenderContext, Sender, Webhook,
-};
 use crate::message::Message;
 use crate::message::QuickReply;
 use crate::users;

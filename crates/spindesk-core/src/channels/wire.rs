@@ -10,7 +10,6 @@ pub(super) mod telegram;
 pub(super) mod viber;
 pub(super) mod whatsapp;
 
-use super::Outcome;
 use serde::{Deserialize, Deserializer};
 
 /// An id that one vendor sends as a string and another as a number (Meta page ids, Viber's
@@ -62,35 +61,6 @@ pub fn post(
 
 pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")
-}
-
-/// The usual reading of an answer: 2xx sent, 408/429/5xx worth a retry, other 4xx permanent.
-/// `id` picks the vendor's message id from a JSON body.
-pub fn http_outcome(
-    response: &http::Response<Vec<u8>>,
-    id: impl Fn(&serde_json::Value) -> Option<String>,
-) -> Outcome {
-    let status = response.status();
-    let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
-    if status.is_success() {
-        return Outcome::Sent(id(&json));
-    }
-    let why = format!("HTTP {}: {}", status.as_u16(), excerpt(response.body()));
-    if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
-        Outcome::Retry(why)
-    } else {
-        Outcome::Permanent(why)
-    }
-}
-
-/// The start of a vendor's answer, for an outbox row's error.
-pub fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out: String = text.chars().take(300).collect();
-    if text.chars().count() > 300 {
-        out.push('…');
-    }
-    out
 }
 
 /// A JSON value as text, or the number as text.

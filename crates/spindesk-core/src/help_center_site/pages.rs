@@ -9,7 +9,8 @@ use crate::help_center::index;
 use crate::help_center::search::{self, SearchError, SearchRequest, MAX_QUERY_CHARS};
 use crate::help_center::Locale;
 use crate::ports::{Env, SqlError};
-use crate::store::{ensure_schema, Db};
+use crate::store::database;
+use crate::store::Db;
 use crate::web::{self, ApiError};
 use http::header::{
     ALLOW, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY,
@@ -108,14 +109,6 @@ impl From<ApiError> for Problem {
 }
 
 type Served = Result<Response, Problem>;
-
-/// The request's database, migrated to the latest schema. Opened here rather than through
-/// `crate::api`: the help-center surface dispatches to these pages, not the other way round.
-fn database<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
-    let db = Db::new(env.sql);
-    ensure_schema(&db, env.clock.now_ms())?;
-    Ok(db)
-}
 
 fn serve(env: &Env, req: &Request) -> Served {
     let path = req.uri().path();

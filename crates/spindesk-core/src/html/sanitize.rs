@@ -11,7 +11,7 @@
 //! `ammonia` (html5ever) does this with a full parser, but adds 784 KB to the `help-center`
 //! component (718 KB → 1,503 KB, wasm32-wasip2 release); this is a few kilobytes.
 
-use super::{entity, escape};
+use super::entities::{entity, escape};
 
 /// Elements kept (with the attributes [`allowed_attribute`] lets through). `h1` is kept as
 /// `h2`: the article's title is the page's one `h1`.

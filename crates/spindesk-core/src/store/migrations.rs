@@ -1,14 +1,9 @@
+use super::db::Db;
+use super::migration::Migration;
 use super::{
-    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, Db,
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8,
 };
 use crate::ports::{Millis, SqlError};
-
-/// One schema version: its statements run in order, in one transaction, exactly once.
-pub struct Migration {
-    pub version: i64,
-    pub name: &'static str,
-    pub statements: &'static [&'static str],
-}
 
 /// Every migration, oldest first: append only, versions 1, 2, 3... without gaps (a test checks),
 /// because the runner applies the versions above the database's. A released migration never changes.

@@ -4,7 +4,7 @@
 //! customers and staff (Zendesk's `role`), identities per channel account, one conversation per
 //! customer with a switchboard, messages with a per-conversation sequence, tickets with comments.
 
-use super::Migration;
+use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
     version: 1,

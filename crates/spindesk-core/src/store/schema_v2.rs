@@ -6,7 +6,7 @@
 //! same analysis runs when indexing and when searching; it holds published articles only, and
 //! the code that writes an article updates it in the same transaction.
 
-use super::Migration;
+use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
     version: 2,

@@ -1,6 +1,6 @@
 //! Version 3: channel integrations, where each conversation's replies go, and the outbox.
 
-use super::Migration;
+use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
     version: 3,

@@ -4,7 +4,7 @@
 //! any version can be exported or made live again); **live** names the version conversations
 //! run. With no live row the built-in starter bot answers (a fresh install).
 
-use super::Migration;
+use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
     version: 4,

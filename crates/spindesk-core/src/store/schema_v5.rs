@@ -1,7 +1,7 @@
 //! Version 5: each bot version keeps its analysed training phrases next to its document, instead
 //! of in `settings` rows named after the version.
 
-use super::Migration;
+use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
     version: 5,

@@ -11,7 +11,7 @@
 //! in batches on the first help-center requests after the upgrade (`analysis` = 0 below says
 //! the index is behind), and again whenever the text analysis rules change.
 
-use super::Migration;
+use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
     version: 6,

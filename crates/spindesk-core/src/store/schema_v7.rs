@@ -2,7 +2,7 @@
 //! newest activity first, and counts each view: an index on (status, updated_at) serves both
 //! without reading every ticket.
 
-use super::Migration;
+use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
     version: 7,

@@ -4,7 +4,7 @@
 //! change as Zendesk's audits (one audit per update, its events one row each so reports can
 //! count them in SQL), and the admin actions.
 
-use super::Migration;
+use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
     version: 8,

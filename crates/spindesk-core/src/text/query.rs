@@ -2,7 +2,9 @@
 //! alternatives that also count as a match for it (synonyms here; the search adds spelling
 //! corrections from the index vocabulary).
 
-use super::{synonyms, Analyzer, Language, RawTerm};
+use super::analysis::{Analyzer, RawTerm};
+use super::language::Language;
+use super::synonyms;
 use std::sync::OnceLock;
 
 /// A query keeps at most this many distinct terms; the rest of a long message is ignored, which

@@ -1,4 +1,4 @@
-use super::ApiError;
+use super::error::ApiError;
 use base64::Engine;
 use serde::de::DeserializeOwned;
 

@@ -1,4 +1,4 @@
-use super::ApiError;
+use super::error::ApiError;
 use http::StatusCode;
 use serde::Serialize;
 
@@ -10,7 +10,7 @@ pub fn json_status<T: Serialize>(status: StatusCode, value: &T) -> http::Respons
             .header("cache-control", "no-store")
             .body(body)
             .unwrap_or_else(|_| http::Response::new(Vec::new())),
-        Err(e) => ApiError::internal(e).into_response(super::Family::Spindesk),
+        Err(e) => ApiError::internal(e).into_response(super::error::Family::Spindesk),
     }
 }
 

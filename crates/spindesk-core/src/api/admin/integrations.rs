@@ -2,13 +2,13 @@
 //! Credentials are write-only: accepted on create and update, never returned (the answer lists
 //! which fields are set), never logged.
 
-use crate::api::database;
 use crate::channels::integrations::{
     self, validate_api_base_url, validate_credential, Draft, Integration, DISPLAY_NAME_MAX,
 };
 use crate::channels::{ChannelType, Credentials};
 use crate::config;
 use crate::ports::Env;
+use crate::store::database;
 use crate::surface::{Request, Response};
 use crate::timestamp::iso8601;
 use crate::vault::Vault;

@@ -1,9 +1,9 @@
 //! `/api/admin/outbox`: what is waiting, failing or given up, the drain a scheduler calls, and
 //! a manual retry.
 
-use crate::api::database;
 use crate::channels::{integrations, outbox};
 use crate::ports::Env;
+use crate::store::database;
 use crate::surface::{Request, Response};
 use crate::timestamp::iso8601;
 use crate::web::{json, paginate_offset, query_pairs, ApiError};

@@ -3,9 +3,9 @@
 //! upgrade or a change of analysis rules (`help_center::index::catch_up`); these routes let an
 //! admin watch that and drive it without waiting for traffic.
 
-use crate::api::database;
 use crate::help_center::index;
 use crate::ports::Env;
+use crate::store::database;
 use crate::store::Db;
 use crate::surface::{Request, Response};
 use crate::web::{json, ApiError};

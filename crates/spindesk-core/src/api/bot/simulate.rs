@@ -2,8 +2,7 @@
 //! returns the transcript, each turn's trace and the final state. Nothing is stored and no
 //! conversation is touched; API-call steps get scripted responses instead of calling out.
 
-use super::{invalid, MAX_BOT_BYTES};
-use crate::api::database;
+use super::problems::{invalid, MAX_BOT_BYTES};
 use crate::bot::engine::{run_turn, Context};
 use crate::bot::model::Bot;
 use crate::bot::phrases::PhraseIndex;
@@ -13,6 +12,7 @@ use crate::bot::template::Variables;
 use crate::bot::validate::validate;
 use crate::bot::versions;
 use crate::ports::{Env, Outbound, OutboundError};
+use crate::store::database;
 use crate::surface::{Request, Response};
 use crate::web::{json, read_json, ApiError};
 use serde::Deserialize;

@@ -5,12 +5,12 @@ use super::zendesk::{
     ticket_order, wants_users,
 };
 use crate::api::commit;
-use crate::api::database;
 use crate::auth::{require_staff, Staff};
 use crate::committed::Committed;
 use crate::email::Email;
 use crate::message::MAX_TEXT_CHARS;
 use crate::ports::Env;
+use crate::store::database;
 use crate::store::Db;
 use crate::surface::{Request, Response};
 use crate::tickets::{self, CommentAuthor, StatusEvent, Ticket, TicketStatus, PRIORITIES, TYPES};

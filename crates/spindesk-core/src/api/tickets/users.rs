@@ -1,9 +1,9 @@
 //! Users: the signed-in agent (`/api/v2/users/me`) and any user by id.
 
 use super::zendesk::{base_url, not_found, user_json};
-use crate::api::database;
 use crate::auth::require_staff;
 use crate::ports::Env;
+use crate::store::database;
 use crate::surface::{Request, Response};
 use crate::users::{self};
 use crate::web::{json, ApiError};
