@@ -3,7 +3,6 @@
 
 use spindesk_core::help_center::catalog::{self, Article, Category, Section};
 use spindesk_core::html;
-use spindesk_core::ports::SqlError;
 use spindesk_core::store::{ensure_schema, Db};
 use spindesk_core::text;
 
@@ -161,7 +160,7 @@ pub fn article(vocab: &Vocabulary, rng: &mut Rng, section_id: i64, i: usize) -> 
 }
 
 /// A help center with `n` published articles in 20 sections; returns the section ids.
-pub fn populate(db: &Db, vocab: &Vocabulary, n: usize) -> Result<Vec<i64>, SqlError> {
+pub fn populate(db: &Db, vocab: &Vocabulary, n: usize) -> spindesk_core::Result<Vec<i64>> {
     ensure_schema(db, 0)?;
     let category = catalog::insert_category(
         db,
@@ -201,7 +200,7 @@ pub fn populate(db: &Db, vocab: &Vocabulary, n: usize) -> Result<Vec<i64>, SqlEr
                 let a = article(vocab, &mut rng, sections[i % sections.len()], i);
                 catalog::insert_article(db, &a)?;
             }
-            Ok::<_, SqlError>(())
+            Ok::<_, spindesk_core::Error>(())
         })?;
     }
     Ok(sections)

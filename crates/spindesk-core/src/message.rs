@@ -33,9 +33,10 @@ impl AuthorType {
             "bot" => Ok(AuthorType::Bot),
             "agent" => Ok(AuthorType::Agent),
             "system" => Ok(AuthorType::System),
-            other => Err(SqlError::from_message(format!(
-                "unknown author type {other}"
-            ))),
+            other => Err(crate::store::Row::invalid(
+                "author_type",
+                format!("unknown author type {other}"),
+            )),
         }
     }
 }

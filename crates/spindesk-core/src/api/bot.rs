@@ -98,9 +98,9 @@ impl From<ApiError> for SaveError {
     }
 }
 
-impl From<crate::ports::SqlError> for SaveError {
-    fn from(e: crate::ports::SqlError) -> Self {
-        SaveError::Api(e.into())
+impl<E: Into<crate::Error>> From<E> for SaveError {
+    fn from(e: E) -> Self {
+        SaveError::Api(ApiError::from(e.into()))
     }
 }
 
@@ -411,7 +411,7 @@ fn publish(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let result = db.transaction(|db: &Db| match versions::publish(db, now, &body.note) {
         Ok(v) => Ok(Ok(v)),
         Err(PublishError::Invalid(p)) => Ok(Err(p)),
-        Err(PublishError::Sql(e)) => Err(e),
+        Err(PublishError::Store(e)) => Err(e),
     })?;
     match result {
         Ok(version) => Ok(json_status(

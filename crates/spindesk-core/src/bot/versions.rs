@@ -5,7 +5,8 @@ use super::model::Bot;
 use super::phrases::PhraseIndex;
 use super::starter::starter_bot;
 use super::validate::{validate, Problem};
-use crate::ports::{Millis, SqlError};
+use crate::error::{Error, Result};
+use crate::ports::Millis;
 use crate::store::Db;
 use serde::Serialize;
 
@@ -18,18 +19,18 @@ pub struct VersionInfo {
     pub live: bool,
 }
 
-fn parse(document: &str) -> Result<Bot, SqlError> {
+fn parse(document: &str) -> Result<Bot> {
     // Stored documents were validated on save; one that no longer parses is our bug.
     serde_json::from_str(document)
-        .map_err(|e| SqlError::from_message(format!("stored bot does not parse: {e}")))
+        .map_err(|e| Error::corrupt(format!("stored bot does not parse: {e}")))
 }
 
-fn to_json(bot: &Bot) -> Result<String, SqlError> {
-    serde_json::to_string(bot).map_err(|e| SqlError::from_message(e.to_string()))
+fn to_json(bot: &Bot) -> Result<String> {
+    serde_json::to_string(bot).map_err(Error::corrupt)
 }
 
 /// The bot conversations run: the live version, or the starter bot on a fresh install.
-pub fn live(db: &Db) -> Result<Bot, SqlError> {
+pub fn live(db: &Db) -> Result<Bot> {
     let document = db.query_opt(
         "SELECT v.document FROM bot_live l JOIN bot_versions v ON v.version = l.version",
         &[],
@@ -45,7 +46,7 @@ pub struct Live {
 }
 
 /// Keeps a version's [`PhraseIndex`] beside its document (`bot_versions.phrases`).
-fn store_phrases(db: &Db, version: i64, phrases: &PhraseIndex) -> Result<(), SqlError> {
+fn store_phrases(db: &Db, version: i64, phrases: &PhraseIndex) -> Result<()> {
     db.execute(
         "UPDATE bot_versions SET phrases = ? WHERE version = ?",
         &[phrases.to_json().into(), version.into()],
@@ -56,7 +57,7 @@ fn store_phrases(db: &Db, version: i64, phrases: &PhraseIndex) -> Result<(), Sql
 /// [`live`] with the phrase index stored when the version was published. A version without one
 /// (published before indexes were stored) or with one the current analysis no longer fits gets
 /// it built and stored now, once.
-pub fn live_with_phrases(db: &Db) -> Result<Live, SqlError> {
+pub fn live_with_phrases(db: &Db) -> Result<Live> {
     let row = db.query_opt(
         "SELECT v.version, v.document, v.phrases
          FROM bot_live l JOIN bot_versions v ON v.version = l.version",
@@ -90,12 +91,12 @@ pub fn live_with_phrases(db: &Db) -> Result<Live, SqlError> {
     Ok(Live { bot, phrases })
 }
 
-pub fn live_version(db: &Db) -> Result<Option<i64>, SqlError> {
-    db.query_i64("SELECT version FROM bot_live WHERE id = 1", &[])
+pub fn live_version(db: &Db) -> Result<Option<i64>> {
+    Ok(db.query_i64("SELECT version FROM bot_live WHERE id = 1", &[])?)
 }
 
 /// The draft and its revision; before the first save, the live bot at revision 0.
-pub fn draft(db: &Db) -> Result<(Bot, i64), SqlError> {
+pub fn draft(db: &Db) -> Result<(Bot, i64)> {
     let row = db.query_opt(
         "SELECT document, revision FROM bot_draft WHERE id = 1",
         &[],
@@ -108,7 +109,7 @@ pub fn draft(db: &Db) -> Result<(Bot, i64), SqlError> {
 }
 
 /// Saves the draft, which the caller has validated; returns the new revision.
-pub fn save_draft(db: &Db, now: Millis, bot: &Bot) -> Result<i64, SqlError> {
+pub fn save_draft(db: &Db, now: Millis, bot: &Bot) -> Result<i64> {
     db.query_i64(
         "INSERT INTO bot_draft (id, document, revision, updated_at) VALUES (1, ?, 1, ?)
          ON CONFLICT (id) DO UPDATE SET document = excluded.document,
@@ -116,19 +117,19 @@ pub fn save_draft(db: &Db, now: Millis, bot: &Bot) -> Result<i64, SqlError> {
          RETURNING revision",
         &[to_json(bot)?.into(), now.into()],
     )?
-    .ok_or_else(|| SqlError::from_message("draft upsert returned no revision"))
+    .ok_or_else(|| Error::corrupt("draft upsert returned no revision"))
 }
 
 /// Why publishing failed.
 #[derive(Debug)]
 pub enum PublishError {
     Invalid(Vec<Problem>),
-    Sql(SqlError),
+    Store(Error),
 }
 
-impl From<SqlError> for PublishError {
-    fn from(e: SqlError) -> Self {
-        PublishError::Sql(e)
+impl<E: Into<Error>> From<E> for PublishError {
+    fn from(e: E) -> Self {
+        PublishError::Store(e.into())
     }
 }
 
@@ -146,14 +147,14 @@ pub fn publish(db: &Db, now: Millis, note: &str) -> Result<i64, PublishError> {
              RETURNING version",
             &[to_json(&bot)?.into(), note.into(), now.into()],
         )?
-        .ok_or_else(|| SqlError::from_message("version insert returned nothing"))?;
+        .ok_or_else(|| Error::corrupt("version insert returned nothing"))?;
     store_phrases(db, version, &PhraseIndex::build(&bot))?;
     make_live(db, now, version)?;
     Ok(version)
 }
 
 /// Makes an earlier (or any) published version live again. `false` if there is no such version.
-pub fn roll_back(db: &Db, now: Millis, version: i64) -> Result<bool, SqlError> {
+pub fn roll_back(db: &Db, now: Millis, version: i64) -> Result<bool> {
     let exists = db
         .query_i64(
             "SELECT count(*) FROM bot_versions WHERE version = ?",
@@ -167,7 +168,7 @@ pub fn roll_back(db: &Db, now: Millis, version: i64) -> Result<bool, SqlError> {
     Ok(exists)
 }
 
-fn make_live(db: &Db, now: Millis, version: i64) -> Result<(), SqlError> {
+fn make_live(db: &Db, now: Millis, version: i64) -> Result<()> {
     db.execute(
         "INSERT INTO bot_live (id, version, changed_at) VALUES (1, ?, ?)
          ON CONFLICT (id) DO UPDATE SET version = excluded.version, changed_at = excluded.changed_at",
@@ -176,7 +177,7 @@ fn make_live(db: &Db, now: Millis, version: i64) -> Result<(), SqlError> {
     Ok(())
 }
 
-pub fn version(db: &Db, version: i64) -> Result<Option<Bot>, SqlError> {
+pub fn version(db: &Db, version: i64) -> Result<Option<Bot>> {
     db.query_opt(
         "SELECT document FROM bot_versions WHERE version = ?",
         &[version.into()],
@@ -187,9 +188,9 @@ pub fn version(db: &Db, version: i64) -> Result<Option<Bot>, SqlError> {
 }
 
 /// Newest first.
-pub fn versions(db: &Db) -> Result<Vec<VersionInfo>, SqlError> {
+pub fn versions(db: &Db) -> Result<Vec<VersionInfo>> {
     let live = live_version(db)?;
-    db.query(
+    Ok(db.query(
         "SELECT version, note, published_at FROM bot_versions ORDER BY version DESC LIMIT 100",
         &[],
         |r| {
@@ -201,5 +202,5 @@ pub fn versions(db: &Db) -> Result<Vec<VersionInfo>, SqlError> {
                 live: live == Some(version),
             })
         },
-    )
+    )?)
 }

@@ -2,6 +2,7 @@
 //! [`super::index::sync`] in the caller's transaction.
 
 use super::index;
+use crate::error::{Error, Result};
 use crate::ports::{Millis, SqlError, Value};
 use crate::store::{Db, Row};
 
@@ -161,12 +162,12 @@ pub struct Listed<T> {
 
 // ---- categories ----
 
-pub fn category(db: &Db, id: i64) -> Result<Option<Category>, SqlError> {
-    db.query_opt(
+pub fn category(db: &Db, id: i64) -> Result<Option<Category>> {
+    Ok(db.query_opt(
         "SELECT * FROM hc_categories WHERE id = ?",
         &[id.into()],
         Category::from_row,
-    )
+    )?)
 }
 
 pub fn list_categories(
@@ -175,7 +176,7 @@ pub fn list_categories(
     sort: Sort,
     offset: i64,
     limit: i64,
-) -> Result<Listed<Category>, SqlError> {
+) -> Result<Listed<Category>> {
     let (filter, params) = locale_filter("c", locale);
     let items = db.query(
         &format!(
@@ -194,7 +195,7 @@ pub fn list_categories(
     Ok(Listed { items, count })
 }
 
-pub fn insert_category(db: &Db, c: &Category) -> Result<i64, SqlError> {
+pub fn insert_category(db: &Db, c: &Category) -> Result<i64> {
     let id = db.query_i64(
         "INSERT INTO hc_categories (name, description, locale, source_locale, position, \
          created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -208,10 +209,10 @@ pub fn insert_category(db: &Db, c: &Category) -> Result<i64, SqlError> {
             c.updated_at.into(),
         ],
     )?;
-    id.ok_or_else(|| SqlError::from_message("insert returned no id"))
+    id.ok_or_else(|| Error::corrupt("insert returned no id"))
 }
 
-pub fn update_category(db: &Db, c: &Category) -> Result<(), SqlError> {
+pub fn update_category(db: &Db, c: &Category) -> Result<()> {
     db.execute(
         "UPDATE hc_categories SET name = ?, description = ?, position = ?, updated_at = ? \
          WHERE id = ?",
@@ -228,7 +229,7 @@ pub fn update_category(db: &Db, c: &Category) -> Result<(), SqlError> {
 
 /// Deletes a category with its sections and their articles (a cascade), and takes those
 /// articles out of the index.
-pub fn delete_category(db: &Db, id: i64) -> Result<bool, SqlError> {
+pub fn delete_category(db: &Db, id: i64) -> Result<bool> {
     let deleted = db.query_i64(
         "DELETE FROM hc_categories WHERE id = ? RETURNING id",
         &[id.into()],
@@ -239,12 +240,12 @@ pub fn delete_category(db: &Db, id: i64) -> Result<bool, SqlError> {
 
 // ---- sections ----
 
-pub fn section(db: &Db, id: i64) -> Result<Option<Section>, SqlError> {
-    db.query_opt(
+pub fn section(db: &Db, id: i64) -> Result<Option<Section>> {
+    Ok(db.query_opt(
         "SELECT * FROM hc_sections WHERE id = ?",
         &[id.into()],
         Section::from_row,
-    )
+    )?)
 }
 
 pub fn list_sections(
@@ -254,7 +255,7 @@ pub fn list_sections(
     sort: Sort,
     offset: i64,
     limit: i64,
-) -> Result<Listed<Section>, SqlError> {
+) -> Result<Listed<Section>> {
     let (mut filter, mut params) = locale_filter("s", locale);
     if let Some(category_id) = category_id {
         filter.push_str(if filter.is_empty() { "WHERE" } else { " AND" });
@@ -278,7 +279,7 @@ pub fn list_sections(
     Ok(Listed { items, count })
 }
 
-pub fn insert_section(db: &Db, s: &Section) -> Result<i64, SqlError> {
+pub fn insert_section(db: &Db, s: &Section) -> Result<i64> {
     let id = db.query_i64(
         "INSERT INTO hc_sections (category_id, name, description, locale, source_locale, \
          position, sorting, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -294,10 +295,10 @@ pub fn insert_section(db: &Db, s: &Section) -> Result<i64, SqlError> {
             s.updated_at.into(),
         ],
     )?;
-    id.ok_or_else(|| SqlError::from_message("insert returned no id"))
+    id.ok_or_else(|| Error::corrupt("insert returned no id"))
 }
 
-pub fn update_section(db: &Db, s: &Section) -> Result<(), SqlError> {
+pub fn update_section(db: &Db, s: &Section) -> Result<()> {
     db.execute(
         "UPDATE hc_sections SET category_id = ?, name = ?, description = ?, position = ?, \
          updated_at = ? WHERE id = ?",
@@ -314,7 +315,7 @@ pub fn update_section(db: &Db, s: &Section) -> Result<(), SqlError> {
 }
 
 /// Deletes a section with its articles (a cascade), and takes those articles out of the index.
-pub fn delete_section(db: &Db, id: i64) -> Result<bool, SqlError> {
+pub fn delete_section(db: &Db, id: i64) -> Result<bool> {
     let deleted = db.query_i64(
         "DELETE FROM hc_sections WHERE id = ? RETURNING id",
         &[id.into()],
@@ -341,7 +342,7 @@ pub fn list_articles(
     sort: Sort,
     offset: i64,
     limit: i64,
-) -> Result<Listed<Article>, SqlError> {
+) -> Result<Listed<Article>> {
     let mut clauses: Vec<&str> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
     if let Some(locale) = filter.locale {
@@ -389,12 +390,12 @@ pub fn first_articles(
     section_ids: &[i64],
     sort: Sort,
     per_section: i64,
-) -> Result<Vec<(Article, i64)>, SqlError> {
+) -> Result<Vec<(Article, i64)>> {
     if section_ids.is_empty() {
         return Ok(Vec::new());
     }
     let ids = serde_json::to_string(section_ids).unwrap_or_else(|_| "[]".into());
-    db.query(
+    Ok(db.query(
         &format!(
             "SELECT * FROM (SELECT {ARTICLE_COLUMNS}, \
              row_number() OVER (PARTITION BY a.section_id ORDER BY {}) AS n, \
@@ -406,23 +407,23 @@ pub fn first_articles(
         ),
         &[ids.into(), per_section.into()],
         |r| Ok((Article::from_row(r)?, r.i64("in_section")?)),
-    )
+    )?)
 }
 
 /// The locale with the most published articles (ties: the first by name), `None` when
 /// nothing is published.
-pub fn busiest_locale(db: &Db) -> Result<Option<String>, SqlError> {
-    db.query_opt(
+pub fn busiest_locale(db: &Db) -> Result<Option<String>> {
+    Ok(db.query_opt(
         "SELECT locale FROM hc_articles WHERE draft = 0 GROUP BY locale \
          ORDER BY count(*) DESC, locale LIMIT 1",
         &[],
         |r| r.string("locale"),
-    )
+    )?)
 }
 
 /// Whether the help center has anything in `locale`: a category, a section or a published
 /// article.
-pub fn has_locale(db: &Db, locale: &str) -> Result<bool, SqlError> {
+pub fn has_locale(db: &Db, locale: &str) -> Result<bool> {
     Ok(db
         .query_i64(
             "SELECT EXISTS (SELECT 1 FROM hc_categories WHERE locale = ?) \
@@ -435,7 +436,7 @@ pub fn has_locale(db: &Db, locale: &str) -> Result<bool, SqlError> {
 }
 
 /// Inserts the article (its id is ignored) and indexes it; returns the new id.
-pub fn insert_article(db: &Db, a: &Article) -> Result<i64, SqlError> {
+pub fn insert_article(db: &Db, a: &Article) -> Result<i64> {
     let id = db
         .query_i64(
             "INSERT INTO hc_articles (section_id, author_id, title, body, body_text, locale, \
@@ -444,14 +445,14 @@ pub fn insert_article(db: &Db, a: &Article) -> Result<i64, SqlError> {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             &a.params(),
         )?
-        .ok_or_else(|| SqlError::from_message("insert returned no id"))?;
+        .ok_or_else(|| Error::corrupt("insert returned no id"))?;
     write_labels(db, id, &a.label_names)?;
     index::sync(db, &Article { id, ..a.clone() })?;
     Ok(id)
 }
 
 /// Saves every field of the article and brings the index in line with it.
-pub fn update_article(db: &Db, a: &Article) -> Result<(), SqlError> {
+pub fn update_article(db: &Db, a: &Article) -> Result<()> {
     let mut params = a.params();
     params.push(a.id.into());
     db.execute(
@@ -466,11 +467,11 @@ pub fn update_article(db: &Db, a: &Article) -> Result<(), SqlError> {
         &[a.id.into()],
     )?;
     write_labels(db, a.id, &a.label_names)?;
-    index::sync(db, a)
+    Ok(index::sync(db, a)?)
 }
 
 /// Deletes the article and takes it out of the index.
-pub fn delete_article(db: &Db, id: i64) -> Result<bool, SqlError> {
+pub fn delete_article(db: &Db, id: i64) -> Result<bool> {
     let deleted = db.query_i64(
         "DELETE FROM hc_articles WHERE id = ? RETURNING id",
         &[id.into()],
@@ -479,7 +480,7 @@ pub fn delete_article(db: &Db, id: i64) -> Result<bool, SqlError> {
     Ok(deleted.is_some())
 }
 
-fn write_labels(db: &Db, id: i64, labels: &[String]) -> Result<(), SqlError> {
+fn write_labels(db: &Db, id: i64, labels: &[String]) -> Result<()> {
     for label in labels {
         db.execute(
             "INSERT INTO hc_article_labels (article_id, name) VALUES (?, ?) \

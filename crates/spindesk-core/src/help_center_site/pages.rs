@@ -177,7 +177,7 @@ struct Cx<'a> {
 
 impl Cx<'_> {
     /// The locale with the most published articles, else [`FALLBACK_LOCALE`].
-    fn default_locale(&self) -> Result<String, SqlError> {
+    fn default_locale(&self) -> crate::Result<String> {
         Ok(catalog::busiest_locale(&self.db)?.unwrap_or_else(|| FALLBACK_LOCALE.to_owned()))
     }
 
@@ -214,7 +214,7 @@ impl Cx<'_> {
         &self,
         sections: &[Section],
         per_section: i64,
-    ) -> Result<HashMap<i64, (Vec<Article>, i64)>, SqlError> {
+    ) -> crate::Result<HashMap<i64, (Vec<Article>, i64)>> {
         let mut by_sort: Vec<(Sort, Vec<i64>)> = Vec::new();
         for s in sections {
             let sort = Sort::of_section(&s.sorting);
@@ -451,7 +451,7 @@ impl Cx<'_> {
         &self,
         locale: &str,
         section: Option<&Section>,
-    ) -> Result<Vec<(String, String)>, SqlError> {
+    ) -> crate::Result<Vec<(String, String)>> {
         let mut crumbs = vec![home_crumb(locale)];
         if let Some(s) = section {
             if let Some(c) = catalog::category(&self.db, s.category_id)? {
