@@ -2,6 +2,7 @@
 //! native ports, asserting responses and stored state.
 
 mod admin;
+mod architecture;
 mod bot_api;
 mod bot_api_calls;
 mod bot_articles;
