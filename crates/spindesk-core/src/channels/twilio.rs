@@ -46,7 +46,7 @@ impl Channel for Twilio {
             return Err(AuthError::Missing("X-Twilio-Signature"));
         };
         let Some(url) = hook.url else {
-            return Err(AuthError::Unconfigured("public_base_url"));
+            return Err(AuthError::Unconfigured(crate::config::PUBLIC_BASE_URL));
         };
         let given = base64_decode(header).ok_or(AuthError::Invalid("X-Twilio-Signature"))?;
         let mut params: Vec<(String, String)> =
@@ -322,7 +322,7 @@ mod tests {
         let no_url = TestHook::new(body.as_bytes()).header("x-twilio-signature", signature);
         assert_eq!(
             Twilio.authenticate(&creds(), &no_url.hook()),
-            Err(AuthError::Unconfigured("public_base_url"))
+            Err(AuthError::Unconfigured(crate::config::PUBLIC_BASE_URL))
         );
     }
 
