@@ -187,3 +187,35 @@ fn the_index_catches_up_a_batch_per_help_center_request() {
         450
     );
 }
+
+/// Our own fault is a generic 500 to the caller and one log line with the detail (and the
+/// request's writes are rolled back): the caller never sees what broke inside.
+#[test]
+fn an_internal_error_is_logged_with_its_detail_and_never_shown() {
+    let app = App::new();
+    let v = app.visitor("en-US");
+    app.request("bot", "POST", "/api/bot/publish")
+        .admin()
+        .send()
+        .expect(201);
+    app.db()
+        .execute("UPDATE bot_versions SET document = 'not a bot'", &[])
+        .expect("update");
+    let r = app
+        .request("widget", "POST", "/api/widget/messages")
+        .bearer(&v.token)
+        .json(&serde_json::json!({"text": "hello"}))
+        .send();
+    assert_eq!(r.status, 500, "{}", r.text());
+    assert_eq!(r.json()["errors"][0]["code"], "internal_error");
+    assert!(!r.text().contains("does not parse"), "{}", r.text());
+    let lines = app.log.lines();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("error request.internal_error")
+                && l.contains("stored bot does not parse")),
+        "{lines:?}"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM messages"), 0, "rolled back");
+}
