@@ -139,8 +139,12 @@ fn assign(db: &Db, now: Millis, ticket_id: i64, agent_id: i64, reason: &str) -> 
     if taken.is_none() {
         return Ok(false);
     }
+    // Strictly later than every earlier assignment, even within one millisecond (a drain assigns
+    // several at once): equal stamps would hand every tie to the lowest id, not round robin.
     db.execute(
-        "UPDATE users SET last_assigned_at = ? WHERE id = ?",
+        "UPDATE users SET last_assigned_at =
+             max(?, coalesce((SELECT max(last_assigned_at) FROM users), 0) + 1)
+         WHERE id = ?",
         &[now.into(), agent_id.into()],
     )?;
     let event =

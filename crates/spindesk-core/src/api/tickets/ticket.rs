@@ -127,14 +127,28 @@ struct TicketUpdate {
 struct TicketFields {
     comment: Option<NewComment>,
     status: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     priority: Option<Option<String>>,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "present")]
     kind: Option<Option<String>>,
     subject: Option<String>,
     tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
     assignee_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
     group_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
     external_id: Option<Option<String>>,
+}
+
+/// A field that is present, even as `null` (`"assignee_id": null` unassigns), is `Some`; an
+/// absent one stays `None` (serde's default reads `null` as absent).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
