@@ -21,7 +21,9 @@ pub fn member(app: &App, agent: &Agent, group_id: i64) -> i64 {
         .json(&json!({"group_membership": {"user_id": agent.id, "group_id": group_id}}))
         .send()
         .expect(201);
-    r.json()["group_membership"]["id"].as_i64().expect("membership id")
+    r.json()["group_membership"]["id"]
+        .as_i64()
+        .expect("membership id")
 }
 
 pub fn presence(app: &App, agent: &Agent, status: &str) -> Json {
@@ -59,11 +61,15 @@ pub fn ticket(app: &App, id: i64) -> Json {
 }
 
 pub fn audits(app: &App, id: i64) -> Vec<Json> {
-    app.request("tickets", "GET", &format!("/api/v2/tickets/{id}/audits.json"))
-        .admin()
-        .send()
-        .expect(200)
-        .json()["audits"]
+    app.request(
+        "tickets",
+        "GET",
+        &format!("/api/v2/tickets/{id}/audits.json"),
+    )
+    .admin()
+    .send()
+    .expect(200)
+    .json()["audits"]
         .as_array()
         .expect("audits")
         .clone()
@@ -121,7 +127,11 @@ fn two_agents_online_get_alternating_hand_off_tickets() {
     for id in &tickets {
         let t = ticket(&app, *id);
         assert_eq!(t["group_id"], support);
-        assert_eq!(queued_at(&app, *id), None, "assigned tickets leave the queue");
+        assert_eq!(
+            queued_at(&app, *id),
+            None,
+            "assigned tickets leave the queue"
+        );
         let assigned = changes(&app, *id);
         assert_eq!(
             assigned,
@@ -133,6 +143,43 @@ fn two_agents_online_get_alternating_hand_off_tickets() {
             )]
         );
     }
+}
+
+#[test]
+fn hand_offs_racing_on_many_instances_never_exceed_capacity_or_double_assign() {
+    let app = App::new();
+    let (_, ada, bo) = team(&app);
+    set_agent(&app, &ada, &json!({"capacity": 2}));
+    set_agent(&app, &bo, &json!({"capacity": 2}));
+    let visitors: Vec<Visitor> = (0..8).map(|_| app.visitor("en")).collect();
+    std::thread::scope(|s| {
+        for v in &visitors {
+            let app = &app;
+            s.spawn(move || app.say(v, "Talk to a person", Some("handoff")));
+        }
+    });
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 8);
+    for agent in [&ada, &bo] {
+        let held = app.count(&format!(
+            "SELECT count(*) FROM tickets WHERE assignee_id = {}",
+            agent.id
+        ));
+        assert_eq!(held, 2, "agent {} holds exactly their capacity", agent.id);
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM tickets WHERE assignee_id IS NULL AND queued_at IS NOT NULL"
+        ),
+        4
+    );
+    // One assignment event per assigned ticket: nobody was assigned twice.
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM ticket_audit_events
+             WHERE field_name = 'assignee_id' AND value IS NOT NULL"
+        ),
+        4
+    );
 }
 
 #[test]
@@ -203,7 +250,11 @@ fn nobody_online_means_the_queue_waits_for_the_first_to_come_online() {
     app.clock.advance(std::time::Duration::from_secs(601));
     let bo = app.agent("Bo", "bo@example.com");
     let seen = app
-        .request("tickets", "GET", &format!("/api/v2/users/{}/presence.json", ada.id))
+        .request(
+            "tickets",
+            "GET",
+            &format!("/api/v2/users/{}/presence.json", ada.id),
+        )
         .agent(&bo.email, &bo.token)
         .send()
         .expect(200)
@@ -215,7 +266,9 @@ fn nobody_online_means_the_queue_waits_for_the_first_to_come_online() {
     assert_eq!(ticket(&app, third)["assignee_id"], Json::Null);
     // Any request of hers is a sign of life: she is online again.
     app.zendesk_get(&ada, "/api/v2/users/me.json").expect(200);
-    let me = app.zendesk_get(&ada, "/api/v2/users/me/presence.json").expect(200);
+    let me = app
+        .zendesk_get(&ada, "/api/v2/users/me/presence.json")
+        .expect(200);
     assert_eq!(me.json()["presence"]["status"], "online");
 }
 
@@ -284,7 +337,10 @@ fn a_deactivated_agent_is_locked_out_and_their_tickets_are_requeued() {
         .json(&json!({"ticket": {"assignee_id": ada.id}}))
         .send()
         .expect(422);
-    assert!(r.json()["description"].as_str().unwrap().contains("assignee_id"));
+    assert!(r.json()["description"]
+        .as_str()
+        .unwrap()
+        .contains("assignee_id"));
     // Bo comes online and takes the ticket from the queue.
     presence(&app, &bo, "online");
     assert_eq!(ticket(&app, mine)["assignee_id"], bo.id);
@@ -292,7 +348,11 @@ fn a_deactivated_agent_is_locked_out_and_their_tickets_are_requeued() {
     set_agent(&app, &ada, &json!({"active": true}));
     app.zendesk_get(&ada, "/api/v2/users/me.json").expect(200);
     let log = app
-        .request("admin", "GET", "/api/admin/audit_log?action=agent.deactivate")
+        .request(
+            "admin",
+            "GET",
+            "/api/admin/audit_log?action=agent.deactivate",
+        )
         .admin()
         .send()
         .expect(200)
@@ -300,7 +360,10 @@ fn a_deactivated_agent_is_locked_out_and_their_tickets_are_requeued() {
     assert_eq!(log["count"], 1);
     assert_eq!(log["audit_log"][0]["target"], format!("agent:{}", ada.id));
     assert_eq!(log["audit_log"][0]["actor"], "admin_token");
-    assert_eq!(log["audit_log"][0]["detail"]["requeued_ticket_ids"], json!([mine]));
+    assert_eq!(
+        log["audit_log"][0]["detail"]["requeued_ticket_ids"],
+        json!([mine])
+    );
 }
 
 fn billing_bot(group: &str) -> Json {
@@ -338,7 +401,10 @@ fn the_bot_transfer_step_routes_to_the_group_it_names() {
         .expect(422)
         .json();
     assert_eq!(r["errors"][0]["code"], "unknown_group");
-    assert_eq!(r["errors"][0]["source"]["pointer"], "answers[0].steps[0].group");
+    assert_eq!(
+        r["errors"][0]["source"]["pointer"],
+        "answers[0].steps[0].group"
+    );
     assert_eq!(r["errors"][0]["step"], "to-billing");
 
     app.publish_bot(&billing_bot("billing"));
@@ -439,7 +505,11 @@ fn audits_list_every_change_with_author_and_reason() {
     assert_eq!(reopened["events"][1]["reason"], "customer_message");
 
     let page = app
-        .request("tickets", "GET", &format!("/api/v2/tickets/{id}/audits?per_page=2&page=2"))
+        .request(
+            "tickets",
+            "GET",
+            &format!("/api/v2/tickets/{id}/audits?per_page=2&page=2"),
+        )
         .admin()
         .send()
         .expect(200)
@@ -465,16 +535,29 @@ fn assignees_must_belong_to_the_ticket_group() {
         .expect(422)
         .json();
     assert_eq!(r["error"], "RecordInvalid");
-    assert!(r["description"].as_str().unwrap().starts_with("assignee_id:"), "{r}");
+    assert!(
+        r["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("assignee_id:"),
+        "{r}"
+    );
     let r = app
         .zendesk_put(&ada, &path, &json!({"ticket": {"group_id": 999}}))
         .expect(422)
         .json();
-    assert!(r["description"].as_str().unwrap().starts_with("group_id:"), "{r}");
+    assert!(
+        r["description"].as_str().unwrap().starts_with("group_id:"),
+        "{r}"
+    );
     // Moving to Billing with Ada still assigned breaks the rule too...
     app.zendesk_put(&ada, &path, &json!({"ticket": {"group_id": billing}}))
         .expect(422);
-    assert_eq!(audits(&app, id).len(), before, "refused updates record nothing");
+    assert_eq!(
+        audits(&app, id).len(),
+        before,
+        "refused updates record nothing"
+    );
     assert_eq!(ticket(&app, id)["group_id"], support);
     // ...moving with the assignee cleared queues it in Billing, where nobody is online.
     app.zendesk_put(

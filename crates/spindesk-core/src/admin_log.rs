@@ -77,12 +77,7 @@ fn from_row(r: &Row) -> Result<Entry, SqlError> {
 }
 
 /// Entries newest first, optionally of one action; `limit` from `offset`, and the total.
-pub fn list(
-    db: &Db,
-    action: Option<&str>,
-    offset: i64,
-    limit: i64,
-) -> Result<(Vec<Entry>, i64)> {
+pub fn list(db: &Db, action: Option<&str>, offset: i64, limit: i64) -> Result<(Vec<Entry>, i64)> {
     let count = db
         .query_i64(
             "SELECT count(*) FROM admin_audit_log WHERE ? IS NULL OR action = ?",

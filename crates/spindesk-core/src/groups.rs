@@ -68,7 +68,9 @@ pub fn list(db: &Db, offset: i64, limit: i64) -> Result<Vec<Group>> {
 }
 
 pub fn count(db: &Db) -> Result<i64> {
-    Ok(db.query_i64("SELECT count(*) FROM groups", &[])?.unwrap_or(0))
+    Ok(db
+        .query_i64("SELECT count(*) FROM groups", &[])?
+        .unwrap_or(0))
 }
 
 /// A group's fields as given; `None` leaves a field as it is.

@@ -10,12 +10,12 @@ mod status;
 pub use status::{StatusError, StatusEvent, TicketStatus};
 
 use crate::conversation::{self, Conversation, Outgoing};
-use audit::Event;
 use crate::error::{Error, Result};
 use crate::message::{AuthorType, Message};
 use crate::ports::{Env, Millis, SqlError};
 use crate::store::{Db, Row};
 use crate::users::User;
+use audit::Event;
 use std::collections::BTreeMap;
 
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];

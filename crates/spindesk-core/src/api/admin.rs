@@ -10,14 +10,14 @@ mod search_index;
 use crate::admin_log;
 use crate::api::database;
 use crate::auth::{digest, new_token, require_admin, Staff};
-use crate::groups;
-use crate::users::presence;
 use crate::config;
 use crate::email::Email;
+use crate::groups;
 use crate::ports::{Env, SqlErrorKind};
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::timestamp::iso8601;
+use crate::users::presence;
 use crate::users::Role;
 use crate::users::{self, User};
 use crate::web::{json, json_status, no_content, read_json, segments, ApiError, Family};
@@ -241,7 +241,14 @@ fn issue_token(env: &Env, id: i64, by: &Staff) -> Result<Response, ApiError> {
     let user = db.transaction(|db| {
         let user = staff_member(db, id)?;
         store_token(db, user.id, &token, now)?;
-        admin_log::record(db, now, by, "agent.token_issue", &agent_target(id), &json!({}))?;
+        admin_log::record(
+            db,
+            now,
+            by,
+            "agent.token_issue",
+            &agent_target(id),
+            &json!({}),
+        )?;
         Ok::<_, ApiError>(user)
     })?;
     Ok(json_status(
@@ -257,7 +264,14 @@ fn revoke_tokens(env: &Env, id: i64, by: &Staff) -> Result<Response, ApiError> {
     db.transaction(|db| {
         staff_member(db, id)?;
         db.execute("DELETE FROM api_tokens WHERE user_id = ?", &[id.into()])?;
-        admin_log::record(db, now, by, "agent.tokens_revoke", &agent_target(id), &json!({}))?;
+        admin_log::record(
+            db,
+            now,
+            by,
+            "agent.tokens_revoke",
+            &agent_target(id),
+            &json!({}),
+        )?;
         Ok::<_, ApiError>(())
     })?;
     Ok(no_content())

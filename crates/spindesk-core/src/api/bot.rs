@@ -2,8 +2,8 @@
 //! validation on every save, publish and roll back, export and import, and the simulator.
 //! `docs/bot.md` documents the routes and the bot's JSON format.
 
-use crate::api::database;
 use crate::admin_log;
+use crate::api::database;
 use crate::auth::{require_admin, Staff};
 use crate::bot::model::{Answer, Bot};
 use crate::bot::validate::{validate, Problem};

@@ -430,9 +430,7 @@ fn steps(c: &mut Checker, ai: usize, answer: &Answer) {
             Step::AddTags { tags, .. } => add_tags::check(c, &at, tags),
             Step::TransferToAgent {
                 text, tags, group, ..
-            } => {
-                transfer_to_agent::check(c, &at, text.as_ref(), tags, group.as_deref())
-            }
+            } => transfer_to_agent::check(c, &at, text.as_ref(), tags, group.as_deref()),
         }
     }
     unreachable_steps(c, ai, answer);

@@ -147,8 +147,7 @@ fn assign(db: &Db, now: Millis, ticket_id: i64, agent_id: i64, reason: &str) -> 
          WHERE id = ?",
         &[now.into(), agent_id.into()],
     )?;
-    let event =
-        Event::change("assignee_id", None, Some(agent_id.to_string())).because(reason);
+    let event = Event::change("assignee_id", None, Some(agent_id.to_string())).because(reason);
     audit::record(db, now, ticket_id, None, "system", &[event])?;
     Ok(true)
 }
@@ -194,9 +193,8 @@ pub fn requeue_agent(
                 ticket_id.into(),
             ],
         )?;
-        let mut events = vec![
-            Event::change("assignee_id", Some(user_id.to_string()), None).because(reason),
-        ];
+        let mut events =
+            vec![Event::change("assignee_id", Some(user_id.to_string()), None).because(reason)];
         if group_id.is_none() {
             if let Some(g) = group {
                 events.push(Event::change("group_id", None, Some(g.to_string())).because(reason));

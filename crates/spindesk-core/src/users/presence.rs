@@ -142,7 +142,10 @@ mod tests {
             effective(Presence::Offline, Some(now), away, now),
             Presence::Offline
         );
-        assert_eq!(effective(Presence::Away, Some(now), away, now), Presence::Away);
+        assert_eq!(
+            effective(Presence::Away, Some(now), away, now),
+            Presence::Away
+        );
     }
 
     #[test]

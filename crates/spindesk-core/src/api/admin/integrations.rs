@@ -5,13 +5,13 @@
 use crate::admin_log;
 use crate::api::database;
 use crate::auth::Staff;
-use crate::store::Db;
 use crate::channels::integrations::{
     self, validate_api_base_url, validate_credential, Draft, Integration, DISPLAY_NAME_MAX,
 };
 use crate::channels::{ChannelType, Credentials};
 use crate::config;
 use crate::ports::Env;
+use crate::store::Db;
 use crate::surface::{Request, Response};
 use crate::timestamp::iso8601;
 use crate::vault::Vault;
@@ -48,7 +48,14 @@ pub fn route(
 /// The admin log entry of a change to `i`: its type and name, never its credentials.
 fn logged(db: &Db, now: i64, staff: &Staff, action: &str, i: &Integration) -> Result<(), ApiError> {
     let detail = json!({"type": i.kind.as_str(), "display_name": i.display_name});
-    admin_log::record(db, now, staff, action, &format!("integration:{}", i.public_id), &detail)?;
+    admin_log::record(
+        db,
+        now,
+        staff,
+        action,
+        &format!("integration:{}", i.public_id),
+        &detail,
+    )?;
     Ok(())
 }
 
@@ -256,7 +263,13 @@ fn remove(env: &Env, id: &str, staff: &Staff) -> Result<Response, ApiError> {
         let Some(current) = integrations::by_public_id(db, &vault, id)? else {
             return Ok(false);
         };
-        logged(db, env.clock.now_ms(), staff, "integration.delete", &current)?;
+        logged(
+            db,
+            env.clock.now_ms(),
+            staff,
+            "integration.delete",
+            &current,
+        )?;
         Ok::<_, ApiError>(integrations::delete(db, current.id)?)
     })?;
     if !deleted {

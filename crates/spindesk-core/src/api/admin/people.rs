@@ -133,14 +133,8 @@ pub fn update(env: &Env, req: &Request, id: i64, by: &Staff) -> Result<Response,
             presence::set(db, now, id, Presence::Offline)?;
             let unsolved = ["new", "open", "pending", "hold"];
             let author = by.user_id();
-            let (back, taken) = routing::requeue_agent(
-                db,
-                now,
-                id,
-                &unsolved,
-                routing::AGENT_DEACTIVATED,
-                author,
-            )?;
+            let (back, taken) =
+                routing::requeue_agent(db, now, id, &unsolved, routing::AGENT_DEACTIVATED, author)?;
             requeued = back;
             assigned = taken;
         } else if changes.capacity.is_some_and(|c| c > before.capacity) {
@@ -169,7 +163,14 @@ pub fn update(env: &Env, req: &Request, id: i64, by: &Staff) -> Result<Response,
         if !requeued.is_empty() {
             detail.insert("requeued_ticket_ids".into(), json!(requeued));
         }
-        admin_log::record(db, now, by, action, &agent_target(id), &Value::Object(detail))?;
+        admin_log::record(
+            db,
+            now,
+            by,
+            action,
+            &agent_target(id),
+            &Value::Object(detail),
+        )?;
         let updated = staff_member(db, user.id)?;
         let committed = Committed {
             tickets: requeued

@@ -16,7 +16,9 @@ use crate::surface::{Request, Response};
 use crate::tickets::routing;
 use crate::timestamp::iso8601;
 use crate::users;
-use crate::web::{json, json_status, no_content, paginate_offset, query_pairs, read_json, ApiError};
+use crate::web::{
+    json, json_status, no_content, paginate_offset, query_pairs, read_json, ApiError,
+};
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -178,8 +180,8 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     };
     let (group, _) = commit::write(env, &db, |db| {
         groups::by_id(db, id)?.ok_or_else(not_found)?;
-        let group = groups::update(db, now, id, &changes)
-            .map_err(name_taken(fields.name.as_deref()))?;
+        let group =
+            groups::update(db, now, id, &changes).map_err(name_taken(fields.name.as_deref()))?;
         let detail = json!({"name": changes.name, "description": changes.description,
                             "default": changes.is_default});
         admin_log::record(db, now, &staff, "group.update", &target(id), &detail)?;

@@ -9,18 +9,18 @@ use crate::api::database;
 use crate::auth::{require_staff, Staff};
 use crate::committed::Committed;
 use crate::email::Email;
+use crate::groups;
 use crate::message::MAX_TEXT_CHARS;
 use crate::ports::Env;
 use crate::store::Db;
 use crate::surface::{Request, Response};
-use crate::groups;
 use crate::tickets::audit::{self, Event};
 use crate::tickets::{
     self, routing, CommentAuthor, StatusEvent, Ticket, TicketStatus, PRIORITIES, TYPES,
 };
-use crate::users::presence;
 use crate::timestamp::iso8601;
 use crate::users;
+use crate::users::presence;
 use crate::users::Role;
 use crate::web::{json, paginate_offset, query_pairs, read_json, ApiError};
 use serde::Deserialize;
@@ -300,7 +300,9 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
         let author = comment_author(db, env, &staff)?;
         audit::record(db, now, id, Some(author.user_id), "api", &recorded)?;
         let assigned = reroute(db, now, &ticket, &updated)?;
-        committed.tickets.extend(assigned.iter().map(|a| a.ticket_id));
+        committed
+            .tickets
+            .extend(assigned.iter().map(|a| a.ticket_id));
         // The answer shows the ticket as routing left it (a requeued ticket may be reassigned).
         let updated = tickets::by_id(db, id)?.ok_or_else(not_found)?;
         Ok::<_, ApiError>(((updated, comment_id, changes), committed))
