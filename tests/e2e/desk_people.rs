@@ -407,3 +407,87 @@ fn bad_input_is_refused_with_the_field_and_writes_nothing() {
         .json();
     assert_eq!(me["presence"]["capacity"], 5, "the default capacity");
 }
+
+#[test]
+fn integrations_and_bot_publishes_are_in_the_admin_log_without_secrets() {
+    let app = App::new();
+    let boss = admin_agent(&app, "Boss", "boss@example.com");
+    let r = app
+        .request("admin", "POST", "/api/admin/integrations")
+        .agent(&boss.email, &boss.token)
+        .json(
+            &json!({"integration": {"type": "telegram", "display_name": "Shop bot",
+                                      "bot_token": "1:very-secret", "secret_token": "hush"}}),
+        )
+        .send()
+        .expect(201)
+        .json();
+    let id = r["integration"]["id"].as_str().unwrap().to_owned();
+    app.request("admin", "PATCH", &format!("/api/admin/integrations/{id}"))
+        .admin()
+        .json(&json!({"integration": {"display_name": "Shop"}}))
+        .send()
+        .expect(200);
+    app.request("admin", "DELETE", &format!("/api/admin/integrations/{id}"))
+        .admin()
+        .send()
+        .expect(204);
+    app.publish_bot(&json!({"answers": []}));
+    app.publish_bot(&json!({"answers": []}));
+    app.request("bot", "POST", "/api/bot/rollback")
+        .agent(&boss.email, &boss.token)
+        .json(&json!({"version": 1}))
+        .send()
+        .expect(200);
+    // A refused publish or rollback writes nothing.
+    app.request("bot", "POST", "/api/bot/rollback")
+        .admin()
+        .json(&json!({"version": 9}))
+        .send()
+        .expect(404);
+
+    let log = app
+        .request("admin", "GET", "/api/admin/audit_log")
+        .admin()
+        .send()
+        .expect(200);
+    assert!(!log.text().contains("very-secret") && !log.text().contains("hush"));
+    let entries: Vec<(String, String, String)> = log.json()["audit_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["actor"].as_str().unwrap().to_owned(),
+                e["target"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let admin = "admin_token".to_owned();
+    let boss_email = boss.email.clone();
+    assert_eq!(
+        entries,
+        vec![
+            ("bot.rollback".into(), boss_email.clone(), "bot:1".into()),
+            ("bot.publish".into(), admin.clone(), "bot:2".into()),
+            ("bot.publish".into(), admin.clone(), "bot:1".into()),
+            (
+                "integration.delete".into(),
+                admin.clone(),
+                format!("integration:{id}")
+            ),
+            (
+                "integration.update".into(),
+                admin.clone(),
+                format!("integration:{id}")
+            ),
+            (
+                "integration.create".into(),
+                boss_email,
+                format!("integration:{id}")
+            ),
+            ("agent.create".into(), admin, format!("agent:{}", boss.id)),
+        ]
+    );
+}
