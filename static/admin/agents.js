@@ -1,8 +1,8 @@
 // Agents: the staff who answer tickets. Create them, give them API tokens (shown once),
-// revoke their tokens.
+// revoke their tokens, see their presence and capacity, deactivate and reactivate them.
 import { t } from './strings.js';
 import { h, field, errorBox, onSubmit, busy, confirmAction, announce, copyable, time, badge, loading, sectionHead } from './ui.js';
-import { get, post, del } from './api.js';
+import { get, post, put, del } from './api.js';
 
 export function render(main) {
   const list = h('div', { class: 'table-wrap' }, loading());
@@ -23,7 +23,7 @@ export function render(main) {
     return h('table', null,
       h('caption', { class: 'sr-only', text: t('agents.caption') }),
       h('thead', null, h('tr', null,
-        ['agents.name', 'agents.email', 'agents.role', 'agents.created', 'common.actions']
+        ['agents.name', 'agents.email', 'agents.role', 'agents.status', 'agents.capacity', 'agents.created', 'common.actions']
           .map((k) => h('th', { scope: 'col', text: t(k) })))),
       h('tbody', null, agents.map(row)));
   }
@@ -51,12 +51,43 @@ export function render(main) {
         announce(t('agents.revoked', { name: agent.name }));
       } catch (err) { listErrors.show(err); }
     });
+    // Deactivating locks the person out and requeues their tickets; reactivating restores them.
+    const active = agent.active !== false;
+    const toggle = h('button', {
+      type: 'button',
+      class: active ? 'danger' : '',
+      text: active ? t('agents.deactivate') : t('agents.reactivate'),
+      'aria-label': t(active ? 'agents.deactivateFor' : 'agents.reactivateFor', { name: agent.name, email: agent.email }),
+    });
+    toggle.addEventListener('click', async () => {
+      listErrors.clear();
+      if (active) {
+        const ok = await confirmAction({
+          title: t('agents.deactivateTitle', { name: agent.name }),
+          message: t('agents.deactivateMessage', { name: agent.name }),
+          confirm: t('agents.deactivate'),
+        });
+        if (!ok) return;
+      }
+      try {
+        const answer = await busy(toggle, () => put(`/api/admin/agents/${agent.id}`, { agent: { active: !active } }));
+        announce(active
+          ? t('agents.deactivated', { name: agent.name, n: answer.requeued_ticket_ids.length })
+          : t('agents.reactivated', { name: agent.name }));
+        await refresh();
+      } catch (err) { listErrors.show(err); }
+    });
+    const status = active
+      ? badge(t('presence.' + (agent.presence || 'offline')), agent.presence || 'offline')
+      : badge(t('agents.inactive'), 'inactive');
     return h('tr', null,
       h('th', { scope: 'row', text: agent.name }),
       h('td', { text: agent.email }),
       h('td', null, badge(agent.role === 'admin' ? t('agents.roleAdmin') : t('agents.roleAgent'), agent.role)),
+      h('td', null, status),
+      h('td', { text: agent.capacity === undefined ? '' : `${agent.assigned_unsolved} / ${agent.capacity}` }),
       h('td', null, time(agent.created_at)),
-      h('td', { class: 'row-actions' }, addToken, revoke));
+      h('td', { class: 'row-actions' }, addToken, revoke, toggle));
   }
 
   // The token exists in the browser only here: shown once, with a copy button, until dismissed.

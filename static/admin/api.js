@@ -58,7 +58,8 @@ export function errorFrom(status, body, statusText) {
 export async function request(method, path, body, opts = {}) {
   const headers = { accept: 'application/json' };
   const auth = opts.token || current();
-  if (auth) headers.authorization = 'Bearer ' + auth;
+  // An admin signed in as themselves keeps a whole `Basic ...` value; the admin token is Bearer.
+  if (auth) headers.authorization = auth.startsWith('Basic ') ? auth : 'Bearer ' + auth;
   let payload;
   if (body !== undefined) {
     headers['content-type'] = 'application/json';

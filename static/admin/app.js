@@ -4,12 +4,14 @@ import { t } from './strings.js';
 import { h, field, errorBox, busy, mountStatus, announce, confirmAction } from './ui.js';
 import { token, get, whenUnauthorized } from './api.js';
 import * as agents from './agents.js';
+import * as groups from './groups.js';
 import * as channels from './channels.js';
 import * as helpCenter from './help-center.js';
 import * as bot from './bot.js';
 
 const VIEWS = [
   { route: 'agents', label: () => t('nav.agents'), view: agents },
+  { route: 'groups', label: () => t('nav.groups'), view: groups },
   { route: 'channels', label: () => t('nav.channels'), view: channels },
   { route: 'help-center', label: () => t('nav.helpCenter'), view: helpCenter },
   { route: 'bot', label: () => t('nav.bot'), view: bot },
@@ -31,6 +33,7 @@ function signInPage(notice) {
   stopView();
   document.title = t('signin.docTitle');
   const input = h('input', { type: 'password', name: 'token', required: true, autocomplete: 'current-password', spellcheck: 'false', class: 'mono' });
+  const emailInput = h('input', { type: 'email', name: 'email', autocomplete: 'username', spellcheck: 'false' });
   const errors = errorBox();
   const button = h('button', { type: 'submit', class: 'primary', text: t('signin.submit') });
   const help = h('div', { class: 'help', hidden: true });
@@ -38,8 +41,7 @@ function signInPage(notice) {
     h('h1', { text: t('signin.title') }),
     h('p', { text: t('signin.intro') }),
     notice ? h('p', { class: 'notice', role: 'status', text: notice }) : null,
-    // For password managers: the token is the password of a fixed "admin" user.
-    h('input', { type: 'text', name: 'username', autocomplete: 'username', value: 'admin', hidden: true, tabindex: '-1' }),
+    field(t('signin.email'), emailInput, t('signin.emailHint')),
     field(t('signin.label'), input, t('signin.hint')),
     errors.el,
     help,
@@ -48,11 +50,15 @@ function signInPage(notice) {
     event.preventDefault();
     errors.clear();
     help.hidden = true;
-    const value = input.value.trim();
-    if (!value) { errors.show(new Error(t('signin.empty'))); input.focus(); return; }
+    const secret = input.value.trim();
+    if (!secret) { errors.show(new Error(t('signin.empty'))); input.focus(); return; }
+    const email = emailInput.value.trim();
+    // With an email, the admin's own API token as Zendesk's Basic `email/token:TOKEN`; without,
+    // the shared admin token (stored as given, sent as Bearer).
+    const value = email ? basic(email, secret) : secret;
     try {
       // Any admin route proves the token; the agent list is small and has no side effects.
-      await busy(button, () => get('/api/admin/agents', { token: value }), [input]);
+      await busy(button, () => get('/api/admin/agents', { token: value }), [input, emailInput]);
       token.set(value);
       shell();
       announce(t('signin.done'));
@@ -66,6 +72,8 @@ function signInPage(notice) {
           h('pre', null, h('code', { text: 'SPIN_VARIABLE_ADMIN_TOKEN=... spin up' })),
           h('p', { class: 'muted', text: t('signin.serverSaid', { message: err.message }) }));
         help.hidden = false;
+      } else if (err.status === 403) {
+        errors.show(new Error(t('signin.notAdmin')));
       } else if (err.status === 401) {
         errors.show(new Error(t('signin.wrong')));
       } else {
@@ -76,6 +84,14 @@ function signInPage(notice) {
   });
   root.replaceChildren(h('main', { id: 'main', class: 'signin-wrap' }, form));
   input.focus();
+}
+
+/** `Basic base64(email/token:TOKEN)`, with UTF-8 bytes (btoa alone takes only Latin-1). */
+function basic(email, apiToken) {
+  const bytes = new TextEncoder().encode(`${email}/token:${apiToken}`);
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return 'Basic ' + btoa(binary);
 }
 
 function signOut(notice) {

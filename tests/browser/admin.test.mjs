@@ -129,6 +129,27 @@ try {
     check((await api('GET', '/api/v2/users/me', { auth: basic })).status === 401, 'the token still works');
   });
 
+  await go('groups: create the default group and add the agent to it', async () => {
+    await nav.getByRole('link', { name: 'Groups' }).click();
+    await page.getByRole('heading', { name: 'Groups', level: 1 }).waitFor();
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Add a group' }) });
+    await form.getByLabel('Name', { exact: true }).fill(`Support ${RUN}`);
+    await form.getByLabel('Default group').check();
+    await form.getByRole('button', { name: 'Create group' }).click();
+    const card = page.getByRole('region', { name: new RegExp(`Support ${RUN}`) });
+    await card.waitFor();
+    await card.getByText('Default', { exact: true }).waitFor();
+    await card.getByLabel('Add a member').selectOption({ label: `Ada 김 ${RUN} <${email}>` });
+    await card.getByRole('button', { name: 'Add', exact: true }).click();
+    await card.getByRole('listitem').filter({ hasText: email }).waitFor();
+    const groups = await api('GET', '/api/v2/groups.json');
+    const mine = groups.json.groups.find((g) => g.name === `Support ${RUN}`);
+    check(mine && mine.default, `stored group: ${groups.text}`);
+    const members = await api('GET', `/api/v2/groups/${mine.id}/memberships.json`);
+    check(members.json.count === 1, `stored memberships: ${members.text}`);
+    await page.screenshot({ path: join(OUT, 'admin-groups.png') });
+  });
+
   let integration;
   await go('connect Telegram: listed with its webhook URL, secrets never shown', async () => {
     await nav.getByRole('link', { name: 'Channels' }).click();
@@ -294,7 +315,7 @@ try {
 
   await go('on a phone: no horizontal scrolling', async () => {
     await page.setViewportSize({ width: 375, height: 800 });
-    for (const area of ['agents', 'channels', 'help-center', 'bot']) {
+    for (const area of ['agents', 'groups', 'channels', 'help-center', 'bot']) {
       await page.goto(`${BASE}/admin/#${area}`);
       await page.locator('main h1').waitFor();
       await page.waitForLoadState('networkidle');
@@ -309,6 +330,21 @@ try {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Spindesk admin' }).waitFor();
     check(await page.evaluate(() => sessionStorage.length) === 0, 'token kept after signing out');
+  });
+
+  await go('an admin signs in with their own email and API token', async () => {
+    const bossEmail = `boss-${RUN}@example.com`;
+    const created = await api('POST', '/api/admin/agents', {
+      body: { agent: { name: `Boss ${RUN}`, email: bossEmail, role: 'admin' } },
+    });
+    check(created.status === 201, `admin agent: ${created.text}`);
+    await page.getByLabel('Your email').fill(bossEmail);
+    await tokenBox.fill(created.json.api_token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
+    await page.getByRole('row', { name: new RegExp(bossEmail) }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Spindesk admin' }).waitFor();
   });
 
   setStep('console');

@@ -160,6 +160,7 @@ fn transfer(turn: &Turn) -> (Vec<String>, BTreeMap<String, String>) {
         Some(Effect::Transfer {
             tags,
             ticket_fields,
+            ..
         }) => (tags.clone(), ticket_fields.clone()),
         None => panic!("no transfer in {:?}", turn.trace),
     }

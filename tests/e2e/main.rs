@@ -15,6 +15,8 @@ mod channels_admin;
 mod channels_outbox;
 mod channels_sealed;
 mod conversations_api;
+mod desk_people;
+mod desk_routing;
 mod help_center_api;
 mod help_center_pages;
 mod help_center_relevance;

@@ -382,6 +382,7 @@ fn every_admin_module_is_served_as_revalidated_javascript() {
     let seen = served_modules(&app, "admin", "app.js");
     for area in [
         "agents.js",
+        "groups.js",
         "channels.js",
         "help-center.js",
         "bot.js",

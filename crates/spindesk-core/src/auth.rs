@@ -4,7 +4,8 @@
 
 use crate::config;
 use crate::ports::{Env, Random};
-use crate::store::Db;
+use crate::store::{ensure_schema, Db};
+use crate::users::{presence, Role};
 use crate::web::{ApiError, Credentials};
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -15,11 +16,12 @@ use subtle::ConstantTimeEq;
 pub enum Staff {
     /// The holder of `admin_token`.
     Admin,
-    /// A user with role agent or admin, via an API token.
+    /// An active user with role agent or admin, via an API token.
     Agent {
         user_id: i64,
         name: String,
         email: String,
+        role: Role,
     },
 }
 
@@ -29,6 +31,22 @@ impl Staff {
         match self {
             Staff::Admin => None,
             Staff::Agent { user_id, .. } => Some(*user_id),
+        }
+    }
+
+    /// The admin token, or a person whose role is admin.
+    pub fn is_admin(&self) -> bool {
+        match self {
+            Staff::Admin => true,
+            Staff::Agent { role, .. } => *role == Role::Admin,
+        }
+    }
+
+    /// Who acted, for the admin audit log: the admin token, or the person's email.
+    pub fn actor(&self) -> String {
+        match self {
+            Staff::Admin => "admin_token".to_owned(),
+            Staff::Agent { email, .. } => email.clone(),
         }
     }
 }
@@ -65,20 +83,72 @@ pub fn new_public_id(random: &dyn Random) -> String {
     hex(&bytes)
 }
 
-/// Requires the admin token as `Authorization: Bearer <admin_token>`.
-/// 503 while `admin_token` is unset: nothing is open by default.
+/// Requires an admin: the shared admin token as `Authorization: Bearer <admin_token>` (the
+/// bootstrap and break-glass key; 503 while `admin_token` is unset), or an active person with
+/// role `admin` and their own API token as Basic `email/token:API_TOKEN` (which works whether
+/// or not `admin_token` is set). An agent without the admin role gets 403.
 pub fn require_admin(env: &Env, req: &http::Request<Vec<u8>>) -> Result<Staff, ApiError> {
+    let credentials = Credentials::from_request(req);
+    if let Credentials::Basic { user, password } = &credentials {
+        let wrong = || {
+            ApiError::unauthorized(
+                "unauthorized",
+                "The email and API token are not valid (use Basic `email/token:API_TOKEN`)",
+            )
+        };
+        let email = user.strip_suffix("/token").ok_or_else(wrong)?;
+        let db = Db::new(env.sql);
+        ensure_schema(&db, env.clock.now_ms())?;
+        let staff = agent_by_token(&db, email, password)?.ok_or_else(wrong)?;
+        if !staff.is_admin() {
+            return Err(ApiError::forbidden(
+                "forbidden",
+                "Only admins may use the admin API; ask an admin to give you the admin role",
+            ));
+        }
+        touch(env, &db, &staff);
+        return Ok(staff);
+    }
     let configured = admin_token(env)?;
-    match Credentials::from_request(req) {
+    match credentials {
         Credentials::Bearer(given) if secrets_equal(&given, &configured) => Ok(Staff::Admin),
         Credentials::None => Err(ApiError::unauthorized(
             "unauthorized",
-            "Send the admin token as `Authorization: Bearer <admin_token>`",
+            "Send the admin token as `Authorization: Bearer <admin_token>`, or an admin's \
+             `email/token:API_TOKEN` as Basic auth",
         )),
         _ => Err(ApiError::unauthorized(
             "unauthorized",
             "The admin token is not valid",
         )),
+    }
+}
+
+/// Staff authentication for routes that change the desk's set-up (groups, memberships): an
+/// admin, by [`require_staff`]'s means. 403 for agents without the admin role.
+pub fn require_staff_admin(
+    env: &Env,
+    db: &Db,
+    req: &http::Request<Vec<u8>>,
+) -> Result<Staff, ApiError> {
+    let staff = require_staff(env, db, req)?;
+    if staff.is_admin() {
+        Ok(staff)
+    } else {
+        Err(ApiError::forbidden(
+            "Forbidden",
+            "You do not have access to this page. Only admins may change this.",
+        ))
+    }
+}
+
+/// The agent's workspace is alive: their requests move `last_seen_at` (automatic `away` is
+/// computed from it). A failure here must not fail the request, so it is only logged.
+fn touch(env: &Env, db: &Db, staff: &Staff) {
+    if let Some(user_id) = staff.user_id() {
+        if let Err(e) = presence::touch(db, env.clock.now_ms(), user_id) {
+            env.warn("presence.touch", e);
+        }
     }
 }
 
@@ -115,32 +185,39 @@ pub fn require_staff(env: &Env, db: &Db, req: &http::Request<Vec<u8>>) -> Result
                     "Password authentication is not supported; use `email/token:API_TOKEN`",
                 ));
             };
-            agent_by_token(db, email, &password)?.ok_or_else(fail)
+            let staff = agent_by_token(db, email, &password)?.ok_or_else(fail)?;
+            touch(env, db, &staff);
+            Ok(staff)
         }
         _ => Err(fail()),
     }
 }
 
-/// The staff user whose email and token match. The token digest is the lookup key (unique), and
-/// the email is then compared in constant time, so timing says nothing about which was wrong.
+/// The active staff user whose email and token match. The token digest is the lookup key
+/// (unique), and the email is then compared in constant time, so timing says nothing about
+/// which was wrong. A deactivated person's tokens stop working at once (they are kept, so
+/// reactivating restores them).
 fn agent_by_token(db: &Db, email: &str, token: &str) -> Result<Option<Staff>, ApiError> {
     let found = db.query_opt(
-        "SELECT u.id, u.name, u.email FROM api_tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = ? AND u.role IN ('agent', 'admin')",
+        "SELECT u.id, u.name, u.email, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ? AND u.role IN ('agent', 'admin') AND u.active = 1",
         &[digest(token).into()],
         |r| {
             Ok((
                 r.i64("id")?,
                 r.string("name")?,
                 r.opt_string("email")?.unwrap_or_default(),
+                r.string("role")?,
             ))
         },
     )?;
-    Ok(found.and_then(|(user_id, name, stored_email)| {
+    Ok(found.and_then(|(user_id, name, stored_email, role)| {
+        let role = Role::parse(&role).filter(|r| r.is_staff())?;
         secrets_equal(&stored_email.to_lowercase(), &email.to_lowercase()).then_some(Staff::Agent {
             user_id,
             name,
             email: stored_email,
+            role,
         })
     }))
 }

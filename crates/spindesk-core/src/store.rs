@@ -12,6 +12,7 @@ mod schema_v5;
 mod schema_v6;
 mod schema_v7;
 mod schema_v8;
+mod schema_v9;
 
 pub use db::{Db, Row};
 pub use migration::Migration;

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::message::{AuthorType, Message, QuickReply};
 use crate::ports::{Env, Millis};
 use crate::store::Db;
-use crate::tickets::{self, HandOffFields};
+use crate::tickets::{self, routing, HandOffFields};
 use crate::users::{self, User};
 
 /// What [`receive`] did.
@@ -85,6 +85,7 @@ fn bot_says(
         let collected = HandOffFields {
             tags: transfer.tags,
             fields: transfer.ticket_fields,
+            group: transfer.group,
         };
         let ticket_id = hand_off(env, db, conversation_id, user, &collected)?;
         committed.tickets.push(ticket_id);
@@ -123,6 +124,25 @@ fn hand_off(
         field("requester.email"),
     )?;
     tickets::apply_hand_off_fields(db, now, ticket_id, collected)?;
+    // The group first, so the creation audit names it; the assignment is its own audit.
+    let (group_id, unknown) = routing::hand_off_group(db, collected.group.as_deref())?;
+    if let Some(name) = unknown {
+        env.warn(
+            "routing.unknown_group",
+            format!("ticket {ticket_id}: no group named {name:?}; the default group takes it"),
+        );
+    }
+    if let Some(group_id) = group_id {
+        db.execute(
+            "UPDATE tickets SET group_id = ? WHERE id = ?",
+            &[group_id.into(), ticket_id.into()],
+        )?;
+    }
+    let ticket = tickets::by_id(db, ticket_id)?.ok_or(Error::NotFound("ticket"))?;
+    tickets::record_created(db, now, &ticket, Some(user.id), &ticket.via_channel)?;
+    if let Some(group_id) = group_id {
+        routing::route_new(db, now, ticket_id, group_id)?;
+    }
     Ok(ticket_id)
 }
 

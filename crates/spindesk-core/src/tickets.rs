@@ -4,6 +4,7 @@
 //! a solved (or pending) ticket; closing is final and hands the conversation back to the bot.
 
 pub mod audit;
+pub mod routing;
 mod status;
 
 pub use status::{StatusError, StatusEvent, TicketStatus};
@@ -14,6 +15,7 @@ use crate::message::{AuthorType, Message};
 use crate::ports::{Env, Millis, SqlError};
 use crate::store::{Db, Row};
 use crate::users::User;
+use audit::Event;
 use std::collections::BTreeMap;
 
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
@@ -26,6 +28,7 @@ pub struct Ticket {
     pub requester_id: i64,
     pub submitter_id: Option<i64>,
     pub assignee_id: Option<i64>,
+    pub group_id: Option<i64>,
     pub subject: String,
     pub description: String,
     pub status: TicketStatus,
@@ -39,7 +42,7 @@ pub struct Ticket {
 }
 
 pub const COLUMNS: &str =
-    "id, conversation_id, requester_id, submitter_id, assignee_id, subject, description, \
+    "id, conversation_id, requester_id, submitter_id, assignee_id, group_id, subject, description, \
      status, priority, type, tags, via_channel, external_id, created_at, updated_at";
 
 pub fn from_row(r: &Row) -> Result<Ticket, SqlError> {
@@ -49,6 +52,7 @@ pub fn from_row(r: &Row) -> Result<Ticket, SqlError> {
         requester_id: r.i64("requester_id")?,
         submitter_id: r.opt_i64("submitter_id")?,
         assignee_id: r.opt_i64("assignee_id")?,
+        group_id: r.opt_i64("group_id")?,
         subject: r.string("subject")?,
         description: r.string("description")?,
         status: {
@@ -113,7 +117,7 @@ pub fn mirror_customer_message(
     let author_id = message
         .author_id
         .ok_or_else(|| Error::corrupt("customer message without author"))?;
-    insert_comment(
+    let comment_id = insert_comment(
         db,
         now,
         ticket_id,
@@ -134,7 +138,119 @@ pub fn mirror_customer_message(
         "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
         &[status.as_str().into(), now.into(), ticket_id.into()],
     )?;
+    let mut events = vec![Event::comment(comment_id)];
+    if status != ticket.status {
+        events.push(
+            Event::change(
+                "status",
+                Some(ticket.status.as_str().to_owned()),
+                Some(status.as_str().to_owned()),
+            )
+            .because("customer_message"),
+        );
+    }
+    audit::record(
+        db,
+        now,
+        ticket_id,
+        Some(author_id),
+        &message.channel,
+        &events,
+    )?;
     Ok(())
+}
+
+/// The audit of a ticket's creation: one `Create` event per field that has a value, authored
+/// by `author_id` through `via`.
+pub fn record_created(
+    db: &Db,
+    now: Millis,
+    ticket: &Ticket,
+    author_id: Option<i64>,
+    via: &str,
+) -> Result<()> {
+    let mut events = vec![
+        Event::create("subject", ticket.subject.clone()),
+        Event::create("status", ticket.status.as_str()),
+        Event::create("requester_id", ticket.requester_id.to_string()),
+        Event::create("tags", tags_value(&ticket.tags)),
+    ];
+    let optional = [
+        ("priority", ticket.priority.clone()),
+        ("type", ticket.kind.clone()),
+        ("group_id", ticket.group_id.map(|g| g.to_string())),
+        ("assignee_id", ticket.assignee_id.map(|a| a.to_string())),
+    ];
+    for (field, value) in optional {
+        if let Some(value) = value {
+            events.push(Event::create(field, value));
+        }
+    }
+    let custom = custom_fields_value(db, ticket.id)?;
+    if custom != "[]" {
+        events.push(Event::create("custom_fields", custom));
+    }
+    audit::record(db, now, ticket.id, author_id, via, &events)?;
+    Ok(())
+}
+
+/// What changed between two versions of a ticket, as audit `Change` events (an assignee set
+/// by a person carries the reason `manual`).
+pub fn changes(before: &Ticket, after: &Ticket) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut field = |name: &str, old: Option<String>, new: Option<String>| {
+        if old != new {
+            let event = Event::change(name, old, new);
+            events.push(if name == "assignee_id" {
+                event.because(routing::MANUAL)
+            } else {
+                event
+            });
+        }
+    };
+    let id = |v: Option<i64>| v.map(|v| v.to_string());
+    field(
+        "status",
+        Some(before.status.as_str().into()),
+        Some(after.status.as_str().into()),
+    );
+    field("priority", before.priority.clone(), after.priority.clone());
+    field("type", before.kind.clone(), after.kind.clone());
+    field(
+        "subject",
+        Some(before.subject.clone()),
+        Some(after.subject.clone()),
+    );
+    field("assignee_id", id(before.assignee_id), id(after.assignee_id));
+    field("group_id", id(before.group_id), id(after.group_id));
+    field(
+        "tags",
+        Some(tags_value(&before.tags)),
+        Some(tags_value(&after.tags)),
+    );
+    field(
+        "external_id",
+        before.external_id.clone(),
+        after.external_id.clone(),
+    );
+    events
+}
+
+/// Tags in an audit event: their JSON array, as Zendesk shows them.
+pub fn tags_value(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The ticket's stored custom fields (JSON array text), for audits.
+pub fn custom_fields_value(db: &Db, ticket_id: i64) -> Result<String> {
+    Ok(db
+        .query_opt(
+            "SELECT custom_fields FROM tickets WHERE id = ?",
+            &[ticket_id.into()],
+            |r| r.opt_string("custom_fields"),
+        )?
+        .flatten()
+        .unwrap_or_else(|| "[]".to_owned()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -280,6 +396,8 @@ pub fn comments(db: &Db, ticket_id: i64, offset: i64, limit: i64) -> Result<Vec<
 pub struct HandOffFields {
     pub tags: Vec<String>,
     pub fields: BTreeMap<String, String>,
+    /// The group the bot's transfer step named (else the default group takes the ticket).
+    pub group: Option<String>,
 }
 
 /// Writes what the bot collected onto the hand-off ticket (its requester's name and email go

@@ -1,6 +1,8 @@
 //! People: customers ('end-user') and staff ('agent', 'admin'), and the channel identities that
 //! tie a customer's accounts (a widget device, a WhatsApp number, ...) to one user.
 
+pub mod presence;
+
 use crate::auth::new_public_id;
 use crate::email::Email;
 use crate::error::{Error, Result};

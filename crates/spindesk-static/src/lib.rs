@@ -121,6 +121,7 @@ const ASSETS: &[Asset] = &[
     app_file!("admin", "ui.js", JS),
     app_file!("admin", "api.js", JS),
     app_file!("admin", "agents.js", JS),
+    app_file!("admin", "groups.js", JS),
     app_file!("admin", "channels.js", JS),
     app_file!("admin", "help-center.js", JS),
     app_file!("admin", "search-index.js", JS),

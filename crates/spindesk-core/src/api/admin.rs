@@ -1,18 +1,23 @@
 //! The admin API (`/api/admin/...`): staff accounts and their API tokens. Everything here needs
-//! `Authorization: Bearer <admin_token>`; without the variable set it answers 503.
+//! an admin ([`require_admin`]): `Authorization: Bearer <admin_token>` (without the variable set
+//! it answers 503), or a person with role `admin` and their own API token.
 
 mod integrations;
 mod outbox;
+mod people;
 mod search_index;
 
-use crate::auth::{digest, new_token, require_admin};
+use crate::admin_log;
+use crate::auth::{digest, new_token, require_admin, Staff};
 use crate::config;
 use crate::email::Email;
+use crate::groups;
 use crate::ports::{Env, SqlErrorKind};
 use crate::store::database;
 use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::timestamp::iso8601;
+use crate::users::presence;
 use crate::users::Role;
 use crate::users::{self, User};
 use crate::web::{json, json_status, no_content, read_json, segments, ApiError, Family};
@@ -48,7 +53,10 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let segs = segments(req.uri().path());
     let known = matches!(
         segs.as_slice(),
-        ["api", "admin", "agents"] | ["api", "admin", "agents", _, "tokens"]
+        ["api", "admin", "agents"]
+            | ["api", "admin", "agents", _]
+            | ["api", "admin", "agents", _, "tokens"]
+            | ["api", "admin", "audit_log"]
     );
     let modules = matches!(
         segs.as_slice(),
@@ -58,8 +66,8 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     );
     if modules {
         // Channel integrations, the outbox and the search index have their own modules.
-        require_admin(env, req)?;
-        return integrations::route(env, req, &segs)
+        let staff = require_admin(env, req)?;
+        return integrations::route(env, req, &segs, &staff)
             .or_else(|| outbox::route(env, req, &segs))
             .or_else(|| search_index::route(env, req, &segs))
             .unwrap_or_else(|| Err(ApiError::no_route(method, req.uri().path())));
@@ -68,20 +76,34 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         return Err(ApiError::no_route(method, req.uri().path()));
     }
     // Authenticate before reading anything else: callers without the token learn nothing.
-    require_admin(env, req)?;
+    let staff = require_admin(env, req)?;
     match segs.as_slice() {
         ["api", "admin", "agents"] => match *method {
             Method::GET => list_agents(env),
-            Method::POST => create_agent(env, req),
+            Method::POST => create_agent(env, req, &staff),
             _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
+        },
+        ["api", "admin", "agents", id] => {
+            let id: i64 = id.parse().map_err(|_| {
+                ApiError::not_found("not_found", format!("No agent with id {id:?}"))
+            })?;
+            match *method {
+                Method::GET => people::show(env, id),
+                Method::PUT => people::update(env, req, id, &staff),
+                _ => Err(ApiError::method_not_allowed(method, "GET, PUT")),
+            }
+        }
+        ["api", "admin", "audit_log"] => match *method {
+            Method::GET => people::audit_log(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
         },
         ["api", "admin", "agents", id, "tokens"] => {
             let id: i64 = id.parse().map_err(|_| {
                 ApiError::not_found("not_found", format!("No agent with id {id:?}"))
             })?;
             match *method {
-                Method::POST => issue_token(env, id),
-                Method::DELETE => revoke_tokens(env, id),
+                Method::POST => issue_token(env, id, &staff),
+                Method::DELETE => revoke_tokens(env, id, &staff),
                 _ => Err(ApiError::method_not_allowed(method, "POST, DELETE")),
             }
         }
@@ -89,22 +111,35 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     }
 }
 
-fn agent_json(u: &User) -> Value {
-    json!({
+/// A staff member with what routing knows of them (presence, capacity, activity).
+fn agent_json(db: &Db, now: i64, u: &User) -> Result<Value, ApiError> {
+    let mut out = json!({
         "id": u.id,
         "name": u.name,
         "email": u.email,
         "role": u.role,
         "created_at": iso8601(u.created_at),
-    })
+    });
+    if let Some(s) = presence::status(db, now, u.id)? {
+        out["active"] = json!(s.active);
+        out["presence"] = json!(s.presence.as_str());
+        out["capacity"] = json!(s.capacity);
+        out["away_after_seconds"] = json!(s.away_after_seconds);
+        out["requeue_on_offline"] = json!(s.requeue_on_offline);
+        out["assigned_unsolved"] = json!(s.assigned_unsolved);
+        out["group_ids"] = json!(groups::of_user(db, u.id)?);
+    }
+    Ok(out)
 }
 
 fn list_agents(env: &Env) -> Result<Response, ApiError> {
     let db = database(env)?;
-    let staff = users::staff(&db)?;
-    Ok(json(
-        &json!({"agents": staff.iter().map(agent_json).collect::<Vec<_>>()}),
-    ))
+    let now = env.clock.now_ms();
+    let agents = users::staff(&db)?
+        .iter()
+        .map(|u| agent_json(&db, now, u))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(json(&json!({"agents": agents})))
 }
 
 #[derive(Deserialize)]
@@ -121,7 +156,7 @@ struct NewAgent {
     role: Option<String>,
 }
 
-fn create_agent(env: &Env, req: &Request) -> Result<Response, ApiError> {
+fn create_agent(env: &Env, req: &Request, by: &Staff) -> Result<Response, ApiError> {
     let body: NewAgentBody = read_json(req, MAX_BODY_BYTES)?;
     let agent = body.agent;
     let name = agent.name.trim();
@@ -159,6 +194,8 @@ fn create_agent(env: &Env, req: &Request) -> Result<Response, ApiError> {
         .transaction(|db| {
             let user = users::create_staff(db, env.random, now, role, name, &email)?;
             store_token(db, user.id, &token, now)?;
+            let detail = json!({"email": user.email, "role": role.as_str()});
+            admin_log::record(db, now, by, "agent.create", &agent_target(user.id), &detail)?;
             Ok(user)
         })
         .map_err(|e: crate::Error| match e {
@@ -171,7 +208,7 @@ fn create_agent(env: &Env, req: &Request) -> Result<Response, ApiError> {
     Ok(json_status(
         StatusCode::CREATED,
         &json!({
-            "agent": agent_json(&user),
+            "agent": agent_json(&db, now, &user)?,
             "api_token": token,
             "note": "The API token is shown once. Use Basic auth with `<email>/token:<api_token>`.",
         }),
@@ -192,28 +229,49 @@ fn staff_member(db: &Db, id: i64) -> Result<User, ApiError> {
         .ok_or_else(|| ApiError::not_found("not_found", format!("No agent with id {id}")))
 }
 
+fn agent_target(id: i64) -> String {
+    format!("agent:{id}")
+}
+
 /// A new token for the agent (tokens already issued keep working until revoked).
-fn issue_token(env: &Env, id: i64) -> Result<Response, ApiError> {
+fn issue_token(env: &Env, id: i64, by: &Staff) -> Result<Response, ApiError> {
     let db = database(env)?;
     let token = new_token(env.random, "");
     let now = env.clock.now_ms();
     let user = db.transaction(|db| {
         let user = staff_member(db, id)?;
         store_token(db, user.id, &token, now)?;
+        admin_log::record(
+            db,
+            now,
+            by,
+            "agent.token_issue",
+            &agent_target(id),
+            &json!({}),
+        )?;
         Ok::<_, ApiError>(user)
     })?;
     Ok(json_status(
         StatusCode::CREATED,
-        &json!({"agent": agent_json(&user), "api_token": token}),
+        &json!({"agent": agent_json(&db, now, &user)?, "api_token": token}),
     ))
 }
 
 /// Revokes every token of the agent.
-fn revoke_tokens(env: &Env, id: i64) -> Result<Response, ApiError> {
+fn revoke_tokens(env: &Env, id: i64, by: &Staff) -> Result<Response, ApiError> {
     let db = database(env)?;
+    let now = env.clock.now_ms();
     db.transaction(|db| {
         staff_member(db, id)?;
         db.execute("DELETE FROM api_tokens WHERE user_id = ?", &[id.into()])?;
+        admin_log::record(
+            db,
+            now,
+            by,
+            "agent.tokens_revoke",
+            &agent_target(id),
+            &json!({}),
+        )?;
         Ok::<_, ApiError>(())
     })?;
     Ok(no_content())

@@ -2,7 +2,8 @@
 //! validation on every save, publish and roll back, export and import, and the simulator.
 //! `docs/bot.md` documents the routes and the bot's JSON format.
 
-use crate::auth::require_admin;
+use crate::admin_log;
+use crate::auth::{require_admin, Staff};
 use crate::bot::model::{Answer, Bot};
 use crate::bot::validate::{validate, Problem};
 use crate::bot::versions::{self, PublishError};
@@ -50,7 +51,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         return Err(ApiError::no_route(method, req.uri().path()));
     };
     // Every bot route is the admin's; authenticate before saying whether a route exists.
-    require_admin(env, req)?;
+    let staff = require_admin(env, req)?;
     let allow = |methods: &str| Err(ApiError::method_not_allowed(method, methods));
     match (rest, method.clone()) {
         ([], Method::GET) => overview(env),
@@ -74,11 +75,11 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         (["answers", id], Method::PUT) => update_answer(env, req, id),
         (["answers", id], Method::DELETE) => delete_answer(env, req, id),
         (["answers", _], _) => allow("GET, PUT, DELETE"),
-        (["publish"], Method::POST) => publish(env, req),
+        (["publish"], Method::POST) => publish(env, req, &staff),
         (["publish"], _) => allow("POST"),
         (["versions"], Method::GET) => list_versions(env),
         (["versions"], _) => allow("GET"),
-        (["rollback"], Method::POST) => roll_back(env, req),
+        (["rollback"], Method::POST) => roll_back(env, req, &staff),
         (["rollback"], _) => allow("POST"),
         (["simulate"], Method::POST) => simulate::run(env, req),
         (["simulate"], _) => allow("POST"),
@@ -394,7 +395,7 @@ struct PublishBody {
     note: String,
 }
 
-fn publish(env: &Env, req: &Request) -> Result<Response, ApiError> {
+fn publish(env: &Env, req: &Request, by: &Staff) -> Result<Response, ApiError> {
     let body: PublishBody = if req.body().iter().all(u8::is_ascii_whitespace) {
         PublishBody::default()
     } else {
@@ -409,9 +410,13 @@ fn publish(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let now = env.clock.now_ms();
     let result = db.transaction(|db: &Db| match versions::publish(db, now, &body.note) {
-        Ok(v) => Ok(Ok(v)),
+        Ok(v) => {
+            let detail = json!({"version": v, "note": body.note});
+            admin_log::record(db, now, by, "bot.publish", &format!("bot:{v}"), &detail)?;
+            Ok(Ok(v))
+        }
         Err(PublishError::Invalid(p)) => Ok(Err(p)),
-        Err(PublishError::Store(e)) => Err(e),
+        Err(PublishError::Store(e)) => Err(ApiError::from(e)),
     })?;
     match result {
         Ok(version) => Ok(json_status(
@@ -435,7 +440,7 @@ fn list_versions(env: &Env) -> Result<Response, ApiError> {
     Ok(json(&json!({"versions": versions})))
 }
 
-fn roll_back(env: &Env, req: &Request) -> Result<Response, ApiError> {
+fn roll_back(env: &Env, req: &Request, by: &Staff) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Body {
@@ -443,7 +448,16 @@ fn roll_back(env: &Env, req: &Request) -> Result<Response, ApiError> {
     }
     let body: Body = read_json(req, MAX_BODY_BYTES)?;
     let db = database(env)?;
-    let found = db.transaction(|db| versions::roll_back(db, env.clock.now_ms(), body.version))?;
+    let now = env.clock.now_ms();
+    let found = db.transaction(|db| {
+        let found = versions::roll_back(db, now, body.version)?;
+        if found {
+            let detail = json!({"version": body.version});
+            let target = format!("bot:{}", body.version);
+            admin_log::record(db, now, by, "bot.rollback", &target, &detail)?;
+        }
+        Ok::<_, ApiError>(found)
+    })?;
     if !found {
         return Err(ApiError::not_found(
             "not_found",

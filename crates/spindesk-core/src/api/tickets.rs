@@ -1,8 +1,12 @@
-//! The Zendesk Support API subset (`/api/v2/tickets`, `/api/v2/users`): agents read tickets and
+//! The Zendesk Support API subset (`/api/v2/tickets`, `/api/v2/users`, `/api/v2/groups`,
+//! `/api/v2/group_memberships`): agents read tickets and
 //! answer customers by commenting, with Zendesk's paths, envelopes, fields and errors, so
 //! Zendesk client libraries work against Spindesk. This file routes; each resource has a file
 //! under `tickets/`, and `tickets/zendesk.rs` holds the JSON shapes they share.
 
+mod audits;
+mod groups;
+mod presence;
 mod ticket;
 mod users;
 mod zendesk;
@@ -52,6 +56,59 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             match *method {
                 Method::GET => ticket::comments(env, req, id),
                 _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
+        ["api", "v2", "tickets", id, "audits"] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => audits::list(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
+        ["api", "v2", "users", "me", "presence"] => match *method {
+            Method::GET => presence::show(env, req, None),
+            Method::PUT => presence::set(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET, PUT")),
+        },
+        ["api", "v2", "users", id, "presence"] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => presence::show(env, req, Some(id)),
+                _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
+        ["api", "v2", "groups"] => match *method {
+            Method::GET => groups::list(env, req),
+            Method::POST => groups::create(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
+        },
+        ["api", "v2", "groups", id] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => groups::show(env, req, id),
+                Method::PUT => groups::update(env, req, id),
+                Method::DELETE => groups::delete(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "GET, PUT, DELETE")),
+            }
+        }
+        ["api", "v2", "groups", id, "memberships"] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => groups::memberships(env, req, Some(id)),
+                _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
+        ["api", "v2", "group_memberships"] => match *method {
+            Method::GET => groups::memberships(env, req, None),
+            Method::POST => groups::add_member(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
+        },
+        ["api", "v2", "group_memberships", id] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => groups::show_membership(env, req, id),
+                Method::DELETE => groups::remove_member(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "GET, DELETE")),
             }
         }
         ["api", "v2", "users", "me"] => match *method {

@@ -167,7 +167,7 @@ impl Run<'_> {
     fn tap(&mut self, payload: Payload, label: &str) -> Result<(), SqlError> {
         let waiting = self.state.waiting.clone();
         match payload {
-            Payload::Person => transfer_to_agent::transfer(self, None, &[]),
+            Payload::Person => transfer_to_agent::transfer(self, None, &[], None),
             Payload::Answer(id) if self.bot.answer(&id).is_some() => self.start_answer(&id)?,
             Payload::Option {
                 answer,
@@ -254,7 +254,7 @@ impl Run<'_> {
         }
         if self.is_handoff(text) {
             self.trace.push("hand-off keyword".into());
-            transfer_to_agent::transfer(self, None, &[]);
+            transfer_to_agent::transfer(self, None, &[], None);
             return Ok(());
         }
         if let Some(Waiting::Field {
@@ -441,9 +441,9 @@ impl Run<'_> {
             } => business_hours::run(self, answer_id, schedule, open, closed),
             Step::LinkAnswer { answer, .. } => link_answer::run(self, answer),
             Step::AddTags { tags, next, .. } => add_tags::run(self, answer_id, tags, next),
-            Step::TransferToAgent { text, tags, .. } => {
-                transfer_to_agent::run(self, text.as_ref(), tags)
-            }
+            Step::TransferToAgent {
+                text, tags, group, ..
+            } => transfer_to_agent::run(self, text.as_ref(), tags, group.as_deref()),
         })
     }
 }

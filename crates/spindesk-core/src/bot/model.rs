@@ -530,6 +530,10 @@ pub enum Step {
         text: Option<Text>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         tags: Vec<String>,
+        /// The group (by name) the ticket goes to; the default group without one. Checked
+        /// against the groups when the bot is published.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
     },
 }
 

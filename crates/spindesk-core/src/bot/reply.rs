@@ -34,6 +34,7 @@ pub struct BotReply {
 pub struct Transfer {
     pub tags: Vec<String>,
     pub ticket_fields: BTreeMap<String, String>,
+    pub group: Option<String>,
 }
 
 /// The help center as `bot` sees it in a conversation (and in the simulator): published
@@ -215,9 +216,11 @@ fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<Bot
         Effect::Transfer {
             tags,
             ticket_fields,
+            group,
         } => Transfer {
             tags: tags.clone(),
             ticket_fields: ticket_fields.clone(),
+            group: group.clone(),
         },
     });
     let transfer = transfer.next_back();

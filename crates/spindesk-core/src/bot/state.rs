@@ -146,6 +146,9 @@ pub enum Effect {
     Transfer {
         tags: Vec<String>,
         ticket_fields: BTreeMap<String, String>,
+        /// The group the transfer step named.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
     },
 }
 

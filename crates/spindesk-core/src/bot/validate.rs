@@ -428,9 +428,9 @@ fn steps(c: &mut Checker, ai: usize, answer: &Answer) {
             } => business_hours::check(c, &at, schedule, open, closed),
             Step::LinkAnswer { answer: target, .. } => link_answer::check(c, &at, target),
             Step::AddTags { tags, .. } => add_tags::check(c, &at, tags),
-            Step::TransferToAgent { text, tags, .. } => {
-                transfer_to_agent::check(c, &at, text.as_ref(), tags)
-            }
+            Step::TransferToAgent {
+                text, tags, group, ..
+            } => transfer_to_agent::check(c, &at, text.as_ref(), tags, group.as_deref()),
         }
     }
     unreachable_steps(c, ai, answer);

@@ -1,7 +1,7 @@
 //! Where bots are kept: the draft the admin edits, the published versions, and which one is
 //! live. Every function runs inside the caller's transaction.
 
-use super::model::Bot;
+use super::model::{Bot, Step};
 use super::phrases::PhraseIndex;
 use super::starter::starter_bot;
 use super::validate::{validate, Problem};
@@ -136,7 +136,8 @@ impl<E: Into<Error>> From<E> for PublishError {
 /// Freezes the draft as the next version and makes it live.
 pub fn publish(db: &Db, now: Millis, note: &str) -> Result<i64, PublishError> {
     let (bot, _) = draft(db)?;
-    let problems = validate(&bot);
+    let mut problems = validate(&bot);
+    problems.extend(unknown_groups(db, &bot)?);
     if !problems.is_empty() {
         return Err(PublishError::Invalid(problems));
     }
@@ -151,6 +152,41 @@ pub fn publish(db: &Db, now: Millis, note: &str) -> Result<i64, PublishError> {
     store_phrases(db, version, &PhraseIndex::build(&bot))?;
     make_live(db, now, version)?;
     Ok(version)
+}
+
+/// Transfer steps naming a group that does not exist (now): a bot published with one would
+/// silently route to the default group.
+fn unknown_groups(db: &Db, bot: &Bot) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    for (ai, answer) in bot.answers.iter().enumerate() {
+        for (si, step) in answer.steps.iter().enumerate() {
+            let Step::TransferToAgent {
+                id,
+                group: Some(group),
+                ..
+            } = step
+            else {
+                continue;
+            };
+            let known = db
+                .query_i64(
+                    "SELECT count(*) FROM groups WHERE name = ?",
+                    &[group.trim().into()],
+                )?
+                .unwrap_or(0)
+                > 0;
+            if !known {
+                problems.push(Problem {
+                    path: format!("answers[{ai}].steps[{si}].group"),
+                    answer: Some(answer.id.clone()),
+                    step: Some(id.clone()),
+                    code: "unknown_group",
+                    message: format!("there is no group named {group:?}"),
+                });
+            }
+        }
+    }
+    Ok(problems)
 }
 
 /// Makes an earlier (or any) published version live again. `false` if there is no such version.

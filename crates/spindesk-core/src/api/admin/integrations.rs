@@ -2,6 +2,8 @@
 //! Credentials are write-only: accepted on create and update, never returned (the answer lists
 //! which fields are set), never logged.
 
+use crate::admin_log;
+use crate::auth::Staff;
 use crate::channels::integrations::{
     self, validate_api_base_url, validate_credential, Draft, Integration, DISPLAY_NAME_MAX,
 };
@@ -9,6 +11,7 @@ use crate::channels::{ChannelType, Credentials};
 use crate::config;
 use crate::ports::Env;
 use crate::store::database;
+use crate::store::Db;
 use crate::surface::{Request, Response};
 use crate::timestamp::iso8601;
 use crate::vault::Vault;
@@ -19,22 +22,41 @@ use serde_json::{json, Map, Value};
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// `Some` for the paths this module owns.
-pub fn route(env: &Env, req: &Request, segs: &[&str]) -> Option<Result<Response, ApiError>> {
+pub fn route(
+    env: &Env,
+    req: &Request,
+    segs: &[&str],
+    staff: &Staff,
+) -> Option<Result<Response, ApiError>> {
     let method = req.method();
     Some(match segs {
         ["api", "admin", "integrations"] => match *method {
             Method::GET => list(env),
-            Method::POST => create(env, req),
+            Method::POST => create(env, req, staff),
             _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
         },
         ["api", "admin", "integrations", id] => match *method {
             Method::GET => show(env, id),
-            Method::PATCH => change(env, req, id),
-            Method::DELETE => remove(env, id),
+            Method::PATCH => change(env, req, id, staff),
+            Method::DELETE => remove(env, id, staff),
             _ => Err(ApiError::method_not_allowed(method, "GET, PATCH, DELETE")),
         },
         _ => return None,
     })
+}
+
+/// The admin log entry of a change to `i`: its type and name, never its credentials.
+fn logged(db: &Db, now: i64, staff: &Staff, action: &str, i: &Integration) -> Result<(), ApiError> {
+    let detail = json!({"type": i.kind.as_str(), "display_name": i.display_name});
+    admin_log::record(
+        db,
+        now,
+        staff,
+        action,
+        &format!("integration:{}", i.public_id),
+        &detail,
+    )?;
+    Ok(())
 }
 
 pub fn view(env: &Env, i: &Integration) -> Value {
@@ -167,7 +189,7 @@ fn apply(draft: &mut Draft, map: &Map<String, Value>, creating: bool) -> Result<
     Ok(())
 }
 
-fn create(env: &Env, req: &Request) -> Result<Response, ApiError> {
+fn create(env: &Env, req: &Request, staff: &Staff) -> Result<Response, ApiError> {
     let map = fields(req)?;
     let kind = string_field(&map, "type")?
         .ok_or_else(|| ApiError::unprocessable("invalid_type", "`integration.type` is required"))?;
@@ -191,14 +213,18 @@ fn create(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let now = env.clock.now_ms();
     let vault = Vault::from_config(env.config)?;
-    let created = db.transaction(|db| integrations::insert(db, &vault, env.random, now, &draft))?;
+    let created = db.transaction(|db| {
+        let created = integrations::insert(db, &vault, env.random, now, &draft)?;
+        logged(db, now, staff, "integration.create", &created)?;
+        Ok::<_, ApiError>(created)
+    })?;
     Ok(json_status(
         StatusCode::CREATED,
         &json!({"integration": view(env, &created)}),
     ))
 }
 
-fn change(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError> {
+fn change(env: &Env, req: &Request, id: &str, staff: &Staff) -> Result<Response, ApiError> {
     let map = fields(req)?;
     let db = database(env)?;
     let now = env.clock.now_ms();
@@ -223,19 +249,27 @@ fn change(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError> {
         };
         apply(&mut draft, &map, false)?;
         integrations::update(db, &vault, env.random, now, &current, &draft)?;
+        logged(db, now, staff, "integration.update", &current)?;
         Ok::<_, ApiError>(integrations::by_id(db, &vault, current.id)?)
     })?;
     let updated = updated.ok_or_else(|| ApiError::internal("integration vanished"))?;
     Ok(json(&json!({"integration": view(env, &updated)})))
 }
 
-fn remove(env: &Env, id: &str) -> Result<Response, ApiError> {
+fn remove(env: &Env, id: &str, staff: &Staff) -> Result<Response, ApiError> {
     let db = database(env)?;
     let vault = Vault::from_config(env.config)?;
     let deleted = db.transaction(|db| {
         let Some(current) = integrations::by_public_id(db, &vault, id)? else {
             return Ok(false);
         };
+        logged(
+            db,
+            env.clock.now_ms(),
+            staff,
+            "integration.delete",
+            &current,
+        )?;
         Ok::<_, ApiError>(integrations::delete(db, current.id)?)
     })?;
     if !deleted {

@@ -263,9 +263,10 @@ pub fn run(env: &Env, req: &Request) -> Result<Response, ApiError> {
             let Effect::Transfer {
                 tags,
                 ticket_fields,
+                group,
             } = effect;
             transcript.push(json!({"from": "bot", "type": "transfer", "tags": tags,
-                                   "ticket_fields": ticket_fields}));
+                                   "ticket_fields": ticket_fields, "group": group}));
             switchboard = "agent";
         }
         turns.push(json!({"input": input.shown(), "trace": turn.trace,

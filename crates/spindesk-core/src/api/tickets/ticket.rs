@@ -8,14 +8,19 @@ use crate::api::commit;
 use crate::auth::{require_staff, Staff};
 use crate::committed::Committed;
 use crate::email::Email;
+use crate::groups;
 use crate::message::MAX_TEXT_CHARS;
 use crate::ports::Env;
 use crate::store::database;
 use crate::store::Db;
 use crate::surface::{Request, Response};
-use crate::tickets::{self, CommentAuthor, StatusEvent, Ticket, TicketStatus, PRIORITIES, TYPES};
+use crate::tickets::audit::{self, Event};
+use crate::tickets::{
+    self, routing, CommentAuthor, StatusEvent, Ticket, TicketStatus, PRIORITIES, TYPES,
+};
 use crate::timestamp::iso8601;
 use crate::users;
+use crate::users::presence;
 use crate::users::Role;
 use crate::web::{json, paginate_offset, query_pairs, read_json, ApiError};
 use serde::Deserialize;
@@ -122,13 +127,28 @@ struct TicketUpdate {
 struct TicketFields {
     comment: Option<NewComment>,
     status: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     priority: Option<Option<String>>,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "present")]
     kind: Option<Option<String>>,
     subject: Option<String>,
     tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
     assignee_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    group_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
     external_id: Option<Option<String>>,
+}
+
+/// A field that is present, even as `null` (`"assignee_id": null` unassigns), is `Some`; an
+/// absent one stays `None` (serde's default reads `null` as absent).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -251,22 +271,14 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let fields = update.ticket;
     let checked = validate(&fields)?;
     let now = env.clock.now_ms();
-    let ((ticket, comment_id), _) = commit::write(env, &db, |db| {
+    let ((ticket, comment_id, changes), _) = commit::write(env, &db, |db| {
         let ticket = tickets::by_id(db, id)?.ok_or_else(not_found)?;
         let events = checked.status_events();
         ticket
             .status
             .after(&events)
             .map_err(|e| invalid("status", e.to_string()))?;
-        if let Some(Some(assignee)) = fields.assignee_id {
-            let ok = users::by_id(db, assignee)?.is_some_and(|u| u.role.is_staff());
-            if !ok {
-                return Err(invalid(
-                    "assignee_id",
-                    format!("{assignee} is not an agent"),
-                ));
-            }
-        }
+        check_assignment(db, &ticket, &fields)?;
         apply_fields(db, now, &ticket, &fields)?;
         let mut committed = Committed {
             tickets: vec![ticket.id],
@@ -282,14 +294,29 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
         }
         tickets::change_status(db, now, &ticket, &events)?;
         let updated = tickets::by_id(db, id)?.ok_or_else(not_found)?;
-        Ok::<_, ApiError>(((updated, comment_id), committed))
+        let changes = tickets::changes(&ticket, &updated);
+        let mut recorded: Vec<Event> = comment_id.map(Event::comment).into_iter().collect();
+        recorded.extend(changes.iter().cloned());
+        let author = comment_author(db, env, &staff)?;
+        audit::record(db, now, id, Some(author.user_id), "api", &recorded)?;
+        let assigned = reroute(db, now, &ticket, &updated)?;
+        committed
+            .tickets
+            .extend(assigned.iter().map(|a| a.ticket_id));
+        // The answer shows the ticket as routing left it (a requeued ticket may be reassigned).
+        let updated = tickets::by_id(db, id)?.ok_or_else(not_found)?;
+        Ok::<_, ApiError>(((updated, comment_id, changes), committed))
     })?;
-    let events: Vec<Value> = match (comment_id, &checked.comment) {
+    let mut events: Vec<Value> = match (comment_id, &checked.comment) {
         (Some(cid), Some((body, public))) => {
             vec![json!({"id": cid, "type": "Comment", "body": body, "public": public})]
         }
         _ => Vec::new(),
     };
+    events.extend(changes.iter().map(|e| {
+        json!({"type": "Change", "field_name": e.field_name, "value": e.value,
+               "previous_value": e.previous_value, "reason": e.reason})
+    }));
     Ok(json(&json!({
         "ticket": ticket_json(&ticket, &base_url(req)),
         "audit": {
@@ -333,6 +360,15 @@ fn apply_fields(db: &Db, now: i64, ticket: &Ticket, f: &TicketFields) -> Result<
     if let Some(a) = f.assignee_id {
         sets.push("assignee_id = ?");
         params.push(a.into());
+        // A person's choice takes the ticket out of the queue; an unassigned ticket in a
+        // group waits in its queue ([`reroute`]).
+        if a.is_some() {
+            sets.push("queued_at = NULL");
+        }
+    }
+    if let Some(g) = f.group_id {
+        sets.push("group_id = ?");
+        params.push(g.into());
     }
     if let Some(e) = &f.external_id {
         sets.push("external_id = ?");
@@ -349,6 +385,71 @@ fn apply_fields(db: &Db, now: i64, ticket: &Ticket, f: &TicketFields) -> Result<
         &params,
     )?;
     Ok(())
+}
+
+/// Zendesk's rules for who may hold the ticket: the group must exist; the assignee must be an
+/// active agent and, when the ticket (after this update) is in a group, one of its members.
+/// Tickets without a group keep the old rule (any agent).
+fn check_assignment(db: &Db, ticket: &Ticket, f: &TicketFields) -> Result<(), ApiError> {
+    if let Some(Some(group)) = f.group_id {
+        if groups::by_id(db, group)?.is_none() {
+            return Err(invalid("group_id", format!("there is no group {group}")));
+        }
+    }
+    if let Some(Some(assignee)) = f.assignee_id {
+        let ok = users::by_id(db, assignee)?.is_some_and(|u| u.role.is_staff())
+            && presence::status(db, 0, assignee)?.is_some_and(|s| s.active);
+        if !ok {
+            return Err(invalid(
+                "assignee_id",
+                format!("{assignee} is not an active agent"),
+            ));
+        }
+    }
+    if f.group_id.is_none() && f.assignee_id.is_none() {
+        return Ok(());
+    }
+    let group = f.group_id.unwrap_or(ticket.group_id);
+    let assignee = f.assignee_id.unwrap_or(ticket.assignee_id);
+    if let (Some(group), Some(assignee)) = (group, assignee) {
+        if !groups::is_member(db, assignee, group)? {
+            return Err(invalid(
+                "assignee_id",
+                format!("{assignee} is not a member of group {group}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Routing after an update (same transaction): a ticket left unassigned in a group joins its
+/// queue, and an agent who let go of a ticket (solved, closed, handed to someone else) frees
+/// capacity, so the queues of their groups drain.
+fn reroute(
+    db: &Db,
+    now: i64,
+    before: &Ticket,
+    after: &Ticket,
+) -> Result<Vec<routing::Assignment>, ApiError> {
+    let mut assigned = Vec::new();
+    if let (None, Some(group)) = (after.assignee_id, after.group_id) {
+        let moved = before.assignee_id.is_some() || before.group_id != after.group_id;
+        if moved && after.status.is_unsolved() {
+            db.execute(
+                "UPDATE tickets SET queued_at = coalesce(queued_at, ?) WHERE id = ?",
+                &[now.into(), after.id.into()],
+            )?;
+            assigned.extend(routing::drain_group(db, now, group)?);
+        }
+    }
+    if let Some(previous) = before.assignee_id {
+        let let_go = after.assignee_id != Some(previous)
+            || (before.status.is_unsolved() && !after.status.is_unsolved());
+        if let_go {
+            assigned.extend(routing::drain_groups_of(db, now, previous)?);
+        }
+    }
+    Ok(assigned)
 }
 
 /// The email of the staff user who authors what the admin token writes.

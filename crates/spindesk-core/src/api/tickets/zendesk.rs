@@ -64,7 +64,7 @@ pub fn ticket_json(t: &Ticket, base: &str) -> Value {
         "submitter_id": t.submitter_id,
         "assignee_id": t.assignee_id,
         "organization_id": null,
-        "group_id": null,
+        "group_id": t.group_id,
         "collaborator_ids": [],
         "follower_ids": [],
         "email_cc_ids": [],

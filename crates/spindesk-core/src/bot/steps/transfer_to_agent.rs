@@ -7,21 +7,35 @@ use crate::bot::run::{Flow, Run};
 use crate::bot::state::Effect;
 use crate::bot::template::{render, Escape};
 
-pub fn check(c: &mut Checker, at: &At, text: Option<&Text>, tags: &[String]) {
+/// Longest group name a step may give (groups' own limit).
+pub const MAX_GROUP_CHARS: usize = crate::groups::MAX_NAME_CHARS;
+
+/// The document's own checks; whether the group exists is checked at publish
+/// ([`crate::bot::versions::publish`]), against the groups as they are then.
+pub fn check(c: &mut Checker, at: &At, text: Option<&Text>, tags: &[String], group: Option<&str>) {
     if let Some(tx) = text {
         c.text(&at.field("text"), tx, false);
     }
     c.tags(&at.field("tags"), tags);
+    if let Some(group) = group {
+        if group.trim().is_empty() || group.chars().count() > MAX_GROUP_CHARS {
+            c.at(
+                &at.field("group"),
+                "invalid_group",
+                format!("a group name is 1 to {MAX_GROUP_CHARS} characters"),
+            );
+        }
+    }
 }
 
-pub fn run(run: &mut Run, text: Option<&Text>, tags: &[String]) -> Flow {
-    transfer(run, text, tags);
+pub fn run(run: &mut Run, text: Option<&Text>, tags: &[String], group: Option<&str>) -> Flow {
+    transfer(run, text, tags, group);
     Flow::Stop
 }
 
 /// Says `text` (the talk-to-person text without one) and hands over with every tag collected:
-/// the bot's, the add_tags steps', and `step_tags`.
-pub fn transfer(run: &mut Run, text: Option<&Text>, step_tags: &[String]) {
+/// the bot's, the add_tags steps', and `step_tags`, to `group` (else the default group).
+pub fn transfer(run: &mut Run, text: Option<&Text>, step_tags: &[String], group: Option<&str>) {
     let said = run.tr(text.unwrap_or(&run.bot.responses.talk_to_person.text));
     if !said.trim().is_empty() {
         run.say(said, Vec::new());
@@ -44,6 +58,7 @@ pub fn transfer(run: &mut Run, text: Option<&Text>, step_tags: &[String]) {
     run.effects.push(Effect::Transfer {
         tags,
         ticket_fields: std::mem::take(&mut run.state.ticket_fields),
+        group: group.map(str::to_owned),
     });
     run.state.tags.clear();
     run.state.waiting = None;
