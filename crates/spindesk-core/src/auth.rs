@@ -3,11 +3,11 @@
 //! SHA-256 digests, and never logged or returned after creation.
 
 use crate::config;
-use crate::ports::{Env, Random};
+use crate::ids::hex;
+use crate::ports::Env;
 use crate::store::{ensure_schema, Db};
 use crate::users::{presence, Role};
 use crate::web::{ApiError, Credentials};
-use base64::Engine;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -56,31 +56,10 @@ pub fn digest(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Equal in constant time. Both sides are hashed first so lengths leak nothing either.
 pub fn secrets_equal(a: &str, b: &str) -> bool {
     let (da, db) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
     da.as_slice().ct_eq(db.as_slice()).into()
-}
-
-/// A new random token: 32 bytes, URL-safe base64 (43 characters), with a readable prefix.
-pub fn new_token(random: &dyn Random, prefix: &str) -> String {
-    let mut bytes = [0u8; 32];
-    random.fill(&mut bytes);
-    format!(
-        "{prefix}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
-}
-
-/// A new opaque public id: 12 random bytes as 24 hex characters (Sunshine Conversations' shape).
-pub fn new_public_id(random: &dyn Random) -> String {
-    let mut bytes = [0u8; 12];
-    random.fill(&mut bytes);
-    hex(&bytes)
 }
 
 /// Requires an admin: the shared admin token as `Authorization: Bearer <admin_token>` (the

@@ -82,7 +82,7 @@ pub fn of_user(env: &Env, db: &Db, user: &User, channel: &str) -> Result<Convers
         return Ok(found);
     }
     let now = env.clock.now_ms();
-    let public_id = crate::auth::new_public_id(env.random);
+    let public_id = crate::ids::new_public_id(env.random);
     db.execute(
         "INSERT INTO conversations (public_id, user_id, last_channel, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",

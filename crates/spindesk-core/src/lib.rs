@@ -24,6 +24,7 @@ pub mod groups;
 pub mod help_center;
 pub mod help_center_site;
 pub mod html;
+pub mod ids;
 pub mod locale;
 pub mod message;
 pub mod rate_limit;

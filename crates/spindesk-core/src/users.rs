@@ -3,9 +3,9 @@
 
 pub mod presence;
 
-use crate::auth::new_public_id;
 use crate::email::Email;
 use crate::error::{Error, Result};
+use crate::ids::new_public_id;
 use crate::ports::{Millis, Random, SqlError};
 use crate::store::{Db, Row};
 

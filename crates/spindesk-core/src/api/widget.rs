@@ -4,10 +4,11 @@
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
 use crate::api::commit;
-use crate::auth::{digest, new_public_id, new_token};
+use crate::auth::digest;
 use crate::change_feed;
 use crate::config;
 use crate::conversation::{self, Conversation, Inbound, Switchboard};
+use crate::ids::{new_public_id, new_token};
 use crate::message::validate_text;
 use crate::ports::Env;
 use crate::rate_limit;

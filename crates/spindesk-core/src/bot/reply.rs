@@ -200,7 +200,7 @@ pub fn resume(
 /// Saves the turn's state (a call it awaits gets a fresh id) and says what the bot says.
 fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<BotReply> {
     if let Some(call) = &mut turn.state.awaiting_call {
-        call.id = crate::auth::new_public_id(env.random);
+        call.id = crate::ids::new_public_id(env.random);
         call.since = env.clock.now_ms();
     }
     let state_json = serde_json::to_string(&turn.state).map_err(Error::corrupt)?;

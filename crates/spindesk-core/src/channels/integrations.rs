@@ -154,7 +154,7 @@ pub fn insert(
     now: Millis,
     draft: &Draft,
 ) -> Result<Integration> {
-    let public_id = crate::auth::new_public_id(random);
+    let public_id = crate::ids::new_public_id(random);
     let credentials = serde_json::to_string(&draft.credentials).map_err(Error::corrupt)?;
     let credentials = vault.seal(random, &owner(&public_id), &credentials);
     let id = db

@@ -97,7 +97,7 @@ fn new_uuid(env: &Env) -> String {
     env.random.fill(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = crate::auth::hex(&b);
+    let h = crate::ids::hex(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],

@@ -64,7 +64,7 @@ mod tests {
     fn hmac_sha256_matches_rfc_4231_case_2() {
         let mac = hmac_sha256(b"Jefe", &[b"what do ya want ", b"for nothing?"]);
         assert_eq!(
-            crate::auth::hex(&mac),
+            crate::ids::hex(&mac),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }
@@ -73,7 +73,7 @@ mod tests {
     fn hmac_sha1_matches_rfc_2202_case_2() {
         let mac = hmac_sha1(b"Jefe", &[b"what do ya want for nothing?"]);
         assert_eq!(
-            crate::auth::hex(&mac),
+            crate::ids::hex(&mac),
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
         );
     }

@@ -310,7 +310,7 @@ impl Channel for Slack {
 mod tests {
     use super::super::testkit::*;
     use super::*;
-    use crate::auth::hex;
+    use crate::ids::hex;
 
     const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 

@@ -2,7 +2,7 @@
 //! HMAC channel must pass.
 
 use super::channel::{AuthError, Channel, Credentials, Webhook};
-use crate::auth::hex;
+use crate::ids::hex;
 use crate::message::{AuthorType, Message, QuickReply};
 
 pub const NOW_MS: i64 = 1_718_000_100_000;

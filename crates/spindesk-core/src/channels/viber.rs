@@ -204,7 +204,7 @@ impl Channel for Viber {
 mod tests {
     use super::super::testkit::*;
     use super::*;
-    use crate::auth::hex;
+    use crate::ids::hex;
 
     const TOKEN: &str = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9";
 

@@ -5,7 +5,7 @@
 //! kept: reactivating restores them), sets them offline and hands every unsolved ticket they
 //! hold back to its group's queue, where other members take them — one transaction.
 
-use super::{agent_json, agent_target, staff_member, MAX_BODY_BYTES};
+use super::agents::{agent_json, agent_target, staff_member, MAX_BODY_BYTES};
 use crate::admin_log;
 use crate::api::commit;
 use crate::auth::Staff;
