@@ -229,6 +229,9 @@ fn client_paths_reach_the_right_component() {
         ("/api/v2/users/me.json", "tickets"),
         ("/api/v2/users/7/identities.json", "tickets"),
         ("/api/v2/search.json", "tickets"),
+        ("/api/v2/satisfaction_ratings.json", "tickets"),
+        ("/api/v2/satisfaction_ratings", "tickets"),
+        ("/api/v2/satisfaction_ratings/3.json", "tickets"),
         ("/api/v2/search", "tickets"),
         ("/api/v2/search/count.json", "tickets"),
         // Zendesk Help Center API: every path is below the prefix.

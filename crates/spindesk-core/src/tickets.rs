@@ -4,6 +4,7 @@
 //! a solved (or pending) ticket; closing is final and hands the conversation back to the bot.
 
 pub mod audit;
+pub mod satisfaction;
 mod status;
 
 pub use status::{StatusError, StatusEvent, TicketStatus};
@@ -36,11 +37,16 @@ pub struct Ticket {
     pub external_id: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The customer's rating, if one was offered ([`satisfaction`]).
+    pub satisfaction: Option<satisfaction::Summary>,
 }
 
+/// Selected `FROM tickets` (not aliased: the rating's subquery names the table).
 pub const COLUMNS: &str =
     "id, conversation_id, requester_id, submitter_id, assignee_id, subject, description, \
-     status, priority, type, tags, via_channel, external_id, created_at, updated_at";
+     status, priority, type, tags, via_channel, external_id, created_at, updated_at, \
+     (SELECT json_array(r.id, r.score, r.comment) FROM satisfaction_ratings r \
+      WHERE r.ticket_id = tickets.id) AS satisfaction";
 
 pub fn from_row(r: &Row) -> Result<Ticket, SqlError> {
     Ok(Ticket {
@@ -63,6 +69,7 @@ pub fn from_row(r: &Row) -> Result<Ticket, SqlError> {
         external_id: r.opt_string("external_id")?,
         created_at: r.i64("created_at")?,
         updated_at: r.i64("updated_at")?,
+        satisfaction: satisfaction::Summary::from_json(r.opt_string("satisfaction")?.as_deref())?,
     })
 }
 
@@ -134,6 +141,22 @@ pub fn mirror_customer_message(
         "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
         &[status.as_str().into(), now.into(), ticket_id.into()],
     )?;
+    if status != ticket.status {
+        // A reopen: reports count these (`solved` → `open`).
+        audit::record(
+            db,
+            now,
+            ticket_id,
+            Some(author_id),
+            &message.channel,
+            &[audit::Event::change(
+                "status",
+                Some(ticket.status.as_str().into()),
+                Some(status.as_str().into()),
+            )
+            .because("customer_message")],
+        )?;
+    }
     Ok(())
 }
 
@@ -212,27 +235,61 @@ pub fn add_agent_comment(
     Ok((comment_id, message))
 }
 
+/// What [`change_status`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    pub status: TicketStatus,
+    /// Messages it posted to the customer (the satisfaction question when it solved).
+    pub posted: Vec<Message>,
+}
+
 /// Moves the ticket's status through `events` ([`TicketStatus::after`]) and stores it when it
-/// moved or was set explicitly; reaching a status that hands back gives the conversation to the
-/// bot. Returns the new status.
+/// moved or was set explicitly, with a `Change` audit by `author_id` through `via`. Reaching a
+/// status that hands back gives the conversation to the bot; reaching `solved` asks the
+/// customer to rate the support ([`satisfaction::offer`]) — here, so every path that solves
+/// a ticket asks.
 pub fn change_status(
+    env: &Env,
     db: &Db,
-    now: Millis,
     ticket: &Ticket,
     events: &[StatusEvent],
-) -> Result<TicketStatus> {
+    author_id: Option<i64>,
+    via: &str,
+) -> Result<StatusChange> {
+    let now = env.clock.now_ms();
     let status = ticket
         .status
         .after(events)
         .map_err(|e| Error::Invalid(format!("status: {e}")))?;
+    let mut change = StatusChange {
+        status,
+        posted: Vec::new(),
+    };
     let set = events.iter().any(|e| matches!(e, StatusEvent::Set(_)));
     if status == ticket.status && !set {
-        return Ok(status);
+        return Ok(change);
     }
     db.execute(
         "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
         &[status.as_str().into(), now.into(), ticket.id.into()],
     )?;
+    if status != ticket.status {
+        audit::record(
+            db,
+            now,
+            ticket.id,
+            author_id,
+            via,
+            &[audit::Event::change(
+                "status",
+                Some(ticket.status.as_str().into()),
+                Some(status.as_str().into()),
+            )],
+        )?;
+    }
+    if status == TicketStatus::Solved && ticket.status != TicketStatus::Solved {
+        change.posted.extend(satisfaction::offer(env, db, ticket)?);
+    }
     if status.hands_back() {
         if let Some(conversation_id) = ticket.conversation_id {
             let current = conversation::by_id(db, conversation_id)?;
@@ -241,7 +298,7 @@ pub fn change_status(
             }
         }
     }
-    Ok(status)
+    Ok(change)
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -3,6 +3,7 @@
 //! Zendesk client libraries work against Spindesk. This file routes; each resource has a file
 //! under `tickets/`, and `tickets/zendesk.rs` holds the JSON shapes they share.
 
+mod satisfaction;
 mod ticket;
 mod users;
 mod zendesk;
@@ -62,6 +63,17 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
             match *method {
                 Method::GET => users::show(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
+        ["api", "v2", "satisfaction_ratings"] => match *method {
+            Method::GET => satisfaction::list(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "v2", "satisfaction_ratings", id] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => satisfaction::show(env, req, id),
                 _ => Err(ApiError::method_not_allowed(method, "GET")),
             }
         }

@@ -280,7 +280,8 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
             comment_id = Some(id);
             committed.messages.extend(message);
         }
-        tickets::change_status(db, now, &ticket, &events)?;
+        let change = tickets::change_status(env, db, &ticket, &events, staff.user_id(), "api")?;
+        committed.messages.extend(change.posted);
         let updated = tickets::by_id(db, id)?.ok_or_else(not_found)?;
         Ok::<_, ApiError>(((updated, comment_id), committed))
     })?;
