@@ -15,6 +15,7 @@ mod channels_outbox;
 mod channels_sealed;
 mod conversations_api;
 mod desk_csat;
+mod desk_reports;
 mod help_center_api;
 mod help_center_pages;
 mod help_center_relevance;

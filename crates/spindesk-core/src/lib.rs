@@ -25,6 +25,7 @@ pub mod html;
 pub mod locale;
 pub mod message;
 pub mod rate_limit;
+pub mod reports;
 pub mod store;
 pub mod switchboard;
 pub mod text;
