@@ -1,11 +1,11 @@
-//! Version 9: customer satisfaction. One rating per ticket (Zendesk's `satisfaction_rating`):
+//! Version 10: customer satisfaction. One rating per ticket (Zendesk's `satisfaction_rating`):
 //! offered when the ticket is solved, then `good` or `bad` with an optional comment, changeable
 //! until the ticket closes; and an indexes for the reports.
 
-use super::Migration;
+use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
-    version: 9,
+    version: 10,
     name: "satisfaction_ratings",
     statements: &[
         "CREATE TABLE satisfaction_ratings (
