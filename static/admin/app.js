@@ -1,4 +1,4 @@
-// The admin console's shell: sign-in with the admin token, the navigation between the four
+// The admin console's shell: sign-in with the admin token, the navigation between the
 // areas (hash routes, so /admin/ is one static page), sign-out.
 import { t } from './strings.js';
 import { h, field, errorBox, busy, mountStatus, announce, confirmAction } from './ui.js';
@@ -8,6 +8,7 @@ import * as groups from './groups.js';
 import * as channels from './channels.js';
 import * as helpCenter from './help-center.js';
 import * as bot from './bot.js';
+import * as reports from './reports.js';
 
 const VIEWS = [
   { route: 'agents', label: () => t('nav.agents'), view: agents },
@@ -15,6 +16,7 @@ const VIEWS = [
   { route: 'channels', label: () => t('nav.channels'), view: channels },
   { route: 'help-center', label: () => t('nav.helpCenter'), view: helpCenter },
   { route: 'bot', label: () => t('nav.bot'), view: bot },
+  { route: 'reports', label: () => t('nav.reports'), view: reports },
 ];
 
 const root = document.getElementById('app');

@@ -2,7 +2,8 @@
 // against the real server: sign in (a wrong token is refused in words), create an agent and see
 // its API token once, revoke it, connect a Telegram channel and see its webhook URL, retry and
 // drain its failed outbox row, write a help-center category/section/article and publish it,
-// validate and publish the bot and chat with it in the simulator, sign out — with no console
+// validate and publish the bot and chat with it in the simulator, read the reports (their
+// table against the API), sign out — with no console
 // errors (CSP violations are console errors) and no horizontal scrolling on a phone.
 //
 //   BASE_URL=http://127.0.0.1:3000 ADMIN_TOKEN=... node admin.test.mjs
@@ -313,9 +314,54 @@ try {
     check((await api('GET', `/api/admin/integrations/${integration.id}`)).status === 404, 'integration still there');
   });
 
+  await go('reports: charts and a table whose numbers are the API\'s', async () => {
+    await nav.getByRole('link', { name: 'Reports' }).click();
+    await page.getByRole('heading', { name: 'Reports', level: 1 }).waitFor();
+    const today = new Date().toISOString().slice(0, 10);
+    const weekAgo = new Date(Date.now() - 6 * 86400000).toISOString().slice(0, 10);
+    await page.getByLabel('From', { exact: true }).fill(weekAgo);
+    await page.getByLabel('To', { exact: true }).fill(today);
+    await page.getByLabel('Time zone').selectOption('UTC');
+    for (const by of ['day', 'channel']) {
+      await page.getByLabel('Group by').selectOption(by);
+      await page.getByRole('button', { name: 'Show report' }).click();
+      const table = page.locator('.report-table table');
+      await table.locator('caption', { hasText: `From ${weekAgo} to ${today} (UTC)` }).waitFor();
+      const { report } = (await api('GET', `/api/admin/reports?from=${weekAgo}&to=${today}&by=${by}&tz=UTC`)).json;
+      const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+        key: tr.dataset.key,
+        label: tr.querySelector('th').textContent,
+        conversations: tr.querySelector('[data-col=conversations]').textContent,
+        handoffs: tr.querySelector('[data-col=handoffs]').textContent,
+        botAlone: tr.querySelector('[data-col=botAlone]').textContent,
+        reopens: tr.querySelector('[data-col=reopens]').textContent,
+        csat: tr.querySelector('[data-col=csat]').textContent,
+      })));
+      const want = report.buckets.map((b) => ({
+        key: b.key, label: b.label, conversations: String(b.conversations), handoffs: String(b.handoffs),
+        botAlone: String(b.bot_alone), reopens: String(b.reopens),
+        csat: b.csat.percent == null ? '—' : `${b.csat.percent}%`,
+      }));
+      check(JSON.stringify(rows) === JSON.stringify(want), `${by}: table ${JSON.stringify(rows)} vs API ${JSON.stringify(want)}`);
+      if (by === 'day') check(rows.length === 7, `7 days, got ${rows.length}`);
+      const total = await table.locator('tfoot [data-col=conversations]').textContent();
+      check(total === String(report.total.conversations), `total ${total} vs ${report.total.conversations}`);
+      check(report.total.conversations > 0, 'the earlier browser tests made conversations to count');
+      // One chart of volumes with a bar per bucket and series, one of CSAT.
+      const bars = await page.locator('.report-chart').first().locator('rect').count();
+      check(bars === 2 * report.buckets.length, `${bars} bars for ${report.buckets.length} buckets`);
+      check(await page.locator('.report-chart svg').count() === 2, 'two charts');
+    }
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download CSV' }).click();
+    const file = await download;
+    check(file.suggestedFilename() === `spindesk-report-${weekAgo}-${today}-channel.csv`, `file ${file.suggestedFilename()}`);
+    await page.screenshot({ path: join(OUT, 'admin-reports.png'), fullPage: true });
+  });
+
   await go('on a phone: no horizontal scrolling', async () => {
     await page.setViewportSize({ width: 375, height: 800 });
-    for (const area of ['agents', 'groups', 'channels', 'help-center', 'bot']) {
+    for (const area of ['agents', 'groups', 'channels', 'help-center', 'bot', 'reports']) {
       await page.goto(`${BASE}/admin/#${area}`);
       await page.locator('main h1').waitFor();
       await page.waitForLoadState('networkidle');

@@ -237,6 +237,9 @@ fn client_paths_reach_the_right_component() {
         ("/api/v2/group_memberships/4.json", "tickets"),
         ("/api/v2/users/me/presence.json", "tickets"),
         ("/api/v2/tickets/1/audits.json", "tickets"),
+        ("/api/v2/satisfaction_ratings.json", "tickets"),
+        ("/api/v2/satisfaction_ratings", "tickets"),
+        ("/api/v2/satisfaction_ratings/3.json", "tickets"),
         ("/api/v2/search", "tickets"),
         ("/api/v2/search/count.json", "tickets"),
         // Zendesk Help Center API: every path is below the prefix.

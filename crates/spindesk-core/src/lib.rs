@@ -28,6 +28,7 @@ pub mod ids;
 pub mod locale;
 pub mod message;
 pub mod rate_limit;
+pub mod reports;
 pub mod store;
 pub mod switchboard;
 pub mod text;

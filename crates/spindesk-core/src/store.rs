@@ -5,6 +5,7 @@ mod db;
 mod migration;
 mod migrations;
 mod schema_v1;
+mod schema_v10;
 mod schema_v2;
 mod schema_v3;
 mod schema_v4;

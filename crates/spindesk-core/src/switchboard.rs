@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::message::{AuthorType, Message, QuickReply};
 use crate::ports::{Env, Millis};
 use crate::store::Db;
-use crate::tickets::{self, routing, HandOffFields};
+use crate::tickets::{self, routing, satisfaction, HandOffFields};
 use crate::users::{self, User};
 
 /// What [`receive`] did.
@@ -44,6 +44,13 @@ pub fn receive(
         messages: vec![message.clone()],
         ..Committed::default()
     };
+    // A satisfaction rating (a tap on its buttons, or the comment after it) is answered here,
+    // before the bot or the agents see it: it is not a new question.
+    if let Some(answered) = satisfaction::intercept(env, db, conversation, user, &message)? {
+        committed.messages.extend(answered);
+        committed.tickets.extend(conversation.ticket_id);
+        return Ok(Receipt::Stored(committed));
+    }
     match (conversation.switchboard, conversation.ticket_id) {
         (Switchboard::Agent, Some(ticket_id)) => {
             tickets::mirror_customer_message(db, env.clock.now_ms(), ticket_id, &message)?;

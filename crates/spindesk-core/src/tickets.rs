@@ -4,79 +4,27 @@
 //! a solved (or pending) ticket; closing is final and hands the conversation back to the bot.
 
 pub mod audit;
+mod rating;
+mod record;
 pub mod routing;
+pub mod satisfaction;
 mod status;
 
+pub use rating::{Score, Summary};
+pub use record::{by_id, from_row, Ticket, COLUMNS};
 pub use status::{StatusError, StatusEvent, TicketStatus};
 
 use crate::conversation::{self, Conversation, Outgoing};
 use crate::error::{Error, Result};
 use crate::message::{AuthorType, Message};
-use crate::ports::{Env, Millis, SqlError};
-use crate::store::{Db, Row};
+use crate::ports::{Env, Millis};
+use crate::store::Db;
 use crate::users::User;
 use audit::Event;
 use std::collections::BTreeMap;
 
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const TYPES: &[&str] = &["problem", "incident", "question", "task"];
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ticket {
-    pub id: i64,
-    pub conversation_id: Option<i64>,
-    pub requester_id: i64,
-    pub submitter_id: Option<i64>,
-    pub assignee_id: Option<i64>,
-    pub group_id: Option<i64>,
-    pub subject: String,
-    pub description: String,
-    pub status: TicketStatus,
-    pub priority: Option<String>,
-    pub kind: Option<String>,
-    pub tags: Vec<String>,
-    pub via_channel: String,
-    pub external_id: Option<String>,
-    pub created_at: Millis,
-    pub updated_at: Millis,
-}
-
-pub const COLUMNS: &str =
-    "id, conversation_id, requester_id, submitter_id, assignee_id, group_id, subject, description, \
-     status, priority, type, tags, via_channel, external_id, created_at, updated_at";
-
-pub fn from_row(r: &Row) -> Result<Ticket, SqlError> {
-    Ok(Ticket {
-        id: r.i64("id")?,
-        conversation_id: r.opt_i64("conversation_id")?,
-        requester_id: r.i64("requester_id")?,
-        submitter_id: r.opt_i64("submitter_id")?,
-        assignee_id: r.opt_i64("assignee_id")?,
-        group_id: r.opt_i64("group_id")?,
-        subject: r.string("subject")?,
-        description: r.string("description")?,
-        status: {
-            let raw = r.string("status")?;
-            TicketStatus::parse(&raw)
-                .ok_or_else(|| Row::invalid("status", format!("unknown ticket status {raw:?}")))?
-        },
-        priority: r.opt_string("priority")?,
-        kind: r.opt_string("type")?,
-        tags: serde_json::from_str(&r.string("tags")?).unwrap_or_default(),
-        via_channel: r.string("via_channel")?,
-        external_id: r.opt_string("external_id")?,
-        created_at: r.i64("created_at")?,
-        updated_at: r.i64("updated_at")?,
-    })
-}
-
-pub fn by_id(db: &Db, id: i64) -> Result<Option<Ticket>> {
-    Ok(db.query_opt(
-        &format!("SELECT {COLUMNS} FROM tickets WHERE id = ?"),
-        &[id.into()],
-        from_row,
-    )?)
-}
 
 /// Opens the ticket for a hand-off: the customer is requester and submitter, the transcript so
 /// far is the description.
@@ -328,27 +276,51 @@ pub fn add_agent_comment(
     Ok((comment_id, message))
 }
 
+/// What [`change_status`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    pub status: TicketStatus,
+    /// Messages it posted to the customer (the satisfaction question when it solved).
+    pub posted: Vec<Message>,
+    /// Audit events beyond the status itself (the rating offered), for the caller's audit.
+    pub events: Vec<Event>,
+}
+
 /// Moves the ticket's status through `events` ([`TicketStatus::after`]) and stores it when it
-/// moved or was set explicitly; reaching a status that hands back gives the conversation to the
-/// bot. Returns the new status.
+/// moved or was set explicitly; the caller audits the change with the rest of its update (and
+/// the returned `events`). Reaching a status that hands back gives the conversation to the bot; reaching `solved` asks the
+/// customer to rate the support ([`satisfaction::offer`]) — here, so every path that solves
+/// a ticket asks.
 pub fn change_status(
+    env: &Env,
     db: &Db,
-    now: Millis,
     ticket: &Ticket,
     events: &[StatusEvent],
-) -> Result<TicketStatus> {
+) -> Result<StatusChange> {
+    let now = env.clock.now_ms();
     let status = ticket
         .status
         .after(events)
         .map_err(|e| Error::Invalid(format!("status: {e}")))?;
+    let mut change = StatusChange {
+        status,
+        posted: Vec::new(),
+        events: Vec::new(),
+    };
     let set = events.iter().any(|e| matches!(e, StatusEvent::Set(_)));
     if status == ticket.status && !set {
-        return Ok(status);
+        return Ok(change);
     }
     db.execute(
         "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
         &[status.as_str().into(), now.into(), ticket.id.into()],
     )?;
+    if status == TicketStatus::Solved && ticket.status != TicketStatus::Solved {
+        if let Some((question, offered)) = satisfaction::offer(env, db, ticket)? {
+            change.posted.push(question);
+            change.events.push(offered);
+        }
+    }
     if status.hands_back() {
         if let Some(conversation_id) = ticket.conversation_id {
             let current = conversation::by_id(db, conversation_id)?;
@@ -357,7 +329,7 @@ pub fn change_status(
             }
         }
     }
-    Ok(status)
+    Ok(change)
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -7,6 +7,7 @@
 mod audits;
 mod groups;
 mod presence;
+mod satisfaction;
 mod ticket;
 mod users;
 mod zendesk;
@@ -119,6 +120,17 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
             match *method {
                 Method::GET => users::show(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
+        ["api", "v2", "satisfaction_ratings"] => match *method {
+            Method::GET => satisfaction::list(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "v2", "satisfaction_ratings", id] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => satisfaction::show(env, req, id),
                 _ => Err(ApiError::method_not_allowed(method, "GET")),
             }
         }

@@ -292,11 +292,13 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
             comment_id = Some(id);
             committed.messages.extend(message);
         }
-        tickets::change_status(db, now, &ticket, &events)?;
+        let change = tickets::change_status(env, db, &ticket, &events)?;
+        committed.messages.extend(change.posted);
         let updated = tickets::by_id(db, id)?.ok_or_else(not_found)?;
         let changes = tickets::changes(&ticket, &updated);
         let mut recorded: Vec<Event> = comment_id.map(Event::comment).into_iter().collect();
         recorded.extend(changes.iter().cloned());
+        recorded.extend(change.events);
         let author = comment_author(db, env, &staff)?;
         audit::record(db, now, id, Some(author.user_id), "api", &recorded)?;
         let assigned = reroute(db, now, &ticket, &updated)?;

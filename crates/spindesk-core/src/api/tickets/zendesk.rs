@@ -4,6 +4,7 @@
 use crate::store::Db;
 use crate::surface::Request;
 use crate::tickets::{Comment, Ticket, TicketStatus};
+use crate::tickets::{Score, Summary};
 use crate::timestamp::iso8601;
 use crate::users::{self, User};
 use crate::web::{header, ApiError};
@@ -73,10 +74,20 @@ pub fn ticket_json(t: &Ticket, base: &str) -> Value {
         "due_at": null,
         "tags": t.tags,
         "custom_fields": [],
+        "satisfaction_rating": satisfaction_json(t.satisfaction.as_ref()),
         "via": via(&t.via_channel),
         "created_at": iso8601(t.created_at),
         "updated_at": iso8601(t.updated_at),
     })
+}
+
+/// A ticket's `satisfaction_rating` as Zendesk shows it: `{"score": "unoffered"}` until the
+/// customer is asked; then its id, score and comment.
+pub fn satisfaction_json(rating: Option<&Summary>) -> Value {
+    match rating {
+        None => json!({"score": Score::Unoffered.as_str()}),
+        Some(r) => json!({"id": r.id, "score": r.score.as_str(), "comment": r.comment}),
+    }
 }
 
 pub fn comment_json(c: &Comment) -> Value {
