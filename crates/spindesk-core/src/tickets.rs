@@ -4,8 +4,13 @@
 //! a solved (or pending) ticket; closing is final and hands the conversation back to the bot.
 
 pub mod audit;
+pub mod create;
+pub mod custom_fields;
+pub mod macros;
 mod status;
+pub mod views;
 
+pub use custom_fields::CustomField;
 pub use status::{StatusError, StatusEvent, TicketStatus};
 
 use crate::conversation::{self, Conversation, Outgoing};
@@ -34,13 +39,17 @@ pub struct Ticket {
     pub tags: Vec<String>,
     pub via_channel: String,
     pub external_id: Option<String>,
+    pub group_id: Option<i64>,
+    /// Zendesk's custom ticket fields as stored, `[{"id", "value"}]` (see [`custom_fields`]).
+    pub custom_fields: Vec<CustomField>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
 
 pub const COLUMNS: &str =
     "id, conversation_id, requester_id, submitter_id, assignee_id, subject, description, \
-     status, priority, type, tags, via_channel, external_id, created_at, updated_at";
+     status, priority, type, tags, via_channel, external_id, group_id, custom_fields, \
+     created_at, updated_at";
 
 pub fn from_row(r: &Row) -> Result<Ticket, SqlError> {
     Ok(Ticket {
@@ -61,6 +70,8 @@ pub fn from_row(r: &Row) -> Result<Ticket, SqlError> {
         tags: serde_json::from_str(&r.string("tags")?).unwrap_or_default(),
         via_channel: r.string("via_channel")?,
         external_id: r.opt_string("external_id")?,
+        group_id: r.opt_i64("group_id")?,
+        custom_fields: serde_json::from_str(&r.string("custom_fields")?).unwrap_or_default(),
         created_at: r.i64("created_at")?,
         updated_at: r.i64("updated_at")?,
     })
