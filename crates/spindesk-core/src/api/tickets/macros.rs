@@ -138,6 +138,7 @@ struct Body {
 #[derive(Deserialize)]
 struct Fields {
     title: Option<String>,
+    #[serde(default, deserialize_with = "super::people::present")]
     description: Option<Option<String>>,
     active: Option<bool>,
     position: Option<i64>,

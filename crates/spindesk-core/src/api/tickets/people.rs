@@ -105,10 +105,22 @@ struct Body {
 #[derive(Deserialize)]
 struct Fields {
     name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     phone: Option<Option<String>>,
     notes: Option<String>,
     tags: Option<Vec<String>>,
+}
+
+/// A field that is present, possibly `null` (`Some(None)`: clear it), as opposed to absent
+/// (`None`: leave it); serde alone reads both as `None`.
+pub(super) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 fn check(f: Fields) -> Result<ProfileUpdate, ApiError> {
