@@ -1,12 +1,12 @@
-//! Version 9: the Zendesk API breadth of the agent desk. Macros (canned replies with field
+//! Version 11: the Zendesk API breadth of the agent desk. Macros (canned replies with field
 //! changes, `/api/v2/macros`) and admin-defined views (saved ticket filters, `/api/v2/views`),
 //! both as JSON documents validated by the API before they are stored; an index to find an
 //! end-user requester by email (`POST /api/v2/tickets`); and indexes the view counts use.
 
-use super::Migration;
+use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
-    version: 9,
+    version: 11,
     name: "macros_and_views",
     statements: &[
         // `actions` is Zendesk's `[{"field", "value"}]`, checked on write.
