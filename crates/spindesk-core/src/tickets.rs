@@ -4,12 +4,17 @@
 //! a solved (or pending) ticket; closing is final and hands the conversation back to the bot.
 
 pub mod audit;
+pub mod create;
+pub mod custom_fields;
+pub mod macros;
 mod rating;
 mod record;
 pub mod routing;
 pub mod satisfaction;
 mod status;
+pub mod views;
 
+pub use custom_fields::CustomField;
 pub use rating::{Score, Summary};
 pub use record::{by_id, from_row, Ticket, COLUMNS};
 pub use status::{StatusError, StatusEvent, TicketStatus};

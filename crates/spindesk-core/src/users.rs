@@ -51,12 +51,19 @@ pub struct User {
     pub email: Option<String>,
     pub external_id: Option<String>,
     pub locale: String,
+    /// The phone an agent entered (`PUT /api/v2/users/{id}`); the channel's number otherwise
+    /// (see [`phones`]).
+    pub phone: Option<String>,
+    pub notes: String,
+    pub tags: Vec<String>,
+    /// A deactivated staff member's tokens stop working.
+    pub active: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
 
-const COLUMNS: &str =
-    "id, public_id, role, name, email, external_id, locale, created_at, updated_at";
+const COLUMNS: &str = "id, public_id, role, name, email, external_id, locale, phone, notes, \
+                       tags, active, created_at, updated_at";
 
 fn from_row(r: &Row) -> Result<User, SqlError> {
     Ok(User {
@@ -71,6 +78,10 @@ fn from_row(r: &Row) -> Result<User, SqlError> {
         email: r.opt_string("email")?,
         external_id: r.opt_string("external_id")?,
         locale: r.string("locale")?,
+        phone: r.opt_string("phone")?,
+        notes: r.string("notes")?,
+        tags: serde_json::from_str(&r.string("tags")?).unwrap_or_default(),
+        active: r.bool("active")?,
         created_at: r.i64("created_at")?,
         updated_at: r.i64("updated_at")?,
     })
@@ -263,4 +274,116 @@ pub fn locale_for_phone(number: &str) -> Option<String> {
         .trim_start_matches('+')
         .starts_with("82")
         .then(|| "ko-KR".to_owned())
+}
+
+/// A page of users with any of `roles` (every role when empty), in id order, and how many
+/// there are in all.
+pub fn list(db: &Db, roles: &[Role], offset: i64, limit: i64) -> Result<(i64, Vec<User>)> {
+    let (filter, mut params) = if roles.is_empty() {
+        (String::new(), Vec::new())
+    } else {
+        let marks = vec!["?"; roles.len()].join(", ");
+        let params: Vec<crate::ports::Value> = roles.iter().map(|r| r.as_str().into()).collect();
+        (format!("WHERE role IN ({marks})"), params)
+    };
+    let count = db
+        .query_i64(&format!("SELECT count(*) FROM users {filter}"), &params)?
+        .unwrap_or(0);
+    params.push(limit.into());
+    params.push(offset.into());
+    let users = db.query(
+        &format!("SELECT {COLUMNS} FROM users {filter} ORDER BY id LIMIT ? OFFSET ?"),
+        &params,
+        from_row,
+    )?;
+    Ok((count, users))
+}
+
+/// The customer with this email (emails compare without case), the oldest if several.
+pub fn end_user_by_email(db: &Db, email: &Email) -> Result<Option<User>> {
+    Ok(db.query_opt(
+        &format!(
+            "SELECT {COLUMNS} FROM users WHERE role = 'end-user' AND email = ? ORDER BY id LIMIT 1"
+        ),
+        &[email.as_str().into()],
+        from_row,
+    )?)
+}
+
+/// A customer known only by name and email (a ticket filed through the API): no channel
+/// identity until they write on one.
+pub fn create_end_user(
+    db: &Db,
+    random: &dyn Random,
+    now: Millis,
+    name: &str,
+    email: &Email,
+) -> Result<User> {
+    let id = db
+        .query_i64(
+            "INSERT INTO users (public_id, role, name, email, created_at, updated_at)
+             VALUES (?, 'end-user', ?, ?, ?, ?) RETURNING id",
+            &[
+                new_public_id(random).into(),
+                name.into(),
+                email.as_str().into(),
+                now.into(),
+                now.into(),
+            ],
+        )?
+        .ok_or_else(|| Error::corrupt("insert returned no id"))?;
+    by_id(db, id)?.ok_or(Error::NotFound("user"))
+}
+
+/// The fields `PUT /api/v2/users/{id}` changes; `None` leaves one as it is, `Some(None)`
+/// clears it. Checked by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileUpdate {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub notes: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Writes `update` (caller's transaction; the staff email index refuses a taken email).
+pub fn update_profile(db: &Db, now: Millis, id: i64, update: &ProfileUpdate) -> Result<()> {
+    let tags = update
+        .tags
+        .as_ref()
+        .map(|t| serde_json::to_string(t).map_err(Error::corrupt))
+        .transpose()?;
+    // `coalesce(?, col)` keeps a column the update doesn't name; the `*_set` flags let an
+    // explicit null clear email and phone.
+    db.execute(
+        "UPDATE users SET name = coalesce(?, name),
+                          email = CASE WHEN ? THEN ? ELSE email END,
+                          phone = CASE WHEN ? THEN ? ELSE phone END,
+                          notes = coalesce(?, notes),
+                          tags = coalesce(?, tags),
+                          updated_at = ?
+         WHERE id = ?",
+        &[
+            update.name.clone().into(),
+            update.email.is_some().into(),
+            update.email.clone().flatten().into(),
+            update.phone.is_some().into(),
+            update.phone.clone().flatten().into(),
+            update.notes.clone().into(),
+            tags.into(),
+            now.into(),
+            id.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Whether a staff member other than `except` has this email.
+pub fn staff_email_taken(db: &Db, email: &str, except: i64) -> Result<bool> {
+    Ok(db
+        .query_i64(
+            "SELECT id FROM users WHERE role <> 'end-user' AND email = ? AND id <> ? LIMIT 1",
+            &[email.into(), except.into()],
+        )?
+        .is_some())
 }

@@ -1,15 +1,20 @@
 //! The Zendesk Support API subset (`/api/v2/tickets`, `/api/v2/users`, `/api/v2/groups`,
-//! `/api/v2/group_memberships`): agents read tickets and
+//! `/api/v2/group_memberships`, `/api/v2/macros`, `/api/v2/views`, satisfaction ratings): agents read tickets and
 //! answer customers by commenting, with Zendesk's paths, envelopes, fields and errors, so
 //! Zendesk client libraries work against Spindesk. This file routes; each resource has a file
 //! under `tickets/`, and `tickets/zendesk.rs` holds the JSON shapes they share.
 
+mod access;
 mod audits;
+mod create;
 mod groups;
+mod macros;
+mod people;
 mod presence;
 mod satisfaction;
 mod ticket;
 mod users;
+mod views;
 mod zendesk;
 
 pub use ticket::{MAX_BODY_BYTES, MAX_TAGS, MAX_TAG_CHARS};
@@ -42,7 +47,8 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     match segments(req.uri().path()).as_slice() {
         ["api", "v2", "tickets"] => match *method {
             Method::GET => ticket::list(env, req),
-            _ => Err(ApiError::method_not_allowed(method, "GET")),
+            Method::POST => create::create_ticket(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
         },
         ["api", "v2", "tickets", id] => {
             let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
@@ -120,6 +126,18 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
             match *method {
                 Method::GET => users::show(env, req, id),
+                Method::PUT => people::update(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "GET, PUT")),
+            }
+        }
+        ["api", "v2", "users"] => match *method {
+            Method::GET => people::list(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "v2", "users", id, "tickets", "requested"] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => people::requested(env, req, id),
                 _ => Err(ApiError::method_not_allowed(method, "GET")),
             }
         }
@@ -134,6 +152,10 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
                 _ => Err(ApiError::method_not_allowed(method, "GET")),
             }
         }
+        ["api", "v2", "macros", ..] | ["api", "v2", "tickets", _, "macros", _, "apply"] => {
+            macros::route(env, req)
+        }
+        ["api", "v2", "views", ..] => views::route(env, req),
         _ => Err(invalid_endpoint(req)),
     }
 }

@@ -1,5 +1,6 @@
 //! A ticket as stored, and reading one.
 
+use super::custom_fields::CustomField;
 use super::rating::Summary;
 use super::status::TicketStatus;
 use crate::error::Result;
@@ -22,16 +23,19 @@ pub struct Ticket {
     pub tags: Vec<String>,
     pub via_channel: String,
     pub external_id: Option<String>,
+    /// Zendesk's custom ticket fields as stored, `[{"id", "value"}]` (see
+    /// [`super::custom_fields`]).
+    pub custom_fields: Vec<CustomField>,
     pub created_at: Millis,
     pub updated_at: Millis,
-    /// The customer's rating, if one was offered ([`satisfaction`]).
+    /// The customer's rating, if one was offered ([`super::satisfaction`]).
     pub satisfaction: Option<Summary>,
 }
 
 /// Selected `FROM tickets` (not aliased: the rating's subquery names the table).
 pub const COLUMNS: &str =
     "id, conversation_id, requester_id, submitter_id, assignee_id, group_id, subject, description, \
-     status, priority, type, tags, via_channel, external_id, created_at, updated_at, \
+     status, priority, type, tags, via_channel, external_id, custom_fields, created_at, updated_at, \
      (SELECT json_array(r.id, r.score, r.comment) FROM satisfaction_ratings r \
       WHERE r.ticket_id = tickets.id) AS satisfaction";
 
@@ -55,6 +59,7 @@ pub fn from_row(r: &Row) -> Result<Ticket, SqlError> {
         tags: serde_json::from_str(&r.string("tags")?).unwrap_or_default(),
         via_channel: r.string("via_channel")?,
         external_id: r.opt_string("external_id")?,
+        custom_fields: serde_json::from_str(&r.string("custom_fields")?).unwrap_or_default(),
         created_at: r.i64("created_at")?,
         updated_at: r.i64("updated_at")?,
         satisfaction: Summary::from_json(r.opt_string("satisfaction")?.as_deref())?,

@@ -15,6 +15,7 @@ use crate::store::database;
 use crate::store::Db;
 use crate::surface::{Request, Response};
 use crate::tickets::audit::{self, Event};
+use crate::tickets::custom_fields::{self, CustomField};
 use crate::tickets::{
     self, routing, CommentAuthor, StatusEvent, Ticket, TicketStatus, PRIORITIES, TYPES,
 };
@@ -139,6 +140,9 @@ struct TicketFields {
     group_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
     external_id: Option<Option<String>>,
+    /// Merged by id into the ticket's fields (`fields` is Zendesk's other name for them).
+    #[serde(alias = "fields")]
+    custom_fields: Option<Value>,
 }
 
 /// A field that is present, even as `null` (`"assignee_id": null` unassigns), is `Some`; an
@@ -152,17 +156,17 @@ where
 }
 
 #[derive(Deserialize)]
-struct NewComment {
-    body: Option<String>,
-    html_body: Option<String>,
-    public: Option<bool>,
+pub(super) struct NewComment {
+    pub body: Option<String>,
+    pub html_body: Option<String>,
+    pub public: Option<bool>,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+pub(super) fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::unprocessable("RecordInvalid", format!("{field}: {}", message.into()))
 }
 
-fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
+pub(super) fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
     if allowed.contains(&value) {
         Ok(())
     } else {
@@ -174,7 +178,7 @@ fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
 }
 
 /// The comment's text: `body`, or `html_body` with its tags removed.
-fn comment_text(comment: &NewComment) -> Result<String, ApiError> {
+pub(super) fn comment_text(comment: &NewComment) -> Result<String, ApiError> {
     let text = match (&comment.body, &comment.html_body) {
         (Some(body), _) => body.clone(),
         (None, Some(html)) => crate::html::to_text(html),
@@ -197,6 +201,7 @@ fn comment_text(comment: &NewComment) -> Result<String, ApiError> {
 struct Checked {
     comment: Option<(String, bool)>,
     status: Option<TicketStatus>,
+    custom_fields: Option<Vec<CustomField>>,
 }
 
 impl Checked {
@@ -234,18 +239,13 @@ fn validate(fields: &TicketFields) -> Result<Checked, ApiError> {
         }
     }
     if let Some(tags) = &fields.tags {
-        if tags.len() > MAX_TAGS {
-            return Err(invalid("tags", format!("at most {MAX_TAGS} tags")));
-        }
-        if let Some(bad) = tags.iter().find(|t| {
-            t.is_empty() || t.chars().count() > MAX_TAG_CHARS || t.chars().any(char::is_whitespace)
-        }) {
-            return Err(invalid(
-                "tags",
-                format!("{bad:?} must be 1 to {MAX_TAG_CHARS} characters without spaces"),
-            ));
-        }
+        check_tags(tags)?;
     }
+    let custom_fields = fields
+        .custom_fields
+        .as_ref()
+        .map(|raw| custom_fields::parse(raw).map_err(|why| invalid("custom_fields", why)))
+        .transpose()?;
     if let Some(Some(external_id)) = &fields.external_id {
         if external_id.chars().count() > 255 {
             return Err(invalid("external_id", "is longer than 255 characters"));
@@ -256,7 +256,26 @@ fn validate(fields: &TicketFields) -> Result<Checked, ApiError> {
         .as_ref()
         .map(|c| Ok::<_, ApiError>((comment_text(c)?, c.public.unwrap_or(true))))
         .transpose()?;
-    Ok(Checked { comment, status })
+    Ok(Checked {
+        comment,
+        status,
+        custom_fields,
+    })
+}
+
+pub(super) fn check_tags(tags: &[String]) -> Result<(), ApiError> {
+    if tags.len() > MAX_TAGS {
+        return Err(invalid("tags", format!("at most {MAX_TAGS} tags")));
+    }
+    if let Some(bad) = tags.iter().find(|t| {
+        t.is_empty() || t.chars().count() > MAX_TAG_CHARS || t.chars().any(char::is_whitespace)
+    }) {
+        return Err(invalid(
+            "tags",
+            format!("{bad:?} must be 1 to {MAX_TAG_CHARS} characters without spaces"),
+        ));
+    }
+    Ok(())
 }
 
 pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
@@ -279,7 +298,13 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
             .after(&events)
             .map_err(|e| invalid("status", e.to_string()))?;
         check_assignment(db, &ticket, &fields)?;
-        apply_fields(db, now, &ticket, &fields)?;
+        let custom = checked
+            .custom_fields
+            .as_ref()
+            .map(|updates| custom_fields::merge(&ticket.custom_fields, updates))
+            .transpose()
+            .map_err(|why| invalid("custom_fields", why))?;
+        apply_fields(db, now, &ticket, &fields, custom.as_deref())?;
         let mut committed = Committed {
             tickets: vec![ticket.id],
             ..Committed::default()
@@ -330,7 +355,13 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     })))
 }
 
-fn apply_fields(db: &Db, now: i64, ticket: &Ticket, f: &TicketFields) -> Result<(), ApiError> {
+fn apply_fields(
+    db: &Db,
+    now: i64,
+    ticket: &Ticket,
+    f: &TicketFields,
+    custom: Option<&[CustomField]>,
+) -> Result<(), ApiError> {
     let mut sets: Vec<&str> = Vec::new();
     let mut params: Vec<crate::ports::Value> = Vec::new();
     if let Some(p) = &f.priority {
@@ -375,6 +406,10 @@ fn apply_fields(db: &Db, now: i64, ticket: &Ticket, f: &TicketFields) -> Result<
     if let Some(e) = &f.external_id {
         sets.push("external_id = ?");
         params.push(e.clone().into());
+    }
+    if let Some(fields) = custom {
+        sets.push("custom_fields = ?");
+        params.push(custom_fields::to_json_text(fields).into());
     }
     if sets.is_empty() {
         return Ok(());
@@ -459,7 +494,7 @@ const ADMIN_AUTHOR_EMAIL: &str = "admin@spindesk.invalid";
 
 /// The author of a comment made with the admin token is the "Spindesk Admin" staff user,
 /// created on first use (Zendesk requires an author on every comment).
-fn comment_author(db: &Db, env: &Env, staff: &Staff) -> Result<CommentAuthor, ApiError> {
+pub(super) fn comment_author(db: &Db, env: &Env, staff: &Staff) -> Result<CommentAuthor, ApiError> {
     match staff {
         Staff::Agent { user_id, name, .. } => Ok(CommentAuthor {
             user_id: *user_id,

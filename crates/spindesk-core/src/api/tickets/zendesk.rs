@@ -73,7 +73,9 @@ pub fn ticket_json(t: &Ticket, base: &str) -> Value {
         "is_public": true,
         "due_at": null,
         "tags": t.tags,
-        "custom_fields": [],
+        // Zendesk returns both names for the same list.
+        "custom_fields": t.custom_fields,
+        "fields": t.custom_fields,
         "satisfaction_rating": satisfaction_json(t.satisfaction.as_ref()),
         "via": via(&t.via_channel),
         "created_at": iso8601(t.created_at),
@@ -105,19 +107,21 @@ pub fn comment_json(c: &Comment) -> Value {
     })
 }
 
-/// A user as Zendesk shows one; `phone` from their WhatsApp or SMS account (see
-/// [`users::phones`]).
+/// A user as Zendesk shows one; `phone` the one an agent entered, else from their WhatsApp
+/// or SMS account (see [`users::phones`]).
 pub fn user_json(u: &User, phone: Option<&String>, base: &str) -> Value {
     json!({
         "id": u.id,
         "url": format!("{base}/api/v2/users/{}.json", u.id),
         "name": u.name,
         "email": u.email,
-        "phone": phone,
+        "phone": u.phone.as_ref().or(phone),
         "role": u.role,
         "external_id": u.external_id,
         "locale": u.locale,
-        "active": true,
+        "active": u.active,
+        "notes": u.notes,
+        "tags": u.tags,
         "created_at": iso8601(u.created_at),
         "updated_at": iso8601(u.updated_at),
     })
