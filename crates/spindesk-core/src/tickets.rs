@@ -4,6 +4,8 @@
 //! a solved (or pending) ticket; closing is final and hands the conversation back to the bot.
 
 pub mod audit;
+pub mod search;
+pub mod search_index;
 mod status;
 
 pub use status::{StatusError, StatusEvent, TicketStatus};
@@ -84,7 +86,7 @@ pub fn open_for_conversation(
     transcript: &str,
 ) -> Result<i64> {
     let subject = format!("Conversation with {}", user.name);
-    db.query_i64(
+    let id = db.query_i64(
         "INSERT INTO tickets (conversation_id, requester_id, submitter_id, subject, description,
                               status, tags, via_channel, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 'new', '[]', ?, ?, ?) RETURNING id",
@@ -99,7 +101,9 @@ pub fn open_for_conversation(
             now.into(),
         ],
     )?
-    .ok_or_else(|| Error::corrupt("insert returned no ticket id"))
+    .ok_or_else(|| Error::corrupt("insert returned no ticket id"))?;
+    search_index::index_ticket(db, id)?;
+    Ok(id)
 }
 
 /// A customer message while agents are in control becomes a public comment, and may reopen the
@@ -134,6 +138,7 @@ pub fn mirror_customer_message(
         "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
         &[status.as_str().into(), now.into(), ticket_id.into()],
     )?;
+    search_index::index_comment(db, ticket_id)?;
     Ok(())
 }
 
@@ -209,6 +214,7 @@ pub fn add_agent_comment(
         message.as_ref().map(|m| m.id),
         "api",
     )?;
+    search_index::index_comment(db, ticket.id)?;
     Ok((comment_id, message))
 }
 
@@ -322,5 +328,7 @@ pub fn apply_hand_off_fields(
             ticket_id.into(),
         ],
     )?;
+    // The subject may have changed.
+    search_index::index_ticket(db, ticket_id)?;
     Ok(())
 }

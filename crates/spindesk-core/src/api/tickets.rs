@@ -3,6 +3,7 @@
 //! Zendesk client libraries work against Spindesk. This file routes; each resource has a file
 //! under `tickets/`, and `tickets/zendesk.rs` holds the JSON shapes they share.
 
+mod search;
 mod ticket;
 mod users;
 mod zendesk;
@@ -54,6 +55,18 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
                 _ => Err(ApiError::method_not_allowed(method, "GET")),
             }
         }
+        ["api", "v2", "search"] => match *method {
+            Method::GET => search::search(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "v2", "search", "count"] => match *method {
+            Method::GET => search::count(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "v2", "users", "search"] => match *method {
+            Method::GET => search::users(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
         ["api", "v2", "users", "me"] => match *method {
             Method::GET => users::show_me(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET")),

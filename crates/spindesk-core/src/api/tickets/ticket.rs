@@ -268,6 +268,9 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
             }
         }
         apply_fields(db, now, &ticket, &fields)?;
+        if fields.subject.is_some() {
+            tickets::search_index::index_ticket(db, ticket.id)?;
+        }
         let mut committed = Committed {
             tickets: vec![ticket.id],
             ..Committed::default()
