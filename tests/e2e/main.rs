@@ -14,6 +14,7 @@ mod channels_admin;
 mod channels_outbox;
 mod channels_sealed;
 mod conversations_api;
+mod desk_search;
 mod help_center_api;
 mod help_center_pages;
 mod help_center_relevance;

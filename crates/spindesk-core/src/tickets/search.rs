@@ -10,7 +10,9 @@ use crate::error::Result;
 use crate::ports::Value;
 use crate::store::Db;
 use crate::users::{self, User};
-pub use parse::{parse, Clause, Filter, Operator, Person, QueryError, Range, ResultType, SearchQuery};
+pub use parse::{
+    parse, Clause, Filter, Operator, Person, QueryError, Range, ResultType, SearchQuery,
+};
 
 /// What the results are ordered by (Zendesk's `sort_by`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

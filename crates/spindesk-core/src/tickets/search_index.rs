@@ -169,10 +169,7 @@ pub fn index_comment(db: &Db, ticket_id: i64) -> Result<()> {
 /// whether the queue is empty.
 pub fn catch_up(db: &Db) -> Result<bool> {
     let analysis = db
-        .query_i64(
-            "SELECT analysis FROM ticket_search_state WHERE id = 1",
-            &[],
-        )?
+        .query_i64("SELECT analysis FROM ticket_search_state WHERE id = 1", &[])?
         .unwrap_or(0);
     let queued = db.query_i64("SELECT ticket_id FROM ticket_search_queue LIMIT 1", &[])?;
     if analysis == index_version() && queued.is_none() {

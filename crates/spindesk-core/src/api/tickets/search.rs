@@ -80,7 +80,12 @@ fn searcher(staff: &Staff) -> Searcher {
     }
 }
 
-fn users_json(db: &Db, list: &[User], base: &str, result_type: bool) -> Result<Vec<Value>, ApiError> {
+fn users_json(
+    db: &Db,
+    list: &[User],
+    base: &str,
+    result_type: bool,
+) -> Result<Vec<Value>, ApiError> {
     let ids: Vec<i64> = list.iter().map(|u| u.id).collect();
     let phones = users::phones(db, &ids)?;
     Ok(list
@@ -132,8 +137,7 @@ pub fn search(env: &Env, req: &Request) -> Result<Response, ApiError> {
             count += search::count_users(&db, &query)?;
         }
     }
-    let (next, previous) =
-        offset_page.links(&format!("{base}/api/v2/search.json"), count, &pairs);
+    let (next, previous) = offset_page.links(&format!("{base}/api/v2/search.json"), count, &pairs);
     Ok(json(&json!({
         "results": results,
         "facets": null,

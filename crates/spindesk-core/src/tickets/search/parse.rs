@@ -532,7 +532,9 @@ fn lex(raw: &str) -> Result<Vec<Token>, QueryError> {
         let after = i + key_len;
         let is_key = key_len > 0
             && chars[i].is_ascii_alphabetic()
-            && chars.get(after).is_some_and(|c| matches!(c, ':' | '<' | '>'));
+            && chars
+                .get(after)
+                .is_some_and(|c| matches!(c, ':' | '<' | '>'));
         if is_key {
             let key: String = chars[i..after].iter().collect::<String>().to_lowercase();
             let (op, op_len) = match (chars[after], chars.get(after + 1)) {
@@ -627,7 +629,7 @@ mod tests {
     #[test]
     fn phrases_negation_and_quoted_values() {
         let f = filters(r#"-"late delivery" group:"Level 2" -tags:vip"#);
-        assert_eq!(f[0].0, true);
+        assert!(f[0].0);
         assert!(matches!(&f[0].1, Filter::Phrase(_, p) if p == "late delivery"));
         assert_eq!(f[1], (false, Filter::Group(Person::Name("Level 2".into()))));
         assert_eq!(f[2], (true, Filter::Tag("vip".into())));
@@ -677,8 +679,14 @@ mod tests {
 
     #[test]
     fn keywords_imply_the_result_type() {
-        assert_eq!(parse("role:agent", NOW).unwrap().result_type, Some(ResultType::User));
-        assert_eq!(parse("-type:user x", NOW).unwrap().result_type, Some(ResultType::Ticket));
+        assert_eq!(
+            parse("role:agent", NOW).unwrap().result_type,
+            Some(ResultType::User)
+        );
+        assert_eq!(
+            parse("-type:user x", NOW).unwrap().result_type,
+            Some(ResultType::Ticket)
+        );
         assert_eq!(parse("refund", NOW).unwrap().result_type, None);
     }
 }
