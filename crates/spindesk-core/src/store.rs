@@ -9,7 +9,7 @@ mod schema_v5;
 mod schema_v6;
 mod schema_v7;
 mod schema_v8;
-mod schema_v9;
+mod schema_v12;
 
 pub use migrations::{ensure_schema, Migration, MIGRATIONS};
 

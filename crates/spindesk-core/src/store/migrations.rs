@@ -1,6 +1,6 @@
 use super::{
     schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8,
-    schema_v9, Db,
+    schema_v12, Db,
 };
 use crate::ports::{Millis, SqlError};
 
@@ -22,7 +22,7 @@ pub const MIGRATIONS: &[Migration] = &[
     schema_v6::MIGRATION,
     schema_v7::MIGRATION,
     schema_v8::MIGRATION,
-    schema_v9::MIGRATION,
+    schema_v12::MIGRATION,
 ];
 
 fn latest() -> i64 {

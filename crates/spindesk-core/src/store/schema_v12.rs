@@ -1,4 +1,4 @@
-//! Version 9: ticket search (`GET /api/v2/search.json`). The text of every ticket — subject,
+//! Version 12: ticket search (`GET /api/v2/search.json`). The text of every ticket — subject,
 //! description and comments — analysed like help-center search (`crate::text`) into one row per
 //! distinct (term, ticket): a search for a word is one range of the primary key, a word of
 //! several terms (Korean bigrams) an intersection of ranges. Measured in
@@ -9,10 +9,10 @@
 //! (`tickets::search_index::index_ticket`), and the search drains whatever is still queued (a
 //! ticket from before this version, one written by a path that did not index) a batch at a time.
 
-use super::Migration;
+use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
-    version: 9,
+    version: 12,
     name: "ticket_search",
     statements: &[
         "CREATE TABLE ticket_terms (
