@@ -21,6 +21,7 @@ mod desk_macros;
 mod desk_people;
 mod desk_reports;
 mod desk_routing;
+mod desk_search;
 mod desk_views;
 mod help_center_api;
 mod help_center_pages;

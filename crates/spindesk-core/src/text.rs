@@ -23,7 +23,9 @@ mod segment;
 mod stopwords;
 mod synonyms;
 
-pub use analysis::{analyze, normalize, terms, Analyzer, Term, ANALYSIS_VERSION, MAX_WORD_CHARS};
+pub use analysis::{
+    analyze, normalize, strip_particle, terms, Analyzer, Term, ANALYSIS_VERSION, MAX_WORD_CHARS,
+};
 pub use language::Language;
 pub use query::{phrases, query, Query, QueryTerm, MAX_QUERY_TERMS};
 pub use segment::{tokens, Script, Token};

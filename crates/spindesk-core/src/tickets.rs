@@ -11,6 +11,8 @@ mod rating;
 mod record;
 pub mod routing;
 pub mod satisfaction;
+pub mod search;
+pub mod search_index;
 mod status;
 pub mod views;
 
@@ -41,7 +43,7 @@ pub fn open_for_conversation(
     transcript: &str,
 ) -> Result<i64> {
     let subject = format!("Conversation with {}", user.name);
-    db.query_i64(
+    let id = db.query_i64(
         "INSERT INTO tickets (conversation_id, requester_id, submitter_id, subject, description,
                               status, tags, via_channel, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 'new', '[]', ?, ?, ?) RETURNING id",
@@ -56,7 +58,9 @@ pub fn open_for_conversation(
             now.into(),
         ],
     )?
-    .ok_or_else(|| Error::corrupt("insert returned no ticket id"))
+    .ok_or_else(|| Error::corrupt("insert returned no ticket id"))?;
+    search_index::index_ticket(db, id)?;
+    Ok(id)
 }
 
 /// A customer message while agents are in control becomes a public comment, and may reopen the
@@ -110,6 +114,7 @@ pub fn mirror_customer_message(
         &message.channel,
         &events,
     )?;
+    search_index::index_comment(db, ticket_id)?;
     Ok(())
 }
 
@@ -278,6 +283,7 @@ pub fn add_agent_comment(
         message.as_ref().map(|m| m.id),
         "api",
     )?;
+    search_index::index_comment(db, ticket.id)?;
     Ok((comment_id, message))
 }
 
@@ -417,5 +423,7 @@ pub fn apply_hand_off_fields(
             ticket_id.into(),
         ],
     )?;
+    // The subject may have changed.
+    search_index::index_ticket(db, ticket_id)?;
     Ok(())
 }

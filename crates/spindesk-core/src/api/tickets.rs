@@ -12,6 +12,7 @@ mod macros;
 mod people;
 mod presence;
 mod satisfaction;
+mod search;
 mod ticket;
 mod users;
 mod views;
@@ -118,6 +119,18 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
                 _ => Err(ApiError::method_not_allowed(method, "GET, DELETE")),
             }
         }
+        ["api", "v2", "search"] => match *method {
+            Method::GET => search::search(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "v2", "search", "count"] => match *method {
+            Method::GET => search::count(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "v2", "users", "search"] => match *method {
+            Method::GET => search::users(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
         ["api", "v2", "users", "me"] => match *method {
             Method::GET => users::show_me(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET")),

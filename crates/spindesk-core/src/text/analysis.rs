@@ -44,6 +44,19 @@ pub fn terms(text: &str, locale: &str) -> Vec<String> {
     analyze(text, locale).into_iter().map(|t| t.text).collect()
 }
 
+/// A Korean word without its trailing particle (조사) when at least two syllables remain
+/// (`환불을` → `환불`, `배송지에서` → `배송지`), else as written. For searches that must find
+/// every term of a word (ticket search): the particle's bigram (`불을`) is not in a text that
+/// writes the noun alone. A noun that happens to end like a particle only loses a syllable,
+/// which widens the match and never hides one.
+pub fn strip_particle(word: &str) -> &str {
+    stopwords::KOREAN_PARTICLES
+        .iter()
+        .find_map(|p| word.strip_suffix(p))
+        .filter(|noun| noun.chars().count() >= 2)
+        .unwrap_or(word)
+}
+
 /// The analyser for one locale; build it once to analyse many texts.
 pub struct Analyzer {
     stemmer: Option<Stemmer>,
@@ -273,6 +286,14 @@ mod tests {
     #[test]
     fn other_languages_are_folded_only() {
         assert_eq!(t("Rückerstattungen", "de"), ["rückerstattungen"]);
+    }
+
+    #[test]
+    fn particles_are_stripped_from_long_enough_words() {
+        assert_eq!(strip_particle("환불을"), "환불");
+        assert_eq!(strip_particle("배송지에서"), "배송지");
+        assert_eq!(strip_particle("앱을"), "앱을");
+        assert_eq!(strip_particle("환불"), "환불");
     }
 
     #[test]

@@ -305,6 +305,9 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
             .transpose()
             .map_err(|why| invalid("custom_fields", why))?;
         apply_fields(db, now, &ticket, &fields, custom.as_deref())?;
+        if fields.subject.is_some() {
+            tickets::search_index::index_ticket(db, ticket.id)?;
+        }
         let mut committed = Committed {
             tickets: vec![ticket.id],
             ..Committed::default()
