@@ -153,6 +153,41 @@ fn system_views_have_stable_ids_tickets_and_counts() {
 }
 
 #[test]
+fn view_tickets_side_load_the_users_they_name() {
+    let app = App::new();
+    let (root, ada, bob, _) = desk(&app);
+    let plain = app
+        .zendesk_get(&ada, "/api/v2/views/3/tickets.json")
+        .expect(200)
+        .json();
+    assert!(plain.get("users").is_none(), "only when asked");
+    let with = app
+        .zendesk_get(&ada, "/api/v2/views/3/tickets.json?include=users")
+        .expect(200)
+        .json();
+    let mut ids: Vec<i64> = with["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    // The requester and submitter of every ticket here is Root; Ada and Bob are assignees.
+    let mut want = vec![root.id, ada.id, bob.id];
+    want.sort_unstable();
+    assert_eq!(ids, want, "each named user once");
+    assert_eq!(
+        with["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"] == ada.id)
+            .unwrap()["name"],
+        "Ada"
+    );
+}
+
+#[test]
 fn admin_views_filter_by_their_conditions() {
     let app = App::new();
     let (root, ada, _, _) = desk(&app);

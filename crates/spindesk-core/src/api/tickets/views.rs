@@ -4,7 +4,9 @@
 
 use super::access::require_admin_role;
 use super::ticket::invalid;
-use super::zendesk::{base_url, clip, invalid_endpoint, not_found, parse_id, ticket_json};
+use super::zendesk::{
+    base_url, clip, invalid_endpoint, not_found, parse_id, sideloaded_users, ticket_json, wants_users,
+};
 use crate::api::commit;
 use crate::auth::require_staff;
 use crate::committed::Committed;
@@ -198,12 +200,23 @@ fn view_tickets(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError>
         count,
         &pairs,
     );
-    Ok(json(&json!({
+    let mut body = json!({
         "tickets": list.iter().map(|t| ticket_json(t, &base)).collect::<Vec<_>>(),
         "next_page": next,
         "previous_page": previous,
         "count": count,
-    })))
+    });
+    // The workspace lists a view with the requesters' names: side-loaded as on the ticket list,
+    // so a page of 25 rows is one request, not 26.
+    if wants_users(&pairs) {
+        let named = list.iter().flat_map(|t| {
+            [Some(t.requester_id), t.submitter_id, t.assignee_id]
+                .into_iter()
+                .flatten()
+        });
+        body["users"] = sideloaded_users(&db, named, &base)?;
+    }
+    Ok(json(&body))
 }
 
 fn count_json(id: i64, value: i64, base: &str) -> Value {
