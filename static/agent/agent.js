@@ -6,8 +6,15 @@ import { T, LANG } from './strings.js';
 import { $, translate, announce } from './ui.js';
 import { api, basicAuth, session, sset, readJson, whenUnauthorized } from './api.js';
 import { state, forget, remember } from './state.js';
-import { listPoller, renderViews, renderSync, refreshTimes } from './inbox.js';
+import { listPoller, renderViews, renderSync, refreshTimes, alsoOnRefresh, focusSearch, moveInList } from './inbox.js';
 import { ticketPoller, route, closePane } from './ticket.js';
+import { presencePoller, whenPresenceChanged, hidePresence } from './presence.js';
+import { checkAssignments, resetNotices } from './notify.js';
+import { connectKeys } from './keys.js';
+import { focusMacros, forgetMacros } from './macros.js';
+import { focusComposer } from './composer.js';
+import { assignToMe } from './fields.js';
+import { forgetAssign } from './assign.js';
 
 var signinMain = $('signin'), signinForm = $('signin-form'), emailInput = $('email'), tokenInput = $('token');
 var signinError = $('signin-error'), signinButton = $('signin-button');
@@ -15,6 +22,20 @@ var desk = $('desk'), sync = $('sync'), who = $('who'), meName = $('me-name');
 var list = $('tickets'), summary = $('list-summary');
 
 whenUnauthorized(function () { signOut(T.sessionEnded); });
+alsoOnRefresh(checkAssignments);
+whenPresenceChanged(function () { listPoller.now(); });
+
+// Shortcuts that need an open ticket answer false without one, so the key is left alone.
+function onTicket(fn) { return function () { if (!session.auth || !state.current) return false; fn(); }; }
+connectKeys({
+  '/': function () { if (!session.auth) return false; focusSearch(); },
+  j: function () { if (!session.auth) return false; moveInList(1); },
+  k: function () { if (!session.auth) return false; moveInList(-1); },
+  r: onTicket(function () { focusComposer(false); }),
+  n: onTicket(function () { focusComposer(true); }),
+  m: onTicket(focusMacros),
+  a: onTicket(assignToMe)
+});
 
 // ---- Sign-in --------------------------------------------------------------------------------
 function showSignin(message) {
@@ -97,6 +118,7 @@ function enter(credentials, user) {
   renderViews();
   summary.textContent = T.loading;
   listPoller.start();
+  presencePoller.start();
   route();
   if (!state.current) list.focus();
 }
@@ -107,9 +129,15 @@ function signOut(message) {
   session.gen++;
   listPoller.stop();
   ticketPoller.stop();
+  presencePoller.stop();
+  hidePresence();
   session.auth = null;
   forget();
-  ['auth', 'seen', 'view', 'drafts'].forEach(function (k) { sset(k, null); });
+  resetNotices();
+  forgetAssign();
+  forgetMacros();
+  ['auth', 'seen', 'view', 'drafts', 'sound'].forEach(function (k) { sset(k, null); });
+  $('sound').checked = false;
   list.textContent = '';
   summary.textContent = '';
   closePane();
@@ -126,6 +154,7 @@ document.addEventListener('visibilitychange', function () {
   if (document.visibilityState !== 'visible' || !session.auth) return;
   listPoller.now();
   ticketPoller.now();
+  presencePoller.now();
 });
 var ticks = 0;
 setInterval(function () {

@@ -20,6 +20,29 @@ export function connectComposer(apply, addComments, refresh) {
   hooks = { apply: apply, addComments: addComments, refresh: refresh };
 }
 
+var sent = function () {};
+/** `fn()` runs after a send succeeded (the macro it carried is done). */
+export function afterSend(fn) { sent = fn; }
+
+/** Puts `text` in the composer (a macro's comment) as a reply or, with `note`, a note. */
+export function setComposerText(text, note) {
+  reply.value = text;
+  (note ? modeNote : modePublic).checked = true;
+  renderMode();
+  updateCounter();
+  saveDraft();
+  reply.focus();
+}
+
+/** `r` / `n`: start a public reply or an internal note. */
+export function focusComposer(note) {
+  if (reply.disabled) return;
+  (note ? modeNote : modePublic).checked = true;
+  renderMode();
+  saveDraft();
+  reply.focus();
+}
+
 /** A closed ticket takes no replies; `reason` says why. */
 export function setComposerEditable(on, reason) {
   var sending = state.current && state.current.sending;
@@ -76,22 +99,27 @@ function sendComment() {
   var c = state.current;
   if (!c || !c.ticket || c.sending || reply.disabled) return;
   var text = reply.value;
-  if (!text.trim()) { reply.focus(); return; }
+  var macro = c.macro; // field changes of a chosen macro go with the comment, in one update
+  var hasFields = macro && Object.keys(macro.fields).length;
+  if (!text.trim() && !hasFields) { reply.focus(); return; }
   var isPublic = !modeNote.checked;
+  var ticket = Object.assign({}, macro ? macro.fields : {});
+  if (text.trim()) ticket.comment = { body: text, public: isPublic };
   c.sending = true;
   reply.readOnly = true; // keeps focus and the draft; nothing to edit while it goes
   sendButton.disabled = true;
   composer.setAttribute('aria-busy', 'true');
   composerError.textContent = '';
   renderMode();
-  api('PUT', '/api/v2/tickets/' + c.id + '.json', { ticket: { comment: { body: text, public: isPublic } } }).then(function (data) {
+  api('PUT', '/api/v2/tickets/' + c.id + '.json', { ticket: ticket }).then(function (data) {
     if (c !== state.current) { delete state.drafts[c.id]; sset('drafts', JSON.stringify(state.drafts)); return; }
     if (reply.value === text) reply.value = '';
     saveDraft();
     updateCounter();
-    hooks.apply(data.ticket, false);
+    hooks.apply(data.ticket, !!hasFields);
+    if (macro && c.macro === macro) sent();
     // Shown at once from the audit; the next refresh confirms it (same id, not added twice).
-    var ev = data.audit && data.audit.events && data.audit.events[0];
+    var ev = data.audit && (data.audit.events || []).find(function (e) { return e.type === 'Comment'; });
     if (ev && ev.id != null) {
       hooks.addComments([{ id: ev.id, author_id: data.audit.author_id, body: ev.body, public: ev.public, created_at: data.audit.created_at }]);
       scroller.scrollTop = scroller.scrollHeight;

@@ -1,20 +1,23 @@
-// The open ticket (#ticket/<id>): its conversation, refreshed while visible, the requester, and
-// the fields and composer beside it.
+// The open ticket (#ticket/<id>): its conversation, refreshed while visible, the requester with
+// their other tickets, the satisfaction rating, and the fields, macros and composer beside it.
 import { T } from './strings.js';
 import { $, h, fillText, timeEl, channelLabel, pill } from './ui.js';
 import { api, session, Poller } from './api.js';
-import { state, remember, userName, markSeen } from './state.js';
+import { state, remember, userName, markSeen, isUnread } from './state.js';
 import { rowFor } from './inbox.js';
 import { connectFields, buildSelects, syncFields, setFieldsEditable, clearFieldsStatus } from './fields.js';
 import { connectComposer, setComposerEditable, loadDraft, saveDraft } from './composer.js';
+import { resetMacros, setMacrosEditable } from './macros.js';
+import { seenAssignment } from './notify.js';
 
 var TICKET_EVERY = 2500; // open ticket refresh while visible
+var OTHERS_EVERY = 30000; // the requester's other tickets change rarely
 var narrow = window.matchMedia('(max-width: 760px)');
 
 var desk = $('desk'), list = $('tickets');
 var placeholder = $('placeholder'), pane = $('ticket'), subjectEl = $('t-subject'), metaEl = $('t-meta');
 var scroller = $('t-scroll'), loadingEl = $('t-loading'), ticketError = $('t-error');
-var requesterEl = $('requester');
+var requesterEl = $('requester'), othersEl = $('other-tickets'), othersEmpty = $('other-empty'), csatEl = $('t-csat');
 var logEl = $('t-log');
 
 export var ticketPoller = new Poller(refreshTicket, TICKET_EVERY);
@@ -76,7 +79,12 @@ function openTicket(id) {
   loadingEl.hidden = false;
   ticketError.textContent = '';
   requesterEl.textContent = '';
+  othersEl.textContent = '';
+  othersEmpty.hidden = true;
+  csatEl.textContent = '';
   clearFieldsStatus();
+  resetMacros();
+  seenAssignment(id);
   // A fresh log, filled while detached: the history joins the page at once and isn't read
   // out as new messages; only later comments are.
   var fresh = logEl.cloneNode(false);
@@ -92,6 +100,7 @@ function openTicket(id) {
 function setEditable(on, reason) {
   setComposerEditable(on, reason);
   setFieldsEditable(on);
+  setMacrosEditable(on);
 }
 
 // ---- The conversation -------------------------------------------------------------------------
@@ -161,6 +170,8 @@ function applyTicket(t, force) {
     buildSelects(t);
   }
   renderRequester(t);
+  renderSatisfaction(t);
+  if (first || Date.now() - (c.othersAt || 0) > OTHERS_EVERY) loadOthers(c, t.requester_id);
   syncFields(t, force || first);
   var closed = t.status === 'closed';
   setEditable(!closed, closed ? T.closedReason : '');
@@ -197,6 +208,37 @@ function renderRequester(t) {
   if (since) {
     requesterEl.appendChild(h('dt', { text: T.since }));
     requesterEl.appendChild(h('dd', {}, [since]));
+  }
+}
+
+// The customer's other tickets, newest activity first: history an agent wants before replying.
+function loadOthers(c, requesterId) {
+  c.othersAt = Date.now();
+  api('GET', '/api/v2/users/' + requesterId + '/tickets/requested.json?sort_by=updated_at&sort_order=desc&per_page=10').then(function (data) {
+    if (c !== state.current) return;
+    var others = (data.tickets || []).filter(function (t) { return t.id !== c.id; });
+    othersEl.textContent = '';
+    others.forEach(function (t) {
+      var a = h('a', { href: '#ticket/' + t.id, class: isUnread(t) ? 'unread' : '' }, [
+        pill(t.status), h('span', { class: 'subj', text: t.subject || '#' + t.id })
+      ]);
+      var when = timeEl(t.updated_at, 'when', true);
+      othersEl.appendChild(h('li', {}, [a, when]));
+    });
+    othersEmpty.hidden = others.length > 0;
+  }, function () { c.othersAt = 0; /* tried again with the next refresh */ });
+}
+
+// Zendesk's satisfaction_rating: unoffered, offered (asked, no answer yet), good or bad.
+function renderSatisfaction(t) {
+  var r = t.satisfaction_rating || { score: 'unoffered' };
+  csatEl.textContent = '';
+  csatEl.className = 'csat ' + r.score;
+  csatEl.appendChild(h('span', { class: 'csat-score', text: T.csat[r.score] || r.score }));
+  if (r.comment) {
+    var q = h('q', { class: 'csat-comment' });
+    fillText(q, r.comment);
+    csatEl.appendChild(q);
   }
 }
 

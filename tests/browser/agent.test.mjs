@@ -101,12 +101,20 @@ try {
     await signin.button.click();
     await page.locator('#desk').waitFor({ state: 'visible', timeout: 3000 });
     check(await page.locator('#me-name').textContent() === 'Ada Lovelace', 'my name shown');
+    // The views come from GET /api/v2/views with their counts; Your unsolved tickets first.
+    const mine = page.getByRole('button', { name: /^Your unsolved tickets/ });
+    await mine.waitFor({ timeout: 3000 });
+    check(await mine.getAttribute('aria-pressed') === 'true', 'Your unsolved tickets is the first view');
+    const allUnsolved = page.getByRole('button', { name: /^All unsolved tickets \d+$/ });
+    await allUnsolved.waitFor({ timeout: 3000 });
+    check(Number((await allUnsolved.textContent()).match(/(\d+)$/)[1]) >= 1, 'a count');
+    await allUnsolved.click();
     await row.waitFor({ timeout: 3000 });
     check((await row.locator('.who-line').textContent()) === customerName, 'requester name (side-loaded)');
     check((await row.locator('.pill').textContent()) === 'New', 'status pill');
     check((await row.textContent()).includes('Web widget'), 'channel');
     check(await row.evaluate((a) => a.classList.contains('unread')), 'never viewed: unread');
-    check(await page.getByRole('button', { name: 'Open', exact: true }).getAttribute('aria-pressed') === 'true', 'Open view');
+    check(await allUnsolved.getAttribute('aria-pressed') === 'true', 'All unsolved view');
     await page.locator('#sync', { hasText: 'Updated' }).waitFor({ timeout: 3000 });
     const stored = await page.evaluate(() => ({
       session: Object.keys(sessionStorage), local: Object.keys(localStorage), url: location.href,
@@ -210,7 +218,7 @@ try {
     check(JSON.stringify(t.tags) === JSON.stringify(['refund', `vip-${RUN}`]), `tags ${t.tags}`);
     check(t.assignee_id === agentId, `assignee ${t.assignee_id}`);
     check(await page.getByRole('button', { name: 'Save' }).isDisabled(), 'nothing left to save');
-    await page.getByRole('button', { name: 'Pending', exact: true }).click();
+    await page.getByRole('button', { name: /^Pending tickets/ }).click();
     await row.waitFor({ timeout: 3000 });
     check((await row.locator('.pill').textContent()) === 'Pending', 'listed as pending');
   });
@@ -230,14 +238,14 @@ try {
     const sync = page.locator('#sync');
     offline = true;
     await context.setOffline(true);
-    await page.getByRole('button', { name: 'Solved', exact: true }).click();
+    await page.getByRole('button', { name: /^Recently solved tickets/ }).click();
     await page.locator('#sync.err').waitFor({ timeout: 3000 });
     const text = await sync.textContent();
     log(JSON.stringify(text));
     const wait = Number((/Retrying in (\d+) s/.exec(text) || [])[1]);
     check(text.includes('Can’t reach Spindesk') && wait >= 8, `error with a backed-off retry: ${text}`);
     await context.setOffline(false);
-    await page.getByRole('button', { name: 'All', exact: true }).click();
+    await page.getByRole('button', { name: /^All unsolved tickets/ }).click();
     await page.locator('#sync:not(.err)', { hasText: 'Updated' }).waitFor({ timeout: 3000 });
     await row.waitFor({ timeout: 3000 });
     offline = false;
@@ -287,7 +295,7 @@ try {
   await go('a revoked token signs the page out at its next request', async () => {
     await ok('DELETE', `/api/admin/agents/${agentId}/tokens`, { auth: `Bearer ${ADMIN_TOKEN}` }, 204);
     expectStatus = 401;
-    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.getByRole('button', { name: /^Your unsolved tickets/ }).click();
     await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor({ timeout: 3000 });
     check(!(await page.locator('#desk').isVisible()), 'workspace gone');
     check(await page.evaluate(() => sessionStorage.getItem('spindesk-agent:auth')) === null, 'stored token removed');

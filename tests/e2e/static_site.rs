@@ -220,6 +220,11 @@ fn the_agent_workspace_is_a_strict_csp_page_with_its_own_files() {
         "ticket.js",
         "fields.js",
         "composer.js",
+        "assign.js",
+        "macros.js",
+        "presence.js",
+        "notify.js",
+        "keys.js",
     ] {
         assert!(
             modules.contains_key(area),

@@ -104,6 +104,11 @@ const ASSETS: &[Asset] = &[
     app_file!("agent", "ticket.js", JS),
     app_file!("agent", "fields.js", JS),
     app_file!("agent", "composer.js", JS),
+    app_file!("agent", "assign.js", JS),
+    app_file!("agent", "macros.js", JS),
+    app_file!("agent", "presence.js", JS),
+    app_file!("agent", "notify.js", JS),
+    app_file!("agent", "keys.js", JS),
     // The admin console: `app.js` is the entry module.
     app_file!("admin", "index.html", HTML),
     app_file!("admin", "admin.css", CSS),
