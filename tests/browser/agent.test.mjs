@@ -140,6 +140,8 @@ try {
     check(await page.locator('#ticket img').count() === 0, 'markup became elements');
     check(await logEl.locator('.msg.customer .body').last().getAttribute('lang') === 'ko-KR', 'customer text tagged with their language');
     check((await page.locator('#requester').textContent()).includes(customerName), 'requester panel');
+    check((await page.locator('#t-csat').textContent()).includes('Not asked'), 'satisfaction: not asked');
+    await page.locator('#other-empty', { hasText: 'No other tickets.' }).waitFor({ timeout: 3000 });
     check(await row.getAttribute('aria-current') === 'true', 'row marked current');
     check(!(await row.evaluate((a) => a.classList.contains('unread'))), 'viewed: no longer unread');
     // Keyboard: Tab from the heading goes into the conversation, with a visible focus ring.
@@ -204,6 +206,36 @@ try {
     await page.locator('#t-meta .pill', { hasText: 'Open' }).waitFor({ timeout: 3000 });
     check(await logEl.locator('.msg.agent', { hasText: replyText }).count() === 1, 'shown once (audit + refresh)');
     await page.screenshot({ path: join(OUT, 'agent-ticket.png') });
+  });
+
+  await go('keyboard: ? opens the shortcuts, focus stays in them, Escape closes; keys wait while typing', async () => {
+    const heading = page.locator('#t-subject');
+    await heading.focus();
+    await page.keyboard.press('?');
+    const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await sheet.waitFor({ timeout: 2000 });
+    const close = sheet.getByRole('button', { name: 'Close' });
+    check(await close.evaluate((el) => el === document.activeElement), 'focus on the sheet');
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Tab');
+      check(await page.evaluate(() => !!document.activeElement.closest('#shortcuts')), 'Tab stays in the sheet');
+    }
+    check((await sheet.textContent()).includes('Assign the ticket to me'), 'the keys are listed');
+    await page.keyboard.press('Escape');
+    await sheet.waitFor({ state: 'hidden', timeout: 2000 });
+    check(await heading.evaluate((el) => el === document.activeElement), 'focus back where it was');
+    await page.keyboard.press('n');
+    check(await textbox.evaluate((el) => el === document.activeElement), 'n: to the composer');
+    check(await page.locator('#mode-note').isChecked(), 'n: an internal note');
+    await page.keyboard.type('jkm/');
+    check(await textbox.inputValue() === 'jkm/', 'letters typed in the composer are text, not shortcuts');
+    await textbox.fill('');
+    await heading.focus();
+    await page.keyboard.press('r');
+    check(await page.locator('#mode-public').isChecked(), 'r: a public reply');
+    await heading.focus();
+    await page.keyboard.press('m');
+    check(await page.getByLabel('Macro', { exact: true }).isDisabled(), 'no macros yet: the menu says so');
   });
 
   await go('set pending and assign to me: saved through the API', async () => {

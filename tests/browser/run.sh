@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Browser end-to-end tests of the widget, the Help Center pages, the agent workspace and the
-# admin console against the real dev server:
+# Browser end-to-end tests of the widget, the Help Center pages, the agent workspace, the admin
+# console and the desk (two agents and a customer) against the real dev server:
 #   tests/browser/run.sh            build + start spindesk-devserver on a fresh database, run the test
 #   tests/browser/run.sh --fake     the widget test against fake-server.mjs (no Rust build)
 # Env: PORT (default 38080), ADMIN_TOKEN, CHROMIUM (default /usr/bin/chromium).
@@ -60,6 +60,10 @@ if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
 fi
 if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
   BASE_URL="http://127.0.0.1:$PORT" node "$HERE/admin.test.mjs" || status=$?
+fi
+# Last: it makes a default group, which changes where later hand-offs go.
+if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
+  BASE_URL="http://127.0.0.1:$PORT" node "$HERE/desk.test.mjs" || status=$?
 fi
 if [ "$status" -ne 0 ]; then echo "--- server log ---" >&2; tail -n 50 "$STATE/server.log" >&2; fi
 exit "$status"
