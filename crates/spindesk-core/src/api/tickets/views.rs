@@ -5,7 +5,8 @@
 use super::access::require_admin_role;
 use super::ticket::invalid;
 use super::zendesk::{
-    base_url, clip, invalid_endpoint, not_found, parse_id, sideloaded_users, ticket_json, wants_users,
+    base_url, clip, invalid_endpoint, not_found, parse_id, sideloaded_users, ticket_json,
+    wants_users,
 };
 use crate::api::commit;
 use crate::auth::require_staff;
