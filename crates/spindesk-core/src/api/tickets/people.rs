@@ -14,7 +14,7 @@ use crate::store::database;
 use crate::surface::{Request, Response};
 use crate::tickets;
 use crate::users::{self, ProfileUpdate, Role};
-use crate::web::{json, paginate_offset, query_pairs, read_json, ApiError};
+use crate::web::{json, paginate, query_pairs, read_json, ApiError};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -45,26 +45,28 @@ fn roles(pairs: &[(String, String)]) -> Result<Vec<Role>, ApiError> {
 
 pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let roles = roles(&pairs)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
-    let (count, list) = users::list(&db, &roles, page.offset(), page.per_page)?;
+    let (count, list) = users::list(&db, &roles, page.offset(), page.limit())?;
     let ids: Vec<i64> = list.iter().map(|u| u.id).collect();
     let phones = users::phones(&db, &ids)?;
     let base = base_url(req);
-    let (next, previous) = page.links(&format!("{base}/api/v2/users.json"), count, &pairs);
-    Ok(json(&json!({
-        "users": list.iter().map(|u| user_json(u, phones.get(&u.id), &base)).collect::<Vec<_>>(),
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    })))
+    Ok(json(&page.envelope(
+        json!({
+            "users": list.iter().map(|u| user_json(u, phones.get(&u.id), &base)).collect::<Vec<_>>(),
+        }),
+        &format!("{base}/api/v2/users.json"),
+        count,
+        list.len(),
+        &pairs,
+    )))
 }
 
 pub fn requested(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let order = ticket_order(&pairs)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
@@ -80,21 +82,17 @@ pub fn requested(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError
             "SELECT {} FROM tickets WHERE requester_id = ? ORDER BY {order} LIMIT ? OFFSET ?",
             tickets::COLUMNS
         ),
-        &[id.into(), page.per_page.into(), page.offset().into()],
+        &[id.into(), page.limit().into(), page.offset().into()],
         tickets::from_row,
     )?;
     let base = base_url(req);
-    let (next, previous) = page.links(
+    Ok(json(&page.envelope(
+        json!({"tickets": list.iter().map(|t| ticket_json(t, &base)).collect::<Vec<_>>()}),
         &format!("{base}/api/v2/users/{id}/tickets/requested.json"),
         count,
+        list.len(),
         &pairs,
-    );
-    Ok(json(&json!({
-        "tickets": list.iter().map(|t| ticket_json(t, &base)).collect::<Vec<_>>(),
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    })))
+    )))
 }
 
 #[derive(Deserialize)]
