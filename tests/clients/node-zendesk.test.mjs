@@ -86,11 +86,15 @@ try {
     check(koTicket.subject.startsWith('배송이'), `subject defaults to the comment: ${koTicket.subject}`);
   });
 
-  await go('tickets.show, tickets.list (page[size]=100), users.show of the requester', async () => {
+  await go('tickets.show, tickets.list (page[size]=100), showMany, users.showMany, users.show', async () => {
     const { result } = await agent.tickets.show(ticket.id);
     check(result.id === ticket.id && result.subject === ticket.subject, `show: ${JSON.stringify(result)}`);
     const all = await agent.tickets.list();
     check(Array.isArray(all) && ids(all).includes(ticket.id) && ids(all).includes(koTicket.id), `list: ${ids(all)}`);
+    const many = (await agent.tickets.showMany([koTicket.id, ticket.id])).result;
+    check(JSON.stringify(ids(many)) === JSON.stringify([ticket.id, koTicket.id]), `showMany: ${ids(many)}`);
+    const people = (await agent.users.showMany([ticket.requester_id, koTicket.requester_id])).result;
+    check(ids(people).length === 2 && ids(people).includes(koTicket.requester_id), `users.showMany: ${ids(people)}`);
     const user = (await agent.users.show(ticket.requester_id)).result;
     check(user.email === requester.email && user.name === requester.name && user.role === 'end-user',
       `requester: ${JSON.stringify(user)}`);
@@ -167,12 +171,18 @@ try {
     check(ids(tickets).includes(ticket.id) && ids(tickets).includes(koTicket.id), `view 3: ${ids(tickets)}`);
   });
 
-  await go('tickets.update with a comment, tickets.getComments', async () => {
+  await go('tickets.update with a comment, listAssigned, listByUserRequested, getComments, audits', async () => {
     const { result } = await agent.tickets.update(ticket.id, {
       ticket: { comment: { body: 'Which model is it?', public: true }, status: 'pending', tags: ['printer', RUN, 'asked'] },
     });
     check(result.id === ticket.id && result.status === 'pending', `update: ${JSON.stringify(result)}`);
     check(result.tags.includes('asked'), `tags: ${result.tags}`);
+    const assigned = await agent.tickets.update(koTicket.id, { ticket: { assignee_id: agentUser.id } });
+    check(assigned.result.assignee_id === agentUser.id, `assign: ${JSON.stringify(assigned.result)}`);
+    const mine = await agent.tickets.listAssigned(agentUser.id);
+    check(JSON.stringify(ids(mine)) === JSON.stringify([koTicket.id]), `listAssigned: ${ids(mine)}`);
+    const requested = await agent.tickets.listByUserRequested(ticket.requester_id);
+    check(JSON.stringify(ids(requested)) === JSON.stringify([ticket.id]), `listByUserRequested: ${ids(requested)}`);
     const comments = await agent.tickets.getComments(ticket.id);
     check(comments.length === 2, `comments: ${JSON.stringify(comments)}`);
     check(comments[0].body.includes(WORD) && comments[0].author_id === ticket.requester_id, `first: ${JSON.stringify(comments[0])}`);

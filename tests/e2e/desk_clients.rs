@@ -221,3 +221,66 @@ fn bad_cursor_parameters_are_400_with_the_parameter_named() {
     assert_eq!(empty["tickets"], json!([]));
     assert_eq!(empty["meta"]["has_more"], false);
 }
+
+#[test]
+fn show_many_and_assigned_tickets_as_the_libraries_ask_for_them() {
+    let app = App::new();
+    let ada = app.agent("Ada", "ada@example.com");
+    let one = ticket(&app, "One");
+    let two = ticket(&app, "Two");
+    // node-zendesk's `tickets.showMany([2, 1, 999])`: the comma percent-encoded; unknown ids are
+    // left out, as in Zendesk.
+    let many = get(
+        &app,
+        &ada,
+        &format!("/api/v2/tickets/show_many.json?ids={two}%2C{one}%2C999"),
+    )
+    .expect(200)
+    .json();
+    assert_eq!(ids(&many, "tickets"), vec![one, two]);
+    let requester = many["tickets"][0]["requester_id"].as_i64().unwrap();
+    let users = get(
+        &app,
+        &ada,
+        &format!("/api/v2/users/show_many?ids={requester},{}", ada.id),
+    )
+    .expect(200)
+    .json();
+    assert_eq!(ids(&users, "users"), vec![ada.id, requester]);
+    assert_eq!(users["users"][1]["email"], "grace@example.com");
+    for bad in ["", "ids=", "ids=1,x", "ids=0", "ids=-3"] {
+        let r = get(&app, &ada, &format!("/api/v2/tickets/show_many?{bad}")).expect(400);
+        assert_eq!(r.json()["error"], "InvalidParameter", "{bad}");
+    }
+    let too_many = (1..=101)
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    get(
+        &app,
+        &ada,
+        &format!("/api/v2/users/show_many?ids={too_many}"),
+    )
+    .expect(400);
+    app.request("tickets", "GET", "/api/v2/tickets/show_many?ids=1")
+        .send()
+        .expect(401);
+
+    // `tickets.listAssigned(agentId)`.
+    app.zendesk_put(
+        &ada,
+        &format!("/api/v2/tickets/{two}.json"),
+        &json!({"ticket": {"assignee_id": ada.id}}),
+    )
+    .expect(200);
+    let assigned = get(
+        &app,
+        &ada,
+        &format!("/api/v2/users/{}/tickets/assigned.json", ada.id),
+    )
+    .expect(200)
+    .json();
+    assert_eq!(ids(&assigned, "tickets"), vec![two]);
+    assert_eq!(assigned["count"], 1);
+    get(&app, &ada, "/api/v2/users/999/tickets/assigned").expect(404);
+}

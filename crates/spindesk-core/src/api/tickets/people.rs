@@ -1,6 +1,7 @@
 //! Users as agents manage them: the list (`GET /api/v2/users`, filtered by role), profile
-//! edits (`PUT /api/v2/users/{id}`) and a customer's tickets
-//! (`GET /api/v2/users/{id}/tickets/requested`).
+//! edits (`PUT /api/v2/users/{id}`), a customer's tickets
+//! (`GET /api/v2/users/{id}/tickets/requested`) and an agent's
+//! (`GET /api/v2/users/{id}/tickets/assigned`).
 
 use super::access::require_admin_role;
 use super::ticket::{check_tags, invalid, MAX_BODY_BYTES};
@@ -64,7 +65,19 @@ pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
     )))
 }
 
-pub fn requested(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
+/// Whose tickets `GET /api/v2/users/{id}/tickets/...` lists.
+#[derive(Clone, Copy)]
+pub enum Whose {
+    Requested,
+    Assigned,
+}
+
+pub fn tickets_of(env: &Env, req: &Request, id: i64, whose: Whose) -> Result<Response, ApiError> {
+    // Fixed column names, never from the request.
+    let (column, path) = match whose {
+        Whose::Requested => ("requester_id", "requested"),
+        Whose::Assigned => ("assignee_id", "assigned"),
+    };
     let pairs = query_pairs(req);
     let page = paginate(&pairs)?;
     let order = ticket_order(&pairs)?;
@@ -73,13 +86,13 @@ pub fn requested(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError
     users::by_id(&db, id)?.ok_or_else(not_found)?;
     let count = db
         .query_i64(
-            "SELECT count(*) FROM tickets WHERE requester_id = ?",
+            &format!("SELECT count(*) FROM tickets WHERE {column} = ?"),
             &[id.into()],
         )?
         .unwrap_or(0);
     let list = db.query(
         &format!(
-            "SELECT {} FROM tickets WHERE requester_id = ? ORDER BY {order} LIMIT ? OFFSET ?",
+            "SELECT {} FROM tickets WHERE {column} = ? ORDER BY {order} LIMIT ? OFFSET ?",
             tickets::COLUMNS
         ),
         &[id.into(), page.limit().into(), page.offset().into()],
@@ -88,7 +101,7 @@ pub fn requested(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError
     let base = base_url(req);
     Ok(json(&page.envelope(
         json!({"tickets": list.iter().map(|t| ticket_json(t, &base)).collect::<Vec<_>>()}),
-        &format!("{base}/api/v2/users/{id}/tickets/requested.json"),
+        &format!("{base}/api/v2/users/{id}/tickets/{path}.json"),
         count,
         list.len(),
         &pairs,
