@@ -16,6 +16,7 @@ mod channels_outbox;
 mod channels_sealed;
 mod conversations_api;
 mod desk_api;
+mod desk_clients;
 mod desk_csat;
 mod desk_macros;
 mod desk_people;

@@ -2,9 +2,11 @@
 //! parsing with limits, and JSON responses.
 
 mod error;
+mod paging;
 mod request;
 mod response;
 
 pub use error::{ApiError, Family};
+pub use paging::{paginate, ListPage, MAX_PAGE_SIZE};
 pub use request::{header, query_pairs, query_param, read_json, segments, Credentials};
 pub use response::{json, json_status, no_content, paginate_offset, OffsetPage};

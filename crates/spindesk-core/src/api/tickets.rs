@@ -9,6 +9,7 @@ mod audits;
 mod create;
 mod groups;
 mod macros;
+mod many;
 mod people;
 mod presence;
 mod satisfaction;
@@ -50,6 +51,10 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             Method::GET => ticket::list(env, req),
             Method::POST => create::create_ticket(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
+        },
+        ["api", "v2", "tickets", "show_many"] => match *method {
+            Method::GET => many::tickets(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
         },
         ["api", "v2", "tickets", id] => {
             let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
@@ -135,6 +140,10 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             Method::GET => users::show_me(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET")),
         },
+        ["api", "v2", "users", "show_many"] => match *method {
+            Method::GET => many::users(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
         ["api", "v2", "users", id] => {
             let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
             match *method {
@@ -150,7 +159,14 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ["api", "v2", "users", id, "tickets", "requested"] => {
             let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
             match *method {
-                Method::GET => people::requested(env, req, id),
+                Method::GET => people::tickets_of(env, req, id, people::Whose::Requested),
+                _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
+        ["api", "v2", "users", id, "tickets", "assigned"] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => people::tickets_of(env, req, id, people::Whose::Assigned),
                 _ => Err(ApiError::method_not_allowed(method, "GET")),
             }
         }

@@ -12,33 +12,30 @@ use crate::surface::{Request, Response};
 use crate::tickets::audit::{self, Audit, Event, EventType};
 use crate::tickets::{self};
 use crate::timestamp::iso8601;
-use crate::web::{json, paginate_offset, query_pairs, ApiError};
+use crate::web::{json, paginate, query_pairs, ApiError};
 use serde_json::{json, Value};
 
 pub fn list(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
     tickets::by_id(&db, id)?.ok_or_else(not_found)?;
     let count = audit::count(&db, id)?;
-    let audits = audit::list(&db, id, page.offset(), page.per_page)?;
+    let audits = audit::list(&db, id, page.offset(), page.limit())?;
     let base = base_url(req);
-    let (next, previous) = page.links(
-        &format!("{base}/api/v2/tickets/{id}/audits.json"),
-        count,
-        &pairs,
-    );
+    let shown = audits.len();
     let audits = audits
         .iter()
         .map(|a| audit_json(&db, a))
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(json(&json!({
-        "audits": audits,
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    })))
+    Ok(json(&page.envelope(
+        json!({"audits": audits}),
+        &format!("{base}/api/v2/tickets/{id}/audits.json"),
+        count,
+        shown,
+        &pairs,
+    )))
 }
 
 fn audit_json(db: &Db, a: &Audit) -> Result<Value, ApiError> {

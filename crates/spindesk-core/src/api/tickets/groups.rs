@@ -16,9 +16,7 @@ use crate::surface::{Request, Response};
 use crate::tickets::routing;
 use crate::timestamp::iso8601;
 use crate::users;
-use crate::web::{
-    json, json_status, no_content, paginate_offset, query_pairs, read_json, ApiError,
-};
+use crate::web::{json, json_status, no_content, paginate, query_pairs, read_json, ApiError};
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -58,19 +56,19 @@ pub fn membership_json(m: &Membership, base: &str) -> Value {
 
 pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
     let count = groups::count(&db)?;
-    let list = groups::list(&db, page.offset(), page.per_page)?;
+    let list = groups::list(&db, page.offset(), page.limit())?;
     let base = base_url(req);
-    let (next, previous) = page.links(&format!("{base}/api/v2/groups.json"), count, &pairs);
-    Ok(json(&json!({
-        "groups": list.iter().map(|g| group_json(g, &base)).collect::<Vec<_>>(),
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    })))
+    Ok(json(&page.envelope(
+        json!({"groups": list.iter().map(|g| group_json(g, &base)).collect::<Vec<_>>()}),
+        &format!("{base}/api/v2/groups.json"),
+        count,
+        list.len(),
+        &pairs,
+    )))
 }
 
 pub fn show(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
@@ -218,25 +216,27 @@ pub fn delete(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
 /// `GET /api/v2/group_memberships` (all) or `GET /api/v2/groups/{id}/memberships`.
 pub fn memberships(env: &Env, req: &Request, group_id: Option<i64>) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
     if let Some(id) = group_id {
         groups::by_id(&db, id)?.ok_or_else(not_found)?;
     }
-    let (list, count) = groups::memberships(&db, group_id, None, page.offset(), page.per_page)?;
+    let (list, count) = groups::memberships(&db, group_id, None, page.offset(), page.limit())?;
     let base = base_url(req);
     let path = match group_id {
         Some(id) => format!("{base}/api/v2/groups/{id}/memberships.json"),
         None => format!("{base}/api/v2/group_memberships.json"),
     };
-    let (next, previous) = page.links(&path, count, &pairs);
-    Ok(json(&json!({
-        "group_memberships": list.iter().map(|m| membership_json(m, &base)).collect::<Vec<_>>(),
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    })))
+    Ok(json(&page.envelope(
+        json!({
+            "group_memberships": list.iter().map(|m| membership_json(m, &base)).collect::<Vec<_>>(),
+        }),
+        &path,
+        count,
+        list.len(),
+        &pairs,
+    )))
 }
 
 pub fn show_membership(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {

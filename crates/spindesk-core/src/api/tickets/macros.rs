@@ -18,7 +18,7 @@ use crate::tickets::macros::{self, Action, Assignee, Macro, MacroDoc, Placeholde
 use crate::timestamp::iso8601;
 use crate::users;
 use crate::web::{
-    json, json_status, no_content, paginate_offset, query_pairs, read_json, segments, ApiError,
+    json, json_status, no_content, paginate, query_pairs, read_json, segments, ApiError,
 };
 use http::Method;
 use serde::Deserialize;
@@ -100,27 +100,27 @@ fn active_filter(pairs: &[(String, String)]) -> Result<Option<bool>, ApiError> {
 
 fn list(env: &Env, req: &Request, active: Option<bool>) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let active = match active {
         Some(a) => Some(a),
         None => active_filter(&pairs)?,
     };
     let db = database(env)?;
     require_staff(env, &db, req)?;
-    let (count, list) = macros::list(&db, active, page.offset(), page.per_page)?;
+    let (count, list) = macros::list(&db, active, page.offset(), page.limit())?;
     let base = base_url(req);
     let path = if req.uri().path().contains("/active") {
         "macros/active"
     } else {
         "macros"
     };
-    let (next, previous) = page.links(&format!("{base}/api/v2/{path}.json"), count, &pairs);
-    Ok(json(&json!({
-        "macros": list.iter().map(|m| macro_json(m, &base)).collect::<Vec<_>>(),
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    })))
+    Ok(json(&page.envelope(
+        json!({"macros": list.iter().map(|m| macro_json(m, &base)).collect::<Vec<_>>()}),
+        &format!("{base}/api/v2/{path}.json"),
+        count,
+        list.len(),
+        &pairs,
+    )))
 }
 
 fn show(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {

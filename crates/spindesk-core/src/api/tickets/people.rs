@@ -1,6 +1,7 @@
 //! Users as agents manage them: the list (`GET /api/v2/users`, filtered by role), profile
-//! edits (`PUT /api/v2/users/{id}`) and a customer's tickets
-//! (`GET /api/v2/users/{id}/tickets/requested`).
+//! edits (`PUT /api/v2/users/{id}`), a customer's tickets
+//! (`GET /api/v2/users/{id}/tickets/requested`) and an agent's
+//! (`GET /api/v2/users/{id}/tickets/assigned`).
 
 use super::access::require_admin_role;
 use super::ticket::{check_tags, invalid, MAX_BODY_BYTES};
@@ -14,7 +15,7 @@ use crate::store::database;
 use crate::surface::{Request, Response};
 use crate::tickets;
 use crate::users::{self, ProfileUpdate, Role};
-use crate::web::{json, paginate_offset, query_pairs, read_json, ApiError};
+use crate::web::{json, paginate, query_pairs, read_json, ApiError};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -45,56 +46,66 @@ fn roles(pairs: &[(String, String)]) -> Result<Vec<Role>, ApiError> {
 
 pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let roles = roles(&pairs)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
-    let (count, list) = users::list(&db, &roles, page.offset(), page.per_page)?;
+    let (count, list) = users::list(&db, &roles, page.offset(), page.limit())?;
     let ids: Vec<i64> = list.iter().map(|u| u.id).collect();
     let phones = users::phones(&db, &ids)?;
     let base = base_url(req);
-    let (next, previous) = page.links(&format!("{base}/api/v2/users.json"), count, &pairs);
-    Ok(json(&json!({
-        "users": list.iter().map(|u| user_json(u, phones.get(&u.id), &base)).collect::<Vec<_>>(),
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    })))
+    Ok(json(&page.envelope(
+        json!({
+            "users": list.iter().map(|u| user_json(u, phones.get(&u.id), &base)).collect::<Vec<_>>(),
+        }),
+        &format!("{base}/api/v2/users.json"),
+        count,
+        list.len(),
+        &pairs,
+    )))
 }
 
-pub fn requested(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
+/// Whose tickets `GET /api/v2/users/{id}/tickets/...` lists.
+#[derive(Clone, Copy)]
+pub enum Whose {
+    Requested,
+    Assigned,
+}
+
+pub fn tickets_of(env: &Env, req: &Request, id: i64, whose: Whose) -> Result<Response, ApiError> {
+    // Fixed column names, never from the request.
+    let (column, path) = match whose {
+        Whose::Requested => ("requester_id", "requested"),
+        Whose::Assigned => ("assignee_id", "assigned"),
+    };
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let order = ticket_order(&pairs)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
     users::by_id(&db, id)?.ok_or_else(not_found)?;
     let count = db
         .query_i64(
-            "SELECT count(*) FROM tickets WHERE requester_id = ?",
+            &format!("SELECT count(*) FROM tickets WHERE {column} = ?"),
             &[id.into()],
         )?
         .unwrap_or(0);
     let list = db.query(
         &format!(
-            "SELECT {} FROM tickets WHERE requester_id = ? ORDER BY {order} LIMIT ? OFFSET ?",
+            "SELECT {} FROM tickets WHERE {column} = ? ORDER BY {order} LIMIT ? OFFSET ?",
             tickets::COLUMNS
         ),
-        &[id.into(), page.per_page.into(), page.offset().into()],
+        &[id.into(), page.limit().into(), page.offset().into()],
         tickets::from_row,
     )?;
     let base = base_url(req);
-    let (next, previous) = page.links(
-        &format!("{base}/api/v2/users/{id}/tickets/requested.json"),
+    Ok(json(&page.envelope(
+        json!({"tickets": list.iter().map(|t| ticket_json(t, &base)).collect::<Vec<_>>()}),
+        &format!("{base}/api/v2/users/{id}/tickets/{path}.json"),
         count,
+        list.len(),
         &pairs,
-    );
-    Ok(json(&json!({
-        "tickets": list.iter().map(|t| ticket_json(t, &base)).collect::<Vec<_>>(),
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    })))
+    )))
 }
 
 #[derive(Deserialize)]

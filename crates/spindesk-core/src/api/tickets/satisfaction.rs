@@ -9,7 +9,7 @@ use crate::store::Db;
 use crate::surface::{Request, Response};
 use crate::tickets::satisfaction::{self, Rating};
 use crate::timestamp::iso8601;
-use crate::web::{json, paginate_offset, query_pairs, ApiError};
+use crate::web::{json, paginate, query_pairs, ApiError};
 use serde_json::{json, Value};
 
 /// `score=`: Zendesk's filter names that Spindesk's scores can answer. `received` is any
@@ -134,7 +134,7 @@ fn rating_json(l: &Listed, base: &str) -> Value {
 
 pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let (filter, mut params) = filter(&pairs)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
@@ -144,7 +144,7 @@ pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
             &params,
         )?
         .unwrap_or(0);
-    params.push(page.per_page.into());
+    params.push(page.limit().into());
     params.push(page.offset().into());
     // Newest first, as Zendesk lists them.
     let list = listed(
@@ -153,17 +153,15 @@ pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
         &params,
     )?;
     let base = base_url(req);
-    let (next, previous) = page.links(
+    Ok(json(&page.envelope(
+        json!({
+            "satisfaction_ratings": list.iter().map(|l| rating_json(l, &base)).collect::<Vec<_>>(),
+        }),
         &format!("{base}/api/v2/satisfaction_ratings.json"),
         count,
+        list.len(),
         &pairs,
-    );
-    Ok(json(&json!({
-        "satisfaction_ratings": list.iter().map(|l| rating_json(l, &base)).collect::<Vec<_>>(),
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    })))
+    )))
 }
 
 pub fn show(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {

@@ -23,7 +23,7 @@ use crate::timestamp::iso8601;
 use crate::users;
 use crate::users::presence;
 use crate::users::Role;
-use crate::web::{json, paginate_offset, query_pairs, read_json, ApiError};
+use crate::web::{json, paginate, query_pairs, read_json, ApiError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 /// Largest ticket update body (a comment is at most 4,096 characters; tags and fields add some).
@@ -34,7 +34,7 @@ pub const MAX_TAG_CHARS: usize = 80;
 
 pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let order = ticket_order(&pairs)?;
     let statuses = status_filter(&pairs)?;
     let db = database(env)?;
@@ -49,7 +49,7 @@ pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let count = db
         .query_i64(&format!("SELECT count(*) FROM tickets {filter}"), &params)?
         .unwrap_or(0);
-    params.push(page.per_page.into());
+    params.push(page.limit().into());
     params.push(page.offset().into());
     let list = db.query(
         &format!(
@@ -60,13 +60,13 @@ pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
         tickets::from_row,
     )?;
     let base = base_url(req);
-    let (next, previous) = page.links(&format!("{base}/api/v2/tickets.json"), count, &pairs);
-    let mut body = json!({
-        "tickets": list.iter().map(|t| ticket_json(t, &base)).collect::<Vec<_>>(),
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    });
+    let mut body = page.envelope(
+        json!({"tickets": list.iter().map(|t| ticket_json(t, &base)).collect::<Vec<_>>()}),
+        &format!("{base}/api/v2/tickets.json"),
+        count,
+        list.len(),
+        &pairs,
+    );
     if wants_users(&pairs) {
         let named = list.iter().flat_map(|t| {
             [Some(t.requester_id), t.submitter_id, t.assignee_id]
@@ -89,7 +89,7 @@ pub fn show(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
 
 pub fn comments(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
     tickets::by_id(&db, id)?.ok_or_else(not_found)?;
@@ -99,19 +99,15 @@ pub fn comments(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError>
             &[id.into()],
         )?
         .unwrap_or(0);
-    let list = tickets::comments(&db, id, page.offset(), page.per_page)?;
+    let list = tickets::comments(&db, id, page.offset(), page.limit())?;
     let base = base_url(req);
-    let (next, previous) = page.links(
+    let mut body = page.envelope(
+        json!({"comments": list.iter().map(comment_json).collect::<Vec<_>>()}),
         &format!("{base}/api/v2/tickets/{id}/comments.json"),
         count,
+        list.len(),
         &pairs,
     );
-    let mut body = json!({
-        "comments": list.iter().map(comment_json).collect::<Vec<_>>(),
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    });
     if wants_users(&pairs) {
         body["users"] = sideloaded_users(&db, list.iter().map(|c| c.author_id), &base)?;
     }

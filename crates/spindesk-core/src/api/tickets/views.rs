@@ -18,7 +18,7 @@ use crate::tickets::views::conditions::{Conditions, Context};
 use crate::tickets::views::{self, Execution, View, ViewDoc};
 use crate::timestamp::iso8601;
 use crate::web::{
-    json, json_status, no_content, paginate_offset, query_pairs, read_json, segments, ApiError,
+    json, json_status, no_content, paginate, query_pairs, read_json, segments, ApiError,
 };
 use http::Method;
 use serde::Deserialize;
@@ -101,7 +101,7 @@ fn view_json(v: &View, base: &str) -> Value {
 
 fn list(env: &Env, req: &Request, active: Option<bool>) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let active = match active {
         Some(a) => Some(a),
         None => match pairs
@@ -128,7 +128,7 @@ fn list(env: &Env, req: &Request, active: Option<bool>) -> Result<Response, ApiE
     let shown: Vec<Value> = all
         .iter()
         .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
-        .take(usize::try_from(page.per_page).unwrap_or(0))
+        .take(usize::try_from(page.limit()).unwrap_or(0))
         .map(|v| view_json(v, &base))
         .collect();
     let path = if req.uri().path().contains("/active") {
@@ -136,13 +136,14 @@ fn list(env: &Env, req: &Request, active: Option<bool>) -> Result<Response, ApiE
     } else {
         "views"
     };
-    let (next, previous) = page.links(&format!("{base}/api/v2/{path}.json"), count, &pairs);
-    Ok(json(&json!({
-        "views": shown,
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
-    })))
+    let len = shown.len();
+    Ok(json(&page.envelope(
+        json!({"views": shown}),
+        &format!("{base}/api/v2/{path}.json"),
+        count,
+        len,
+        &pairs,
+    )))
 }
 
 fn show(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
@@ -187,25 +188,17 @@ fn order_override(pairs: &[(String, String)]) -> Result<Option<Execution>, ApiEr
 
 fn view_tickets(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let page = paginate_offset(&pairs)?;
+    let page = paginate(&pairs)?;
     let order = order_override(&pairs)?;
     let db = database(env)?;
     let staff = require_staff(env, &db, req)?;
     let view = views::by_id(&db, id)?.ok_or_else(not_found)?;
     let ctx = context(env, &staff);
     let count = views::count(&db, &view, &ctx)?;
-    let list = views::tickets(&db, &view, &ctx, order, page.offset(), page.per_page)?;
+    let list = views::tickets(&db, &view, &ctx, order, page.offset(), page.limit())?;
     let base = base_url(req);
-    let (next, previous) = page.links(
-        &format!("{base}/api/v2/views/{id}/tickets.json"),
-        count,
-        &pairs,
-    );
-    let mut body = json!({
+    let mut records = json!({
         "tickets": list.iter().map(|t| ticket_json(t, &base)).collect::<Vec<_>>(),
-        "next_page": next,
-        "previous_page": previous,
-        "count": count,
     });
     // The workspace lists a view with the requesters' names: side-loaded as on the ticket list,
     // so a page of 25 rows is one request, not 26.
@@ -215,9 +208,15 @@ fn view_tickets(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError>
                 .into_iter()
                 .flatten()
         });
-        body["users"] = sideloaded_users(&db, named, &base)?;
+        records["users"] = sideloaded_users(&db, named, &base)?;
     }
-    Ok(json(&body))
+    Ok(json(&page.envelope(
+        records,
+        &format!("{base}/api/v2/views/{id}/tickets.json"),
+        count,
+        list.len(),
+        &pairs,
+    )))
 }
 
 fn count_json(id: i64, value: i64, base: &str) -> Value {

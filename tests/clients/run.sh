@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Zendesk's own client libraries, unchanged, against the real dev server:
+#   tests/clients/run.sh     build + start spindesk-devserver on a fresh database, npm ci
+#                            (node-zendesk, pinned in package-lock.json), run the test
+# Env: PORT (default 38180), ADMIN_TOKEN.
+set -euo pipefail
+cd "$(dirname "$0")"
+HERE=$(pwd)
+ROOT=$(cd ../.. && pwd)
+PORT=${PORT:-38180}
+export ADMIN_TOKEN=${ADMIN_TOKEN:-client-test-admin-token}
+
+command -v node >/dev/null || { echo "node (18 or later) and npm are required" >&2; exit 1; }
+npm ci --no-audit --no-fund --loglevel=error
+
+STATE=$(mktemp -d)
+SERVER=""
+cleanup() {
+  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  rm -rf "$STATE"
+}
+trap cleanup EXIT
+
+(cd "$ROOT" && cargo build -q -p spindesk-devserver)
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/spindesk-devserver"
+# The dev server reads spin.toml from the workspace root and variables from SPIN_VARIABLE_*.
+(cd "$ROOT" && SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" exec "$BIN" --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db") \
+  >"$STATE/server.log" 2>&1 &
+SERVER=$!
+
+for _ in $(seq 1 100); do
+  if ! kill -0 "$SERVER" 2>/dev/null; then
+    echo "server exited during startup:" >&2; cat "$STATE/server.log" >&2; exit 1
+  fi
+  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null && break
+  sleep 0.2
+done
+
+status=0
+BASE_URL="http://127.0.0.1:$PORT" node "$HERE/node-zendesk.test.mjs" || status=$?
+if [ "$status" -ne 0 ]; then echo "--- server log ---" >&2; tail -n 50 "$STATE/server.log" >&2; fi
+exit "$status"
