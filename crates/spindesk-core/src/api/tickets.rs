@@ -8,6 +8,7 @@ mod access;
 mod audits;
 mod create;
 mod groups;
+mod heading;
 mod macros;
 mod many;
 mod people;

@@ -4,6 +4,7 @@
 //! and the comment it would add, for the agent to review and send as an update.
 
 use super::access::require_admin_role;
+use super::heading::{heading, Heading};
 use super::ticket::invalid;
 use super::zendesk::{base_url, invalid_endpoint, not_found, parse_id, ticket_json};
 use crate::api::commit;
@@ -26,8 +27,6 @@ use serde_json::{json, Value};
 
 /// Largest macro body (actions hold at most a 4,096-character comment or 32 KiB of HTML).
 const MAX_BODY_BYTES: usize = 64 * 1024;
-const MAX_TITLE_CHARS: usize = 255;
-const MAX_DESCRIPTION_CHARS: usize = 1_000;
 
 pub fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let method = req.method();
@@ -150,29 +149,20 @@ struct Fields {
 /// action's field and value. Ids the actions name are checked against the database by
 /// [`check_ids`].
 fn check(fields: Fields, current: Option<&Macro>) -> Result<(MacroDoc, Vec<Action>), ApiError> {
-    let title = match (fields.title, current) {
-        (Some(t), _) => t.trim().to_owned(),
-        (None, Some(m)) => m.title.clone(),
-        (None, None) => String::new(),
-    };
-    if title.is_empty() {
-        return Err(invalid("title", "can't be blank"));
-    }
-    if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(invalid("title", "is longer than 255 characters"));
-    }
-    let description = match (fields.description, current) {
-        (Some(d), _) => d.unwrap_or_default(),
-        (None, Some(m)) => m.description.clone(),
-        (None, None) => String::new(),
-    };
-    if description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(invalid("description", "is longer than 1,000 characters"));
-    }
-    let position = fields.position.or(current.map(|m| m.position)).unwrap_or(0);
-    if !(0..=1_000_000).contains(&position) {
-        return Err(invalid("position", "must be from 0 to 1,000,000"));
-    }
+    let Heading {
+        title,
+        description,
+        position,
+    } = heading(
+        fields.title,
+        fields.description,
+        fields.position,
+        current.map(|m| Heading {
+            title: m.title.clone(),
+            description: m.description.clone(),
+            position: m.position,
+        }),
+    )?;
     let actions = match (fields.actions, current) {
         (Some(a), _) => a,
         (None, Some(m)) => m.actions.clone(),

@@ -3,6 +3,7 @@
 //! ([`crate::tickets::views::conditions`]); `current_user` is whoever asks.
 
 use super::access::require_admin_role;
+use super::heading::{heading, Heading};
 use super::ticket::invalid;
 use super::zendesk::{
     base_url, clip, invalid_endpoint, not_found, parse_id, sideloaded_users, ticket_json,
@@ -25,8 +26,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 const MAX_BODY_BYTES: usize = 64 * 1024;
-const MAX_TITLE_CHARS: usize = 255;
-const MAX_DESCRIPTION_CHARS: usize = 1_000;
 /// Most ids one `count_many` takes (Zendesk's limit).
 const MAX_COUNT_IDS: usize = 100;
 
@@ -301,29 +300,20 @@ struct Fields {
 }
 
 fn check(f: Fields, current: Option<&View>) -> Result<ViewDoc, ApiError> {
-    let title = match (f.title, current) {
-        (Some(t), _) => t.trim().to_owned(),
-        (None, Some(v)) => v.title.clone(),
-        (None, None) => String::new(),
-    };
-    if title.is_empty() {
-        return Err(invalid("title", "can't be blank"));
-    }
-    if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(invalid("title", "is longer than 255 characters"));
-    }
-    let description = match (f.description, current) {
-        (Some(d), _) => d.unwrap_or_default(),
-        (None, Some(v)) => v.description.clone(),
-        (None, None) => String::new(),
-    };
-    if description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(invalid("description", "is longer than 1,000 characters"));
-    }
-    let position = f.position.or(current.map(|v| v.position)).unwrap_or(0);
-    if !(0..=1_000_000).contains(&position) {
-        return Err(invalid("position", "must be from 0 to 1,000,000"));
-    }
+    let Heading {
+        title,
+        description,
+        position,
+    } = heading(
+        f.title,
+        f.description,
+        f.position,
+        current.map(|v| Heading {
+            title: v.title.clone(),
+            description: v.description.clone(),
+            position: v.position,
+        }),
+    )?;
     let raw_conditions = match (f.conditions, f.all, f.any) {
         (Some(c), None, None) => Some(c),
         (None, None, None) => None,
