@@ -158,3 +158,37 @@ fn tokens_can_be_rotated_and_revoked() {
         .send()
         .expect(404);
 }
+
+#[test]
+fn the_agent_list_is_paged_with_a_cap() {
+    let app = App::new();
+    for name in ["Ada", "Bo", "Cy"] {
+        app.agent(name, &format!("{}@example.com", name.to_lowercase()));
+    }
+    let page = |query: &str| {
+        app.request("admin", "GET", &format!("/api/admin/agents{query}"))
+            .admin()
+            .send()
+    };
+    let first = page("?per_page=2").expect(200).json();
+    assert_eq!(first["count"], 3);
+    assert_eq!(first["agents"].as_array().unwrap().len(), 2);
+    assert_eq!(first["agents"][0]["name"], "Ada");
+    assert!(first["next_page"].as_str().unwrap().contains("page=2"));
+    assert!(first["previous_page"].is_null());
+    let second = page("?per_page=2&page=2").expect(200).json();
+    assert_eq!(second["agents"].as_array().unwrap().len(), 1);
+    assert_eq!(second["agents"][0]["name"], "Cy");
+    assert!(second["next_page"].is_null());
+    // The default page holds at most 100; asking for more is refused with the limit.
+    assert_eq!(
+        page("").expect(200).json()["agents"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let too_many = page("?per_page=101");
+    assert_eq!(too_many.status, 400, "{}", too_many.text());
+    assert!(too_many.text().contains("per_page"));
+}

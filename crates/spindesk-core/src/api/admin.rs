@@ -72,7 +72,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let staff = require_admin(env, req)?;
     match segs.as_slice() {
         ["api", "admin", "agents"] => match *method {
-            Method::GET => agents::list(env),
+            Method::GET => agents::list(env, req),
             Method::POST => agents::create(env, req, &staff),
             _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
         },

@@ -13,7 +13,9 @@ use crate::timestamp::iso8601;
 use crate::users::presence;
 use crate::users::Role;
 use crate::users::{self, User};
-use crate::web::{json, json_status, no_content, read_json, ApiError};
+use crate::web::{
+    json, json_status, no_content, paginate_offset, query_pairs, read_json, ApiError,
+};
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -41,14 +43,28 @@ pub fn agent_json(db: &Db, now: i64, u: &User) -> Result<Value, ApiError> {
     Ok(out)
 }
 
-pub fn list(env: &Env) -> Result<Response, ApiError> {
+/// Staff, oldest first, a page at a time (`page`, `per_page` ≤ 100): each agent's routing
+/// figures cost a few reads, so a page is capped like every other list.
+pub fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let pairs = query_pairs(req);
+    let page = paginate_offset(&pairs)?;
     let db = database(env)?;
     let now = env.clock.now_ms();
-    let agents = users::staff(&db)?
+    let staff = users::staff(&db)?;
+    let count = i64::try_from(staff.len()).unwrap_or(i64::MAX);
+    let agents = staff
         .iter()
+        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(page.per_page).unwrap_or(0))
         .map(|u| agent_json(&db, now, u))
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(json(&json!({"agents": agents})))
+    let (next, previous) = page.links("/api/admin/agents", count, &pairs);
+    Ok(json(&json!({
+        "agents": agents,
+        "next_page": next,
+        "previous_page": previous,
+        "count": count,
+    })))
 }
 
 #[derive(Deserialize)]
