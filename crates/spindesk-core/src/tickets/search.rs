@@ -307,6 +307,13 @@ fn from_clause(db: &Db, query: &SearchQuery) -> Result<(String, Vec<Value>)> {
     ))
 }
 
+/// Brings the text index and the facet records up to date a batch at a time, as searches do
+/// (for a bench or a maintenance loop). Returns whether both are complete.
+pub fn catch_up(db: &Db) -> Result<bool> {
+    let text = search_index::catch_up(db)?;
+    Ok(facets::drain(db)? && text)
+}
+
 /// The tickets with these ids, in this order (the page [`memory::run`] found).
 fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Ticket>> {
     if ids.is_empty() {
