@@ -1,7 +1,10 @@
-//! Ticket and user search with Zendesk's query syntax ([`parse`]): each clause becomes one SQL
-//! condition on `tickets` (or `users`), free words become lookups in the search index
-//! ([`super::search_index`]), and the count and the page are two statements over the same
-//! conditions. Every value is a bound parameter; the SQL text comes only from fixed fragments.
+//! Ticket and user search with Zendesk's query syntax ([`parse`]). Tickets are searched in
+//! memory ([`memory`]): candidates from the search index ([`super::search_index`]) and the tag
+//! index, filtered, counted and sorted by their facet records ([`facets`]), so no `tickets` row
+//! is read per match. The SQL path below — each clause one SQL condition on `tickets`, the count
+//! and the page two statements — answers while the facet records catch up after the upgrade,
+//! and searches users. Every value is a bound parameter; the SQL text comes only from fixed
+//! fragments.
 
 mod facets;
 mod like;
