@@ -360,11 +360,10 @@ fn one_term(db: &Db, checks: &[(bool, Check)], page: Option<&Page>) -> Result<Op
     let [term] = &terms[..] else {
         return Ok(None);
     };
-    let key = match page.map(|p| p.sort_by) {
+    let key = match page.map(|p| time_key(p.sort_by)) {
         None => "",
-        Some(SortBy::UpdatedAt) => "updated_at",
-        Some(SortBy::CreatedAt) => "created_at",
-        Some(_) => return Ok(None),
+        Some(Some(key)) => key,
+        Some(None) => return Ok(None),
     };
     let count = db
         .query_i64(
@@ -382,24 +381,37 @@ fn one_term(db: &Db, checks: &[(bool, Check)], page: Option<&Page>) -> Result<Op
         .query_i64("SELECT max(id) FROM tickets", &[])?
         .unwrap_or(0);
     // A rarer word walks too far: its records are the cheaper way.
-    if count == 0 || count * WALK_DENSITY < tickets {
+    if count * WALK_DENSITY < tickets {
         return Ok(None);
     }
+    let source = Source::Term(term.clone());
+    let ids = walk(db, key, page, count, tickets, &mut |walked| {
+        source.probe(db, walked)
+    })?;
+    Ok(Some(Found { count, ids }))
+}
+
+/// The page of `count` matches in `key` order, walking the time index from the page's end of
+/// it: `matching` says which of the walked ids (ascending) match.
+fn walk(
+    db: &Db,
+    key: &str,
+    page: &Page,
+    count: i64,
+    tickets: i64,
+    matching: &mut dyn FnMut(&[i64]) -> Result<Vec<i64>>,
+) -> Result<Vec<i64>> {
     let offset = usize::try_from(page.offset.max(0)).unwrap_or(usize::MAX);
     let limit = usize::try_from(page.limit.max(0)).unwrap_or(0);
     let need = offset.saturating_add(limit);
-    if need == 0 || offset >= usize::try_from(count).unwrap_or(0) {
-        return Ok(Some(Found {
-            count,
-            ids: Vec::new(),
-        }));
+    if need == 0 || count <= 0 || offset >= usize::try_from(count).unwrap_or(0) {
+        return Ok(Vec::new());
     }
     let dir = if page.descending { "DESC" } else { "ASC" };
-    // Enough index entries for the page at the word's density, twice over.
+    // Enough index entries for the page at the matches' density, twice over.
     let chunk = ((need as i64).saturating_mul(tickets) / count)
         .saturating_mul(2)
         .clamp(100, 5_000);
-    let source = Source::Term(term.clone());
     let mut hits = Vec::with_capacity(need);
     let mut walked_so_far = 0i64;
     while hits.len() < need {
@@ -411,7 +423,7 @@ fn one_term(db: &Db, checks: &[(bool, Check)], page: Option<&Page>) -> Result<Op
             .rows)?;
         let mut ascending = walked.clone();
         ascending.sort_unstable();
-        let with = source.probe(db, &ascending)?;
+        let with = matching(&ascending)?;
         hits.extend(
             walked
                 .iter()
@@ -423,10 +435,21 @@ fn one_term(db: &Db, checks: &[(bool, Check)], page: Option<&Page>) -> Result<Op
         }
         walked_so_far += chunk;
     }
-    Ok(Some(Found {
-        count,
-        ids: hits.get(offset..).unwrap_or_default().to_vec(),
-    }))
+    Ok(hits.get(offset..).unwrap_or_default().to_vec())
+}
+
+/// Free words only, sorted by a time: their tickets are known, so the page walks the time
+/// index unless that means more than this many entries (a rare combination), where reading
+/// the candidates' records is cheaper.
+const WALK_LIMIT: i64 = 10_000;
+
+/// The index column a sort walks, if it has one.
+fn time_key(sort: SortBy) -> Option<&'static str> {
+    match sort {
+        SortBy::UpdatedAt => Some("updated_at"),
+        SortBy::CreatedAt => Some("created_at"),
+        _ => None,
+    }
 }
 
 /// A word in at least one ticket in this many has its page found by walking the time index
@@ -490,6 +513,31 @@ pub fn run(
             let mut candidates = rarest.all(db)?;
             for (n, s) in rest {
                 candidates = s.narrow(db, &candidates, Some(*n))?;
+            }
+            let words_only = checks
+                .iter()
+                .all(|(negated, c)| !negated && matches!(c, Check::Terms(_)));
+            if words_only {
+                // The index holds existing tickets only, so the candidates are the matches.
+                let count = candidates.len() as i64;
+                let Some(page) = page else {
+                    return Ok(Some(Found {
+                        count,
+                        ids: Vec::new(),
+                    }));
+                };
+                if let Some(key) = time_key(page.sort_by) {
+                    let tickets = db
+                        .query_i64("SELECT max(id) FROM tickets", &[])?
+                        .unwrap_or(0);
+                    let need = page.offset.saturating_add(page.limit).max(1);
+                    if count > 0 && need.saturating_mul(tickets) / count <= WALK_LIMIT {
+                        let ids = walk(db, key, page, count, tickets, &mut |walked| {
+                            Ok(intersect(walked, &candidates))
+                        })?;
+                        return Ok(Some(Found { count, ids }));
+                    }
+                }
             }
             let mut blocks: Vec<i64> = candidates.iter().map(|id| facets::block_of(*id)).collect();
             blocks.dedup();
