@@ -198,6 +198,29 @@ fn rows_changed_behind_the_apps_back_are_searched_by_their_new_values() {
         assert_eq!(found(&app, &agent, q, ""), (1, vec![a]), "{q}");
     }
     assert_eq!(found(&app, &agent, "kettle -tags:b2b", "").1, [b]);
+    // An id too large for a record: the search that tests it is answered by the SQL path.
+    sql(
+        &app,
+        "INSERT INTO users (id, public_id, role, name, email, created_at, updated_at) \
+         VALUES (5000000000, 'big', 'agent', 'Big', 'big@example.com', 0, 0)",
+        &[],
+    );
+    sql(
+        &app,
+        "UPDATE tickets SET assignee_id = 5000000000 WHERE id = ?",
+        &[b.into()],
+    );
+    assert_eq!(found(&app, &agent, "assignee:5000000000", ""), (1, vec![b]));
+    assert_eq!(
+        found(&app, &agent, "kettle assignee:big@example.com", "").1,
+        [b]
+    );
+    assert_eq!(found(&app, &agent, "kettle -assignee:none", "").1, [b]);
+    sql(
+        &app,
+        "UPDATE tickets SET assignee_id = NULL WHERE id = ?",
+        &[b.into()],
+    );
     // Tags taken away are gone from the tag index; a ticket deleted is gone from every result.
     sql(
         &app,

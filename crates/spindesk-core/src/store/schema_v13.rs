@@ -1,5 +1,5 @@
 //! Version 13: ticket search without a `tickets` row per match. Every keyword filter and sort
-//! key of a ticket is copied into a fixed-size record (`tickets::search::facets`), 32 tickets
+//! key of a ticket is copied into a 32-byte record (`tickets::search::facets`), 32 tickets
 //! to a blob, so a search reads a few hundred small blobs and filters, counts and sorts in
 //! memory; tags get their own (tag, ticket) index. Measured in
 //! `crates/spindesk-bench/benches/search_tickets.rs`.
@@ -15,12 +15,17 @@ pub const MIGRATION: Migration = Migration {
     version: 13,
     name: "ticket_search_facets",
     statements: &[
-        // `block` is the ticket id >> 5; `records` holds 32 fixed-size records in id order.
+        // `block` is the ticket id >> 5; `records` holds 32 records of 32 bytes in id order.
         "CREATE TABLE ticket_facets (
             block INTEGER PRIMARY KEY,
             records BLOB NOT NULL
         )",
         "CREATE TABLE ticket_facet_queue (ticket_id INTEGER PRIMARY KEY)",
+        // A record holds its ticket's channel as a one-byte code.
+        "CREATE TABLE ticket_via_codes (
+            code INTEGER PRIMARY KEY CHECK (code BETWEEN 1 AND 254),
+            channel TEXT NOT NULL UNIQUE
+        )",
         "CREATE TRIGGER ticket_facets_on_insert AFTER INSERT ON tickets BEGIN
             INSERT OR IGNORE INTO ticket_facet_queue (ticket_id) VALUES (NEW.id);
         END",

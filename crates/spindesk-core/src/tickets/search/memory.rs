@@ -4,7 +4,8 @@
 //! afterwards, and a phrase's text is looked at only in tickets that pass everything else.
 //!
 //! Gives up (`Ok(None)`, the caller's SQL path answers) only while the facet queue is still
-//! draining after the upgrade, or for a `via:` value longer than a record holds.
+//! draining after the upgrade, or when a record cannot hold a value it is tested on (an id
+//! beyond `u32`, a desk with more than 254 channels).
 
 use super::facets::{self, Record, PRIORITIES, STATUSES};
 use super::like;
@@ -187,22 +188,20 @@ fn people(db: &Db, who: &Person, searcher: Searcher, group: bool) -> Result<Opti
     }
 }
 
-type Test = Box<dyn Fn(&Record) -> bool>;
+/// A record test: `None` when the record cannot hold the value tested (see `facets::record`).
+type Test = Box<dyn Fn(&Record) -> Option<bool>>;
 
-fn person_test(ids: Option<Vec<i64>>, field: fn(&Record) -> i64) -> Test {
+fn person_test(ids: Option<Vec<i64>>, field: fn(&Record) -> Option<i64>) -> Test {
     match ids {
-        None => Box::new(move |r| field(r) == 0),
-        Some(ids) => Box::new(move |r| {
-            let v = field(r);
-            v != 0 && ids.contains(&v)
-        }),
+        None => Box::new(move |r| field(r).map(|v| v == 0)),
+        Some(ids) => Box::new(move |r| field(r).map(|v| v != 0 && ids.contains(&v))),
     }
 }
 
 fn range_test(range: Range, field: fn(&Record) -> i64) -> Test {
     Box::new(move |r| {
         let v = field(r);
-        range.from.is_none_or(|f| v >= f) && range.until.is_none_or(|u| v < u)
+        Some(range.from.is_none_or(|f| v >= f) && range.until.is_none_or(|u| v < u))
     })
 }
 
@@ -224,7 +223,7 @@ fn check(db: &Db, filter: &Filter, searcher: Searcher) -> Result<Option<Check>> 
                 .filter_map(|s| STATUSES.iter().position(|x| x == s))
                 .map(|i| i as u8 + 1)
                 .collect();
-            facet(Box::new(move |r| codes.contains(&r.status)))
+            facet(Box::new(move |r| Some(codes.contains(&r.status))))
         }
         Filter::Priority(list) => {
             let codes: Vec<u8> = list
@@ -235,33 +234,35 @@ fn check(db: &Db, filter: &Filter, searcher: Searcher) -> Result<Option<Check>> 
                 })
                 .collect::<Option<Vec<u8>>>()
                 .unwrap_or_default();
-            facet(Box::new(move |r| codes.contains(&r.priority)))
+            facet(Box::new(move |r| Some(codes.contains(&r.priority))))
         }
-        Filter::TicketType(None) => facet(Box::new(|r| r.ticket_type == 0)),
+        Filter::TicketType(None) => facet(Box::new(|r| Some(r.ticket_type == 0))),
         Filter::TicketType(Some(kind)) => {
             match crate::tickets::TYPES.iter().position(|t| t == kind) {
                 Some(i) => {
                     let code = i as u8 + 1;
-                    facet(Box::new(move |r| r.ticket_type == code))
+                    facet(Box::new(move |r| Some(r.ticket_type == code)))
                 }
                 None => Ok(Some(Check::Never)),
             }
         }
-        Filter::Assignee(who) => facet(person_test(people(db, who, searcher, false)?, |r| {
-            r.assignee_id
-        })),
-        Filter::Requester(who) => facet(person_test(people(db, who, searcher, false)?, |r| {
-            r.requester_id
-        })),
-        Filter::Group(who) => facet(person_test(people(db, who, searcher, true)?, |r| {
-            r.group_id
-        })),
+        Filter::Assignee(who) => facet(person_test(
+            people(db, who, searcher, false)?,
+            Record::assignee_id,
+        )),
+        Filter::Requester(who) => facet(person_test(
+            people(db, who, searcher, false)?,
+            Record::requester_id,
+        )),
+        Filter::Group(who) => facet(person_test(
+            people(db, who, searcher, true)?,
+            Record::group_id,
+        )),
         Filter::Created(range) => facet(range_test(*range, |r| r.created_at)),
         Filter::Updated(range) => facet(range_test(*range, |r| r.updated_at)),
-        Filter::Via(channel) if channel.len() > facets::VIA_BYTES => Ok(None),
         Filter::Via(channel) => {
-            let channel = channel.clone();
-            facet(Box::new(move |r| r.via_is(&channel)))
+            let code = facets::via_code(db, channel)?;
+            facet(Box::new(move |r| r.via_is(code)))
         }
         Filter::Tag(tag) => Ok(Some(Check::Tag(tag.clone()))),
         Filter::Words(terms) => Ok(Some(Check::Terms(terms.clone()))),
@@ -545,10 +546,20 @@ pub fn run(
         }
     };
     // Record tests first (cheap), then the index and the text for what is left.
+    let mut cannot_tell = false;
     for (negated, c) in &checks {
         if let Check::Facet(test) = c {
-            rows.retain(|(_, r)| test(r) != *negated);
+            rows.retain(|(_, r)| match test(r) {
+                Some(holds) => holds != *negated,
+                None => {
+                    cannot_tell = true;
+                    false
+                }
+            });
         }
+    }
+    if cannot_tell {
+        return Ok(None);
     }
     for (negated, c) in &checks {
         match c {
