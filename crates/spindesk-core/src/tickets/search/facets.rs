@@ -200,7 +200,7 @@ impl ViaCodes {
             return Ok(Some(*c));
         }
         let next = self.known.values().max().map_or(1, |m| m.saturating_add(1));
-        if next >= NO_VIA_CODE {
+        if next == NO_VIA_CODE {
             return Ok(None);
         }
         db.execute(
