@@ -1,8 +1,15 @@
-//! Ticket and user search with Zendesk's query syntax ([`parse`]): each clause becomes one SQL
-//! condition on `tickets` (or `users`), free words become lookups in the search index
-//! ([`super::search_index`]), and the count and the page are two statements over the same
-//! conditions. Every value is a bound parameter; the SQL text comes only from fixed fragments.
+//! Ticket and user search with Zendesk's query syntax ([`parse`]). Tickets are searched in
+//! memory ([`memory`]): candidates from the search index ([`super::search_index`]) and the tag
+//! index, filtered, counted and sorted by their facet records ([`facets`]), so no `tickets` row
+//! is read per match. The SQL path below — each clause one SQL condition on `tickets`, the count
+//! and the page two statements — answers while the facet records catch up after the upgrade,
+//! and searches users. Every value is a bound parameter; the SQL text comes only from fixed
+//! fragments.
 
+mod facets;
+mod like;
+mod memory;
+mod page;
 pub mod parse;
 
 use super::{search_index, Ticket, COLUMNS};
@@ -10,50 +17,10 @@ use crate::error::Result;
 use crate::ports::Value;
 use crate::store::Db;
 use crate::users::{self, User};
+pub use page::{Page, Searcher, SortBy};
 pub use parse::{
     parse, Clause, Filter, Operator, Person, QueryError, Range, ResultType, SearchQuery,
 };
-
-/// What the results are ordered by (Zendesk's `sort_by`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SortBy {
-    CreatedAt,
-    #[default]
-    UpdatedAt,
-    Priority,
-    Status,
-    TicketType,
-}
-
-impl SortBy {
-    pub const NAMES: &'static str = "created_at, updated_at, priority, status, ticket_type";
-
-    pub fn parse(raw: &str) -> Option<SortBy> {
-        Some(match raw {
-            "created_at" => SortBy::CreatedAt,
-            "updated_at" => SortBy::UpdatedAt,
-            "priority" => SortBy::Priority,
-            "status" => SortBy::Status,
-            "ticket_type" => SortBy::TicketType,
-            _ => return None,
-        })
-    }
-}
-
-/// The order and the page asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Page {
-    pub sort_by: SortBy,
-    pub descending: bool,
-    pub offset: i64,
-    pub limit: i64,
-}
-
-/// Who searches: `assignee:me` is them (`None` for the admin token, which is nobody).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Searcher {
-    pub user_id: Option<i64>,
-}
 
 /// One condition: SQL with `?` placeholders and the values they bind.
 struct Condition {
@@ -72,20 +39,6 @@ impl Condition {
     fn never() -> Self {
         Condition::new("0", Vec::new())
     }
-}
-
-/// `%text%` for LIKE, with LIKE's own wildcards in `text` escaped.
-fn contains(text: &str) -> Value {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out.into()
 }
 
 fn placeholders(n: usize) -> String {
@@ -188,12 +141,11 @@ fn ticket_condition(filter: &Filter, searcher: Searcher) -> Condition {
             // The index narrows to tickets with every word; the phrase itself is then looked
             // for in their text, as written.
             let words = all_terms(terms);
-            let like = contains(phrase);
+            let like = like::contains(phrase);
             let sql = format!(
-                "({} AND (t.subject LIKE ? ESCAPE '\\' OR t.description LIKE ? ESCAPE '\\' \
-                 OR EXISTS (SELECT 1 FROM ticket_comments c \
-                            WHERE c.ticket_id = t.id AND c.body LIKE ? ESCAPE '\\')))",
-                if terms.is_empty() { "1" } else { &words.sql }
+                "({} AND {})",
+                if terms.is_empty() { "1" } else { &words.sql },
+                like::PHRASE_SQL
             );
             let mut params = if terms.is_empty() {
                 Vec::new()
@@ -215,7 +167,9 @@ fn user_condition(filter: &Filter) -> Condition {
     match filter {
         Filter::Role(role) => Condition::new("u.role = ?", vec![role.as_str().into()]),
         Filter::Email(email) => Condition::new("u.email = ?", vec![email.clone().into()]),
-        Filter::Name(name) => Condition::new("u.name LIKE ? ESCAPE '\\'", vec![contains(name)]),
+        Filter::Name(name) => {
+            Condition::new("u.name LIKE ? ESCAPE '\\'", vec![like::contains(name)])
+        }
         Filter::ExternalId(id) => Condition::new("u.external_id = ?", vec![id.clone().into()]),
         Filter::Tag(tag) => Condition::new(
             "EXISTS (SELECT 1 FROM json_each(u.tags) WHERE lower(value) = lower(?))",
@@ -234,7 +188,7 @@ fn user_text(written: &str) -> Condition {
     let text = written.trim_matches('"');
     Condition::new(
         "(u.name LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')",
-        vec![contains(text), contains(text)],
+        vec![like::contains(text), like::contains(text)],
     )
 }
 
@@ -356,6 +310,28 @@ fn from_clause(db: &Db, query: &SearchQuery) -> Result<(String, Vec<Value>)> {
     ))
 }
 
+/// Brings the text index and the facet records up to date a batch at a time, as searches do
+/// (for a bench or a maintenance loop). Returns whether both are complete.
+pub fn catch_up(db: &Db) -> Result<bool> {
+    let text = search_index::catch_up(db)?;
+    Ok(facets::drain(db)? && text)
+}
+
+/// The tickets with these ids, in this order (the page [`memory::run`] found).
+fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Ticket>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let json = serde_json::to_string(ids).map_err(crate::error::Error::corrupt)?;
+    let mut found = db.query(
+        &format!("SELECT {COLUMNS} FROM tickets WHERE id IN (SELECT value FROM json_each(?))"),
+        &[json.into()],
+        super::from_row,
+    )?;
+    found.sort_by_key(|t| ids.iter().position(|id| *id == t.id));
+    Ok(found)
+}
+
 /// The tickets matching `query`: how many in all, and the page asked for. Indexes what is
 /// still queued first (see [`search_index::catch_up`]).
 pub fn tickets(
@@ -365,6 +341,9 @@ pub fn tickets(
     page: &Page,
 ) -> Result<(i64, Vec<Ticket>)> {
     search_index::catch_up(db)?;
+    if let Some(found) = memory::run(db, query, searcher, Some(page))? {
+        return Ok((found.count, by_ids(db, &found.ids)?));
+    }
     let (from, mut params) = from_clause(db, query)?;
     let (filter, filter_params) = ticket_where(query, searcher);
     params.extend(filter_params);
@@ -399,6 +378,9 @@ pub fn tickets(
 /// How many tickets match (`GET /api/v2/search/count`).
 pub fn count_tickets(db: &Db, query: &SearchQuery, searcher: Searcher) -> Result<i64> {
     search_index::catch_up(db)?;
+    if let Some(found) = memory::run(db, query, searcher, None)? {
+        return Ok(found.count);
+    }
     let (from, mut params) = from_clause(db, query)?;
     let (filter, filter_params) = ticket_where(query, searcher);
     params.extend(filter_params);

@@ -3,16 +3,12 @@
 //! [`crate::text`] like help-center search, so a Korean word is found whatever particle follows
 //! it and an English word whatever its ending.
 //!
-//! Plain (term, ticket) rows rather than help-center style posting blocks: ticket search filters
-//! (every word must match, plus status, assignee, dates...) instead of ranking, so SQLite's own
-//! intersection of key ranges is what it needs, and a comment adds only the terms the ticket did
-//! not have yet (an insert of a few rows, no blob rewritten). `benches/search_tickets.rs`
-//! measures it over 100,000 tickets with 1,000,000 comments (10M index rows, 470 MB): adding a
-//! comment and indexing it takes 0.14 ms (p50); a rare word is found in 0.1 ms (p50), but a word
-//! in 10,000+ tickets, a phrase of common words and broad keyword filters take 100–600 ms at
-//! p99 on a shared 2-core machine, far from the 20 ms goal: each match costs a `tickets` row
-//! lookup for the count and the sort. Posting blocks per term (as `help_center/postings.rs`)
-//! holding the sort keys and filter fields, or a capped count, are the next step.
+//! Plain (term, ticket) rows rather than help-center style posting blocks: a comment adds only
+//! the terms the ticket did not have yet (an insert of a few rows, no blob rewritten), and a
+//! search reads a term's tickets as one range of the key. What made common words slow was not
+//! this index but reading a `tickets` row per match for the count and the sort; since version
+//! 13 those columns come from the facet records of `search/facets.rs` instead.
+//! `benches/search_tickets.rs` measures both over 100,000 tickets with 1,000,000 comments.
 //!
 //! Triggers queue every ticket whose text changes; [`index_ticket`] indexes one and takes it off
 //! the queue, and [`catch_up`] drains what is left (tickets from before the index, a change of

@@ -1,0 +1,347 @@
+//! Ticket search's facet records and tag index (schema v13): whatever writes a ticket — the
+//! API, racing requests, a statement behind the app's back — the next search filters and sorts
+//! by the ticket's current values, and the in-memory path answers exactly what the SQL path
+//! (used while the facets catch up after the upgrade) answers.
+
+use spindesk_core::ports::{Sql, Value};
+use spindesk_tests::*;
+
+fn ticket(app: &App, first: &str, after: &[&str]) -> i64 {
+    let v = app.visitor("en");
+    app.say(&v, first, None);
+    app.say(&v, "Talk to a person", Some("handoff"));
+    for text in after {
+        app.say(&v, text, None);
+    }
+    app.count("SELECT max(id) FROM tickets")
+}
+
+fn encode(q: &str) -> String {
+    form_urlencoded::byte_serialize(q.as_bytes()).collect()
+}
+
+/// The count and the ids of a ticket search, in the order returned.
+fn found(app: &App, agent: &Agent, q: &str, extra: &str) -> (i64, Vec<i64>) {
+    let r = app
+        .zendesk_get(
+            agent,
+            &format!(
+                "/api/v2/search.json?query={}&per_page=100{extra}",
+                encode(&format!("type:ticket {q}"))
+            ),
+        )
+        .expect(200)
+        .json();
+    let ids = r["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|t| t["id"].as_i64().expect("id"))
+        .collect();
+    (r["count"].as_i64().expect("count"), ids)
+}
+
+fn count(app: &App, agent: &Agent, q: &str) -> i64 {
+    app.zendesk_get(
+        agent,
+        &format!(
+            "/api/v2/search/count.json?query={}",
+            encode(&format!("type:ticket {q}"))
+        ),
+    )
+    .expect(200)
+    .json()["count"]
+        .as_i64()
+        .expect("count")
+}
+
+fn sql(app: &App, statement: &str, params: &[Value]) {
+    app.db().execute(statement, params).expect(statement);
+}
+
+fn put(app: &App, agent: &Agent, id: i64, ticket: Json) {
+    app.zendesk_put(
+        agent,
+        &format!("/api/v2/tickets/{id}.json"),
+        &json!({ "ticket": ticket }),
+    )
+    .expect(200);
+}
+
+fn ids_where(app: &App, condition: &str) -> Vec<i64> {
+    app.rows(
+        &format!("SELECT id FROM tickets WHERE {condition} ORDER BY id"),
+        &[],
+    )
+    .into_iter()
+    .map(|r| match r[0] {
+        Value::Integer(id) => id,
+        _ => panic!("id"),
+    })
+    .collect()
+}
+
+fn sorted(mut v: Vec<i64>) -> Vec<i64> {
+    v.sort_unstable();
+    v
+}
+
+#[test]
+fn racing_writers_leave_the_search_exact() {
+    let app = App::new();
+    let agents: Vec<Agent> = (0..3)
+        .map(|i| app.agent(&format!("Agent {i}"), &format!("agent{i}@example.com")))
+        .collect();
+    let tickets: Vec<i64> = (0..6)
+        .map(|i| ticket(&app, &format!("case {i}"), &[]))
+        .collect();
+    let statuses = ["open", "pending", "hold", "solved"];
+    // Three agents comment on, retag and move the same tickets at once while a fourth thread
+    // searches (and so rewrites queued records) in between.
+    std::thread::scope(|s| {
+        for (n, agent) in agents.iter().enumerate() {
+            let (app, tickets) = (&app, &tickets);
+            s.spawn(move || {
+                for round in 0..4 {
+                    for (i, id) in tickets.iter().enumerate() {
+                        let status = statuses[(n + round + i) % statuses.len()];
+                        put(
+                            app,
+                            agent,
+                            *id,
+                            json!({
+                                "status": status,
+                                "tags": [format!("round{round}"), format!("by{n}")],
+                                "comment": {"body": format!("zebra{n} quokka{round}"), "public": false},
+                            }),
+                        );
+                    }
+                }
+            });
+        }
+        let (app, agent) = (&app, &agents[0]);
+        s.spawn(move || {
+            for _ in 0..10 {
+                found(app, agent, "status<solved", "");
+                found(app, agent, "quokka1", "");
+            }
+        });
+    });
+    let agent = &agents[0];
+    for (q, condition) in [
+        ("status:open", "status = 'open'"),
+        (
+            "status<solved",
+            "status IN ('new', 'open', 'pending', 'hold')",
+        ),
+        ("status:solved", "status = 'solved'"),
+        ("tags:round3", "tags LIKE '%round3%'"),
+        ("tags:by1", "tags LIKE '%by1\"%'"),
+        (
+            "-tags:by2 status:hold",
+            "tags NOT LIKE '%by2\"%' AND status = 'hold'",
+        ),
+    ] {
+        let want = ids_where(&app, condition);
+        let (n, got) = found(&app, agent, q, "");
+        assert_eq!((n, sorted(got)), (want.len() as i64, want.clone()), "{q}");
+        assert_eq!(count(&app, agent, q), want.len() as i64, "{q}");
+    }
+    // Every comment of every writer is in the index.
+    for word in ["zebra0", "zebra1", "zebra2", "quokka0", "quokka3"] {
+        assert_eq!(sorted(found(&app, agent, word, "").1), tickets, "{word}");
+    }
+    // Newest activity first, as the table says.
+    let order = app
+        .rows(
+            "SELECT id FROM tickets ORDER BY updated_at DESC, id DESC",
+            &[],
+        )
+        .into_iter()
+        .map(|r| match r[0] {
+            Value::Integer(id) => id,
+            _ => panic!("id"),
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(found(&app, agent, "zebra1", "").1, order);
+}
+
+#[test]
+fn rows_changed_behind_the_apps_back_are_searched_by_their_new_values() {
+    let app = App::new();
+    let agent = app.agent("Ada", "ada@example.com");
+    let a = ticket(&app, "kettle", &[]);
+    let b = ticket(&app, "kettle", &[]);
+    assert_eq!(sorted(found(&app, &agent, "kettle", "").1), [a, b]);
+    sql(
+        &app,
+        "INSERT INTO groups (name, created_at, updated_at) VALUES ('Level 2', 0, 0)",
+        &[],
+    );
+    sql(
+        &app,
+        "UPDATE tickets SET status = 'hold', priority = 'urgent', type = 'task', \
+         tags = '[\"Fragile\", \"b2b\"]', via_channel = 'telegram', \
+         group_id = (SELECT id FROM groups), created_at = 5, updated_at = 6 WHERE id = ?",
+        &[a.into()],
+    );
+    for q in [
+        "kettle status:hold",
+        "priority:urgent",
+        "ticket_type:task",
+        "tags:fragile",
+        "tags:FRAGILE tags:b2b",
+        "via:telegram",
+        "group:\"Level 2\"",
+        "created<1970-01-02",
+    ] {
+        assert_eq!(found(&app, &agent, q, ""), (1, vec![a]), "{q}");
+    }
+    assert_eq!(found(&app, &agent, "kettle -tags:b2b", "").1, [b]);
+    // An id too large for a record: the search that tests it is answered by the SQL path.
+    sql(
+        &app,
+        "INSERT INTO users (id, public_id, role, name, email, created_at, updated_at) \
+         VALUES (5000000000, 'big', 'agent', 'Big', 'big@example.com', 0, 0)",
+        &[],
+    );
+    sql(
+        &app,
+        "UPDATE tickets SET assignee_id = 5000000000 WHERE id = ?",
+        &[b.into()],
+    );
+    assert_eq!(found(&app, &agent, "assignee:5000000000", ""), (1, vec![b]));
+    assert_eq!(
+        found(&app, &agent, "kettle assignee:big@example.com", "").1,
+        [b]
+    );
+    assert_eq!(found(&app, &agent, "kettle -assignee:none", "").1, [b]);
+    sql(
+        &app,
+        "UPDATE tickets SET assignee_id = NULL WHERE id = ?",
+        &[b.into()],
+    );
+    // Tags taken away are gone from the tag index; a ticket deleted is gone from every result.
+    sql(
+        &app,
+        "UPDATE tickets SET tags = '[]' WHERE id = ?",
+        &[a.into()],
+    );
+    assert_eq!(found(&app, &agent, "tags:fragile", ""), (0, vec![]));
+    sql(
+        &app,
+        "UPDATE tickets SET tags = 'not json' WHERE id = ?",
+        &[b.into()],
+    );
+    assert_eq!(found(&app, &agent, "kettle -tags:fragile", "").0, 2);
+    // (Other tables refer to the ticket; this connection lets it go regardless.)
+    let db = app.db();
+    for statement in [
+        "PRAGMA foreign_keys = OFF",
+        "DELETE FROM tickets WHERE id = ?",
+    ] {
+        let params: &[Value] = if statement.contains('?') {
+            &[Value::Integer(a)]
+        } else {
+            &[]
+        };
+        db.execute(statement, params).expect(statement);
+    }
+    assert_eq!(found(&app, &agent, "kettle", ""), (1, vec![b]));
+    assert_eq!(found(&app, &agent, "status<closed", ""), (1, vec![b]));
+}
+
+#[test]
+fn the_sql_path_and_the_memory_path_agree() {
+    let app = App::new();
+    let ada = app.agent("Ada Lovelace", "ada@example.com");
+    let bob = app.agent("Bob", "bob@example.com");
+    let texts = [
+        "late delivery of my parcel",
+        "the parcel is late",
+        "refund for a broken kettle",
+        "환불 요청합니다 배송이 늦어요",
+        "delivery late again, refund please",
+        "kettle works now",
+    ];
+    let mut ids = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let id = ticket(&app, "hello", &[text]);
+        let status = ["open", "pending", "solved", "hold", "open", "new"][i];
+        let mut fields = json!({
+            "status": status,
+            "tags": if i % 2 == 0 { json!(["vip"]) } else { json!(["billing", "b2b"]) },
+        });
+        if i % 3 != 2 {
+            fields["priority"] = json!(["low", "normal", "high", "urgent"][i % 4]);
+        }
+        if i % 3 == 0 {
+            fields["assignee_id"] = json!(if i == 0 { ada.id } else { bob.id });
+            fields["type"] = json!(["question", "incident", "task"][i % 3]);
+        }
+        if status != "new" {
+            put(&app, &ada, id, fields);
+        }
+        sql(
+            &app,
+            "UPDATE tickets SET created_at = ?, updated_at = ? WHERE id = ?",
+            &[
+                (1_000 * i as i64).into(),
+                (7_000 - (i as i64 % 3) * 100).into(),
+                id.into(),
+            ],
+        );
+        ids.push(id);
+    }
+    let queries = [
+        "late delivery",
+        "\"late delivery\"",
+        "-\"parcel is late\" late",
+        "refund -kettle",
+        "환불을",
+        "status<solved",
+        "priority>=normal -tags:vip",
+        "tags:billing tags:b2b",
+        "assignee:me",
+        "assignee:none -status:new",
+        "assignee:bob@example.com",
+        "ticket_type:incident",
+        "ticket_type:none priority:none",
+        "-via:web",
+        "created>1970-01-01 updated<1970-01-02",
+        "the",
+        "-the kettle",
+    ];
+    let sorts = [
+        "",
+        "&sort_by=created_at&sort_order=asc",
+        "&sort_by=priority&sort_order=desc",
+        "&sort_by=status&sort_order=asc",
+        "&sort_by=ticket_type&sort_order=asc",
+    ];
+    let memory: Vec<(i64, Vec<i64>)> = queries
+        .iter()
+        .flat_map(|q| sorts.iter().map(|s| found(&app, &ada, q, s)))
+        .collect();
+    assert!(memory.iter().any(|(n, _)| *n > 2), "{memory:?}");
+    // More queued than one search rewrites (ids of no ticket, as many as after an upgrade of
+    // a large desk): each search below takes the SQL path.
+    let mut sql_path = Vec::new();
+    for q in queries {
+        for s in sorts {
+            sql(
+                &app,
+                "WITH RECURSIVE n(i) AS (SELECT 1000000 UNION ALL SELECT i + 1 FROM n \
+                 WHERE i < 1010000) INSERT OR IGNORE INTO ticket_facet_queue (ticket_id) \
+                 SELECT i FROM n",
+                &[],
+            );
+            sql_path.push(found(&app, &ada, q, s));
+        }
+    }
+    assert_eq!(sql_path, memory);
+    let queued = app.count("SELECT count(*) FROM ticket_facet_queue");
+    assert!(queued > 0, "the queue was still draining");
+    found(&app, &ada, "kettle", "");
+    assert_eq!(app.count("SELECT count(*) FROM ticket_facet_queue"), 0);
+}
