@@ -1,4 +1,4 @@
-//! Version 13: the long-polls being held right now (`crate::held_polls`), shared by every
+//! Version 14: the long-polls being held right now (`crate::held_polls`), shared by every
 //! instance and process on the database so the limits hold across them. A row lives only
 //! while its poll waits: the poll deletes it when it returns, and a row whose poll died with
 //! its instance stops counting at `expires_at` and is swept by the next poll that holds.
@@ -6,7 +6,7 @@
 use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
-    version: 13,
+    version: 14,
     name: "held_polls",
     statements: &[
         // `session` is the widget session's token digest: its primary key is the "one held
