@@ -411,8 +411,11 @@
         if (data.conversation && data.conversation.switchboard) setSwitchboard(data.conversation.switchboard);
         if (backoff) setStatus('');
         backoff = 0;
+        // Over a limit on held polls the server answers at once with `retry_after` (seconds):
+        // wait that long, plus jitter so refused tabs do not come back together.
+        if (data.retry_after > 0) await sleep(data.retry_after * 1000 + Math.random() * 2000);
         // A server that answers at once without waiting gets interval polling, not a hot loop.
-        if (!fresh && Date.now() - began < 1000) await sleep(3000);
+        else if (!fresh && Date.now() - began < 1000) await sleep(3000);
       } catch (err) {
         if (g !== gen) return;
         if (err.status === 401) return onAuthLost();

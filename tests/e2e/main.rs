@@ -33,3 +33,4 @@ mod static_site;
 mod storage;
 mod tickets;
 mod widget;
+mod widget_live;

@@ -17,6 +17,7 @@ use spindesk_native::{
 };
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub use serde_json::{json, Value as Json};
@@ -40,6 +41,8 @@ pub fn surface(id: &str) -> Option<&'static Surface> {
 pub struct App {
     dir: PathBuf,
     pub kv: MemoryKeyValue,
+    /// Every key-value call a handler made (`"get <key>"`, ...), granted or not.
+    kv_calls: Mutex<Vec<String>>,
     pub outbound: RecordingOutbound,
     pub clock: ManualClock,
     pub random: SeqRandom,
@@ -75,6 +78,7 @@ impl App {
         App {
             dir,
             kv: MemoryKeyValue::default(),
+            kv_calls: Mutex::new(Vec::new()),
             outbound: RecordingOutbound::default(),
             clock: ManualClock::at(1_795_000_000_000),
             random: SeqRandom::default(),
@@ -122,9 +126,12 @@ impl App {
             allowed: uses.sqlite,
             inner: &sql,
         };
-        let guarded_kv = Guard {
-            allowed: uses.key_value,
-            inner: &self.kv,
+        let guarded_kv = RecordingKv {
+            guard: Guard {
+                allowed: uses.key_value,
+                inner: &self.kv,
+            },
+            calls: &self.kv_calls,
         };
         let guarded_out = Guard {
             allowed: uses.outbound,
@@ -144,6 +151,11 @@ impl App {
             log: &self.log,
         };
         Resp::from((surface.handle)(&env, req))
+    }
+
+    /// The key-value calls handlers made since the last call of this function.
+    pub fn take_kv_calls(&self) -> Vec<String> {
+        std::mem::take(&mut *self.kv_calls.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub fn request(&self, component: &str, method: &str, path: &str) -> RequestBuilder<'_> {
@@ -285,6 +297,34 @@ impl<T: KeyValue + ?Sized> KeyValue for Guard<'_, T> {
     fn delete(&self, key: &str) -> Result<(), KvError> {
         self.check()?;
         self.inner.delete(key)
+    }
+}
+
+/// The key-value port as granted, with every call written down.
+struct RecordingKv<'a> {
+    guard: Guard<'a, MemoryKeyValue>,
+    calls: &'a Mutex<Vec<String>>,
+}
+
+impl RecordingKv<'_> {
+    fn record(&self, op: &str, key: &str) {
+        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        calls.push(format!("{op} {key}"));
+    }
+}
+
+impl KeyValue for RecordingKv<'_> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.record("get", key);
+        self.guard.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.record("set", key);
+        self.guard.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.record("delete", key);
+        self.guard.delete(key)
     }
 }
 

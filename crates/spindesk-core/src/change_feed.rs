@@ -1,44 +1,44 @@
 //! "Something new in conversation N": the signal long-polls wait on.
 //!
-//! Writers publish the conversation's last sequence number to the key-value store after they
-//! commit; waiters poll that key (cheap, Redis in production) and read SQL only when it moves.
-//! SQL stays the source of truth: the key is a hint, checked again before giving up, so a lost
-//! signal delays nothing beyond the wait. A push hub could replace this module behind the same
-//! two functions.
+//! SQLite already holds the answer: every write transaction that posts a message moves
+//! `conversations.last_seq` in the same commit. Waiters read that column (one primary-key read
+//! in WAL mode, which never waits for a writer) instead of a key-value signal: Spin's embedded
+//! key-value store costs ~44 ms per request at low concurrency, and a signal beside the truth
+//! could only ever be a hint that SQL had to confirm. So neither a send nor a long-poll touches
+//! the key-value store.
+//!
+//! [`publish`] is where a push hub goes (Pushpin's GRIP publish): today it has nothing to do.
 
 use crate::ports::Env;
+use crate::store::Db;
 use std::time::Duration;
 
-/// How often a waiting request looks at the key.
+/// How often a waiting request reads the conversation's last sequence number.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
 
-fn key(conversation_id: i64) -> String {
-    format!("conversation:{conversation_id}:last_seq")
-}
+/// Tells live clients that the conversation now ends at `last_seq`; called after the commit
+/// that moved it. Without a push hub there is nothing to tell: waiters read
+/// `conversations.last_seq`, which that commit wrote. A hub's publish (outbound HTTP to
+/// Pushpin's publish endpoint) belongs here and must stay best effort, as waiters re-read SQL.
+pub fn publish(_env: &Env, _conversation_id: i64, _last_seq: i64) {}
 
-/// Announces that the conversation now ends at `last_seq`. Best effort: a failure only means
-/// waiters notice at their next SQL check.
-pub fn publish(env: &Env, conversation_id: i64, last_seq: i64) {
-    if let Err(e) = env
-        .kv
-        .set(&key(conversation_id), last_seq.to_string().as_bytes())
-    {
-        env.warn("change_feed.publish", e);
-    }
-}
-
-/// The last sequence number announced, if any.
-fn announced(env: &Env, conversation_id: i64) -> Option<i64> {
-    let raw = env.kv.get(&key(conversation_id)).ok()??;
-    std::str::from_utf8(&raw).ok()?.parse().ok()
+/// The conversation's last sequence number as committed; `None` if it cannot be read (the
+/// waiter then keeps waiting and its caller's final read reports any real failure).
+fn committed_last_seq(db: &Db, conversation_id: i64) -> Option<i64> {
+    db.query_i64(
+        "SELECT last_seq FROM conversations WHERE id = ?",
+        &[conversation_id.into()],
+    )
+    .ok()
+    .flatten()
 }
 
 /// Waits until the conversation has moved past `after` or `wait` has passed. Returns whether
-/// the announcement moved (callers then read SQL either way).
-pub fn wait_past(env: &Env, conversation_id: i64, after: i64, wait: Duration) -> bool {
+/// it moved (callers read the messages either way).
+pub fn wait_past(env: &Env, db: &Db, conversation_id: i64, after: i64, wait: Duration) -> bool {
     let deadline = env.clock.now_ms() + wait.as_millis() as i64;
     loop {
-        if announced(env, conversation_id).is_some_and(|seq| seq > after) {
+        if committed_last_seq(db, conversation_id).is_some_and(|seq| seq > after) {
             return true;
         }
         let left = deadline - env.clock.now_ms();

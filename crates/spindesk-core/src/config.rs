@@ -12,3 +12,12 @@ pub const CREDENTIALS_KEY: &str = "credentials_key";
 /// The public origin the vendors call (`https://support.example.com`): webhook URLs are built
 /// from it, Twilio signs the URL it calls, and the bot links help-center articles under it.
 pub const PUBLIC_BASE_URL: &str = "public_base_url";
+
+/// Long-polls one client address may hold at once (default 100); more answer at once with
+/// `retry_after`.
+pub const LONG_POLL_PER_ADDRESS: &str = "long_poll_per_address";
+
+/// Long-polls held at once across every instance and process sharing the database (default
+/// 600); keep it well under the instances the processes have (Spin: 1,000 per process), so
+/// other routes always find one.
+pub const LONG_POLL_MAX_HELD: &str = "long_poll_max_held";

@@ -21,6 +21,7 @@ pub mod conversation;
 pub mod email;
 pub mod error;
 pub mod groups;
+pub mod held_polls;
 pub mod help_center;
 pub mod help_center_site;
 pub mod html;

@@ -101,7 +101,7 @@ impl fmt::Display for KvError {
 }
 impl std::error::Error for KvError {}
 
-/// Key-value: shared, eventually-visible state that is not worth a SQL row (change signals).
+/// Key-value: shared, eventually-visible state that is not worth a SQL row (rate-limit counts).
 pub trait KeyValue {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError>;
     fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError>;

@@ -25,8 +25,8 @@ pub const SURFACE: Surface = Surface {
     handle,
     uses: Uses {
         sqlite: true,
-        // The change feed wakes widget and agent long-polls when a channel message arrives.
-        key_value: true,
+        // Long-polls see a channel message through `conversations.last_seq`, not a signal.
+        key_value: false,
         variables: &[config::PUBLIC_BASE_URL, config::CREDENTIALS_KEY],
         outbound: true,
     },

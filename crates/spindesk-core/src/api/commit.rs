@@ -47,7 +47,8 @@ where
     })
 }
 
-/// The effects of a commit, in order: wake whoever waits on the conversations that changed;
+/// The effects of a commit, in order: tell live clients about the conversations that changed
+/// (a seam for a push hub: long-polls read the committed `last_seq` themselves);
 /// send what was queued for channels (within a short budget: what fails stays in the outbox
 /// for the drain); then make each API call a bot awaits, outside any transaction, and write
 /// what the bot says with the result — which may await another call (the engine's loop guard

@@ -27,7 +27,7 @@ pub const SURFACE: Surface = Surface {
     handle,
     uses: Uses {
         sqlite: true,
-        key_value: true,
+        key_value: false,
         // credentials_key: an agent's reply goes out through the customer's channel.
         variables: &[config::ADMIN_TOKEN, config::CREDENTIALS_KEY],
         outbound: true,

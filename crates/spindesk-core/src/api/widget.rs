@@ -8,6 +8,7 @@ use crate::auth::digest;
 use crate::change_feed;
 use crate::config;
 use crate::conversation::{self, Conversation, Inbound, Switchboard};
+use crate::held_polls::{self, Limits};
 use crate::ids::{new_public_id, new_token};
 use crate::message::validate_text;
 use crate::ports::Env;
@@ -30,9 +31,15 @@ pub const SURFACE: Surface = Surface {
     handle,
     uses: Uses {
         sqlite: true,
+        // Only the session rate limit (`rate_limit.rs`): once per visitor, never per message.
         key_value: true,
-        // The bot links help-center articles to their public pages under this URL.
-        variables: &[config::PUBLIC_BASE_URL],
+        // The bot links help-center articles to their public pages under this URL; the
+        // long-poll limits (`held_polls.rs`).
+        variables: &[
+            config::PUBLIC_BASE_URL,
+            config::LONG_POLL_PER_ADDRESS,
+            config::LONG_POLL_MAX_HELD,
+        ],
         outbound: true,
     },
 };
@@ -108,10 +115,15 @@ struct NewSession {
     name: Option<String>,
 }
 
+/// The client's IP address: Spin puts the peer's `ip:port` in `spin-client-addr`, and the port
+/// changes per connection.
+fn client_ip(req: &Request) -> Option<&str> {
+    let addr = header(req, "spin-client-addr")?;
+    Some(addr.rsplit_once(':').map_or(addr, |(ip, _)| ip))
+}
+
 fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
-    // Spin puts the peer's `ip:port` in `spin-client-addr`; the port changes per connection.
-    if let Some(addr) = header(req, "spin-client-addr") {
-        let ip = addr.rsplit_once(':').map_or(addr, |(ip, _)| ip);
+    if let Some(ip) = client_ip(req) {
         rate_limit::check(
             env,
             "widget-session",
@@ -178,20 +190,10 @@ fn parse_locale(raw: &str) -> Result<String, ApiError> {
 
 /// The visitor and conversation behind the request's session token.
 fn visitor(env: &Env, db: &Db, req: &Request) -> Result<(User, Conversation), ApiError> {
-    let token = match Credentials::from_request(req) {
-        Credentials::Bearer(token) => token,
-        Credentials::None => {
-            return Err(ApiError::unauthorized(
-                "session_required",
-                "Start a session with POST /api/widget/sessions and send its token as `Authorization: Bearer <token>`",
-            ))
-        }
-        _ => return Err(ApiError::unauthorized("invalid_session", "The session token is not valid")),
-    };
     let user_id = db
         .query_i64(
             "SELECT user_id FROM widget_sessions WHERE token_hash = ?",
-            &[digest(&token).into()],
+            &[session_digest(req)?.into()],
         )?
         .ok_or_else(|| {
             ApiError::unauthorized(
@@ -204,6 +206,22 @@ fn visitor(env: &Env, db: &Db, req: &Request) -> Result<(User, Conversation), Ap
     })?;
     let conversation = conversation::of_user(env, db, &user, "web")?;
     Ok((user, conversation))
+}
+
+/// The digest of the request's session token (what `widget_sessions` stores), or the 401 for
+/// a request without one.
+fn session_digest(req: &Request) -> Result<String, ApiError> {
+    let token = match Credentials::from_request(req) {
+        Credentials::Bearer(token) => token,
+        Credentials::None => {
+            return Err(ApiError::unauthorized(
+                "session_required",
+                "Start a session with POST /api/widget/sessions and send its token as `Authorization: Bearer <token>`",
+            ))
+        }
+        _ => return Err(ApiError::unauthorized("invalid_session", "The session token is not valid")),
+    };
+    Ok(digest(&token))
 }
 
 fn conversation_json(c: &Conversation) -> serde_json::Value {
@@ -256,7 +274,8 @@ fn recover_stalled_call(
     Ok(conversation::by_id(db, conversation.id)?.unwrap_or(conversation))
 }
 
-/// Messages after a cursor, holding the request up to `wait` seconds until there are some.
+/// Messages after a cursor, holding the request up to `wait` seconds until there are some —
+/// within the limits of `held_polls`; a poll over one answers at once with `retry_after`.
 fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let after = int_param(req, "after", 0, 0, i64::MAX)?;
     let wait = int_param(req, "wait", 0, 0, MAX_WAIT_SECONDS as i64)?;
@@ -265,22 +284,39 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let (_, conversation) = visitor(env, &db, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     let mut messages = conversation::messages_after(&db, conversation.id, after, limit)?;
+    let mut limited = None;
     if messages.is_empty() && wait > 0 {
-        change_feed::wait_past(
-            env,
-            conversation.id,
-            after,
-            Duration::from_secs(wait as u64),
-        );
-        messages = conversation::messages_after(&db, conversation.id, after, limit)?;
+        let wait = Duration::from_secs(wait as u64);
+        let limits = Limits::from_config(env);
+        let session = session_digest(req)?;
+        match held_polls::hold(env, &db, &session, client_ip(req), wait, limits) {
+            Ok(held) => {
+                change_feed::wait_past(env, &db, conversation.id, after, wait);
+                held_polls::release(env, &db, held);
+                messages = conversation::messages_after(&db, conversation.id, after, limit)?;
+            }
+            Err(limit) => limited = Some(limit),
+        }
     }
     let last_seq = messages
         .last()
         .map_or(after.min(conversation.last_seq), |m| m.seq);
-    Ok(json(&json!({
+    let mut body = json!({
         "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
         "last_seq": last_seq,
-    })))
+    });
+    let Some(limit) = limited else {
+        return Ok(json(&body));
+    };
+    // Not an error: nothing new, and the client is told when to look again.
+    let retry_after = limit.retry_after_secs();
+    body["retry_after"] = json!(retry_after);
+    body["limited"] = json!(limit.code());
+    let mut response = json(&body);
+    if let Ok(value) = http::HeaderValue::from_str(&retry_after.to_string()) {
+        response.headers_mut().insert("retry-after", value);
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize)]
