@@ -49,10 +49,12 @@ export function render(main) {
     ['day', 'channel', 'agent', 'group'].map((v) => h('option', { value: v, text: t(`reports.by.${v}`) })));
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const offset = browserOffset();
+  // Any IANA zone is counted with its own daylight-saving rules: offer this browser's first.
+  const zones = browserZone && !ZONES.includes(browserZone) ? [browserZone, ...ZONES] : ZONES;
   const tz = h('select', { name: 'tz' },
-    ZONES.map((z) => h('option', { value: z, text: z })),
+    zones.map((z) => h('option', { value: z, text: z })),
     h('option', { value: offset, text: t('reports.offset', { offset }) }));
-  tz.value = ZONES.includes(browserZone) ? browserZone : offset;
+  tz.value = browserZone || offset;
   const show = h('button', { type: 'submit', class: 'primary', text: t('reports.show') });
   const csv = h('button', { type: 'button', text: t('reports.csv') });
   const errors = errorBox();

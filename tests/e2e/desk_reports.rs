@@ -380,8 +380,8 @@ fn bad_parameters_say_what_was_wrong() {
         ("from=1999-12-31&to=2000-01-01", "2000-01-01 or later"),
         ("from=2026-11-20&to=2026-11-20&by=week", "`by` must be"),
         (
-            "from=2026-11-20&to=2026-11-20&tz=Europe/Berlin",
-            "daylight saving",
+            "from=2026-11-20&to=2026-11-20&tz=Mars/Olympus",
+            "IANA time zone",
         ),
         ("from=2026-11-20&to=2026-11-20&tz=%2B25:00", "`tz` must be"),
         (
@@ -427,4 +427,53 @@ fn bad_parameters_say_what_was_wrong() {
         .admin()
         .send()
         .expect(405);
+}
+
+/// A day is the customer's local day even where clocks change: in New York 2026-03-08 is 23
+/// hours long (02:00 EST becomes 03:00 EDT at 07:00 UTC), so 2026-03-09T03:30Z is 23:30 on the
+/// 8th (EDT) and 2026-03-08T04:30Z is 23:30 on the 7th (EST).
+#[test]
+fn days_follow_daylight_saving_time() {
+    let app = App::new();
+    // 2026-03-08T04:30:00Z, 2026-03-08T12:00:00Z, 2026-03-09T03:30:00Z, 2026-03-09T04:30:00Z.
+    for at in [
+        1_772_944_200_000,
+        1_772_971_200_000,
+        1_773_027_000_000,
+        1_773_030_600_000,
+    ] {
+        app.clock.set(at);
+        let v = app.visitor("en");
+        app.say(&v, "hello", None);
+    }
+    let r = report(&app, "from=2026-03-07&to=2026-03-09&tz=America/New_York");
+    let per_day: Vec<(String, i64)> = r["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["key"].as_str().unwrap().to_owned(),
+                b["conversations"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        per_day,
+        vec![
+            ("2026-03-07".to_owned(), 1),
+            ("2026-03-08".to_owned(), 2),
+            ("2026-03-09".to_owned(), 1),
+        ]
+    );
+    // A fixed -05:00 (New York's winter offset all along) puts the fourth message at 23:30 on
+    // the 8th: only the zone's own rules count it on the 9th.
+    let fixed = report(&app, "from=2026-03-07&to=2026-03-09&tz=-05:00");
+    let counts: Vec<i64> = fixed["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["conversations"].as_i64().unwrap())
+        .collect();
+    assert_eq!(counts, vec![1, 3, 0]);
 }

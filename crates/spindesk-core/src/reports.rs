@@ -54,10 +54,13 @@ impl By {
     }
 
     /// The bucket of a ticket-related row (`t` is the ticket), as text. Fixed SQL fragments;
-    /// `?3` is the time zone's offset in ms (bound only for days).
-    fn of_ticket(self, time: &str) -> String {
+    /// a day is the local date of `time` in the range's zone.
+    fn of_ticket(self, time: &str, range: &Range) -> String {
         match self {
-            By::Day => format!("strftime('%Y-%m-%d', ({time} + ?3) / 1000, 'unixepoch')"),
+            By::Day => format!(
+                "strftime('%Y-%m-%d', ({time} + {}) / 1000, 'unixepoch')",
+                range.offset_at(time)
+            ),
             By::Channel => "t.via_channel".into(),
             By::Agent => "CAST(coalesce(t.assignee_id, 0) AS TEXT)".into(),
             By::Group => "CAST(coalesce(t.group_id, 0) AS TEXT)".into(),
@@ -66,7 +69,7 @@ impl By {
     }
 
     /// The bucket of a customer message `m`.
-    fn of_message(self) -> String {
+    fn of_message(self, range: &Range) -> String {
         let latest_ticket = |column: &str| {
             format!(
                 "CAST(coalesce((SELECT t.{column} FROM tickets t
@@ -76,7 +79,7 @@ impl By {
             )
         };
         match self {
-            By::Day => By::Day.of_ticket("m.created_at"),
+            By::Day => By::Day.of_ticket("m.created_at", range),
             By::Channel => "m.channel".into(),
             By::Agent => latest_ticket("assignee_id"),
             By::Group => latest_ticket("group_id"),
@@ -85,12 +88,34 @@ impl By {
     }
 }
 
-/// A report's range in UTC milliseconds, `[start, end)`, and the zone's offset for days.
-#[derive(Debug, Clone, Copy)]
+/// A report's range in UTC milliseconds, `[start, end)`, and the zone's offsets over it (one,
+/// or one per daylight-saving transition), which decide each instant's local day.
+#[derive(Debug, Clone)]
 pub struct Range {
     pub start: Millis,
     pub end: Millis,
-    pub offset_ms: i64,
+    pub offsets: Vec<tz::Piece>,
+}
+
+impl Range {
+    /// SQL for the local offset in ms at `time`: the pieces as one CASE. The numbers are our
+    /// own (computed from the zone), never the caller's text.
+    fn offset_at(&self, time: &str) -> String {
+        let Some((first, rest)) = self.offsets.split_first() else {
+            return "0".into();
+        };
+        if rest.is_empty() {
+            return first.offset_ms.to_string();
+        }
+        let mut sql = String::from("CASE");
+        let mut current = first.offset_ms;
+        for piece in rest {
+            sql.push_str(&format!(" WHEN {time} < {} THEN {current}", piece.start));
+            current = piece.offset_ms;
+        }
+        sql.push_str(&format!(" ELSE {current} END"));
+        sql
+    }
 }
 
 /// Median and 90th percentile of durations in seconds.
@@ -149,18 +174,15 @@ impl Bucket {
 
 /// The figures of `range` per bucket of `by`, in the buckets' order (days in order, every day
 /// of `days` present even when empty; other keys sorted, `0` last).
-pub fn compute(db: &Db, range: Range, by: By, days: &[String]) -> Result<Vec<Bucket>> {
-    let mut params: Vec<Value> = vec![range.start.into(), range.end.into()];
-    if by == By::Day {
-        params.push(range.offset_ms.into());
-    }
+pub fn compute(db: &Db, range: &Range, by: By, days: &[String]) -> Result<Vec<Bucket>> {
+    let params: Vec<Value> = vec![range.start.into(), range.end.into()];
     let mut buckets: BTreeMap<String, Bucket> = BTreeMap::new();
     if by == By::Day {
         for day in days {
             buckets.entry(day.clone()).or_default();
         }
     }
-    let (mb, tb) = (by.of_message(), by.of_ticket("t.created_at"));
+    let (mb, tb) = (by.of_message(range), by.of_ticket("t.created_at", range));
     let conversations = db.query(
         &format!(
             "WITH units AS (
@@ -195,7 +217,7 @@ pub fn compute(db: &Db, range: Range, by: By, days: &[String]) -> Result<Vec<Buc
     ))? {
         buckets.entry(key).or_default().handoffs = n;
     }
-    let eb = by.of_ticket("e.created_at");
+    let eb = by.of_ticket("e.created_at", range);
     for (key, n) in counts(format!(
         "SELECT {eb} AS bucket, count(*) AS n
          FROM ticket_audit_events e JOIN tickets t ON t.id = e.ticket_id
@@ -206,7 +228,7 @@ pub fn compute(db: &Db, range: Range, by: By, days: &[String]) -> Result<Vec<Buc
     ))? {
         buckets.entry(key).or_default().reopens = n;
     }
-    let rb = by.of_ticket("r.rated_at");
+    let rb = by.of_ticket("r.rated_at", range);
     let rated = db.query(
         &format!(
             "SELECT {rb} AS bucket, sum(r.score = 'good') AS good, sum(r.score = 'bad') AS bad
@@ -241,7 +263,7 @@ pub fn compute(db: &Db, range: Range, by: By, days: &[String]) -> Result<Vec<Buc
     ))? {
         buckets.entry(key).or_default().first_reply = Times::of(values);
     }
-    let sb = by.of_ticket("s.solved_at");
+    let sb = by.of_ticket("s.solved_at", range);
     for (key, values) in durations(format!(
         "SELECT {sb} AS bucket, s.solved_at - t.created_at AS v
          FROM (SELECT ticket_id, max(created_at) AS solved_at FROM ticket_audit_events

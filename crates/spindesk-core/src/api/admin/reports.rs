@@ -13,7 +13,6 @@ use time::{Date, Month};
 
 /// The longest range, in days (a year, leap day included).
 pub const MAX_DAYS: i64 = 366;
-const DAY_MS: i64 = 86_400_000;
 /// The first day a report may start: the zones accepted are exact from then on.
 const FIRST_DAY: &str = "2000-01-01";
 
@@ -70,7 +69,7 @@ struct Query {
     to: Date,
     by: By,
     tz: String,
-    offset_minutes: i64,
+    zone: tz::Zone,
     csv: bool,
 }
 
@@ -107,11 +106,10 @@ fn parse_query(pairs: &[(String, String)]) -> Result<Query, ApiError> {
         })?,
     };
     let tz = get("tz").unwrap_or("UTC").to_owned();
-    let offset_minutes = tz::offset_minutes(&tz).ok_or_else(|| {
+    let zone = tz::Zone::parse(&tz).ok_or_else(|| {
         invalid(format!(
-            "`tz` must be a UTC offset such as +09:00 or one of {}; got {tz:?} \
-             (zones with daylight saving time are not supported: give their offset)",
-            tz::known_zones()
+            "`tz` must be UTC, an offset such as +09:00, or an IANA time zone such as \
+             Asia/Seoul or America/New_York; got {tz:?}"
         ))
     })?;
     let csv = match get("format") {
@@ -128,19 +126,28 @@ fn parse_query(pairs: &[(String, String)]) -> Result<Query, ApiError> {
         to,
         by,
         tz,
-        offset_minutes,
+        zone,
         csv,
     })
 }
 
 fn report(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let q = parse_query(&query_pairs(req))?;
-    let offset_ms = q.offset_minutes * 60_000;
-    // Local midnight of `from` to local midnight after `to`, in UTC.
+    // Local midnight of `from` to local midnight after `to`, in UTC (a local day is 23 to 25
+    // hours long where clocks change).
+    let day_start = |d: Date| {
+        q.zone
+            .day_start(d.year(), u8::from(d.month()), d.day())
+            .ok_or_else(|| ApiError::bad_request("invalid_parameter", "the range is out of bounds"))
+    };
+    let after_to =
+        q.to.next_day()
+            .ok_or_else(|| ApiError::bad_request("invalid_parameter", "`to` is out of bounds"))?;
+    let (start, end) = (day_start(q.from)?, day_start(after_to)?);
     let range = Range {
-        start: epoch_day(q.from) * DAY_MS - offset_ms,
-        end: (epoch_day(q.to) + 1) * DAY_MS - offset_ms,
-        offset_ms,
+        start,
+        end,
+        offsets: q.zone.pieces(start, end),
     };
     let mut days = Vec::new();
     let mut day = q.from;
@@ -152,8 +159,8 @@ fn report(env: &Env, req: &Request) -> Result<Response, ApiError> {
         }
     }
     let db = database(env)?;
-    let buckets = reports::compute(&db, range, q.by, &days)?;
-    let total = reports::compute(&db, range, By::All, &[])?
+    let buckets = reports::compute(&db, &range, q.by, &days)?;
+    let total = reports::compute(&db, &range, By::All, &[])?
         .into_iter()
         .next()
         .unwrap_or_default();
