@@ -133,7 +133,7 @@ fn known_day() -> Day {
 }
 
 fn report(app: &App, query: &str) -> Json {
-    app.request("admin", "GET", &format!("/api/admin/reports?{query}"))
+    app.request("reports", "GET", &format!("/api/admin/reports?{query}"))
         .admin()
         .send()
         .expect(200)
@@ -321,7 +321,7 @@ fn csv_export() {
     let Day { app, .. } = known_day();
     let r = app
         .request(
-            "admin",
+            "reports",
             "GET",
             "/api/admin/reports?from=2026-11-20&to=2026-11-21&by=channel&format=csv",
         )
@@ -351,7 +351,7 @@ fn csv_export() {
         .expect("rename");
     let r = app
         .request(
-            "admin",
+            "reports",
             "GET",
             "/api/admin/reports?from=2026-11-20&to=2026-11-21&by=agent&format=csv",
         )
@@ -390,7 +390,7 @@ fn bad_parameters_say_what_was_wrong() {
         ),
     ] {
         let r = app
-            .request("admin", "GET", &format!("/api/admin/reports?{query}"))
+            .request("reports", "GET", &format!("/api/admin/reports?{query}"))
             .admin()
             .send();
         assert_eq!(r.status, 400, "{query}: {}", r.text());
@@ -399,7 +399,7 @@ fn bad_parameters_say_what_was_wrong() {
     }
     // A leap year's 366 days are fine.
     app.request(
-        "admin",
+        "reports",
         "GET",
         "/api/admin/reports?from=2028-01-01&to=2028-12-31",
     )
@@ -408,7 +408,7 @@ fn bad_parameters_say_what_was_wrong() {
     .expect(200);
     // Admins only.
     app.request(
-        "admin",
+        "reports",
         "GET",
         "/api/admin/reports?from=2026-11-20&to=2026-11-20",
     )
@@ -416,14 +416,14 @@ fn bad_parameters_say_what_was_wrong() {
     .expect(401);
     let r = app
         .request(
-            "admin",
+            "reports",
             "GET",
             "/api/admin/reports?from=2026-11-20&to=2026-11-20",
         )
         .bearer(&agent.token)
         .send();
     assert_eq!(r.status, 401, "{}", r.text());
-    app.request("admin", "POST", "/api/admin/reports")
+    app.request("reports", "POST", "/api/admin/reports")
         .admin()
         .send()
         .expect(405);

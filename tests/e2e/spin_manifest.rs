@@ -281,6 +281,8 @@ fn client_paths_reach_the_right_component() {
         ("/api/bot/flows", "bot"),
         ("/api/admin/channels", "admin"),
         ("/api/admin", "admin"),
+        ("/api/admin/reports", "reports"),
+        ("/api/admin/reports/x", "admin"),
         ("/webhooks/telegram/x", "channels"),
         ("/webhooks/whatsapp/abc", "channels"),
         // Sunshine Conversations v2.

@@ -5,6 +5,7 @@ pub mod channels;
 pub mod commit;
 pub mod conversations;
 pub mod help_center;
+pub mod reports;
 pub mod tickets;
 pub mod widget;
 
@@ -20,6 +21,7 @@ pub const SURFACES: &[Surface] = &[
     tickets::SURFACE,
     conversations::SURFACE,
     admin::SURFACE,
+    reports::SURFACE,
 ];
 
 /// The surface of component `component`.

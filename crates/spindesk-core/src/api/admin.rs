@@ -6,7 +6,6 @@ mod agents;
 mod integrations;
 mod outbox;
 mod people;
-mod reports;
 mod search_index;
 
 use crate::auth::require_admin;
@@ -54,7 +53,6 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ["api", "admin", "integrations", ..]
             | ["api", "admin", "outbox", ..]
             | ["api", "admin", "search_index", ..]
-            | ["api", "admin", "reports", ..]
     );
     if modules {
         // Channel integrations, the outbox and the search index have their own modules.
@@ -62,7 +60,6 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         return integrations::route(env, req, &segs, &staff)
             .or_else(|| outbox::route(env, req, &segs))
             .or_else(|| search_index::route(env, req, &segs))
-            .or_else(|| reports::route(env, req, &segs))
             .unwrap_or_else(|| Err(ApiError::no_route(method, req.uri().path())));
     }
     if !known {

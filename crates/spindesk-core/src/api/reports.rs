@@ -1,12 +1,16 @@
-//! `GET /api/admin/reports?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|channel|agent|group&tz=...`
-//! (`format=csv` for a spreadsheet): the figures of [`crate::reports`] per bucket, with the
-//! totals over the whole range.
+//! The `reports` surface: `GET /api/admin/reports?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|channel|
+//! agent|group&tz=...` (`format=csv` for a spreadsheet), the figures of [`crate::reports`] per
+//! bucket with the totals over the whole range. A component of its own under the admin's path
+//! (Spin routes the more specific `/api/admin/reports` here): the tz database that counts days
+//! in any zone is ~300 KB, which only this component carries.
 
+use crate::auth::require_admin;
+use crate::config;
 use crate::ports::Env;
 use crate::reports::{self, tz, Bucket, By, Range, Times};
 use crate::store::database;
-use crate::surface::{Request, Response};
-use crate::web::{json, query_pairs, ApiError};
+use crate::surface::{Request, Response, Surface, Uses};
+use crate::web::{json, query_pairs, segments, ApiError, Family};
 use http::Method;
 use serde_json::{json, Value};
 use time::{Date, Month};
@@ -16,15 +20,35 @@ pub const MAX_DAYS: i64 = 366;
 /// The first day a report may start: the zones accepted are exact from then on.
 const FIRST_DAY: &str = "2000-01-01";
 
-pub fn route(env: &Env, req: &Request, segs: &[&str]) -> Option<Result<Response, ApiError>> {
+pub const SURFACE: Surface = Surface {
+    component: "reports",
+    handle,
+    uses: Uses {
+        sqlite: true,
+        key_value: false,
+        // Admins only: the admin token, or an admin's own API token.
+        variables: &[config::ADMIN_TOKEN],
+        outbound: false,
+    },
+};
+
+fn handle(env: &Env, req: Request) -> Response {
+    route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk))
+}
+
+fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let method = req.method();
-    Some(match segs {
-        ["api", "admin", "reports"] => match *method {
-            Method::GET => report(env, req),
-            _ => Err(ApiError::method_not_allowed(method, "GET")),
-        },
-        _ => return None,
-    })
+    match segments(req.uri().path()).as_slice() {
+        ["api", "admin", "reports"] => {
+            // Authenticate before reading anything else: callers without the token learn nothing.
+            require_admin(env, req)?;
+            match *method {
+                Method::GET => report(env, req),
+                _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
+        _ => Err(ApiError::no_route(method, req.uri().path())),
+    }
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
