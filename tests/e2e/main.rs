@@ -32,3 +32,4 @@ mod static_site;
 mod storage;
 mod tickets;
 mod widget;
+mod widget_races;
