@@ -203,30 +203,22 @@ pub fn prepare(
     }))
 }
 
-/// Whether `ahead` is the turn the bot would take on `message` now: same conversation, input,
-/// customer facts and language; no message between the snapshot and this one (`message` is
-/// the very next); the same bot state and live bot. Inside the transaction.
-fn still_holds(db: &Db, ahead: &Ahead, user: &User, message: &Message) -> Result<bool> {
-    if ahead.conversation_id != message.conversation_id
-        || message.seq != ahead.basis.last_seq + 1
-        || ahead.input != input_of(message)
-        || ahead.locale != user.locale
-        || ahead.facts != facts(user, &message.channel)
-    {
-        return Ok(false);
-    }
-    let Some(now) = basis(db, message.conversation_id)? else {
-        return Ok(false);
-    };
-    Ok(now.greeted == ahead.basis.greeted
-        && now.bot_state == ahead.basis.bot_state
-        && now.live_version == ahead.basis.live_version)
+/// Whether `ahead` was computed for `message`: same conversation, input, customer facts and
+/// language, and no message between the snapshot and this one (`message` is the very next).
+/// What it read from the database is checked as it is written ([`store_if_unchanged`]).
+fn fits(ahead: &Ahead, user: &User, message: &Message) -> bool {
+    ahead.conversation_id == message.conversation_id
+        && message.seq == ahead.basis.last_seq + 1
+        && ahead.input == input_of(message)
+        && ahead.locale == user.locale
+        && ahead.facts == facts(user, &message.channel)
 }
 
 /// The bot's turn on a customer's message, inside the transaction that stored it: the turn
-/// computed `ahead` when it still holds (see [`still_holds`]), else computed here — a turn is
-/// never written from a state that has since changed. A turn that reaches an API call stops
-/// there: the reply's `awaiting` call is made after commit and its result given to [`resume`].
+/// computed `ahead` when it still holds (see [`fits`] and [`store_if_unchanged`]), else
+/// computed here — a turn is never written from a state that has since changed. A turn that
+/// reaches an API call stops there: the reply's `awaiting` call is made after commit and its
+/// result given to [`resume`].
 pub fn respond(
     env: &Env,
     db: &Db,
@@ -235,9 +227,9 @@ pub fn respond(
     message: &Message,
     ahead: Option<Ahead>,
 ) -> Result<BotReply> {
-    if let Some(ahead) = ahead {
-        if still_holds(db, &ahead, user, message)? {
-            return store(env, db, conversation.id, ahead.turn);
+    if let Some(ahead) = ahead.filter(|a| fits(a, user, message)) {
+        if let Some(reply) = store_if_unchanged(env, db, ahead, message.seq)? {
+            return Ok(reply);
         }
     }
     let versions::Live { bot, phrases, .. } = versions::live_with_phrases(db)?;
@@ -315,13 +307,19 @@ pub fn resume(
     store(env, db, conversation.id, turn).map(Some)
 }
 
-/// Saves the turn's state (a call it awaits gets a fresh id) and says what the bot says.
-fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<BotReply> {
+/// The turn with the call it awaits given a fresh id, and its state as stored.
+fn stamp(env: &Env, mut turn: Turn) -> Result<(Turn, String)> {
     if let Some(call) = &mut turn.state.awaiting_call {
         call.id = crate::ids::new_public_id(env.random);
         call.since = env.clock.now_ms();
     }
     let state_json = serde_json::to_string(&turn.state).map_err(Error::corrupt)?;
+    Ok((turn, state_json))
+}
+
+/// Saves the turn's state (a call it awaits gets a fresh id) and says what the bot says.
+fn store(env: &Env, db: &Db, conversation_id: i64, turn: Turn) -> Result<BotReply> {
+    let (turn, state_json) = stamp(env, turn)?;
     db.execute(
         "UPDATE conversations SET bot_state = ?, greeted = ? WHERE id = ?",
         &[
@@ -330,6 +328,36 @@ fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<Bot
             conversation_id.into(),
         ],
     )?;
+    Ok(reply_of(turn))
+}
+
+/// [`store`] for a turn computed ahead, as one compare-and-set: the state is written only
+/// where the bot is still in control, `last_seq` is the customer's message (`seq`) and the
+/// bot state, greeting and live version are those the turn was computed from. `None` (nothing
+/// written) when anything changed.
+fn store_if_unchanged(env: &Env, db: &Db, ahead: Ahead, seq: i64) -> Result<Option<BotReply>> {
+    let (turn, state_json) = stamp(env, ahead.turn)?;
+    let basis = ahead.basis;
+    let updated = db.query_i64(
+        "UPDATE conversations SET bot_state = ?1, greeted = ?2
+         WHERE id = ?3 AND switchboard = 'bot' AND last_seq = ?4 AND greeted = ?5
+           AND bot_state = ?6 AND (SELECT version FROM bot_live WHERE id = 1) IS ?7
+         RETURNING id",
+        &[
+            state_json.into(),
+            turn.state.greeted.into(),
+            ahead.conversation_id.into(),
+            seq.into(),
+            basis.greeted.into(),
+            basis.bot_state.into(),
+            basis.live_version.into(),
+        ],
+    )?;
+    Ok(updated.map(|_| reply_of(turn)))
+}
+
+/// What the bot says in `turn`, and whether it hands over.
+fn reply_of(turn: Turn) -> BotReply {
     let mut transfer = turn.effects.iter().map(|e| match e {
         Effect::Transfer {
             tags,
@@ -342,11 +370,11 @@ fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<Bot
         },
     });
     let transfer = transfer.next_back();
-    Ok(BotReply {
+    BotReply {
         messages: render(&turn.outputs),
         transfer,
         awaiting: turn.state.awaiting_call,
-    })
+    }
 }
 
 /// One message the bot posts, and which of the turn's outputs it shows.
