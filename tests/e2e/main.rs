@@ -13,6 +13,7 @@ mod bot_settings;
 mod channels;
 mod channels_admin;
 mod channels_outbox;
+mod channels_races;
 mod channels_sealed;
 mod conversations_api;
 mod desk_api;
