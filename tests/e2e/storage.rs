@@ -219,3 +219,86 @@ fn an_internal_error_is_logged_with_its_detail_and_never_shown() {
     );
     assert_eq!(app.count("SELECT count(*) FROM messages"), 0, "rolled back");
 }
+
+/// A connection on which another instance holds the write lock for the first `busy` attempts
+/// at each statement that starts with `BEGIN`.
+struct Contended {
+    inner: NativeSql,
+    busy: std::cell::Cell<u32>,
+    tried: std::cell::Cell<u32>,
+}
+
+impl Sql for Contended {
+    fn execute(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<spindesk_core::ports::Rows, spindesk_core::ports::SqlError> {
+        if sql.starts_with("BEGIN") {
+            self.tried.set(self.tried.get() + 1);
+            if self.busy.get() > 0 {
+                self.busy.set(self.busy.get() - 1);
+                return Err(spindesk_core::ports::SqlError::from_message(
+                    "database is locked",
+                ));
+            }
+        }
+        self.inner.execute(sql, params)
+    }
+}
+
+#[test]
+fn a_busy_write_lock_is_waited_for_with_short_jittered_sleeps() {
+    use spindesk_core::ports::{Clock, SqlErrorKind};
+    let app = App::new();
+    let sql = Contended {
+        inner: app.db(),
+        busy: 0.into(),
+        tried: 0.into(),
+    };
+    let clock = spindesk_native::ManualClock::at(0);
+    let random = spindesk_native::SeqRandom::default();
+    let db = Db::new(&sql).with_waits(&clock, &random);
+    ensure_schema(&db, 0).expect("schema");
+    sql.busy.set(5);
+    sql.tried.set(0);
+    let written = db.transaction(|db| {
+        db.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'x', 0)",
+            &[],
+        )
+    });
+    assert!(written.is_ok(), "{written:?}");
+    assert_eq!(sql.tried.get(), 6, "five refusals, then the lock");
+    assert!(
+        clock.now_ms() <= 5 * 4,
+        "slept {} ms: each retry sleeps at most ~3 ms",
+        clock.now_ms()
+    );
+
+    // A lock that is never released: given up within the budget, as Busy (a 503 to callers).
+    sql.busy.set(u32::MAX);
+    let started = clock.now_ms();
+    let failed = db.transaction(|_| Ok::<_, spindesk_core::ports::SqlError>(()));
+    let err = failed.expect_err("gives up");
+    assert_eq!(err.kind, SqlErrorKind::Busy);
+    assert!(clock.now_ms() - started <= spindesk_core::store::BUSY_RETRY_BUDGET_MS + 4);
+}
+
+#[test]
+fn the_native_adapter_reports_a_held_write_lock_as_busy_after_a_short_wait() {
+    use spindesk_core::ports::SqlErrorKind;
+    let app = App::new();
+    let holder = app.db();
+    ensure_schema(&Db::new(&holder), 0).expect("schema");
+    holder.execute("BEGIN IMMEDIATE", &[]).expect("lock");
+    let err = app
+        .db()
+        .execute("BEGIN IMMEDIATE", &[])
+        .expect_err("the lock is held");
+    assert_eq!(err.kind, SqlErrorKind::Busy, "{err}");
+    holder.execute("COMMIT", &[]).expect("release");
+    app.db()
+        .execute("BEGIN IMMEDIATE", &[])
+        .expect("free again");
+}

@@ -119,8 +119,24 @@ impl App {
         req: http::Request<Vec<u8>>,
         clock: &dyn spindesk_core::ports::Clock,
     ) -> Resp {
+        self.call_with_hook(component, req, clock, &|_| {})
+    }
+
+    /// [`App::call_with_clock`], calling `before` with each SQL statement the request is about to
+    /// run on its connection: a test can make another request happen at an exact point of this
+    /// one (say, just before its write transaction begins) — a race, reproduced every time.
+    pub fn call_with_hook(
+        &self,
+        component: &str,
+        req: http::Request<Vec<u8>>,
+        clock: &dyn spindesk_core::ports::Clock,
+        before: &dyn Fn(&str),
+    ) -> Resp {
         let surface: &Surface = surface(component).expect("known component");
-        let sql = NativeSql::open(&self.db_path());
+        let sql = Hooked {
+            inner: NativeSql::open(&self.db_path()),
+            before,
+        };
         let uses = surface.uses;
         let guarded_sql = Guard {
             allowed: uses.sqlite,
@@ -264,6 +280,19 @@ impl Resp {
             self.text()
         );
         self
+    }
+}
+
+/// A connection that tells a test each statement before running it.
+struct Hooked<'a> {
+    inner: NativeSql,
+    before: &'a dyn Fn(&str),
+}
+
+impl Sql for Hooked<'_> {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
+        (self.before)(sql);
+        self.inner.execute(sql, params)
     }
 }
 

@@ -76,7 +76,7 @@ pub fn require_admin(env: &Env, req: &http::Request<Vec<u8>>) -> Result<Staff, A
             )
         };
         let email = user.strip_suffix("/token").ok_or_else(wrong)?;
-        let db = Db::new(env.sql);
+        let db = Db::new(env.sql).with_waits(env.clock, env.random);
         ensure_schema(&db, env.clock.now_ms())?;
         let staff = agent_by_token(&db, email, password)?.ok_or_else(wrong)?;
         if !staff.is_admin() {

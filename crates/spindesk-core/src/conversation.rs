@@ -74,6 +74,15 @@ pub fn by_public_id(db: &Db, public_id: &str) -> Result<Option<Conversation>> {
     )?)
 }
 
+/// The customer's one conversation, if it has been created (a read).
+pub fn by_user(db: &Db, user_id: i64) -> Result<Option<Conversation>> {
+    Ok(db.query_opt(
+        &format!("SELECT {COLUMNS} FROM conversations WHERE user_id = ?"),
+        &[user_id.into()],
+        from_row,
+    )?)
+}
+
 /// The customer's one conversation, created on first need (UNIQUE user_id makes it one).
 pub fn of_user(env: &Env, db: &Db, user: &User, channel: &str) -> Result<Conversation> {
     // Read first: most calls find it, and a read takes no write lock (long-polls read a lot).

@@ -56,6 +56,9 @@ pub enum SqlErrorKind {
     Constraint,
     /// The component was not granted the database.
     AccessDenied,
+    /// Another connection holds the lock this statement needs (`SQLITE_BUSY`, "database is
+    /// locked"): worth retrying, unlike the others.
+    Busy,
     Other,
 }
 
@@ -71,6 +74,8 @@ impl SqlError {
         let message = message.into();
         let kind = if message.contains("constraint failed") {
             SqlErrorKind::Constraint
+        } else if message.contains("database is locked") || message.contains("database is busy") {
+            SqlErrorKind::Busy
         } else {
             SqlErrorKind::Other
         };

@@ -19,7 +19,7 @@ mod schema_v7;
 mod schema_v8;
 mod schema_v9;
 
-pub use db::{Db, Row};
+pub use db::{Db, Row, BUSY_RETRY_BUDGET_MS, BUSY_TIMEOUT_MS};
 pub use migration::Migration;
 pub use migrations::{ensure_schema, MIGRATIONS};
 
@@ -27,7 +27,7 @@ use crate::ports::{Env, SqlError};
 
 /// The request's database, migrated to the latest schema.
 pub fn database<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
-    let db = Db::new(env.sql);
+    let db = Db::new(env.sql).with_waits(env.clock, env.random);
     ensure_schema(&db, env.clock.now_ms())?;
     Ok(db)
 }

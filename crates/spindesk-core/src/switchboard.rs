@@ -27,13 +27,32 @@ pub enum Receipt {
     Duplicate(Message),
 }
 
-/// Takes a customer's message into their conversation, inside the caller's transaction.
+/// The bot's answer to `inbound`, worked out before the write transaction (reads only), for
+/// [`receive`] to write if it still holds: `None` when agents have the conversation.
+pub fn prepare(
+    env: &Env,
+    db: &Db,
+    conversation: &Conversation,
+    user: &User,
+    inbound: &Inbound,
+) -> Result<Option<bot::Ahead>> {
+    if conversation.switchboard == Switchboard::Agent && conversation.ticket_id.is_some() {
+        return Ok(None);
+    }
+    let input = bot::reply::input_for(&inbound.text, inbound.payload.as_deref());
+    bot::prepare(env, db, conversation, user, input, &inbound.channel)
+}
+
+/// Takes a customer's message into their conversation, inside the caller's transaction, with
+/// the bot's turn [`prepare`]d before it (`ahead`), which is used only if it still holds.
+/// `conversation` must be read inside the transaction: who is in control decides here.
 pub fn receive(
     env: &Env,
     db: &Db,
     conversation: &Conversation,
     user: &User,
     inbound: &Inbound,
+    ahead: Option<bot::Ahead>,
 ) -> Result<Receipt> {
     let message = match conversation::store_customer_message(env, db, conversation, user, inbound)?
     {
@@ -57,7 +76,7 @@ pub fn receive(
             committed.tickets.push(ticket_id);
         }
         _ => {
-            let reply = bot::respond(env, db, conversation, user, &message)?;
+            let reply = bot::respond(env, db, conversation, user, &message, ahead)?;
             bot_says(env, db, conversation.id, user, reply, &mut committed)?;
         }
     }

@@ -189,18 +189,22 @@ pub fn customer_for_identity(
     address: &str,
     profile: &Profile,
 ) -> Result<User> {
-    let existing = db.query_opt(
+    match customer_by_identity(db, channel, address)? {
+        Some(user) => Ok(user),
+        None => create_customer(db, random, now, channel, address, profile),
+    }
+}
+
+/// The customer behind a channel identity, if one is known (a read).
+pub fn customer_by_identity(db: &Db, channel: &str, address: &str) -> Result<Option<User>> {
+    Ok(db.query_opt(
         &format!(
             "SELECT {COLUMNS} FROM users WHERE id =
              (SELECT user_id FROM identities WHERE channel = ? AND address = ?)"
         ),
         &[channel.into(), address.into()],
         from_row,
-    )?;
-    match existing {
-        Some(user) => Ok(user),
-        None => create_customer(db, random, now, channel, address, profile),
-    }
+    )?)
 }
 
 /// "Web visitor 3f2a" until the customer tells us their name.

@@ -1,6 +1,8 @@
 use rusqlite::types::ValueRef;
 use spindesk_core::ports::{Rows, Sql, SqlError, SqlErrorKind, Value};
+use spindesk_core::store::BUSY_TIMEOUT_MS;
 use std::path::Path;
+use std::time::Duration;
 
 /// One rusqlite connection, like the one connection a Spin instance gets for a request.
 pub struct NativeSql {
@@ -8,10 +10,15 @@ pub struct NativeSql {
 }
 
 impl NativeSql {
-    /// Opens (creating) a database file. rusqlite waits up to 5 s on a locked database, which is
-    /// what lets racing instances queue on `BEGIN IMMEDIATE` instead of failing.
+    /// Opens (creating) a database file. SQLite waits [`BUSY_TIMEOUT_MS`] (10 ms) on a locked
+    /// database, not rusqlite's default 5 s: its wait sleeps ever longer between polls (up to
+    /// 100 ms), which under many writers starves whoever has waited longest. Past the short
+    /// wait the store layer retries `BEGIN IMMEDIATE` with short jittered sleeps for up to 5 s
+    /// (`spindesk_core::store::Db::transaction`), so racing instances still queue, not fail.
     pub fn try_open(path: &Path) -> Result<Self, SqlError> {
         let conn = rusqlite::Connection::open(path).map_err(to_error)?;
+        conn.busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
+            .map_err(to_error)?;
         Ok(NativeSql { conn })
     }
 
@@ -69,13 +76,16 @@ fn from_sql(v: ValueRef<'_>) -> Value {
 }
 
 fn to_error(e: rusqlite::Error) -> SqlError {
-    let constraint = matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::ConstraintViolation)
-    );
+    let kind = match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => Some(SqlErrorKind::Constraint),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            Some(SqlErrorKind::Busy)
+        }
+        _ => None,
+    };
     let mut err = SqlError::from_message(e.to_string());
-    if constraint {
-        err.kind = SqlErrorKind::Constraint;
+    if let Some(kind) = kind {
+        err.kind = kind;
     }
     err
 }

@@ -97,6 +97,8 @@ mod tests {
         let unique = to_error(sqlite::Error::Io("UNIQUE constraint failed: t.v".into()));
         assert_eq!(unique.kind, SqlErrorKind::Constraint);
         assert_eq!(unique.message, "UNIQUE constraint failed: t.v");
+        let locked = to_error(sqlite::Error::Io("database is locked".into()));
+        assert_eq!(locked.kind, SqlErrorKind::Busy);
         let syntax = to_error(sqlite::Error::Io("near \"SELEC\": syntax error".into()));
         assert_eq!(syntax.kind, SqlErrorKind::Other);
     }

@@ -110,10 +110,18 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     // vendor's patience (what fails waits in the outbox for the drain), then the API calls bots
     // wait for (a later event of the same sender may have made an earlier one stale: it is
     // skipped), and what the bots say with their results.
+    // The bot's turns first, outside the write transaction (reads only); each is written only
+    // if it still holds when its event is stored (a later event of the same sender in this
+    // batch finds the state changed and is answered afresh inside).
+    let ahead = parsed
+        .events
+        .iter()
+        .map(|event| delivery::prepare(env, &db, &integration, event))
+        .collect::<Result<Vec<_>, _>>()?;
     commit::write(env, &db, |db| {
         let mut committed = Committed::default();
-        for event in &parsed.events {
-            committed.merge(delivery::receive(env, db, &integration, event)?);
+        for (event, ahead) in parsed.events.iter().zip(ahead) {
+            committed.merge(delivery::receive(env, db, &integration, event, ahead)?);
         }
         Ok::<_, ApiError>(((), committed))
     })?;

@@ -135,7 +135,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     if !allow.split(", ").any(|m| m == req.method().as_str()) {
         return Err(ApiError::method_not_allowed(req.method(), allow));
     }
-    let db = Db::new(env.sql);
+    let db = Db::new(env.sql).with_waits(env.clock, env.random);
     ensure_schema(&db, env.clock.now_ms())?;
     // After an upgrade or a change of analysis rules the index rebuilds itself, a batch per
     // request; once complete this is one row read.

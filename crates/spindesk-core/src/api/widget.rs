@@ -349,20 +349,30 @@ fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
         }
     }
     let db = database(env)?;
+    // Reads and the bot's turn before the write transaction, so the write lock is held only
+    // for the writes; `receive` writes the turn only if nothing it depends on changed.
+    let (user, conversation) = visitor(env, &db, req)?;
+    let inbound = Inbound {
+        channel: "web".into(),
+        source: input
+            .client_id
+            .as_ref()
+            .map(|_| format!("web:{}", conversation.id)),
+        source_message_id: input.client_id.clone(),
+        text: input.text.clone(),
+        payload: input.payload.clone(),
+    };
+    let ahead = switchboard::prepare(env, &db, &conversation, &user, &inbound)?;
     let (duplicate, messages) = commit::write(env, &db, |db| {
-        let (user, conversation) = visitor(env, db, req)?;
-        let inbound = Inbound {
-            channel: "web".into(),
-            source: input
-                .client_id
-                .as_ref()
-                .map(|_| format!("web:{}", conversation.id)),
-            source_message_id: input.client_id.clone(),
-            text: input.text.clone(),
-            payload: input.payload.clone(),
-        };
+        // Again inside: agents may have taken the conversation since it was read.
+        let conversation = conversation::by_id(db, conversation.id)?.ok_or_else(|| {
+            ApiError::unauthorized(
+                "invalid_session",
+                "The session's conversation no longer exists",
+            )
+        })?;
         Ok::<_, ApiError>(
-            match switchboard::receive(env, db, &conversation, &user, &inbound)? {
+            match switchboard::receive(env, db, &conversation, &user, &inbound, ahead)? {
                 Receipt::Stored(committed) => (None, committed),
                 Receipt::Duplicate(original) => (Some(original), Default::default()),
             },

@@ -1,8 +1,11 @@
 //! The bot inside a conversation: runs the live bot on a customer's message, keeps its state in
 //! `conversations.bot_state`, and turns what it says into messages every channel can show.
-//! Called by [`crate::switchboard::receive`] while the bot is in control,
-//! in the same transaction that stored the customer's message; an API call the flow reaches is
-//! made after that commits, and [`resume`] continues the flow with its result.
+//! The turn is computed ahead of the write transaction ([`prepare`], on a snapshot of the
+//! conversation's bot state and the live bot) so SQLite's write lock is not held while the bot
+//! matches intents and searches the help center; [`respond`], inside the transaction that
+//! stored the customer's message, writes it if nothing it was computed from changed, and
+//! computes it afresh there otherwise. An API call the flow reaches is made after that commits,
+//! and [`resume`] continues the flow with its result.
 
 use super::articles::HelpCenter;
 use super::engine::{resume_turn, start_turn, CallOutcome, Context};
@@ -72,13 +75,7 @@ pub fn facts(user: &User, channel: &str) -> Variables {
 }
 
 pub fn input_of(message: &Message) -> Input {
-    match &message.payload {
-        Some(payload) => Input::Tap {
-            payload: payload.clone(),
-            label: message.text.clone(),
-        },
-        None => Input::text(&message.text),
-    }
+    input_for(&message.text, message.payload.as_deref())
 }
 
 /// The outbound port the engine gets inside a transaction: it sends nothing there (API calls
@@ -112,7 +109,114 @@ fn stored_state(db: &Db, conversation: &Conversation) -> Result<BotState> {
     Ok(state)
 }
 
-/// The bot's turn on a customer's message, inside the transaction that stored it. A turn that
+/// A bot turn computed before the write transaction, with everything it was computed from.
+#[derive(Debug, Clone)]
+pub struct Ahead {
+    conversation_id: i64,
+    basis: Basis,
+    input: Input,
+    facts: Variables,
+    locale: String,
+    turn: Turn,
+}
+
+/// What of the conversation and the desk a turn depends on, as one read: if all of it is still
+/// the same in the transaction, the turn computed before is the turn it would compute.
+#[derive(Debug, Clone, PartialEq)]
+struct Basis {
+    last_seq: i64,
+    greeted: bool,
+    bot_state: String,
+    live_version: Option<i64>,
+}
+
+/// The conversation's [`Basis`] now, `None` unless the bot is in control.
+fn basis(db: &Db, conversation_id: i64) -> Result<Option<Basis>> {
+    Ok(db.query_opt(
+        "SELECT last_seq, greeted, bot_state, (SELECT version FROM bot_live WHERE id = 1) AS live
+         FROM conversations WHERE id = ? AND switchboard = 'bot'",
+        &[conversation_id.into()],
+        |r| {
+            Ok(Basis {
+                last_seq: r.i64("last_seq")?,
+                greeted: r.bool("greeted")?,
+                bot_state: r.string("bot_state")?,
+                live_version: r.opt_i64("live")?,
+            })
+        },
+    )?)
+}
+
+/// The input a customer's message gives the bot: a tap on a quick reply, or text.
+pub fn input_for(text: &str, payload: Option<&str>) -> Input {
+    match payload {
+        Some(payload) => Input::Tap {
+            payload: payload.to_owned(),
+            label: text.to_owned(),
+        },
+        None => Input::text(text),
+    }
+}
+
+/// The bot's turn on `input`, computed outside any transaction (reads only): `None` when the
+/// bot is not in control. Give it to [`respond`] inside the transaction.
+pub fn prepare(
+    env: &Env,
+    db: &Db,
+    conversation: &Conversation,
+    user: &User,
+    input: Input,
+    channel: &str,
+) -> Result<Option<Ahead>> {
+    let Some(mut basis) = basis(db, conversation.id)? else {
+        return Ok(None);
+    };
+    // The bot is loaded after the basis was read, and the basis takes the version of the bot
+    // actually loaded: a publish in between then shows as a changed version in `respond`.
+    let versions::Live {
+        bot,
+        phrases,
+        version,
+    } = versions::live_with_phrases(db)?;
+    basis.live_version = version;
+    let mut state: BotState = serde_json::from_str(&basis.bot_state).unwrap_or_default();
+    state.greeted |= basis.greeted;
+    let facts = facts(user, channel);
+    let link = article_link(env, &bot);
+    let help_center = articles(db, &bot, link.as_deref());
+    let ctx = Context {
+        locale: &user.locale,
+        now_ms: env.clock.now_ms(),
+        outbound: &NoCallsInTransaction,
+        articles: &help_center,
+        phrases: Some(&phrases),
+        facts: &facts,
+    };
+    let turn = start_turn(&bot, &state, &input, &ctx)?;
+    Ok(Some(Ahead {
+        conversation_id: conversation.id,
+        basis,
+        input,
+        locale: user.locale.clone(),
+        facts,
+        turn,
+    }))
+}
+
+/// Whether `ahead` was computed for `message`: same conversation, input, customer facts and
+/// language, and no message between the snapshot and this one (`message` is the very next).
+/// What it read from the database is checked as it is written ([`store_if_unchanged`]).
+fn fits(ahead: &Ahead, user: &User, message: &Message) -> bool {
+    ahead.conversation_id == message.conversation_id
+        && message.seq == ahead.basis.last_seq + 1
+        && ahead.input == input_of(message)
+        && ahead.locale == user.locale
+        && ahead.facts == facts(user, &message.channel)
+}
+
+/// The bot's turn on a customer's message, inside the transaction that stored it: the turn
+/// computed `ahead` when it still holds (see [`fits`] and [`store_if_unchanged`]), else
+/// computed here — a turn is never written from a state that has since changed. A turn that
 /// reaches an API call stops there: the reply's `awaiting` call is made after commit and its
 /// result given to [`resume`].
 pub fn respond(
@@ -121,8 +225,14 @@ pub fn respond(
     conversation: &Conversation,
     user: &User,
     message: &Message,
+    ahead: Option<Ahead>,
 ) -> Result<BotReply> {
-    let versions::Live { bot, phrases } = versions::live_with_phrases(db)?;
+    if let Some(ahead) = ahead.filter(|a| fits(a, user, message)) {
+        if let Some(reply) = store_if_unchanged(env, db, ahead, message.seq)? {
+            return Ok(reply);
+        }
+    }
+    let versions::Live { bot, phrases, .. } = versions::live_with_phrases(db)?;
     let state = stored_state(db, conversation)?;
     let facts = facts(user, &message.channel);
     let link = article_link(env, &bot);
@@ -181,7 +291,7 @@ pub fn resume(
     if state.awaiting_call.as_ref().is_none_or(|c| c.id != call_id) {
         return Ok(None);
     }
-    let versions::Live { bot, phrases } = versions::live_with_phrases(db)?;
+    let versions::Live { bot, phrases, .. } = versions::live_with_phrases(db)?;
     let facts = facts(user, &conversation.last_channel);
     let link = article_link(env, &bot);
     let help_center = articles(db, &bot, link.as_deref());
@@ -197,13 +307,19 @@ pub fn resume(
     store(env, db, conversation.id, turn).map(Some)
 }
 
-/// Saves the turn's state (a call it awaits gets a fresh id) and says what the bot says.
-fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<BotReply> {
+/// The turn with the call it awaits given a fresh id, and its state as stored.
+fn stamp(env: &Env, mut turn: Turn) -> Result<(Turn, String)> {
     if let Some(call) = &mut turn.state.awaiting_call {
         call.id = crate::ids::new_public_id(env.random);
         call.since = env.clock.now_ms();
     }
     let state_json = serde_json::to_string(&turn.state).map_err(Error::corrupt)?;
+    Ok((turn, state_json))
+}
+
+/// Saves the turn's state (a call it awaits gets a fresh id) and says what the bot says.
+fn store(env: &Env, db: &Db, conversation_id: i64, turn: Turn) -> Result<BotReply> {
+    let (turn, state_json) = stamp(env, turn)?;
     db.execute(
         "UPDATE conversations SET bot_state = ?, greeted = ? WHERE id = ?",
         &[
@@ -212,6 +328,36 @@ fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<Bot
             conversation_id.into(),
         ],
     )?;
+    Ok(reply_of(turn))
+}
+
+/// [`store`] for a turn computed ahead, as one compare-and-set: the state is written only
+/// where the bot is still in control, `last_seq` is the customer's message (`seq`) and the
+/// bot state, greeting and live version are those the turn was computed from. `None` (nothing
+/// written) when anything changed.
+fn store_if_unchanged(env: &Env, db: &Db, ahead: Ahead, seq: i64) -> Result<Option<BotReply>> {
+    let (turn, state_json) = stamp(env, ahead.turn)?;
+    let basis = ahead.basis;
+    let updated = db.query_i64(
+        "UPDATE conversations SET bot_state = ?1, greeted = ?2
+         WHERE id = ?3 AND switchboard = 'bot' AND last_seq = ?4 AND greeted = ?5
+           AND bot_state = ?6 AND (SELECT version FROM bot_live WHERE id = 1) IS ?7
+         RETURNING id",
+        &[
+            state_json.into(),
+            turn.state.greeted.into(),
+            ahead.conversation_id.into(),
+            seq.into(),
+            basis.greeted.into(),
+            basis.bot_state.into(),
+            basis.live_version.into(),
+        ],
+    )?;
+    Ok(updated.map(|_| reply_of(turn)))
+}
+
+/// What the bot says in `turn`, and whether it hands over.
+fn reply_of(turn: Turn) -> BotReply {
     let mut transfer = turn.effects.iter().map(|e| match e {
         Effect::Transfer {
             tags,
@@ -224,11 +370,11 @@ fn store(env: &Env, db: &Db, conversation_id: i64, mut turn: Turn) -> Result<Bot
         },
     });
     let transfer = transfer.next_back();
-    Ok(BotReply {
+    BotReply {
         messages: render(&turn.outputs),
         transfer,
         awaiting: turn.state.awaiting_call,
-    })
+    }
 }
 
 /// One message the bot posts, and which of the turn's outputs it shows.

@@ -43,6 +43,8 @@ pub fn live(db: &Db) -> Result<Bot> {
 pub struct Live {
     pub bot: Bot,
     pub phrases: PhraseIndex,
+    /// The published version; `None` for the starter bot of a fresh install.
+    pub version: Option<i64>,
 }
 
 /// Keeps a version's [`PhraseIndex`] beside its document (`bot_versions.phrases`).
@@ -73,7 +75,11 @@ pub fn live_with_phrases(db: &Db) -> Result<Live> {
     let Some((version, document, stored)) = row else {
         let bot = starter_bot();
         let phrases = PhraseIndex::build(&bot);
-        return Ok(Live { bot, phrases });
+        return Ok(Live {
+            bot,
+            phrases,
+            version: None,
+        });
     };
     let bot = parse(&document)?;
     let stored = stored
@@ -88,7 +94,11 @@ pub fn live_with_phrases(db: &Db) -> Result<Live> {
             phrases
         }
     };
-    Ok(Live { bot, phrases })
+    Ok(Live {
+        bot,
+        phrases,
+        version: Some(version),
+    })
 }
 
 pub fn live_version(db: &Db) -> Result<Option<i64>> {

@@ -6,6 +6,7 @@
 use super::channel::{Content, Event, Recipient, RenderContext};
 use super::integrations::{self, Integration};
 use super::outbox::{self, NewEntry};
+use crate::bot;
 use crate::committed::Committed;
 use crate::conversation;
 use crate::error::Result;
@@ -15,9 +16,70 @@ use crate::store::Db;
 use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile};
 
-/// Takes one inbound event into the sender's conversation, inside the caller's transaction.
-/// What it committed; nothing when the vendor delivered this event before.
-pub fn receive(env: &Env, db: &Db, integration: &Integration, event: &Event) -> Result<Committed> {
+/// The bot's answer to `event`, worked out before the write transaction (reads only), for
+/// [`receive`]: `None` for a redelivery, a sender not seen before (their user and conversation
+/// are created inside the transaction, and the bot answers there) or agents in control.
+pub fn prepare(
+    env: &Env,
+    db: &Db,
+    integration: &Integration,
+    event: &Event,
+) -> Result<Option<bot::Ahead>> {
+    let seen = db.query_i64(
+        "SELECT id FROM messages WHERE source = ? AND source_message_id = ?",
+        &[integration.source().into(), event.id.clone().into()],
+    )?;
+    if seen.is_some() {
+        return Ok(None);
+    }
+    let channel = event.sender.channel.as_str();
+    let Some(user) = users::customer_by_identity(db, channel, &event.sender.address)? else {
+        return Ok(None);
+    };
+    let Some(conversation) = conversation::by_user(db, user.id)? else {
+        return Ok(None);
+    };
+    let inbound = inbound(db, &conversation, integration, event)?;
+    switchboard::prepare(env, db, &conversation, &user, &inbound)
+}
+
+/// The customer's message `event` carries: a tap or typed answer resolved to the option it
+/// picks (see [`resolve_choice`]).
+fn inbound(
+    db: &Db,
+    conversation: &conversation::Conversation,
+    integration: &Integration,
+    event: &Event,
+) -> Result<conversation::Inbound> {
+    let (text, payload) = match resolve_choice(db, conversation.id, integration, &event.content)? {
+        Some(option) => (option.label, Some(option.payload)),
+        None => match &event.content {
+            Content::Choice { payload, title } => (
+                title.clone().unwrap_or_else(|| payload.clone()),
+                Some(payload.clone()),
+            ),
+            other => (other.display_text(), None),
+        },
+    };
+    Ok(conversation::Inbound {
+        channel: event.sender.channel.clone(),
+        source: Some(integration.source()),
+        source_message_id: Some(event.id.clone()),
+        text,
+        payload,
+    })
+}
+
+/// Takes one inbound event into the sender's conversation, inside the caller's transaction,
+/// with the bot's turn [`prepare`]d before it (written only if it still holds). What it
+/// committed; nothing when the vendor delivered this event before.
+pub fn receive(
+    env: &Env,
+    db: &Db,
+    integration: &Integration,
+    event: &Event,
+    ahead: Option<bot::Ahead>,
+) -> Result<Committed> {
     let source = integration.source();
     // A redelivery changes nothing — not even where replies go. Inside the caller's IMMEDIATE
     // transaction this check cannot race; the UNIQUE (source, source_message_id) constraint in
@@ -59,24 +121,9 @@ pub fn receive(env: &Env, db: &Db, integration: &Integration, event: &Event) -> 
             now.into(),
         ],
     )?;
-    let (text, payload) = match resolve_choice(db, conversation.id, integration, &event.content)? {
-        Some(option) => (option.label, Some(option.payload)),
-        None => match &event.content {
-            Content::Choice { payload, title } => (
-                title.clone().unwrap_or_else(|| payload.clone()),
-                Some(payload.clone()),
-            ),
-            other => (other.display_text(), None),
-        },
-    };
-    let inbound = conversation::Inbound {
-        channel: channel.to_owned(),
-        source: Some(source),
-        source_message_id: Some(event.id.clone()),
-        text,
-        payload,
-    };
-    let mut committed = match switchboard::receive(env, db, &conversation, &user, &inbound)? {
+    let inbound = inbound(db, &conversation, integration, event)?;
+    let mut committed = match switchboard::receive(env, db, &conversation, &user, &inbound, ahead)?
+    {
         Receipt::Duplicate(_) => return Ok(Committed::default()),
         Receipt::Stored(committed) => committed,
     };
@@ -173,7 +220,9 @@ pub fn queue_sends(env: &Env, db: &Db, messages: &[Message]) -> Result<Vec<i64>>
 }
 
 fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
-    if message.author_type == AuthorType::User {
+    // The widget reads its messages itself: no integration carries the `web` channel, so a
+    // widget conversation costs its write transaction no route lookup.
+    if message.author_type == AuthorType::User || message.channel == "web" {
         return Ok(false);
     }
     let route = db.query_opt(

@@ -45,6 +45,11 @@ pub fn ensure_schema(db: &Db, now: Millis) -> Result<(), SqlError> {
     // statement journal to undo just itself; in memory it is not a temporary file written for
     // every such statement (saving an article writes ~200 index rows: 20% of its time).
     db.execute("PRAGMA temp_store = MEMORY", &[])?;
+    // A short wait for locks inside SQLite; `Db::transaction` retries past it (see there why).
+    db.execute(
+        &format!("PRAGMA busy_timeout = {}", super::db::BUSY_TIMEOUT_MS),
+        &[],
+    )?;
     if user_version(db)? >= latest() {
         return Ok(());
     }

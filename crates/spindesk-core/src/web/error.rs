@@ -142,6 +142,13 @@ impl From<crate::Error> for ApiError {
                 "credentials_key",
                 e.to_string(),
             ),
+            // Still locked after the store layer's retries: the desk is overloaded, not broken;
+            // the caller may try again (nothing was written).
+            Error::Sql(ref sql) if sql.kind == crate::ports::SqlErrorKind::Busy => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "The database is busy; try again in a moment",
+            ),
             Error::Sql(_) | Error::KeyValue(_) | Error::Corrupt(_) => ApiError::internal(e),
         }
     }
