@@ -172,7 +172,7 @@ fn keywords_filter_tickets_by_their_fields() {
     }
     // The admin token is nobody: `assignee:me` finds nothing for it.
     let r = app
-        .request("tickets", "GET", "/api/v2/search.json?query=assignee:me")
+        .request("search", "GET", "/api/v2/search.json?query=assignee:me")
         .admin()
         .send()
         .expect(200)
@@ -526,7 +526,7 @@ fn mistakes_are_400s_that_say_what_was_wrong() {
         .expect(422)
         .json();
     assert_eq!(r["error"], "InvalidPaginationParameter");
-    app.request("tickets", "POST", "/api/v2/search.json?query=x")
+    app.request("search", "POST", "/api/v2/search.json?query=x")
         .agent(&agent.email, &agent.token)
         .send()
         .expect(405);
@@ -540,9 +540,9 @@ fn search_needs_an_agent() {
         "/api/v2/search/count.json?query=status:open",
         "/api/v2/users/search.json?query=ada",
     ] {
-        let r = app.request("tickets", "GET", path).send().expect(401);
+        let r = app.request("search", "GET", path).send().expect(401);
         assert_eq!(r.json()["error"], "Couldn't authenticate you", "{path}");
-        app.request("tickets", "GET", path)
+        app.request("search", "GET", path)
             .agent("nobody@example.com", "wrong")
             .send()
             .expect(401);

@@ -6,6 +6,7 @@ pub mod commit;
 pub mod conversations;
 pub mod help_center;
 pub mod reports;
+pub mod search;
 pub mod tickets;
 pub mod widget;
 
@@ -19,6 +20,7 @@ pub const SURFACES: &[Surface] = &[
     bot::SURFACE,
     help_center::SURFACE,
     tickets::SURFACE,
+    search::SURFACE,
     conversations::SURFACE,
     admin::SURFACE,
     reports::SURFACE,

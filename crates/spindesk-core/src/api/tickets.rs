@@ -14,7 +14,7 @@ mod many;
 mod people;
 mod presence;
 mod satisfaction;
-mod search;
+pub mod search;
 mod ticket;
 mod users;
 mod views;
@@ -125,18 +125,6 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
                 _ => Err(ApiError::method_not_allowed(method, "GET, DELETE")),
             }
         }
-        ["api", "v2", "search"] => match *method {
-            Method::GET => search::search(env, req),
-            _ => Err(ApiError::method_not_allowed(method, "GET")),
-        },
-        ["api", "v2", "search", "count"] => match *method {
-            Method::GET => search::count(env, req),
-            _ => Err(ApiError::method_not_allowed(method, "GET")),
-        },
-        ["api", "v2", "users", "search"] => match *method {
-            Method::GET => search::users(env, req),
-            _ => Err(ApiError::method_not_allowed(method, "GET")),
-        },
         ["api", "v2", "users", "me"] => match *method {
             Method::GET => users::show_me(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET")),
