@@ -10,7 +10,9 @@
 use super::ticket::{
     check_tags, comment_author, comment_text, invalid, one_of, NewComment, MAX_BODY_BYTES,
 };
-use super::zendesk::{base_url, clip, comment_json, not_found, status_names, ticket_json};
+use super::zendesk::{
+    base_url, clip, comment_json, not_found, read_expecting, status_names, ticket_json,
+};
 use crate::api::commit;
 use crate::auth::require_staff;
 use crate::committed::Committed;
@@ -24,7 +26,7 @@ use crate::tickets::custom_fields::{self, CustomField};
 use crate::tickets::{self, TicketStatus, PRIORITIES, TYPES};
 use crate::timestamp::iso8601;
 use crate::users;
-use crate::web::{json_status, read_json, ApiError};
+use crate::web::{json_status, ApiError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -196,12 +198,7 @@ fn check(f: &Fields) -> Result<Checked, ApiError> {
 pub fn create_ticket(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let staff = require_staff(env, &db, req)?;
-    let body: Body = read_json(req, MAX_BODY_BYTES).map_err(|mut e| {
-        if e.status == http::StatusCode::BAD_REQUEST {
-            e.message = format!("{} (expected {{\"ticket\": {{...}}}})", e.message);
-        }
-        e
-    })?;
+    let body: Body = read_expecting(req, MAX_BODY_BYTES, r#"{"ticket": {...}}"#)?;
     let f = body.ticket;
     let checked = check(&f)?;
     let now = env.clock.now_ms();

@@ -3,7 +3,7 @@
 //! person with role `admin`) write. Every write is one transaction with its admin-log entry,
 //! and a new member drains the group's queue at once.
 
-use super::zendesk::{base_url, not_found};
+use super::zendesk::{base_url, not_found, read_expecting};
 use crate::admin_log;
 use crate::api::commit;
 use crate::auth::{require_staff, require_staff_admin};
@@ -16,7 +16,7 @@ use crate::surface::{Request, Response};
 use crate::tickets::routing;
 use crate::timestamp::iso8601;
 use crate::users;
-use crate::web::{json, json_status, no_content, paginate, query_pairs, read_json, ApiError};
+use crate::web::{json, json_status, no_content, paginate, query_pairs, ApiError};
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -92,12 +92,7 @@ struct GroupFields {
 }
 
 fn read_group(req: &Request) -> Result<GroupFields, ApiError> {
-    let body: GroupBody = read_json(req, MAX_BODY_BYTES).map_err(|mut e| {
-        if e.status == StatusCode::BAD_REQUEST {
-            e.message = format!("{} (expected {{\"group\": {{\"name\": ...}}}})", e.message);
-        }
-        e
-    })?;
+    let body: GroupBody = read_expecting(req, MAX_BODY_BYTES, r#"{"group": {"name": ...}}"#)?;
     let g = body.group;
     if let Some(name) = &g.name {
         let chars = name.trim().chars().count();
@@ -279,15 +274,11 @@ fn active_staff(db: &Db, user_id: i64) -> Result<(), ApiError> {
 pub fn add_member(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let staff = require_staff_admin(env, &db, req)?;
-    let body: MembershipBody = read_json(req, MAX_BODY_BYTES).map_err(|mut e| {
-        if e.status == StatusCode::BAD_REQUEST {
-            e.message = format!(
-                "{} (expected {{\"group_membership\": {{\"user_id\", \"group_id\"}}}})",
-                e.message
-            );
-        }
-        e
-    })?;
+    let body: MembershipBody = read_expecting(
+        req,
+        MAX_BODY_BYTES,
+        r#"{"group_membership": {"user_id", "group_id"}}"#,
+    )?;
     let user_id = body
         .group_membership
         .user_id

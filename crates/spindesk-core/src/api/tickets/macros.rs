@@ -6,7 +6,9 @@
 use super::access::require_admin_role;
 use super::heading::{heading, Heading};
 use super::ticket::invalid;
-use super::zendesk::{base_url, invalid_endpoint, not_found, parse_id, ticket_json};
+use super::zendesk::{
+    base_url, invalid_endpoint, not_found, parse_id, read_expecting, ticket_json,
+};
 use crate::api::commit;
 use crate::auth::{require_staff, Staff};
 use crate::committed::Committed;
@@ -18,9 +20,7 @@ use crate::tickets;
 use crate::tickets::macros::{self, Action, Assignee, Macro, MacroDoc, Placeholders};
 use crate::timestamp::iso8601;
 use crate::users;
-use crate::web::{
-    json, json_status, no_content, paginate, query_pairs, read_json, segments, ApiError,
-};
+use crate::web::{json, json_status, no_content, paginate, query_pairs, segments, ApiError};
 use http::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -200,12 +200,7 @@ fn check_ids(db: &Db, actions: &[Action]) -> Result<(), ApiError> {
 }
 
 fn read_body(req: &Request) -> Result<Fields, ApiError> {
-    let body: Body = read_json(req, MAX_BODY_BYTES).map_err(|mut e| {
-        if e.status == http::StatusCode::BAD_REQUEST {
-            e.message = format!("{} (expected {{\"macro\": {{...}}}})", e.message);
-        }
-        e
-    })?;
+    let body: Body = read_expecting(req, MAX_BODY_BYTES, r#"{"macro": {...}}"#)?;
     Ok(body.fields)
 }
 

@@ -3,7 +3,7 @@
 //! agent's groups' queues; going offline hands their `new` and `open` tickets back to the queue
 //! when their `requeue_on_offline` setting is on — both inside the request's transaction.
 
-use super::zendesk::not_found;
+use super::zendesk::{not_found, read_expecting};
 use crate::api::commit;
 use crate::auth::{require_staff, Staff};
 use crate::committed::Committed;
@@ -13,7 +13,7 @@ use crate::surface::{Request, Response};
 use crate::tickets::routing;
 use crate::timestamp::iso8601;
 use crate::users::presence::{self, AgentStatus, Presence};
-use crate::web::{json, read_json, ApiError};
+use crate::web::{json, ApiError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -60,12 +60,7 @@ pub fn set(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let staff = require_staff(env, &db, req)?;
     let id = own_id(&staff)?;
-    let body: PresenceBody = read_json(req, 1024).map_err(|mut e| {
-        if e.status == http::StatusCode::BAD_REQUEST {
-            e.message = format!("{} (expected {{\"presence\": \"online\"}})", e.message);
-        }
-        e
-    })?;
+    let body: PresenceBody = read_expecting(req, 1024, r#"{"presence": "online"}"#)?;
     let wanted = Presence::parse(&body.presence).ok_or_else(|| {
         ApiError::unprocessable(
             "RecordInvalid",

@@ -1,8 +1,8 @@
 //! Tickets: list, show, comments, update (`/api/v2/tickets[/{id}[/comments]]`).
 
 use super::zendesk::{
-    base_url, comment_json, not_found, sideloaded_users, status_filter, status_names, ticket_json,
-    ticket_order, wants_users,
+    base_url, comment_json, not_found, read_expecting, sideloaded_users, status_filter,
+    status_names, ticket_json, ticket_order, wants_users,
 };
 use crate::api::commit;
 use crate::auth::{require_staff, Staff};
@@ -23,7 +23,7 @@ use crate::timestamp::iso8601;
 use crate::users;
 use crate::users::presence;
 use crate::users::Role;
-use crate::web::{json, paginate, query_pairs, read_json, ApiError};
+use crate::web::{json, paginate, query_pairs, ApiError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 /// Largest ticket update body (a comment is at most 4,096 characters; tags and fields add some).
@@ -277,12 +277,7 @@ pub(super) fn check_tags(tags: &[String]) -> Result<(), ApiError> {
 pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let db = database(env)?;
     let staff = require_staff(env, &db, req)?;
-    let update: TicketUpdate = read_json(req, MAX_BODY_BYTES).map_err(|mut e| {
-        if e.status == http::StatusCode::BAD_REQUEST {
-            e.message = format!("{} (expected {{\"ticket\": {{...}}}})", e.message);
-        }
-        e
-    })?;
+    let update: TicketUpdate = read_expecting(req, MAX_BODY_BYTES, r#"{"ticket": {...}}"#)?;
     let fields = update.ticket;
     let checked = validate(&fields)?;
     let now = env.clock.now_ms();

@@ -6,8 +6,8 @@ use super::access::require_admin_role;
 use super::heading::{heading, Heading};
 use super::ticket::invalid;
 use super::zendesk::{
-    base_url, clip, invalid_endpoint, not_found, parse_id, sideloaded_users, ticket_json,
-    wants_users,
+    base_url, clip, invalid_endpoint, not_found, parse_id, read_expecting, sideloaded_users,
+    ticket_json, wants_users,
 };
 use crate::api::commit;
 use crate::auth::require_staff;
@@ -18,9 +18,7 @@ use crate::surface::{Request, Response};
 use crate::tickets::views::conditions::{Conditions, Context};
 use crate::tickets::views::{self, Execution, View, ViewDoc};
 use crate::timestamp::iso8601;
-use crate::web::{
-    json, json_status, no_content, paginate, query_pairs, read_json, segments, ApiError,
-};
+use crate::web::{json, json_status, no_content, paginate, query_pairs, segments, ApiError};
 use http::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -346,12 +344,7 @@ fn check(f: Fields, current: Option<&View>) -> Result<ViewDoc, ApiError> {
 }
 
 fn read_body(req: &Request) -> Result<Fields, ApiError> {
-    let body: Body = read_json(req, MAX_BODY_BYTES).map_err(|mut e| {
-        if e.status == http::StatusCode::BAD_REQUEST {
-            e.message = format!("{} (expected {{\"view\": {{...}}}})", e.message);
-        }
-        e
-    })?;
+    let body: Body = read_expecting(req, MAX_BODY_BYTES, r#"{"view": {...}}"#)?;
     Ok(body.view)
 }
 

@@ -7,7 +7,8 @@ use crate::tickets::{Comment, Ticket, TicketStatus};
 use crate::tickets::{Score, Summary};
 use crate::timestamp::iso8601;
 use crate::users::{self, User};
-use crate::web::{header, ApiError};
+use crate::web::{header, read_json, ApiError};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 pub fn invalid_endpoint(req: &Request) -> ApiError {
@@ -218,4 +219,19 @@ pub fn sideloaded_users(
             .map(|u| user_json(u, phones.get(&u.id), base))
             .collect(),
     ))
+}
+
+/// A Zendesk request body of at most `limit` bytes; a body that is not the JSON expected gets a
+/// 400 that shows the envelope it should have been (`{"ticket": {...}}`).
+pub fn read_expecting<T: DeserializeOwned>(
+    req: &Request,
+    limit: usize,
+    shape: &str,
+) -> Result<T, ApiError> {
+    read_json(req, limit).map_err(|mut e| {
+        if e.status == http::StatusCode::BAD_REQUEST {
+            e.message = format!("{} (expected {shape})", e.message);
+        }
+        e
+    })
 }
