@@ -17,7 +17,7 @@ use crate::config;
 use crate::conversation::Conversation;
 use crate::error::{Error, Result};
 use crate::message::{Message, QuickReply};
-use crate::ports::{Env, Millis, Outbound, OutboundError};
+use crate::ports::{Env, Millis, Outbound, OutboundError, SqlError};
 use crate::store::Db;
 use crate::users::User;
 use std::collections::BTreeMap;
@@ -173,26 +173,14 @@ pub fn prepare(
     };
     // The bot is loaded after the basis was read, and the basis takes the version of the bot
     // actually loaded: a publish in between then shows as a changed version in `respond`.
-    let versions::Live {
-        bot,
-        phrases,
-        version,
-    } = versions::live_with_phrases(db)?;
-    basis.live_version = version;
+    let live = versions::live_with_phrases(db)?;
+    basis.live_version = live.version;
     let mut state: BotState = serde_json::from_str(&basis.bot_state).unwrap_or_default();
     state.greeted |= basis.greeted;
     let facts = facts(user, channel);
-    let link = article_link(env, &bot);
-    let help_center = articles(db, &bot, link.as_deref());
-    let ctx = Context {
-        locale: &user.locale,
-        now_ms: env.clock.now_ms(),
-        outbound: &NoCallsInTransaction,
-        articles: &help_center,
-        phrases: Some(&phrases),
-        facts: &facts,
-    };
-    let turn = start_turn(&bot, &state, &input, &ctx)?;
+    let turn = live_turn(env, db, &live, user, &facts, |bot, ctx| {
+        start_turn(bot, &state, &input, ctx)
+    })?;
     Ok(Some(Ahead {
         conversation_id: conversation.id,
         basis,
@@ -232,20 +220,12 @@ pub fn respond(
             return Ok(reply);
         }
     }
-    let versions::Live { bot, phrases, .. } = versions::live_with_phrases(db)?;
+    let live = versions::live_with_phrases(db)?;
     let state = stored_state(db, conversation)?;
     let facts = facts(user, &message.channel);
-    let link = article_link(env, &bot);
-    let help_center = articles(db, &bot, link.as_deref());
-    let ctx = Context {
-        locale: &user.locale,
-        now_ms: env.clock.now_ms(),
-        outbound: &NoCallsInTransaction,
-        articles: &help_center,
-        phrases: Some(&phrases),
-        facts: &facts,
-    };
-    let turn = start_turn(&bot, &state, &input_of(message), &ctx)?;
+    let turn = live_turn(env, db, &live, user, &facts, |bot, ctx| {
+        start_turn(bot, &state, &input_of(message), ctx)
+    })?;
     store(env, db, conversation.id, turn)
 }
 
@@ -291,20 +271,35 @@ pub fn resume(
     if state.awaiting_call.as_ref().is_none_or(|c| c.id != call_id) {
         return Ok(None);
     }
-    let versions::Live { bot, phrases, .. } = versions::live_with_phrases(db)?;
+    let live = versions::live_with_phrases(db)?;
     let facts = facts(user, &conversation.last_channel);
-    let link = article_link(env, &bot);
-    let help_center = articles(db, &bot, link.as_deref());
+    let turn = live_turn(env, db, &live, user, &facts, |bot, ctx| {
+        resume_turn(bot, &state, outcome, ctx)
+    })?;
+    store(env, db, conversation.id, turn).map(Some)
+}
+
+/// Runs one turn of the live bot for `user`: in their language, with the help center the bot
+/// links, the customer facts, and no outbound calls (API calls wait for the commit).
+fn live_turn(
+    env: &Env,
+    db: &Db,
+    live: &versions::Live,
+    user: &User,
+    facts: &Variables,
+    run: impl FnOnce(&Bot, &Context) -> std::result::Result<Turn, SqlError>,
+) -> Result<Turn> {
+    let link = article_link(env, &live.bot);
+    let help_center = articles(db, &live.bot, link.as_deref());
     let ctx = Context {
         locale: &user.locale,
         now_ms: env.clock.now_ms(),
         outbound: &NoCallsInTransaction,
         articles: &help_center,
-        phrases: Some(&phrases),
-        facts: &facts,
+        phrases: Some(&live.phrases),
+        facts,
     };
-    let turn = resume_turn(&bot, &state, outcome, &ctx)?;
-    store(env, db, conversation.id, turn).map(Some)
+    Ok(run(&live.bot, &ctx)?)
 }
 
 /// The turn with the call it awaits given a fresh id, and its state as stored.

@@ -207,7 +207,7 @@ fn read_body(req: &Request) -> Result<Fields, ApiError> {
 fn create(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let staff = require_staff(env, &db, req)?;
-    require_admin_role(&db, &staff, "macros")?;
+    require_admin_role(&staff, "macros")?;
     let (doc, actions) = check(read_body(req)?, None)?;
     let now = env.clock.now_ms();
     let (m, _) = commit::write(env, &db, |db| {
@@ -225,7 +225,7 @@ fn create(env: &Env, req: &Request) -> Result<Response, ApiError> {
 fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let db = database(env)?;
     let staff = require_staff(env, &db, req)?;
-    require_admin_role(&db, &staff, "macros")?;
+    require_admin_role(&staff, "macros")?;
     let fields = read_body(req)?;
     let now = env.clock.now_ms();
     let (m, _) = commit::write(env, &db, |db| {
@@ -242,7 +242,7 @@ fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
 fn delete(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let db = database(env)?;
     let staff = require_staff(env, &db, req)?;
-    require_admin_role(&db, &staff, "macros")?;
+    require_admin_role(&staff, "macros")?;
     if !macros::delete(&db, id)? {
         return Err(not_found());
     }

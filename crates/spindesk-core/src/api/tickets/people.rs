@@ -213,7 +213,7 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let (user, _) = commit::write(env, &db, |db| {
         let user = users::by_id(db, id)?.ok_or_else(not_found)?;
         if user.role.is_staff() && staff.user_id() != Some(id) {
-            require_admin_role(db, &staff, "other staff members' profiles")?;
+            require_admin_role(&staff, "other staff members' profiles")?;
         }
         if user.role.is_staff() {
             match &update.email {

@@ -21,7 +21,6 @@ use crate::tickets::{
 };
 use crate::timestamp::iso8601;
 use crate::users;
-use crate::users::presence;
 use crate::users::Role;
 use crate::web::{json, paginate, query_pairs, ApiError};
 use serde::Deserialize;
@@ -428,8 +427,7 @@ fn check_assignment(db: &Db, ticket: &Ticket, f: &TicketFields) -> Result<(), Ap
         }
     }
     if let Some(Some(assignee)) = f.assignee_id {
-        let ok = users::by_id(db, assignee)?.is_some_and(|u| u.role.is_staff())
-            && presence::status(db, 0, assignee)?.is_some_and(|s| s.active);
+        let ok = users::by_id(db, assignee)?.is_some_and(|u| u.role.is_staff() && u.active);
         if !ok {
             return Err(invalid(
                 "assignee_id",

@@ -351,7 +351,7 @@ fn read_body(req: &Request) -> Result<Fields, ApiError> {
 fn create(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let staff = require_staff(env, &db, req)?;
-    require_admin_role(&db, &staff, "views")?;
+    require_admin_role(&staff, "views")?;
     let doc = check(read_body(req)?, None)?;
     let now = env.clock.now_ms();
     let (view, _) = commit::write(env, &db, |db| {
@@ -375,7 +375,7 @@ fn system_view_refused() -> ApiError {
 fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let db = database(env)?;
     let staff = require_staff(env, &db, req)?;
-    require_admin_role(&db, &staff, "views")?;
+    require_admin_role(&staff, "views")?;
     let fields = read_body(req)?;
     if id <= views::SYSTEM_IDS {
         views::by_id(&db, id)?.ok_or_else(not_found)?;
@@ -395,7 +395,7 @@ fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
 fn delete(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
     let db = database(env)?;
     let staff = require_staff(env, &db, req)?;
-    require_admin_role(&db, &staff, "views")?;
+    require_admin_role(&staff, "views")?;
     if id <= views::SYSTEM_IDS {
         views::by_id(&db, id)?.ok_or_else(not_found)?;
         return Err(system_view_refused());
