@@ -5,7 +5,9 @@
 // agent goes away and the next hand-off goes to the other; that agent opens it from the keyboard,
 // applies the macro (the customer's name filled in), edits and sends it; finds the ticket by a
 // word of the customer's message; solves it; the customer taps Good in the widget and the agent
-// sees the rating. No console errors on any page.
+// sees the rating. Ben turns on the sound and desktop notifications; Ada moves a ticket to
+// another group and to Ben with the group and assignee selects; Ben's tab beeps and notifies;
+// Ben's idle (automatic) away shows beside his choice. No console errors on any page.
 //
 //   BASE_URL=http://127.0.0.1:3000 ADMIN_TOKEN=... node desk.test.mjs
 import { join } from 'node:path';
@@ -49,7 +51,28 @@ async function open(name, viewport) {
   browsers.push(b);
   const page = b.context.pages()[0] || await b.context.newPage();
   watch(page, name);
-  return page;
+  // Headless Chromium plays sound to nowhere and shows no notification: the page's calls into
+  // the real Web Audio and Notification APIs are recorded (and still made) so a step can see them.
+  await page.addInitScript(() => {
+    window.__beeps = 0;
+    window.__notes = [];
+    if (window.AudioContext) {
+      const start = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function () { window.__beeps += 1; return start.call(this); };
+    }
+    if (window.Notification) {
+      const Real = window.Notification;
+      const Recorded = function (title, opts) {
+        const n = new Real(title, opts);
+        window.__notes.push({ title, body: opts && opts.body, note: n });
+        return n;
+      };
+      Object.defineProperty(Recorded, 'permission', { get: () => Real.permission });
+      Recorded.requestPermission = (...a) => Real.requestPermission(...a);
+      window.Notification = Recorded;
+    }
+  });
+  return { page, context: b.context };
 }
 
 try {
@@ -67,6 +90,10 @@ try {
         auth: 'Basic ' + Buffer.from(`${email}/token:${created.api_token}`).toString('base64'),
       };
     }
+    // A second group with Ben alone: Ada moves a ticket there with the selects at the end.
+    const billing = (await ok('POST', '/api/v2/groups', { body: { group: { name: `Billing ${RUN}` } } }, 201)).group;
+    await ok('POST', '/api/v2/group_memberships', { body: { group_membership: { user_id: agents.ben.id, group_id: billing.id } } }, 201);
+    agents.billing = billing;
     macroTitle = `Refund sent ${RUN}`;
     await ok('POST', '/api/v2/macros', {
       body: { macro: { title: macroTitle, actions: [
@@ -79,11 +106,13 @@ try {
 
   // ---- Two agents sign in and go online ------------------------------------------------
   const pages = {};
+  const contexts = {};
   await go('both agents sign in and go online with the presence switch', async () => {
     for (const key of ['ada', 'ben']) {
       const a = agents[key];
-      const page = await open(`desk-${key}`, { width: 1280, height: 800 });
+      const { page, context } = await open(`desk-${key}`, { width: 1280, height: 800 });
       pages[key] = page;
+      contexts[key] = context;
       await page.goto(BASE + '/agent/');
       await page.getByLabel('Email').fill(a.email);
       await page.getByLabel('API token').fill(a.token);
@@ -100,7 +129,7 @@ try {
   });
 
   // ---- The customer hands off from the widget ---------------------------------------------
-  const customer = await open('desk-customer', { width: 420, height: 800 });
+  const { page: customer } = await open('desk-customer', { width: 420, height: 800 });
   let lastTicket = (await ok('GET', '/api/v2/tickets.json?sort_by=id&sort_order=desc&per_page=1')).tickets[0]?.id || 0;
   async function handoff(text) {
     // A new visitor each time: the widget keeps its session in localStorage.
@@ -227,6 +256,87 @@ try {
     check(t.satisfaction_rating.score === 'good', `rated: ${JSON.stringify(t.satisfaction_rating)}`);
     await ada.screenshot({ path: join(OUT, 'desk-rated.png') });
     await customer.screenshot({ path: join(OUT, 'desk-customer-rated.png') });
+  });
+
+  const ben = pages.ben;
+  await go('Ben turns on the sound and desktop notifications', async () => {
+    const sound = ben.getByLabel('Sound for new assignments');
+    check(!(await sound.isChecked()), 'the sound is off by default');
+    const before = await ben.evaluate(() => window.__beeps);
+    await sound.check();
+    // Ticking it plays the sound once, so the agent hears what it will sound like.
+    await until('the sample beep', async () => await ben.evaluate(() => window.__beeps) > before);
+    const allow = ben.getByRole('button', { name: 'Desktop notifications' });
+    check(await allow.isVisible(), 'the notifications button is offered while the browser has not been asked');
+    await contexts.ben.grantPermissions(['notifications'], { origin: BASE });
+    await allow.click();
+    await allow.waitFor({ state: 'hidden', timeout: 3000 });
+    check(await ben.evaluate(() => Notification.permission) === 'granted', 'permission granted');
+    await ben.reload();
+    await ben.locator('#desk').waitFor({ state: 'visible', timeout: 5000 });
+    check(await ben.getByLabel('Sound for new assignments').isChecked(), 'the choice survives a reload of the tab');
+  });
+
+  // Ada's own ticket from the round robin: she hands it to Billing and to Ben.
+  const adas = first.assignee_id === agents.ada.id ? first : second;
+  await go('Ada moves her ticket to another group and to Ben with the selects, and saves', async () => {
+    await ada.goto(`${BASE}/agent/#ticket/${adas.id}`);
+    await ada.locator('#t-log .msg.customer').first().waitFor({ timeout: 5000 });
+    const group = ada.getByLabel('Group');
+    const assignee = ada.getByLabel('Assignee', { exact: true });
+    await until('Ada in the assignee select', async () => await assignee.inputValue() === String(agents.ada.id));
+    await group.selectOption({ label: `Billing ${RUN}` });
+    // Ada is not in Billing: the select lists its members only and she is no longer chosen.
+    await until('Billing’s members', async () => {
+      const names = await assignee.locator('option').allTextContents();
+      return names.includes(agents.ben.name) && !names.some((n) => n.startsWith(agents.ada.name));
+    });
+    check(await assignee.inputValue() === '', `unassigned until chosen: ${await assignee.inputValue()}`);
+    await assignee.selectOption(String(agents.ben.id));
+    await ada.getByRole('button', { name: 'Save' }).click();
+    await ada.locator('#fields-status', { hasText: 'Saved.' }).waitFor({ timeout: 3000 });
+    const t = (await ok('GET', `/api/v2/tickets/${adas.id}.json`)).ticket;
+    check(t.group_id === agents.billing.id && t.assignee_id === agents.ben.id,
+      `saved: group ${t.group_id}, assignee ${t.assignee_id}`);
+    await ada.locator('#f-assignee', { hasText: agents.ben.name }).waitFor({ timeout: 3000 });
+  });
+
+  await go('Ben’s tab counts it, beeps and shows a desktop notification that opens it', async () => {
+    const beeps = await ben.evaluate(() => window.__beeps);
+    await ben.waitForFunction(() => document.title.startsWith('(1) Spindesk'), null, { timeout: 8000 });
+    await until('the beep', async () => await ben.evaluate(() => window.__beeps) > beeps);
+    const notes = await ben.evaluate(() => window.__notes.map((n) => ({ title: n.title, body: n.body })));
+    check(notes.length === 1 && notes[0].title === '1 new ticket assigned to you' && notes[0].body === (adas.subject || `#${adas.id}`),
+      `one notification naming the ticket: ${JSON.stringify(notes)}`);
+    await ben.evaluate(() => window.__notes[0].note.onclick());
+    await ben.waitForURL((u) => u.hash === `#ticket/${adas.id}`);
+    await ben.waitForFunction(() => !document.title.startsWith('('), null, { timeout: 3000 });
+  });
+
+  await go('Ben’s idle away shows beside his choice', async () => {
+    await ben.getByLabel('Your availability').selectOption('online');
+    await ben.locator('#presence-box[data-status=online]').waitFor({ timeout: 3000 });
+    check(await ben.locator('#presence-note').isHidden(), 'no idle note while active');
+    // The server applies automatic away after at least 60 s of silence (away_after_seconds),
+    // too long to wait here: the server's real answer is passed through with the status it
+    // gives a silent agent, and the page must show it as idle away, keeping Ben's choice.
+    const served = [];
+    await ben.route('**/api/v2/users/me/presence.json', async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const real = await route.fetch();
+      const body = await real.json();
+      served.push({ ...body.presence });
+      body.presence.status = 'away';
+      await route.fulfill({ response: real, json: body });
+    });
+    await ben.reload();
+    await ben.locator('#presence-box[data-status=away]').waitFor({ timeout: 5000 });
+    await ben.locator('#presence-note', { hasText: 'Away (idle)' }).waitFor({ timeout: 3000 });
+    check(await ben.getByLabel('Your availability').inputValue() === 'online', 'the switch keeps his choice');
+    check(served.length > 0 && served.every((p) => p.chosen_status === 'online' && p.status === 'online'),
+      `the server itself had Ben online by choice: ${JSON.stringify(served)}`);
+    await ben.unroute('**/api/v2/users/me/presence.json');
+    await ben.screenshot({ path: join(OUT, 'desk-idle-away.png') });
   });
 
   setStep('console');
