@@ -14,7 +14,7 @@ import { ADMIN_TOKEN, BASE, OUT, check, currentStep, go, launch, log, request, s
 
 // Unique per run, so the test works on a database that already has content.
 const RUN = Date.now().toString(36);
-const SECRET = `tg-secret-${RUN}`;
+const SECRET = `tg-secret-${RUN}-0123456789abcdefghij`;
 const BOT_TOKEN = `12345:bot-token-${RUN}`;
 
 

@@ -1,6 +1,6 @@
 // An in-memory stand-in for the Spindesk backend, just enough of the widget, admin and tickets
 // APIs to develop the widget and to run widget.test.mjs without the real dev server:
-//   node tests/browser/fake-server.mjs [port]       (ADMIN_TOKEN defaults to "dev-admin-token")
+//   node tests/browser/fake-server.mjs [port]       (ADMIN_TOKEN defaults to "dev-admin-token-0123456789abcdefghij")
 // It follows the contract in the widget brief; the real server is the authority.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 
 const STATIC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'static');
-const ADMIN_TOKEN = process.env.ADMIN_TOKEN || 'dev-admin-token';
+const ADMIN_TOKEN = process.env.ADMIN_TOKEN || 'dev-admin-token-0123456789abcdefghij';
 const port = Number(process.argv[2] || process.env.PORT || 8787);
 const BOT = { type: 'bot', name: 'Spindesk Bot' };
 const MAX_TEXT = 4096;

@@ -8,7 +8,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8787').replace(/\/$/, '');
-export const ADMIN_TOKEN = process.env.ADMIN_TOKEN || 'dev-admin-token';
+export const ADMIN_TOKEN = process.env.ADMIN_TOKEN || 'dev-admin-token-0123456789abcdefghij';
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 /** Screenshots go here. */
 export const OUT = join(dirname(fileURLToPath(import.meta.url)), 'out');

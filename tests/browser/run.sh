@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 HERE=$(pwd)
 ROOT=$(cd ../.. && pwd)
 PORT=${PORT:-38080}
-export ADMIN_TOKEN=${ADMIN_TOKEN:-browser-test-admin-token}
+export ADMIN_TOKEN=${ADMIN_TOKEN:-browser-test-admin-token-0123456789abcdef}
 export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
 if [ ! -x "$CHROMIUM" ]; then

@@ -10,7 +10,7 @@
 import zendesk from 'node-zendesk';
 
 const BASE = (process.env.BASE_URL || 'http://127.0.0.1:3000').replace(/\/$/, '');
-const ADMIN_TOKEN = process.env.ADMIN_TOKEN || 'dev-admin-token';
+const ADMIN_TOKEN = process.env.ADMIN_TOKEN || 'dev-admin-token-0123456789abcdefghij';
 // node-zendesk builds every URL as `${endpointUri}/${path}.json`; without `endpointUri` it
 // would be `https://${subdomain}.zendesk.com/api/v2`.
 const ENDPOINT = `${BASE}/api/v2`;

@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 HERE=$(pwd)
 ROOT=$(cd ../.. && pwd)
 PORT=${PORT:-38180}
-export ADMIN_TOKEN=${ADMIN_TOKEN:-client-test-admin-token}
+export ADMIN_TOKEN=${ADMIN_TOKEN:-client-test-admin-token-0123456789abcdef}
 
 command -v node >/dev/null || { echo "node (18 or later) and npm are required" >&2; exit 1; }
 npm ci --no-audit --no-fund --loglevel=error

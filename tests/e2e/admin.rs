@@ -28,6 +28,46 @@ fn without_admin_token_the_admin_answers_503_with_how_to_enable_it() {
 }
 
 #[test]
+fn an_admin_token_shorter_than_32_characters_keeps_the_admin_disabled() {
+    let short = "a".repeat(31);
+    let app = App::with_config(MapConfig::default().with("admin_token", &short));
+    let r = app
+        .request("admin", "GET", "/api/admin/agents")
+        .bearer(&short)
+        .send()
+        .expect(503);
+    assert_eq!(r.error_code(), "admin_token_too_short");
+    assert!(r.text().contains("31 characters"), "{}", r.text());
+    assert!(
+        !r.text().contains(&short),
+        "the token itself is never echoed"
+    );
+    // Every surface that accepts the admin token refuses the short one.
+    app.request("tickets", "GET", "/api/v2/tickets.json")
+        .bearer(&short)
+        .send()
+        .expect(401);
+    let r = app
+        .request("conversations", "GET", "/v2/apps/x/conversations/y")
+        .bearer(&short)
+        .send()
+        .expect(503);
+    assert_eq!(r.error_code(), "admin_token_too_short");
+
+    // 32 characters is enough.
+    let long = "b".repeat(32);
+    let app = App::with_config(MapConfig::default().with("admin_token", &long));
+    app.request("admin", "GET", "/api/admin/agents")
+        .bearer(&long)
+        .send()
+        .expect(200);
+    app.request("tickets", "GET", "/api/v2/tickets.json")
+        .bearer(&long)
+        .send()
+        .expect(200);
+}
+
+#[test]
 fn admin_routes_refuse_missing_and_wrong_tokens_before_reading_the_body() {
     let app = App::new();
     let r = app

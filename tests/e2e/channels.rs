@@ -298,6 +298,21 @@ fn a_stale_slack_timestamp_is_refused_even_with_a_correct_signature() {
             assert_eq!(count(&app, "SELECT COUNT(*) FROM messages"), 0);
         }
     }
+    // The extremes of i64 are stale too: no overflow in the age arithmetic.
+    for ts in [i64::MIN.to_string(), i64::MAX.to_string()] {
+        let sig = format!(
+            "v0={}",
+            hex(&hmac256(&c.secret, &[b"v0:", ts.as_bytes(), b":", &body]))
+        );
+        let r = app
+            .request("channels", "POST", &c.path())
+            .header("x-slack-request-timestamp", &ts)
+            .header("x-slack-signature", &sig)
+            .body(body.clone())
+            .send()
+            .expect(403);
+        assert_eq!(r.error_code(), "signature_expired", "{ts}");
+    }
 }
 
 #[test]

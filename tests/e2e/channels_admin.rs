@@ -81,7 +81,7 @@ fn invalid_integrations_are_refused_with_clear_codes() {
         ),
         (json!({"display_name": "x"}), 422, "invalid_type"),
         (
-            json!({"type": "telegram", "bot_token": "1:a", "secret_token": "s"}),
+            json!({"type": "telegram", "bot_token": "1:a", "secret_token": "s0123456789abcdefghijklmnopqrstuv"}),
             422,
             "invalid_display_name",
         ),
@@ -96,17 +96,23 @@ fn invalid_integrations_are_refused_with_clear_codes() {
             "invalid_credential",
         ),
         (
-            json!({"type": "telegram", "display_name": "x", "bot_token": "1:a", "secret_token": "s", "app_secret": "typo"}),
+            // 31 characters: Telegram would take it, but it is the webhook's only secret.
+            json!({"type": "telegram", "display_name": "x", "bot_token": "1:a", "secret_token": "s0123456789abcdefghijklmnopqrst"}),
+            422,
+            "invalid_credential",
+        ),
+        (
+            json!({"type": "telegram", "display_name": "x", "bot_token": "1:a", "secret_token": "s0123456789abcdefghijklmnopqrstuv", "app_secret": "typo"}),
             422,
             "unknown_field",
         ),
         (
-            json!({"type": "telegram", "display_name": "x", "bot_token": 5, "secret_token": "s"}),
+            json!({"type": "telegram", "display_name": "x", "bot_token": 5, "secret_token": "s0123456789abcdefghijklmnopqrstuv"}),
             422,
             "invalid_field",
         ),
         (
-            json!({"type": "telegram", "display_name": "x", "bot_token": "1:a", "secret_token": "s", "api_base_url": "https://x.example/path"}),
+            json!({"type": "telegram", "display_name": "x", "bot_token": "1:a", "secret_token": "s0123456789abcdefghijklmnopqrstuv", "api_base_url": "https://x.example/path"}),
             422,
             "invalid_api_base_url",
         ),

@@ -417,7 +417,7 @@ fn integrations_and_bot_publishes_are_in_the_admin_log_without_secrets() {
         .agent(&boss.email, &boss.token)
         .json(
             &json!({"integration": {"type": "telegram", "display_name": "Shop bot",
-                                      "bot_token": "1:very-secret", "secret_token": "hush"}}),
+                                      "bot_token": "1:very-secret", "secret_token": "hush-hush-0123456789abcdefghijklmn"}}),
         )
         .send()
         .expect(201)

@@ -245,6 +245,16 @@ fn sections_crud_and_listing() {
         .send()
         .expect(422);
     assert_eq!(bad_move.error_code(), "RecordInvalid");
+    // i64::MIN has no absolute value in i64: refused like any other far position.
+    for far in [i64::MIN, i64::MAX, -1_000_000_001] {
+        let r = app
+            .request(HC, "PUT", &format!("/api/v2/help_center/sections/{s}"))
+            .agent(AGENT, AGENT_TOKEN)
+            .json(&json!({"section": {"position": far}}))
+            .send()
+            .expect(422);
+        assert!(r.text().contains("position"), "{far}: {}", r.text());
+    }
 
     post(
         &app,

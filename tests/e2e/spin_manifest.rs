@@ -59,7 +59,11 @@ fn application_and_variables_let_spin_up_start() {
     );
     assert!(admin.secret && !admin.required);
     let base = &m.variables["public_base_url"];
-    assert_eq!(base.default.as_deref(), Some("http://127.0.0.1:3000"));
+    assert_eq!(
+        base.default.as_deref(),
+        Some(""),
+        "public_base_url is empty by default: a local address must not reach real customers"
+    );
     for (name, var) in &m.variables {
         assert!(
             var.default.is_some() && !var.required,

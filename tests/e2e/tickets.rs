@@ -405,10 +405,29 @@ fn ticket_lists_paginate_and_sort_like_zendesk() {
         "page=x",
         "sort_by=subject",
         "sort_order=up",
+        // Offset pages reach the first 10,000 records, not a million pages of OFFSET scans.
+        "page=101",
+        "page=1000000",
+        "page=10001&per_page=1",
+        "page=9223372036854775807",
     ] {
         let r = app.zendesk_get(&agent, &format!("/api/v2/tickets.json?{bad}"));
         assert_eq!(r.status, 400, "{bad}: {}", r.text());
         assert!(r.json()["description"].is_string());
+    }
+    let deep = app.zendesk_get(&agent, "/api/v2/tickets.json?page=101");
+    assert!(
+        deep.text().contains("page[after]"),
+        "the error points to cursor pages: {}",
+        deep.text()
+    );
+    // The last reachable pages still answer.
+    for last in ["page=100", "page=10000&per_page=1"] {
+        let r = app
+            .zendesk_get(&agent, &format!("/api/v2/tickets.json?{last}"))
+            .expect(200)
+            .json();
+        assert_eq!(r["tickets"].as_array().map(Vec::len), Some(0), "{last}");
     }
 }
 

@@ -101,7 +101,7 @@ impl Vendor {
             Vendor::WhatsApp => "wa-app-secret",
             Vendor::Messenger => "fb-app-secret",
             Vendor::Instagram => "ig-app-secret",
-            Vendor::Telegram => "tg_Wh_5f0c9a1e7b3d4c2a8e6f",
+            Vendor::Telegram => "tg_Wh_5f0c9a1e7b3d4c2a8e6f_71d0b93a4c",
             Vendor::Line => "line-channel-secret",
             Vendor::Viber => "viber-auth-token-445da6az1s345z78",
             Vendor::Slack => "slack-signing-secret",

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 pub use serde_json::{json, Value as Json};
 
-pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdefghijk";
 
 /// Every surface, one per component in `spin.toml`: the core's, and the static site's, which
 /// lives in its own crate so that editing a page does not rebuild the core.

@@ -131,8 +131,13 @@ fn touch(env: &Env, db: &Db, staff: &Staff) {
     }
 }
 
-fn admin_token(env: &Env) -> Result<String, ApiError> {
-    env.config.get(config::ADMIN_TOKEN).ok_or_else(|| {
+/// The shortest `admin_token` accepted: it unlocks everything, so it must not be guessable.
+pub const ADMIN_TOKEN_MIN_CHARS: usize = 32;
+
+/// The configured admin token: 503 while it is unset, and while it is too short to be a
+/// secret (the admin stays disabled rather than guarded by a weak key).
+pub fn admin_token(env: &Env) -> Result<String, ApiError> {
+    let token = env.config.get(config::ADMIN_TOKEN).ok_or_else(|| {
         ApiError::new(
             http::StatusCode::SERVICE_UNAVAILABLE,
             "admin_disabled",
@@ -140,7 +145,19 @@ fn admin_token(env: &Env) -> Result<String, ApiError> {
              `spin up --variable admin_token=<a long random secret>` or set \
              SPIN_VARIABLE_ADMIN_TOKEN",
         )
-    })
+    })?;
+    let chars = token.chars().count();
+    if chars < ADMIN_TOKEN_MIN_CHARS {
+        return Err(ApiError::new(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "admin_token_too_short",
+            format!(
+                "The admin is disabled: the `admin_token` variable is {chars} characters, it \
+                 must be at least {ADMIN_TOKEN_MIN_CHARS} (e.g. `openssl rand -hex 24`)"
+            ),
+        ));
+    }
+    Ok(token)
 }
 
 /// Staff authentication the Zendesk way: Basic `email/token:API_TOKEN`, or the admin token as
@@ -153,8 +170,8 @@ pub fn require_staff(env: &Env, db: &Db, req: &http::Request<Vec<u8>>) -> Result
         )
     };
     match Credentials::from_request(req) {
-        Credentials::Bearer(given) => match env.config.get(config::ADMIN_TOKEN) {
-            Some(configured) if secrets_equal(&given, &configured) => Ok(Staff::Admin),
+        Credentials::Bearer(given) => match admin_token(env) {
+            Ok(configured) if secrets_equal(&given, &configured) => Ok(Staff::Admin),
             _ => Err(fail()),
         },
         Credentials::Basic { user, password } => {

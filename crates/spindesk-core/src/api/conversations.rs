@@ -61,13 +61,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
 }
 
 fn authenticate(env: &Env, req: &Request) -> Result<(), ApiError> {
-    let configured = env.config.get(config::ADMIN_TOKEN).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "admin_disabled",
-            "The conversations API is disabled until the `admin_token` variable is set",
-        )
-    })?;
+    let configured = crate::auth::admin_token(env)?;
     let given = match Credentials::from_request(req) {
         Credentials::Bearer(token) => token,
         Credentials::Basic { password, .. } => password,

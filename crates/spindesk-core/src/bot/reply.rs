@@ -53,8 +53,14 @@ pub fn article_link(env: &Env, bot: &Bot) -> Option<String> {
     bot.article_url.clone().or_else(|| {
         let base = env.config.get(config::PUBLIC_BASE_URL)?;
         let base = base.trim().trim_end_matches('/');
-        (base.starts_with("https://") || base.starts_with("http://"))
-            .then(|| format!("{base}/hc/{{{{article.locale}}}}/articles/{{{{article.id}}}}"))
+        let usable = base.starts_with("https://") || base.starts_with("http://");
+        if !usable {
+            env.warn(
+                "config.public_base_url",
+                "`public_base_url` is not an http(s) URL: bot answers carry no article link",
+            );
+        }
+        usable.then(|| format!("{base}/hc/{{{{article.locale}}}}/articles/{{{{article.id}}}}"))
     })
 }
 

@@ -7,6 +7,8 @@ use crate::ports::{Millis, Random, SqlError};
 use crate::store::{Db, Row};
 use crate::vault::Vault;
 
+/// The shortest Telegram `secret_token` accepted.
+const TELEGRAM_SECRET_MIN: usize = 32;
 /// Longest credential value we accept.
 pub const CREDENTIAL_MAX: usize = 2048;
 pub const DISPLAY_NAME_MAX: usize = 100;
@@ -245,14 +247,15 @@ pub fn validate_credential(kind: ChannelType, name: &str, value: &str) -> Result
     }
     match (kind, name) {
         (ChannelType::Telegram, "secret_token") => {
-            let ok = value.len() <= 256
+            // Telegram allows 1 to 256; it is the webhook's only authentication, so a guessable
+            // one is refused.
+            let ok = (TELEGRAM_SECRET_MIN..=256).contains(&value.len())
                 && value
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
             if !ok {
                 return Err(
-                    "`secret_token` must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)"
-                        .into(),
+                    format!("`secret_token` must be {TELEGRAM_SECRET_MIN} to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram allows shorter ones, but it is the webhook's only authentication)"),
                 );
             }
         }
@@ -300,7 +303,10 @@ mod tests {
 
     #[test]
     fn vendor_formats_are_checked() {
-        assert!(validate_credential(ChannelType::Telegram, "secret_token", "tg_Wh-1").is_ok());
+        let long = "tg_Wh-1".repeat(5);
+        assert!(validate_credential(ChannelType::Telegram, "secret_token", &long).is_ok());
+        assert!(validate_credential(ChannelType::Telegram, "secret_token", &long[..31]).is_err());
+        assert!(validate_credential(ChannelType::Telegram, "secret_token", &long[..32]).is_ok());
         assert!(validate_credential(ChannelType::Telegram, "secret_token", "has space").is_err());
         assert!(
             validate_credential(ChannelType::Twilio, "from_number", "whatsapp:+14155238886")

@@ -171,7 +171,8 @@ impl Channel for Slack {
             .trim()
             .parse()
             .map_err(|_| AuthError::Invalid("X-Slack-Request-Timestamp"))?;
-        if (hook.now_ms / 1000 - seconds).abs() > MAX_AGE_SECONDS {
+        // abs_diff: a timestamp of i64::MIN must be refused, not overflow.
+        if (hook.now_ms / 1000).abs_diff(seconds) > MAX_AGE_SECONDS.unsigned_abs() {
             return Err(AuthError::Expired);
         }
         let given = signature

@@ -223,7 +223,7 @@ mod tests {
     use super::super::testkit::*;
     use super::*;
 
-    const SECRET: &str = "tg_Wh_5f0c9a1e7b3d4c2a8e6f";
+    const SECRET: &str = "tg_Wh_5f0c9a1e7b3d4c2a8e6f_71d0b93a4c";
 
     fn creds() -> Credentials {
         Credentials::new()

@@ -59,6 +59,11 @@ impl OffsetPage {
     }
 }
 
+/// How deep offset pages reach (`page` × `per_page`): every deeper page makes SQLite step over
+/// all the rows before it, so a far page is refused rather than scanned (Zendesk caps offset
+/// pagination the same way: 100 pages of 100).
+pub const MAX_OFFSET_RECORDS: i64 = 10_000;
+
 /// Reads `page` and `per_page` from the query, with clear 400s for nonsense.
 pub fn paginate_offset(pairs: &[(String, String)]) -> Result<OffsetPage, ApiError> {
     let get = |name: &str, default: i64, max: i64| -> Result<i64, ApiError> {
@@ -73,8 +78,22 @@ pub fn paginate_offset(pairs: &[(String, String)]) -> Result<OffsetPage, ApiErro
             },
         }
     };
-    Ok(OffsetPage {
-        page: get("page", 1, 1_000_000)?,
-        per_page: get("per_page", 100, 100)?,
-    })
+    let per_page = get("per_page", 100, 100)?;
+    let last = MAX_OFFSET_RECORDS / per_page;
+    let page = get("page", 1, i64::MAX).and_then(|page| {
+        if page > last {
+            Err(ApiError::bad_request(
+                "invalid_pagination",
+                format!(
+                    "Offset pages reach the first {MAX_OFFSET_RECORDS} records: with \
+                     `per_page={per_page}` the last page is {last}, got {page}; use cursor \
+                     pagination (`page[size]`, `page[after]`) where the list offers it, or \
+                     narrow the query"
+                ),
+            ))
+        } else {
+            Ok(page)
+        }
+    })?;
+    Ok(OffsetPage { page, per_page })
 }

@@ -93,7 +93,8 @@ pub(super) fn body(value: Option<String>) -> Result<String, ApiError> {
 
 pub(super) fn position(value: Option<i64>) -> Result<i64, ApiError> {
     let value = value.unwrap_or(0);
-    if value.abs() > MAX_POSITION {
+    // unsigned_abs: i64::MIN has no positive i64, and `abs()` would overflow on it.
+    if value.unsigned_abs() > MAX_POSITION.unsigned_abs() {
         return Err(invalid(format!(
             "position must be between -{MAX_POSITION} and {MAX_POSITION}"
         )));

@@ -419,7 +419,7 @@ fn relative(value: &str, now: Millis) -> Option<Millis> {
         "year" | "years" => 365 * DAY_MS,
         _ => return None,
     };
-    Some(now - amount.checked_mul(unit)?)
+    now.checked_sub(amount.checked_mul(unit)?)
 }
 
 /// A free word's terms: each Korean part without its particle (`환불을` must find `환불`).
