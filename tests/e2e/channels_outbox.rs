@@ -363,3 +363,92 @@ fn a_batch_from_many_senders_shares_one_short_send_budget() {
     // The rest goes out with the next drain.
     assert_eq!(drain(&app)["sent"], 7);
 }
+
+/// A Telegram text update from the sample's sender.
+fn telegram_text(n: i64, text: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "update_id": 7000 + n,
+        "message": {"message_id": 7100 + n,
+                    "from": {"id": 123456789, "is_bot": false, "first_name": "Ana"},
+                    "chat": {"id": 123456789, "type": "private"},
+                    "date": 1718000000 + n, "text": text}}))
+    .unwrap()
+}
+
+#[test]
+fn a_conversation_s_sends_go_out_in_order_behind_a_failed_one() {
+    let app = channel_app();
+    let c = app.connect(Vendor::Telegram);
+    // The first answer fails and waits for its retry.
+    app.outbound
+        .push_reply(status(502, r#"{"ok":false,"description":"Bad Gateway"}"#));
+    app.deliver(&c, &telegram_text(1, "first question"))
+        .expect(200);
+    assert_eq!(outbox(&app, "?status=failed")["count"], 1);
+    assert_eq!(app.outbound.sent().len(), 1);
+
+    // The second answer is queued behind it, not sent ahead of it.
+    app.vendor_answers_ok(Vendor::Telegram, 4);
+    app.deliver(&c, &telegram_text(2, "second question"))
+        .expect(200);
+    assert_eq!(
+        app.outbound.sent().len(),
+        1,
+        "nothing overtakes the failed send"
+    );
+    let pending = outbox(&app, "?status=pending");
+    assert_eq!(pending["count"], 1, "{pending}");
+    assert_eq!(pending["outbox"][0]["attempts"], 0);
+    // A drain before the retry is due sends nothing either.
+    assert_eq!(drain(&app)["attempted"], 0);
+
+    // When the first is due, both go, first then second.
+    app.clock.advance(Duration::from_secs(31));
+    let d = drain(&app);
+    assert_eq!(
+        (d["sent"].clone(), d["failed"].clone()),
+        (2.into(), 0.into()),
+        "{d}"
+    );
+    let sent = app.outbound.sent();
+    assert_eq!(sent.len(), 3);
+    assert_eq!(
+        sent[0].request.body(),
+        sent[1].request.body(),
+        "the first answer again"
+    );
+    assert_ne!(
+        sent[1].request.body(),
+        sent[2].request.body(),
+        "then the second"
+    );
+    let rows = outbox(&app, "?status=sent")["outbox"].clone();
+    let attempts: Vec<i64> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["attempts"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        attempts,
+        [1, 2],
+        "newest first: the second sent once, the first twice"
+    );
+}
+
+#[test]
+fn a_dead_send_does_not_hold_the_conversation_back() {
+    let app = channel_app();
+    let c = app.connect(Vendor::Telegram);
+    // 401: a permanent error, dead at once (an admin must look at it).
+    app.outbound
+        .push_reply(status(401, r#"{"ok":false,"description":"Unauthorized"}"#));
+    app.deliver(&c, &telegram_text(1, "first question"))
+        .expect(200);
+    assert_eq!(outbox(&app, "?status=dead")["count"], 1);
+    app.vendor_answers_ok(Vendor::Telegram, 1);
+    app.deliver(&c, &telegram_text(2, "second question"))
+        .expect(200);
+    assert_eq!(outbox(&app, "?status=sent")["count"], 1);
+    assert_eq!(app.outbound.sent().len(), 2);
+}

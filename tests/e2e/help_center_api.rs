@@ -1165,3 +1165,49 @@ fn a_body_at_the_size_limit_is_indexed_and_found() {
     assert_eq!(ids(&search(&app, "refund")["results"]), [id]);
     assert_term_counts_match_index(&app, "after a 1 MB article");
 }
+
+#[test]
+fn an_article_restricted_to_a_user_segment_is_refused_not_published() {
+    let (app, _) = app_with_agent();
+    let c = category(&app, "en-us", "Internal");
+    let s = section(&app, "en-us", c, "Staff only");
+    let r = post(
+        &app,
+        &format!("/api/v2/help_center/en-us/sections/{s}/articles.json"),
+        json!({"article": {"title": "Refund overrides", "body": "<p>Secret steps</p>",
+                           "user_segment_id": 360001, "permission_group_id": 7}}),
+    )
+    .expect(422);
+    assert_eq!(r.error_code(), "RestrictedArticleUnsupported");
+    assert!(r.text().contains("user_segment_id 360001"), "{}", r.text());
+    assert_eq!(
+        search(&app, "refund")["count"],
+        0,
+        "nothing reached the public catalog"
+    );
+    // Everyone (null) is fine, and who may edit (permission_group_id) restricts no reader.
+    let a = article(
+        &app,
+        "en-us",
+        s,
+        json!({"title": "Refunds", "body": "<p>How refunds work</p>",
+               "user_segment_id": null, "permission_group_id": 7}),
+    );
+    let id = a["id"].as_i64().unwrap();
+    assert_eq!(a["permission_group_id"], 7);
+    // Restricting it later is refused too, and the article stays as it was.
+    let r = app
+        .request(
+            HC,
+            "PUT",
+            &format!("/api/v2/help_center/articles/{id}.json"),
+        )
+        .agent(AGENT, AGENT_TOKEN)
+        .json(&json!({"article": {"title": "Renamed", "user_segment_id": 360001}}))
+        .send()
+        .expect(422);
+    assert_eq!(r.error_code(), "RestrictedArticleUnsupported");
+    let stored = get(&app, &format!("/api/v2/help_center/articles/{id}.json")).json();
+    assert_eq!(stored["article"]["title"], "Refunds");
+    assert!(stored["article"]["user_segment_id"].is_null());
+}

@@ -154,6 +154,11 @@ pub struct Report {
 
 /// Claims one due row — `only` that row, or of that conversation, or the most overdue — in a
 /// transaction. The UPDATE's WHERE re-checks the status, so of two racing instances one wins.
+///
+/// A conversation's rows go out in the order they were queued: a row waits while an earlier
+/// row of its conversation is still unsent (pending, failed and waiting for its retry, or being
+/// sent), so part 2 of a split answer never reaches the customer before part 1. A `dead` row no
+/// longer holds the rest back: it waits for an admin, the conversation goes on.
 fn claim(db: &Db, now: Millis, filter: Filter) -> Result<Option<Entry>> {
     let (condition, param): (&str, Value) = match filter {
         Filter::Conversation(id) => ("conversation_id = ?2", id.into()),
@@ -164,9 +169,14 @@ fn claim(db: &Db, now: Millis, filter: Filter) -> Result<Option<Entry>> {
             &format!(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?1,
                                    updated_at = ?1
-                 WHERE id = (SELECT id FROM outbox
+                 WHERE id = (SELECT id FROM outbox AS o
                              WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?1
                                AND {condition}
+                               AND NOT EXISTS (
+                                   SELECT 1 FROM outbox AS earlier
+                                   WHERE earlier.conversation_id = o.conversation_id
+                                     AND earlier.id < o.id
+                                     AND earlier.status IN ('pending', 'failed', 'sending'))
                              ORDER BY next_attempt_at, id LIMIT 1)
                    AND status IN ('pending', 'failed')
                  RETURNING {COLUMNS}"

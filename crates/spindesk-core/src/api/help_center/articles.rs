@@ -1,7 +1,9 @@
 //! Articles: `/api/v2/help_center[/{locale}]/articles[/{id}]`, and a section's or a
 //! category's articles. Drafts are listed and shown to staff only.
 
-use super::fields::{body, envelope, invalid, labels, position, required_name, resolve_locale};
+use super::fields::{
+    body, envelope, everyone_may_read, invalid, labels, position, required_name, resolve_locale,
+};
 use super::request::{not_found, Cx, Response, LIST_PER_PAGE};
 use super::sections;
 use crate::help_center::catalog::{self, Article, ArticleFilter, Listed};
@@ -95,6 +97,7 @@ pub(super) fn create(
 ) -> Result<Response, ApiError> {
     let staff = cx.staff()?;
     let input: ArticleInput = envelope(cx.req, "article")?;
+    everyone_may_read(input.user_segment_id)?;
     let section = sections::existing(cx, section_id)?;
     let locale = resolve_locale(locale, input.locale.as_deref(), Some(&section.locale))?;
     let now = cx.now();
@@ -129,6 +132,7 @@ pub(super) fn create(
 pub(super) fn update(cx: &Cx, id: i64) -> Result<Response, ApiError> {
     cx.staff()?;
     let input: ArticleInput = envelope(cx.req, "article")?;
+    everyone_may_read(input.user_segment_id)?;
     let now = cx.now();
     let a = cx.db.transaction(|db| {
         let mut a = catalog::article(db, id)?.ok_or_else(|| not_found("articles", id))?;

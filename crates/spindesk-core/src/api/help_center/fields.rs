@@ -91,6 +91,24 @@ pub(super) fn body(value: Option<String>) -> Result<String, ApiError> {
     Ok(value)
 }
 
+/// `user_segment_id` restricts who may read an article in Zendesk. Spindesk shows every
+/// published article to everyone, so a restricted article is refused rather than published to
+/// the world. (`permission_group_id` says who may *edit*; it restricts no reader and is kept.)
+pub(super) fn everyone_may_read(user_segment_id: Option<i64>) -> Result<(), ApiError> {
+    match user_segment_id {
+        None => Ok(()),
+        Some(id) => Err(ApiError::unprocessable(
+            "RestrictedArticleUnsupported",
+            format!(
+                "user_segment_id {id} would restrict who may read the article, and Spindesk \
+                 does not enforce user segments: every published article is public. Send \
+                 `user_segment_id: null` (visible to everyone) or keep the article as a draft \
+                 elsewhere"
+            ),
+        )),
+    }
+}
+
 pub(super) fn position(value: Option<i64>) -> Result<i64, ApiError> {
     let value = value.unwrap_or(0);
     // unsigned_abs: i64::MIN has no positive i64, and `abs()` would overflow on it.
