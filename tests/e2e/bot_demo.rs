@@ -54,6 +54,7 @@ pub fn demo_bot() -> Bot {
                  "tags": ["Plan {{plan}}"]}
              ]},
             {"id": "talk", "name": "Talk to us",
+             "phrases": {"en": ["Talk to us", "contact the shop"], "ko": ["문의하기"]},
              "steps": [
                 {"type": "business_hours", "id": "hours", "schedule": "seoul", "open": "now", "closed": "closed"},
                 {"type": "transfer_to_agent", "id": "now"},

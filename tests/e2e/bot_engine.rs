@@ -658,3 +658,34 @@ fn after_a_handback_the_bot_does_not_greet_again() {
     let t = sim.say("where is my order");
     assert_eq!(texts(&t), ["I can look that up.", "What's your email?"]);
 }
+
+/// A hand-made `bot:answer:<id>` payload starts only an answer the conversation was offered;
+/// otherwise the tap is its label's words.
+#[test]
+fn a_forged_answer_payload_does_not_jump_into_an_answer() {
+    let mut sim = Sim::new(demo_bot());
+    sim.say("hi");
+    // "cancel-order" was never offered as a button.
+    let t = sim.send(Input::Tap {
+        payload: "bot:answer:cancel-order".into(),
+        label: "hello there".into(),
+    });
+    assert!(
+        !texts(&t).contains(&"Cancelled.".to_owned()),
+        "{:?}",
+        texts(&t)
+    );
+    assert!(
+        !t.trace.iter().any(|l| l.starts_with("cancel-order")),
+        "{:?}",
+        t.trace
+    );
+    // Typing its phrase still reaches it: the gate is on buttons, not on the answer.
+    assert_eq!(texts(&sim.say("cancel my order"))[0], "Cancelled.");
+    // The greeting's suggestions were offered: tapping one starts it, even turns later.
+    let t = sim.send(Input::Tap {
+        payload: "bot:answer:refund".into(),
+        label: "(a label that matches nothing)".into(),
+    });
+    assert_eq!(texts(&t)[0], "How did you pay?");
+}

@@ -168,7 +168,12 @@ impl Run<'_> {
         let waiting = self.state.waiting.clone();
         match payload {
             Payload::Person => transfer_to_agent::transfer(self, None, &[], None),
-            Payload::Answer(id) if self.bot.answer(&id).is_some() => self.start_answer(&id)?,
+            // Only an answer this conversation was offered: a forged payload is just its label.
+            Payload::Answer(id)
+                if self.bot.answer(&id).is_some() && self.state.offered_answers.contains(&id) =>
+            {
+                self.start_answer(&id)?
+            }
             Payload::Option {
                 answer,
                 step,

@@ -72,6 +72,7 @@ impl<'a> Run<'a> {
 
     pub(crate) fn say(&mut self, text: String, quick_replies: Vec<QuickReply>) {
         if !quick_replies.is_empty() {
+            self.state.offered(&quick_replies);
             self.state.quick_replies = quick_replies.clone();
         }
         self.outputs.push(Output::Text {

@@ -22,6 +22,11 @@ pub struct BotState {
     /// without buttons, like SMS, send the label as text).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quick_replies: Vec<QuickReply>,
+    /// The answers this conversation was offered as buttons (newest last, at most
+    /// [`OFFERED_ANSWERS_KEPT`]): a tap may start only one of these, so a hand-made
+    /// `bot:answer:<id>` payload cannot jump into an answer the flow gates behind other steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered_answers: Vec<String>,
     /// Tags collected for the ticket (add_tags steps), applied at hand-off.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -33,6 +38,26 @@ pub struct BotState {
     /// Any customer input clears it, so a late result for it is dropped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awaiting_call: Option<PendingCall>,
+}
+
+/// How many offered answers a conversation remembers (older buttons then count as their label).
+pub const OFFERED_ANSWERS_KEPT: usize = 32;
+
+impl BotState {
+    /// Remembers the answers among `replies`, so tapping them later starts them.
+    pub fn offered(&mut self, replies: &[QuickReply]) {
+        for r in replies {
+            if let Some(Payload::Answer(id)) = Payload::decode(&r.payload) {
+                self.offered_answers.retain(|a| a != &id);
+                self.offered_answers.push(id);
+            }
+        }
+        let over = self
+            .offered_answers
+            .len()
+            .saturating_sub(OFFERED_ANSWERS_KEPT);
+        self.offered_answers.drain(..over);
+    }
 }
 
 /// An API call the bot waits for: the request as the step rendered it, and where the flow goes.
