@@ -106,7 +106,7 @@ fn engine(c: &mut Criterion) {
 }
 
 fn widget_message(c: &mut Criterion) {
-    let app = App::new();
+    let app = App::without_message_limits();
     let demo = serde_json::to_value(bot_demo::demo_bot()).expect("json");
     app.request("bot", "POST", "/api/bot/import")
         .admin()
@@ -128,7 +128,7 @@ fn widget_message(c: &mut Criterion) {
         })
     });
 
-    let app = App::new();
+    let app = App::without_message_limits();
     app.request("bot", "POST", "/api/bot/import")
         .admin()
         .json(&serde_json::to_value(large_bot()).expect("json"))

@@ -33,7 +33,7 @@ fn main() {
     let benching = std::env::args().any(|a| a == "--bench");
     let writers = env_or("WRITERS", 32) as usize;
     let seconds = if benching { env_or("SECONDS", 4) } else { 1 };
-    let app = App::new();
+    let app = App::without_message_limits();
     let visitors: Vec<_> = (0..writers).map(|_| app.visitor("en")).collect();
     let texts = [
         "hello",

@@ -72,6 +72,17 @@ impl App {
         Self::with_config(MapConfig::default().with("admin_token", ADMIN_TOKEN))
     }
 
+    /// An app whose widget message limits are out of reach: for tests and benches that write
+    /// from one session (or address) as fast as threads can, which no person does.
+    pub fn without_message_limits() -> Self {
+        Self::with_config(
+            MapConfig::default()
+                .with("admin_token", ADMIN_TOKEN)
+                .with("widget_messages_per_minute", "1000000000")
+                .with("widget_messages_per_address_per_minute", "1000000000"),
+        )
+    }
+
     pub fn with_config(config: MapConfig) -> Self {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let base = if std::path::Path::new("/dev/shm").is_dir() {

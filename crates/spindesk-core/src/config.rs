@@ -21,3 +21,30 @@ pub const LONG_POLL_PER_ADDRESS: &str = "long_poll_per_address";
 /// 600); keep it well under the instances the processes have (Spin: 1,000 per process), so
 /// other routes always find one.
 pub const LONG_POLL_MAX_HELD: &str = "long_poll_max_held";
+
+/// Reverse proxies whose `X-Forwarded-For` names the client (`10.0.0.0/8, 192.0.2.7`); empty
+/// (the default) believes no forwarded-for header. See `web::client_address`.
+pub const TRUSTED_PROXIES: &str = "trusted_proxies";
+
+/// Messages one widget session may send per minute (default 20).
+pub const WIDGET_MESSAGES_PER_MINUTE: &str = "widget_messages_per_minute";
+
+/// Widget messages one client address may send per minute (default 300).
+pub const WIDGET_MESSAGES_PER_ADDRESS_PER_MINUTE: &str = "widget_messages_per_address_per_minute";
+
+/// A whole-number setting >= 0: `default` when unset, and — with a warning — when not a number.
+pub fn whole_number(env: &crate::ports::Env, name: &str, default: i64) -> i64 {
+    match env.config.get(name) {
+        None => default,
+        Some(raw) => match raw.trim().parse::<i64>() {
+            Ok(n) if n >= 0 => n,
+            _ => {
+                env.warn(
+                    "config.invalid",
+                    format!("{name} = {raw:?} is not a whole number >= 0; using {default}"),
+                );
+                default
+            }
+        },
+    }
+}

@@ -80,25 +80,13 @@ pub struct Limits {
 impl Limits {
     pub fn from_config(env: &Env) -> Self {
         Limits {
-            per_address: setting(env, config::LONG_POLL_PER_ADDRESS, DEFAULT_PER_ADDRESS),
-            max_held: setting(env, config::LONG_POLL_MAX_HELD, DEFAULT_MAX_HELD),
+            per_address: config::whole_number(
+                env,
+                config::LONG_POLL_PER_ADDRESS,
+                DEFAULT_PER_ADDRESS,
+            ),
+            max_held: config::whole_number(env, config::LONG_POLL_MAX_HELD, DEFAULT_MAX_HELD),
         }
-    }
-}
-
-fn setting(env: &Env, name: &str, default: i64) -> i64 {
-    match env.config.get(name) {
-        None => default,
-        Some(raw) => match raw.trim().parse::<i64>() {
-            Ok(n) if n >= 0 => n,
-            _ => {
-                env.warn(
-                    "config.invalid",
-                    format!("{name} = {raw:?} is not a whole number >= 0; using {default}"),
-                );
-                default
-            }
-        },
     }
 }
 

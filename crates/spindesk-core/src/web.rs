@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every surface: errors in each API family's envelope, request
 //! parsing with limits, and JSON responses.
 
+pub mod client_address;
 mod error;
 mod paging;
 mod request;

@@ -18,8 +18,9 @@ use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile, User};
+use crate::web::client_address::{client_key, TrustedProxies};
 use crate::web::{
-    header, json, json_status, query_param, read_json, segments, ApiError, Credentials, Family,
+    json, json_status, query_param, read_json, segments, ApiError, Credentials, Family,
 };
 use http::{Method, StatusCode};
 use serde::Deserialize;
@@ -31,12 +32,16 @@ pub const SURFACE: Surface = Surface {
     handle,
     uses: Uses {
         sqlite: true,
-        // Only the session rate limit (`rate_limit.rs`): once per visitor, never per message.
-        key_value: true,
+        // Rate limits count in SQLite too (`rate_limit.rs`): nothing here touches the store.
+        key_value: false,
         // The bot links help-center articles to their public pages under this URL; the
-        // long-poll limits (`held_polls.rs`).
+        // long-poll limits (`held_polls.rs`); who may say who the client is (`trusted_proxies`)
+        // and how much one session and one address may send.
         variables: &[
             config::PUBLIC_BASE_URL,
+            config::TRUSTED_PROXIES,
+            config::WIDGET_MESSAGES_PER_MINUTE,
+            config::WIDGET_MESSAGES_PER_ADDRESS_PER_MINUTE,
             config::LONG_POLL_PER_ADDRESS,
             config::LONG_POLL_MAX_HELD,
         ],
@@ -54,8 +59,44 @@ pub const MAX_PAGE: i64 = 100;
 pub const HISTORY_PAGE: i64 = 50;
 /// New sessions one client address may start per window (a browser needs one; offices share
 /// an address).
-pub const SESSIONS_PER_WINDOW: u32 = 60;
+pub const SESSIONS_PER_WINDOW: i64 = 60;
 pub const SESSION_WINDOW_SECS: i64 = 600;
+/// Messages one session may send per minute (`widget_messages_per_minute`): each runs a bot
+/// turn, a help-center search, perhaps an API call or a new ticket. People type far slower.
+pub const DEFAULT_MESSAGES_PER_MINUTE: i64 = 20;
+/// Messages one client address may send per minute (`widget_messages_per_address_per_minute`):
+/// an office or a mobile carrier's NAT puts many visitors behind one address.
+pub const DEFAULT_MESSAGES_PER_ADDRESS_PER_MINUTE: i64 = 300;
+
+const SESSIONS: rate_limit::Limit = rate_limit::Limit {
+    name: "widget-sessions",
+    per_window: SESSIONS_PER_WINDOW,
+    window_ms: SESSION_WINDOW_SECS * 1000,
+};
+
+/// The per-session and per-address message limits, as configured.
+fn message_limits(env: &Env) -> [rate_limit::Limit; 2] {
+    [
+        rate_limit::Limit {
+            name: "widget-messages",
+            per_window: config::whole_number(
+                env,
+                config::WIDGET_MESSAGES_PER_MINUTE,
+                DEFAULT_MESSAGES_PER_MINUTE,
+            ),
+            window_ms: 60_000,
+        },
+        rate_limit::Limit {
+            name: "widget-messages-address",
+            per_window: config::whole_number(
+                env,
+                config::WIDGET_MESSAGES_PER_ADDRESS_PER_MINUTE,
+                DEFAULT_MESSAGES_PER_ADDRESS_PER_MINUTE,
+            ),
+            window_ms: 60_000,
+        },
+    ]
+}
 
 fn handle(env: &Env, req: Request) -> Response {
     let mut response = if req.method() == Method::OPTIONS {
@@ -115,23 +156,22 @@ struct NewSession {
     name: Option<String>,
 }
 
-/// The client's IP address: Spin puts the peer's `ip:port` in `spin-client-addr`, and the port
-/// changes per connection.
-fn client_ip(req: &Request) -> Option<&str> {
-    let addr = header(req, "spin-client-addr")?;
-    Some(addr.rsplit_once(':').map_or(addr, |(ip, _)| ip))
+/// The key the client's address is counted under (see `web::client_address`).
+fn client(env: &Env, req: &Request) -> String {
+    let raw = env.config.get(config::TRUSTED_PROXIES).unwrap_or_default();
+    let trusted = TrustedProxies::parse(&raw).unwrap_or_else(|e| {
+        // A typo must not let every visitor name their own address: trust no proxy.
+        env.warn(
+            "config.invalid",
+            format!("trusted_proxies: {e}; trusting no proxy"),
+        );
+        TrustedProxies::default()
+    });
+    client_key(req, &trusted)
 }
 
 fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
-    if let Some(ip) = client_ip(req) {
-        rate_limit::check(
-            env,
-            "widget-session",
-            ip,
-            SESSIONS_PER_WINDOW,
-            SESSION_WINDOW_SECS,
-        )?;
-    }
+    let address = client(env, req);
     // The body is optional: an empty POST starts an English session.
     let input: NewSession = if req.body().iter().all(u8::is_ascii_whitespace) {
         NewSession::default()
@@ -151,7 +191,9 @@ fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let token = new_token(env.random, "wst_");
     let now = env.clock.now_ms();
+    rate_limit::check(&db, SESSIONS, &address, now)?;
     let (user, conversation) = db.transaction(|db| {
+        rate_limit::count(env, db, SESSIONS, &address)?;
         let device = new_public_id(env.random);
         let profile = Profile {
             name,
@@ -289,7 +331,8 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
         let wait = Duration::from_secs(wait as u64);
         let limits = Limits::from_config(env);
         let session = session_digest(req)?;
-        match held_polls::hold(env, &db, &session, client_ip(req), wait, limits) {
+        let address = client(env, req);
+        match held_polls::hold(env, &db, &session, Some(&address), wait, limits) {
             Ok(held) => {
                 change_feed::wait_past(env, &db, conversation.id, after, wait);
                 held_polls::release(env, &db, held);
@@ -352,6 +395,13 @@ fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
     // Reads and the bot's turn before the write transaction, so the write lock is held only
     // for the writes; `receive` writes the turn only if nothing it depends on changed.
     let (user, conversation) = visitor(env, &db, req)?;
+    // A flood is refused before its bot turns run; the counts inside the transaction are exact.
+    let [per_session, per_address] = message_limits(env);
+    let session = conversation.public_id.clone();
+    let address = client(env, req);
+    let now = env.clock.now_ms();
+    rate_limit::check(&db, per_session, &session, now)?;
+    rate_limit::check(&db, per_address, &address, now)?;
     let inbound = Inbound {
         channel: "web".into(),
         source: input
@@ -364,6 +414,8 @@ fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
     };
     let ahead = switchboard::prepare(env, &db, &conversation, &user, &inbound)?;
     let (duplicate, messages) = commit::write(env, &db, |db| {
+        rate_limit::count(env, db, per_session, &session)?;
+        rate_limit::count(env, db, per_address, &address)?;
         // Again inside: agents may have taken the conversation since it was read.
         let conversation = conversation::by_id(db, conversation.id)?.ok_or_else(|| {
             ApiError::unauthorized(

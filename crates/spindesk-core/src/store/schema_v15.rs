@@ -1,0 +1,20 @@
+//! Version 15: rate-limit counters (`crate::rate_limit`), shared by every instance and process
+//! on the database. One row per counted subject (`widget-messages:<session>`, ...) holds the
+//! current window's count; a new window overwrites it, and rows of windows long past are swept
+//! a few at a time, so no counter lives forever.
+
+use super::migration::Migration;
+
+pub const MIGRATION: Migration = Migration {
+    version: 15,
+    name: "rate_limits",
+    statements: &[
+        "CREATE TABLE rate_limits (
+            subject TEXT PRIMARY KEY,
+            window_start INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID",
+        "CREATE INDEX rate_limits_by_expiry ON rate_limits (expires_at)",
+    ],
+};

@@ -1,0 +1,190 @@
+//! Abuse limits on the widget: messages per session and per client address, sessions per
+//! address; addresses behind trusted proxies, IPv6 by /64, and no address at all. Counters live
+//! in SQLite and are swept once their window is long past.
+
+use spindesk_native::MapConfig;
+use spindesk_tests::*;
+use std::time::Duration;
+
+fn app_with(settings: &[(&str, &str)]) -> App {
+    let mut config = MapConfig::default().with("admin_token", ADMIN_TOKEN);
+    for (name, value) in settings {
+        config = config.with(name, value);
+    }
+    App::with_config(config)
+}
+
+fn session_from(app: &App, peer: &str, forwarded: Option<&str>) -> Resp {
+    let mut r = app
+        .request("widget", "POST", "/api/widget/sessions")
+        .header("spin-client-addr", peer);
+    if let Some(f) = forwarded {
+        r = r.header("x-forwarded-for", f);
+    }
+    r.send()
+}
+
+fn send_from(app: &App, v: &Visitor, peer: &str, text: &str) -> Resp {
+    app.request("widget", "POST", "/api/widget/messages")
+        .bearer(&v.token)
+        .header("spin-client-addr", peer)
+        .json(&json!({ "text": text }))
+        .send()
+}
+
+fn customer_messages(app: &App) -> i64 {
+    app.count("SELECT count(*) FROM messages WHERE author_type = 'user'")
+}
+
+#[test]
+fn one_session_may_send_twenty_messages_a_minute() {
+    let app = App::new();
+    let v = app.visitor("en");
+    for i in 0..20 {
+        send_from(&app, &v, "203.0.113.5:1000", &format!("question {i}")).expect(201);
+    }
+    let all = app.count("SELECT count(*) FROM messages");
+    let r = send_from(&app, &v, "203.0.113.5:1000", "one more").expect(429);
+    assert_eq!(r.error_code(), "rate_limited");
+    assert!(r.text().contains("20 per 60 seconds"), "{}", r.text());
+    let wait: i64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "retry-after {wait}");
+    // Refused before anything was written: no message, no bot reply.
+    assert_eq!(app.count("SELECT count(*) FROM messages"), all);
+    assert_eq!(customer_messages(&app), 20);
+    // Another session is not affected; the next minute opens again.
+    let other = app.visitor("en");
+    send_from(&app, &other, "198.51.100.1:1", "hello").expect(201);
+    app.clock.advance(Duration::from_secs(60));
+    send_from(&app, &v, "203.0.113.5:1000", "one more").expect(201);
+}
+
+#[test]
+fn the_per_session_limit_is_a_variable() {
+    let app = app_with(&[("widget_messages_per_minute", "2")]);
+    let v = app.visitor("en");
+    send_from(&app, &v, "203.0.113.5:1", "a").expect(201);
+    send_from(&app, &v, "203.0.113.5:1", "b").expect(201);
+    send_from(&app, &v, "203.0.113.5:1", "c").expect(429);
+    // A value that is not a number falls back to the default, with a warning.
+    let app = app_with(&[("widget_messages_per_minute", "lots")]);
+    let v = app.visitor("en");
+    for i in 0..20 {
+        send_from(&app, &v, "203.0.113.5:1", &format!("{i}")).expect(201);
+    }
+    send_from(&app, &v, "203.0.113.5:1", "21").expect(429);
+    assert!(app
+        .log
+        .lines()
+        .iter()
+        .any(|l| l.contains("widget_messages_per_minute")));
+}
+
+#[test]
+fn one_address_is_limited_across_its_sessions_and_ipv6_by_its_64() {
+    let app = app_with(&[("widget_messages_per_address_per_minute", "3")]);
+    let (a, b, c) = (app.visitor("en"), app.visitor("en"), app.visitor("en"));
+    send_from(&app, &a, "203.0.113.9:1111", "1").expect(201);
+    send_from(&app, &b, "203.0.113.9:2222", "2").expect(201);
+    send_from(&app, &a, "203.0.113.9:3333", "3").expect(201);
+    let r = send_from(&app, &c, "203.0.113.9:4444", "4").expect(429);
+    assert!(r.text().contains("widget-messages-address"), "{}", r.text());
+    send_from(&app, &c, "198.51.100.7:1", "elsewhere").expect(201);
+
+    // Two addresses of one IPv6 /64 are one client; the next /64 is another.
+    for (i, peer) in [
+        "[2001:db8:7:1::1]:5",
+        "[2001:db8:7:1:ffff::2]:5",
+        "[2001:db8:7:1::3]:5",
+    ]
+    .iter()
+    .enumerate()
+    {
+        send_from(&app, &a, peer, &format!("v6 {i}")).expect(201);
+    }
+    send_from(&app, &b, "[2001:db8:7:1:abcd::4]:5", "same /64").expect(429);
+    send_from(&app, &b, "[2001:db8:7:2::1]:5", "next /64").expect(201);
+}
+
+#[test]
+fn forwarded_for_counts_only_from_a_trusted_proxy() {
+    let app = app_with(&[
+        ("trusted_proxies", "10.0.0.0/8"),
+        ("widget_messages_per_address_per_minute", "2"),
+    ]);
+    let (a, b) = (app.visitor("en"), app.visitor("en"));
+    let via_proxy = |v: &Visitor, client: &str| {
+        app.request("widget", "POST", "/api/widget/messages")
+            .bearer(&v.token)
+            .header("spin-client-addr", "10.0.0.2:5000")
+            .header("x-forwarded-for", client)
+            .json(&json!({"text": "hi"}))
+            .send()
+    };
+    // Behind the proxy every visitor has the proxy's address; each client is counted apart.
+    via_proxy(&a, "198.51.100.1").expect(201);
+    via_proxy(&a, "198.51.100.1").expect(201);
+    via_proxy(&a, "198.51.100.1").expect(429);
+    via_proxy(&b, "198.51.100.2").expect(201);
+    // A client cannot escape by writing its own entry in front of the proxy's.
+    via_proxy(&a, "1.2.3.4, 198.51.100.1").expect(429);
+    // Not from a trusted proxy: the header is ignored, the peer is the client.
+    let spoof = |v: &Visitor, claimed: &str| {
+        app.request("widget", "POST", "/api/widget/messages")
+            .bearer(&v.token)
+            .header("spin-client-addr", "203.0.113.50:1")
+            .header("x-forwarded-for", claimed)
+            .json(&json!({"text": "hi"}))
+            .send()
+    };
+    spoof(&b, "192.0.2.1").expect(201);
+    spoof(&b, "192.0.2.2").expect(201);
+    spoof(&b, "192.0.2.3").expect(429);
+}
+
+#[test]
+fn sessions_without_an_address_share_one_limit() {
+    let app = App::new();
+    let start = || app.request("widget", "POST", "/api/widget/sessions").send();
+    for _ in 0..60 {
+        start().expect(201);
+    }
+    start().expect(429);
+    // A real address has its own.
+    session_from(&app, "203.0.113.1:1", None).expect(201);
+}
+
+#[test]
+fn sessions_behind_a_trusted_proxy_are_counted_per_client() {
+    let app = app_with(&[("trusted_proxies", "192.0.2.10")]);
+    for _ in 0..60 {
+        session_from(&app, "192.0.2.10:443", Some("198.51.100.20")).expect(201);
+    }
+    session_from(&app, "192.0.2.10:443", Some("198.51.100.20")).expect(429);
+    session_from(&app, "192.0.2.10:443", Some("198.51.100.21")).expect(201);
+    // A proxy setting with a typo trusts nobody (and says so).
+    let app = app_with(&[("trusted_proxies", "192.0.2.10/99")]);
+    for _ in 0..60 {
+        session_from(&app, "192.0.2.10:443", Some("198.51.100.20")).expect(201);
+    }
+    session_from(&app, "192.0.2.10:443", Some("198.51.100.99")).expect(429);
+    assert!(app
+        .log
+        .lines()
+        .iter()
+        .any(|l| l.contains("trusted_proxies")));
+}
+
+#[test]
+fn counters_of_past_windows_are_swept() {
+    let app = App::new();
+    for i in 0..30 {
+        session_from(&app, &format!("203.0.113.{i}:1"), None).expect(201);
+    }
+    let counters = || app.count("SELECT count(*) FROM rate_limits");
+    assert_eq!(counters(), 30);
+    // Long after their window: the next counter to open a window removes old ones.
+    app.clock.advance(Duration::from_secs(3600));
+    session_from(&app, "198.51.100.1:1", None).expect(201);
+    assert_eq!(counters(), 1, "only the new window's counter is left");
+}
