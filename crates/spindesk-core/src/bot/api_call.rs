@@ -8,7 +8,7 @@
 //! anything else — refused host, timeout, error status, missing field — takes the failure branch.
 
 use super::model::{HttpMethod, SaveField};
-use super::template::{render, Escape, Variables};
+use super::template::{is_json_body, outside_json_strings, render, Escape, Variables};
 use crate::ports::Outbound;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -55,10 +55,19 @@ pub fn prepare(
     if !host_allowed(allowed_hosts, authority) {
         return Err(format!("{authority} is not an allowed host"));
     }
-    let body = call.body.map(|b| {
-        let json = b.trim_start().starts_with(['{', '[']);
-        render(b, vars, if json { Escape::Json } else { Escape::Plain })
-    });
+    let body = match call.body {
+        // Refused at publish too; a bot stored before that rule fails here, without a request.
+        Some(b) if is_json_body(b) => match outside_json_strings(b).first() {
+            Some(name) => {
+                return Err(format!(
+                    "{{{{{name}}}}} stands outside a JSON string in the body"
+                ))
+            }
+            None => Some(render(b, vars, Escape::Json)),
+        },
+        Some(b) => Some(render(b, vars, Escape::Form)),
+        None => None,
+    };
     let headers = call
         .headers
         .iter()
@@ -86,8 +95,13 @@ pub fn perform(call: &Prepared, outbound: &dyn Outbound) -> Result<Variables, St
         has_content_type |= name.eq_ignore_ascii_case("content-type");
         builder = builder.header(name.as_str(), value.as_str());
     }
-    if call.body.is_some() && !has_content_type {
-        builder = builder.header("content-type", "application/json");
+    if let (Some(body), false) = (&call.body, has_content_type) {
+        let kind = if is_json_body(body) {
+            "application/json"
+        } else {
+            "application/x-www-form-urlencoded"
+        };
+        builder = builder.header("content-type", kind);
     }
     let request = builder
         .body(call.body.clone().unwrap_or_default().into_bytes())

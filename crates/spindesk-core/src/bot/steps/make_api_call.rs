@@ -8,7 +8,7 @@ use crate::bot::context::CallOutcome;
 use crate::bot::model::Step;
 use crate::bot::run::{Flow, Run};
 use crate::bot::state::PendingCall;
-use crate::bot::template::{references, render, Escape};
+use crate::bot::template::{is_json_body, outside_json_strings, references, render, Escape};
 
 pub const MAX_HEADERS: usize = 20;
 pub const MAX_SAVED: usize = 20;
@@ -73,6 +73,36 @@ fn request(c: &mut Checker, at: &At, call: &Call) {
     }
     if let Some(b) = body {
         c.template(&at.field("body"), b);
+        if is_json_body(b) {
+            json_body(c, at, b);
+        }
+    }
+}
+
+/// A JSON body must be JSON whatever the variables hold: every placeholder inside a string
+/// literal (where its value is escaped), and the rest valid JSON.
+fn json_body(c: &mut Checker, at: &At, body: &str) {
+    if let Some(name) = outside_json_strings(body).first() {
+        c.at(
+            &at.field("body"),
+            "placeholder_outside_string",
+            format!(
+                "{{{{{name}}}}} stands outside a JSON string, where a value could add fields; \
+                 write it inside quotes (\"{{{{{name}}}}}\") and convert it in your API"
+            ),
+        );
+    } else if serde_json::from_str::<serde_json::Value>(&render(
+        body,
+        &Default::default(),
+        Escape::Json,
+    ))
+    .is_err()
+    {
+        c.at(
+            &at.field("body"),
+            "invalid_json",
+            "the body starts like JSON but is not valid JSON",
+        );
     }
 }
 
