@@ -34,6 +34,7 @@ mod spin_manifest;
 mod static_site;
 mod storage;
 mod tickets;
+mod token_lifetimes;
 mod widget;
 mod widget_limits;
 mod widget_live;

@@ -78,7 +78,7 @@ pub fn require_admin(env: &Env, req: &http::Request<Vec<u8>>) -> Result<Staff, A
         let email = user.strip_suffix("/token").ok_or_else(wrong)?;
         let db = Db::new(env.sql).with_waits(env.clock, env.random);
         ensure_schema(&db, env.clock.now_ms())?;
-        let staff = agent_by_token(&db, email, password)?.ok_or_else(wrong)?;
+        let staff = agent_by_token(env, &db, email, password)?.ok_or_else(wrong)?;
         if !staff.is_admin() {
             return Err(ApiError::forbidden(
                 "forbidden",
@@ -181,7 +181,7 @@ pub fn require_staff(env: &Env, db: &Db, req: &http::Request<Vec<u8>>) -> Result
                     "Password authentication is not supported; use `email/token:API_TOKEN`",
                 ));
             };
-            let staff = agent_by_token(db, email, &password)?.ok_or_else(fail)?;
+            let staff = agent_by_token(env, db, email, &password)?.ok_or_else(fail)?;
             touch(env, db, &staff);
             Ok(staff)
         }
@@ -193,13 +193,19 @@ pub fn require_staff(env: &Env, db: &Db, req: &http::Request<Vec<u8>>) -> Result
 /// (unique), and the email is then compared in constant time, so timing says nothing about
 /// which was wrong. A deactivated person's tokens stop working at once (they are kept, so
 /// reactivating restores them).
-fn agent_by_token(db: &Db, email: &str, token: &str) -> Result<Option<Staff>, ApiError> {
+fn agent_by_token(env: &Env, db: &Db, email: &str, token: &str) -> Result<Option<Staff>, ApiError> {
     let found = db.query_opt(
-        "SELECT u.id, u.name, u.email, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+        "SELECT t.id AS token_id, t.expires_at, t.last_used_at, u.id, u.name, u.email, u.role
+         FROM api_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = ? AND u.role IN ('agent', 'admin') AND u.active = 1",
         &[digest(token).into()],
         |r| {
             Ok((
+                (
+                    r.i64("token_id")?,
+                    r.opt_i64("expires_at")?,
+                    r.opt_i64("last_used_at")?,
+                ),
                 r.i64("id")?,
                 r.string("name")?,
                 r.opt_string("email")?.unwrap_or_default(),
@@ -207,13 +213,40 @@ fn agent_by_token(db: &Db, email: &str, token: &str) -> Result<Option<Staff>, Ap
             ))
         },
     )?;
-    Ok(found.and_then(|(user_id, name, stored_email, role)| {
-        let role = Role::parse(&role).filter(|r| r.is_staff())?;
-        secrets_equal(&stored_email.to_lowercase(), &email.to_lowercase()).then_some(Staff::Agent {
-            user_id,
-            name,
-            email: stored_email,
-            role,
-        })
+    let Some(((token_id, expires_at, last_used_at), user_id, name, stored_email, role)) = found
+    else {
+        return Ok(None);
+    };
+    let Some(role) = Role::parse(&role).filter(|r| r.is_staff()) else {
+        return Ok(None);
+    };
+    if !secrets_equal(&stored_email.to_lowercase(), &email.to_lowercase()) {
+        return Ok(None);
+    }
+    let now = env.clock.now_ms();
+    if expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::unauthorized(
+            "token_expired",
+            "This API token has expired; ask an admin for a new one",
+        ));
+    }
+    // When each token was last used, for admins deciding what to revoke; written at most once
+    // a minute per token so a busy workspace does not write on every read. Never fails auth.
+    if last_used_at.is_none_or(|at| at < now - TOKEN_USE_EVERY_MS) {
+        if let Err(e) = db.execute(
+            "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
+            &[now.into(), token_id.into()],
+        ) {
+            env.warn("auth.token_use", e);
+        }
+    }
+    Ok(Some(Staff::Agent {
+        user_id,
+        name,
+        email: stored_email,
+        role,
     }))
 }
+
+/// How often a token's `last_used_at` moves.
+const TOKEN_USE_EVERY_MS: i64 = 60_000;

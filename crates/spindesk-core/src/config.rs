@@ -32,6 +32,12 @@ pub const WIDGET_MESSAGES_PER_MINUTE: &str = "widget_messages_per_minute";
 /// Widget messages one client address may send per minute (default 300).
 pub const WIDGET_MESSAGES_PER_ADDRESS_PER_MINUTE: &str = "widget_messages_per_address_per_minute";
 
+/// Days a widget session lives without a message in its conversation (default 90).
+pub const WIDGET_SESSION_IDLE_DAYS: &str = "widget_session_idle_days";
+
+/// Days a widget session lives at most, however active (default 365).
+pub const WIDGET_SESSION_MAX_DAYS: &str = "widget_session_max_days";
+
 /// A whole-number setting >= 0: `default` when unset, and — with a warning — when not a number.
 pub fn whole_number(env: &crate::ports::Env, name: &str, default: i64) -> i64 {
     match env.config.get(name) {

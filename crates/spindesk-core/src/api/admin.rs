@@ -92,9 +92,10 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
                 ApiError::not_found("not_found", format!("No agent with id {id:?}"))
             })?;
             match *method {
-                Method::POST => agents::issue_token(env, id, &staff),
+                Method::GET => agents::list_tokens(env, id),
+                Method::POST => agents::issue_token(env, req, id, &staff),
                 Method::DELETE => agents::revoke_tokens(env, id, &staff),
-                _ => Err(ApiError::method_not_allowed(method, "POST, DELETE")),
+                _ => Err(ApiError::method_not_allowed(method, "GET, POST, DELETE")),
             }
         }
         _ => Err(ApiError::no_route(method, req.uri().path())),

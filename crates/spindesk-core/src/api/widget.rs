@@ -11,7 +11,7 @@ use crate::conversation::{self, Conversation, Inbound, Switchboard};
 use crate::held_polls::{self, Limits};
 use crate::ids::{new_public_id, new_token};
 use crate::message::validate_text;
-use crate::ports::Env;
+use crate::ports::{Env, Millis};
 use crate::rate_limit;
 use crate::store::database;
 use crate::store::Db;
@@ -20,7 +20,7 @@ use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile, User};
 use crate::web::client_address::{client_key, TrustedProxies};
 use crate::web::{
-    json, json_status, query_param, read_json, segments, ApiError, Credentials, Family,
+    json, json_status, no_content, query_param, read_json, segments, ApiError, Credentials, Family,
 };
 use http::{Method, StatusCode};
 use serde::Deserialize;
@@ -42,6 +42,8 @@ pub const SURFACE: Surface = Surface {
             config::TRUSTED_PROXIES,
             config::WIDGET_MESSAGES_PER_MINUTE,
             config::WIDGET_MESSAGES_PER_ADDRESS_PER_MINUTE,
+            config::WIDGET_SESSION_IDLE_DAYS,
+            config::WIDGET_SESSION_MAX_DAYS,
             config::LONG_POLL_PER_ADDRESS,
             config::LONG_POLL_MAX_HELD,
         ],
@@ -67,6 +69,12 @@ pub const DEFAULT_MESSAGES_PER_MINUTE: i64 = 20;
 /// Messages one client address may send per minute (`widget_messages_per_address_per_minute`):
 /// an office or a mobile carrier's NAT puts many visitors behind one address.
 pub const DEFAULT_MESSAGES_PER_ADDRESS_PER_MINUTE: i64 = 300;
+/// A session ends after this many days without a message in its conversation
+/// (`widget_session_idle_days`)...
+pub const DEFAULT_SESSION_IDLE_DAYS: i64 = 90;
+/// ...and this many days after it began at the latest (`widget_session_max_days`).
+pub const DEFAULT_SESSION_MAX_DAYS: i64 = 365;
+const DAY_MS: Millis = 86_400_000;
 
 const SESSIONS: rate_limit::Limit = rate_limit::Limit {
     name: "widget-sessions",
@@ -132,6 +140,10 @@ fn preflight() -> Response {
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let method = req.method();
     match segments(req.uri().path()).as_slice() {
+        ["api", "widget", "sessions", "current"] => match *method {
+            Method::DELETE => end_session(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "DELETE")),
+        },
         ["api", "widget", "sessions"] => match *method {
             Method::POST => start_session(env, req),
             _ => Err(ApiError::method_not_allowed(method, "POST")),
@@ -194,6 +206,7 @@ fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
     rate_limit::check(&db, SESSIONS, &address, now)?;
     let (user, conversation) = db.transaction(|db| {
         rate_limit::count(env, db, SESSIONS, &address)?;
+        sweep_sessions(env, db, now)?;
         let device = new_public_id(env.random);
         let profile = Profile {
             name,
@@ -230,24 +243,97 @@ fn parse_locale(raw: &str) -> Result<String, ApiError> {
         })
 }
 
-/// The visitor and conversation behind the request's session token.
+/// The visitor and conversation behind the request's session token. A session ends after
+/// [`config::WIDGET_SESSION_IDLE_DAYS`] without a message in its conversation, and at the
+/// latest [`config::WIDGET_SESSION_MAX_DAYS`] after it began; it ends at once by logging out.
 fn visitor(env: &Env, db: &Db, req: &Request) -> Result<(User, Conversation), ApiError> {
-    let user_id = db
-        .query_i64(
-            "SELECT user_id FROM widget_sessions WHERE token_hash = ?",
-            &[session_digest(req)?.into()],
-        )?
-        .ok_or_else(|| {
-            ApiError::unauthorized(
-                "invalid_session",
-                "The session token is not valid; start a new session",
-            )
-        })?;
+    let found = db.query_opt(
+        "SELECT s.user_id, s.created_at,
+                (SELECT max(updated_at) FROM conversations c WHERE c.user_id = s.user_id)
+                    AS active_at
+         FROM widget_sessions s WHERE s.token_hash = ?",
+        &[session_digest(req)?.into()],
+        |r| {
+            Ok((
+                r.i64("user_id")?,
+                r.i64("created_at")?,
+                r.opt_i64("active_at")?,
+            ))
+        },
+    )?;
+    let Some((user_id, created_at, active_at)) = found else {
+        return Err(ApiError::unauthorized(
+            "invalid_session",
+            "The session token is not valid; start a new session",
+        ));
+    };
+    let lifetime = SessionLifetime::from_config(env);
+    let now = env.clock.now_ms();
+    let last_active = active_at.unwrap_or(created_at).max(created_at);
+    if now.saturating_sub(created_at) > lifetime.max_ms
+        || now.saturating_sub(last_active) > lifetime.idle_ms
+    {
+        return Err(ApiError::unauthorized(
+            "session_expired",
+            "The session has expired; start a new session",
+        ));
+    }
     let user = users::by_id(db, user_id)?.ok_or_else(|| {
         ApiError::unauthorized("invalid_session", "The session's visitor no longer exists")
     })?;
     let conversation = conversation::of_user(env, db, &user, "web")?;
     Ok((user, conversation))
+}
+
+/// How long widget sessions live, from the variables.
+struct SessionLifetime {
+    idle_ms: Millis,
+    max_ms: Millis,
+}
+
+impl SessionLifetime {
+    fn from_config(env: &Env) -> Self {
+        let days = |name, default| {
+            config::whole_number(env, name, default)
+                .clamp(1, 3650)
+                .saturating_mul(DAY_MS)
+        };
+        Self {
+            idle_ms: days(config::WIDGET_SESSION_IDLE_DAYS, DEFAULT_SESSION_IDLE_DAYS),
+            max_ms: days(config::WIDGET_SESSION_MAX_DAYS, DEFAULT_SESSION_MAX_DAYS),
+        }
+    }
+}
+
+/// `DELETE /api/widget/sessions/current`: the token stops working at once (the visitor's
+/// conversation stays for the agents; a new session starts a new visitor).
+fn end_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    let digest = session_digest(req)?;
+    let ended = db.transaction(|db| {
+        db.query_i64(
+            "DELETE FROM widget_sessions WHERE token_hash = ? RETURNING 1",
+            &[digest.clone().into()],
+        )
+    })?;
+    if ended.is_none() {
+        return Err(ApiError::unauthorized(
+            "invalid_session",
+            "The session token is not valid (or the session has already ended)",
+        ));
+    }
+    Ok(no_content())
+}
+
+/// Sessions past their absolute lifetime are deleted a few at a time as new ones start.
+fn sweep_sessions(env: &Env, db: &Db, now: Millis) -> Result<(), ApiError> {
+    let lifetime = SessionLifetime::from_config(env);
+    db.execute(
+        "DELETE FROM widget_sessions WHERE token_hash IN
+             (SELECT token_hash FROM widget_sessions WHERE created_at < ? LIMIT 50)",
+        &[(now - lifetime.max_ms).into()],
+    )?;
+    Ok(())
 }
 
 /// The digest of the request's session token (what `widget_sessions` stores), or the 401 for

@@ -141,11 +141,95 @@ pub fn create(env: &Env, req: &Request, by: &Staff) -> Result<Response, ApiError
 }
 
 fn store_token(db: &Db, user_id: i64, token: &str, now: i64) -> Result<(), crate::ports::SqlError> {
+    store_expiring_token(db, user_id, token, now, None)
+}
+
+fn store_expiring_token(
+    db: &Db,
+    user_id: i64,
+    token: &str,
+    now: i64,
+    expires_at: Option<i64>,
+) -> Result<(), crate::ports::SqlError> {
     db.execute(
-        "INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES (?, ?, ?)",
-        &[user_id.into(), digest(token).into(), now.into()],
+        "INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        &[
+            user_id.into(),
+            digest(token).into(),
+            now.into(),
+            expires_at.into(),
+        ],
     )?;
     Ok(())
+}
+
+/// Longest lifetime a token may be given, in days (ten years; omit it for "until revoked").
+pub const MAX_TOKEN_DAYS: i64 = 3650;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NewToken {
+    expires_in_days: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTokenEnvelope {
+    token: NewToken,
+}
+
+/// The optional `{"token": {"expires_in_days": N}}` body of a token request.
+fn token_expiry(req: &Request, now: i64) -> Result<Option<i64>, ApiError> {
+    if req.body().iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let input: NewTokenEnvelope = read_json(req, MAX_BODY_BYTES)?;
+    match input.token.expires_in_days {
+        None => Ok(None),
+        Some(days) if (1..=MAX_TOKEN_DAYS).contains(&days) => Ok(Some(now + days * 86_400_000)),
+        Some(days) => Err(ApiError::unprocessable(
+            "invalid_expires_in_days",
+            format!("`token.expires_in_days` must be 1 to {MAX_TOKEN_DAYS}, got {days}"),
+        )),
+    }
+}
+
+/// `GET /api/admin/agents/{id}/tokens`: the agent's tokens — when made, last used and when they
+/// expire — never the tokens themselves (only their digests are stored).
+pub fn list_tokens(env: &Env, id: i64) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    staff_member(&db, id)?;
+    let now = env.clock.now_ms();
+    let tokens = db.query(
+        "SELECT id, created_at, last_used_at, expires_at FROM api_tokens
+         WHERE user_id = ? ORDER BY id",
+        &[id.into()],
+        |r| {
+            let expires_at = r.opt_i64("expires_at")?;
+            Ok(TokenView {
+                id: r.i64("id")?,
+                created_at: iso8601(r.i64("created_at")?),
+                last_used_at: r.opt_i64("last_used_at")?.map(iso8601),
+                expires_at: expires_at.map(iso8601),
+                expired: expires_at.is_some_and(|at| at <= now),
+            })
+        },
+    )?;
+    Ok(json(&TokenList { tokens }))
+}
+
+#[derive(serde::Serialize)]
+struct TokenView {
+    id: i64,
+    created_at: String,
+    last_used_at: Option<String>,
+    expires_at: Option<String>,
+    expired: bool,
+}
+
+#[derive(serde::Serialize)]
+struct TokenList {
+    tokens: Vec<TokenView>,
 }
 
 pub fn staff_member(db: &Db, id: i64) -> Result<User, ApiError> {
@@ -158,27 +242,33 @@ pub fn agent_target(id: i64) -> String {
     format!("agent:{id}")
 }
 
-/// A new token for the agent (tokens already issued keep working until revoked).
-pub fn issue_token(env: &Env, id: i64, by: &Staff) -> Result<Response, ApiError> {
+/// A new token for the agent (tokens already issued keep working until revoked), valid until
+/// revoked or for `token.expires_in_days`.
+pub fn issue_token(env: &Env, req: &Request, id: i64, by: &Staff) -> Result<Response, ApiError> {
+    let now = env.clock.now_ms();
+    let expires_at = token_expiry(req, now)?;
     let db = database(env)?;
     let token = new_token(env.random, "");
-    let now = env.clock.now_ms();
     let user = db.transaction(|db| {
         let user = staff_member(db, id)?;
-        store_token(db, user.id, &token, now)?;
+        store_expiring_token(db, user.id, &token, now, expires_at)?;
         admin_log::record(
             db,
             now,
             by,
             "agent.token_issue",
             &agent_target(id),
-            &json!({}),
+            &json!({"expires_at": expires_at.map(iso8601)}),
         )?;
         Ok::<_, ApiError>(user)
     })?;
     Ok(json_status(
         StatusCode::CREATED,
-        &json!({"agent": agent_json(&db, now, &user)?, "api_token": token}),
+        &json!({
+            "agent": agent_json(&db, now, &user)?,
+            "api_token": token,
+            "expires_at": expires_at.map(iso8601),
+        }),
     ))
 }
 
