@@ -3,6 +3,7 @@
 
 mod admin;
 mod architecture;
+mod body_limits;
 mod bot_api;
 mod bot_api_calls;
 mod bot_api_templates;

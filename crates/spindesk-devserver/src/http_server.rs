@@ -6,8 +6,10 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-/// Request bodies above this get a 413 (Spin itself sets no limit; the core has its own).
-pub const MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+/// Request bodies above this get a 413 before a handler runs, and the rest of the stream is
+/// not read (as Spin refuses a 64 MiB chunked body without its memory growing). Above every
+/// route's own limit (the largest: Meta webhooks, 3 MiB), which answers first for the routes.
+pub const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Starts `workers` threads answering requests from `server` until it is unblocked.
 pub fn spawn_workers(

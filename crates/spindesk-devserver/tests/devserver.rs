@@ -345,3 +345,50 @@ fn a_burst_of_connections_is_answered_and_each_answer_closes_its_connection() {
         worker.join().unwrap();
     }
 }
+
+#[test]
+fn a_huge_chunked_body_is_refused_without_being_read_to_the_end() {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let addr = server.server_addr().to_ip().unwrap();
+    let app = Arc::new(app(&temp_db("chunked"), &[]));
+    let workers = spawn_workers(app, server.clone(), 2);
+
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /api/x/upload HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    // Up to 64 MiB in 64 KiB chunks; the server may close the connection long before.
+    let chunk = vec![b'a'; 64 * 1024];
+    let mut sent: u64 = 0;
+    while sent < 64 * 1024 * 1024 {
+        let wrote = write!(stream, "{:x}\r\n", chunk.len())
+            .and_then(|()| stream.write_all(&chunk))
+            .and_then(|()| stream.write_all(b"\r\n"));
+        if wrote.is_err() {
+            break;
+        }
+        sent += chunk.len() as u64;
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // The server stopped reading: the rest of the 64 MiB could not even be sent.
+    assert!(
+        sent < 16 * 1024 * 1024,
+        "{sent} bytes went out before the server closed"
+    );
+
+    for _ in &workers {
+        server.unblock();
+    }
+    for worker in workers {
+        worker.join().unwrap();
+    }
+}
