@@ -1,6 +1,7 @@
 //! Channel credentials at rest: sealed under `credentials_key`, opened for webhooks and sends,
 //! never readable from the database file, and a clear 503 when the key is wrong or malformed.
 
+use spindesk_core::ports::Sql;
 use spindesk_native::MapConfig;
 use spindesk_tests::channels::*;
 use spindesk_tests::{json, App, ADMIN_TOKEN};
@@ -53,25 +54,61 @@ fn credentials_are_sealed_at_rest_and_still_verify_webhooks_and_send_replies() {
 }
 
 #[test]
-fn a_key_set_later_reads_what_was_stored_before_and_seals_it_on_the_next_save() {
+fn a_key_set_later_refuses_unsealed_credentials_until_an_admin_seals_them() {
     let mut app = App::with_config(config(None));
     let telegram = app.connect(Vendor::Telegram);
-    assert!(stored_credentials(&app).starts_with('{'));
+    let plain = stored_credentials(&app);
+    assert!(plain.starts_with('{'));
     app.config = config(Some(KEY));
-    app.deliver(&telegram, &Vendor::Telegram.text_sample())
-        .expect(200);
-    app.request(
-        "admin",
-        "PATCH",
-        &format!("/api/admin/integrations/{}", telegram.id),
-    )
-    .admin()
-    .json(&json!({"integration": {"display_name": "Acme bot"}}))
-    .send()
-    .expect(200);
+    // Unsealed under a key: refused, as a planted value would be; nothing stored.
+    let r = app.deliver(&telegram, &Vendor::Telegram.text_sample());
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert!(
+        r.text().contains("/api/admin/integrations/seal"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(app.count("SELECT count(*) FROM messages"), 0);
+    let seal = |app: &App| {
+        app.request("admin", "POST", "/api/admin/integrations/seal")
+            .admin()
+            .send()
+    };
+    assert_eq!(seal(&app).expect(200).json()["sealed"], 1);
     assert!(stored_credentials(&app).starts_with("v1:"));
     app.deliver(&telegram, &Vendor::Telegram.text_sample())
         .expect(200);
+    assert_eq!(seal(&app).expect(200).json()["sealed"], 0, "nothing left");
+    let log = app
+        .request(
+            "admin",
+            "GET",
+            "/api/admin/audit_log?action=integrations.seal",
+        )
+        .admin()
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(
+        log["audit_log"][1]["detail"]["sealed"], 1,
+        "newest first: {log}"
+    );
+
+    // Someone who can write the database plants plaintext credentials: refused.
+    app.db()
+        .execute(
+            "UPDATE integrations SET credentials = ?",
+            &[spindesk_core::ports::Value::Text(plain)],
+        )
+        .unwrap();
+    assert_eq!(
+        app.deliver(&telegram, &Vendor::Telegram.text_sample())
+            .status,
+        503
+    );
+    // Without a key there is nothing to seal with.
+    app.config = config(None);
+    assert_eq!(seal(&app).expect(409).error_code(), "no_credentials_key");
 }
 
 #[test]

@@ -24,6 +24,7 @@ pub const ACTIONS: &[&str] = &[
     "integration.create",
     "integration.update",
     "integration.delete",
+    "integrations.seal",
     "bot.publish",
     "bot.rollback",
 ];

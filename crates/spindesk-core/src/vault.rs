@@ -4,9 +4,10 @@
 //!
 //! Stored form: `v1:` + base64(24-byte random nonce ‖ ciphertext ‖ tag). The associated data
 //! names what the secret belongs to (`integration:<public id>`), so a sealed value copied onto
-//! another row does not open. Without a key, values are stored as they are (as before sealing
-//! existed) and read back either way; a key set later seals each row the next time it is
-//! written.
+//! another row does not open. Without a key, values are stored as they are. Once a key is set,
+//! an unsealed value is refused ([`VaultError::Unsealed`]): anyone able to write the database
+//! could otherwise plant credentials of their own. Values stored before the key was set are
+//! sealed by an admin, at once, with `POST /api/admin/integrations/seal`.
 
 use crate::config;
 use crate::ports::{Config, Random};
@@ -28,6 +29,12 @@ pub enum VaultError {
     /// The value is sealed and no key is set.
     #[error("stored credentials are sealed but the credentials_key variable is not set")]
     NoKey,
+    /// A key is set but the value is not sealed: stored before the key, or planted.
+    #[error(
+        "stored credentials are not sealed although the credentials_key variable is set; an \
+         admin seals the ones stored before the key with POST /api/admin/integrations/seal"
+    )]
+    Unsealed,
     /// The value is sealed under another key, or was altered, or belongs to another owner.
     #[error(
         "stored credentials cannot be opened with the current credentials_key \
@@ -87,11 +94,14 @@ impl Vault {
         format!("{PREFIX}{}", STANDARD.encode(out))
     }
 
-    /// The plaintext of a stored value for `owner` (a value stored without a key is returned
-    /// as it is).
+    /// The plaintext of a stored value for `owner`. Without a key, a value stored unsealed is
+    /// returned as it is; with a key, only sealed values open.
     pub fn open(&self, owner: &str, stored: &str) -> Result<String, VaultError> {
         let Some(encoded) = stored.strip_prefix(PREFIX) else {
-            return Ok(stored.to_owned());
+            return match self.cipher {
+                None => Ok(stored.to_owned()),
+                Some(_) => Err(VaultError::Unsealed),
+            };
         };
         let cipher = self.cipher.as_ref().ok_or(VaultError::NoKey)?;
         let bytes = STANDARD
@@ -183,12 +193,13 @@ mod tests {
     }
 
     #[test]
-    fn without_a_key_values_stay_as_they_are_and_old_values_still_read() {
+    fn without_a_key_values_stay_as_they_are_and_with_one_only_sealed_values_open() {
         let none = Vault { cipher: None };
         let random = Counter(Default::default());
         assert_eq!(none.seal(&random, "o", "{}"), "{}");
+        assert_eq!(none.open("o", r#"{"a":"b"}"#).unwrap(), r#"{"a":"b"}"#);
         let vault = Vault::with_key(KEY).unwrap();
-        assert_eq!(vault.open("o", r#"{"a":"b"}"#).unwrap(), r#"{"a":"b"}"#);
+        assert_eq!(vault.open("o", r#"{"a":"b"}"#), Err(VaultError::Unsealed));
     }
 
     #[test]

@@ -140,6 +140,37 @@ pub fn public_ids(db: &Db) -> Result<Vec<(i64, String)>, SqlError> {
     )
 }
 
+/// Seals every integration's credentials stored unsealed — before `credentials_key` was set —
+/// under the key (the caller's transaction). Returns how many were sealed.
+pub fn seal_unsealed(db: &Db, vault: &Vault, random: &dyn Random) -> Result<usize> {
+    let unsealed = db.query(
+        "SELECT id, public_id, credentials FROM integrations ORDER BY id",
+        &[],
+        |r| {
+            Ok((
+                r.i64("id")?,
+                r.string("public_id")?,
+                r.string("credentials")?,
+            ))
+        },
+    )?;
+    let mut sealed = 0;
+    for (id, public_id, stored) in unsealed {
+        if Vault::is_sealed(&stored) {
+            continue;
+        }
+        db.execute(
+            "UPDATE integrations SET credentials = ? WHERE id = ?",
+            &[
+                vault.seal(random, &owner(&public_id), &stored).into(),
+                id.into(),
+            ],
+        )?;
+        sealed += 1;
+    }
+    Ok(sealed)
+}
+
 /// What an admin submits to create or change an integration, already validated.
 #[derive(Debug, Clone)]
 pub struct Draft {

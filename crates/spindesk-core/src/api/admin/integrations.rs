@@ -35,6 +35,10 @@ pub fn route(
             Method::POST => create(env, req, staff),
             _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
         },
+        ["api", "admin", "integrations", "seal"] => match *method {
+            Method::POST => seal(env, staff),
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
         ["api", "admin", "integrations", id] => match *method {
             Method::GET => show(env, id),
             Method::PATCH => change(env, req, id, staff),
@@ -71,6 +75,35 @@ pub fn view(env: &Env, i: &Integration) -> Value {
         "created_at": iso8601(i.created_at),
         "updated_at": iso8601(i.updated_at),
     })
+}
+
+/// `POST /api/admin/integrations/seal`: seals the credentials stored before `credentials_key`
+/// was set, which are refused until then. The admin vouches for them by doing so.
+fn seal(env: &Env, staff: &Staff) -> Result<Response, ApiError> {
+    let vault = Vault::from_config(env.config)?;
+    if !vault.seals() {
+        return Err(ApiError::new(
+            http::StatusCode::CONFLICT,
+            "no_credentials_key",
+            "Set the credentials_key variable (64 hexadecimal characters, `openssl rand -hex 32`) \
+             first: without it there is nothing to seal with",
+        ));
+    }
+    let db = database(env)?;
+    let now = env.clock.now_ms();
+    let sealed = db.transaction(|db| {
+        let sealed = integrations::seal_unsealed(db, &vault, env.random)?;
+        admin_log::record(
+            db,
+            now,
+            staff,
+            "integrations.seal",
+            "integrations",
+            &json!({"sealed": sealed}),
+        )?;
+        Ok::<_, ApiError>(sealed)
+    })?;
+    Ok(json(&json!({"sealed": sealed})))
 }
 
 fn found(env: &Env, id: &str) -> Result<Integration, ApiError> {
