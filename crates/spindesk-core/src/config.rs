@@ -21,3 +21,11 @@ pub const LONG_POLL_PER_ADDRESS: &str = "long_poll_per_address";
 /// 600); keep it well under the instances the processes have (Spin: 1,000 per process), so
 /// other routes always find one.
 pub const LONG_POLL_MAX_HELD: &str = "long_poll_max_held";
+
+/// Pushpin's publish endpoint (`http://127.0.0.1:5561/publish/`); empty: no push hub, live
+/// clients read SQLite. Its origin must also be granted through `grip_publish_host`.
+pub const GRIP_PUBLISH_URL: &str = "grip_publish_url";
+
+/// The key Pushpin signs forwarded requests with (`sig_key` in pushpin.conf): only a request
+/// with a valid `Grip-Sig` under it may be held by Pushpin. Empty: no request is.
+pub const GRIP_KEY: &str = "grip_key";
