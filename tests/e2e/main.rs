@@ -34,5 +34,6 @@ mod static_site;
 mod storage;
 mod tickets;
 mod widget;
+mod widget_grip;
 mod widget_live;
 mod widget_races;
