@@ -25,7 +25,11 @@ fn grip_app() -> App {
 
 /// A `Grip-Sig` as Pushpin makes it, valid for an hour from the app's clock.
 fn pushpin_sig(app: &App) -> String {
-    sign(GRIP_KEY.as_bytes(), "pushpin", app.clock.now_ms() / 1000 + 3600)
+    sign(
+        GRIP_KEY.as_bytes(),
+        "pushpin",
+        app.clock.now_ms() / 1000 + 3600,
+    )
 }
 
 fn poll(token: &str, after: i64, wait: u64, sig: Option<&str>) -> http::Request<Vec<u8>> {
@@ -132,9 +136,16 @@ fn a_forged_expired_or_unconfigured_signature_takes_the_sqlite_path() {
     let forged = sign(b"guessed-key", "pushpin", now + 3600);
     let expired = sign(GRIP_KEY.as_bytes(), "pushpin", now - 1);
     let other_issuer = sign(GRIP_KEY.as_bytes(), "someone", now + 3600);
-    for sig in [forged.as_str(), expired.as_str(), other_issuer.as_str(), "x.y.z"] {
+    for sig in [
+        forged.as_str(),
+        expired.as_str(),
+        other_issuer.as_str(),
+        "x.y.z",
+    ] {
         let started = app.clock.now_ms();
-        let r = app.call("widget", poll(&v.token, 0, 2, Some(sig))).expect(200);
+        let r = app
+            .call("widget", poll(&v.token, 0, 2, Some(sig)))
+            .expect(200);
         assert_eq!(r.header("grip-hold"), None, "{sig}");
         assert_eq!(r.header("grip-channel"), None, "{sig}");
         assert_eq!(r.json()["messages"], json!([]));
@@ -147,7 +158,9 @@ fn a_forged_expired_or_unconfigured_signature_takes_the_sqlite_path() {
     let plain = App::new();
     let v = plain.visitor("en");
     let sig = sign(b"", "pushpin", plain.clock.now_ms() / 1000 + 3600);
-    let r = plain.call("widget", poll(&v.token, 0, 1, Some(&sig))).expect(200);
+    let r = plain
+        .call("widget", poll(&v.token, 0, 1, Some(&sig)))
+        .expect(200);
     assert_eq!(r.header("grip-hold"), None);
 }
 
@@ -181,7 +194,10 @@ fn an_event_stream_needs_pushpin() {
         .unwrap_or_else(|| panic!("one SSE event: {text:?}"));
     let first: Json = serde_json::from_str(data).expect("event JSON");
     assert_eq!(first["messages"][0]["text"], "hello");
-    assert_eq!(first["last_seq"], first["messages"].as_array().unwrap().len());
+    assert_eq!(
+        first["last_seq"],
+        first["messages"].as_array().unwrap().len()
+    );
     // A bad cursor is the caller's mistake, said so.
     app.request("widget", "GET", "/api/widget/events?after=-1")
         .bearer(&v.token)
@@ -214,6 +230,11 @@ fn an_agent_reply_is_published_to_the_widget_with_its_sequence_number() {
     )
     .expect("JSON body");
     let seq = last_seq(&app, &v);
+    // Exactly what the widget API answers for that message.
+    assert_eq!(
+        body["messages"][0],
+        *app.history(&v).last().expect("the reply")
+    );
     assert_eq!(body["messages"][0]["text"], "Hi, Ada here");
     assert_eq!(body["messages"][0]["seq"], seq);
     assert_eq!(body["last_seq"], seq);
@@ -222,11 +243,17 @@ fn an_agent_reply_is_published_to_the_widget_with_its_sequence_number() {
         "*"
     );
     let stream = widget.1["http-stream"]["content"].as_str().expect("SSE");
-    assert_eq!(stream, format!("event: update\ndata: {body}\n\n"));
-    assert!(items.iter().any(|(c, f)| *c == format!("agents-{conversation}")
-        && f["http-stream"]["content"]
-            .as_str()
-            .is_some_and(|s| s.contains(&format!("\"last_seq\":{seq}")))));
+    let streamed = stream
+        .strip_prefix("event: update\ndata: ")
+        .and_then(|s| s.strip_suffix("\n\n"))
+        .expect("one SSE event");
+    assert_eq!(serde_json::from_str::<Json>(streamed).expect("JSON"), body);
+    assert!(items
+        .iter()
+        .any(|(c, f)| *c == format!("agents-{conversation}")
+            && f["http-stream"]["content"]
+                .as_str()
+                .is_some_and(|s| s.contains(&format!("\"last_seq\":{seq}")))));
     assert!(
         items.iter().any(|(c, f)| c == "desk"
             && f["http-stream"]["content"]
@@ -302,11 +329,15 @@ fn typing_and_reads_reach_the_other_side_without_pushpin() {
     assert_eq!(live(&desk).expect(200).json()["customer"]["typing"], false);
 
     // The agent's side, seen in the widget's poll.
-    app.request("live", "POST", &format!("/api/live/tickets/{ticket}/typing"))
-        .agent(&agent.email, &agent.token)
-        .json(&json!({"typing": true}))
-        .send()
-        .expect(202);
+    app.request(
+        "live",
+        "POST",
+        &format!("/api/live/tickets/{ticket}/typing"),
+    )
+    .agent(&agent.email, &agent.token)
+    .json(&json!({"typing": true}))
+    .send()
+    .expect(202);
     app.request("live", "POST", &format!("/api/live/tickets/{ticket}/read"))
         .agent(&agent.email, &agent.token)
         .json(&json!({"seq": 1}))
@@ -335,11 +366,15 @@ fn a_waiting_poll_wakes_when_the_agent_starts_typing() {
         while app.count("SELECT count(*) FROM held_polls") == 0 {
             std::thread::sleep(Duration::from_millis(10));
         }
-        app.request("live", "POST", &format!("/api/live/tickets/{ticket}/typing"))
-            .agent(&agent.email, &agent.token)
-            .json(&json!({"typing": true}))
-            .send()
-            .expect(202);
+        app.request(
+            "live",
+            "POST",
+            &format!("/api/live/tickets/{ticket}/typing"),
+        )
+        .agent(&agent.email, &agent.token)
+        .json(&json!({"typing": true}))
+        .send()
+        .expect(202);
         let (r, took) = waiting.join().expect("poll");
         assert_eq!(r["agent"]["typing"], true, "{r}");
         assert_eq!(r["messages"], json!([]));
@@ -366,28 +401,39 @@ fn typing_is_throttled_and_published_to_the_other_side() {
     typing(true);
     app.clock.advance(Duration::from_secs(1));
     typing(true);
-    assert_eq!(count(&app), before + 1, "repeats within 3 s publish nothing");
+    assert_eq!(
+        count(&app),
+        before + 1,
+        "repeats within 3 s publish nothing"
+    );
     app.clock.advance(Duration::from_secs(3));
     typing(true);
-    assert_eq!(count(&app), before + 2, "refreshed once half its time is gone");
+    assert_eq!(
+        count(&app),
+        before + 2,
+        "refreshed once half its time is gone"
+    );
     typing(false);
     let last = published(&app)
         .into_iter()
         .filter(|(c, _)| *c == agents)
         .last()
         .expect("published");
-    assert!(last.1["http-stream"]["content"]
-        .as_str()
-        .is_some_and(|s| s.contains("\"customer\":{\"read_seq\":0,\"typing\":false}")
-            || s.contains("\"customer\":{\"typing\":false,\"read_seq\":0}")));
+    assert!(last.1["http-stream"]["content"].as_str().is_some_and(|s| s
+        .contains("\"customer\":{\"read_seq\":0,\"typing\":false}")
+        || s.contains("\"customer\":{\"typing\":false,\"read_seq\":0}")));
     assert!(last.1.get("http-response").is_none(), "agents only stream");
 
     // The agent's typing goes to the widget as a long-poll answer too.
-    app.request("live", "POST", &format!("/api/live/tickets/{ticket}/typing"))
-        .agent(&agent.email, &agent.token)
-        .json(&json!({"typing": true}))
-        .send()
-        .expect(202);
+    app.request(
+        "live",
+        "POST",
+        &format!("/api/live/tickets/{ticket}/typing"),
+    )
+    .agent(&agent.email, &agent.token)
+    .json(&json!({"typing": true}))
+    .send()
+    .expect(202);
     let (_, formats) = published(&app)
         .into_iter()
         .filter(|(c, _)| *c == format!("widget-{conversation}"))
@@ -444,8 +490,11 @@ fn bad_typing_and_read_input_is_refused_and_stores_nothing() {
     };
     widget("/api/widget/typing", b"{\"typing\": \"yes\"}").expect(400);
     widget("/api/widget/typing", b"not json").expect(400);
-    let r = widget("/api/widget/read", format!("{{\"seq\": {}}}", seq + 1).as_bytes())
-        .expect(422);
+    let r = widget(
+        "/api/widget/read",
+        format!("{{\"seq\": {}}}", seq + 1).as_bytes(),
+    )
+    .expect(422);
     assert_eq!(r.error_code(), "invalid_seq");
     widget("/api/widget/read", b"{\"seq\": 0}").expect(422);
     app.request("widget", "POST", "/api/widget/typing")
@@ -457,10 +506,14 @@ fn bad_typing_and_read_input_is_refused_and_stores_nothing() {
         .json(&json!({"seq": seq + 5}))
         .send()
         .expect(422);
-    app.request("live", "POST", &format!("/api/live/tickets/{ticket}/typing"))
-        .json(&json!({"typing": true}))
-        .send()
-        .expect(401);
+    app.request(
+        "live",
+        "POST",
+        &format!("/api/live/tickets/{ticket}/typing"),
+    )
+    .json(&json!({"typing": true}))
+    .send()
+    .expect(401);
     assert_eq!(app.count("SELECT count(*) FROM conversation_activity"), 0);
     // Reads never move back.
     widget("/api/widget/read", format!("{{\"seq\": {seq}}}").as_bytes()).expect(200);

@@ -13,9 +13,10 @@
 
 use crate::activity::{Activity, Side};
 use crate::grip::{self, publish::item};
-use crate::message::Message;
+use crate::message::{Message, WidgetMessage};
 use crate::ports::Env;
 use crate::store::Db;
+use serde::Serialize;
 use serde_json::json;
 use std::time::Duration;
 
@@ -36,22 +37,24 @@ pub fn publish(env: &Env, messages: &[Message], tickets: &[i64]) {
     conversations.sort_unstable();
     conversations.dedup();
     for conversation_id in conversations {
-        let posted: Vec<&Message> = messages
+        let posted: Vec<WidgetMessage> = messages
             .iter()
             .filter(|m| m.conversation_id == conversation_id)
+            .map(Message::widget_view)
             .collect();
-        let last_seq = posted.iter().map(|m| m.seq).max().unwrap_or(0);
-        let update = json!({
-            "messages": posted.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
-            "last_seq": last_seq,
-        });
+        let last_seq = posted.iter().map(|m| m.seq()).max().unwrap_or(0);
+        let update = WidgetUpdate {
+            last_seq,
+            messages: posted,
+        };
+        let data = serde_json::to_string(&update).unwrap_or_default();
         items.push(item(
             &grip::widget_channel(conversation_id),
             "update",
-            &update,
+            &data,
             true,
         ));
-        let nudge = json!({"last_seq": last_seq});
+        let nudge = format!("{{\"last_seq\":{last_seq}}}");
         items.push(item(
             &grip::agents_channel(conversation_id),
             "update",
@@ -63,10 +66,19 @@ pub fn publish(env: &Env, messages: &[Message], tickets: &[i64]) {
     tickets.sort_unstable();
     tickets.dedup();
     if !tickets.is_empty() {
-        let changed = json!({"tickets": tickets});
+        let ids: Vec<String> = tickets.iter().map(i64::to_string).collect();
+        let changed = format!("{{\"tickets\":[{}]}}", ids.join(","));
         items.push(item(grip::DESK_CHANNEL, "tickets", &changed, false));
     }
     grip::publish::send(env, items);
+}
+
+/// What a widget's held long-poll or stream gets when messages are posted: the same shape as
+/// the answer of `GET /api/widget/messages`.
+#[derive(Serialize)]
+struct WidgetUpdate<'a> {
+    last_seq: i64,
+    messages: Vec<WidgetMessage<'a>>,
 }
 
 /// Tells the other side of a conversation that `side` is typing or has read (called after the
@@ -88,7 +100,7 @@ pub fn publish_activity(
             item(
                 &grip::widget_channel(conversation_id),
                 "update",
-                &update,
+                &grip::hold::json_text(&update),
                 true,
             )
         }
@@ -97,7 +109,7 @@ pub fn publish_activity(
             item(
                 &grip::agents_channel(conversation_id),
                 "update",
-                &update,
+                &grip::hold::json_text(&update),
                 false,
             )
         }

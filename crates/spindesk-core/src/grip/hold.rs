@@ -51,5 +51,14 @@ fn answer(content_type: &'static str, channels: &[String], body: Vec<u8>) -> Res
 /// One server-sent event: `event: <name>` and its JSON on one `data:` line (JSON has no raw
 /// line breaks, so one line always holds it).
 pub fn sse_event(name: &str, data: &serde_json::Value) -> String {
-    format!("event: {name}\ndata: {data}\n\n")
+    format!("event: {name}\ndata: {}\n\n", json_text(data))
+}
+
+/// `value` as JSON text, through `serde_json::to_vec` like every response body: its `Display`
+/// is another serializer, which would weigh in every component that publishes.
+pub fn json_text(value: &serde_json::Value) -> String {
+    serde_json::to_vec(value)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default()
 }
