@@ -382,6 +382,8 @@
     return api('GET', '/conversation').then(function (data) {
       if (g !== gen) return;
       if (data.conversation) setSwitchboard(data.conversation.switchboard);
+      // The server says whether a push hub is in front (event streams) or we long-poll.
+      streams = canStream && data.stream === true;
       addMessages(data.messages);
       if (data.conversation && data.conversation.last_seq > lastSeq) lastSeq = data.conversation.last_seq;
       toBottom();
@@ -509,7 +511,8 @@
   // Live updates: the event stream while the server offers one, else bounded long-polling
   // (the server answers as soon as something newer than `after` exists).
   var pollGen = -1;
-  var streams = typeof TextDecoderStream === 'function' && typeof ReadableStream === 'function';
+  var canStream = typeof TextDecoderStream === 'function' && typeof ReadableStream === 'function';
+  var streams = false;
   async function poll(g) {
     if (pollGen === g) return;
     pollGen = g;

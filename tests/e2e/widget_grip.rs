@@ -169,6 +169,18 @@ fn an_event_stream_needs_pushpin() {
     let app = grip_app();
     let v = app.visitor("en");
     app.say(&v, "hello", None);
+    // The widget learns which to use from its first read.
+    let read = |sig: Option<String>| {
+        let mut r = app
+            .request("widget", "GET", "/api/widget/conversation")
+            .bearer(&v.token);
+        if let Some(sig) = sig {
+            r = r.header("grip-sig", &sig);
+        }
+        r.send().expect(200).json()["stream"].clone()
+    };
+    assert_eq!(read(None), false);
+    assert_eq!(read(Some(pushpin_sig(&app))), true);
     let r = app
         .request("widget", "GET", "/api/widget/events?after=0")
         .bearer(&v.token)

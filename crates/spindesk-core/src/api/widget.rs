@@ -271,6 +271,9 @@ fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
         "conversation": conversation_json(&conversation),
         "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
         "has_more": has_more,
+        // Whether `GET /api/widget/events` will stream: only through the push hub, which
+        // signed this request too. The widget long-polls otherwise.
+        "stream": grip::sig::verified(env, req),
     })))
 }
 
