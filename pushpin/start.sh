@@ -54,6 +54,10 @@ routesfile=$STATE/routes
 debug=false
 auto_cross_origin=false
 accept_x_forwarded_protocol=false
+# The real client address for Spindesk (rate limits per address): a client's own
+# X-Forwarded-For is dropped and the peer's appended.
+x_forwarded_for=truncate:0,append
+x_forwarded_for_trusted=truncate:0,append
 set_x_forwarded_protocol=proto-only
 sig_iss=pushpin
 sig_key=$KEY

@@ -532,3 +532,42 @@ fn bad_typing_and_read_input_is_refused_and_stores_nothing() {
     let r = widget("/api/widget/read", b"{\"seq\": 1}").expect(200);
     assert_eq!(r.json()["read_seq"], seq);
 }
+
+#[test]
+fn behind_pushpin_the_session_limit_counts_the_forwarded_address() {
+    let app = grip_app();
+    let start = |forwarded: &str, sig: Option<&str>| {
+        let mut r = app
+            .request("widget", "POST", "/api/widget/sessions")
+            .header("spin-client-addr", "127.0.0.1:40000")
+            .header("x-forwarded-for", forwarded);
+        if let Some(sig) = sig {
+            r = r.header("grip-sig", sig);
+        }
+        r.send().status
+    };
+    let sig = pushpin_sig(&app);
+    // Pushpin's own address is shared by everyone: through Pushpin each visitor counts alone.
+    for _ in 0..60 {
+        assert_eq!(start("198.51.100.7", Some(&sig)), 201);
+    }
+    assert_eq!(
+        start("198.51.100.7", Some(&sig)),
+        429,
+        "that address is over its limit"
+    );
+    assert_eq!(
+        start("198.51.100.8", Some(&sig)),
+        201,
+        "another visitor is not"
+    );
+    // Without Pushpin's signature the header is the client's word: the peer address counts.
+    for _ in 0..60 {
+        assert_eq!(start("203.0.113.1", None), 201);
+    }
+    assert_eq!(
+        start("203.0.113.2", None),
+        429,
+        "a made-up header does not escape the limit"
+    );
+}

@@ -133,14 +133,25 @@ struct NewSession {
 }
 
 /// The client's IP address: Spin puts the peer's `ip:port` in `spin-client-addr`, and the port
-/// changes per connection.
-fn client_ip(req: &Request) -> Option<&str> {
+/// changes per connection. Behind Pushpin every peer is Pushpin, which appends the real one to
+/// `X-Forwarded-For` (`x_forwarded_for=truncate:0,append` in `pushpin/start.sh`, so a client's
+/// own header is dropped); that header is believed only on a request Pushpin signed.
+fn client_ip<'r>(env: &Env, req: &'r Request) -> Option<&'r str> {
+    if let Some(forwarded) = header(req, "x-forwarded-for") {
+        if grip::sig::verified(env, req) {
+            return forwarded
+                .rsplit(',')
+                .next()
+                .map(str::trim)
+                .filter(|ip| !ip.is_empty());
+        }
+    }
     let addr = header(req, "spin-client-addr")?;
     Some(addr.rsplit_once(':').map_or(addr, |(ip, _)| ip))
 }
 
 fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
-    if let Some(ip) = client_ip(req) {
+    if let Some(ip) = client_ip(env, req) {
         rate_limit::check(
             env,
             "widget-session",
@@ -323,7 +334,7 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
         let wait = Duration::from_secs(wait as u64);
         let limits = Limits::from_config(env);
         let session = session_digest(req)?;
-        match held_polls::hold(env, &db, &session, client_ip(req), wait, limits) {
+        match held_polls::hold(env, &db, &session, client_ip(env, req), wait, limits) {
             Ok(held) => {
                 change_feed::wait_past(env, &db, conversation.id, after, Side::Agent, wait);
                 held_polls::release(env, &db, held);
