@@ -428,8 +428,7 @@ fn typing_is_throttled_and_published_to_the_other_side() {
     typing(false);
     let last = published(&app)
         .into_iter()
-        .filter(|(c, _)| *c == agents)
-        .last()
+        .rfind(|(c, _)| *c == agents)
         .expect("published");
     assert!(last.1["http-stream"]["content"].as_str().is_some_and(|s| s
         .contains("\"customer\":{\"read_seq\":0,\"typing\":false}")
@@ -448,8 +447,7 @@ fn typing_is_throttled_and_published_to_the_other_side() {
     .expect(202);
     let (_, formats) = published(&app)
         .into_iter()
-        .filter(|(c, _)| *c == format!("widget-{conversation}"))
-        .last()
+        .rfind(|(c, _)| *c == format!("widget-{conversation}"))
         .expect("published to the widget");
     let body: Json =
         serde_json::from_str(formats["http-response"]["body"].as_str().expect("body")).unwrap();
