@@ -29,8 +29,3 @@ pub fn agents_channel(conversation_id: i64) -> String {
 
 /// Channel of every agent workspace: tickets created, assigned or changed.
 pub const DESK_CHANNEL: &str = "desk";
-
-/// Channel of one agent's workspaces (tickets assigned to them).
-pub fn agent_channel(user_id: i64) -> String {
-    format!("agent-{user_id}")
-}
