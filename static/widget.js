@@ -487,6 +487,9 @@
     }
     var reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     var buf = '';
+    // A message committed between the server's read and Pushpin's subscribing is published to
+    // nobody: one read shortly after the stream opens closes that window.
+    setTimeout(function () { if (g === gen) catchUp(g, lastSeq); }, 1500);
     for (;;) {
       var chunk = await reader.read();
       if (chunk.done || g !== gen) return true;

@@ -72,6 +72,9 @@ async function run(g, id) {
       if (res.ok && type.indexOf('text/event-stream') === 0 && res.body && typeof TextDecoderStream === 'function') {
         pace(true);
         backoff = 0;
+        // What changed between the server's read and Pushpin's subscribing was published to
+        // nobody: refresh once shortly after the stream opens.
+        setTimeout(function () { if (g === gen) { listPoller.now(); ticketPoller.now(); } }, 1500);
         await read(res, g, id);
         pace(false);
       } else if (res.ok) {
