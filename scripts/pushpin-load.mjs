@@ -10,8 +10,9 @@
 //    the session limit is 60 per address per 10 minutes), each then opens its widget's event
 //    stream through Pushpin (GET /api/widget/events) and waits for the first event.
 // 2. For SECONDS, CONCURRENCY workers alternate: a visitor sends a message through Pushpin (the
-//    app commits, then publishes), and an agent reads the ticket list (GET /api/v2/tickets.json
-//    through Pushpin). Latency of each, and of each publish reaching the sender's open stream.
+//    app commits, then publishes) and says it is typing, then stopped; an agent reads the ticket
+//    list (GET /api/v2/tickets.json through Pushpin). Latency of each, and of each message
+//    reaching the sender's open stream.
 // 3. Memory (RSS) of Pushpin's processes and the app, and how many streams are still open.
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
@@ -150,7 +151,7 @@ const agent = (await request(APP, 'POST', '/api/admin/agents', {
 if (!agent || !agent.api_token) throw new Error('creating the agent failed: is ADMIN_TOKEN set for the app?');
 const agentAuth = 'Basic ' + Buffer.from(`${agent.agent.email}/token:${agent.api_token}`).toString('base64');
 
-const sendMs = [], listMs = [], deliverMs = [], errors = [];
+const sendMs = [], listMs = [], deliverMs = [], typingMs = [], errors = [];
 let sent = 0, delivered = 0;
 const until = performance.now() + SECONDS * 1000;
 await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
@@ -168,6 +169,11 @@ await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
     const r = await request(PUSHPIN, 'POST', '/api/widget/messages', { auth: s.auth, body: { text }, localAddress: sourceFor(i) });
     if (r.status !== 201) { errors.push(`send ${r.status}`); continue; }
     sendMs.push(r.ms); sent++;
+    // Typing on, then off: each a write of the activity row and a publish.
+    for (const on of [true, false]) {
+      const ty = await request(PUSHPIN, 'POST', '/api/widget/typing', { auth: s.auth, body: { typing: on }, localAddress: sourceFor(i) });
+      if (ty.status !== 202) errors.push(`typing ${ty.status}`); else typingMs.push(ty.ms);
+    }
     const l = await request(PUSHPIN, 'GET', '/api/v2/tickets.json?per_page=25', { auth: agentAuth });
     if (l.status !== 200) errors.push(`list ${l.status}`); else listMs.push(l.ms);
     const d = await got;
@@ -176,6 +182,7 @@ await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
 }));
 console.log(`widget send through Pushpin (commit + publish): ${fmt(sendMs)}`);
 console.log(`agent GET /api/v2/tickets.json through Pushpin: ${fmt(listMs)}`);
+console.log(`widget typing on/off through Pushpin (write + publish): ${fmt(typingMs)}`);
 console.log(`send -> the sender's open stream got it: ${fmt(deliverMs)}; delivered ${delivered}/${sent}`);
 console.log(`errors: ${errors.length ? errors.slice(0, 5).join(', ') : 'none'}`);
 console.log(`streams still open: ${streams.filter((s) => s.open).length}/${WIDGETS} (closed early: ${closedEarly})`);

@@ -317,6 +317,7 @@ fn typing_and_reads_reach_the_other_side_without_pushpin() {
             .send()
     };
     let desk = format!("/api/live/desk?ticket={ticket}");
+    app.take_kv_calls();
     let r = live(&desk).expect(200).json();
     assert_eq!(r["live"], false);
     assert_eq!(r["customer"], json!({"typing": false, "read_seq": 0}));
@@ -335,6 +336,11 @@ fn typing_and_reads_reach_the_other_side_without_pushpin() {
     assert_eq!(r.json()["read_seq"], seq);
     let r = live(&desk).expect(200).json();
     assert_eq!(r["customer"], json!({"typing": true, "read_seq": seq}));
+    assert_eq!(
+        app.take_kv_calls(),
+        Vec::<String>::new(),
+        "typing and reads stay off the key-value store"
+    );
     assert_eq!(r["last_seq"], seq);
     // The indicator lapses by itself.
     app.clock.advance(Duration::from_secs(7));
