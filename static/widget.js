@@ -23,7 +23,7 @@
       connecting: 'Connecting…', offline: 'We can’t reach the chat right now. We’ll keep trying.',
       failed: 'Not sent.', retry: 'Retry',
       unsent: 'Your message wasn’t sent. Check your connection, then choose Retry.', replies: 'Suggested replies', limit: 'limit reached',
-      messages: 'Messages'
+      messages: 'Messages', typing: 'Typing…', seen: 'Seen'
     },
     ko: {
       open: '채팅 열기', close: '채팅 닫기', minimize: '채팅 최소화', title: '상담 채팅',
@@ -32,7 +32,8 @@
       send: '보내기', you: '나', sending: '보내는 중…', connecting: '연결 중…',
       offline: '지금은 연결할 수 없습니다. 계속 다시 시도할게요.', failed: '전송 실패.',
       unsent: '메시지를 보내지 못했습니다. 연결을 확인한 뒤 다시 시도를 눌러 주세요.',
-      retry: '다시 시도', replies: '추천 답변', limit: '최대 길이', messages: '메시지'
+      retry: '다시 시도', replies: '추천 답변', limit: '최대 길이', messages: '메시지',
+      typing: '입력 중…', seen: '읽음'
     }
   };
   var T = STRINGS[LOCALE.slice(0, 2).toLowerCase()] || STRINGS.en;
@@ -116,6 +117,8 @@
     '.system{align-items:center}.system .meta{display:none}',
     '.system .b{background:none;border:0;color:var(--mu);font-size:13px;text-align:center;padding:2px 8px;max-width:100%}',
     '.pending .b{opacity:.65}',
+    '.seen::after{content:attr(data-seen);font-size:12px;color:var(--mu);margin:3px 4px 0}',
+    '.tn{margin:4px 4px 0;font-size:12px;color:var(--mu)}',
     '.failed .b{opacity:1;background:#fff;color:var(--fg);border-color:#d1242f}',
     '.fail{font-size:12px;color:#d1242f;margin:3px 4px 0}',
     '.fail button{border:0;background:none;color:var(--p);text-decoration:underline;padding:0 0 0 4px;font-size:12px}',
@@ -166,7 +169,8 @@
   var log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': T.messages });
   var replies = h('div', { class: 'qr', role: 'group', 'aria-label': T.replies, hidden: '' });
   var dots = h('div', { class: 'dots', 'aria-hidden': 'true', hidden: '' }, [h('i'), h('i'), h('i')]);
-  var scroller = h('div', { class: 'scroll' }, [h('p', { class: 'intro', text: T.intro }), log, replies, dots]);
+  var typingNote = h('p', { class: 'tn', role: 'status', text: T.typing, hidden: '' });
+  var scroller = h('div', { class: 'scroll' }, [h('p', { class: 'intro', text: T.intro }), log, replies, dots, typingNote]);
   var status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
   var input = h('textarea', { id: 'sd-input', rows: '1', maxlength: String(MAX), placeholder: T.placeholder, 'aria-describedby': 'sd-count', autocomplete: 'off', enterkeyhint: 'send' });
   var counter = h('span', { id: 'sd-count', class: 'count', hidden: '' });
@@ -196,6 +200,11 @@
   var gen = 0;             // bumped when a session is dropped so old poll loops stop
   var starting = null;
   var sendChain = Promise.resolve();
+  var sending = 0;         // messages on their way: the bot's dots show meanwhile
+  var agentTyping = 0;     // when the agent's typing indicator lapses (ms), 0: not typing
+  var readMark = 0;        // the highest seq the agent has read
+  var readSent = 0;        // the highest seq we told the server we read
+  var typingSentAt = 0;    // when we last said we are typing
 
   function setStatus(text, isError) {
     var stick = nearBottom(); // the status line takes room from the message list
@@ -373,6 +382,8 @@
     return api('GET', '/conversation').then(function (data) {
       if (g !== gen) return;
       if (data.conversation) setSwitchboard(data.conversation.switchboard);
+      // The server says whether a push hub is in front (event streams) or we long-poll.
+      streams = canStream && data.stream === true;
       addMessages(data.messages);
       if (data.conversation && data.conversation.last_seq > lastSeq) lastSeq = data.conversation.last_seq;
       toBottom();
@@ -384,6 +395,74 @@
     });
   }
 
+  // ---- Live updates ------------------------------------------------------------------------
+  // An update (a long-poll answer or a streamed event): messages with their sequence numbers,
+  // the conversation's last_seq, and the agent's typing and reads. A first message beyond the
+  // next expected one means something was missed (a publish lost on the way): read it again.
+  function apply(data, g) {
+    var list = data.messages || [];
+    var from = lastSeq;
+    var gap = list.length ? list[0].seq > from + 1 : data.last_seq > from;
+    addMessages(list, true);
+    if (data.agent) showAgent(data.agent);
+    if (data.conversation && data.conversation.switchboard) setSwitchboard(data.conversation.switchboard);
+    markRead();
+    if (gap) return catchUp(g, from);
+    if (data.last_seq > lastSeq) lastSeq = data.last_seq;
+  }
+
+  function catchUp(g, from) {
+    return api('GET', '/messages?after=' + from).then(function (data) {
+      if (g !== gen) return;
+      addMessages(data.messages, true);
+      if (data.last_seq > lastSeq) lastSeq = data.last_seq;
+    }, function () { /* the next update tries again */ });
+  }
+
+  function showAgent(a) {
+    agentTyping = a.typing ? Date.now() + 6000 : 0;
+    renderDots();
+    if (agentTyping) setTimeout(renderDots, 6100);
+    if (a.read_seq > readMark) { readMark = a.read_seq; renderSeen(); }
+  }
+
+  function renderDots() {
+    dots.hidden = !sending;
+    var on = agentTyping > Date.now();
+    var stick = nearBottom();
+    typingNote.hidden = !on;
+    if (stick) toBottom();
+  }
+
+  // "Seen" under our last message the agent has read.
+  function renderSeen() {
+    var best = null;
+    for (var s in nodes) {
+      if (+s <= readMark && nodes[s].classList.contains('user') && (!best || +s > +best.dataset.seq)) best = nodes[s];
+    }
+    var old = log.querySelector('.seen');
+    if (old && old !== best) old.classList.remove('seen');
+    if (best) { best.dataset.seen = T.seen; best.classList.add('seen'); }
+  }
+
+  // Tells the agent we read what is shown, once per new message, while the chat is in view.
+  function markRead() {
+    if (!isOpen || document.hidden || !token || !latest || latest.seq <= readSent || kindOf(latest) === 'user') return;
+    var seq = latest.seq;
+    readSent = seq;
+    api('POST', '/read', { seq: seq }).catch(function () { readSent = 0; });
+  }
+
+  // At most one "typing" every 3 s while keys are pressed (the server drops repeats anyway).
+  function saidTyping(on) {
+    if (!token) return;
+    var now = Date.now();
+    if (on && now - typingSentAt < 3000) return;
+    if (!on && !typingSentAt) return;
+    typingSentAt = on ? now : 0;
+    api('POST', '/typing', { typing: on }).catch(function () { /* best effort */ });
+  }
+
   function whenVisible() {
     return new Promise(function (r) {
       function on() { if (!document.hidden) { document.removeEventListener('visibilitychange', on); r(); } }
@@ -391,8 +470,52 @@
     });
   }
 
-  // Bounded long-polling: the server answers as soon as something newer than `after` exists.
+  // Server-sent events through Pushpin, read with fetch (EventSource cannot send the
+  // Authorization header, and a token in the URL would end up in logs). Answers false when the
+  // server has no push hub (503): the caller long-polls instead.
+  async function stream(g, signal) {
+    var res = await fetch(API + '/events?after=' + lastSeq, {
+      headers: { Authorization: 'Bearer ' + token, Accept: 'text/event-stream' },
+      credentials: 'omit', cache: 'no-store', signal: signal
+    });
+    if (res.status === 503 || res.status === 404) return false;
+    if (res.status === 401) { var e401 = new Error('unauthorized'); e401.status = 401; throw e401; }
+    if (!res.ok || !res.body || (res.headers.get('content-type') || '').indexOf('text/event-stream') !== 0) {
+      var err = new Error('stream ' + res.status);
+      err.status = res.status;
+      throw err;
+    }
+    var reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    var buf = '';
+    // A message committed between the server's read and Pushpin's subscribing is published to
+    // nobody: one read shortly after the stream opens closes that window.
+    setTimeout(function () { if (g === gen) catchUp(g, lastSeq); }, 1500);
+    for (;;) {
+      var chunk = await reader.read();
+      if (chunk.done || g !== gen) return true;
+      buf += chunk.value;
+      var end;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        var block = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        var event = 'message';
+        var data = '';
+        block.split('\n').forEach(function (line) {
+          if (line.indexOf('event:') === 0) event = line.slice(6).trim();
+          else if (line.indexOf('data:') === 0) data += line.slice(5).trim();
+        });
+        if (event === 'update' && data) {
+          try { apply(JSON.parse(data), g); } catch (e) { /* a malformed event is skipped */ }
+        }
+      }
+    }
+  }
+
+  // Live updates: the event stream while the server offers one, else bounded long-polling
+  // (the server answers as soon as something newer than `after` exists).
   var pollGen = -1;
+  var canStream = typeof TextDecoderStream === 'function' && typeof ReadableStream === 'function';
+  var streams = false;
   async function poll(g) {
     if (pollGen === g) return;
     pollGen = g;
@@ -400,15 +523,31 @@
     while (g === gen && token) {
       if (document.hidden) { await whenVisible(); continue; }
       var ctl = new AbortController();
-      var timer = setTimeout(function () { ctl.abort(); }, (WAIT + 15) * 1000);
       var began = Date.now();
+      var timer = null;
       try {
+        if (streams) {
+          var hidden = function () { if (document.hidden) ctl.abort(); };
+          document.addEventListener('visibilitychange', hidden);
+          try {
+            var streamed = await stream(g, ctl.signal);
+          } finally {
+            document.removeEventListener('visibilitychange', hidden);
+          }
+          if (streamed) {
+            if (backoff) setStatus('');
+            backoff = 0;
+            // A stream that ends at once (a proxy closing it) is not reopened in a hot loop.
+            if (Date.now() - began < 1000) await sleep(3000);
+            continue;
+          }
+          streams = false; // no push hub: long-poll from now on
+        }
+        timer = setTimeout(function () { ctl.abort(); }, (WAIT + 15) * 1000);
         var data = await api('GET', '/messages?after=' + lastSeq + '&wait=' + WAIT, null, ctl.signal);
         if (g !== gen) return;
-        var fresh = data.messages && data.messages.length;
-        addMessages(data.messages, true);
-        if (data.last_seq > lastSeq) lastSeq = data.last_seq;
-        if (data.conversation && data.conversation.switchboard) setSwitchboard(data.conversation.switchboard);
+        var fresh = (data.messages && data.messages.length) || (data.agent && (data.agent.typing || data.agent.read_seq > readMark));
+        apply(data, g);
         if (backoff) setStatus('');
         backoff = 0;
         // Over a limit on held polls the server answers at once with `retry_after` (seconds):
@@ -419,6 +558,7 @@
       } catch (err) {
         if (g !== gen) return;
         if (err.status === 401) return onAuthLost();
+        if (document.hidden) continue; // aborted because the tab was hidden
         backoff = Math.min(backoff ? backoff * 2 : 1000, 30000);
         if (backoff >= 4000 && !err.status) setStatus(T.offline);
         await sleep(backoff);
@@ -447,7 +587,8 @@
   function deliver(p) {
     var body = { text: p.text, client_id: p.client_id };
     if (p.payload != null) body.payload = String(p.payload);
-    dots.hidden = false;
+    sending++;
+    renderDots();
     setStatus('');
     var sr = setTimeout(function () { setStatus(T.sending); }, 600);
     function post(retried) {
@@ -466,7 +607,8 @@
     }).finally(function () {
       clearTimeout(sr);
       if (status.textContent === T.sending) setStatus('');
-      dots.hidden = true;
+      sending--;
+      renderDots();
     });
   }
 
@@ -506,7 +648,7 @@
     counter.textContent = n + ' / ' + MAX + (n >= MAX ? ' · ' + T.limit : '');
   }
 
-  input.addEventListener('input', function () { resize(); updateCounter(); });
+  input.addEventListener('input', function () { resize(); updateCounter(); saidTyping(!!input.value.trim()); });
   input.addEventListener('keydown', function (e) {
     // Enter sends; Shift+Enter is a newline; never send mid-composition (Korean/Japanese IME).
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
@@ -524,6 +666,7 @@
     input.value = '';
     resize();
     updateCounter();
+    saidTyping(false);
     send(text);
   }
 
@@ -541,6 +684,7 @@
       unread = 0;
       renderBadge();
       toBottom();
+      markRead();
       if (!quiet) input.focus();
       ensureSession().catch(showError);
     } else {
@@ -554,7 +698,7 @@
     if (e.key === 'Escape') { e.preventDefault(); setOpen(false); }
   });
   document.addEventListener('visibilitychange', function () {
-    if (!document.hidden && isOpen) { unread = 0; renderBadge(); }
+    if (!document.hidden && isOpen) { unread = 0; renderBadge(); markRead(); }
   });
 
   // ---- Start -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { state, forget, remember } from './state.js';
 import { listPoller, renderViews, renderSync, refreshTimes, alsoOnRefresh, focusSearch, moveInList } from './inbox.js';
 import { ticketPoller, route, closePane } from './ticket.js';
 import { presencePoller, whenPresenceChanged, hidePresence } from './presence.js';
+import { followLive, stopLive } from './live.js';
 import { checkAssignments, resetNotices } from './notify.js';
 import { connectKeys } from './keys.js';
 import { focusMacros, forgetMacros } from './macros.js';
@@ -120,6 +121,7 @@ function enter(credentials, user) {
   listPoller.start();
   presencePoller.start();
   route();
+  followLive();
   if (!state.current) list.focus();
 }
 
@@ -130,6 +132,7 @@ function signOut(message) {
   listPoller.stop();
   ticketPoller.stop();
   presencePoller.stop();
+  stopLive();
   hidePresence();
   session.auth = null;
   forget();

@@ -176,6 +176,9 @@ async function route(req, res) {
       }
       return send(res, 200, { messages: newer(), last_seq: c.messages.length });
     }
+    // Typing indicators and read receipts: accepted and forgotten (no agent side here).
+    if (M === 'POST' && path === '/api/widget/typing') return send(res, 202, { typing: true });
+    if (M === 'POST' && path === '/api/widget/read') return send(res, 200, { read_seq: c.messages.length });
     return fail(res, 404, 'not_found', `No route for ${M} ${path}`);
   }
 

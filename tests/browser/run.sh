@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests of the widget, the Help Center pages, the agent workspace, the admin
-# console and the desk (two agents and a customer) against the real dev server:
-#   tests/browser/run.sh            build + start spindesk-devserver on a fresh database, run the test
+# console and the desk (two agents and a customer) against the real dev server, and realtime
+# through a real Pushpin in front of it (realtime.test.mjs):
+#   tests/browser/run.sh            build + start spindesk-devserver on a fresh database and
+#                                   Pushpin in front of it, run the tests
 #   tests/browser/run.sh --fake     the widget test against fake-server.mjs (no Rust build)
-# Env: PORT (default 38080), ADMIN_TOKEN, CHROMIUM (default /usr/bin/chromium).
+# Env: PORT (default 38080), PUSHPIN_PORT (38090; its publish port +1, ZeroMQ ports +2..+5),
+# ADMIN_TOKEN, CHROMIUM (default /usr/bin/chromium).
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$(pwd)
@@ -19,11 +22,22 @@ if [ ! -x "$CHROMIUM" ]; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium fonts-nanum
 fi
 npm ci --no-audit --no-fund --loglevel=error
+if [ "${1:-}" != "--fake" ] && ! command -v pushpin >/dev/null; then
+  echo "installing pushpin from apt (the realtime test puts it in front of the dev server)" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq pushpin
+fi
+PUSHPIN_PORT=${PUSHPIN_PORT:-38090}
+PUBLISH_PORT=$((PUSHPIN_PORT + 1))
+GRIP_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 STATE=$(mktemp -d)
 SERVER=""
+PUSHPIN=""
 cleanup() {
   if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  # Pushpin runs in a session of its own (setsid): its runner and services end together.
+  if [ -n "$PUSHPIN" ]; then kill -- "-$PUSHPIN" 2>/dev/null || true; wait "$PUSHPIN" 2>/dev/null || true; fi
   rm -rf "$STATE"
 }
 trap cleanup EXIT
@@ -35,9 +49,18 @@ else
   (cd "$ROOT" && cargo build -q -p spindesk-devserver)
   BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/spindesk-devserver"
   # The dev server reads spin.toml from the workspace root and variables from SPIN_VARIABLE_*.
-  (cd "$ROOT" && SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" exec "$BIN" --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db") \
+  # The push hub's variables are set for every test: requests straight to the server carry no
+  # Grip-Sig and take the plain path; only realtime.test.mjs goes through Pushpin.
+  (cd "$ROOT" && SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" SPIN_VARIABLE_GRIP_KEY="$GRIP_KEY" \
+    SPIN_VARIABLE_GRIP_PUBLISH_URL="http://127.0.0.1:$PUBLISH_PORT/publish/" \
+    SPIN_VARIABLE_GRIP_PUBLISH_HOST="http://127.0.0.1:$PUBLISH_PORT" \
+    exec "$BIN" --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db") \
     >"$STATE/server.log" 2>&1 &
   SERVER=$!
+  setsid "$ROOT/pushpin/start.sh" "$STATE/pushpin" --port "$PUSHPIN_PORT" --app "127.0.0.1:$PORT" \
+    --publish-port "$PUBLISH_PORT" --zmq-base "$((PUSHPIN_PORT + 2))" --key "$GRIP_KEY" \
+    >"$STATE/pushpin.log" 2>&1 &
+  PUSHPIN=$!
 fi
 
 for _ in $(seq 1 100); do
@@ -60,6 +83,15 @@ if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
 fi
 if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
   BASE_URL="http://127.0.0.1:$PORT" node "$HERE/admin.test.mjs" || status=$?
+fi
+if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$PUSHPIN_PORT/" 2>/dev/null && break
+    sleep 0.2
+  done
+  BASE_URL="http://127.0.0.1:$PORT" PUSHPIN_URL="http://127.0.0.1:$PUSHPIN_PORT" \
+    node "$HERE/realtime.test.mjs" || status=$?
+  if [ "$status" -ne 0 ]; then echo "--- pushpin log ---" >&2; tail -n 30 "$STATE/pushpin.log" >&2; fi
 fi
 # Last: it makes a default group, which changes where later hand-offs go.
 if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then

@@ -38,5 +38,6 @@ mod tickets;
 mod token_lifetimes;
 mod widget;
 mod widget_limits;
+mod widget_grip;
 mod widget_live;
 mod widget_races;

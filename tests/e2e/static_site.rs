@@ -225,6 +225,7 @@ fn the_agent_workspace_is_a_strict_csp_page_with_its_own_files() {
         "presence.js",
         "notify.js",
         "keys.js",
+        "live.js",
     ] {
         assert!(
             modules.contains_key(area),

@@ -5,6 +5,7 @@ pub mod channels;
 pub mod commit;
 pub mod conversations;
 pub mod help_center;
+pub mod live;
 pub mod reports;
 pub mod search;
 pub mod tickets;
@@ -24,6 +25,7 @@ pub const SURFACES: &[Surface] = &[
     conversations::SURFACE,
     admin::SURFACE,
     reports::SURFACE,
+    live::SURFACE,
 ];
 
 /// The surface of component `component`.

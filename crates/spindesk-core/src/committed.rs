@@ -34,18 +34,6 @@ impl Committed {
         self.tickets.extend(other.tickets);
     }
 
-    /// Each conversation with new messages and its last sequence number, in first-posted order.
-    pub fn last_seqs(&self) -> Vec<(i64, i64)> {
-        let mut last: Vec<(i64, i64)> = Vec::new();
-        for m in &self.messages {
-            match last.iter_mut().find(|(c, _)| *c == m.conversation_id) {
-                Some(entry) => entry.1 = entry.1.max(m.seq),
-                None => last.push((m.conversation_id, m.seq)),
-            }
-        }
-        last
-    }
-
     pub fn is_empty(&self) -> bool {
         self == &Committed::default()
     }

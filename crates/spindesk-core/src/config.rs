@@ -54,3 +54,10 @@ pub fn whole_number(env: &crate::ports::Env, name: &str, default: i64) -> i64 {
         },
     }
 }
+/// Pushpin's publish endpoint (`http://127.0.0.1:5561/publish/`); empty: no push hub, live
+/// clients read SQLite. Its origin must also be granted through `grip_publish_host`.
+pub const GRIP_PUBLISH_URL: &str = "grip_publish_url";
+
+/// The key Pushpin signs forwarded requests with (`sig_key` in pushpin.conf): only a request
+/// with a valid `Grip-Sig` under it may be held by Pushpin. Empty: no request is.
+pub const GRIP_KEY: &str = "grip_key";

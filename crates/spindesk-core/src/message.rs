@@ -163,6 +163,21 @@ impl Message {
         .unwrap_or_else(|_| "{}".into())
     }
 
+    /// The widget's view as a serializable value: what publishing writes straight to bytes.
+    pub fn widget_view(&self) -> WidgetMessage<'_> {
+        WidgetMessage {
+            actions: WidgetActions(&self.actions),
+            author: WidgetAuthor {
+                name: &self.author_name,
+                kind: self.author_type.as_str(),
+            },
+            created_at: iso8601_ms(self.created_at),
+            id: self.id.to_string(),
+            seq: self.seq,
+            text: &self.text,
+        }
+    }
+
     /// The widget API's view.
     pub fn to_widget_json(&self) -> serde_json::Value {
         json!({
@@ -173,6 +188,41 @@ impl Message {
             "actions": actions_json(&self.actions),
             "created_at": iso8601_ms(self.created_at),
         })
+    }
+}
+
+impl WidgetMessage<'_> {
+    pub fn seq(&self) -> i64 {
+        self.seq
+    }
+}
+
+/// [`Message::to_widget_json`] as a struct with the same fields (in the same, alphabetical,
+/// order), for publishing: serialized straight to bytes it costs the components that publish
+/// far less code than building a `serde_json::Value` (the `tickets` component must stay under
+/// 2 MB). `tests/e2e/widget_grip.rs` checks the two agree.
+#[derive(Serialize)]
+pub struct WidgetMessage<'a> {
+    actions: WidgetActions<'a>,
+    author: WidgetAuthor<'a>,
+    created_at: String,
+    id: String,
+    seq: i64,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct WidgetAuthor<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+struct WidgetActions<'a>(&'a [QuickReply]);
+
+impl Serialize for WidgetActions<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_actions(self.0, s)
     }
 }
 

@@ -82,8 +82,9 @@ impl KeyValue for DevKeyValue<'_> {
 }
 
 /// Outbound HTTP in the dev server: a host outside `allowed_outbound_hosts` is `Denied`, as under
-/// Spin; anything else fails with `Failed`, because the dev server sends nothing anywhere (the
-/// core then takes its failure path, e.g. leaves the message in the outbox).
+/// Spin; plain HTTP to this machine is sent (a local Pushpin, see `loopback.rs`); anything else
+/// fails with `Failed`, because the dev server calls no vendor (the core then takes its failure
+/// path, e.g. leaves the message in the outbox).
 pub struct DevOutbound {
     allowed: Vec<HostPattern>,
 }
@@ -111,7 +112,7 @@ impl Outbound for DevOutbound {
     fn send(
         &self,
         request: http::Request<Vec<u8>>,
-        _timeout: Duration,
+        timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, OutboundError> {
         let uri = request.uri();
         // Only scheme and authority: paths and queries can carry tokens (Telegram's do).
@@ -128,9 +129,13 @@ impl Outbound for DevOutbound {
                 uri.authority().map_or_else(String::new, |a| a.to_string()),
             ));
         }
-        eprintln!("spindesk-devserver: outbound {target} not sent (the dev server makes no outbound requests)");
+        // A local push hub (Pushpin's publish endpoint) is reached; nothing beyond this machine.
+        if crate::loopback::is_loopback(uri) {
+            return crate::loopback::send(&request, timeout);
+        }
+        eprintln!("spindesk-devserver: outbound {target} not sent (the dev server sends only to this machine)");
         Err(OutboundError::Failed(
-            "the dev server makes no outbound requests".into(),
+            "the dev server sends outbound requests only to this machine (127.0.0.1)".into(),
         ))
     }
 }

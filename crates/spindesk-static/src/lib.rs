@@ -109,6 +109,7 @@ const ASSETS: &[Asset] = &[
     app_file!("agent", "presence.js", JS),
     app_file!("agent", "notify.js", JS),
     app_file!("agent", "keys.js", JS),
+    app_file!("agent", "live.js", JS),
     // The admin console: `app.js` is the entry module.
     app_file!("admin", "index.html", HTML),
     app_file!("admin", "admin.css", CSS),

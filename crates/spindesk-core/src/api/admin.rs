@@ -27,6 +27,8 @@ pub const SURFACE: Surface = Surface {
             config::ADMIN_TOKEN,
             config::PUBLIC_BASE_URL,
             config::CREDENTIALS_KEY,
+            // Writes after which live clients are told (the outbox drain, people merged).
+            config::GRIP_PUBLISH_URL,
         ],
         outbound: true,
     },

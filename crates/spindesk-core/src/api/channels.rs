@@ -27,7 +27,12 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         // Long-polls see a channel message through `conversations.last_seq`, not a signal.
         key_value: false,
-        variables: &[config::PUBLIC_BASE_URL, config::CREDENTIALS_KEY],
+        // grip_publish_url: new messages go to the push hub after the commit.
+        variables: &[
+            config::PUBLIC_BASE_URL,
+            config::CREDENTIALS_KEY,
+            config::GRIP_PUBLISH_URL,
+        ],
         outbound: true,
     },
 };

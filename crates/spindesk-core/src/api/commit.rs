@@ -47,8 +47,9 @@ where
     })
 }
 
-/// The effects of a commit, in order: tell live clients about the conversations that changed
-/// (a seam for a push hub: long-polls read the committed `last_seq` themselves);
+/// The effects of a commit, in order: tell live clients about the conversations and tickets
+/// that changed (published to the push hub if there is one; long-polls on SQLite read the
+/// committed `last_seq` themselves);
 /// send what was queued for channels (within a short budget: what fails stays in the outbox
 /// for the drain); then make each API call a bot awaits, outside any transaction, and write
 /// what the bot says with the result — which may await another call (the engine's loop guard
@@ -63,9 +64,7 @@ pub fn after_commit(env: &Env, db: &Db, committed: Committed) -> Vec<Message> {
             posted.extend(committed.messages.iter().cloned());
         }
         first = false;
-        for (conversation_id, last_seq) in committed.last_seqs() {
-            change_feed::publish(env, conversation_id, last_seq);
-        }
+        change_feed::publish(env, &committed.messages, &committed.tickets);
         if !committed.queued.is_empty() {
             let mut conversations = committed.queued.clone();
             conversations.sort_unstable();

@@ -29,7 +29,12 @@ pub const SURFACE: Surface = Surface {
         sqlite: true,
         key_value: false,
         // credentials_key: an agent's reply goes out through the customer's channel.
-        variables: &[config::ADMIN_TOKEN, config::CREDENTIALS_KEY],
+        // grip_publish_url: messages posted here go to the push hub.
+        variables: &[
+            config::ADMIN_TOKEN,
+            config::CREDENTIALS_KEY,
+            config::GRIP_PUBLISH_URL,
+        ],
         outbound: true,
     },
 };

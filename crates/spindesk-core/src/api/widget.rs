@@ -3,11 +3,13 @@
 //! A visitor starts a session and keeps its token (stored here only as a digest); the token
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
+use crate::activity::{self, Side};
 use crate::api::commit;
 use crate::auth::digest;
 use crate::change_feed;
 use crate::config;
 use crate::conversation::{self, Conversation, Inbound, Switchboard};
+use crate::grip;
 use crate::held_polls::{self, Limits};
 use crate::ids::{new_public_id, new_token};
 use crate::message::validate_text;
@@ -18,7 +20,7 @@ use crate::store::Db;
 use crate::surface::{Request, Response, Surface, Uses};
 use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile, User};
-use crate::web::client_address::{client_key, TrustedProxies};
+use crate::web::client_address::{self, client_key, TrustedProxies};
 use crate::web::{
     json, json_status, no_content, query_param, read_json, segments, ApiError, Credentials, Family,
 };
@@ -36,7 +38,8 @@ pub const SURFACE: Surface = Surface {
         key_value: false,
         // The bot links help-center articles to their public pages under this URL; the
         // long-poll limits (`held_polls.rs`); who may say who the client is (`trusted_proxies`)
-        // and how much one session and one address may send.
+        // and how much one session and one address may send; the push hub (`grip.rs`):
+        // Pushpin's signing key and publish endpoint.
         variables: &[
             config::PUBLIC_BASE_URL,
             config::TRUSTED_PROXIES,
@@ -46,6 +49,8 @@ pub const SURFACE: Surface = Surface {
             config::WIDGET_SESSION_MAX_DAYS,
             config::LONG_POLL_PER_ADDRESS,
             config::LONG_POLL_MAX_HELD,
+            config::GRIP_KEY,
+            config::GRIP_PUBLISH_URL,
         ],
         outbound: true,
     },
@@ -157,6 +162,18 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             Method::POST => send_message(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
         },
+        ["api", "widget", "events"] => match *method {
+            Method::GET => events(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "widget", "typing"] => match *method {
+            Method::POST => typing(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
+        ["api", "widget", "read"] => match *method {
+            Method::POST => read(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
         _ => Err(ApiError::no_route(method, req.uri().path())),
     }
 }
@@ -168,8 +185,16 @@ struct NewSession {
     name: Option<String>,
 }
 
-/// The key the client's address is counted under (see `web::client_address`).
+/// The key the client's address is counted under (see `web::client_address`). Behind Pushpin
+/// every peer is Pushpin, which appends the real peer to `X-Forwarded-For`
+/// (`x_forwarded_for=truncate:0,append` in `pushpin/start.sh`, so a client's own header is
+/// dropped): on a request Pushpin signed, that last entry is the client.
 fn client(env: &Env, req: &Request) -> String {
+    if grip::sig::verified(env, req) {
+        if let Some(ip) = client_address::last_forwarded(req) {
+            return client_address::key_of(ip);
+        }
+    }
     let raw = env.config.get(config::TRUSTED_PROXIES).unwrap_or_default();
     let trusted = TrustedProxies::parse(&raw).unwrap_or_else(|e| {
         // A typo must not let every visitor name their own address: trust no proxy.
@@ -382,6 +407,9 @@ fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
         "conversation": conversation_json(&conversation),
         "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
         "has_more": has_more,
+        // Whether `GET /api/widget/events` will stream: only through the push hub, which
+        // signed this request too. The widget long-polls otherwise.
+        "stream": grip::sig::verified(env, req),
     })))
 }
 
@@ -402,8 +430,11 @@ fn recover_stalled_call(
     Ok(conversation::by_id(db, conversation.id)?.unwrap_or(conversation))
 }
 
-/// Messages after a cursor, holding the request up to `wait` seconds until there are some —
-/// within the limits of `held_polls`; a poll over one answers at once with `retry_after`.
+/// Messages after a cursor, holding the request up to `wait` seconds until there are some (or
+/// the agent types or reads). Through Pushpin (a valid `Grip-Sig`) the hold is Pushpin's: the
+/// answer is at once, with instructions, and the next publish on the conversation's channel
+/// releases it. Otherwise the instance waits, within the limits of `held_polls`; a poll over
+/// one answers at once with `retry_after`.
 fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let after = int_param(req, "after", 0, 0, i64::MAX)?;
     let wait = int_param(req, "wait", 0, 0, MAX_WAIT_SECONDS as i64)?;
@@ -414,13 +445,24 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let mut messages = conversation::messages_after(&db, conversation.id, after, limit)?;
     let mut limited = None;
     if messages.is_empty() && wait > 0 {
+        if grip::sig::verified(env, req) {
+            let agent = activity::of(&db, conversation.id, Side::Agent, env.clock.now_ms())?;
+            let last_seq = after.min(conversation.last_seq);
+            let body = json!({"messages": [], "last_seq": last_seq, "agent": agent.to_json()});
+            let channels = [grip::widget_channel(conversation.id)];
+            return Ok(grip::hold::long_poll(
+                &channels,
+                wait as u64,
+                body.to_string().into_bytes(),
+            ));
+        }
         let wait = Duration::from_secs(wait as u64);
         let limits = Limits::from_config(env);
         let session = session_digest(req)?;
         let address = client(env, req);
         match held_polls::hold(env, &db, &session, Some(&address), wait, limits) {
             Ok(held) => {
-                change_feed::wait_past(env, &db, conversation.id, after, wait);
+                change_feed::wait_past(env, &db, conversation.id, after, Side::Agent, wait);
                 held_polls::release(env, &db, held);
                 messages = conversation::messages_after(&db, conversation.id, after, limit)?;
             }
@@ -430,9 +472,11 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let last_seq = messages
         .last()
         .map_or(after.min(conversation.last_seq), |m| m.seq);
+    let agent = activity::of(&db, conversation.id, Side::Agent, env.clock.now_ms())?;
     let mut body = json!({
         "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
         "last_seq": last_seq,
+        "agent": agent.to_json(),
     });
     let Some(limit) = limited else {
         return Ok(json(&body));
@@ -446,6 +490,103 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
         response.headers_mut().insert("retry-after", value);
     }
     Ok(response)
+}
+
+/// The conversation as server-sent events, held by Pushpin: an `update` with the messages
+/// after the cursor and the agent's activity, then every update published to the
+/// conversation's channel. Only through Pushpin: Spin cannot hold thousands of streams, so a
+/// request without a valid `Grip-Sig` is told to long-poll instead.
+fn events(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let after = int_param(req, "after", 0, 0, i64::MAX)?;
+    if !grip::sig::verified(env, req) {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "stream_unavailable",
+            "Event streams need the push hub (Pushpin) in front; long-poll GET /api/widget/messages?after=&wait= instead",
+        ));
+    }
+    let db = database(env)?;
+    let (_, conversation) = visitor(env, &db, req)?;
+    let conversation = recover_stalled_call(env, &db, conversation)?;
+    let messages = conversation::messages_after(&db, conversation.id, after, MAX_PAGE)?;
+    let last_seq = messages
+        .last()
+        .map_or(after.min(conversation.last_seq), |m| m.seq);
+    let agent = activity::of(&db, conversation.id, Side::Agent, env.clock.now_ms())?;
+    let first = json!({
+        "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
+        "last_seq": last_seq,
+        "agent": agent.to_json(),
+    });
+    let channels = [grip::widget_channel(conversation.id)];
+    Ok(grip::hold::stream(
+        &channels,
+        grip::hold::sse_event("update", &first).into_bytes(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Typing {
+    typing: bool,
+}
+
+/// The visitor is typing (`{"typing": true}`, repeated while they type) or stopped. Shown to
+/// the agents on the conversation's ticket; a repeat within a few seconds writes nothing.
+fn typing(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let input: Typing = read_json(req, MAX_BODY_BYTES)?;
+    let db = database(env)?;
+    let (_, conversation) = visitor(env, &db, req)?;
+    let now = env.clock.now_ms();
+    if activity::set_typing(&db, conversation.id, Side::Customer, input.typing, now)? {
+        let mine = activity::of(&db, conversation.id, Side::Customer, now)?;
+        change_feed::publish_activity(
+            env,
+            conversation.id,
+            conversation.last_seq,
+            Side::Customer,
+            mine,
+        );
+    }
+    Ok(json_status(
+        StatusCode::ACCEPTED,
+        &json!({"typing": input.typing}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Read {
+    seq: i64,
+}
+
+/// The visitor has read the conversation up to `seq` (a read receipt for the agents).
+fn read(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let input: Read = read_json(req, MAX_BODY_BYTES)?;
+    let db = database(env)?;
+    let (_, conversation) = visitor(env, &db, req)?;
+    if input.seq < 1 || input.seq > conversation.last_seq {
+        return Err(ApiError::unprocessable(
+            "invalid_seq",
+            format!(
+                "`seq` must be a message of the conversation, 1 to {}, got {}",
+                conversation.last_seq, input.seq
+            ),
+        ));
+    }
+    let now = env.clock.now_ms();
+    let moved = activity::mark_read(&db, conversation.id, Side::Customer, input.seq, now)?;
+    let mine = activity::of(&db, conversation.id, Side::Customer, now)?;
+    if moved.is_some() {
+        change_feed::publish_activity(
+            env,
+            conversation.id,
+            conversation.last_seq,
+            Side::Customer,
+            mine,
+        );
+    }
+    Ok(json(&json!({"read_seq": mine.read_seq})))
 }
 
 #[derive(Deserialize)]

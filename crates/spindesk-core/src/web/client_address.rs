@@ -92,6 +92,17 @@ pub fn client_ip<B>(req: &Request<B>, trusted: &TrustedProxies) -> Option<IpAddr
     Some(client)
 }
 
+/// The last address in `X-Forwarded-For`: what the proxy in front appended for its peer.
+pub fn last_forwarded<B>(req: &Request<B>) -> Option<IpAddr> {
+    header(req, "x-forwarded-for")?
+        .rsplit(',')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+        .map(canonical)
+}
+
 fn header<'a, B>(req: &'a Request<B>, name: &str) -> Option<&'a str> {
     req.headers().get(name)?.to_str().ok()
 }
@@ -117,7 +128,8 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-fn key_of(ip: IpAddr) -> String {
+/// The key of a known client address: IPv4 as it is, IPv6 by its /64.
+pub fn key_of(ip: IpAddr) -> String {
     match canonical(ip) {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {
