@@ -13,6 +13,7 @@ pub mod routing;
 pub mod satisfaction;
 pub mod search;
 pub mod search_index;
+pub mod term_pairs;
 mod status;
 pub mod views;
 

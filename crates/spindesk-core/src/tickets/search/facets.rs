@@ -220,9 +220,8 @@ fn slot(ticket_id: i64) -> usize {
     (ticket_id & (BLOCK_TICKETS - 1)) as usize * RECORD_BYTES
 }
 
-/// The records of the given blocks (ascending; every block when `None`), in ticket id order,
-/// existing tickets only (the caller keeps the ones it asked for).
-pub fn load(db: &Db, blocks: Option<&[i64]>) -> Result<Vec<(i64, Record)>> {
+/// The stored blocks (ascending; every block when `None`), in block order.
+fn blocks(db: &Db, blocks: Option<&[i64]>) -> Result<Vec<(i64, Vec<u8>)>> {
     let rows = match blocks {
         None => db.execute(
             "SELECT block, records FROM ticket_facets ORDER BY block",
@@ -244,11 +243,20 @@ pub fn load(db: &Db, blocks: Option<&[i64]>) -> Result<Vec<(i64, Record)>> {
             )?
         }
     };
+    Ok(rows
+        .rows
+        .into_iter()
+        .filter_map(|row| match <[Value; 2]>::try_from(row) {
+            Ok([Value::Integer(block), Value::Blob(bytes)]) => Some((block, bytes)),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Every existing ticket's record, in ticket id order.
+pub fn load_all(db: &Db) -> Result<Vec<(i64, Record)>> {
     let mut out = Vec::new();
-    for row in &rows.rows {
-        let [Value::Integer(block), Value::Blob(bytes)] = &row[..] else {
-            continue;
-        };
+    for (block, bytes) in blocks(db, None)? {
         for (i, chunk) in bytes.chunks_exact(RECORD_BYTES).enumerate() {
             if chunk[0] != 0 {
                 out.push(((block << BLOCK_BITS) | i as i64, Record::decode(chunk)));
@@ -258,23 +266,61 @@ pub fn load(db: &Db, blocks: Option<&[i64]>) -> Result<Vec<(i64, Record)>> {
     Ok(out)
 }
 
-/// Rewrites the records of up to [`DRAIN_BATCH`] queued tickets, in one transaction. Cheap when
-/// nothing waits (one one-row read). Returns whether the queue is now empty.
-pub fn drain(db: &Db) -> Result<bool> {
-    if db
+/// The records of the tickets `ids` (ascending) that exist, in id order: their blocks read,
+/// only their own records decoded (a word in 6,000 tickets touches most blocks, but decoding
+/// every record of them would be 100,000).
+pub fn load(db: &Db, ids: &[i64]) -> Result<Vec<(i64, Record)>> {
+    let mut wanted: Vec<i64> = ids.iter().map(|id| block_of(*id)).collect();
+    wanted.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    let mut rest = ids;
+    for (block, bytes) in blocks(db, Some(&wanted))? {
+        while rest.first().is_some_and(|id| block_of(*id) < block) {
+            rest = &rest[1..];
+        }
+        while let Some((&id, tail)) = rest.split_first().filter(|(id, _)| block_of(**id) == block) {
+            let at = slot(id);
+            if let Some(chunk) = bytes.get(at..at + RECORD_BYTES).filter(|c| c[0] != 0) {
+                out.push((id, Record::decode(chunk)));
+            }
+            rest = tail;
+        }
+    }
+    Ok(out)
+}
+
+/// Whether no record waits to be rewritten, so the records are as exact as the table (one
+/// one-row read; searches check it instead of writing).
+pub fn settled(db: &Db) -> Result<bool> {
+    Ok(db
         .query_i64("SELECT ticket_id FROM ticket_facet_queue LIMIT 1", &[])?
-        .is_none()
-    {
+        .is_none())
+}
+
+/// Rewrites the records of up to [`DRAIN_BATCH`] queued tickets, in one transaction (for a
+/// maintenance loop or a bench). Returns whether the queue is now empty.
+pub fn drain(db: &Db) -> Result<bool> {
+    if settled(db)? {
         return Ok(true);
     }
-    db.transaction(|db| {
+    db.transaction(|db| drain_in(db, DRAIN_BATCH))
+}
+
+/// Rewrites the records of up to `limit` queued tickets inside the caller's transaction: every
+/// write does, before it commits, so what it changed is in the records when it is visible.
+/// Cheap when nothing waits (one one-row read). Returns whether the queue is now empty.
+pub fn drain_in(db: &Db, limit: i64) -> Result<bool> {
+    if settled(db)? {
+        return Ok(true);
+    }
+    {
         let mut codes = ViaCodes::load(db)?;
         let queued = db.query(
             "SELECT q.ticket_id AS queued, t.status, t.priority, t.type, t.via_channel, \
              t.created_at, t.updated_at, t.assignee_id, t.requester_id, t.group_id \
              FROM ticket_facet_queue q LEFT JOIN tickets t ON t.id = q.ticket_id \
              ORDER BY q.ticket_id LIMIT ?",
-            &[DRAIN_BATCH.into()],
+            &[limit.into()],
             |r| {
                 let id = r.i64("queued")?;
                 let Some(status) = r.opt_string("status")? else {
@@ -348,8 +394,8 @@ pub fn drain(db: &Db) -> Result<bool> {
                 &[(*last).into()],
             )?;
         }
-        Ok((queued.len() as i64) < DRAIN_BATCH)
-    })
+        Ok((queued.len() as i64) < limit)
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,67 @@
+//! What a quoted phrase means in ticket search, and the index that answers it fast: a phrase
+//! matches a ticket when its analysed terms (the index's analysis, [`super::search_index`])
+//! appear one after the other, in order, inside one of the ticket's texts — the subject, the
+//! description, or one comment. Stop words and punctuation between words are skipped, as the
+//! analysis skips them everywhere (`"cancel the order"` is `cancel order`).
+//!
+//! Korean needs nothing special: a Hangul word is its chain of overlapping syllable bigrams,
+//! so `"환불을 요청"` is `환불 불을 요청` and is found in `환불을 요청합니다` (whose chain goes on)
+//! but not in `환불이 요청` — the particle is written in the phrase, so it must be in the text.
+//!
+//! The index stores every adjacent pair of one text (`ticket_pairs`, schema v15): a phrase of
+//! two terms is exactly its pair's key range, and a longer phrase is narrowed to the tickets
+//! with all its pairs and then checked in their text ([`contains`]).
+
+use crate::text::Analyzer;
+use std::collections::BTreeSet;
+
+/// The terms of `text` in order, stop words left out (the index side of the analysis).
+pub fn sequence(analyzer: &Analyzer, text: &str) -> Vec<String> {
+    analyzer.analyze(text).into_iter().map(|t| t.text).collect()
+}
+
+/// The index key of two adjacent terms (a term never holds a space).
+pub fn key(first: &str, second: &str) -> String {
+    format!("{first} {second}")
+}
+
+/// The keys of every adjacent pair of a sequence, each once.
+pub fn keys(sequence: &[String]) -> BTreeSet<String> {
+    sequence.windows(2).map(|w| key(&w[0], &w[1])).collect()
+}
+
+/// Adds the pairs of one text to `into` (a text's pairs never reach into the next text).
+pub fn add_text(analyzer: &Analyzer, text: &str, into: &mut BTreeSet<String>) {
+    into.extend(keys(&sequence(analyzer, text)));
+}
+
+/// Whether `phrase` (a non-empty sequence) occurs, contiguously and in order, in `text`.
+pub fn contains(text: &[String], phrase: &[String]) -> bool {
+    !phrase.is_empty() && text.windows(phrase.len()).any(|w| w == phrase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tickets::search_index::analyzer;
+
+    fn seq(text: &str) -> Vec<String> {
+        sequence(&analyzer(), text)
+    }
+
+    #[test]
+    fn phrases_match_adjacent_terms_of_one_text() {
+        let text = seq("My orders were cancelled. Refund the money, please");
+        assert!(contains(&text, &seq("order were cancelled")));
+        assert!(contains(&text, &seq("cancelled refund")));
+        assert!(!contains(&text, &seq("cancelled order")));
+        assert!(!contains(&text, &[]));
+        let korean = seq("환불을 요청합니다");
+        assert!(contains(&korean, &seq("환불을 요청")));
+        assert!(!contains(&seq("환불이 요청"), &seq("환불을 요청")));
+        assert_eq!(
+            keys(&seq("환불을 요청")),
+            ["불을 요청", "환불 불을"].map(String::from).into()
+        );
+    }
+}
