@@ -25,6 +25,7 @@ mod desk_reports;
 mod desk_routing;
 mod desk_search;
 mod desk_search_facets;
+mod desk_search_phrases;
 mod desk_views;
 mod help_center_api;
 mod help_center_pages;

@@ -1,8 +1,10 @@
 //! What a quoted phrase means in ticket search, and the index that answers it fast: a phrase
 //! matches a ticket when its analysed terms (the index's analysis, [`super::search_index`])
-//! appear one after the other, in order, inside one of the ticket's texts — the subject, the
-//! description, or one comment. Stop words and punctuation between words are skipped, as the
-//! analysis skips them everywhere (`"cancel the order"` is `cancel order`).
+//! appear one after the other, in order, inside one line of one of the ticket's texts — the
+//! subject, the description (a hand-off's transcript, a message a line), or one comment. Stop
+//! words and punctuation between words are skipped, as the analysis skips them everywhere
+//! (`"cancel the order"` is `cancel order`), and words take the index's stemming
+//! (`"refund requested"` finds `refunds requested`).
 //!
 //! Korean needs nothing special: a Hangul word is its chain of overlapping syllable bigrams,
 //! so `"환불을 요청"` is `환불 불을 요청` and is found in `환불을 요청합니다` (whose chain goes on)
@@ -30,9 +32,17 @@ pub fn keys(sequence: &[String]) -> BTreeSet<String> {
     sequence.windows(2).map(|w| key(&w[0], &w[1])).collect()
 }
 
-/// Adds the pairs of one text to `into` (a text's pairs never reach into the next text).
+/// Adds the pairs of one text to `into`: a pair never reaches into the next line or text.
 pub fn add_text(analyzer: &Analyzer, text: &str, into: &mut BTreeSet<String>) {
-    into.extend(keys(&sequence(analyzer, text)));
+    for line in text.lines() {
+        into.extend(keys(&sequence(analyzer, line)));
+    }
+}
+
+/// Whether `phrase` (a non-empty sequence) occurs in one line of `text`.
+pub fn in_text(analyzer: &Analyzer, text: &str, phrase: &[String]) -> bool {
+    text.lines()
+        .any(|line| contains(&sequence(analyzer, line), phrase))
 }
 
 /// Whether `phrase` (a non-empty sequence) occurs, contiguously and in order, in `text`.
@@ -56,6 +66,8 @@ mod tests {
         assert!(contains(&text, &seq("cancelled refund")));
         assert!(!contains(&text, &seq("cancelled order")));
         assert!(!contains(&text, &[]));
+        assert!(!in_text(&analyzer(), "order\ncancelled", &seq("order cancelled")));
+        assert!(in_text(&analyzer(), "x\norders cancelled", &seq("order cancelled")));
         let korean = seq("환불을 요청합니다");
         assert!(contains(&korean, &seq("환불을 요청")));
         assert!(!contains(&seq("환불이 요청"), &seq("환불을 요청")));

@@ -14,7 +14,7 @@ pub fn holding(db: &Db, phrase: &[String], among: &[i64]) -> Result<Vec<i64>> {
         return Ok(Vec::new());
     }
     let analyzer = search_index::analyzer();
-    let has = |text: &str| term_pairs::contains(&term_pairs::sequence(&analyzer, text), phrase);
+    let has = |text: &str| term_pairs::in_text(&analyzer, text, phrase);
     let ids = serde_json::to_string(among).map_err(Error::corrupt)?;
     let heads = db.query(
         "SELECT id, subject, description FROM tickets \
