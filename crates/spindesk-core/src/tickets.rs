@@ -13,8 +13,8 @@ pub mod routing;
 pub mod satisfaction;
 pub mod search;
 pub mod search_index;
-pub mod term_pairs;
 mod status;
+pub mod term_pairs;
 pub mod views;
 
 pub use custom_fields::CustomField;

@@ -10,8 +10,8 @@ mod facets;
 mod like;
 mod memory;
 mod page;
-mod phrase;
 pub mod parse;
+mod phrase;
 
 use super::{search_index, Ticket, COLUMNS};
 use crate::error::Result;
@@ -140,12 +140,8 @@ fn ticket_condition(filter: &Filter, searcher: Searcher) -> Condition {
         Filter::Updated(r) => range("t.updated_at", r),
         Filter::Via(channel) => Condition::new("t.via_channel = ?", vec![channel.clone().into()]),
         Filter::Words(terms) => all_terms(terms),
-        // A phrase of no terms (stop words, signs) is looked for as written; one of several
-        // terms needs all of them here and is checked in the text afterwards (`verified`).
-        Filter::Phrase(terms, phrase) if terms.is_empty() => {
-            let like = like::contains(phrase);
-            Condition::new(like::PHRASE_SQL, vec![like.clone(), like.clone(), like])
-        }
+        // A phrase of several terms needs all of them here and is checked in the text
+        // afterwards (`verified`).
         Filter::Phrase(terms, _) => all_terms(terms),
         Filter::Role(_)
         | Filter::Email(_)

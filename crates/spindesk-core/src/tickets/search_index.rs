@@ -14,11 +14,11 @@
 //! the queue, and [`catch_up`] drains what is left (tickets from before the index, a change of
 //! analysis rules) a batch per search.
 
+use super::term_pairs;
 use crate::error::{Error, Result};
 use crate::ports::Value;
 use crate::store::Db;
 use crate::text::{self, Analyzer};
-use super::term_pairs;
 use std::collections::BTreeSet;
 
 /// Tickets indexed per search request while the index catches up (a ticket with ten comments
@@ -103,7 +103,9 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
     let incremental = old.as_ref().filter(|d| {
         d.analysis == index_version()
             && d.head.is_subset(&head)
-            && d.head_pairs.as_ref().is_some_and(|p| p.is_subset(&head_pairs))
+            && d.head_pairs
+                .as_ref()
+                .is_some_and(|p| p.is_subset(&head_pairs))
     });
     let (mut terms, since) = match incremental {
         Some(doc) => (doc.terms.clone(), doc.last_comment_id),
@@ -186,7 +188,9 @@ fn write_pairs(
 ) -> Result<()> {
     let old_head = old.and_then(|d| d.head_pairs.as_ref());
     let (added, removed): (BTreeSet<String>, BTreeSet<String>) = match old_head {
-        Some(before) if incremental => (pairs.difference(before).cloned().collect(), BTreeSet::new()),
+        Some(before) if incremental => {
+            (pairs.difference(before).cloned().collect(), BTreeSet::new())
+        }
         Some(before) => (pairs.clone(), before.difference(pairs).cloned().collect()),
         None => (pairs.clone(), BTreeSet::new()),
     };

@@ -41,8 +41,39 @@ pub fn add_text(analyzer: &Analyzer, text: &str, into: &mut BTreeSet<String>) {
 
 /// Whether `phrase` (a non-empty sequence) occurs in one line of `text`.
 pub fn in_text(analyzer: &Analyzer, text: &str, phrase: &[String]) -> bool {
-    text.lines()
-        .any(|line| contains(&sequence(analyzer, line), phrase))
+    may_hold(text, literal_term(phrase))
+        && text
+            .lines()
+            .any(|line| contains(&sequence(analyzer, line), phrase))
+}
+
+pub fn is_syllable(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
+}
+
+/// The longest term of the phrase that a text holding it contains as written: one of Hangul
+/// syllables only, which the analysis takes from the text unchanged (unless the text has
+/// conjoining jamo, which it composes first: see [`JAMO_GLOB`]).
+fn literal_term(phrase: &[String]) -> Option<&str> {
+    phrase
+        .iter()
+        .map(String::as_str)
+        .filter(|t| t.chars().all(is_syllable))
+        .max_by_key(|t| t.chars().count())
+}
+
+/// A GLOB pattern for texts with conjoining jamo, which may spell a syllable term otherwise.
+pub const JAMO_GLOB: &str = "*[\u{1100}-\u{11FF}]*";
+
+/// Whether `text` may hold a phrase with that literal term, judged without analysing it (the
+/// analysis composes conjoining jamo first, so a text with any may spell the term otherwise).
+fn may_hold(text: &str, literal: Option<&str>) -> bool {
+    match literal {
+        None => true,
+        Some(term) => {
+            text.contains(term) || text.chars().any(|c| matches!(c as u32, 0x1100..=0x11FF))
+        }
+    }
 }
 
 /// Whether `phrase` (a non-empty sequence) occurs, contiguously and in order, in `text`.
@@ -66,11 +97,23 @@ mod tests {
         assert!(contains(&text, &seq("cancelled refund")));
         assert!(!contains(&text, &seq("cancelled order")));
         assert!(!contains(&text, &[]));
-        assert!(!in_text(&analyzer(), "order\ncancelled", &seq("order cancelled")));
-        assert!(in_text(&analyzer(), "x\norders cancelled", &seq("order cancelled")));
+        assert!(!in_text(
+            &analyzer(),
+            "order\ncancelled",
+            &seq("order cancelled")
+        ));
+        assert!(in_text(
+            &analyzer(),
+            "x\norders cancelled",
+            &seq("order cancelled")
+        ));
         let korean = seq("환불을 요청합니다");
         assert!(contains(&korean, &seq("환불을 요청")));
         assert!(!contains(&seq("환불이 요청"), &seq("환불을 요청")));
+        // Jamo the analysis composes: the literal shortcut must not rule the text out.
+        let jamo = "\u{1112}\u{116A}\u{11AB}\u{1107}\u{116E}\u{11AF}을 요청";
+        assert!(in_text(&analyzer(), jamo, &seq("환불을 요청")));
+        assert!(!in_text(&analyzer(), "환불이 요청", &seq("환불을 요청")));
         assert_eq!(
             keys(&seq("환불을 요청")),
             ["불을 요청", "환불 불을"].map(String::from).into()

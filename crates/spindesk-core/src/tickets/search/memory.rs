@@ -8,10 +8,9 @@
 //! beyond `u32`, a desk with more than 254 channels).
 
 use super::facets::{self, Record, PRIORITIES, STATUSES};
-use super::like;
-use super::phrase;
 use super::page::{Page, Searcher, SortBy};
 use super::parse::{Filter, Person, Range, SearchQuery};
+use super::phrase;
 use crate::error::{Error, Result};
 use crate::ports::Value;
 use crate::store::Db;
@@ -211,7 +210,7 @@ enum Check {
     Facet(Test),
     Terms(Vec<String>),
     Tag(String),
-    Phrase(Vec<String>, String),
+    Phrase(Vec<String>),
     Never,
 }
 
@@ -267,7 +266,7 @@ fn check(db: &Db, filter: &Filter, searcher: Searcher) -> Result<Option<Check>> 
         }
         Filter::Tag(tag) => Ok(Some(Check::Tag(tag.clone()))),
         Filter::Words(terms) => Ok(Some(Check::Terms(terms.clone()))),
-        Filter::Phrase(terms, phrase) => Ok(Some(Check::Phrase(terms.clone(), phrase.clone()))),
+        Filter::Phrase(terms, _) => Ok(Some(Check::Phrase(terms.clone()))),
         Filter::Role(_)
         | Filter::Email(_)
         | Filter::Name(_)
@@ -283,29 +282,6 @@ fn with_all_terms(db: &Db, terms: &[String], among: &[i64]) -> Result<Vec<i64>> 
         left = Source::Term(term.clone()).narrow(db, &left, None)?;
     }
     Ok(left)
-}
-
-/// Those of `among` (ascending) whose text holds a phrase of no terms (stop words, signs) as
-/// written, as the SQL path tests it.
-fn with_phrase(db: &Db, phrase: &str, among: &[i64]) -> Result<Vec<i64>> {
-    if among.is_empty() {
-        return Ok(Vec::new());
-    }
-    let pattern = like::contains(phrase);
-    let rows = db.execute(
-        &format!(
-            "SELECT t.id FROM tickets t WHERE t.id IN (SELECT value FROM json_each(?)) \
-             AND {} ORDER BY t.id",
-            like::PHRASE_SQL
-        ),
-        &[
-            json(among)?.into(),
-            pattern.clone(),
-            pattern.clone(),
-            pattern,
-        ],
-    )?;
-    ids(rows.rows)
 }
 
 /// `keep` without the ids in `drop` (both ascending).
@@ -367,12 +343,12 @@ fn ranges(c: &Check, pairs_ready: bool) -> (Vec<Source>, bool) {
     match c {
         Check::Terms(terms) => (distinct(terms.clone(), Source::Term), true),
         Check::Tag(tag) => (vec![Source::Tag(tag.clone())], true),
-        Check::Phrase(seq, _) if seq.len() == 1 => (vec![Source::Term(seq[0].clone())], true),
-        Check::Phrase(seq, _) if seq.len() > 1 && pairs_ready => {
+        Check::Phrase(seq) if seq.len() == 1 => (vec![Source::Term(seq[0].clone())], true),
+        Check::Phrase(seq) if seq.len() > 1 && pairs_ready => {
             let pairs = seq.windows(2).map(|w| term_pairs::key(&w[0], &w[1]));
             (distinct(pairs.collect(), Source::Pair), seq.len() == 2)
         }
-        Check::Phrase(seq, _) => (distinct(seq.clone(), Source::Term), false),
+        Check::Phrase(seq) => (distinct(seq.clone(), Source::Term), false),
         _ => (Vec::new(), false),
     }
 }
@@ -608,7 +584,7 @@ pub fn run(
     }
     // Phrases last: what their ranges do not settle is looked for in the text.
     for (negated, c) in &checks {
-        let Check::Phrase(seq, written) = c else {
+        let Check::Phrase(seq) = c else {
             continue;
         };
         let (sources, exact) = ranges(c, pairs_ready);
@@ -621,10 +597,10 @@ pub fn run(
                 with = source.narrow(db, &with, None)?;
             }
         }
-        let with = match (seq.is_empty(), exact) {
-            (true, _) => with_phrase(db, written, &with)?,
-            (false, true) => with,
-            (false, false) => phrase::holding(db, seq, &with)?,
+        let with = if exact {
+            with
+        } else {
+            phrase::holding(db, seq, &with)?
         };
         rows = if *negated {
             without(rows, &with)

@@ -93,8 +93,8 @@ pub enum Filter {
     /// A free word: every one of its terms must be in the text.
     Words(Vec<String>),
     /// A quoted phrase: its analysed terms in order, repeats kept (what must appear one after
-    /// the other in one text, see `tickets::term_pairs`), and the phrase itself as written
-    /// (searched as written when it analyses to no term at all).
+    /// the other in one text, see `tickets::term_pairs`; never empty), and the phrase itself
+    /// as written.
     Phrase(Vec<String>, String),
     /// A word that analyses to nothing (a stop word alone): matches nothing when searched.
     Nothing,
@@ -460,7 +460,9 @@ fn phrase(text: &str) -> Filter {
     // The index's own analysis (particles kept): a Korean word's bigram chain must continue
     // into the text's as written.
     let terms = term_pairs::sequence(&crate::tickets::search_index::analyzer(), &written);
-    if written.is_empty() {
+    // Stop words or signs alone match nothing, as a free word of them does (users are still
+    // searched for the phrase as written).
+    if terms.is_empty() {
         Filter::Nothing
     } else {
         Filter::Phrase(terms, written)

@@ -28,16 +28,48 @@ pub fn holding(db: &Db, phrase: &[String], among: &[i64]) -> Result<Vec<i64>> {
             found.insert(*id);
         }
     }
-    let comments = db.query(
-        "SELECT ticket_id, body FROM ticket_comments \
-         WHERE ticket_id IN (SELECT value FROM json_each(?))",
-        &[ids.into()],
-        |r| Ok((r.i64("ticket_id")?, r.string("body")?)),
-    )?;
+    // Only the comments that can hold the phrase leave SQLite: those with its rarest Hangul
+    // term as written (a Korean phrase's terms are common syllable pairs, and a ticket has ten
+    // comments to read otherwise).
+    let comments = match rarest_literal(db, phrase)? {
+        Some(literal) => db.query(
+            "SELECT ticket_id, body FROM ticket_comments \
+             WHERE ticket_id IN (SELECT value FROM json_each(?)) \
+             AND (instr(body, ?) > 0 OR body GLOB ?)",
+            &[ids.into(), literal.into(), term_pairs::JAMO_GLOB.into()],
+            |r| Ok((r.i64("ticket_id")?, r.string("body")?)),
+        )?,
+        None => db.query(
+            "SELECT ticket_id, body FROM ticket_comments \
+             WHERE ticket_id IN (SELECT value FROM json_each(?))",
+            &[ids.into()],
+            |r| Ok((r.i64("ticket_id")?, r.string("body")?)),
+        )?,
+    };
     for (id, body) in &comments {
         if !found.contains(id) && has(body) {
             found.insert(*id);
         }
     }
     Ok(found.into_iter().collect())
+}
+
+/// The phrase's Hangul-syllable term in the fewest tickets (counted up to a cap), if it has one.
+fn rarest_literal(db: &Db, phrase: &[String]) -> Result<Option<String>> {
+    let mut best: Option<(i64, &String)> = None;
+    for term in phrase {
+        if !term.chars().all(term_pairs::is_syllable) || best.is_some_and(|(_, t)| t == term) {
+            continue;
+        }
+        let n = db
+            .query_i64(
+                "SELECT count(*) FROM (SELECT 1 FROM ticket_terms WHERE term = ? LIMIT 4000)",
+                &[term.clone().into()],
+            )?
+            .unwrap_or(0);
+        if best.is_none_or(|(least, _)| n < least) {
+            best = Some((n, term));
+        }
+    }
+    Ok(best.map(|(_, t)| t.clone()))
 }
