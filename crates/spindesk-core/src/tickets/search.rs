@@ -2,9 +2,10 @@
 //! memory ([`memory`]): candidates from the search index ([`super::search_index`]) and the tag
 //! index, filtered, counted and sorted by their facet records ([`facets`]), so no `tickets` row
 //! is read per match. The SQL path below — each clause one SQL condition on `tickets`, the count
-//! and the page two statements — answers while the facet records catch up after the upgrade,
-//! and searches users. Every value is a bound parameter; the SQL text comes only from fixed
-//! fragments.
+//! and the page two statements, phrases of several terms checked in the text ([`phrase`]) —
+//! answers while facet records wait to be rewritten, and searches users. Every value is a bound
+//! parameter; the SQL text comes only from fixed fragments. Searching only reads: the writes
+//! keep the structures up to date ([`upkeep`]).
 
 mod facets;
 mod like;

@@ -4,8 +4,9 @@
 //! one `tickets` row per match, which is what made common words and broad filters slow.
 //!
 //! Triggers queue every ticket whose filtered columns change (`ticket_facet_queue`), whatever
-//! code path changed them; [`drain`] rewrites the queued tickets' records, so a search that
-//! drains the queue completely reads records as exact as the table.
+//! code path changed them; every write rewrites the queued tickets' records before it commits
+//! ([`drain_in`], from `search::upkeep`), so a search that finds the queue empty ([`settled`])
+//! reads records as exact as the table — and never writes.
 
 use crate::error::Result;
 use crate::ports::Value;
@@ -27,8 +28,8 @@ const BLOCK_BYTES: usize = RECORD_BYTES * BLOCK_TICKETS as usize;
 const TOO_BIG: u32 = u32::MAX;
 const NO_VIA_CODE: u8 = u8::MAX;
 
-/// Queued tickets a search rewrites before it reads (a ticket is ~20 µs): more than this waiting
-/// (right after the upgrade) sends the search down the plain SQL path while the queue drains.
+/// Queued tickets [`drain`] rewrites per call (a ticket is ~20 µs), for a maintenance loop or a
+/// bench.
 pub const DRAIN_BATCH: i64 = 10_000;
 
 pub const STATUSES: [TicketStatus; 6] = [

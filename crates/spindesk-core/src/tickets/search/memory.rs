@@ -1,10 +1,12 @@
 //! The fast path of ticket search: candidates from the index's key ranges (rarest first), their
 //! filter and sort columns from the facet records ([`super::facets`]), the count and the order
 //! worked out in memory. No `tickets` row is read per match; only the page's tickets are read
-//! afterwards, and a phrase's text is looked at only in tickets that pass everything else.
+//! afterwards, and a phrase's text is looked at only where its pairs cannot settle it, in
+//! tickets that pass everything else.
 //!
-//! Gives up (`Ok(None)`, the caller's SQL path answers) only while the facet queue is still
-//! draining after the upgrade, or when a record cannot hold a value it is tested on (an id
+//! Gives up (`Ok(None)`, the caller's SQL path answers) only while records wait in the facet
+//! queue (the upgrade's backlog, a row changed behind the app's back: the next write rewrites
+//! them, searches only read), or when a record cannot hold a value it is tested on (an id
 //! beyond `u32`, a desk with more than 254 channels).
 
 use super::facets::{self, Record, PRIORITIES, STATUSES};
