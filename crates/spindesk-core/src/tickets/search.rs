@@ -328,6 +328,9 @@ const WRITE_CATCH_UP: i64 = 20;
 /// What every write does before it commits, so that searches never write: the facet records
 /// of the tickets it changed (whatever statement changed them; the triggers queued them), and
 /// a little of the text index's backlog. Two one-row reads when nothing waits.
+// Not inlined: every write's transaction (one generic copy per kind of write) calls it, and the
+// components that write tickets weigh close to the 2 MB they may.
+#[inline(never)]
 pub fn upkeep(db: &Db) -> Result<()> {
     search_index::catch_up_in(db, WRITE_CATCH_UP)?;
     facets::drain_in(db, WRITE_DRAIN)?;

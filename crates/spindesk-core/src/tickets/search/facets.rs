@@ -12,7 +12,6 @@ use crate::error::Result;
 use crate::ports::Value;
 use crate::store::Db;
 use crate::tickets::TicketStatus;
-use std::collections::BTreeMap;
 
 /// Tickets per block, as a power of two: a block is 1 KB, small enough to stay inside one
 /// database page and cheap to rewrite when one of its tickets changes.
@@ -178,9 +177,10 @@ pub fn via_code(db: &Db, channel: &str) -> Result<Option<u8>> {
         .and_then(|c| u8::try_from(c).ok()))
 }
 
-/// The channels' codes, giving a new channel the next one while there are codes left.
+/// The channels' codes, giving a new channel the next one while there are codes left (a few
+/// channels: a list, which also keeps the writing components small).
 struct ViaCodes {
-    known: BTreeMap<String, u8>,
+    known: Vec<(String, u8)>,
 }
 
 impl ViaCodes {
@@ -197,10 +197,15 @@ impl ViaCodes {
     }
 
     fn code(&mut self, db: &Db, channel: &str) -> Result<Option<u8>> {
-        if let Some(c) = self.known.get(channel) {
+        if let Some((_, c)) = self.known.iter().find(|(ch, _)| ch == channel) {
             return Ok(Some(*c));
         }
-        let next = self.known.values().max().map_or(1, |m| m.saturating_add(1));
+        let next = self
+            .known
+            .iter()
+            .map(|(_, c)| *c)
+            .max()
+            .map_or(1, |m| m.saturating_add(1));
         if next == NO_VIA_CODE {
             return Ok(None);
         }
@@ -208,7 +213,7 @@ impl ViaCodes {
             "INSERT INTO ticket_via_codes (code, channel) VALUES (?, ?)",
             &[i64::from(next).into(), channel.into()],
         )?;
-        self.known.insert(channel.to_owned(), next);
+        self.known.push((channel.to_owned(), next));
         Ok(Some(next))
     }
 }
@@ -357,29 +362,20 @@ pub fn drain_in(db: &Db, limit: i64) -> Result<bool> {
             };
             coded.push((*id, rec));
         }
-        let mut by_block: BTreeMap<i64, Vec<(i64, Record)>> = BTreeMap::new();
-        for (id, rec) in &coded {
-            by_block.entry(block_of(*id)).or_default().push((*id, *rec));
-        }
-        let blocks: Vec<i64> = by_block.keys().copied().collect();
-        let json = serde_json::to_string(&blocks).map_err(crate::error::Error::corrupt)?;
-        let stored = db.execute(
-            "SELECT block, records FROM ticket_facets WHERE block IN (SELECT value FROM json_each(?))",
-            &[json.into()],
-        )?;
-        let mut current: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
-        for row in stored.rows {
-            if let [Value::Integer(block), Value::Blob(bytes)] = &row[..] {
-                current.insert(*block, bytes.clone());
-            }
-        }
-        for (block, records) in by_block {
-            let mut bytes = current.remove(&block).unwrap_or_default();
+        // The queue is read in id order, so each block's tickets come together, blocks ascending.
+        let mut wanted: Vec<i64> = coded.iter().map(|(id, _)| block_of(*id)).collect();
+        wanted.dedup();
+        let mut current = blocks(db, Some(&wanted))?;
+        for block in wanted {
+            let mut bytes = match current.iter().position(|(b, _)| *b == block) {
+                Some(i) => current.swap_remove(i).1,
+                None => Vec::new(),
+            };
             // A damaged or short blob is rebuilt to full size; its missing records read as
             // "no such ticket" until their tickets are queued again.
             bytes.resize(BLOCK_BYTES, 0);
-            for (id, rec) in records {
-                let at = slot(id);
+            for (id, rec) in coded.iter().filter(|(id, _)| block_of(*id) == block) {
+                let at = slot(*id);
                 rec.encode(&mut bytes[at..at + RECORD_BYTES]);
             }
             db.execute(
