@@ -14,6 +14,7 @@ pub mod satisfaction;
 pub mod search;
 pub mod search_index;
 mod status;
+pub mod term_pairs;
 pub mod views;
 
 pub use custom_fields::CustomField;

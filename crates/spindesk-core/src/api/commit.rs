@@ -11,6 +11,7 @@ use crate::message::Message;
 use crate::ports::{Env, SqlError};
 use crate::store::Db;
 use crate::switchboard;
+use crate::tickets::search;
 use std::collections::VecDeque;
 
 /// Runs `work` in one write transaction, then [`after_commit`]. Returns `work`'s value and
@@ -30,7 +31,8 @@ where
 }
 
 /// `work` in one transaction, with the channel sends for the messages it posted queued in the
-/// same transaction.
+/// same transaction, and the search structures brought up to date with what it changed
+/// ([`search::upkeep`]) before it commits: searches only read.
 fn transaction<T, E>(
     env: &Env,
     db: &Db,
@@ -41,6 +43,7 @@ where
 {
     db.transaction(|db| {
         let (value, mut committed) = work(db)?;
+        search::upkeep(db)?;
         let queued = delivery::queue_sends(env, db, &committed.messages)?;
         committed.queued.extend(queued);
         Ok((value, committed))

@@ -2,15 +2,17 @@
 //! memory ([`memory`]): candidates from the search index ([`super::search_index`]) and the tag
 //! index, filtered, counted and sorted by their facet records ([`facets`]), so no `tickets` row
 //! is read per match. The SQL path below — each clause one SQL condition on `tickets`, the count
-//! and the page two statements — answers while the facet records catch up after the upgrade,
-//! and searches users. Every value is a bound parameter; the SQL text comes only from fixed
-//! fragments.
+//! and the page two statements, phrases of several terms checked in the text ([`phrase`]) —
+//! answers while facet records wait to be rewritten, and searches users. Every value is a bound
+//! parameter; the SQL text comes only from fixed fragments. Searching only reads: the writes
+//! keep the structures up to date ([`upkeep`]).
 
 mod facets;
 mod like;
 mod memory;
 mod page;
 pub mod parse;
+mod phrase;
 
 use super::{search_index, Ticket, COLUMNS};
 use crate::error::Result;
@@ -129,32 +131,19 @@ fn ticket_condition(filter: &Filter, searcher: Searcher) -> Condition {
             "t.group_id IN (SELECT id FROM groups WHERE name = ?)",
             vec![name.clone().into()],
         ),
+        // The tag index (kept by triggers in the writing transaction, so always exact), which
+        // also reads a tags column that is not JSON as no tags instead of failing.
         Filter::Tag(tag) => Condition::new(
-            "EXISTS (SELECT 1 FROM json_each(t.tags) WHERE lower(value) = lower(?))",
+            "EXISTS (SELECT 1 FROM ticket_tags WHERE tag = lower(?) AND ticket_id = t.id)",
             vec![tag.clone().into()],
         ),
         Filter::Created(r) => range("t.created_at", r),
         Filter::Updated(r) => range("t.updated_at", r),
         Filter::Via(channel) => Condition::new("t.via_channel = ?", vec![channel.clone().into()]),
         Filter::Words(terms) => all_terms(terms),
-        Filter::Phrase(terms, phrase) => {
-            // The index narrows to tickets with every word; the phrase itself is then looked
-            // for in their text, as written.
-            let words = all_terms(terms);
-            let like = like::contains(phrase);
-            let sql = format!(
-                "({} AND {})",
-                if terms.is_empty() { "1" } else { &words.sql },
-                like::PHRASE_SQL
-            );
-            let mut params = if terms.is_empty() {
-                Vec::new()
-            } else {
-                words.params
-            };
-            params.extend([like.clone(), like.clone(), like]);
-            Condition::new(sql, params)
-        }
+        // A phrase of several terms needs all of them here and is checked in the text
+        // afterwards (`verified`).
+        Filter::Phrase(terms, _) => all_terms(terms),
         Filter::Role(_)
         | Filter::Email(_)
         | Filter::Name(_)
@@ -212,12 +201,24 @@ fn where_clause(conditions: Vec<(bool, Condition)>) -> (String, Vec<Value>) {
     }
 }
 
+/// A phrase the SQL cannot settle: one of two terms or more, which must be found in the text.
+fn verified(filter: &Filter) -> Option<&[String]> {
+    match filter {
+        Filter::Phrase(terms, _) if terms.len() > 1 => Some(terms),
+        _ => None,
+    }
+}
+
 fn ticket_where(query: &SearchQuery, searcher: Searcher) -> (String, Vec<Value>) {
     where_clause(
         query
             .clauses
             .iter()
-            .map(|c| (c.negated, ticket_condition(&c.filter, searcher)))
+            .map(|c| match verified(&c.filter) {
+                // Having the terms or not says nothing about not having the phrase.
+                Some(_) if c.negated => (false, Condition::new("1", Vec::new())),
+                _ => (c.negated, ticket_condition(&c.filter, searcher)),
+            })
             .collect(),
     )
 }
@@ -310,11 +311,30 @@ fn from_clause(db: &Db, query: &SearchQuery) -> Result<(String, Vec<Value>)> {
     ))
 }
 
-/// Brings the text index and the facet records up to date a batch at a time, as searches do
-/// (for a bench or a maintenance loop). Returns whether both are complete.
+/// Brings the text index and the facet records up to date a batch at a time (for a bench or a
+/// maintenance loop). Returns whether both are complete.
 pub fn catch_up(db: &Db) -> Result<bool> {
     let text = search_index::catch_up(db)?;
     Ok(facets::drain(db)? && text)
+}
+
+/// Facet records rewritten per write while a backlog drains (~20 µs each): what the write
+/// itself changed is a few.
+const WRITE_DRAIN: i64 = 1_000;
+/// Queued tickets indexed per write while the text index catches up after an upgrade (~0.3 ms
+/// each); a write that indexed its own tickets finds the queue empty.
+const WRITE_CATCH_UP: i64 = 20;
+
+/// What every write does before it commits, so that searches never write: the facet records
+/// of the tickets it changed (whatever statement changed them; the triggers queued them), and
+/// a little of the text index's backlog. Two one-row reads when nothing waits.
+// Not inlined: every write's transaction (one generic copy per kind of write) calls it, and the
+// components that write tickets weigh close to the 2 MB they may.
+#[inline(never)]
+pub fn upkeep(db: &Db) -> Result<()> {
+    search_index::catch_up_in(db, WRITE_CATCH_UP)?;
+    facets::drain_in(db, WRITE_DRAIN)?;
+    Ok(())
 }
 
 /// The tickets with these ids, in this order (the page [`memory::run`] found).
@@ -332,21 +352,32 @@ fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Ticket>> {
     Ok(found)
 }
 
-/// The tickets matching `query`: how many in all, and the page asked for. Indexes what is
-/// still queued first (see [`search_index::catch_up`]).
+/// The tickets matching `query`: how many in all, and the page asked for. Reads only.
 pub fn tickets(
     db: &Db,
     query: &SearchQuery,
     searcher: Searcher,
     page: &Page,
 ) -> Result<(i64, Vec<Ticket>)> {
-    search_index::catch_up(db)?;
     if let Some(found) = memory::run(db, query, searcher, Some(page))? {
         return Ok((found.count, by_ids(db, &found.ids)?));
     }
     let (from, mut params) = from_clause(db, query)?;
     let (filter, filter_params) = ticket_where(query, searcher);
     params.extend(filter_params);
+    let order = ticket_order(page);
+    if query.clauses.iter().any(|c| verified(&c.filter).is_some()) {
+        let all = db.query(
+            &format!("SELECT t.id FROM {from} WHERE {filter} ORDER BY {order}"),
+            &params,
+            |r| r.i64_at(0),
+        )?;
+        let matching = with_phrases(db, query, all)?;
+        let offset = usize::try_from(page.offset.max(0)).unwrap_or(usize::MAX);
+        let limit = usize::try_from(page.limit.max(0)).unwrap_or(0);
+        let ids: Vec<i64> = matching.iter().skip(offset).take(limit).copied().collect();
+        return Ok((matching.len() as i64, by_ids(db, &ids)?));
+    }
     let count = db
         .query_i64(
             &format!("SELECT count(*) FROM {from} WHERE {filter}"),
@@ -360,7 +391,6 @@ pub fn tickets(
     params.push(page.offset.into());
     // The page's ids in order, then the tickets read as everywhere else (`COLUMNS` reads the
     // unaliased `tickets` table).
-    let order = ticket_order(page);
     let list = db.query(
         &format!(
             "SELECT {COLUMNS} FROM tickets
@@ -375,15 +405,38 @@ pub fn tickets(
     Ok((count, list))
 }
 
-/// How many tickets match (`GET /api/v2/search/count`).
+/// The ids (in their order) that pass the query's phrases of several terms, checked in the
+/// text: kept when it has a phrase searched for, dropped when it has one negated.
+fn with_phrases(db: &Db, query: &SearchQuery, ids: Vec<i64>) -> Result<Vec<i64>> {
+    let mut kept = ids;
+    for clause in &query.clauses {
+        let Some(terms) = verified(&clause.filter) else {
+            continue;
+        };
+        let mut ascending = kept.clone();
+        ascending.sort_unstable();
+        let holding = phrase::holding(db, terms, &ascending)?;
+        kept.retain(|id| holding.binary_search(id).is_ok() != clause.negated);
+    }
+    Ok(kept)
+}
+
+/// How many tickets match (`GET /api/v2/search/count`). Reads only.
 pub fn count_tickets(db: &Db, query: &SearchQuery, searcher: Searcher) -> Result<i64> {
-    search_index::catch_up(db)?;
     if let Some(found) = memory::run(db, query, searcher, None)? {
         return Ok(found.count);
     }
     let (from, mut params) = from_clause(db, query)?;
     let (filter, filter_params) = ticket_where(query, searcher);
     params.extend(filter_params);
+    if query.clauses.iter().any(|c| verified(&c.filter).is_some()) {
+        let all = db.query(
+            &format!("SELECT t.id FROM {from} WHERE {filter}"),
+            &params,
+            |r| r.i64_at(0),
+        )?;
+        return Ok(with_phrases(db, query, all)?.len() as i64);
+    }
     Ok(db
         .query_i64(
             &format!("SELECT count(*) FROM {from} WHERE {filter}"),

@@ -4,14 +4,14 @@
 //! one `tickets` row per match, which is what made common words and broad filters slow.
 //!
 //! Triggers queue every ticket whose filtered columns change (`ticket_facet_queue`), whatever
-//! code path changed them; [`drain`] rewrites the queued tickets' records, so a search that
-//! drains the queue completely reads records as exact as the table.
+//! code path changed them; every write rewrites the queued tickets' records before it commits
+//! ([`drain_in`], from `search::upkeep`), so a search that finds the queue empty ([`settled`])
+//! reads records as exact as the table — and never writes.
 
 use crate::error::Result;
 use crate::ports::Value;
 use crate::store::Db;
 use crate::tickets::TicketStatus;
-use std::collections::BTreeMap;
 
 /// Tickets per block, as a power of two: a block is 1 KB, small enough to stay inside one
 /// database page and cheap to rewrite when one of its tickets changes.
@@ -27,8 +27,8 @@ const BLOCK_BYTES: usize = RECORD_BYTES * BLOCK_TICKETS as usize;
 const TOO_BIG: u32 = u32::MAX;
 const NO_VIA_CODE: u8 = u8::MAX;
 
-/// Queued tickets a search rewrites before it reads (a ticket is ~20 µs): more than this waiting
-/// (right after the upgrade) sends the search down the plain SQL path while the queue drains.
+/// Queued tickets [`drain`] rewrites per call (a ticket is ~20 µs), for a maintenance loop or a
+/// bench.
 pub const DRAIN_BATCH: i64 = 10_000;
 
 pub const STATUSES: [TicketStatus; 6] = [
@@ -177,9 +177,10 @@ pub fn via_code(db: &Db, channel: &str) -> Result<Option<u8>> {
         .and_then(|c| u8::try_from(c).ok()))
 }
 
-/// The channels' codes, giving a new channel the next one while there are codes left.
+/// The channels' codes, giving a new channel the next one while there are codes left (a few
+/// channels: a list, which also keeps the writing components small).
 struct ViaCodes {
-    known: BTreeMap<String, u8>,
+    known: Vec<(String, u8)>,
 }
 
 impl ViaCodes {
@@ -196,10 +197,15 @@ impl ViaCodes {
     }
 
     fn code(&mut self, db: &Db, channel: &str) -> Result<Option<u8>> {
-        if let Some(c) = self.known.get(channel) {
+        if let Some((_, c)) = self.known.iter().find(|(ch, _)| ch == channel) {
             return Ok(Some(*c));
         }
-        let next = self.known.values().max().map_or(1, |m| m.saturating_add(1));
+        let next = self
+            .known
+            .iter()
+            .map(|(_, c)| *c)
+            .max()
+            .map_or(1, |m| m.saturating_add(1));
         if next == NO_VIA_CODE {
             return Ok(None);
         }
@@ -207,7 +213,7 @@ impl ViaCodes {
             "INSERT INTO ticket_via_codes (code, channel) VALUES (?, ?)",
             &[i64::from(next).into(), channel.into()],
         )?;
-        self.known.insert(channel.to_owned(), next);
+        self.known.push((channel.to_owned(), next));
         Ok(Some(next))
     }
 }
@@ -220,9 +226,8 @@ fn slot(ticket_id: i64) -> usize {
     (ticket_id & (BLOCK_TICKETS - 1)) as usize * RECORD_BYTES
 }
 
-/// The records of the given blocks (ascending; every block when `None`), in ticket id order,
-/// existing tickets only (the caller keeps the ones it asked for).
-pub fn load(db: &Db, blocks: Option<&[i64]>) -> Result<Vec<(i64, Record)>> {
+/// The stored blocks (ascending; every block when `None`), in block order.
+fn blocks(db: &Db, blocks: Option<&[i64]>) -> Result<Vec<(i64, Vec<u8>)>> {
     let rows = match blocks {
         None => db.execute(
             "SELECT block, records FROM ticket_facets ORDER BY block",
@@ -244,11 +249,20 @@ pub fn load(db: &Db, blocks: Option<&[i64]>) -> Result<Vec<(i64, Record)>> {
             )?
         }
     };
+    Ok(rows
+        .rows
+        .into_iter()
+        .filter_map(|row| match <[Value; 2]>::try_from(row) {
+            Ok([Value::Integer(block), Value::Blob(bytes)]) => Some((block, bytes)),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Every existing ticket's record, in ticket id order.
+pub fn load_all(db: &Db) -> Result<Vec<(i64, Record)>> {
     let mut out = Vec::new();
-    for row in &rows.rows {
-        let [Value::Integer(block), Value::Blob(bytes)] = &row[..] else {
-            continue;
-        };
+    for (block, bytes) in blocks(db, None)? {
         for (i, chunk) in bytes.chunks_exact(RECORD_BYTES).enumerate() {
             if chunk[0] != 0 {
                 out.push(((block << BLOCK_BITS) | i as i64, Record::decode(chunk)));
@@ -258,23 +272,61 @@ pub fn load(db: &Db, blocks: Option<&[i64]>) -> Result<Vec<(i64, Record)>> {
     Ok(out)
 }
 
-/// Rewrites the records of up to [`DRAIN_BATCH`] queued tickets, in one transaction. Cheap when
-/// nothing waits (one one-row read). Returns whether the queue is now empty.
-pub fn drain(db: &Db) -> Result<bool> {
-    if db
+/// The records of the tickets `ids` (ascending) that exist, in id order: their blocks read,
+/// only their own records decoded (a word in 6,000 tickets touches most blocks, but decoding
+/// every record of them would be 100,000).
+pub fn load(db: &Db, ids: &[i64]) -> Result<Vec<(i64, Record)>> {
+    let mut wanted: Vec<i64> = ids.iter().map(|id| block_of(*id)).collect();
+    wanted.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    let mut rest = ids;
+    for (block, bytes) in blocks(db, Some(&wanted))? {
+        while rest.first().is_some_and(|id| block_of(*id) < block) {
+            rest = &rest[1..];
+        }
+        while let Some((&id, tail)) = rest.split_first().filter(|(id, _)| block_of(**id) == block) {
+            let at = slot(id);
+            if let Some(chunk) = bytes.get(at..at + RECORD_BYTES).filter(|c| c[0] != 0) {
+                out.push((id, Record::decode(chunk)));
+            }
+            rest = tail;
+        }
+    }
+    Ok(out)
+}
+
+/// Whether no record waits to be rewritten, so the records are as exact as the table (one
+/// one-row read; searches check it instead of writing).
+pub fn settled(db: &Db) -> Result<bool> {
+    Ok(db
         .query_i64("SELECT ticket_id FROM ticket_facet_queue LIMIT 1", &[])?
-        .is_none()
-    {
+        .is_none())
+}
+
+/// Rewrites the records of up to [`DRAIN_BATCH`] queued tickets, in one transaction (for a
+/// maintenance loop or a bench). Returns whether the queue is now empty.
+pub fn drain(db: &Db) -> Result<bool> {
+    if settled(db)? {
         return Ok(true);
     }
-    db.transaction(|db| {
+    db.transaction(|db| drain_in(db, DRAIN_BATCH))
+}
+
+/// Rewrites the records of up to `limit` queued tickets inside the caller's transaction: every
+/// write does, before it commits, so what it changed is in the records when it is visible.
+/// Cheap when nothing waits (one one-row read). Returns whether the queue is now empty.
+pub fn drain_in(db: &Db, limit: i64) -> Result<bool> {
+    if settled(db)? {
+        return Ok(true);
+    }
+    {
         let mut codes = ViaCodes::load(db)?;
         let queued = db.query(
             "SELECT q.ticket_id AS queued, t.status, t.priority, t.type, t.via_channel, \
              t.created_at, t.updated_at, t.assignee_id, t.requester_id, t.group_id \
              FROM ticket_facet_queue q LEFT JOIN tickets t ON t.id = q.ticket_id \
              ORDER BY q.ticket_id LIMIT ?",
-            &[DRAIN_BATCH.into()],
+            &[limit.into()],
             |r| {
                 let id = r.i64("queued")?;
                 let Some(status) = r.opt_string("status")? else {
@@ -310,29 +362,20 @@ pub fn drain(db: &Db) -> Result<bool> {
             };
             coded.push((*id, rec));
         }
-        let mut by_block: BTreeMap<i64, Vec<(i64, Record)>> = BTreeMap::new();
-        for (id, rec) in &coded {
-            by_block.entry(block_of(*id)).or_default().push((*id, *rec));
-        }
-        let blocks: Vec<i64> = by_block.keys().copied().collect();
-        let json = serde_json::to_string(&blocks).map_err(crate::error::Error::corrupt)?;
-        let stored = db.execute(
-            "SELECT block, records FROM ticket_facets WHERE block IN (SELECT value FROM json_each(?))",
-            &[json.into()],
-        )?;
-        let mut current: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
-        for row in stored.rows {
-            if let [Value::Integer(block), Value::Blob(bytes)] = &row[..] {
-                current.insert(*block, bytes.clone());
-            }
-        }
-        for (block, records) in by_block {
-            let mut bytes = current.remove(&block).unwrap_or_default();
+        // The queue is read in id order, so each block's tickets come together, blocks ascending.
+        let mut wanted: Vec<i64> = coded.iter().map(|(id, _)| block_of(*id)).collect();
+        wanted.dedup();
+        let mut current = blocks(db, Some(&wanted))?;
+        for block in wanted {
+            let mut bytes = match current.iter().position(|(b, _)| *b == block) {
+                Some(i) => current.swap_remove(i).1,
+                None => Vec::new(),
+            };
             // A damaged or short blob is rebuilt to full size; its missing records read as
             // "no such ticket" until their tickets are queued again.
             bytes.resize(BLOCK_BYTES, 0);
-            for (id, rec) in records {
-                let at = slot(id);
+            for (id, rec) in coded.iter().filter(|(id, _)| block_of(*id) == block) {
+                let at = slot(*id);
                 rec.encode(&mut bytes[at..at + RECORD_BYTES]);
             }
             db.execute(
@@ -348,8 +391,8 @@ pub fn drain(db: &Db) -> Result<bool> {
                 &[(*last).into()],
             )?;
         }
-        Ok((queued.len() as i64) < DRAIN_BATCH)
-    })
+        Ok((queued.len() as i64) < limit)
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,6 @@
-//! Text conditions both search paths share: `%text%` patterns and the phrase test on a
-//! ticket's subject, description and comments.
+//! `%text%` patterns for LIKE (user search by name and email).
 
 use crate::ports::Value;
-
-/// The phrase test on ticket `t`, with three `?` for [`contains`] of the phrase.
-pub const PHRASE_SQL: &str = "(t.subject LIKE ? ESCAPE '\\' OR t.description LIKE ? ESCAPE '\\' \
-     OR EXISTS (SELECT 1 FROM ticket_comments c \
-                WHERE c.ticket_id = t.id AND c.body LIKE ? ESCAPE '\\'))";
 
 /// `%text%` for LIKE, with LIKE's own wildcards in `text` escaped.
 pub fn contains(text: &str) -> Value {

@@ -1,19 +1,22 @@
 //! The fast path of ticket search: candidates from the index's key ranges (rarest first), their
 //! filter and sort columns from the facet records ([`super::facets`]), the count and the order
 //! worked out in memory. No `tickets` row is read per match; only the page's tickets are read
-//! afterwards, and a phrase's text is looked at only in tickets that pass everything else.
+//! afterwards, and a phrase's text is looked at only where its pairs cannot settle it, in
+//! tickets that pass everything else.
 //!
-//! Gives up (`Ok(None)`, the caller's SQL path answers) only while the facet queue is still
-//! draining after the upgrade, or when a record cannot hold a value it is tested on (an id
+//! Gives up (`Ok(None)`, the caller's SQL path answers) only while records wait in the facet
+//! queue (the upgrade's backlog, a row changed behind the app's back: the next write rewrites
+//! them, searches only read), or when a record cannot hold a value it is tested on (an id
 //! beyond `u32`, a desk with more than 254 channels).
 
 use super::facets::{self, Record, PRIORITIES, STATUSES};
-use super::like;
 use super::page::{Page, Searcher, SortBy};
 use super::parse::{Filter, Person, Range, SearchQuery};
+use super::phrase;
 use crate::error::{Error, Result};
 use crate::ports::Value;
 use crate::store::Db;
+use crate::tickets::{search_index, term_pairs};
 
 /// The matches: how many, and the asked page's ticket ids in order (empty for a count).
 pub struct Found {
@@ -24,46 +27,50 @@ pub struct Found {
 /// Ranges are counted this far (see [`Source::count`]).
 const COUNT_CAP: i64 = 4_000;
 
-/// A key range of an index: the tickets with a term, or with a tag.
+/// A key range of an index: the tickets with a term, with a tag, or with two terms adjacent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Source {
     Term(String),
     Tag(String),
+    Pair(String),
 }
 
 impl Source {
-    /// How many tickets the range holds, counted up to [`COUNT_CAP`]: enough to order ranges
-    /// rarest first and to choose between lookups and a merge, without reading a common one.
-    fn count(&self, db: &Db) -> Result<i64> {
-        let (sql, key) = match self {
-            Source::Term(t) => (
-                "SELECT count(*) FROM (SELECT 1 FROM ticket_terms WHERE term = ? LIMIT ?)",
-                t,
-            ),
-            Source::Tag(t) => (
-                "SELECT count(*) FROM (SELECT 1 FROM ticket_tags WHERE tag = lower(?) LIMIT ?)",
-                t,
-            ),
-        };
+    /// The index's table, key column and key expression (fixed fragments only).
+    fn index(&self) -> (&'static str, &'static str, &str) {
+        match self {
+            Source::Term(t) => ("ticket_terms", "term = ?", t),
+            Source::Tag(t) => ("ticket_tags", "tag = lower(?)", t),
+            Source::Pair(p) => ("ticket_pairs", "pair = ?", p),
+        }
+    }
+
+    /// How many tickets the range holds, counted up to `cap` ([`COUNT_CAP`] to order ranges
+    /// rarest first and to choose between lookups and a merge, without reading a common one).
+    fn count_to(&self, db: &Db, cap: i64) -> Result<i64> {
+        let (table, key, value) = self.index();
         Ok(db
-            .query_i64(sql, &[key.clone().into(), COUNT_CAP.into()])?
+            .query_i64(
+                &format!("SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {key} LIMIT ?)"),
+                &[value.into(), cap.into()],
+            )?
             .unwrap_or(0))
+    }
+
+    fn count(&self, db: &Db) -> Result<i64> {
+        self.count_to(db, COUNT_CAP)
     }
 
     /// Every ticket id in the range, ascending. One row of text rather than a row per ticket:
     /// handing over a row costs more than SQLite's reading it, and a common word has 40,000.
     fn all(&self, db: &Db) -> Result<Vec<i64>> {
-        let (sql, key) = match self {
-            Source::Term(t) => (
-                "SELECT group_concat(ticket_id) FROM ticket_terms WHERE term = ?",
-                t,
-            ),
-            Source::Tag(t) => (
-                "SELECT group_concat(ticket_id) FROM ticket_tags WHERE tag = lower(?)",
-                t,
-            ),
-        };
-        let rows = db.execute(sql, &[key.clone().into()])?.rows;
+        let (table, key, value) = self.index();
+        let rows = db
+            .execute(
+                &format!("SELECT group_concat(ticket_id) FROM {table} WHERE {key}"),
+                &[value.into()],
+            )?
+            .rows;
         let text = match rows.first().and_then(|r| r.first()) {
             Some(Value::Text(text)) => text.as_str(),
             _ => "",
@@ -85,20 +92,15 @@ impl Source {
 
     /// Those of `among` (ascending) in the range, ascending: one key lookup each.
     fn probe(&self, db: &Db, among: &[i64]) -> Result<Vec<i64>> {
-        let (sql, key) = match self {
-            Source::Term(t) => (
-                "SELECT ticket_id FROM ticket_terms WHERE term = ? \
-                 AND ticket_id IN (SELECT value FROM json_each(?)) ORDER BY ticket_id",
-                t,
-            ),
-            Source::Tag(t) => (
-                "SELECT ticket_id FROM ticket_tags WHERE tag = lower(?) \
-                 AND ticket_id IN (SELECT value FROM json_each(?)) ORDER BY ticket_id",
-                t,
-            ),
-        };
+        let (table, key, value) = self.index();
         ids(db
-            .execute(sql, &[key.clone().into(), json(among)?.into()])?
+            .execute(
+                &format!(
+                    "SELECT ticket_id FROM {table} WHERE {key} \
+                     AND ticket_id IN (SELECT value FROM json_each(?)) ORDER BY ticket_id"
+                ),
+                &[value.into(), json(among)?.into()],
+            )?
             .rows)
     }
 
@@ -210,7 +212,7 @@ enum Check {
     Facet(Test),
     Terms(Vec<String>),
     Tag(String),
-    Phrase(Vec<String>, String),
+    Phrase(Vec<String>),
     Never,
 }
 
@@ -266,7 +268,7 @@ fn check(db: &Db, filter: &Filter, searcher: Searcher) -> Result<Option<Check>> 
         }
         Filter::Tag(tag) => Ok(Some(Check::Tag(tag.clone()))),
         Filter::Words(terms) => Ok(Some(Check::Terms(terms.clone()))),
-        Filter::Phrase(terms, phrase) => Ok(Some(Check::Phrase(terms.clone(), phrase.clone()))),
+        Filter::Phrase(terms, _) => Ok(Some(Check::Phrase(terms.clone()))),
         Filter::Role(_)
         | Filter::Email(_)
         | Filter::Name(_)
@@ -282,28 +284,6 @@ fn with_all_terms(db: &Db, terms: &[String], among: &[i64]) -> Result<Vec<i64>> 
         left = Source::Term(term.clone()).narrow(db, &left, None)?;
     }
     Ok(left)
-}
-
-/// Those of `among` (ascending) whose text holds the phrase, as the SQL path tests it.
-fn with_phrase(db: &Db, phrase: &str, among: &[i64]) -> Result<Vec<i64>> {
-    if among.is_empty() {
-        return Ok(Vec::new());
-    }
-    let pattern = like::contains(phrase);
-    let rows = db.execute(
-        &format!(
-            "SELECT t.id FROM tickets t WHERE t.id IN (SELECT value FROM json_each(?)) \
-             AND {} ORDER BY t.id",
-            like::PHRASE_SQL
-        ),
-        &[
-            json(among)?.into(),
-            pattern.clone(),
-            pattern.clone(),
-            pattern,
-        ],
-    )?;
-    ids(rows.rows)
 }
 
 /// `keep` without the ids in `drop` (both ascending).
@@ -349,16 +329,51 @@ fn sort_key(sort: SortBy, r: &Record) -> i64 {
     }
 }
 
-/// One free word of one term, the commonest kind of search: its count is its key range's size
-/// (the index holds existing tickets only: deleting a ticket deletes its rows), and when the
-/// word is common and the order is a time with an index, the page comes from walking that index
-/// until enough of the tickets walked have the term — a word in a third of the tickets fills a
-/// page of 25 within ~75 entries, where the records of all 40,000 would be read otherwise.
-fn one_term(db: &Db, checks: &[(bool, Check)], page: Option<&Page>) -> Result<Option<Found>> {
-    let [(false, Check::Terms(terms))] = checks else {
+/// The index ranges a clause's matches all lie in, and whether lying in all of them is
+/// matching (`true`): a free word's terms, a tag, a phrase's adjacent pairs — exact for two
+/// terms, a narrowing for more — or, while the pair index catches up, the phrase's terms.
+fn ranges(c: &Check, pairs_ready: bool) -> (Vec<Source>, bool) {
+    let distinct = |items: Vec<String>, wrap: fn(String) -> Source| {
+        let mut out: Vec<Source> = Vec::new();
+        for s in items.into_iter().map(wrap) {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        out
+    };
+    match c {
+        Check::Terms(terms) => (distinct(terms.clone(), Source::Term), true),
+        Check::Tag(tag) => (vec![Source::Tag(tag.clone())], true),
+        Check::Phrase(seq) if seq.len() == 1 => (vec![Source::Term(seq[0].clone())], true),
+        Check::Phrase(seq) if seq.len() > 1 && pairs_ready => {
+            let pairs = seq.windows(2).map(|w| term_pairs::key(&w[0], &w[1]));
+            (distinct(pairs.collect(), Source::Pair), seq.len() == 2)
+        }
+        Check::Phrase(seq) => (distinct(seq.clone(), Source::Term), false),
+        _ => (Vec::new(), false),
+    }
+}
+
+/// One free word of one term, or one phrase of two, the commonest kind of search: its count is
+/// its key range's size (the indexes hold existing tickets only: deleting a ticket deletes its
+/// rows), and when the range is large and the order is a time with an index, the page comes
+/// from walking that index until enough of the tickets walked are in the range — a word in a
+/// third of the tickets fills a page of 25 within ~75 entries, where the records of all 40,000
+/// would be read otherwise.
+fn one_range(
+    db: &Db,
+    checks: &[(bool, Check)],
+    pairs_ready: bool,
+    page: Option<&Page>,
+) -> Result<Option<Found>> {
+    let [(false, c @ (Check::Terms(_) | Check::Phrase(..)))] = checks else {
         return Ok(None);
     };
-    let [term] = &terms[..] else {
+    let (sources, true) = ranges(c, pairs_ready) else {
+        return Ok(None);
+    };
+    let [source] = &sources[..] else {
         return Ok(None);
     };
     let key = match page.map(|p| time_key(p.sort_by)) {
@@ -366,12 +381,7 @@ fn one_term(db: &Db, checks: &[(bool, Check)], page: Option<&Page>) -> Result<Op
         Some(Some(key)) => key,
         Some(None) => return Ok(None),
     };
-    let count = db
-        .query_i64(
-            "SELECT count(*) FROM ticket_terms WHERE term = ?",
-            &[term.clone().into()],
-        )?
-        .unwrap_or(0);
+    let count = source.count_to(db, i64::MAX)?;
     let Some(page) = page else {
         return Ok(Some(Found {
             count,
@@ -385,7 +395,6 @@ fn one_term(db: &Db, checks: &[(bool, Check)], page: Option<&Page>) -> Result<Op
     if count * WALK_DENSITY < tickets {
         return Ok(None);
     }
-    let source = Source::Term(term.clone());
     let ids = walk(db, key, page, count, tickets, &mut |walked| {
         source.probe(db, walked)
     })?;
@@ -465,7 +474,9 @@ pub fn run(
     searcher: Searcher,
     page: Option<&Page>,
 ) -> Result<Option<Found>> {
-    if !facets::drain(db)? {
+    // Searches never write: records still queued (a row changed behind the app's back, the
+    // upgrade's backlog) are rewritten by the next write, and until then the SQL path answers.
+    if !facets::settled(db)? {
         return Ok(None);
     }
     let mut checks = Vec::with_capacity(query.clauses.len());
@@ -481,19 +492,18 @@ pub fn run(
         }
         checks.push((clause.negated, c));
     }
-    if let Some(found) = one_term(db, &checks, page)? {
+    let has_phrase = checks.iter().any(|(_, c)| matches!(c, Check::Phrase(..)));
+    let pairs_ready = has_phrase && search_index::pairs_ready(db)?;
+    if let Some(found) = one_range(db, &checks, pairs_ready, page)? {
         return Ok(Some(found));
     }
     // The index ranges every match must be in, rarest first.
     let mut sources: Vec<(i64, Source)> = Vec::new();
     for (negated, c) in &checks {
-        let wanted: Vec<Source> = match c {
-            _ if *negated => Vec::new(),
-            Check::Terms(terms) | Check::Phrase(terms, _) => {
-                terms.iter().cloned().map(Source::Term).collect()
-            }
-            Check::Tag(tag) => vec![Source::Tag(tag.clone())],
-            _ => Vec::new(),
+        let wanted = if *negated {
+            Vec::new()
+        } else {
+            ranges(c, pairs_ready).0
         };
         for s in wanted {
             if !sources.iter().any(|(_, known)| *known == s) {
@@ -509,17 +519,19 @@ pub fn run(
         sources.sort_by_key(|(n, _)| *n);
     }
     let mut rows = match sources.split_first() {
-        None => facets::load(db, None)?,
+        None => facets::load_all(db)?,
         Some(((_, rarest), rest)) => {
             let mut candidates = rarest.all(db)?;
             for (n, s) in rest {
                 candidates = s.narrow(db, &candidates, Some(*n))?;
             }
-            let words_only = checks
-                .iter()
-                .all(|(negated, c)| !negated && matches!(c, Check::Terms(_)));
+            let words_only = checks.iter().all(|(negated, c)| {
+                !negated
+                    && matches!(c, Check::Terms(_) | Check::Phrase(..))
+                    && ranges(c, pairs_ready).1
+            });
             if words_only {
-                // The index holds existing tickets only, so the candidates are the matches.
+                // The indexes hold existing tickets only, so the candidates are the matches.
                 let count = candidates.len() as i64;
                 let Some(page) = page else {
                     return Ok(Some(Found {
@@ -540,9 +552,7 @@ pub fn run(
                     }
                 }
             }
-            let mut blocks: Vec<i64> = candidates.iter().map(|id| facets::block_of(*id)).collect();
-            blocks.dedup();
-            only(facets::load(db, Some(&blocks))?, &candidates)
+            facets::load(db, &candidates)?
         }
     };
     // Record tests first (cheap), then the index and the text for what is left.
@@ -574,20 +584,31 @@ pub fn run(
             _ => {}
         }
     }
+    // Phrases last: what their ranges do not settle is looked for in the text.
     for (negated, c) in &checks {
-        if let Check::Phrase(terms, phrase) = c {
-            let with = if *negated {
-                with_all_terms(db, terms, &id_list(&rows))?
-            } else {
-                id_list(&rows)
-            };
-            let with = with_phrase(db, phrase, &with)?;
-            rows = if *negated {
-                without(rows, &with)
-            } else {
-                only(rows, &with)
-            };
+        let Check::Phrase(seq) = c else {
+            continue;
+        };
+        let (sources, exact) = ranges(c, pairs_ready);
+        if !negated && exact {
+            continue; // the candidates came from its ranges
         }
+        let mut with = id_list(&rows);
+        if *negated {
+            for source in &sources {
+                with = source.narrow(db, &with, None)?;
+            }
+        }
+        let with = if exact {
+            with
+        } else {
+            phrase::holding(db, seq, &with)?
+        };
+        rows = if *negated {
+            without(rows, &with)
+        } else {
+            only(rows, &with)
+        };
     }
     let count = rows.len() as i64;
     let Some(page) = page else {

@@ -3,7 +3,7 @@
 //! syntax allows but Spindesk does not know (an unknown keyword, a date it cannot read, a status
 //! that does not exist) is an error naming it, never a silent empty result.
 
-use super::super::TicketStatus;
+use super::super::{term_pairs, TicketStatus};
 use crate::ports::Millis;
 use crate::text;
 use crate::users::Role;
@@ -92,7 +92,9 @@ pub enum Filter {
     ExternalId(String),
     /// A free word: every one of its terms must be in the text.
     Words(Vec<String>),
-    /// A quoted phrase: its terms, and the phrase itself as written.
+    /// A quoted phrase: its analysed terms in order, repeats kept (what must appear one after
+    /// the other in one text, see `tickets::term_pairs`; never empty), and the phrase itself
+    /// as written.
     Phrase(Vec<String>, String),
     /// A word that analyses to nothing (a stop word alone): matches nothing when searched.
     Nothing,
@@ -454,16 +456,13 @@ fn words(word: &str) -> Filter {
 }
 
 fn phrase(text: &str) -> Filter {
-    let mut terms: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        for t in word_terms(word) {
-            if !terms.contains(&t) {
-                terms.push(t);
-            }
-        }
-    }
     let written = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if written.is_empty() {
+    // The index's own analysis (particles kept): a Korean word's bigram chain must continue
+    // into the text's as written.
+    let terms = term_pairs::sequence(&crate::tickets::search_index::analyzer(), &written);
+    // Stop words or signs alone match nothing, as a free word of them does (users are still
+    // searched for the phrase as written).
+    if terms.is_empty() {
         Filter::Nothing
     } else {
         Filter::Phrase(terms, written)

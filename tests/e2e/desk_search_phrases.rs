@@ -1,0 +1,356 @@
+//! Quoted phrases in ticket search (schema v17, `tickets::term_pairs`): a phrase is its
+//! analysed terms next to each other, in order, in one line of one text (subject, description,
+//! one comment) — never across two texts. Answered by the index of adjacent pairs, by the
+//! text itself while that index catches up, and by the SQL path alike; and searches never
+//! write, while a write is searchable the moment it answers.
+
+use crate::desk_api::file_ticket;
+use spindesk_core::ports::{Sql, Value};
+use spindesk_tests::*;
+
+fn encode(q: &str) -> String {
+    form_urlencoded::byte_serialize(q.as_bytes()).collect()
+}
+
+/// The count and the ids (ascending) a ticket search finds, checked against the count route.
+fn found(app: &App, agent: &Agent, q: &str) -> (i64, Vec<i64>) {
+    let query = encode(&format!("type:ticket {q}"));
+    let r = app
+        .zendesk_get(
+            agent,
+            &format!("/api/v2/search.json?query={query}&per_page=100"),
+        )
+        .expect(200)
+        .json();
+    let mut ids: Vec<i64> = r["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|t| t["id"].as_i64().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    let count = r["count"].as_i64().expect("count");
+    let counted = app
+        .zendesk_get(agent, &format!("/api/v2/search/count.json?query={query}"))
+        .expect(200)
+        .json()["count"]
+        .as_i64()
+        .expect("count");
+    assert_eq!(count, counted, "{q}");
+    (count, ids)
+}
+
+fn ids(app: &App, agent: &Agent, q: &str) -> Vec<i64> {
+    let (count, ids) = found(app, agent, q);
+    assert_eq!(count, ids.len() as i64, "{q}");
+    ids
+}
+
+fn sql(app: &App, statement: &str, params: &[Value]) {
+    app.db().execute(statement, params).expect(statement);
+}
+
+/// A ticket filed through the API: `subject`, `first` as description (and first comment),
+/// then each of `more` as a comment of its own.
+fn filed(app: &App, agent: &Agent, subject: &str, first: &str, more: &[&str]) -> i64 {
+    let t = file_ticket(
+        app,
+        agent,
+        json!({
+            "subject": subject,
+            "comment": {"body": first},
+            "requester": {"name": "Min-ji Kim", "email": "minji@example.com"},
+        }),
+    );
+    let id = t["id"].as_i64().expect("id");
+    for body in more {
+        comment(app, agent, id, body);
+    }
+    id
+}
+
+fn comment(app: &App, agent: &Agent, id: i64, body: &str) {
+    app.zendesk_put(
+        agent,
+        &format!("/api/v2/tickets/{id}.json"),
+        &json!({"ticket": {"comment": {"body": body, "public": false}}}),
+    )
+    .expect(200);
+}
+
+/// Tickets whose texts put the same words next to each other, apart, or across two texts.
+struct Desk {
+    agent: Agent,
+    together: i64,
+    across_comments: i64,
+    across_subject: i64,
+    reversed: i64,
+    korean: i64,
+    korean_other_particle: i64,
+    korean_across: i64,
+    korean_jamo: i64,
+    three: i64,
+    three_apart: i64,
+}
+
+fn desk(app: &App) -> Desk {
+    let agent = app.agent("Ada", "ada@example.com");
+    let a = &agent;
+    Desk {
+        together: filed(
+            app,
+            a,
+            "Parcel",
+            "hello",
+            &["My late delivery was refunded twice"],
+        ),
+        across_comments: filed(
+            app,
+            a,
+            "Parcel",
+            "hello",
+            &["it came late", "delivery was ok"],
+        ),
+        across_subject: filed(app, a, "Always late", "delivery was refunded", &[]),
+        reversed: filed(app, a, "Parcel", "delivery late again", &[]),
+        korean: filed(app, a, "문의", "환불을 요청합니다", &[]),
+        korean_other_particle: filed(app, a, "문의", "환불이 요청되었어요", &[]),
+        korean_across: filed(app, a, "문의", "지난주 환불을", &["요청합니다"]),
+        // `환불` spelled in conjoining jamo, as some systems send Korean.
+        korean_jamo: filed(
+            app,
+            a,
+            "문의",
+            "hello",
+            &["\u{1112}\u{116A}\u{11AB}\u{1107}\u{116E}\u{11AF}을 요청합니다"],
+        ),
+        three: filed(app, a, "Kettle", "the kettle lid broke off today", &[]),
+        three_apart: filed(
+            app,
+            a,
+            "Kettle",
+            "kettle lid is fine",
+            &["but the lid broke"],
+        ),
+        agent,
+    }
+}
+
+/// Every query with what it must find, for the desk above.
+fn expectations(d: &Desk) -> Vec<(&'static str, Vec<i64>)> {
+    let mut all = vec![
+        d.together,
+        d.across_comments,
+        d.across_subject,
+        d.reversed,
+        d.korean,
+        d.korean_other_particle,
+        d.korean_across,
+        d.korean_jamo,
+        d.three,
+        d.three_apart,
+    ];
+    all.sort_unstable();
+    let without = |drop: &[i64]| {
+        all.iter()
+            .copied()
+            .filter(|id| !drop.contains(id))
+            .collect()
+    };
+    vec![
+        ("\"late delivery\"", vec![d.together]),
+        // Stemming and stop words as everywhere in search: `was`, `the` are skipped.
+        ("\"delivery refunds\"", vec![d.together, d.across_subject]),
+        (
+            "\"deliveries were refunded\"",
+            vec![d.together, d.across_subject],
+        ),
+        ("\"delivery late\"", vec![d.reversed]),
+        ("\"환불을 요청\"", vec![d.korean, d.korean_jamo]),
+        ("\"환불을\"", vec![d.korean, d.korean_across, d.korean_jamo]),
+        ("\"환불을 요청합니다\"", vec![d.korean, d.korean_jamo]),
+        ("\"kettle lid broke\"", vec![d.three]),
+        ("\"lid broke\"", vec![d.three, d.three_apart]),
+        ("\"kettle lid\"", vec![d.three, d.three_apart]),
+        ("\"lid broke\" -\"kettle lid broke\"", vec![d.three_apart]),
+        ("-\"late delivery\"", without(&[d.together])),
+        ("-\"kettle lid broke\"", without(&[d.three])),
+        (
+            "late -\"late delivery\"",
+            vec![d.across_comments, d.across_subject, d.reversed],
+        ),
+        ("\"late delivery\" \"refunded twice\"", vec![d.together]),
+        ("\"refunded twice\" delivery", vec![d.together]),
+        ("\"twice late\"", vec![]),
+        // Stop words alone match nothing, as a free stop word does.
+        ("\"the\"", vec![]),
+        ("\"is it the\" kettle", vec![]),
+    ]
+}
+
+fn check_all(app: &App, d: &Desk, how: &str) {
+    for (q, mut want) in expectations(d) {
+        want.sort_unstable();
+        assert_eq!(ids(app, &d.agent, q), want, "{how}: {q}");
+    }
+}
+
+#[test]
+fn a_phrase_is_adjacent_words_in_one_text_by_every_path() {
+    let app = App::new();
+    let d = desk(&app);
+    assert_eq!(app.count("SELECT count(*) FROM ticket_search_queue"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM ticket_facet_queue"), 0);
+    check_all(&app, &d, "pair index");
+
+    // The pair index as right after the upgrade: every ticket waits to be indexed again, so
+    // phrases are checked in the text (and the search still writes nothing).
+    sql(&app, "DELETE FROM ticket_pairs", &[]);
+    sql(&app, "UPDATE ticket_search_docs SET head_pairs = NULL", &[]);
+    sql(
+        &app,
+        "INSERT INTO ticket_search_queue (ticket_id) SELECT id FROM tickets",
+        &[],
+    );
+    check_all(&app, &d, "text while catching up");
+
+    // Records waiting to be rewritten: the SQL path answers (also checking in the text).
+    sql(
+        &app,
+        "INSERT INTO ticket_facet_queue (ticket_id) VALUES (1000000)",
+        &[],
+    );
+    check_all(&app, &d, "SQL path");
+    assert_eq!(app.count("SELECT count(*) FROM ticket_facet_queue"), 1);
+
+    // Writes catch up a batch each (20 tickets): one is enough here, and the pairs are back.
+    comment(&app, &d.agent, d.three, "kettle lid broke again");
+    assert_eq!(app.count("SELECT count(*) FROM ticket_search_queue"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM ticket_facet_queue"), 0);
+    assert!(app.count("SELECT count(*) FROM ticket_pairs") > 20);
+    check_all(&app, &d, "pair index again");
+}
+
+#[test]
+fn pairs_follow_subject_edits_and_deleted_tickets() {
+    let app = App::new();
+    let agent = app.agent("Ada", "ada@example.com");
+    let id = filed(
+        &app,
+        &agent,
+        "Broken zipper jacket",
+        "hello",
+        &["zipper jacket again"],
+    );
+    let other = filed(&app, &agent, "Broken zipper", "hello", &[]);
+    assert_eq!(ids(&app, &agent, "\"broken zipper\""), [id, other]);
+    app.zendesk_put(
+        &agent,
+        &format!("/api/v2/tickets/{id}.json"),
+        &json!({"ticket": {"subject": "Zipper broken"}}),
+    )
+    .expect(200);
+    // The subject's old pair is gone; the comment's pair stays.
+    assert_eq!(ids(&app, &agent, "\"broken zipper\""), [other]);
+    assert_eq!(ids(&app, &agent, "\"zipper broken\""), [id]);
+    assert_eq!(ids(&app, &agent, "\"zipper jacket\""), [id]);
+    let pairs = |t: i64| {
+        app.count(&format!(
+            "SELECT count(*) FROM ticket_pairs WHERE ticket_id = {t}"
+        ))
+    };
+    assert!(pairs(other) > 0);
+    let db = app.db();
+    for statement in [
+        "PRAGMA foreign_keys = OFF",
+        "DELETE FROM tickets WHERE id = ?",
+    ] {
+        let params: &[Value] = if statement.contains('?') {
+            &[Value::Integer(other)]
+        } else {
+            &[]
+        };
+        db.execute(statement, params).expect(statement);
+    }
+    assert_eq!(pairs(other), 0);
+    assert_eq!(ids(&app, &agent, "\"broken zipper\""), Vec::<i64>::new());
+}
+
+/// SQLite's `data_version` of one connection changes when another connection commits.
+fn data_version(db: &impl Sql) -> Value {
+    db.execute("PRAGMA data_version", &[])
+        .expect("data_version")
+        .rows[0][0]
+        .clone()
+}
+
+#[test]
+fn searches_never_write_and_see_a_write_at_once() {
+    let app = App::new();
+    let agent = app.agent("Ada", "ada@example.com");
+    let id = filed(&app, &agent, "Parcel", "late delivery", &[]);
+    let other = filed(&app, &agent, "Parcel", "late delivery too", &[]);
+    // Work a search would once have done itself: a record and a text queued behind the app's
+    // back (as after an upgrade).
+    sql(
+        &app,
+        "UPDATE tickets SET status = 'hold' WHERE id = ?",
+        &[other.into()],
+    );
+    sql(
+        &app,
+        "INSERT INTO ticket_comments (ticket_id, author_id, body, public, via_channel, created_at) \
+         SELECT id, requester_id, 'quokka sighting', 1, 'web', 0 FROM tickets WHERE id = ?",
+        &[other.into()],
+    );
+    let watcher = app.db();
+    let before = data_version(&watcher);
+    let changes = |db: &spindesk_native::NativeSql| {
+        db.execute(
+            "SELECT (SELECT count(*) FROM ticket_facet_queue), \
+             (SELECT count(*) FROM ticket_search_queue), (SELECT count(*) FROM ticket_terms), \
+             (SELECT count(*) FROM ticket_pairs), \
+             (SELECT group_concat(hex(records)) FROM ticket_facets)",
+            &[],
+        )
+        .expect("state")
+        .rows
+    };
+    let state = changes(&watcher);
+    for q in [
+        "status:hold",
+        "\"late delivery\"",
+        "late -\"late delivery\"",
+        "status<solved late",
+        "quokka",
+    ] {
+        found(&app, &agent, q);
+    }
+    app.zendesk_get(&agent, "/api/v2/users/search.json?query=ada")
+        .expect(200);
+    assert_eq!(data_version(&watcher), before, "a search wrote");
+    assert_eq!(changes(&watcher), state);
+    // Exact all the same: the held ticket by the SQL path; the queued comment is not in the
+    // index yet (the next write indexes it).
+    assert_eq!(ids(&app, &agent, "status:hold"), [other]);
+    assert_eq!(ids(&app, &agent, "quokka"), Vec::<i64>::new());
+
+    // A write brings everything up to date before it commits: the next search sees it.
+    app.zendesk_put(
+        &agent,
+        &format!("/api/v2/tickets/{id}.json"),
+        &json!({"ticket": {"status": "pending", "comment": {"body": "refund approved", "public": false}}}),
+    )
+    .expect(200);
+    assert_ne!(data_version(&watcher), before);
+    assert_eq!(app.count("SELECT count(*) FROM ticket_facet_queue"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM ticket_search_queue"), 0);
+    assert_eq!(ids(&app, &agent, "status:pending"), [id]);
+    assert_eq!(ids(&app, &agent, "status:hold"), [other]);
+    assert_eq!(
+        ids(&app, &agent, "\"refund approved\" status:pending"),
+        [id]
+    );
+    assert_eq!(ids(&app, &agent, "quokka"), [other]);
+    assert_eq!(ids(&app, &agent, "\"quokka sighting\""), [other]);
+}
