@@ -1,6 +1,14 @@
 //! Spin implementations of Spindesk's ports, on spin-sdk 5.2, and [`serve`]: the one call every
 //! component makes.
 //!
+//! Components use the `ResponseOutparam` form of spin-sdk's handler: [`serve`] sets the
+//! response (head and whole body, the body finished) and only then runs the surface's
+//! follow-up, so a webhook's vendor has its acknowledgement while the bot's API calls and the
+//! sends to the vendor run. Spin 4 keeps the instance running after the response (its
+//! `wasi:http` executor awaits the guest in a task of its own once the response is set); a
+//! runtime that ends the instance earlier loses only effects that stored state already
+//! records (outbox rows for the drain, an awaited call for the stalled-call recovery).
+//!
 //! Nothing here is opened before it is used: a request that never touches SQL never opens the
 //! database, so a component without a `sqlite_databases` grant works as long as its surface
 //! keeps to its `Uses`.
@@ -19,11 +27,13 @@ pub use outbound::SpinOutbound;
 pub use sql::SpinSql;
 pub use system::{SpinClock, SpinRandom};
 
+use spin_sdk::http::{IntoResponse, OutgoingResponse, ResponseOutparam};
 use spindesk_core::surface::{Request, Response};
 use spindesk_core::{Env, Surface};
 
-/// Handles one request with Spin's ports: what a component's `#[http_component]` calls.
-pub fn serve(surface: &Surface, req: Request) -> Response {
+/// Handles one request with Spin's ports: what a component's `#[http_component]` calls. The
+/// response is sent through `response_out` before the surface's follow-up runs.
+pub fn serve(surface: &Surface, req: Request, response_out: ResponseOutparam) {
     let sql = SpinSql::default();
     let kv = SpinKeyValue::default();
     let log = SpinLog::for_request(&req, &SpinRandom);
@@ -36,7 +46,21 @@ pub fn serve(surface: &Surface, req: Request) -> Response {
         config: &SpinConfig,
         log: &log,
     };
-    (surface.handle)(&env, req)
+    let answer = surface.answer(&env, req);
+    if let Err(why) = send(response_out, answer.response) {
+        env.error("response.send", why);
+    }
+    answer.follow_up.run(&env);
+}
+
+/// Sets the response and writes its body to the end (the body is finished when the sink is
+/// dropped inside `set_with_body`), so the client has all of it before anything else runs.
+fn send(response_out: ResponseOutparam, response: Response) -> Result<(), String> {
+    let mut response = IntoResponse::into_response(response);
+    let body = std::mem::take(response.body_mut());
+    let outgoing = OutgoingResponse::try_from(response).map_err(|e| e.to_string())?;
+    spin_sdk::http::run(ResponseOutparam::set_with_body(response_out, outgoing, body))
+        .map_err(|e| format!("writing the response body: {e:?}"))
 }
 
 /// Whether `surface` is the one of component `id`; `const`, so each component crate checks at

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::message::Message;
 use crate::ports::{Env, SqlError};
 use crate::store::Db;
+use crate::surface::FollowUp;
 use crate::switchboard;
 use std::collections::VecDeque;
 
@@ -27,6 +28,32 @@ where
     let mut messages = committed.messages.clone();
     messages.extend(after_commit(env, db, committed));
     Ok((value, messages))
+}
+
+/// [`write`] for a caller that answers before the effects: runs `work` in one write
+/// transaction and returns, with `work`'s value, the [`after_commit`] effects as a
+/// [`FollowUp`] to run once the response is sent. The transaction has committed everything
+/// the effects need (outbox rows, the bot's awaited call), so effects cut short — the
+/// instance ended after the response — are taken up by the outbox drain and the stalled-call
+/// recovery.
+pub fn write_then<T, E>(
+    env: &Env,
+    db: &Db,
+    work: impl FnOnce(&Db) -> Result<(T, Committed), E>,
+) -> Result<(T, FollowUp), E>
+where
+    E: From<Error> + From<SqlError>,
+{
+    let (value, committed) = transaction(env, db, work)?;
+    if committed.is_empty() {
+        return Ok((value, FollowUp::none()));
+    }
+    let follow_up = FollowUp::new(move |env: &Env| {
+        // The request's own connection; its schema was brought up to date before the work.
+        let db = Db::new(env.sql).with_waits(env.clock, env.random);
+        after_commit(env, &db, committed);
+    });
+    Ok((value, follow_up))
 }
 
 /// `work` in one transaction, with the channel sends for the messages it posted queued in the

@@ -15,7 +15,7 @@ use crate::ports::Env;
 use crate::rate_limit;
 use crate::store::database;
 use crate::store::Db;
-use crate::surface::{Request, Response, Surface, Uses};
+use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile, User};
 use crate::web::{
@@ -28,7 +28,7 @@ use std::time::Duration;
 
 pub const SURFACE: Surface = Surface {
     component: "widget",
-    handle,
+    handle: Handler::Respond(handle),
     uses: Uses {
         sqlite: true,
         // Only the session rate limit (`rate_limit.rs`): once per visitor, never per message.
