@@ -23,9 +23,7 @@ impl Outbound for PlainHttp {
     ) -> Result<http::Response<Vec<u8>>, OutboundError> {
         let deadline = Instant::now() + timeout;
         exchange(&request, deadline).map_err(|e| match e.kind() {
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-                OutboundError::Timeout
-            }
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => OutboundError::Timeout,
             _ => OutboundError::Failed(e.to_string()),
         })
     }
@@ -63,7 +61,10 @@ fn exchange(
     stream.set_write_timeout(Some(left(deadline)?))?;
 
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut head = format!("{} {path} HTTP/1.1\r\nhost: {host}:{port}\r\n", request.method());
+    let mut head = format!(
+        "{} {path} HTTP/1.1\r\nhost: {host}:{port}\r\n",
+        request.method()
+    );
     for (name, value) in request.headers() {
         if matches!(name.as_str(), "host" | "content-length" | "connection") {
             continue;
@@ -154,10 +155,7 @@ fn read_body(
     Ok(body)
 }
 
-fn read_chunked(
-    reader: &mut BufReader<TcpStream>,
-    deadline: Instant,
-) -> std::io::Result<Vec<u8>> {
+fn read_chunked(reader: &mut BufReader<TcpStream>, deadline: Instant) -> std::io::Result<Vec<u8>> {
     let mut body = Vec::new();
     let mut line = String::new();
     loop {

@@ -146,7 +146,10 @@ fn read_reply(conn: &mut BufReader<TcpStream>) -> std::io::Result<Reply> {
             value.truncate(len);
             Ok(Reply::Bulk(Some(value)))
         }
-        other => Err(protocol(format!("unexpected reply type {:?}", other as char))),
+        other => Err(protocol(format!(
+            "unexpected reply type {:?}",
+            other as char
+        ))),
     }
 }
 

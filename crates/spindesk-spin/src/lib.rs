@@ -59,8 +59,12 @@ fn send(response_out: ResponseOutparam, response: Response) -> Result<(), String
     let mut response = IntoResponse::into_response(response);
     let body = std::mem::take(response.body_mut());
     let outgoing = OutgoingResponse::try_from(response).map_err(|e| e.to_string())?;
-    spin_sdk::http::run(ResponseOutparam::set_with_body(response_out, outgoing, body))
-        .map_err(|e| format!("writing the response body: {e:?}"))
+    spin_sdk::http::run(ResponseOutparam::set_with_body(
+        response_out,
+        outgoing,
+        body,
+    ))
+    .map_err(|e| format!("writing the response body: {e:?}"))
 }
 
 /// Whether `surface` is the one of component `id`; `const`, so each component crate checks at
