@@ -5,6 +5,7 @@ mod admin;
 mod architecture;
 mod bot_api;
 mod bot_api_calls;
+mod bot_api_resume;
 mod bot_articles;
 mod bot_demo;
 mod bot_engine;

@@ -123,8 +123,10 @@ fn call_and_continue(env: &Env, db: &Db, awaited: &AwaitedCall) -> Result<Commit
         return Ok(Committed::default());
     }
     let outcome = bot::api_call::perform(&awaited.call.request, env.outbound);
+    // The bot's next turn before the write lock, as for a customer's message.
+    let ahead = switchboard::prepare_continue(env, db, awaited, &outcome)?;
     let ((), committed) = transaction(env, db, |db| {
-        let committed = switchboard::continue_after_call(env, db, awaited, outcome)?;
+        let committed = switchboard::continue_after_call(env, db, awaited, outcome, ahead)?;
         Ok::<_, Error>(((), committed))
     })?;
     Ok(committed)
@@ -138,9 +140,10 @@ pub fn recover_stalled_call(env: &Env, db: &Db, conversation_id: i64) -> Vec<Mes
         let Some(awaited) = stalled else {
             return Ok(None);
         };
+        let outcome = switchboard::stalled_outcome();
+        let ahead = switchboard::prepare_continue(env, db, &awaited, &outcome)?;
         let ((), committed) = transaction(env, db, |db| {
-            let outcome = switchboard::stalled_outcome();
-            let committed = switchboard::continue_after_call(env, db, &awaited, outcome)?;
+            let committed = switchboard::continue_after_call(env, db, &awaited, outcome, ahead)?;
             Ok::<_, Error>(((), committed))
         })?;
         Ok(Some(committed))
