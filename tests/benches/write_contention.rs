@@ -5,7 +5,10 @@
 //! database file, for a few seconds. Prints requests per second and the p50/p99/max latency of
 //! a whole request (session lookup, the customer's message, the bot's turn and its writes).
 //!
-//! `WRITERS` (default 32) and `SECONDS` (default 4) change the load.
+//! `WRITERS` (default 32) and `SECONDS` (default 4) change the load. `PATH_UNDER_TEST=webhook`
+//! sends signed Telegram webhooks instead (one sender per writer; the bot's replies go to a
+//! recording vendor) and reports two latencies: until the vendor has its acknowledgement, and
+//! until the request's follow-up (the sends to the vendor) is done.
 //!
 //! Measured on the 2-core development machine (shared with other builds, so ±15 %):
 //! - before short write transactions (the bot's turn inside `BEGIN IMMEDIATE`, rusqlite's 5 s
@@ -18,7 +21,9 @@
 //! seconds.
 
 use spindesk_native::SystemClock;
-use spindesk_tests::{json, App};
+use spindesk_tests::channels::{channel_app, Vendor};
+use spindesk_tests::{json, App, Resp};
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -33,6 +38,9 @@ fn main() {
     let benching = std::env::args().any(|a| a == "--bench");
     let writers = env_or("WRITERS", 32) as usize;
     let seconds = if benching { env_or("SECONDS", 4) } else { 1 };
+    if std::env::var("PATH_UNDER_TEST").as_deref() == Ok("webhook") {
+        return webhooks(writers, seconds);
+    }
     let app = App::new();
     let visitors: Vec<_> = (0..writers).map(|_| app.visitor("en")).collect();
     let texts = [
@@ -79,15 +87,90 @@ fn main() {
             .collect()
     });
     let elapsed = started.elapsed();
+    report(
+        &format!("write_contention: widget messages, {writers} writers"),
+        elapsed,
+        &mut latencies,
+    );
+}
+
+fn report(what: &str, elapsed: Duration, latencies: &mut [Duration]) {
     latencies.sort_unstable();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
     println!(
-        "write_contention: {writers} writers, {:.1} s: {} requests, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "{what}, {:.1} s: {} requests, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         elapsed.as_secs_f64(),
         latencies.len(),
         latencies.len() as f64 / elapsed.as_secs_f64(),
         pct(0.50).as_secs_f64() * 1e3,
         pct(0.99).as_secs_f64() * 1e3,
         latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+    );
+}
+
+/// Signed Telegram webhooks, one sender per writer, each answered by the bot.
+fn webhooks(writers: usize, seconds: u64) {
+    let app = channel_app();
+    let telegram = app.connect(Vendor::Telegram);
+    let texts = [
+        "hello",
+        "what are your opening hours?",
+        "how do I reset my password",
+    ];
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let (mut answered, mut done): (Vec<Duration>, Vec<Duration>) = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..writers)
+            .map(|w| {
+                let (app, telegram) = (&app, &telegram);
+                s.spawn(move || {
+                    let (mut answered, mut done) = (Vec::new(), Vec::new());
+                    let mut i = 0;
+                    while Instant::now() < deadline {
+                        let n = (w * 1_000_000 + i) as i64;
+                        let body = json!({"update_id": n,
+                            "message": {"message_id": n,
+                                "from": {"id": 5000 + w, "is_bot": false, "first_name": "Ana"},
+                                "chat": {"id": 5000 + w, "type": "private"},
+                                "date": 1718000000, "text": texts[i % texts.len()]}});
+                        let req = http::Request::builder()
+                            .method("POST")
+                            .uri(telegram.path())
+                            .header("content-type", "application/json")
+                            .header("x-telegram-bot-api-secret-token", telegram.secret.as_str())
+                            .body(body.to_string().into_bytes())
+                            .expect("request");
+                        let t = Instant::now();
+                        let at_answer = Cell::new(Duration::ZERO);
+                        let r =
+                            app.call_then("channels", req, &|_: &Resp| at_answer.set(t.elapsed()));
+                        done.push(t.elapsed());
+                        answered.push(at_answer.get());
+                        assert_eq!(r.status, 200, "{}", r.text());
+                        i += 1;
+                    }
+                    (answered, done)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("writer")).fold(
+            (Vec::new(), Vec::new()),
+            |(mut a, mut d), (a2, d2)| {
+                a.extend(a2);
+                d.extend(d2);
+                (a, d)
+            },
+        )
+    });
+    let elapsed = started.elapsed();
+    report(
+        &format!("write_contention: webhooks acknowledged, {writers} writers"),
+        elapsed,
+        &mut answered,
+    );
+    report(
+        &format!("write_contention: webhooks done (sends included), {writers} writers"),
+        elapsed,
+        &mut done,
     );
 }
