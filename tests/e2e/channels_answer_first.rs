@@ -188,6 +188,63 @@ fn sends_left_when_the_instance_ends_at_the_acknowledgement_wait_in_the_outbox_f
     );
 }
 
+#[test]
+fn a_bot_call_lost_when_the_instance_ends_at_the_acknowledgement_goes_on_at_the_next_drain() {
+    let app = channel_app();
+    app.publish_bot(&order_bot("https://shop.example.com", "shop.example.com"));
+    let telegram = app.connect(Vendor::Telegram);
+    app.deliver(&telegram, &telegram_update(1, "hello"))
+        .expect(200);
+    let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        app.call_then(
+            "channels",
+            webhook(
+                &telegram.path(),
+                &telegram.secret,
+                telegram_update(2, "where is my order"),
+            ),
+            &|response| {
+                assert_eq!(response.status, 200);
+                panic!("the instance ends after the acknowledgement");
+            },
+        )
+    }));
+    assert!(ended.is_err());
+    let shop_calls = |app: &spindesk_tests::App| {
+        app.outbound
+            .sent()
+            .iter()
+            .filter(|s| s.request.uri().host() == Some("shop.example.com"))
+            .count()
+    };
+    assert_eq!(shop_calls(&app), 0, "the call was never made");
+
+    let drain = |app: &spindesk_tests::App| {
+        app.request("admin", "POST", "/api/admin/outbox/drain")
+            .admin()
+            .send()
+            .expect(200)
+            .json()
+    };
+    // Within the call's timeout the original instance may still answer: nothing is assumed.
+    app.clock.advance(Duration::from_secs(20));
+    assert_eq!(drain(&app)["drain"]["stalled_calls_resumed"], 0);
+    // Overdue: the drain lets the bot go on down its failure branch, and sends what it says.
+    app.clock.advance(Duration::from_secs(15));
+    assert_eq!(drain(&app)["drain"]["stalled_calls_resumed"], 1);
+    let texts = telegram_texts(&app);
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| *t == "The shop is not answering.")
+            .count(),
+        1,
+        "{texts:?}"
+    );
+    assert_eq!(shop_calls(&app), 0, "a lost call is not made again");
+    assert_eq!(drain(&app)["drain"]["stalled_calls_resumed"], 0, "once");
+}
+
 /// A local stand-in for the shop's API (slow) and Telegram's send API (records what it gets).
 struct Stub {
     origin: String,

@@ -198,6 +198,11 @@ pub fn stalled_call(env: &Env, db: &Db, conversation_id: i64) -> Result<Option<A
     )
 }
 
+/// Conversations with a stalled call (see [`stalled_call`]), at most `limit`.
+pub fn stalled_conversations(env: &Env, db: &Db, limit: i64) -> Result<Vec<i64>> {
+    bot::reply::stalled_conversations(db, env.clock.now_ms() - STALLED_CALL_MS, limit)
+}
+
 /// What a stalled call is taken to have answered.
 pub fn stalled_outcome() -> bot::CallOutcome {
     Err("the service did not answer (the request was interrupted)".to_owned())

@@ -164,3 +164,15 @@ pub fn recover_stalled_call(env: &Env, db: &Db, conversation_id: i64) -> Vec<Mes
         }
     }
 }
+
+/// [`recover_stalled_call`] for every conversation with a stalled call, at most `limit`:
+/// called by the outbox drain, because a channel conversation has no widget whose reads would
+/// recover it (the instance that was to make the call may have ended right after answering
+/// the webhook). Returns how many conversations went on.
+pub fn recover_stalled_calls(env: &Env, db: &Db, limit: i64) -> Result<usize, Error> {
+    let stalled = switchboard::stalled_conversations(env, db, limit)?;
+    Ok(stalled
+        .into_iter()
+        .filter(|id| !recover_stalled_call(env, db, *id).is_empty())
+        .count())
+}

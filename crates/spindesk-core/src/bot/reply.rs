@@ -264,6 +264,18 @@ pub fn stalled_call(
     Ok(awaited_call(db, conversation_id)?.filter(|c| c.since < stalled_before))
 }
 
+/// Conversations whose bot has awaited a call since before `stalled_before` (ms), oldest
+/// first, at most `limit`: the calls were lost with the instances that were to make them.
+pub fn stalled_conversations(db: &Db, stalled_before: Millis, limit: i64) -> Result<Vec<i64>> {
+    Ok(db.query(
+        "SELECT id FROM conversations
+         WHERE switchboard = 'bot' AND json_extract(bot_state, '$.awaiting_call.since') < ?
+         ORDER BY id LIMIT ?",
+        &[stalled_before.into(), limit.into()],
+        |r| r.i64("id"),
+    )?)
+}
+
 /// A resumed turn (the flow going on with an API call's result) computed before the write
 /// transaction, with everything it was computed from.
 #[derive(Debug, Clone)]
