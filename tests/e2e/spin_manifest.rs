@@ -125,7 +125,7 @@ fn each_component_is_built_from_its_own_workspace_crate() {
         };
         let serves_own = lib.contains(&format!("use {surface};"))
             && lib.contains(&format!("is_component(&SURFACE, \"{dir}\")"))
-            && lib.contains("spindesk_spin::serve(&SURFACE, req)");
+            && lib.contains("spindesk_spin::serve(&SURFACE, req, response_out)");
         if !serves_own {
             problems.push(format!("components/{dir}/src/lib.rs must serve {surface}"));
         }
