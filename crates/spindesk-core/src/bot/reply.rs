@@ -179,7 +179,7 @@ pub fn prepare(
     let mut state: BotState = serde_json::from_str(&basis.bot_state).unwrap_or_default();
     state.greeted |= basis.greeted;
     let facts = facts(user, channel);
-    let turn = live_turn(env, db, &live, user, &facts, |bot, ctx| {
+    let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
         start_turn(bot, &state, &input, ctx)
     })?;
     Ok(Some(Ahead {
@@ -231,7 +231,7 @@ pub fn respond(
     let live = versions::live_with_phrases(db)?;
     let state = stored_state(db, conversation)?;
     let facts = facts(user, &message.channel);
-    let turn = live_turn(env, db, &live, user, &facts, |bot, ctx| {
+    let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
         start_turn(bot, &state, &input_of(message), ctx)
     })?;
     store(env, db, conversation.id, turn)
@@ -311,7 +311,7 @@ pub fn prepare_resume(
     let live = versions::live_with_phrases(db)?;
     basis.live_version = live.version;
     let facts = facts(user, &conversation.last_channel);
-    let turn = live_turn(env, db, &live, user, &facts, |bot, ctx| {
+    let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
         resume_turn(bot, &state, outcome.clone(), ctx)
     })?;
     Ok(Some(ResumeAhead {
@@ -364,8 +364,8 @@ pub fn resume(
     }
     let live = versions::live_with_phrases(db)?;
     let facts = facts(user, &conversation.last_channel);
-    let turn = live_turn(env, db, &live, user, &facts, |bot, ctx| {
-        resume_turn(bot, &state, outcome, ctx)
+    let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
+        resume_turn(bot, &state, outcome.clone(), ctx)
     })?;
     store(env, db, conversation.id, turn).map(Some)
 }
@@ -378,7 +378,8 @@ fn live_turn(
     live: &versions::Live,
     user: &User,
     facts: &Variables,
-    run: impl FnOnce(&Bot, &Context) -> std::result::Result<Turn, SqlError>,
+    // `dyn`, not generic: one copy of this for every kind of turn keeps the components small.
+    run: &dyn Fn(&Bot, &Context) -> std::result::Result<Turn, SqlError>,
 ) -> Result<Turn> {
     let link = article_link(env, &live.bot);
     let help_center = articles(db, &live.bot, link.as_deref());
