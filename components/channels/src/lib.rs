@@ -14,5 +14,5 @@ const _: () = assert!(
 
 #[http_component]
 fn handle(req: http::Request<Vec<u8>>, response_out: ResponseOutparam) {
-    spindesk_spin::serve(&SURFACE, req, response_out)
+    spindesk_spin::serve_answering_first(&SURFACE, req, response_out)
 }

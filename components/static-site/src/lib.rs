@@ -1,7 +1,6 @@
 //! The `static-site` component. It only adapts Spin to Spindesk: every behaviour lives in
 //! `spindesk_static`'s `static-site` surface, which answers every error itself.
 
-use spin_sdk::http::ResponseOutparam;
 use spin_sdk::http_component;
 use spindesk_static::SURFACE;
 
@@ -11,6 +10,6 @@ const _: () = assert!(
 );
 
 #[http_component]
-fn handle(req: http::Request<Vec<u8>>, response_out: ResponseOutparam) {
-    spindesk_spin::serve(&SURFACE, req, response_out)
+fn handle(req: http::Request<Vec<u8>>) -> anyhow::Result<http::Response<Vec<u8>>> {
+    Ok(spindesk_spin::serve(&SURFACE, req))
 }

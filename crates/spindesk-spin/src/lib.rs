@@ -1,10 +1,12 @@
 //! Spin implementations of Spindesk's ports, on spin-sdk 5.2, and [`serve`]: the one call every
 //! component makes.
 //!
-//! Components use the `ResponseOutparam` form of spin-sdk's handler: [`serve`] sets the
+//! A component whose surface answers first (`Handler::AnswerFirst`: the channels' webhooks)
+//! uses the `ResponseOutparam` form of spin-sdk's handler: [`serve_answering_first`] sets the
 //! response (head and whole body, the body finished) and only then runs the surface's
 //! follow-up, so a webhook's vendor has its acknowledgement while the bot's API calls and the
-//! sends to the vendor run. Spin 4 keeps the instance running after the response (its
+//! sends to the vendor run. The others keep the request/response form ([`serve`]), which
+//! costs their wasm ~2.4 KB less. Spin 4 keeps the instance running after the response (its
 //! `wasi:http` executor awaits the guest in a task of its own once the response is set); a
 //! runtime that ends the instance earlier loses only effects that stored state already
 //! records (outbox rows for the drain, an awaited call for the stalled-call recovery).
@@ -31,9 +33,27 @@ use spin_sdk::http::{IntoResponse, OutgoingResponse, ResponseOutparam};
 use spindesk_core::surface::{Request, Response};
 use spindesk_core::{Env, Surface};
 
-/// Handles one request with Spin's ports: what a component's `#[http_component]` calls. The
-/// response is sent through `response_out` before the surface's follow-up runs.
-pub fn serve(surface: &Surface, req: Request, response_out: ResponseOutparam) {
+/// Handles one request with Spin's ports: what a component's `#[http_component]` calls. A
+/// follow-up (there is none unless the surface answers first) runs before the response goes.
+pub fn serve(surface: &Surface, req: Request) -> Response {
+    let sql = SpinSql::default();
+    let kv = SpinKeyValue::default();
+    let log = SpinLog::for_request(&req, &SpinRandom);
+    let env = Env {
+        sql: &sql,
+        kv: &kv,
+        outbound: &SpinOutbound,
+        clock: &SpinClock,
+        random: &SpinRandom,
+        config: &SpinConfig,
+        log: &log,
+    };
+    surface.respond(&env, req)
+}
+
+/// [`serve`] for a component whose surface answers first: the response is sent through
+/// `response_out` before the surface's follow-up runs.
+pub fn serve_answering_first(surface: &Surface, req: Request, response_out: ResponseOutparam) {
     let sql = SpinSql::default();
     let kv = SpinKeyValue::default();
     let log = SpinLog::for_request(&req, &SpinRandom);

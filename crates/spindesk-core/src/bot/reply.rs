@@ -358,16 +358,11 @@ pub fn resume(
             return Ok(Some(reply));
         }
     }
-    let state = stored_state(db, conversation)?;
-    if state.awaiting_call.as_ref().is_none_or(|c| c.id != call_id) {
+    // Afresh, inside the transaction: the same reads, now of what is committed.
+    let Some(fresh) = prepare_resume(env, db, conversation, user, call_id, &outcome)? else {
         return Ok(None);
-    }
-    let live = versions::live_with_phrases(db)?;
-    let facts = facts(user, &conversation.last_channel);
-    let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
-        resume_turn(bot, &state, outcome.clone(), ctx)
-    })?;
-    store(env, db, conversation.id, turn).map(Some)
+    };
+    store(env, db, conversation.id, fresh.turn).map(Some)
 }
 
 /// Runs one turn of the live bot for `user`: in their language, with the help center the bot
