@@ -6,10 +6,16 @@
 //! response (head and whole body, the body finished) and only then runs the surface's
 //! follow-up, so a webhook's vendor has its acknowledgement while the bot's API calls and the
 //! sends to the vendor run. The others keep the request/response form ([`serve`]), which
-//! costs their wasm ~2.4 KB less. Spin 4 keeps the instance running after the response (its
-//! `wasi:http` executor awaits the guest in a task of its own once the response is set); a
-//! runtime that ends the instance earlier loses only effects that stored state already
-//! records (outbox rows for the drain, an awaited call for the stalled-call recovery).
+//! costs their wasm ~2.4 KB less.
+//!
+//! What Spin does after the response is set (read from its source, not run here): its
+//! `wasi:http` executor hands the response to hyper and awaits the guest in a task of its
+//! own, so the follow-up runs; a change on Spin's main branch (PR #3541, May 2026; whether
+//! 4.0.2 has it is unchecked) aborts that task when hyper drops the response body — on a
+//! client disconnect, and possibly once the body has been sent. So a follow-up may be cut
+//! short, and everything it does must already be
+//! recoverable from stored state: outbox rows for the drain, an awaited bot call for the
+//! stalled-call recovery (the drain and the widget's reads).
 //!
 //! Nothing here is opened before it is used: a request that never touches SQL never opens the
 //! database, so a component without a `sqlite_databases` grant works as long as its surface
