@@ -345,10 +345,15 @@ fn a_batch_from_many_senders_shares_one_short_send_budget() {
         log: &app.log,
     };
     let surface = spindesk_core::surface("channels").unwrap();
-    let response = (surface.handle)(&env, req);
-    assert_eq!(response.status(), 200);
+    let answer = surface.answer(&env, req);
+    assert_eq!(answer.response.status(), 200);
+    assert!(
+        vendor.sent.lock().unwrap().is_empty(),
+        "the vendor is acknowledged before any send"
+    );
+    answer.follow_up.run(&env);
     let sent = vendor.sent.lock().unwrap().clone();
-    // 2.5 s of budget at 1 s per send: three sends, then the webhook answers.
+    // 2.5 s of budget at 1 s per send: three sends, then the instance stops sending.
     assert_eq!(sent.len(), 3, "{sent:?}");
     assert!(sent.iter().all(|t| *t <= Duration::from_millis(2500)));
     assert!(clock.now_ms() - start <= 3000);

@@ -2,6 +2,7 @@
 //! against the paths clients call, grants against each surface's `Uses`. When a surface starts
 //! using something new, these tests say which lines `spin.toml` needs.
 
+use spindesk_core::surface::Handler;
 use spindesk_native::spin_routes::{template_variables, Manifest};
 use spindesk_tests::surfaces;
 use std::collections::BTreeSet;
@@ -127,9 +128,18 @@ fn each_component_is_built_from_its_own_workspace_crate() {
             "static-site" => "spindesk_static::SURFACE".to_owned(),
             _ => format!("spindesk_core::api::{}::SURFACE", dir.replace('-', "_")),
         };
+        // A surface that answers first needs the ResponseOutparam form, which sends the
+        // response before the follow-up; the others keep the request/response form.
+        let answers_first = spindesk_tests::surface(dir)
+            .is_some_and(|s| matches!(s.handle, Handler::AnswerFirst(_)));
+        let call = if answers_first {
+            "spindesk_spin::serve_answering_first(&SURFACE, req, response_out)"
+        } else {
+            "spindesk_spin::serve(&SURFACE, req)"
+        };
         let serves_own = lib.contains(&format!("use {surface};"))
             && lib.contains(&format!("is_component(&SURFACE, \"{dir}\")"))
-            && lib.contains("spindesk_spin::serve(&SURFACE, req)");
+            && lib.contains(call);
         if !serves_own {
             problems.push(format!("components/{dir}/src/lib.rs must serve {surface}"));
         }

@@ -153,6 +153,29 @@ impl App {
         clock: &dyn spindesk_core::ports::Clock,
         before: &dyn Fn(&str),
     ) -> Resp {
+        self.call_answering(component, req, clock, before, &|_| {})
+    }
+
+    /// Sends `req` as Spin would: the response first — `answered` sees it, and may look at
+    /// the stored state and what went out at that moment — then the surface's follow-up (the
+    /// work it left for after the response), on the same ports.
+    pub fn call_then(
+        &self,
+        component: &str,
+        req: http::Request<Vec<u8>>,
+        answered: &dyn Fn(&Resp),
+    ) -> Resp {
+        self.call_answering(component, req, &self.clock, &|_| {}, answered)
+    }
+
+    fn call_answering(
+        &self,
+        component: &str,
+        req: http::Request<Vec<u8>>,
+        clock: &dyn spindesk_core::ports::Clock,
+        before: &dyn Fn(&str),
+        answered: &dyn Fn(&Resp),
+    ) -> Resp {
         let surface: &Surface = surface(component).expect("known component");
         let sql = Hooked {
             inner: NativeSql::open(&self.db_path()),
@@ -187,7 +210,11 @@ impl App {
             config: &vars,
             log: &self.log,
         };
-        Resp::from((surface.handle)(&env, req))
+        let answer = surface.answer(&env, req);
+        let response = Resp::from(answer.response);
+        answered(&response);
+        answer.follow_up.run(&env);
+        response
     }
 
     /// The key-value calls handlers made since the last call of this function.

@@ -1,6 +1,7 @@
 //! The `channels` component. It only adapts Spin to the core: every behaviour lives in
 //! `spindesk_core`'s `channels` surface, which answers every error itself.
 
+use spin_sdk::http::ResponseOutparam;
 use spin_sdk::http_component;
 // Named directly rather than looked up by id, so link-time optimisation can leave the other
 // surfaces' code out of this component.
@@ -12,6 +13,6 @@ const _: () = assert!(
 );
 
 #[http_component]
-fn handle(req: http::Request<Vec<u8>>) -> anyhow::Result<http::Response<Vec<u8>>> {
-    Ok(spindesk_spin::serve(&SURFACE, req))
+fn handle(req: http::Request<Vec<u8>>, response_out: ResponseOutparam) {
+    spindesk_spin::serve_answering_first(&SURFACE, req, response_out)
 }

@@ -21,6 +21,81 @@ pub struct Uses {
 pub struct Surface {
     /// The component id in `spin.toml`.
     pub component: &'static str,
-    pub handle: fn(&Env, Request) -> Response,
+    pub handle: Handler,
     pub uses: Uses,
+}
+
+/// How a surface answers a request.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// The response is all there is: the request is done when it is sent.
+    Respond(fn(&Env, Request) -> Response),
+    /// The response goes to the caller first, then its [`FollowUp`] runs: for callers that
+    /// must not wait for slow work (a vendor's webhook retries after a few seconds; the bot's
+    /// API calls and the sends to the vendor come after the acknowledgement).
+    AnswerFirst(fn(&Env, Request) -> Answer),
+}
+
+/// A response and the work to do once it has been sent.
+pub struct Answer {
+    pub response: Response,
+    pub follow_up: FollowUp,
+}
+
+impl Answer {
+    /// A response with nothing after it.
+    pub fn now(response: Response) -> Self {
+        Answer {
+            response,
+            follow_up: FollowUp::none(),
+        }
+    }
+}
+
+/// Work left for after the response, run by the adapter with the same request's ports (the
+/// same database connection). It owns what it needs: nothing borrowed from the request
+/// outlives the response. Everything it does must already be recoverable from stored state
+/// (outbox rows, a bot's awaited call), because a runtime may end the instance once the
+/// response is out.
+#[derive(Default)]
+pub struct FollowUp(Option<Box<FollowUpWork>>);
+
+type FollowUpWork = dyn for<'a, 'b> FnOnce(&'a Env<'b>);
+
+impl FollowUp {
+    pub fn none() -> Self {
+        FollowUp(None)
+    }
+
+    pub fn new(work: impl for<'a, 'b> FnOnce(&'a Env<'b>) + 'static) -> Self {
+        FollowUp(Some(Box::new(work)))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    pub fn run(self, env: &Env) {
+        if let Some(work) = self.0 {
+            work(env);
+        }
+    }
+}
+
+impl Surface {
+    /// Answers `req`: the response, and what to do after sending it.
+    pub fn answer(&self, env: &Env, req: Request) -> Answer {
+        match self.handle {
+            Handler::Respond(respond) => Answer::now(respond(env, req)),
+            Handler::AnswerFirst(answer) => answer(env, req),
+        }
+    }
+
+    /// Answers `req` and runs the follow-up at once: for callers with no connection to send
+    /// the response on first (benchmarks, in-process tools).
+    pub fn respond(&self, env: &Env, req: Request) -> Response {
+        let answer = self.answer(env, req);
+        answer.follow_up.run(env);
+        answer.response
+    }
 }

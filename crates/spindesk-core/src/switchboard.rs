@@ -198,19 +198,47 @@ pub fn stalled_call(env: &Env, db: &Db, conversation_id: i64) -> Result<Option<A
     )
 }
 
+/// Conversations with a stalled call (see [`stalled_call`]), at most `limit`.
+pub fn stalled_conversations(env: &Env, db: &Db, limit: i64) -> Result<Vec<i64>> {
+    bot::reply::stalled_conversations(db, env.clock.now_ms() - STALLED_CALL_MS, limit)
+}
+
 /// What a stalled call is taken to have answered.
 pub fn stalled_outcome() -> bot::CallOutcome {
     Err("the service did not answer (the request was interrupted)".to_owned())
 }
 
-/// Continues the bot with `outcome` of the awaited call, inside the caller's transaction:
-/// nothing when the conversation no longer awaits that very call (the customer wrote again,
-/// agents took over) — the result is then dropped.
+/// The bot's turn with `outcome` of the awaited call, worked out before the write transaction
+/// (reads only), for [`continue_after_call`] to write if it still holds: `None` when the bot
+/// is not in control or no longer awaits that call.
+pub fn prepare_continue(
+    env: &Env,
+    db: &Db,
+    awaited: &AwaitedCall,
+    outcome: &bot::CallOutcome,
+) -> Result<Option<bot::ResumeAhead>> {
+    let Some(conversation) = conversation::by_id(db, awaited.conversation_id)? else {
+        return Ok(None);
+    };
+    if conversation.switchboard != Switchboard::Bot {
+        return Ok(None);
+    }
+    let Some(user) = users::by_id(db, conversation.user_id)? else {
+        return Ok(None);
+    };
+    bot::reply::prepare_resume(env, db, &conversation, &user, &awaited.call.id, outcome)
+}
+
+/// Continues the bot with `outcome` of the awaited call, inside the caller's transaction, with
+/// the turn [`prepare_continue`]d before it (`ahead`), used only if it still holds: nothing
+/// when the conversation no longer awaits that very call (the customer wrote again, agents
+/// took over) — the result is then dropped.
 pub fn continue_after_call(
     env: &Env,
     db: &Db,
     awaited: &AwaitedCall,
     outcome: bot::CallOutcome,
+    ahead: Option<bot::ResumeAhead>,
 ) -> Result<Committed> {
     let mut committed = Committed::default();
     let Some(conversation) = conversation::by_id(db, awaited.conversation_id)? else {
@@ -222,7 +250,15 @@ pub fn continue_after_call(
     let Some(user) = users::by_id(db, conversation.user_id)? else {
         return Ok(committed);
     };
-    let Some(reply) = bot::reply::resume(env, db, &conversation, &user, &awaited.call.id, outcome)?
+    let Some(reply) = bot::reply::resume(
+        env,
+        db,
+        &conversation,
+        &user,
+        &awaited.call.id,
+        outcome,
+        ahead,
+    )?
     else {
         return Ok(committed);
     };

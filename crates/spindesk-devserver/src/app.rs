@@ -2,7 +2,8 @@
 //! with native ports.
 
 use crate::grants::{DevKeyValue, DevOutbound, DevSql};
-use spindesk_core::surface::{Request, Response};
+use spindesk_core::ports::KeyValue;
+use spindesk_core::surface::{Answer, Request, Response};
 use spindesk_core::{Env, Surface};
 use spindesk_native::spin_routes::{expand_template, Manifest, Router};
 use spindesk_native::{MapConfig, MemoryKeyValue, OsRandom, StderrLog, SystemClock};
@@ -25,7 +26,7 @@ pub struct App {
     router: Router,
     components: BTreeMap<String, Component>,
     db: PathBuf,
-    kv: MemoryKeyValue,
+    kv: Box<dyn KeyValue + Send + Sync>,
 }
 
 struct Component {
@@ -114,24 +115,57 @@ impl App {
                 router,
                 components,
                 db,
-                kv: MemoryKeyValue::default(),
+                kv: Box::new(MemoryKeyValue::default()),
             },
             notes,
         ))
+    }
+
+    /// Sends the `http://` requests components make to hosts they are granted, instead of
+    /// failing them (`--send-outbound`): local stand-ins for vendors and bot APIs.
+    pub fn sending_outbound(mut self) -> Self {
+        for component in self.components.values_mut() {
+            let outbound = std::mem::replace(&mut component.outbound, DevOutbound::new(&[]).0);
+            component.outbound = outbound.sending();
+        }
+        self
+    }
+
+    /// Uses `kv` as the key-value store instead of the process's own memory: a store several
+    /// processes share (Redis), as Spin's runtime config maps `default` to one.
+    pub fn with_key_value(mut self, kv: impl KeyValue + Send + Sync + 'static) -> Self {
+        self.kv = Box::new(kv);
+        self
     }
 
     pub fn router(&self) -> &Router {
         &self.router
     }
 
-    /// Serves one request. `host` is what the client asked for (for `spin-full-url`).
-    pub fn handle(&self, mut req: Request, client: Option<SocketAddr>, host: &str) -> Response {
+    /// Serves one request and runs its follow-up before returning the response (in-process
+    /// callers; the HTTP server sends the response first, see [`App::serve`]).
+    pub fn handle(&self, req: Request, client: Option<SocketAddr>, host: &str) -> Response {
+        let mut response = None;
+        self.serve(req, client, host, |r| response = Some(r));
+        response.unwrap_or_else(|| bare(500))
+    }
+
+    /// Serves one request as Spin does: `send` gets the response, and only then does the
+    /// surface's follow-up run, on the same ports. `host` is what the client asked for (for
+    /// `spin-full-url`).
+    pub fn serve(
+        &self,
+        mut req: Request,
+        client: Option<SocketAddr>,
+        host: &str,
+        send: impl FnOnce(Response),
+    ) {
         let path = req.uri().path().to_owned();
         let Some(matched) = self.router.route(&path) else {
-            return bare(404);
+            return send(bare(404));
         };
         let Some(component) = self.components.get(matched.component) else {
-            return bare(500);
+            return send(bare(500));
         };
 
         // The headers Spin adds; a client's own `spin-*` headers are not passed on.
@@ -164,7 +198,7 @@ impl App {
 
         let sql = DevSql::new(&self.db, component.sqlite);
         let kv = DevKeyValue {
-            store: &self.kv,
+            store: self.kv.as_ref(),
             granted: component.key_value,
         };
         let log = StderrLog::for_request(&OsRandom);
@@ -178,15 +212,27 @@ impl App {
             log: &log,
         };
         // Under Spin a trap ends the instance with a bare 500; here it must not end the worker.
-        match catch_unwind(AssertUnwindSafe(|| (component.surface.handle)(&env, req))) {
-            Ok(response) => response,
+        let answered = catch_unwind(AssertUnwindSafe(|| component.surface.answer(&env, req)));
+        let Answer {
+            response,
+            follow_up,
+        } = match answered {
+            Ok(answer) => answer,
             Err(_) => {
                 eprintln!(
                     "spindesk-devserver: {} panicked on {path}",
                     matched.component
                 );
-                bare(500)
+                return send(bare(500));
             }
+        };
+        send(response);
+        if !follow_up.is_empty() && catch_unwind(AssertUnwindSafe(|| follow_up.run(&env))).is_err()
+        {
+            eprintln!(
+                "spindesk-devserver: {} panicked after answering {path}",
+                matched.component
+            );
         }
     }
 }

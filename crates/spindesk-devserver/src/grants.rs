@@ -4,7 +4,7 @@
 use spindesk_core::ports::{
     KeyValue, KvError, Outbound, OutboundError, Rows, Sql, SqlError, SqlErrorKind, Value,
 };
-use spindesk_native::{MemoryKeyValue, NativeSql};
+use spindesk_native::{NativeSql, PlainHttp};
 use std::cell::OnceCell;
 use std::path::Path;
 use std::time::Duration;
@@ -50,14 +50,15 @@ impl Sql for DevSql<'_> {
     }
 }
 
-/// The shared in-memory store, or an access-denied error without `key_value_stores = ["default"]`.
+/// The server's store (in memory, or Redis shared with other processes), or an access-denied
+/// error without `key_value_stores = ["default"]`.
 pub struct DevKeyValue<'a> {
-    pub store: &'a MemoryKeyValue,
+    pub store: &'a dyn KeyValue,
     pub granted: bool,
 }
 
 impl DevKeyValue<'_> {
-    fn store(&self) -> Result<&MemoryKeyValue, KvError> {
+    fn store(&self) -> Result<&dyn KeyValue, KvError> {
         if self.granted {
             Ok(self.store)
         } else {
@@ -82,11 +83,13 @@ impl KeyValue for DevKeyValue<'_> {
 }
 
 /// Outbound HTTP in the dev server: a host outside `allowed_outbound_hosts` is `Denied`, as under
-/// Spin; plain HTTP to this machine is sent (a local Pushpin, see `loopback.rs`); anything else
-/// fails with `Failed`, because the dev server calls no vendor (the core then takes its failure
-/// path, e.g. leaves the message in the outbox).
+/// Spin. Plain HTTP to this machine is sent (a local Pushpin, see `loopback.rs`); with
+/// [`DevOutbound::sending`] granted `http://` requests are really sent (local stand-ins for
+/// vendors and bot APIs). Anything else fails with `Failed`, because the dev server calls no
+/// vendor (the core then takes its failure path, e.g. leaves the message in the outbox).
 pub struct DevOutbound {
     allowed: Vec<HostPattern>,
+    sender: Option<PlainHttp>,
 }
 
 impl DevOutbound {
@@ -100,7 +103,21 @@ impl DevOutbound {
                 None => unsupported.push(entry.clone()),
             }
         }
-        (DevOutbound { allowed }, unsupported)
+        (
+            DevOutbound {
+                allowed,
+                sender: None,
+            },
+            unsupported,
+        )
+    }
+
+    /// Sends granted `http://` requests for real.
+    pub fn sending(self) -> Self {
+        DevOutbound {
+            sender: Some(PlainHttp),
+            ..self
+        }
     }
 
     pub fn allows(&self, uri: &http::Uri) -> bool {
@@ -128,6 +145,9 @@ impl Outbound for DevOutbound {
             return Err(OutboundError::Denied(
                 uri.authority().map_or_else(String::new, |a| a.to_string()),
             ));
+        }
+        if let Some(sender) = &self.sender {
+            return sender.send(request, timeout);
         }
         // A local push hub (Pushpin's publish endpoint) is reached; nothing beyond this machine.
         if crate::loopback::is_loopback(uri) {
@@ -307,7 +327,7 @@ mod tests {
             sql.execute("SELECT 1", &[]).unwrap_err().kind,
             SqlErrorKind::AccessDenied
         );
-        let store = MemoryKeyValue::default();
+        let store = spindesk_native::MemoryKeyValue::default();
         assert!(DevKeyValue {
             store: &store,
             granted: false

@@ -32,15 +32,23 @@ pub fn spawn_workers(
         .collect()
 }
 
+/// Answers `request`, then runs what the surface left for after the response (as Spin does:
+/// the response is written and flushed before the follow-up starts).
 fn serve(app: &App, mut request: tiny_http::Request) {
     let client = request.remote_addr().copied();
     let head = *request.method() == tiny_http::Method::Head;
-    let response = match to_http(&mut request) {
-        Ok((req, host)) => app.handle(req, client, &host),
-        Err(status) => bare(status),
+    let (req, host) = match to_http(&mut request) {
+        Ok(parsed) => parsed,
+        Err(status) => {
+            let _ = write_closing(&mut request.into_writer(), bare(status), head);
+            return;
+        }
     };
-    // The client may have gone away; nothing to do about it.
-    let _ = write_closing(&mut request.into_writer(), response, head);
+    app.serve(req, client, &host, |response| {
+        // The client may have gone away; nothing to do about it. The writer is dropped here,
+        // which closes the connection before the follow-up runs.
+        let _ = write_closing(&mut request.into_writer(), response, head);
+    });
 }
 
 /// Writes the answer with `Connection: close` (tiny_http drops that header from its own

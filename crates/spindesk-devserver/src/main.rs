@@ -1,5 +1,6 @@
 use spindesk_devserver::{spawn_workers, App};
 use spindesk_native::spin_routes::Manifest;
+use spindesk_native::RedisKeyValue;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,11 +9,17 @@ const USAGE: &str = "\
 spindesk-devserver: serve Spindesk as `spin up` would, without the Spin CLI.
 
 usage: cargo run -p spindesk-devserver -- [--listen ADDR] [--db FILE] [--manifest FILE] [--workers N]
+                                          [--redis URL] [--send-outbound]
 
   --listen ADDR     address to listen on (default 127.0.0.1:3000)
-  --db FILE         SQLite database file (default .spin/dev.db)
+  --db FILE         SQLite database file (default .spin/dev.db); processes given the same file
+                    share it, as Spin instances share theirs
   --manifest FILE   the Spin manifest (default ./spin.toml, else the workspace's)
   --workers N       requests served at once (default 64)
+  --redis URL       the key-value store on Redis (redis://host:port[/db]) instead of this
+                    process's memory, so several processes share it
+  --send-outbound   really send http:// requests to granted hosts (local stand-ins for vendors
+                    and bot APIs); without it nothing is sent
 
 Variables come from SPIN_VARIABLE_<NAME> (e.g. SPIN_VARIABLE_ADMIN_TOKEN) or their defaults.";
 
@@ -21,6 +28,8 @@ struct Args {
     db: PathBuf,
     manifest: PathBuf,
     workers: usize,
+    redis: Option<String>,
+    send_outbound: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -29,17 +38,24 @@ fn parse_args() -> Result<Args, String> {
         db: PathBuf::from(".spin/dev.db"),
         manifest: default_manifest(),
         workers: 64,
+        redis: None,
+        send_outbound: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
         }
+        if flag == "--send-outbound" {
+            args.send_outbound = true;
+            continue;
+        }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--listen" => args.listen = value,
             "--db" => args.db = value.into(),
             "--manifest" => args.manifest = value.into(),
+            "--redis" => args.redis = Some(value),
             "--workers" => {
                 args.workers = value
                     .parse()
@@ -91,7 +107,13 @@ fn run(args: Args) -> Result<(), String> {
     }
     // Fail now, not on the first request, if the database cannot be opened.
     ensure_db_file(&args.db)?;
-    let (app, notes) = App::new(&manifest, args.db.clone(), |name| std::env::var(name).ok())?;
+    let (mut app, notes) = App::new(&manifest, args.db.clone(), |name| std::env::var(name).ok())?;
+    if let Some(url) = &args.redis {
+        app = app.with_key_value(RedisKeyValue::open(url)?);
+    }
+    if args.send_outbound {
+        app = app.sending_outbound();
+    }
     for warning in &notes.warnings {
         eprintln!("warning: {warning}");
     }
@@ -102,9 +124,15 @@ fn run(args: Args) -> Result<(), String> {
         .to_ip()
         .map_or_else(|| args.listen.clone(), |a| a.to_string());
     println!(
-        "Serving http://{addr} ({} workers, database {})",
+        "Serving http://{addr} ({} workers, database {}, key-value {}, outbound {})",
         args.workers,
-        args.db.display()
+        args.db.display(),
+        args.redis.as_deref().unwrap_or("in memory"),
+        if args.send_outbound {
+            "sent (http:// only)"
+        } else {
+            "not sent"
+        }
     );
     println!("Available routes:");
     for (route, trigger) in app.router().routes() {

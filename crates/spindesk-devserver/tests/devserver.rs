@@ -2,7 +2,7 @@
 //! survives a panicking handler and serves a slow request without holding up the others.
 
 use spindesk_core::ports::{SqlErrorKind, Value};
-use spindesk_core::surface::{Request, Response, Uses};
+use spindesk_core::surface::{Handler, Request, Response, Uses};
 use spindesk_core::{Env, Surface};
 use spindesk_devserver::{spawn_workers, App};
 use spindesk_native::spin_routes::Manifest;
@@ -52,12 +52,12 @@ fn echo(env: &Env, req: Request) -> Response {
 
 static API: Surface = Surface {
     component: "api",
-    handle: echo,
+    handle: Handler::Respond(echo),
     uses: NO_USES,
 };
 static SITE: Surface = Surface {
     component: "site",
-    handle: echo,
+    handle: Handler::Respond(echo),
     uses: NO_USES,
 };
 

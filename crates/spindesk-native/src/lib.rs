@@ -3,17 +3,21 @@
 
 mod clock;
 mod config;
+mod http_client;
 mod key_value;
 mod log;
 mod outbound;
 mod random;
+mod redis_kv;
 pub mod spin_routes;
 mod sqlite;
 
 pub use clock::{ManualClock, SystemClock};
 pub use config::MapConfig;
+pub use http_client::PlainHttp;
 pub use key_value::MemoryKeyValue;
 pub use log::{RecordingLog, StderrLog};
 pub use outbound::{Recorded, RecordingOutbound, Reply};
 pub use random::{OsRandom, SeqRandom};
+pub use redis_kv::RedisKeyValue;
 pub use sqlite::NativeSql;

@@ -1,6 +1,22 @@
 //! Spin implementations of Spindesk's ports, on spin-sdk 5.2, and [`serve`]: the one call every
 //! component makes.
 //!
+//! A component whose surface answers first (`Handler::AnswerFirst`: the channels' webhooks)
+//! uses the `ResponseOutparam` form of spin-sdk's handler: [`serve_answering_first`] sets the
+//! response (head and whole body, the body finished) and only then runs the surface's
+//! follow-up, so a webhook's vendor has its acknowledgement while the bot's API calls and the
+//! sends to the vendor run. The others keep the request/response form ([`serve`]), which
+//! costs their wasm ~2.4 KB less.
+//!
+//! What Spin does after the response is set (read from its source, not run here): its
+//! `wasi:http` executor hands the response to hyper and awaits the guest in a task of its
+//! own, so the follow-up runs; a change on Spin's main branch (PR #3541, May 2026; whether
+//! 4.0.2 has it is unchecked) aborts that task when hyper drops the response body — on a
+//! client disconnect, and possibly once the body has been sent. So a follow-up may be cut
+//! short, and everything it does must already be
+//! recoverable from stored state: outbox rows for the drain, an awaited bot call for the
+//! stalled-call recovery (the drain and the widget's reads).
+//!
 //! Nothing here is opened before it is used: a request that never touches SQL never opens the
 //! database, so a component without a `sqlite_databases` grant works as long as its surface
 //! keeps to its `Uses`.
@@ -19,10 +35,12 @@ pub use outbound::SpinOutbound;
 pub use sql::SpinSql;
 pub use system::{SpinClock, SpinRandom};
 
+use spin_sdk::http::{IntoResponse, OutgoingResponse, ResponseOutparam};
 use spindesk_core::surface::{Request, Response};
 use spindesk_core::{Env, Surface};
 
-/// Handles one request with Spin's ports: what a component's `#[http_component]` calls.
+/// Handles one request with Spin's ports: what a component's `#[http_component]` calls. A
+/// follow-up (there is none unless the surface answers first) runs before the response goes.
 pub fn serve(surface: &Surface, req: Request) -> Response {
     let sql = SpinSql::default();
     let kv = SpinKeyValue::default();
@@ -36,7 +54,43 @@ pub fn serve(surface: &Surface, req: Request) -> Response {
         config: &SpinConfig,
         log: &log,
     };
-    (surface.handle)(&env, req)
+    surface.respond(&env, req)
+}
+
+/// [`serve`] for a component whose surface answers first: the response is sent through
+/// `response_out` before the surface's follow-up runs.
+pub fn serve_answering_first(surface: &Surface, req: Request, response_out: ResponseOutparam) {
+    let sql = SpinSql::default();
+    let kv = SpinKeyValue::default();
+    let log = SpinLog::for_request(&req, &SpinRandom);
+    let env = Env {
+        sql: &sql,
+        kv: &kv,
+        outbound: &SpinOutbound,
+        clock: &SpinClock,
+        random: &SpinRandom,
+        config: &SpinConfig,
+        log: &log,
+    };
+    let answer = surface.answer(&env, req);
+    if let Err(why) = send(response_out, answer.response) {
+        env.error("response.send", why);
+    }
+    answer.follow_up.run(&env);
+}
+
+/// Sets the response and writes its body to the end (the body is finished when the sink is
+/// dropped inside `set_with_body`), so the client has all of it before anything else runs.
+fn send(response_out: ResponseOutparam, response: Response) -> Result<(), String> {
+    let mut response = IntoResponse::into_response(response);
+    let body = std::mem::take(response.body_mut());
+    let outgoing = OutgoingResponse::try_from(response).map_err(|e| e.to_string())?;
+    spin_sdk::http::run(ResponseOutparam::set_with_body(
+        response_out,
+        outgoing,
+        body,
+    ))
+    .map_err(|e| format!("writing the response body: {e:?}"))
 }
 
 /// Whether `surface` is the one of component `id`; `const`, so each component crate checks at

@@ -14,12 +14,12 @@ use http::{Method, StatusCode};
 use sha2::{Digest, Sha256};
 
 use spindesk_core::ports::Env;
-use spindesk_core::surface::{Request, Response, Surface, Uses};
+use spindesk_core::surface::{Handler, Request, Response, Surface, Uses};
 use spindesk_core::web::{ApiError, Family};
 
 pub const SURFACE: Surface = Surface {
     component: "static-site",
-    handle,
+    handle: Handler::Respond(handle),
     uses: Uses {
         sqlite: false,
         key_value: false,

@@ -11,13 +11,13 @@ mod search_index;
 use crate::auth::require_admin;
 use crate::config;
 use crate::ports::Env;
-use crate::surface::{Request, Response, Surface, Uses};
+use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::web::{segments, ApiError, Family};
 use http::Method;
 
 pub const SURFACE: Surface = Surface {
     component: "admin",
-    handle,
+    handle: Handler::Respond(handle),
     uses: Uses {
         sqlite: true,
         key_value: false,

@@ -11,7 +11,7 @@ use crate::config;
 use crate::ports::Env;
 use crate::store::database;
 use crate::store::Db;
-use crate::surface::{Request, Response, Surface, Uses};
+use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::timestamp::iso8601;
 use crate::web::{header, json, json_status, no_content, read_json, segments, ApiError, Family};
 use http::{Method, StatusCode};
@@ -26,7 +26,7 @@ pub use problems::MAX_BOT_BYTES;
 
 pub const SURFACE: Surface = Surface {
     component: "bot",
-    handle,
+    handle: Handler::Respond(handle),
     uses: Uses {
         sqlite: true,
         key_value: false,

@@ -3,9 +3,10 @@
 //! Order of checks, each before the next reads more: size (413), integration of that type
 //! (404), the vendor's signature or token on the raw bytes (401 missing / 403 wrong), the body
 //! (400), then every event in one transaction. A retried delivery finds its messages already
-//! stored and changes nothing. Sends the events caused go out after the commit, within a short
-//! budget; what does not make it waits in the outbox for the drain. API calls the bot reached
-//! are made after the commit too, and what the bot says then is sent the same way.
+//! stored and changes nothing. The vendor is acknowledged as soon as the events are committed
+//! ([`Handler::AnswerFirst`]); then the sends they caused go out, within a short budget (what
+//! does not make it waits in the outbox for the drain), and the API calls the bot reached are
+//! made, and what the bot says then is sent the same way.
 
 use crate::api::commit;
 use crate::channels::delivery;
@@ -15,14 +16,15 @@ use crate::committed::Committed;
 use crate::config;
 use crate::ports::Env;
 use crate::store::database;
-use crate::surface::{Request, Response, Surface, Uses};
+use crate::surface::{Answer, Handler, Request, Response, Surface, Uses};
 use crate::vault::Vault;
 use crate::web::{query_pairs, ApiError, Family};
 use http::{Method, StatusCode};
 
 pub const SURFACE: Surface = Surface {
     component: "channels",
-    handle,
+    // The vendor gets its acknowledgement before the bot's API calls and the sends to it.
+    handle: Handler::AnswerFirst(answer),
     uses: Uses {
         sqlite: true,
         // Long-polls see a channel message through `conversations.last_seq`, not a signal.
@@ -37,8 +39,8 @@ pub const SURFACE: Surface = Surface {
     },
 };
 
-fn handle(env: &Env, req: Request) -> Response {
-    route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk))
+fn answer(env: &Env, req: Request) -> Answer {
+    route(env, &req).unwrap_or_else(|e| Answer::now(e.answer(env, Family::Spindesk)))
 }
 
 fn not_found(path: &str) -> ApiError {
@@ -48,7 +50,7 @@ fn not_found(path: &str) -> ApiError {
     )
 }
 
-fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
+fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
     let path = req.uri().path();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let ["webhooks", kind, id] = segs.as_slice() else {
@@ -87,11 +89,11 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
 
     if *req.method() == Method::GET {
         return match channel.verify_subscription(&integration.credentials, &hook) {
-            Some(Ok(challenge)) => Ok(text(
+            Some(Ok(challenge)) => Ok(Answer::now(text(
                 StatusCode::OK,
                 "text/plain; charset=utf-8",
                 challenge.into_bytes(),
-            )),
+            ))),
             Some(Err(e)) => Err(auth_error(e)),
             None => Err(ApiError::method_not_allowed(req.method(), "POST")),
         };
@@ -104,17 +106,18 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         .parse(&integration.credentials, req.body())
         .map_err(|e| ApiError::bad_request("invalid_body", e.0))?;
     if let Some(HandshakeReply::Text(challenge)) = parsed.reply {
-        return Ok(text(
+        return Ok(Answer::now(text(
             StatusCode::OK,
             "text/plain; charset=utf-8",
             challenge.into_bytes(),
-        ));
+        )));
     }
 
-    // Every event in one transaction; after it, the sends they caused go out within the
-    // vendor's patience (what fails waits in the outbox for the drain), then the API calls bots
-    // wait for (a later event of the same sender may have made an earlier one stale: it is
-    // skipped), and what the bots say with their results.
+    // Every event in one transaction, then the acknowledgement; after it has been sent, the
+    // sends the events caused (what fails waits in the outbox for the drain), then the API
+    // calls bots wait for (a later event of the same sender may have made an earlier one
+    // stale: it is skipped), and what the bots say with their results. The vendor never
+    // waits for any of it (Slack retries after 3 s).
     // The bot's turns first, outside the write transaction (reads only); each is written only
     // if it still holds when its event is stored (a later event of the same sender in this
     // batch finds the state changed and is answered afresh inside).
@@ -123,7 +126,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         .iter()
         .map(|event| delivery::prepare(env, &db, &integration, event))
         .collect::<Result<Vec<_>, _>>()?;
-    commit::write(env, &db, |db| {
+    let ((), follow_up) = commit::write_then(env, &db, |db| {
         let mut committed = Committed::default();
         for (event, ahead) in parsed.events.iter().zip(ahead) {
             committed.merge(delivery::receive(env, db, &integration, event, ahead)?);
@@ -131,7 +134,10 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         Ok::<_, ApiError>(((), committed))
     })?;
     let (content_type, body) = channel.acknowledgement();
-    Ok(text(StatusCode::OK, content_type, body.to_vec()))
+    Ok(Answer {
+        response: text(StatusCode::OK, content_type, body.to_vec()),
+        follow_up,
+    })
 }
 
 fn auth_error(e: AuthError) -> ApiError {

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::message::Message;
 use crate::ports::{Env, SqlError};
 use crate::store::Db;
+use crate::surface::FollowUp;
 use crate::switchboard;
 use crate::tickets::search;
 use std::collections::VecDeque;
@@ -28,6 +29,32 @@ where
     let mut messages = committed.messages.clone();
     messages.extend(after_commit(env, db, committed));
     Ok((value, messages))
+}
+
+/// [`write`] for a caller that answers before the effects: runs `work` in one write
+/// transaction and returns, with `work`'s value, the [`after_commit`] effects as a
+/// [`FollowUp`] to run once the response is sent. The transaction has committed everything
+/// the effects need (outbox rows, the bot's awaited call), so effects cut short — the
+/// instance ended after the response — are taken up by the outbox drain and the stalled-call
+/// recovery.
+pub fn write_then<T, E>(
+    env: &Env,
+    db: &Db,
+    work: impl FnOnce(&Db) -> Result<(T, Committed), E>,
+) -> Result<(T, FollowUp), E>
+where
+    E: From<Error> + From<SqlError>,
+{
+    let (value, committed) = transaction(env, db, work)?;
+    if committed.is_empty() {
+        return Ok((value, FollowUp::none()));
+    }
+    let follow_up = FollowUp::new(move |env: &Env| {
+        // The request's own connection; its schema was brought up to date before the work.
+        let db = Db::new(env.sql).with_waits(env.clock, env.random);
+        after_commit(env, &db, committed);
+    });
+    Ok((value, follow_up))
 }
 
 /// `work` in one transaction, with the channel sends for the messages it posted queued in the
@@ -98,8 +125,10 @@ fn call_and_continue(env: &Env, db: &Db, awaited: &AwaitedCall) -> Result<Commit
         return Ok(Committed::default());
     }
     let outcome = bot::api_call::perform(&awaited.call.request, env.outbound);
+    // The bot's next turn before the write lock, as for a customer's message.
+    let ahead = switchboard::prepare_continue(env, db, awaited, &outcome)?;
     let ((), committed) = transaction(env, db, |db| {
-        let committed = switchboard::continue_after_call(env, db, awaited, outcome)?;
+        let committed = switchboard::continue_after_call(env, db, awaited, outcome, ahead)?;
         Ok::<_, Error>(((), committed))
     })?;
     Ok(committed)
@@ -113,9 +142,10 @@ pub fn recover_stalled_call(env: &Env, db: &Db, conversation_id: i64) -> Vec<Mes
         let Some(awaited) = stalled else {
             return Ok(None);
         };
+        let outcome = switchboard::stalled_outcome();
+        let ahead = switchboard::prepare_continue(env, db, &awaited, &outcome)?;
         let ((), committed) = transaction(env, db, |db| {
-            let outcome = switchboard::stalled_outcome();
-            let committed = switchboard::continue_after_call(env, db, &awaited, outcome)?;
+            let committed = switchboard::continue_after_call(env, db, &awaited, outcome, ahead)?;
             Ok::<_, Error>(((), committed))
         })?;
         Ok(Some(committed))
@@ -135,4 +165,16 @@ pub fn recover_stalled_call(env: &Env, db: &Db, conversation_id: i64) -> Vec<Mes
             Vec::new()
         }
     }
+}
+
+/// [`recover_stalled_call`] for every conversation with a stalled call, at most `limit`:
+/// called by the outbox drain, because a channel conversation has no widget whose reads would
+/// recover it (the instance that was to make the call may have ended right after answering
+/// the webhook). Returns how many conversations went on.
+pub fn recover_stalled_calls(env: &Env, db: &Db, limit: i64) -> Result<usize, Error> {
+    let stalled = switchboard::stalled_conversations(env, db, limit)?;
+    Ok(stalled
+        .into_iter()
+        .filter(|id| !recover_stalled_call(env, db, *id).is_empty())
+        .count())
 }

@@ -12,7 +12,7 @@ use crate::message::{validate_text, AuthorType, Message, COLUMNS as MESSAGE_COLU
 use crate::ports::Env;
 use crate::store::database;
 use crate::store::Db;
-use crate::surface::{Request, Response, Surface, Uses};
+use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::timestamp::iso8601_ms;
 use crate::users;
 use crate::web::{
@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 
 pub const SURFACE: Surface = Surface {
     component: "conversations",
-    handle,
+    handle: Handler::Respond(handle),
     uses: Uses {
         sqlite: true,
         key_value: false,

@@ -22,14 +22,14 @@ use crate::help_center::Locale;
 use crate::help_center_site;
 use crate::ports::Env;
 use crate::store::{ensure_schema, Db};
-use crate::surface::{Request, Response, Surface, Uses};
+use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::web::{self, ApiError, Family};
 use http::Method;
 use request::{not_found, Cx};
 
 pub const SURFACE: Surface = Surface {
     component: "help-center",
-    handle,
+    handle: Handler::Respond(handle),
     uses: Uses {
         sqlite: true,
         key_value: false,

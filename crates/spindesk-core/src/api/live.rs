@@ -17,7 +17,7 @@ use crate::config;
 use crate::grip;
 use crate::ports::Env;
 use crate::store::{database, Db};
-use crate::surface::{Request, Response, Surface, Uses};
+use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::web::{json, json_status, query_param, read_json, segments, ApiError, Family};
 use http::{Method, StatusCode};
 use serde::Deserialize;
@@ -25,7 +25,7 @@ use serde_json::json;
 
 pub const SURFACE: Surface = Surface {
     component: "live",
-    handle,
+    handle: Handler::Respond(handle),
     uses: Uses {
         sqlite: true,
         key_value: false,

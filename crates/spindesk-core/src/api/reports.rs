@@ -9,7 +9,7 @@ use crate::config;
 use crate::ports::Env;
 use crate::reports::{self, tz, Bucket, By, Range, Times};
 use crate::store::database;
-use crate::surface::{Request, Response, Surface, Uses};
+use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::web::{json, query_pairs, segments, ApiError, Family};
 use http::Method;
 use serde_json::{json, Value};
@@ -22,7 +22,7 @@ const FIRST_DAY: &str = "2000-01-01";
 
 pub const SURFACE: Surface = Surface {
     component: "reports",
-    handle,
+    handle: Handler::Respond(handle),
     uses: Uses {
         sqlite: true,
         key_value: false,

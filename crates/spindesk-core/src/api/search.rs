@@ -7,13 +7,13 @@
 use crate::api::tickets::search;
 use crate::config;
 use crate::ports::Env;
-use crate::surface::{Request, Response, Surface, Uses};
+use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::web::{segments, ApiError, Family};
 use http::Method;
 
 pub const SURFACE: Surface = Surface {
     component: "search",
-    handle,
+    handle: Handler::Respond(handle),
     uses: Uses {
         sqlite: true,
         key_value: false,

@@ -24,14 +24,14 @@ pub use ticket::{MAX_BODY_BYTES, MAX_TAGS, MAX_TAG_CHARS};
 
 use crate::config;
 use crate::ports::Env;
-use crate::surface::{Request, Response, Surface, Uses};
+use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::web::{segments, ApiError, Family};
 use http::Method;
 use zendesk::{invalid_endpoint, parse_id};
 
 pub const SURFACE: Surface = Surface {
     component: "tickets",
-    handle,
+    handle: Handler::Respond(handle),
     uses: Uses {
         sqlite: true,
         key_value: false,

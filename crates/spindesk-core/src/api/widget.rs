@@ -17,7 +17,7 @@ use crate::ports::{Env, Millis};
 use crate::rate_limit;
 use crate::store::database;
 use crate::store::Db;
-use crate::surface::{Request, Response, Surface, Uses};
+use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile, User};
 use crate::web::client_address::{self, client_key, TrustedProxies};
@@ -31,7 +31,7 @@ use std::time::Duration;
 
 pub const SURFACE: Surface = Surface {
     component: "widget",
-    handle,
+    handle: Handler::Respond(handle),
     uses: Uses {
         sqlite: true,
         // Rate limits count in SQLite too (`rate_limit.rs`): nothing here touches the store.

@@ -5,7 +5,8 @@
 //! matches intents and searches the help center; [`respond`], inside the transaction that
 //! stored the customer's message, writes it if nothing it was computed from changed, and
 //! computes it afresh there otherwise. An API call the flow reaches is made after that commits,
-//! and [`resume`] continues the flow with its result.
+//! and the flow goes on with its result the same way: [`prepare_resume`] before the
+//! transaction, [`resume`] inside it.
 
 use super::articles::HelpCenter;
 use super::engine::{resume_turn, start_turn, CallOutcome, Context};
@@ -184,7 +185,7 @@ pub fn prepare(
     let mut state: BotState = serde_json::from_str(&basis.bot_state).unwrap_or_default();
     state.greeted |= basis.greeted;
     let facts = facts(user, channel);
-    let turn = live_turn(env, db, &live, user, &facts, |bot, ctx| {
+    let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
         start_turn(bot, &state, &input, ctx)
     })?;
     Ok(Some(Ahead {
@@ -222,14 +223,21 @@ pub fn respond(
     ahead: Option<Ahead>,
 ) -> Result<BotReply> {
     if let Some(ahead) = ahead.filter(|a| fits(a, user, message)) {
-        if let Some(reply) = store_if_unchanged(env, db, ahead, message.seq)? {
+        if let Some(reply) = store_if_unchanged(
+            env,
+            db,
+            ahead.conversation_id,
+            ahead.basis,
+            ahead.turn,
+            message.seq,
+        )? {
             return Ok(reply);
         }
     }
     let live = versions::live_with_phrases(db)?;
     let state = stored_state(db, conversation)?;
     let facts = facts(user, &message.channel);
-    let turn = live_turn(env, db, &live, user, &facts, |bot, ctx| {
+    let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
         start_turn(bot, &state, &input_of(message), ctx)
     })?;
     store(env, db, conversation.id, turn)
@@ -262,9 +270,72 @@ pub fn stalled_call(
     Ok(awaited_call(db, conversation_id)?.filter(|c| c.since < stalled_before))
 }
 
+/// Conversations whose bot has awaited a call since before `stalled_before` (ms), oldest
+/// first, at most `limit`: the calls were lost with the instances that were to make them.
+pub fn stalled_conversations(db: &Db, stalled_before: Millis, limit: i64) -> Result<Vec<i64>> {
+    Ok(db.query(
+        "SELECT id FROM conversations
+         WHERE switchboard = 'bot' AND json_extract(bot_state, '$.awaiting_call.since') < ?
+         ORDER BY id LIMIT ?",
+        &[stalled_before.into(), limit.into()],
+        |r| r.i64("id"),
+    )?)
+}
+
+/// A resumed turn (the flow going on with an API call's result) computed before the write
+/// transaction, with everything it was computed from.
+#[derive(Debug, Clone)]
+pub struct ResumeAhead {
+    conversation_id: i64,
+    call_id: String,
+    basis: Basis,
+    facts: Variables,
+    locale: String,
+    turn: Turn,
+}
+
+/// The flow going on with how the call `call_id` went, computed outside any transaction
+/// (reads only), for [`resume`] to write if it still holds: `None` when the bot is not in
+/// control or no longer awaits that very call.
+pub fn prepare_resume(
+    env: &Env,
+    db: &Db,
+    conversation: &Conversation,
+    user: &User,
+    call_id: &str,
+    outcome: &CallOutcome,
+) -> Result<Option<ResumeAhead>> {
+    let Some(mut basis) = basis(db, conversation.id)? else {
+        return Ok(None);
+    };
+    let mut state: BotState = serde_json::from_str(&basis.bot_state).unwrap_or_default();
+    if state.awaiting_call.as_ref().is_none_or(|c| c.id != call_id) {
+        return Ok(None);
+    }
+    state.greeted |= basis.greeted;
+    // As in `prepare`: the basis takes the version of the bot actually loaded.
+    let live = versions::live_with_phrases(db)?;
+    basis.live_version = live.version;
+    let facts = facts(user, &conversation.last_channel);
+    let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
+        resume_turn(bot, &state, outcome.clone(), ctx)
+    })?;
+    Ok(Some(ResumeAhead {
+        conversation_id: conversation.id,
+        call_id: call_id.to_owned(),
+        basis,
+        facts,
+        locale: user.locale.clone(),
+        turn,
+    }))
+}
+
 /// Continues the bot with how the call `call_id` went, inside a transaction opened after the
-/// call. `None` when the conversation no longer awaits that very call — the customer wrote
-/// again, agents took over, the state was reset — and the result is dropped.
+/// call: the turn computed `ahead` ([`prepare_resume`]) when it still holds — same call,
+/// customer facts and language, and (checked as it is written) no message, state, greeting or
+/// live-version change since — else computed here. `None` when the conversation no longer
+/// awaits that very call — the customer wrote again, agents took over, the state was reset —
+/// and the result is dropped.
 pub fn resume(
     env: &Env,
     db: &Db,
@@ -272,17 +343,32 @@ pub fn resume(
     user: &User,
     call_id: &str,
     outcome: CallOutcome,
+    ahead: Option<ResumeAhead>,
 ) -> Result<Option<BotReply>> {
-    let state = stored_state(db, conversation)?;
-    if state.awaiting_call.as_ref().is_none_or(|c| c.id != call_id) {
-        return Ok(None);
+    let fits = |a: &ResumeAhead| {
+        a.conversation_id == conversation.id
+            && a.call_id == call_id
+            && a.locale == user.locale
+            && a.facts == facts(user, &conversation.last_channel)
+    };
+    if let Some(ahead) = ahead.filter(fits) {
+        let last_seq = ahead.basis.last_seq;
+        if let Some(reply) = store_if_unchanged(
+            env,
+            db,
+            ahead.conversation_id,
+            ahead.basis,
+            ahead.turn,
+            last_seq,
+        )? {
+            return Ok(Some(reply));
+        }
     }
-    let live = versions::live_with_phrases(db)?;
-    let facts = facts(user, &conversation.last_channel);
-    let turn = live_turn(env, db, &live, user, &facts, |bot, ctx| {
-        resume_turn(bot, &state, outcome, ctx)
-    })?;
-    store(env, db, conversation.id, turn).map(Some)
+    // Afresh, inside the transaction: the same reads, now of what is committed.
+    let Some(fresh) = prepare_resume(env, db, conversation, user, call_id, &outcome)? else {
+        return Ok(None);
+    };
+    store(env, db, conversation.id, fresh.turn).map(Some)
 }
 
 /// Runs one turn of the live bot for `user`: in their language, with the help center the bot
@@ -293,7 +379,8 @@ fn live_turn(
     live: &versions::Live,
     user: &User,
     facts: &Variables,
-    run: impl FnOnce(&Bot, &Context) -> std::result::Result<Turn, SqlError>,
+    // `dyn`, not generic: one copy of this for every kind of turn keeps the components small.
+    run: &dyn Fn(&Bot, &Context) -> std::result::Result<Turn, SqlError>,
 ) -> Result<Turn> {
     let link = article_link(env, &live.bot);
     let help_center = articles(db, &live.bot, link.as_deref());
@@ -333,12 +420,19 @@ fn store(env: &Env, db: &Db, conversation_id: i64, turn: Turn) -> Result<BotRepl
 }
 
 /// [`store`] for a turn computed ahead, as one compare-and-set: the state is written only
-/// where the bot is still in control, `last_seq` is the customer's message (`seq`) and the
-/// bot state, greeting and live version are those the turn was computed from. `None` (nothing
-/// written) when anything changed.
-fn store_if_unchanged(env: &Env, db: &Db, ahead: Ahead, seq: i64) -> Result<Option<BotReply>> {
-    let (turn, state_json) = stamp(env, ahead.turn)?;
-    let basis = ahead.basis;
+/// where the bot is still in control, `last_seq` is `seq` (the customer's message a turn
+/// answers, or the basis's own for a resumed flow) and the bot state, greeting and live
+/// version are those the turn was computed from. `None` (nothing written) when anything
+/// changed.
+fn store_if_unchanged(
+    env: &Env,
+    db: &Db,
+    conversation_id: i64,
+    basis: Basis,
+    turn: Turn,
+    seq: i64,
+) -> Result<Option<BotReply>> {
+    let (turn, state_json) = stamp(env, turn)?;
     let updated = db.query_i64(
         "UPDATE conversations SET bot_state = ?1, greeted = ?2
          WHERE id = ?3 AND switchboard = 'bot' AND last_seq = ?4 AND greeted = ?5
@@ -347,7 +441,7 @@ fn store_if_unchanged(env: &Env, db: &Db, ahead: Ahead, seq: i64) -> Result<Opti
         &[
             state_json.into(),
             turn.state.greeted.into(),
-            ahead.conversation_id.into(),
+            conversation_id.into(),
             seq.into(),
             basis.greeted.into(),
             basis.bot_state.into(),

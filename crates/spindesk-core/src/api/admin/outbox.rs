@@ -1,6 +1,7 @@
 //! `/api/admin/outbox`: what is waiting, failing or given up, the drain a scheduler calls, and
 //! a manual retry.
 
+use crate::api::commit;
 use crate::channels::{integrations, outbox};
 use crate::ports::Env;
 use crate::store::database;
@@ -101,9 +102,13 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
         },
     };
     let db = database(env)?;
+    // Bots whose API call was lost with its instance go on down their failure branch first,
+    // so what they say then is sent by this drain too.
+    let resumed = commit::recover_stalled_calls(env, &db, limit)?;
     let report = outbox::drain(env, &db, limit, outbox::DRAIN)?;
     let remaining = outbox::due(&db, env.clock.now_ms())?;
     Ok(json(&json!({"drain": {
+        "stalled_calls_resumed": resumed,
         "attempted": report.attempted,
         "sent": report.sent,
         "failed": report.failed,
