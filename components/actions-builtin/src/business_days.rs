@@ -12,7 +12,10 @@ const MAX_DAYS: i64 = 250;
 
 pub const ACTION: Action = Action {
     name: "business-days",
-    labels: &[("en", "Add business days to a date"), ("ko", "영업일 더하기")],
+    labels: &[
+        ("en", "Add business days to a date"),
+        ("ko", "영업일 더하기"),
+    ],
     reads: &[("days", true), ("country", true), ("date", false)],
     writes: &["business_date"],
     run,
@@ -69,14 +72,29 @@ mod tests {
     #[test]
     fn skips_weekends_and_each_countrys_holidays() {
         // Wed 2026-09-23 + 1: Chuseok (24, 25) and the weekend in Korea; Thursday in the US.
-        assert_eq!(date(&[("days", "1"), ("country", "KR"), ("date", "2026-09-23")]), "2026-09-28");
-        assert_eq!(date(&[("days", "1"), ("country", "US"), ("date", "2026-09-23")]), "2026-09-24");
+        assert_eq!(
+            date(&[("days", "1"), ("country", "KR"), ("date", "2026-09-23")]),
+            "2026-09-28"
+        );
+        assert_eq!(
+            date(&[("days", "1"), ("country", "US"), ("date", "2026-09-23")]),
+            "2026-09-24"
+        );
         // Thanksgiving in the US only.
-        assert_eq!(date(&[("days", "1"), ("country", "us"), ("date", "2026-11-25")]), "2026-11-27");
-        assert_eq!(date(&[("days", "1"), ("country", "KR"), ("date", "2026-11-25")]), "2026-11-26");
+        assert_eq!(
+            date(&[("days", "1"), ("country", "us"), ("date", "2026-11-25")]),
+            "2026-11-27"
+        );
+        assert_eq!(
+            date(&[("days", "1"), ("country", "KR"), ("date", "2026-11-25")]),
+            "2026-11-26"
+        );
         // Today from the context's time (Friday 2026-12-04 in Seoul): Monday.
         assert_eq!(date(&[("days", "1"), ("country", "KR")]), "2026-12-07");
-        assert_eq!(date(&[("days", "0"), ("country", "KR"), ("date", "2026-12-05")]), "2026-12-05");
+        assert_eq!(
+            date(&[("days", "0"), ("country", "KR"), ("date", "2026-12-05")]),
+            "2026-12-05"
+        );
     }
 
     #[test]
@@ -87,7 +105,10 @@ mod tests {
             [("days", "x"), ("country", "KR")],
             [("days", "1"), ("country", "FR")],
         ] {
-            assert!(matches!(call("business-days", &bad), Err(ActionError::InvalidInput(_))));
+            assert!(matches!(
+                call("business-days", &bad),
+                Err(ActionError::InvalidInput(_))
+            ));
         }
     }
 }

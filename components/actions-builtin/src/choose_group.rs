@@ -10,7 +10,10 @@ const MAX_ROUTES_CHARS: usize = 2000;
 
 pub const ACTION: Action = Action {
     name: "choose-group",
-    labels: &[("en", "Choose a group by keywords"), ("ko", "키워드로 그룹 고르기")],
+    labels: &[
+        ("en", "Choose a group by keywords"),
+        ("ko", "키워드로 그룹 고르기"),
+    ],
     reads: &[("routes", true), ("text", false), ("default", false)],
     writes: &["group"],
     run,
@@ -23,7 +26,10 @@ fn run(inputs: &Inputs, context: &Context) -> Result<Outcome, ActionError> {
             "`routes` is at most {MAX_ROUTES_CHARS} characters"
         )));
     }
-    let text = inputs.get("text").unwrap_or(&context.last_message).to_lowercase();
+    let text = inputs
+        .get("text")
+        .unwrap_or(&context.last_message)
+        .to_lowercase();
     for route in routes.split(';').filter(|r| !r.trim().is_empty()) {
         let (group, keywords) = route.split_once(':').ok_or_else(|| {
             ActionError::InvalidInput(format!(
@@ -61,9 +67,18 @@ mod tests {
 
     #[test]
     fn first_route_whose_keyword_appears() {
-        assert_eq!(group(&[("routes", ROUTES), ("text", "환불 해주세요")]), "Billing");
-        assert_eq!(group(&[("routes", ROUTES), ("text", "App CRASH on start")]), "Tech");
-        assert_eq!(group(&[("routes", ROUTES), ("text", "hi"), ("default", "Front")]), "Front");
+        assert_eq!(
+            group(&[("routes", ROUTES), ("text", "환불 해주세요")]),
+            "Billing"
+        );
+        assert_eq!(
+            group(&[("routes", ROUTES), ("text", "App CRASH on start")]),
+            "Tech"
+        );
+        assert_eq!(
+            group(&[("routes", ROUTES), ("text", "hi"), ("default", "Front")]),
+            "Front"
+        );
         let none = group(&[("routes", ROUTES), ("text", "hi")]);
         assert!(none.contains("Fail"), "{none}");
         assert!(matches!(

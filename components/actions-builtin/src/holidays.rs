@@ -54,7 +54,10 @@ const US: &[(&str, &str)] = &[
     ("2027-01-18", "Birthday of Martin Luther King, Jr."),
     ("2027-02-15", "Washington's Birthday"),
     ("2027-05-31", "Memorial Day"),
-    ("2027-06-18", "Juneteenth National Independence Day (observed)"),
+    (
+        "2027-06-18",
+        "Juneteenth National Independence Day (observed)",
+    ),
     ("2027-07-05", "Independence Day (observed)"),
     ("2027-09-06", "Labor Day"),
     ("2027-10-11", "Columbus Day"),
@@ -97,7 +100,9 @@ impl Country {
 
     /// Whether `date` (`YYYY-MM-DD`) is a public holiday.
     pub fn is_holiday(self, date: &str) -> bool {
-        self.table().binary_search_by(|(d, _)| (*d).cmp(date)).is_ok()
+        self.table()
+            .binary_search_by(|(d, _)| (*d).cmp(date))
+            .is_ok()
     }
 }
 
@@ -109,7 +114,10 @@ mod tests {
     #[test]
     fn tables_are_sorted_real_weekdays_within_the_years() {
         for table in [KR, US] {
-            assert!(table.windows(2).all(|w| w[0].0 < w[1].0), "sorted, no duplicates");
+            assert!(
+                table.windows(2).all(|w| w[0].0 < w[1].0),
+                "sorted, no duplicates"
+            );
             for (date, name) in table {
                 let days = parse(date).unwrap_or_else(|| panic!("{date} is not a date"));
                 assert!(weekday(days) < 5, "{date} {name} falls on a weekend");

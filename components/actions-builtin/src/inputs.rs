@@ -11,7 +11,9 @@ pub struct Inputs<'a> {
 impl<'a> Inputs<'a> {
     pub fn new(vars: &'a [Variable], reads: &[(&str, bool)]) -> Result<Self, ActionError> {
         for (name, required) in reads {
-            let given = vars.iter().any(|v| v.name == *name && !v.value.trim().is_empty());
+            let given = vars
+                .iter()
+                .any(|v| v.name == *name && !v.value.trim().is_empty());
             if *required && !given {
                 return Err(ActionError::InvalidInput(format!("`{name}` is required")));
             }

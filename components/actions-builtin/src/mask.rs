@@ -7,7 +7,10 @@ use crate::Action;
 
 pub const ACTION: Action = Action {
     name: "mask",
-    labels: &[("en", "Mask an e-mail or phone number"), ("ko", "이메일·전화번호 가리기")],
+    labels: &[
+        ("en", "Mask an e-mail or phone number"),
+        ("ko", "이메일·전화번호 가리기"),
+    ],
     reads: &[("value", true)],
     writes: &["masked"],
     run,
@@ -17,7 +20,9 @@ fn run(inputs: &Inputs, _: &Context) -> Result<Outcome, ActionError> {
     let value = inputs.required("value")?;
     match mask(value) {
         Some(masked) => Ok(Outcome::Set(vec![set("masked", masked)])),
-        None => Ok(Outcome::Fail("not an e-mail address or phone number".into())),
+        None => Ok(Outcome::Fail(
+            "not an e-mail address or phone number".into(),
+        )),
     }
 }
 
@@ -35,7 +40,11 @@ fn mask(value: &str) -> Option<String> {
         if local.is_empty() || host.is_empty() || tld.is_empty() || value.contains(' ') {
             return None;
         }
-        return Some(format!("{}@{}.{tld}", stars_after_first(local), stars_after_first(host)));
+        return Some(format!(
+            "{}@{}.{tld}",
+            stars_after_first(local),
+            stars_after_first(host)
+        ));
     }
     let digits = value.chars().filter(char::is_ascii_digit).count();
     let phone_like = value
@@ -72,7 +81,10 @@ mod tests {
     #[test]
     fn emails_and_phones() {
         assert_eq!(mask("kim@example.com").as_deref(), Some("k**@e******.com"));
-        assert_eq!(mask("+82 10-1234-5678").as_deref(), Some("+** **-****-5678"));
+        assert_eq!(
+            mask("+82 10-1234-5678").as_deref(),
+            Some("+** **-****-5678")
+        );
         assert_eq!(mask("12-3456"), None, "too few digits");
         assert_eq!(mask("hello"), None);
         assert_eq!(mask("@example.com"), None);

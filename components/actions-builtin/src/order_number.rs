@@ -28,8 +28,9 @@ fn run(inputs: &Inputs, _: &Context) -> Result<Outcome, ActionError> {
             "`pattern` is at most {MAX_PATTERN_CHARS} characters"
         )));
     }
-    let re = regex_lite::Regex::new(pattern)
-        .map_err(|e| ActionError::InvalidInput(format!("`pattern` is not a regular expression: {e}")))?;
+    let re = regex_lite::Regex::new(pattern).map_err(|e| {
+        ActionError::InvalidInput(format!("`pattern` is not a regular expression: {e}"))
+    })?;
     let Some(found) = re
         .captures(text)
         .and_then(|c| c.get(1).or_else(|| c.get(0)))
@@ -62,8 +63,14 @@ mod tests {
 
     #[test]
     fn finds_and_normalises() {
-        assert_eq!(number(&[("text", "where is order ab-12345?")]).as_deref(), Some("AB12345"));
-        assert_eq!(number(&[("text", "주문번호 2026 1204 77 입니다")]).as_deref(), Some("2026120477"));
+        assert_eq!(
+            number(&[("text", "where is order ab-12345?")]).as_deref(),
+            Some("AB12345")
+        );
+        assert_eq!(
+            number(&[("text", "주문번호 2026 1204 77 입니다")]).as_deref(),
+            Some("2026120477")
+        );
         assert_eq!(number(&[("text", "hello there")]), None);
         let shop = [("text", "ref SD-00042, thanks"), ("pattern", r"SD-(\d{5})")];
         assert_eq!(number(&shop).as_deref(), Some("00042"));
@@ -75,6 +82,9 @@ mod tests {
             call("order-number", &[("text", "x"), ("pattern", "(")]),
             Err(ActionError::InvalidInput(_))
         ));
-        assert!(matches!(call("order-number", &[]), Err(ActionError::InvalidInput(_))));
+        assert!(matches!(
+            call("order-number", &[]),
+            Err(ActionError::InvalidInput(_))
+        ));
     }
 }

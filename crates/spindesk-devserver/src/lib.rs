@@ -3,12 +3,15 @@
 //! per request (like a Spin instance), one shared in-memory key-value store, the system clock,
 //! the OS random source, and variables from `SPIN_VARIABLE_<NAME>` or their defaults. Grants are
 //! enforced as under Spin. Outbound HTTP is not sent: hosts outside `allowed_outbound_hosts` are
-//! `Denied`, the rest `Failed`.
+//! `Denied`, the rest `Failed`. A component's `"spindesk:bot/actions"` dependency is loaded with
+//! wasmtime and called in-process, as Spin composes it.
 
+mod actions;
 mod app;
 mod grants;
 mod http_server;
 
+pub use actions::{DevActions, ACTIONS_IMPORT};
 pub use app::{bare, App, Notes};
 pub use grants::{DevKeyValue, DevOutbound, DevSql};
 pub use http_server::{spawn_workers, MAX_BODY_BYTES};

@@ -17,6 +17,7 @@ const NO_USES: Uses = Uses {
     key_value: false,
     variables: &[],
     outbound: false,
+    actions: false,
 };
 
 /// Answers with what it saw: the spin-* headers, its variables, what SQL and key-value did.

@@ -5,6 +5,7 @@
 //! database, so a component without a `sqlite_databases` grant works as long as its surface
 //! keeps to its `Uses`.
 
+mod actions;
 mod config;
 mod key_value;
 mod log;
@@ -12,6 +13,7 @@ mod outbound;
 mod sql;
 mod system;
 
+pub use actions::SpinActions;
 pub use config::SpinConfig;
 pub use key_value::SpinKeyValue;
 pub use log::SpinLog;
@@ -19,11 +21,23 @@ pub use outbound::SpinOutbound;
 pub use sql::SpinSql;
 pub use system::{SpinClock, SpinRandom};
 
+use spindesk_core::ports::{Actions, NoActions};
 use spindesk_core::surface::{Request, Response};
 use spindesk_core::{Env, Surface};
 
 /// Handles one request with Spin's ports: what a component's `#[http_component]` calls.
+/// Components that run the bot call [`serve_with_actions`] instead.
 pub fn serve(surface: &Surface, req: Request) -> Response {
+    serve_with(surface, req, &NoActions)
+}
+
+/// [`serve`] for the components that run the bot (`Uses::actions`): the bot's actions come
+/// from the `spindesk:bot/actions` import, which `spin.toml` satisfies with a dependency.
+pub fn serve_with_actions(surface: &Surface, req: Request) -> Response {
+    serve_with(surface, req, &SpinActions)
+}
+
+fn serve_with(surface: &Surface, req: Request, actions: &dyn Actions) -> Response {
     let sql = SpinSql::default();
     let kv = SpinKeyValue::default();
     let log = SpinLog::for_request(&req, &SpinRandom);
@@ -35,6 +49,7 @@ pub fn serve(surface: &Surface, req: Request) -> Response {
         random: &SpinRandom,
         config: &SpinConfig,
         log: &log,
+        actions,
     };
     (surface.handle)(&env, req)
 }

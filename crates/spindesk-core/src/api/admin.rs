@@ -29,6 +29,7 @@ pub const SURFACE: Surface = Surface {
             config::CREDENTIALS_KEY,
         ],
         outbound: true,
+        actions: false,
     },
 };
 

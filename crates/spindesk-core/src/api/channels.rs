@@ -29,6 +29,7 @@ pub const SURFACE: Surface = Surface {
         key_value: false,
         variables: &[config::PUBLIC_BASE_URL, config::CREDENTIALS_KEY],
         outbound: true,
+        actions: true,
     },
 };
 

@@ -31,6 +31,7 @@ pub const SURFACE: Surface = Surface {
         // credentials_key: an agent's reply goes out through the customer's channel.
         variables: &[config::ADMIN_TOKEN, config::CREDENTIALS_KEY],
         outbound: true,
+        actions: false,
     },
 };
 

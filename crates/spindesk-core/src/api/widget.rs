@@ -41,6 +41,7 @@ pub const SURFACE: Surface = Surface {
             config::LONG_POLL_MAX_HELD,
         ],
         outbound: true,
+        actions: true,
     },
 };
 

@@ -3,6 +3,7 @@
 //! type's own ([`super::steps`]) both use it.
 
 use super::model::{Bot, Text};
+use super::steps::run_action::Catalog;
 use super::template::{is_variable_name, references};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -37,6 +38,8 @@ pub(crate) struct Checker<'b> {
     pub(crate) problems: Vec<Problem>,
     /// Every variable the bot can have, to tell a typo from a variable.
     pub(crate) known_variables: BTreeSet<String>,
+    /// The actions `run_action` steps may name.
+    pub(crate) actions: &'b Catalog,
 }
 
 /// The path of answer `a`, step `s`.
