@@ -3,6 +3,7 @@
 
 mod admin;
 mod architecture;
+mod bot_actions;
 mod bot_api;
 mod bot_api_calls;
 mod bot_articles;

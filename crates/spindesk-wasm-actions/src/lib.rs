@@ -5,9 +5,10 @@
 //! a fresh store, as under Spin, where each request gets a fresh instance of the component and
 //! its dependencies. Each call is bounded by fuel (instructions), an epoch deadline (wall time)
 //! and a memory limit; running out of any of them traps, and the trap is the call's
-//! [`ActionError::Failed`]. The component gets no WASI and no host functions: every import it
-//! declares is defined to trap, which is what `dependencies_inherit_configuration = false` leaves
-//! a dependency under Spin (no stores, variables or network).
+//! [`ActionError::Failed`]. The component gets no host functions but a fixed
+//! `wasi:random/insecure-seed` (see [`seed_hash_maps`]): every other import it declares traps
+//! when called. Under Spin, with `dependencies_inherit_configuration = false`, a dependency
+//! gets WASI but no stores, variables or network.
 
 use spindesk_core::ports::actions::{
     ActionContext, ActionError, ActionInfo, Actions, InputSpec, Outcome,
@@ -77,12 +78,15 @@ impl WasmActions {
         config.wasm_component_model(true);
         config.consume_fuel(true);
         config.epoch_interruption(true);
+        // The trace shows why an action failed, not where inside it.
+        config.wasm_backtrace(false);
         let engine = Engine::new(&config).map_err(|e| e.to_string())?;
         let component = Component::new(&engine, bytes).map_err(|e| format!("{e:#}"))?;
         let mut linker = Linker::<Limited>::new(&engine);
         linker
             .define_unknown_imports_as_traps(&component)
             .map_err(|e| format!("{e:#}"))?;
+        seed_hash_maps(&engine, &component, &mut linker).map_err(|e| format!("{e:#}"))?;
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| format!("{e:#}"))?;
@@ -129,6 +133,27 @@ impl WasmActions {
     }
 }
 
+/// `wasi:random/insecure-seed`, which Rust's standard library asks once for its hash maps'
+/// keys (regular expressions use them): a fixed seed, so an action stays deterministic and
+/// still reaches nothing. Under Spin the dependency gets WASI's own.
+fn seed_hash_maps(
+    engine: &Engine,
+    component: &Component,
+    linker: &mut Linker<Limited>,
+) -> wasmtime::Result<()> {
+    const SEED: (u64, u64) = (0x5350_494e_4445_534b, 0x6163_7469_6f6e_7321);
+    // Replaces the trapping stub (the interface has this one function).
+    linker.allow_shadowing(true);
+    for (name, _) in component.component_type().imports(engine) {
+        if name.starts_with("wasi:random/insecure-seed@") {
+            linker
+                .instance(name)?
+                .func_wrap("insecure-seed", |_, (): ()| Ok((SEED,)))?;
+        }
+    }
+    Ok(())
+}
+
 /// What went wrong, for the bot's trace: out of fuel, out of time, or the trap itself.
 fn describe(e: &wasmtime::Error, limits: &Limits) -> String {
     match e.downcast_ref::<wasmtime::Trap>() {
@@ -140,7 +165,8 @@ fn describe(e: &wasmtime::Error, limits: &Limits) -> String {
             limits.time.as_millis()
         ),
         Some(trap) => format!("the action trapped: {trap}"),
-        None => format!("the action failed: {e:#}"),
+        // A call to an import nothing provides (a panic writing to stderr, say).
+        None => format!("the action trapped: {}", e.root_cause()),
     }
 }
 

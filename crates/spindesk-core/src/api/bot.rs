@@ -66,6 +66,8 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         (["export"], _) => allow("GET"),
         (["validate"], Method::POST) => check(env, req),
         (["validate"], _) => allow("POST"),
+        (["actions"], Method::GET) => list_actions(env),
+        (["actions"], _) => allow("GET"),
         (["settings"], Method::GET) => show_settings(env),
         (["settings"], Method::PUT) => update_settings(env, req),
         (["settings"], _) => allow("GET, PUT"),
@@ -249,6 +251,27 @@ fn settings_json(bot: &Bot) -> Value {
         map.remove("answers");
     }
     v
+}
+
+/// What the actions component offers `run_action` steps, for the editor: each action's name,
+/// label per locale, the inputs it reads and the variables it writes.
+fn list_actions(env: &Env) -> Result<Response, ApiError> {
+    let actions = env.actions.list().map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "actions_unavailable",
+            format!("The actions component could not list its actions: {e}"),
+        )
+    })?;
+    let actions: Vec<Value> = actions
+        .iter()
+        .map(|a| {
+            let label: serde_json::Map<String, Value> =
+                a.label.iter().map(|(l, t)| (l.clone(), json!(t))).collect();
+            json!({"name": a.name, "label": label, "reads": a.reads, "writes": a.writes})
+        })
+        .collect();
+    Ok(json(&json!({ "actions": actions })))
 }
 
 fn show_settings(env: &Env) -> Result<Response, ApiError> {
