@@ -2,8 +2,8 @@
 //! (texts, labels, variables, tags). The whole-bot checks ([`super::validate`]) and each step
 //! type's own ([`super::steps`]) both use it.
 
+use super::catalog::Catalog;
 use super::model::{Bot, Text};
-use super::steps::run_action::Catalog;
 use super::template::{is_variable_name, references};
 use serde::Serialize;
 use std::collections::BTreeSet;

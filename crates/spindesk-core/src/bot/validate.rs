@@ -13,8 +13,8 @@ use super::steps::{
 use super::template::{references, render, Escape};
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use super::catalog::Catalog;
 pub use super::checker::{is_id, Problem};
-pub use super::steps::run_action::Catalog;
 
 pub const MAX_ANSWERS: usize = 500;
 pub const MAX_STEPS: usize = 2000;

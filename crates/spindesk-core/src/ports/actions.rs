@@ -4,7 +4,6 @@
 //! (Spin composes the dependency `spin.toml` names), `spindesk-wasm-actions` by loading the same
 //! component with wasmtime. Only data crosses, so the core neither knows nor cares which.
 
-use crate::ports::Millis;
 use serde::Serialize;
 use std::fmt;
 
@@ -34,7 +33,8 @@ pub struct ActionContext {
     /// The step's inputs with the bot's variables filled in, `(name, value)`.
     pub variables: Vec<(String, String)>,
     pub last_message: String,
-    pub now_ms: Millis,
+    /// Milliseconds since the Unix epoch (`ports::Millis`, not named: `ports` reads this file).
+    pub now_ms: i64,
 }
 
 /// What the bot does next (the interface's `outcome`).

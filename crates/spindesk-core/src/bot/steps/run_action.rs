@@ -13,39 +13,14 @@ use crate::bot::checker::{At, Checker, MAX_TAGS, MAX_TEXT_CHARS};
 use crate::bot::run::{Flow, Run};
 use crate::bot::steps::transfer_to_agent::transfer;
 use crate::bot::template::{is_variable_name, render, Escape};
-use crate::ports::actions::{ActionContext, ActionError, ActionInfo, Actions, Outcome};
+use crate::ports::actions::{ActionContext, ActionError, ActionInfo, Outcome};
 use std::collections::BTreeMap;
+
+pub use crate::bot::catalog::Catalog;
 
 pub const MAX_INPUTS: usize = 20;
 /// Longest value an action may set (a variable is echoed into messages and API calls).
 pub const MAX_VALUE_CHARS: usize = 1000;
-
-/// The actions a bot is checked against: what `list-actions()` returned, or why it could not
-/// be asked.
-#[derive(Debug, Clone, Default)]
-pub struct Catalog {
-    pub actions: Vec<ActionInfo>,
-    pub unavailable: Option<String>,
-}
-
-impl Catalog {
-    pub fn of(actions: &dyn Actions) -> Catalog {
-        match actions.list() {
-            Ok(actions) => Catalog {
-                actions,
-                unavailable: None,
-            },
-            Err(e) => Catalog {
-                actions: Vec::new(),
-                unavailable: Some(e.to_string()),
-            },
-        }
-    }
-
-    pub fn find(&self, name: &str) -> Option<&ActionInfo> {
-        self.actions.iter().find(|a| a.name == name)
-    }
-}
 
 pub fn check(c: &mut Checker, at: &At, action: &str, inputs: &BTreeMap<String, String>) {
     c.limit(&at.field("inputs"), inputs.len(), MAX_INPUTS, "inputs");
