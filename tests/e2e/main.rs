@@ -4,6 +4,7 @@
 mod admin;
 mod architecture;
 mod bot_actions;
+mod bot_actions_wit;
 mod bot_api;
 mod bot_api_calls;
 mod bot_articles;

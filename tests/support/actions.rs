@@ -65,3 +65,21 @@ pub fn builtin() -> WasmActions {
 pub fn misbehaving(limits: Limits) -> WasmActions {
     WasmActions::load(&built("actions-test"), limits).expect("load")
 }
+
+/// `examples/<name>`, a crate of its own (not in this workspace, as a customer's would be),
+/// built with its own lock file into `target/examples`.
+pub fn built_example(name: &str) -> PathBuf {
+    let dir = workspace().join("examples").join(name);
+    let target = workspace().join("target/examples");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(&dir)
+        .args(["build", "--quiet", "--target", "wasm32-wasip2", "--release", "--target-dir"])
+        .arg(&target)
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "building examples/{name} failed");
+    target
+        .join("wasm32-wasip2/release")
+        .join(format!("{}.wasm", name.replace('-', "_")))
+}

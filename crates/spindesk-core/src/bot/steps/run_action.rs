@@ -16,8 +16,6 @@ use crate::bot::template::{is_variable_name, render, Escape};
 use crate::ports::actions::{ActionContext, ActionError, ActionInfo, Outcome};
 use std::collections::BTreeMap;
 
-pub use crate::bot::catalog::Catalog;
-
 pub const MAX_INPUTS: usize = 20;
 /// Longest value an action may set (a variable is echoed into messages and API calls).
 pub const MAX_VALUE_CHARS: usize = 1000;
