@@ -109,7 +109,10 @@ fn embedded(wasm: &Path) -> (Option<String>, Option<String>) {
 #[test]
 fn every_exporter_carries_the_interface_of_wit() {
     let truth = source_of_truth();
-    assert!(truth.contains("run(name: string, context: context=record {"), "{truth}");
+    assert!(
+        truth.contains("run(name: string, context: context=record {"),
+        "{truth}"
+    );
     for wasm in [
         built("actions-builtin"),
         built("actions-test"),
@@ -117,7 +120,12 @@ fn every_exporter_carries_the_interface_of_wit() {
     ] {
         let (imported, exported) = embedded(&wasm);
         assert_eq!(imported, None, "{}", wasm.display());
-        assert_eq!(exported.as_deref(), Some(truth.as_str()), "{}", wasm.display());
+        assert_eq!(
+            exported.as_deref(),
+            Some(truth.as_str()),
+            "{}",
+            wasm.display()
+        );
     }
 }
 
@@ -129,9 +137,18 @@ fn the_components_that_run_the_bot_import_the_interface_of_wit_and_no_other_does
         let (imported, exported) = embedded(&wasm);
         assert_eq!(exported, None, "{}", surface.component);
         if surface.uses.actions {
-            assert_eq!(imported.as_deref(), Some(truth.as_str()), "{}", surface.component);
+            assert_eq!(
+                imported.as_deref(),
+                Some(truth.as_str()),
+                "{}",
+                surface.component
+            );
         } else {
-            assert_eq!(imported, None, "{} must not import the actions", surface.component);
+            assert_eq!(
+                imported, None,
+                "{} must not import the actions",
+                surface.component
+            );
         }
     }
 }

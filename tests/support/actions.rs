@@ -74,7 +74,14 @@ pub fn built_example(name: &str) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&dir)
-        .args(["build", "--quiet", "--target", "wasm32-wasip2", "--release", "--target-dir"])
+        .args([
+            "build",
+            "--quiet",
+            "--target",
+            "wasm32-wasip2",
+            "--release",
+            "--target-dir",
+        ])
         .arg(&target)
         .status()
         .expect("run cargo");
