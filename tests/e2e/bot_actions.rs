@@ -193,7 +193,11 @@ fn traced(trace: &[String], needle: &str) -> bool {
 
 #[test]
 fn a_trap_or_running_out_of_fuel_time_or_memory_takes_failure_with_the_reason_traced() {
-    let app = App::new().with_actions(misbehaving(Limits::default()));
+    // Time generous enough that fuel always runs out first, however busy the machine.
+    let app = App::new().with_actions(misbehaving(Limits {
+        time: Duration::from_secs(60),
+        ..Limits::default()
+    }));
     app.publish_bot(&limits_bot());
 
     let (t, _) = traces(&app, &["trap", "spin", "hog"]);
