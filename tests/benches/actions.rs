@@ -19,13 +19,18 @@ fn bench(c: &mut Criterion) {
         b.iter(|| actions.run("order-number", &context).expect("runs"))
     });
     let days = ActionContext {
-        variables: vec![("days".into(), "20".into()), ("country".into(), "KR".into())],
+        variables: vec![
+            ("days".into(), "20".into()),
+            ("country".into(), "KR".into()),
+        ],
         ..context.clone()
     };
     c.bench_function("business-days 20 KR", |b| {
         b.iter(|| actions.run("business-days", &days).expect("runs"))
     });
-    c.bench_function("list-actions", |b| b.iter(|| actions.list().expect("lists")));
+    c.bench_function("list-actions", |b| {
+        b.iter(|| actions.list().expect("lists"))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -8,10 +8,10 @@
 //! saved or published (422 with the pointer).
 
 use spindesk_core::ports::Value;
-use spindesk_tests::actions::{builtin, misbehaving};
+use spindesk_tests::actions::{built_example, builtin, misbehaving};
 use spindesk_tests::channels::{channel_app, Vendor};
 use spindesk_tests::{json, App, Json};
-use spindesk_wasm_actions::Limits;
+use spindesk_wasm_actions::{Limits, WasmActions};
 use std::time::Duration;
 
 fn order_bot() -> Json {
@@ -426,4 +426,30 @@ fn the_built_in_actions_list_themselves_for_the_editor() {
     );
     assert_eq!(r["actions"][0]["writes"], json!(["order_number"]));
     assert_eq!(r["actions"][0]["label"]["ko"], "주문 번호 찾기");
+}
+
+#[test]
+fn the_example_action_builds_and_runs_as_the_dependency() {
+    let example = built_example("bot-action");
+    let actions = WasmActions::load(&example, Limits::default()).expect("load");
+    let app = App::new().with_actions(actions);
+    let bot = json!({"name": "VIP", "answers": [{"id": "hi", "name": "hi", "keywords": ["hello"],
+        "steps": [
+            {"type": "run_action", "id": "vip", "action": "vip-check",
+             "inputs": {"email": "{{customer.email}}"}, "next": "tell", "failure": "tell"},
+            {"type": "send_message", "id": "tell", "text": "VIP: {{vip}}"}]}]});
+    app.publish_bot(&bot);
+    for (email, said) in [
+        ("Kim@BigCustomer.com", "VIP: yes"),
+        ("lee@elsewhere.org", "VIP: no"),
+    ] {
+        let r = app
+            .request("bot", "POST", "/api/bot/simulate")
+            .admin()
+            .json(&json!({"inputs": ["hello"], "customer": {"email": email}}))
+            .send()
+            .expect(200)
+            .json();
+        assert!(r["transcript"].to_string().contains(said), "{email}: {r}");
+    }
 }
