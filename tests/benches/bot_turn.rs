@@ -49,7 +49,7 @@ fn large_bot() -> Bot {
         })
         .collect();
     let bot: Bot = serde_json::from_value(json!({"answers": answers})).expect("large bot");
-    assert!(spindesk_core::bot::validate::validate(&bot).is_empty());
+    assert!(spindesk_core::bot::validate::validate(&bot, &Default::default()).is_empty());
     bot
 }
 
@@ -60,6 +60,7 @@ fn engine(c: &mut Criterion) {
         locale: "en",
         now_ms: 1_795_000_000_000,
         outbound: &outbound,
+        actions: &spindesk_core::ports::NoActions,
         articles: &NoArticles,
         phrases,
         facts: &facts,

@@ -94,6 +94,7 @@ impl Sim {
             locale: &self.locale,
             now_ms: self.now_ms,
             outbound: &self.outbound,
+            actions: &spindesk_core::ports::NoActions,
             articles: &FakeHelpCenter,
             phrases: None,
             facts: &self.facts,
@@ -623,9 +624,11 @@ fn the_loop_guard_stops_a_runaway_flow() {
         ]
     }))
     .unwrap();
-    assert!(spindesk_core::bot::validate::validate(&bot)
-        .iter()
-        .any(|p| p.code == "endless_loop"));
+    assert!(
+        spindesk_core::bot::validate::validate(&bot, &Default::default())
+            .iter()
+            .any(|p| p.code == "endless_loop")
+    );
     let mut sim = Sim::new(bot);
     sim.say("hi");
     let t = sim.say("ping");

@@ -343,6 +343,7 @@ fn a_batch_from_many_senders_shares_one_short_send_budget() {
         random: &app.random,
         config: &config,
         log: &app.log,
+        actions: &spindesk_core::ports::NoActions,
     };
     let surface = spindesk_core::surface("channels").unwrap();
     let answer = surface.answer(&env, req);

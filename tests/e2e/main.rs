@@ -4,6 +4,8 @@
 mod admin;
 mod architecture;
 mod body_limits;
+mod bot_actions;
+mod bot_actions_wit;
 mod bot_api;
 mod bot_api_calls;
 mod bot_api_resume;

@@ -31,8 +31,27 @@ fn assert_no_problems(problems: Vec<String>) {
     );
 }
 
-/// `components/<dir>` -> package name, for every crate there.
+/// Whether a `components/` crate is a component dependency (`[package.metadata.spindesk]
+/// kind = "dependency"`), not an HTTP component of its own.
+fn is_dependency(cargo: &toml::Table) -> bool {
+    cargo["package"]
+        .get("metadata")
+        .and_then(|m| m.get("spindesk"))
+        .and_then(|s| s.get("kind"))
+        .and_then(|k| k.as_str())
+        == Some("dependency")
+}
+
+/// `components/<dir>` -> package name, for every HTTP component crate there.
 fn component_crates() -> Vec<(String, toml::Table)> {
+    all_component_crates()
+        .into_iter()
+        .filter(|(_, cargo)| !is_dependency(cargo))
+        .collect()
+}
+
+/// `components/<dir>` -> package name, for every crate there.
+fn all_component_crates() -> Vec<(String, toml::Table)> {
     let mut crates = Vec::new();
     for entry in std::fs::read_dir(root().join("components")).unwrap() {
         let dir = entry.unwrap().path();
@@ -129,13 +148,21 @@ fn each_component_is_built_from_its_own_workspace_crate() {
             _ => format!("spindesk_core::api::{}::SURFACE", dir.replace('-', "_")),
         };
         // A surface that answers first needs the ResponseOutparam form, which sends the
-        // response before the follow-up; the others keep the request/response form.
+        // response before the follow-up; the others keep the request/response form. The
+        // components that run the bot serve with the actions import, the others without (so
+        // their Wasm does not import it and Spin has nothing to satisfy).
         let answers_first = spindesk_tests::surface(dir)
             .is_some_and(|s| matches!(s.handle, Handler::AnswerFirst(_)));
-        let call = if answers_first {
-            "spindesk_spin::serve_answering_first(&SURFACE, req, response_out)"
-        } else {
-            "spindesk_spin::serve(&SURFACE, req)"
+        let runs_bot = surfaces()
+            .iter()
+            .any(|s| s.component == dir && s.uses.actions);
+        let call = match (answers_first, runs_bot) {
+            (true, true) => {
+                "spindesk_spin::serve_answering_first_with_actions(&SURFACE, req, response_out)"
+            }
+            (true, false) => "spindesk_spin::serve_answering_first(&SURFACE, req, response_out)",
+            (false, true) => "spindesk_spin::serve_with_actions(&SURFACE, req)",
+            (false, false) => "spindesk_spin::serve(&SURFACE, req)",
         };
         let serves_own = lib.contains(&format!("use {surface};"))
             && lib.contains(&format!("is_component(&SURFACE, \"{dir}\")"))
@@ -152,7 +179,15 @@ fn each_component_is_built_from_its_own_workspace_crate() {
                 c.source
             ));
         }
-        let command = format!("cargo build --target wasm32-wasip2 --release -p {id}");
+        let runs_bot = surfaces()
+            .iter()
+            .any(|s| s.component == id && s.uses.actions);
+        // The actions dependency is built by the same command, before `spin up` composes it.
+        let command = if runs_bot {
+            format!("cargo build --target wasm32-wasip2 --release -p actions-builtin -p {id}")
+        } else {
+            format!("cargo build --target wasm32-wasip2 --release -p {id}")
+        };
         match &c.build {
             None => problems.push(format!("[component.{id}.build] is missing")),
             Some(build) => {
@@ -172,6 +207,10 @@ fn each_component_is_built_from_its_own_workspace_crate() {
                     "crates/spindesk-core/src/**/*.rs".into(),
                     "crates/spindesk-spin/src/**/*.rs".into(),
                 ];
+                if runs_bot {
+                    wanted.push("components/actions-builtin/src/**/*.rs".into());
+                    wanted.push("wit/*.wit".into());
+                }
                 if id == "static-site" {
                     wanted.push("crates/spindesk-static/src/**/*.rs".into());
                     wanted.push("crates/spindesk-static/Cargo.toml".into());
@@ -183,6 +222,42 @@ fn each_component_is_built_from_its_own_workspace_crate() {
                     }
                 }
             }
+        }
+    }
+    assert_no_problems(problems);
+}
+
+/// The default `spindesk:bot/actions` dependency.
+const ACTIONS_WASM: &str = "target/wasm32-wasip2/release/actions_builtin.wasm";
+
+#[test]
+fn dependency_crates_are_components_that_import_nothing_from_spin() {
+    let mut problems = Vec::new();
+    let deps: Vec<_> = all_component_crates()
+        .into_iter()
+        .filter(|(_, cargo)| is_dependency(cargo))
+        .collect();
+    assert!(
+        deps.iter().any(|(dir, _)| dir == "actions-builtin"),
+        "components/actions-builtin is the default actions dependency"
+    );
+    for (dir, cargo) in &deps {
+        if cargo["package"]["name"].as_str() != Some(dir) {
+            problems.push(format!("components/{dir}: name the package `{dir}`"));
+        }
+        let deps = cargo.get("dependencies").and_then(|d| d.as_table());
+        if deps.is_some_and(|d| {
+            d.keys()
+                .any(|k| k.starts_with("spin") || k.starts_with("spindesk"))
+        }) {
+            problems.push(format!(
+                "components/{dir} depends on Spin or Spindesk crates; a dependency gets only the data `wit/` passes"
+            ));
+        }
+        if !deps.is_some_and(|d| d.contains_key("wit-bindgen")) {
+            problems.push(format!(
+                "components/{dir}: bindings come from wit/ through wit-bindgen"
+            ));
         }
     }
     assert_no_problems(problems);
@@ -393,6 +468,23 @@ fn grants_are_exactly_what_each_surface_uses() {
                     ));
                 }
             }
+        }
+        let actions = c.dependencies.get("spindesk:bot/actions");
+        match (uses.actions, actions.and_then(|d| d.path.as_deref())) {
+            (true, Some(ACTIONS_WASM)) | (false, None) => {}
+            (true, other) => problems.push(format!(
+                "[component.{id}.dependencies] \"spindesk:bot/actions\" = {other:?}; the surface runs the bot -> {{ path = {ACTIONS_WASM:?} }}"
+            )),
+            (false, Some(_)) => problems.push(format!(
+                "[component.{id}.dependencies] names spindesk:bot/actions, which the surface does not import: remove it"
+            )),
+        }
+        if c.dependencies.len() > usize::from(actions.is_some())
+            || c.dependencies_inherit_configuration
+        {
+            problems.push(format!(
+                "[component.{id}] only the actions dependency, and it inherits nothing (dependencies_inherit_configuration = false)"
+            ));
         }
         let mapped: BTreeSet<&str> = c.variables.keys().map(String::as_str).collect();
         let used: BTreeSet<&str> = uses.variables.iter().copied().collect();

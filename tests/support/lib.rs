@@ -4,17 +4,20 @@
 //! instance), and ports a surface did not declare in its `Uses` are refused — so a handler that
 //! touches something `spin.toml` would not grant it fails here too.
 
+pub mod actions;
 pub mod channels;
 pub mod help_center;
 
 use base64::Engine;
 use spindesk_core::ports::{
-    Config, KeyValue, KvError, Outbound, OutboundError, Rows, Sql, SqlError, SqlErrorKind, Value,
+    Actions, Config, KeyValue, KvError, NoActions, Outbound, OutboundError, Rows, Sql, SqlError,
+    SqlErrorKind, Value,
 };
 use spindesk_core::{Env, Surface};
 use spindesk_native::{
     ManualClock, MapConfig, MemoryKeyValue, NativeSql, RecordingLog, RecordingOutbound, SeqRandom,
 };
+use spindesk_wasm_actions::WasmActions;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -49,6 +52,9 @@ pub struct App {
     pub config: MapConfig,
     /// Every line the handlers logged.
     pub log: RecordingLog,
+    /// The `spindesk:bot/actions` dependency of the components that run the bot (their
+    /// surface's `Uses::actions`); none until a test loads one ([`App::with_actions`]).
+    pub actions: Option<WasmActions>,
 }
 
 impl Default for App {
@@ -105,7 +111,14 @@ impl App {
             random: SeqRandom::default(),
             config,
             log: RecordingLog::default(),
+            actions: None,
         }
+    }
+
+    /// This installation with `actions` composed into the components that run the bot.
+    pub fn with_actions(mut self, actions: WasmActions) -> Self {
+        self.actions = Some(actions);
+        self
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -201,6 +214,10 @@ impl App {
             allowed: uses.variables,
             inner: &self.config,
         };
+        let actions: &dyn Actions = match &self.actions {
+            Some(actions) if uses.actions => actions,
+            _ => &NoActions,
+        };
         let env = Env {
             sql: &guarded_sql,
             kv: &guarded_kv,
@@ -209,6 +226,7 @@ impl App {
             random: &self.random,
             config: &vars,
             log: &self.log,
+            actions,
         };
         let answer = surface.answer(&env, req);
         let response = Resp::from(answer.response);

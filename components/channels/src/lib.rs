@@ -12,7 +12,11 @@ const _: () = assert!(
     "wrong surface"
 );
 
+// This component runs the bot: its `run_action` steps call the `spindesk:bot/actions` import,
+// which `spin.toml` satisfies with a component dependency.
+const _: () = assert!(SURFACE.uses.actions, "this surface does not run the bot");
+
 #[http_component]
 fn handle(req: http::Request<Vec<u8>>, response_out: ResponseOutparam) {
-    spindesk_spin::serve_answering_first(&SURFACE, req, response_out)
+    spindesk_spin::serve_answering_first_with_actions(&SURFACE, req, response_out)
 }

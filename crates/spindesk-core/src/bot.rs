@@ -14,6 +14,7 @@
 
 pub mod api_call;
 pub mod articles;
+pub mod catalog;
 mod checker;
 pub mod condition;
 mod context;

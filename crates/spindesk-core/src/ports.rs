@@ -4,6 +4,9 @@
 //! `spindesk-native` implements them on rusqlite, an in-memory map and a recording HTTP client
 //! for tests. Handlers receive them bundled in an [`Env`].
 
+pub mod actions;
+
+pub use actions::{Actions, NoActions};
 use std::fmt;
 use std::time::Duration;
 
@@ -204,6 +207,9 @@ pub struct Env<'a> {
     pub random: &'a dyn Random,
     pub config: &'a dyn Config,
     pub log: &'a dyn Log,
+    /// The bot's actions: the components that run the bot get the `spindesk:bot/actions`
+    /// dependency `spin.toml` names; every other one [`NoActions`].
+    pub actions: &'a dyn Actions,
 }
 
 impl Env<'_> {

@@ -15,6 +15,8 @@ pub struct Uses {
     pub key_value: bool,
     pub variables: &'static [&'static str],
     pub outbound: bool,
+    /// Runs the bot, so `spin.toml` gives it the `spindesk:bot/actions` dependency.
+    pub actions: bool,
 }
 
 #[derive(Clone, Copy)]

@@ -1,6 +1,7 @@
 //! Requests in, the surface `spin.toml` routes them to, responses out: what `spin up` does,
 //! with native ports.
 
+use crate::actions::{DevActions, Loader};
 use crate::grants::{DevKeyValue, DevOutbound, DevSql};
 use spindesk_core::ports::KeyValue;
 use spindesk_core::surface::{Answer, Request, Response};
@@ -35,6 +36,7 @@ struct Component {
     key_value: bool,
     config: MapConfig,
     outbound: DevOutbound,
+    actions: DevActions,
 }
 
 /// What start-up found worth saying (never a variable's value).
@@ -77,6 +79,7 @@ impl App {
             }
         }
         let mut components = BTreeMap::new();
+        let mut loader = Loader::default();
         for (id, c) in &manifest.component {
             let surface = surfaces(id)
                 .ok_or_else(|| format!("[component.{id}] has no surface of that name"))?;
@@ -101,12 +104,15 @@ impl App {
             for entry in unsupported {
                 notes.warnings.push(format!("[component.{id}] allowed_outbound_hosts entry {entry:?} is not understood here; treated as denied"));
             }
+            let (actions, warning) = loader.for_component(id, c, &manifest.dir);
+            notes.warnings.extend(warning);
             let component = Component {
                 surface,
                 sqlite: c.sqlite_databases.iter().any(|d| d == "default"),
                 key_value: c.key_value_stores.iter().any(|s| s == "default"),
                 config,
                 outbound,
+                actions,
             };
             components.insert(id.clone(), component);
         }
@@ -210,6 +216,7 @@ impl App {
             random: &OsRandom,
             config: &component.config,
             log: &log,
+            actions: &component.actions,
         };
         // Under Spin a trap ends the instance with a bare 500; here it must not end the worker.
         let answered = catch_unwind(AssertUnwindSafe(|| component.surface.answer(&env, req)));

@@ -17,6 +17,7 @@ const NO_USES: Uses = Uses {
     key_value: false,
     variables: &[],
     outbound: false,
+    actions: false,
 };
 
 /// Answers with what it saw: the spin-* headers, its variables, what SQL and key-value did.
@@ -207,7 +208,22 @@ fn the_real_manifest_loads_with_the_real_surfaces() {
     let manifest =
         Manifest::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spin.toml")).unwrap();
     let (app, notes) = App::new(&manifest, temp_db("real"), |_| None).unwrap();
-    assert!(notes.warnings.is_empty(), "{:?}", notes.warnings);
+    // The bot's actions dependency is a wasm file `.ci/run` builds before the tests; until it
+    // is built, the only warnings say so and how to build it.
+    let actions = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/wasm32-wasip2/release/actions_builtin.wasm");
+    if actions.exists() {
+        assert!(notes.warnings.is_empty(), "{:?}", notes.warnings);
+    } else {
+        assert!(
+            notes
+                .warnings
+                .iter()
+                .all(|w| w.contains("spindesk:bot/actions") && w.contains("cargo build")),
+            "{:?}",
+            notes.warnings
+        );
+    }
     assert_eq!(
         app.router()
             .route("/api/v2/tickets.json")

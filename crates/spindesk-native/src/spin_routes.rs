@@ -25,6 +25,10 @@ pub struct Manifest {
     pub trigger: Triggers,
     #[serde(default)]
     pub component: BTreeMap<String, Component>,
+    /// The folder the manifest was loaded from: Spin reads relative paths (`source`, a
+    /// dependency's `path`) from there. Empty for [`Manifest::parse`]: the current folder.
+    #[serde(skip)]
+    pub dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -77,6 +81,23 @@ pub struct Component {
     pub variables: BTreeMap<String, String>,
     #[serde(default)]
     pub build: Option<Build>,
+    /// Whether dependencies may use this component's stores, variables and hosts (Spin's
+    /// default: they may not).
+    #[serde(default)]
+    pub dependencies_inherit_configuration: bool,
+    /// Imports (`"spindesk:bot/actions"`) satisfied by other components.
+    #[serde(default)]
+    pub dependencies: BTreeMap<String, Dependency>,
+}
+
+/// One `[component.<id>.dependencies]` entry. Only local files are understood here (`path`);
+/// Spin also takes registry packages, URLs and other components of the app.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Dependency {
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub export: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -103,7 +124,9 @@ impl Manifest {
     pub fn load(path: &Path) -> Result<Manifest, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("reading {}: {e}", path.display()))?;
-        Manifest::parse(&text)
+        let mut manifest = Manifest::parse(&text)?;
+        manifest.dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(manifest)
     }
 
     /// The router over every `[[trigger.http]]`; fails on a route Spin would not accept the same

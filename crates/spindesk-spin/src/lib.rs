@@ -21,6 +21,7 @@
 //! database, so a component without a `sqlite_databases` grant works as long as its surface
 //! keeps to its `Uses`.
 
+mod actions;
 mod config;
 mod key_value;
 mod log;
@@ -28,6 +29,7 @@ mod outbound;
 mod sql;
 mod system;
 
+pub use actions::SpinActions;
 pub use config::SpinConfig;
 pub use key_value::SpinKeyValue;
 pub use log::SpinLog;
@@ -36,12 +38,24 @@ pub use sql::SpinSql;
 pub use system::{SpinClock, SpinRandom};
 
 use spin_sdk::http::{IntoResponse, OutgoingResponse, ResponseOutparam};
+use spindesk_core::ports::{Actions, NoActions};
 use spindesk_core::surface::{Request, Response};
 use spindesk_core::{Env, Surface};
 
 /// Handles one request with Spin's ports: what a component's `#[http_component]` calls. A
 /// follow-up (there is none unless the surface answers first) runs before the response goes.
+/// Components that run the bot call [`serve_with_actions`] instead.
 pub fn serve(surface: &Surface, req: Request) -> Response {
+    serve_with(surface, req, &NoActions)
+}
+
+/// [`serve`] for the components that run the bot (`Uses::actions`): the bot's actions come
+/// from the `spindesk:bot/actions` import, which `spin.toml` satisfies with a dependency.
+pub fn serve_with_actions(surface: &Surface, req: Request) -> Response {
+    serve_with(surface, req, &SpinActions)
+}
+
+fn serve_with(surface: &Surface, req: Request, actions: &dyn Actions) -> Response {
     let sql = SpinSql::default();
     let kv = SpinKeyValue::default();
     let log = SpinLog::for_request(&req, &SpinRandom);
@@ -53,6 +67,7 @@ pub fn serve(surface: &Surface, req: Request) -> Response {
         random: &SpinRandom,
         config: &SpinConfig,
         log: &log,
+        actions,
     };
     surface.respond(&env, req)
 }
@@ -60,6 +75,24 @@ pub fn serve(surface: &Surface, req: Request) -> Response {
 /// [`serve`] for a component whose surface answers first: the response is sent through
 /// `response_out` before the surface's follow-up runs.
 pub fn serve_answering_first(surface: &Surface, req: Request, response_out: ResponseOutparam) {
+    answer_first_with(surface, req, response_out, &NoActions)
+}
+
+/// [`serve_answering_first`] for a component that also runs the bot (the channels' webhooks).
+pub fn serve_answering_first_with_actions(
+    surface: &Surface,
+    req: Request,
+    response_out: ResponseOutparam,
+) {
+    answer_first_with(surface, req, response_out, &SpinActions)
+}
+
+fn answer_first_with(
+    surface: &Surface,
+    req: Request,
+    response_out: ResponseOutparam,
+    actions: &dyn Actions,
+) {
     let sql = SpinSql::default();
     let kv = SpinKeyValue::default();
     let log = SpinLog::for_request(&req, &SpinRandom);
@@ -71,6 +104,7 @@ pub fn serve_answering_first(surface: &Surface, req: Request, response_out: Resp
         random: &SpinRandom,
         config: &SpinConfig,
         log: &log,
+        actions,
     };
     let answer = surface.answer(&env, req);
     if let Err(why) = send(response_out, answer.response) {

@@ -25,6 +25,7 @@ pub const SURFACE: Surface = Surface {
         key_value: false,
         variables: &[],
         outbound: false,
+        actions: false,
     },
 };
 

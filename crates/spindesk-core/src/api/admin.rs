@@ -31,6 +31,7 @@ pub const SURFACE: Surface = Surface {
             config::GRIP_PUBLISH_URL,
         ],
         outbound: true,
+        actions: false,
     },
 };
 

@@ -5,7 +5,7 @@
 use crate::admin_log;
 use crate::auth::{require_admin, Staff};
 use crate::bot::model::{Answer, Bot};
-use crate::bot::validate::{validate, Problem};
+use crate::bot::validate::{validate, Catalog, Problem};
 use crate::bot::versions::{self, PublishError};
 use crate::config;
 use crate::ports::Env;
@@ -34,6 +34,7 @@ pub const SURFACE: Surface = Surface {
         variables: &[config::ADMIN_TOKEN, config::PUBLIC_BASE_URL],
         // The simulator answers API-call steps from scripted responses: it never calls out.
         outbound: false,
+        actions: true,
     },
 };
 
@@ -63,8 +64,10 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         (["import"], _) => allow("POST"),
         (["export"], Method::GET) => export(env, req),
         (["export"], _) => allow("GET"),
-        (["validate"], Method::POST) => check(req),
+        (["validate"], Method::POST) => check(env, req),
         (["validate"], _) => allow("POST"),
+        (["actions"], Method::GET) => list_actions(env),
+        (["actions"], _) => allow("GET"),
         (["settings"], Method::GET) => show_settings(env),
         (["settings"], Method::PUT) => update_settings(env, req),
         (["settings"], _) => allow("GET, PUT"),
@@ -139,11 +142,12 @@ fn edit_draft(
     change: impl FnOnce(&mut Bot) -> Result<Value, ApiError>,
 ) -> Result<Response, ApiError> {
     let db = database(env)?;
+    let actions = Catalog::of(env.actions);
     finish(db.transaction(|db| {
         let (mut bot, revision) = versions::draft(db)?;
         check_revision(req, revision)?;
         let mut body = change(&mut bot)?;
-        let problems = validate(&bot);
+        let problems = validate(&bot, &actions);
         if !problems.is_empty() {
             return Err(SaveError::Invalid(problems));
         }
@@ -157,7 +161,7 @@ fn overview(env: &Env) -> Result<Response, ApiError> {
     let db = database(env)?;
     let (bot, revision) = versions::draft(&db)?;
     let live = versions::live_version(&db)?;
-    let problems = validate(&bot);
+    let problems = validate(&bot, &Catalog::of(env.actions));
     Ok(json(&json!({
         "draft": {
             "revision": revision,
@@ -204,9 +208,9 @@ fn replace_draft(env: &Env, req: &Request, wrapped: Wrapped) -> Result<Response,
     })
 }
 
-fn check(req: &Request) -> Result<Response, ApiError> {
+fn check(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let bot = read_bot(req, Wrapped::No)?;
-    let problems = validate(&bot);
+    let problems = validate(&bot, &Catalog::of(env.actions));
     if problems.is_empty() {
         Ok(json(&json!({"valid": true})))
     } else {
@@ -247,6 +251,27 @@ fn settings_json(bot: &Bot) -> Value {
         map.remove("answers");
     }
     v
+}
+
+/// What the actions component offers `run_action` steps, for the editor: each action's name,
+/// label per locale, the inputs it reads and the variables it writes.
+fn list_actions(env: &Env) -> Result<Response, ApiError> {
+    let actions = env.actions.list().map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "actions_unavailable",
+            format!("The actions component could not list its actions: {e}"),
+        )
+    })?;
+    let actions: Vec<Value> = actions
+        .iter()
+        .map(|a| {
+            let label: serde_json::Map<String, Value> =
+                a.label.iter().map(|(l, t)| (l.clone(), json!(t))).collect();
+            json!({"name": a.name, "label": label, "reads": a.reads, "writes": a.writes})
+        })
+        .collect();
+    Ok(json(&json!({ "actions": actions })))
 }
 
 fn show_settings(env: &Env) -> Result<Response, ApiError> {
@@ -409,15 +434,19 @@ fn publish(env: &Env, req: &Request, by: &Staff) -> Result<Response, ApiError> {
     }
     let db = database(env)?;
     let now = env.clock.now_ms();
-    let result = db.transaction(|db: &Db| match versions::publish(db, now, &body.note) {
-        Ok(v) => {
-            let detail = json!({"version": v, "note": body.note});
-            admin_log::record(db, now, by, "bot.publish", &format!("bot:{v}"), &detail)?;
-            Ok(Ok(v))
-        }
-        Err(PublishError::Invalid(p)) => Ok(Err(p)),
-        Err(PublishError::Store(e)) => Err(ApiError::from(e)),
-    })?;
+    let actions = Catalog::of(env.actions);
+    let result =
+        db.transaction(
+            |db: &Db| match versions::publish(db, now, &body.note, &actions) {
+                Ok(v) => {
+                    let detail = json!({"version": v, "note": body.note});
+                    admin_log::record(db, now, by, "bot.publish", &format!("bot:{v}"), &detail)?;
+                    Ok(Ok(v))
+                }
+                Err(PublishError::Invalid(p)) => Ok(Err(p)),
+                Err(PublishError::Store(e)) => Err(ApiError::from(e)),
+            },
+        )?;
     match result {
         Ok(version) => Ok(json_status(
             StatusCode::CREATED,

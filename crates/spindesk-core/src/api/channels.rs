@@ -36,6 +36,7 @@ pub const SURFACE: Surface = Surface {
             config::GRIP_PUBLISH_URL,
         ],
         outbound: true,
+        actions: true,
     },
 };
 

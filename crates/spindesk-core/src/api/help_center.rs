@@ -35,6 +35,7 @@ pub const SURFACE: Surface = Surface {
         key_value: false,
         variables: &[config::ADMIN_TOKEN],
         outbound: false,
+        actions: false,
     },
 };
 

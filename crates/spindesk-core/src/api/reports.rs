@@ -29,6 +29,7 @@ pub const SURFACE: Surface = Surface {
         // Admins only: the admin token, or an admin's own API token.
         variables: &[config::ADMIN_TOKEN],
         outbound: false,
+        actions: false,
     },
 };
 

@@ -53,6 +53,7 @@ pub const SURFACE: Surface = Surface {
             config::GRIP_PUBLISH_URL,
         ],
         outbound: true,
+        actions: true,
     },
 };
 

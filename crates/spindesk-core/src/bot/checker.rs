@@ -2,6 +2,7 @@
 //! (texts, labels, variables, tags). The whole-bot checks ([`super::validate`]) and each step
 //! type's own ([`super::steps`]) both use it.
 
+use super::catalog::Catalog;
 use super::model::{Bot, Text};
 use super::template::{is_variable_name, references};
 use serde::Serialize;
@@ -37,6 +38,8 @@ pub(crate) struct Checker<'b> {
     pub(crate) problems: Vec<Problem>,
     /// Every variable the bot can have, to tell a typo from a variable.
     pub(crate) known_variables: BTreeSet<String>,
+    /// The actions `run_action` steps may name.
+    pub(crate) actions: &'b Catalog,
 }
 
 /// The path of answer `a`, step `s`.

@@ -5,7 +5,7 @@
 use super::phrases::PhraseIndex;
 use super::state::ArticleCard;
 use super::template::Variables;
-use crate::ports::{Millis, Outbound, SqlError};
+use crate::ports::{Actions, Millis, Outbound, SqlError};
 
 /// The help center, as the bot sees it.
 pub trait Articles {
@@ -36,6 +36,8 @@ pub struct Context<'a> {
     pub locale: &'a str,
     pub now_ms: Millis,
     pub outbound: &'a dyn Outbound,
+    /// The bot's actions (`run_action` steps), run inside the turn: only data goes in and out.
+    pub actions: &'a dyn Actions,
     pub articles: &'a dyn Articles,
     /// The bot's training phrases, analysed when its version was published; `None` (or an
     /// index of another bot) analyses them during the turn.

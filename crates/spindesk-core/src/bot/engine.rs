@@ -23,7 +23,8 @@ use super::run::{Flow, Run};
 use super::state::{BotState, Input, Output, Payload, Turn, Waiting};
 use super::steps::{
     add_tags, ask_for_details, ask_if_resolved, branch_by_condition, business_hours, link_answer,
-    make_api_call, present_options, send_message, set_variable, show_articles, transfer_to_agent,
+    make_api_call, present_options, run_action, send_message, set_variable, show_articles,
+    transfer_to_agent,
 };
 use crate::message::QuickReply;
 use crate::ports::SqlError;
@@ -427,6 +428,13 @@ impl Run<'_> {
                 };
                 make_api_call::run(self, answer_id, step_id, &call, failure)
             }
+            Step::RunAction {
+                action,
+                inputs,
+                next,
+                failure,
+                ..
+            } => run_action::run(self, answer_id, action, inputs, next, failure),
             Step::SetVariable {
                 variable,
                 value,

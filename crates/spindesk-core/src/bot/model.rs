@@ -493,6 +493,17 @@ pub enum Step {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failure: Option<String>,
     },
+    /// An action of the actions component (`spindesk:bot/actions`), given `inputs` (templates).
+    RunAction {
+        id: String,
+        action: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        inputs: BTreeMap<String, String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<String>,
+    },
     SetVariable {
         id: String,
         variable: String,
@@ -546,6 +557,7 @@ impl Step {
             | Step::ShowArticles { id, .. }
             | Step::AskIfResolved { id, .. }
             | Step::MakeApiCall { id, .. }
+            | Step::RunAction { id, .. }
             | Step::SetVariable { id, .. }
             | Step::BranchByCondition { id, .. }
             | Step::BusinessHours { id, .. }
@@ -563,6 +575,7 @@ impl Step {
             Step::ShowArticles { .. } => "show_articles",
             Step::AskIfResolved { .. } => "ask_if_resolved",
             Step::MakeApiCall { .. } => "make_api_call",
+            Step::RunAction { .. } => "run_action",
             Step::SetVariable { .. } => "set_variable",
             Step::BranchByCondition { .. } => "branch_by_condition",
             Step::BusinessHours { .. } => "business_hours",
@@ -597,9 +610,17 @@ impl Step {
                 v
             }
             Step::MakeApiCall {
-                success, failure, ..
-            } => {
-                let mut v = one("success", success);
+                success: next,
+                failure,
+                ..
+            }
+            | Step::RunAction { next, failure, .. } => {
+                let field = if matches!(self, Step::RunAction { .. }) {
+                    "next"
+                } else {
+                    "success"
+                };
+                let mut v = one(field, next);
                 v.extend(one("failure", failure));
                 v
             }

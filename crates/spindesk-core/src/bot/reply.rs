@@ -388,6 +388,7 @@ fn live_turn(
         locale: &user.locale,
         now_ms: env.clock.now_ms(),
         outbound: &NoCallsInTransaction,
+        actions: env.actions,
         articles: &help_center,
         phrases: Some(&live.phrases),
         facts,

@@ -24,6 +24,9 @@ mod tests {
 
     #[test]
     fn the_starter_bot_is_valid() {
-        assert_eq!(crate::bot::validate::validate(&starter_bot()), vec![]);
+        assert_eq!(
+            crate::bot::validate::validate(&starter_bot(), &Default::default()),
+            vec![]
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod business_hours;
 pub mod link_answer;
 pub mod make_api_call;
 pub mod present_options;
+pub mod run_action;
 pub mod send_message;
 pub mod set_variable;
 pub mod show_articles;

@@ -7,11 +7,13 @@ use super::hours;
 use super::model::{Answer, Bot, Step};
 use super::steps::{
     add_tags, ask_for_details, ask_if_resolved, branch_by_condition, business_hours, link_answer,
-    make_api_call, present_options, send_message, set_variable, show_articles, transfer_to_agent,
+    make_api_call, present_options, run_action, send_message, set_variable, show_articles,
+    transfer_to_agent,
 };
 use super::template::{references, render, Escape};
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use super::catalog::Catalog;
 pub use super::checker::{is_id, Problem};
 
 pub const MAX_ANSWERS: usize = 500;
@@ -34,7 +36,7 @@ pub const BUILT_IN_VARIABLES: &[&str] = &[
 ];
 
 /// Every variable the bot can have: built-ins, declared, and the ones steps fill.
-fn known_variables(bot: &Bot) -> BTreeSet<String> {
+fn known_variables(bot: &Bot, actions: &Catalog) -> BTreeSet<String> {
     let mut known: BTreeSet<String> = BUILT_IN_VARIABLES.iter().map(|s| s.to_string()).collect();
     known.extend(bot.variables.iter().map(|v| v.name.clone()));
     for step in bot.answers.iter().flat_map(|a| &a.steps) {
@@ -46,17 +48,25 @@ fn known_variables(bot: &Bot) -> BTreeSet<String> {
             Step::SetVariable { variable, .. } => {
                 known.insert(variable.clone());
             }
+            Step::RunAction { action, .. } => known.extend(
+                actions
+                    .find(action)
+                    .into_iter()
+                    .flat_map(|a| a.writes.clone()),
+            ),
             _ => {}
         }
     }
     known
 }
 
-pub fn validate(bot: &Bot) -> Vec<Problem> {
+/// Every problem of `bot`, its `run_action` steps checked against `actions`.
+pub fn validate(bot: &Bot, actions: &Catalog) -> Vec<Problem> {
     let mut c = Checker {
         bot,
         problems: Vec::new(),
-        known_variables: known_variables(bot),
+        known_variables: known_variables(bot, actions),
+        actions,
     };
     settings(&mut c);
     let total_steps: usize = bot.answers.iter().map(|a| a.steps.len()).sum();
@@ -412,6 +422,7 @@ fn steps(c: &mut Checker, ai: usize, answer: &Answer) {
                 };
                 make_api_call::check(c, &at, &call)
             }
+            Step::RunAction { action, inputs, .. } => run_action::check(c, &at, action, inputs),
             Step::SetVariable {
                 variable, value, ..
             } => set_variable::check(c, &at, variable, value),
@@ -563,7 +574,10 @@ mod tests {
     }
 
     fn codes(b: &Bot) -> Vec<(String, &'static str)> {
-        validate(b).into_iter().map(|p| (p.path, p.code)).collect()
+        validate(b, &Catalog::default())
+            .into_iter()
+            .map(|p| (p.path, p.code))
+            .collect()
     }
 
     #[test]
@@ -582,7 +596,7 @@ mod tests {
                 {"type": "transfer_to_agent", "id": "s5", "tags": ["status_{{status}}"]}
             ]}]),
         );
-        assert_eq!(validate(&b), vec![]);
+        assert_eq!(validate(&b, &Catalog::default()), vec![]);
     }
 
     #[test]
@@ -591,7 +605,7 @@ mod tests {
             {"type": "send_message", "id": "s1", "text": "hi", "next": "nowhere"},
             {"type": "link_answer", "id": "s2", "answer": "ghost"}
         ]}]));
-        let problems = validate(&b);
+        let problems = validate(&b, &Catalog::default());
         let unknown = problems.iter().find(|p| p.code == "unknown_step").unwrap();
         assert_eq!(unknown.path, "answers[0].steps[0].next");
         assert_eq!(unknown.answer.as_deref(), Some("a"));
@@ -663,7 +677,7 @@ mod tests {
         for a in &mut b.answers {
             a.steps.truncate(1);
         }
-        assert!(validate(&b)
+        assert!(validate(&b, &Catalog::default())
             .iter()
             .any(|p| p.message == "501 answers; at most 500 are allowed"));
         b.answers.truncate(401);
@@ -676,7 +690,7 @@ mod tests {
                 }
             }
         }
-        let p = validate(&b);
+        let p = validate(&b, &Catalog::default());
         assert_eq!(p.len(), 1, "{p:?}");
         assert_eq!(
             p[0].message,
@@ -728,7 +742,7 @@ mod tests {
             {"type": "present_options", "id": "s1", "text": "again?", "options": [
                 {"label": "yes", "next": "s2"}]},
             {"type": "send_message", "id": "s2", "text": "ok", "next": "s1"}]}]));
-        assert_eq!(validate(&b), vec![]);
+        assert_eq!(validate(&b, &Catalog::default()), vec![]);
     }
 
     #[test]

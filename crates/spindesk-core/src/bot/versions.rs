@@ -4,7 +4,7 @@
 use super::model::{Bot, Step};
 use super::phrases::PhraseIndex;
 use super::starter::starter_bot;
-use super::validate::{validate, Problem};
+use super::validate::{validate, Catalog, Problem};
 use crate::error::{Error, Result};
 use crate::ports::Millis;
 use crate::store::Db;
@@ -144,9 +144,11 @@ impl<E: Into<Error>> From<E> for PublishError {
 }
 
 /// Freezes the draft as the next version and makes it live.
-pub fn publish(db: &Db, now: Millis, note: &str) -> Result<i64, PublishError> {
+/// `actions` is what the actions component lists now: a `run_action` step is checked against
+/// it like a transfer step against the groups.
+pub fn publish(db: &Db, now: Millis, note: &str, actions: &Catalog) -> Result<i64, PublishError> {
     let (bot, _) = draft(db)?;
-    let mut problems = validate(&bot);
+    let mut problems = validate(&bot, actions);
     problems.extend(unknown_groups(db, &bot)?);
     if !problems.is_empty() {
         return Err(PublishError::Invalid(problems));

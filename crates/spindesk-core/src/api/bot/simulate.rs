@@ -9,7 +9,7 @@ use crate::bot::phrases::PhraseIndex;
 use crate::bot::reply;
 use crate::bot::state::{BotState, Effect, Input};
 use crate::bot::template::Variables;
-use crate::bot::validate::validate;
+use crate::bot::validate::{validate, Catalog};
 use crate::bot::versions;
 use crate::ports::{Env, Outbound, OutboundError};
 use crate::store::database;
@@ -172,7 +172,7 @@ pub fn run(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let bot = match body.bot {
         Some(bot) => {
-            let problems = validate(&bot);
+            let problems = validate(&bot, &Catalog::of(env.actions));
             if !problems.is_empty() {
                 return Ok(invalid(&problems));
             }
@@ -243,6 +243,7 @@ pub fn run(env: &Env, req: &Request) -> Result<Response, ApiError> {
             locale: &locale,
             now_ms: now,
             outbound: &outbound,
+            actions: env.actions,
             articles: &help_center,
             phrases: Some(&phrases),
             facts: &facts,
