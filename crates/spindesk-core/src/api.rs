@@ -1,4 +1,5 @@
 //! One module per HTTP surface (Spin component).
+pub mod activity;
 pub mod admin;
 pub mod bot;
 pub mod channels;

@@ -11,16 +11,15 @@
 //!   `{"seq": N}`: shown to the customer's widget.
 
 use crate::activity::{self, Side};
+use crate::api::activity as activity_routes;
 use crate::auth::require_staff;
-use crate::change_feed;
 use crate::config;
 use crate::grip;
 use crate::ports::Env;
 use crate::store::{database, Db};
 use crate::surface::{Handler, Request, Response, Surface, Uses};
-use crate::web::{json, json_status, query_param, read_json, segments, ApiError, Family};
-use http::{Method, StatusCode};
-use serde::Deserialize;
+use crate::web::{json, query_param, segments, ApiError, Family};
+use http::Method;
 use serde_json::json;
 
 pub const SURFACE: Surface = Surface {
@@ -41,7 +40,7 @@ pub const SURFACE: Surface = Surface {
 };
 
 /// Largest request body read.
-pub const MAX_BODY_BYTES: usize = 1024;
+pub const MAX_BODY_BYTES: usize = activity_routes::MAX_BODY_BYTES;
 
 fn handle(env: &Env, req: Request) -> Response {
     route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Zendesk))
@@ -79,6 +78,15 @@ fn ticket_id(raw: &str) -> Result<i64, ApiError> {
 struct Conversation {
     id: i64,
     last_seq: i64,
+}
+
+impl Conversation {
+    fn at(&self) -> activity_routes::At {
+        activity_routes::At {
+            conversation_id: self.id,
+            last_seq: self.last_seq,
+        }
+    }
 }
 
 fn conversation_of(db: &Db, ticket_id: i64) -> Result<Conversation, ApiError> {
@@ -128,65 +136,18 @@ fn desk(env: &Env, req: &Request) -> Result<Response, ApiError> {
     Ok(grip::hold::stream(&channels, body.into_bytes()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Typing {
-    typing: bool,
-}
-
 fn typing(env: &Env, req: &Request, ticket: i64) -> Result<Response, ApiError> {
-    let input: Typing = read_json(req, MAX_BODY_BYTES)?;
+    let typing = activity_routes::typing_body(req)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
     let conversation = conversation_of(&db, ticket)?;
-    let now = env.clock.now_ms();
-    if activity::set_typing(&db, conversation.id, Side::Agent, input.typing, now)? {
-        let mine = activity::of(&db, conversation.id, Side::Agent, now)?;
-        change_feed::publish_activity(
-            env,
-            conversation.id,
-            conversation.last_seq,
-            Side::Agent,
-            mine,
-        );
-    }
-    Ok(json_status(
-        StatusCode::ACCEPTED,
-        &json!({"typing": input.typing}),
-    ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Read {
-    seq: i64,
+    activity_routes::typing(env, &db, conversation.at(), Side::Agent, typing)
 }
 
 fn read(env: &Env, req: &Request, ticket: i64) -> Result<Response, ApiError> {
-    let input: Read = read_json(req, MAX_BODY_BYTES)?;
+    let seq = activity_routes::read_body(req)?;
     let db = database(env)?;
     require_staff(env, &db, req)?;
     let conversation = conversation_of(&db, ticket)?;
-    if input.seq < 1 || input.seq > conversation.last_seq {
-        return Err(ApiError::unprocessable(
-            "invalid_seq",
-            format!(
-                "`seq` must be a message of the conversation, 1 to {}, got {}",
-                conversation.last_seq, input.seq
-            ),
-        ));
-    }
-    let now = env.clock.now_ms();
-    let moved = activity::mark_read(&db, conversation.id, Side::Agent, input.seq, now)?;
-    let mine = activity::of(&db, conversation.id, Side::Agent, now)?;
-    if moved.is_some() {
-        change_feed::publish_activity(
-            env,
-            conversation.id,
-            conversation.last_seq,
-            Side::Agent,
-            mine,
-        );
-    }
-    Ok(json(&json!({"read_seq": mine.read_seq})))
+    activity_routes::read(env, &db, conversation.at(), Side::Agent, seq)
 }

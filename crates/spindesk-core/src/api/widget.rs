@@ -4,6 +4,7 @@
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
 use crate::activity::{self, Side};
+use crate::api::activity as activity_routes;
 use crate::api::commit;
 use crate::auth::digest;
 use crate::change_feed;
@@ -526,68 +527,28 @@ fn events(env: &Env, req: &Request) -> Result<Response, ApiError> {
     ))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Typing {
-    typing: bool,
+fn at(conversation: &Conversation) -> activity_routes::At {
+    activity_routes::At {
+        conversation_id: conversation.id,
+        last_seq: conversation.last_seq,
+    }
 }
 
 /// The visitor is typing (`{"typing": true}`, repeated while they type) or stopped. Shown to
-/// the agents on the conversation's ticket; a repeat within a few seconds writes nothing.
+/// the agents on the conversation's ticket.
 fn typing(env: &Env, req: &Request) -> Result<Response, ApiError> {
-    let input: Typing = read_json(req, MAX_BODY_BYTES)?;
+    let typing = activity_routes::typing_body(req)?;
     let db = database(env)?;
     let (_, conversation) = visitor(env, &db, req)?;
-    let now = env.clock.now_ms();
-    if activity::set_typing(&db, conversation.id, Side::Customer, input.typing, now)? {
-        let mine = activity::of(&db, conversation.id, Side::Customer, now)?;
-        change_feed::publish_activity(
-            env,
-            conversation.id,
-            conversation.last_seq,
-            Side::Customer,
-            mine,
-        );
-    }
-    Ok(json_status(
-        StatusCode::ACCEPTED,
-        &json!({"typing": input.typing}),
-    ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Read {
-    seq: i64,
+    activity_routes::typing(env, &db, at(&conversation), Side::Customer, typing)
 }
 
 /// The visitor has read the conversation up to `seq` (a read receipt for the agents).
 fn read(env: &Env, req: &Request) -> Result<Response, ApiError> {
-    let input: Read = read_json(req, MAX_BODY_BYTES)?;
+    let seq = activity_routes::read_body(req)?;
     let db = database(env)?;
     let (_, conversation) = visitor(env, &db, req)?;
-    if input.seq < 1 || input.seq > conversation.last_seq {
-        return Err(ApiError::unprocessable(
-            "invalid_seq",
-            format!(
-                "`seq` must be a message of the conversation, 1 to {}, got {}",
-                conversation.last_seq, input.seq
-            ),
-        ));
-    }
-    let now = env.clock.now_ms();
-    let moved = activity::mark_read(&db, conversation.id, Side::Customer, input.seq, now)?;
-    let mine = activity::of(&db, conversation.id, Side::Customer, now)?;
-    if moved.is_some() {
-        change_feed::publish_activity(
-            env,
-            conversation.id,
-            conversation.last_seq,
-            Side::Customer,
-            mine,
-        );
-    }
-    Ok(json(&json!({"read_seq": mine.read_seq})))
+    activity_routes::read(env, &db, at(&conversation), Side::Customer, seq)
 }
 
 #[derive(Deserialize)]
