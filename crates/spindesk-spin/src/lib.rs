@@ -56,9 +56,14 @@ pub fn serve_with_actions(surface: &Surface, req: Request) -> Response {
 }
 
 fn serve_with(surface: &Surface, req: Request, actions: &dyn Actions) -> Response {
+    let log = SpinLog::for_request(&req, &SpinRandom);
+    with_env(&log, actions, |env| surface.respond(env, req))
+}
+
+/// Spin's ports for one request (each opened on first use), handed to `work`.
+fn with_env<T>(log: &SpinLog, actions: &dyn Actions, work: impl FnOnce(&Env) -> T) -> T {
     let sql = SpinSql::default();
     let kv = SpinKeyValue::default();
-    let log = SpinLog::for_request(&req, &SpinRandom);
     let env = Env {
         sql: &sql,
         kv: &kv,
@@ -66,10 +71,10 @@ fn serve_with(surface: &Surface, req: Request, actions: &dyn Actions) -> Respons
         clock: &SpinClock,
         random: &SpinRandom,
         config: &SpinConfig,
-        log: &log,
+        log,
         actions,
     };
-    surface.respond(&env, req)
+    work(&env)
 }
 
 /// [`serve`] for a component whose surface answers first: the response is sent through
@@ -93,24 +98,14 @@ fn answer_first_with(
     response_out: ResponseOutparam,
     actions: &dyn Actions,
 ) {
-    let sql = SpinSql::default();
-    let kv = SpinKeyValue::default();
     let log = SpinLog::for_request(&req, &SpinRandom);
-    let env = Env {
-        sql: &sql,
-        kv: &kv,
-        outbound: &SpinOutbound,
-        clock: &SpinClock,
-        random: &SpinRandom,
-        config: &SpinConfig,
-        log: &log,
-        actions,
-    };
-    let answer = surface.answer(&env, req);
-    if let Err(why) = send(response_out, answer.response) {
-        env.error("response.send", why);
-    }
-    answer.follow_up.run(&env);
+    with_env(&log, actions, |env| {
+        let answer = surface.answer(env, req);
+        if let Err(why) = send(response_out, answer.response) {
+            env.error("response.send", why);
+        }
+        answer.follow_up.run(env);
+    })
 }
 
 /// Sets the response and writes its body to the end (the body is finished when the sink is
