@@ -15,8 +15,12 @@ use std::time::{Duration, Instant};
 
 const ARTICLES: usize = 10_000;
 
+fn corpus_path() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("spindesk-bench-{}.db", std::process::id()))
+}
+
 fn corpus() -> (NativeSql, Vocabulary, Vec<i64>) {
-    let path = std::env::temp_dir().join(format!("spindesk-bench-{}.db", std::process::id()));
+    let path = corpus_path();
     let _ = std::fs::remove_file(&path);
     let sql = NativeSql::open(&path);
     let vocab = Vocabulary::load();
@@ -57,6 +61,47 @@ fn request<'a>(query: &'a str, locale: &'static str) -> SearchRequest<'a> {
         limit: 25,
         ..SearchRequest::default()
     }
+}
+
+/// The busy-desk shape: 8 connections searching at once (each thread its own connection to the
+/// one WAL file, as 8 Spin instances have), every query timed; p50/p99 over all of them.
+fn concurrent(qs: &[(String, &'static str)]) {
+    const CONNECTIONS: usize = 8;
+    let path = corpus_path();
+    let per_thread = qs.len() / CONNECTIONS;
+    let started = Instant::now();
+    let samples: Vec<Duration> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..CONNECTIONS)
+            .map(|t| {
+                let (path, mine) = (&path, &qs[t * per_thread..(t + 1) * per_thread]);
+                s.spawn(move || {
+                    let own = NativeSql::open(path);
+                    let db = Db::new(&own);
+                    mine.iter()
+                        .map(|(q, l)| {
+                            let at = Instant::now();
+                            black_box(search(&db, &request(q, l)).ok());
+                            at.elapsed()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("search thread"))
+            .collect()
+    });
+    let took = started.elapsed();
+    let n = samples.len();
+    let (p50, p99, max) = percentiles(samples);
+    eprintln!(
+        "search, {CONNECTIONS} connections at once ({n} queries, {:.0} queries/s): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        n as f64 / took.as_secs_f64(),
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        max.as_secs_f64() * 1e3,
+    );
 }
 
 fn benches(c: &mut Criterion) {
@@ -110,6 +155,8 @@ fn benches(c: &mut Criterion) {
         }
         eprintln!("  ({:.0} matches per query)", matches as f64 / n as f64);
     }
+
+    concurrent(&qs);
 
     let mut g = c.benchmark_group("help_center");
     g.sample_size(30);
