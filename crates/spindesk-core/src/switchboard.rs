@@ -4,6 +4,9 @@
 //! control the message joins their ticket. Closing the ticket gives control back to the bot
 //! ([`crate::tickets::change_status`]).
 //!
+//! The bot's part runs in a savepoint: when it fails, its writes are rolled back alone, the
+//! customer's message stays stored and the conversation is handed off ([`fallback`]).
+//!
 //! A bot flow that reaches an API call stops there: the call is made after the commit (see
 //! [`crate::committed`]) and [`continue_after_call`] lets the bot go on with its result.
 
@@ -17,6 +20,8 @@ use crate::store::Db;
 use crate::tickets::{self, routing, satisfaction, HandOffFields};
 use crate::users::{self, User};
 
+pub mod fallback;
+
 /// What [`receive`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Receipt {
@@ -28,7 +33,8 @@ pub enum Receipt {
 }
 
 /// The bot's answer to `inbound`, worked out before the write transaction (reads only), for
-/// [`receive`] to write if it still holds: `None` when agents have the conversation.
+/// [`receive`] to write if it still holds: `None` when agents have the conversation, and when
+/// the bot fails (logged): [`receive`] then runs it again and hands off if it fails there too.
 pub fn prepare(
     env: &Env,
     db: &Db,
@@ -40,7 +46,20 @@ pub fn prepare(
         return Ok(None);
     }
     let input = bot::reply::input_for(&inbound.text, inbound.payload.as_deref());
-    bot::prepare(env, db, conversation, user, input, &inbound.channel)
+    match bot::prepare(env, db, conversation, user, input, &inbound.channel) {
+        Err(e) if !e.worth_retrying() => {
+            env.warn(
+                "bot.prepare",
+                format!(
+                    "conversation {}: {}",
+                    conversation.id,
+                    fallback::describe(&e)
+                ),
+            );
+            Ok(None)
+        }
+        prepared => prepared,
+    }
 }
 
 /// Takes a customer's message into their conversation, inside the caller's transaction, with
@@ -76,8 +95,20 @@ pub fn receive(
             committed.tickets.push(ticket_id);
         }
         _ => {
-            let reply = bot::respond(env, db, conversation, user, &message, ahead)?;
-            bot_says(env, db, conversation.id, user, reply, &mut committed)?;
+            let turn = db.savepoint("bot_turn", |db| {
+                let reply = bot::respond(env, db, conversation, user, &message, ahead)?;
+                let mut said = Committed::default();
+                bot_says(env, db, conversation.id, user, reply, &mut said)?;
+                Ok::<_, Error>(said)
+            })?;
+            match turn {
+                Ok(said) => committed.merge(said),
+                Err(e) if e.worth_retrying() => return Err(e),
+                Err(e) => {
+                    let ticket_id = fallback::hand_off_failed(env, db, conversation.id, user, &e)?;
+                    committed.tickets.push(ticket_id);
+                }
+            }
         }
     }
     Ok(Receipt::Stored(committed))
