@@ -286,3 +286,67 @@ fn one_event_that_cannot_be_stored_does_not_fail_the_rest_of_its_batch() {
     app.deliver(&c, &batch).expect(200);
     assert_eq!(app.count("SELECT count(*) FROM messages"), before);
 }
+
+#[test]
+fn a_bot_that_cannot_load_when_its_api_call_returns_hands_off_instead_of_waiting_forever() {
+    let app = App::new();
+    app.publish_bot(&json!({
+        "name": "Order bot",
+        "allowed_hosts": ["shop.example.com"],
+        "answers": [{
+            "id": "order", "name": "Order status", "label": "Order status",
+            "phrases": {"en": ["where is my order", "track my order"]},
+            "steps": [
+                {"type": "make_api_call", "id": "lookup", "method": "GET",
+                 "url": "https://shop.example.com/orders/latest",
+                 "save": [{"variable": "status", "path": "order.status"}],
+                 "success": "tell", "failure": "sorry"},
+                {"type": "send_message", "id": "tell", "text": "Your order is {{status}}."},
+                {"type": "send_message", "id": "sorry", "text": "The shop is not answering."}
+            ]
+        }]
+    }));
+    let visitor = app.visitor("en");
+    app.say(&visitor, "hello", None);
+    app.outbound.push_reply(Ok(http::Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(br#"{"order": {"status": "shipped"}}"#.to_vec())
+        .expect("response")));
+    // The live bot breaks while the shop is being called: the flow cannot go on with it.
+    let broke = std::cell::Cell::new(false);
+    let app_ref = &app;
+    let req = http::Request::builder()
+        .method("POST")
+        .uri("/api/widget/messages")
+        .header("authorization", format!("Bearer {}", visitor.token))
+        .header("content-type", "application/json")
+        .body(br#"{"text": "where is my order"}"#.to_vec())
+        .expect("request");
+    let before = |_: &str| {
+        let sent = !app_ref.outbound.sent().is_empty();
+        if sent && !broke.replace(true) {
+            corrupt_live_bot(app_ref);
+        }
+    };
+    let r = app
+        .call_with_hook("widget", req, &app.clock, &before)
+        .expect(201)
+        .json();
+    assert!(broke.get(), "the shop was never called");
+    assert_eq!(r["message"]["text"], "where is my order");
+    assert!(!r.to_string().contains("Your order is"), "{r}");
+    // Handed off: nobody waits on the call any more, and the ticket says why.
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations WHERE switchboard = 'agent' AND ticket_id IS NOT NULL"),
+        1
+    );
+    let errors = bot_errors(&app);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("stored bot does not parse"),
+        "{errors:?}"
+    );
+    assert!(!errors[0].contains("s3cret"), "{errors:?}");
+    assert_eq!(user_messages(&app), ["hello", "where is my order"]);
+}
