@@ -112,7 +112,8 @@ fn bot_turn(
         Ok(said) => committed.merge(said),
         Err(e) if e.worth_retrying() => return Err(e),
         Err(e) => {
-            let ticket_id = fallback::hand_off_failed(env, db, conversation_id, user, &e)?;
+            let ticket_id = hand_off(env, db, conversation_id, user, &fallback::collected())?;
+            fallback::record(env, db, conversation_id, ticket_id, &e)?;
             committed.tickets.push(ticket_id);
         }
     }

@@ -3,13 +3,11 @@
 //! ran in a savepoint) and the conversation goes to agents with a ticket whose audit says the
 //! bot failed and why. Only what retrying may cure (a busy database) fails the whole request.
 
-use super::hand_off;
 use crate::error::{Error, Result};
 use crate::ports::Env;
 use crate::store::Db;
 use crate::tickets::audit::{self, Event};
 use crate::tickets::HandOffFields;
-use crate::users::User;
 
 /// The tag on a ticket opened because the bot failed, for a view of them.
 pub const TAG: &str = "bot_failed";
@@ -19,25 +17,31 @@ const REASON: &str = "bot_failed";
 /// The longest error text recorded (the rest is cut).
 const MAX_DETAIL: usize = 300;
 
-/// Hands the conversation to agents because the bot failed with `error` (caller's transaction,
-/// after the bot's savepoint was rolled back). Returns the ticket's id.
-pub(super) fn hand_off_failed(
+/// What the hand-off ticket of a failed bot gets: the [`TAG`], nothing the bot collected (its
+/// state may be what broke).
+pub(super) fn collected() -> HandOffFields {
+    HandOffFields {
+        tags: vec![TAG.to_owned()],
+        ..HandOffFields::default()
+    }
+}
+
+/// Logs that the bot failed with `error` and records it on the hand-off ticket's audit
+/// (caller's transaction, after the bot's savepoint was rolled back and the ticket opened).
+pub(super) fn record(
     env: &Env,
     db: &Db,
     conversation_id: i64,
-    user: &User,
+    ticket_id: i64,
     error: &Error,
-) -> Result<i64> {
+) -> Result<()> {
     let detail = describe(error);
     env.warn(
         "bot.failed",
-        format!("conversation {conversation_id}: {detail}; handed off to agents"),
+        format!(
+            "conversation {conversation_id}: {detail}; handed off to agents as ticket {ticket_id}"
+        ),
     );
-    let collected = HandOffFields {
-        tags: vec![TAG.to_owned()],
-        ..HandOffFields::default()
-    };
-    let ticket_id = hand_off(env, db, conversation_id, user, &collected)?;
     audit::record(
         db,
         env.clock.now_ms(),
@@ -46,7 +50,7 @@ pub(super) fn hand_off_failed(
         "system",
         &[Event::create(FIELD, detail).because(REASON)],
     )?;
-    Ok(ticket_id)
+    Ok(())
 }
 
 /// The error as agents and the log may see it: quoted parts blanked (a parse error quotes the
