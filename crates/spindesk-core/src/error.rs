@@ -34,6 +34,19 @@ impl Error {
     pub fn corrupt(detail: impl std::fmt::Display) -> Self {
         Error::Corrupt(detail.to_string())
     }
+
+    /// Whether the same request may succeed if tried again unchanged: the database was busy
+    /// (locked past the retries) or the key-value store failed. A caller that would otherwise
+    /// swallow an error (the bot's failed turn handed off, one bad event of a webhook batch
+    /// skipped) lets these through instead, so the whole request fails with nothing written
+    /// and the client or vendor retries it; anything else would fail the same way again.
+    pub fn worth_retrying(&self) -> bool {
+        match self {
+            Error::Sql(e) => e.kind == crate::ports::SqlErrorKind::Busy,
+            Error::KeyValue(_) => true,
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

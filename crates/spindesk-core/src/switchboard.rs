@@ -4,6 +4,9 @@
 //! control the message joins their ticket. Closing the ticket gives control back to the bot
 //! ([`crate::tickets::change_status`]).
 //!
+//! The bot's part runs in a savepoint: when it fails, its writes are rolled back alone, the
+//! customer's message stays stored and the conversation is handed off ([`fallback`]).
+//!
 //! A bot flow that reaches an API call stops there: the call is made after the commit (see
 //! [`crate::committed`]) and [`continue_after_call`] lets the bot go on with its result.
 
@@ -17,6 +20,8 @@ use crate::store::Db;
 use crate::tickets::{self, routing, satisfaction, HandOffFields};
 use crate::users::{self, User};
 
+pub mod fallback;
+
 /// What [`receive`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Receipt {
@@ -28,7 +33,8 @@ pub enum Receipt {
 }
 
 /// The bot's answer to `inbound`, worked out before the write transaction (reads only), for
-/// [`receive`] to write if it still holds: `None` when agents have the conversation.
+/// [`receive`] to write if it still holds: `None` when agents have the conversation, and when
+/// the bot fails (logged): [`receive`] then runs it again and hands off if it fails there too.
 pub fn prepare(
     env: &Env,
     db: &Db,
@@ -40,7 +46,8 @@ pub fn prepare(
         return Ok(None);
     }
     let input = bot::reply::input_for(&inbound.text, inbound.payload.as_deref());
-    bot::prepare(env, db, conversation, user, input, &inbound.channel)
+    let prepared = bot::prepare(env, db, conversation, user, input, &inbound.channel);
+    tolerate_prepare_failure(env, conversation.id, prepared)
 }
 
 /// Takes a customer's message into their conversation, inside the caller's transaction, with
@@ -75,12 +82,42 @@ pub fn receive(
             tickets::mirror_customer_message(db, env.clock.now_ms(), ticket_id, &message)?;
             committed.tickets.push(ticket_id);
         }
-        _ => {
-            let reply = bot::respond(env, db, conversation, user, &message, ahead)?;
-            bot_says(env, db, conversation.id, user, reply, &mut committed)?;
-        }
+        _ => bot_turn(env, db, conversation.id, user, &mut committed, |db| {
+            bot::respond(env, db, conversation, user, &message, ahead).map(Some)
+        })?,
     }
     Ok(Receipt::Stored(committed))
+}
+
+/// Runs the bot's part — `turn`, then posting what it says — in a savepoint, adding what it
+/// did to `committed`. When it fails, its writes are rolled back alone and the conversation
+/// is handed off with the error recorded ([`fallback`]), so what the caller stored before
+/// (the customer's message) is kept; only an error worth retrying fails the caller.
+fn bot_turn(
+    env: &Env,
+    db: &Db,
+    conversation_id: i64,
+    user: &User,
+    committed: &mut Committed,
+    turn: impl FnOnce(&Db) -> Result<Option<bot::BotReply>>,
+) -> Result<()> {
+    let outcome = db.savepoint("bot_turn", |db| {
+        let mut said = Committed::default();
+        if let Some(reply) = turn(db)? {
+            bot_says(env, db, conversation_id, user, reply, &mut said)?;
+        }
+        Ok::<_, Error>(said)
+    })?;
+    match outcome {
+        Ok(said) => committed.merge(said),
+        Err(e) if e.worth_retrying() => return Err(e),
+        Err(e) => {
+            let ticket_id = hand_off(env, db, conversation_id, user, &fallback::collected())?;
+            fallback::record(env, db, conversation_id, ticket_id, &e)?;
+            committed.tickets.push(ticket_id);
+        }
+    }
+    Ok(())
 }
 
 fn bot_message(text: &str, actions: &[QuickReply]) -> Outgoing {
@@ -210,7 +247,7 @@ pub fn stalled_outcome() -> bot::CallOutcome {
 
 /// The bot's turn with `outcome` of the awaited call, worked out before the write transaction
 /// (reads only), for [`continue_after_call`] to write if it still holds: `None` when the bot
-/// is not in control or no longer awaits that call.
+/// is not in control or no longer awaits that call, and when the bot fails (logged).
 pub fn prepare_continue(
     env: &Env,
     db: &Db,
@@ -226,13 +263,34 @@ pub fn prepare_continue(
     let Some(user) = users::by_id(db, conversation.user_id)? else {
         return Ok(None);
     };
-    bot::reply::prepare_resume(env, db, &conversation, &user, &awaited.call.id, outcome)
+    let prepared =
+        bot::reply::prepare_resume(env, db, &conversation, &user, &awaited.call.id, outcome);
+    tolerate_prepare_failure(env, conversation.id, prepared)
+}
+
+/// A turn that fails before the transaction is only a turn not prepared (logged): the
+/// transaction works it out again, and hands off if it fails there too.
+fn tolerate_prepare_failure<T>(
+    env: &Env,
+    conversation_id: i64,
+    prepared: Result<Option<T>>,
+) -> Result<Option<T>> {
+    match prepared {
+        Err(e) if !e.worth_retrying() => {
+            env.warn(
+                "bot.prepare",
+                format!("conversation {conversation_id}: {}", fallback::describe(&e)),
+            );
+            Ok(None)
+        }
+        prepared => prepared,
+    }
 }
 
 /// Continues the bot with `outcome` of the awaited call, inside the caller's transaction, with
 /// the turn [`prepare_continue`]d before it (`ahead`), used only if it still holds: nothing
 /// when the conversation no longer awaits that very call (the customer wrote again, agents
-/// took over) — the result is then dropped.
+/// took over) — the result is then dropped. A bot that fails here hands off, as in [`receive`].
 pub fn continue_after_call(
     env: &Env,
     db: &Db,
@@ -250,18 +308,16 @@ pub fn continue_after_call(
     let Some(user) = users::by_id(db, conversation.user_id)? else {
         return Ok(committed);
     };
-    let Some(reply) = bot::reply::resume(
-        env,
-        db,
-        &conversation,
-        &user,
-        &awaited.call.id,
-        outcome,
-        ahead,
-    )?
-    else {
-        return Ok(committed);
-    };
-    bot_says(env, db, conversation.id, &user, reply, &mut committed)?;
+    bot_turn(env, db, conversation.id, &user, &mut committed, |db| {
+        bot::reply::resume(
+            env,
+            db,
+            &conversation,
+            &user,
+            &awaited.call.id,
+            outcome,
+            ahead,
+        )
+    })?;
     Ok(committed)
 }

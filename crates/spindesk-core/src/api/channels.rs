@@ -2,7 +2,8 @@
 //!
 //! Order of checks, each before the next reads more: size (413), integration of that type
 //! (404), the vendor's signature or token on the raw bytes (401 missing / 403 wrong), the body
-//! (400), then every event in one transaction. A retried delivery finds its messages already
+//! (400), then every event in one transaction, each in a savepoint so one that fails is skipped
+//! alone (a busy database fails the batch, for the vendor to retry). A retried delivery finds its messages already
 //! stored and changes nothing. The vendor is acknowledged as soon as the events are committed
 //! ([`Handler::AnswerFirst`]); then the sends they caused go out, within a short budget (what
 //! does not make it waits in the outbox for the drain), and the API calls the bot reached are
@@ -17,6 +18,7 @@ use crate::config;
 use crate::ports::Env;
 use crate::store::database;
 use crate::surface::{Answer, Handler, Request, Response, Surface, Uses};
+use crate::switchboard::fallback::describe;
 use crate::vault::Vault;
 use crate::web::{query_pairs, ApiError, Family};
 use http::{Method, StatusCode};
@@ -122,15 +124,49 @@ fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
     // The bot's turns first, outside the write transaction (reads only); each is written only
     // if it still holds when its event is stored (a later event of the same sender in this
     // batch finds the state changed and is answered afresh inside).
+    // A turn that cannot be prepared is only a turn not prepared: it is worked out again inside.
     let ahead = parsed
         .events
         .iter()
-        .map(|event| delivery::prepare(env, &db, &integration, event))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|event| {
+            delivery::prepare(env, &db, &integration, event).unwrap_or_else(|e| {
+                env.warn(
+                    "channels.prepare",
+                    format!(
+                        "{}: event {}: {}",
+                        integration.public_id,
+                        event.id,
+                        describe(&e)
+                    ),
+                );
+                None
+            })
+        })
+        .collect::<Vec<_>>();
+    // Each event in a savepoint of its own: one that fails is rolled back alone and skipped
+    // (logged), and the others are stored and acknowledged — a failure that would fail again
+    // must not make the vendor retry, and in the end drop, the whole batch. Only errors that a
+    // retry may cure (a busy database) fail the batch, with nothing written, for the vendor to
+    // deliver it again; the events stored by then are recognised and not stored twice.
     let ((), follow_up) = commit::write_then(env, &db, |db| {
         let mut committed = Committed::default();
         for (event, ahead) in parsed.events.iter().zip(ahead) {
-            committed.merge(delivery::receive(env, db, &integration, event, ahead)?);
+            let received = db.savepoint("inbound_event", |db| {
+                delivery::receive(env, db, &integration, event, ahead)
+            })?;
+            match received {
+                Ok(event_committed) => committed.merge(event_committed),
+                Err(e) if e.worth_retrying() => return Err(e.into()),
+                Err(e) => env.warn(
+                    "channels.event_skipped",
+                    format!(
+                        "{}: event {}: {}",
+                        integration.public_id,
+                        event.id,
+                        describe(&e)
+                    ),
+                ),
+            }
         }
         Ok::<_, ApiError>(((), committed))
     })?;

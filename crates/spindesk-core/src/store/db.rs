@@ -112,6 +112,33 @@ impl<'a> Db<'a> {
             }
         }
     }
+
+    /// Runs `f` inside `SAVEPOINT name`, within the caller's transaction, so that a part that
+    /// fails (the bot's turn, one event of a batch) takes back only its own writes and the
+    /// caller decides what to do instead. The inner result is `f`'s: on its error the savepoint
+    /// was rolled back and released, everything before it is kept. The outer error means the
+    /// transaction itself is gone (some SQLite errors — a full disk, I/O — roll back the whole
+    /// transaction, and then the savepoint cannot be rolled back to): the caller must give up,
+    /// as later statements would run outside any transaction. Each statement is one call
+    /// (Spin runs one statement per `execute`).
+    pub fn savepoint<T, E>(
+        &self,
+        name: &'static str,
+        f: impl FnOnce(&Db) -> Result<T, E>,
+    ) -> Result<Result<T, E>, SqlError> {
+        self.execute(&format!("SAVEPOINT {name}"), &[])?;
+        match f(self) {
+            Ok(value) => {
+                self.execute(&format!("RELEASE {name}"), &[])?;
+                Ok(Ok(value))
+            }
+            Err(e) => {
+                self.execute(&format!("ROLLBACK TO {name}"), &[])?;
+                self.execute(&format!("RELEASE {name}"), &[])?;
+                Ok(Err(e))
+            }
+        }
+    }
 }
 
 impl Db<'_> {

@@ -1,0 +1,352 @@
+//! A failing bot loses no message: when the live bot cannot load or its turn fails, the
+//! customer's message is still stored and acknowledged, the bot's own writes are rolled back
+//! alone, and the conversation goes to agents with a ticket whose audit says why (never the
+//! bot's secrets). One event of a webhook batch that fails does not fail the others.
+
+use spindesk_core::ports::Value;
+use spindesk_tests::channels::*;
+use spindesk_tests::*;
+
+/// A secret that sits in the corrupt bot document: it must never reach the ticket or a reply.
+const SECRET: &str = "Bearer s3cret-token-123";
+
+/// Makes a published version live whose document no longer parses (as an old or damaged
+/// export would), with `SECRET` in the value the parser chokes on.
+fn corrupt_live_bot(app: &App) {
+    let document = format!(r#"{{"answers": "{SECRET}"}}"#);
+    app.rows(
+        "INSERT INTO bot_versions (version, document, published_at) VALUES (900, ?, 1)",
+        &[Value::Text(document)],
+    );
+    app.rows(
+        "INSERT INTO bot_live (id, version, changed_at) VALUES (1, 900, 1)
+         ON CONFLICT (id) DO UPDATE SET version = 900",
+        &[],
+    );
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Text(t) => t.clone(),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+/// The `bot_error` audit events recorded, in order.
+fn bot_errors(app: &App) -> Vec<String> {
+    app.rows(
+        "SELECT value FROM ticket_audit_events WHERE field_name = 'bot_error' AND reason = 'bot_failed'
+         ORDER BY id",
+        &[],
+    )
+    .iter()
+    .map(|r| text(&r[0]))
+    .collect()
+}
+
+fn user_messages(app: &App) -> Vec<String> {
+    app.rows(
+        "SELECT text FROM messages WHERE author_type = 'user' ORDER BY conversation_id, seq",
+        &[],
+    )
+    .iter()
+    .map(|r| text(&r[0]))
+    .collect()
+}
+
+#[test]
+fn a_widget_message_to_a_bot_that_cannot_load_is_stored_and_handed_off_with_the_error() {
+    let app = App::new();
+    let visitor = app.visitor("en");
+    corrupt_live_bot(&app);
+    let sent = app
+        .request("widget", "POST", "/api/widget/messages")
+        .bearer(&visitor.token)
+        .json(&json!({"text": "my parcel is late", "client_id": "c-1"}))
+        .send()
+        .expect(201)
+        .json();
+    assert_eq!(sent["message"]["text"], "my parcel is late");
+    assert!(!sent.to_string().contains("s3cret"), "{sent}");
+    assert_eq!(user_messages(&app), ["my parcel is late"]);
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations WHERE switchboard = 'agent' AND ticket_id IS NOT NULL"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM tickets WHERE tags LIKE '%\"bot_failed\"%'"),
+        1
+    );
+    let errors = bot_errors(&app);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("stored bot does not parse"),
+        "{errors:?}"
+    );
+    assert!(
+        !errors[0].contains("s3cret"),
+        "the bot's secret leaked: {errors:?}"
+    );
+    // The ticket holds the customer's message for the agents.
+    assert_eq!(
+        app.count("SELECT count(*) FROM tickets WHERE description LIKE '%my parcel is late%'"),
+        1
+    );
+
+    // The widget's retry of the same message stores nothing twice; the next message joins the
+    // agents' ticket without another failure.
+    app.request("widget", "POST", "/api/widget/messages")
+        .bearer(&visitor.token)
+        .json(&json!({"text": "my parcel is late", "client_id": "c-1"}))
+        .send()
+        .expect(200);
+    app.say(&visitor, "anyone there?", None);
+    assert_eq!(user_messages(&app), ["my parcel is late", "anyone there?"]);
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 1);
+    assert_eq!(bot_errors(&app).len(), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM ticket_comments WHERE body = 'anyone there?'"),
+        1
+    );
+}
+
+#[test]
+fn a_bot_turn_that_fails_halfway_takes_back_only_its_own_writes() {
+    let app = App::new();
+    let visitor = app.visitor("en");
+    let state_before = app.rows("SELECT bot_state, greeted FROM conversations", &[]);
+    // The bot's turn stores its state, then fails as it posts its greeting: a SQL error from
+    // the bot's part after it has written.
+    app.rows(
+        "CREATE TRIGGER bot_cannot_speak BEFORE INSERT ON messages WHEN NEW.author_type = 'bot'
+         BEGIN SELECT RAISE(ABORT, 'bot messages refused'); END",
+        &[],
+    );
+    let sent = app.say(&visitor, "hello", None);
+    assert_eq!(sent["message"]["text"], "hello");
+    assert_eq!(user_messages(&app), ["hello"]);
+    assert_eq!(
+        app.rows("SELECT bot_state, greeted FROM conversations", &[]),
+        state_before,
+        "the bot's state write was rolled back with its failed turn"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages WHERE author_type = 'bot'"),
+        0
+    );
+    let errors = bot_errors(&app);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("bot messages refused"), "{errors:?}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations WHERE switchboard = 'agent'"),
+        1
+    );
+}
+
+fn whatsapp_batch(messages: &[(&str, &str, &str)]) -> Vec<u8> {
+    let messages: Vec<Json> = messages
+        .iter()
+        .map(|(from, id, text)| {
+            json!({"from": from, "id": id, "timestamp": "1749416383",
+                   "type": "text", "text": {"body": text}})
+        })
+        .collect();
+    serde_json::to_vec(&json!({"object": "whatsapp_business_account", "entry": [{
+        "id": "102290129340398",
+        "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+            "contacts": [{"profile": {"name": "Ana"}, "wa_id": "821011112222"},
+                         {"profile": {"name": "Bo"}, "wa_id": "821033334444"}],
+            "messages": messages}}]}]}))
+    .expect("json")
+}
+
+fn line_batch(events: &[(&str, &str, &str)]) -> Vec<u8> {
+    let events: Vec<Json> = events
+        .iter()
+        .map(|(user, id, text)| {
+            json!({"type": "message",
+                   "message": {"type": "text", "id": id, "text": text},
+                   "webhookEventId": format!("01HZ{id}"),
+                   "deliveryContext": {"isRedelivery": false},
+                   "timestamp": 1718000000123u64,
+                   "source": {"type": "user", "userId": user},
+                   "replyToken": format!("rt-{id}"), "mode": "active"})
+        })
+        .collect();
+    serde_json::to_vec(
+        &json!({"destination": "U0a1b2c3d4e5f60718293a4b5c6d7e8f9", "events": events}),
+    )
+    .expect("json")
+}
+
+/// Sends `batch` twice to a desk whose live bot cannot load: every message is stored once and
+/// acknowledged, each sender's conversation is handed off once with the error recorded.
+fn batch_with_a_broken_bot(vendor: Vendor, batch: &[u8]) {
+    let app = channel_app();
+    let c = app.connect(vendor);
+    // Any schema-creating request runs first; then the bot is broken.
+    app.count("SELECT count(*) FROM bot_versions");
+    corrupt_live_bot(&app);
+    app.deliver(&c, batch).expect(200);
+    assert_eq!(user_messages(&app), ["first", "third", "second"]);
+    assert_eq!(app.count("SELECT count(*) FROM conversations"), 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations WHERE switchboard = 'agent'"),
+        2
+    );
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 2);
+    let errors = bot_errors(&app);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors
+        .iter()
+        .all(|e| e.contains("stored bot does not parse") && !e.contains("s3cret")));
+    // The same sender's next message in the batch joined the agents' ticket.
+    assert_eq!(
+        app.count("SELECT count(*) FROM ticket_comments WHERE body = 'third'"),
+        1
+    );
+
+    // The vendor's retry of the same batch stores nothing twice.
+    let before = app.count("SELECT count(*) FROM messages");
+    app.deliver(&c, batch).expect(200);
+    assert_eq!(app.count("SELECT count(*) FROM messages"), before);
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 2);
+    assert_eq!(bot_errors(&app).len(), 2);
+}
+
+#[test]
+fn a_meta_batch_to_a_bot_that_cannot_load_is_stored_and_handed_off() {
+    batch_with_a_broken_bot(
+        Vendor::WhatsApp,
+        &whatsapp_batch(&[
+            ("821011112222", "wamid.A1", "first"),
+            ("821033334444", "wamid.B1", "second"),
+            ("821011112222", "wamid.A2", "third"),
+        ]),
+    );
+}
+
+#[test]
+fn a_line_batch_to_a_bot_that_cannot_load_is_stored_and_handed_off() {
+    batch_with_a_broken_bot(
+        Vendor::Line,
+        &line_batch(&[
+            (
+                "U4af4980629bd0a67f2b8e9a1c3d5e7f9",
+                "4687895778982625301",
+                "first",
+            ),
+            (
+                "U5bf4980629bd0a67f2b8e9a1c3d5e7f0",
+                "4687895778982625302",
+                "second",
+            ),
+            (
+                "U4af4980629bd0a67f2b8e9a1c3d5e7f9",
+                "4687895778982625303",
+                "third",
+            ),
+        ]),
+    );
+}
+
+#[test]
+fn one_event_that_cannot_be_stored_does_not_fail_the_rest_of_its_batch() {
+    let app = channel_app();
+    let c = app.connect(Vendor::WhatsApp);
+    app.vendor_answers_ok(Vendor::WhatsApp, 10);
+    // One message the database refuses, whatever the bot does (not worth retrying).
+    app.rows(
+        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison'
+         BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        &[],
+    );
+    let batch = whatsapp_batch(&[
+        ("821011112222", "wamid.A1", "first"),
+        ("821033334444", "wamid.B1", "poison"),
+        ("821011112222", "wamid.A2", "third"),
+    ]);
+    app.deliver(&c, &batch).expect(200);
+    assert_eq!(user_messages(&app), ["first", "third"]);
+    // Nothing of the refused event is left half-written: no user, identity or conversation.
+    assert_eq!(
+        app.count("SELECT count(*) FROM identities WHERE address = '+821033334444'"),
+        0
+    );
+    assert_eq!(app.count("SELECT count(*) FROM conversations"), 1);
+    // Both good messages were answered by the bot as usual.
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages WHERE author_type = 'bot'"),
+        2
+    );
+    // The retry stores nothing twice.
+    let before = app.count("SELECT count(*) FROM messages");
+    app.deliver(&c, &batch).expect(200);
+    assert_eq!(app.count("SELECT count(*) FROM messages"), before);
+}
+
+#[test]
+fn a_bot_that_cannot_load_when_its_api_call_returns_hands_off_instead_of_waiting_forever() {
+    let app = App::new();
+    app.publish_bot(&json!({
+        "name": "Order bot",
+        "allowed_hosts": ["shop.example.com"],
+        "answers": [{
+            "id": "order", "name": "Order status", "label": "Order status",
+            "phrases": {"en": ["where is my order", "track my order"]},
+            "steps": [
+                {"type": "make_api_call", "id": "lookup", "method": "GET",
+                 "url": "https://shop.example.com/orders/latest",
+                 "save": [{"variable": "status", "path": "order.status"}],
+                 "success": "tell", "failure": "sorry"},
+                {"type": "send_message", "id": "tell", "text": "Your order is {{status}}."},
+                {"type": "send_message", "id": "sorry", "text": "The shop is not answering."}
+            ]
+        }]
+    }));
+    let visitor = app.visitor("en");
+    app.say(&visitor, "hello", None);
+    app.outbound.push_reply(Ok(http::Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(br#"{"order": {"status": "shipped"}}"#.to_vec())
+        .expect("response")));
+    // The live bot breaks while the shop is being called: the flow cannot go on with it.
+    let broke = std::cell::Cell::new(false);
+    let app_ref = &app;
+    let req = http::Request::builder()
+        .method("POST")
+        .uri("/api/widget/messages")
+        .header("authorization", format!("Bearer {}", visitor.token))
+        .header("content-type", "application/json")
+        .body(br#"{"text": "where is my order"}"#.to_vec())
+        .expect("request");
+    let before = |_: &str| {
+        let sent = !app_ref.outbound.sent().is_empty();
+        if sent && !broke.replace(true) {
+            corrupt_live_bot(app_ref);
+        }
+    };
+    let r = app
+        .call_with_hook("widget", req, &app.clock, &before)
+        .expect(201)
+        .json();
+    assert!(broke.get(), "the shop was never called");
+    assert_eq!(r["message"]["text"], "where is my order");
+    assert!(!r.to_string().contains("Your order is"), "{r}");
+    // Handed off: nobody waits on the call any more, and the ticket says why.
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations WHERE switchboard = 'agent' AND ticket_id IS NOT NULL"),
+        1
+    );
+    let errors = bot_errors(&app);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("stored bot does not parse"),
+        "{errors:?}"
+    );
+    assert!(!errors[0].contains("s3cret"), "{errors:?}");
+    assert_eq!(user_messages(&app), ["hello", "where is my order"]);
+}
