@@ -14,6 +14,7 @@ mod bot_articles;
 mod bot_demo;
 mod bot_engine;
 mod bot_everywhere;
+mod bot_secrets;
 mod bot_settings;
 mod channels;
 mod channels_admin;

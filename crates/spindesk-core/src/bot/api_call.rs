@@ -8,6 +8,7 @@
 //! anything else — refused host, timeout, error status, missing field — takes the failure branch.
 
 use super::model::{HttpMethod, SaveField};
+use super::secrets::is_secret;
 use super::template::{is_json_body, outside_json_strings, render, Escape, Variables};
 use crate::ports::Outbound;
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,8 @@ pub struct Call<'a> {
     pub method: HttpMethod,
     pub url: &'a str,
     pub headers: &'a BTreeMap<String, String>,
+    /// Header names listed as secret by the step (beside those secret by name).
+    pub secret_headers: &'a [String],
     pub body: Option<&'a str>,
     pub save: &'a [SaveField],
 }
@@ -36,6 +39,12 @@ pub struct Prepared {
     pub url: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
+    /// The secret headers, rendered: carried in memory from the turn to the send after the
+    /// commit, never serialized — so `conversations.bot_state` never holds a credential. A
+    /// call read back from the database has none (it is never sent again: see
+    /// `conversation::recover_stalled_call`).
+    #[serde(skip)]
+    pub secret_headers: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -68,15 +77,16 @@ pub fn prepare(
         Some(b) => Some(render(b, vars, Escape::Form)),
         None => None,
     };
-    let headers = call
+    let (secret_headers, headers) = call
         .headers
         .iter()
         .map(|(name, value)| (name.clone(), render(value, vars, Escape::Header)))
-        .collect();
+        .partition(|(name, _)| is_secret(name, call.secret_headers));
     Ok(Prepared {
         method: call.method,
         url,
         headers,
+        secret_headers,
         body,
         save: call.save.to_vec(),
     })
@@ -91,7 +101,7 @@ pub fn perform(call: &Prepared, outbound: &dyn Outbound) -> Result<Variables, St
         .uri(call.url.as_str())
         .header("accept", "application/json");
     let mut has_content_type = false;
-    for (name, value) in &call.headers {
+    for (name, value) in call.headers.iter().chain(&call.secret_headers) {
         has_content_type |= name.eq_ignore_ascii_case("content-type");
         builder = builder.header(name.as_str(), value.as_str());
     }
