@@ -8,7 +8,6 @@
 //! anything else — refused host, timeout, error status, missing field — takes the failure branch.
 
 use super::model::{HttpMethod, SaveField};
-use super::secrets::is_secret;
 use super::template::{is_json_body, outside_json_strings, render, Escape, Variables};
 use crate::ports::Outbound;
 use serde::{Deserialize, Serialize};
@@ -90,6 +89,21 @@ pub fn prepare(
         body,
         save: call.save.to_vec(),
     })
+}
+
+/// Headers that carry credentials by name: secret without being listed (what secret headers
+/// are kept from is in [`super::secrets`]).
+pub const SECRET_BY_NAME: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "x-auth-token",
+];
+
+/// Is header `name` secret, given the step's `secret_headers`?
+pub fn is_secret(name: &str, listed: &[String]) -> bool {
+    SECRET_BY_NAME.iter().any(|s| s.eq_ignore_ascii_case(name))
+        || listed.iter().any(|l| l.trim().eq_ignore_ascii_case(name))
 }
 
 /// Sends a prepared call with the [`TIMEOUT`]. Never inside a write transaction: a slow API

@@ -14,6 +14,7 @@
 //! still read (the bot document is the admin's to write anyway: a planted header gives no more
 //! than a planted URL would) and is sealed on the next save or publish.
 
+pub use super::api_call::{is_secret, SECRET_BY_NAME};
 use super::model::{Bot, Step};
 use super::validate::Problem;
 use crate::ports::Random;
@@ -22,20 +23,6 @@ use serde_json::Value;
 
 /// What the API shows instead of a secret value, and what keeps the stored value when sent.
 pub const MASK: &str = "********";
-
-/// Headers that carry credentials by name: secret without being listed.
-pub const SECRET_BY_NAME: [&str; 4] = [
-    "authorization",
-    "proxy-authorization",
-    "x-api-key",
-    "x-auth-token",
-];
-
-/// Is header `name` secret, given the step's `secret_headers`?
-pub fn is_secret(name: &str, listed: &[String]) -> bool {
-    SECRET_BY_NAME.iter().any(|s| s.eq_ignore_ascii_case(name))
-        || listed.iter().any(|l| l.trim().eq_ignore_ascii_case(name))
-}
 
 /// Where a secret value sits: for the vault's owner and for problems.
 struct Slot<'a> {
