@@ -104,7 +104,10 @@ fn assert_sent_with_secrets(app: &App) {
         .find(|s| s.request.uri().host() == Some("shop.example.com"))
         .expect("the shop was called");
     let headers = call.request.headers();
-    assert_eq!(headers["authorization"], format!("Bearer {SECRET}").as_str());
+    assert_eq!(
+        headers["authorization"],
+        format!("Bearer {SECRET}").as_str()
+    );
     assert_eq!(headers["x-shop-sig"], LISTED_SECRET);
     assert_eq!(headers["x-shop-id"], "42");
 }
@@ -119,7 +122,10 @@ fn secret_headers_never_reach_the_database_yet_the_call_carries_them() {
     let app = App::with_config(config(Some(KEY)));
     app.publish_bot(&shop_bot());
     let (during, said) = run_order(&app);
-    assert!(said.iter().any(|s| s == "Your order is shipped."), "{said:?}");
+    assert!(
+        said.iter().any(|s| s == "Your order is shipped."),
+        "{said:?}"
+    );
     assert_sent_with_secrets(&app);
     // While the call was being made, the conversation's state awaited it — without secrets.
     assert!(during.contains("awaiting_call"), "{during}");
@@ -175,7 +181,10 @@ fn an_export_imported_again_keeps_its_secrets_and_a_new_value_replaces_them() {
     );
     app.publish_bot(&export);
     let (_, said) = run_order(&app);
-    assert!(said.iter().any(|s| s == "Your order is shipped."), "{said:?}");
+    assert!(
+        said.iter().any(|s| s == "Your order is shipped."),
+        "{said:?}"
+    );
     assert_sent_with_secrets(&app);
 
     // A new value replaces the stored one; the mask on the other header keeps its value.
@@ -229,7 +238,10 @@ fn without_a_key_values_stay_unsealed_at_rest_but_never_shown_nor_kept_with_a_co
     let app = App::with_config(config(None));
     app.publish_bot(&shop_bot());
     let (during, said) = run_order(&app);
-    assert!(said.iter().any(|s| s == "Your order is shipped."), "{said:?}");
+    assert!(
+        said.iter().any(|s| s == "Your order is shipped."),
+        "{said:?}"
+    );
     assert_sent_with_secrets(&app);
     // The documented limit: without credentials_key the documents hold the value as it is.
     let documents = app.rows("SELECT document FROM bot_versions", &[]);

@@ -459,18 +459,17 @@ fn publish(env: &Env, req: &Request, by: &Staff) -> Result<Response, ApiError> {
     let now = env.clock.now_ms();
     let actions = Catalog::of(env.actions);
     let vault = vault(env)?;
-    let result =
-        db.transaction(
-            |db: &Db| match versions::publish(db, now, &body.note, &actions, &vault, env.random) {
-                Ok(v) => {
-                    let detail = json!({"version": v, "note": body.note});
-                    admin_log::record(db, now, by, "bot.publish", &format!("bot:{v}"), &detail)?;
-                    Ok(Ok(v))
-                }
-                Err(PublishError::Invalid(p)) => Ok(Err(p)),
-                Err(PublishError::Store(e)) => Err(ApiError::from(e)),
-            },
-        )?;
+    let result = db.transaction(|db: &Db| {
+        match versions::publish(db, now, &body.note, &actions, &vault, env.random) {
+            Ok(v) => {
+                let detail = json!({"version": v, "note": body.note});
+                admin_log::record(db, now, by, "bot.publish", &format!("bot:{v}"), &detail)?;
+                Ok(Ok(v))
+            }
+            Err(PublishError::Invalid(p)) => Ok(Err(p)),
+            Err(PublishError::Store(e)) => Err(ApiError::from(e)),
+        }
+    })?;
     match result {
         Ok(version) => Ok(json_status(
             StatusCode::CREATED,

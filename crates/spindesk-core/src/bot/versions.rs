@@ -11,8 +11,8 @@ use super::starter::starter_bot;
 use super::validate::{validate, Catalog, Problem};
 use crate::error::{Error, Result};
 use crate::ports::{Millis, Random};
-use crate::vault::Vault;
 use crate::store::Db;
+use crate::vault::Vault;
 use serde::Serialize;
 
 /// A published version, for listings.

@@ -77,7 +77,10 @@ fn request(c: &mut Checker, at: &At, call: &Call) {
     }
     // A listed name that matches no header would protect nothing: most likely a typo.
     for (i, listed) in secret_headers.iter().enumerate() {
-        if !headers.keys().any(|h| h.eq_ignore_ascii_case(listed.trim())) {
+        if !headers
+            .keys()
+            .any(|h| h.eq_ignore_ascii_case(listed.trim()))
+        {
             c.at(
                 &at.field(&format!("secret_headers[{i}]")),
                 "unknown_header",
