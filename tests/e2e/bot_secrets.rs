@@ -266,7 +266,7 @@ fn without_a_key_values_stay_unsealed_at_rest_but_never_shown_nor_kept_with_a_co
 }
 
 #[test]
-fn the_simulator_runs_with_the_values_and_shows_none() {
+fn the_simulator_runs_the_call_and_shows_no_secret() {
     let app = App::with_config(config(Some(KEY)));
     app.publish_bot(&shop_bot());
     let r = app
