@@ -15,6 +15,7 @@ mod bot_demo;
 mod bot_engine;
 mod bot_everywhere;
 mod bot_failure;
+mod bot_secrets;
 mod bot_settings;
 mod channels;
 mod channels_admin;

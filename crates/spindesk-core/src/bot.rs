@@ -10,6 +10,7 @@
 //!   the steps use.
 //! - [`phrases`]: the training phrases analysed once, stored with each published version.
 //! - [`articles`]: the help center the bot shows articles from.
+//! - [`secrets`]: API-call headers that are credentials, sealed at rest and never shown.
 //! - [`versions`]: draft, published versions, live; [`reply`]: the bot inside a conversation.
 
 pub mod api_call;
@@ -26,6 +27,7 @@ pub mod model;
 pub mod phrases;
 pub mod reply;
 mod run;
+pub mod secrets;
 mod starter;
 pub mod state;
 mod steps;

@@ -5,6 +5,7 @@
 use crate::admin_log;
 use crate::auth::{require_admin, Staff};
 use crate::bot::model::{Answer, Bot};
+use crate::bot::secrets;
 use crate::bot::validate::{validate, Catalog, Problem};
 use crate::bot::versions::{self, PublishError};
 use crate::config;
@@ -13,6 +14,7 @@ use crate::store::database;
 use crate::store::Db;
 use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::timestamp::iso8601;
+use crate::vault::Vault;
 use crate::web::{header, json, json_status, no_content, read_json, segments, ApiError, Family};
 use http::{Method, StatusCode};
 use serde::Deserialize;
@@ -30,8 +32,13 @@ pub const SURFACE: Surface = Surface {
     uses: Uses {
         sqlite: true,
         key_value: false,
-        // public_base_url: the simulator links articles as conversations do.
-        variables: &[config::ADMIN_TOKEN, config::PUBLIC_BASE_URL],
+        // public_base_url: the simulator links articles as conversations do; credentials_key:
+        // the secret headers of API calls are sealed with it.
+        variables: &[
+            config::ADMIN_TOKEN,
+            config::PUBLIC_BASE_URL,
+            config::CREDENTIALS_KEY,
+        ],
         // The simulator answers API-call steps from scripted responses: it never calls out.
         outbound: false,
         actions: true,
@@ -134,6 +141,17 @@ fn check_revision(req: &Request, current: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The vault the bot's secret headers are sealed with.
+fn vault(env: &Env) -> Result<Vault, ApiError> {
+    Ok(Vault::from_config(env.config)?)
+}
+
+/// A response showing bot documents: secret header values masked wherever they are.
+fn masked(mut body: Value) -> Response {
+    secrets::mask_json(&mut body);
+    json(&body)
+}
+
 /// Loads the draft, applies `change`, validates the whole bot and saves it — one transaction,
 /// so a refused change leaves the draft as it was.
 fn edit_draft(
@@ -142,24 +160,28 @@ fn edit_draft(
     change: impl FnOnce(&mut Bot) -> Result<Value, ApiError>,
 ) -> Result<Response, ApiError> {
     let db = database(env)?;
+    let vault = vault(env)?;
     let actions = Catalog::of(env.actions);
     finish(db.transaction(|db| {
-        let (mut bot, revision) = versions::draft(db)?;
+        let (stored, revision) = versions::draft(db, &vault)?;
         check_revision(req, revision)?;
+        let mut bot = stored.clone();
         let mut body = change(&mut bot)?;
-        let problems = validate(&bot, &actions);
+        // A masked value sent back keeps the stored one (an edited export, a re-sent answer).
+        let mut problems = secrets::restore(&mut bot, &stored);
+        problems.extend(validate(&bot, &actions));
         if !problems.is_empty() {
             return Err(SaveError::Invalid(problems));
         }
-        let revision = versions::save_draft(db, env.clock.now_ms(), &bot)?;
+        let revision = versions::save_draft(db, env.clock.now_ms(), &bot, &vault, env.random)?;
         body["revision"] = json!(revision);
-        Ok(json(&body))
+        Ok(masked(body))
     }))
 }
 
 fn overview(env: &Env) -> Result<Response, ApiError> {
     let db = database(env)?;
-    let (bot, revision) = versions::draft(&db)?;
+    let (bot, revision) = versions::draft(&db, &vault(env)?)?;
     let live = versions::live_version(&db)?;
     let problems = validate(&bot, &Catalog::of(env.actions));
     Ok(json(&json!({
@@ -176,8 +198,8 @@ fn overview(env: &Env) -> Result<Response, ApiError> {
 
 fn show_draft(env: &Env) -> Result<Response, ApiError> {
     let db = database(env)?;
-    let (bot, revision) = versions::draft(&db)?;
-    Ok(json(&json!({"bot": bot, "revision": revision})))
+    let (bot, revision) = versions::draft(&db, &vault(env)?)?;
+    Ok(masked(json!({"bot": bot, "revision": revision})))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -221,9 +243,10 @@ fn check(env: &Env, req: &Request) -> Result<Response, ApiError> {
 fn export(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let which = crate::web::query_param(req, "version").unwrap_or_else(|| "draft".into());
+    let vault = vault(env)?;
     let bot = match which.as_str() {
-        "draft" => versions::draft(&db)?.0,
-        "live" => versions::live(&db)?,
+        "draft" => versions::draft(&db, &vault)?.0,
+        "live" => versions::live(&db, &vault)?,
         n => {
             let v: i64 = n.parse().map_err(|_| {
                 ApiError::bad_request(
@@ -231,11 +254,11 @@ fn export(env: &Env, req: &Request) -> Result<Response, ApiError> {
                     "`version` is draft, live or a version number",
                 )
             })?;
-            versions::version(&db, v)?
+            versions::version(&db, v, &vault)?
                 .ok_or_else(|| ApiError::not_found("not_found", format!("No bot version {v}")))?
         }
     };
-    let mut response = json(&bot);
+    let mut response = masked(serde_json::to_value(&bot).map_err(ApiError::internal)?);
     if let Ok(v) =
         http::HeaderValue::from_str(&format!("attachment; filename=\"bot-{which}.json\""))
     {
@@ -276,7 +299,7 @@ fn list_actions(env: &Env) -> Result<Response, ApiError> {
 
 fn show_settings(env: &Env) -> Result<Response, ApiError> {
     let db = database(env)?;
-    let (bot, revision) = versions::draft(&db)?;
+    let (bot, revision) = versions::draft(&db, &vault(env)?)?;
     Ok(json(
         &json!({"settings": settings_json(&bot), "revision": revision}),
     ))
@@ -328,7 +351,7 @@ fn answer_summary(a: &Answer) -> Value {
 
 fn list_answers(env: &Env) -> Result<Response, ApiError> {
     let db = database(env)?;
-    let (bot, revision) = versions::draft(&db)?;
+    let (bot, revision) = versions::draft(&db, &vault(env)?)?;
     let answers: Vec<Value> = bot.answers.iter().map(answer_summary).collect();
     Ok(json(&json!({"answers": answers, "revision": revision})))
 }
@@ -369,9 +392,9 @@ fn create_answer(env: &Env, req: &Request) -> Result<Response, ApiError> {
 
 fn show_answer(env: &Env, id: &str) -> Result<Response, ApiError> {
     let db = database(env)?;
-    let (bot, revision) = versions::draft(&db)?;
+    let (bot, revision) = versions::draft(&db, &vault(env)?)?;
     let answer = bot.answer(id).ok_or_else(|| no_answer(id))?;
-    Ok(json(&json!({"answer": answer, "revision": revision})))
+    Ok(masked(json!({"answer": answer, "revision": revision})))
 }
 
 fn update_answer(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError> {
@@ -435,18 +458,18 @@ fn publish(env: &Env, req: &Request, by: &Staff) -> Result<Response, ApiError> {
     let db = database(env)?;
     let now = env.clock.now_ms();
     let actions = Catalog::of(env.actions);
-    let result =
-        db.transaction(
-            |db: &Db| match versions::publish(db, now, &body.note, &actions) {
-                Ok(v) => {
-                    let detail = json!({"version": v, "note": body.note});
-                    admin_log::record(db, now, by, "bot.publish", &format!("bot:{v}"), &detail)?;
-                    Ok(Ok(v))
-                }
-                Err(PublishError::Invalid(p)) => Ok(Err(p)),
-                Err(PublishError::Store(e)) => Err(ApiError::from(e)),
-            },
-        )?;
+    let vault = vault(env)?;
+    let result = db.transaction(|db: &Db| {
+        match versions::publish(db, now, &body.note, &actions, &vault, env.random) {
+            Ok(v) => {
+                let detail = json!({"version": v, "note": body.note});
+                admin_log::record(db, now, by, "bot.publish", &format!("bot:{v}"), &detail)?;
+                Ok(Ok(v))
+            }
+            Err(PublishError::Invalid(p)) => Ok(Err(p)),
+            Err(PublishError::Store(e)) => Err(ApiError::from(e)),
+        }
+    })?;
     match result {
         Ok(version) => Ok(json_status(
             StatusCode::CREATED,

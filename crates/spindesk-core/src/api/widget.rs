@@ -52,6 +52,8 @@ pub const SURFACE: Surface = Surface {
             config::LONG_POLL_MAX_HELD,
             config::GRIP_KEY,
             config::GRIP_PUBLISH_URL,
+            // The bot's secret API-call headers are sealed with it.
+            config::CREDENTIALS_KEY,
         ],
         outbound: true,
         actions: true,

@@ -24,6 +24,8 @@ pub struct Call<'a> {
     pub method: HttpMethod,
     pub url: &'a str,
     pub headers: &'a BTreeMap<String, String>,
+    /// Header names listed as secret by the step (beside those secret by name).
+    pub secret_headers: &'a [String],
     pub body: Option<&'a str>,
     pub save: &'a [SaveField],
 }
@@ -36,6 +38,12 @@ pub struct Prepared {
     pub url: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
+    /// The secret headers, rendered: carried in memory from the turn to the send after the
+    /// commit, never serialized — so `conversations.bot_state` never holds a credential. A
+    /// call read back from the database has none (it is never sent again: see
+    /// `conversation::recover_stalled_call`).
+    #[serde(skip)]
+    pub secret_headers: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -68,18 +76,34 @@ pub fn prepare(
         Some(b) => Some(render(b, vars, Escape::Form)),
         None => None,
     };
-    let headers = call
+    let (secret_headers, headers) = call
         .headers
         .iter()
         .map(|(name, value)| (name.clone(), render(value, vars, Escape::Header)))
-        .collect();
+        .partition(|(name, _)| is_secret(name, call.secret_headers));
     Ok(Prepared {
         method: call.method,
         url,
         headers,
+        secret_headers,
         body,
         save: call.save.to_vec(),
     })
+}
+
+/// Headers that carry credentials by name: secret without being listed (what secret headers
+/// are kept from is in [`super::secrets`]).
+pub const SECRET_BY_NAME: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "x-auth-token",
+];
+
+/// Is header `name` secret, given the step's `secret_headers`?
+pub fn is_secret(name: &str, listed: &[String]) -> bool {
+    SECRET_BY_NAME.iter().any(|s| s.eq_ignore_ascii_case(name))
+        || listed.iter().any(|l| l.trim().eq_ignore_ascii_case(name))
 }
 
 /// Sends a prepared call with the [`TIMEOUT`]. Never inside a write transaction: a slow API
@@ -91,7 +115,7 @@ pub fn perform(call: &Prepared, outbound: &dyn Outbound) -> Result<Variables, St
         .uri(call.url.as_str())
         .header("accept", "application/json");
     let mut has_content_type = false;
-    for (name, value) in &call.headers {
+    for (name, value) in call.headers.iter().chain(&call.secret_headers) {
         has_content_type |= name.eq_ignore_ascii_case("content-type");
         builder = builder.header(name.as_str(), value.as_str());
     }

@@ -414,6 +414,7 @@ impl Run<'_> {
                 method,
                 url,
                 headers,
+                secret_headers,
                 body,
                 save,
                 failure,
@@ -423,6 +424,7 @@ impl Run<'_> {
                     method: *method,
                     url,
                     headers,
+                    secret_headers,
                     body: body.as_deref(),
                     save,
                 };

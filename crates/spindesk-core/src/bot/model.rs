@@ -483,6 +483,11 @@ pub enum Step {
         url: String,
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         headers: BTreeMap<String, String>,
+        /// Headers whose values are credentials, besides those secret by name (see
+        /// [`super::secrets`]): sealed at rest, never shown by the API, never kept with the
+        /// conversation's awaited call.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        secret_headers: Vec<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         body: Option<String>,
         /// JSON fields of the response saved into variables.

@@ -21,6 +21,7 @@ use crate::message::{Message, QuickReply};
 use crate::ports::{Env, Millis, Outbound, OutboundError, SqlError};
 use crate::store::Db;
 use crate::users::User;
+use crate::vault::Vault;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -180,7 +181,7 @@ pub fn prepare(
     };
     // The bot is loaded after the basis was read, and the basis takes the version of the bot
     // actually loaded: a publish in between then shows as a changed version in `respond`.
-    let live = versions::live_with_phrases(db)?;
+    let live = versions::live_with_phrases(db, &Vault::from_config(env.config)?)?;
     basis.live_version = live.version;
     let mut state: BotState = serde_json::from_str(&basis.bot_state).unwrap_or_default();
     state.greeted |= basis.greeted;
@@ -234,7 +235,7 @@ pub fn respond(
             return Ok(reply);
         }
     }
-    let live = versions::live_with_phrases(db)?;
+    let live = versions::live_with_phrases(db, &Vault::from_config(env.config)?)?;
     let state = stored_state(db, conversation)?;
     let facts = facts(user, &message.channel);
     let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
@@ -314,7 +315,7 @@ pub fn prepare_resume(
     }
     state.greeted |= basis.greeted;
     // As in `prepare`: the basis takes the version of the bot actually loaded.
-    let live = versions::live_with_phrases(db)?;
+    let live = versions::live_with_phrases(db, &Vault::from_config(env.config)?)?;
     basis.live_version = live.version;
     let facts = facts(user, &conversation.last_channel);
     let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {

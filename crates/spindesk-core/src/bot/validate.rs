@@ -409,6 +409,7 @@ fn steps(c: &mut Checker, ai: usize, answer: &Answer) {
                 method,
                 url,
                 headers,
+                secret_headers,
                 body,
                 save,
                 ..
@@ -417,6 +418,7 @@ fn steps(c: &mut Checker, ai: usize, answer: &Answer) {
                     method: *method,
                     url,
                     headers,
+                    secret_headers,
                     body: body.as_deref(),
                     save,
                 };

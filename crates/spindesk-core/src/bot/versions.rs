@@ -1,13 +1,18 @@
 //! Where bots are kept: the draft the admin edits, the published versions, and which one is
 //! live. Every function runs inside the caller's transaction.
+//!
+//! Documents are stored with their secret header values sealed and read back opened
+//! ([`super::secrets`]): the [`Bot`] these functions take and return holds the real values.
 
 use super::model::{Bot, Step};
 use super::phrases::PhraseIndex;
+use super::secrets;
 use super::starter::starter_bot;
 use super::validate::{validate, Catalog, Problem};
 use crate::error::{Error, Result};
-use crate::ports::Millis;
+use crate::ports::{Millis, Random};
 use crate::store::Db;
+use crate::vault::Vault;
 use serde::Serialize;
 
 /// A published version, for listings.
@@ -19,24 +24,27 @@ pub struct VersionInfo {
     pub live: bool,
 }
 
-fn parse(document: &str) -> Result<Bot> {
+fn parse(document: &str, vault: &Vault) -> Result<Bot> {
     // Stored documents were validated on save; one that no longer parses is our bug.
-    serde_json::from_str(document)
-        .map_err(|e| Error::corrupt(format!("stored bot does not parse: {e}")))
+    let mut bot: Bot = serde_json::from_str(document)
+        .map_err(|e| Error::corrupt(format!("stored bot does not parse: {e}")))?;
+    secrets::open(&mut bot, vault)?;
+    Ok(bot)
 }
 
-fn to_json(bot: &Bot) -> Result<String> {
-    serde_json::to_string(bot).map_err(Error::corrupt)
+/// The document as stored: secret header values sealed.
+fn to_json(bot: &Bot, vault: &Vault, random: &dyn Random) -> Result<String> {
+    serde_json::to_string(&secrets::sealed(bot, vault, random)).map_err(Error::corrupt)
 }
 
 /// The bot conversations run: the live version, or the starter bot on a fresh install.
-pub fn live(db: &Db) -> Result<Bot> {
+pub fn live(db: &Db, vault: &Vault) -> Result<Bot> {
     let document = db.query_opt(
         "SELECT v.document FROM bot_live l JOIN bot_versions v ON v.version = l.version",
         &[],
         |r| r.string("document"),
     )?;
-    document.map_or_else(|| Ok(starter_bot()), |d| parse(&d))
+    document.map_or_else(|| Ok(starter_bot()), |d| parse(&d, vault))
 }
 
 /// The live bot with its analysed training phrases.
@@ -59,7 +67,7 @@ fn store_phrases(db: &Db, version: i64, phrases: &PhraseIndex) -> Result<()> {
 /// [`live`] with the phrase index stored when the version was published. A version without one
 /// (published before indexes were stored) or with one the current analysis no longer fits gets
 /// it built and stored now, once.
-pub fn live_with_phrases(db: &Db) -> Result<Live> {
+pub fn live_with_phrases(db: &Db, vault: &Vault) -> Result<Live> {
     let row = db.query_opt(
         "SELECT v.version, v.document, v.phrases
          FROM bot_live l JOIN bot_versions v ON v.version = l.version",
@@ -81,7 +89,7 @@ pub fn live_with_phrases(db: &Db) -> Result<Live> {
             version: None,
         });
     };
-    let bot = parse(&document)?;
+    let bot = parse(&document, vault)?;
     let stored = stored
         .as_deref()
         .and_then(PhraseIndex::from_json)
@@ -106,26 +114,32 @@ pub fn live_version(db: &Db) -> Result<Option<i64>> {
 }
 
 /// The draft and its revision; before the first save, the live bot at revision 0.
-pub fn draft(db: &Db) -> Result<(Bot, i64)> {
+pub fn draft(db: &Db, vault: &Vault) -> Result<(Bot, i64)> {
     let row = db.query_opt(
         "SELECT document, revision FROM bot_draft WHERE id = 1",
         &[],
         |r| Ok((r.string("document")?, r.i64("revision")?)),
     )?;
     match row {
-        Some((document, revision)) => Ok((parse(&document)?, revision)),
-        None => Ok((live(db)?, 0)),
+        Some((document, revision)) => Ok((parse(&document, vault)?, revision)),
+        None => Ok((live(db, vault)?, 0)),
     }
 }
 
 /// Saves the draft, which the caller has validated; returns the new revision.
-pub fn save_draft(db: &Db, now: Millis, bot: &Bot) -> Result<i64> {
+pub fn save_draft(
+    db: &Db,
+    now: Millis,
+    bot: &Bot,
+    vault: &Vault,
+    random: &dyn Random,
+) -> Result<i64> {
     db.query_i64(
         "INSERT INTO bot_draft (id, document, revision, updated_at) VALUES (1, ?, 1, ?)
          ON CONFLICT (id) DO UPDATE SET document = excluded.document,
              revision = bot_draft.revision + 1, updated_at = excluded.updated_at
          RETURNING revision",
-        &[to_json(bot)?.into(), now.into()],
+        &[to_json(bot, vault, random)?.into(), now.into()],
     )?
     .ok_or_else(|| Error::corrupt("draft upsert returned no revision"))
 }
@@ -146,8 +160,15 @@ impl<E: Into<Error>> From<E> for PublishError {
 /// Freezes the draft as the next version and makes it live.
 /// `actions` is what the actions component lists now: a `run_action` step is checked against
 /// it like a transfer step against the groups.
-pub fn publish(db: &Db, now: Millis, note: &str, actions: &Catalog) -> Result<i64, PublishError> {
-    let (bot, _) = draft(db)?;
+pub fn publish(
+    db: &Db,
+    now: Millis,
+    note: &str,
+    actions: &Catalog,
+    vault: &Vault,
+    random: &dyn Random,
+) -> Result<i64, PublishError> {
+    let (bot, _) = draft(db, vault)?;
     let mut problems = validate(&bot, actions);
     problems.extend(unknown_groups(db, &bot)?);
     if !problems.is_empty() {
@@ -158,7 +179,11 @@ pub fn publish(db: &Db, now: Millis, note: &str, actions: &Catalog) -> Result<i6
             "INSERT INTO bot_versions (version, document, note, published_at)
              VALUES ((SELECT coalesce(max(version), 0) + 1 FROM bot_versions), ?, ?, ?)
              RETURNING version",
-            &[to_json(&bot)?.into(), note.into(), now.into()],
+            &[
+                to_json(&bot, vault, random)?.into(),
+                note.into(),
+                now.into(),
+            ],
         )?
         .ok_or_else(|| Error::corrupt("version insert returned nothing"))?;
     store_phrases(db, version, &PhraseIndex::build(&bot))?;
@@ -225,13 +250,13 @@ fn make_live(db: &Db, now: Millis, version: i64) -> Result<()> {
     Ok(())
 }
 
-pub fn version(db: &Db, version: i64) -> Result<Option<Bot>> {
+pub fn version(db: &Db, version: i64, vault: &Vault) -> Result<Option<Bot>> {
     db.query_opt(
         "SELECT document FROM bot_versions WHERE version = ?",
         &[version.into()],
         |r| r.string("document"),
     )?
-    .map(|d| parse(&d))
+    .map(|d| parse(&d, vault))
     .transpose()
 }
 

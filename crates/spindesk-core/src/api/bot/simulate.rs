@@ -7,6 +7,7 @@ use crate::bot::engine::{run_turn, Context};
 use crate::bot::model::Bot;
 use crate::bot::phrases::PhraseIndex;
 use crate::bot::reply;
+use crate::bot::secrets;
 use crate::bot::state::{BotState, Effect, Input};
 use crate::bot::template::Variables;
 use crate::bot::validate::{validate, Catalog};
@@ -14,6 +15,7 @@ use crate::bot::versions;
 use crate::ports::{Env, Outbound, OutboundError};
 use crate::store::database;
 use crate::surface::{Request, Response};
+use crate::vault::Vault;
 use crate::web::{json, read_json, ApiError};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -170,15 +172,19 @@ pub fn run(env: &Env, req: &Request) -> Result<Response, ApiError> {
         None => env.clock.now_ms(),
     };
     let db = database(env)?;
+    let vault = Vault::from_config(env.config)?;
+    let (draft, _) = versions::draft(&db, &vault)?;
     let bot = match body.bot {
-        Some(bot) => {
-            let problems = validate(&bot, &Catalog::of(env.actions));
+        Some(mut bot) => {
+            // Masked secret headers run with the draft's values, as they would once saved.
+            let mut problems = secrets::restore(&mut bot, &draft);
+            problems.extend(validate(&bot, &Catalog::of(env.actions)));
             if !problems.is_empty() {
                 return Ok(invalid(&problems));
             }
             bot
         }
-        None => versions::draft(&db)?.0,
+        None => draft,
     };
     let outbound = Scripted {
         replies: RefCell::new(body.api_responses.into()),

@@ -31,7 +31,11 @@ pub fn check(c: &mut Checker, at: &At, call: &Call) {
 
 fn request(c: &mut Checker, at: &At, call: &Call) {
     let Call {
-        url, headers, body, ..
+        url,
+        headers,
+        secret_headers,
+        body,
+        ..
     } = *call;
     c.template(&at.field("url"), url);
     // Hosts are checked as written: a variable may fill the path or query, never the host.
@@ -70,6 +74,19 @@ fn request(c: &mut Checker, at: &At, call: &Call) {
             );
         }
         c.template(&at.field(&format!("headers.{name}")), value);
+    }
+    // A listed name that matches no header would protect nothing: most likely a typo.
+    for (i, listed) in secret_headers.iter().enumerate() {
+        if !headers
+            .keys()
+            .any(|h| h.eq_ignore_ascii_case(listed.trim()))
+        {
+            c.at(
+                &at.field(&format!("secret_headers[{i}]")),
+                "unknown_header",
+                format!("{listed:?} is not one of this step's headers"),
+            );
+        }
     }
     if let Some(b) = body {
         c.template(&at.field("body"), b);
