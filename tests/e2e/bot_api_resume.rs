@@ -2,28 +2,13 @@
 //! as the first turn is: the transaction only writes, by compare-and-set, and a change in
 //! between (a new bot published, the customer writing again) makes it compute afresh inside.
 
-use spindesk_tests::{bot_messages, json, App, Json};
+use spindesk_tests::{bot_messages, json, order_status_bot, App, Json};
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 fn order_bot(tell: &str) -> Json {
-    json!({
-        "name": "Order bot",
-        "allowed_hosts": ["shop.example.com"],
-        "answers": [{
-            "id": "order", "name": "Order status", "label": "Order status",
-            "phrases": {"en": ["where is my order", "track my order"]},
-            "steps": [
-                {"type": "make_api_call", "id": "lookup", "method": "GET",
-                 "url": "https://shop.example.com/orders/latest",
-                 "save": [{"variable": "status", "path": "order.status"}],
-                 "success": "tell", "failure": "sorry"},
-                {"type": "send_message", "id": "tell", "text": tell},
-                {"type": "send_message", "id": "sorry", "text": "The shop is not answering."}
-            ]
-        }]
-    })
+    order_status_bot(tell)
 }
 
 fn shop_says(app: &App, status: &str) {

@@ -290,22 +290,7 @@ fn one_event_that_cannot_be_stored_does_not_fail_the_rest_of_its_batch() {
 #[test]
 fn a_bot_that_cannot_load_when_its_api_call_returns_hands_off_instead_of_waiting_forever() {
     let app = App::new();
-    app.publish_bot(&json!({
-        "name": "Order bot",
-        "allowed_hosts": ["shop.example.com"],
-        "answers": [{
-            "id": "order", "name": "Order status", "label": "Order status",
-            "phrases": {"en": ["where is my order", "track my order"]},
-            "steps": [
-                {"type": "make_api_call", "id": "lookup", "method": "GET",
-                 "url": "https://shop.example.com/orders/latest",
-                 "save": [{"variable": "status", "path": "order.status"}],
-                 "success": "tell", "failure": "sorry"},
-                {"type": "send_message", "id": "tell", "text": "Your order is {{status}}."},
-                {"type": "send_message", "id": "sorry", "text": "The shop is not answering."}
-            ]
-        }]
-    }));
+    app.publish_bot(&order_status_bot("Your order is {{status}}."));
     let visitor = app.visitor("en");
     app.say(&visitor, "hello", None);
     app.outbound.push_reply(Ok(http::Response::builder()

@@ -595,3 +595,24 @@ pub fn transcript(messages: &[Json]) -> Vec<String> {
         })
         .collect()
 }
+
+/// A bot with one answer that asks the shop for the order's status (one API call to
+/// `https://shop.example.com/orders/latest`), then says `tell` or that the shop is not answering.
+pub fn order_status_bot(tell: &str) -> Json {
+    json!({
+        "name": "Order bot",
+        "allowed_hosts": ["shop.example.com"],
+        "answers": [{
+            "id": "order", "name": "Order status", "label": "Order status",
+            "phrases": {"en": ["where is my order", "track my order"]},
+            "steps": [
+                {"type": "make_api_call", "id": "lookup", "method": "GET",
+                 "url": "https://shop.example.com/orders/latest",
+                 "save": [{"variable": "status", "path": "order.status"}],
+                 "success": "tell", "failure": "sorry"},
+                {"type": "send_message", "id": "tell", "text": tell},
+                {"type": "send_message", "id": "sorry", "text": "The shop is not answering."}
+            ]
+        }]
+    })
+}
