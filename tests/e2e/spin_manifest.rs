@@ -172,21 +172,34 @@ fn each_component_is_built_from_its_own_workspace_crate() {
         }
     }
     for (id, c) in &m.component {
-        let wasm = format!("target/wasm32-wasip2/release/{}.wasm", id.replace('-', "_"));
+        let runs_bot = surfaces()
+            .iter()
+            .any(|s| s.component == id && s.uses.actions);
+        // Cargo.toml's `release-small` profile ("z") is for components whose requests wait on
+        // SQLite; the ones that run the bot (and search) keep `release` for speed.
+        let small = c.source.starts_with("target/wasm32-wasip2/release-small/");
+        if small && runs_bot {
+            problems.push(format!(
+                "[component.{id}] runs the bot: build it with --release, not release-small"
+            ));
+        }
+        let (dir, flag) = if small {
+            ("release-small", "--profile release-small")
+        } else {
+            ("release", "--release")
+        };
+        let wasm = format!("target/wasm32-wasip2/{dir}/{}.wasm", id.replace('-', "_"));
         if c.source != wasm {
             problems.push(format!(
                 "[component.{id}] source = {:?}; expected {wasm:?}",
                 c.source
             ));
         }
-        let runs_bot = surfaces()
-            .iter()
-            .any(|s| s.component == id && s.uses.actions);
         // The actions dependency is built by the same command, before `spin up` composes it.
         let command = if runs_bot {
-            format!("cargo build --target wasm32-wasip2 --release -p actions-builtin -p {id}")
+            format!("cargo build --target wasm32-wasip2 {flag} -p actions-builtin -p {id}")
         } else {
-            format!("cargo build --target wasm32-wasip2 --release -p {id}")
+            format!("cargo build --target wasm32-wasip2 {flag} -p {id}")
         };
         match &c.build {
             None => problems.push(format!("[component.{id}.build] is missing")),
