@@ -1,6 +1,7 @@
 // Live updates for the workspace: through Pushpin an event stream (GET /api/live/desk, read with
 // fetch: EventSource cannot send the Authorization header) says when tickets change and, for the
 // open ticket, when its conversation moves and whether the customer is typing or has read it;
+// and when an agent's presence changes (this agent's other tabs follow at once);
 // the pollers then slow down. Without Pushpin the same route answers JSON at once, and the open
 // ticket's customer activity is polled with it. The agent's own typing (public replies only,
 // never internal notes) and reads go to the customer's widget.
@@ -10,6 +11,7 @@ import { api, session, Poller } from './api.js';
 import { state } from './state.js';
 import { listPoller } from './inbox.js';
 import { ticketPoller } from './ticket.js';
+import { presenceEvent } from './presence.js';
 
 var SNAPSHOT_EVERY = 2500;  // customer activity without a stream
 var STREAMING_LIST = 60000; // a safety net while the stream tells us about changes
@@ -118,6 +120,8 @@ async function read(res, g, id) {
         if (id && (parsed.tickets || []).indexOf(id) >= 0) ticketPoller.now();
       } else if (event === 'update') {
         update(parsed, id);
+      } else if (event === 'presence') {
+        presenceEvent(parsed);
       }
     }
   }

@@ -8,6 +8,7 @@ var PRESENCE_EVERY = 30000; // the server moves last_seen_at at most every 30 s
 
 var select = $('presence'), note = $('presence-note'), box = $('presence-box');
 var busy = false;
+var mine = null; // this agent's user id, from the first presence read
 var onChanged = function () {};
 /** `fn()` runs after a change the agent made (coming online may have assigned tickets). */
 export function whenPresenceChanged(fn) { onChanged = fn; }
@@ -16,6 +17,7 @@ export var presencePoller = new Poller(load, PRESENCE_EVERY);
 
 function show(p) {
   if (!p) return;
+  mine = p.user_id;
   box.hidden = false;
   box.dataset.status = p.status;
   if (!busy) select.value = p.chosen_status;
@@ -38,6 +40,12 @@ function load() {
 }
 
 export function hidePresence() { box.hidden = true; }
+
+/** A `presence` event from the desk's stream: the agent changed it in another tab or device,
+ *  or an admin deactivated them; read what now applies instead of waiting for the poll. */
+export function presenceEvent(ev) {
+  if (ev && mine !== null && ev.user_id === mine && !busy) presencePoller.now();
+}
 
 select.addEventListener('change', function () {
   var want = select.value, g = session.gen;

@@ -260,7 +260,10 @@ try {
       .getByRole('button', { name: 'Rebuild search index' }).click();
     await completed;
     await page.waitForFunction(() => document.querySelector('.search-index progress').value === 1);
-    await panel.getByText(/^Complete: /).waitFor();
+    await panel.getByText(/^Complete: \d+ of/).waitFor();
+    // The desk's ticket search beside it: nothing waits, so no button to finish it.
+    await panel.getByText(/^Complete: all \d+ tickets are searchable/).waitFor();
+    check(!(await panel.getByRole('button', { name: 'Finish now' }).isVisible()), 'no catch-up button when complete');
     const found = await api('GET', `/api/v2/help_center/articles/search?query=${encodeURIComponent(`환불 ${RUN}`)}&locale=ko`, { auth: null });
     check(found.status === 200 && found.json.results.some((a) => a.id === articleId), `search after the rebuild: ${found.text.slice(0, 200)}`);
   });

@@ -179,6 +179,15 @@ try {
     await agentPage.screenshot({ path: join(OUT, 'realtime-agent.png') });
   });
 
+  await go('the agent goes away on another device: the workspace shows it through the stream', async () => {
+    // The presence poll runs every 30 s; the published `presence` event brings it at once.
+    await agentPage.locator('#presence-box').waitFor({ state: 'visible', timeout: 5000 });
+    const t0 = performance.now();
+    await ok(PUSHPIN, 'PUT', '/api/v2/users/me/presence.json', { auth: agentAuth, body: { presence: 'away' } });
+    await agentPage.waitForFunction(() => document.getElementById('presence').value === 'away', null, { timeout: 5000 });
+    log(`shown in the workspace after ${Math.round(performance.now() - t0)} ms`);
+  });
+
   await go('typing never becomes a message', async () => {
     const token = await widgetPage.evaluate(() => Object.entries(localStorage).find(([k]) => k.endsWith(':token'))[1]);
     const all = (await ok(PUSHPIN, 'GET', '/api/widget/conversation?limit=100', { auth: `Bearer ${token}` })).json.messages;

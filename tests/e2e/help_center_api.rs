@@ -1,7 +1,7 @@
 //! The Help Center API through HTTP: every route, Zendesk's shapes, pagination, drafts, auth,
 //! bad input, and the search index following every write.
 
-use spindesk_core::ports::Value;
+use spindesk_core::ports::{Sql, Value};
 use spindesk_tests::{json, App, Json, Resp};
 
 const HC: &str = "help-center";
@@ -1088,6 +1088,19 @@ fn concurrent_saves_keep_every_article_in_the_index() {
 #[test]
 fn admins_see_the_search_index_progress_and_can_rebuild_it() {
     let (app, _) = app_with_agent();
+    // A fresh desk with nothing published has nothing to index: complete, not "rebuilding"
+    // (as `spin up` on a new database starts: no rules named yet).
+    app.db()
+        .execute("UPDATE hc_index_stats SET analysis = 0", &[])
+        .expect("index stats");
+    let fresh = app
+        .request("admin", "GET", "/api/admin/search_index")
+        .admin()
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(fresh["search_index"]["published_articles"], 0);
+    assert_eq!(fresh["search_index"]["complete"], true);
     let c = category(&app, "en-us", "Orders");
     let s = section(&app, "en-us", c, "Shipping");
     article(&app, "en-us", s, json!({"title": "Parcel tracking"}));

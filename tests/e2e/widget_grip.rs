@@ -575,3 +575,51 @@ fn behind_pushpin_the_session_limit_counts_the_forwarded_address() {
         "a made-up header does not escape the limit"
     );
 }
+
+/// The `presence` events published on the desk's channel so far, as (user_id, status).
+fn presence_events(app: &App) -> Vec<(i64, String)> {
+    published(app)
+        .into_iter()
+        .filter(|(channel, _)| channel == "desk")
+        .filter_map(|(_, formats)| {
+            let content = formats["http-stream"]["content"].as_str()?.to_owned();
+            let data = content.strip_prefix("event: presence\ndata: ")?;
+            let event: Json = serde_json::from_str(data.trim_end()).expect("presence JSON");
+            Some((
+                event["user_id"].as_i64().expect("user_id"),
+                event["status"].as_str().expect("status").to_owned(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn presence_changes_are_published_to_every_agent_workspace() {
+    let app = grip_app();
+    let ada = app.agent("Ada", "ada@example.com");
+    let set = |presence: &str| {
+        app.request("tickets", "PUT", "/api/v2/users/me/presence.json")
+            .agent(&ada.email, &ada.token)
+            .json(&serde_json::json!({ "presence": presence }))
+            .send()
+    };
+    set("online").expect(200);
+    set("away").expect(200);
+    assert_eq!(
+        presence_events(&app),
+        vec![(ada.id, "online".to_owned()), (ada.id, "away".to_owned())]
+    );
+    // A refused change publishes nothing.
+    set("busy").expect(422);
+    assert_eq!(presence_events(&app).len(), 2);
+    // Deactivating an agent takes them offline on every workspace.
+    app.request("admin", "PUT", &format!("/api/admin/agents/{}", ada.id))
+        .admin()
+        .json(&serde_json::json!({"agent": {"active": false}}))
+        .send()
+        .expect(200);
+    assert_eq!(
+        presence_events(&app).last(),
+        Some(&(ada.id, "offline".to_owned()))
+    );
+}

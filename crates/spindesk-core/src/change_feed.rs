@@ -117,6 +117,23 @@ pub fn publish_activity(
     grip::publish::send(env, vec![item]);
 }
 
+/// Tells every agent workspace that an agent's presence changed (called after the write): the
+/// agent's other tabs and devices show it at once instead of on their next presence poll.
+/// Automatic `away` (silence) is computed when read, not written, so it is not published.
+pub fn publish_presence(env: &Env, user_id: i64, status: &str) {
+    if !grip::publish::enabled(env) {
+        return;
+    }
+    let data = format!(
+        r#"{{"user_id":{user_id},"status":{}}}"#,
+        serde_json::to_string(status).unwrap_or_default()
+    );
+    grip::publish::send(
+        env,
+        vec![item(grip::DESK_CHANNEL, "presence", &data, false)],
+    );
+}
+
 /// The conversation's last sequence number as committed and when `side`'s activity last
 /// changed (0: never); `None` if it cannot be read (the waiter then keeps waiting and its
 /// caller's final read reports any real failure).

@@ -258,8 +258,10 @@ pub fn catch_up_in(db: &Db, limit: i64) -> Result<bool> {
             &[],
         )?;
         // Pairs of the old rules cannot be told from the new ones' (the docs keep only the
-        // head's): all go, and every ticket writes its own again.
+        // head's): all go, and every ticket writes its own again — from scratch, whatever
+        // version its doc claims (a doc already current would only add its new comments').
         db.execute("DELETE FROM ticket_pairs", &[])?;
+        db.execute("UPDATE ticket_search_docs SET analysis = 0", &[])?;
         db.execute(
             "UPDATE ticket_search_state SET analysis = ? WHERE id = 1",
             &[index_version().into()],

@@ -9,6 +9,7 @@ use super::agents::{agent_json, agent_target, staff_member, MAX_BODY_BYTES};
 use crate::admin_log;
 use crate::api::commit;
 use crate::auth::Staff;
+use crate::change_feed;
 use crate::committed::Committed;
 use crate::ports::Env;
 use crate::store::database;
@@ -104,7 +105,7 @@ pub fn update(env: &Env, req: &Request, id: i64, by: &Staff) -> Result<Response,
     let role = validate(&changes)?;
     let db = database(env)?;
     let now = env.clock.now_ms();
-    let ((agent, requeued), _) = commit::write(env, &db, |db| {
+    let ((agent, requeued, deactivated), _) = commit::write(env, &db, |db| {
         let user = staff_member(db, id)?;
         let before = presence::status(db, now, id)?
             .ok_or_else(|| ApiError::not_found("not_found", format!("No agent with id {id}")))?;
@@ -180,8 +181,12 @@ pub fn update(env: &Env, req: &Request, id: i64, by: &Staff) -> Result<Response,
                 .collect(),
             ..Committed::default()
         };
-        Ok::<_, ApiError>(((agent_json(db, now, &updated)?, requeued), committed))
+        let agent = agent_json(db, now, &updated)?;
+        Ok::<_, ApiError>(((agent, requeued, deactivated), committed))
     })?;
+    if deactivated {
+        change_feed::publish_presence(env, id, Presence::Offline.as_str());
+    }
     Ok(json(
         &json!({"agent": agent, "requeued_ticket_ids": requeued}),
     ))

@@ -2,12 +2,17 @@
 //! on demand, and a step of it. The index rebuilds itself on help-center requests after an
 //! upgrade or a change of analysis rules (`help_center::index::catch_up`); these routes let an
 //! admin watch that and drive it without waiting for traffic.
+//!
+//! `/api/admin/search_index/tickets[/catch_up]`: the same for the desk's ticket search (text
+//! index, phrase pairs and facet records), which every ticket write advances a little
+//! (`tickets::search::upkeep`): after an upgrade on a quiet desk, an admin can finish it now.
 
 use crate::help_center::index;
 use crate::ports::Env;
 use crate::store::database;
 use crate::store::Db;
 use crate::surface::{Request, Response};
+use crate::tickets::{search as ticket_search, search_index as ticket_index};
 use crate::web::{json, ApiError};
 use http::Method;
 use serde_json::json;
@@ -27,6 +32,14 @@ pub fn route(env: &Env, req: &Request, segs: &[&str]) -> Option<Result<Response,
             Method::POST => catch_up(env),
             _ => Err(ApiError::method_not_allowed(method, "POST")),
         },
+        ["api", "admin", "search_index", "tickets"] => match *method {
+            Method::GET => tickets_status(env),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "admin", "search_index", "tickets", "catch_up"] => match *method {
+            Method::POST => tickets_catch_up(env),
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
         _ => return None,
     })
 }
@@ -44,7 +57,9 @@ fn view(db: &Db) -> Result<Response, ApiError> {
             &[index::index_version().into()],
         )?
         .unwrap_or(0);
-    let complete = index::totals(db)?.analysis == index::index_version();
+    // With nothing published there is nothing to index, whatever rules the (empty) index
+    // names: a fresh desk is not "rebuilding".
+    let complete = published == 0 || index::totals(db)?.analysis == index::index_version();
     let progress = if published == 0 {
         1.0
     } else {
@@ -79,4 +94,45 @@ fn catch_up(env: &Env) -> Result<Response, ApiError> {
     let db = database(env)?;
     index::catch_up(&db)?;
     view(&db)
+}
+
+/// `{"ticket_search_index": {tickets, waiting_tickets, waiting_facets, complete, progress,
+/// batch}}`: `waiting_tickets` still to be indexed under the current rules (all of them when
+/// the rules changed and the catch-up has not queued them yet), `waiting_facets` whose facet
+/// records are behind.
+fn tickets_view(db: &Db) -> Result<Response, ApiError> {
+    let count = |sql: &str| -> Result<i64, ApiError> { Ok(db.query_i64(sql, &[])?.unwrap_or(0)) };
+    let tickets = count("SELECT count(*) FROM tickets")?;
+    let analysis = count("SELECT analysis FROM ticket_search_state WHERE id = 1")?;
+    let waiting = if analysis == ticket_index::index_version() {
+        count("SELECT count(*) FROM ticket_search_queue")?
+    } else {
+        tickets
+    };
+    let facets = count("SELECT count(*) FROM ticket_facet_queue")?;
+    let progress = if tickets == 0 {
+        1.0
+    } else {
+        (tickets - waiting.min(tickets)) as f64 / tickets as f64
+    };
+    Ok(json(&json!({"ticket_search_index": {
+        "tickets": tickets,
+        "waiting_tickets": waiting,
+        "waiting_facets": facets,
+        "complete": waiting == 0 && facets == 0,
+        "progress": (progress * 1000.0).round() / 1000.0,
+        "batch": ticket_index::CATCH_UP_BATCH,
+    }})))
+}
+
+fn tickets_status(env: &Env) -> Result<Response, ApiError> {
+    tickets_view(&database(env)?)
+}
+
+/// Indexes the next batch of tickets that are behind (and drains a batch of facet records),
+/// and says how far the ticket search is.
+fn tickets_catch_up(env: &Env) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    ticket_search::catch_up(&db)?;
+    tickets_view(&db)
 }

@@ -6,6 +6,7 @@
 use super::zendesk::{not_found, read_expecting};
 use crate::api::commit;
 use crate::auth::{require_staff, Staff};
+use crate::change_feed;
 use crate::committed::Committed;
 use crate::ports::Env;
 use crate::store::database;
@@ -104,6 +105,7 @@ pub fn set(env: &Env, req: &Request) -> Result<Response, ApiError> {
         };
         Ok::<_, ApiError>(((status, mine, requeued), committed))
     })?;
+    change_feed::publish_presence(env, id, status.presence.as_str());
     Ok(json(&json!({
         "presence": presence_json(&status),
         "assigned_ticket_ids": assigned,
