@@ -36,6 +36,8 @@ pub const SURFACE: Surface = Surface {
             config::PUBLIC_BASE_URL,
             config::CREDENTIALS_KEY,
             config::GRIP_PUBLISH_URL,
+            // Sends the webhook deliveries its writes record.
+            config::WEBHOOK_DISABLE_AFTER_DAYS,
         ],
         outbound: true,
         actions: true,

@@ -34,6 +34,10 @@ pub const SURFACE: Surface = Surface {
             config::ADMIN_TOKEN,
             config::CREDENTIALS_KEY,
             config::GRIP_PUBLISH_URL,
+            // Webhooks: targets checked on save; deliveries sent after writes.
+            config::WEBHOOK_HOSTS,
+            config::WEBHOOK_LOOPBACK_HTTP,
+            config::WEBHOOK_DISABLE_AFTER_DAYS,
         ],
         outbound: true,
         actions: false,
@@ -49,6 +53,9 @@ fn handle(env: &Env, req: Request) -> Response {
 }
 
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    if let Some(answer) = crate::api::integrations_v2::route(env, req) {
+        return answer;
+    }
     let method = req.method();
     let path = req.uri().path();
     let (conversation_id, messages) = match segments(path).as_slice() {
