@@ -284,9 +284,9 @@ pub fn switchboard(
 /// `SatisfactionRating` (the audit's own names, so its file need not be imported here).
 pub type AuditEvent<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
 
-/// What a ticket audit means to webhooks: `ticket:created` for a new ticket,
-/// `satisfaction:rated` for a rating, `ticket:solved` for a change to solved, otherwise
-/// `ticket:updated` (a comment, a field changed). Several for one audit in that order.
+/// What a ticket audit means to webhooks: `ticket:created` for a new ticket;
+/// `satisfaction:rated` for a rating; `ticket:solved` for a change to solved, or else
+/// `ticket:updated` for any other change or comment. One audit is one event of each kind.
 pub fn ticket_audit(db: &Db, now: Millis, ticket_id: i64, events: &[AuditEvent]) -> Result<()> {
     let has = |kind: &str| events.iter().any(|(k, _, _)| *k == kind);
     let mut fired = Vec::new();
@@ -305,8 +305,7 @@ pub fn ticket_audit(db: &Db, now: Millis, ticket_id: i64, events: &[AuditEvent])
             .any(|(k, f, v)| *k == "Change" && *f == Some("status") && *v == Some("solved"))
         {
             fired.push(triggers::TICKET_SOLVED);
-        }
-        if events
+        } else if events
             .iter()
             .any(|(k, _, _)| *k == "Change" || *k == "Comment")
         {
