@@ -2,9 +2,7 @@
 //! `components/<id>` crate whose only job is to call [`Surface::handle`] with Spin's ports.
 //! The surfaces themselves live in [`crate::api`], which lists them ([`crate::api::SURFACES`]).
 
-use crate::config;
 use crate::ports::Env;
-use crate::webhooks::delivery;
 
 pub type Request = http::Request<Vec<u8>>;
 pub type Response = http::Response<Vec<u8>>;
@@ -96,33 +94,11 @@ impl FollowUp {
 
 impl Surface {
     /// Answers `req`: the response, and what to do after sending it.
-    ///
-    /// After a write (any method but GET and HEAD) on a component that delivers webhooks, the
-    /// webhook deliveries it recorded follow: after the response where the surface answers
-    /// first, otherwise before it within a short budget (`webhooks::delivery::IMMEDIATE`).
     pub fn answer(&self, env: &Env, req: Request) -> Answer {
-        let writes = !matches!(*req.method(), http::Method::GET | http::Method::HEAD);
-        let (mut answer, budget) = match self.handle {
-            Handler::Respond(respond) => (Answer::now(respond(env, req)), delivery::IMMEDIATE),
-            Handler::AnswerFirst(answer) => (answer(env, req), delivery::FULL),
-        };
-        if writes && self.delivers_webhooks() {
-            answer.follow_up = answer
-                .follow_up
-                .then(move |env: &Env| delivery::after_request(env, budget));
+        match self.handle {
+            Handler::Respond(respond) => Answer::now(respond(env, req)),
+            Handler::AnswerFirst(answer) => answer(env, req),
         }
-        answer
-    }
-
-    /// Whether this component sends webhook deliveries itself: `spin.toml` gives it the
-    /// webhook variables and the outbound grant (`webhook_hosts`). Others leave them to the
-    /// drain.
-    pub fn delivers_webhooks(&self) -> bool {
-        self.uses.outbound
-            && self
-                .uses
-                .variables
-                .contains(&config::WEBHOOK_DISABLE_AFTER_DAYS)
     }
 
     /// Answers `req` and runs the follow-up at once: for callers with no connection to send

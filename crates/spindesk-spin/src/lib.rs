@@ -43,8 +43,7 @@ use spindesk_core::surface::{Request, Response};
 use spindesk_core::{Env, Surface};
 
 /// Handles one request with Spin's ports: what a component's `#[http_component]` calls. A
-/// follow-up (the webhook deliveries a write recorded, within their short budget) runs before
-/// the response goes.
+/// follow-up (there is none unless the surface answers first) runs before the response goes.
 /// Components that run the bot call [`serve_with_actions`] instead.
 pub fn serve(surface: &Surface, req: Request) -> Response {
     serve_with(surface, req, &NoActions)

@@ -43,7 +43,9 @@ pub const SURFACE: Surface = Surface {
 pub use agents::MAX_BODY_BYTES;
 
 fn handle(env: &Env, req: Request) -> Response {
-    route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk))
+    let response = route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk));
+    crate::webhooks::delivery::before_response(env, req.method());
+    response
 }
 
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {

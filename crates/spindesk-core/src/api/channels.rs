@@ -45,7 +45,8 @@ pub const SURFACE: Surface = Surface {
 };
 
 fn answer(env: &Env, req: Request) -> Answer {
-    route(env, &req).unwrap_or_else(|e| Answer::now(e.answer(env, Family::Spindesk)))
+    let answer = route(env, &req).unwrap_or_else(|e| Answer::now(e.answer(env, Family::Spindesk)));
+    crate::webhooks::delivery::after_answer(answer, req.method())
 }
 
 fn not_found(path: &str) -> ApiError {

@@ -49,7 +49,9 @@ pub const DEFAULT_PAGE: i64 = 25;
 pub const MAX_PAGE: i64 = 100;
 
 fn handle(env: &Env, req: Request) -> Response {
-    route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk))
+    let response = route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk));
+    crate::webhooks::delivery::before_response(env, req.method());
+    response
 }
 
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {

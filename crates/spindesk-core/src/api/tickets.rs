@@ -41,8 +41,6 @@ pub const SURFACE: Surface = Surface {
             config::ADMIN_TOKEN,
             config::CREDENTIALS_KEY,
             config::GRIP_PUBLISH_URL,
-            // Sends the webhook deliveries its writes record.
-            config::WEBHOOK_DISABLE_AFTER_DAYS,
         ],
         outbound: true,
         actions: false,

@@ -33,7 +33,7 @@ use std::time::Duration;
 pub const SURFACE: Surface = Surface {
     component: "widget",
     // Answers first so that the webhook deliveries a customer's message causes go out after
-    // the customer has the answer (`Surface::answer`); the response itself is `handle`'s.
+    // the customer has the answer; the response itself is `handle`'s.
     handle: Handler::AnswerFirst(answer),
     uses: Uses {
         sqlite: true,
@@ -120,7 +120,8 @@ fn message_limits(env: &Env) -> [rate_limit::Limit; 2] {
 }
 
 fn answer(env: &Env, req: Request) -> Answer {
-    Answer::now(handle(env, req))
+    let method = req.method().clone();
+    crate::webhooks::delivery::after_answer(Answer::now(handle(env, req)), &method)
 }
 
 fn handle(env: &Env, req: Request) -> Response {

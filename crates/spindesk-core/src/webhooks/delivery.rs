@@ -20,6 +20,7 @@ use crate::config;
 use crate::error::{Error, Result};
 use crate::ports::{Env, Millis, OutboundError, SqlError, Value};
 use crate::store::{Db, Row};
+use crate::surface::Answer;
 use crate::timestamp::iso8601_ms;
 use crate::vault::Vault;
 use std::time::Duration;
@@ -366,6 +367,33 @@ pub fn round(env: &Env, db: &Db, limit: i64, budget: Budget) -> Result<Report> {
         }
     }
     Ok(report)
+}
+
+/// Whether a request of this method may have recorded events: any but GET and HEAD.
+fn writes(method: &http::Method) -> bool {
+    !matches!(*method, http::Method::GET | http::Method::HEAD)
+}
+
+/// `answer` with the deliveries its write recorded after it: for a surface that answers first
+/// (a slow receiver never delays the customer or the vendor), with the full timeout.
+pub fn after_answer(answer: Answer, method: &http::Method) -> Answer {
+    if !writes(method) {
+        return answer;
+    }
+    Answer {
+        response: answer.response,
+        follow_up: answer
+            .follow_up
+            .then(|env: &Env| after_request(env, FULL)),
+    }
+}
+
+/// For a surface that answers when its work is done: the deliveries a write recorded, now,
+/// within [`IMMEDIATE`]'s short budget; the drain sends what is left.
+pub fn before_response(env: &Env, method: &http::Method) {
+    if writes(method) {
+        after_request(env, IMMEDIATE);
+    }
 }
 
 /// After a write request of a component that delivers webhooks: sends what is due now, within
