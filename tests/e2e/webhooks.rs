@@ -86,7 +86,7 @@ fn received(app: &App, secret: &str) -> Vec<Got> {
             let body: Json = serde_json::from_slice(s.request.body()).expect("json body");
             let events = body["events"].as_array().expect("events").clone();
             assert_eq!(events.len(), 1, "one event per delivery: {body}");
-            assert_eq!(body["app"]["id"], "app1");
+            assert!(body["app"]["id"].is_string(), "{body}");
             assert_eq!(body["webhook"]["version"], "v2");
             let header = s.request.headers()["x-spindesk-signature"]
                 .to_str()
@@ -164,6 +164,9 @@ fn each_trigger_fires_once_per_event_with_a_valid_signature() {
         first.event["payload"]["message"]["author"].get("user").is_none(),
         "no full user without includeFullUser"
     );
+    let received_at = first.event["payload"]["message"]["received"].as_str().expect("received");
+    assert_eq!(received_at.len(), "2026-12-05T14:00:00.000Z".len(), "{received_at}");
+    assert_eq!(received_at, first.event["createdAt"].as_str().expect("createdAt"));
 
     app.request("widget", "POST", "/api/widget/typing")
         .bearer(&v.token)
@@ -505,6 +508,28 @@ fn the_secret_is_shown_once_and_stored_sealed() {
     app.request("conversations", "GET", "/v2/apps/app1/integrations")
         .send()
         .expect(401);
+}
+
+#[test]
+fn include_full_user_adds_the_authors_user_object() {
+    let app = hooks_app();
+    let r = app
+        .request("admin", "POST", "/api/admin/webhooks")
+        .admin()
+        .json(&json!({"target": format!("https://{HOST}/in"),
+                      "triggers": ["conversation:message"], "includeFullUser": true}))
+        .send()
+        .expect(201)
+        .json();
+    let secret = r["webhook"]["secret"].as_str().expect("secret").to_owned();
+    let v = app.visitor("en-US");
+    app.say(&v, "hello", None);
+    let got = received(&app, &secret);
+    let author = &got[0].event["payload"]["message"]["author"];
+    assert_eq!(author["type"], "user");
+    assert_eq!(author["user"]["id"], author["userId"]);
+    assert_eq!(author["user"]["authenticated"], false);
+    assert!(got.iter().all(|g| g.signed));
 }
 
 /// A receiver that answers 200 with a 50 MB body, counting what it managed to write.
