@@ -149,24 +149,43 @@ fn each_trigger_fires_once_per_event_with_a_valid_signature() {
     let got = received(&app, &secret);
     assert_eq!(count(&got, "conversation:create"), 1, "{:?}", kinds(&got));
     let stored = app.count("SELECT COUNT(*) FROM messages") as usize;
-    assert_eq!(count(&got, "conversation:message"), stored, "{:?}", kinds(&got));
+    assert_eq!(
+        count(&got, "conversation:message"),
+        stored,
+        "{:?}",
+        kinds(&got)
+    );
     let first = got
         .iter()
         .find(|g| g.kind == "conversation:message")
         .expect("a message event");
-    assert_eq!(first.event["payload"]["message"]["content"]["text"], "hello");
+    assert_eq!(
+        first.event["payload"]["message"]["content"]["text"],
+        "hello"
+    );
     assert_eq!(first.event["payload"]["message"]["author"]["type"], "user");
     assert_eq!(
         first.event["payload"]["conversation"]["id"].as_str(),
         Some(v.conversation_id.as_str())
     );
     assert!(
-        first.event["payload"]["message"]["author"].get("user").is_none(),
+        first.event["payload"]["message"]["author"]
+            .get("user")
+            .is_none(),
         "no full user without includeFullUser"
     );
-    let received_at = first.event["payload"]["message"]["received"].as_str().expect("received");
-    assert_eq!(received_at.len(), "2026-12-05T14:00:00.000Z".len(), "{received_at}");
-    assert_eq!(received_at, first.event["createdAt"].as_str().expect("createdAt"));
+    let received_at = first.event["payload"]["message"]["received"]
+        .as_str()
+        .expect("received");
+    assert_eq!(
+        received_at.len(),
+        "2026-12-05T14:00:00.000Z".len(),
+        "{received_at}"
+    );
+    assert_eq!(
+        received_at,
+        first.event["createdAt"].as_str().expect("createdAt")
+    );
 
     app.request("widget", "POST", "/api/widget/typing")
         .bearer(&v.token)
@@ -219,14 +238,20 @@ fn each_trigger_fires_once_per_event_with_a_valid_signature() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), got.len());
-    let solved = got.iter().find(|g| g.kind == "ticket:solved").expect("solved");
+    let solved = got
+        .iter()
+        .find(|g| g.kind == "ticket:solved")
+        .expect("solved");
     assert_eq!(solved.event["payload"]["ticket"]["id"], ticket);
     assert_eq!(solved.event["payload"]["ticket"]["status"], "solved");
     let rated = got
         .iter()
         .find(|g| g.kind == "satisfaction:rated")
         .expect("rated");
-    assert_eq!(rated.event["payload"]["satisfaction_rating"]["score"], "good");
+    assert_eq!(
+        rated.event["payload"]["satisfaction_rating"]["score"],
+        "good"
+    );
     let typing = got
         .iter()
         .find(|g| g.kind == "conversation:typing")
@@ -289,7 +314,11 @@ fn the_documented_python_verification_accepts_a_real_delivery_and_refuses_a_chan
     let mut changed = sent.request.body().clone();
     changed.push(b' ');
     assert_eq!(run(&changed, t + 10), "False", "a changed body fails");
-    assert_eq!(run(sent.request.body(), t + 3600), "False", "a replay an hour later fails");
+    assert_eq!(
+        run(sent.request.body(), t + 3600),
+        "False",
+        "a replay an hour later fails"
+    );
 }
 
 #[test]
@@ -313,8 +342,14 @@ fn a_receiver_failing_three_times_gets_the_event_once_more_with_the_same_id_and_
     // Three failures and one success of the first event, then each later one once, in order.
     assert_eq!(got.len(), 3 + messages, "{:?}", kinds(&got));
     let first = &got[0].id;
-    assert!(got[..4].iter().all(|g| &g.id == first), "same id on every retry");
-    assert_eq!(got[3].event["payload"]["message"]["content"]["text"], "hello");
+    assert!(
+        got[..4].iter().all(|g| &g.id == first),
+        "same id on every retry"
+    );
+    assert_eq!(
+        got[3].event["payload"]["message"]["content"]["text"],
+        "hello"
+    );
     let texts: Vec<Json> = got[3..]
         .iter()
         .map(|g| g.event["payload"]["message"]["id"].clone())
@@ -328,13 +363,22 @@ fn a_receiver_failing_three_times_gets_the_event_once_more_with_the_same_id_and_
     assert_eq!(received(&app, &secret).len(), got.len());
 
     let list = app
-        .request("admin", "GET", &format!("/api/admin/webhooks/{id}/deliveries"))
+        .request(
+            "admin",
+            "GET",
+            &format!("/api/admin/webhooks/{id}/deliveries"),
+        )
         .admin()
         .send()
         .expect(200)
         .json();
     assert_eq!(list["count"], messages as i64);
-    let oldest = list["deliveries"].as_array().expect("list").last().expect("one").clone();
+    let oldest = list["deliveries"]
+        .as_array()
+        .expect("list")
+        .last()
+        .expect("one")
+        .clone();
     assert_eq!(oldest["attempts"], 4);
     assert_eq!(oldest["status"], "sent");
     assert_eq!(oldest["eventId"].as_str(), Some(first.as_str()));
@@ -354,7 +398,11 @@ fn a_dead_delivery_is_listed_and_replayed_with_its_id_and_a_dead_webhook_is_disa
         drain(&app);
     }
     let dead = app
-        .request("admin", "GET", &format!("/api/admin/webhooks/{id}/deliveries?status=dead"))
+        .request(
+            "admin",
+            "GET",
+            &format!("/api/admin/webhooks/{id}/deliveries?status=dead"),
+        )
         .admin()
         .send()
         .expect(200)
@@ -390,7 +438,10 @@ fn a_dead_delivery_is_listed_and_replayed_with_its_id_and_a_dead_webhook_is_disa
     // The receiver works again: the scripted failures are used up.
     while app.outbound.sent().len() < 200 {
         let _ = app.outbound.send(
-            http::Request::builder().uri("https://scripted.invalid/").body(Vec::new()).expect("r"),
+            http::Request::builder()
+                .uri("https://scripted.invalid/")
+                .body(Vec::new())
+                .expect("r"),
             Duration::from_secs(1),
         );
     }
@@ -399,14 +450,24 @@ fn a_dead_delivery_is_listed_and_replayed_with_its_id_and_a_dead_webhook_is_disa
         d["id"].as_i64().expect("id")
     );
     let before = received(&app, &secret).len();
-    let r = app.request("admin", "POST", &replay).admin().send().expect(200).json();
+    let r = app
+        .request("admin", "POST", &replay)
+        .admin()
+        .send()
+        .expect(200)
+        .json();
     assert_eq!(r["delivery"]["status"], "pending");
     // The admin component sends it right after the replay (or the drain would).
     drain(&app);
     let after = received(&app, &secret);
     assert!(after.len() > before);
-    assert!(after[before..].iter().any(|g| g.id == d["eventId"].as_str().expect("id")));
-    app.request("admin", "POST", &replay).admin().send().expect(409);
+    assert!(after[before..]
+        .iter()
+        .any(|g| g.id == d["eventId"].as_str().expect("id")));
+    app.request("admin", "POST", &replay)
+        .admin()
+        .send()
+        .expect(409);
 }
 
 #[test]
@@ -435,9 +496,15 @@ fn the_customer_has_the_answer_before_any_delivery_starts() {
     assert_eq!(r.status, 201);
     let (status, delivered, pending) = at_answer.lock().expect("lock").take().expect("answered");
     assert_eq!(status, 201);
-    assert_eq!(delivered, 0, "no receiver was called before the customer's answer");
+    assert_eq!(
+        delivered, 0,
+        "no receiver was called before the customer's answer"
+    );
     assert!(pending >= 1, "the events were committed with the message");
-    assert!(!received(&app, &secret).is_empty(), "delivered after the answer");
+    assert!(
+        !received(&app, &secret).is_empty(),
+        "delivered after the answer"
+    );
 }
 
 #[test]
@@ -502,7 +569,10 @@ fn the_secret_is_shown_once_and_stored_sealed() {
         .send()
         .expect(200);
     assert!(!admin.text().contains(&secret));
-    assert_eq!(admin.json()["webhook"]["target"], format!("https://{HOST}/in"));
+    assert_eq!(
+        admin.json()["webhook"]["target"],
+        format!("https://{HOST}/in")
+    );
     let stored = app.rows("SELECT secret FROM webhooks", &[]);
     assert!(!format!("{stored:?}").contains(&secret), "sealed at rest");
     app.request("conversations", "GET", "/v2/apps/app1/integrations")
@@ -591,5 +661,36 @@ fn a_fifty_megabyte_answer_is_cut_at_the_cap_and_not_read() {
     assert!(
         sent < 50 * 1024 * 1024,
         "the receiver could not write it all: the client stopped reading ({sent} bytes)"
+    );
+}
+
+/// The components that send deliveries themselves are granted the receivers' hosts and the
+/// variables delivery reads; `spin.toml` must say so on its own, since Spin refuses the rest.
+#[test]
+fn the_delivering_components_are_granted_the_webhook_hosts() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spin.toml");
+    let manifest: toml::Table = std::fs::read_to_string(path)
+        .expect("spin.toml")
+        .parse()
+        .expect("toml");
+    let components = manifest["component"].as_table().expect("components");
+    for id in ["widget", "channels", "conversations", "admin"] {
+        let c = components[id].as_table().expect("component");
+        let hosts: Vec<&str> = c["allowed_outbound_hosts"]
+            .as_array()
+            .expect("hosts")
+            .iter()
+            .filter_map(|h| h.as_str())
+            .collect();
+        assert!(hosts.contains(&"{{ webhook_hosts }}"), "{id}: {hosts:?}");
+        let vars = c["variables"].as_table().expect("variables");
+        for v in ["credentials_key", "webhook_disable_after_days"] {
+            assert!(vars.contains_key(v), "{id} maps {v}");
+        }
+    }
+    let declared = manifest["variables"].as_table().expect("variables");
+    assert_eq!(
+        declared["webhook_hosts"]["default"].as_str(),
+        Some("https://webhooks.invalid")
     );
 }

@@ -39,5 +39,5 @@ pub mod tickets;
 pub mod timestamp;
 pub mod users;
 pub mod vault;
-pub mod webhooks;
 pub mod web;
+pub mod webhooks;

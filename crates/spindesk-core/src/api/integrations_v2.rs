@@ -93,7 +93,10 @@ fn integration_json(id: &str, hooks: &[Webhook], secrets: &[String]) -> Value {
             v
         })
         .collect();
-    let name = hooks.first().map(|w| w.display_name.clone()).unwrap_or_default();
+    let name = hooks
+        .first()
+        .map(|w| w.display_name.clone())
+        .unwrap_or_default();
     json!({
         "id": id,
         "type": "custom",
@@ -108,7 +111,10 @@ fn create(env: &Env, req: &Request, app: &str) -> Result<Response, ApiError> {
     if body.kind != "custom" {
         return Err(ApiError::unprocessable(
             "invalid",
-            format!("only `type: custom` integrations can be created here, got {:?}", body.kind),
+            format!(
+                "only `type: custom` integrations can be created here, got {:?}",
+                body.kind
+            ),
         ));
     }
     if body.webhooks.len() != 1 {
@@ -162,13 +168,17 @@ fn list(env: &Env) -> Result<Response, ApiError> {
             integration_json(id, &hooks, &[])
         })
         .collect();
-    Ok(json(&json!({"integrations": integrations, "meta": {"hasMore": false}})))
+    Ok(json(
+        &json!({"integrations": integrations, "meta": {"hasMore": false}}),
+    ))
 }
 
 fn show(env: &Env, id: &str) -> Result<Response, ApiError> {
     let db = database(env)?;
     let hooks = of_integration(&db, id)?;
-    Ok(json(&json!({"integration": integration_json(id, &hooks, &[])})))
+    Ok(json(
+        &json!({"integration": integration_json(id, &hooks, &[])}),
+    ))
 }
 
 fn remove(env: &Env, id: &str) -> Result<Response, ApiError> {
@@ -196,7 +206,14 @@ fn add_webhook(env: &Env, req: &Request, app: &str, id: &str) -> Result<Response
     let db = database(env)?;
     let (webhook, secret) = db.transaction(|db| {
         of_integration(db, id)?;
-        Ok::<_, ApiError>(subscriptions::create(env, db, &vault, app, Some(id), &spec)?)
+        Ok::<_, ApiError>(subscriptions::create(
+            env,
+            db,
+            &vault,
+            app,
+            Some(id),
+            &spec,
+        )?)
     })?;
     let mut v = subscriptions::to_json(&webhook);
     v["secret"] = json!(secret);

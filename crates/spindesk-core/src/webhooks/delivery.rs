@@ -120,9 +120,18 @@ enum Outcome {
     NotHere(String),
 }
 
+/// A row claimed for sending.
+struct Claimed {
+    id: i64,
+    webhook_id: i64,
+    event_id: i64,
+    attempts: i64,
+    created_at: Millis,
+}
+
 /// Claims the most overdue due row, in a transaction. The UPDATE's WHERE re-checks the status,
 /// so of two racing instances one wins.
-fn claim(db: &Db, now: Millis) -> Result<Option<(i64, i64, i64, i64, Millis)>> {
+fn claim(db: &Db, now: Millis) -> Result<Option<Claimed>> {
     Ok(db.transaction(|db| {
         db.query_opt(
             "UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1,
@@ -141,13 +150,13 @@ fn claim(db: &Db, now: Millis) -> Result<Option<(i64, i64, i64, i64, Millis)>> {
              RETURNING id, webhook_id, event_id, attempts, created_at",
             &[now.into()],
             |r| {
-                Ok((
-                    r.i64("id")?,
-                    r.i64("webhook_id")?,
-                    r.i64("event_id")?,
-                    r.i64("attempts")?,
-                    r.i64("created_at")?,
-                ))
+                Ok(Claimed {
+                    id: r.i64("id")?,
+                    webhook_id: r.i64("webhook_id")?,
+                    event_id: r.i64("event_id")?,
+                    attempts: r.i64("attempts")?,
+                    created_at: r.i64("created_at")?,
+                })
             },
         )
     })?)
@@ -169,8 +178,7 @@ fn body(db: &Db, webhook: &Webhook, event: i64) -> Result<Vec<u8>> {
             },
         )?
         .ok_or(Error::NotFound("webhook event"))?;
-    let mut payload: serde_json::Value =
-        serde_json::from_str(&payload).map_err(Error::corrupt)?;
+    let mut payload: serde_json::Value = serde_json::from_str(&payload).map_err(Error::corrupt)?;
     if !webhook.include_full_user {
         for holder in ["message", "activity"] {
             if let Some(author) = payload
@@ -195,7 +203,13 @@ fn body(db: &Db, webhook: &Webhook, event: i64) -> Result<Vec<u8>> {
     Ok(envelope.to_string().into_bytes())
 }
 
-fn attempt(env: &Env, webhook: &Webhook, secret: &str, body: Vec<u8>, timeout: Duration) -> Outcome {
+fn attempt(
+    env: &Env,
+    webhook: &Webhook,
+    secret: &str,
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Outcome {
     let now_s = env.clock.now_ms().div_euclid(1000);
     let request = http::Request::builder()
         .method("POST")
@@ -203,12 +217,18 @@ fn attempt(env: &Env, webhook: &Webhook, secret: &str, body: Vec<u8>, timeout: D
         .header("content-type", "application/json")
         .header("user-agent", "Spindesk-Webhooks/1")
         .header(signature::API_KEY_HEADER, secret)
-        .header(signature::HEADER, signature::header_value(secret, now_s, &body))
+        .header(
+            signature::HEADER,
+            signature::header_value(secret, now_s, &body),
+        )
         .body(body);
     let Ok(request) = request else {
         return Outcome::Retry(None, "the target is not a valid request URL".into());
     };
-    match env.outbound.send_capped(request, timeout, MAX_RESPONSE_BYTES) {
+    match env
+        .outbound
+        .send_capped(request, timeout, MAX_RESPONSE_BYTES)
+    {
         Ok(response) if response.status().is_success() => Outcome::Sent(response.status().as_u16()),
         Ok(response) => {
             let status = response.status().as_u16();
@@ -216,7 +236,10 @@ fn attempt(env: &Env, webhook: &Webhook, secret: &str, body: Vec<u8>, timeout: D
                 .chars()
                 .take(200)
                 .collect();
-            Outcome::Retry(Some(status), format!("the target answered {status}: {snippet}"))
+            Outcome::Retry(
+                Some(status),
+                format!("the target answered {status}: {snippet}"),
+            )
         }
         Err(OutboundError::Denied(host)) => Outcome::NotHere(format!(
             "outbound requests to {host} are not allowed from this component"
@@ -226,17 +249,20 @@ fn attempt(env: &Env, webhook: &Webhook, secret: &str, body: Vec<u8>, timeout: D
 }
 
 /// Records how a claimed row went; returns whether it is now `dead`.
-#[allow(clippy::too_many_arguments)]
 fn record(
     env: &Env,
     db: &Db,
-    id: i64,
+    claimed: &Claimed,
     webhook: &Webhook,
-    attempts: i64,
-    created_at: Millis,
     outcome: &Outcome,
 ) -> Result<bool> {
     let now = env.clock.now_ms();
+    let Claimed {
+        id,
+        attempts,
+        created_at,
+        ..
+    } = *claimed;
     db.transaction(|db| match outcome {
         Outcome::Sent(status) => {
             db.execute(
@@ -332,10 +358,10 @@ pub fn round(env: &Env, db: &Db, limit: i64, budget: Budget) -> Result<Report> {
         if left <= 0 {
             break;
         }
-        let Some((id, webhook_id, event, attempts, created_at)) = claim(db, env.clock.now_ms())?
-        else {
+        let Some(claimed) = claim(db, env.clock.now_ms())? else {
             break;
         };
+        let webhook_id = claimed.webhook_id;
         if !webhooks.iter().any(|(w, _)| w.id == webhook_id) {
             let Some(webhook) = subscriptions::by_id(db, webhook_id)? else {
                 continue;
@@ -352,15 +378,18 @@ pub fn round(env: &Env, db: &Db, limit: i64, budget: Budget) -> Result<Report> {
         let timeout = budget.request.min(Duration::from_millis(left as u64));
         let outcome = match secret {
             Err(why) => Outcome::Retry(None, why.clone()),
-            Ok(secret) => attempt(env, webhook, secret, body(db, webhook, event)?, timeout),
+            Ok(secret) => {
+                let body = body(db, webhook, claimed.event_id)?;
+                attempt(env, webhook, secret, body, timeout)
+            }
         };
         if let Outcome::NotHere(why) = &outcome {
-            record(env, db, id, webhook, attempts, created_at, &outcome)?;
+            record(env, db, &claimed, webhook, &outcome)?;
             env.warn("webhooks.deliver", why);
             break;
         }
         report.attempted += 1;
-        match (&outcome, record(env, db, id, webhook, attempts, created_at, &outcome)?) {
+        match (&outcome, record(env, db, &claimed, webhook, &outcome)?) {
             (Outcome::Sent(_), _) => report.sent += 1,
             (_, true) => report.dead += 1,
             _ => report.failed += 1,
@@ -382,9 +411,7 @@ pub fn after_answer(answer: Answer, method: &http::Method) -> Answer {
     }
     Answer {
         response: answer.response,
-        follow_up: answer
-            .follow_up
-            .then(|env: &Env| after_request(env, FULL)),
+        follow_up: answer.follow_up.then(|env: &Env| after_request(env, FULL)),
     }
 }
 
@@ -453,7 +480,12 @@ pub fn list(
              WHERE d.webhook_id = ?1 AND (?2 IS NULL OR d.status = ?2)
              ORDER BY d.id DESC LIMIT ?3 OFFSET ?4"
         ),
-        &[webhook_id.into(), status.clone(), limit.into(), offset.into()],
+        &[
+            webhook_id.into(),
+            status.clone(),
+            limit.into(),
+            offset.into(),
+        ],
         from_row,
     )?;
     let count = db

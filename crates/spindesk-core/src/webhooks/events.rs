@@ -198,7 +198,11 @@ pub fn typing(
     customer: bool,
     typing: bool,
 ) -> Result<()> {
-    let kind = if typing { "typing:start" } else { "typing:stop" };
+    let kind = if typing {
+        "typing:start"
+    } else {
+        "typing:stop"
+    };
     let trigger = triggers::CONVERSATION_TYPING;
     activity(db, now, trigger, conversation_id, customer, kind, None)
 }
@@ -269,13 +273,12 @@ pub fn ticket_audit(db: &Db, now: Millis, ticket_id: i64, events: &[AuditEvent])
         return Ok(());
     }
     // A ticket's events follow its conversation's, if it has one.
-    let order_key = db
-        .query_opt(
-            "SELECT COALESCE('conversation:' || conversation_id, 'ticket:' || id) AS k
+    let order_key = db.query_opt(
+        "SELECT COALESCE('conversation:' || conversation_id, 'ticket:' || id) AS k
              FROM tickets WHERE id = ?",
-            &[ticket_id.into()],
-            |r| r.string("k"),
-        )?;
+        &[ticket_id.into()],
+        |r| r.string("k"),
+    )?;
     // The ticket as it is now (Zendesk's field names), its conversation, its rating.
     let payload = format!(
         "SELECT json_patch(json_object('ticket', json_object(

@@ -41,8 +41,8 @@ const COLUMNS: &str = "id, public_id, integration_public_id, display_name, app_i
     created_at, updated_at";
 
 fn from_row(r: &Row) -> Result<Webhook, SqlError> {
-    let triggers: Vec<String> = serde_json::from_str(&r.string("triggers")?)
-        .map_err(|e| Row::invalid("triggers", e))?;
+    let triggers: Vec<String> =
+        serde_json::from_str(&r.string("triggers")?).map_err(|e| Row::invalid("triggers", e))?;
     Ok(Webhook {
         id: r.i64("id")?,
         public_id: r.string("public_id")?,

@@ -202,10 +202,30 @@ mod tests {
 
     #[test]
     fn patterns_follow_spins_syntax() {
-        assert!(allowed_by("https://*.example.com", "https", "a.example.com", 443));
-        assert!(!allowed_by("https://*.example.com", "https", "example.com", 443));
-        assert!(!allowed_by("https://*.example.com", "https", "a.example.com", 8443));
-        assert!(allowed_by("https://hooks.example.com:*", "https", "hooks.example.com", 8443));
+        assert!(allowed_by(
+            "https://*.example.com",
+            "https",
+            "a.example.com",
+            443
+        ));
+        assert!(!allowed_by(
+            "https://*.example.com",
+            "https",
+            "example.com",
+            443
+        ));
+        assert!(!allowed_by(
+            "https://*.example.com",
+            "https",
+            "a.example.com",
+            8443
+        ));
+        assert!(allowed_by(
+            "https://hooks.example.com:*",
+            "https",
+            "hooks.example.com",
+            8443
+        ));
         assert!(allowed_by("*://*:*", "http", "127.0.0.1", 9));
         assert!(!allowed_by("https://x.example", "http", "x.example", 80));
     }

@@ -9,7 +9,9 @@ use crate::ports::Env;
 use crate::store::{database, Db};
 use crate::surface::{Request, Response};
 use crate::vault::Vault;
-use crate::web::{json, json_status, no_content, paginate_offset, query_pairs, read_json, ApiError};
+use crate::web::{
+    json, json_status, no_content, paginate_offset, query_pairs, read_json, ApiError,
+};
 use crate::webhooks::delivery;
 use crate::webhooks::subscriptions::{self, Spec, Webhook};
 use http::{Method, StatusCode};
@@ -36,7 +38,10 @@ pub fn route(
             Method::GET => show(env, id),
             Method::PUT | Method::PATCH => change(env, req, id, staff),
             Method::DELETE => remove(env, id, staff),
-            _ => Err(ApiError::method_not_allowed(method, "GET, PUT, PATCH, DELETE")),
+            _ => Err(ApiError::method_not_allowed(
+                method,
+                "GET, PUT, PATCH, DELETE",
+            )),
         },
         ["api", "admin", "webhooks", id, "deliveries"] => match *method {
             Method::GET => deliveries(env, req, id),
@@ -137,8 +142,11 @@ fn deliveries(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError> 
     let db = database(env)?;
     let w = find(&db, id)?;
     let (rows, count) = delivery::list(&db, w.id, status, page.per_page, page.offset())?;
-    let (next_page, previous_page) =
-        page.links(&format!("/api/admin/webhooks/{id}/deliveries"), count, &pairs);
+    let (next_page, previous_page) = page.links(
+        &format!("/api/admin/webhooks/{id}/deliveries"),
+        count,
+        &pairs,
+    );
     Ok(json(&json!({
         "deliveries": rows.iter().map(delivery::to_json).collect::<Vec<_>>(),
         "count": count,
@@ -148,8 +156,12 @@ fn deliveries(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError> 
 }
 
 fn replay(env: &Env, id: &str, delivery_id: &str) -> Result<Response, ApiError> {
-    let not_found =
-        || ApiError::not_found("not_found", format!("No delivery {delivery_id:?} of this webhook"));
+    let not_found = || {
+        ApiError::not_found(
+            "not_found",
+            format!("No delivery {delivery_id:?} of this webhook"),
+        )
+    };
     let delivery_id: i64 = delivery_id.parse().map_err(|_| not_found())?;
     let db = database(env)?;
     let w = find(&db, id)?;
@@ -162,11 +174,16 @@ fn replay(env: &Env, id: &str, delivery_id: &str) -> Result<Response, ApiError> 
                 None => Err(not_found()),
                 Some(d) => Err(ApiError::conflict(
                     "not_replayable",
-                    format!("Only failed or dead deliveries can be replayed; this one is {}", d.status),
+                    format!(
+                        "Only failed or dead deliveries can be replayed; this one is {}",
+                        d.status
+                    ),
                 )),
             };
         }
         Ok(replayed)
     })?;
-    Ok(json(&json!({"delivery": replayed.as_ref().map(delivery::to_json)})))
+    Ok(json(
+        &json!({"delivery": replayed.as_ref().map(delivery::to_json)}),
+    ))
 }
