@@ -694,3 +694,27 @@ fn the_delivering_components_are_granted_the_webhook_hosts() {
         Some("https://webhooks.invalid")
     );
 }
+
+#[test]
+fn the_drain_removes_sent_deliveries_after_a_week_and_keeps_the_rest() {
+    let app = hooks_app();
+    let (_, secret) = subscribe(&app, &["conversation:create"]);
+    app.visitor("en-US");
+    assert_eq!(received(&app, &secret).len(), 1, "sent at once");
+    app.outbound.push_reply(answer(500));
+    app.visitor("en-US");
+    // Six days on, the failed one goes out with the drain; nothing is old enough to remove.
+    app.clock.advance(Duration::from_secs(6 * 86_400));
+    assert_eq!(drain(&app)["sent"], 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM webhook_deliveries"), 2);
+    // Two days more: the one sent eight days ago goes, with its event; the other stays.
+    app.clock.advance(Duration::from_secs(2 * 86_400));
+    drain(&app);
+    assert_eq!(app.count("SELECT COUNT(*) FROM webhook_deliveries"), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM webhook_events"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM webhook_deliveries WHERE attempts = 2"),
+        1,
+        "the one kept is the retried one"
+    );
+}

@@ -31,6 +31,9 @@ pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 pub const RETRY_WINDOW_MS: Millis = 24 * 3_600_000;
 /// How long a claim may last before the row counts as interrupted.
 pub const CLAIM_LEASE_MS: Millis = 5 * 60 * 1000;
+/// Sent deliveries (and events left without deliveries) are kept this long for the admin's
+/// list, then removed by the drain.
+pub const KEEP_SENT_MS: Millis = 7 * 86_400_000;
 /// Default for `webhook_disable_after_days`.
 pub const DEFAULT_DISABLE_AFTER_DAYS: i64 = 3;
 const DAY_MS: Millis = 86_400_000;
@@ -442,9 +445,19 @@ pub fn after_request(env: &Env, budget: Budget) {
 }
 
 /// The drain: rows left `sending` past the lease are failed (the receiver may or may not have
-/// them; de-duplication by event id makes another try safe), then due rows are sent.
+/// them; de-duplication by event id makes another try safe), then due rows are sent. Sent rows
+/// older than [`KEEP_SENT_MS`] go, with the events no row needs any more.
 pub fn drain(env: &Env, db: &Db, limit: i64) -> Result<Report> {
     let now = env.clock.now_ms();
+    db.execute(
+        "DELETE FROM webhook_deliveries WHERE status = 'sent' AND sent_at < ?",
+        &[(now - KEEP_SENT_MS).into()],
+    )?;
+    db.execute(
+        "DELETE FROM webhook_events WHERE created_at < ?
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)",
+        &[(now - KEEP_SENT_MS).into()],
+    )?;
     db.execute(
         "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = ?1, updated_at = ?1,
              last_error = 'interrupted while sending; sent again (receivers de-duplicate by event id)'
