@@ -9,6 +9,7 @@ import * as channels from './channels.js';
 import * as helpCenter from './help-center.js';
 import * as bot from './bot.js';
 import * as reports from './reports.js';
+import * as webhooks from './webhooks.js';
 
 const VIEWS = [
   { route: 'agents', label: () => t('nav.agents'), view: agents },
@@ -17,6 +18,7 @@ const VIEWS = [
   { route: 'help-center', label: () => t('nav.helpCenter'), view: helpCenter },
   { route: 'bot', label: () => t('nav.bot'), view: bot },
   { route: 'reports', label: () => t('nav.reports'), view: reports },
+  { route: 'webhooks', label: () => t('nav.webhooks'), view: webhooks },
 ];
 
 const root = document.getElementById('app');

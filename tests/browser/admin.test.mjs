@@ -3,7 +3,8 @@
 // its API token once, revoke it, connect a Telegram channel and see its webhook URL, retry and
 // drain its failed outbox row, write a help-center category/section/article and publish it,
 // validate and publish the bot and chat with it in the simulator, read the reports (their
-// table against the API), sign out — with no console
+// table against the API), add a webhook (secret once, a failed delivery replayed), sign out —
+// with no console
 // errors (CSP violations are console errors) and no horizontal scrolling on a phone.
 //
 //   BASE_URL=http://127.0.0.1:3000 ADMIN_TOKEN=... node admin.test.mjs
@@ -32,6 +33,7 @@ const problems = [];
 // Chrome logs failed loads as console errors; these steps cause them on purpose.
 let expect401 = false;
 let expect503 = false;
+let expect422 = false;
 let failed = false;
 
 try {
@@ -41,6 +43,7 @@ try {
     if (m.type() !== 'error') return;
     if (expect401 && /status of 401/.test(m.text())) return;
     if (expect503 && /status of 503/.test(m.text())) return;
+    if (expect422 && /status of 422/.test(m.text())) return;
     problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -362,9 +365,50 @@ try {
     await page.screenshot({ path: join(OUT, 'admin-reports.png'), fullPage: true });
   });
 
+  await go('webhooks: a private target is refused, the secret is shown once, a failed delivery is listed and replayed, the webhook deleted', async () => {
+    await nav.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Add a webhook' }) });
+    expect422 = true;
+    await form.getByLabel('Target URL').fill('https://169.254.169.254/latest/meta-data');
+    await form.getByRole('button', { name: 'Add webhook' }).click();
+    await form.getByRole('alert').getByText('private, link-local or metadata address').waitFor();
+    expect422 = false;
+    // The dev server runs with spin.toml's default webhook_hosts: https://webhooks.invalid.
+    const target = `https://webhooks.invalid/spindesk-${RUN}`;
+    await form.getByLabel('Target URL').fill(target);
+    await form.getByLabel('conversation:create').check();
+    await form.getByRole('button', { name: 'Add webhook' }).click();
+    const reveal = page.getByRole('region', { name: "The webhook's secret" });
+    await reveal.waitFor();
+    const secret = await reveal.getByLabel('Webhook secret').inputValue();
+    check(/^[0-9a-f]{32}$/.test(secret), `secret ${secret}`);
+    const listed = await api('GET', '/api/admin/webhooks');
+    check(listed.status === 200 && !listed.text.includes(secret), 'the secret is returned again');
+    await reveal.getByRole('button', { name: 'I have copied it' }).click();
+    check(!(await page.content()).includes(secret), 'the secret is still in the page after dismissing it');
+    const row = page.getByRole('row', { name: new RegExp(`spindesk-${RUN}`) });
+    await row.waitFor();
+    // A new conversation is an event; the dev server sends nothing beyond this machine, so the
+    // delivery fails and waits for its retry.
+    const session = await request('POST', '/api/widget/sessions', { body: { locale: 'en-US' } });
+    check(session.status === 201, `session ${session.status}`);
+    await row.getByRole('button', { name: 'Deliveries' }).click();
+    const deliveries = page.locator('.deliveries');
+    await deliveries.getByRole('cell', { name: 'failed', exact: true }).waitFor();
+    await deliveries.getByText('conversation:create').waitFor();
+    await deliveries.getByRole('button', { name: /^Replay delivery/ }).click();
+    await status.getByText(/Delivery \d+ is sent again/).waitFor();
+    await page.screenshot({ path: join(OUT, 'admin-webhooks.png'), fullPage: true });
+    await row.getByRole('button', { name: `Delete the webhook for ${target}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this webhook?' });
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+  });
+
   await go('on a phone: no horizontal scrolling', async () => {
     await page.setViewportSize({ width: 375, height: 800 });
-    for (const area of ['agents', 'groups', 'channels', 'help-center', 'bot', 'reports']) {
+    for (const area of ['agents', 'groups', 'channels', 'help-center', 'bot', 'reports', 'webhooks']) {
       await page.goto(`${BASE}/admin/#${area}`);
       await page.locator('main h1').waitFor();
       await page.waitForLoadState('networkidle');

@@ -43,6 +43,7 @@ mod static_site;
 mod storage;
 mod tickets;
 mod token_lifetimes;
+mod webhooks;
 mod widget;
 mod widget_grip;
 mod widget_limits;

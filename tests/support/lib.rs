@@ -446,6 +446,20 @@ impl<T: Outbound + ?Sized> Outbound for Guard<'_, T> {
         }
         self.inner.send(request, timeout)
     }
+
+    fn send_capped(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+        max_body: usize,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        if !self.allowed {
+            return Err(OutboundError::Denied(
+                request.uri().host().unwrap_or("").to_owned(),
+            ));
+        }
+        self.inner.send_capped(request, timeout, max_body)
+    }
 }
 
 /// Only the variables the surface maps.

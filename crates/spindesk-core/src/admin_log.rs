@@ -25,6 +25,10 @@ pub const ACTIONS: &[&str] = &[
     "integration.update",
     "integration.delete",
     "integrations.seal",
+    "webhook.create",
+    "webhook.update",
+    "webhook.delete",
+    "webhook.disable",
     "bot.publish",
     "bot.rollback",
 ];

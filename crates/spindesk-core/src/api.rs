@@ -6,6 +6,7 @@ pub mod channels;
 pub mod commit;
 pub mod conversations;
 pub mod help_center;
+pub mod integrations_v2;
 pub mod live;
 pub mod reports;
 pub mod search;

@@ -61,3 +61,17 @@ pub const GRIP_PUBLISH_URL: &str = "grip_publish_url";
 /// The key Pushpin signs forwarded requests with (`sig_key` in pushpin.conf): only a request
 /// with a valid `Grip-Sig` under it may be held by Pushpin. Empty: no request is.
 pub const GRIP_KEY: &str = "grip_key";
+
+/// The origin pattern outbound webhooks may target (`https://*.example.com`,
+/// `https://hooks.example.com:8443`), the same value `spin.toml` grants the delivering
+/// components as `allowed_outbound_hosts`: a target outside it is refused when the webhook is
+/// saved, rather than failing at every delivery.
+pub const WEBHOOK_HOSTS: &str = "webhook_hosts";
+
+/// `true` in local development only: webhook targets may then be plain `http://` on a
+/// loopback host (127.0.0.1, localhost, [::1]). Default `false`: https only, loopback refused.
+pub const WEBHOOK_LOOPBACK_HTTP: &str = "webhook_loopback_http";
+
+/// Days a webhook may fail without a single success before it is disabled, with an entry in
+/// the admin audit log (default 3).
+pub const WEBHOOK_DISABLE_AFTER_DAYS: &str = "webhook_disable_after_days";

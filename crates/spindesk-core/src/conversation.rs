@@ -8,6 +8,7 @@ use crate::message::{AuthorType, Message, QuickReply, COLUMNS as MESSAGE_COLUMNS
 use crate::ports::{Env, Millis, SqlError};
 use crate::store::{Db, Row};
 use crate::users::User;
+use crate::webhooks;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Switchboard {
@@ -92,9 +93,9 @@ pub fn of_user(env: &Env, db: &Db, user: &User, channel: &str) -> Result<Convers
     }
     let now = env.clock.now_ms();
     let public_id = crate::ids::new_public_id(env.random);
-    db.execute(
+    let created = db.query_i64(
         "INSERT INTO conversations (public_id, user_id, last_channel, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING RETURNING id",
         &[
             public_id.into(),
             user.id.into(),
@@ -103,6 +104,9 @@ pub fn of_user(env: &Env, db: &Db, user: &User, channel: &str) -> Result<Convers
             now.into(),
         ],
     )?;
+    if let Some(id) = created {
+        webhooks::events::conversation_created(db, now, id)?;
+    }
     db.query_opt(&select, &[user.id.into()], from_row)?
         .ok_or(Error::NotFound("conversation"))
 }
@@ -232,6 +236,7 @@ pub fn give_to_agents(db: &Db, now: Millis, conversation_id: i64, ticket_id: i64
         "UPDATE conversations SET switchboard = 'agent', ticket_id = ?, updated_at = ? WHERE id = ?",
         &[ticket_id.into(), now.into(), conversation_id.into()],
     )?;
+    webhooks::events::switchboard(db, now, conversation_id, true, Some(ticket_id))?;
     Ok(())
 }
 
@@ -242,6 +247,7 @@ pub fn hand_back(db: &Db, now: Millis, conversation_id: i64) -> Result<()> {
          WHERE id = ?",
         &[now.into(), conversation_id.into()],
     )?;
+    webhooks::events::switchboard(db, now, conversation_id, false, None)?;
     Ok(())
 }
 

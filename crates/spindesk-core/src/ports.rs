@@ -142,6 +142,22 @@ pub trait Outbound {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, OutboundError>;
+
+    /// [`Outbound::send`] for a caller that needs little of the answer (a webhook receiver's
+    /// status): at most `max_body` bytes of the response body are read and the rest is left
+    /// unread (the connection is dropped), so a huge answer is neither buffered nor an error.
+    /// The default cuts what `send` returned; adapters that read from a socket stop reading.
+    fn send_capped(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+        max_body: usize,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        self.send(request, timeout).map(|mut response| {
+            response.body_mut().truncate(max_body);
+            response
+        })
+    }
 }
 
 /// Milliseconds since the Unix epoch.

@@ -82,6 +82,14 @@ impl FollowUp {
             work(env);
         }
     }
+
+    /// This follow-up, then `next`.
+    pub fn then(self, next: impl for<'a, 'b> FnOnce(&'a Env<'b>) + 'static) -> Self {
+        FollowUp::new(move |env: &Env| {
+            self.run(env);
+            next(env);
+        })
+    }
 }
 
 impl Surface {

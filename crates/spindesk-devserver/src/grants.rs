@@ -131,6 +131,26 @@ impl Outbound for DevOutbound {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        self.send_within(request, timeout, None)
+    }
+
+    fn send_capped(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+        max_body: usize,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        self.send_within(request, timeout, Some(max_body))
+    }
+}
+
+impl DevOutbound {
+    fn send_within(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+        cap: Option<usize>,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
         let uri = request.uri();
         // Only scheme and authority: paths and queries can carry tokens (Telegram's do).
         let target = format!(
@@ -147,7 +167,10 @@ impl Outbound for DevOutbound {
             ));
         }
         if let Some(sender) = &self.sender {
-            return sender.send(request, timeout);
+            return match cap {
+                Some(cap) => sender.send_capped(request, timeout, cap),
+                None => sender.send(request, timeout),
+            };
         }
         // A local push hub (Pushpin's publish endpoint) is reached; nothing beyond this machine.
         if crate::loopback::is_loopback(uri) {

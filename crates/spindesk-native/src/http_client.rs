@@ -22,10 +22,26 @@ impl Outbound for PlainHttp {
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, OutboundError> {
         let deadline = Instant::now() + timeout;
-        exchange(&request, deadline).map_err(|e| match e.kind() {
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => OutboundError::Timeout,
-            _ => OutboundError::Failed(e.to_string()),
-        })
+        exchange(&request, deadline, None).map_err(port_error)
+    }
+
+    /// Reads at most `max_body` bytes of the body, then closes the connection: the rest of a
+    /// huge answer is never read.
+    fn send_capped(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+        max_body: usize,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        let deadline = Instant::now() + timeout;
+        exchange(&request, deadline, Some(max_body)).map_err(port_error)
+    }
+}
+
+fn port_error(e: std::io::Error) -> OutboundError {
+    match e.kind() {
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => OutboundError::Timeout,
+        _ => OutboundError::Failed(e.to_string()),
     }
 }
 
@@ -44,6 +60,7 @@ fn left(deadline: Instant) -> std::io::Result<Duration> {
 fn exchange(
     request: &http::Request<Vec<u8>>,
     deadline: Instant,
+    cap: Option<usize>,
 ) -> std::io::Result<http::Response<Vec<u8>>> {
     let uri = request.uri();
     if uri.scheme_str() != Some("http") {
@@ -107,10 +124,13 @@ fn exchange(
         }
         response = response.header(name, value);
     }
-    let body = if chunked {
-        read_chunked(&mut reader, deadline)?
-    } else {
-        read_body(&mut reader, length, deadline)?
+    let body = match cap {
+        // The connection is closed when `reader` is dropped: what was not read stays unread.
+        Some(cap) if chunked => read_chunked(&mut reader, deadline, cap)?,
+        Some(cap) => read_prefix(&mut reader, length.map_or(cap, |l| l.min(cap)), deadline)?,
+        None if chunked => read_chunked(&mut reader, deadline, MAX_RESPONSE_BYTES + 1)
+            .and_then(|b| too_large(b, MAX_RESPONSE_BYTES))?,
+        None => read_body(&mut reader, length, deadline)?,
     };
     response.body(body).map_err(|e| invalid(e.to_string()))
 }
@@ -155,7 +175,40 @@ fn read_body(
     Ok(body)
 }
 
-fn read_chunked(reader: &mut BufReader<TcpStream>, deadline: Instant) -> std::io::Result<Vec<u8>> {
+/// `body` unless it is longer than `max`.
+fn too_large(body: Vec<u8>, max: usize) -> std::io::Result<Vec<u8>> {
+    if body.len() > max {
+        return Err(invalid("response body too large"));
+    }
+    Ok(body)
+}
+
+/// The first `limit` bytes of the body (fewer if the connection ends first).
+fn read_prefix(
+    reader: &mut BufReader<TcpStream>,
+    limit: usize,
+    deadline: Instant,
+) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    while body.len() < limit {
+        reader.get_ref().set_read_timeout(Some(left(deadline)?))?;
+        let want = buf.len().min(limit - body.len());
+        let n = reader.read(&mut buf[..want])?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&buf[..n]);
+    }
+    Ok(body)
+}
+
+/// A chunked body, decoded, up to `limit` bytes: the chunks past it are not read.
+fn read_chunked(
+    reader: &mut BufReader<TcpStream>,
+    deadline: Instant,
+    limit: usize,
+) -> std::io::Result<Vec<u8>> {
     let mut body = Vec::new();
     let mut line = String::new();
     loop {
@@ -165,13 +218,14 @@ fn read_chunked(reader: &mut BufReader<TcpStream>, deadline: Instant) -> std::io
         if size == 0 {
             return Ok(body);
         }
-        if body.len() + size > MAX_RESPONSE_BYTES {
-            return Err(invalid("response body too large"));
-        }
         let start = body.len();
-        body.resize(start + size, 0);
+        let take = size.min(limit - start);
+        body.resize(start + take, 0);
         reader.get_ref().set_read_timeout(Some(left(deadline)?))?;
         reader.read_exact(&mut body[start..])?;
+        if body.len() >= limit {
+            return Ok(body);
+        }
         read_line(reader, &mut line, deadline)?;
     }
 }

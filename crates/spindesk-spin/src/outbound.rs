@@ -30,20 +30,39 @@ impl Outbound for SpinOutbound {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, OutboundError> {
-        let authority = request
-            .uri()
-            .authority()
-            .map_or_else(String::new, |a| a.as_str().to_owned());
-        spin_sdk::http::run(async move {
-            let exchange = pin!(exchange(request));
-            let deadline = Deadline::after(timeout);
-            match future::select(exchange, deadline).await {
-                Either::Left((Ok(response), _)) => Ok(response),
-                Either::Left((Err(failure), _)) => Err(failure.into_port(&authority)),
-                Either::Right(((), _)) => Err(OutboundError::Timeout),
-            }
-        })
+        send_within(request, timeout, None)
     }
+
+    /// Reads the body up to `max_body` bytes and then drops the response, which makes the
+    /// host abandon the rest: a huge answer is never held in the instance.
+    fn send_capped(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+        max_body: usize,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        send_within(request, timeout, Some(max_body))
+    }
+}
+
+fn send_within(
+    request: http::Request<Vec<u8>>,
+    timeout: Duration,
+    cap: Option<usize>,
+) -> Result<http::Response<Vec<u8>>, OutboundError> {
+    let authority = request
+        .uri()
+        .authority()
+        .map_or_else(String::new, |a| a.as_str().to_owned());
+    spin_sdk::http::run(async move {
+        let exchange = pin!(exchange(request, cap));
+        let deadline = Deadline::after(timeout);
+        match future::select(exchange, deadline).await {
+            Either::Left((Ok(response), _)) => Ok(response),
+            Either::Left((Err(failure), _)) => Err(failure.into_port(&authority)),
+            Either::Right(((), _)) => Err(OutboundError::Timeout),
+        }
+    })
 }
 
 #[derive(Debug)]
@@ -71,7 +90,11 @@ impl Failure {
     }
 }
 
-async fn exchange(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Failure> {
+/// The exchange; with `cap`, the body is cut there and the rest left unread.
+async fn exchange(
+    request: http::Request<Vec<u8>>,
+    cap: Option<usize>,
+) -> Result<http::Response<Vec<u8>>, Failure> {
     // `IncomingResponse` rather than `http::Response<Vec<u8>>`: the SDK's conversion to the
     // latter panics on a body read error, and we want a body limit.
     let incoming: IncomingResponse = spin_sdk::http::send(request).await.map_err(Failure::Send)?;
@@ -96,6 +119,14 @@ async fn exchange(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<
             e.to_debug_string()
         ))
     })? {
+        if let Some(cap) = cap {
+            let take = chunk.len().min(cap - body.len());
+            body.extend_from_slice(&chunk[..take]);
+            if body.len() >= cap {
+                break;
+            }
+            continue;
+        }
         if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
             return Err(Failure::Response(format!(
                 "response body larger than {MAX_RESPONSE_BYTES} bytes"

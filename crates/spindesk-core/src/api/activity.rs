@@ -9,6 +9,7 @@ use crate::ports::Env;
 use crate::store::Db;
 use crate::surface::{Request, Response};
 use crate::web::{json, json_status, read_json, ApiError};
+use crate::webhooks;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
@@ -50,6 +51,7 @@ pub struct At {
 pub fn typing(env: &Env, db: &Db, at: At, side: Side, typing: bool) -> Result<Response, ApiError> {
     let now = env.clock.now_ms();
     if activity::set_typing(db, at.conversation_id, side, typing, now)? {
+        webhooks::events::typing(db, now, at.conversation_id, side == Side::Customer, typing)?;
         let mine = activity::of(db, at.conversation_id, side, now)?;
         change_feed::publish_activity(env, at.conversation_id, at.last_seq, side, mine);
     }
@@ -74,6 +76,7 @@ pub fn read(env: &Env, db: &Db, at: At, side: Side, seq: i64) -> Result<Response
     let moved = activity::mark_read(db, at.conversation_id, side, seq, now)?;
     let mine = activity::of(db, at.conversation_id, side, now)?;
     if moved.is_some() {
+        webhooks::events::read(db, now, at.conversation_id, side == Side::Customer, seq)?;
         change_feed::publish_activity(env, at.conversation_id, at.last_seq, side, mine);
     }
     Ok(json(&json!({"read_seq": mine.read_seq})))

@@ -7,6 +7,7 @@ mod integrations;
 mod outbox;
 mod people;
 mod search_index;
+pub mod webhooks;
 
 use crate::auth::require_admin;
 use crate::config;
@@ -29,6 +30,10 @@ pub const SURFACE: Surface = Surface {
             config::CREDENTIALS_KEY,
             // Writes after which live clients are told (the outbox drain, people merged).
             config::GRIP_PUBLISH_URL,
+            // Webhooks: targets checked on save, deliveries sent by the drain.
+            config::WEBHOOK_HOSTS,
+            config::WEBHOOK_LOOPBACK_HTTP,
+            config::WEBHOOK_DISABLE_AFTER_DAYS,
         ],
         outbound: true,
         actions: false,
@@ -38,7 +43,9 @@ pub const SURFACE: Surface = Surface {
 pub use agents::MAX_BODY_BYTES;
 
 fn handle(env: &Env, req: Request) -> Response {
-    route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk))
+    let response = route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk));
+    crate::webhooks::delivery::before_response(env, req.method());
+    response
 }
 
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
@@ -56,6 +63,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ["api", "admin", "integrations", ..]
             | ["api", "admin", "outbox", ..]
             | ["api", "admin", "search_index", ..]
+            | ["api", "admin", "webhooks", ..]
     );
     if modules {
         // Channel integrations, the outbox and the search index have their own modules.
@@ -63,6 +71,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         return integrations::route(env, req, &segs, &staff)
             .or_else(|| outbox::route(env, req, &segs))
             .or_else(|| search_index::route(env, req, &segs))
+            .or_else(|| webhooks::route(env, req, &segs, &staff))
             .unwrap_or_else(|| Err(ApiError::no_route(method, req.uri().path())));
     }
     if !known {

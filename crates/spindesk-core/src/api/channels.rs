@@ -36,6 +36,8 @@ pub const SURFACE: Surface = Surface {
             config::PUBLIC_BASE_URL,
             config::CREDENTIALS_KEY,
             config::GRIP_PUBLISH_URL,
+            // Sends the webhook deliveries its writes record.
+            config::WEBHOOK_DISABLE_AFTER_DAYS,
         ],
         outbound: true,
         actions: true,
@@ -43,7 +45,8 @@ pub const SURFACE: Surface = Surface {
 };
 
 fn answer(env: &Env, req: Request) -> Answer {
-    route(env, &req).unwrap_or_else(|e| Answer::now(e.answer(env, Family::Spindesk)))
+    let answer = route(env, &req).unwrap_or_else(|e| Answer::now(e.answer(env, Family::Spindesk)));
+    crate::webhooks::delivery::after_answer(answer, req.method())
 }
 
 fn not_found(path: &str) -> ApiError {

@@ -13,6 +13,7 @@ use crate::store::Db;
 use crate::surface::FollowUp;
 use crate::switchboard;
 use crate::tickets::search;
+use crate::webhooks;
 use std::collections::VecDeque;
 
 /// Runs `work` in one write transaction, then [`after_commit`]. Returns `work`'s value and
@@ -71,6 +72,7 @@ where
     db.transaction(|db| {
         let (value, mut committed) = work(db)?;
         search::upkeep(db)?;
+        webhooks::events::messages(db, env.clock.now_ms(), &committed.messages)?;
         let queued = delivery::queue_sends(env, db, &committed.messages)?;
         committed.queued.extend(queued);
         Ok((value, committed))

@@ -34,6 +34,10 @@ pub const SURFACE: Surface = Surface {
             config::ADMIN_TOKEN,
             config::CREDENTIALS_KEY,
             config::GRIP_PUBLISH_URL,
+            // Webhooks: targets checked on save; deliveries sent after writes.
+            config::WEBHOOK_HOSTS,
+            config::WEBHOOK_LOOPBACK_HTTP,
+            config::WEBHOOK_DISABLE_AFTER_DAYS,
         ],
         outbound: true,
         actions: false,
@@ -45,10 +49,15 @@ pub const DEFAULT_PAGE: i64 = 25;
 pub const MAX_PAGE: i64 = 100;
 
 fn handle(env: &Env, req: Request) -> Response {
-    route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk))
+    let response = route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk));
+    crate::webhooks::delivery::before_response(env, req.method());
+    response
 }
 
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    if let Some(answer) = crate::api::integrations_v2::route(env, req) {
+        return answer;
+    }
     let method = req.method();
     let path = req.uri().path();
     let (conversation_id, messages) = match segments(path).as_slice() {

@@ -18,7 +18,7 @@ use crate::ports::{Env, Millis};
 use crate::rate_limit;
 use crate::store::database;
 use crate::store::Db;
-use crate::surface::{Handler, Request, Response, Surface, Uses};
+use crate::surface::{Answer, Handler, Request, Response, Surface, Uses};
 use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile, User};
 use crate::web::client_address::{self, client_key, TrustedProxies};
@@ -32,7 +32,9 @@ use std::time::Duration;
 
 pub const SURFACE: Surface = Surface {
     component: "widget",
-    handle: Handler::Respond(handle),
+    // Answers first so that the webhook deliveries a customer's message causes go out after
+    // the customer has the answer; the response itself is `handle`'s.
+    handle: Handler::AnswerFirst(answer),
     uses: Uses {
         sqlite: true,
         // Rate limits count in SQLite too (`rate_limit.rs`): nothing here touches the store.
@@ -52,8 +54,10 @@ pub const SURFACE: Surface = Surface {
             config::LONG_POLL_MAX_HELD,
             config::GRIP_KEY,
             config::GRIP_PUBLISH_URL,
-            // The bot's secret API-call headers are sealed with it.
+            // The bot's secret API-call headers are sealed with it; webhook secrets too.
             config::CREDENTIALS_KEY,
+            // Sends the webhook deliveries its writes record.
+            config::WEBHOOK_DISABLE_AFTER_DAYS,
         ],
         outbound: true,
         actions: true,
@@ -113,6 +117,11 @@ fn message_limits(env: &Env) -> [rate_limit::Limit; 2] {
             window_ms: 60_000,
         },
     ]
+}
+
+fn answer(env: &Env, req: Request) -> Answer {
+    let method = req.method().clone();
+    crate::webhooks::delivery::after_answer(Answer::now(handle(env, req)), &method)
 }
 
 fn handle(env: &Env, req: Request) -> Response {

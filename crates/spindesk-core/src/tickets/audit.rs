@@ -139,6 +139,11 @@ pub fn record(
             ],
         )?;
     }
+    let kinds: Vec<_> = events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.field_name.as_deref(), e.value.as_deref()))
+        .collect();
+    crate::webhooks::events::ticket_audit(db, now, ticket_id, &kinds)?;
     Ok(Some(audit_id))
 }
 

@@ -8,6 +8,7 @@ use crate::store::database;
 use crate::surface::{Request, Response};
 use crate::timestamp::iso8601;
 use crate::web::{json, paginate_offset, query_pairs, ApiError};
+use crate::webhooks::delivery;
 use http::Method;
 use serde_json::{json, Value};
 
@@ -107,6 +108,7 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let resumed = commit::recover_stalled_calls(env, &db, limit)?;
     let report = outbox::drain(env, &db, limit, outbox::DRAIN)?;
     let remaining = outbox::due(&db, env.clock.now_ms())?;
+    let hooks = delivery::drain(env, &db, limit)?;
     Ok(json(&json!({"drain": {
         "stalled_calls_resumed": resumed,
         "attempted": report.attempted,
@@ -114,6 +116,13 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
         "failed": report.failed,
         "dead": report.dead,
         "remaining_due": remaining,
+        "webhooks": {
+            "attempted": hooks.attempted,
+            "sent": hooks.sent,
+            "failed": hooks.failed,
+            "dead": hooks.dead,
+            "remaining_due": delivery::due(&db, env.clock.now_ms())?,
+        },
     }})))
 }
 
