@@ -292,6 +292,12 @@ impl RequestBuilder<'_> {
         let req = self.builder.body(self.body).expect("valid test request");
         self.app.call(&self.component, req)
     }
+    /// [`send`](Self::send), with `answered` run on the response before the surface's
+    /// follow-up work (as Spin has sent it by then).
+    pub fn send_then(self, answered: &dyn Fn(&Resp)) -> Resp {
+        let req = self.builder.body(self.body).expect("valid test request");
+        self.app.call_then(&self.component, req, answered)
+    }
 }
 
 /// A response with its body parsed as JSON where it is JSON.

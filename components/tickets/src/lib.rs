@@ -1,6 +1,7 @@
 //! The `tickets` component. It only adapts Spin to the core: every behaviour lives in
 //! `spindesk_core`'s `tickets` surface, which answers every error itself.
 
+use spin_sdk::http::ResponseOutparam;
 use spin_sdk::http_component;
 // Named directly rather than looked up by id, so link-time optimisation can leave the other
 // surfaces' code out of this component.
@@ -11,7 +12,8 @@ const _: () = assert!(
     "wrong surface"
 );
 
+// Answers first: the webhook deliveries a ticket change records go after the answer.
 #[http_component]
-fn handle(req: http::Request<Vec<u8>>) -> anyhow::Result<http::Response<Vec<u8>>> {
-    Ok(spindesk_spin::serve(&SURFACE, req))
+fn handle(req: http::Request<Vec<u8>>, response_out: ResponseOutparam) {
+    spindesk_spin::serve_answering_first(&SURFACE, req, response_out)
 }

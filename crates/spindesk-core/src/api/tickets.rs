@@ -24,28 +24,38 @@ pub use ticket::{MAX_BODY_BYTES, MAX_TAGS, MAX_TAG_CHARS};
 
 use crate::config;
 use crate::ports::Env;
-use crate::surface::{Handler, Request, Response, Surface, Uses};
+use crate::surface::{Answer, Handler, Request, Response, Surface, Uses};
 use crate::web::{segments, ApiError, Family};
 use http::Method;
 use zendesk::{invalid_endpoint, parse_id};
 
 pub const SURFACE: Surface = Surface {
     component: "tickets",
-    handle: Handler::Respond(handle),
+    // Answers first so that the webhook deliveries a ticket change records (`ticket:updated`,
+    // an agent's `conversation:message`, ...) go out after the agent has the answer.
+    handle: Handler::AnswerFirst(answer),
     uses: Uses {
         sqlite: true,
         key_value: false,
-        // credentials_key: an agent's reply goes out through the customer's channel.
+        // credentials_key: an agent's reply goes out through the customer's channel (and
+        // webhook secrets are sealed with it).
         // grip_publish_url: agents' replies and ticket changes go to the push hub.
         variables: &[
             config::ADMIN_TOKEN,
             config::CREDENTIALS_KEY,
             config::GRIP_PUBLISH_URL,
+            // Sends the webhook deliveries its writes record.
+            config::WEBHOOK_DISABLE_AFTER_DAYS,
         ],
         outbound: true,
         actions: false,
     },
 };
+
+fn answer(env: &Env, req: Request) -> Answer {
+    let method = req.method().clone();
+    crate::webhooks::delivery::after_answer(Answer::now(handle(env, req)), &method)
+}
 
 fn handle(env: &Env, req: Request) -> Response {
     route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Zendesk))
