@@ -38,6 +38,7 @@ mod desk_views;
 mod help_center_api;
 mod help_center_pages;
 mod help_center_relevance;
+mod openapi;
 mod spin_manifest;
 mod static_site;
 mod storage;
