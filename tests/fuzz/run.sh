@@ -60,7 +60,7 @@ field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v=v[k]
 print(v)' "$1"; }
 ADMIN="Bearer $ADMIN_TOKEN"
-AGENT_TOKEN=$(post /api/admin/agents "$ADMIN" '{"agent": {"name": "Fuzz Agent", "email": "fuzz@example.com", "role": "agent"}}' | field api_token)
+AGENT_TOKEN=$(post /api/admin/agents "$ADMIN" '{"agent": {"name": "Fuzz Agent", "email": "fuzz@example.com", "role": "admin"}}' | field api_token)
 AGENT="Basic $(printf '%s' "fuzz@example.com/token:$AGENT_TOKEN" | base64 -w0)"
 SESSION=$(post /api/widget/sessions "" '{"name": "Fuzz Visitor"}' | field session.token)
 post /api/widget/messages "Bearer $SESSION" '{"text": "I need help with my order", "payload": "handoff"}' >/dev/null
@@ -68,6 +68,13 @@ CATEGORY=$(post /api/v2/help_center/en-us/categories "$ADMIN" '{"category": {"na
 SECTION=$(post "/api/v2/help_center/en-us/categories/$CATEGORY/sections" "$ADMIN" '{"section": {"name": "Shipping"}}' | field section.id)
 post "/api/v2/help_center/en-us/sections/$SECTION/articles" "$ADMIN" \
   '{"article": {"title": "Where is my order", "body": "<p>Track it from your account.</p>"}}' >/dev/null
+post /api/v2/groups "$AGENT" '{"group": {"name": "Billing"}}' >/dev/null
+post /api/v2/macros "$AGENT" '{"macro": {"title": "Close", "actions": [{"field": "status", "value": "solved"}]}}' >/dev/null
+post /api/v2/views "$AGENT" '{"view": {"title": "Open", "all": [{"field": "status", "operator": "is", "value": "open"}]}}' >/dev/null
+# Every credential works before the fuzzing starts (a 401 run would pass and test nothing).
+curl -fsS -o /dev/null -H "authorization: $AGENT" "$BASE/api/v2/users/me"
+curl -fsS -o /dev/null -H "authorization: Bearer $SESSION" "$BASE/api/widget/conversation"
+curl -fsS -o /dev/null -H "authorization: $ADMIN" "$BASE/api/admin/agents"
 
 auth_for() {
   case "$1" in
