@@ -23,6 +23,7 @@ mod channels_answer_first;
 mod channels_outbox;
 mod channels_races;
 mod channels_sealed;
+mod channels_timestamps;
 mod conversations_api;
 mod desk_api;
 mod desk_clients;

@@ -71,6 +71,13 @@ post "/api/v2/help_center/en-us/sections/$SECTION/articles" "$ADMIN" \
 post /api/v2/groups "$AGENT" '{"group": {"name": "Billing"}}' >/dev/null
 post /api/v2/macros "$AGENT" '{"macro": {"title": "Close", "actions": [{"field": "status", "value": "solved"}]}}' >/dev/null
 post /api/v2/views "$AGENT" '{"view": {"title": "Open", "all": [{"field": "status", "operator": "is", "value": "open"}]}}' >/dev/null
+# A Telegram integration: the channels run posts to its webhook with its secret token, so
+# fuzzed updates reach the Telegram parser (tests/fuzz/schemathesis.toml pins the path to it).
+TELEGRAM_SECRET=fuzz-telegram-secret-0123456789abcdef
+export FUZZ_TELEGRAM_ID
+FUZZ_TELEGRAM_ID=$(post /api/admin/integrations "$ADMIN" \
+  "{\"integration\": {\"type\": \"telegram\", \"display_name\": \"Fuzz\", \"bot_token\": \"123456:fuzz\", \"secret_token\": \"$TELEGRAM_SECRET\"}}" \
+  | field integration.id)
 # Every credential works before the fuzzing starts (a 401 run would pass and test nothing).
 curl -fsS -o /dev/null -H "authorization: $AGENT" "$BASE/api/v2/users/me"
 curl -fsS -o /dev/null -H "authorization: Bearer $SESSION" "$BASE/api/widget/conversation"
@@ -93,13 +100,15 @@ for doc in $DOCS; do
   auth=$(auth_for "$doc")
   args=()
   [ -n "$auth" ] && args+=(-H "Authorization: $auth")
+  [ "$doc" = channels ] && args+=(-H "X-Telegram-Bot-Api-Secret-Token: $TELEGRAM_SECRET")
   set +e
-  "$VENV/bin/st" --config-file "$HERE/schemathesis.toml" --no-color run "$BASE/api/openapi/$doc.json" \
+  # From the state directory: Schemathesis leaves files (.hypothesis) where it runs.
+  (cd "$STATE" && "$VENV/bin/st" --config-file "$HERE/schemathesis.toml" --no-color run "$BASE/api/openapi/$doc.json" \
     --url "$BASE" "${args[@]}" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing --max-examples "$EXAMPLES" \
     --generation-deterministic --workers 1 --request-timeout 30 \
-    --max-redirects 0 --suppress-health-check all --continue-on-failure 2>&1 | tee "$STATE/$doc.out"
+    --max-redirects 0 --suppress-health-check all --continue-on-failure) 2>&1 | tee "$STATE/$doc.out"
   rc=${PIPESTATUS[0]}
   set -e
   # Schemathesis's summary: "Test cases:" then "  N generated, ...".
