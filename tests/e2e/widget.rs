@@ -377,6 +377,35 @@ fn a_long_poll_returns_as_soon_as_an_agent_answers() {
     });
 }
 
+/// A front end on another site logs out with `DELETE`, which browsers send only once the
+/// preflight allows it.
+#[test]
+fn other_sites_may_log_out_of_the_widget() {
+    let app = App::new();
+    let token = app.visitor("en").token;
+    let r = app
+        .request("widget", "OPTIONS", "/api/widget/sessions/current")
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "DELETE")
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .expect(204);
+    let allowed: Vec<String> = r
+        .header("access-control-allow-methods")
+        .unwrap_or_default()
+        .split(',')
+        .map(|m| m.trim().to_owned())
+        .collect();
+    assert!(allowed.iter().any(|m| m == "DELETE"), "{allowed:?}");
+    let r = app
+        .request("widget", "DELETE", "/api/widget/sessions/current")
+        .header("origin", "https://shop.example")
+        .bearer(&token)
+        .send()
+        .expect(204);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+}
+
 #[test]
 fn other_sites_may_call_the_widget_api() {
     let app = App::new();

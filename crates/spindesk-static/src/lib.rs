@@ -42,6 +42,7 @@ struct Asset {
 const HTML: &str = "text/html; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
+const JSON: &str = "application/json";
 /// HTML must revalidate so a deploy shows at once; the ETag keeps that to a 304.
 const REVALIDATE: &str = "no-cache";
 
@@ -61,7 +62,22 @@ macro_rules! app_file {
     };
 }
 
-/// Everything under `static/`. Adding a page is one entry here.
+/// Spindesk's OpenAPI documents (`docs/openapi/`, one per component), at
+/// `/api/openapi/<component>.json`; `/api/openapi.json` is their index. Served here, as files,
+/// because this component has room in its size budget and needs no JSON code to serve them.
+macro_rules! api_doc {
+    ($name:literal) => {
+        Asset {
+            path: concat!("/api/openapi/", $name, ".json"),
+            body: include_bytes!(concat!("../../../docs/openapi/", $name, ".json")),
+            content_type: JSON,
+            cache_control: REVALIDATE,
+            cross_origin: false,
+        }
+    };
+}
+
+/// Everything under `static/`, and the API documents. Adding a page is one entry here.
 const ASSETS: &[Asset] = &[
     Asset {
         path: "/index.html",
@@ -136,6 +152,24 @@ const ASSETS: &[Asset] = &[
     app_file!("admin", "bot.js", JS),
     app_file!("admin", "reports.js", JS),
     app_file!("admin", "webhooks.js", JS),
+    Asset {
+        path: "/api/openapi.json",
+        body: include_bytes!("../../../docs/openapi/index.json"),
+        content_type: JSON,
+        cache_control: REVALIDATE,
+        cross_origin: false,
+    },
+    api_doc!("widget"),
+    api_doc!("tickets"),
+    api_doc!("search"),
+    api_doc!("help-center"),
+    api_doc!("bot"),
+    api_doc!("admin"),
+    api_doc!("reports"),
+    api_doc!("live"),
+    api_doc!("channels"),
+    api_doc!("conversations"),
+    api_doc!("static-site"),
 ];
 
 /// Our own pages load only their own files: no inline script or style at all (the widget

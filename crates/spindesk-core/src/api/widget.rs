@@ -141,11 +141,12 @@ fn handle(env: &Env, req: Request) -> Response {
     response
 }
 
-/// The CORS preflight browsers send before a cross-origin call with `Authorization`.
+/// The CORS preflight browsers send before a cross-origin call with `Authorization`. Every
+/// method a widget route answers: `DELETE` is the logout (`/api/widget/sessions/current`).
 fn preflight() -> Response {
     http::Response::builder()
         .status(StatusCode::NO_CONTENT)
-        .header("access-control-allow-methods", "GET, POST")
+        .header("access-control-allow-methods", "GET, POST, DELETE")
         .header(
             "access-control-allow-headers",
             "authorization, content-type",

@@ -26,11 +26,15 @@ const BUTTONS_MAX: usize = 25;
 const BUTTON_TEXT_MAX: usize = 75;
 const VALUE_MAX: usize = 2000;
 
-/// `"1718000000.000100"` seconds to milliseconds.
+/// `"1718000000.000100"` seconds to milliseconds; `None` for what is not a time in i64
+/// milliseconds (the event's fields come from the sender: no overflow panic on them).
 fn ts_ms(ts: &str) -> Option<i64> {
     let (secs, frac) = ts.split_once('.').unwrap_or((ts, "0"));
     let millis: String = frac.chars().chain("000".chars()).take(3).collect();
-    Some(secs.parse::<i64>().ok()? * 1000 + millis.parse::<i64>().ok()?)
+    secs.parse::<i64>()
+        .ok()?
+        .checked_mul(1000)?
+        .checked_add(millis.parse::<i64>().ok()?)
 }
 
 fn parse_event(envelope: vendor::Envelope) -> Result<Parsed, ParseError> {

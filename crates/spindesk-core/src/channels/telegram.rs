@@ -93,7 +93,8 @@ impl Channel for Telegram {
                         .and_then(super::channel::locale_tag),
                 },
                 recipient: Recipient::new(message.chat.id.clone()),
-                sent_at_ms: message.date.map(|s| s * 1000),
+                // A date past i64 milliseconds is no date (not an overflow panic).
+                sent_at_ms: message.date.and_then(|s| s.checked_mul(1000)),
                 content: message_content(&mut message),
                 ack: None,
             });

@@ -130,7 +130,8 @@ impl Channel for WhatsApp {
                     recipient: Recipient::new(address),
                     sent_at_ms: timestamp
                         .and_then(|t| t.parse::<i64>().ok())
-                        .map(|s| s * 1000),
+                        // A time past i64 milliseconds is no time (not an overflow panic).
+                        .and_then(|s| s.checked_mul(1000)),
                     content,
                     ack: None,
                 });
