@@ -33,13 +33,16 @@ pub const SURFACE: Surface = Surface {
         // credentials_key: an agent's reply goes out through the customer's channel, and API
         // keys' secrets are sealed with it.
         // grip_publish_url: messages posted here go to the push hub.
+        // public_base_url: a hand-off's ticket links back to the desk.
         variables: &[
             config::ADMIN_TOKEN,
             config::CREDENTIALS_KEY,
             config::GRIP_PUBLISH_URL,
+            config::PUBLIC_BASE_URL,
         ],
         outbound: true,
-        actions: false,
+        // A user's message posted here is answered by the bot, as on every channel.
+        actions: true,
     },
 };
 

@@ -3,7 +3,8 @@
 //! their audit, pointing at a placeholder person.
 //!
 //! The `users` row is kept rather than deleted because tickets, comments and audits reference
-//! it (a foreign key each); it becomes the placeholder. What the customer wrote is removed from
+//! it (a foreign key each); it becomes the placeholder, inactive (`active = 0`: the Sunshine API
+//! no longer finds it). What the customer wrote is removed from
 //! tickets too (their comments' bodies, the requested tickets' subject and description, which
 //! hold the transcript), and those tickets are indexed again so search forgets the words.
 
@@ -17,12 +18,13 @@ pub const PLACEHOLDER_NAME: &str = "Deleted user";
 pub const REMOVED_TEXT: &str = "[removed]";
 
 /// Erases the end-user `user_id` inside the caller's transaction. Returns false when no
-/// end-user has that id (staff are never erased this way).
+/// active end-user has that id (staff are never erased this way).
 pub fn erase_customer(db: &Db, now: Millis, user_id: i64) -> Result<bool> {
     let changed = db.query_i64(
         "UPDATE users SET name = ?, email = NULL, external_id = NULL, phone = NULL, notes = '',
-                tags = '[]', sunshine_profile = '{}', metadata = '{}', updated_at = ?
-         WHERE id = ? AND role = 'end-user' RETURNING id",
+                tags = '[]', sunshine_profile = '{}', metadata = '{}', active = 0,
+                updated_at = ?
+         WHERE id = ? AND role = 'end-user' AND active = 1 RETURNING id",
         &[PLACEHOLDER_NAME.into(), now.into(), user_id.into()],
     )?;
     if changed.is_none() {

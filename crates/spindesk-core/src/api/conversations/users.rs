@@ -48,7 +48,7 @@ fn extras(db: &Db, user: User) -> Result<Customer, ApiError> {
 /// The customer with this id or, failing that, this `externalId`.
 pub fn find_opt(db: &Db, id_or_external: &str) -> Result<Option<Customer>, ApiError> {
     let id = db.query_i64(
-        "SELECT id FROM users WHERE role = 'end-user' AND (public_id = ?1 OR external_id = ?1)
+        "SELECT id FROM users WHERE role = 'end-user' AND active = 1 AND (public_id = ?1 OR external_id = ?1)
          ORDER BY public_id = ?1 DESC LIMIT 1",
         &[id_or_external.into()],
     )?;
@@ -71,11 +71,11 @@ pub enum UserRef {
 pub fn find_ref(db: &Db, r: &UserRef) -> Result<Customer, ApiError> {
     let (sql, key) = match r {
         UserRef::Id(id) => (
-            "SELECT id FROM users WHERE role = 'end-user' AND public_id = ?",
+            "SELECT id FROM users WHERE role = 'end-user' AND active = 1 AND public_id = ?",
             id,
         ),
         UserRef::External(ext) => (
-            "SELECT id FROM users WHERE role = 'end-user' AND external_id = ?",
+            "SELECT id FROM users WHERE role = 'end-user' AND active = 1 AND external_id = ?",
             ext,
         ),
     };
@@ -197,12 +197,12 @@ fn list(db: &Db, req: &Request) -> Result<Response, ApiError> {
     let email = query_param(req, "filter[identities.email]");
     let ids = match (external, email) {
         (Some(external), None) => db.query(
-            "SELECT id FROM users WHERE role = 'end-user' AND external_id = ?",
+            "SELECT id FROM users WHERE role = 'end-user' AND active = 1 AND external_id = ?",
             &[external.into()],
             |r| r.i64("id"),
         )?,
         (None, Some(email)) => db.query(
-            "SELECT id FROM users WHERE role = 'end-user' AND email = ? ORDER BY id LIMIT 100",
+            "SELECT id FROM users WHERE role = 'end-user' AND active = 1 AND email = ? ORDER BY id LIMIT 100",
             &[email.into()],
             |r| r.i64("id"),
         )?,
