@@ -79,6 +79,15 @@ fn conversations_are_created_updated_listed_and_deleted() {
         assert_eq!(list["conversations"][0]["id"], cid.as_str());
         assert_eq!(list["meta"]["hasMore"], false);
     }
+    // The official clients send deepObject parameters as JSON objects.
+    let list = sun
+        .get("/conversations?filter=%7B%22userExternalId%22%3A%20%22crm-7%22%7D&page=%7B%22size%22%3A%201%7D")
+        .expect(200)
+        .json();
+    assert_eq!(list["conversations"][0]["id"], cid.as_str());
+    sun.get("/conversations?filter=crm-7").expect(400);
+    sun.get("/conversations?filter=%7B%22userExternalId%22%3A%20%22crm-7%22%7D&page=%7B%22size%22%3A%200%7D")
+        .expect(400);
     // A cursor past it gives an empty page.
     let list = sun
         .get(&format!(

@@ -50,6 +50,15 @@ fn messages_page_with_cursors_and_business_posts_reach_the_widget() {
     assert_eq!(newer["messages"][0]["id"], msgs[0]["id"]);
     assert_eq!(newer["meta"]["hasMore"], true);
 
+    // As the official client pages: `page` as a JSON object, ids of 24 characters.
+    assert_eq!(oldest_id.len(), 24);
+    let older_json = sun
+        .get(&format!(
+            "{base}/messages?page=%7B%22before%22%3A%20%22{oldest_id}%22%2C%20%22size%22%3A%2025%7D"
+        ))
+        .expect(200)
+        .json();
+    assert_eq!(older_json, older);
     let r = sun
         .post(
             &format!("{base}/messages"),

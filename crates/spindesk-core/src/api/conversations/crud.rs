@@ -12,7 +12,7 @@ use crate::ports::{Env, SqlError};
 use crate::store::{Db, Row};
 use crate::surface::{Request, Response};
 use crate::timestamp::iso8601_ms;
-use crate::web::{json, json_status, query_param, ApiError};
+use crate::web::{json, json_status, ApiError};
 use http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
@@ -184,8 +184,8 @@ fn create(env: &Env, db: &Db, req: &Request) -> Result<Response, ApiError> {
 fn list(db: &Db, req: &Request) -> Result<Response, ApiError> {
     let page = input::page(req)?;
     let who = match (
-        query_param(req, "filter[userId]"),
-        query_param(req, "filter[userExternalId]"),
+        input::deep(req, "filter", "userId")?,
+        input::deep(req, "filter", "userExternalId")?,
     ) {
         (Some(id), None) => users::UserRef::Id(id),
         (None, Some(external)) => users::UserRef::External(external),

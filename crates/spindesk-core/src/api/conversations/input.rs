@@ -128,8 +128,29 @@ pub struct Page {
     pub before: Option<String>,
 }
 
+/// A `deepObject` query parameter's field, `name[key]=value`, as the OpenAPI document spells
+/// it, or as the official clients send it: `name` holding a JSON object (`page={"size":5}`).
+pub fn deep(req: &Request, name: &str, key: &str) -> Result<Option<String>, ApiError> {
+    if let Some(v) = query_param(req, &format!("{name}[{key}]")) {
+        return Ok(Some(v));
+    }
+    let Some(raw) = query_param(req, name) else {
+        return Ok(None);
+    };
+    let object: Map<String, Value> = serde_json::from_str(&raw).map_err(|_| {
+        bad(format!(
+            "`{name}` must be a JSON object or given as `{name}[{key}]=...`, got {raw:?}"
+        ))
+    })?;
+    Ok(match object.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
 pub fn page(req: &Request) -> Result<Page, ApiError> {
-    let size = match query_param(req, "page[size]") {
+    let size = match deep(req, "page", "size")? {
         None => DEFAULT_PAGE,
         Some(raw) => raw
             .parse::<i64>()
@@ -137,8 +158,8 @@ pub fn page(req: &Request) -> Result<Page, ApiError> {
             .filter(|n| (1..=MAX_PAGE).contains(n))
             .ok_or_else(|| bad(format!("`page[size]` must be 1 to {MAX_PAGE}, got {raw:?}")))?,
     };
-    let after = query_param(req, "page[after]");
-    let before = query_param(req, "page[before]");
+    let after = deep(req, "page", "after")?;
+    let before = deep(req, "page", "before")?;
     if after.is_some() && before.is_some() {
         return Err(bad("Use `page[after]` or `page[before]`, not both"));
     }

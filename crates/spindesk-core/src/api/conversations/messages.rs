@@ -40,6 +40,13 @@ fn from_row(r: &Row) -> Result<Row2, SqlError> {
     })
 }
 
+/// A message's id as this API spells it: 24 digits, zero-padded. Sunshine's ids are 24
+/// characters and its official clients refuse cursors of any other length; the number reads
+/// back with or without the zeros.
+fn message_id(id: i64) -> String {
+    format!("{id:024}")
+}
+
 fn message_json(row: &Row2, user_public_id: &str) -> Value {
     let m = &row.message;
     let stored = &row.stored;
@@ -76,7 +83,7 @@ fn message_json(row: &Row2, user_public_id: &str) -> Value {
         }
     };
     let mut out = json!({
-        "id": m.id.to_string(),
+        "id": message_id(m.id),
         "received": iso8601_ms(m.created_at),
         "author": author,
         "content": content,
@@ -178,10 +185,10 @@ fn list(db: &Db, req: &Request, id: &str) -> Result<Response, ApiError> {
     };
     let mut meta = json!({"hasMore": has_more});
     if let (true, Some(first)) = (older, rows.first()) {
-        meta["beforeCursor"] = first.message.id.to_string().into();
+        meta["beforeCursor"] = message_id(first.message.id).into();
     }
     if let (true, Some(last)) = (newer, rows.last()) {
-        meta["afterCursor"] = last.message.id.to_string().into();
+        meta["afterCursor"] = message_id(last.message.id).into();
     }
     Ok(json(&json!({
         "messages": rows.iter().map(|r| message_json(r, &user)).collect::<Vec<_>>(),

@@ -10,7 +10,7 @@ use crate::store::{Db, Row};
 use crate::surface::{Request, Response};
 use crate::timestamp::iso8601_ms;
 use crate::users::{self, erasure, User};
-use crate::web::{json, json_status, query_param, ApiError};
+use crate::web::{json, json_status, ApiError};
 use http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
@@ -193,8 +193,8 @@ pub fn collection(env: &Env, db: &Db, req: &Request) -> Result<Response, ApiErro
 }
 
 fn list(db: &Db, req: &Request) -> Result<Response, ApiError> {
-    let external = query_param(req, "filter[externalId]");
-    let email = query_param(req, "filter[identities.email]");
+    let external = input::deep(req, "filter", "externalId")?;
+    let email = input::deep(req, "filter", "identities.email")?;
     let ids = match (external, email) {
         (Some(external), None) => db.query(
             "SELECT id FROM users WHERE role = 'end-user' AND active = 1 AND external_id = ?",
