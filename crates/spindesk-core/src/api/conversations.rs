@@ -11,6 +11,7 @@ mod content;
 mod control;
 mod crud;
 mod input;
+mod integrations;
 mod keys;
 mod messages;
 mod participants;

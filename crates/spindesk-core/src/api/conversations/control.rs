@@ -8,6 +8,7 @@
 
 use super::crud::{self, Thread};
 use super::input::{self, bad};
+use super::integrations::{ids, integration_json, BOT_ID, SWITCHBOARD_ID};
 use super::users;
 use crate::api::commit;
 use crate::committed::Committed;
@@ -19,36 +20,6 @@ use crate::switchboard;
 use crate::web::{json, ApiError};
 use http::Method;
 use serde_json::{json, Value};
-
-pub const SWITCHBOARD_ID: &str = "spindesk";
-const BOT_ID: &str = "spindesk-bot";
-const AGENT_ID: &str = "spindesk-agent-workspace";
-
-fn ids(s: Switchboard) -> (&'static str, &'static str, &'static str) {
-    // (id, name, integrationType)
-    match s {
-        Switchboard::Bot => (BOT_ID, "bot", "spindesk:bot"),
-        Switchboard::Agent => (AGENT_ID, "agent", "zd:agentWorkspace"),
-    }
-}
-
-/// How a conversation names its active or pending integration.
-pub fn integration_ref(s: Switchboard) -> Value {
-    let (id, name, kind) = ids(s);
-    json!({"id": id, "name": name, "integrationId": id, "integrationType": kind})
-}
-
-fn integration_json(s: Switchboard) -> Value {
-    let mut out = integration_ref(s);
-    out["deliverStandbyEvents"] = false.into();
-    let next = match s {
-        Switchboard::Bot => AGENT_ID,
-        Switchboard::Agent => BOT_ID,
-    };
-    out["nextSwitchboardIntegrationId"] = next.into();
-    out["messageHistoryCount"] = 10.into();
-    out
-}
 
 /// `GET /v2/apps/{appId}/switchboards`.
 pub fn list(req: &Request) -> Result<Response, ApiError> {

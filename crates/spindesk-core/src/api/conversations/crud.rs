@@ -3,8 +3,8 @@
 //! is `personal` with its customer as the one participant, and creating a second one for the
 //! same customer is a 409 naming the first.
 
-use super::control::integration_ref;
 use super::input::{self, bad};
+use super::integrations::integration_ref;
 use super::users;
 use crate::conversation::{self, Conversation, Switchboard};
 use crate::ids::new_public_id;
