@@ -131,9 +131,6 @@ pub fn parse(value: &Value, business: bool) -> Result<Parsed, ApiError> {
         }
         sunshine.insert("actions".into(), Value::Array(out));
     }
-    if shown.chars().count() > MAX_TEXT_CHARS + 2048 * (MAX_ACTIONS + 1) {
-        return Err(bad("The message is too long"));
-    }
     Ok(Parsed {
         text: shown,
         replies,

@@ -124,6 +124,8 @@ pub fn control(
             None
         }
     };
+    // Checked as Sunshine checks it; it is for the `switchboard:*` webhooks, which Spindesk
+    // does not send yet, so nothing keeps it.
     input::metadata(body.get("metadata"), "metadata")?;
     commit::write(env, db, |db| {
         let thread = crud::find(db, id)?;

@@ -23,18 +23,19 @@ use serde_json::{json, Map, Value};
 /// Longest `author.displayName` of a business message.
 pub const MAX_NAME_CHARS: usize = 255;
 
-/// A message with its stored `content` column (what this API posted keeps Sunshine's content).
-struct Row2 {
+/// A message with its stored `content` column (a message posted here keeps Sunshine's content
+/// there, under `sunshine`).
+struct Listed {
     message: Message,
     stored: Map<String, Value>,
 }
 
-fn from_row(r: &Row) -> Result<Row2, SqlError> {
+fn from_row(r: &Row) -> Result<Listed, SqlError> {
     let stored = match serde_json::from_str(&r.string("content")?) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     };
-    Ok(Row2 {
+    Ok(Listed {
         message: Message::from_row(r)?,
         stored,
     })
@@ -47,7 +48,7 @@ fn message_id(id: i64) -> String {
     format!("{id:024}")
 }
 
-fn message_json(row: &Row2, user_public_id: &str) -> Value {
+fn message_json(row: &Listed, user_public_id: &str) -> Value {
     let m = &row.message;
     let stored = &row.stored;
     let mut author = match m.author_type {
@@ -327,7 +328,7 @@ fn keep_content(
     message: Message,
     mut stored: Map<String, Value>,
     parsed: &content::Parsed,
-) -> Result<Row2, ApiError> {
+) -> Result<Listed, ApiError> {
     if !parsed.replies.is_empty() {
         stored.insert("actions".into(), actions_json(&parsed.replies));
     }
@@ -338,10 +339,10 @@ fn keep_content(
             message.id.into(),
         ],
     )?;
-    Ok(Row2 { message, stored })
+    Ok(Listed { message, stored })
 }
 
-type Posted = ((Row2, String), Vec<Message>);
+type Posted = ((Listed, String), Vec<Message>);
 
 /// The customer writes: the same path as a channel's message (the bot answers in the same
 /// transaction, or the message joins the agents' ticket).
