@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Zendesk's own client libraries, unchanged, against the real dev server:
 #   tests/clients/run.sh     build + start spindesk-devserver on a fresh database, npm ci
-#                            (node-zendesk, pinned in package-lock.json), run the test
+#                            (node-zendesk, pinned in package-lock.json), run the test; then
+#                            Sunshine Conversations' Python client (sunshine.py, pinned in
+#                            requirements-sunshine.txt) in a venv this script creates
 # Env: PORT (default 38180), ADMIN_TOKEN.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,6 +14,11 @@ export ADMIN_TOKEN=${ADMIN_TOKEN:-client-test-admin-token-0123456789abcdef}
 
 command -v node >/dev/null || { echo "node (18 or later) and npm are required" >&2; exit 1; }
 npm ci --no-audit --no-fund --loglevel=error
+
+# The Python client's venv lives in the target dir (ignored by git, reused between runs).
+VENV="${CARGO_TARGET_DIR:-$ROOT/target}/sunshine-client-venv"
+if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+"$VENV/bin/pip" install -q --disable-pip-version-check -r "$HERE/requirements-sunshine.txt"
 
 STATE=$(mktemp -d)
 SERVER=""
@@ -38,5 +45,8 @@ done
 
 status=0
 BASE_URL="http://127.0.0.1:$PORT" node "$HERE/node-zendesk.test.mjs" || status=$?
+if [ "$status" -eq 0 ]; then
+  BASE_URL="http://127.0.0.1:$PORT" "$VENV/bin/python" "$HERE/sunshine.py" || status=$?
+fi
 if [ "$status" -ne 0 ]; then echo "--- server log ---" >&2; tail -n 50 "$STATE/server.log" >&2; fi
 exit "$status"

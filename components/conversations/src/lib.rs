@@ -11,7 +11,11 @@ const _: () = assert!(
     "wrong surface"
 );
 
+// This component runs the bot (a user's message posted through the API): its `run_action`
+// steps call the `spindesk:bot/actions` import, which `spin.toml` satisfies with a dependency.
+const _: () = assert!(SURFACE.uses.actions, "this surface does not run the bot");
+
 #[http_component]
 fn handle(req: http::Request<Vec<u8>>) -> anyhow::Result<http::Response<Vec<u8>>> {
-    Ok(spindesk_spin::serve(&SURFACE, req))
+    Ok(spindesk_spin::serve_with_actions(&SURFACE, req))
 }

@@ -1,6 +1,7 @@
 //! People: customers ('end-user') and staff ('agent', 'admin'), and the channel identities that
 //! tie a customer's accounts (a widget device, a WhatsApp number, ...) to one user.
 
+pub mod erasure;
 pub mod presence;
 
 use crate::email::Email;

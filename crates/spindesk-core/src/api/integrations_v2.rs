@@ -2,15 +2,14 @@
 //! (`/v2/apps/{appId}/integrations[/{id}[/webhooks[/{webhookId}]]]`), on the `conversations`
 //! component. An integration is the group its webhooks share (`integration_public_id`); only
 //! `type: custom` exists here. A webhook's secret is returned when it is created, never after.
-//! Auth: the admin token, as Bearer or as the secret of Basic `<any key id>:<admin_token>`.
+//! Auth: the conversations router's (the admin token, or an API key of the app).
 
-use crate::auth::secrets_equal;
 use crate::error::Error;
 use crate::ports::Env;
 use crate::store::{database, Db};
 use crate::surface::{Request, Response};
 use crate::vault::Vault;
-use crate::web::{json, json_status, read_json, segments, ApiError, Credentials};
+use crate::web::{json, json_status, read_json, ApiError};
 use crate::webhooks::subscriptions::{self, Spec, Webhook};
 use http::{Method, StatusCode};
 use serde::Deserialize;
@@ -18,21 +17,14 @@ use serde_json::{json, Value};
 
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// `Some` for the paths this module owns.
-pub fn route(env: &Env, req: &Request) -> Option<Result<Response, ApiError>> {
-    let segs = segments(req.uri().path());
+/// `/v2/apps/{app}/integrations/{rest...}`, for a caller the conversations router has
+/// authenticated for `app` (the admin token or one of the app's API keys).
+pub fn route(env: &Env, req: &Request, app: &str, rest: &[&str]) -> Result<Response, ApiError> {
     let method = req.method();
-    let (app, rest) = match segs.as_slice() {
-        ["v2", "apps", app, "integrations", rest @ ..] => (app.to_string(), rest.to_vec()),
-        _ => return None,
-    };
-    if let Err(e) = authenticate(env, req) {
-        return Some(Err(e));
-    }
-    Some(match rest.as_slice() {
+    match rest {
         [] => match *method {
             Method::GET => list(env),
-            Method::POST => create(env, req, &app),
+            Method::POST => create(env, req, app),
             _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
         },
         [id] => match *method {
@@ -42,7 +34,7 @@ pub fn route(env: &Env, req: &Request) -> Option<Result<Response, ApiError>> {
         },
         [id, "webhooks"] => match *method {
             Method::GET => webhooks_of(env, id),
-            Method::POST => add_webhook(env, req, &app, id),
+            Method::POST => add_webhook(env, req, app, id),
             _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
         },
         [id, "webhooks", webhook] => match *method {
@@ -52,23 +44,6 @@ pub fn route(env: &Env, req: &Request) -> Option<Result<Response, ApiError>> {
             _ => Err(ApiError::method_not_allowed(method, "GET, PATCH, DELETE")),
         },
         _ => Err(ApiError::no_route(method, req.uri().path())),
-    })
-}
-
-fn authenticate(env: &Env, req: &Request) -> Result<(), ApiError> {
-    let configured = crate::auth::admin_token(env)?;
-    let given = match Credentials::from_request(req) {
-        Credentials::Bearer(token) => token,
-        Credentials::Basic { password, .. } => password,
-        _ => String::new(),
-    };
-    if !given.is_empty() && secrets_equal(&given, &configured) {
-        Ok(())
-    } else {
-        Err(ApiError::unauthorized(
-            "unauthorized",
-            "Use Basic auth with any key id and the admin token as secret",
-        ))
     }
 }
 
