@@ -48,3 +48,4 @@ mod widget_grip;
 mod widget_limits;
 mod widget_live;
 mod widget_races;
+mod widget_settings;

@@ -40,3 +40,4 @@ pub mod timestamp;
 pub mod users;
 pub mod vault;
 pub mod web;
+pub mod widget_settings;

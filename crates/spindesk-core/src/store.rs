@@ -13,6 +13,7 @@ mod schema_v14;
 mod schema_v15;
 mod schema_v16;
 mod schema_v17;
+mod schema_v18;
 mod schema_v2;
 mod schema_v3;
 mod schema_v4;

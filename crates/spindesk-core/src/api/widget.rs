@@ -3,6 +3,8 @@
 //! A visitor starts a session and keeps its token (stored here only as a digest); the token
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
+mod settings;
+
 use crate::activity::{self, Side};
 use crate::api::activity as activity_routes;
 use crate::api::commit;
@@ -149,6 +151,14 @@ fn preflight() -> Response {
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let method = req.method();
     match segments(req.uri().path()).as_slice() {
+        ["api", "widget", "settings"] => match *method {
+            Method::GET => settings::get(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "widget", "proactive", rule, what] => match *method {
+            Method::POST => settings::count(env, req, rule, what, &client(env, req)),
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
         ["api", "widget", "sessions", "current"] => match *method {
             Method::DELETE => end_session(env, req),
             _ => Err(ApiError::method_not_allowed(method, "DELETE")),
@@ -230,6 +240,7 @@ fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
         other => other.map(str::to_owned),
     };
     let db = database(env)?;
+    embedding_allowed(&db, req)?;
     let token = new_token(env.random, "wst_");
     let now = env.clock.now_ms();
     rate_limit::check(&db, SESSIONS, &address, now)?;
@@ -258,6 +269,23 @@ fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
             "conversation_id": conversation.public_id,
             "locale": user.locale,
         }}),
+    ))
+}
+
+/// A page on a site outside the admin's allow-list gets no session. Browsers send `Origin` on
+/// every cross-origin call (and on same-origin POSTs); a request without one is not from a
+/// page (an app, a script), which the allow-list is not about.
+fn embedding_allowed(db: &Db, req: &Request) -> Result<(), ApiError> {
+    let Some(origin) = crate::web::header(req, "origin") else {
+        return Ok(());
+    };
+    let allowed = crate::widget_settings::load(db)?.allowed_origins;
+    if crate::widget_settings::origins::allows(&allowed, origin) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "origin_not_allowed",
+        format!("The widget is not allowed on {origin:?}: add it to the allowed origins in the widget settings"),
     ))
 }
 
@@ -404,6 +432,9 @@ fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let (_, conversation) = visitor(env, &db, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
+    // The visitor's own read position: the unread badge counts from it, so every tab and
+    // device of the visitor shows the same number.
+    let mine = activity::of(&db, conversation.id, Side::Customer, env.clock.now_ms())?;
     let before = int_param(req, "before", conversation.last_seq + 1, 1, i64::MAX)?;
     let messages = conversation::messages_before(&db, conversation.id, before, limit)?;
     let has_more = messages.first().is_some_and(|m| m.seq > 1);
@@ -411,6 +442,7 @@ fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
         "conversation": conversation_json(&conversation),
         "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
         "has_more": has_more,
+        "read_seq": mine.read_seq,
         // Whether `GET /api/widget/events` will stream: only through the push hub, which
         // signed this request too. The widget long-polls otherwise.
         "stream": grip::sig::verified(env, req),
