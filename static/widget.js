@@ -1,14 +1,19 @@
 /*! Spindesk chat widget. Embed: <script src="https://YOUR-SPINDESK/widget.js" defer></script>
  * Optional data-locale="ko". No dependencies, no build step. Message text is only ever put in
- * the page with textContent / text nodes. */
+ * the page with textContent / text nodes. Look, texts and proactive rules come from
+ * GET /api/widget/settings; the JavaScript API is window.Spindesk (docs/widget-api.md). */
 (function () {
   'use strict';
-  if (window.Spindesk) return;
+  // Calls made before this script ran wait in the stub's queue (`widget-stub.js`).
+  var stub = window.Spindesk;
+  if (stub && stub.version) return;
+  var queued = stub && Array.isArray(stub.q) ? stub.q : [];
 
   var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   var ORIGIN = script ? new URL(script.src, location.href).origin : location.origin;
   var API = ORIGIN + '/api/widget';
   var LOCALE = (script && script.getAttribute('data-locale')) || navigator.language || 'en';
+  function lang() { return /^ko\b/i.test(LOCALE) ? 'ko' : 'en'; }
   var MAX = 4096;
   var WARN_AT = MAX - 256;
   var WAIT = 20;
@@ -23,7 +28,7 @@
       connecting: 'Connecting…', offline: 'We can’t reach the chat right now. We’ll keep trying.',
       failed: 'Not sent.', retry: 'Retry',
       unsent: 'Your message wasn’t sent. Check your connection, then choose Retry.', replies: 'Suggested replies', limit: 'limit reached',
-      messages: 'Messages', typing: 'Typing…', seen: 'Seen'
+      messages: 'Messages', typing: 'Typing…', seen: 'Seen', unread: ', {n} unread'
     },
     ko: {
       open: '채팅 열기', close: '채팅 닫기', minimize: '채팅 최소화', title: '상담 채팅',
@@ -33,10 +38,10 @@
       offline: '지금은 연결할 수 없습니다. 계속 다시 시도할게요.', failed: '전송 실패.',
       unsent: '메시지를 보내지 못했습니다. 연결을 확인한 뒤 다시 시도를 눌러 주세요.',
       retry: '다시 시도', replies: '추천 답변', limit: '최대 길이', messages: '메시지',
-      typing: '입력 중…', seen: '읽음'
+      typing: '입력 중…', seen: '읽음', unread: ', 읽지 않은 메시지 {n}개'
     }
   };
-  var T = STRINGS[LOCALE.slice(0, 2).toLowerCase()] || STRINGS.en;
+  var T = STRINGS[lang()];
 
   // Storage can throw (blocked cookies, sandboxed frames): fall back to memory.
   var mem = {};
@@ -82,19 +87,23 @@
   var CSS = [
     ':host{all:initial}',
     '*{box-sizing:border-box}[hidden]{display:none!important}',
-    '.w{--p:#1d4ed8;--pd:#1e40af;--fg:#1f2328;--mu:#59636e;--bd:#d8dee4;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans KR",sans-serif;color:var(--fg)}',
+    '.w{--p:#1d4ed8;--pd:#1e40af;--x:20px;--y:20px;--fg:#1f2328;--mu:#59636e;--bd:#d8dee4;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans KR",sans-serif;color:var(--fg)}',
     'button{font:inherit;cursor:pointer}',
     ':focus-visible{outline:2px solid var(--p);outline-offset:2px}',
     '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
-    '.launch{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:var(--p);color:#fff;display:grid;place-items:center;box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s}',
+    '.launch{position:fixed;right:var(--x);bottom:var(--y);z-index:2147483000;min-width:56px;height:56px;padding:0 15px;gap:8px;border:0;border-radius:28px;background:var(--p);color:#fff;display:flex;align-items:center;justify-content:center;font-weight:600;box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s}',
+    '.left .launch,.left .panel,.left .pro{right:auto;left:var(--x)}',
+    '.lbl:empty{display:none}',
     '.launch:hover{background:var(--pd);transform:scale(1.05)}',
-    '.launch svg{width:26px;height:26px}',
+    '.launch svg{width:26px;height:26px;flex:none}',
     '.badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;background:#d1242f;color:#fff;font-size:12px;font-weight:700;line-height:20px;text-align:center}',
-    '.panel{position:fixed;right:20px;bottom:88px;z-index:2147483000;width:380px;max-width:calc(100vw - 24px);height:min(620px,calc(100vh - 108px));display:flex;flex-direction:column;background:#fff;border-radius:14px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.22);animation:in .18s ease-out}',
+    '.panel{position:fixed;right:var(--x);bottom:calc(var(--y) + 68px);z-index:2147483000;width:380px;max-width:calc(100vw - 24px);height:min(620px,calc(100vh - 108px));display:flex;flex-direction:column;background:#fff;border-radius:14px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.22);animation:in .18s ease-out}',
     '.still .panel{animation:none}',
     '@keyframes in{from{opacity:0;transform:translateY(12px)}}',
     'header{display:flex;align-items:center;gap:12px;padding:14px 12px 14px 18px;background:var(--p);color:#fff}',
     'header div{flex:1;min-width:0}',
+    '.av{width:36px;height:36px;border-radius:50%;object-fit:cover;background:#fff;flex:none}',
+    'header .biz{margin:0 0 1px;font-size:12px;font-weight:600}',
     'h2{margin:0;font-size:17px;font-weight:650}',
     'header p{margin:2px 0 0;font-size:13px;opacity:.9}',
     '.min{width:36px;height:36px;border:0;border-radius:8px;background:transparent;color:#fff;display:grid;place-items:center}',
@@ -140,7 +149,7 @@
     '.count.full{color:#a40e26;font-weight:600}',
     '.send{height:40px;padding:0 16px;border:0;border-radius:10px;background:var(--p);color:#fff;font-weight:600}',
     '.send:hover{background:var(--pd)}',
-    '@media (max-width:480px){.panel{inset:0;width:100%;max-width:none;height:100%;border-radius:0}.open .launch{display:none}}',
+    '@media (max-width:480px){.panel,.left .panel{inset:0;width:100%;max-width:none;height:100%;border-radius:0}.open .launch{display:none}}',
     '@supports (height:100dvh){@media (max-width:480px){.panel{height:100dvh}}}',
     '@media (prefers-reduced-motion:reduce){.panel,.dots i,.launch{animation:none;transition:none}}'
   ].join('');
@@ -159,30 +168,32 @@
     style.textContent = CSS;
   }
 
-  var launcher = h('button', { class: 'launch', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'sd-panel', 'aria-label': T.open, onclick: function () { toggle(); } });
+  // Texts are set by applyTexts(): they follow the locale (setLocale) and the admin's settings.
+  var launcher = h('button', { class: 'launch', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'sd-panel', onclick: function () { toggle(); } });
   var chatIcon = icon(ICON_CHAT, true);
   var closeIcon = icon(ICON_X);
+  var lbl = h('span', { class: 'lbl' });
   var badge = h('span', { class: 'badge', 'aria-hidden': 'true', hidden: '' });
-  launcher.append(chatIcon, badge);
+  launcher.append(chatIcon, lbl, badge);
 
-  var subtitle = h('p', { text: T.bot });
-  var log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': T.messages });
-  var replies = h('div', { class: 'qr', role: 'group', 'aria-label': T.replies, hidden: '' });
+  var subtitle = h('p');
+  var log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite' });
+  var replies = h('div', { class: 'qr', role: 'group', hidden: '' });
   var dots = h('div', { class: 'dots', 'aria-hidden': 'true', hidden: '' }, [h('i'), h('i'), h('i')]);
-  var typingNote = h('p', { class: 'tn', role: 'status', text: T.typing, hidden: '' });
-  var scroller = h('div', { class: 'scroll' }, [h('p', { class: 'intro', text: T.intro }), log, replies, dots, typingNote]);
+  var typingNote = h('p', { class: 'tn', role: 'status', hidden: '' });
+  var intro = h('p', { class: 'intro' });
+  var scroller = h('div', { class: 'scroll' }, [intro, log, replies, dots, typingNote]);
   var status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
-  var input = h('textarea', { id: 'sd-input', rows: '1', maxlength: String(MAX), placeholder: T.placeholder, 'aria-describedby': 'sd-count', autocomplete: 'off', enterkeyhint: 'send' });
+  var input = h('textarea', { id: 'sd-input', rows: '1', maxlength: String(MAX), 'aria-describedby': 'sd-count', autocomplete: 'off', enterkeyhint: 'send' });
   var counter = h('span', { id: 'sd-count', class: 'count', hidden: '' });
-  var form = h('form', { novalidate: '' }, [
-    h('div', { class: 'field' }, [h('label', { class: 'sr', for: 'sd-input', text: T.label }), input, counter]),
-    h('button', { class: 'send', type: 'submit', text: T.send })
-  ]);
-  var panel = h('section', { id: 'sd-panel', class: 'panel', role: 'dialog', 'aria-label': T.title, hidden: '' }, [
-    h('header', {}, [
-      h('div', {}, [h('h2', { text: T.title }), subtitle]),
-      h('button', { class: 'min', type: 'button', 'aria-label': T.minimize, title: T.minimize, onclick: function () { setOpen(false); } }, [icon(ICON_X)])
-    ]),
+  var inputLabel = h('label', { class: 'sr', for: 'sd-input' });
+  var sendButton = h('button', { class: 'send', type: 'submit' });
+  var form = h('form', { novalidate: '' }, [h('div', { class: 'field' }, [inputLabel, input, counter]), sendButton]);
+  var biz = h('p', { class: 'biz', hidden: '' });
+  var heading = h('h2');
+  var minimize = h('button', { class: 'min', type: 'button', onclick: function () { setOpen(false); } }, [icon(ICON_X)]);
+  var panel = h('section', { id: 'sd-panel', class: 'panel', role: 'dialog', hidden: '' }, [
+    h('header', {}, [h('div', {}, [biz, heading, subtitle]), minimize]),
     scroller, status, form
   ]);
   var wrap = h('div', { class: 'w' }, [panel, launcher]);
@@ -205,6 +216,95 @@
   var readMark = 0;        // the highest seq the agent has read
   var readSent = 0;        // the highest seq we told the server we read
   var typingSentAt = 0;    // when we last said we are typing
+  var S = {};              // the admin's settings (GET /api/widget/settings)
+  var sb = 'bot';          // who answers: 'bot' or 'agent'
+  var label = '';          // the admin's launcher label in this locale
+  var noLauncher = false;  // Spindesk.hide()
+  var mounted = false;
+  var later = [];          // API calls made before the widget started
+  var toldUnread = 0;      // the count the last 'unread' event said
+  var baseTitle = null;    // the page's title while we prefix it
+  var audio = null;
+  var handlers = { open: [], close: [], unread: [], message: [] };
+
+  // Listeners run after the widget's own work; one that throws does not stop the others.
+  function emit(name, arg) {
+    handlers[name].slice().forEach(function (fn) {
+      setTimeout(function () { fn(arg); }, 0);
+    });
+  }
+
+  function pick(field, fallback) { var v = S[field]; return (v && v[lang()]) || fallback; }
+
+  // Every text of the widget, in the current locale, with the admin's texts where set.
+  function applyTexts() {
+    var title = pick('title', T.title);
+    label = pick('launcher_label', '');
+    lbl.textContent = label;
+    heading.textContent = title;
+    panel.setAttribute('aria-label', title);
+    intro.textContent = pick('greeting', T.intro);
+    minimize.setAttribute('aria-label', T.minimize);
+    minimize.title = T.minimize;
+    log.setAttribute('aria-label', T.messages);
+    replies.setAttribute('aria-label', T.replies);
+    typingNote.textContent = T.typing;
+    input.placeholder = T.placeholder;
+    inputLabel.textContent = T.label;
+    sendButton.textContent = T.send;
+    setSwitchboard(sb);
+    renderBadge();
+  }
+
+  // Colour, position, avatar and business name from the settings. Custom properties set
+  // through the CSSOM are not inline style as far as CSP is concerned.
+  function applyLook() {
+    var ws = wrap.style;
+    if (/^#[0-9a-f]{6}$/i.test(S.brand_color || '')) {
+      ws.setProperty('--p', S.brand_color);
+      ws.setProperty('--pd', S.brand_dark || S.brand_color);
+    }
+    var at = S.position || {};
+    ws.setProperty('--x', (at.x >= 0 ? +at.x : 20) + 'px');
+    ws.setProperty('--y', (at.y >= 0 ? +at.y : 20) + 'px');
+    wrap.classList.toggle('left', at.side === 'left');
+    // The avatar is an element only when there is one.
+    if (/^https:\/\//.test(S.avatar_url || '')) heading.parentNode.before(h('img', { class: 'av', alt: '', src: S.avatar_url }));
+    biz.textContent = S.business_name || '';
+    biz.hidden = !S.business_name;
+    applyTexts();
+  }
+
+  function phone() { return window.matchMedia('(max-width: 480px)').matches; }
+
+  // A short tone for a message that arrives while the chat is closed (if the admin wants one;
+  // browsers allow sound only after the visitor has interacted with the page).
+  function chime() {
+    if (!(S.attention && S.attention.sound)) return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var o = audio.createOscillator(), g = audio.createGain(), t = audio.currentTime;
+      o.frequency.value = 880;
+      g.gain.setValueAtTime(0.08, t);
+      g.gain.exponentialRampToValueAtTime(0.0001, t + 0.3);
+      o.connect(g);
+      g.connect(audio.destination);
+      o.start();
+      o.stop(t + 0.3);
+    } catch (e) { /* no audio: the badge still shows */ }
+  }
+
+  // "(2) Page title" while the tab is hidden and messages wait (unless the admin turned it off).
+  function titlePrefix() {
+    var want = unread > 0 && document.hidden && !(S.attention && S.attention.title_prefix === false);
+    if (want) {
+      if (baseTitle == null) baseTitle = document.title;
+      document.title = '(' + unread + ') ' + baseTitle;
+    } else if (baseTitle != null) {
+      document.title = baseTitle;
+      baseTitle = null;
+    }
+  }
 
   function setStatus(text, isError) {
     var stick = nearBottom(); // the status line takes room from the message list
@@ -277,7 +377,8 @@
     if (!latest || m.seq > latest.seq) latest = m;
     if (kind === 'agent') setSwitchboard('agent');
     if (m.seq > lastSeq) lastSeq = m.seq;
-    if (live && kind !== 'user' && (!isOpen || document.hidden)) unread++;
+    if (live && kind !== 'user' && (!isOpen || document.hidden)) { unread++; chime(); }
+    if (live) emit('message', { id: m.id, seq: m.seq, text: text, author: { type: kind, name: name }, created_at: m.created_at });
     return true;
   }
 
@@ -309,12 +410,23 @@
     replies.hidden = !replies.firstChild;
   }
 
+  // The badge, the launcher's accessible name ("Open chat, 2 unread"), the title prefix, and
+  // the 'unread' event when the count changed.
   function renderBadge() {
     badge.textContent = unread > 9 ? '9+' : String(unread);
     badge.hidden = !unread || isOpen;
+    var name = label || T.open;
+    if (unread && !isOpen) name += T.unread.replace('{n}', unread);
+    launcher.setAttribute('aria-label', isOpen ? T.close : name);
+    launcher.hidden = noLauncher;
+    titlePrefix();
+    if (unread !== toldUnread) { toldUnread = unread; emit('unread', unread); }
   }
 
-  function setSwitchboard(sb) { subtitle.textContent = sb === 'agent' ? T.agent : T.bot; }
+  function setSwitchboard(to) {
+    sb = to === 'agent' ? 'agent' : 'bot';
+    subtitle.textContent = sb === 'agent' ? T.agent : T.bot;
+  }
 
   // Unsent (pending) bubbles stay: they are delivered into whatever session comes next.
   function clearConversation() {
@@ -386,6 +498,14 @@
       streams = canStream && data.stream === true;
       addMessages(data.messages);
       if (data.conversation && data.conversation.last_seq > lastSeq) lastSeq = data.conversation.last_seq;
+      // What this visitor has not read, on any tab or device: the server keeps the position.
+      var readTo = +data.read_seq || 0;
+      if (readTo > readSent) readSent = readTo;
+      if (!isOpen) {
+        unread = (data.messages || []).filter(function (m) { return m.seq > readTo && kindOf(m) !== 'user'; }).length;
+        renderBadge();
+      }
+      markRead();
       toBottom();
       poll(g);
     }, function (err) {
@@ -445,9 +565,10 @@
     if (best) { best.dataset.seen = T.seen; best.classList.add('seen'); }
   }
 
-  // Tells the agent we read what is shown, once per new message, while the chat is in view.
+  // Tells the server we read what is shown (a read receipt for the agent, and the read
+  // position other tabs count unread messages from), once per new message, while in view.
   function markRead() {
-    if (!isOpen || document.hidden || !token || !latest || latest.seq <= readSent || kindOf(latest) === 'user') return;
+    if (!isOpen || document.hidden || !token || !latest || latest.seq <= readSent) return;
     var seq = latest.seq;
     readSent = seq;
     api('POST', '/read', { seq: seq }).catch(function () { readSent = 0; });
@@ -672,13 +793,14 @@
 
   // ---- Open / close ----------------------------------------------------------------------
   function setOpen(open, quiet) {
+    var changed = open !== isOpen;
     isOpen = open;
     panel.hidden = !open;
     wrap.classList.toggle('open', open);
     wrap.classList.toggle('still', !!quiet); // restoring after a navigation: no entrance animation
     launcher.setAttribute('aria-expanded', String(open));
-    launcher.setAttribute('aria-label', open ? T.close : T.open);
-    launcher.replaceChildren(open ? closeIcon : chatIcon, badge);
+    if (open) launcher.replaceChildren(closeIcon, badge);
+    else launcher.replaceChildren(chatIcon, lbl, badge);
     try { sessionStorage.setItem(KEY + 'open', open ? '1' : ''); } catch (e) { /* ignore */ }
     if (open) {
       unread = 0;
@@ -689,8 +811,9 @@
       ensureSession().catch(showError);
     } else {
       renderBadge();
-      if (!quiet) launcher.focus();
+      if (!quiet && !noLauncher) launcher.focus();
     }
+    if (changed) emit(open ? 'open' : 'close');
   }
   function toggle() { setOpen(!isOpen); }
 
@@ -698,23 +821,109 @@
     if (e.key === 'Escape') { e.preventDefault(); setOpen(false); }
   });
   document.addEventListener('visibilitychange', function () {
-    if (!document.hidden && isOpen) { unread = 0; renderBadge(); markRead(); }
+    if (!document.hidden && isOpen) { unread = 0; markRead(); }
+    renderBadge();
   });
 
   // ---- Start -----------------------------------------------------------------------------
+  // The settings first: they say whether this site may embed the widget at all, and how it
+  // looks. Without them (a network error) the widget starts as it is built; the server still
+  // refuses a session to a site outside the allow-list.
   function start() {
-    document.body.appendChild(host);
-    var wasOpen = false;
-    try { wasOpen = sessionStorage.getItem(KEY + 'open') === '1'; } catch (e) { /* ignore */ }
-    if (token) loadConversation().catch(showError);
-    if (wasOpen) setOpen(true, true);
+    fetch(API + '/settings', { credentials: 'omit' }).then(function (res) {
+      return res.ok ? res.json() : {};
+    }).then(function (d) { return (d && d.settings) || {}; }, function () { return {}; }).then(function (settings) {
+      S = settings;
+      var allowed = S.allowed_origins;
+      if (Array.isArray(allowed) && allowed.indexOf('*') < 0 && allowed.indexOf(location.origin) < 0) {
+        console.warn('Spindesk: ' + location.origin + ' is not among the widget\'s allowed origins; the widget does not start.');
+        return;
+      }
+      applyLook();
+      document.body.appendChild(host);
+      mounted = true;
+      var wasOpen = false;
+      try { wasOpen = sessionStorage.getItem(KEY + 'open') === '1'; } catch (e) { /* ignore */ }
+      if (token) loadConversation().catch(showError);
+      // Never opens by itself on a phone (it covers the page) unless the admin allows it.
+      if (wasOpen && (S.open_on_mobile || !phone())) setOpen(true, true);
+      later.splice(0).forEach(function (fn) { fn(); });
+      proactive();
+    });
   }
+
+  // Proactive messages live in a second script, loaded only when a rule is for this page.
+  var firstSeen = +load('first') || 0;
+  if (!firstSeen) { firstSeen = Date.now(); save('first', String(firstSeen)); }
+  function proactive() {
+    var here = location.pathname;
+    var rules = (S.proactive || []).filter(function (r) {
+      var head = String(r.url || '').split('*')[0];
+      return here.indexOf(head) === 0 && (!r.locale || r.locale === lang());
+    });
+    if (!rules.length) return;
+    API_OBJECT._ctx = {
+      rules: rules, settings: S, root: root, wrap: wrap, h: h, load: load, save: save, lang: lang,
+      // A visitor is new for the first half hour after the widget first saw this browser.
+      isNew: Date.now() - firstSeen < 1800000,
+      busy: function () { return isOpen || sb === 'agent'; },
+      open: function () { setOpen(true); },
+      reply: function (text) { setOpen(true); send(text); },
+      count: function (id, what) {
+        fetch(API + '/proactive/' + encodeURIComponent(id) + '/' + what, { method: 'POST', credentials: 'omit' }).catch(function () { /* best effort */ });
+      },
+      botName: S.business_name || 'Bot'
+    };
+    document.head.appendChild(h('script', { src: ORIGIN + '/widget-proactive.js', async: '' }));
+  }
+
+  // ---- The JavaScript API (docs/widget-api.md) -------------------------------------------
+  function fail(call, what) { throw new TypeError('Spindesk.' + call + ': ' + what); }
+  function checkText(call, text, empty) {
+    if (typeof text !== 'string') fail(call, 'text must be a string, got ' + typeof text);
+    if (!empty && !text.trim()) fail(call, 'text must not be empty');
+    if (text.length > MAX) fail(call, 'text must be at most ' + MAX + ' characters, got ' + text.length);
+  }
+  function checkEvent(call, name, fn, optional) {
+    if (!handlers.hasOwnProperty(name)) fail(call, 'unknown event ' + JSON.stringify(name) + '; events are open, close, unread and message');
+    if (typeof fn !== 'function' && !(optional && fn === undefined)) fail(call, 'the listener must be a function');
+  }
+  function ready(fn) { if (mounted) fn(); else later.push(fn); }
+
+  var API_OBJECT = {
+    version: 1,
+    open: function () { ready(function () { setOpen(true); }); },
+    close: function () { ready(function () { setOpen(false); }); },
+    toggle: function () { ready(toggle); },
+    show: function () { ready(function () { noLauncher = false; renderBadge(); }); },
+    hide: function () { ready(function () { noLauncher = true; setOpen(false, true); }); },
+    setLocale: function (tag) {
+      if (typeof tag !== 'string' || !/^[a-z]{2,3}(-[a-z0-9]{1,8})*$/i.test(tag)) fail('setLocale(tag)', 'tag must be a language tag such as "en" or "ko-KR", got ' + JSON.stringify(tag));
+      LOCALE = tag;
+      T = STRINGS[lang()];
+      applyTexts();
+    },
+    prefill: function (text) {
+      checkText('prefill(text)', text, true);
+      ready(function () { input.value = text; resize(); updateCounter(); });
+    },
+    send: function (text) {
+      checkText('send(text)', text);
+      ready(function () { send(text.trim()); });
+    },
+    on: function (name, fn) { checkEvent('on(event, listener)', name, fn); handlers[name].push(fn); },
+    off: function (name, fn) {
+      checkEvent('off(event, listener)', name, fn, true);
+      handlers[name] = fn ? handlers[name].filter(function (f) { return f !== fn; }) : [];
+    }
+  };
+  window.Spindesk = API_OBJECT;
+  applyTexts();
+  // Calls queued by the stub, in order; a bad one is reported and skipped.
+  queued.forEach(function (call) {
+    try { API_OBJECT[call[0]].apply(null, call[1]); } catch (e) { console.warn(e.message); }
+  });
+
   if (document.body) start();
   else document.addEventListener('DOMContentLoaded', start);
-
-  window.Spindesk = {
-    open: function () { setOpen(true); },
-    close: function () { setOpen(false); },
-    toggle: toggle
-  };
 })();
