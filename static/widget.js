@@ -393,6 +393,7 @@
     if (added) {
       renderReplies();
       renderBadge();
+      markRead();
       if (stick) toBottom();
     }
   }

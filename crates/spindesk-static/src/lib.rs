@@ -151,6 +151,7 @@ const ASSETS: &[Asset] = &[
     app_file!("admin", "preview.js", JS),
     app_file!("admin", "bot.js", JS),
     app_file!("admin", "reports.js", JS),
+    app_file!("admin", "widget.js", JS),
 ];
 
 /// Our own pages load only their own files: no inline script or style at all (the widget
