@@ -21,6 +21,11 @@
   } catch (e) { return; } // no constructed stylesheets: no unstyled bubbles either
 
   var DISMISS = x.lang() === 'ko' ? '닫기' : 'Dismiss';
+  // Counts for the admin (how often each rule was shown and clicked); best effort.
+  function count(id, what) {
+    fetch(x.api + '/proactive/' + encodeURIComponent(id) + '/' + what, { method: 'POST', credentials: 'omit' })
+      .catch(function () { /* not counted */ });
+  }
   var shown = null;
 
   function today() {
@@ -44,13 +49,13 @@
     x.save('pro:' + r.id, today());
     var clicked = false;
     function click(text) {
-      if (!clicked) x.count(r.id, 'clicked');
+      if (!clicked) count(r.id, 'clicked');
       clicked = true;
       remove();
-      if (text) x.reply(text); else x.open();
+      x.reply(text);
     }
     var msg = h('button', { class: 'pm', type: 'button', onclick: function () { click(); } },
-      [h('span', { class: 'who', text: x.botName }), document.createTextNode(r.message)]);
+      [h('span', { class: 'who', text: x.S.business_name || 'Bot' }), document.createTextNode(r.message)]);
     var qr = h('div', { class: 'qr', role: 'group' });
     (r.quick_replies || []).slice(0, 3).forEach(function (text) {
       qr.appendChild(h('button', { type: 'button', text: text, onclick: function () { click(text); } }));
@@ -60,7 +65,7 @@
       h('button', { class: 'px', type: 'button', 'aria-label': DISMISS, title: DISMISS, text: '×', onclick: remove })
     ]);
     x.wrap.appendChild(shown);
-    x.count(r.id, 'shown');
+    count(r.id, 'shown');
   }
 
   x.rules.forEach(function (r) {
