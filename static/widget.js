@@ -3,7 +3,7 @@
  * text nodes. Settings: GET /api/widget/settings. API: window.Spindesk (docs/widget-api.md). */
 (function () {
 'use strict';
-// Calls made before this script ran wait in the stub's queue (`widget-stub.js`).
+// Calls made earlier wait in the stub's queue (widget-stub.js).
 var stub = window.Spindesk;
 if (stub && stub.version) return;
 var queued = stub && Array.isArray(stub.q) ? stub.q : [];
@@ -84,79 +84,46 @@ function icon(d, fill) {
 }
 
 var CSS = [
-  ':host{all:initial}',
-  '*{box-sizing:border-box}[hidden]{display:none!important}',
+  ':host{all:initial}*{box-sizing:border-box}[hidden]{display:none!important}',
   '.w{--p:#1d4ed8;--pd:#1e40af;--x:20px;--y:20px;--fg:#1f2328;--mu:#59636e;--bd:#d8dee4;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans KR",sans-serif;color:var(--fg)}',
-  'button{font:inherit;cursor:pointer}',
-  ':focus-visible{outline:2px solid var(--p);outline-offset:2px}',
+  'button{font:inherit;cursor:pointer}:focus-visible{outline:2px solid var(--p);outline-offset:2px}',
   '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
   '.launch{position:fixed;right:var(--x);bottom:var(--y);z-index:2147483000;min-width:56px;height:56px;padding:0 15px;gap:8px;border:0;border-radius:28px;background:var(--p);color:#fff;display:flex;align-items:center;justify-content:center;font-weight:600;box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s}',
-  '.left .launch,.left .panel,.left .pro{right:auto;left:var(--x)}',
-  '.lbl:empty{display:none}',
-  '.launch:hover{background:var(--pd);transform:scale(1.05)}',
-  '.launch svg{width:26px;height:26px;flex:none}',
+  '.left .launch,.left .panel,.left .pro{right:auto;left:var(--x)}.lbl:empty{display:none}.launch:hover{background:var(--pd);transform:scale(1.05)}.launch svg{width:26px;height:26px;flex:none}',
   '.badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;background:#d1242f;color:#fff;font-size:12px;font-weight:700;line-height:20px;text-align:center}',
   '.panel{position:fixed;right:var(--x);bottom:calc(var(--y) + 68px);z-index:2147483000;width:380px;max-width:calc(100vw - 24px);height:min(620px,calc(100vh - 108px));display:flex;flex-direction:column;background:#fff;border-radius:14px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.22);animation:in .18s ease-out}',
-  '.still .panel{animation:none}',
-  '@keyframes in{from{opacity:0;transform:translateY(12px)}}',
-  'header{display:flex;align-items:center;gap:12px;padding:14px 12px 14px 18px;background:var(--p);color:#fff}',
-  'header div{flex:1;min-width:0}',
-  '.av{width:36px;height:36px;border-radius:50%;object-fit:cover;background:#fff;flex:none}',
-  'header .biz{margin:0 0 1px;font-size:12px;font-weight:600}',
-  'h2{margin:0;font-size:17px;font-weight:650}',
-  'header p{margin:2px 0 0;font-size:13px;opacity:.9}',
-  '.min{width:36px;height:36px;border:0;border-radius:8px;background:transparent;color:#fff;display:grid;place-items:center}',
-  '.min:hover{background:rgba(255,255,255,.15)}',
-  '.min svg{width:20px;height:20px}',
-  '.min:focus-visible{outline-color:#fff}',
+  '.still .panel{animation:none}@keyframes in{from{opacity:0;transform:translateY(12px)}}',
+  'header{display:flex;align-items:center;gap:12px;padding:14px 12px 14px 18px;background:var(--p);color:#fff}header div{flex:1;min-width:0}',
+  '.av{width:36px;height:36px;border-radius:50%;object-fit:cover;background:#fff;flex:none}header .biz{margin:0 0 1px;font-size:12px;font-weight:600}h2{margin:0;font-size:17px;font-weight:650}',
+  'header p{margin:2px 0 0;font-size:13px;opacity:.9}.min{width:36px;height:36px;border:0;border-radius:8px;background:transparent;color:#fff;display:grid;place-items:center}',
+  '.min:hover{background:rgba(255,255,255,.15)}.min svg{width:20px;height:20px}.min:focus-visible{outline-color:#fff}',
   '.scroll{flex:1;overflow-y:auto;padding:16px 14px 12px;background:#f6f8fa;overscroll-behavior:contain}',
   '.intro{margin:0 0 14px;padding:12px 14px;background:#fff;border:1px solid var(--bd);border-radius:10px;color:var(--mu);font-size:14px}',
-  '.m{display:flex;flex-direction:column;align-items:flex-start;margin-top:12px}',
-  '.m.cont{margin-top:4px}.m.cont .meta{display:none}',
-  '.meta{font-size:12px;color:var(--mu);margin:0 4px 3px}',
+  '.m{display:flex;flex-direction:column;align-items:flex-start;margin-top:12px}.m.cont{margin-top:4px}.m.cont .meta{display:none}.meta{font-size:12px;color:var(--mu);margin:0 4px 3px}',
   '.meta b{font-weight:600;color:var(--fg)}',
-  '.b{max-width:85%;padding:9px 13px;border-radius:16px 16px 16px 4px;white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px solid var(--bd)}',
-  '.b a{color:inherit}',
-  '.bot .b{background:#eef1f5;border-color:#eef1f5}',
-  '.agent .meta b{color:#116329}',
-  '.agent .b{background:#fff;border-color:#a7d7b5;box-shadow:inset 3px 0 0 #2da44e}',
-  '.user{align-items:flex-end}',
-  '.user .b{background:var(--p);border-color:var(--p);color:#fff;border-radius:16px 16px 4px 16px}',
-  '.system{align-items:center}.system .meta{display:none}',
-  '.system .b{background:none;border:0;color:var(--mu);font-size:13px;text-align:center;padding:2px 8px;max-width:100%}',
-  '.pending .b{opacity:.65}',
-  '.seen::after{content:attr(data-seen);font-size:12px;color:var(--mu);margin:3px 4px 0}',
-  '.tn{margin:4px 4px 0;font-size:12px;color:var(--mu)}',
-  '.failed .b{opacity:1;background:#fff;color:var(--fg);border-color:#d1242f}',
-  '.fail{font-size:12px;color:#d1242f;margin:3px 4px 0}',
-  '.fail button{border:0;background:none;color:var(--p);text-decoration:underline;padding:0 0 0 4px;font-size:12px}',
-  '.qr{display:flex;flex-wrap:wrap;gap:6px;margin:10px 0 2px}',
-  '.qr button{border:1px solid var(--p);background:#fff;color:var(--p);border-radius:18px;padding:6px 14px;font-size:14px}',
-  '.qr button:hover{background:var(--p);color:#fff}',
+  '.b{max-width:85%;padding:9px 13px;border-radius:16px 16px 16px 4px;white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px solid var(--bd)}.b a{color:inherit}',
+  '.bot .b{background:#eef1f5;border-color:#eef1f5}.agent .meta b{color:#116329}.agent .b{background:#fff;border-color:#a7d7b5;box-shadow:inset 3px 0 0 #2da44e}.user{align-items:flex-end}',
+  '.user .b{background:var(--p);border-color:var(--p);color:#fff;border-radius:16px 16px 4px 16px}.system{align-items:center}.system .meta{display:none}',
+  '.system .b{background:none;border:0;color:var(--mu);font-size:13px;text-align:center;padding:2px 8px;max-width:100%}.pending .b{opacity:.65}',
+  '.seen::after{content:attr(data-seen);font-size:12px;color:var(--mu);margin:3px 4px 0}.tn{margin:4px 4px 0;font-size:12px;color:var(--mu)}',
+  '.failed .b{opacity:1;background:#fff;color:var(--fg);border-color:#d1242f}.fail{font-size:12px;color:#d1242f;margin:3px 4px 0}',
+  '.fail button{border:0;background:none;color:var(--p);text-decoration:underline;padding:0 0 0 4px;font-size:12px}.qr{display:flex;flex-wrap:wrap;gap:6px;margin:10px 0 2px}',
+  '.qr button{border:1px solid var(--p);background:#fff;color:var(--p);border-radius:18px;padding:6px 14px;font-size:14px}.qr button:hover{background:var(--p);color:#fff}',
   '.dots{display:inline-flex;gap:4px;margin-top:12px;padding:12px 14px;border-radius:16px;background:#eef1f5}',
-  '.dots i{width:7px;height:7px;border-radius:50%;background:#8c959f;animation:blink 1.2s infinite}',
-  '.dots i:nth-child(2){animation-delay:.2s}.dots i:nth-child(3){animation-delay:.4s}',
-  '@keyframes blink{0%,80%,100%{opacity:.3}40%{opacity:1}}',
-  '.status{min-height:0;padding:0 14px;font-size:13px;color:var(--mu);background:#f6f8fa}',
-  '.status:not(:empty){padding:6px 14px}',
-  '.status.err{color:#a40e26;background:#fff0f1}',
-  'form{display:flex;align-items:flex-end;gap:8px;padding:10px 12px 12px;border-top:1px solid var(--bd);background:#fff}',
+  '.dots i{width:7px;height:7px;border-radius:50%;background:#8c959f;animation:blink 1.2s infinite}.dots i:nth-child(2){animation-delay:.2s}.dots i:nth-child(3){animation-delay:.4s}',
+  '@keyframes blink{0%,80%,100%{opacity:.3}40%{opacity:1}}.status{min-height:0;padding:0 14px;font-size:13px;color:var(--mu);background:#f6f8fa}.status:not(:empty){padding:6px 14px}',
+  '.status.err{color:#a40e26;background:#fff0f1}form{display:flex;align-items:flex-end;gap:8px;padding:10px 12px 12px;border-top:1px solid var(--bd);background:#fff}',
   '.field{flex:1;display:flex;flex-direction:column}',
   'textarea{width:100%;resize:none;border:1px solid var(--bd);border-radius:10px;padding:9px 12px;font:inherit;font-size:16px;line-height:1.35;max-height:120px;color:var(--fg);background:#fff}',
-  'textarea:focus{outline:2px solid var(--p);outline-offset:-1px;border-color:transparent}',
-  '.count{align-self:flex-end;font-size:12px;color:var(--mu);margin-top:3px}',
-  '.count.full{color:#a40e26;font-weight:600}',
-  '.send{height:40px;padding:0 16px;border:0;border-radius:10px;background:var(--p);color:#fff;font-weight:600}',
-  '.send:hover{background:var(--pd)}',
+  'textarea:focus{outline:2px solid var(--p);outline-offset:-1px;border-color:transparent}.count{align-self:flex-end;font-size:12px;color:var(--mu);margin-top:3px}',
+  '.count.full{color:#a40e26;font-weight:600}.send{height:40px;padding:0 16px;border:0;border-radius:10px;background:var(--p);color:#fff;font-weight:600}.send:hover{background:var(--pd)}',
   '@media (max-width:480px){.panel,.left .panel{inset:0;width:100%;max-width:none;height:100%;border-radius:0}.open .launch{display:none}}',
-  '@supports (height:100dvh){@media (max-width:480px){.panel{height:100dvh}}}',
-  '@media (prefers-reduced-motion:reduce){.panel,.dots i,.launch{animation:none;transition:none}}'
+  '@supports (height:100dvh){@media (max-width:480px){.panel{height:100dvh}}}@media (prefers-reduced-motion:reduce){.panel,.dots i,.launch{animation:none;transition:none}}'
 ].join('');
 
 var host = h('div', { id: 'spindesk-widget', 'data-spindesk': '' });
 var root = host.attachShadow({ mode: 'open' });
-// A constructed stylesheet is not inline style, so host pages with a strict `style-src`
-// CSP still get a styled widget; older browsers get a <style> element.
+// A constructed stylesheet is not inline style to a strict CSP; old browsers get <style>.
 var style = null;
 try {
   var sheet = new CSSStyleSheet();
@@ -202,29 +169,38 @@ root.appendChild(wrap);
 // ---- State
 var token = load('token');
 var lastSeq = 0;
-var nodes = {};          // seq -> element, for de-duplication and ordered insertion
-var latest = null;       // the message with the highest seq
-var pending = [];        // optimistic bubbles: {client_id, text, node}
+var nodes = {}; // seq -> element, for de-duplication and ordered insertion
+var latest = null; // the message with the highest seq
+var pending = []; // optimistic bubbles: {client_id, text, node}
 var isOpen = false;
 var unread = 0;
-var gen = 0;             // bumped when a session is dropped so old poll loops stop
+var gen = 0; // bumped when a session is dropped so old poll loops stop
 var starting = null;
 var sendChain = Promise.resolve();
-var sending = 0;         // messages on their way: the bot's dots show meanwhile
-var agentTyping = 0;     // when the agent's typing indicator lapses (ms), 0: not typing
-var readMark = 0;        // the highest seq the agent has read
-var readSent = 0;        // the highest seq we told the server we read
-var typingSentAt = 0;    // when we last said we are typing
-var S = {};              // the admin's settings (GET /api/widget/settings)
-var sb = 'bot';          // who answers: 'bot' or 'agent'
-var label = '';          // the admin's launcher label in this locale
-var noLauncher = false;  // Spindesk.hide()
+var sending = 0; // messages on their way: the bot's dots show meanwhile
+var agentTyping = 0; // when the agent's typing indicator lapses (ms), 0: not typing
+var readMark = 0; // the highest seq the agent has read
+var readSent = 0; // the highest seq we told the server we read
+var typingSentAt = 0; // when we last said we are typing
+var S = {}; // the admin's settings (GET /api/widget/settings)
+var sb = 'bot'; // who answers: 'bot' or 'agent'
+var label = ''; // the admin's launcher label in this locale
+var noLauncher = false; // Spindesk.hide()
 var mounted = false;
-var later = [];          // API calls made before the widget started
-var toldUnread = 0;      // the count the last 'unread' event said
-var baseTitle = null;    // the page's title while we prefix it
+var later = []; // API calls made before the widget started
+var toldUnread = 0; // the count the last 'unread' event said
+var baseTitle = null; // the page's title while we prefix it
 var audio = null;
 var handlers = { open: [], close: [], unread: [], message: [] };
+var fields = null; // setConversationFields() values not yet sent
+
+// Fields wait for a session: setting them starts none.
+function sendFields() {
+  if (!token || !fields) return Promise.resolve();
+  var f = fields;
+  fields = null;
+  return api('PUT', '/fields', { fields: f }).catch(function (e) { console.warn('Spindesk: fields not saved: ' + e.message); });
+}
 
 // Listeners run later: one that throws cannot break the widget or the others.
 function emit(name, arg) {
@@ -241,12 +217,11 @@ function applyTexts() {
   label = pick('launcher_label', '');
   lbl.textContent = label;
   heading.textContent = title;
-  panel.setAttribute('aria-label', title);
+  panel.ariaLabel = title;
   intro.textContent = pick('greeting', T.intro);
-  minimize.setAttribute('aria-label', T.minimize);
-  minimize.title = T.minimize;
-  log.setAttribute('aria-label', T.messages);
-  replies.setAttribute('aria-label', T.replies);
+  minimize.ariaLabel = minimize.title = T.minimize;
+  log.ariaLabel = T.messages;
+  replies.ariaLabel = T.replies;
   typingNote.textContent = T.typing;
   input.placeholder = T.placeholder;
   inputLabel.textContent = T.label;
@@ -266,7 +241,6 @@ function applyLook() {
   ws.setProperty('--x', (at.x >= 0 ? +at.x : 20) + 'px');
   ws.setProperty('--y', (at.y >= 0 ? +at.y : 20) + 'px');
   wrap.classList.toggle('left', at.side === 'left');
-  // The avatar is an element only when there is one.
   if (/^https:\/\//.test(S.avatar_url || '')) heading.parentNode.before(h('img', { class: 'av', alt: '', src: S.avatar_url }));
   biz.textContent = S.business_name || '';
   biz.hidden = !S.business_name;
@@ -275,8 +249,7 @@ function applyLook() {
 
 function phone() { return window.matchMedia('(max-width: 480px)').matches; }
 
-// A short tone for a message while closed, if the admin wants it (browsers allow sound only
-// after the visitor interacted with the page).
+// A tone for a message while closed, if the admin wants it (after a page interaction only).
 function chime() {
   if (!(S.attention && S.attention.sound)) return;
   try {
@@ -476,7 +449,7 @@ function ensureSession() {
     token = data.session.token;
     save('token', token);
     setStatus('');
-    return loadConversation();
+    return sendFields().then(loadConversation);
   }).finally(function () { starting = null; });
   return starting;
 }
@@ -513,9 +486,8 @@ function loadConversation() {
 }
 
 // ---- Live updates
-// An update (a long-poll answer or a streamed event): messages with their sequence numbers,
-// the conversation's last_seq, and the agent's typing and reads. A first message beyond the
-// next expected one means something was missed (a publish lost on the way): read it again.
+// An update (long-poll answer or streamed event): messages, last_seq, the agent's typing and
+// reads. A first message beyond the next expected one means a lost publish: read again.
 function apply(data, g) {
   var list = data.messages || [];
   var from = lastSeq;
@@ -562,8 +534,7 @@ function renderSeen() {
   if (best) { best.dataset.seen = T.seen; best.classList.add('seen'); }
 }
 
-// Tells the server we read what is shown (the agent's read receipt; other tabs count unread
-// from it), once per new message, while in view.
+// Read receipt (for the agent; other tabs count unread from it), once per message, in view.
 function markRead() {
   if (!isOpen || document.hidden || !token || !latest || latest.seq <= readSent) return;
   var seq = latest.seq;
@@ -571,7 +542,7 @@ function markRead() {
   api('POST', '/read', { seq: seq }).catch(function () { readSent = 0; });
 }
 
-// At most one "typing" every 3 s while keys are pressed (the server drops repeats anyway).
+// At most one "typing" per 3 s (the server drops repeats anyway).
 function saidTyping(on) {
   if (!token) return;
   var now = Date.now();
@@ -588,9 +559,8 @@ function whenVisible() {
   });
 }
 
-// Server-sent events through Pushpin, read with fetch (EventSource cannot send the
-// Authorization header, and a token in the URL would end up in logs). Answers false when the
-// server has no push hub (503): the caller long-polls instead.
+// Server-sent events through Pushpin, read with fetch (EventSource cannot send Authorization;
+// a token in the URL would reach logs). False without a push hub (503): long-poll instead.
 async function stream(g, signal) {
   var res = await fetch(API + '/events?after=' + lastSeq, {
     headers: { Authorization: 'Bearer ' + token, Accept: 'text/event-stream' },
@@ -605,8 +575,7 @@ async function stream(g, signal) {
   }
   var reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   var buf = '';
-  // A message committed between the server's read and Pushpin's subscribing is published to
-  // nobody: one read shortly after the stream opens closes that window.
+  // A commit between the server's read and Pushpin subscribing reaches nobody: read once more.
   setTimeout(function () { if (g === gen) catchUp(g, lastSeq); }, 1500);
   for (;;) {
     var chunk = await reader.read();
@@ -629,8 +598,7 @@ async function stream(g, signal) {
   }
 }
 
-// Live updates: the event stream while the server offers one, else bounded long-polling
-// (the server answers as soon as something newer than `after` exists).
+// Live updates: the event stream while the server offers one, else bounded long-polling.
 var pollGen = -1;
 var canStream = typeof TextDecoderStream === 'function' && typeof ReadableStream === 'function';
 var streams = false;
@@ -668,10 +636,9 @@ async function poll(g) {
       apply(data, g);
       if (backoff) setStatus('');
       backoff = 0;
-      // Over a limit on held polls the server answers at once with `retry_after` (seconds):
-      // wait that long, plus jitter so refused tabs do not come back together.
+      // Over a held-poll limit: wait `retry_after` s, plus jitter so tabs do not return together.
       if (data.retry_after > 0) await sleep(data.retry_after * 1000 + Math.random() * 2000);
-      // A server that answers at once without waiting gets interval polling, not a hot loop.
+      // A server answering at once without waiting: interval polling, not a hot loop.
       else if (!fresh && Date.now() - began < 1000) await sleep(3000);
     } catch (err) {
       if (g !== gen) return;
@@ -823,8 +790,8 @@ document.addEventListener('visibilitychange', function () {
 });
 
 // ---- Start
-// Settings first: may this site embed the widget, and how it looks. Without them (network
-// error) it starts as built; the server still refuses sessions outside the allow-list.
+// Settings first: may this site embed it, how it looks. Without them (network error) it
+// starts as built; the server still refuses sessions outside the allow-list.
 function start() {
   fetch(API + '/settings', { credentials: 'omit' }).then(function (res) {
     return res.ok ? res.json() : {};
@@ -832,7 +799,7 @@ function start() {
     S = settings;
     var allowed = S.allowed_origins;
     if (Array.isArray(allowed) && allowed.indexOf('*') < 0 && allowed.indexOf(location.origin) < 0) {
-      console.warn('Spindesk: ' + location.origin + ' is not among the widget\'s allowed origins; the widget does not start.');
+      console.warn('Spindesk: ' + location.origin + ' is not among the widget\'s allowed origins');
       return;
     }
     applyLook();
@@ -865,7 +832,7 @@ function proactive() {
   document.head.appendChild(h('script', { src: ORIGIN + '/widget-proactive.js', async: '' }));
 }
 
-// ---- The JavaScript API (docs/widget-api.md)
+// ---- JavaScript API (docs/widget-api.md)
 function fail(call, what) { throw new TypeError('Spindesk.' + call + ': ' + what); }
 function checkText(call, text, empty) {
   if (typeof text !== 'string') fail(call, 'text must be a string, got ' + typeof text);
@@ -898,6 +865,18 @@ var API_OBJECT = {
   send: function (text) {
     checkText('send(text)', text);
     ready(function () { send(text.trim()); });
+  },
+  setConversationFields: function (f) {
+    var call = 'setConversationFields(fields)';
+    if (!f || typeof f !== 'object' || Array.isArray(f)) fail(call, 'fields must be an object such as {plan: "gold"}');
+    var out = {};
+    Object.keys(f).forEach(function (k) {
+      if (!/^([a-z][a-z0-9_]{0,39}|\d{1,20})$/.test(k)) fail(call, 'name ' + JSON.stringify(k) + ' must be a-z, 0-9, _ from a letter, or a ticket field id');
+      if (!/^(string|number|boolean)$/.test(typeof f[k])) fail(call, k + ' must be a string, number or boolean');
+      out[k] = String(f[k]);
+    });
+    fields = Object.assign(fields || {}, out);
+    ready(sendFields);
   },
   on: function (name, fn) { checkEvent('on(event, listener)', name, fn); handlers[name].push(fn); },
   off: function (name, fn) {

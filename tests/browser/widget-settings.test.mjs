@@ -253,7 +253,13 @@ try {
       await p.evaluate(() => Spindesk.prefill('draft text'));
       // The box is in the closed panel: found by its element, not its (hidden) role.
       check(await p.locator('#spindesk-widget textarea').inputValue() === 'draft text', 'prefill fills the box');
+      // Fields wait for the session the send starts, and go before the message.
+      const fieldsSaved = p.waitForResponse((r) => r.url().endsWith('/api/widget/fields'), { timeout: 5000 });
+      await p.evaluate(() => Spindesk.setConversationFields({ plan: 'gold', 360001: 'VIP', seats: 3 }));
       await p.evaluate((text) => Spindesk.send(text), L.send);
+      const saved = await fieldsSaved;
+      check(saved.status() === 200, `fields saved: ${saved.status()}`);
+      check(JSON.stringify(saved.request().postDataJSON()) === '{"fields":{"360001":"VIP","plan":"gold","seats":"3"}}', `fields sent: ${saved.request().postData()}`);
       await p.locator('#spindesk-widget .m.user:not(.pending)', { hasText: L.send }).first().waitFor({ state: 'attached', timeout: 5000 });
       await p.waitForFunction(() => events.some((e) => e.startsWith('message:bot:')), null, { timeout: 5000 });
       const seen = await p.evaluate(() => events);
@@ -275,6 +281,9 @@ try {
           tryIt(() => Spindesk.send(42)),
           tryIt(() => Spindesk.prefill('x'.repeat(5000))),
           tryIt(() => Spindesk.setLocale('not a tag!')),
+          tryIt(() => Spindesk.setConversationFields('plan=gold')),
+          tryIt(() => Spindesk.setConversationFields({ 'Bad Name': 1 })),
+          tryIt(() => Spindesk.setConversationFields({ plan: { tier: 1 } })),
         ];
       });
       log(errors.join(' | '));
@@ -284,6 +293,9 @@ try {
       check(/must be a string/.test(errors[3]), errors[3]);
       check(/at most 4096/.test(errors[4]), errors[4]);
       check(/language tag/.test(errors[5]), errors[5]);
+      check(/must be an object/.test(errors[6]), errors[6]);
+      check(/"Bad Name" must be a-z/.test(errors[7]), errors[7]);
+      check(/plan must be a string, number or boolean/.test(errors[8]), errors[8]);
       check(errors.every((e) => e.startsWith('TypeError: Spindesk.')), 'TypeErrors naming the call');
     });
   }

@@ -387,3 +387,92 @@ fn the_visitors_read_position_is_shared_by_every_tab() {
     assert_eq!(r.error_code(), "invalid_seq");
     assert_eq!(conversation(&v.token)["read_seq"], 2);
 }
+
+#[test]
+fn fields_from_the_page_become_bot_variables_and_ticket_fields_at_hand_off() {
+    let app = App::new();
+    let v = app.visitor("en");
+    let put_fields = |body: Json| {
+        app.request("widget", "PUT", "/api/widget/fields")
+            .bearer(&v.token)
+            .json(&body)
+            .send()
+    };
+    // Pages on other origins send it cross-origin: the preflight must allow PUT.
+    let pre = app
+        .request("widget", "OPTIONS", "/api/widget/fields")
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "PUT")
+        .send()
+        .expect(204);
+    assert!(pre
+        .header("access-control-allow-methods")
+        .unwrap_or_default()
+        .contains("PUT"));
+    let r = put_fields(json!({"fields": {"plan": "gold", "360001": "VIP"}})).expect(200);
+    assert_eq!(r.json()["fields"]["plan"], "gold");
+    let state: Json = serde_json::from_str(&match &app
+        .rows("SELECT bot_state FROM conversations", &[])[0][0]
+    {
+        spindesk_core::ports::Value::Text(t) => t.clone(),
+        other => panic!("bot_state is {other:?}"),
+    })
+    .unwrap();
+    assert_eq!(state["variables"]["plan"], "gold");
+    assert_eq!(state["ticket_fields"]["custom_fields.360001"], "VIP");
+
+    app.say(&v, "hello", None);
+    app.say(&v, "Talk to a person", Some("handoff"));
+    let custom = app.rows("SELECT custom_fields FROM tickets", &[]);
+    assert_eq!(custom.len(), 1, "the hand-off opened a ticket");
+    let spindesk_core::ports::Value::Text(custom) = &custom[0][0] else {
+        panic!("custom_fields is {:?}", custom[0][0]);
+    };
+    let custom: Json = serde_json::from_str(custom).unwrap();
+    assert_eq!(custom, json!([{"id": 360001, "value": "VIP"}]));
+}
+
+#[test]
+fn bad_fields_get_422_and_change_nothing() {
+    let app = App::new();
+    let v = app.visitor("en");
+    let put_fields = |body: Json| {
+        app.request("widget", "PUT", "/api/widget/fields")
+            .bearer(&v.token)
+            .json(&body)
+            .send()
+    };
+    for (body, says) in [
+        (json!({"fields": {}}), "1 to 20"),
+        (json!({"fields": {"Plan": "x"}}), "\"Plan\""),
+        (json!({"fields": {"plan-name": "x"}}), "\"plan-name\""),
+        (json!({"fields": {"plan": "x".repeat(256)}}), "at most 255"),
+        (json!({"fields": {"plan": "a\nb"}}), "one line"),
+    ] {
+        let r = put_fields(body.clone()).expect(422);
+        assert_eq!(r.error_code(), "invalid_fields");
+        let title = r.json()["errors"][0]["title"].as_str().unwrap().to_owned();
+        assert!(title.contains(says), "{body}: {title}");
+    }
+    let many: serde_json::Map<String, Json> =
+        (0..21).map(|i| (format!("f{i}"), json!("x"))).collect();
+    put_fields(json!({"fields": many})).expect(422);
+    assert_eq!(
+        put_fields(json!({"fields": {"plan": 3}}))
+            .expect(400)
+            .error_code(),
+        "invalid_body"
+    );
+    assert_eq!(
+        put_fields(json!({"plan": "x"})).expect(400).error_code(),
+        "invalid_body"
+    );
+    app.request("widget", "PUT", "/api/widget/fields")
+        .json(&json!({"fields": {"plan": "x"}}))
+        .send()
+        .expect(401);
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations WHERE bot_state LIKE '%plan%'"),
+        0
+    );
+}

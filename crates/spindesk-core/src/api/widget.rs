@@ -3,6 +3,7 @@
 //! A visitor starts a session and keeps its token (stored here only as a digest); the token
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
+mod fields;
 mod settings;
 
 use crate::activity::{self, Side};
@@ -138,7 +139,7 @@ fn handle(env: &Env, req: Request) -> Response {
 fn preflight() -> Response {
     http::Response::builder()
         .status(StatusCode::NO_CONTENT)
-        .header("access-control-allow-methods", "GET, POST")
+        .header("access-control-allow-methods", "GET, POST, PUT, DELETE")
         .header(
             "access-control-allow-headers",
             "authorization, content-type",
@@ -183,6 +184,10 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ["api", "widget", "typing"] => match *method {
             Method::POST => typing(env, req),
             _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
+        ["api", "widget", "fields"] => match *method {
+            Method::PUT => conversation_fields(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "PUT")),
         },
         ["api", "widget", "read"] => match *method {
             Method::POST => read(env, req),
@@ -583,6 +588,13 @@ fn read(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let (_, conversation) = visitor(env, &db, req)?;
     activity_routes::read(env, &db, at(&conversation), Side::Customer, seq)
+}
+
+/// The page's values for the conversation (`fields.rs`).
+fn conversation_fields(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    let (_, conversation) = visitor(env, &db, req)?;
+    fields::put(&db, req, &conversation)
 }
 
 #[derive(Deserialize)]
