@@ -201,7 +201,7 @@ try {
     const fresh = await browser('proactive');
     const p = await watched(fresh.context);
     await p.goto(`${SHOP}/blog`);
-    await launcherOf(p, 'Open chat').waitFor({ timeout: 5000 });
+    await launcherOf(p, 'Open chat').waitFor({ timeout: 10000 });
     await sleep(2000);
     check(await p.getByText('Questions about our plans?').count() === 0, 'nothing on /blog');
     const t0 = Date.now();
@@ -220,7 +220,7 @@ try {
     check(rule.shown === 1 && rule.clicked === 1, `counts after the click: ${JSON.stringify(rule)}`);
     await p.evaluate(() => Spindesk.close());
     await p.reload();
-    await launcherOf(p, 'Open chat').waitFor({ timeout: 5000 });
+    await launcherOf(p, 'Open chat').waitFor({ timeout: 10000 });
     await sleep(2000);
     check(await p.getByText('Questions about our plans?').count() === 0, 'not a second time today');
   });
@@ -232,7 +232,7 @@ try {
       const b = await browser(`api-${lang}`);
       const p = await watched(b.context);
       await p.goto(`${SHOP}/`);
-      await launcherOf(p, 'Open chat').waitFor({ timeout: 5000 });
+      await launcherOf(p, 'Open chat').waitFor({ timeout: 10000 });
       await p.evaluate((tag) => {
         window.events = [];
         for (const e of ['open', 'close', 'unread', 'message']) Spindesk.on(e, (x) => events.push(e === 'message' ? `message:${x.author.type}:${x.text}` : e));
@@ -322,7 +322,7 @@ try {
     // Allowed again: it starts.
     check((await putWidget({ allowed_origins: [SHOP] })).status === 200, 'allow-list with the shop');
     await p.reload();
-    await launcherOf(p, 'Open chat').waitFor({ timeout: 5000 });
+    await launcherOf(p, 'Open chat').waitFor({ timeout: 10000 });
   });
 
   setStep('console');
@@ -332,8 +332,9 @@ try {
   failed = true;
   console.error(`FAIL ${currentStep()}: ${err.message}`);
   if (problems.length) console.error(problems.join('\n'));
-  const page = main && main.context.pages().slice(-1)[0];
-  if (page) await page.screenshot({ path: join(OUT, 'failure-settings.png') }).catch(() => {});
+  // The newest page of the newest browser is the one the failed step used.
+  const last = browsers.length && browsers[browsers.length - 1].context.pages().slice(-1)[0];
+  if (last) await last.screenshot({ path: join(OUT, 'failure-settings.png') }).catch(() => {});
 } finally {
   // Later tests use the demo page with the default settings.
   await putWidget({}).catch(() => {});
