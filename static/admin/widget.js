@@ -57,9 +57,52 @@ function form(body, w) {
   const prefix = checkbox(t('widget.titlePrefix'), w.attention.title_prefix);
   const sound = checkbox(t('widget.sound'), w.attention.sound);
   const origins = h('textarea', { rows: 3, class: 'code', value: w.allowed_origins.join('\n'), spellcheck: 'false' });
-  const rulesOf = (list) => list.map(({ shown, clicked, ...rule }) => rule);
-  const rules = h('textarea', { rows: 8, class: 'code', value: JSON.stringify(rulesOf(w.proactive), null, 2), spellcheck: 'false' });
   const counts = h('div');
+  const ruleList = h('div');
+  let ruleRows = [];
+  const choose = (options, current, key) => h('select', null, options.map((o) => h('option', { value: o, text: t(key + (o || 'any')), selected: o === current })));
+
+  // One proactive rule as a fieldset; `value()` is the rule as the API takes it (its id kept,
+  // so its counts stay).
+  function ruleRow(r) {
+    const url = text(r.url, { maxlength: 300, placeholder: '/pricing*', spellcheck: 'false' });
+    const match = choose(['prefix', 'glob'], r.match || 'prefix', 'widget.match.');
+    const seconds = h('input', { type: 'number', min: 0, max: 3600, value: String(r.seconds || 0) });
+    const visitor = choose(['any', 'new', 'returning'], r.visitor || 'any', 'widget.visitor.');
+    const locale = choose(['', 'en', 'ko'], r.locale || '', 'widget.ruleLocale.');
+    const message = h('textarea', { rows: 2, maxlength: 500, value: r.message || '' });
+    const replies = [0, 1, 2].map((i) => text((r.quick_replies || [])[i], { maxlength: 40 }));
+    const name = r.id ? t('widget.ruleNamed', { id: r.id, shown: r.shown || 0, clicked: r.clicked || 0 }) : t('widget.newRule');
+    const remove = h('button', { type: 'button', class: 'danger', text: t('widget.removeRule'), 'aria-label': t('widget.removeRuleFor', { name }) });
+    const box = h('fieldset', { class: 'card' }, h('legend', { text: name }),
+      h('div', { class: 'row' }, field(t('widget.ruleUrl'), url), field(t('widget.ruleMatch'), match)),
+      h('div', { class: 'row' }, field(t('widget.ruleSeconds'), seconds), field(t('widget.ruleVisitor'), visitor), field(t('widget.ruleLocale'), locale)),
+      field(t('widget.ruleMessage'), message),
+      h('div', { class: 'row' }, replies.map((input, i) => field(t('widget.ruleReply', { n: i + 1 }), input))),
+      h('div', { class: 'actions' }, remove));
+    const row = {
+      box, url,
+      value: () => ({
+        id: r.id, url: url.value.trim(), match: match.value, seconds: Number(seconds.value), visitor: visitor.value,
+        locale: locale.value || undefined, message: message.value.trim(),
+        quick_replies: replies.map((input) => input.value.trim()).filter(Boolean),
+      }),
+    };
+    remove.addEventListener('click', () => { ruleRows = ruleRows.filter((x) => x !== row); box.remove(); addRule.focus(); });
+    return row;
+  }
+  function showRules(list) {
+    ruleRows = list.map(ruleRow);
+    ruleList.replaceChildren(...ruleRows.map((row) => row.box));
+  }
+  const addRule = h('button', { type: 'button', text: t('widget.addRule') });
+  addRule.addEventListener('click', () => {
+    const row = ruleRow({});
+    ruleRows.push(row);
+    ruleList.append(row.box);
+    row.url.focus();
+  });
+  showRules(w.proactive);
   const previewLocale = h('select', { 'aria-label': t('widget.previewLocale') }, LOCALES.map((l) => h('option', { value: l, text: l })));
   const preview = h('div', { class: 'wpv', 'aria-hidden': 'true' });
   const errors = errorBox();
@@ -74,8 +117,6 @@ function form(body, w) {
 
   function values() {
     const texts = (key) => Object.fromEntries(LOCALES.map((l) => [l, per[l][key].value.trim()]).filter(([, v]) => v));
-    let proactive;
-    try { proactive = JSON.parse(rules.value || '[]'); } catch (e) { throw new Error(t('widget.rulesJson', { message: e.message })); }
     return {
       brand_color: color.value.trim(),
       position: { side: side.value, x: Number(x.value), y: Number(y.value) },
@@ -85,7 +126,7 @@ function form(body, w) {
       open_on_mobile: mobile.input.checked,
       allowed_origins: origins.value.split(/[\s,]+/).filter(Boolean),
       attention: { title_prefix: prefix.input.checked, sound: sound.input.checked },
-      proactive,
+      proactive: ruleRows.map((row) => row.value()),
     };
   }
 
@@ -128,7 +169,9 @@ function form(body, w) {
       field(t('widget.origins'), origins, t('widget.originsHint'))),
     h('div', { class: 'card' },
       h('h2', { text: t('widget.proactive') }),
-      field(t('widget.rules'), rules, t('widget.rulesHint')),
+      h('p', { class: 'hint', text: t('widget.rulesHint') }),
+      ruleList,
+      h('div', { class: 'actions' }, addRule),
       counts),
     errors.el,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: t('common.save') })));
@@ -137,7 +180,7 @@ function form(body, w) {
   previewLocale.addEventListener('change', update);
   onSubmit(form, errors, async () => {
     const saved = (await put('/api/admin/widget', { widget: values() })).widget;
-    rules.value = JSON.stringify(rulesOf(saved.proactive), null, 2);
+    showRules(saved.proactive);
     showCounts(saved.proactive);
     announce(t('widget.saved'));
   });

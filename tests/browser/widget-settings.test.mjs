@@ -119,10 +119,28 @@ try {
     await p.screenshot({ path: join(OUT, 'admin-widget-low-contrast.png'), fullPage: true });
     await colour.fill('#0b5d1e');
     await p.getByText('passes WCAG AA').waitFor({ timeout: 2000 });
+    // A proactive message, made with the form.
+    await p.getByRole('button', { name: 'Add a proactive message' }).click();
+    const rule = p.locator('fieldset', { hasText: 'New proactive message' });
+    await rule.getByRole('textbox', { name: 'Page path' }).fill('/sale*');
+    await rule.getByRole('combobox', { name: 'Match' }).selectOption('glob');
+    await rule.getByRole('spinbutton', { name: 'Seconds on the page' }).fill('5');
+    await rule.getByRole('combobox', { name: 'Language' }).selectOption('ko');
+    await rule.getByRole('textbox', { name: 'Message' }).fill('세일 중입니다!');
+    await rule.getByRole('textbox', { name: 'Quick reply 1 (optional)' }).fill('쿠폰 받기');
     await p.getByRole('button', { name: 'Save' }).click();
     await p.getByRole('status').getByText('Widget settings saved').waitFor({ timeout: 3000 });
     const saved = await getWidget();
     check(saved.brand_color === '#0b5d1e' && saved.launcher_label.ko === '지금 문의', `saved: ${JSON.stringify(saved)}`);
+    const made = saved.proactive[0] || {};
+    check(saved.proactive.length === 1 && made.url === '/sale*' && made.match === 'glob' && made.seconds === 5 &&
+      made.locale === 'ko' && made.message === '세일 중입니다!' && JSON.stringify(made.quick_replies) === '["쿠폰 받기"]' && made.id,
+      `the rule as saved: ${JSON.stringify(made)}`);
+    // Saved, it shows its id and counts; removing it and saving deletes it.
+    await p.getByRole('button', { name: `Remove Rule ${made.id} · shown 0, clicked 0` }).click();
+    await p.getByRole('button', { name: 'Save' }).click();
+    await p.getByRole('status').getByText('Widget settings saved').waitFor({ timeout: 3000 });
+    check((await getWidget()).proactive.length === 0, 'the rule is gone');
     await p.screenshot({ path: join(OUT, 'admin-widget.png'), fullPage: true });
   });
 
