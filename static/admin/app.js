@@ -10,6 +10,7 @@ import * as helpCenter from './help-center.js';
 import * as bot from './bot.js';
 import * as reports from './reports.js';
 import * as webhooks from './webhooks.js';
+import * as widget from './widget.js';
 
 const VIEWS = [
   { route: 'agents', label: () => t('nav.agents'), view: agents },
@@ -17,6 +18,7 @@ const VIEWS = [
   { route: 'channels', label: () => t('nav.channels'), view: channels },
   { route: 'help-center', label: () => t('nav.helpCenter'), view: helpCenter },
   { route: 'bot', label: () => t('nav.bot'), view: bot },
+  { route: 'widget', label: () => t('nav.widget'), view: widget },
   { route: 'reports', label: () => t('nav.reports'), view: reports },
   { route: 'webhooks', label: () => t('nav.webhooks'), view: webhooks },
 ];

@@ -132,6 +132,14 @@ async function route(req, res) {
     }
   }
 
+  // The widget's settings as the real server answers before the admin saved any.
+  if (M === 'GET' && path === '/api/widget/settings') {
+    return send(res, 200, { settings: {
+      brand_color: '#1d4ed8', brand_dark: '#193fb8', position: { side: 'right', x: 20, y: 20 },
+      launcher_label: {}, title: {}, greeting: {}, avatar_url: null, business_name: null,
+      open_on_mobile: false, allowed_origins: ['*'], attention: { title_prefix: true, sound: false }, proactive: [],
+    } });
+  }
   if (M === 'POST' && path === '/api/widget/sessions') {
     const body = await readJson(req);
     if (!body) return fail(res, 400, 'invalid_json', 'The request body is not valid JSON.');
@@ -147,6 +155,7 @@ async function route(req, res) {
       return send(res, 200, {
         conversation: { id: c.id, switchboard: c.switchboard, last_seq: c.messages.length },
         messages: c.messages,
+        read_seq: c.readSeq || 0,
       });
     }
     if (M === 'POST' && path === '/api/widget/messages') {
@@ -178,7 +187,11 @@ async function route(req, res) {
     }
     // Typing indicators and read receipts: accepted and forgotten (no agent side here).
     if (M === 'POST' && path === '/api/widget/typing') return send(res, 202, { typing: true });
-    if (M === 'POST' && path === '/api/widget/read') return send(res, 200, { read_seq: c.messages.length });
+    if (M === 'POST' && path === '/api/widget/read') {
+      const body = await readJson(req);
+      c.readSeq = Math.max(c.readSeq || 0, Number(body && body.seq) || 0);
+      return send(res, 200, { read_seq: c.readSeq });
+    }
     return fail(res, 404, 'not_found', `No route for ${M} ${path}`);
   }
 

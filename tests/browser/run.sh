@@ -5,6 +5,8 @@
 #   tests/browser/run.sh            build + start spindesk-devserver on a fresh database and
 #                                   Pushpin in front of it, run the tests
 #   tests/browser/run.sh --fake     the widget test against fake-server.mjs (no Rust build)
+#   tests/browser/run.sh --only widget-settings
+#                                   build + start as above, run that one file only
 # Env: PORT (default 38080), PUSHPIN_PORT (38090; its publish port +1, ZeroMQ ports +2..+5),
 # ADMIN_TOKEN, CHROMIUM (default /usr/bin/chromium).
 set -euo pipefail
@@ -72,7 +74,22 @@ for _ in $(seq 1 100); do
 done
 
 status=0
+if [ "${1:-}" = "--only" ]; then
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$PUSHPIN_PORT/" 2>/dev/null && break
+    sleep 0.2
+  done
+  BASE_URL="http://127.0.0.1:$PORT" PUSHPIN_URL="http://127.0.0.1:$PUSHPIN_PORT" \
+    node "$HERE/${2:?--only needs a test name such as widget-settings}.test.mjs" || status=$?
+  if [ "$status" -ne 0 ]; then echo "--- server log ---" >&2; tail -n 50 "$STATE/server.log" >&2; fi
+  exit "$status"
+fi
 BASE_URL="http://127.0.0.1:$PORT" node "$HERE/widget.test.mjs" || status=$?
+# The widget as the admin sets it up (settings, badge, JavaScript API, proactive messages,
+# allow-list): the admin API exists only on the real server. It puts the defaults back at the end.
+if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
+  BASE_URL="http://127.0.0.1:$PORT" node "$HERE/widget-settings.test.mjs" || status=$?
+fi
 # The public Help Center pages, the agent workspace and the admin console exist only on the real
 # server.
 if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then

@@ -56,3 +56,4 @@ mod widget_grip;
 mod widget_limits;
 mod widget_live;
 mod widget_races;
+mod widget_settings;

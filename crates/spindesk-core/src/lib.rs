@@ -41,3 +41,4 @@ pub mod users;
 pub mod vault;
 pub mod web;
 pub mod webhooks;
+pub mod widget_settings;

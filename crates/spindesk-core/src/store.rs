@@ -15,6 +15,7 @@ mod schema_v16;
 mod schema_v17;
 mod schema_v18;
 mod schema_v19;
+mod schema_v20;
 mod schema_v2;
 mod schema_v3;
 mod schema_v4;

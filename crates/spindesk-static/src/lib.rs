@@ -95,6 +95,22 @@ const ASSETS: &[Asset] = &[
         cache_control: "public, max-age=300",
         cross_origin: true,
     },
+    // Loaded by widget.js only on pages a proactive rule is for, and the queue stub a page
+    // may load before widget.js (docs/widget-api.md); same caching as widget.js.
+    Asset {
+        path: "/widget-proactive.js",
+        body: include_bytes!("../../../static/widget-proactive.js"),
+        content_type: "text/javascript; charset=utf-8",
+        cache_control: "public, max-age=300",
+        cross_origin: true,
+    },
+    Asset {
+        path: "/widget-stub.js",
+        body: include_bytes!("../../../static/widget-stub.js"),
+        content_type: "text/javascript; charset=utf-8",
+        cache_control: "public, max-age=300",
+        cross_origin: true,
+    },
     Asset {
         path: "/demo.css",
         body: include_bytes!("../../../static/demo.css"),
@@ -170,6 +186,7 @@ const ASSETS: &[Asset] = &[
     api_doc!("channels"),
     api_doc!("conversations"),
     api_doc!("static-site"),
+    app_file!("admin", "widget.js", JS),
 ];
 
 /// Our own pages load only their own files: no inline script or style at all (the widget

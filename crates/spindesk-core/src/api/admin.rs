@@ -8,6 +8,7 @@ mod outbox;
 mod people;
 mod search_index;
 pub mod webhooks;
+mod widget;
 
 use crate::auth::require_admin;
 use crate::config;
@@ -64,14 +65,16 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             | ["api", "admin", "outbox", ..]
             | ["api", "admin", "search_index", ..]
             | ["api", "admin", "webhooks", ..]
+            | ["api", "admin", "widget", ..]
     );
     if modules {
-        // Channel integrations, the outbox and the search index have their own modules.
+        // Channel integrations, the outbox, the search index and the widget have their own modules.
         let staff = require_admin(env, req)?;
         return integrations::route(env, req, &segs, &staff)
             .or_else(|| outbox::route(env, req, &segs))
             .or_else(|| search_index::route(env, req, &segs))
             .or_else(|| webhooks::route(env, req, &segs, &staff))
+            .or_else(|| widget::route(env, req, &segs, &staff))
             .unwrap_or_else(|| Err(ApiError::no_route(method, req.uri().path())));
     }
     if !known {

@@ -3,6 +3,9 @@
 //! A visitor starts a session and keeps its token (stored here only as a digest); the token
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
+mod fields;
+mod settings;
+
 use crate::activity::{self, Side};
 use crate::api::activity as activity_routes;
 use crate::api::commit;
@@ -146,7 +149,7 @@ fn handle(env: &Env, req: Request) -> Response {
 fn preflight() -> Response {
     http::Response::builder()
         .status(StatusCode::NO_CONTENT)
-        .header("access-control-allow-methods", "GET, POST, DELETE")
+        .header("access-control-allow-methods", "GET, POST, PUT, DELETE")
         .header(
             "access-control-allow-headers",
             "authorization, content-type",
@@ -159,6 +162,14 @@ fn preflight() -> Response {
 fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let method = req.method();
     match segments(req.uri().path()).as_slice() {
+        ["api", "widget", "settings"] => match *method {
+            Method::GET => settings::get(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "widget", "proactive", rule, what] => match *method {
+            Method::POST => settings::count(env, req, rule, what, &client(env, req)),
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
         ["api", "widget", "sessions", "current"] => match *method {
             Method::DELETE => end_session(env, req),
             _ => Err(ApiError::method_not_allowed(method, "DELETE")),
@@ -183,6 +194,10 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ["api", "widget", "typing"] => match *method {
             Method::POST => typing(env, req),
             _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
+        ["api", "widget", "fields"] => match *method {
+            Method::PUT => conversation_fields(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "PUT")),
         },
         ["api", "widget", "read"] => match *method {
             Method::POST => read(env, req),
@@ -240,6 +255,7 @@ fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
         other => other.map(str::to_owned),
     };
     let db = database(env)?;
+    embedding_allowed(&db, req)?;
     let token = new_token(env.random, "wst_");
     let now = env.clock.now_ms();
     rate_limit::check(&db, SESSIONS, &address, now)?;
@@ -268,6 +284,23 @@ fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
             "conversation_id": conversation.public_id,
             "locale": user.locale,
         }}),
+    ))
+}
+
+/// A page on a site outside the admin's allow-list gets no session. Browsers send `Origin` on
+/// every cross-origin call (and on same-origin POSTs); a request without one is not from a
+/// page (an app, a script), which the allow-list is not about.
+fn embedding_allowed(db: &Db, req: &Request) -> Result<(), ApiError> {
+    let Some(origin) = crate::web::header(req, "origin") else {
+        return Ok(());
+    };
+    let allowed = crate::widget_settings::load(db)?.allowed_origins;
+    if crate::widget_settings::origins::allows(&allowed, origin) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "origin_not_allowed",
+        format!("The widget is not allowed on {origin:?}: add it to the allowed origins in the widget settings"),
     ))
 }
 
@@ -414,6 +447,9 @@ fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let (_, conversation) = visitor(env, &db, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
+    // The visitor's own read position: the unread badge counts from it, so every tab and
+    // device of the visitor shows the same number.
+    let mine = activity::of(&db, conversation.id, Side::Customer, env.clock.now_ms())?;
     let before = int_param(req, "before", conversation.last_seq + 1, 1, i64::MAX)?;
     let messages = conversation::messages_before(&db, conversation.id, before, limit)?;
     let has_more = messages.first().is_some_and(|m| m.seq > 1);
@@ -421,6 +457,7 @@ fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
         "conversation": conversation_json(&conversation),
         "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
         "has_more": has_more,
+        "read_seq": mine.read_seq,
         // Whether `GET /api/widget/events` will stream: only through the push hub, which
         // signed this request too. The widget long-polls otherwise.
         "stream": grip::sig::verified(env, req),
@@ -561,6 +598,13 @@ fn read(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let (_, conversation) = visitor(env, &db, req)?;
     activity_routes::read(env, &db, at(&conversation), Side::Customer, seq)
+}
+
+/// The page's values for the conversation (`fields.rs`).
+fn conversation_fields(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let db = database(env)?;
+    let (_, conversation) = visitor(env, &db, req)?;
+    fields::put(&db, req, &conversation)
 }
 
 #[derive(Deserialize)]
