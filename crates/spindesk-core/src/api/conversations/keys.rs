@@ -129,6 +129,10 @@ fn create(env: &Env, db: &Db, req: &Request, app_id: &str) -> Result<Response, A
 
 /// `/v2/apps/{appId}/keys/{keyId}`: GET shows (never the secret), DELETE revokes.
 pub fn item(db: &Db, req: &Request, app_id: &str, id: &str) -> Result<Response, ApiError> {
+    // The method first: a wrong one is 405 whether or not the key exists.
+    if !matches!(*req.method(), Method::GET | Method::DELETE) {
+        return Err(ApiError::method_not_allowed(req.method(), "GET, DELETE"));
+    }
     let key = by_id(db, id)?
         .filter(|k| k.app_id == app_id)
         .ok_or_else(|| not_found(id))?;
