@@ -32,6 +32,7 @@ pub mod locale;
 pub mod message;
 pub mod rate_limit;
 pub mod reports;
+pub mod retry;
 pub mod store;
 pub mod switchboard;
 pub mod text;

@@ -9,5 +9,7 @@ mod response;
 
 pub use error::{ApiError, Family};
 pub use paging::{paginate, ListPage, MAX_PAGE_SIZE};
-pub use request::{header, query_pairs, query_param, read_json, segments, Credentials};
+pub use request::{
+    header, query_pairs, query_param, read_json, segments, status_filter, Credentials,
+};
 pub use response::{json, json_status, no_content, paginate_offset, OffsetPage};

@@ -16,35 +16,9 @@ use std::time::Duration;
 
 /// Attempts after which a row is given up (`dead`).
 pub const MAX_ATTEMPTS: i64 = 8;
-/// How long a claim may last before the row counts as interrupted.
-pub const CLAIM_LEASE_MS: Millis = 5 * 60 * 1000;
-/// Backoff after the nth failure: 30 s, 1 min, 2 min, ... capped at one hour.
-pub fn backoff_ms(attempts: i64) -> Millis {
-    let exp = attempts.clamp(1, 8) - 1;
-    (30_000i64 << exp).min(3_600_000)
-}
-
-/// Time limits for a round of sends.
-#[derive(Debug, Clone, Copy)]
-pub struct Budget {
-    /// Per request (the Outbound port's timeout).
-    pub request: Duration,
-    /// For the whole round; rows not reached stay due for the next round.
-    pub total: Duration,
-}
-
-/// Inside a webhook or API request: short, so the vendor gets its acknowledgement in time
-/// (Slack waits 3 s).
-pub const IMMEDIATE: Budget = Budget {
-    request: Duration::from_millis(2500),
-    total: Duration::from_millis(2500),
-};
-
+pub use crate::retry::{backoff_ms, Budget, CLAIM_LEASE_MS, IMMEDIATE};
 /// The drain route, called by a scheduler.
-pub const DRAIN: Budget = Budget {
-    request: Duration::from_secs(10),
-    total: Duration::from_secs(25),
-};
+pub const DRAIN: Budget = crate::retry::FULL;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -395,18 +369,4 @@ pub fn retry(db: &Db, now: Millis, id: i64) -> Result<Option<Entry>> {
         &[now.into(), id.into()],
         from_row,
     )?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::backoff_ms;
-
-    #[test]
-    fn backoff_doubles_up_to_an_hour() {
-        assert_eq!(backoff_ms(1), 30_000);
-        assert_eq!(backoff_ms(2), 60_000);
-        assert_eq!(backoff_ms(3), 120_000);
-        assert_eq!(backoff_ms(8), 3_600_000);
-        assert_eq!(backoff_ms(50), 3_600_000);
-    }
 }

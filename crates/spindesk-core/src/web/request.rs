@@ -27,6 +27,32 @@ pub fn query_param(req: &http::Request<Vec<u8>>, name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// The `status` filter of a list route: absent, or one of `allowed` (400 `invalid_status`
+/// naming them otherwise).
+pub fn status_filter<'p>(
+    pairs: &'p [(String, String)],
+    allowed: &[&str],
+) -> Result<Option<&'p str>, ApiError> {
+    let Some(status) = pairs
+        .iter()
+        .find(|(k, _)| k == "status")
+        .map(|(_, v)| v.as_str())
+    else {
+        return Ok(None);
+    };
+    if allowed.contains(&status) {
+        Ok(Some(status))
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_status",
+            format!(
+                "`status` must be one of {}, got {status:?}",
+                allowed.join(", ")
+            ),
+        ))
+    }
+}
+
 pub fn header<'r>(req: &'r http::Request<Vec<u8>>, name: &str) -> Option<&'r str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }

@@ -29,8 +29,6 @@ use std::time::Duration;
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// How long a delivery keeps being retried after its event.
 pub const RETRY_WINDOW_MS: Millis = 24 * 3_600_000;
-/// How long a claim may last before the row counts as interrupted.
-pub const CLAIM_LEASE_MS: Millis = 5 * 60 * 1000;
 /// Sent deliveries (and events left without deliveries) are kept this long for the admin's
 /// list, then removed by the drain.
 pub const KEEP_SENT_MS: Millis = 7 * 86_400_000;
@@ -38,32 +36,7 @@ pub const KEEP_SENT_MS: Millis = 7 * 86_400_000;
 pub const DEFAULT_DISABLE_AFTER_DAYS: i64 = 3;
 const DAY_MS: Millis = 86_400_000;
 
-/// Backoff after the nth failed attempt: 30 s, 1 min, 2 min, ... capped at one hour.
-pub fn backoff_ms(attempts: i64) -> Millis {
-    let exp = attempts.clamp(1, 8) - 1;
-    (30_000i64 << exp).min(3_600_000)
-}
-
-/// Time limits for a round of deliveries.
-#[derive(Debug, Clone, Copy)]
-pub struct Budget {
-    /// Per request.
-    pub request: Duration,
-    /// For the whole round; rows not reached wait for the next one.
-    pub total: Duration,
-}
-
-/// Before a response (a surface that answers when its work is done): short.
-pub const IMMEDIATE: Budget = Budget {
-    request: Duration::from_millis(2500),
-    total: Duration::from_millis(2500),
-};
-
-/// After the response, and in the drain: the full 10 s per delivery.
-pub const FULL: Budget = Budget {
-    request: Duration::from_secs(10),
-    total: Duration::from_secs(25),
-};
+pub use crate::retry::{backoff_ms, Budget, CLAIM_LEASE_MS, FULL, IMMEDIATE};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
@@ -548,16 +521,4 @@ pub fn to_json(d: &Delivery) -> serde_json::Value {
         "createdAt": iso8601_ms(d.created_at),
         "updatedAt": iso8601_ms(d.updated_at),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::backoff_ms;
-
-    #[test]
-    fn backoff_doubles_up_to_an_hour() {
-        assert_eq!(backoff_ms(1), 30_000);
-        assert_eq!(backoff_ms(3), 120_000);
-        assert_eq!(backoff_ms(40), 3_600_000);
-    }
 }

@@ -7,7 +7,7 @@ use crate::ports::Env;
 use crate::store::database;
 use crate::surface::{Request, Response};
 use crate::timestamp::iso8601;
-use crate::web::{json, paginate_offset, query_pairs, ApiError};
+use crate::web::{json, paginate_offset, query_pairs, status_filter, ApiError};
 use crate::webhooks::delivery;
 use http::Method;
 use serde_json::{json, Value};
@@ -54,21 +54,7 @@ fn view(entry: &outbox::Entry, integration: Option<&str>) -> Value {
 
 fn list(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let status = pairs
-        .iter()
-        .find(|(k, _)| k == "status")
-        .map(|(_, v)| v.as_str());
-    if let Some(status) = status {
-        if !outbox::STATUSES.contains(&status) {
-            return Err(ApiError::bad_request(
-                "invalid_status",
-                format!(
-                    "`status` must be one of {}, got {status:?}",
-                    outbox::STATUSES.join(", ")
-                ),
-            ));
-        }
-    }
+    let status = status_filter(&pairs, &outbox::STATUSES)?;
     let page = paginate_offset(&pairs)?;
     let db = database(env)?;
     let (entries, count) = outbox::list(&db, status, page.per_page, page.offset())?;

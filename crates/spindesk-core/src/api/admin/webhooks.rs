@@ -10,7 +10,7 @@ use crate::store::{database, Db};
 use crate::surface::{Request, Response};
 use crate::vault::Vault;
 use crate::web::{
-    json, json_status, no_content, paginate_offset, query_pairs, read_json, ApiError,
+    json, json_status, no_content, paginate_offset, query_pairs, read_json, status_filter, ApiError,
 };
 use crate::webhooks::delivery;
 use crate::webhooks::subscriptions::{self, Spec, Webhook};
@@ -123,21 +123,7 @@ fn remove(env: &Env, id: &str, staff: &Staff) -> Result<Response, ApiError> {
 
 fn deliveries(env: &Env, req: &Request, id: &str) -> Result<Response, ApiError> {
     let pairs = query_pairs(req);
-    let status = pairs
-        .iter()
-        .find(|(k, _)| k == "status")
-        .map(|(_, v)| v.as_str());
-    if let Some(status) = status {
-        if !delivery::STATUSES.contains(&status) {
-            return Err(ApiError::bad_request(
-                "invalid_status",
-                format!(
-                    "`status` must be one of {}, got {status:?}",
-                    delivery::STATUSES.join(", ")
-                ),
-            ));
-        }
-    }
+    let status = status_filter(&pairs, &delivery::STATUSES)?;
     let page = paginate_offset(&pairs)?;
     let db = database(env)?;
     let w = find(&db, id)?;
