@@ -5,6 +5,10 @@
 use crate::ports::Millis;
 use std::time::Duration;
 
+/// A row's states: `pending` (due at `next_attempt_at`), `sending` (claimed), `sent`, `failed`
+/// (to be retried), `dead` (given up: an admin may replay it).
+pub const STATUSES: [&str; 5] = ["pending", "sending", "sent", "failed", "dead"];
+
 /// How long a claim may last before the row counts as interrupted.
 pub const CLAIM_LEASE_MS: Millis = 5 * 60 * 1000;
 

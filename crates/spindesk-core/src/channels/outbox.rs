@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// Attempts after which a row is given up (`dead`).
 pub const MAX_ATTEMPTS: i64 = 8;
-pub use crate::retry::{backoff_ms, Budget, CLAIM_LEASE_MS, IMMEDIATE};
+pub use crate::retry::{backoff_ms, Budget, CLAIM_LEASE_MS, IMMEDIATE, STATUSES};
 /// The drain route, called by a scheduler.
 pub const DRAIN: Budget = crate::retry::FULL;
 
@@ -38,8 +38,6 @@ pub struct Entry {
     pub created_at: Millis,
     pub updated_at: Millis,
 }
-
-pub const STATUSES: [&str; 5] = ["pending", "sending", "sent", "failed", "dead"];
 
 const COLUMNS: &str = "id, integration_id, conversation_id, message_id, endpoint, body, \
     idempotency_key, status, attempts, next_attempt_at, last_error, vendor_message_id, sent_at, \

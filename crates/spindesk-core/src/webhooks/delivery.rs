@@ -36,7 +36,7 @@ pub const KEEP_SENT_MS: Millis = 7 * 86_400_000;
 pub const DEFAULT_DISABLE_AFTER_DAYS: i64 = 3;
 const DAY_MS: Millis = 86_400_000;
 
-pub use crate::retry::{backoff_ms, Budget, CLAIM_LEASE_MS, FULL, IMMEDIATE};
+pub use crate::retry::{backoff_ms, Budget, CLAIM_LEASE_MS, FULL, IMMEDIATE, STATUSES};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
@@ -53,8 +53,6 @@ pub struct Delivery {
     pub created_at: Millis,
     pub updated_at: Millis,
 }
-
-pub const STATUSES: [&str; 5] = ["pending", "sending", "sent", "failed", "dead"];
 
 const COLUMNS: &str = "d.id, d.webhook_id, d.event_id, e.type AS event_type, d.status, \
     d.attempts, d.next_attempt_at, d.last_error, d.last_status, d.sent_at, d.created_at, \
