@@ -1,6 +1,6 @@
 //! Every response the Sunshine API tests receive is checked against Sunshine Conversations'
-//! own OpenAPI document (`../shared/reference/sunshine-conversations-openapi.yaml`, beside the
-//! repository; `SUNSHINE_OPENAPI` names another path). The YAML is read once; its component
+//! own OpenAPI document (`tests/fixtures/sunshine-conversations-openapi.yaml`, version 17.12.1
+//! as Zendesk publishes it for its client libraries; `SUNSHINE_OPENAPI` names another path). The YAML is read once; its component
 //! schemas become JSON Schema (2020-12) `$defs`: OpenAPI 3.0's `nullable` becomes a `null`
 //! type, a `oneOf` with a `discriminator` becomes one `if`/`then` per discriminator value (the
 //! members alone overlap: an image message is also a valid text message), and annotations
@@ -25,7 +25,7 @@ fn doc() -> &'static Doc {
     DOC.get_or_init(|| {
         let path = std::env::var("SUNSHINE_OPENAPI").unwrap_or_else(|_| {
             format!(
-                "{}/../../shared/reference/sunshine-conversations-openapi.yaml",
+                "{}/fixtures/sunshine-conversations-openapi.yaml",
                 env!("CARGO_MANIFEST_DIR")
             )
         });
