@@ -88,13 +88,19 @@ fn passing_control_to_agents_opens_a_ticket_and_releasing_hands_back() {
         "the ticket stays for the agents"
     );
 
-    // `next` from the bot is the agents: a new ticket.
+    // `next` from the bot is the agents: the ticket they still have, not a second one, with
+    // what was said meanwhile as the customer's comment (one unclosed ticket per conversation).
     control("passControl", json!({"switchboardIntegration": "next"})).expect(200);
+    let c = active(&sun, &cid);
+    assert_eq!(c["activeSwitchboardIntegration"]["name"], "agent");
+    assert_eq!(c["metadata"]["spindesk.ticketId"], ticket);
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 1);
     assert_eq!(
-        active(&sun, &cid)["activeSwitchboardIntegration"]["name"],
-        "agent"
+        app.count(
+            "SELECT count(*) FROM ticket_comments WHERE body LIKE 'Ann: hello again%' AND public = 1"
+        ),
+        1
     );
-    assert_eq!(app.count("SELECT count(*) FROM tickets"), 2);
 }
 
 #[test]

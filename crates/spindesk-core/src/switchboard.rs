@@ -182,6 +182,13 @@ fn hand_off(
     let now = env.clock.now_ms();
     let conversation =
         conversation::by_id(db, conversation_id)?.ok_or(Error::NotFound("conversation"))?;
+    // At most one unclosed ticket per conversation (`tickets::resume`).
+    if let Some(ticket) = tickets::resume::unclosed_of_conversation(db, conversation_id)? {
+        let via = &conversation.last_channel;
+        tickets::resume::continue_for_hand_off(db, now, &ticket, user.id, via, collected)?;
+        conversation::give_to_agents(db, now, conversation_id, ticket.id)?;
+        return Ok(ticket.id);
+    }
     let transcript = conversation::transcript(db, conversation_id)?;
     let ticket_id = tickets::open_for_conversation(db, now, &conversation, user, &transcript)?;
     conversation::give_to_agents(db, now, conversation_id, ticket_id)?;

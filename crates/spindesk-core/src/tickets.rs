@@ -9,6 +9,7 @@ pub mod custom_fields;
 pub mod macros;
 mod rating;
 mod record;
+pub mod resume;
 pub mod routing;
 pub mod satisfaction;
 pub mod search;
