@@ -165,13 +165,13 @@ fn bot_says(
 
 /// Gives the conversation to agents because an integration asked (Sunshine's `passControl` to
 /// the agent workspace): the same hand-off as the bot's transfer, with nothing collected.
-/// Returns the ticket opened. Caller's transaction.
+/// Returns the ticket opened (or continued). Caller's transaction.
 pub fn pass_to_agents(env: &Env, db: &Db, conversation_id: i64, user: &User) -> Result<i64> {
     hand_off(env, db, conversation_id, user, &HandOffFields::default())
 }
 
 /// Gives the conversation to agents: opens a ticket holding the transcript so far, with what
-/// the bot collected.
+/// the bot collected — or continues the conversation's ticket that is not closed yet.
 fn hand_off(
     env: &Env,
     db: &Db,

@@ -25,10 +25,10 @@ pub fn unclosed_of_conversation(db: &Db, conversation_id: i64) -> Result<Option<
 }
 
 /// Continues `ticket` for a new hand-off: what the customer and the bot said since the ticket
-/// last changed, and what the bot collected this time, become one public comment of the
-/// customer's (the ticket's own fields and tags, which agents may have set, are left as they
-/// are), and a solved or pending ticket is open again (as a customer message would make it).
-/// Audited; the caller's transaction.
+/// last saw the conversation, and what the bot collected this time, become one public comment
+/// of the customer's (the ticket's own fields and tags, which agents may have set, are left as
+/// they are), and a solved or pending ticket is open again (as a customer message would make
+/// it). Audited; the caller's transaction.
 pub fn continue_for_hand_off(
     db: &Db,
     now: Millis,
@@ -38,7 +38,9 @@ pub fn continue_for_hand_off(
     collected: &HandOffFields,
 ) -> Result<()> {
     // What the ticket has not seen: messages after the last one mirrored into it, or, when
-    // none was, after its creation (its description holds the transcript up to then).
+    // none was, after its creation (its description holds the transcript up to then). A
+    // second continuation with nothing mirrored in between repeats the first one's lines:
+    // these comments name no message, so that reports count them as no customer message.
     let mut lines = db.query(
         "SELECT author_name, text FROM messages
          WHERE conversation_id = ?1 AND CASE
