@@ -87,27 +87,8 @@ pub fn mirror_customer_message(
         &message.channel,
     )?;
     let ticket = by_id(db, ticket_id)?.ok_or(Error::NotFound("ticket"))?;
-    // A closed ticket no longer follows the conversation, so this cannot refuse; if it did,
-    // the comment is still worth keeping.
-    let status = ticket
-        .status
-        .transition(StatusEvent::CustomerMessage)
-        .unwrap_or(ticket.status);
-    db.execute(
-        "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
-        &[status.as_str().into(), now.into(), ticket_id.into()],
-    )?;
     let mut events = vec![Event::comment(comment_id)];
-    if status != ticket.status {
-        events.push(
-            Event::change(
-                "status",
-                Some(ticket.status.as_str().to_owned()),
-                Some(status.as_str().to_owned()),
-            )
-            .because("customer_message"),
-        );
-    }
+    events.extend(customer_returns(db, now, &ticket, "customer_message")?);
     audit::record(
         db,
         now,
@@ -118,6 +99,29 @@ pub fn mirror_customer_message(
     )?;
     search_index::index_comment(db, ticket_id)?;
     Ok(())
+}
+
+/// The customer is back (a message, a new hand-off): a solved or pending ticket opens again
+/// ([`StatusEvent::CustomerMessage`]) and the ticket counts as updated now. Returns the audit
+/// event of a status change, `because` `reason`. A closed ticket no longer follows the
+/// conversation, so the transition cannot refuse; if it did, the status stays.
+fn customer_returns(db: &Db, now: Millis, ticket: &Ticket, reason: &str) -> Result<Option<Event>> {
+    let status = ticket
+        .status
+        .transition(StatusEvent::CustomerMessage)
+        .unwrap_or(ticket.status);
+    db.execute(
+        "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
+        &[status.as_str().into(), now.into(), ticket.id.into()],
+    )?;
+    Ok((status != ticket.status).then(|| {
+        Event::change(
+            "status",
+            Some(ticket.status.as_str().to_owned()),
+            Some(status.as_str().to_owned()),
+        )
+        .because(reason)
+    }))
 }
 
 /// The audit of a ticket's creation: one `Create` event per field that has a value, authored

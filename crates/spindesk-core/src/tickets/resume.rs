@@ -5,8 +5,7 @@
 //! agents to close the last (closing is final and hands the conversation back to the bot).
 
 use super::audit::{self, Event};
-use super::status::StatusEvent;
-use super::{by_id, insert_comment, search_index, HandOffFields, Ticket};
+use super::{by_id, customer_returns, insert_comment, search_index, HandOffFields, Ticket};
 use crate::error::Result;
 use crate::ports::Millis;
 use crate::store::Db;
@@ -81,24 +80,7 @@ pub fn continue_for_hand_off(
         )?;
         events.push(Event::comment(comment_id));
     }
-    let status = ticket
-        .status
-        .transition(StatusEvent::CustomerMessage)
-        .unwrap_or(ticket.status);
-    db.execute(
-        "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
-        &[status.as_str().into(), now.into(), ticket.id.into()],
-    )?;
-    if status != ticket.status {
-        events.push(
-            Event::change(
-                "status",
-                Some(ticket.status.as_str().to_owned()),
-                Some(status.as_str().to_owned()),
-            )
-            .because("hand_off"),
-        );
-    }
+    events.extend(customer_returns(db, now, ticket, "hand_off")?);
     if !events.is_empty() {
         audit::record(db, now, ticket.id, Some(customer_id), via, &events)?;
         search_index::index_comment(db, ticket.id)?;
