@@ -19,6 +19,7 @@ pub mod whatsapp;
 mod channel;
 pub mod delivery;
 pub mod integrations;
+pub mod media;
 pub mod outbox;
 mod render;
 mod signature;
@@ -27,6 +28,7 @@ mod wire;
 #[cfg(test)]
 mod testkit;
 
+pub use media::{FileKind, MediaRef, MediaStep, OutboundFile};
 pub use render::{split_text, Measure};
 
 pub use channel::{
@@ -83,9 +85,12 @@ mod tests {
             display_name: "Acme".into(),
         };
         for kind in ChannelType::ALL {
-            let payloads = kind
-                .channel()
-                .render(&ctx, &Recipient::new("42"), &message, Some(url));
+            let payloads = kind.channel().render(
+                &ctx,
+                &Recipient::new("42"),
+                &message,
+                &[OutboundFile::image(url)],
+            );
             let all: String = payloads.iter().map(|p| p.body.clone()).collect();
             let decoded: String = form_urlencoded::parse(all.as_bytes())
                 .map(|(k, v)| format!("{k}={v}"))
@@ -100,9 +105,12 @@ mod tests {
             );
             // Only an image: no empty text message.
             let only_image = testkit::message(String::new(), Vec::new());
-            let payloads =
-                kind.channel()
-                    .render(&ctx, &Recipient::new("42"), &only_image, Some(url));
+            let payloads = kind.channel().render(
+                &ctx,
+                &Recipient::new("42"),
+                &only_image,
+                &[OutboundFile::image(url)],
+            );
             assert_eq!(payloads.len(), 1, "{kind}: {payloads:?}");
         }
     }

@@ -244,7 +244,7 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
     let ctx = RenderContext { display_name };
     let payloads = kind
         .channel()
-        .render(&ctx, &Recipient::new(address), message, None);
+        .render(&ctx, &Recipient::new(address), message, &[]);
     for (part, payload) in payloads.iter().enumerate() {
         outbox::enqueue(
             env,
