@@ -433,20 +433,20 @@ fn grants_are_exactly_what_each_surface_uses() {
         };
         let uses = surface.uses;
         let default = vec!["default".to_owned()];
-        let (want_sql, want_kv): (&[String], &[String]) = (
-            if uses.sqlite { &default } else { &[] },
-            if uses.key_value { &default } else { &[] },
-        );
+        // Attachment bytes live in a second database (`ports/files.rs`).
+        let mut want_sql: Vec<String> = Vec::new();
+        if uses.sqlite {
+            want_sql.push("default".into());
+        }
+        if uses.files {
+            want_sql.push("attachments".into());
+        }
+        let want_kv: &[String] = if uses.key_value { &default } else { &[] };
         if c.sqlite_databases != want_sql {
             problems.push(format!(
-                "[component.{id}] sqlite_databases = {:?}; surface uses sqlite: {} -> {}",
-                c.sqlite_databases,
-                uses.sqlite,
-                if uses.sqlite {
-                    "sqlite_databases = [\"default\"]"
-                } else {
-                    "remove it"
-                }
+                "[component.{id}] sqlite_databases = {:?}; surface uses sqlite: {}, files: {} -> \
+                 sqlite_databases = {want_sql:?}",
+                c.sqlite_databases, uses.sqlite, uses.files,
             ));
         }
         if c.key_value_stores != want_kv {

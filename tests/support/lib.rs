@@ -9,10 +9,12 @@ pub mod channels;
 pub mod help_center;
 
 use base64::Engine;
+use spindesk_core::blobs::SqlFiles;
 use spindesk_core::ports::{
     Actions, Config, KeyValue, KvError, NoActions, Outbound, OutboundError, Rows, Sql, SqlError,
     SqlErrorKind, Value,
 };
+use spindesk_core::surface::BufferedBody;
 use spindesk_core::{Env, Surface};
 use spindesk_native::{
     ManualClock, MapConfig, MemoryKeyValue, NativeSql, RecordingLog, RecordingOutbound, SeqRandom,
@@ -52,6 +54,8 @@ pub struct App {
     pub config: MapConfig,
     /// Every line the handlers logged.
     pub log: RecordingLog,
+    /// How many body bytes the last streamed route (an upload) read.
+    body_read: Mutex<Option<usize>>,
     /// The `spindesk:bot/actions` dependency of the components that run the bot (their
     /// surface's `Uses::actions`); none until a test loads one ([`App::with_actions`]).
     pub actions: Option<WasmActions>,
@@ -111,6 +115,7 @@ impl App {
             random: SeqRandom::default(),
             config,
             log: RecordingLog::default(),
+            body_read: Mutex::new(None),
             actions: None,
         }
     }
@@ -123,6 +128,16 @@ impl App {
 
     pub fn db_path(&self) -> PathBuf {
         self.dir.join("spindesk.db")
+    }
+
+    /// The `attachments` database (attachment bytes), beside the main one.
+    pub fn attachments_path(&self) -> PathBuf {
+        self.dir.join("attachments.db")
+    }
+
+    /// A direct connection to the `attachments` database.
+    pub fn attachments_db(&self) -> NativeSql {
+        NativeSql::open(&self.attachments_path())
     }
 
     /// A direct connection for asserting on stored state.
@@ -218,6 +233,12 @@ impl App {
             Some(actions) if uses.actions => actions,
             _ => &NoActions,
         };
+        let attachments_native = NativeSql::open(&self.attachments_path());
+        let attachments_sql = Guard {
+            allowed: uses.files,
+            inner: &attachments_native,
+        };
+        let files = SqlFiles::new(&attachments_sql);
         let env = Env {
             sql: &guarded_sql,
             kv: &guarded_kv,
@@ -227,12 +248,33 @@ impl App {
             config: &vars,
             log: &self.log,
             actions,
+            files: &files,
         };
-        let answer = surface.answer(&env, req);
+        // A streamed route (an upload) reads the body through a stream, as under Spin; how
+        // much of it the route read is kept for the test to see.
+        let answer = match surface.streamed_route(req.method(), req.uri().path()) {
+            Some(route) => {
+                let (parts, whole) = req.into_parts();
+                let mut body = BufferedBody::new(whole);
+                let response = (route.handle)(
+                    &env,
+                    http::Request::from_parts(parts, Vec::new()),
+                    &mut body,
+                );
+                *self.body_read.lock().unwrap_or_else(|p| p.into_inner()) = Some(body.consumed());
+                spindesk_core::surface::Answer::now(response)
+            }
+            None => surface.answer(&env, req),
+        };
         let response = Resp::from(answer.response);
         answered(&response);
         answer.follow_up.run(&env);
         response
+    }
+
+    /// How many bytes of its body the last streamed request (an upload) read.
+    pub fn body_read(&self) -> Option<usize> {
+        *self.body_read.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The key-value calls handlers made since the last call of this function.

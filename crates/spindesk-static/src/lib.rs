@@ -26,7 +26,9 @@ pub const SURFACE: Surface = Surface {
         variables: &[],
         outbound: false,
         actions: false,
+        files: false,
     },
+    streamed: &[],
 };
 
 struct Asset {

@@ -38,7 +38,9 @@ pub const SURFACE: Surface = Surface {
         ],
         outbound: true,
         actions: false,
+        files: false,
     },
+    streamed: &[],
 };
 
 pub use agents::MAX_BODY_BYTES;

@@ -39,10 +39,17 @@ pub const SURFACE: Surface = Surface {
             config::GRIP_PUBLISH_URL,
             // Sends the webhook deliveries its writes record.
             config::WEBHOOK_DISABLE_AFTER_DAYS,
+            // Customers' media (fetched from the vendors) and the links sent back out.
+            config::ATTACHMENT_URL_KEY,
+            config::ATTACHMENT_MAX_BYTES,
+            config::ATTACHMENT_LINK_CUSTOMER_MINUTES,
+            config::ATTACHMENT_LINK_VENDOR_MINUTES,
         ],
         outbound: true,
         actions: true,
+        files: true,
     },
+    streamed: &[],
 };
 
 fn answer(env: &Env, req: Request) -> Answer {

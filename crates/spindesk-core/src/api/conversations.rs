@@ -48,7 +48,9 @@ pub const SURFACE: Surface = Surface {
         outbound: true,
         // A user's message posted here is answered by the bot, as on every channel.
         actions: true,
+        files: false,
     },
+    streamed: &[],
 };
 
 fn handle(env: &Env, req: Request) -> Response {

@@ -49,7 +49,9 @@ pub const SURFACE: Surface = Surface {
         ],
         outbound: true,
         actions: false,
+        files: false,
     },
+    streamed: &[],
 };
 
 fn answer(env: &Env, req: Request) -> Answer {

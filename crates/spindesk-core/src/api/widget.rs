@@ -64,7 +64,9 @@ pub const SURFACE: Surface = Surface {
         ],
         outbound: true,
         actions: true,
+        files: false,
     },
+    streamed: &[],
 };
 
 /// Largest request body the widget API reads.
