@@ -153,7 +153,10 @@ mod tests {
         };
 
         assert_eq!(
-            first(ChannelType::WhatsApp, &media(Some("1003383421387256"), None)),
+            first(
+                ChannelType::WhatsApp,
+                &media(Some("1003383421387256"), None)
+            ),
             (
                 "lookup",
                 get(
@@ -179,7 +182,11 @@ mod tests {
         );
 
         let cdn = "https://scontent.xx.fbcdn.net/v/t1/abc.jpg?oh=1";
-        for kind in [ChannelType::Messenger, ChannelType::Instagram, ChannelType::Viber] {
+        for kind in [
+            ChannelType::Messenger,
+            ChannelType::Instagram,
+            ChannelType::Viber,
+        ] {
             assert_eq!(
                 first(kind, &media(None, Some(cdn))),
                 ("download", get(cdn, None)),

@@ -35,10 +35,13 @@ pub const SURFACE: Surface = Surface {
             config::WEBHOOK_HOSTS,
             config::WEBHOOK_LOOPBACK_HTTP,
             config::WEBHOOK_DISABLE_AFTER_DAYS,
+            // The drain fetches customers' files channels still owe (at most this large).
+            config::ATTACHMENT_MAX_BYTES,
         ],
         outbound: true,
         actions: false,
-        files: false,
+        // The files the drain fetches are stored in the `attachments` database.
+        files: true,
     },
     streamed: &[],
 };

@@ -10,8 +10,8 @@
 //! made, and what the bot says then is sent the same way.
 
 use crate::api::commit;
-use crate::channels::{delivery, media_fetch};
 use crate::channels::integrations::{self};
+use crate::channels::{delivery, media_fetch};
 use crate::channels::{AuthError, ChannelType, HandshakeReply, Webhook};
 use crate::committed::Committed;
 use crate::config;

@@ -210,7 +210,9 @@ fn download(
                 .ok_or_else(|| Outcome::Give(format!("a redirect to {location:?}")))?;
             // The vendor's credentials stay with the vendor: another origin (Twilio's CDN) gets
             // a plain GET.
-            let mut builder = http::Request::builder().method(http::Method::GET).uri(&next);
+            let mut builder = http::Request::builder()
+                .method(http::Method::GET)
+                .uri(&next);
             if let Some(auth) = auth.filter(|_| origin(&next) == origin(&from)) {
                 builder = builder.header("authorization", auth);
             }
@@ -292,21 +294,25 @@ fn fetch(env: &Env, db: &Db, integration: &Integration, row: &Fetch, budget: Bud
 fn record(env: &Env, db: &Db, row: &Fetch, outcome: &Outcome) -> Result<()> {
     let now = env.clock.now_ms();
     match outcome {
-        Outcome::Stored => db.execute(
-            "UPDATE media_fetches SET status = 'stored', last_error = NULL, updated_at = ?
-             WHERE id = ?",
-            &[now.into(), row.id.into()],
-        )?,
-        Outcome::Retry(why) if row.attempts < MAX_ATTEMPTS => db.execute(
-            "UPDATE media_fetches SET status = 'failed', last_error = ?, next_attempt_at = ?,
-                                      updated_at = ? WHERE id = ?",
-            &[
-                why.clone().into(),
-                (now + backoff_ms(row.attempts)).into(),
-                now.into(),
-                row.id.into(),
-            ],
-        )?,
+        Outcome::Stored => {
+            db.execute(
+                "UPDATE media_fetches SET status = 'stored', last_error = NULL, updated_at = ?
+                 WHERE id = ?",
+                &[now.into(), row.id.into()],
+            )?;
+        }
+        Outcome::Retry(why) if row.attempts < MAX_ATTEMPTS => {
+            db.execute(
+                "UPDATE media_fetches SET status = 'failed', last_error = ?, next_attempt_at = ?,
+                                          updated_at = ? WHERE id = ?",
+                &[
+                    why.clone().into(),
+                    (now + backoff_ms(row.attempts)).into(),
+                    now.into(),
+                    row.id.into(),
+                ],
+            )?;
+        }
         Outcome::Retry(why) | Outcome::Give(why) => {
             db.transaction(|db| {
                 db.execute(
