@@ -20,6 +20,7 @@ mod bot_settings;
 mod channels;
 mod channels_admin;
 mod channels_answer_first;
+mod channels_media;
 mod channels_outbox;
 mod channels_races;
 mod channels_sealed;
