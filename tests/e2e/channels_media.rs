@@ -59,10 +59,7 @@ fn case(vendor: Vendor) -> Case {
             let lookaside =
                 "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1003383421387256&ext=1&hash=x";
             Case {
-                webhook: format!(
-                    r#"{{"object":"whatsapp_business_account","entry":[{{"id":"102290129340398","changes":[{{"value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550783881","phone_number_id":"106540352242922"}},"contacts":[{{"profile":{{"name":"Sheena Nelson"}},"wa_id":"16505551234"}}],"messages":[{{"from":"16505551234","id":"wamid.MEDIA","timestamp":"1749416500","type":"image","image":{{"caption":"It arrived broken","mime_type":"image/jpeg","sha256":"x","id":"1003383421387256"}}}}]}},"field":"messages"}}]}}]}}"#
-                )
-                .into_bytes(),
+                webhook: br#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Sheena Nelson"},"wa_id":"16505551234"}],"messages":[{"from":"16505551234","id":"wamid.MEDIA","timestamp":"1749416500","type":"image","image":{"caption":"It arrived broken","mime_type":"image/jpeg","sha256":"x","id":"1003383421387256"}}]},"field":"messages"}]}]}"#.to_vec(),
                 replies: vec![
                     json_reply(&format!(
                         r#"{{"messaging_product":"whatsapp","url":"{lookaside}","mime_type":"image/jpeg","sha256":"x","file_size":"{}","id":"1003383421387256"}}"#,
@@ -505,7 +502,10 @@ fn a_file_over_the_limit_is_refused_and_nothing_is_stored() {
     let public_id = customer_files(&app)[0][4].clone();
     let files_db = app.attachments_db();
     assert!(
-        !matches!(SqlFiles::new(&files_db).read(&public_id, 0, 10), Ok(Some(_))),
+        !matches!(
+            SqlFiles::new(&files_db).read(&public_id, 0, 10),
+            Ok(Some(_))
+        ),
         "no bytes kept"
     );
 }

@@ -55,6 +55,7 @@ impl ChannelType {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn credentials_never_print_their_values() {
@@ -265,6 +266,199 @@ mod tests {
                 &media(Some("../me/accounts"), None)
             )
             .is_err());
+    }
+
+    fn file(name: &str, content_type: &str, size: i64) -> OutboundFile {
+        OutboundFile {
+            url: format!("https://support.example.com/attachments/a1/{name}?token=v1.x"),
+            file_name: name.into(),
+            content_type: content_type.into(),
+            size,
+        }
+    }
+
+    /// What each channel sends for a message with files: the vendors' documented shapes, and
+    /// the link in the text where a vendor cannot carry a type or size.
+    #[test]
+    fn files_go_out_in_each_vendors_native_shape_or_as_links() {
+        let ctx = RenderContext {
+            display_name: "Acme".into(),
+        };
+        let png = file("label.png", "image/png", 40_000);
+        let pdf = file("invoice.pdf", "application/pdf", 90_000);
+        let docx = file(
+            "form.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            20_000,
+        );
+        let big_png = file("photo.png", "image/png", 3 * 1024 * 1024);
+        let render = |kind: ChannelType, to: &str, text: &str, files: &[OutboundFile]| {
+            kind.channel()
+                .render(
+                    &ctx,
+                    &Recipient::new(to),
+                    &testkit::message(text, Vec::new()),
+                    files,
+                )
+                .into_iter()
+                .map(|p| {
+                    let body = serde_json::from_str(&p.body).unwrap_or_else(|_| {
+                        serde_json::Value::Object(
+                            form_urlencoded::parse(p.body.as_bytes())
+                                .map(|(k, v)| (k.into_owned(), v.into_owned().into()))
+                                .collect(),
+                        )
+                    });
+                    (p.endpoint, body)
+                })
+                .collect::<Vec<_>>()
+        };
+
+        // WhatsApp: one media message per file; a short text rides as the caption.
+        let wa = render(
+            ChannelType::WhatsApp,
+            "+1650",
+            "Your label",
+            std::slice::from_ref(&png),
+        );
+        assert_eq!(wa.len(), 1);
+        assert_eq!(wa[0].1["type"], "image");
+        assert_eq!(
+            wa[0].1["image"],
+            json!({"link": png.url, "caption": "Your label"})
+        );
+        let wa = render(
+            ChannelType::WhatsApp,
+            "+1650",
+            "Both",
+            &[png.clone(), pdf.clone()],
+        );
+        assert_eq!(wa.len(), 3, "two files, then the text: {wa:?}");
+        assert_eq!(
+            wa[1].1["document"],
+            json!({"link": pdf.url, "filename": "invoice.pdf"})
+        );
+        assert_eq!(wa[2].1["text"]["body"], "Both");
+
+        // Messenger: attachment payloads with our URL, then the text; Instagram takes PDFs
+        // as `file` but not Word documents, which go as links.
+        let fb = render(
+            ChannelType::Messenger,
+            "654",
+            "Here",
+            &[png.clone(), pdf.clone()],
+        );
+        assert_eq!(
+            fb[0].1["message"],
+            json!({"attachment": {"type": "image", "payload": {"url": png.url, "is_reusable": false}}})
+        );
+        assert_eq!(fb[1].1["message"]["attachment"]["type"], "file");
+        assert_eq!(fb[2].1["message"]["text"], "Here");
+        let ig = render(
+            ChannelType::Instagram,
+            "124",
+            "",
+            &[pdf.clone(), docx.clone()],
+        );
+        assert_eq!(ig.len(), 2);
+        assert_eq!(ig[0].1["message"]["attachment"]["type"], "file");
+        assert_eq!(
+            ig[1].1["message"]["text"],
+            format!("form.docx: {}", docx.url)
+        );
+
+        // Telegram: sendPhoto / sendDocument by URL, with the caption; a Word document
+        // cannot go by URL (only PDF, ZIP and GIF can), so it is a link.
+        let tg = render(
+            ChannelType::Telegram,
+            "123",
+            "Label",
+            std::slice::from_ref(&png),
+        );
+        assert_eq!(tg[0].0, "sendPhoto");
+        assert_eq!(
+            tg[0].1,
+            json!({"chat_id": 123, "photo": png.url, "caption": "Label"})
+        );
+        let tg = render(
+            ChannelType::Telegram,
+            "123",
+            "",
+            &[pdf.clone(), docx.clone()],
+        );
+        assert_eq!(tg[0].0, "sendDocument");
+        assert_eq!(tg[0].1["document"], json!(pdf.url));
+        assert_eq!(
+            tg[0].1["caption"],
+            json!(format!("form.docx: {}", docx.url))
+        );
+
+        // LINE: an image message with the preview; images over LINE's 1 MB preview limit and
+        // files (LINE has no file message for bots) go as links.
+        let line = render(
+            ChannelType::Line,
+            "U1",
+            "",
+            &[png.clone(), big_png.clone(), pdf.clone()],
+        );
+        assert_eq!(line.len(), 1);
+        let messages = &line[0].1["messages"];
+        assert_eq!(
+            messages[0],
+            json!({"type": "image", "originalContentUrl": png.url, "previewImageUrl": png.url})
+        );
+        assert_eq!(
+            messages[1]["text"],
+            format!("photo.png: {}\ninvoice.pdf: {}", big_png.url, pdf.url)
+        );
+
+        // Viber: picture, and any other file with its size and name.
+        let viber = render(ChannelType::Viber, "01=", "", &[png.clone(), pdf.clone()]);
+        assert_eq!(viber[0].1["type"], "picture");
+        assert_eq!(viber[0].1["media"], json!(png.url));
+        assert_eq!(viber[1].1["type"], "file");
+        assert_eq!(viber[1].1["size"], 90_000);
+        assert_eq!(viber[1].1["file_name"], "invoice.pdf");
+
+        // Slack: an image block; a PDF is its link.
+        let slack = render(ChannelType::Slack, "D1", "See", &[png.clone(), pdf.clone()]);
+        assert_eq!(slack[0].1["blocks"][0]["type"], "image");
+        assert_eq!(slack[0].1["blocks"][0]["image_url"], json!(png.url));
+        assert_eq!(slack[1].1["text"], format!("See\ninvoice.pdf: {}", pdf.url));
+
+        // Twilio: up to ten MediaUrls per MMS within 5 MB; one per WhatsApp message, whose
+        // caption is the text.
+        let sms = render(
+            ChannelType::Twilio,
+            "+1212",
+            "Docs",
+            &[png.clone(), pdf.clone()],
+        );
+        assert_eq!(sms.len(), 1);
+        let (_, body) = &sms[0];
+        assert_eq!(body["Body"], "Docs");
+        let all = ChannelType::Twilio.channel().render(
+            &ctx,
+            &Recipient::new("+1212"),
+            &testkit::message("Docs", Vec::new()),
+            &[png.clone(), pdf.clone()],
+        );
+        let urls: Vec<String> = form_urlencoded::parse(all[0].body.as_bytes())
+            .filter(|(k, _)| k == "MediaUrl")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        assert_eq!(urls, [png.url.clone(), pdf.url.clone()]);
+        let twa = render(
+            ChannelType::Twilio,
+            "whatsapp:+1650",
+            "Docs",
+            &[png.clone(), pdf.clone()],
+        );
+        assert_eq!(twa.len(), 2);
+        assert_eq!(twa[0].1["Body"], "Docs");
+        assert_eq!(twa[0].1["MediaUrl"], json!(png.url));
+        assert_eq!(twa[1].1["MediaUrl"], json!(pdf.url));
+        assert!(twa[1].1.get("Body").is_none());
     }
 
     #[test]

@@ -210,10 +210,10 @@ pub fn with_links(text: &str, links: &[&OutboundFile]) -> String {
 }
 
 /// Splits `files` into those `native` accepts and those sent as links.
-pub fn partition<'a>(
-    files: &'a [OutboundFile],
+pub fn partition(
+    files: &[OutboundFile],
     native: impl Fn(&OutboundFile) -> bool,
-) -> (Vec<&'a OutboundFile>, Vec<&'a OutboundFile>) {
+) -> (Vec<&OutboundFile>, Vec<&OutboundFile>) {
     files.iter().partition(|f| native(f))
 }
 
