@@ -3,6 +3,7 @@
 
 mod admin;
 mod architecture;
+mod attachments;
 mod body_limits;
 mod bot_actions;
 mod bot_actions_wit;

@@ -28,6 +28,8 @@ use std::time::Duration;
 pub use serde_json::{json, Value as Json};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdefghijk";
+/// The key test installations sign attachment links with.
+pub const ATTACHMENT_URL_KEY: &str = "test-attachment-key-0123456789abcdefghijk";
 
 /// Every surface, one per component in `spin.toml`: the core's, and the static site's, which
 /// lives in its own crate so that editing a page does not rebuild the core.
@@ -79,7 +81,11 @@ pub fn zendesk_component(path: &str) -> &'static str {
 
 impl App {
     pub fn new() -> Self {
-        Self::with_config(MapConfig::default().with("admin_token", ADMIN_TOKEN))
+        Self::with_config(
+            MapConfig::default()
+                .with("admin_token", ADMIN_TOKEN)
+                .with("attachment_url_key", ATTACHMENT_URL_KEY),
+        )
     }
 
     /// An app whose widget message limits are out of reach: for tests and benches that write
@@ -569,6 +575,33 @@ impl App {
             .send()
             .expect(201)
             .json()
+    }
+
+    /// Uploads `bytes` as `name` from the widget: the response.
+    pub fn upload(&self, visitor: &Visitor, name: &str, bytes: &[u8]) -> Resp {
+        let path = format!(
+            "/api/widget/uploads?filename={}",
+            form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+        );
+        self.request("widget", "POST", &path)
+            .bearer(&visitor.token)
+            .header("content-type", "application/octet-stream")
+            .body(bytes.to_vec())
+            .send()
+    }
+
+    /// Downloads through a link as the `files` component serves it (the path and query of
+    /// `url`, absolute or not), with extra headers.
+    pub fn download(&self, url: &str, headers: &[(&str, &str)]) -> Resp {
+        let path = match url.find("/attachments/") {
+            Some(i) => &url[i..],
+            None => url,
+        };
+        let mut request = self.request("files", "GET", path);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
     }
 
     /// The visitor's whole conversation as the widget loads it.

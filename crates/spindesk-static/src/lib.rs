@@ -185,6 +185,7 @@ const ASSETS: &[Asset] = &[
     api_doc!("admin"),
     api_doc!("reports"),
     api_doc!("live"),
+    api_doc!("files"),
     api_doc!("channels"),
     api_doc!("conversations"),
     api_doc!("static-site"),

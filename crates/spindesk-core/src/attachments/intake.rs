@@ -1,19 +1,28 @@
 //! Bringing bytes in: whole (a channel's media fetch) or streamed (an upload), part by part
 //! into the files port, so that no more than one part of a file is ever in memory.
 
+use super::bytes::{write_bytes, PART_BYTES};
+use super::error::AttachmentError;
 use super::limits;
-use super::record::{self, record_stored, Attachment, Uploader};
+use super::record::{self, by_public_id, clean_name, record_stored, Attachment, Status, Uploader};
 use super::sniff::{self, SNIFF_BYTES};
-use super::{AttachmentError, NewAttachment};
 use crate::ids::new_public_id;
 use crate::ports::Env;
 use crate::store::Db;
 pub use crate::surface::BodyStream;
 
-/// Bytes per stored part: one row of the `attachments` database, and the most of an upload a
-/// component holds at once. 256 KiB: 80 rows for a 20 MiB file (each insert is a host round
-/// trip under Spin), while an instance's memory stays small.
-pub const PART_BYTES: usize = 256 * 1024;
+/// A file brought in whole: from a channel's media fetch, or any caller with the bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAttachment<'a> {
+    /// The conversation it belongs to, when known now (a channel's media); uploads get theirs
+    /// when a message carries them ([`attach_to_message`]).
+    pub conversation_id: Option<i64>,
+    pub uploader: Uploader,
+    /// The name it came with: cleaned ([`record::clean_name`]), and given the extension of its
+    /// real type when the one it has says otherwise.
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+}
 
 /// An upload's description, its bytes still to come.
 #[derive(Debug, Clone, Copy)]
@@ -23,29 +32,12 @@ pub struct NewUpload<'a> {
     pub file_name: &'a str,
 }
 
-/// Writes `bytes` under `key` in parts; deletes what it wrote if a part fails.
-pub(super) fn write_bytes(env: &Env, key: &str, bytes: &[u8]) -> Result<u64, AttachmentError> {
-    let mut offset = 0u64;
-    for part in bytes.chunks(PART_BYTES) {
-        if let Err(e) = env.files.write_part(key, offset, part) {
-            let _ = env.files.delete(key);
-            return Err(e.into());
-        }
-        offset += part.len() as u64;
-    }
-    if let Err(e) = env.files.finish(key, offset) {
-        let _ = env.files.delete(key);
-        return Err(e.into());
-    }
-    Ok(offset)
-}
-
 /// Stores a file whose bytes are all in memory (a channel's media fetch): sniffed, checked
 /// against the size limit (`attachment_max_bytes`), written, recorded `stored`. Call it
 /// outside the write transaction that links it, or accept that a rolled-back transaction
 /// leaves bytes nothing refers to (they are never served).
 pub fn store(env: &Env, db: &Db, new: NewAttachment) -> Result<Attachment, AttachmentError> {
-    record::store_whole(env, db, new, limits::max_bytes(env))
+    store_whole(env, db, new, limits::max_bytes(env))
 }
 
 /// Stores an upload as it streams in: reads `body` a part at a time (never more than
@@ -123,4 +115,72 @@ fn stream_parts(
     let file_type = file_type.ok_or(AttachmentError::Empty)?;
     env.files.finish(key, offset)?;
     Ok((file_type, offset))
+}
+
+/// Stores a file given whole: see [`super::store`].
+fn store_whole(
+    env: &Env,
+    db: &Db,
+    new: NewAttachment,
+    limit: u64,
+) -> Result<Attachment, AttachmentError> {
+    if new.bytes.len() as u64 > limit {
+        return Err(AttachmentError::TooLarge { limit });
+    }
+    let file_type = sniff::sniff_named(new.bytes, new.file_name)?;
+    let public_id = new_public_id(env.random);
+    let size = write_bytes(env, &public_id, new.bytes)?;
+    record_stored(
+        env,
+        db,
+        &public_id,
+        new.conversation_id,
+        new.uploader,
+        new.file_name,
+        (file_type, size),
+    )
+}
+
+/// Stores the fetched bytes of pending attachment `public_id` (sniffed like any file; over the
+/// size limit refused) and marks it `stored`. A refused file leaves the row pending: the caller
+/// decides whether to [`mark_failed`] it. `NotFound` when no pending row has that id (filled
+/// already by a retried fetch: nothing is written twice).
+pub fn fill_pending(
+    env: &Env,
+    db: &Db,
+    public_id: &str,
+    bytes: &[u8],
+) -> Result<Attachment, AttachmentError> {
+    let current = by_public_id(db, public_id)?.ok_or(AttachmentError::NotFound)?;
+    if current.status != Status::Pending {
+        return Err(AttachmentError::NotFound);
+    }
+    let file_type = sniff::sniff_named(bytes, &current.file_name)?;
+    let size = write_bytes(env, public_id, bytes)?;
+    let name = clean_name(&current.file_name, Some(file_type));
+    let filled = db
+        .query_opt(
+            &format!(
+                "UPDATE attachments SET status = 'stored', content_type = ?, size = ?, file_name = ?
+                 WHERE public_id = ? AND status = 'pending' RETURNING {}",
+                record::COLUMNS
+            ),
+            &[
+                file_type.content_type.into(),
+                (size as i64).into(),
+                name.into(),
+                public_id.into(),
+            ],
+            Attachment::from_row,
+        )
+        .map_err(AttachmentError::from)
+        .and_then(|row| row.ok_or(AttachmentError::NotFound));
+    if filled.is_err() {
+        // Another fetch filled it meanwhile, or the update failed: these bytes are nobody's.
+        // (The same key: deleting removes the winner's bytes only if the row is not stored.)
+        if !matches!(by_public_id(db, public_id), Ok(Some(a)) if a.status == Status::Stored) {
+            let _ = env.files.delete(public_id);
+        }
+    }
+    filled
 }

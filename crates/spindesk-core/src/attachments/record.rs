@@ -1,8 +1,7 @@
 //! Attachment rows in the main database: create, fill, link, read.
 
-use super::intake::write_bytes;
+use super::error::AttachmentError;
 use super::sniff::{self, FileType};
-use super::{AttachmentError, NewAttachment};
 use crate::ids::new_public_id;
 use crate::ports::{Env, Millis, SqlError, Value};
 use crate::store::{Db, Row};
@@ -100,7 +99,7 @@ impl Attachment {
         }
     }
 
-    fn from_row(r: &Row) -> Result<Self, SqlError> {
+    pub(super) fn from_row(r: &Row) -> Result<Self, SqlError> {
         Ok(Attachment {
             id: r.i64("id")?,
             public_id: r.string("public_id")?,
@@ -120,7 +119,8 @@ impl Attachment {
     }
 }
 
-const COLUMNS: &str = "id, public_id, conversation_id, message_id, comment_id, uploader_type, \
+pub(super) const COLUMNS: &str =
+    "id, public_id, conversation_id, message_id, comment_id, uploader_type, \
                        uploader_id, file_name, content_type, size, status, created_at";
 
 /// Longest file name kept, in characters.
@@ -164,7 +164,7 @@ pub fn clean_name(raw: &str, file_type: Option<FileType>) -> String {
 }
 
 /// Inserts a row; `content` is the type and size of bytes already written under `public_id`.
-fn insert(
+pub(super) fn insert(
     env: &Env,
     db: &Db,
     public_id: &str,
@@ -247,49 +247,6 @@ pub fn create_pending(
     )
 }
 
-/// Stores the fetched bytes of pending attachment `public_id` (sniffed like any file; over the
-/// size limit refused) and marks it `stored`. A refused file leaves the row pending: the caller
-/// decides whether to [`mark_failed`] it. `NotFound` when no pending row has that id (filled
-/// already by a retried fetch: nothing is written twice).
-pub fn fill_pending(
-    env: &Env,
-    db: &Db,
-    public_id: &str,
-    bytes: &[u8],
-) -> Result<Attachment, AttachmentError> {
-    let current = by_public_id(db, public_id)?.ok_or(AttachmentError::NotFound)?;
-    if current.status != Status::Pending {
-        return Err(AttachmentError::NotFound);
-    }
-    let file_type = sniff::sniff_named(bytes, &current.file_name)?;
-    let size = write_bytes(env, public_id, bytes)?;
-    let name = clean_name(&current.file_name, Some(file_type));
-    let filled = db
-        .query_opt(
-            &format!(
-                "UPDATE attachments SET status = 'stored', content_type = ?, size = ?, file_name = ?
-                 WHERE public_id = ? AND status = 'pending' RETURNING {COLUMNS}"
-            ),
-            &[
-                file_type.content_type.into(),
-                (size as i64).into(),
-                name.into(),
-                public_id.into(),
-            ],
-            Attachment::from_row,
-        )
-        .map_err(AttachmentError::from)
-        .and_then(|row| row.ok_or(AttachmentError::NotFound));
-    if filled.is_err() {
-        // Another fetch filled it meanwhile, or the update failed: these bytes are nobody's.
-        // (The same key: deleting removes the winner's bytes only if the row is not stored.)
-        if !matches!(by_public_id(db, public_id), Ok(Some(a)) if a.status == Status::Stored) {
-            let _ = env.files.delete(public_id);
-        }
-    }
-    filled
-}
-
 /// Gives up on pending attachment `public_id`: status `failed`, and the message that carries
 /// it stays. Idempotent; `NotFound` for an unknown id.
 pub fn mark_failed(db: &Db, public_id: &str) -> Result<Attachment, AttachmentError> {
@@ -312,14 +269,22 @@ pub fn attach_to_message(
     uploader: Uploader,
     public_ids: &[String],
 ) -> Result<Vec<Attachment>, AttachmentError> {
-    link(
+    let linked = link(
         db,
         "message_id",
         message_id,
         conversation_id,
         uploader,
         public_ids,
-    )
+    )?;
+    if !linked.is_empty() {
+        // What tells every view of the message to look its files up.
+        db.execute(
+            "UPDATE messages SET content_type = 'file' WHERE id = ?",
+            &[message_id.into()],
+        )?;
+    }
+    Ok(linked)
 }
 
 /// [`attach_to_message`] for a ticket comment (an internal note has no message; a public
@@ -430,30 +395,6 @@ fn owned_by(
         out.entry(owner).or_default().push(attachment);
     }
     Ok(out)
-}
-
-/// Stores a file given whole: see [`super::store`].
-pub(super) fn store_whole(
-    env: &Env,
-    db: &Db,
-    new: NewAttachment,
-    limit: u64,
-) -> Result<Attachment, AttachmentError> {
-    if new.bytes.len() as u64 > limit {
-        return Err(AttachmentError::TooLarge { limit });
-    }
-    let file_type = sniff::sniff_named(new.bytes, new.file_name)?;
-    let public_id = new_public_id(env.random);
-    let size = write_bytes(env, &public_id, new.bytes)?;
-    record_stored(
-        env,
-        db,
-        &public_id,
-        new.conversation_id,
-        new.uploader,
-        new.file_name,
-        (file_type, size),
-    )
 }
 
 #[cfg(test)]

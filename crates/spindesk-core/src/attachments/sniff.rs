@@ -3,7 +3,7 @@
 //! anything a browser could run (HTML, SVG, XML) or a computer could execute is refused, since
 //! a download served from our origin must never become a page of ours.
 
-use super::AttachmentError;
+use super::error::AttachmentError;
 
 /// How a file is shown: inline (images, audio, video) or only as a download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
