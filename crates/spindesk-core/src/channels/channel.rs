@@ -286,6 +286,25 @@ pub enum Content {
 }
 
 impl Content {
+    /// The file a media event carries, to fetch; `None` for any other content.
+    pub fn media_ref(&self) -> Option<MediaRef> {
+        match self {
+            Content::Media {
+                kind,
+                media_id,
+                url,
+                mime_type,
+                ..
+            } => Some(MediaRef {
+                kind: kind.clone(),
+                media_id: media_id.clone(),
+                url: url.clone(),
+                mime_type: mime_type.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     /// The text to show in the conversation.
     pub fn display_text(&self) -> String {
         match self {

@@ -5,7 +5,7 @@
 
 use super::channel::{Content, Event, Recipient, RenderContext};
 use super::integrations::{self, Integration};
-use super::media::{MediaRef, OutboundFile};
+use super::media::OutboundFile;
 use super::media_fetch;
 use super::outbox::{self, NewEntry};
 use crate::attachments::{self, Audience, Status};
@@ -135,7 +135,7 @@ pub fn receive(
     };
     // A file: a placeholder attachment on the message now, its bytes fetched from the vendor
     // after the answer (`media_fetch`). The vendor's ids and URLs stay in the fetch queue.
-    if let Some(media) = MediaRef::of(&event.content) {
+    if let Some(media) = event.content.media_ref() {
         let fetch = media_fetch::queue(env, db, integration, conversation.id, first.id, &media)?;
         committed.media_fetches.push(fetch);
     }

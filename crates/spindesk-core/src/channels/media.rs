@@ -9,7 +9,6 @@
 //! Out: an agent's file as the vendor fetches it ([`OutboundFile`]: a signed URL of ours,
 //! never a vendor's), which each channel's `render` turns into its native media message.
 
-use super::channel::Content;
 use serde::{Deserialize, Serialize};
 
 /// The vendor's reference to an inbound file, kept in the fetch queue until it is stored.
@@ -28,25 +27,6 @@ pub struct MediaRef {
 }
 
 impl MediaRef {
-    /// The file a media event carries; `None` for any other content.
-    pub fn of(content: &Content) -> Option<MediaRef> {
-        match content {
-            Content::Media {
-                kind,
-                media_id,
-                url,
-                mime_type,
-                ..
-            } => Some(MediaRef {
-                kind: kind.clone(),
-                media_id: media_id.clone(),
-                url: url.clone(),
-                mime_type: mime_type.clone(),
-            }),
-            _ => None,
-        }
-    }
-
     /// The name the file is shown under: the last segment of the vendor's URL path when it
     /// looks like a file name (`receipt.png`), else the kind (`image`); the stored file gets
     /// the extension of its sniffed type either way.
