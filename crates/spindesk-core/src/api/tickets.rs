@@ -46,6 +46,10 @@ pub const SURFACE: Surface = Surface {
             config::GRIP_PUBLISH_URL,
             // Sends the webhook deliveries its writes record.
             config::WEBHOOK_DISABLE_AFTER_DAYS,
+            // An agent's files go to a channel customer as links the vendor fetches.
+            config::PUBLIC_BASE_URL,
+            config::ATTACHMENT_URL_KEY,
+            config::ATTACHMENT_LINK_VENDOR_MINUTES,
         ],
         outbound: true,
         actions: false,
