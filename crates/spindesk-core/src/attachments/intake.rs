@@ -5,6 +5,7 @@ use super::bytes::{write_bytes, PART_BYTES};
 use super::error::AttachmentError;
 use super::limits;
 use super::record::{self, by_public_id, clean_name, record_stored, Attachment, Status, Uploader};
+pub use super::record::NewUpload;
 use super::sniff::{self, SNIFF_BYTES};
 use crate::ids::new_public_id;
 use crate::ports::Env;
@@ -22,14 +23,6 @@ pub struct NewAttachment<'a> {
     /// real type when the one it has says otherwise.
     pub file_name: &'a str,
     pub bytes: &'a [u8],
-}
-
-/// An upload's description, its bytes still to come.
-#[derive(Debug, Clone, Copy)]
-pub struct NewUpload<'a> {
-    pub conversation_id: Option<i64>,
-    pub uploader: Uploader,
-    pub file_name: &'a str,
 }
 
 /// Stores a file whose bytes are all in memory (a channel's media fetch): sniffed, checked
@@ -55,15 +48,7 @@ pub fn store_stream(
     let public_id = new_public_id(env.random);
     let written = stream_parts(env, &public_id, body, limit, upload.file_name);
     match written {
-        Ok((file_type, size)) => record_stored(
-            env,
-            db,
-            &public_id,
-            upload.conversation_id,
-            upload.uploader,
-            upload.file_name,
-            (file_type, size),
-        ),
+        Ok((file_type, size)) => record_stored(env, db, &public_id, upload, (file_type, size)),
         Err(e) => {
             let _ = env.files.delete(&public_id);
             Err(e)
@@ -130,15 +115,13 @@ fn store_whole(
     let file_type = sniff::sniff_named(new.bytes, new.file_name)?;
     let public_id = new_public_id(env.random);
     let size = write_bytes(env, &public_id, new.bytes)?;
-    record_stored(
-        env,
-        db,
-        &public_id,
-        new.conversation_id,
-        new.uploader,
-        new.file_name,
-        (file_type, size),
-    )
+    let upload = NewUpload {
+        conversation_id: new.conversation_id,
+        uploader: new.uploader,
+        file_name: new.file_name,
+        upload_token: None,
+    };
+    record_stored(env, db, &public_id, upload, (file_type, size))
 }
 
 /// Stores the fetched bytes of pending attachment `public_id` (sniffed like any file; over the

@@ -7,6 +7,18 @@ use crate::ports::{Env, Millis, SqlError, Value};
 use crate::store::{Db, Row};
 use std::collections::BTreeMap;
 
+/// A file's description, its bytes still to come (an upload) or in hand.
+#[derive(Debug, Clone, Copy)]
+pub struct NewUpload<'a> {
+    /// The conversation it belongs to, when known now (a channel's media); an upload gets
+    /// its conversation when a message carries it ([`attach_to_message`]).
+    pub conversation_id: Option<i64>,
+    pub uploader: Uploader,
+    pub file_name: &'a str,
+    /// Zendesk's upload token: the files uploaded under one token go into one comment.
+    pub upload_token: Option<&'a str>,
+}
+
 /// Who brought a file in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Uploader {
@@ -164,6 +176,7 @@ pub fn clean_name(raw: &str, file_type: Option<FileType>) -> String {
 }
 
 /// Inserts a row; `content` is the type and size of bytes already written under `public_id`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn insert(
     env: &Env,
     db: &Db,
@@ -172,6 +185,7 @@ pub(super) fn insert(
     uploader: Uploader,
     file_name: &str,
     content: Option<(FileType, u64)>,
+    upload_token: Option<&str>,
 ) -> Result<Attachment, AttachmentError> {
     let (kind, uploader_id) = uploader.columns();
     let (content_type, size, status) = match content {
@@ -181,8 +195,8 @@ pub(super) fn insert(
     db.query_opt(
         &format!(
             "INSERT INTO attachments (public_id, conversation_id, uploader_type, uploader_id,
-                 file_name, content_type, size, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+                 file_name, content_type, size, status, created_at, upload_token)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
         ),
         &[
             public_id.into(),
@@ -194,6 +208,7 @@ pub(super) fn insert(
             size.into(),
             status.as_str().into(),
             env.clock.now_ms().into(),
+            upload_token.into(),
         ],
         Attachment::from_row,
     )?
@@ -205,20 +220,19 @@ pub(super) fn record_stored(
     env: &Env,
     db: &Db,
     public_id: &str,
-    conversation_id: Option<i64>,
-    uploader: Uploader,
-    file_name: &str,
+    upload: NewUpload,
     content: (FileType, u64),
 ) -> Result<Attachment, AttachmentError> {
-    let name = clean_name(file_name, Some(content.0));
+    let name = clean_name(upload.file_name, Some(content.0));
     insert(
         env,
         db,
         public_id,
-        conversation_id,
-        uploader,
+        upload.conversation_id,
+        upload.uploader,
         &name,
         Some(content),
+        upload.upload_token,
     )
     .inspect_err(|_| {
         let _ = env.files.delete(public_id);
@@ -243,6 +257,7 @@ pub fn create_pending(
         Some(conversation_id),
         uploader,
         &clean_name(file_name, None),
+        None,
         None,
     )
 }
@@ -273,7 +288,7 @@ pub fn attach_to_message(
         db,
         "message_id",
         message_id,
-        conversation_id,
+        Some(conversation_id),
         uploader,
         public_ids,
     )?;
@@ -288,29 +303,81 @@ pub fn attach_to_message(
 }
 
 /// [`attach_to_message`] for a ticket comment (an internal note has no message; a public
-/// comment is linked to both its message and its comment).
+/// comment is linked to both its message and its comment). A ticket without a conversation
+/// (made through the API) has no `conversation_id`.
 pub fn attach_to_comment(
     db: &Db,
-    conversation_id: i64,
+    conversation_id: Option<i64>,
     comment_id: i64,
     uploader: Uploader,
     public_ids: &[String],
 ) -> Result<Vec<Attachment>, AttachmentError> {
-    link(
-        db,
-        "comment_id",
-        comment_id,
-        conversation_id,
-        uploader,
-        public_ids,
-    )
+    link(db, "comment_id", comment_id, conversation_id, uploader, public_ids)
+}
+
+/// The unsent files uploaded under each of Zendesk's upload `tokens` by `uploader`, in upload
+/// order; 422 naming a token with none (unknown, someone else's, or already used).
+pub fn for_upload_tokens(
+    db: &Db,
+    tokens: &[String],
+    uploader: Uploader,
+) -> Result<Vec<String>, AttachmentError> {
+    let (kind, uploader_id) = uploader.columns();
+    let mut ids = Vec::new();
+    for token in tokens {
+        let found = db.query(
+            "SELECT public_id FROM attachments
+             WHERE upload_token = ? AND uploader_type = ? AND uploader_id IS ?
+               AND message_id IS NULL AND comment_id IS NULL AND status = 'stored'
+             ORDER BY id",
+            &[token.as_str().into(), kind.into(), uploader_id.into()],
+            |r| r.string("public_id"),
+        )?;
+        if found.is_empty() {
+            return Err(AttachmentError::Invalid(format!(
+                "upload token {token:?} is unknown, not yours, or already used"
+            )));
+        }
+        ids.extend(found);
+    }
+    Ok(ids)
+}
+
+/// Removes the unsent files under upload `token` of `uploader` (rows and bytes); how many.
+/// `NotFound` when there are none.
+pub fn delete_upload(
+    env: &Env,
+    db: &Db,
+    token: &str,
+    uploader: Uploader,
+) -> Result<usize, AttachmentError> {
+    let (kind, uploader_id) = uploader.columns();
+    let removed = db.query(
+        "DELETE FROM attachments
+         WHERE upload_token = ? AND uploader_type = ? AND uploader_id IS ?
+           AND message_id IS NULL AND comment_id IS NULL
+         RETURNING public_id",
+        &[token.into(), kind.into(), uploader_id.into()],
+        |r| r.string("public_id"),
+    )?;
+    if removed.is_empty() {
+        return Err(AttachmentError::NotFound);
+    }
+    // The rows are gone, so nothing links to these bytes any more; a failure leaves unread
+    // bytes behind, never a link to missing ones.
+    for public_id in &removed {
+        if let Err(e) = env.files.delete(public_id) {
+            env.warn("attachments.delete", e);
+        }
+    }
+    Ok(removed.len())
 }
 
 fn link(
     db: &Db,
     column: &str,
     owner: i64,
-    conversation_id: i64,
+    conversation_id: Option<i64>,
     uploader: Uploader,
     public_ids: &[String],
 ) -> Result<Vec<Attachment>, AttachmentError> {
@@ -319,10 +386,11 @@ fn link(
     for (position, public_id) in public_ids.iter().enumerate() {
         let row = db.query_opt(
             &format!(
-                "UPDATE attachments SET {column} = ?1, conversation_id = ?2, position = ?3
+                "UPDATE attachments
+                 SET {column} = ?1, conversation_id = coalesce(?2, conversation_id), position = ?3
                  WHERE public_id = ?4 AND {column} IS NULL AND status != 'failed'
                    AND uploader_type = ?5 AND uploader_id IS ?6
-                   AND (conversation_id IS NULL OR conversation_id = ?2)
+                   AND (?2 IS NULL OR conversation_id IS NULL OR conversation_id = ?2)
                  RETURNING {COLUMNS}"
             ),
             &[

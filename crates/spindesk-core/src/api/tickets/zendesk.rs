@@ -1,6 +1,8 @@
 //! Zendesk's shapes and conventions, shared by the Support API's resources: ids in paths, the
 //! `url` fields, tickets, comments and users as JSON, side-loading, errors.
 
+use crate::attachments::{self, Attachment, Audience, Status};
+use crate::ports::Env;
 use crate::store::Db;
 use crate::surface::Request;
 use crate::tickets::{Comment, Ticket, TicketStatus};
@@ -91,6 +93,44 @@ pub fn satisfaction_json(rating: Option<&Summary>) -> Value {
         None => json!({"score": Score::Unoffered.as_str()}),
         Some(r) => json!({"id": r.id, "score": r.score.as_str(), "comment": r.comment}),
     }
+}
+
+/// An attachment as Zendesk shows one; `content_url` is a signed link for agents.
+pub fn attachment_json(env: &Env, a: &Attachment) -> Value {
+    let url = (a.status == Status::Stored)
+        .then(|| attachments::download_url(env, a, Audience::Agent));
+    json!({
+        "id": a.id,
+        "file_name": a.file_name,
+        "content_url": url,
+        "mapped_content_url": url,
+        "content_type": a.content_type,
+        "size": a.size,
+        "inline": false,
+        "deleted": false,
+        "thumbnails": [],
+    })
+}
+
+/// Comments as Zendesk shows them, each with its `attachments`: the comment's own (an
+/// internal note's, an agent's) and those of the conversation message it mirrors.
+pub fn comments_json(env: &Env, db: &Db, list: &[Comment]) -> Result<Vec<Value>, ApiError> {
+    let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+    let messages: Vec<i64> = list.iter().filter_map(|c| c.message_id).collect();
+    let mut by_comment = attachments::for_comments(db, &ids)?;
+    let mut by_message = attachments::for_messages(db, &messages)?;
+    Ok(list
+        .iter()
+        .map(|c| {
+            let mut files = by_comment.remove(&c.id).unwrap_or_default();
+            if let Some(more) = c.message_id.and_then(|m| by_message.remove(&m)) {
+                files.extend(more.into_iter().filter(|a| a.comment_id != Some(c.id)));
+            }
+            let mut view = comment_json(c);
+            view["attachments"] = files.iter().map(|a| attachment_json(env, a)).collect();
+            view
+        })
+        .collect())
 }
 
 pub fn comment_json(c: &Comment) -> Value {

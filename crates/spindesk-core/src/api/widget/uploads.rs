@@ -55,6 +55,7 @@ pub fn receive(
             conversation_id: None,
             uploader: Uploader::Customer(user.id),
             file_name: if name.is_empty() { "file" } else { &name },
+            upload_token: None,
         },
         body,
         limit,
