@@ -295,3 +295,184 @@ fn a_large_file_is_stored_in_parts_and_read_back_whole() {
         .expect(206);
     assert_eq!(mid.body, &text[262_140..=262_150]);
 }
+
+/// A customer who asked for a person and then sent `bytes`: their session and the ticket.
+fn handed_off_with_file(app: &App, name: &str, bytes: &[u8]) -> (Visitor, i64) {
+    let v = app.visitor("en");
+    app.say(&v, "Talk to a person", Some("handoff"));
+    send_file(app, &v, name, bytes, "Here is the photo");
+    (v, app.count("SELECT max(id) FROM tickets"))
+}
+
+fn zendesk_upload(app: &App, agent: &Agent, name: &str, bytes: &[u8], token: Option<&str>) -> Resp {
+    let mut path = format!("/api/v2/uploads.json?filename={name}");
+    if let Some(t) = token {
+        path.push_str(&format!("&token={t}"));
+    }
+    app.request("tickets", "POST", &path)
+        .agent(&agent.email, &agent.token)
+        .header("content-type", "application/binary")
+        .body(bytes.to_vec())
+        .send()
+}
+
+#[test]
+fn the_agent_sees_the_customers_file_and_answers_with_one_the_customer_downloads() {
+    let app = App::new();
+    let agent = app.agent("Mina", "mina@example.com");
+    let (v, ticket) = handed_off_with_file(&app, "parcel.png", PNG);
+
+    // The agent's view: the customer's comment lists the file with an agent's link.
+    let comments = app
+        .zendesk_get(&agent, &format!("/api/v2/tickets/{ticket}/comments.json"))
+        .expect(200)
+        .json();
+    let with_file = comments["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| !c["attachments"].as_array().unwrap().is_empty())
+        .expect("a comment with the photo")
+        .clone();
+    let file = &with_file["attachments"][0];
+    assert_eq!(file["file_name"], "parcel.png");
+    assert_eq!(file["content_type"], "image/png");
+    assert_eq!(file["size"], PNG.len());
+    let agent_url = file["content_url"].as_str().unwrap();
+    assert!(
+        agent_url.contains("token=a"),
+        "an agent's link: {agent_url}"
+    );
+    assert_eq!(app.download(agent_url, &[]).expect(200).body, PNG);
+    // The agent's link lives an hour, not the customer's week.
+    app.clock.advance(Duration::from_secs(61 * 60));
+    app.download(agent_url, &[]).expect(403);
+
+    // Two files under one token, then a public reply carrying them.
+    let up = zendesk_upload(&app, &agent, "return-label.pdf", PDF, None)
+        .expect(201)
+        .json();
+    let token = up["upload"]["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        up["upload"]["attachment"]["content_type"],
+        "application/pdf"
+    );
+    let second = zendesk_upload(&app, &agent, "box.png", PNG, Some(&token))
+        .expect(201)
+        .json();
+    assert_eq!(second["upload"]["token"], token.as_str());
+    app.zendesk_put(
+        &agent,
+        &format!("/api/v2/tickets/{ticket}.json"),
+        &json!({"ticket": {"comment": {"body": "Here is your return label", "uploads": [token]}}}),
+    )
+    .expect(200);
+
+    // The customer gets the reply with both files and opens the label.
+    let history = app.history(&v);
+    let reply = history
+        .iter()
+        .find(|m| m["text"] == "Here is your return label")
+        .expect("the agent's reply");
+    let files = reply["attachments"].as_array().unwrap();
+    let names: Vec<&str> = files
+        .iter()
+        .map(|f| f["file_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["return-label.pdf", "box.png"]);
+    let label = app
+        .download(files[0]["url"].as_str().unwrap(), &[])
+        .expect(200);
+    assert_eq!(label.body, PDF);
+    assert!(label
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("attachment;"));
+
+    // The comment lists them for agents too; the token is used up.
+    let comments = app
+        .zendesk_get(&agent, &format!("/api/v2/tickets/{ticket}/comments.json"))
+        .expect(200)
+        .json();
+    let last = comments["comments"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["attachments"].as_array().unwrap().len(), 2);
+    let r = app
+        .zendesk_put(
+            &agent,
+            &format!("/api/v2/tickets/{ticket}.json"),
+            &json!({"ticket": {"comment": {"body": "again", "uploads": [token]}}}),
+        )
+        .expect(422);
+    assert_eq!(r.json()["error"], "RecordInvalid");
+}
+
+#[test]
+fn an_internal_note_keeps_its_file_from_the_customer() {
+    let app = App::new();
+    let agent = app.agent("Mina", "mina@example.com");
+    let (v, ticket) = handed_off_with_file(&app, "parcel.png", PNG);
+    let up = zendesk_upload(&app, &agent, "notes.txt", b"courier damaged it", None)
+        .expect(201)
+        .json();
+    app.zendesk_put(
+        &agent,
+        &format!("/api/v2/tickets/{ticket}.json"),
+        &json!({"ticket": {"comment": {"body": "see notes", "public": false,
+                "uploads": [up["upload"]["token"]]}}}),
+    )
+    .expect(200);
+    assert!(app.history(&v).iter().all(|m| m["text"] != "see notes"));
+    let comments = app
+        .zendesk_get(&agent, &format!("/api/v2/tickets/{ticket}/comments.json"))
+        .expect(200)
+        .json();
+    let note = comments["comments"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(note["public"], false);
+    assert_eq!(note["attachments"][0]["file_name"], "notes.txt");
+}
+
+#[test]
+fn an_unused_upload_can_be_deleted_and_uploads_are_checked() {
+    let app = App::new();
+    let agent = app.agent("Mina", "mina@example.com");
+    let other = app.agent("Jun", "jun@example.com");
+    let up = zendesk_upload(&app, &agent, "label.pdf", PDF, None)
+        .expect(201)
+        .json();
+    let token = up["upload"]["token"].as_str().unwrap();
+    // Someone else's token is not theirs to delete.
+    app.request(
+        "tickets",
+        "DELETE",
+        &format!("/api/v2/uploads/{token}.json"),
+    )
+    .agent(&other.email, &other.token)
+    .send()
+    .expect(404);
+    app.request(
+        "tickets",
+        "DELETE",
+        &format!("/api/v2/uploads/{token}.json"),
+    )
+    .agent(&agent.email, &agent.token)
+    .send()
+    .expect(204);
+    assert_eq!(stored_files(&app), (0, 0));
+
+    zendesk_upload(&app, &agent, "", PDF, None).expect(400);
+    zendesk_upload(&app, &agent, "page.html", b"<html><script>", None).expect(415);
+    app.request("tickets", "POST", "/api/v2/uploads.json?filename=a.pdf")
+        .body(PDF.to_vec())
+        .send()
+        .expect(401);
+}

@@ -156,7 +156,16 @@ fn each_component_is_built_from_its_own_workspace_crate() {
         let runs_bot = surfaces()
             .iter()
             .any(|s| s.component == dir && s.uses.actions);
+        // A surface with streamed routes (uploads) takes spin-sdk's `IncomingRequest`, so those
+        // routes read their body as it arrives.
+        let streams = spindesk_tests::surface(dir).is_some_and(|s| !s.streamed.is_empty());
         let call = match (answers_first, runs_bot) {
+            _ if streams && runs_bot => {
+                "spindesk_spin::serve_incoming_with_actions(&SURFACE, req, response_out)"
+            }
+            _ if streams => {
+                "spindesk_spin::serve_incoming_without_actions(&SURFACE, req, response_out)"
+            }
             (true, true) => {
                 "spindesk_spin::serve_answering_first_with_actions(&SURFACE, req, response_out)"
             }

@@ -47,7 +47,9 @@ pub const SURFACE: Surface = Surface {
             config::GRIP_PUBLISH_URL,
             // Sends the webhook deliveries its writes record.
             config::WEBHOOK_DISABLE_AFTER_DAYS,
-            // Uploads (`tickets/uploads.rs`) and the agents' links to comments' files.
+            // Uploads (`tickets/uploads.rs`) and the agents' links to comments' files, under
+            // the public origin.
+            config::PUBLIC_BASE_URL,
             config::ATTACHMENT_URL_KEY,
             config::ATTACHMENT_MAX_BYTES,
             config::ATTACHMENT_LINK_AGENT_MINUTES,

@@ -4,8 +4,8 @@
 use super::bytes::{write_bytes, PART_BYTES};
 use super::error::AttachmentError;
 use super::limits;
-use super::record::{self, by_public_id, clean_name, record_stored, Attachment, Status, Uploader};
 pub use super::record::NewUpload;
+use super::record::{self, by_public_id, clean_name, record_stored, Attachment, Status, Uploader};
 use super::sniff::{self, SNIFF_BYTES};
 use crate::ids::new_public_id;
 use crate::ports::Env;

@@ -312,7 +312,14 @@ pub fn attach_to_comment(
     uploader: Uploader,
     public_ids: &[String],
 ) -> Result<Vec<Attachment>, AttachmentError> {
-    link(db, "comment_id", comment_id, conversation_id, uploader, public_ids)
+    link(
+        db,
+        "comment_id",
+        comment_id,
+        conversation_id,
+        uploader,
+        public_ids,
+    )
 }
 
 /// The unsent files uploaded under each of Zendesk's upload `tokens` by `uploader`, in upload

@@ -97,8 +97,8 @@ pub fn satisfaction_json(rating: Option<&Summary>) -> Value {
 
 /// An attachment as Zendesk shows one; `content_url` is a signed link for agents.
 pub fn attachment_json(env: &Env, a: &Attachment) -> Value {
-    let url = (a.status == Status::Stored)
-        .then(|| attachments::download_url(env, a, Audience::Agent));
+    let url =
+        (a.status == Status::Stored).then(|| attachments::download_url(env, a, Audience::Agent));
     json!({
         "id": a.id,
         "file_name": a.file_name,
