@@ -513,3 +513,168 @@ fn a_file_over_the_limit_is_refused_and_nothing_is_stored() {
 fn case_webhook(vendor: Vendor) -> Vec<u8> {
     case(vendor).webhook
 }
+
+fn ticket_id(app: &App) -> i64 {
+    app.count("SELECT MAX(id) FROM tickets")
+}
+
+/// The attachments of the ticket's comment that mirrors the customer's last message, as the
+/// agent's Zendesk API lists them.
+fn agents_view(app: &App, agent: &spindesk_tests::Agent) -> Vec<Json> {
+    let comments = app
+        .zendesk_get(
+            agent,
+            &format!("/api/v2/tickets/{}/comments.json", ticket_id(app)),
+        )
+        .expect(200)
+        .json();
+    comments["comments"].as_array().unwrap().last().unwrap()["attachments"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn the_agent_sees_the_placeholder_then_opens_the_customers_file() {
+    for vendor in ALL {
+        let app = media_app();
+        let agent = app.agent("Mina", "mina@example.com");
+        let c = handed_off(&app, vendor);
+        let case = case(vendor);
+        for reply in case.replies {
+            app.outbound.push_reply(reply);
+        }
+        app.deliver_then(&c, &case.webhook, vendor.secret(), &|_| {
+            // Before the fetch: the file is listed, with nothing to open yet.
+            let files = agents_view(&app, &agent);
+            assert_eq!(files.len(), 1, "{vendor:?}");
+            assert!(files[0]["content_url"].is_null(), "{vendor:?}: {files:?}");
+        })
+        .expect(200);
+        let files = agents_view(&app, &agent);
+        let file = &files[0];
+        assert_eq!(file["content_type"], "image/png", "{vendor:?}");
+        assert_eq!(file["size"], png().len(), "{vendor:?}");
+        let url = file["content_url"].as_str().expect("a link once stored");
+        assert!(url.starts_with(PUBLIC_BASE), "{vendor:?}: our link, {url}");
+        assert_eq!(app.download(url, &[]).expect(200).body, png(), "{vendor:?}");
+        let listed = files.iter().map(Json::to_string).collect::<String>();
+        for (vendor_url, _) in &case.requests {
+            assert!(!listed.contains(vendor_url.as_str()), "{vendor:?}");
+        }
+    }
+}
+
+/// The URL of the image in the first send to `vendor`, checked against the vendor's
+/// documented shape for an image with the text "Here is your label".
+fn image_sent(vendor: Vendor, sends: &[spindesk_native::Recorded]) -> String {
+    let json_of = |i: usize| -> Json { serde_json::from_slice(sends[i].request.body()).unwrap() };
+    let path = |i: usize| sends[i].request.uri().path().to_owned();
+    let s = |v: &Json| v.as_str().unwrap_or_default().to_owned();
+    match vendor {
+        Vendor::WhatsApp => {
+            assert_eq!(sends.len(), 1, "the text is the caption");
+            let b = json_of(0);
+            assert_eq!(b["type"], "image");
+            assert_eq!(b["to"], "+16505551234");
+            assert_eq!(b["image"]["caption"], "Here is your label");
+            s(&b["image"]["link"])
+        }
+        Vendor::Messenger | Vendor::Instagram => {
+            assert_eq!(sends.len(), 2);
+            let b = json_of(0);
+            assert_eq!(b["message"]["attachment"]["type"], "image");
+            assert_eq!(b["message"]["attachment"]["payload"]["is_reusable"], false);
+            assert_eq!(json_of(1)["message"]["text"], "Here is your label");
+            s(&b["message"]["attachment"]["payload"]["url"])
+        }
+        Vendor::Telegram => {
+            assert_eq!(sends.len(), 1);
+            assert!(path(0).ends_with("/sendPhoto"), "{}", path(0));
+            let b = json_of(0);
+            assert_eq!(b["chat_id"], 123456789);
+            assert_eq!(b["caption"], "Here is your label");
+            s(&b["photo"])
+        }
+        Vendor::Line => {
+            assert_eq!(sends.len(), 1);
+            let b = json_of(0);
+            assert_eq!(b["messages"][0]["type"], "image");
+            assert_eq!(
+                b["messages"][0]["previewImageUrl"],
+                b["messages"][0]["originalContentUrl"]
+            );
+            assert_eq!(b["messages"][1]["text"], "Here is your label");
+            s(&b["messages"][0]["originalContentUrl"])
+        }
+        Vendor::Viber => {
+            assert_eq!(sends.len(), 2);
+            let b = json_of(0);
+            assert_eq!(b["type"], "picture");
+            assert_eq!(b["receiver"], "01234567890A=");
+            assert_eq!(json_of(1)["text"], "Here is your label");
+            s(&b["media"])
+        }
+        Vendor::Slack => {
+            assert_eq!(sends.len(), 2);
+            let b = json_of(0);
+            assert_eq!(b["blocks"][0]["type"], "image");
+            assert_eq!(b["blocks"][0]["alt_text"], "label.png");
+            assert_eq!(json_of(1)["text"], "Here is your label");
+            s(&b["blocks"][0]["image_url"])
+        }
+        Vendor::Twilio => {
+            assert_eq!(sends.len(), 1);
+            let form: std::collections::BTreeMap<String, String> =
+                form_urlencoded::parse(sends[0].request.body())
+                    .into_owned()
+                    .collect();
+            assert_eq!(form["Body"], "Here is your label");
+            assert_eq!(form["To"], "+12125550123");
+            form["MediaUrl"].clone()
+        }
+    }
+}
+
+#[test]
+fn an_agents_image_goes_to_every_channel_in_its_native_form_with_a_link_the_vendor_opens() {
+    for vendor in ALL {
+        let app = media_app();
+        let agent = app.agent("Mina", "mina@example.com");
+        handed_off(&app, vendor);
+        let up = app
+            .request("tickets", "POST", "/api/v2/uploads.json?filename=label.png")
+            .agent(&agent.email, &agent.token)
+            .header("content-type", "application/binary")
+            .body(png())
+            .send()
+            .expect(201)
+            .json();
+        let token = up["upload"]["token"].as_str().unwrap().to_owned();
+        let before = app.outbound.sent().len();
+        app.vendor_answers_ok(vendor, 2);
+        app.zendesk_put(
+            &agent,
+            &format!("/api/v2/tickets/{}.json", ticket_id(&app)),
+            &json!({"ticket": {"comment": {"body": "Here is your label", "uploads": [token], "public": true}}}),
+        )
+        .expect(200);
+        let sends = app.outbound.sent()[before..].to_vec();
+        let url = image_sent(vendor, &sends);
+
+        // Our link, signed for vendors, opens the image; it never carries an agent's token.
+        assert!(
+            url.starts_with(&format!("{PUBLIC_BASE}/attachments/")),
+            "{vendor:?}: {url}"
+        );
+        assert!(
+            url.contains("token=v"),
+            "{vendor:?}: a vendor's link: {url}"
+        );
+        let got = app.download(&url, &[]).expect(200);
+        assert_eq!(got.body, png(), "{vendor:?}");
+        // The vendor has a quarter of an hour to fetch it.
+        app.clock.advance(Duration::from_secs(16 * 60));
+        app.download(&url, &[]).expect(403);
+    }
+}
