@@ -54,7 +54,6 @@ pub const SURFACE: Surface = Surface {
             config::ATTACHMENT_MAX_BYTES,
             config::ATTACHMENT_LINK_AGENT_MINUTES,
             // An agent's files go to a channel customer as links the vendor fetches.
-            config::PUBLIC_BASE_URL,
             config::ATTACHMENT_LINK_VENDOR_MINUTES,
         ],
         outbound: true,
