@@ -54,6 +54,7 @@ else
   # The push hub's variables are set for every test: requests straight to the server carry no
   # Grip-Sig and take the plain path; only realtime.test.mjs goes through Pushpin.
   (cd "$ROOT" && SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" SPIN_VARIABLE_GRIP_KEY="$GRIP_KEY" \
+    SPIN_VARIABLE_ATTACHMENT_URL_KEY="browser-test-attachment-key-0123456789abcdef" \
     SPIN_VARIABLE_GRIP_PUBLISH_URL="http://127.0.0.1:$PUBLISH_PORT/publish/" \
     SPIN_VARIABLE_GRIP_PUBLISH_HOST="http://127.0.0.1:$PUBLISH_PORT" \
     exec "$BIN" --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db") \

@@ -81,11 +81,14 @@ pub fn zendesk_component(path: &str) -> &'static str {
 
 impl App {
     pub fn new() -> Self {
-        Self::with_config(
-            MapConfig::default()
-                .with("admin_token", ADMIN_TOKEN)
-                .with("attachment_url_key", ATTACHMENT_URL_KEY),
-        )
+        Self::with_config(Self::default_config())
+    }
+
+    /// What [`App::new`] configures: the admin token and the attachment links' key.
+    pub fn default_config() -> MapConfig {
+        MapConfig::default()
+            .with("admin_token", ADMIN_TOKEN)
+            .with("attachment_url_key", ATTACHMENT_URL_KEY)
     }
 
     /// An app whose widget message limits are out of reach: for tests and benches that write
