@@ -64,7 +64,12 @@ fn main() {
         PEAK.store(baseline, Ordering::SeqCst);
         let response = request.send();
         let peak = PEAK.load(Ordering::SeqCst) - baseline;
-        println!("{:>12} {:>14} {:>14}", mib * 1024 * 1024, peak, response.status);
+        println!(
+            "{:>12} {:>14} {:>14}",
+            mib * 1024 * 1024,
+            peak,
+            response.status
+        );
         assert_eq!(response.status, 201, "{}", response.text());
     }
 }

@@ -476,3 +476,34 @@ fn an_unused_upload_can_be_deleted_and_uploads_are_checked() {
         .send()
         .expect(401);
 }
+
+#[test]
+fn sunshine_lists_a_message_with_a_photo_as_image_content() {
+    use crate::sunshine_openapi::Sun;
+    let app = app_with(&[("public_base_url", "https://support.example.com")]);
+    let sun = Sun::admin(&app);
+    let v = app.visitor("en");
+    send_file(&app, &v, "parcel.png", PNG, "broken");
+    let page = sun
+        .get(&format!("/conversations/{}/messages", v.conversation_id))
+        .expect(200)
+        .json();
+    let mine = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["author"]["type"] == "user")
+        .unwrap()
+        .clone();
+    let content = &mine["content"];
+    assert_eq!(content["type"], "image");
+    assert_eq!(content["text"], "broken");
+    assert_eq!(content["mediaType"], "image/png");
+    assert_eq!(content["altText"], "parcel.png");
+    let url = content["mediaUrl"].as_str().unwrap();
+    assert!(url.starts_with("https://support.example.com/attachments/"), "{url}");
+    let got = app
+        .download(content["mediaUrl"].as_str().unwrap(), &[])
+        .expect(200);
+    assert_eq!(got.body, PNG);
+}

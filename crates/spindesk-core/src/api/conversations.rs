@@ -44,6 +44,9 @@ pub const SURFACE: Surface = Surface {
             config::WEBHOOK_HOSTS,
             config::WEBHOOK_LOOPBACK_HTTP,
             config::WEBHOOK_DISABLE_AFTER_DAYS,
+            // Messages with files list them as `image`/`file` content with a signed link.
+            config::ATTACHMENT_URL_KEY,
+            config::ATTACHMENT_LINK_AGENT_MINUTES,
         ],
         outbound: true,
         // A user's message posted here is answered by the bot, as on every channel.
