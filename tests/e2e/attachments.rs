@@ -623,3 +623,41 @@ fn a_channel_fetch_fills_a_pending_attachment_or_marks_it_failed() {
         Err(AttachmentError::Unsupported(_))
     ));
 }
+
+#[test]
+fn erasing_a_customer_deletes_their_files_and_keeps_the_agents() {
+    use crate::sunshine_openapi::Sun;
+    let app = App::new();
+    let agent = app.agent("Mina", "mina@example.com");
+    let (_, ticket) = handed_off_with_file(&app, "parcel.png", PNG);
+    let up = zendesk_upload(&app, &agent, "label.pdf", PDF, None)
+        .expect(201)
+        .json();
+    app.zendesk_put(
+        &agent,
+        &format!("/api/v2/tickets/{ticket}.json"),
+        &json!({"ticket": {"comment": {"body": "label", "uploads": [up["upload"]["token"]]}}}),
+    )
+    .expect(200);
+    assert_eq!(stored_files(&app), (2, 2));
+    let uid = match &app.rows("SELECT public_id FROM users WHERE role = 'end-user'", &[])[0][0] {
+        spindesk_core::ports::Value::Text(id) => id.clone(),
+        other => panic!("{other:?}"),
+    };
+    Sun::admin(&app)
+        .delete(&format!("/users/{uid}"))
+        .expect(200);
+    // The customer's photo is gone, bytes and all; the agent's label stays on the ticket.
+    assert_eq!(stored_files(&app), (1, 1));
+    let comments = app
+        .zendesk_get(&agent, &format!("/api/v2/tickets/{ticket}/comments.json"))
+        .expect(200)
+        .json();
+    let last = comments["comments"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["attachments"][0]["file_name"], "label.pdf");
+}

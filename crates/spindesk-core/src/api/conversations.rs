@@ -51,7 +51,8 @@ pub const SURFACE: Surface = Surface {
         outbound: true,
         // A user's message posted here is answered by the bot, as on every channel.
         actions: true,
-        files: false,
+        // Erasing a user deletes the bytes of the files they sent.
+        files: true,
     },
     streamed: &[],
 };
