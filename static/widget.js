@@ -879,7 +879,7 @@ function showFiles(el, list) {
       box.appendChild(h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', 'aria-label': say(T.open_file, name) },
         [h('img', { src: url, alt: say(T.image, name), loading: 'lazy' })]));
     } else {
-      box.appendChild(h('a', { class: 'file', href: url, target: '_blank', rel: 'noopener noreferrer', download: name, text: '📄 ' + name }));
+      box.appendChild(h('a', { class: 'file', href: url, target: '_blank', rel: 'noopener noreferrer', download: name, text: name }));
     }
   });
 }

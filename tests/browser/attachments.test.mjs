@@ -78,7 +78,7 @@ try {
     await shown.waitFor({ timeout: 5000 });
     // Wait until the browser has decoded the downloaded image.
     await until('the photo decoded in the widget', () => shown.evaluate((img) => img.complete && img.naturalWidth === 16));
-    check(await customer.getByRole('listitem').count() === 0, 'the tray is empty after sending');
+    check(await customer.locator('.chip').count() === 0, 'the tray is empty after sending');
     await customer.screenshot({ path: join(OUT, 'attachments-widget-photo.png') });
   });
 

@@ -476,3 +476,188 @@ fn an_unused_upload_can_be_deleted_and_uploads_are_checked() {
         .send()
         .expect(401);
 }
+
+#[test]
+fn sunshine_lists_a_message_with_a_photo_as_image_content() {
+    use crate::sunshine_openapi::Sun;
+    let app = app_with(&[("public_base_url", "https://support.example.com")]);
+    let sun = Sun::admin(&app);
+    let v = app.visitor("en");
+    send_file(&app, &v, "parcel.png", PNG, "broken");
+    let page = sun
+        .get(&format!("/conversations/{}/messages", v.conversation_id))
+        .expect(200)
+        .json();
+    let mine = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["author"]["type"] == "user")
+        .unwrap()
+        .clone();
+    let content = &mine["content"];
+    assert_eq!(content["type"], "image");
+    assert_eq!(content["text"], "broken");
+    assert_eq!(content["mediaType"], "image/png");
+    assert_eq!(content["altText"], "parcel.png");
+    let url = content["mediaUrl"].as_str().unwrap();
+    assert!(
+        url.starts_with("https://support.example.com/attachments/"),
+        "{url}"
+    );
+    let got = app
+        .download(content["mediaUrl"].as_str().unwrap(), &[])
+        .expect(200);
+    assert_eq!(got.body, PNG);
+}
+
+/// What the channels' media fetch does, through the core calls it uses: a placeholder linked
+/// to the customer's message, filled when the bytes arrive or marked failed when the fetch
+/// gives up; and media stored whole.
+#[test]
+fn a_channel_fetch_fills_a_pending_attachment_or_marks_it_failed() {
+    use spindesk_core::attachments::{self, AttachmentError, NewAttachment, Status, Uploader};
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "photos coming", None);
+    let ids = app.rows(
+        "SELECT conversation_id, id FROM messages WHERE author_type = 'user'",
+        &[],
+    );
+    let (conversation, message) = match (&ids[0][0], &ids[0][1]) {
+        (spindesk_core::ports::Value::Integer(c), spindesk_core::ports::Value::Integer(m)) => {
+            (*c, *m)
+        }
+        other => panic!("{other:?}"),
+    };
+    let sql = spindesk_native::NativeSql::open(&app.db_path());
+    let files_sql = app.attachments_db();
+    let files = spindesk_core::blobs::SqlFiles::new(&files_sql);
+    let config = MapConfig::default().with("attachment_url_key", ATTACHMENT_URL_KEY);
+    let env = spindesk_core::Env {
+        sql: &sql,
+        kv: &app.kv,
+        outbound: &app.outbound,
+        clock: &app.clock,
+        random: &app.random,
+        config: &config,
+        log: &app.log,
+        actions: &spindesk_core::ports::NoActions,
+        files: &files,
+    };
+    let db = spindesk_core::store::database(&env).unwrap();
+    let photo =
+        attachments::create_pending(&env, &db, conversation, Uploader::Channel, "IMG_1.jpg")
+            .unwrap();
+    let lost = attachments::create_pending(&env, &db, conversation, Uploader::Channel, "IMG_2.jpg")
+        .unwrap();
+    let both = [photo.public_id.clone(), lost.public_id.clone()];
+    attachments::attach_to_message(&db, conversation, message, Uploader::Channel, &both).unwrap();
+
+    // Until the bytes arrive, the customer's message shows placeholders without links.
+    let files_of = |app: &App| {
+        app.history(&v)
+            .into_iter()
+            .find(|m| m["text"] == "photos coming")
+            .unwrap()["attachments"]
+            .clone()
+    };
+    let shown = files_of(&app);
+    assert_eq!(shown[0]["status"], "pending");
+    assert!(shown[0]["url"].is_null());
+
+    let filled = attachments::fill_pending(&env, &db, &photo.public_id, PNG).unwrap();
+    assert_eq!(filled.status, Status::Stored);
+    assert_eq!(filled.content_type, "image/png");
+    assert_eq!(filled.file_name, "IMG_1.png");
+    // A retried fetch writes nothing twice.
+    assert!(matches!(
+        attachments::fill_pending(&env, &db, &photo.public_id, PNG),
+        Err(AttachmentError::NotFound)
+    ));
+    assert_eq!(
+        attachments::mark_failed(&db, &lost.public_id)
+            .unwrap()
+            .status,
+        Status::Failed
+    );
+
+    let shown = files_of(&app);
+    assert_eq!(shown[0]["status"], "stored");
+    assert_eq!(
+        app.download(shown[0]["url"].as_str().unwrap(), &[])
+            .expect(200)
+            .body,
+        PNG
+    );
+    assert_eq!(shown[1]["status"], "failed");
+    assert!(shown[1]["url"].is_null());
+
+    // Media stored whole, already in memory.
+    let pdf = attachments::store(
+        &env,
+        &db,
+        NewAttachment {
+            conversation_id: Some(conversation),
+            uploader: Uploader::Channel,
+            file_name: "invoice",
+            bytes: PDF,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (pdf.file_name.as_str(), pdf.size),
+        ("invoice.pdf", PDF.len() as i64)
+    );
+    assert!(matches!(
+        attachments::store(
+            &env,
+            &db,
+            NewAttachment {
+                conversation_id: Some(conversation),
+                uploader: Uploader::Channel,
+                file_name: "x.svg",
+                bytes: b"<svg/>"
+            },
+        ),
+        Err(AttachmentError::Unsupported(_))
+    ));
+}
+
+#[test]
+fn erasing_a_customer_deletes_their_files_and_keeps_the_agents() {
+    use crate::sunshine_openapi::Sun;
+    let app = App::new();
+    let agent = app.agent("Mina", "mina@example.com");
+    let (_, ticket) = handed_off_with_file(&app, "parcel.png", PNG);
+    let up = zendesk_upload(&app, &agent, "label.pdf", PDF, None)
+        .expect(201)
+        .json();
+    app.zendesk_put(
+        &agent,
+        &format!("/api/v2/tickets/{ticket}.json"),
+        &json!({"ticket": {"comment": {"body": "label", "uploads": [up["upload"]["token"]]}}}),
+    )
+    .expect(200);
+    assert_eq!(stored_files(&app), (2, 2));
+    let uid = match &app.rows("SELECT public_id FROM users WHERE role = 'end-user'", &[])[0][0] {
+        spindesk_core::ports::Value::Text(id) => id.clone(),
+        other => panic!("{other:?}"),
+    };
+    Sun::admin(&app)
+        .delete(&format!("/users/{uid}"))
+        .expect(200);
+    // The customer's photo is gone, bytes and all; the agent's label stays on the ticket.
+    assert_eq!(stored_files(&app), (1, 1));
+    let comments = app
+        .zendesk_get(&agent, &format!("/api/v2/tickets/{ticket}/comments.json"))
+        .expect(200)
+        .json();
+    let last = comments["comments"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["attachments"][0]["file_name"], "label.pdf");
+}

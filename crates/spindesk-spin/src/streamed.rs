@@ -40,11 +40,12 @@ where
     }
 }
 
-/// The request's method, path and headers, without its body.
+/// The request's method, URI and headers, without its body: what spin-sdk's own conversion to
+/// `http::Request` gives (the URI with scheme and authority when the host passes them).
 fn head(req: &IncomingRequest) -> Result<Request, String> {
     let mut builder = http::Request::builder()
         .method(req.method().to_string().as_str())
-        .uri(req.path_with_query().unwrap_or_else(|| "/".into()));
+        .uri(req.uri());
     for (name, value) in req.headers().entries() {
         builder = builder.header(name, value);
     }

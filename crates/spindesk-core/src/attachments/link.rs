@@ -146,3 +146,13 @@ pub fn verify(env: &Env, public_id: &str, token: &str, now: Millis) -> Result<Au
     }
     Ok(audience)
 }
+
+/// `url` as an absolute link: a path (no `public_base_url`) gets `origin`, the request's own
+/// `scheme://host`, for API clients that only follow absolute links.
+pub fn absolute(url: String, origin: &str) -> String {
+    if url.starts_with('/') {
+        format!("{origin}{url}")
+    } else {
+        url
+    }
+}

@@ -10,6 +10,10 @@
 //! message's `content` JSON: an attachment belongs to at most one message (and, for a private
 //! note, one comment), a download looks its row up by public id to check the conversation, and
 //! a channel fetch fills a pending row in place without rewriting the message.
+//!
+//! A deleted conversation leaves its files' rows (`SET NULL`): agents' files stay with their
+//! ticket comments, and erasing a customer deletes the customer's own files explicitly
+//! (`users/erasure.rs`), bytes included.
 
 use super::migration::Migration;
 
@@ -20,7 +24,7 @@ pub const MIGRATION: Migration = Migration {
         "CREATE TABLE attachments (
             id INTEGER PRIMARY KEY,
             public_id TEXT NOT NULL UNIQUE,
-            conversation_id INTEGER REFERENCES conversations (id) ON DELETE CASCADE,
+            conversation_id INTEGER REFERENCES conversations (id) ON DELETE SET NULL,
             message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,
             comment_id INTEGER REFERENCES ticket_comments (id) ON DELETE SET NULL,
             article_id INTEGER REFERENCES hc_articles (id) ON DELETE CASCADE,

@@ -105,7 +105,7 @@ pub fn comments(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError>
     let list = tickets::comments(&db, id, page.offset(), page.limit())?;
     let base = base_url(req);
     let mut body = page.envelope(
-        json!({"comments": comments_json(env, &db, &list)?}),
+        json!({"comments": comments_json(env, &db, &list, &base)?}),
         &format!("{base}/api/v2/tickets/{id}/comments.json"),
         count,
         list.len(),

@@ -4,7 +4,7 @@
 //! attached. This is what `zenpy`'s `zen.attachments.upload` and `Comment(uploads=[...])` do.
 
 use super::ticket::comment_author;
-use super::zendesk::attachment_json;
+use super::zendesk::{attachment_json, base_url};
 use crate::attachments::{self, limits, AttachmentError, NewUpload, Uploader};
 use crate::auth::require_staff;
 use crate::ids::new_public_id;
@@ -88,7 +88,7 @@ fn receive(env: &Env, req: &Request, body: &mut dyn BodyStream) -> Result<Respon
         limit,
     )
     .map_err(zendesk_error)?;
-    let attachment = attachment_json(env, &stored);
+    let attachment = attachment_json(env, &stored, &base_url(req));
     let expires = stored.created_at + TOKEN_DAYS * 86_400_000;
     Ok(json_status(
         StatusCode::CREATED,

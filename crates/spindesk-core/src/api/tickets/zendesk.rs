@@ -9,7 +9,7 @@ use crate::tickets::{Comment, Ticket, TicketStatus};
 use crate::tickets::{Score, Summary};
 use crate::timestamp::iso8601;
 use crate::users::{self, User};
-use crate::web::{header, read_json, ApiError};
+use crate::web::{read_json, ApiError};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
@@ -30,16 +30,7 @@ pub fn not_found() -> ApiError {
 
 /// `https://host` of the request, for the `url` fields Zendesk returns.
 pub fn base_url(req: &Request) -> String {
-    if let Some(full) = header(req, "spin-full-url") {
-        if let Ok(uri) = full.parse::<http::Uri>() {
-            if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
-                return format!("{scheme}://{authority}");
-            }
-        }
-    }
-    header(req, "host")
-        .map(|h| format!("http://{h}"))
-        .unwrap_or_default()
+    crate::web::origin(req)
 }
 
 pub fn via(channel: &str) -> Value {
@@ -96,9 +87,10 @@ pub fn satisfaction_json(rating: Option<&Summary>) -> Value {
 }
 
 /// An attachment as Zendesk shows one; `content_url` is a signed link for agents.
-pub fn attachment_json(env: &Env, a: &Attachment) -> Value {
-    let url =
-        (a.status == Status::Stored).then(|| attachments::download_url(env, a, Audience::Agent));
+pub fn attachment_json(env: &Env, a: &Attachment, base: &str) -> Value {
+    let url = (a.status == Status::Stored).then(|| {
+        attachments::link::absolute(attachments::download_url(env, a, Audience::Agent), base)
+    });
     json!({
         "id": a.id,
         "file_name": a.file_name,
@@ -114,7 +106,12 @@ pub fn attachment_json(env: &Env, a: &Attachment) -> Value {
 
 /// Comments as Zendesk shows them, each with its `attachments`: the comment's own (an
 /// internal note's, an agent's) and those of the conversation message it mirrors.
-pub fn comments_json(env: &Env, db: &Db, list: &[Comment]) -> Result<Vec<Value>, ApiError> {
+pub fn comments_json(
+    env: &Env,
+    db: &Db,
+    list: &[Comment],
+    base: &str,
+) -> Result<Vec<Value>, ApiError> {
     let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
     let messages: Vec<i64> = list.iter().filter_map(|c| c.message_id).collect();
     let mut by_comment = attachments::for_comments(db, &ids)?;
@@ -127,7 +124,10 @@ pub fn comments_json(env: &Env, db: &Db, list: &[Comment]) -> Result<Vec<Value>,
                 files.extend(more.into_iter().filter(|a| a.comment_id != Some(c.id)));
             }
             let mut view = comment_json(c);
-            view["attachments"] = files.iter().map(|a| attachment_json(env, a)).collect();
+            view["attachments"] = files
+                .iter()
+                .map(|a| attachment_json(env, a, base))
+                .collect();
             view
         })
         .collect())
