@@ -406,3 +406,25 @@ pub fn due(db: &Db, now: Millis) -> Result<i64> {
         )?
         .unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_resolve_to_absolute_urls_or_are_refused() {
+        let base = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1";
+        assert_eq!(
+            resolve(base, "https://mms.twiliocdn.com/AC1/x?Expires=1").as_deref(),
+            Some("https://mms.twiliocdn.com/AC1/x?Expires=1")
+        );
+        assert_eq!(
+            resolve(base, "/2010-04-01/Accounts/AC1/Media/ME1").as_deref(),
+            Some("https://api.twilio.com/2010-04-01/Accounts/AC1/Media/ME1")
+        );
+        // Scheme-relative, relative and other schemes are not followed.
+        assert_eq!(resolve(base, "//evil.example/x"), None);
+        assert_eq!(resolve(base, "x.png"), None);
+        assert_eq!(resolve(base, "file:///etc/passwd"), None);
+    }
+}
