@@ -678,3 +678,54 @@ fn an_agents_image_goes_to_every_channel_in_its_native_form_with_a_link_the_vend
         app.download(&url, &[]).expect(403);
     }
 }
+
+#[test]
+fn a_send_retried_after_the_vendors_link_expired_carries_a_fresh_one() {
+    let app = media_app();
+    let agent = app.agent("Mina", "mina@example.com");
+    handed_off(&app, Vendor::WhatsApp);
+    let up = app
+        .request("tickets", "POST", "/api/v2/uploads.json?filename=label.png")
+        .agent(&agent.email, &agent.token)
+        .header("content-type", "application/binary")
+        .body(png())
+        .send()
+        .expect(201)
+        .json();
+    let token = up["upload"]["token"].as_str().unwrap().to_owned();
+    let before = app.outbound.sent().len();
+    app.outbound.push_reply(Ok(http::Response::builder()
+        .status(503)
+        .body(br#"{"error":{"message":"Service temporarily unavailable","code":2}}"#.to_vec())
+        .unwrap()));
+    app.zendesk_put(
+        &agent,
+        &format!("/api/v2/tickets/{}.json", ticket_id(&app)),
+        &json!({"ticket": {"comment": {"body": "Here is your label", "uploads": [token], "public": true}}}),
+    )
+    .expect(200);
+    let link = |i: usize| -> String {
+        let sent = app.outbound.sent();
+        let body: Json = serde_json::from_slice(sent[i].request.body()).unwrap();
+        body["image"]["link"].as_str().unwrap().to_owned()
+    };
+    let first = link(before);
+    assert_eq!(app.outbound.sent().len(), before + 1);
+
+    // The vendor was down for longer than a link lives; the drain's retry signs a new one.
+    app.clock.advance(Duration::from_secs(20 * 60));
+    app.download(&first, &[]).expect(403);
+    app.vendor_answers_ok(Vendor::WhatsApp, 1);
+    app.request("admin", "POST", "/api/admin/outbox/drain")
+        .admin()
+        .send()
+        .expect(200);
+    let second = link(before + 1);
+    assert_ne!(first, second);
+    assert_eq!(app.download(&second, &[]).expect(200).body, png());
+    // Nothing but the link changed, and the stored row keeps no link at all.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE body LIKE '%/attachments/%'"),
+        0
+    );
+}

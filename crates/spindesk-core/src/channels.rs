@@ -18,6 +18,7 @@ pub mod whatsapp;
 
 mod channel;
 pub mod delivery;
+mod file_links;
 pub mod integrations;
 pub mod media;
 pub mod media_fetch;

@@ -4,11 +4,12 @@
 //! ([`queue_sends`], which the API layer runs before every commit).
 
 use super::channel::{Content, Event, Recipient, RenderContext};
+use super::file_links;
 use super::integrations::{self, Integration};
 use super::media::OutboundFile;
 use super::media_fetch;
 use super::outbox::{self, NewEntry};
-use crate::attachments::{self, Audience, Status};
+use crate::attachments::{self, Status};
 use crate::bot;
 use crate::committed::Committed;
 use crate::conversation;
@@ -243,7 +244,7 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
         return Ok(false);
     };
     let ctx = RenderContext { display_name };
-    let files = outbound_files(env, db, message.id)?;
+    let files = outbound_files(db, message.id)?;
     let payloads = kind
         .channel()
         .render(&ctx, &Recipient::new(address), message, &files);
@@ -263,10 +264,10 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
     Ok(!payloads.is_empty())
 }
 
-/// The stored files of message `message_id`, as links the vendor fetches: signed for the
-/// vendor's audience (they expire, and open only that file), never a customer's or an
-/// agent's link.
-fn outbound_files(env: &Env, db: &Db, message_id: i64) -> Result<Vec<OutboundFile>> {
+/// The stored files of message `message_id`, as links the vendor fetches: stand-ins that the
+/// send replaces with a link signed then for the vendor's audience (it expires, and opens only
+/// that file), never a customer's or an agent's link (`file_links`).
+fn outbound_files(db: &Db, message_id: i64) -> Result<Vec<OutboundFile>> {
     let mut by_message = attachments::for_messages(db, &[message_id])?;
     Ok(by_message
         .remove(&message_id)
@@ -274,7 +275,7 @@ fn outbound_files(env: &Env, db: &Db, message_id: i64) -> Result<Vec<OutboundFil
         .iter()
         .filter(|a| a.status == Status::Stored)
         .map(|a| OutboundFile {
-            url: attachments::download_url(env, a, Audience::Vendor),
+            url: file_links::stand_in(&a.public_id),
             file_name: a.file_name.clone(),
             content_type: a.content_type.clone(),
             size: a.size,
