@@ -27,7 +27,9 @@ var STRINGS = {
     connecting: 'Connecting…', offline: 'We can’t reach the chat right now. We’ll keep trying.',
     failed: 'Not sent.', retry: 'Retry',
     unsent: 'Your message wasn’t sent. Check your connection, then choose Retry.', replies: 'Suggested replies', limit: 'limit reached',
-    messages: 'Messages', typing: 'Typing…', seen: 'Seen', unread: ', {n} unread'
+    messages: 'Messages', typing: 'Typing…', seen: 'Seen', unread: ', {n} unread',
+    attach: 'Attach a file', files: 'Files to send', remove: 'Remove {name}', uploading: 'Uploading {name}',
+    upfailed: 'Upload failed', dropHere: 'Drop files to attach', open_file: 'Open {name}', image: 'Image: {name}'
   },
   ko: {
     open: '채팅 열기', close: '채팅 닫기', minimize: '채팅 최소화', title: '상담 채팅',
@@ -37,7 +39,9 @@ var STRINGS = {
     offline: '지금은 연결할 수 없습니다. 계속 다시 시도할게요.', failed: '전송 실패.',
     unsent: '메시지를 보내지 못했습니다. 연결을 확인한 뒤 다시 시도를 눌러 주세요.',
     retry: '다시 시도', replies: '추천 답변', limit: '최대 길이', messages: '메시지',
-    typing: '입력 중…', seen: '읽음', unread: ', 읽지 않은 메시지 {n}개'
+    typing: '입력 중…', seen: '읽음', unread: ', 읽지 않은 메시지 {n}개',
+    attach: '파일 첨부', files: '보낼 파일', remove: '{name} 삭제', uploading: '{name} 올리는 중',
+    upfailed: '업로드 실패', dropHere: '여기에 파일을 놓으세요', open_file: '{name} 열기', image: '이미지: {name}'
   }
 };
 var T = STRINGS[lang()];
@@ -70,6 +74,7 @@ function h(tag, attrs, kids) {
 }
 var ICON_CHAT = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
 var ICON_X = 'M6 6l12 12M18 6L6 18';
+var ICON_CLIP = 'M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7';
 function icon(d, fill) {
   var ns = 'http://www.w3.org/2000/svg';
   var svg = document.createElementNS(ns, 'svg');
@@ -117,6 +122,15 @@ var CSS = [
   'textarea{width:100%;resize:none;border:1px solid var(--bd);border-radius:10px;padding:9px 12px;font:inherit;font-size:16px;line-height:1.35;max-height:120px;color:var(--fg);background:#fff}',
   'textarea:focus{outline:2px solid var(--p);outline-offset:-1px;border-color:transparent}.count{align-self:flex-end;font-size:12px;color:var(--mu);margin-top:3px}',
   '.count.full{color:#a40e26;font-weight:600}.send{height:40px;padding:0 16px;border:0;border-radius:10px;background:var(--p);color:#fff;font-weight:600}.send:hover{background:var(--pd)}',
+  '.clip{width:40px;height:40px;flex:none;border:0;border-radius:10px;background:transparent;color:var(--mu);display:grid;place-items:center}.clip:hover{background:#eef1f5;color:var(--fg)}.clip svg{width:20px;height:20px}',
+  '.chips{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 0;background:#fff;border-top:1px solid var(--bd)}.chips:empty{display:none}.chips+form{border-top:0}',
+  '.chip{position:relative;display:flex;align-items:center;gap:6px;max-width:100%;padding:4px 6px 4px 4px;border:1px solid var(--bd);border-radius:8px;font-size:13px;background:#f6f8fa}',
+  '.chip img,.chip .fi{width:36px;height:36px;border-radius:6px;object-fit:cover;flex:none;background:#fff}.chip .fi{display:grid;place-items:center;font-size:11px;color:var(--mu);border:1px solid var(--bd)}',
+  '.chip .nm{max-width:150px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.chip progress{width:60px;height:6px}.chip.bad{border-color:#d1242f}',
+  '.chip button{border:0;background:none;color:var(--mu);padding:2px 4px;font-size:13px}.chip button:hover{color:var(--fg)}',
+  '.att{display:flex;flex-direction:column;gap:6px;margin-top:6px}.att img{display:block;max-width:220px;max-height:220px;border-radius:10px;background:#fff}',
+  '.att a.file{display:inline-block;padding:6px 10px;border-radius:8px;background:#fff;color:var(--fg);border:1px solid var(--bd);text-decoration:none}.user .att a.file{color:var(--fg)}',
+  '.drop{outline:3px dashed var(--p);outline-offset:-6px}',
   '@media (max-width:480px){.panel,.left .panel{inset:0;width:100%;max-width:none;height:100%;border-radius:0}.open .launch{display:none}}',
   '@supports (height:100dvh){@media (max-width:480px){.panel{height:100dvh}}}@media (prefers-reduced-motion:reduce){.panel,.dots i,.launch{animation:none;transition:none}}'
 ].join('');
@@ -154,13 +168,16 @@ var input = h('textarea', { id: 'sd-input', rows: '1', maxlength: String(MAX), '
 var counter = h('span', { id: 'sd-count', class: 'count', hidden: '' });
 var inputLabel = h('label', { class: 'sr', for: 'sd-input' });
 var sendButton = h('button', { class: 'send', type: 'submit' });
-var form = h('form', { novalidate: '' }, [h('div', { class: 'field' }, [inputLabel, input, counter]), sendButton]);
+var fileInput = h('input', { type: 'file', multiple: '', hidden: '', tabindex: '-1', 'aria-hidden': 'true' });
+var attachButton = h('button', { class: 'clip', type: 'button', onclick: function () { fileInput.click(); } }, [icon(ICON_CLIP)]);
+var chips = h('div', { class: 'chips', role: 'list' });
+var form = h('form', { novalidate: '' }, [attachButton, fileInput, h('div', { class: 'field' }, [inputLabel, input, counter]), sendButton]);
 var biz = h('p', { class: 'biz', hidden: '' });
 var heading = h('h2');
 var minimize = h('button', { class: 'min', type: 'button', onclick: function () { setOpen(false); } }, [icon(ICON_X)]);
 var panel = h('section', { id: 'sd-panel', class: 'panel', role: 'dialog', hidden: '' }, [
   h('header', {}, [h('div', {}, [biz, heading, subtitle]), minimize]),
-  scroller, status, form
+  scroller, status, chips, form
 ]);
 var wrap = h('div', { class: 'w' }, [panel, launcher]);
 if (style) root.appendChild(style);
@@ -226,6 +243,8 @@ function applyTexts() {
   input.placeholder = T.placeholder;
   inputLabel.textContent = T.label;
   sendButton.textContent = T.send;
+  attachButton.ariaLabel = attachButton.title = T.attach;
+  chips.ariaLabel = T.files;
   setSwitchboard(sb);
   renderBadge();
 }
@@ -335,6 +354,8 @@ function addMessage(m, live) {
   }
   var name = kind === 'user' ? T.you : (m.author && m.author.name) || '';
   var el = bubble(kind, name, text, m.created_at);
+  if (m.attachments) showFiles(el, m.attachments);
+  else if (m.has_attachments) fetchFiles(el, m.seq);
   var after = null; // messages almost always arrive in order; only a late one needs a search
   if (latest && m.seq < latest.seq) {
     for (var s in nodes) if (+s > m.seq && (!after || +s < +after.dataset.seq)) after = nodes[s];
@@ -658,9 +679,10 @@ function showError(err) {
 }
 
 // ---- Sending
-function send(text, payload) {
-  var p = { client_id: rid(), text: text, payload: payload };
+function send(text, payload, files) {
+  var p = { client_id: rid(), text: text, payload: payload, files: files || [] };
   p.node = bubble('user', T.you, text, null, 'pending');
+  if (p.files.length) showFiles(p.node, p.files.map(function (f) { return f.attachment; }));
   replies.hidden = true;
   pending.push(p);
   log.appendChild(p.node);
@@ -672,6 +694,7 @@ function send(text, payload) {
 function deliver(p) {
   var body = { text: p.text, client_id: p.client_id };
   if (p.payload != null) body.payload = String(p.payload);
+  if (p.files.length) body.attachments = p.files.map(function (f) { return f.attachment.id; });
   sending++;
   renderDots();
   setStatus('');
@@ -746,13 +769,127 @@ form.addEventListener('submit', function (e) { e.preventDefault(); submit(); });
 function submit() {
   var text = input.value.trim();
   input.focus(); // keep typing after a click on Send
-  if (!text) return;
+  // Files still uploading (or failed) stay in the tray: only finished ones go.
+  var ready = staged.filter(function (f) { return f.attachment; });
+  if (!text && !ready.length) return;
   if (text.length > MAX) text = text.slice(0, MAX);
   input.value = '';
   resize();
   updateCounter();
   saidTyping(false);
-  send(text);
+  ready.forEach(function (f) { unstage(f); });
+  send(text, undefined, ready);
+}
+
+// ---- Files: the tray of staged uploads (attach button, paste, drag and drop)
+var staged = []; // {file, chip, bar, attachment, xhr, preview}
+
+function say(template, name) { return template.replace('{name}', name); }
+
+function stage(file) {
+  var f = { file: file };
+  var isImage = /^image\//.test(file.type);
+  // The browser's own rendering of the picked image: no server-side thumbnail.
+  f.preview = isImage ? URL.createObjectURL(file) : null;
+  var thumb = isImage ? h('img', { src: f.preview, alt: '' }) : h('span', { class: 'fi', 'aria-hidden': 'true', text: (file.name.split('.').pop() || '').slice(0, 4).toUpperCase() });
+  f.bar = h('progress', { max: '100', value: '0', 'aria-label': say(T.uploading, file.name) });
+  var remove = h('button', { type: 'button', text: '✕', 'aria-label': say(T.remove, file.name), title: say(T.remove, file.name), onclick: function () {
+    if (f.xhr) f.xhr.abort();
+    unstage(f);
+    input.focus();
+  } });
+  f.chip = h('div', { class: 'chip', role: 'listitem' }, [thumb, h('span', { class: 'nm', text: file.name }), f.bar, remove]);
+  staged.push(f);
+  chips.appendChild(f.chip);
+  upload(f);
+}
+
+function unstage(f) {
+  var i = staged.indexOf(f);
+  if (i >= 0) staged.splice(i, 1);
+  f.chip.remove();
+  if (f.preview) URL.revokeObjectURL(f.preview);
+}
+
+function upload(f) {
+  f.chip.classList.remove('bad');
+  var old = f.chip.querySelector('.retry');
+  if (old) old.remove();
+  f.bar.hidden = false;
+  ensureSession().then(function () {
+    // XMLHttpRequest, not fetch: only it reports upload progress.
+    var xhr = f.xhr = new XMLHttpRequest();
+    xhr.open('POST', API + '/uploads?filename=' + encodeURIComponent(f.file.name));
+    xhr.setRequestHeader('Authorization', 'Bearer ' + token);
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.upload.onprogress = function (e) { if (e.lengthComputable) f.bar.value = Math.round(e.loaded * 100 / e.total); };
+    xhr.onload = function () {
+      f.xhr = null;
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      if (xhr.status === 201 && data && data.attachment) {
+        f.attachment = data.attachment;
+        f.bar.hidden = true;
+        return;
+      }
+      var first = data && data.errors && data.errors[0];
+      failUpload(f, first && first.title ? first.title : T.upfailed);
+    };
+    xhr.onerror = function () { f.xhr = null; failUpload(f, T.upfailed); };
+    xhr.send(f.file);
+  }, function () { failUpload(f, T.upfailed); });
+}
+
+function failUpload(f, why) {
+  f.chip.classList.add('bad');
+  f.bar.hidden = true;
+  f.chip.insertBefore(h('button', { type: 'button', class: 'retry', text: T.retry, onclick: function () { upload(f); } }), f.chip.lastChild);
+  setStatus(f.file.name + ': ' + why, true);
+}
+
+function stageAll(list) {
+  Array.prototype.forEach.call(list || [], function (file) { stage(file); });
+}
+
+fileInput.addEventListener('change', function () { stageAll(fileInput.files); fileInput.value = ''; });
+input.addEventListener('paste', function (e) {
+  var files = e.clipboardData && e.clipboardData.files;
+  if (files && files.length) { e.preventDefault(); stageAll(files); }
+});
+panel.addEventListener('dragover', function (e) { e.preventDefault(); panel.classList.add('drop'); });
+panel.addEventListener('dragleave', function (e) { if (e.target === panel) panel.classList.remove('drop'); });
+panel.addEventListener('drop', function (e) {
+  e.preventDefault();
+  panel.classList.remove('drop');
+  stageAll(e.dataTransfer && e.dataTransfer.files);
+});
+
+// A message's files under its text: images shown (the browser renders the downloaded file),
+// others as links. Text and names reach the page only as text.
+function showFiles(el, list) {
+  var box = el.querySelector('.att') || el.appendChild(h('div', { class: 'att' }));
+  box.textContent = '';
+  (list || []).forEach(function (a) {
+    if (!a) return;
+    var name = String(a.file_name || '');
+    if (!a.url) { box.appendChild(h('span', { class: 'file', text: name })); return; }
+    // Links are absolute with `public_base_url` set, else paths on the Spindesk origin.
+    var url = new URL(a.url, ORIGIN).href;
+    if (a.kind === 'image') {
+      box.appendChild(h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', 'aria-label': say(T.open_file, name) },
+        [h('img', { src: url, alt: say(T.image, name), loading: 'lazy' })]));
+    } else {
+      box.appendChild(h('a', { class: 'file', href: url, target: '_blank', rel: 'noopener noreferrer', download: name, text: name }));
+    }
+  });
+}
+
+// A pushed message says it has files but carries no links: ask for it with them.
+function fetchFiles(el, seq) {
+  api('GET', '/messages?after=' + (seq - 1) + '&limit=1').then(function (data) {
+    var m = (data.messages || [])[0];
+    if (m && m.seq === seq && m.attachments) showFiles(el, m.attachments);
+  }, function () { /* shown without its files until the next load */ });
 }
 
 // ---- Open / close

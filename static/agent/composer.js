@@ -4,6 +4,7 @@ import { T } from './strings.js';
 import { $, announce } from './ui.js';
 import { api, sset } from './api.js';
 import { state } from './state.js';
+import { pendingUploads, clearUploads } from './files.js';
 
 var MAX = 4096; // comment limit (the API's)
 var WARN_AT = MAX - 256;
@@ -101,10 +102,13 @@ function sendComment() {
   var text = reply.value;
   var macro = c.macro; // field changes of a chosen macro go with the comment, in one update
   var hasFields = macro && Object.keys(macro.fields).length;
+  var files = pendingUploads();
+  if (files.busy) { composerError.textContent = T.stillUploading; return; }
   if (!text.trim() && !hasFields) { reply.focus(); return; }
   var isPublic = !modeNote.checked;
   var ticket = Object.assign({}, macro ? macro.fields : {});
   if (text.trim()) ticket.comment = { body: text, public: isPublic };
+  if (ticket.comment && files.uploads) ticket.comment.uploads = files.uploads;
   c.sending = true;
   reply.readOnly = true; // keeps focus and the draft; nothing to edit while it goes
   sendButton.disabled = true;
@@ -118,9 +122,11 @@ function sendComment() {
     updateCounter();
     hooks.apply(data.ticket, !!hasFields);
     if (macro && c.macro === macro) sent();
+    if (files.uploads) clearUploads();
     // Shown at once from the audit; the next refresh confirms it (same id, not added twice).
+    // One with files waits for the refresh, which lists them.
     var ev = data.audit && (data.audit.events || []).find(function (e) { return e.type === 'Comment'; });
-    if (ev && ev.id != null) {
+    if (ev && ev.id != null && !files.uploads) {
       hooks.addComments([{ id: ev.id, author_id: data.audit.author_id, body: ev.body, public: ev.public, created_at: data.audit.created_at }]);
       scroller.scrollTop = scroller.scrollHeight;
     }

@@ -9,6 +9,7 @@ import { connectFields, buildSelects, syncFields, setFieldsEditable, clearFields
 import { connectComposer, setComposerEditable, loadDraft, saveDraft } from './composer.js';
 import { resetMacros, setMacrosEditable } from './macros.js';
 import { seenAssignment } from './notify.js';
+import { renderFiles } from './files.js';
 
 var TICKET_EVERY = 2500; // open ticket refresh while visible
 var OTHERS_EVERY = 30000; // the requester's other tickets change rarely
@@ -261,6 +262,7 @@ function commentNode(cm, t) {
   if (kind === 'customer' && author && author.locale) body.setAttribute('lang', author.locale);
   fillText(body, cm.body);
   var el = h('div', { class: 'msg ' + kind }, [meta, body]);
+  renderFiles(el, cm.attachments);
   el.dataset.id = String(cm.id);
   return el;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests of the widget, the Help Center pages, the agent workspace, the admin
-# console and the desk (two agents and a customer) against the real dev server, and realtime
+# console, files in conversations (attachments.test.mjs) and the desk (two agents and a customer) against the real dev server, and realtime
 # through a real Pushpin in front of it (realtime.test.mjs):
 #   tests/browser/run.sh            build + start spindesk-devserver on a fresh database and
 #                                   Pushpin in front of it, run the tests
@@ -54,6 +54,7 @@ else
   # The push hub's variables are set for every test: requests straight to the server carry no
   # Grip-Sig and take the plain path; only realtime.test.mjs goes through Pushpin.
   (cd "$ROOT" && SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" SPIN_VARIABLE_GRIP_KEY="$GRIP_KEY" \
+    SPIN_VARIABLE_ATTACHMENT_URL_KEY="browser-test-attachment-key-0123456789abcdef" \
     SPIN_VARIABLE_GRIP_PUBLISH_URL="http://127.0.0.1:$PUBLISH_PORT/publish/" \
     SPIN_VARIABLE_GRIP_PUBLISH_HOST="http://127.0.0.1:$PUBLISH_PORT" \
     exec "$BIN" --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db") \
@@ -100,6 +101,11 @@ if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
 fi
 if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
   BASE_URL="http://127.0.0.1:$PORT" node "$HERE/admin.test.mjs" || status=$?
+fi
+# Files: a photo from the widget to the workspace, a PDF back (uploads and downloads exist only
+# on the real server).
+if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
+  BASE_URL="http://127.0.0.1:$PORT" node "$HERE/attachments.test.mjs" || status=$?
 fi
 if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
   for _ in $(seq 1 100); do

@@ -3,7 +3,8 @@
 #   tests/clients/run.sh     build + start spindesk-devserver on a fresh database, npm ci
 #                            (node-zendesk, pinned in package-lock.json), run the test; then
 #                            Sunshine Conversations' Python client (sunshine.py, pinned in
-#                            requirements-sunshine.txt) in a venv this script creates
+#                            requirements-sunshine.txt) in a venv this script creates, and
+#                            zenpy's uploads (zenpy_uploads.py, requirements-zenpy.txt)
 # Env: PORT (default 38180), ADMIN_TOKEN.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,7 +19,8 @@ npm ci --no-audit --no-fund --loglevel=error
 # The Python client's venv lives in the target dir (ignored by git, reused between runs).
 VENV="${CARGO_TARGET_DIR:-$ROOT/target}/sunshine-client-venv"
 if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
-"$VENV/bin/pip" install -q --disable-pip-version-check -r "$HERE/requirements-sunshine.txt"
+"$VENV/bin/pip" install -q --disable-pip-version-check -r "$HERE/requirements-sunshine.txt" \
+  -r "$HERE/requirements-zenpy.txt"
 
 STATE=$(mktemp -d)
 SERVER=""
@@ -31,7 +33,8 @@ trap cleanup EXIT
 (cd "$ROOT" && cargo build -q -p spindesk-devserver)
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/spindesk-devserver"
 # The dev server reads spin.toml from the workspace root and variables from SPIN_VARIABLE_*.
-(cd "$ROOT" && SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" exec "$BIN" --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db") \
+(cd "$ROOT" && SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" \
+  SPIN_VARIABLE_ATTACHMENT_URL_KEY="client-test-attachment-key-0123456789abcdef" exec "$BIN" --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db") \
   >"$STATE/server.log" 2>&1 &
 SERVER=$!
 
@@ -47,6 +50,9 @@ status=0
 BASE_URL="http://127.0.0.1:$PORT" node "$HERE/node-zendesk.test.mjs" || status=$?
 if [ "$status" -eq 0 ]; then
   BASE_URL="http://127.0.0.1:$PORT" "$VENV/bin/python" "$HERE/sunshine.py" || status=$?
+fi
+if [ "$status" -eq 0 ]; then
+  BASE_URL="http://127.0.0.1:$PORT" "$VENV/bin/python" "$HERE/zenpy_uploads.py" || status=$?
 fi
 if [ "$status" -ne 0 ]; then echo "--- server log ---" >&2; tail -n 50 "$STATE/server.log" >&2; fi
 exit "$status"

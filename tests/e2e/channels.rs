@@ -513,7 +513,7 @@ fn a_batch_yields_one_conversation_per_sender_and_statuses_are_ignored() {
 }
 
 #[test]
-fn media_keeps_the_vendors_id_url_and_type() {
+fn media_keeps_the_vendors_reference_in_the_fetch_queue_not_on_the_message() {
     let app = channel_app();
     let c = app.connect(Vendor::WhatsApp);
     let body = whatsapp_value(
@@ -521,9 +521,11 @@ fn media_keeps_the_vendors_id_url_and_type() {
     );
     app.deliver(&c, &body).expect(200);
     let rows = app.rows(
-        "SELECT text, json_extract(content, '$.media.kind'), json_extract(content, '$.media.media_id'),
-                json_extract(content, '$.media.mime_type')
-         FROM messages WHERE author_type = 'user'",
+        "SELECT m.text, json_extract(f.media, '$.kind'), json_extract(f.media, '$.media_id'),
+                json_extract(f.media, '$.mime_type'), json_extract(m.content, '$.media')
+         FROM messages m JOIN attachments a ON a.message_id = m.id
+         JOIN media_fetches f ON f.attachment_public_id = a.public_id
+         WHERE m.author_type = 'user'",
         &[],
     );
     assert_eq!(
@@ -532,7 +534,8 @@ fn media_keeps_the_vendors_id_url_and_type() {
             "It arrived broken".into(),
             "image".into(),
             "1003383421387256".into(),
-            "image/jpeg".into()
+            "image/jpeg".into(),
+            spindesk_core::ports::Value::Null,
         ]
     );
 }

@@ -344,6 +344,7 @@ fn a_batch_from_many_senders_shares_one_short_send_budget() {
         config: &config,
         log: &app.log,
         actions: &spindesk_core::ports::NoActions,
+        files: &spindesk_core::ports::NoFiles,
     };
     let surface = spindesk_core::surface("channels").unwrap();
     let answer = surface.answer(&env, req);

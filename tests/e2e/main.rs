@@ -3,6 +3,7 @@
 
 mod admin;
 mod architecture;
+mod attachments;
 mod body_limits;
 mod bot_actions;
 mod bot_actions_wit;
@@ -20,6 +21,7 @@ mod bot_settings;
 mod channels;
 mod channels_admin;
 mod channels_answer_first;
+mod channels_media;
 mod channels_outbox;
 mod channels_races;
 mod channels_sealed;

@@ -156,7 +156,16 @@ fn each_component_is_built_from_its_own_workspace_crate() {
         let runs_bot = surfaces()
             .iter()
             .any(|s| s.component == dir && s.uses.actions);
+        // A surface with streamed routes (uploads) takes spin-sdk's `IncomingRequest`, so those
+        // routes read their body as it arrives.
+        let streams = spindesk_tests::surface(dir).is_some_and(|s| !s.streamed.is_empty());
         let call = match (answers_first, runs_bot) {
+            _ if streams && runs_bot => {
+                "spindesk_spin::serve_incoming_with_actions(&SURFACE, req, response_out)"
+            }
+            _ if streams => {
+                "spindesk_spin::serve_incoming_without_actions(&SURFACE, req, response_out)"
+            }
             (true, true) => {
                 "spindesk_spin::serve_answering_first_with_actions(&SURFACE, req, response_out)"
             }
@@ -433,20 +442,20 @@ fn grants_are_exactly_what_each_surface_uses() {
         };
         let uses = surface.uses;
         let default = vec!["default".to_owned()];
-        let (want_sql, want_kv): (&[String], &[String]) = (
-            if uses.sqlite { &default } else { &[] },
-            if uses.key_value { &default } else { &[] },
-        );
+        // Attachment bytes live in a second database (`ports/files.rs`).
+        let mut want_sql: Vec<String> = Vec::new();
+        if uses.sqlite {
+            want_sql.push("default".into());
+        }
+        if uses.files {
+            want_sql.push("attachments".into());
+        }
+        let want_kv: &[String] = if uses.key_value { &default } else { &[] };
         if c.sqlite_databases != want_sql {
             problems.push(format!(
-                "[component.{id}] sqlite_databases = {:?}; surface uses sqlite: {} -> {}",
-                c.sqlite_databases,
-                uses.sqlite,
-                if uses.sqlite {
-                    "sqlite_databases = [\"default\"]"
-                } else {
-                    "remove it"
-                }
+                "[component.{id}] sqlite_databases = {:?}; surface uses sqlite: {}, files: {} -> \
+                 sqlite_databases = {want_sql:?}",
+                c.sqlite_databases, uses.sqlite, uses.files,
             ));
         }
         if c.key_value_stores != want_kv {

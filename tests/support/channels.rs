@@ -319,6 +319,18 @@ impl App {
     }
 
     pub fn deliver_signed(&self, to: &Connected, body: &[u8], secret: &str) -> Resp {
+        self.deliver_then(to, body, secret, &|_| {})
+    }
+
+    /// [`App::deliver_signed`], calling `answered` with the acknowledgement before the work
+    /// the channels component does after it (sends, media fetches).
+    pub fn deliver_then(
+        &self,
+        to: &Connected,
+        body: &[u8],
+        secret: &str,
+        answered: &dyn Fn(&Resp),
+    ) -> Resp {
         let path = to.path();
         let mut req = self
             .request("channels", "POST", &path)
@@ -326,7 +338,7 @@ impl App {
         for (name, value) in to.vendor.sign(secret, &path, body) {
             req = req.header(name, &value);
         }
-        req.body(body.to_vec()).send()
+        req.body(body.to_vec()).send_then(answered)
     }
 
     /// Scripts the vendor's success answer for the next `n` sends.

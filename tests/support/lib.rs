@@ -9,10 +9,12 @@ pub mod channels;
 pub mod help_center;
 
 use base64::Engine;
+use spindesk_core::blobs::SqlFiles;
 use spindesk_core::ports::{
     Actions, Config, KeyValue, KvError, NoActions, Outbound, OutboundError, Rows, Sql, SqlError,
     SqlErrorKind, Value,
 };
+use spindesk_core::surface::BufferedBody;
 use spindesk_core::{Env, Surface};
 use spindesk_native::{
     ManualClock, MapConfig, MemoryKeyValue, NativeSql, RecordingLog, RecordingOutbound, SeqRandom,
@@ -26,6 +28,8 @@ use std::time::Duration;
 pub use serde_json::{json, Value as Json};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdefghijk";
+/// The key test installations sign attachment links with.
+pub const ATTACHMENT_URL_KEY: &str = "test-attachment-key-0123456789abcdefghijk";
 
 /// Every surface, one per component in `spin.toml`: the core's, and the static site's, which
 /// lives in its own crate so that editing a page does not rebuild the core.
@@ -52,6 +56,8 @@ pub struct App {
     pub config: MapConfig,
     /// Every line the handlers logged.
     pub log: RecordingLog,
+    /// How many body bytes the last streamed route (an upload) read.
+    body_read: Mutex<Option<usize>>,
     /// The `spindesk:bot/actions` dependency of the components that run the bot (their
     /// surface's `Uses::actions`); none until a test loads one ([`App::with_actions`]).
     pub actions: Option<WasmActions>,
@@ -75,7 +81,14 @@ pub fn zendesk_component(path: &str) -> &'static str {
 
 impl App {
     pub fn new() -> Self {
-        Self::with_config(MapConfig::default().with("admin_token", ADMIN_TOKEN))
+        Self::with_config(Self::default_config())
+    }
+
+    /// What [`App::new`] configures: the admin token and the attachment links' key.
+    pub fn default_config() -> MapConfig {
+        MapConfig::default()
+            .with("admin_token", ADMIN_TOKEN)
+            .with("attachment_url_key", ATTACHMENT_URL_KEY)
     }
 
     /// An app whose widget message limits are out of reach: for tests and benches that write
@@ -111,6 +124,7 @@ impl App {
             random: SeqRandom::default(),
             config,
             log: RecordingLog::default(),
+            body_read: Mutex::new(None),
             actions: None,
         }
     }
@@ -123,6 +137,16 @@ impl App {
 
     pub fn db_path(&self) -> PathBuf {
         self.dir.join("spindesk.db")
+    }
+
+    /// The `attachments` database (attachment bytes), beside the main one.
+    pub fn attachments_path(&self) -> PathBuf {
+        self.dir.join("attachments.db")
+    }
+
+    /// A direct connection to the `attachments` database.
+    pub fn attachments_db(&self) -> NativeSql {
+        NativeSql::open(&self.attachments_path())
     }
 
     /// A direct connection for asserting on stored state.
@@ -218,6 +242,12 @@ impl App {
             Some(actions) if uses.actions => actions,
             _ => &NoActions,
         };
+        let attachments_native = NativeSql::open(&self.attachments_path());
+        let attachments_sql = Guard {
+            allowed: uses.files,
+            inner: &attachments_native,
+        };
+        let files = SqlFiles::new(&attachments_sql);
         let env = Env {
             sql: &guarded_sql,
             kv: &guarded_kv,
@@ -227,12 +257,33 @@ impl App {
             config: &vars,
             log: &self.log,
             actions,
+            files: &files,
         };
-        let answer = surface.answer(&env, req);
+        // A streamed route (an upload) reads the body through a stream, as under Spin; how
+        // much of it the route read is kept for the test to see.
+        let answer = match surface.streamed_route(req.method(), req.uri().path()) {
+            Some(route) => {
+                let (parts, whole) = req.into_parts();
+                let mut body = BufferedBody::new(whole);
+                let response = (route.handle)(
+                    &env,
+                    http::Request::from_parts(parts, Vec::new()),
+                    &mut body,
+                );
+                *self.body_read.lock().unwrap_or_else(|p| p.into_inner()) = Some(body.consumed());
+                spindesk_core::surface::Answer::now(response)
+            }
+            None => surface.answer(&env, req),
+        };
         let response = Resp::from(answer.response);
         answered(&response);
         answer.follow_up.run(&env);
         response
+    }
+
+    /// How many bytes of its body the last streamed request (an upload) read.
+    pub fn body_read(&self) -> Option<usize> {
+        *self.body_read.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The key-value calls handlers made since the last call of this function.
@@ -527,6 +578,33 @@ impl App {
             .send()
             .expect(201)
             .json()
+    }
+
+    /// Uploads `bytes` as `name` from the widget: the response.
+    pub fn upload(&self, visitor: &Visitor, name: &str, bytes: &[u8]) -> Resp {
+        let path = format!(
+            "/api/widget/uploads?filename={}",
+            form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+        );
+        self.request("widget", "POST", &path)
+            .bearer(&visitor.token)
+            .header("content-type", "application/octet-stream")
+            .body(bytes.to_vec())
+            .send()
+    }
+
+    /// Downloads through a link as the `files` component serves it (the path and query of
+    /// `url`, absolute or not), with extra headers.
+    pub fn download(&self, url: &str, headers: &[(&str, &str)]) -> Resp {
+        let path = match url.find("/attachments/") {
+            Some(i) => &url[i..],
+            None => url,
+        };
+        let mut request = self.request("files", "GET", path);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
     }
 
     /// The visitor's whole conversation as the widget loads it.

@@ -1,7 +1,7 @@
 //! The `tickets` component. It only adapts Spin to the core: every behaviour lives in
 //! `spindesk_core`'s `tickets` surface, which answers every error itself.
 
-use spin_sdk::http::ResponseOutparam;
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 // Named directly rather than looked up by id, so link-time optimisation can leave the other
 // surfaces' code out of this component.
@@ -12,8 +12,10 @@ const _: () = assert!(
     "wrong surface"
 );
 
-// Answers first: the webhook deliveries a ticket change records go after the answer.
+// Takes the request in spin-sdk's streaming form: `POST /api/v2/uploads` reads its body as it
+// arrives; every other route gets its body whole. Answers first: the webhook deliveries a
+// ticket change records go after the answer.
 #[http_component]
-fn handle(req: http::Request<Vec<u8>>, response_out: ResponseOutparam) {
-    spindesk_spin::serve_answering_first(&SURFACE, req, response_out)
+fn handle(req: IncomingRequest, response_out: ResponseOutparam) {
+    spindesk_spin::serve_incoming_without_actions(&SURFACE, req, response_out)
 }

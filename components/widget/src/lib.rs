@@ -1,7 +1,7 @@
 //! The `widget` component. It only adapts Spin to the core: every behaviour lives in
 //! `spindesk_core`'s `widget` surface, which answers every error itself.
 
-use spin_sdk::http::ResponseOutparam;
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 // Named directly rather than looked up by id, so link-time optimisation can leave the other
 // surfaces' code out of this component.
@@ -16,8 +16,11 @@ const _: () = assert!(
 // which `spin.toml` satisfies with a component dependency.
 const _: () = assert!(SURFACE.uses.actions, "this surface does not run the bot");
 
-// Answers first: the webhook deliveries a customer's message causes go after the answer.
+// Takes the request in spin-sdk's streaming form: `POST /api/widget/uploads` reads its body as
+// it arrives (a 20 MB upload is never whole in memory, and one over the limit is refused after
+// limit + 1 bytes); every other route gets its body whole. Answers first: the webhook
+// deliveries a customer's message causes go after the answer.
 #[http_component]
-fn handle(req: http::Request<Vec<u8>>, response_out: ResponseOutparam) {
-    spindesk_spin::serve_answering_first_with_actions(&SURFACE, req, response_out)
+fn handle(req: IncomingRequest, response_out: ResponseOutparam) {
+    spindesk_spin::serve_incoming_with_actions(&SURFACE, req, response_out)
 }

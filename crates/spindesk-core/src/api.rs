@@ -5,6 +5,7 @@ pub mod bot;
 pub mod channels;
 pub mod commit;
 pub mod conversations;
+pub mod files;
 pub mod help_center;
 pub mod integrations_v2;
 pub mod live;
@@ -28,6 +29,7 @@ pub const SURFACES: &[Surface] = &[
     admin::SURFACE,
     reports::SURFACE,
     live::SURFACE,
+    files::SURFACE,
 ];
 
 /// The surface of component `component`.

@@ -24,6 +24,9 @@ pub struct Committed {
     pub queued: Vec<i64>,
     /// Tickets created or changed.
     pub tickets: Vec<i64>,
+    /// Customers' files queued for fetching from their channel's vendor
+    /// (`channels::media_fetch`), fetched by the channels surface after its answer.
+    pub media_fetches: Vec<i64>,
 }
 
 impl Committed {
@@ -32,6 +35,7 @@ impl Committed {
         self.awaited.extend(other.awaited);
         self.queued.extend(other.queued);
         self.tickets.extend(other.tickets);
+        self.media_fetches.extend(other.media_fetches);
     }
 
     pub fn is_empty(&self) -> bool {

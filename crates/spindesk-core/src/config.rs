@@ -75,3 +75,21 @@ pub const WEBHOOK_LOOPBACK_HTTP: &str = "webhook_loopback_http";
 /// Days a webhook may fail without a single success before it is disabled, with an entry in
 /// the admin audit log (default 3).
 pub const WEBHOOK_DISABLE_AFTER_DAYS: &str = "webhook_disable_after_days";
+
+/// The key attachment links are signed with (HMAC-SHA256; at least 32 characters, e.g.
+/// `openssl rand -hex 32`). Empty: no link verifies, downloads answer 503.
+pub const ATTACHMENT_URL_KEY: &str = "attachment_url_key";
+
+/// Largest file accepted, in bytes (default 20 MiB).
+pub const ATTACHMENT_MAX_BYTES: &str = "attachment_max_bytes";
+
+/// Minutes a download link lives: customers' (default 7 days: a link sent on a channel may be
+/// opened days later), agents' (default 60: the workspace asks for fresh ones as it reads) and
+/// the vendors' (default 15: they fetch at once).
+pub const ATTACHMENT_LINK_CUSTOMER_MINUTES: &str = "attachment_link_customer_minutes";
+pub const ATTACHMENT_LINK_AGENT_MINUTES: &str = "attachment_link_agent_minutes";
+pub const ATTACHMENT_LINK_VENDOR_MINUTES: &str = "attachment_link_vendor_minutes";
+
+/// Files one widget session may upload per `widget_upload_window_minutes` (default 30 per 10).
+pub const WIDGET_UPLOADS_PER_WINDOW: &str = "widget_uploads_per_window";
+pub const WIDGET_UPLOAD_WINDOW_MINUTES: &str = "widget_upload_window_minutes";

@@ -120,11 +120,14 @@ pub struct Message {
     pub text: String,
     pub payload: Option<String>,
     pub actions: Vec<QuickReply>,
+    /// Files are linked to it (`attachments.message_id`; `messages.content_type = 'file'`):
+    /// views that show files look them up (`crate::attachments::for_messages`).
+    pub has_attachments: bool,
     pub created_at: Millis,
 }
 
 pub const COLUMNS: &str =
-    "id, conversation_id, seq, author_type, author_id, author_name, channel, text, payload, content, created_at";
+    "id, conversation_id, seq, author_type, author_id, author_name, channel, text, payload, content, content_type, created_at";
 
 #[derive(Default, Serialize, Deserialize)]
 struct Content {
@@ -151,6 +154,7 @@ impl Message {
             text: r.string("text")?,
             payload: r.opt_string("payload")?,
             actions: content.actions,
+            has_attachments: r.string("content_type")? == "file",
             created_at: r.i64("created_at")?,
         })
     }
@@ -172,22 +176,29 @@ impl Message {
                 kind: self.author_type.as_str(),
             },
             created_at: iso8601_ms(self.created_at),
+            has_attachments: self.has_attachments,
             id: self.id.to_string(),
             seq: self.seq,
             text: &self.text,
         }
     }
 
-    /// The widget API's view.
+    /// The widget API's view. A message with files says so (`has_attachments`); the routes
+    /// that can sign links add them (`attachments`), a pushed update leaves the widget to
+    /// fetch them.
     pub fn to_widget_json(&self) -> serde_json::Value {
-        json!({
+        let mut view = json!({
             "id": self.id.to_string(),
             "seq": self.seq,
             "author": {"type": self.author_type.as_str(), "name": self.author_name},
             "text": self.text,
             "actions": actions_json(&self.actions),
             "created_at": iso8601_ms(self.created_at),
-        })
+        });
+        if self.has_attachments {
+            view["has_attachments"] = json!(true);
+        }
+        view
     }
 }
 
@@ -206,9 +217,15 @@ pub struct WidgetMessage<'a> {
     actions: WidgetActions<'a>,
     author: WidgetAuthor<'a>,
     created_at: String,
+    #[serde(skip_serializing_if = "is_false")]
+    has_attachments: bool,
     id: String,
     seq: i64,
     text: &'a str,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Serialize)]

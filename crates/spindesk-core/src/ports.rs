@@ -5,8 +5,10 @@
 //! for tests. Handlers receive them bundled in an [`Env`].
 
 pub mod actions;
+pub mod files;
 
 pub use actions::{Actions, NoActions};
+pub use files::{Files, FilesError, NoFiles};
 use std::fmt;
 use std::time::Duration;
 
@@ -226,6 +228,9 @@ pub struct Env<'a> {
     /// The bot's actions: the components that run the bot get the `spindesk:bot/actions`
     /// dependency `spin.toml` names; every other one [`NoActions`].
     pub actions: &'a dyn Actions,
+    /// Attachment bytes (`ports/files.rs`): the `attachments` database for the components
+    /// `spin.toml` grants it, [`NoFiles`] for the others.
+    pub files: &'a dyn Files,
 }
 
 impl Env<'_> {

@@ -17,6 +17,9 @@ pub struct Uses {
     pub outbound: bool,
     /// Runs the bot, so `spin.toml` gives it the `spindesk:bot/actions` dependency.
     pub actions: bool,
+    /// Reads or writes attachment bytes, so `spin.toml` grants it the `attachments` database
+    /// (`sqlite_databases = ["default", "attachments"]`).
+    pub files: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -25,6 +28,59 @@ pub struct Surface {
     pub component: &'static str,
     pub handle: Handler,
     pub uses: Uses,
+    /// Routes that read their body as it arrives (uploads) instead of whole: the adapters
+    /// hand these a [`BodyStream`] and [`Surface::handle`] everything else.
+    pub streamed: &'static [Streamed],
+}
+
+/// A request body read as it arrives: what the runtime's stream looks like to the core.
+pub trait BodyStream {
+    /// Up to `max` more bytes (`max` > 0); an empty `Vec` only at the end of the body.
+    fn read(&mut self, max: usize) -> Result<Vec<u8>, String>;
+}
+
+/// A route whose handler reads the body itself, a piece at a time, so that a large upload is
+/// never whole in memory and a too-large one is refused after `limit + 1` bytes.
+#[derive(Clone, Copy)]
+pub struct Streamed {
+    /// The method and exact path it answers (`POST`, `/api/widget/uploads`).
+    pub method: &'static str,
+    pub path: &'static str,
+    /// Gets the request's head (its body empty) and the body's stream.
+    pub handle: fn(&Env, Request, &mut dyn BodyStream) -> Response,
+}
+
+impl Streamed {
+    /// Whether this route answers `method` on `path`.
+    pub fn matches(&self, method: &http::Method, path: &str) -> bool {
+        method.as_str() == self.method && path == self.path
+    }
+}
+
+/// A body already in memory, as a [`BodyStream`] (tests, and runtimes that buffer).
+pub struct BufferedBody {
+    bytes: Vec<u8>,
+    at: usize,
+}
+
+impl BufferedBody {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        BufferedBody { bytes, at: 0 }
+    }
+
+    /// How many bytes have been read so far.
+    pub fn consumed(&self) -> usize {
+        self.at
+    }
+}
+
+impl BodyStream for BufferedBody {
+    fn read(&mut self, max: usize) -> Result<Vec<u8>, String> {
+        let end = self.at.saturating_add(max).min(self.bytes.len());
+        let chunk = self.bytes[self.at..end].to_vec();
+        self.at = end;
+        Ok(chunk)
+    }
 }
 
 /// How a surface answers a request.
@@ -93,6 +149,11 @@ impl FollowUp {
 }
 
 impl Surface {
+    /// The streamed route for `method` and `path`, if this surface has one.
+    pub fn streamed_route(&self, method: &http::Method, path: &str) -> Option<&'static Streamed> {
+        self.streamed.iter().find(|s| s.matches(method, path))
+    }
+
     /// Answers `req`: the response, and what to do after sending it.
     pub fn answer(&self, env: &Env, req: Request) -> Answer {
         match self.handle {

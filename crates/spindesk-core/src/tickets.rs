@@ -356,13 +356,15 @@ pub struct Comment {
     pub author_id: i64,
     pub body: String,
     pub public: bool,
+    /// The conversation message a public comment mirrors (its files are the message's).
+    pub message_id: Option<i64>,
     pub via_channel: String,
     pub created_at: Millis,
 }
 
 pub fn comments(db: &Db, ticket_id: i64, offset: i64, limit: i64) -> Result<Vec<Comment>> {
     Ok(db.query(
-        "SELECT id, ticket_id, author_id, body, public, via_channel, created_at
+        "SELECT id, ticket_id, author_id, body, public, message_id, via_channel, created_at
          FROM ticket_comments WHERE ticket_id = ? ORDER BY id LIMIT ? OFFSET ?",
         &[ticket_id.into(), limit.into(), offset.into()],
         |r| {
@@ -372,6 +374,7 @@ pub fn comments(db: &Db, ticket_id: i64, offset: i64, limit: i64) -> Result<Vec<
                 author_id: r.i64("author_id")?,
                 body: r.string("body")?,
                 public: r.bool("public")?,
+                message_id: r.opt_i64("message_id")?,
                 via_channel: r.string("via_channel")?,
                 created_at: r.i64("created_at")?,
             })

@@ -10,6 +10,6 @@ mod response;
 pub use error::{ApiError, Family};
 pub use paging::{paginate, ListPage, MAX_PAGE_SIZE};
 pub use request::{
-    header, query_pairs, query_param, read_json, segments, status_filter, Credentials,
+    header, origin, query_pairs, query_param, read_json, segments, status_filter, Credentials,
 };
 pub use response::{json, json_status, no_content, paginate_offset, OffsetPage};

@@ -3,8 +3,9 @@
 
 use crate::actions::{DevActions, Loader};
 use crate::grants::{DevKeyValue, DevOutbound, DevSql};
+use spindesk_core::blobs::SqlFiles;
 use spindesk_core::ports::KeyValue;
-use spindesk_core::surface::{Answer, Request, Response};
+use spindesk_core::surface::{Answer, BodyStream, BufferedBody, Request, Response};
 use spindesk_core::{Env, Surface};
 use spindesk_native::spin_routes::{expand_template, Manifest, Router};
 use spindesk_native::{MapConfig, MemoryKeyValue, OsRandom, StderrLog, SystemClock};
@@ -27,12 +28,16 @@ pub struct App {
     router: Router,
     components: BTreeMap<String, Component>,
     db: PathBuf,
+    /// The `attachments` database: a file beside `db` (`attachments.db`).
+    attachments_db: PathBuf,
     kv: Box<dyn KeyValue + Send + Sync>,
 }
 
 struct Component {
     surface: &'static Surface,
     sqlite: bool,
+    /// Granted the `attachments` database (attachment bytes).
+    files: bool,
     key_value: bool,
     config: MapConfig,
     outbound: DevOutbound,
@@ -109,6 +114,7 @@ impl App {
             let component = Component {
                 surface,
                 sqlite: c.sqlite_databases.iter().any(|d| d == "default"),
+                files: c.sqlite_databases.iter().any(|d| d == "attachments"),
                 key_value: c.key_value_stores.iter().any(|s| s == "default"),
                 config,
                 outbound,
@@ -120,6 +126,7 @@ impl App {
             App {
                 router,
                 components,
+                attachments_db: attachments_path(&db),
                 db,
                 kv: Box::new(MemoryKeyValue::default()),
             },
@@ -161,7 +168,39 @@ impl App {
     /// `spin-full-url`).
     pub fn serve(
         &self,
+        req: Request,
+        client: Option<SocketAddr>,
+        host: &str,
+        send: impl FnOnce(Response),
+    ) {
+        self.serve_with_body(req, None, client, host, send)
+    }
+
+    /// Whether `method` on `path` is a streamed route (an upload): the caller then reads only
+    /// the request's head and passes the body to [`App::serve_streamed`] unread.
+    pub fn is_streamed(&self, method: &http::Method, path: &str) -> bool {
+        self.router
+            .route(path)
+            .and_then(|m| self.components.get(m.component))
+            .is_some_and(|c| c.surface.streamed_route(method, path).is_some())
+    }
+
+    /// [`App::serve`] for a streamed route: `head` has no body; the route reads `body` itself.
+    pub fn serve_streamed(
+        &self,
+        head: Request,
+        body: &mut dyn BodyStream,
+        client: Option<SocketAddr>,
+        host: &str,
+        send: impl FnOnce(Response),
+    ) {
+        self.serve_with_body(head, Some(body), client, host, send)
+    }
+
+    fn serve_with_body(
+        &self,
         mut req: Request,
+        body: Option<&mut dyn BodyStream>,
         client: Option<SocketAddr>,
         host: &str,
         send: impl FnOnce(Response),
@@ -207,6 +246,9 @@ impl App {
             store: self.kv.as_ref(),
             granted: component.key_value,
         };
+        let attachments_sql =
+            DevSql::labelled(&self.attachments_db, component.files, "attachments");
+        let files = SqlFiles::new(&attachments_sql);
         let log = StderrLog::for_request(&OsRandom);
         let env = Env {
             sql: &sql,
@@ -217,9 +259,24 @@ impl App {
             config: &component.config,
             log: &log,
             actions: &component.actions,
+            files: &files,
         };
         // Under Spin a trap ends the instance with a bare 500; here it must not end the worker.
-        let answered = catch_unwind(AssertUnwindSafe(|| component.surface.answer(&env, req)));
+        let streamed = component.surface.streamed_route(req.method(), &path);
+        let answered = catch_unwind(AssertUnwindSafe(|| match (streamed, body) {
+            (Some(route), Some(body)) => Answer::now((route.handle)(&env, req, body)),
+            // A streamed route whose body came whole (in-process callers).
+            (Some(route), None) => {
+                let (parts, whole) = req.into_parts();
+                let mut body = BufferedBody::new(whole);
+                Answer::now((route.handle)(
+                    &env,
+                    http::Request::from_parts(parts, Vec::new()),
+                    &mut body,
+                ))
+            }
+            (None, _) => component.surface.answer(&env, req),
+        }));
         let Answer {
             response,
             follow_up,
@@ -242,6 +299,13 @@ impl App {
             );
         }
     }
+}
+
+/// Where the `attachments` database lives beside the main one: `attachments.db` in the same
+/// folder (as a runtime config's `[sqlite_database.attachments]` would put it next to Spin's
+/// `sqlite_db.db`).
+pub fn attachments_path(db: &std::path::Path) -> PathBuf {
+    db.with_file_name("attachments.db")
 }
 
 /// A status with an empty body, as Spin sends for no route (404) or a failed instance (500).

@@ -14,14 +14,22 @@ use std::time::Duration;
 pub struct DevSql<'a> {
     path: &'a Path,
     granted: bool,
+    /// The database's label in `spin.toml`, for the access-denied message.
+    label: &'static str,
     conn: OnceCell<NativeSql>,
 }
 
 impl<'a> DevSql<'a> {
     pub fn new(path: &'a Path, granted: bool) -> Self {
+        Self::labelled(path, granted, "default")
+    }
+
+    /// The database `spin.toml` grants as `label` (`attachments`), in the file `path`.
+    pub fn labelled(path: &'a Path, granted: bool, label: &'static str) -> Self {
         DevSql {
             path,
             granted,
+            label,
             conn: OnceCell::new(),
         }
     }
@@ -32,9 +40,10 @@ impl Sql for DevSql<'_> {
         if !self.granted {
             return Err(SqlError {
                 kind: SqlErrorKind::AccessDenied,
-                message:
-                    "access denied: the component has no `sqlite_databases = [\"default\"]` grant"
-                        .into(),
+                message: format!(
+                    "access denied: the component has no `sqlite_databases = [\"{}\"]` grant",
+                    self.label
+                ),
             });
         }
         // A database that cannot be opened is an error the handler answers, not a panic.

@@ -2,6 +2,7 @@
 //! a long-poll holds one worker and not the server.
 
 use crate::app::{bare, App};
+use spindesk_core::surface::BodyStream;
 use std::io::{Read, Write};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -37,6 +38,15 @@ pub fn spawn_workers(
 fn serve(app: &App, mut request: tiny_http::Request) {
     let client = request.remote_addr().copied();
     let head = *request.method() == tiny_http::Method::Head;
+    if let Some((req, host)) = streamed_head(app, &request) {
+        // An upload: the route reads the body from the socket itself, as it arrives.
+        let mut body = ReaderBody(request.as_reader());
+        let mut response = None;
+        app.serve_streamed(req, &mut body, client, &host, |r| response = Some(r));
+        let response = response.unwrap_or_else(|| bare(500));
+        let _ = write_closing(&mut request.into_writer(), response, head);
+        return;
+    }
     let (req, host) = match to_http(&mut request) {
         Ok(parsed) => parsed,
         Err(status) => {
@@ -95,7 +105,34 @@ fn write_closing(
     out.flush()
 }
 
-fn to_http(request: &mut tiny_http::Request) -> Result<(http::Request<Vec<u8>>, String), u16> {
+/// A request body read from the connection on demand.
+struct ReaderBody<'a>(&'a mut dyn Read);
+
+impl BodyStream for ReaderBody<'_> {
+    fn read(&mut self, max: usize) -> Result<Vec<u8>, String> {
+        // At most 64 KiB per read, whatever is asked: one socket read's worth.
+        let mut buf = vec![0u8; max.min(64 * 1024)];
+        let n = self.0.read(&mut buf).map_err(|e| e.to_string())?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+}
+
+/// The head of a request to a streamed route (its body not read), or `None` for any other.
+fn streamed_head(
+    app: &App,
+    request: &tiny_http::Request,
+) -> Option<(http::Request<Vec<u8>>, String)> {
+    let method = http::Method::from_bytes(request.method().as_str().as_bytes()).ok()?;
+    let path = request.url().split('?').next().unwrap_or_default();
+    if !app.is_streamed(&method, path) {
+        return None;
+    }
+    let (builder, host) = head_of(request);
+    builder.body(Vec::new()).ok().map(|req| (req, host))
+}
+
+fn head_of(request: &tiny_http::Request) -> (http::request::Builder, String) {
     let mut builder = http::Request::builder()
         .method(request.method().as_str())
         .uri(request.url());
@@ -107,6 +144,11 @@ fn to_http(request: &mut tiny_http::Request) -> Result<(http::Request<Vec<u8>>, 
         }
         builder = builder.header(name, value);
     }
+    (builder, host)
+}
+
+fn to_http(request: &mut tiny_http::Request) -> Result<(http::Request<Vec<u8>>, String), u16> {
+    let (builder, host) = head_of(request);
     let mut body = Vec::new();
     request
         .as_reader()

@@ -27,6 +27,7 @@ mod key_value;
 mod log;
 mod outbound;
 mod sql;
+mod streamed;
 mod system;
 
 pub use actions::SpinActions;
@@ -37,10 +38,14 @@ pub use outbound::SpinOutbound;
 pub use sql::SpinSql;
 pub use system::{SpinClock, SpinRandom};
 
-use spin_sdk::http::{IntoResponse, OutgoingResponse, ResponseOutparam};
+use spin_sdk::http::{IncomingRequest, IntoResponse, OutgoingResponse, ResponseOutparam};
+use spindesk_core::blobs::SqlFiles;
 use spindesk_core::ports::{Actions, NoActions};
 use spindesk_core::surface::{Request, Response};
 use spindesk_core::{Env, Surface};
+
+/// The SQLite database attachment bytes live in (`sqlite_databases = [.., "attachments"]`).
+pub const ATTACHMENTS_DATABASE: &str = "attachments";
 
 /// Handles one request with Spin's ports: what a component's `#[http_component]` calls. A
 /// follow-up (there is none unless the surface answers first) runs before the response goes.
@@ -64,6 +69,9 @@ fn serve_with(surface: &Surface, req: Request, actions: &dyn Actions) -> Respons
 fn with_env<T>(log: &SpinLog, actions: &dyn Actions, work: impl FnOnce(&Env) -> T) -> T {
     let sql = SpinSql::default();
     let kv = SpinKeyValue::default();
+    // The second database, opened only when a file is read or written.
+    let attachments_sql = SpinSql::named(ATTACHMENTS_DATABASE);
+    let files = SqlFiles::new(&attachments_sql);
     let env = Env {
         sql: &sql,
         kv: &kv,
@@ -73,6 +81,7 @@ fn with_env<T>(log: &SpinLog, actions: &dyn Actions, work: impl FnOnce(&Env) -> 
         config: &SpinConfig,
         log,
         actions,
+        files: &files,
     };
     work(&env)
 }
@@ -106,6 +115,60 @@ fn answer_first_with(
         }
         answer.follow_up.run(env);
     })
+}
+
+/// [`serve_answering_first_with_actions`] for a component whose surface has streamed routes
+/// (the widget's uploads): its `#[http_component]` takes spin-sdk's `IncomingRequest`, so a
+/// streamed route reads the body as it arrives and stops where it must; other routes are read
+/// whole and served as usual.
+pub fn serve_incoming_with_actions(
+    surface: &Surface,
+    req: IncomingRequest,
+    response_out: ResponseOutparam,
+) {
+    serve_incoming(surface, req, response_out, &SpinActions)
+}
+
+/// [`serve_incoming_with_actions`] for a component that does not run the bot.
+pub fn serve_incoming_without_actions(
+    surface: &Surface,
+    req: IncomingRequest,
+    response_out: ResponseOutparam,
+) {
+    serve_incoming(surface, req, response_out, &NoActions)
+}
+
+fn serve_incoming(
+    surface: &Surface,
+    req: IncomingRequest,
+    response_out: ResponseOutparam,
+    actions: &dyn Actions,
+) {
+    match streamed::split(surface.streamed, req) {
+        Ok(streamed::Incoming::Whole(req)) => {
+            answer_first_with(surface, req, response_out, actions)
+        }
+        Ok(streamed::Incoming::Streamed(route, head, mut body)) => {
+            let log = SpinLog::for_request(&head, &SpinRandom);
+            with_env(&log, actions, |env| {
+                let response = (route.handle)(env, head, body.as_mut());
+                if let Err(why) = send(response_out, response) {
+                    env.error("response.send", why);
+                }
+            })
+        }
+        // The request could not be read (the client went away mid-body): answer what Spin's
+        // own conversion would, a 400, in our error envelope.
+        Err(why) => {
+            eprintln!("warn request.unreadable: {why}");
+            let mut response = http::Response::new(
+                br#"{"errors":[{"code":"bad_request","title":"The request could not be read"}]}"#
+                    .to_vec(),
+            );
+            *response.status_mut() = http::StatusCode::BAD_REQUEST;
+            let _ = send(response_out, response);
+        }
+    }
 }
 
 /// Sets the response and writes its body to the end (the body is finished when the sink is

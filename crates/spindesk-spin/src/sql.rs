@@ -2,19 +2,34 @@ use spin_sdk::sqlite::{self, Connection};
 use spindesk_core::ports::{Rows, Sql, SqlError, SqlErrorKind, Value};
 use std::cell::OnceCell;
 
-/// The component's `default` SQLite database, opened on the first statement and then kept for
-/// the request, so `BEGIN IMMEDIATE` ... `COMMIT` span calls on one connection.
-#[derive(Default)]
+/// One of the component's SQLite databases (`default` unless [`SpinSql::named`]), opened on
+/// the first statement and then kept for the request, so `BEGIN IMMEDIATE` ... `COMMIT` span
+/// calls on one connection.
 pub struct SpinSql {
+    database: &'static str,
     conn: OnceCell<Connection>,
 }
 
+impl Default for SpinSql {
+    fn default() -> Self {
+        SpinSql::named("default")
+    }
+}
+
 impl SpinSql {
+    /// The database `spin.toml` grants as `name` (`sqlite_databases = [.., "attachments"]`).
+    pub fn named(database: &'static str) -> Self {
+        SpinSql {
+            database,
+            conn: OnceCell::new(),
+        }
+    }
+
     fn connection(&self) -> Result<&Connection, SqlError> {
         if let Some(conn) = self.conn.get() {
             return Ok(conn);
         }
-        let opened = Connection::open_default().map_err(to_error)?;
+        let opened = Connection::open(self.database).map_err(|e| to_error_in(e, self.database))?;
         Ok(self.conn.get_or_init(|| opened))
     }
 }
@@ -23,7 +38,9 @@ impl Sql for SpinSql {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
         let conn = self.connection()?;
         let params: Vec<sqlite::Value> = params.iter().map(to_spin).collect();
-        let result = conn.execute(sql, &params).map_err(to_error)?;
+        let result = conn
+            .execute(sql, &params)
+            .map_err(|e| to_error_in(e, self.database))?;
         Ok(Rows {
             columns: result.columns,
             rows: result
@@ -55,23 +72,30 @@ pub(crate) fn from_spin(v: sqlite::Value) -> Value {
     }
 }
 
+/// [`to_error_in`] for the `default` database.
+#[cfg(test)]
+pub(crate) fn to_error(e: sqlite::Error) -> SqlError {
+    to_error_in(e, "default")
+}
+
 /// Spin reports engine errors as `Io` with SQLite's own message, which `from_message` classifies
 /// exactly as it does rusqlite's; the other variants are about the grant or the host.
-pub(crate) fn to_error(e: sqlite::Error) -> SqlError {
+pub(crate) fn to_error_in(e: sqlite::Error, database: &str) -> SqlError {
     let (kind, message) = match e {
         sqlite::Error::Io(message) => return SqlError::from_message(message),
         sqlite::Error::AccessDenied => (
             SqlErrorKind::AccessDenied,
-            "access denied: the component has no `sqlite_databases = [\"default\"]` grant",
+            format!(
+                "access denied: the component has no `sqlite_databases = [\"{database}\"]` grant"
+            ),
         ),
-        sqlite::Error::NoSuchDatabase => (SqlErrorKind::Other, "no such database: default"),
-        sqlite::Error::InvalidConnection => (SqlErrorKind::Other, "invalid connection"),
-        sqlite::Error::DatabaseFull => (SqlErrorKind::Other, "database is full"),
+        sqlite::Error::NoSuchDatabase => {
+            (SqlErrorKind::Other, format!("no such database: {database}"))
+        }
+        sqlite::Error::InvalidConnection => (SqlErrorKind::Other, "invalid connection".into()),
+        sqlite::Error::DatabaseFull => (SqlErrorKind::Other, "database is full".into()),
     };
-    SqlError {
-        kind,
-        message: message.to_owned(),
-    }
+    SqlError { kind, message }
 }
 
 #[cfg(test)]

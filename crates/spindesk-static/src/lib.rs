@@ -26,7 +26,9 @@ pub const SURFACE: Surface = Surface {
         variables: &[],
         outbound: false,
         actions: false,
+        files: false,
     },
+    streamed: &[],
 };
 
 struct Asset {
@@ -143,6 +145,7 @@ const ASSETS: &[Asset] = &[
     app_file!("agent", "notify.js", JS),
     app_file!("agent", "keys.js", JS),
     app_file!("agent", "live.js", JS),
+    app_file!("agent", "files.js", JS),
     // The admin console: `app.js` is the entry module.
     app_file!("admin", "index.html", HTML),
     app_file!("admin", "admin.css", CSS),
@@ -183,6 +186,7 @@ const ASSETS: &[Asset] = &[
     api_doc!("admin"),
     api_doc!("reports"),
     api_doc!("live"),
+    api_doc!("files"),
     api_doc!("channels"),
     api_doc!("conversations"),
     api_doc!("static-site"),
@@ -191,9 +195,10 @@ const ASSETS: &[Asset] = &[
 
 /// Our own pages load only their own files: no inline script or style at all (the widget
 /// styles itself with a constructed stylesheet, which `style-src` does not govern), and data
-/// comes from this origin.
+/// comes from this origin. `blob:` images are the widget's and the workspace's previews of
+/// files picked for upload (the browser's own rendering of the local file).
 const HTML_CSP: &str =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
      connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
 
 const ALLOWED: &str = "GET, HEAD";

@@ -35,10 +35,18 @@ pub const SURFACE: Surface = Surface {
             config::WEBHOOK_HOSTS,
             config::WEBHOOK_LOOPBACK_HTTP,
             config::WEBHOOK_DISABLE_AFTER_DAYS,
+            // The drain fetches customers' files channels still owe (at most this large), and
+            // signs the links to agents' files in the sends it retries.
+            config::ATTACHMENT_MAX_BYTES,
+            config::ATTACHMENT_URL_KEY,
+            config::ATTACHMENT_LINK_VENDOR_MINUTES,
         ],
         outbound: true,
         actions: false,
+        // The files the drain fetches are stored in the `attachments` database.
+        files: true,
     },
+    streamed: &[],
 };
 
 pub use agents::MAX_BODY_BYTES;

@@ -42,7 +42,9 @@ pub const SURFACE: Surface = Surface {
         // The simulator answers API-call steps from scripted responses: it never calls out.
         outbound: false,
         actions: true,
+        files: false,
     },
+    streamed: &[],
 };
 
 /// One answer, the settings, publish/rollback bodies.

@@ -10,13 +10,14 @@
 //! made, and what the bot says then is sent the same way.
 
 use crate::api::commit;
-use crate::channels::delivery;
 use crate::channels::integrations::{self};
+use crate::channels::{delivery, media_fetch};
 use crate::channels::{AuthError, ChannelType, HandshakeReply, Webhook};
 use crate::committed::Committed;
 use crate::config;
 use crate::ports::Env;
-use crate::store::database;
+use crate::retry;
+use crate::store::{database, Db};
 use crate::surface::{Answer, Handler, Request, Response, Surface, Uses};
 use crate::switchboard::fallback::describe;
 use crate::vault::Vault;
@@ -38,10 +39,17 @@ pub const SURFACE: Surface = Surface {
             config::GRIP_PUBLISH_URL,
             // Sends the webhook deliveries its writes record.
             config::WEBHOOK_DISABLE_AFTER_DAYS,
+            // Customers' media (fetched from the vendors) and the links sent back out.
+            config::ATTACHMENT_URL_KEY,
+            config::ATTACHMENT_MAX_BYTES,
+            config::ATTACHMENT_LINK_CUSTOMER_MINUTES,
+            config::ATTACHMENT_LINK_VENDOR_MINUTES,
         ],
         outbound: true,
         actions: true,
+        files: true,
     },
+    streamed: &[],
 };
 
 fn answer(env: &Env, req: Request) -> Answer {
@@ -151,7 +159,7 @@ fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
     // must not make the vendor retry, and in the end drop, the whole batch. Only errors that a
     // retry may cure (a busy database) fail the batch, with nothing written, for the vendor to
     // deliver it again; the events stored by then are recognised and not stored twice.
-    let ((), follow_up) = commit::write_then(env, &db, |db| {
+    let (fetches, follow_up) = commit::write_then(env, &db, |db| {
         let mut committed = Committed::default();
         for (event, ahead) in parsed.events.iter().zip(ahead) {
             let received = db.savepoint("inbound_event", |db| {
@@ -171,8 +179,20 @@ fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
                 ),
             }
         }
-        Ok::<_, ApiError>(((), committed))
+        Ok::<_, ApiError>((committed.media_fetches.clone(), committed))
     })?;
+    // The customers' files last, after the answer and the sends: the slowest of the vendor
+    // requests, and the one nobody waits on (the agent sees a placeholder meanwhile).
+    let follow_up = if fetches.is_empty() {
+        follow_up
+    } else {
+        follow_up.then(move |env: &Env| {
+            let db = Db::new(env.sql).with_waits(env.clock, env.random);
+            if let Err(e) = media_fetch::fetch_queued(env, &db, &fetches, retry::FULL) {
+                env.warn("media.fetch", e);
+            }
+        })
+    };
     let (content_type, body) = channel.acknowledgement();
     Ok(Answer {
         response: text(StatusCode::OK, content_type, body.to_vec()),

@@ -44,11 +44,19 @@ pub const SURFACE: Surface = Surface {
             config::WEBHOOK_HOSTS,
             config::WEBHOOK_LOOPBACK_HTTP,
             config::WEBHOOK_DISABLE_AFTER_DAYS,
+            // Messages with files list them as `image`/`file` content with a signed link.
+            config::ATTACHMENT_URL_KEY,
+            config::ATTACHMENT_LINK_AGENT_MINUTES,
+            // A business message's files go to a channel customer as links the vendor fetches.
+            config::ATTACHMENT_LINK_VENDOR_MINUTES,
         ],
         outbound: true,
         // A user's message posted here is answered by the bot, as on every channel.
         actions: true,
+        // Erasing a user deletes the bytes of the files they sent.
+        files: true,
     },
+    streamed: &[],
 };
 
 fn handle(env: &Env, req: Request) -> Response {

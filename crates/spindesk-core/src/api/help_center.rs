@@ -36,7 +36,9 @@ pub const SURFACE: Surface = Surface {
         variables: &[config::ADMIN_TOKEN],
         outbound: false,
         actions: false,
+        files: false,
     },
+    streamed: &[],
 };
 
 pub use crate::help_center::search::MAX_QUERY_CHARS;

@@ -36,7 +36,9 @@ pub const SURFACE: Surface = Surface {
         ],
         outbound: true,
         actions: false,
+        files: false,
     },
+    streamed: &[],
 };
 
 /// Largest request body read.

@@ -20,7 +20,9 @@ pub const SURFACE: Surface = Surface {
         variables: &[config::ADMIN_TOKEN],
         outbound: false,
         actions: false,
+        files: false,
     },
+    streamed: &[],
 };
 
 fn handle(env: &Env, req: Request) -> Response {

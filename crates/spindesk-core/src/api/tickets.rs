@@ -16,6 +16,7 @@ mod presence;
 mod satisfaction;
 pub mod search;
 mod ticket;
+mod uploads;
 mod users;
 mod views;
 mod zendesk;
@@ -46,10 +47,21 @@ pub const SURFACE: Surface = Surface {
             config::GRIP_PUBLISH_URL,
             // Sends the webhook deliveries its writes record.
             config::WEBHOOK_DISABLE_AFTER_DAYS,
+            // Uploads (`tickets/uploads.rs`) and the agents' links to comments' files, under
+            // the public origin.
+            config::PUBLIC_BASE_URL,
+            config::ATTACHMENT_URL_KEY,
+            config::ATTACHMENT_MAX_BYTES,
+            config::ATTACHMENT_LINK_AGENT_MINUTES,
+            // An agent's files go to a channel customer as links the vendor fetches.
+            config::ATTACHMENT_LINK_VENDOR_MINUTES,
         ],
         outbound: true,
         actions: false,
+        files: true,
     },
+    // `POST /api/v2/uploads` reads its body as it arrives.
+    streamed: uploads::ROUTES,
 };
 
 fn answer(env: &Env, req: Request) -> Answer {
@@ -68,6 +80,12 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             Method::GET => ticket::list(env, req),
             Method::POST => create::create_ticket(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
+        },
+        // POST is a streamed route (`uploads::ROUTES`): the adapters never bring it here.
+        ["api", "v2", "uploads"] => Err(ApiError::method_not_allowed(method, "POST")),
+        ["api", "v2", "uploads", token] => match *method {
+            Method::DELETE => uploads::delete(env, req, token),
+            _ => Err(ApiError::method_not_allowed(method, "DELETE")),
         },
         ["api", "v2", "tickets", "show_many"] => match *method {
             Method::GET => many::tickets(env, req),

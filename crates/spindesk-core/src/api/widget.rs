@@ -5,10 +5,12 @@
 
 mod fields;
 mod settings;
+mod uploads;
 
 use crate::activity::{self, Side};
 use crate::api::activity as activity_routes;
 use crate::api::commit;
+use crate::attachments::{self, Uploader};
 use crate::auth::digest;
 use crate::change_feed;
 use crate::config;
@@ -21,7 +23,7 @@ use crate::ports::{Env, Millis};
 use crate::rate_limit;
 use crate::store::database;
 use crate::store::Db;
-use crate::surface::{Answer, Handler, Request, Response, Surface, Uses};
+use crate::surface::{Answer, BodyStream, Handler, Request, Response, Streamed, Surface, Uses};
 use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile, User};
 use crate::web::client_address::{self, client_key, TrustedProxies};
@@ -61,11 +63,39 @@ pub const SURFACE: Surface = Surface {
             config::CREDENTIALS_KEY,
             // Sends the webhook deliveries its writes record.
             config::WEBHOOK_DISABLE_AFTER_DAYS,
+            // Uploads (`uploads.rs`): their limits, and the links to the files.
+            config::ATTACHMENT_URL_KEY,
+            config::ATTACHMENT_MAX_BYTES,
+            config::ATTACHMENT_LINK_CUSTOMER_MINUTES,
+            config::WIDGET_UPLOADS_PER_WINDOW,
+            config::WIDGET_UPLOAD_WINDOW_MINUTES,
         ],
         outbound: true,
         actions: true,
+        files: true,
     },
+    // `POST /api/widget/uploads` reads its body as it arrives.
+    streamed: &[UPLOADS],
 };
+
+/// The streamed route: the widget component's handler reads this one's body as it arrives.
+const UPLOADS: Streamed = Streamed {
+    method: "POST",
+    path: "/api/widget/uploads",
+    handle: upload,
+};
+
+fn upload(env: &Env, req: Request, body: &mut dyn BodyStream) -> Response {
+    let visitor = |db: &Db| visitor(env, db, &req);
+    let mut response = uploads::receive(env, &req, body, visitor)
+        .unwrap_or_else(|e| e.answer(env, Family::Spindesk));
+    // The widget runs on the customer's site, another origin (as every widget route).
+    response.headers_mut().insert(
+        "access-control-allow-origin",
+        http::HeaderValue::from_static("*"),
+    );
+    response
+}
 
 /// Largest request body the widget API reads.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -187,6 +217,8 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             Method::POST => send_message(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
         },
+        // POST is a streamed route (`UPLOADS`): the adapters never bring it here.
+        ["api", "widget", "uploads"] => Err(ApiError::method_not_allowed(method, "POST")),
         ["api", "widget", "events"] => match *method {
             Method::GET => events(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET")),
@@ -455,7 +487,7 @@ fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let has_more = messages.first().is_some_and(|m| m.seq > 1);
     Ok(json(&json!({
         "conversation": conversation_json(&conversation),
-        "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
+        "messages": uploads::messages_json(env, &db, &messages)?,
         "has_more": has_more,
         "read_seq": mine.read_seq,
         // Whether `GET /api/widget/events` will stream: only through the push hub, which
@@ -525,7 +557,7 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
         .map_or(after.min(conversation.last_seq), |m| m.seq);
     let agent = activity::of(&db, conversation.id, Side::Agent, env.clock.now_ms())?;
     let mut body = json!({
-        "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
+        "messages": uploads::messages_json(env, &db, &messages)?,
         "last_seq": last_seq,
         "agent": agent.to_json(),
     });
@@ -565,7 +597,7 @@ fn events(env: &Env, req: &Request) -> Result<Response, ApiError> {
         .map_or(after.min(conversation.last_seq), |m| m.seq);
     let agent = activity::of(&db, conversation.id, Side::Agent, env.clock.now_ms())?;
     let first = json!({
-        "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
+        "messages": uploads::messages_json(env, &db, &messages)?,
         "last_seq": last_seq,
         "agent": agent.to_json(),
     });
@@ -610,14 +642,21 @@ fn conversation_fields(env: &Env, req: &Request) -> Result<Response, ApiError> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewMessage {
+    /// May be empty when the message carries files.
+    #[serde(default)]
     text: String,
     payload: Option<String>,
     client_id: Option<String>,
+    /// Ids of the session's uploads (`POST /api/widget/uploads`) the message carries.
+    attachments: Option<Vec<String>>,
 }
 
 fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let input: NewMessage = read_json(req, MAX_BODY_BYTES)?;
-    validate_text(&input.text).map_err(|m| ApiError::unprocessable("invalid_text", m))?;
+    let files = uploads::parse_ids(input.attachments.clone())?;
+    if files.is_empty() || !input.text.is_empty() {
+        validate_text(&input.text).map_err(|m| ApiError::unprocessable("invalid_text", m))?;
+    }
     if input.payload.as_ref().is_some_and(|p| p.len() > 256) {
         return Err(ApiError::unprocessable(
             "invalid_payload",
@@ -670,22 +709,35 @@ fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
         })?;
         Ok::<_, ApiError>(
             match switchboard::receive(env, db, &conversation, &user, &inbound, ahead)? {
-                Receipt::Stored(committed) => (None, committed),
+                Receipt::Stored(mut committed) => {
+                    // The customer's message is the first posted: its files go with it, or
+                    // nothing is written.
+                    if let (Some(message), false) =
+                        (committed.messages.first_mut(), files.is_empty())
+                    {
+                        let owner = Uploader::Customer(user.id);
+                        attachments::attach_to_message(
+                            db,
+                            conversation.id,
+                            message.id,
+                            owner,
+                            &files,
+                        )?;
+                        message.has_attachments = true;
+                    }
+                    (None, committed)
+                }
                 Receipt::Duplicate(original) => (Some(original), Default::default()),
             },
         )
     })?;
     if let Some(original) = duplicate {
-        return Ok(json(
-            &json!({"message": original.to_widget_json(), "messages": []}),
-        ));
+        let views = uploads::messages_json(env, &db, std::slice::from_ref(&original))?;
+        return Ok(json(&json!({"message": views.first(), "messages": []})));
     }
-    let first = messages.first().map(|m| m.to_widget_json());
+    let views = uploads::messages_json(env, &db, &messages)?;
     Ok(json_status(
         StatusCode::CREATED,
-        &json!({
-            "message": first,
-            "messages": messages.iter().map(|m| m.to_widget_json()).collect::<Vec<_>>(),
-        }),
+        &json!({"message": views.first(), "messages": views}),
     ))
 }

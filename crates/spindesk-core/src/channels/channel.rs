@@ -1,6 +1,7 @@
 //! What a channel is — the one trait every messaging channel implements — and the values that
 //! cross it: credentials, the webhook, normalised events, the payloads the outbox keeps.
 
+use super::media::{self, MediaRef, MediaStep, OutboundFile};
 use crate::message::Message;
 use crate::ports::Millis;
 use serde::{Deserialize, Serialize};
@@ -285,6 +286,25 @@ pub enum Content {
 }
 
 impl Content {
+    /// The file a media event carries, to fetch; `None` for any other content.
+    pub fn media_ref(&self) -> Option<MediaRef> {
+        match self {
+            Content::Media {
+                kind,
+                media_id,
+                url,
+                mime_type,
+                ..
+            } => Some(MediaRef {
+                kind: kind.clone(),
+                media_id: media_id.clone(),
+                url: url.clone(),
+                mime_type: mime_type.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     /// The text to show in the conversation.
     pub fn display_text(&self) -> String {
         match self {
@@ -359,15 +379,38 @@ pub trait Channel: Sync {
         ("application/json", b"{\"ok\":true}")
     }
 
-    /// A bot or agent `message` (and an image shown before it) as the vendor's send requests,
-    /// split to the channel's text limits.
+    /// A bot or agent `message` and its `files` (sent before its text) as the vendor's send
+    /// requests: each file as the vendor's native image, video, audio or document message
+    /// where the vendor takes its type and size from a URL, else as a link in the text; the
+    /// text split to the channel's limits.
     fn render(
         &self,
         ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
-        image_url: Option<&str>,
+        files: &[OutboundFile],
     ) -> Vec<Payload>;
+
+    /// The first request that fetches a customer's file. By default the vendor's URL without
+    /// credentials: Messenger, Instagram and Viber hand out CDN links they signed themselves.
+    fn media_request(
+        &self,
+        _credentials: &Credentials,
+        _api_base: &str,
+        media: &MediaRef,
+    ) -> Result<MediaStep, String> {
+        Ok(MediaStep::Download(media::get(media.link()?, &[])?))
+    }
+
+    /// After a [`MediaStep::Lookup`]: the download request the vendor's `answer` points at.
+    fn media_located(
+        &self,
+        _credentials: &Credentials,
+        _api_base: &str,
+        _answer: &[u8],
+    ) -> Result<http::Request<Vec<u8>>, String> {
+        Err(format!("{} answers with the file at once", self.kind()))
+    }
 
     /// The request that acknowledges an [`Event::ack`] token.
     fn render_ack(&self, _token: &str) -> Option<Payload> {

@@ -4,8 +4,12 @@
 //! ([`queue_sends`], which the API layer runs before every commit).
 
 use super::channel::{Content, Event, Recipient, RenderContext};
+use super::file_links;
 use super::integrations::{self, Integration};
+use super::media::OutboundFile;
+use super::media_fetch;
 use super::outbox::{self, NewEntry};
+use crate::attachments::{self, Status};
 use crate::bot;
 use crate::committed::Committed;
 use crate::conversation;
@@ -130,13 +134,11 @@ pub fn receive(
     let Some(first) = committed.messages.first().cloned() else {
         return Ok(committed);
     };
-    // Keep what the vendor told us about an attachment with the customer's message.
-    if let Content::Media { .. } = &event.content {
-        let media = serde_json::to_string(&event.content).unwrap_or_else(|_| "{}".into());
-        db.execute(
-            "UPDATE messages SET content = json_set(content, '$.media', json(?)) WHERE id = ?",
-            &[media.into(), first.id.into()],
-        )?;
+    // A file: a placeholder attachment on the message now, its bytes fetched from the vendor
+    // after the answer (`media_fetch`). The vendor's ids and URLs stay in the fetch queue.
+    if let Some(media) = event.content.media_ref() {
+        let fetch = media_fetch::queue(env, db, integration, conversation.id, first.id, &media)?;
+        committed.media_fetches.push(fetch);
     }
     if let Some(token) = &event.ack {
         if let Some(payload) = integration.channel().render_ack(token) {
@@ -242,9 +244,10 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
         return Ok(false);
     };
     let ctx = RenderContext { display_name };
+    let files = outbound_files(db, message.id)?;
     let payloads = kind
         .channel()
-        .render(&ctx, &Recipient::new(address), message, None);
+        .render(&ctx, &Recipient::new(address), message, &files);
     for (part, payload) in payloads.iter().enumerate() {
         outbox::enqueue(
             env,
@@ -259,4 +262,23 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
         )?;
     }
     Ok(!payloads.is_empty())
+}
+
+/// The stored files of message `message_id`, as links the vendor fetches: stand-ins that the
+/// send replaces with a link signed then for the vendor's audience (it expires, and opens only
+/// that file), never a customer's or an agent's link (`file_links`).
+fn outbound_files(db: &Db, message_id: i64) -> Result<Vec<OutboundFile>> {
+    let mut by_message = attachments::for_messages(db, &[message_id])?;
+    Ok(by_message
+        .remove(&message_id)
+        .unwrap_or_default()
+        .iter()
+        .filter(|a| a.status == Status::Stored)
+        .map(|a| OutboundFile {
+            url: file_links::stand_in(&a.public_id),
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            size: a.size,
+        })
+        .collect())
 }

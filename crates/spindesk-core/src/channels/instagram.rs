@@ -5,6 +5,7 @@ use super::channel::{
     AuthError, Channel, ChannelType, Credentials, Outcome, ParseError, Parsed, Payload, Recipient,
     RenderContext, Webhook,
 };
+use super::media::OutboundFile;
 use super::messenger::render_messages;
 use super::meta;
 use super::render::Measure;
@@ -15,6 +16,21 @@ pub struct Instagram;
 
 /// Instagram limits a text message to 1000 bytes of UTF-8.
 const TEXT_MAX_BYTES: usize = 1000;
+
+/// Instagram's attachment type for a file sent by URL, as its send API documents: images
+/// PNG/JPEG up to 8 MB; video and audio up to 25 MB; PDF files up to 25 MB. Anything else
+/// goes as a link.
+fn attachment_type(file: &OutboundFile) -> Option<&'static str> {
+    const MB: i64 = 1024 * 1024;
+    let (kind, max) = match file.content_type.as_str() {
+        "image/jpeg" | "image/png" => ("image", 8 * MB),
+        "video/mp4" | "video/ogg" | "video/webm" | "video/quicktime" => ("video", 25 * MB),
+        "audio/aac" | "audio/mp4" | "audio/wav" => ("audio", 25 * MB),
+        "application/pdf" => ("file", 25 * MB),
+        _ => return None,
+    };
+    (file.size <= max).then_some(kind)
+}
 
 impl Channel for Instagram {
     fn kind(&self) -> ChannelType {
@@ -58,12 +74,13 @@ impl Channel for Instagram {
         _ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
-        image_url: Option<&str>,
+        files: &[OutboundFile],
     ) -> Vec<Payload> {
         render_messages(
             to,
             message,
-            image_url,
+            files,
+            attachment_type,
             TEXT_MAX_BYTES,
             Measure::Bytes,
             false,
@@ -205,7 +222,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("1248765432109876"),
             &message("Yes, we ship to Canada (3-5 business days).", Vec::new()),
-            None,
+            &[],
         );
         let req = Instagram
             .request(&creds(), Instagram.default_api_base(), &payloads[0], "k")
@@ -222,7 +239,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("1"),
             &message("가나다라 ".repeat(200), options(&[("A", "A")])), // 13 bytes each, 2600 bytes
-            None,
+            &[],
         );
         assert!(payloads.len() >= 3);
         for p in &payloads {

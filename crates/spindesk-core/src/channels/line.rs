@@ -5,6 +5,7 @@ use super::channel::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
     Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use super::media::{self, path_segment, MediaRef, MediaStep, OutboundFile};
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::signature::{base64_decode, equal, hmac_sha256};
 use super::wire::line as vendor;
@@ -21,6 +22,24 @@ const MESSAGES_PER_REQUEST: usize = 5;
 const QUICK_REPLY_MAX: usize = 13;
 const LABEL_MAX: usize = 20;
 const DATA_MAX: usize = 300;
+
+/// Whether a file goes as an image message. LINE wants a preview image of at most 1 MB
+/// beside the original (JPEG or PNG, HTTPS); we keep no thumbnails, so the file is its own
+/// preview and only images up to 1 MB go natively. Video needs a preview image too, audio its
+/// duration, and bots cannot send files: those go as links.
+fn native_image(file: &OutboundFile) -> bool {
+    file.is(&["image/jpeg", "image/png"]) && file.size <= 1024 * 1024
+}
+
+/// The host that serves message content: `api-data.line.me` beside the default API, or the
+/// integration's own API base (a staging or local stand-in serves both).
+fn content_base(api_base: &str) -> &str {
+    if api_base.trim_end_matches('/') == "https://api.line.me" {
+        "https://api-data.line.me"
+    } else {
+        api_base
+    }
+}
 
 fn content(message: vendor::Message) -> Content {
     match message.kind.as_str() {
@@ -128,14 +147,19 @@ impl Channel for Line {
         _ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
-        image_url: Option<&str>,
+        files: &[OutboundFile],
     ) -> Vec<Payload> {
-        let mut messages = Vec::new();
-        if let Some(link) = image_url {
-            messages.push(
-                json!({"type": "image", "originalContentUrl": link, "previewImageUrl": link}),
-            );
-        }
+        let (images, links) = media::partition(files, native_image);
+        let mut messages: Vec<serde_json::Value> = images
+            .iter()
+            .map(
+                |f| json!({"type": "image", "originalContentUrl": f.url, "previewImageUrl": f.url}),
+            )
+            .collect();
+        let message = &Message {
+            text: media::with_links(&message.text, &links),
+            ..message.clone()
+        };
         if !message.text.trim().is_empty() || messages.is_empty() || !message.actions.is_empty() {
             for piece in split_text(&message.text, TEXT_MAX, Measure::Utf16) {
                 let text = if piece.is_empty() {
@@ -199,6 +223,27 @@ impl Channel for Line {
         super::channel::http_outcome(response, |j| {
             super::wire::json_id(&j["sentMessages"][0]["id"])
         })
+    }
+
+    /// `GET /v2/bot/message/{id}/content` on the content host, with the channel token.
+    fn media_request(
+        &self,
+        credentials: &Credentials,
+        api_base: &str,
+        media: &MediaRef,
+    ) -> Result<MediaStep, String> {
+        if media.kind == "sticker" {
+            return Err("LINE serves no content for stickers".into());
+        }
+        let target = url(
+            content_base(api_base),
+            &format!("/v2/bot/message/{}/content", path_segment(media.id()?)?),
+        );
+        let auth = bearer(credentials.get("channel_access_token"));
+        Ok(MediaStep::Download(media::get(
+            &target,
+            &[("authorization", &auth)],
+        )?))
     }
 }
 
@@ -335,7 +380,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("U4af4980629bd0a67f2b8e9a1c3d5e7f9"),
             &message("An agent replied to your ticket.", Vec::new()),
-            None,
+            &[],
         );
         let req = Line
             .request(
@@ -367,7 +412,7 @@ mod tests {
                     ("action=handoff", "Talk to an agent right now"),
                 ]),
             ),
-            None,
+            &[],
         );
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
         let items = body["messages"][0]["quickReply"]["items"]
@@ -396,7 +441,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("U1"),
             &message("word ".repeat(6000), options(&[("a", "A")])), // 30000 chars -> 6+ messages
-            None,
+            &[],
         );
         assert_eq!(payloads.len(), 2);
         let first: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();

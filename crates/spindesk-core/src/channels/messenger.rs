@@ -5,6 +5,7 @@ use super::channel::{
     AuthError, Channel, ChannelType, Credentials, Outcome, ParseError, Parsed, Payload, Recipient,
     RenderContext, Webhook,
 };
+use super::media::{self, OutboundFile};
 use super::meta;
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::wire::{bearer, post, url};
@@ -19,12 +20,28 @@ pub(super) const QUICK_REPLIES_MAX: usize = 13;
 pub(super) const QUICK_REPLY_TITLE_MAX: usize = 20;
 pub(super) const PAYLOAD_MAX: usize = 1000;
 
-/// Messenger and Instagram share the message shape: text, an image attachment, and
-/// `quick_replies` on the last piece of text.
+/// Messenger's attachment type for a file sent by URL (25 MB at most): images JPEG, PNG and
+/// GIF, MP4 video, audio, and any other file as `file`.
+fn attachment_type(file: &OutboundFile) -> Option<&'static str> {
+    if file.size > 25 * 1024 * 1024 {
+        return None;
+    }
+    Some(match file.content_type.as_str() {
+        "image/jpeg" | "image/png" | "image/gif" => "image",
+        "video/mp4" => "video",
+        "audio/mpeg" | "audio/mp4" | "audio/ogg" | "audio/aac" | "audio/wav" => "audio",
+        _ => "file",
+    })
+}
+
+/// Messenger and Instagram share the message shape: one attachment per file (of the type
+/// `attachment_type` gives, else a link in the text), the text, and `quick_replies` on its
+/// last piece.
 pub(super) fn render_messages(
     to: &Recipient,
     message: &Message,
-    image_url: Option<&str>,
+    files: &[OutboundFile],
+    attachment_type: fn(&OutboundFile) -> Option<&'static str>,
     text_max: usize,
     measure: Measure,
     messaging_type: bool,
@@ -40,12 +57,22 @@ pub(super) fn render_messages(
             body: body.to_string(),
         }
     };
-    let mut out = Vec::new();
-    if let Some(link) = image_url {
-        out.push(wrap(json!({"attachment": {"type": "image", "payload": {
-            "url": link, "is_reusable": true,
-        }}})));
-    }
+    let (native, links) = media::partition(files, |f| attachment_type(f).is_some());
+    // One attachment per message, without a caption: the text follows on its own. Our URL
+    // expires, so Meta is not asked to keep the file for reuse.
+    let mut out: Vec<Payload> = native
+        .iter()
+        .filter_map(|f| {
+            let kind = attachment_type(f)?;
+            Some(wrap(json!({"attachment": {"type": kind, "payload": {
+                "url": f.url, "is_reusable": false,
+            }}})))
+        })
+        .collect();
+    let message = &Message {
+        text: media::with_links(&message.text, &links),
+        ..message.clone()
+    };
     if message.text.trim().is_empty() && message.actions.is_empty() && !out.is_empty() {
         return out;
     }
@@ -112,9 +139,17 @@ impl Channel for Messenger {
         _ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
-        image_url: Option<&str>,
+        files: &[OutboundFile],
     ) -> Vec<Payload> {
-        render_messages(to, message, image_url, TEXT_MAX, Measure::Chars, true)
+        render_messages(
+            to,
+            message,
+            files,
+            attachment_type,
+            TEXT_MAX,
+            Measure::Chars,
+            true,
+        )
     }
 
     /// The page token goes in the `Authorization` header (the Graph API accepts it there), not
@@ -304,7 +339,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("6543210987654321"),
             &message("Your order #98765 ships today.", Vec::new()),
-            None,
+            &[],
         );
         let req = Messenger
             .request(&creds(), Messenger.default_api_base(), &text[0], "k")
@@ -329,7 +364,7 @@ mod tests {
                     ("HANDOFF_AGENT", "Talk to agent"),
                 ]),
             ),
-            None,
+            &[],
         );
         assert_eq!(quick.len(), 1);
         let body: serde_json::Value = serde_json::from_str(&quick[0].body).unwrap();
@@ -349,7 +384,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("1"),
             &message("x".repeat(4500), options(&many)),
-            None,
+            &[],
         );
         assert_eq!(payloads.len(), 3);
         let last: serde_json::Value = serde_json::from_str(&payloads[2].body).unwrap();

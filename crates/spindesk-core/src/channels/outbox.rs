@@ -6,7 +6,8 @@
 //! left `sending` by an instance that died mid-send is not retried automatically — the vendor
 //! may have it — but marked `dead` for an admin to look at and retry by hand.
 
-use super::channel::{Outcome, Payload};
+use super::channel::{ChannelType, Outcome, Payload};
+use super::file_links;
 use super::integrations::{self, Integration};
 use crate::error::{Error, Result};
 use crate::ports::{Env, Millis, OutboundError, SqlError, Value};
@@ -179,9 +180,19 @@ fn send(
         Ok(None) => Outcome::Permanent("the integration was deleted".into()),
         Ok(Some(integration)) => {
             let channel = integration.channel();
+            // Links to an agent's files are signed now, fresh for this attempt.
+            let form = integration.kind == ChannelType::Twilio;
+            let body = match file_links::fill(env, db, &entry.body, form)? {
+                Ok(body) => body,
+                Err(why) => {
+                    let outcome = Outcome::Permanent(why);
+                    record(env, db, entry, &outcome)?;
+                    return Ok(outcome);
+                }
+            };
             let payload = Payload {
                 endpoint: entry.endpoint.clone(),
-                body: entry.body.clone(),
+                body,
             };
             match channel.request(
                 &integration.credentials,

@@ -6,6 +6,7 @@ use super::channel::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, HandshakeReply, Outcome,
     ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use super::media::{self, MediaRef, MediaStep, OutboundFile};
 use super::render::{option_payload, split_for_options, split_text, truncate, Measure};
 use super::signature::{equal, hex_decode, hmac_sha256};
 use super::wire::slack as vendor;
@@ -25,6 +26,8 @@ const SECTION_TEXT_MAX: usize = 3000;
 const BUTTONS_MAX: usize = 25;
 const BUTTON_TEXT_MAX: usize = 75;
 const VALUE_MAX: usize = 2000;
+/// An image block's `alt_text`.
+const ALT_TEXT_MAX: usize = 2000;
 
 /// `"1718000000.000100"` seconds to milliseconds; `None` for what is not a time in i64
 /// milliseconds (the event's fields come from the sender: no overflow panic on them).
@@ -211,22 +214,33 @@ impl Channel for Slack {
         _ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
-        image_url: Option<&str>,
+        files: &[OutboundFile],
     ) -> Vec<Payload> {
         let payload = |body: serde_json::Value| Payload {
             endpoint: "chat.postMessage".into(),
             body: body.to_string(),
         };
-        let mut out = Vec::new();
-        if let Some(link) = image_url {
-            out.push(payload(json!({
-                "channel": to.address,
-                "text": link,
-                "blocks": [{"type": "image", "image_url": link, "alt_text": "image"}],
-            })));
-            if message.text.trim().is_empty() && message.actions.is_empty() {
-                return out;
-            }
+        // Images show inline in an image block, which Slack fetches from our URL; any other
+        // file is posted as its link (files.upload would need the bytes in this request).
+        let (images, links) =
+            media::partition(files, |f| f.is(&["image/jpeg", "image/png", "image/gif"]));
+        let mut out: Vec<Payload> = images
+            .iter()
+            .map(|f| {
+                payload(json!({
+                    "channel": to.address,
+                    "text": f.link_text(),
+                    "blocks": [{"type": "image", "image_url": f.url,
+                                "alt_text": truncate(&f.file_name, ALT_TEXT_MAX, Measure::Chars)}],
+                }))
+            })
+            .collect();
+        let message = &Message {
+            text: media::with_links(&message.text, &links),
+            ..message.clone()
+        };
+        if !out.is_empty() && message.text.trim().is_empty() && message.actions.is_empty() {
+            return out;
         }
         if message.actions.is_empty() {
             for piece in split_text(&message.text, TEXT_MAX, Measure::Chars) {
@@ -284,6 +298,25 @@ impl Channel for Slack {
             &[("authorization", &bearer(credentials.get("bot_token")))],
             &payload.body,
         )
+    }
+
+    /// `url_private` with the bot token as a bearer (the token needs `files:read`); the token
+    /// goes only to Slack's own hosts.
+    fn media_request(
+        &self,
+        credentials: &Credentials,
+        api_base: &str,
+        media: &MediaRef,
+    ) -> Result<MediaStep, String> {
+        let link = media.link()?;
+        if !media::on_vendor_host(link, api_base, "slack.com") {
+            return Err("the file is not on a Slack host; the bot token is not sent there".into());
+        }
+        let auth = bearer(credentials.get("bot_token"));
+        Ok(MediaStep::Download(media::get(
+            link,
+            &[("authorization", &auth)],
+        )?))
     }
 
     /// Slack answers HTTP 200 with `"ok": false` and an error code on failure.
@@ -521,7 +554,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("D0123ABCD"),
             &message("Thanks! An agent will follow up shortly.", Vec::new()),
-            None,
+            &[],
         );
         let req = Slack
             .request(&creds(), Slack.default_api_base(), &payloads[0], "k")
@@ -543,7 +576,7 @@ mod tests {
                 "How can we help?",
                 options(&[("order:98765", "Track order")]),
             ),
-            None,
+            &[],
         );
         let body: serde_json::Value = serde_json::from_str(&buttons[0].body).unwrap();
         assert_eq!(body["blocks"][1]["type"], "actions");
@@ -559,7 +592,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("D1"),
             &message("word ".repeat(1500), options(&[("a", "A")])), // 7500 chars
-            None,
+            &[],
         );
         let bodies: Vec<serde_json::Value> = payloads
             .iter()

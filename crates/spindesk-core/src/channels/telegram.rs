@@ -5,6 +5,7 @@ use super::channel::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
     Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use super::media::{self, path_segment, MediaRef, MediaStep, OutboundFile};
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::wire::telegram as vendor;
 use super::wire::{post, url};
@@ -17,6 +18,26 @@ pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 const TEXT_MAX: usize = 4096;
 const CALLBACK_DATA_MAX: usize = 64;
 const BUTTON_TEXT_MAX: usize = 64;
+/// Captions of photos, videos, audio and documents, in UTF-16 units.
+const CAPTION_MAX: usize = 1024;
+
+/// The Bot API method (and its file field) for a file sent by URL, as documented: photos
+/// (JPEG/PNG) up to 5 MB, other files up to 20 MB; `sendDocument` by URL takes only PDF, ZIP
+/// and GIF files, so other documents go as links.
+fn send_method(file: &OutboundFile) -> Option<(&'static str, &'static str)> {
+    const MB: i64 = 1024 * 1024;
+    let (method, max) = match file.content_type.as_str() {
+        "image/jpeg" | "image/png" => (("sendPhoto", "photo"), 5 * MB),
+        "video/mp4" => (("sendVideo", "video"), 20 * MB),
+        "audio/mpeg" | "audio/mp4" => (("sendAudio", "audio"), 20 * MB),
+        "audio/ogg" => (("sendVoice", "voice"), 20 * MB),
+        "application/pdf" | "application/zip" | "image/gif" => {
+            (("sendDocument", "document"), 20 * MB)
+        }
+        _ => return None,
+    };
+    (file.size <= max).then_some(method)
+}
 
 fn message_content(m: &mut vendor::Message) -> Content {
     let media = |kind: &str, file: vendor::File, caption: Option<String>| Content::Media {
@@ -134,7 +155,7 @@ impl Channel for Telegram {
         _ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
-        image_url: Option<&str>,
+        files: &[OutboundFile],
     ) -> Vec<Payload> {
         // Chat ids are integers; keep the JSON a number as Telegram documents it.
         let chat_id = to
@@ -145,16 +166,33 @@ impl Channel for Telegram {
             endpoint: endpoint.into(),
             body: body.to_string(),
         };
+        let (native, links) = media::partition(files, |f| send_method(f).is_some());
+        let text = media::with_links(&message.text, &links);
+        // One file and a short text: the text is its caption.
+        let caption = (native.len() == 1
+            && message.actions.is_empty()
+            && !text.is_empty()
+            && Measure::Utf16.len(&text) <= CAPTION_MAX)
+            .then_some(text.as_str());
         let mut out = Vec::new();
-        if let Some(link) = image_url {
-            out.push(payload(
-                "sendPhoto",
-                json!({"chat_id": chat_id, "photo": link}),
-            ));
-            if message.text.trim().is_empty() && message.actions.is_empty() {
-                return out;
+        for file in &native {
+            let Some((method, field)) = send_method(file) else {
+                continue;
+            };
+            let mut body = json!({ "chat_id": chat_id });
+            body[field] = json!(file.url);
+            if let Some(caption) = caption {
+                body["caption"] = json!(caption);
             }
+            out.push(payload(method, body));
         }
+        if caption.is_some() || (!out.is_empty() && text.is_empty() && message.actions.is_empty()) {
+            return out;
+        }
+        let message = &Message {
+            text,
+            ..message.clone()
+        };
         let mut pieces = split_text(&message.text, TEXT_MAX, Measure::Utf16);
         let last = pieces.pop().unwrap_or_default();
         for piece in pieces {
@@ -216,6 +254,49 @@ impl Channel for Telegram {
             )),
             other => other,
         }
+    }
+
+    /// `getFile` answers the file's path, valid for an hour; the bytes are at
+    /// `/file/bot<token>/<file_path>` (files up to 20 MB).
+    fn media_request(
+        &self,
+        credentials: &Credentials,
+        api_base: &str,
+        media: &MediaRef,
+    ) -> Result<MediaStep, String> {
+        let target = url(
+            api_base,
+            &format!(
+                "/bot{}/getFile?file_id={}",
+                credentials.get("bot_token"),
+                path_segment(media.id()?)?
+            ),
+        );
+        Ok(MediaStep::Lookup(media::get(&target, &[])?))
+    }
+
+    fn media_located(
+        &self,
+        credentials: &Credentials,
+        api_base: &str,
+        answer: &[u8],
+    ) -> Result<http::Request<Vec<u8>>, String> {
+        let json: serde_json::Value = serde_json::from_slice(answer)
+            .map_err(|e| format!("getFile's answer is not JSON: {e}"))?;
+        let path = json["result"]["file_path"]
+            .as_str()
+            .filter(|p| {
+                !p.is_empty()
+                    && !p.starts_with('/')
+                    && !p.split('/').any(|s| s == "..")
+                    && !p.contains(['?', '#', '\\'])
+            })
+            .ok_or("getFile's answer has no usable `result.file_path`")?;
+        let target = url(
+            api_base,
+            &format!("/file/bot{}/{path}", credentials.get("bot_token")),
+        );
+        media::get(&target, &[])
     }
 }
 
@@ -344,7 +425,7 @@ mod tests {
             &RenderContext::default(),
             &to,
             &message("Sorry about that! Checking order #98765 now.", Vec::new()),
-            None,
+            &[],
         );
         let req = Telegram
             .request(&creds(), Telegram.default_api_base(), &text[0], "k")
@@ -368,7 +449,7 @@ mod tests {
                     ("agent", "Talk to an agent"),
                 ]),
             ),
-            None,
+            &[],
         );
         let body: serde_json::Value = serde_json::from_str(&keyboard[0].body).unwrap();
         assert_eq!(
@@ -384,7 +465,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("1"),
             &message("Pick", options(&[("ok", "OK"), (&long, "Long")])),
-            None,
+            &[],
         );
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
         let rows = &body["reply_markup"]["inline_keyboard"];
@@ -398,7 +479,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("1"),
             &message("😀".repeat(3000), Vec::new()), // 6000 UTF-16 units
-            None,
+            &[],
         );
         assert_eq!(payloads.len(), 2);
         for p in &payloads {

@@ -187,6 +187,7 @@ pub fn message(text: impl Into<String>, options: Vec<QuickReply>) -> Message {
         text: text.into(),
         payload: None,
         actions: options,
+        has_attachments: false,
         created_at: NOW_MS,
     }
 }

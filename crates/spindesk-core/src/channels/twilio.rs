@@ -6,6 +6,7 @@ use super::channel::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
     Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use super::media::{self, FileKind, MediaRef, MediaStep, OutboundFile};
 use super::render::{split_for_options, split_text, Measure};
 use super::signature::{base64_decode, equal, hmac_sha1};
 use super::wire::{post, url};
@@ -19,6 +20,59 @@ pub struct Twilio;
 pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
 /// Twilio's limit for one message body.
 const BODY_MAX: usize = 1600;
+/// `Authorization: Basic <account sid:auth token>`.
+fn basic_auth(credentials: &Credentials) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            credentials.get("account_sid"),
+            credentials.get("auth_token")
+        ))
+    )
+}
+
+/// MMS: media URLs per message, and their total size.
+const MMS_MEDIA_MAX: usize = 10;
+const MMS_BYTES_MAX: i64 = 5 * 1024 * 1024;
+
+/// Whether a file can go to WhatsApp through Twilio, as documented: JPEG/PNG images up to
+/// 5 MB; audio, MP4 video and PDF documents up to 16 MB.
+fn whatsapp_media(file: &OutboundFile) -> bool {
+    const MB: i64 = 1024 * 1024;
+    match file.content_type.as_str() {
+        "image/jpeg" | "image/png" => file.size <= 5 * MB,
+        "audio/mpeg" | "audio/ogg" | "audio/mp4" | "audio/aac" | "audio/amr" | "video/mp4"
+        | "application/pdf" => file.size <= 16 * MB,
+        _ => false,
+    }
+}
+
+/// The files as groups of `MediaUrl`s, one group per message (one file each on WhatsApp;
+/// up to ten within 5 MB on MMS), and the files sent as links instead.
+fn media_groups(
+    files: &[OutboundFile],
+    whatsapp: bool,
+) -> (Vec<Vec<&OutboundFile>>, Vec<&OutboundFile>) {
+    let (native, links) = if whatsapp {
+        media::partition(files, whatsapp_media)
+    } else {
+        media::partition(files, |f| f.size <= MMS_BYTES_MAX)
+    };
+    let mut groups: Vec<Vec<&OutboundFile>> = Vec::new();
+    for file in native {
+        let fits = groups.last().is_some_and(|g| {
+            !whatsapp
+                && g.len() < MMS_MEDIA_MAX
+                && g.iter().map(|f| f.size).sum::<i64>() + file.size <= MMS_BYTES_MAX
+        });
+        match groups.last_mut() {
+            Some(group) if fits => group.push(file),
+            _ => groups.push(vec![file]),
+        }
+    }
+    (groups, links)
+}
 
 /// Numbered options for channels without buttons; a reply of "1", "2"... picks one.
 pub fn numbered_options(options: &[QuickReply]) -> String {
@@ -169,34 +223,39 @@ impl Channel for Twilio {
         )
     }
 
-    /// SMS has no buttons: options become a numbered list on the last message.
+    /// SMS has no buttons: options become a numbered list on the last message. Files go as
+    /// `MediaUrl`s: up to ten per MMS within 5 MB in all, one per WhatsApp message; the first
+    /// message carries the first piece of text (a WhatsApp caption, except on audio).
     fn render(
         &self,
         _ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
-        image_url: Option<&str>,
+        files: &[OutboundFile],
     ) -> Vec<Payload> {
-        let form = |body: &str, media: Option<&str>| {
+        let form = |body: &str, media: &[&OutboundFile]| {
             let mut f = form_urlencoded::Serializer::new(String::new());
             f.append_pair("To", &to.address);
             if !body.is_empty() {
                 f.append_pair("Body", body);
             }
-            if let Some(media) = media {
-                f.append_pair("MediaUrl", media);
+            for file in media {
+                f.append_pair("MediaUrl", &file.url);
             }
             Payload {
                 endpoint: "Messages.json".into(),
                 body: f.finish(),
             }
         };
+        let whatsapp = to.address.starts_with("whatsapp:");
+        let (groups, links) = media_groups(files, whatsapp);
+        let text = media::with_links(&message.text, &links);
         let mut pieces = if message.actions.is_empty() {
-            split_text(&message.text, BODY_MAX, Measure::Chars)
+            split_text(&text, BODY_MAX, Measure::Chars)
         } else {
             let numbered = numbered_options(&message.actions);
             let room = BODY_MAX.saturating_sub(numbered.chars().count() + 2).max(1);
-            let (mut lead, last) = split_for_options(&message.text, BODY_MAX, room, Measure::Chars);
+            let (mut lead, last) = split_for_options(&text, BODY_MAX, room, Measure::Chars);
             lead.push(if last.is_empty() {
                 numbered
             } else {
@@ -204,14 +263,20 @@ impl Channel for Twilio {
             });
             lead
         };
-        if pieces.len() == 1 && pieces[0].is_empty() && image_url.is_none() {
+        if pieces.len() == 1 && pieces[0].is_empty() && groups.is_empty() {
             pieces[0] = " ".into();
         }
-        pieces
-            .iter()
-            .enumerate()
-            .map(|(i, piece)| form(piece, image_url.filter(|_| i == 0)))
-            .collect()
+        let mut out = Vec::new();
+        let mut pieces = pieces.into_iter().filter(|p| !p.is_empty()).peekable();
+        for (i, group) in groups.iter().enumerate() {
+            // WhatsApp shows no caption on audio: its text goes on its own.
+            let captioned =
+                i == 0 && !(whatsapp && group.iter().any(|f| f.kind() == FileKind::Audio));
+            let body = if captioned { pieces.next() } else { None };
+            out.push(form(body.as_deref().unwrap_or(""), group));
+        }
+        out.extend(pieces.map(|piece| form(&piece, &[])));
+        out
     }
 
     fn request(
@@ -226,11 +291,7 @@ impl Channel for Twilio {
             api_base,
             &format!("/2010-04-01/Accounts/{sid}/{}", payload.endpoint),
         );
-        let basic = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD
-                .encode(format!("{sid}:{}", credentials.get("auth_token")))
-        );
+        let basic = basic_auth(credentials);
         // `From` is applied at send time so a changed number applies to waiting sends too.
         let body = form_urlencoded::Serializer::new(payload.body.clone())
             .append_pair("From", credentials.get("from_number"))
@@ -245,6 +306,25 @@ impl Channel for Twilio {
 
     fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
         super::channel::http_outcome(response, |j| j["sid"].as_str().map(str::to_owned))
+    }
+
+    /// `MediaUrlN` with the account's basic auth (required when the account enforces HTTP
+    /// auth on media); it redirects to a short-lived CDN URL, fetched without credentials.
+    /// The credentials go only to Twilio's API host.
+    fn media_request(
+        &self,
+        credentials: &Credentials,
+        api_base: &str,
+        media: &MediaRef,
+    ) -> Result<MediaStep, String> {
+        let link = media.link()?;
+        if !media::on_vendor_host(link, api_base, "api.twilio.com") {
+            return Ok(MediaStep::Download(media::get(link, &[])?));
+        }
+        Ok(MediaStep::Download(media::get(
+            link,
+            &[("authorization", &basic_auth(credentials))],
+        )?))
     }
 }
 
@@ -393,7 +473,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("+12125550123"),
             &message("We're on it - your ticket is #4711.", Vec::new()),
-            None,
+            &[],
         );
         let req = Twilio
             .request(&creds(), Twilio.default_api_base(), &payloads[0], "k")
@@ -426,7 +506,7 @@ mod tests {
                 "word ".repeat(500),
                 options(&[("red", "Red"), ("blue", "Blue")]),
             ), // 2500 chars
-            None,
+            &[],
         );
         assert_eq!(payloads.len(), 2);
         let bodies: Vec<String> = payloads

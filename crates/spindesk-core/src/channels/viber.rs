@@ -5,6 +5,7 @@ use super::channel::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
     Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use super::media::{self, OutboundFile};
 use super::render::{option_payload, split_text, truncate, Measure};
 use super::signature::{equal, hex_decode, hmac_sha256};
 use super::wire::viber as vendor;
@@ -18,6 +19,21 @@ pub const SIGNATURE_HEADER: &str = "x-viber-content-signature";
 const TEXT_MAX: usize = 7000;
 const SENDER_NAME_MAX: usize = 28;
 const ACTION_BODY_MAX: usize = 250;
+const FILE_NAME_MAX: usize = 256;
+
+/// Viber's message type for a file sent by URL, as its send API documents: `picture` for
+/// JPEG/PNG/GIF up to 1 MB (the iOS limit), `video` for MP4 up to 26 MB (with its size), and
+/// any other file — a larger image, audio, a PDF — as `file` (size and name) up to 50 MB.
+fn message_type(file: &OutboundFile) -> Option<&'static str> {
+    const MB: i64 = 1024 * 1024;
+    if file.is(&["image/jpeg", "image/png", "image/gif"]) && file.size <= MB {
+        Some("picture")
+    } else if file.is(&["video/mp4"]) && file.size <= 26 * MB {
+        Some("video")
+    } else {
+        (file.size <= 50 * MB).then_some("file")
+    }
+}
 
 fn content(message: vendor::Message) -> Content {
     let media = |kind: &str, m: vendor::Message| Content::Media {
@@ -107,7 +123,7 @@ impl Channel for Viber {
         ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
-        image_url: Option<&str>,
+        files: &[OutboundFile],
     ) -> Vec<Payload> {
         let name = if ctx.display_name.trim().is_empty() {
             "Support"
@@ -126,15 +142,31 @@ impl Channel for Viber {
             endpoint: "send_message".into(),
             body: body.to_string(),
         };
+        let (native, links) = media::partition(files, |f| message_type(f).is_some());
         let mut out = Vec::new();
-        if let Some(link) = image_url {
-            let mut picture = base("picture");
-            picture["text"] = json!("");
-            picture["media"] = json!(link);
-            out.push(payload(picture));
-            if message.text.trim().is_empty() && message.actions.is_empty() {
-                return out;
+        for file in &native {
+            let Some(kind) = message_type(file) else {
+                continue;
+            };
+            let mut body = base(kind);
+            body["media"] = json!(file.url);
+            match kind {
+                "picture" => body["text"] = json!(""),
+                "video" => body["size"] = json!(file.size),
+                _ => {
+                    body["size"] = json!(file.size);
+                    body["file_name"] =
+                        json!(truncate(&file.file_name, FILE_NAME_MAX, Measure::Chars));
+                }
             }
+            out.push(payload(body));
+        }
+        let message = &Message {
+            text: media::with_links(&message.text, &links),
+            ..message.clone()
+        };
+        if !out.is_empty() && message.text.trim().is_empty() && message.actions.is_empty() {
+            return out;
         }
         let mut pieces = split_text(&message.text, TEXT_MAX, Measure::Chars);
         let last_index = pieces.len() - 1;
@@ -325,7 +357,7 @@ mod tests {
             &ctx,
             &Recipient::new("01234567890A="),
             &message("Sure - which item would you like to return?", Vec::new()),
-            None,
+            &[],
         );
         let req = Viber
             .request(&creds(), Viber.default_api_base(), &payloads[0], "k")
@@ -345,7 +377,7 @@ mod tests {
                 "Anything else?",
                 options(&[("HANDOFF_AGENT", "Talk to agent")]),
             ),
-            None,
+            &[],
         );
         let body: serde_json::Value = serde_json::from_str(&keyboard[0].body).unwrap();
         assert_eq!(

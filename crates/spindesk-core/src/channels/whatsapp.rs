@@ -5,6 +5,7 @@ use super::channel::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
     Payload, Recipient, RenderContext, Sender, Webhook,
 };
+use super::media::{self, path_segment, MediaRef, MediaStep, OutboundFile};
 use super::meta;
 use super::render::{option_payload, split_for_options, split_text, truncate, Measure};
 use super::wire::whatsapp as vendor;
@@ -24,6 +25,28 @@ const BUTTON_TITLE_MAX: usize = 20;
 const LIST_ROWS_MAX: usize = 10;
 const ROW_TITLE_MAX: usize = 24;
 const ID_MAX: usize = 256;
+/// Media captions (image, video, document).
+const CAPTION_MAX: usize = 1024;
+
+/// The Cloud API's media message for a file, by its type and size as documented (images
+/// JPEG/PNG up to 5 MB, video MP4/3GPP and audio up to 16 MB, documents up to 100 MB); `None`
+/// sends it as a link.
+fn media_type(file: &OutboundFile) -> Option<&'static str> {
+    const MB: i64 = 1024 * 1024;
+    let (kind, max) = match file.content_type.as_str() {
+        "image/jpeg" | "image/png" => ("image", 5 * MB),
+        "video/mp4" | "video/3gpp" => ("video", 16 * MB),
+        "audio/aac" | "audio/amr" | "audio/mpeg" | "audio/mp4" | "audio/ogg" => ("audio", 16 * MB),
+        "application/pdf"
+        | "text/plain"
+        | "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => {
+            ("document", 100 * MB)
+        }
+        _ => return None,
+    };
+    (file.size <= max).then_some(kind)
+}
 
 fn content(m: vendor::Message) -> Option<(String, String, Option<String>, Content)> {
     let media = |kind: &str, media: Option<vendor::Media>| {
@@ -145,7 +168,7 @@ impl Channel for WhatsApp {
         _ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
-        image_url: Option<&str>,
+        files: &[OutboundFile],
     ) -> Vec<Payload> {
         let envelope = |kind: &str, body: serde_json::Value| {
             let mut m = json!({
@@ -161,10 +184,37 @@ impl Channel for WhatsApp {
             }
         };
         let text = |body: &str| envelope("text", json!({"preview_url": false, "body": body}));
+        let (native, links) = media::partition(files, |f| media_type(f).is_some());
+        let text_and_links = media::with_links(&message.text, &links);
+        // One file and a short text: the text is its caption (audio takes none).
+        let caption = (native.len() == 1
+            && message.actions.is_empty()
+            && !text_and_links.is_empty()
+            && text_and_links.chars().count() <= CAPTION_MAX
+            && native.iter().all(|f| media_type(f) != Some("audio")))
+        .then_some(text_and_links.as_str());
         let mut out = Vec::new();
-        if let Some(link) = image_url {
-            out.push(envelope("image", json!({ "link": link })));
+        // One file per message: the Cloud API's media messages carry one each.
+        for file in &native {
+            let Some(kind) = media_type(file) else {
+                continue;
+            };
+            let mut body = json!({ "link": file.url });
+            if kind == "document" {
+                body["filename"] = json!(file.file_name);
+            }
+            if let Some(caption) = caption {
+                body["caption"] = json!(caption);
+            }
+            out.push(envelope(kind, body));
         }
+        if caption.is_some() {
+            return out;
+        }
+        let message = &Message {
+            text: text_and_links,
+            ..message.clone()
+        };
         if message.actions.is_empty() {
             if !message.text.trim().is_empty() || out.is_empty() {
                 out.extend(
@@ -248,6 +298,41 @@ impl Channel for WhatsApp {
 
     fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
         meta::outcome(response, "messages")
+    }
+
+    /// `GET /<version>/<media id>` answers the file's short-lived URL (five minutes), which
+    /// wants the same token.
+    fn media_request(
+        &self,
+        credentials: &Credentials,
+        api_base: &str,
+        media: &MediaRef,
+    ) -> Result<MediaStep, String> {
+        let target = url(
+            api_base,
+            &format!("/{}/{}", meta::GRAPH_VERSION, path_segment(media.id()?)?),
+        );
+        let auth = bearer(credentials.get("access_token"));
+        Ok(MediaStep::Lookup(media::get(
+            &target,
+            &[("authorization", &auth)],
+        )?))
+    }
+
+    fn media_located(
+        &self,
+        credentials: &Credentials,
+        _api_base: &str,
+        answer: &[u8],
+    ) -> Result<http::Request<Vec<u8>>, String> {
+        let json: serde_json::Value = serde_json::from_slice(answer)
+            .map_err(|e| format!("the media lookup's answer is not JSON: {e}"))?;
+        let link = json["url"]
+            .as_str()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            .ok_or("the media lookup's answer has no `url`")?;
+        let auth = bearer(credentials.get("access_token"));
+        media::get(link, &[("authorization", &auth)])
     }
 }
 
@@ -413,7 +498,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("+16505551234"),
             &message("Yes! It also comes in blue and green.", Vec::new()),
-            None,
+            &[],
         );
         assert_eq!(payloads.len(), 1);
         let req = WhatsApp
@@ -440,7 +525,7 @@ mod tests {
                 "Your workshop is at 9am tomorrow. Need to change it?",
                 options(&[("change-button", "Change"), ("cancel-button", "Cancel")]),
             ),
-            None,
+            &[],
         );
         assert_eq!(payloads.len(), 1);
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
@@ -467,7 +552,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("+1"),
             &message("Pick", options(&many)),
-            None,
+            &[],
         );
         let body: serde_json::Value = serde_json::from_str(&payloads[0].body).unwrap();
         assert_eq!(body["interactive"]["type"], "list");
@@ -486,7 +571,7 @@ mod tests {
             &RenderContext::default(),
             &Recipient::new("+1"),
             &message(text, options(&[("a", "A")])),
-            None,
+            &[],
         );
         let bodies: Vec<serde_json::Value> = payloads
             .iter()

@@ -17,9 +17,11 @@ use crate::tickets::search_index;
 pub const PLACEHOLDER_NAME: &str = "Deleted user";
 pub const REMOVED_TEXT: &str = "[removed]";
 
-/// Erases the end-user `user_id` inside the caller's transaction. Returns false when no
-/// active end-user has that id (staff are never erased this way).
-pub fn erase_customer(db: &Db, now: Millis, user_id: i64) -> Result<bool> {
+/// Erases the end-user `user_id` inside the caller's transaction. Returns `None` when no
+/// active end-user has that id (staff are never erased this way), else the public ids of the
+/// files they sent (uploads, channel media), whose rows are gone: the caller deletes their
+/// bytes once the transaction has committed. Files agents sent stay with the tickets.
+pub fn erase_customer(db: &Db, now: Millis, user_id: i64) -> Result<Option<Vec<String>>> {
     let changed = db.query_i64(
         "UPDATE users SET name = ?, email = NULL, external_id = NULL, phone = NULL, notes = '',
                 tags = '[]', sunshine_profile = '{}', metadata = '{}', active = 0,
@@ -28,8 +30,17 @@ pub fn erase_customer(db: &Db, now: Millis, user_id: i64) -> Result<bool> {
         &[PLACEHOLDER_NAME.into(), now.into(), user_id.into()],
     )?;
     if changed.is_none() {
-        return Ok(false);
+        return Ok(None);
     }
+    let files = db.query(
+        "DELETE FROM attachments
+         WHERE (uploader_type = 'user' AND uploader_id = ?1)
+            OR (uploader_type = 'channel'
+                AND conversation_id IN (SELECT id FROM conversations WHERE user_id = ?1))
+         RETURNING public_id",
+        &[user_id.into()],
+        |r| r.string("public_id"),
+    )?;
     db.execute(
         "DELETE FROM identities WHERE user_id = ?",
         &[user_id.into()],
@@ -66,5 +77,5 @@ pub fn erase_customer(db: &Db, now: Millis, user_id: i64) -> Result<bool> {
     for ticket_id in tickets {
         search_index::index_ticket(db, ticket_id)?;
     }
-    Ok(true)
+    Ok(Some(files))
 }

@@ -13,6 +13,21 @@ pub fn segments(path: &str) -> Vec<&str> {
     segs
 }
 
+/// `scheme://host` of the request (Spin passes the full URL in `spin-full-url`), for the
+/// absolute links APIs return.
+pub fn origin(req: &http::Request<Vec<u8>>) -> String {
+    if let Some(full) = header(req, "spin-full-url") {
+        if let Ok(uri) = full.parse::<http::Uri>() {
+            if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
+                return format!("{scheme}://{authority}");
+            }
+        }
+    }
+    header(req, "host")
+        .map(|h| format!("http://{h}"))
+        .unwrap_or_default()
+}
+
 pub fn query_pairs(req: &http::Request<Vec<u8>>) -> Vec<(String, String)> {
     let query = req.uri().query().unwrap_or("");
     form_urlencoded::parse(query.as_bytes())

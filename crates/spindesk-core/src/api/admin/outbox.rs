@@ -1,8 +1,9 @@
 //! `/api/admin/outbox`: what is waiting, failing or given up, the drain a scheduler calls, and
-//! a manual retry.
+//! a manual retry. The drain also fetches the customers' files channels are still owed
+//! (`channels::media_fetch`).
 
 use crate::api::commit;
-use crate::channels::{integrations, outbox};
+use crate::channels::{integrations, media_fetch, outbox};
 use crate::ports::Env;
 use crate::store::database;
 use crate::surface::{Request, Response};
@@ -95,6 +96,7 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let report = outbox::drain(env, &db, limit, outbox::DRAIN)?;
     let remaining = outbox::due(&db, env.clock.now_ms())?;
     let hooks = delivery::drain(env, &db, limit)?;
+    let media = media_fetch::drain(env, &db, limit, outbox::DRAIN)?;
     Ok(json(&json!({"drain": {
         "stalled_calls_resumed": resumed,
         "attempted": report.attempted,
@@ -108,6 +110,13 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
             "failed": hooks.failed,
             "dead": hooks.dead,
             "remaining_due": delivery::due(&db, env.clock.now_ms())?,
+        },
+        "media": {
+            "attempted": media.attempted,
+            "stored": media.stored,
+            "failed": media.failed,
+            "dead": media.dead,
+            "remaining_due": media_fetch::due(&db, env.clock.now_ms())?,
         },
     }})))
 }

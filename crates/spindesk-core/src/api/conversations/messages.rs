@@ -8,6 +8,7 @@ use super::crud::{self, Thread};
 use super::input::{self, bad};
 use super::users::{self, UserRef};
 use crate::api::commit;
+use crate::attachments::{self, Attachment, Audience, Kind, Status};
 use crate::committed::Committed;
 use crate::conversation::{self, Inbound, Outgoing};
 use crate::message::{actions_json, AuthorType, Message, COLUMNS as MESSAGE_COLUMNS};
@@ -104,7 +105,7 @@ fn user_public_id(db: &Db, thread: &Thread) -> Result<String, ApiError> {
 
 pub fn collection(env: &Env, db: &Db, req: &Request, id: &str) -> Result<Response, ApiError> {
     match *req.method() {
-        Method::GET => list(db, req, id),
+        Method::GET => list(env, db, req, id),
         Method::POST => post(env, db, req, id),
         Method::DELETE => {
             db.transaction(|db| {
@@ -134,7 +135,7 @@ fn cursor(raw: Option<&str>, name: &str) -> Result<Option<i64>, ApiError> {
     .transpose()
 }
 
-fn list(db: &Db, req: &Request, id: &str) -> Result<Response, ApiError> {
+fn list(env: &Env, db: &Db, req: &Request, id: &str) -> Result<Response, ApiError> {
     let page = input::page(req)?;
     let after = cursor(page.after.as_deref(), "page[after]")?;
     let before = cursor(page.before.as_deref(), "page[before]")?;
@@ -191,10 +192,53 @@ fn list(db: &Db, req: &Request, id: &str) -> Result<Response, ApiError> {
     if let (true, Some(last)) = (newer, rows.last()) {
         meta["afterCursor"] = message_id(last.message.id).into();
     }
-    Ok(json(&json!({
-        "messages": rows.iter().map(|r| message_json(r, &user)).collect::<Vec<_>>(),
-        "meta": meta,
-    })))
+    let with_files: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.message.has_attachments && !r.stored.contains_key("sunshine"))
+        .map(|r| r.message.id)
+        .collect();
+    let mut files = attachments::for_messages(db, &with_files)?;
+    let origin = crate::web::origin(req);
+    let messages: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut out = message_json(r, &user);
+            if let Some(list) = files.remove(&r.message.id) {
+                media_content(env, &mut out["content"], &list, &origin);
+            }
+            out
+        })
+        .collect();
+    Ok(json(&json!({"messages": messages, "meta": meta})))
+}
+
+/// A message with files (from the widget, an agent, a channel) as Sunshine's `image` or
+/// `file` content: its first file, with a link that opens for an hour (Sunshine content holds
+/// one medium; the others are listed in `metadata.attachments`).
+fn media_content(env: &Env, content: &mut Value, list: &[Attachment], origin: &str) {
+    let Some(first) = list.iter().find(|a| a.status == Status::Stored) else {
+        return;
+    };
+    let kind = if first.kind() == Kind::Image {
+        "image"
+    } else {
+        "file"
+    };
+    let text = content["text"].as_str().unwrap_or_default().to_owned();
+    let mut media = json!({
+        "type": kind,
+        "mediaUrl": attachments::link::absolute(
+            attachments::download_url(env, first, Audience::Agent),
+            origin,
+        ),
+        "mediaType": first.content_type,
+        "mediaSize": first.size,
+        "altText": first.file_name,
+    });
+    if !text.is_empty() {
+        media["text"] = text.into();
+    }
+    *content = media;
 }
 
 /// Who a posted message is from.

@@ -288,11 +288,16 @@ pub fn item(env: &Env, db: &Db, req: &Request, id: &str) -> Result<Response, Api
         Method::PATCH => update(env, db, req, id),
         Method::DELETE => {
             let now = env.clock.now_ms();
-            db.transaction(|db| {
+            let files = db.transaction(|db| {
                 let customer = find(db, id)?;
-                erasure::erase_customer(db, now, customer.user.id)?;
-                Ok::<_, ApiError>(())
+                Ok::<_, ApiError>(erasure::erase_customer(db, now, customer.user.id)?)
             })?;
+            // Their rows are gone (nothing serves them any more); now their bytes.
+            for public_id in files.unwrap_or_default() {
+                if let Err(e) = env.files.delete(&public_id) {
+                    env.warn("attachments.erase", e);
+                }
+            }
             Ok(json(&json!({})))
         }
         _ => Err(ApiError::method_not_allowed(

@@ -85,12 +85,20 @@ struct Checked {
 
 fn check(f: &Fields) -> Result<Checked, ApiError> {
     let (comment, public) = match (&f.comment, &f.description) {
+        // Files go with a ticket's later comments (`PUT /api/v2/tickets/{id}`), not its first.
+        (Some(c), _) if c.uploads.as_ref().is_some_and(|u| !u.is_empty()) => {
+            return Err(invalid(
+                "uploads",
+                "attach uploads to a comment of an existing ticket (PUT /api/v2/tickets/{id})",
+            ))
+        }
         (Some(c), _) => (comment_text(c)?, c.public.unwrap_or(true)),
         (None, Some(d)) => {
             let c = NewComment {
                 body: Some(d.clone()),
                 html_body: None,
                 public: Some(true),
+                uploads: None,
             };
             (
                 comment_text(&c).map_err(|_| invalid("description", "can't be blank"))?,

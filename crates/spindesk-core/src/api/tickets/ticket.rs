@@ -1,10 +1,11 @@
 //! Tickets: list, show, comments, update (`/api/v2/tickets[/{id}[/comments]]`).
 
 use super::zendesk::{
-    base_url, comment_json, not_found, read_expecting, sideloaded_users, status_filter,
+    base_url, comments_json, not_found, read_expecting, sideloaded_users, status_filter,
     status_names, ticket_json, ticket_order, wants_users,
 };
 use crate::api::commit;
+use crate::attachments::{self, Uploader};
 use crate::auth::{require_staff, Staff};
 use crate::committed::Committed;
 use crate::email::Email;
@@ -25,6 +26,9 @@ use crate::users::Role;
 use crate::web::{json, paginate, query_pairs, ApiError};
 use serde::Deserialize;
 use serde_json::{json, Value};
+/// Most upload tokens one comment carries.
+pub const MAX_UPLOAD_TOKENS: usize = 10;
+
 /// Largest ticket update body (a comment is at most 4,096 characters; tags and fields add some).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Most tags on a ticket, and longest tag.
@@ -101,7 +105,7 @@ pub fn comments(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError>
     let list = tickets::comments(&db, id, page.offset(), page.limit())?;
     let base = base_url(req);
     let mut body = page.envelope(
-        json!({"comments": list.iter().map(comment_json).collect::<Vec<_>>()}),
+        json!({"comments": comments_json(env, &db, &list, &base)?}),
         &format!("{base}/api/v2/tickets/{id}/comments.json"),
         count,
         list.len(),
@@ -155,6 +159,8 @@ pub(super) struct NewComment {
     pub body: Option<String>,
     pub html_body: Option<String>,
     pub public: Option<bool>,
+    /// Tokens from `POST /api/v2/uploads`: their files go with the comment.
+    pub uploads: Option<Vec<String>>,
 }
 
 pub(super) fn invalid(field: &str, message: impl Into<String>) -> ApiError {
@@ -195,6 +201,7 @@ pub(super) fn comment_text(comment: &NewComment) -> Result<String, ApiError> {
 /// A valid update: the comment's text and whether it is public, and the status asked for.
 struct Checked {
     comment: Option<(String, bool)>,
+    uploads: Vec<String>,
     status: Option<TicketStatus>,
     custom_fields: Option<Vec<CustomField>>,
 }
@@ -251,8 +258,20 @@ fn validate(fields: &TicketFields) -> Result<Checked, ApiError> {
         .as_ref()
         .map(|c| Ok::<_, ApiError>((comment_text(c)?, c.public.unwrap_or(true))))
         .transpose()?;
+    let uploads = fields
+        .comment
+        .as_ref()
+        .and_then(|c| c.uploads.clone())
+        .unwrap_or_default();
+    if uploads.len() > MAX_UPLOAD_TOKENS || uploads.iter().any(|t| t.is_empty() || t.len() > 64) {
+        return Err(invalid(
+            "uploads",
+            format!("at most {MAX_UPLOAD_TOKENS} tokens from POST /api/v2/uploads"),
+        ));
+    }
     Ok(Checked {
         comment,
+        uploads,
         status,
         custom_fields,
     })
@@ -305,8 +324,18 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
         let mut comment_id = None;
         if let Some((body, public)) = &checked.comment {
             let author = comment_author(db, env, &staff)?;
-            let (id, message) =
+            let (id, mut message) =
                 tickets::add_agent_comment(env, db, &ticket, &author, body, *public)?;
+            if !checked.uploads.is_empty() {
+                let owner = Uploader::Agent(author.user_id);
+                let files = attachments::for_upload_tokens(db, &checked.uploads, owner)
+                    .map_err(|e| invalid("uploads", e.to_string()))?;
+                if let (Some(m), Some(conversation)) = (message.as_mut(), ticket.conversation_id) {
+                    attachments::attach_to_message(db, conversation, m.id, owner, &files)?;
+                    m.has_attachments = true;
+                }
+                attachments::attach_to_comment(db, ticket.conversation_id, id, owner, &files)?;
+            }
             comment_id = Some(id);
             committed.messages.extend(message);
         }

@@ -1,13 +1,15 @@
 //! Zendesk's shapes and conventions, shared by the Support API's resources: ids in paths, the
 //! `url` fields, tickets, comments and users as JSON, side-loading, errors.
 
+use crate::attachments::{self, Attachment, Audience, Status};
+use crate::ports::Env;
 use crate::store::Db;
 use crate::surface::Request;
 use crate::tickets::{Comment, Ticket, TicketStatus};
 use crate::tickets::{Score, Summary};
 use crate::timestamp::iso8601;
 use crate::users::{self, User};
-use crate::web::{header, read_json, ApiError};
+use crate::web::{read_json, ApiError};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
@@ -28,16 +30,7 @@ pub fn not_found() -> ApiError {
 
 /// `https://host` of the request, for the `url` fields Zendesk returns.
 pub fn base_url(req: &Request) -> String {
-    if let Some(full) = header(req, "spin-full-url") {
-        if let Ok(uri) = full.parse::<http::Uri>() {
-            if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
-                return format!("{scheme}://{authority}");
-            }
-        }
-    }
-    header(req, "host")
-        .map(|h| format!("http://{h}"))
-        .unwrap_or_default()
+    crate::web::origin(req)
 }
 
 pub fn via(channel: &str) -> Value {
@@ -91,6 +84,53 @@ pub fn satisfaction_json(rating: Option<&Summary>) -> Value {
         None => json!({"score": Score::Unoffered.as_str()}),
         Some(r) => json!({"id": r.id, "score": r.score.as_str(), "comment": r.comment}),
     }
+}
+
+/// An attachment as Zendesk shows one; `content_url` is a signed link for agents.
+pub fn attachment_json(env: &Env, a: &Attachment, base: &str) -> Value {
+    let url = (a.status == Status::Stored).then(|| {
+        attachments::link::absolute(attachments::download_url(env, a, Audience::Agent), base)
+    });
+    json!({
+        "id": a.id,
+        "file_name": a.file_name,
+        "content_url": url,
+        "mapped_content_url": url,
+        "content_type": a.content_type,
+        "size": a.size,
+        "inline": false,
+        "deleted": false,
+        "thumbnails": [],
+    })
+}
+
+/// Comments as Zendesk shows them, each with its `attachments`: the comment's own (an
+/// internal note's, an agent's) and those of the conversation message it mirrors.
+pub fn comments_json(
+    env: &Env,
+    db: &Db,
+    list: &[Comment],
+    base: &str,
+) -> Result<Vec<Value>, ApiError> {
+    let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+    let messages: Vec<i64> = list.iter().filter_map(|c| c.message_id).collect();
+    let mut by_comment = attachments::for_comments(db, &ids)?;
+    let mut by_message = attachments::for_messages(db, &messages)?;
+    Ok(list
+        .iter()
+        .map(|c| {
+            let mut files = by_comment.remove(&c.id).unwrap_or_default();
+            if let Some(more) = c.message_id.and_then(|m| by_message.remove(&m)) {
+                files.extend(more.into_iter().filter(|a| a.comment_id != Some(c.id)));
+            }
+            let mut view = comment_json(c);
+            view["attachments"] = files
+                .iter()
+                .map(|a| attachment_json(env, a, base))
+                .collect();
+            view
+        })
+        .collect())
 }
 
 pub fn comment_json(c: &Comment) -> Value {

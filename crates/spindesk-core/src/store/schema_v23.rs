@@ -1,0 +1,37 @@
+//! The media-fetch queue (`crate::channels::media_fetch`): one row per customer's file a
+//! channel's vendor still owes us, fetched after the webhook's answer and retried like the
+//! outbox.
+//!
+//! Planned as version 23 (21 and 22 are other branches'); numbered 22 here, after the
+//! attachments table it refers to (numbered 21 on these branches), so that this branch's
+//! versions stay without gaps. Renumber freely: nothing else refers to the number.
+//!
+//! `media` keeps the vendor's reference (ids, URLs) as JSON: it is never shown to a customer or
+//! an agent, and goes with the row. The integration may be deleted before the fetch: the row
+//! stays (`integration_id` NULL) so the fetch can fail its attachment rather than leave it
+//! pending for ever.
+
+use super::migration::Migration;
+
+pub const MIGRATION: Migration = Migration {
+    version: 22,
+    name: "media_fetches",
+    statements: &[
+        "CREATE TABLE media_fetches (
+            id INTEGER PRIMARY KEY,
+            integration_id INTEGER REFERENCES integrations (id) ON DELETE SET NULL,
+            attachment_public_id TEXT NOT NULL UNIQUE
+                REFERENCES attachments (public_id) ON DELETE CASCADE,
+            media TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'fetching', 'stored', 'failed', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            claimed_at INTEGER,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        )",
+        "CREATE INDEX media_fetches_due ON media_fetches (status, next_attempt_at)",
+    ],
+};
