@@ -1,48 +1,33 @@
-//! Attachments (`crate::attachments`): what is known about each file — who sent it, where it
-//! belongs, its type as its bytes say — while the bytes themselves live in the `attachments`
-//! database behind the files port (`ports/files.rs`).
+//! The media-fetch queue (`crate::channels::media_fetch`): one row per customer's file a
+//! channel's vendor still owes us, fetched after the webhook's answer and retried like the
+//! outbox.
 //!
-//! Planned as version 22 (version 21 is another branch's); numbered 21 here until the branches
-//! meet, so that this branch's versions stay without gaps. Renumber freely: nothing else
-//! refers to the number.
-//!
-//! Messages and comments link their attachments through columns of this table rather than the
-//! message's `content` JSON: an attachment belongs to at most one message (and, for a private
-//! note, one comment), a download looks its row up by public id to check the conversation, and
-//! a channel fetch fills a pending row in place without rewriting the message.
-//!
-//! A deleted conversation leaves its files' rows (`SET NULL`): agents' files stay with their
-//! ticket comments, and erasing a customer deletes the customer's own files explicitly
-//! (`users/erasure.rs`), bytes included.
+//! `media` keeps the vendor's reference (ids, URLs) as JSON: it is never shown to a customer or
+//! an agent, and goes with the row. The integration may be deleted before the fetch: the row
+//! stays (`integration_id` NULL) so the fetch can fail its attachment rather than leave it
+//! pending for ever.
 
 use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
-    version: 21,
-    name: "attachments",
+    version: 22,
+    name: "media_fetches",
     statements: &[
-        "CREATE TABLE attachments (
+        "CREATE TABLE media_fetches (
             id INTEGER PRIMARY KEY,
-            public_id TEXT NOT NULL UNIQUE,
-            conversation_id INTEGER REFERENCES conversations (id) ON DELETE SET NULL,
-            message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,
-            comment_id INTEGER REFERENCES ticket_comments (id) ON DELETE SET NULL,
-            article_id INTEGER REFERENCES hc_articles (id) ON DELETE CASCADE,
-            uploader_type TEXT NOT NULL
-                CHECK (uploader_type IN ('user', 'agent', 'channel', 'api')),
-            uploader_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
-            upload_token TEXT,
-            file_name TEXT NOT NULL,
-            content_type TEXT NOT NULL,
-            size INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0),
-            status TEXT NOT NULL CHECK (status IN ('pending', 'stored', 'failed')),
-            position INTEGER NOT NULL DEFAULT 0,
-            created_at INTEGER NOT NULL
+            integration_id INTEGER REFERENCES integrations (id) ON DELETE SET NULL,
+            attachment_public_id TEXT NOT NULL UNIQUE
+                REFERENCES attachments (public_id) ON DELETE CASCADE,
+            media TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'fetching', 'stored', 'failed', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            claimed_at INTEGER,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
         )",
-        "CREATE INDEX attachments_message ON attachments (message_id, position)",
-        "CREATE INDEX attachments_comment ON attachments (comment_id, position)",
-        "CREATE INDEX attachments_conversation ON attachments (conversation_id)",
-        "CREATE INDEX attachments_article ON attachments (article_id)",
-        "CREATE INDEX attachments_upload_token ON attachments (upload_token)",
+        "CREATE INDEX media_fetches_due ON media_fetches (status, next_attempt_at)",
     ],
 };
