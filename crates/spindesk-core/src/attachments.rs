@@ -1,7 +1,7 @@
 //! Attachments: files in conversations (widget uploads, channel media, agents' files), ticket
 //! comments and help-center articles.
 //!
-//! What is known about a file lives in the main database (`attachments`, schema v22); its
+//! What is known about a file lives in the main database (`attachments`, schema v21); its
 //! bytes live behind the files port (`Env::files`, by default the `attachments` SQLite
 //! database). The bytes are written first and the row last, so a row always has its bytes; a
 //! write that fails halfway deletes what it wrote. A file's type comes from its bytes
