@@ -6,11 +6,14 @@
 //! an agent, and goes with the row. The integration may be deleted before the fetch: the row
 //! stays (`integration_id` NULL) so the fetch can fail its attachment rather than leave it
 //! pending for ever.
+//!
+//! Version 24, after the e-mail channel's version 23, which rebuilds `integrations`: a table
+//! referring to it that existed then would have had its references cleared by the rebuild.
 
 use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
-    version: 22,
+    version: 24,
     name: "media_fetches",
     statements: &[
         "CREATE TABLE media_fetches (
