@@ -24,6 +24,10 @@ const TYPES = {
   viber: [{ name: 'auth_token', secret: true }],
   slack: [{ name: 'bot_token', secret: true }, { name: 'signing_secret', secret: true }],
   twilio: [{ name: 'account_sid' }, { name: 'auth_token', secret: true }, { name: 'from_number' }],
+  email: [
+    { name: 'server_token', secret: true }, { name: 'from_address' }, { name: 'inbound_domain' },
+    { name: 'webhook_username' }, { name: 'webhook_password', secret: true, generate: true },
+  ],
 };
 const typeLabel = (type) => t(`channels.type.${type}`);
 const fieldLabel = (name) => t(`channels.cred.${name}`);

@@ -84,7 +84,7 @@ const STRINGS = {
     channels: {
       native_messaging: 'Web widget', web: 'Web widget', api: 'API', whatsapp: 'WhatsApp',
       messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram', line: 'LINE',
-      viber: 'Viber', slack: 'Slack', twilio: 'SMS', sms: 'SMS'
+      viber: 'Viber', slack: 'Slack', twilio: 'SMS', sms: 'SMS', email: 'E-mail'
     }
   },
   ko: {
@@ -169,7 +169,7 @@ const STRINGS = {
     channels: {
       native_messaging: '웹 위젯', web: '웹 위젯', api: 'API', whatsapp: 'WhatsApp',
       messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram', line: 'LINE',
-      viber: 'Viber', slack: 'Slack', twilio: 'SMS', sms: 'SMS'
+      viber: 'Viber', slack: 'Slack', twilio: 'SMS', sms: 'SMS', email: '이메일'
     }
   }
 };

@@ -6,6 +6,7 @@
 //! send request. The webhook route, the integrations store and the outbox are built on
 //! top of it, so adding a channel is adding one file here.
 
+pub mod email;
 pub mod instagram;
 pub mod line;
 pub mod messenger;
@@ -19,6 +20,7 @@ pub mod whatsapp;
 mod channel;
 pub mod delivery;
 pub mod integrations;
+pub mod mail_threads;
 pub mod outbox;
 mod render;
 mod signature;
@@ -30,8 +32,8 @@ mod testkit;
 pub use render::{split_text, Measure};
 
 pub use channel::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, HandshakeReply, Outcome,
-    ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, EmailThread, Event, HandshakeReply,
+    Mail, Outcome, ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
 };
 
 impl ChannelType {
@@ -45,6 +47,7 @@ impl ChannelType {
             ChannelType::Viber => &viber::Viber,
             ChannelType::Slack => &slack::Slack,
             ChannelType::Twilio => &twilio::Twilio,
+            ChannelType::Email => &email::Email,
         }
     }
 }
@@ -81,6 +84,7 @@ mod tests {
         let message = testkit::message("Here is your receipt", Vec::new());
         let ctx = RenderContext {
             display_name: "Acme".into(),
+            email: None,
         };
         for kind in ChannelType::ALL {
             let payloads = kind

@@ -3,6 +3,7 @@
 
 pub mod erasure;
 pub mod presence;
+pub mod verified_email;
 
 use crate::email::Email;
 use crate::error::{Error, Result};

@@ -3,8 +3,9 @@
 //! bot or agent message to a customer who last wrote from a channel becomes outbox rows
 //! ([`queue_sends`], which the API layer runs before every commit).
 
-use super::channel::{Content, Event, Recipient, RenderContext};
+use super::channel::{ChannelType, Content, Event, Recipient, RenderContext};
 use super::integrations::{self, Integration};
+use super::mail_threads;
 use super::outbox::{self, NewEntry};
 use crate::bot;
 use crate::committed::Committed;
@@ -15,6 +16,7 @@ use crate::ports::Env;
 use crate::store::Db;
 use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile};
+use crate::vault::Vault;
 
 /// The bot's answer to `event`, worked out before the write transaction (reads only), for
 /// [`receive`]: `None` for a redelivery, a sender not seen before (their user and conversation
@@ -29,7 +31,8 @@ pub fn prepare(
         "SELECT id FROM messages WHERE source = ? AND source_message_id = ?",
         &[integration.source().into(), event.id.clone().into()],
     )?;
-    if seen.is_some() {
+    // An e-mail may answer another customer's thread (its reply address): worked out inside.
+    if seen.is_some() || event.mail.is_some() {
         return Ok(None);
     }
     let channel = event.sender.channel.as_str();
@@ -98,14 +101,29 @@ pub fn receive(
         locale: event.sender.locale.clone(),
         ..Profile::default()
     };
-    let user = users::customer_for_identity(
-        db,
-        env.random,
-        now,
-        channel,
-        &event.sender.address,
-        &profile,
-    )?;
+    // An e-mail that answers a thread (its reply address, a Message-ID it replies to) belongs
+    // to that thread's customer, whatever address it came from.
+    let threaded = match &event.mail {
+        Some(mail) => match mail_threads::conversation_for(db, mail)? {
+            Some(id) => conversation::by_id(db, id)?
+                .map(|c| users::by_id(db, c.user_id))
+                .transpose()?
+                .flatten(),
+            None => None,
+        },
+        None => None,
+    };
+    let user = match threaded {
+        Some(user) => user,
+        None => users::customer_for_identity(
+            db,
+            env.random,
+            now,
+            channel,
+            &event.sender.address,
+            &profile,
+        )?,
+    };
     let conversation = conversation::of_user(env, db, &user, channel)?;
     // Replies follow the customer: set before the bot answers inside `receive`.
     db.execute(
@@ -130,6 +148,18 @@ pub fn receive(
     let Some(first) = committed.messages.first().cloned() else {
         return Ok(committed);
     };
+    if let Some(mail) = &event.mail {
+        // The address wrote to us and gets our replies: proven by the e-mail channel.
+        users::verified_email::link_verified_email(db, now, user.id, &event.sender.address)?;
+        mail_threads::ensure(env, db, conversation.id, &mail.subject)?;
+        mail_threads::record(db, now, conversation.id, &event.id, true)?;
+        if let Some(html) = &mail.html {
+            db.execute(
+                "UPDATE messages SET content = json_set(content, '$.html', ?) WHERE id = ?",
+                &[html.clone().into(), first.id.into()],
+            )?;
+        }
+    }
     // Keep what the vendor told us about an attachment with the customer's message.
     if let Content::Media { .. } = &event.content {
         let media = serde_json::to_string(&event.content).unwrap_or_else(|_| "{}".into());
@@ -241,7 +271,29 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
     let Some((kind, display_name)) = integrations::channel_of(db, integration_id)? else {
         return Ok(false);
     };
-    let ctx = RenderContext { display_name };
+    let email = match kind {
+        // An e-mail's reply address and Message-ID are on the inbound domain, which only the
+        // credentials know.
+        ChannelType::Email => {
+            let vault = Vault::from_config(env.config)?;
+            let Some(integration) = integrations::by_id(db, &vault, integration_id)? else {
+                return Ok(false);
+            };
+            let domain = integration.credentials.get("inbound_domain").to_owned();
+            Some(mail_threads::next_outbound(
+                env,
+                db,
+                message.conversation_id,
+                &domain,
+                message.id,
+            )?)
+        }
+        _ => None,
+    };
+    let ctx = RenderContext {
+        display_name,
+        email,
+    };
     let payloads = kind
         .channel()
         .render(&ctx, &Recipient::new(address), message, None);

@@ -98,6 +98,7 @@ impl Channel for Viber {
             sent_at_ms: callback.timestamp,
             content: content(message),
             ack: None,
+            mail: None,
         });
         Ok(parsed)
     }
@@ -320,6 +321,7 @@ mod tests {
     fn text_and_keyboard_render_as_documented() {
         let ctx = RenderContext {
             display_name: "Acme Support".into(),
+            email: None,
         };
         let payloads = Viber.render(
             &ctx,

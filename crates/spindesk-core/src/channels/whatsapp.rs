@@ -134,6 +134,7 @@ impl Channel for WhatsApp {
                         .and_then(|s| s.checked_mul(1000)),
                     content,
                     ack: None,
+                    mail: None,
                 });
             }
         }
