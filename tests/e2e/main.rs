@@ -35,6 +35,7 @@ mod desk_search;
 mod desk_search_facets;
 mod desk_search_phrases;
 mod desk_views;
+mod email;
 mod help_center_api;
 mod help_center_pages;
 mod help_center_relevance;

@@ -225,7 +225,11 @@ fn resolve_choice(
         Content::Text { text } => {
             let text = text.trim();
             match integration.kind {
-                super::channel::ChannelType::Twilio => by_number(text.trim_end_matches('.')),
+                // Numbered options (no buttons): SMS, and e-mail, whose reply is trimmed of
+                // the quoted history first.
+                super::channel::ChannelType::Twilio | super::channel::ChannelType::Email => {
+                    by_number(text.trim_end_matches('.'))
+                }
                 super::channel::ChannelType::Viber => by_payload(text),
                 _ => None,
             }
