@@ -150,7 +150,11 @@ pub fn receive(
     };
     if let Some(mail) = &event.mail {
         // The address wrote to us and gets our replies: proven by the e-mail channel.
-        users::verified_email::link_verified_email(db, now, user.id, &event.sender.address)?;
+        // Held verified by another customer: the two are one person, which an agent decides
+        // (a merge); the e-mail still belongs to the thread it answers.
+        if let Some(address) = crate::email::Email::parse(&event.sender.address) {
+            users::identities::link_verified_email(db, now, user.id, &address)?;
+        }
         mail_threads::ensure(env, db, conversation.id, &mail.subject)?;
         mail_threads::record(db, now, conversation.id, &event.id, true)?;
         if let Some(html) = &mail.html {

@@ -1,4 +1,4 @@
-//! Version 23 (numbered 21 until the branches before it are merged; the lead renumbers):
+//! Version 23 (the lead renumbers at merge):
 //! the e-mail channel, notices to customers who left, and WhatsApp message templates.
 //!
 //! `integrations.type` has a CHECK listing the channel types, which SQLite cannot alter. The
@@ -11,7 +11,7 @@
 use super::migration::Migration;
 
 pub const MIGRATION: Migration = Migration {
-    version: 21,
+    version: 23,
     name: "email_channel",
     statements: &[
         "CREATE TABLE integrations_next (
