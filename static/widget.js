@@ -167,6 +167,15 @@ if (style) root.appendChild(style);
 root.appendChild(wrap);
 
 // ---- State
+// A notice e-mail's "continue the conversation" link lands with a session in the URL fragment
+// (never sent to a server): keep it, take it out of the address bar, and open the chat.
+(function () {
+  var m = /(?:^#|&)spindesk_session=(wst_[A-Za-z0-9_-]{16,100})/.exec(location.hash || '');
+  if (!m) return;
+  save('token', m[1]);
+  try { history.replaceState(null, '', location.pathname + location.search); } catch (e) { /* ignore */ }
+  try { sessionStorage.setItem(KEY + 'open', '1'); } catch (e) { /* ignore */ }
+})();
 var token = load('token');
 var lastSeq = 0;
 var nodes = {}; // seq -> element, for de-duplication and ordered insertion

@@ -21,6 +21,7 @@ mod channel;
 pub mod delivery;
 pub mod integrations;
 pub mod mail_threads;
+pub mod notices;
 pub mod outbox;
 mod render;
 mod signature;

@@ -35,6 +35,9 @@ pub const SURFACE: Surface = Surface {
             config::WEBHOOK_HOSTS,
             config::WEBHOOK_LOOPBACK_HTTP,
             config::WEBHOOK_DISABLE_AFTER_DAYS,
+            // The drain e-mails notices for unread widget replies, with signed links.
+            config::EMAIL_NOTICE_AFTER_MINUTES,
+            config::NOTICE_LINK_SECRET,
         ],
         outbound: true,
         actions: false,

@@ -4,6 +4,7 @@
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
 mod fields;
+mod notice_links;
 mod settings;
 
 use crate::activity::{self, Side};
@@ -61,6 +62,8 @@ pub const SURFACE: Surface = Surface {
             config::CREDENTIALS_KEY,
             // Sends the webhook deliveries its writes record.
             config::WEBHOOK_DISABLE_AFTER_DAYS,
+            // Checks the signed links of notice e-mails (continue, unsubscribe).
+            config::NOTICE_LINK_SECRET,
         ],
         outbound: true,
         actions: true,
@@ -202,6 +205,15 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ["api", "widget", "read"] => match *method {
             Method::POST => read(env, req),
             _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
+        ["api", "widget", "continue"] => match *method {
+            Method::GET => notice_links::continue_conversation(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "widget", "unsubscribe"] => match *method {
+            Method::GET => notice_links::confirm_unsubscribe(env, req),
+            Method::POST => notice_links::unsubscribe(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
         },
         _ => Err(ApiError::no_route(method, req.uri().path())),
     }

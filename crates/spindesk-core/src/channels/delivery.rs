@@ -260,7 +260,12 @@ pub fn queue_sends(env: &Env, db: &Db, messages: &[Message]) -> Result<Vec<i64>>
 fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
     // The widget reads its messages itself: no integration carries the `web` channel, so a
     // widget conversation costs its write transaction no route lookup.
-    if message.author_type == AuthorType::User || message.channel == "web" {
+    if message.author_type == AuthorType::User {
+        return Ok(false);
+    }
+    if message.channel == "web" {
+        // The customer reads it in the widget — or, if they left, gets an e-mail notice.
+        super::notices::reply_posted(db, message)?;
         return Ok(false);
     }
     let route = db.query_opt(

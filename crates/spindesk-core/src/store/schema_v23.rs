@@ -94,6 +94,15 @@ pub const MIGRATION: Migration = Migration {
             seq INTEGER NOT NULL,
             sent_at INTEGER NOT NULL
         )",
+        // Agent replies in widget conversations not yet noticed: written with the reply (the
+        // first unseen reply's time stays), read by the outbox drain, which e-mails the
+        // customer once `email_notice_after_minutes` have passed without a read receipt.
+        "CREATE TABLE email_notice_due (
+            conversation_id INTEGER PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            posted_at INTEGER NOT NULL
+        )",
+        "CREATE INDEX email_notice_due_by_time ON email_notice_due (posted_at)",
         // Addresses that asked for no more notices (the unsubscribe link).
         "CREATE TABLE email_unsubscribes (
             address TEXT PRIMARY KEY COLLATE NOCASE,

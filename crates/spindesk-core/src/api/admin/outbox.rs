@@ -2,7 +2,7 @@
 //! a manual retry.
 
 use crate::api::commit;
-use crate::channels::{integrations, outbox};
+use crate::channels::{integrations, notices, outbox};
 use crate::ports::Env;
 use crate::store::database;
 use crate::surface::{Request, Response};
@@ -92,11 +92,18 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
     // Bots whose API call was lost with its instance go on down their failure branch first,
     // so what they say then is sent by this drain too.
     let resumed = commit::recover_stalled_calls(env, &db, limit)?;
+    // Unread widget replies that are due become notice e-mails, which this drain then sends.
+    let notices = notices::queue_due(env, &db, limit)?;
     let report = outbox::drain(env, &db, limit, outbox::DRAIN)?;
     let remaining = outbox::due(&db, env.clock.now_ms())?;
     let hooks = delivery::drain(env, &db, limit)?;
     Ok(json(&json!({"drain": {
         "stalled_calls_resumed": resumed,
+        "notices": {
+            "queued": notices.queued,
+            "dropped": notices.dropped,
+            "waiting": notices.waiting,
+        },
         "attempted": report.attempted,
         "sent": report.sent,
         "failed": report.failed,
