@@ -17,6 +17,7 @@ mod bot_everywhere;
 mod bot_failure;
 mod bot_secrets;
 mod bot_settings;
+mod channel_windows;
 mod channels;
 mod channels_admin;
 mod channels_answer_first;

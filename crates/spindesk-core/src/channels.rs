@@ -13,9 +13,11 @@ pub mod messenger;
 pub mod meta;
 pub mod slack;
 pub mod telegram;
+pub mod templates;
 pub mod twilio;
 pub mod viber;
 pub mod whatsapp;
+pub mod windows;
 
 mod channel;
 pub mod delivery;
@@ -34,7 +36,8 @@ pub use render::{split_text, Measure};
 
 pub use channel::{
     AuthError, Channel, ChannelType, Content, Credentials, EmailThread, Event, HandshakeReply,
-    Mail, Outcome, ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    Mail, Outcome, ParseError, Parsed, Payload, Recipient, RenderContext, Sender, TemplateSend,
+    Webhook, Window,
 };
 
 impl ChannelType {
@@ -86,6 +89,7 @@ mod tests {
         let ctx = RenderContext {
             display_name: "Acme".into(),
             email: None,
+            window: Default::default(),
         };
         for kind in ChannelType::ALL {
             let payloads = kind

@@ -7,6 +7,7 @@ mod integrations;
 mod outbox;
 mod people;
 mod search_index;
+mod templates;
 pub mod webhooks;
 mod widget;
 
@@ -74,6 +75,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         // Channel integrations, the outbox, the search index and the widget have their own modules.
         let staff = require_admin(env, req)?;
         return integrations::route(env, req, &segs, &staff)
+            .or_else(|| templates::route(env, req, &segs, &staff))
             .or_else(|| outbox::route(env, req, &segs))
             .or_else(|| search_index::route(env, req, &segs))
             .or_else(|| webhooks::route(env, req, &segs, &staff))

@@ -13,6 +13,7 @@ mod macros;
 mod many;
 mod people;
 mod presence;
+mod reply_window;
 mod satisfaction;
 pub mod search;
 mod ticket;
@@ -85,6 +86,13 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
             match *method {
                 Method::GET => ticket::comments(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
+        ["api", "v2", "tickets", id, "reply_window"] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => reply_window::show(env, req, id),
                 _ => Err(ApiError::method_not_allowed(method, "GET")),
             }
         }

@@ -334,6 +334,30 @@ pub struct RenderContext {
     pub display_name: String,
     /// The conversation's e-mail thread (the e-mail channel only).
     pub email: Option<EmailThread>,
+    /// How the vendor's customer-service window lets this message go (WhatsApp, Messenger).
+    pub window: Window,
+}
+
+/// How a message may reach a customer given the vendor's messaging window, decided from
+/// stored state by [`crate::channels::windows`] when it is queued.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Window {
+    /// Inside the window (or a channel without one): the message as it is.
+    #[default]
+    Open,
+    /// Messenger, 24 hours to 7 days after the customer's last message: an agent's reply
+    /// tagged `HUMAN_AGENT`.
+    HumanAgentTag,
+    /// WhatsApp outside the 24-hour window: the approved template the agent chose.
+    Template(TemplateSend),
+}
+
+/// A WhatsApp message template with its body parameters, as sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateSend {
+    pub name: String,
+    pub language: String,
+    pub parameters: Vec<String>,
 }
 
 /// Where an e-mail reply sits in its thread, worked out from stored state when it is queued.

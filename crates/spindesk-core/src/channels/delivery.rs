@@ -303,9 +303,11 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
         }
         _ => None,
     };
+    let window = super::windows::for_send(db, env.clock.now_ms(), kind, integration_id, message)?;
     let ctx = RenderContext {
         display_name,
         email,
+        window,
     };
     let payloads = kind
         .channel()

@@ -523,6 +523,7 @@ mod tests {
                 message_id: "sd.9.ffee@reply.acme.example".into(),
                 references: vec!["last@customer".into(), "first@customer".into()],
             }),
+            window: Default::default(),
         };
         let payloads = Email.render(
             &ctx,

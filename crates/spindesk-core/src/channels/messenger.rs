@@ -3,7 +3,7 @@
 
 use super::channel::{
     AuthError, Channel, ChannelType, Credentials, Outcome, ParseError, Parsed, Payload, Recipient,
-    RenderContext, Webhook,
+    RenderContext, Webhook, Window,
 };
 use super::meta;
 use super::render::{option_payload, split_text, truncate, Measure};
@@ -109,12 +109,27 @@ impl Channel for Messenger {
 
     fn render(
         &self,
-        _ctx: &RenderContext,
+        ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
         image_url: Option<&str>,
     ) -> Vec<Payload> {
-        render_messages(to, message, image_url, TEXT_MAX, Measure::Chars, true)
+        let payloads = render_messages(to, message, image_url, TEXT_MAX, Measure::Chars, true);
+        if ctx.window != Window::HumanAgentTag {
+            return payloads;
+        }
+        // 24 hours to 7 days after the customer's last message: an agent's reply, tagged.
+        payloads
+            .into_iter()
+            .map(|mut p| {
+                if let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&p.body) {
+                    body["messaging_type"] = json!("MESSAGE_TAG");
+                    body["tag"] = json!("HUMAN_AGENT");
+                    p.body = body.to_string();
+                }
+                p
+            })
+            .collect()
     }
 
     /// The page token goes in the `Authorization` header (the Graph API accepts it there), not

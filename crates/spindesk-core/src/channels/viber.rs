@@ -322,6 +322,7 @@ mod tests {
         let ctx = RenderContext {
             display_name: "Acme Support".into(),
             email: None,
+            window: Default::default(),
         };
         let payloads = Viber.render(
             &ctx,

@@ -3,7 +3,7 @@
 
 use super::channel::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
-    Payload, Recipient, RenderContext, Sender, Webhook,
+    Payload, Recipient, RenderContext, Sender, TemplateSend, Webhook, Window,
 };
 use super::meta;
 use super::render::{option_payload, split_for_options, split_text, truncate, Measure};
@@ -60,6 +60,33 @@ fn content(m: vendor::Message) -> Option<(String, String, Option<String>, Conten
         }),
     }?;
     Some((m.id, m.from, m.timestamp, content))
+}
+
+/// A `type: template` message: the template's name and language, and its body parameters.
+fn render_template(to: &Recipient, template: &TemplateSend) -> Payload {
+    let mut body = json!({
+        "name": template.name,
+        "language": {"code": template.language},
+    });
+    if !template.parameters.is_empty() {
+        let parameters: Vec<_> = template
+            .parameters
+            .iter()
+            .map(|text| json!({"type": "text", "text": text}))
+            .collect();
+        body["components"] = json!([{"type": "body", "parameters": parameters}]);
+    }
+    Payload {
+        endpoint: "messages".into(),
+        body: json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to.address,
+            "type": "template",
+            "template": body,
+        })
+        .to_string(),
+    }
 }
 
 impl Channel for WhatsApp {
@@ -143,11 +170,15 @@ impl Channel for WhatsApp {
 
     fn render(
         &self,
-        _ctx: &RenderContext,
+        ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
         image_url: Option<&str>,
     ) -> Vec<Payload> {
+        // Outside the 24-hour window only the approved template goes, whatever the text.
+        if let Window::Template(template) = &ctx.window {
+            return vec![render_template(to, template)];
+        }
         let envelope = |kind: &str, body: serde_json::Value| {
             let mut m = json!({
                 "messaging_product": "whatsapp",

@@ -119,5 +119,13 @@ pub const MIGRATION: Migration = Migration {
             created_at INTEGER NOT NULL,
             UNIQUE (integration_id, name, language)
         )",
+        // The template an agent chose for a reply (with its parameters), written with the reply
+        // and read when it is queued for WhatsApp outside the 24-hour window.
+        "CREATE TABLE message_templates (
+            message_id INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            language TEXT NOT NULL,
+            parameters TEXT NOT NULL
+        )",
     ],
 };

@@ -155,6 +155,9 @@ pub(super) struct NewComment {
     pub body: Option<String>,
     pub html_body: Option<String>,
     pub public: Option<bool>,
+    /// Ours, not Zendesk's: the approved WhatsApp template to send instead of the text when
+    /// the customer's 24-hour window is closed (see `channels::windows`).
+    pub whatsapp_template: Option<crate::channels::templates::Choice>,
 }
 
 pub(super) fn invalid(field: &str, message: impl Into<String>) -> ApiError {
@@ -195,6 +198,7 @@ pub(super) fn comment_text(comment: &NewComment) -> Result<String, ApiError> {
 /// A valid update: the comment's text and whether it is public, and the status asked for.
 struct Checked {
     comment: Option<(String, bool)>,
+    template: Option<crate::channels::templates::Choice>,
     status: Option<TicketStatus>,
     custom_fields: Option<Vec<CustomField>>,
 }
@@ -251,8 +255,18 @@ fn validate(fields: &TicketFields) -> Result<Checked, ApiError> {
         .as_ref()
         .map(|c| Ok::<_, ApiError>((comment_text(c)?, c.public.unwrap_or(true))))
         .transpose()?;
+    let template = fields
+        .comment
+        .as_ref()
+        .and_then(|c| c.whatsapp_template.clone());
+    if let Some(choice) = &template {
+        choice
+            .check()
+            .map_err(|why| invalid("comment.whatsapp_template", why))?;
+    }
     Ok(Checked {
         comment,
+        template,
         status,
         custom_fields,
     })
@@ -307,6 +321,9 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
             let author = comment_author(db, env, &staff)?;
             let (id, message) =
                 tickets::add_agent_comment(env, db, &ticket, &author, body, *public)?;
+            if let (Some(choice), Some(message)) = (&checked.template, &message) {
+                crate::channels::templates::choose(db, message.id, choice)?;
+            }
             comment_id = Some(id);
             committed.messages.extend(message);
         }
