@@ -4,6 +4,7 @@ import { T } from './strings.js';
 import { $, announce } from './ui.js';
 import { api, sset } from './api.js';
 import { state } from './state.js';
+import { showWindow, chosenTemplate } from './window.js';
 
 var MAX = 4096; // comment limit (the API's)
 var WARN_AT = MAX - 256;
@@ -55,6 +56,7 @@ export function setComposerEditable(on, reason) {
 /** A freshly opened ticket: its draft, or an empty public reply. */
 export function loadDraft(id) {
   composerError.textContent = '';
+  showWindow(id);
   var draft = state.drafts[id] || { text: '', note: false };
   reply.value = draft.text;
   (draft.note ? modeNote : modePublic).checked = true;
@@ -105,6 +107,8 @@ function sendComment() {
   var isPublic = !modeNote.checked;
   var ticket = Object.assign({}, macro ? macro.fields : {});
   if (text.trim()) ticket.comment = { body: text, public: isPublic };
+  var template = isPublic && ticket.comment ? chosenTemplate() : null;
+  if (template) ticket.comment.whatsapp_template = template;
   c.sending = true;
   reply.readOnly = true; // keeps focus and the draft; nothing to edit while it goes
   sendButton.disabled = true;
@@ -126,6 +130,7 @@ function sendComment() {
     }
     announce(isPublic ? T.replySent : T.noteAdded);
     hooks.refresh();
+    showWindow(c.id);
   }, function (err) {
     if (c !== state.current) { state.drafts[c.id] = { text: text, note: !isPublic }; sset('drafts', JSON.stringify(state.drafts)); return; }
     composerError.textContent = err.message;
