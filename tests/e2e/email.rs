@@ -368,3 +368,39 @@ fn the_same_email_delivered_twice_is_stored_once() {
     );
     assert_eq!(emails_sent(&app).len(), 1);
 }
+
+#[test]
+fn email_credentials_are_checked_when_connecting() {
+    let app = channel_app();
+    for (field, value) in [
+        ("from_address", "support"),
+        ("inbound_domain", "not a domain"),
+        ("webhook_username", "post:mark"),
+        ("webhook_password", "short"),
+    ] {
+        let mut integration = json!({
+            "type": "email",
+            "display_name": "Acme Support",
+            "server_token": "pm-server-token-0123",
+            "from_address": "support@acme.example",
+            "inbound_domain": DOMAIN,
+            "webhook_username": HOOK_USER,
+            "webhook_password": HOOK_PASSWORD,
+        });
+        integration[field] = json!(value);
+        let r = app
+            .request("admin", "POST", "/api/admin/integrations")
+            .admin()
+            .json(&json!({ "integration": integration }))
+            .send();
+        assert_eq!(r.status, 422, "{field}: {}", r.text());
+        assert_eq!(r.error_code(), "invalid_credential", "{field}");
+    }
+    let listed = app
+        .request("admin", "GET", "/api/admin/integrations")
+        .admin()
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(listed["integrations"], json!([]));
+}

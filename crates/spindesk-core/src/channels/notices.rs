@@ -10,9 +10,9 @@
 //! racing queue one e-mail.
 
 pub mod links;
+mod render;
 
 use super::channel::ChannelType;
-use super::email;
 use super::integrations;
 use super::mail_threads;
 use super::outbox::{self, NewEntry};
@@ -234,7 +234,7 @@ fn queue_one(
         .map(|m| (m.author_name.clone(), m.text.clone()))
         .collect();
     let expires = now + links::CONTINUE_DAYS * 24 * 60 * 60 * 1000;
-    let payload = email::render_notice(&email::Notice {
+    let payload = render::render(&render::Notice {
         display_name: &sender.display_name,
         to: &address,
         replies: &replies,

@@ -93,7 +93,12 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
     // so what they say then is sent by this drain too.
     let resumed = commit::recover_stalled_calls(env, &db, limit)?;
     // Unread widget replies that are due become notice e-mails, which this drain then sends.
-    let notices = notices::queue_due(env, &db, limit)?;
+    // Best effort: a notice that cannot be prepared (the e-mail integration's credentials
+    // cannot be opened) must not stop the channels' sends; it stays due for the next drain.
+    let notices = notices::queue_due(env, &db, limit).unwrap_or_else(|e| {
+        env.warn("notices.queue", crate::switchboard::fallback::describe(&e));
+        notices::Report::default()
+    });
     let report = outbox::drain(env, &db, limit, outbox::DRAIN)?;
     let remaining = outbox::due(&db, env.clock.now_ms())?;
     let hooks = delivery::drain(env, &db, limit)?;

@@ -16,15 +16,16 @@ use http::StatusCode;
 /// Where the "continue" link lands: a page of ours that runs the widget.
 pub const LANDING: &str = "/hc/";
 
+/// The signing secret; without one no link can be ours (a 403 like any link we did not sign,
+/// not a 5xx: the caller did nothing wrong by trying, and nothing is broken).
 fn secret(env: &Env) -> Result<String, ApiError> {
     env.config
         .get(config::NOTICE_LINK_SECRET)
         .filter(|s| s.len() >= links::SECRET_MIN)
         .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not_configured",
-                "Set the `notice_link_secret` variable (32 characters or more) to use notice links",
+            ApiError::forbidden(
+                "link_invalid",
+                "This link is not one we sent: notice links are off (`notice_link_secret` is not set)",
             )
         })
 }
