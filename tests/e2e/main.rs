@@ -36,6 +36,7 @@ mod desk_search_facets;
 mod desk_search_phrases;
 mod desk_views;
 mod help_center_api;
+mod identity;
 mod help_center_pages;
 mod help_center_relevance;
 mod openapi;
