@@ -114,7 +114,11 @@ fn keys_show_their_secret_once_two_are_active_at_most_and_changes_are_audited() 
     assert!(list.contains(&first.kid) && list.contains("site 2027"));
     // Revoking frees a slot; a revoked key stays listed, inactive.
     let revoked = app
-        .request("admin", "DELETE", &format!("/api/admin/signing_keys/{}", first.kid))
+        .request(
+            "admin",
+            "DELETE",
+            &format!("/api/admin/signing_keys/{}", first.kid),
+        )
         .admin()
         .send()
         .expect(200)
@@ -300,10 +304,14 @@ fn every_bad_token_is_a_401_with_its_reason_and_stores_nothing() {
     let app = App::new();
     let key = create_key(&app, "site");
     let revoked = create_key(&app, "old");
-    app.request("admin", "DELETE", &format!("/api/admin/signing_keys/{}", revoked.kid))
-        .admin()
-        .send()
-        .expect(200);
+    app.request(
+        "admin",
+        "DELETE",
+        &format!("/api/admin/signing_keys/{}", revoked.kid),
+    )
+    .admin()
+    .send()
+    .expect(200);
     let now = now_s(&app);
     let header = json!({"alg": "HS256", "kid": key.kid});
     let good = |claims: Json| sign_with(&header, &claims, &key.secret);
@@ -330,7 +338,11 @@ fn every_bad_token_is_a_401_with_its_reason_and_stores_nothing() {
         ("token_too_large", big),
         (
             "unsupported_algorithm",
-            format!("{}.{}.", b64(json!({"alg": "none", "kid": key.kid})), b64(base.clone())),
+            format!(
+                "{}.{}.",
+                b64(json!({"alg": "none", "kid": key.kid})),
+                b64(base.clone())
+            ),
         ),
         (
             "unsupported_algorithm",
@@ -342,11 +354,19 @@ fn every_bad_token_is_a_401_with_its_reason_and_stores_nothing() {
         ),
         (
             "unknown_key",
-            sign_with(&json!({"alg": "HS256", "kid": "sk_unknown"}), &base, &key.secret),
+            sign_with(
+                &json!({"alg": "HS256", "kid": "sk_unknown"}),
+                &base,
+                &key.secret,
+            ),
         ),
         (
             "revoked_key",
-            sign_with(&json!({"alg": "HS256", "kid": revoked.kid}), &base, &revoked.secret),
+            sign_with(
+                &json!({"alg": "HS256", "kid": revoked.kid}),
+                &base,
+                &revoked.secret,
+            ),
         ),
         (
             "invalid_signature",
@@ -354,16 +374,19 @@ fn every_bad_token_is_a_401_with_its_reason_and_stores_nothing() {
         ),
         ("expired", good(with("exp", json!(now - 301)))),
         ("future_iat", good(with("iat", json!(now + 301)))),
-        (
-            "lifetime_too_long",
-            good(with("exp", json!(now + 86_401))),
-        ),
+        ("lifetime_too_long", good(with("exp", json!(now + 86_401)))),
         ("missing_external_id", good(without("external_id"))),
-        ("missing_external_id", good(with("external_id", json!("  ")))),
+        (
+            "missing_external_id",
+            good(with("external_id", json!("  "))),
+        ),
         ("invalid_claims", good(without("exp"))),
         ("invalid_claims", good(without("iat"))),
         ("invalid_claims", good(with("external_id", json!(42)))),
-        ("invalid_claims", good(with("email", json!("not an address")))),
+        (
+            "invalid_claims",
+            good(with("email", json!("not an address"))),
+        ),
         ("invalid_claims", good(with("email_verified", json!("yes")))),
     ];
     let anonymous = app.visitor("en");
@@ -401,4 +424,132 @@ fn a_body_that_is_not_a_token_is_a_4xx_that_says_so() {
     app.request("widget", "GET", "/api/widget/login")
         .send()
         .expect(405);
+}
+
+/// A bot that asks for an e-mail address, calls the shop with what it knows, then hands off.
+fn asking_bot() -> Json {
+    json!({
+        "name": "Asks",
+        "allowed_hosts": ["shop.example.com"],
+        "answers": [{
+            "id": "contact", "name": "Contact",
+            "phrases": {"en": ["contact me please"]},
+            "steps": [
+                {"type": "ask_for_details", "id": "ask", "fields": [
+                    {"variable": "email", "kind": "email", "label": "Your e-mail?",
+                     "ticket_field": "requester.email"}],
+                 "next": "call"},
+                {"type": "make_api_call", "id": "call", "method": "GET",
+                 "url": "https://shop.example.com/who?customer={{customer.email}}&typed={{email}}",
+                 "success": "handoff", "failure": "handoff"},
+                {"type": "transfer_to_agent", "id": "handoff"}
+            ]
+        }]
+    })
+}
+
+fn ok_reply(app: &App) {
+    app.outbound.push_reply(Ok(http::Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(b"{}".to_vec())
+        .expect("response")));
+}
+
+#[test]
+fn a_form_typed_email_stays_unverified_and_is_not_the_customers_email_for_api_calls() {
+    let app = App::new();
+    app.publish_bot(&asking_bot());
+    ok_reply(&app);
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    app.say(&v, "contact me please", None);
+    app.say(&v, "grace@example.com", None);
+    let sent = app.outbound.sent();
+    assert_eq!(
+        sent.last().expect("the API call").request.uri(),
+        "https://shop.example.com/who?customer=&typed=grace%40example.com"
+    );
+    // Handed off: the address is an unverified identity, not users.email.
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email IS NOT NULL"),
+        0
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM identities WHERE channel = 'email' AND verified = 0 \
+             AND address = 'grace@example.com'"
+        ),
+        1
+    );
+    // Another customer may type the same address: claims do not collide or link.
+    ok_reply(&app);
+    let w = app.visitor("en");
+    app.say(&w, "hello", None);
+    app.say(&w, "contact me please", None);
+    app.say(&w, "grace@example.com", None);
+    assert_eq!(
+        app.count("SELECT count(*) FROM identities WHERE address = 'grace@example.com'"),
+        2
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(DISTINCT user_id) FROM identities WHERE address = 'grace@example.com'"
+        ),
+        2
+    );
+    // Agents see it as unverified on the Zendesk identities API.
+    let agent = app.agent("Agent", "agent@example.com");
+    let user_id =
+        app.count("SELECT min(user_id) FROM identities WHERE address = 'grace@example.com'");
+    let ids = app
+        .zendesk_get(&agent, &format!("/api/v2/users/{user_id}/identities"))
+        .expect(200)
+        .json();
+    let email = ids["identities"]
+        .as_array()
+        .expect("identities")
+        .iter()
+        .find(|i| i["type"] == "email")
+        .expect("the typed address")
+        .clone();
+    assert_eq!(email["value"], "grace@example.com");
+    assert_eq!(email["verified"], false);
+}
+
+#[test]
+fn a_verified_email_from_the_token_is_the_customers_email_for_api_calls() {
+    let app = App::new();
+    app.publish_bot(&asking_bot());
+    let key = create_key(&app, "site");
+    let jwt = token(
+        &app,
+        &key,
+        "ada-1",
+        json!({"email": "ada@example.com", "email_verified": true}),
+    );
+    let v = session(login(&app, &jwt, None));
+    ok_reply(&app);
+    app.say(&v, "hello", None);
+    app.say(&v, "contact me please", None);
+    app.say(&v, "typed@example.com", None);
+    assert_eq!(
+        app.outbound.sent().last().expect("call").request.uri(),
+        "https://shop.example.com/who?customer=ada%40example.com&typed=typed%40example.com"
+    );
+}
+
+#[test]
+fn bot_steps_cannot_write_customer_facts() {
+    let app = App::new();
+    let mut bot = asking_bot();
+    bot["answers"][0]["steps"][0]["fields"][0]["variable"] = json!("customer.email");
+    let r = app
+        .request("bot", "POST", "/api/bot/import")
+        .admin()
+        .json(&bot)
+        .send();
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("reserved_variable"), "{}", r.text());
 }

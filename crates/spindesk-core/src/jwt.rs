@@ -58,7 +58,10 @@ pub fn parse(token: &str) -> Result<Unverified<'_>, JwtError> {
     if header.alg != "HS256" {
         return Err(JwtError::Algorithm(header.alg));
     }
-    let kid = header.kid.filter(|k| !k.is_empty()).ok_or(JwtError::NoKeyId)?;
+    let kid = header
+        .kid
+        .filter(|k| !k.is_empty())
+        .ok_or(JwtError::NoKeyId)?;
     Ok(Unverified {
         kid,
         signed: &token[..head.len() + 1 + claims.len()],
@@ -118,7 +121,11 @@ mod tests {
     #[test]
     fn none_other_algorithms_missing_kids_and_garbage_are_refused() {
         let part = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
-        let none = format!("{}.{}.", part(json!({"alg": "none", "kid": "k"})), part(json!({})));
+        let none = format!(
+            "{}.{}.",
+            part(json!({"alg": "none", "kid": "k"})),
+            part(json!({}))
+        );
         assert_eq!(parse(&none).err(), Some(JwtError::Algorithm("none".into())));
         let no_kid = format!("{}.{}.x", part(json!({"alg": "HS256"})), part(json!({})));
         assert_eq!(parse(&no_kid).err(), Some(JwtError::NoKeyId));

@@ -63,7 +63,9 @@ fn create(env: &Env, req: &Request, staff: &Staff) -> Result<Response, ApiError>
     if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(ApiError::unprocessable(
             "invalid_name",
-            format!("`name` must be at most {MAX_NAME_CHARS} characters, without control characters"),
+            format!(
+                "`name` must be at most {MAX_NAME_CHARS} characters, without control characters"
+            ),
         ));
     }
     let db = database(env)?;
@@ -79,12 +81,22 @@ fn create(env: &Env, req: &Request, staff: &Staff) -> Result<Response, ApiError>
             ));
         };
         let detail = json!({"name": key.name});
-        admin_log::record(db, now, staff, "signing_key.create", &target(&key.kid), &detail)?;
+        admin_log::record(
+            db,
+            now,
+            staff,
+            "signing_key.create",
+            &target(&key.kid),
+            &detail,
+        )?;
         Ok((key, secret))
     })?;
     let mut view = key.to_json();
     view["secret"] = json!(secret);
-    Ok(json_status(StatusCode::CREATED, &json!({"signing_key": view})))
+    Ok(json_status(
+        StatusCode::CREATED,
+        &json!({"signing_key": view}),
+    ))
 }
 
 fn target(kid: &str) -> String {
@@ -95,9 +107,8 @@ fn revoke(env: &Env, kid: &str, staff: &Staff) -> Result<Response, ApiError> {
     let db = database(env)?;
     let now = env.clock.now_ms();
     let key = db.transaction(|db| {
-        let key = signing_keys::by_kid(db, kid)?.ok_or_else(|| {
-            ApiError::not_found("not_found", format!("No signing key {kid:?}"))
-        })?;
+        let key = signing_keys::by_kid(db, kid)?
+            .ok_or_else(|| ApiError::not_found("not_found", format!("No signing key {kid:?}")))?;
         if signing_keys::revoke(db, now, kid)? {
             let detail = json!({"name": key.name});
             admin_log::record(db, now, staff, "signing_key.revoke", &target(kid), &detail)?;

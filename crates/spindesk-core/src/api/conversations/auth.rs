@@ -5,11 +5,11 @@
 
 use super::keys;
 use crate::auth::{admin_token, secrets_equal};
+use crate::jwt::{self, JwtError};
 use crate::ports::Env;
 use crate::store::Db;
 use crate::surface::Request;
 use crate::web::{ApiError, Credentials};
-use crate::jwt::{self, JwtError};
 use serde::Deserialize;
 
 /// Who is calling.

@@ -109,7 +109,10 @@ fn verify(env: &Env, db: &Db, token: &str) -> Result<(Identity, String), ApiErro
             "invalid_signature",
             "The token's signature does not match its signing key",
         ),
-        _ => refused("malformed_token", "The token's claims are not a JSON object"),
+        _ => refused(
+            "malformed_token",
+            "The token's claims are not a JSON object",
+        ),
     })?;
     let identity = check_claims(&claims, env.clock.now_ms() / 1000)?;
     Ok((identity, key.kid))
@@ -203,7 +206,11 @@ fn anonymous_visitor(db: &Db, req: &Request) -> Result<Option<(String, User)>, A
         "SELECT user_id FROM widget_sessions WHERE token_hash = ?",
         &[digest.clone().into()],
     )?;
-    let Some(user) = user_id.map(|id| users::by_id(db, id)).transpose()?.flatten() else {
+    let Some(user) = user_id
+        .map(|id| users::by_id(db, id))
+        .transpose()?
+        .flatten()
+    else {
         return Ok(None);
     };
     let anonymous = user.role == users::Role::EndUser && user.active && user.external_id.is_none();
@@ -295,7 +302,11 @@ fn signed_in_customer(
             };
             db.execute(
                 "UPDATE users SET external_id = ?, updated_at = ? WHERE id = ?",
-                &[identity.external_id.clone().into(), now.into(), user.id.into()],
+                &[
+                    identity.external_id.clone().into(),
+                    now.into(),
+                    user.id.into(),
+                ],
             )?;
             user
         }
