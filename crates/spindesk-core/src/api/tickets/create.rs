@@ -91,6 +91,7 @@ fn check(f: &Fields) -> Result<Checked, ApiError> {
                 body: Some(d.clone()),
                 html_body: None,
                 public: Some(true),
+                channel: None,
             };
             (
                 comment_text(&c).map_err(|_| invalid("description", "can't be blank"))?,
