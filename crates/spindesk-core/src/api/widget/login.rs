@@ -195,16 +195,16 @@ fn check_claims(claims: &Map<String, Value>, now: i64) -> Result<Identity, ApiEr
     })
 }
 
-/// The anonymous visitor whose session token the request carries, if any: only a customer
-/// nobody has signed in as (no external id) is merged at sign-in.
-fn anonymous_visitor(db: &Db, req: &Request) -> Result<Option<(String, User)>, ApiError> {
+/// Ends the session whose token the request carries (the browser replaces it with the
+/// signed-in one), and returns its visitor if they were anonymous: only a customer nobody has
+/// signed in as (no external id) is merged at sign-in.
+fn replace_session(db: &Db, req: &Request) -> Result<Option<User>, ApiError> {
     let Credentials::Bearer(token) = Credentials::from_request(req) else {
         return Ok(None);
     };
-    let digest = digest(&token);
     let user_id = db.query_i64(
-        "SELECT user_id FROM widget_sessions WHERE token_hash = ?",
-        &[digest.clone().into()],
+        "DELETE FROM widget_sessions WHERE token_hash = ? RETURNING user_id",
+        &[digest(&token).into()],
     )?;
     let Some(user) = user_id
         .map(|id| users::by_id(db, id))
@@ -214,7 +214,7 @@ fn anonymous_visitor(db: &Db, req: &Request) -> Result<Option<(String, User)>, A
         return Ok(None);
     };
     let anonymous = user.role == users::Role::EndUser && user.active && user.external_id.is_none();
-    Ok(anonymous.then_some((digest, user)))
+    Ok(anonymous.then_some(user))
 }
 
 /// The customer with this external id, if one is known.
@@ -237,15 +237,7 @@ pub fn login(env: &Env, req: &Request) -> Result<Response, ApiError> {
     rate_limit::check(&db, SESSIONS, &address, now)?;
     let session = new_token(env.random, "wst_");
     let (user, conversation) = db.transaction(|db| {
-        let anonymous = anonymous_visitor(db, req)?;
-        if let Some((digest, _)) = &anonymous {
-            // The anonymous token stops working: the browser holds the signed-in one now.
-            db.execute(
-                "DELETE FROM widget_sessions WHERE token_hash = ?",
-                &[digest.clone().into()],
-            )?;
-        }
-        let anonymous = anonymous.map(|(_, user)| user);
+        let anonymous = replace_session(db, req)?;
         let user = signed_in_customer(env, db, now, &identity, anonymous)?;
         signing_keys::touch(db, now, &kid)?;
         let conversation = conversation::of_user(env, db, &user, "web")?;
