@@ -35,6 +35,7 @@ async function open(browser) {
   const res = await page.goto(BASE + '/');
   check(res.ok(), `GET / answered ${res.status()}`);
   await page.waitForFunction(() => window.Spindesk && window.Spindesk.version, null, { timeout: 5000 });
+  await page.getByRole('button', { name: 'Open chat' }).waitFor({ timeout: 5000 });
   return page;
 }
 
@@ -48,7 +49,8 @@ async function signIn(page, tokens) {
 }
 
 async function say(page, text) {
-  await page.getByRole('button', { name: 'Open chat' }).click();
+  const launcher = page.getByRole('button', { name: 'Open chat' });
+  if (await launcher.isVisible()) await launcher.click();
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
   await page.getByRole('button', { name: 'Send', exact: true }).click();
@@ -121,6 +123,10 @@ try {
 } catch (err) {
   failed = true;
   console.error(`FAILED at step "${currentStep()}": ${err.message}`);
+  for (const [i, b] of [first, second].entries()) {
+    const p = b.context.pages()[0];
+    if (p) await p.screenshot({ path: join(OUT, `identity-failed-${i}.png`) }).catch(() => {});
+  }
 } finally {
   await first.close();
   await second.close();
