@@ -119,6 +119,33 @@ try {
     check(!texts.some((t) => /laptop|phone|before signing/.test(t)), `a new visitor sees the old history: ${texts}`);
   });
 
+  await go('the admin console creates a key (its secret shown once) and revokes it', async () => {
+    const page = await first.context.newPage();
+    page.on('pageerror', (e) => problems.push(`admin page error: ${e.message}`));
+    await page.goto(BASE + '/admin/');
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Admin areas' }).getByRole('link', { name: 'Signing keys' }).click();
+    await page.getByRole('heading', { name: 'Signing keys', level: 1 }).waitFor();
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Create a signing key' }) });
+    await form.getByLabel('Name').fill('console key');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    const reveal = page.getByRole('region', { name: /The secret of sk_/ });
+    await reveal.waitFor();
+    const secret = await reveal.getByLabel('Secret').inputValue();
+    check(secret.length >= 40, `secret ${secret}`);
+    const listed = await request('GET', '/api/admin/signing_keys', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    check(listed.status === 200 && !listed.text.includes(secret), 'the secret is returned again');
+    await reveal.getByRole('button', { name: 'I have copied it' }).click();
+    check(!(await page.content()).includes(secret), 'the secret stays in the page after dismissing it');
+    const row = page.getByRole('row', { name: /console key/ });
+    await row.getByRole('button', { name: /^Revoke the signing key/ }).click();
+    await page.getByRole('dialog', { name: 'Revoke this signing key?' }).getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText('Revoked').waitFor();
+    await page.screenshot({ path: join(OUT, 'identity-admin-keys.png'), fullPage: true });
+    await page.close();
+  });
+
   check(problems.length === 0, problems.join('\n'));
 } catch (err) {
   failed = true;
