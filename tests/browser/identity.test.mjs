@@ -17,7 +17,11 @@ function sign(kid, secret, claims) {
 const externalId = `browser-${Date.now()}`;
 let key;
 const now = () => Math.floor(Date.now() / 1000);
-const fresh = () => sign(key.kid, key.secret, { external_id: externalId, name: 'Ada Browser', iat: now(), exp: now() + 600 });
+const typedEmail = `${externalId}@example.com`;
+// The site does not vouch for this address (email_verified false): agents see it unverified.
+const fresh = () => sign(key.kid, key.secret, {
+  external_id: externalId, name: 'Ada Browser', email: typedEmail, email_verified: false, iat: now(), exp: now() + 600,
+});
 const expired = () => sign(key.kid, key.secret, { external_id: externalId, iat: now() - 7200, exp: now() - 3600 });
 
 const first = await launch('identity-a', { width: 1100, height: 800 });
@@ -100,6 +104,45 @@ try {
     await pageA.getByRole('log').locator('.m.user', { hasText: 'and from the phone' }).first()
       .waitFor({ timeout: 30000 });
     await pageB.screenshot({ path: join(OUT, 'identity-second-device.png') });
+  });
+
+  await go('the agent workspace shows the identities, verified or not', async () => {
+    const session = await pageA.evaluate(() => {
+      const k = Object.keys(localStorage).find((x) => x.startsWith('spindesk:') && x.endsWith(':token'));
+      return localStorage.getItem(k);
+    });
+    const asked = await request('POST', '/api/widget/messages', {
+      body: { text: 'Talk to a person', payload: 'handoff' }, headers: { authorization: `Bearer ${session}` },
+    });
+    check(asked.status === 201, `hand-off: ${asked.status} ${asked.text}`);
+    // After the hand-off, what the customer writes is a ticket comment (with its channel).
+    const more = await request('POST', '/api/widget/messages', {
+      body: { text: 'my order never came' }, headers: { authorization: `Bearer ${session}` },
+    });
+    check(more.status === 201, `message: ${more.status}`);
+    const email = `agent-${externalId}@example.com`;
+    const agent = await request('POST', '/api/admin/agents', {
+      body: { agent: { name: 'Grace Agent', email } }, headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    check(agent.status === 201, `agent: ${agent.status}`);
+    const auth = 'Basic ' + Buffer.from(`${email}/token:${agent.json.api_token}`).toString('base64');
+    const list = await request('GET', '/api/v2/tickets.json?sort_order=desc&per_page=5', { headers: { authorization: auth } });
+    const ticket = list.json.tickets.find((t) => t.subject.includes('Ada Browser')) || list.json.tickets[0];
+    const page = await first.context.newPage();
+    page.on('pageerror', (e) => problems.push(`agent page error: ${e.message}`));
+    await page.goto(`${BASE}/agent/#ticket/${ticket.id}`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('API token').fill(agent.json.api_token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const ids = page.locator('#identities');
+    await ids.locator('li.unverified', { hasText: typedEmail }).waitFor({ timeout: 5000 });
+    check((await ids.locator('li.unverified', { hasText: typedEmail }).textContent()).includes('unverified'), 'the typed address says unverified');
+    await ids.locator('li.verified', { hasText: 'Web widget' }).waitFor({ timeout: 5000 });
+    await page.getByRole('log', { name: 'Conversation' }).getByText('via Web widget').first().waitFor({ timeout: 5000 });
+    // One reachable channel: nothing to choose.
+    check(await page.locator('#via-wrap').isHidden(), 'Reply via offered with one channel');
+    await page.screenshot({ path: join(OUT, 'identity-agent.png') });
+    await page.close();
   });
 
   await go('logging out leaves nothing in the browser and starts afresh', async () => {
