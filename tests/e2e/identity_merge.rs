@@ -260,3 +260,53 @@ fn agents_themselves_and_merged_users_cannot_be_merged() {
         .send()
         .expect(401);
 }
+
+#[test]
+fn erasing_a_merged_customer_leaves_nothing_of_either_account() {
+    let app = App::new();
+    let key = create_key(&app, "site");
+    let jwt = token(
+        &app,
+        &key,
+        "erase-me",
+        json!({"name": "Ada", "email": "ada@example.com", "email_verified": true}),
+    );
+    let web = session(login(&app, &jwt, None));
+    app.say(&web, "signed in", None);
+    let other = app.visitor("en");
+    app.say(&other, "another device, anonymous", None);
+    let agent = app.agent("Agent", "agent@example.com");
+    let ids = app.rows(
+        "SELECT id, external_id FROM users WHERE role = 'end-user' ORDER BY id",
+        &[],
+    );
+    let (into, from) = match (&ids[0][0], &ids[1][0]) {
+        (Value::Integer(a), Value::Integer(b)) => (*a, *b),
+        other => panic!("{other:?}"),
+    };
+    app.zendesk_put(
+        &agent,
+        &format!("/api/v2/users/{from}/merge"),
+        &json!({"user": {"id": into}}),
+    )
+    .expect(200);
+    // The Sunshine API finds one user, by the external id; the merged-away one is gone.
+    let sun = crate::sunshine_openapi::Sun::admin(&app);
+    sun.get("/users/erase-me").expect(200);
+    let public_from = app.rows("SELECT public_id FROM users WHERE id = ?", &[from.into()]);
+    let Value::Text(public_from) = &public_from[0][0] else {
+        panic!("public id")
+    };
+    sun.get(&format!("/users/{public_from}")).expect(404);
+    sun.delete("/users/erase-me").expect(200);
+    for sql in [
+        "SELECT count(*) FROM messages",
+        "SELECT count(*) FROM identities",
+        "SELECT count(*) FROM widget_sessions",
+        "SELECT count(*) FROM conversations",
+        "SELECT count(*) FROM users WHERE role = 'end-user' AND (email IS NOT NULL OR external_id IS NOT NULL)",
+        "SELECT count(*) FROM users WHERE role = 'end-user' AND name NOT IN ('Deleted user', 'Merged user')",
+    ] {
+        assert_eq!(app.count(sql), 0, "{sql}");
+    }
+}
