@@ -553,3 +553,18 @@ fn bot_steps_cannot_write_customer_facts() {
     assert_eq!(r.status, 422, "{}", r.text());
     assert!(r.text().contains("reserved_variable"), "{}", r.text());
 }
+
+#[test]
+fn sign_ins_count_against_the_addresss_session_limit() {
+    let app = App::new();
+    let key = create_key(&app, "site");
+    for i in 0..60 {
+        session(login(&app, &token(&app, &key, &format!("c{i}"), json!({})), None));
+    }
+    let r = login(&app, &token(&app, &key, "one-more", json!({})), None).expect(429);
+    assert_eq!(r.error_code(), "rate_limited");
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE external_id = 'one-more'"),
+        0
+    );
+}

@@ -237,6 +237,9 @@ pub fn login(env: &Env, req: &Request) -> Result<Response, ApiError> {
     rate_limit::check(&db, SESSIONS, &address, now)?;
     let session = new_token(env.random, "wst_");
     let (user, conversation) = db.transaction(|db| {
+        // A sign-in starts a session: it counts against the address's sessions like
+        // `POST /api/widget/sessions` (a refused token, refused above, counts nothing).
+        rate_limit::count(env, db, SESSIONS, &address)?;
         let anonymous = replace_session(db, req)?;
         let user = signed_in_customer(env, db, now, &identity, anonymous)?;
         signing_keys::touch(db, now, &kid)?;
