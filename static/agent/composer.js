@@ -13,6 +13,17 @@ var composer = $('composer'), reply = $('reply'), replyLabel = $('reply-label'),
 var hint = $('composer-hint'), counter = $('count'), composerError = $('composer-error'), closedNote = $('composer-closed');
 var modePublic = $('mode-public'), modeNote = $('mode-note');
 var scroller = $('t-scroll');
+var viaWrap = $('via-wrap'), via = $('reply-via');
+
+/** The channels the customer can be reached on: with more than one, the agent may choose
+ * where a public reply goes (`comment.channel`); by default it goes where they last wrote. */
+export function setReplyChannels(channels) {
+  var unique = channels.filter(function (c, i) { return channels.indexOf(c) === i; });
+  via.textContent = '';
+  via.appendChild(new Option(T.viaLast, ''));
+  unique.forEach(function (c) { via.appendChild(new Option(T.channels[c] || c, c)); });
+  viaWrap.hidden = unique.length < 2 || modeNote.checked;
+}
 
 // The open ticket's module shows what the server answered; it imports this one.
 var hooks = { apply: function () {}, addComments: function () {}, refresh: function () {} };
@@ -75,6 +86,7 @@ export function saveDraft() {
 function renderMode() {
   var note = modeNote.checked;
   composer.classList.toggle('note', note);
+  viaWrap.hidden = note || via.options.length < 3;
   replyLabel.textContent = note ? T.noteLabel : T.replyLabel;
   hint.textContent = note ? T.noteHint : T.replyHint;
   sendButton.textContent = state.current && state.current.sending ? T.sending : note ? T.addNote : T.sendReply;
@@ -107,6 +119,7 @@ function sendComment() {
   var isPublic = !modeNote.checked;
   var ticket = Object.assign({}, macro ? macro.fields : {});
   if (text.trim()) ticket.comment = { body: text, public: isPublic };
+  if (ticket.comment && isPublic && via.value) ticket.comment.channel = via.value;
   var template = isPublic && ticket.comment ? chosenTemplate() : null;
   if (template) ticket.comment.whatsapp_template = template;
   c.sending = true;

@@ -41,6 +41,8 @@ mod email_notices;
 mod help_center_api;
 mod help_center_pages;
 mod help_center_relevance;
+mod identity;
+mod identity_merge;
 mod openapi;
 mod spin_manifest;
 mod static_site;

@@ -170,6 +170,7 @@ const ASSETS: &[Asset] = &[
     app_file!("admin", "bot.js", JS),
     app_file!("admin", "reports.js", JS),
     app_file!("admin", "webhooks.js", JS),
+    app_file!("admin", "signing-keys.js", JS),
     Asset {
         path: "/api/openapi.json",
         body: include_bytes!("../../../docs/openapi/index.json"),

@@ -7,6 +7,7 @@ mod integrations;
 mod outbox;
 mod people;
 mod search_index;
+mod signing_keys;
 mod templates;
 pub mod webhooks;
 mod widget;
@@ -68,6 +69,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ["api", "admin", "integrations", ..]
             | ["api", "admin", "outbox", ..]
             | ["api", "admin", "search_index", ..]
+            | ["api", "admin", "signing_keys", ..]
             | ["api", "admin", "webhooks", ..]
             | ["api", "admin", "widget", ..]
     );
@@ -78,6 +80,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             .or_else(|| templates::route(env, req, &segs, &staff))
             .or_else(|| outbox::route(env, req, &segs))
             .or_else(|| search_index::route(env, req, &segs))
+            .or_else(|| signing_keys::route(env, req, &segs, &staff))
             .or_else(|| webhooks::route(env, req, &segs, &staff))
             .or_else(|| widget::route(env, req, &segs, &staff))
             .unwrap_or_else(|| Err(ApiError::no_route(method, req.uri().path())));

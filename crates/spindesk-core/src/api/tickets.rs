@@ -9,6 +9,7 @@ mod audits;
 mod create;
 mod groups;
 mod heading;
+mod identities;
 mod macros;
 mod many;
 mod people;
@@ -169,6 +170,20 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             Method::GET => people::list(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET")),
         },
+        ["api", "v2", "users", id, "identities"] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => identities::list(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
+        ["api", "v2", "users", id, "merge"] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::PUT => identities::merge(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "PUT")),
+            }
+        }
         ["api", "v2", "users", id, "tickets", "requested"] => {
             let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
             match *method {

@@ -4,6 +4,7 @@
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
 mod fields;
+mod login;
 mod notice_links;
 mod settings;
 
@@ -176,6 +177,10 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ["api", "widget", "sessions", "current"] => match *method {
             Method::DELETE => end_session(env, req),
             _ => Err(ApiError::method_not_allowed(method, "DELETE")),
+        },
+        ["api", "widget", "login"] => match *method {
+            Method::POST => login::login(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
         },
         ["api", "widget", "sessions"] => match *method {
             Method::POST => start_session(env, req),

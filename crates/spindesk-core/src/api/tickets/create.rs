@@ -85,6 +85,12 @@ struct Checked {
 
 fn check(f: &Fields) -> Result<Checked, ApiError> {
     let (comment, public) = match (&f.comment, &f.description) {
+        (Some(c), _) if c.channel.is_some() => {
+            return Err(invalid(
+                "comment.channel",
+                "only a reply on an existing ticket chooses its channel",
+            ))
+        }
         (Some(c), _) => (comment_text(c)?, c.public.unwrap_or(true)),
         (None, Some(d)) => {
             let c = NewComment {
@@ -92,6 +98,7 @@ fn check(f: &Fields) -> Result<Checked, ApiError> {
                 html_body: None,
                 public: Some(true),
                 whatsapp_template: None,
+                channel: None,
             };
             (
                 comment_text(&c).map_err(|_| invalid("description", "can't be blank"))?,

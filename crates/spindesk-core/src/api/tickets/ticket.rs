@@ -155,6 +155,10 @@ pub(super) struct NewComment {
     pub body: Option<String>,
     pub html_body: Option<String>,
     pub public: Option<bool>,
+    /// Spindesk's own: the channel a public reply goes to (`web`, `whatsapp`, ...) instead of
+    /// the one the customer last wrote from. Only on updates.
+    #[serde(default)]
+    pub channel: Option<String>,
     /// Ours, not Zendesk's: the approved WhatsApp template to send instead of the text when
     /// the customer's 24-hour window is closed (see `channels::windows`).
     pub whatsapp_template: Option<crate::channels::templates::Choice>,
@@ -197,7 +201,7 @@ pub(super) fn comment_text(comment: &NewComment) -> Result<String, ApiError> {
 
 /// A valid update: the comment's text and whether it is public, and the status asked for.
 struct Checked {
-    comment: Option<(String, bool)>,
+    comment: Option<(String, bool, Option<String>)>,
     template: Option<crate::channels::templates::Choice>,
     status: Option<TicketStatus>,
     custom_fields: Option<Vec<CustomField>>,
@@ -253,7 +257,13 @@ fn validate(fields: &TicketFields) -> Result<Checked, ApiError> {
     let comment = fields
         .comment
         .as_ref()
-        .map(|c| Ok::<_, ApiError>((comment_text(c)?, c.public.unwrap_or(true))))
+        .map(|c| {
+            Ok::<_, ApiError>((
+                comment_text(c)?,
+                c.public.unwrap_or(true),
+                c.channel.clone(),
+            ))
+        })
         .transpose()?;
     let template = fields
         .comment
@@ -270,6 +280,35 @@ fn validate(fields: &TicketFields) -> Result<Checked, ApiError> {
         status,
         custom_fields,
     })
+}
+
+/// The channel an agent chose for a reply (`comment.channel`), if the customer can be reached
+/// there: the widget (`web`) when they have a web identity, or the channel whose route the
+/// conversation keeps (where they last wrote from, outside the widget).
+fn reply_channel(db: &Db, ticket: &Ticket, channel: &str) -> Result<String, ApiError> {
+    let Some(conversation_id) = ticket.conversation_id else {
+        return Err(invalid(
+            "comment.channel",
+            "this ticket has no conversation",
+        ));
+    };
+    let reachable = db
+        .query_i64(
+            "SELECT 1 FROM conversation_routes WHERE conversation_id = ?1 AND channel = ?2
+             UNION ALL
+             SELECT 1 FROM identities i JOIN conversations c ON c.user_id = i.user_id
+             WHERE c.id = ?1 AND i.channel = 'web' AND ?2 = 'web' AND i.verified = 1
+             LIMIT 1",
+            &[conversation_id.into(), channel.into()],
+        )?
+        .is_some();
+    if !reachable {
+        return Err(invalid(
+            "comment.channel",
+            format!("the customer cannot be reached on {channel:?}"),
+        ));
+    }
+    Ok(channel.to_owned())
 }
 
 pub(super) fn check_tags(tags: &[String]) -> Result<(), ApiError> {
@@ -317,10 +356,21 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
             ..Committed::default()
         };
         let mut comment_id = None;
-        if let Some((body, public)) = &checked.comment {
+        if let Some((body, public, via)) = &checked.comment {
             let author = comment_author(db, env, &staff)?;
-            let (id, message) =
-                tickets::add_agent_comment(env, db, &ticket, &author, body, *public)?;
+            let via = match via {
+                Some(channel) => Some(reply_channel(db, &ticket, channel)?),
+                None => None,
+            };
+            let (id, message) = tickets::add_agent_comment(
+                env,
+                db,
+                &ticket,
+                &author,
+                body,
+                *public,
+                via.as_deref(),
+            )?;
             if let (Some(choice), Some(message)) = (&checked.template, &message) {
                 crate::channels::templates::choose(db, message.id, choice)?;
             }
@@ -345,7 +395,7 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
         Ok::<_, ApiError>(((updated, comment_id, changes), committed))
     })?;
     let mut events: Vec<Value> = match (comment_id, &checked.comment) {
-        (Some(cid), Some((body, public))) => {
+        (Some(cid), Some((body, public, _))) => {
             vec![json!({"id": cid, "type": "Comment", "body": body, "public": public})]
         }
         _ => Vec::new(),
