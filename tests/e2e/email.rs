@@ -107,7 +107,7 @@ pub fn emails_sent(app: &App) -> Vec<Json> {
     app.outbound
         .sent()
         .iter()
-        .filter(|s| s.request.uri().to_string() == "https://api.postmarkapp.com/email")
+        .filter(|s| *s.request.uri() == "https://api.postmarkapp.com/email")
         .map(|s| {
             assert_eq!(
                 s.request.headers()["x-postmark-server-token"],
