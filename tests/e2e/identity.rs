@@ -559,7 +559,11 @@ fn sign_ins_count_against_the_addresss_session_limit() {
     let app = App::new();
     let key = create_key(&app, "site");
     for i in 0..60 {
-        session(login(&app, &token(&app, &key, &format!("c{i}"), json!({})), None));
+        session(login(
+            &app,
+            &token(&app, &key, &format!("c{i}"), json!({})),
+            None,
+        ));
     }
     let r = login(&app, &token(&app, &key, "one-more", json!({})), None).expect(429);
     assert_eq!(r.error_code(), "rate_limited");
