@@ -179,7 +179,12 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             _ => Err(ApiError::method_not_allowed(method, "DELETE")),
         },
         ["api", "widget", "login"] => match *method {
-            Method::POST => login::login(env, req),
+            Method::POST => {
+                // Only pages the widget may be embedded on sign visitors in.
+                let db = database(env)?;
+                embedding_allowed(&db, req)?;
+                login::login(env, &db, req, &client(env, req), SESSIONS)
+            }
             _ => Err(ApiError::method_not_allowed(method, "POST")),
         },
         ["api", "widget", "sessions"] => match *method {

@@ -7,7 +7,6 @@
 //! that one, because only that browser held its token. Every refusal is a 401 with a code of
 //! its own, decided before anything is written, so a refused token stores nothing.
 
-use super::{client, embedding_allowed, SESSIONS};
 use crate::auth::digest;
 use crate::conversation;
 use crate::email::Email;
@@ -16,7 +15,7 @@ use crate::jwt::{self, JwtError};
 use crate::ports::{Env, Millis};
 use crate::rate_limit;
 use crate::signing_keys;
-use crate::store::{database, Db};
+use crate::store::Db;
 use crate::surface::{Request, Response};
 use crate::users::identities::{self, Link};
 use crate::users::{self, merge, Profile, User};
@@ -226,20 +225,24 @@ fn by_external_id(db: &Db, external_id: &str) -> Result<Option<User>, ApiError> 
     Ok(id.map(|id| users::by_id(db, id)).transpose()?.flatten())
 }
 
-/// `POST /api/widget/login`.
-pub fn login(env: &Env, req: &Request) -> Result<Response, ApiError> {
+/// `POST /api/widget/login` from the client `address`, whose new sessions `sessions` limits
+/// (the caller has checked the page may embed the widget).
+pub fn login(
+    env: &Env,
+    db: &Db,
+    req: &Request,
+    address: &str,
+    sessions: rate_limit::Limit,
+) -> Result<Response, ApiError> {
     let token = token_of(req)?;
-    let db = database(env)?;
-    embedding_allowed(&db, req)?;
-    let (identity, kid) = verify(env, &db, &token)?;
-    let address = client(env, req);
+    let (identity, kid) = verify(env, db, &token)?;
     let now = env.clock.now_ms();
-    rate_limit::check(&db, SESSIONS, &address, now)?;
+    rate_limit::check(db, sessions, address, now)?;
     let session = new_token(env.random, "wst_");
     let (user, conversation) = db.transaction(|db| {
         // A sign-in starts a session: it counts against the address's sessions like
         // `POST /api/widget/sessions` (a refused token, refused above, counts nothing).
-        rate_limit::count(env, db, SESSIONS, &address)?;
+        rate_limit::count(env, db, sessions, address)?;
         let anonymous = replace_session(db, req)?;
         let user = signed_in_customer(env, db, now, &identity, anonymous)?;
         signing_keys::touch(db, now, &kid)?;
