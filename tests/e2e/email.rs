@@ -404,3 +404,29 @@ fn email_credentials_are_checked_when_connecting() {
         .json();
     assert_eq!(listed["integrations"], json!([]));
 }
+
+#[test]
+fn an_html_only_email_is_kept_sanitized_without_its_quoted_part() {
+    let app = channel_app();
+    let id = connect_email(&app);
+    postmark_accepts(&app, 10);
+    let mut email = inbound(
+        "ada@customer.example",
+        "help@reply.acme.example",
+        "html@mail.customer.example",
+        None,
+        "",
+    );
+    email["HtmlBody"] = json!("<div>My <b>invoice</b> is wrong<img src=x onerror=alert(1)><script>steal()</script></div><div class=\"gmail_quote\">On Fri wrote:<blockquote>Old text</blockquote></div>");
+    deliver_email(&app, &id, &email).expect(200);
+    let rows = app.rows(
+        "SELECT text, json_extract(content, '$.html') FROM messages WHERE author_type = 'user'",
+        &[],
+    );
+    let (plain, html) = (text(&rows[0][0]), text(&rows[0][1]));
+    assert_eq!(plain, "My invoice is wrong");
+    assert!(html.contains("<b>invoice</b>"), "{html}");
+    for gone in ["script", "steal", "onerror", "Old text", "wrote"] {
+        assert!(!html.contains(gone), "{gone} in {html}");
+    }
+}
