@@ -184,6 +184,15 @@ if (style) root.appendChild(style);
 root.appendChild(wrap);
 
 // ---- State
+// A notice e-mail's "continue the conversation" link lands with a session in the URL fragment
+// (never sent to a server): keep it, take it out of the address bar, and open the chat.
+(function () {
+  var m = /(?:^#|&)spindesk_session=(wst_[A-Za-z0-9_-]{16,100})/.exec(location.hash || '');
+  if (!m) return;
+  save('token', m[1]);
+  try { history.replaceState(null, '', location.pathname + location.search); } catch (e) { /* ignore */ }
+  try { sessionStorage.setItem(KEY + 'open', '1'); } catch (e) { /* ignore */ }
+})();
 var token = load('token');
 var lastSeq = 0;
 var nodes = {}; // seq -> element, for de-duplication and ordered insertion
@@ -356,6 +365,10 @@ function addMessage(m, live) {
   var el = bubble(kind, name, text, m.created_at);
   if (m.attachments) showFiles(el, m.attachments);
   else if (m.has_attachments) fetchFiles(el, m.seq);
+  // One customer's timeline mixes channels (a merged WhatsApp conversation): say which.
+  if (typeof m.channel === 'string' && m.channel !== 'web') {
+    el.firstChild.appendChild(document.createTextNode(' · ' + m.channel));
+  }
   var after = null; // messages almost always arrive in order; only a late one needs a search
   if (latest && m.seq < latest.seq) {
     for (var s in nodes) if (+s > m.seq && (!after || +s < +after.dataset.seq)) after = nodes[s];
@@ -450,6 +463,7 @@ function api(method, path, body, signal) {
       var first = data && data.errors && data.errors[0];
       var err = new Error(first && first.title ? first.title : 'Something went wrong (' + res.status + ').');
       err.status = res.status;
+      err.code = first && first.code;
       throw err;
     });
   }).finally(function () { clearTimeout(timer); });
@@ -477,7 +491,66 @@ function ensureSession() {
 
 function onAuthLost() {
   dropSession();
+  // A signed-in visitor signs in again (a fresh token from the site), not anonymously.
+  if (getToken) return login().catch(showError);
   if (isOpen) ensureSession().catch(showError);
+}
+
+// ---- Signed identity (docs/identity.md)
+// The site's callback, `function (cb) { cb(jwt) }`: asked again whenever a token is refused as
+// expired, so the site can mint a fresh one.
+var getToken = null;
+var signingIn = null;
+function askToken() {
+  return new Promise(function (resolve, reject) {
+    try {
+      getToken(function (jwt) {
+        if (typeof jwt === 'string' && jwt) resolve(jwt);
+        else reject(new TypeError('Spindesk.loginUser: the callback must call cb with the token (a string)'));
+      });
+    } catch (e) { reject(e); }
+  });
+}
+// Signs in; the anonymous session this browser holds (sent as the bearer token) is merged
+// into the customer on the server and replaced by the signed-in one.
+function login() {
+  if (signingIn) return signingIn;
+  function attempt(retried) {
+    return askToken().then(function (jwt) { return api('POST', '/login', { jwt: jwt }); }).catch(function (err) {
+      if (err.status === 401 && err.code === 'expired' && !retried && getToken) return attempt(true);
+      throw err;
+    });
+  }
+  setStatus(T.connecting);
+  signingIn = attempt(false).then(function (data) {
+    gen++;
+    clearConversation();
+    token = data.session.token;
+    save('token', token);
+    setStatus('');
+    return sendFields().then(loadConversation);
+  }).finally(function () { signingIn = null; });
+  return signingIn;
+}
+// Signs out: the server ends the session, and nothing of this visitor stays in the browser
+// (every key of ours in localStorage and sessionStorage; we set no cookies). The next chat
+// is a fresh anonymous session.
+function logout() {
+  var ended = token ? api('DELETE', '/sessions/current').catch(function () {}) : Promise.resolve();
+  getToken = null;
+  setOpen(false, true);
+  dropSession();
+  fields = null;
+  [window.localStorage, window.sessionStorage].forEach(function (store) {
+    try {
+      for (var i = store.length - 1; i >= 0; i--) {
+        var k = store.key(i);
+        if (k && k.indexOf(KEY) === 0) store.removeItem(k);
+      }
+    } catch (e) { /* storage blocked: nothing was stored there */ }
+  });
+  mem = {};
+  return ended;
 }
 
 function loadConversation() {
@@ -1014,6 +1087,16 @@ var API_OBJECT = {
     });
     fields = Object.assign(fields || {}, out);
     ready(sendFields);
+  },
+  loginUser: function (fn) {
+    if (typeof fn !== 'function') fail('loginUser(getToken)', 'getToken must be a function (cb) => cb(jwt)');
+    getToken = fn;
+    return new Promise(function (resolve, reject) {
+      ready(function () { login().then(function () { resolve(); }, function (err) { showError(err); reject(err); }); });
+    });
+  },
+  logoutUser: function () {
+    return new Promise(function (resolve) { ready(function () { logout().then(function () { resolve(); }); }); });
   },
   on: function (name, fn) { checkEvent('on(event, listener)', name, fn); handlers[name].push(fn); },
   off: function (name, fn) {

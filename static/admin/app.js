@@ -9,6 +9,7 @@ import * as channels from './channels.js';
 import * as helpCenter from './help-center.js';
 import * as bot from './bot.js';
 import * as reports from './reports.js';
+import * as signingKeys from './signing-keys.js';
 import * as webhooks from './webhooks.js';
 import * as widget from './widget.js';
 
@@ -21,6 +22,7 @@ const VIEWS = [
   { route: 'widget', label: () => t('nav.widget'), view: widget },
   { route: 'reports', label: () => t('nav.reports'), view: reports },
   { route: 'webhooks', label: () => t('nav.webhooks'), view: webhooks },
+  { route: 'signing-keys', label: () => t('nav.signingKeys'), view: signingKeys },
 ];
 
 const root = document.getElementById('app');

@@ -3,6 +3,7 @@
 import { t } from './strings.js';
 import { h, fill, field, errorBox, onSubmit, busy, confirmAction, announce, copyable, time, badge, loading, sectionHead, uid } from './ui.js';
 import { get, post, patch, del } from './api.js';
+import { templatesPanel } from './templates.js';
 
 // Exactly the credential fields docs/channels.md lists per type (all required on create).
 // `secret`: a password input; `generate`: a value the admin invents and gives the vendor.
@@ -24,6 +25,10 @@ const TYPES = {
   viber: [{ name: 'auth_token', secret: true }],
   slack: [{ name: 'bot_token', secret: true }, { name: 'signing_secret', secret: true }],
   twilio: [{ name: 'account_sid' }, { name: 'auth_token', secret: true }, { name: 'from_number' }],
+  email: [
+    { name: 'server_token', secret: true }, { name: 'from_address' }, { name: 'inbound_domain' },
+    { name: 'webhook_username' }, { name: 'webhook_password', secret: true, generate: true },
+  ],
 };
 const typeLabel = (type) => t(`channels.type.${type}`);
 const fieldLabel = (name) => t(`channels.cred.${name}`);
@@ -115,6 +120,7 @@ export function render(main) {
           missing.map((f) => h('li', null, badge(`✗ ${fieldLabel(f.name)}`, 'failed'))))),
         integration.api_base_url ? [h('dt', { text: t('channels.apiBase') }), h('dd', { class: 'mono', text: integration.api_base_url })] : null,
         h('dt', { text: t('channels.updated') }), h('dd', null, time(integration.updated_at))),
+      integration.type === 'whatsapp' ? templatesPanel(integration) : null,
       errors.el,
       h('div', { class: 'actions' }, edit, remove));
     edit.addEventListener('click', () => {

@@ -5,6 +5,7 @@ import { $, announce } from './ui.js';
 import { api, sset } from './api.js';
 import { state } from './state.js';
 import { pendingUploads, clearUploads } from './files.js';
+import { showWindow, chosenTemplate } from './window.js';
 
 var MAX = 4096; // comment limit (the API's)
 var WARN_AT = MAX - 256;
@@ -13,6 +14,17 @@ var composer = $('composer'), reply = $('reply'), replyLabel = $('reply-label'),
 var hint = $('composer-hint'), counter = $('count'), composerError = $('composer-error'), closedNote = $('composer-closed');
 var modePublic = $('mode-public'), modeNote = $('mode-note');
 var scroller = $('t-scroll');
+var viaWrap = $('via-wrap'), via = $('reply-via');
+
+/** The channels the customer can be reached on: with more than one, the agent may choose
+ * where a public reply goes (`comment.channel`); by default it goes where they last wrote. */
+export function setReplyChannels(channels) {
+  var unique = channels.filter(function (c, i) { return channels.indexOf(c) === i; });
+  via.textContent = '';
+  via.appendChild(new Option(T.viaLast, ''));
+  unique.forEach(function (c) { via.appendChild(new Option(T.channels[c] || c, c)); });
+  viaWrap.hidden = unique.length < 2 || modeNote.checked;
+}
 
 // The open ticket's module shows what the server answered; it imports this one.
 var hooks = { apply: function () {}, addComments: function () {}, refresh: function () {} };
@@ -56,6 +68,7 @@ export function setComposerEditable(on, reason) {
 /** A freshly opened ticket: its draft, or an empty public reply. */
 export function loadDraft(id) {
   composerError.textContent = '';
+  showWindow(id);
   var draft = state.drafts[id] || { text: '', note: false };
   reply.value = draft.text;
   (draft.note ? modeNote : modePublic).checked = true;
@@ -74,6 +87,7 @@ export function saveDraft() {
 function renderMode() {
   var note = modeNote.checked;
   composer.classList.toggle('note', note);
+  viaWrap.hidden = note || via.options.length < 3;
   replyLabel.textContent = note ? T.noteLabel : T.replyLabel;
   hint.textContent = note ? T.noteHint : T.replyHint;
   sendButton.textContent = state.current && state.current.sending ? T.sending : note ? T.addNote : T.sendReply;
@@ -109,6 +123,9 @@ function sendComment() {
   var ticket = Object.assign({}, macro ? macro.fields : {});
   if (text.trim()) ticket.comment = { body: text, public: isPublic };
   if (ticket.comment && files.uploads) ticket.comment.uploads = files.uploads;
+  if (ticket.comment && isPublic && via.value) ticket.comment.channel = via.value;
+  var template = isPublic && ticket.comment ? chosenTemplate() : null;
+  if (template) ticket.comment.whatsapp_template = template;
   c.sending = true;
   reply.readOnly = true; // keeps focus and the draft; nothing to edit while it goes
   sendButton.disabled = true;
@@ -132,6 +149,7 @@ function sendComment() {
     }
     announce(isPublic ? T.replySent : T.noteAdded);
     hooks.refresh();
+    showWindow(c.id);
   }, function (err) {
     if (c !== state.current) { state.drafts[c.id] = { text: text, note: !isPublic }; sset('drafts', JSON.stringify(state.drafts)); return; }
     composerError.textContent = err.message;

@@ -34,6 +34,11 @@ const STRINGS = {
     replyType: 'Reply type', publicReply: 'Public reply',
     replyLabel: 'Reply to the customer', noteLabel: 'Internal note, only agents see it',
     replyHint: 'The customer sees this. Ctrl+Enter to send.',
+    templateLabel: 'WhatsApp template',
+    windowTemplate: 'The customer last wrote on WhatsApp more than 24 hours ago: WhatsApp delivers only an approved template. Your text stays on the ticket; the customer gets the template.',
+    windowNoTemplates: 'The customer last wrote on WhatsApp more than 24 hours ago and no templates are registered: ask an admin to add one (Admin → Channels).',
+    windowTagged: 'More than 24 hours since the customer wrote on Messenger: your reply goes tagged as a human agent’s (allowed up to 7 days).',
+    windowClosed: 'More than 7 days since the customer wrote on Messenger: Messenger refuses replies until they write again.',
     noteHint: 'Only agents see internal notes. Ctrl+Enter to add.',
     sendReply: 'Send reply', addNote: 'Add note', sending: 'Sending…',
     replySent: 'Reply sent.', noteAdded: 'Internal note added.',
@@ -45,6 +50,8 @@ const STRINGS = {
     closedReason: 'This ticket is closed: closed tickets can’t be changed. If the customer writes again after asking for a person, a follow-up ticket opens.',
     requester: 'Requester', name: 'Name', phone: 'Phone', channel: 'Channel', language: 'Language',
     externalId: 'External ID', since: 'Customer since',
+    identities: 'Identities', verified: 'verified', unverified: 'unverified — only typed by the customer',
+    replyVia: 'Reply via', viaLast: 'where they last wrote', via: 'via {channel}',
     ticketFields: 'Ticket', status: 'Status', priority: 'Priority', type: 'Type', tags: 'Tags',
     tagsHelp: 'Separate tags with spaces.', none: '—',
     assignee: 'Assignee', unassigned: 'Unassigned', assignMe: 'Assign to me', assignedToYou: 'Assigned to you.',
@@ -88,7 +95,7 @@ const STRINGS = {
     channels: {
       native_messaging: 'Web widget', web: 'Web widget', api: 'API', whatsapp: 'WhatsApp',
       messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram', line: 'LINE',
-      viber: 'Viber', slack: 'Slack', twilio: 'SMS', sms: 'SMS'
+      viber: 'Viber', slack: 'Slack', twilio: 'SMS', sms: 'SMS', email: 'E-mail'
     }
   },
   ko: {
@@ -123,6 +130,11 @@ const STRINGS = {
     replyType: '답변 종류', publicReply: '공개 답변',
     replyLabel: '고객에게 답변', noteLabel: '내부 메모(상담원만 볼 수 있음)',
     replyHint: '고객에게 보입니다. Ctrl+Enter로 보내기.',
+    templateLabel: 'WhatsApp 템플릿',
+    windowTemplate: '고객이 WhatsApp에 마지막으로 쓴 지 24시간이 지났습니다. WhatsApp은 승인된 템플릿만 전달합니다. 입력한 내용은 티켓에 남고 고객은 템플릿을 받습니다.',
+    windowNoTemplates: '고객이 WhatsApp에 마지막으로 쓴 지 24시간이 지났고 등록된 템플릿이 없습니다. 관리자에게 추가를 요청하세요(관리 → 채널).',
+    windowTagged: '고객이 Messenger에 쓴 지 24시간이 지났습니다. 답장은 상담원 답장 태그로 보내집니다(7일까지 허용).',
+    windowClosed: '고객이 Messenger에 쓴 지 7일이 지났습니다. 고객이 다시 쓸 때까지 Messenger가 답장을 거부합니다.',
     noteHint: '내부 메모는 상담원만 봅니다. Ctrl+Enter로 추가.',
     sendReply: '답변 보내기', addNote: '메모 추가', sending: '보내는 중…',
     replySent: '답변을 보냈습니다.', noteAdded: '내부 메모를 추가했습니다.',
@@ -134,6 +146,8 @@ const STRINGS = {
     closedReason: '종료된 티켓입니다. 종료된 티켓은 변경할 수 없습니다. 고객이 다시 상담원 연결을 요청하면 후속 티켓이 열립니다.',
     requester: '요청자', name: '이름', phone: '전화번호', channel: '채널', language: '언어',
     externalId: '외부 ID', since: '가입일',
+    identities: '연결된 계정', verified: '확인됨', unverified: '확인 안 됨 — 고객이 입력한 값',
+    replyVia: '답장 채널', viaLast: '고객이 마지막으로 쓴 채널', via: '{channel}에서',
     ticketFields: '티켓', status: '상태', priority: '우선순위', type: '유형', tags: '태그',
     tagsHelp: '태그는 공백으로 구분합니다.', none: '—',
     assignee: '담당자', unassigned: '미지정', assignMe: '나에게 배정', assignedToYou: '나에게 배정했습니다.',
@@ -177,7 +191,7 @@ const STRINGS = {
     channels: {
       native_messaging: '웹 위젯', web: '웹 위젯', api: 'API', whatsapp: 'WhatsApp',
       messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram', line: 'LINE',
-      viber: 'Viber', slack: 'Slack', twilio: 'SMS', sms: 'SMS'
+      viber: 'Viber', slack: 'Slack', twilio: 'SMS', sms: 'SMS', email: '이메일'
     }
   }
 };

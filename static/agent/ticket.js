@@ -6,7 +6,7 @@ import { api, session, Poller } from './api.js';
 import { state, remember, userName, markSeen, isUnread } from './state.js';
 import { rowFor } from './inbox.js';
 import { connectFields, buildSelects, syncFields, setFieldsEditable, clearFieldsStatus } from './fields.js';
-import { connectComposer, setComposerEditable, loadDraft, saveDraft } from './composer.js';
+import { connectComposer, setComposerEditable, loadDraft, saveDraft, setReplyChannels } from './composer.js';
 import { resetMacros, setMacrosEditable } from './macros.js';
 import { seenAssignment } from './notify.js';
 import { renderFiles } from './files.js';
@@ -80,6 +80,8 @@ function openTicket(id) {
   loadingEl.hidden = false;
   ticketError.textContent = '';
   requesterEl.textContent = '';
+  identitiesEl.textContent = '';
+  setReplyChannels([]);
   othersEl.textContent = '';
   othersEmpty.hidden = true;
   csatEl.textContent = '';
@@ -205,11 +207,36 @@ function renderRequester(t) {
     requesterEl.appendChild(h('dt', { text: f[0] }));
     requesterEl.appendChild(dd);
   });
+  loadIdentities(state.current, t.requester_id);
   var since = u.created_at && timeEl(u.created_at);
   if (since) {
     requesterEl.appendChild(h('dt', { text: T.since }));
     requesterEl.appendChild(h('dd', {}, [since]));
   }
+}
+
+// The customer's identities (GET /api/v2/users/{id}/identities): verified ones are proven (the
+// channel, the site's signed token, the e-mail channel); unverified ones the customer only typed.
+// The channels among them are where a reply may be sent (the composer's "Reply via").
+var identitiesEl = $('identities');
+function loadIdentities(c, userId) {
+  if (!c || c.identitiesFor === userId) return;
+  c.identitiesFor = userId;
+  api('GET', '/api/v2/users/' + userId + '/identities.json').then(function (data) {
+    if (c !== state.current) return;
+    var list = data.identities || [];
+    identitiesEl.textContent = '';
+    list.forEach(function (i) {
+      var mark = h('span', { class: 'id-mark ' + (i.verified ? 'verified' : 'unverified'), text: i.verified ? T.verified : T.unverified });
+      identitiesEl.appendChild(h('li', { class: i.verified ? 'verified' : 'unverified' }, [
+        h('span', { class: 'id-channel', text: channelLabel(i.channel) }),
+        h('span', { class: 'id-value', text: i.value }),
+        mark
+      ]));
+    });
+    setReplyChannels(list.filter(function (i) { return i.verified && i.channel !== 'email'; })
+      .map(function (i) { return i.channel; }));
+  }, function () { c.identitiesFor = null; /* tried again with the next refresh */ });
 }
 
 // The customer's other tickets, newest activity first: history an agent wants before replying.
@@ -258,6 +285,9 @@ function commentNode(cm, t) {
     h('b', { text: name }),
     timeEl(cm.created_at)
   ]);
+  // One customer may write from several channels (merged accounts): say which, per message.
+  var via = cm.via && cm.via.channel;
+  if (kind === 'customer' && via) meta.appendChild(h('span', { class: 'via', text: T.via.replace('{channel}', channelLabel(via)) }));
   var body = h('div', { class: 'body' });
   if (kind === 'customer' && author && author.locale) body.setAttribute('lang', author.locale);
   fillText(body, cm.body);

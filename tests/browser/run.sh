@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests of the widget, the Help Center pages, the agent workspace, the admin
-# console, files in conversations (attachments.test.mjs) and the desk (two agents and a customer) against the real dev server, and realtime
+# console, files in conversations (attachments.test.mjs), signed identity (identity.test.mjs) and
+# the desk (two agents and a customer) against the real dev server, and realtime
 # through a real Pushpin in front of it (realtime.test.mjs):
 #   tests/browser/run.sh            build + start spindesk-devserver on a fresh database and
 #                                   Pushpin in front of it, run the tests
@@ -115,6 +116,11 @@ if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
   BASE_URL="http://127.0.0.1:$PORT" PUSHPIN_URL="http://127.0.0.1:$PUSHPIN_PORT" \
     node "$HERE/realtime.test.mjs" || status=$?
   if [ "$status" -ne 0 ]; then echo "--- pushpin log ---" >&2; tail -n 30 "$STATE/pushpin.log" >&2; fi
+fi
+# Signed widget identity: signing keys, sign-in on two browsers, the workspace's identities,
+# logout leaving nothing in storage.
+if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
+  BASE_URL="http://127.0.0.1:$PORT" node "$HERE/identity.test.mjs" || status=$?
 fi
 # Last: it makes a default group, which changes where later hand-offs go.
 if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then

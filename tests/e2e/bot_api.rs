@@ -690,8 +690,14 @@ fn form_values_reach_the_ticket_custom_fields_and_requester_email() {
         t[0][0],
         Value::Text(r#"[{"id":360001,"value":"Z-9876"}]"#.into())
     );
+    // The typed address is kept as an unverified identity, never as the customer's e-mail.
     let u = app.rows("SELECT email FROM users WHERE role = 'end-user'", &[]);
-    assert_eq!(u[0][0], Value::Text("grace@example.com".into()));
+    assert_eq!(u[0][0], Value::Null);
+    let i = app.rows(
+        "SELECT verified FROM identities WHERE channel = 'email' AND address = 'grace@example.com'",
+        &[],
+    );
+    assert_eq!(i, vec![vec![Value::Integer(0)]]);
 }
 
 #[test]

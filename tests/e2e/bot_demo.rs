@@ -17,13 +17,13 @@ pub fn demo_bot() -> Bot {
              "phrases": {"en": ["where is my order", "track my order"], "ko": ["주문 조회", "배송 조회"]},
              "steps": [
                 {"type": "ask_for_details", "id": "ask", "text": "I can look that up.", "fields": [
-                    {"variable": "customer.email", "kind": "email", "label": "What's your email?",
+                    {"variable": "email", "kind": "email", "label": "What's your email?",
                      "ticket_field": "requester.email"},
                     {"variable": "order_id", "kind": "text", "label": "Your order number? (like A-1234)",
                      "pattern": "[A-Z]-\\d{4}", "ticket_field": "custom_fields.360001"}],
                  "next": "lookup"},
                 {"type": "make_api_call", "id": "lookup", "method": "GET",
-                 "url": "https://shop.example.com/orders/{{order_id}}?email={{customer.email}}",
+                 "url": "https://shop.example.com/orders/{{order_id}}?email={{email}}",
                  "headers": {"authorization": "Bearer shop-key"},
                  "save": [{"variable": "status", "path": "order.status"},
                           {"variable": "eta", "path": "order.eta"}],

@@ -86,6 +86,12 @@ fn case(kind: ChannelType) -> (Credentials, Vec<u8>, http::HeaderMap) {
                 json["raw_body"].as_str().unwrap().as_bytes().to_vec(),
             )
         }
+        ChannelType::Email => (
+            Credentials::new()
+                .with("webhook_username", "postmark")
+                .with("webhook_password", secret),
+            sample("postmark-inbound.json"),
+        ),
     };
     match kind {
         ChannelType::WhatsApp | ChannelType::Messenger | ChannelType::Instagram => set(
@@ -119,6 +125,10 @@ fn case(kind: ChannelType) -> (Credentials, Vec<u8>, http::HeaderMap) {
             mac.update(data.as_bytes());
             set("x-twilio-signature", b64(&mac.finalize().into_bytes()));
         }
+        ChannelType::Email => set(
+            "authorization",
+            format!("Basic {}", b64(format!("postmark:{secret}").as_bytes())),
+        ),
     }
     (creds, body, headers)
 }

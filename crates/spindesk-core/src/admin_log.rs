@@ -31,6 +31,9 @@ pub const ACTIONS: &[&str] = &[
     "webhook.disable",
     "bot.publish",
     "bot.rollback",
+    "signing_key.create",
+    "signing_key.revoke",
+    "user.merge",
 ];
 
 #[derive(Debug, Clone, PartialEq)]

@@ -6,22 +6,27 @@
 //! send request. The webhook route, the integrations store and the outbox are built on
 //! top of it, so adding a channel is adding one file here.
 
+pub mod email;
 pub mod instagram;
 pub mod line;
 pub mod messenger;
 pub mod meta;
 pub mod slack;
 pub mod telegram;
+pub mod templates;
 pub mod twilio;
 pub mod viber;
 pub mod whatsapp;
+pub mod windows;
 
 mod channel;
 pub mod delivery;
 mod file_links;
 pub mod integrations;
+pub mod mail_threads;
 pub mod media;
 pub mod media_fetch;
+pub mod notices;
 pub mod outbox;
 mod render;
 mod signature;
@@ -34,8 +39,9 @@ pub use media::{FileKind, MediaRef, MediaStep, OutboundFile};
 pub use render::{split_text, Measure};
 
 pub use channel::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, HandshakeReply, Outcome,
-    ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, EmailThread, Event, HandshakeReply,
+    Mail, Outcome, ParseError, Parsed, Payload, Recipient, RenderContext, Sender, TemplateSend,
+    Webhook, Window,
 };
 
 impl ChannelType {
@@ -49,6 +55,7 @@ impl ChannelType {
             ChannelType::Viber => &viber::Viber,
             ChannelType::Slack => &slack::Slack,
             ChannelType::Twilio => &twilio::Twilio,
+            ChannelType::Email => &email::Email,
         }
     }
 }
@@ -86,6 +93,8 @@ mod tests {
         let message = testkit::message("Here is your receipt", Vec::new());
         let ctx = RenderContext {
             display_name: "Acme".into(),
+            email: None,
+            window: Default::default(),
         };
         for kind in ChannelType::ALL {
             let payloads = kind.channel().render(

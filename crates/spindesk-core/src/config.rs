@@ -38,6 +38,14 @@ pub const WIDGET_SESSION_IDLE_DAYS: &str = "widget_session_idle_days";
 /// Days a widget session lives at most, however active (default 365).
 pub const WIDGET_SESSION_MAX_DAYS: &str = "widget_session_max_days";
 
+/// Minutes an agent's reply may stay unread in the widget before the customer is e-mailed a
+/// notice (default 5; see `channels::notices`).
+pub const EMAIL_NOTICE_AFTER_MINUTES: &str = "email_notice_after_minutes";
+
+/// The key that signs notice e-mails' "continue the conversation" and unsubscribe links
+/// (HMAC-SHA256; at least 32 characters). Empty: no notices are sent.
+pub const NOTICE_LINK_SECRET: &str = "notice_link_secret";
+
 /// A whole-number setting >= 0: `default` when unset, and — with a warning — when not a number.
 pub fn whole_number(env: &crate::ports::Env, name: &str, default: i64) -> i64 {
     match env.config.get(name) {

@@ -175,6 +175,7 @@ impl Message {
                 name: &self.author_name,
                 kind: self.author_type.as_str(),
             },
+            channel: &self.channel,
             created_at: iso8601_ms(self.created_at),
             has_attachments: self.has_attachments,
             id: self.id.to_string(),
@@ -191,6 +192,7 @@ impl Message {
             "id": self.id.to_string(),
             "seq": self.seq,
             "author": {"type": self.author_type.as_str(), "name": self.author_name},
+            "channel": self.channel,
             "text": self.text,
             "actions": actions_json(&self.actions),
             "created_at": iso8601_ms(self.created_at),
@@ -216,6 +218,8 @@ impl WidgetMessage<'_> {
 pub struct WidgetMessage<'a> {
     actions: WidgetActions<'a>,
     author: WidgetAuthor<'a>,
+    /// The channel the message came by or went to: one customer's timeline mixes them.
+    channel: &'a str,
     created_at: String,
     #[serde(skip_serializing_if = "is_false")]
     has_attachments: bool,

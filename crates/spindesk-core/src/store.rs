@@ -18,6 +18,8 @@ mod schema_v19;
 mod schema_v2;
 mod schema_v20;
 mod schema_v21;
+mod schema_v22;
+mod schema_v23;
 mod schema_v24;
 mod schema_v3;
 mod schema_v4;

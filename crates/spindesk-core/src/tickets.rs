@@ -262,9 +262,10 @@ pub fn add_agent_comment(
     author: &CommentAuthor,
     body: &str,
     public: bool,
+    via: Option<&str>,
 ) -> Result<(i64, Option<Message>)> {
     let now = env.clock.now_ms();
-    let message = match (public, ticket.conversation_id) {
+    let mut message = match (public, ticket.conversation_id) {
         (true, Some(conversation_id)) => Some(conversation::post(
             env,
             db,
@@ -279,6 +280,15 @@ pub fn add_agent_comment(
         )?),
         _ => None,
     };
+    // The agent chose where this reply goes (checked by the caller); otherwise it goes where
+    // the customer last wrote from.
+    if let (Some(via), Some(message)) = (via, message.as_mut()) {
+        db.execute(
+            "UPDATE messages SET channel = ? WHERE id = ?",
+            &[via.into(), message.id.into()],
+        )?;
+        message.channel = via.to_owned();
+    }
     let comment_id = insert_comment(
         db,
         now,

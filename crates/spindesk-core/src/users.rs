@@ -2,6 +2,8 @@
 //! tie a customer's accounts (a widget device, a WhatsApp number, ...) to one user.
 
 pub mod erasure;
+pub mod identities;
+pub mod merge;
 pub mod presence;
 
 use crate::email::Email;
@@ -109,7 +111,7 @@ pub fn phones(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, Str
     let rows = db.query(
         &format!(
             "SELECT user_id, address FROM identities \
-             WHERE channel IN ('whatsapp', 'sms') AND user_id IN ({marks}) ORDER BY id"
+             WHERE channel IN ('whatsapp', 'sms') AND verified = 1 AND user_id IN ({marks}) ORDER BY id"
         ),
         &params,
         |r| Ok((r.i64("user_id")?, r.string("address")?)),
@@ -201,7 +203,7 @@ pub fn customer_by_identity(db: &Db, channel: &str, address: &str) -> Result<Opt
     Ok(db.query_opt(
         &format!(
             "SELECT {COLUMNS} FROM users WHERE id =
-             (SELECT user_id FROM identities WHERE channel = ? AND address = ?)"
+             (SELECT user_id FROM identities WHERE channel = ? AND address = ? AND verified = 1)"
         ),
         &[channel.into(), address.into()],
         from_row,
@@ -252,8 +254,10 @@ pub fn staff(db: &Db) -> Result<Vec<User>> {
     )?)
 }
 
-/// Fills in a customer's name and email from what the bot asked them at hand-off (staff are
-/// never changed this way).
+/// Fills in a customer's name from what the bot asked them at hand-off, and keeps the e-mail
+/// address they typed as an unverified identity: anyone can type anyone's address, so it never
+/// becomes their e-mail (`users.email`, the bot's `customer.email`) nor links accounts (staff
+/// are never changed this way).
 pub fn complete_profile(
     db: &Db,
     now: Millis,
@@ -261,14 +265,18 @@ pub fn complete_profile(
     name: Option<&str>,
     email: Option<&str>,
 ) -> Result<()> {
-    if name.is_none() && email.is_none() {
-        return Ok(());
+    if let Some(name) = name {
+        db.execute(
+            "UPDATE users SET name = ?, updated_at = ? WHERE id = ? AND role = 'end-user'",
+            &[name.into(), now.into(), user_id.into()],
+        )?;
     }
-    db.execute(
-        "UPDATE users SET name = coalesce(?, name), email = coalesce(?, email), updated_at = ?
-         WHERE id = ? AND role = 'end-user'",
-        &[name.into(), email.into(), now.into(), user_id.into()],
-    )?;
+    let customer = by_id(db, user_id)?.is_some_and(|u| u.role == Role::EndUser);
+    if let (Some(email), true) = (email, customer) {
+        // The form validated it as an address; kept as typed, lower-cased domain.
+        let address = Email::parse(email).map_or_else(|| email.to_owned(), Email::into_string);
+        identities::add_unverified(db, now, user_id, "email", &address)?;
+    }
     Ok(())
 }
 

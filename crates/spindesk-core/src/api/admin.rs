@@ -7,6 +7,8 @@ mod integrations;
 mod outbox;
 mod people;
 mod search_index;
+mod signing_keys;
+mod templates;
 pub mod webhooks;
 mod widget;
 
@@ -40,6 +42,9 @@ pub const SURFACE: Surface = Surface {
             config::ATTACHMENT_MAX_BYTES,
             config::ATTACHMENT_URL_KEY,
             config::ATTACHMENT_LINK_VENDOR_MINUTES,
+            // The drain e-mails notices for unread widget replies, with signed links.
+            config::EMAIL_NOTICE_AFTER_MINUTES,
+            config::NOTICE_LINK_SECRET,
         ],
         outbound: true,
         actions: false,
@@ -72,6 +77,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ["api", "admin", "integrations", ..]
             | ["api", "admin", "outbox", ..]
             | ["api", "admin", "search_index", ..]
+            | ["api", "admin", "signing_keys", ..]
             | ["api", "admin", "webhooks", ..]
             | ["api", "admin", "widget", ..]
     );
@@ -79,8 +85,10 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         // Channel integrations, the outbox, the search index and the widget have their own modules.
         let staff = require_admin(env, req)?;
         return integrations::route(env, req, &segs, &staff)
+            .or_else(|| templates::route(env, req, &segs, &staff))
             .or_else(|| outbox::route(env, req, &segs))
             .or_else(|| search_index::route(env, req, &segs))
+            .or_else(|| signing_keys::route(env, req, &segs, &staff))
             .or_else(|| webhooks::route(env, req, &segs, &staff))
             .or_else(|| widget::route(env, req, &segs, &staff))
             .unwrap_or_else(|| Err(ApiError::no_route(method, req.uri().path())));

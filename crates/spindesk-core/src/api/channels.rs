@@ -210,6 +210,10 @@ fn auth_error(e: AuthError) -> ApiError {
             "signature_invalid",
             format!("{what} does not match this integration"),
         ),
+        AuthError::Rejected(what) => ApiError::unauthorized(
+            "credentials_invalid",
+            format!("The {what} do not match this integration"),
+        ),
         AuthError::Expired => ApiError::forbidden(
             "signature_expired",
             "The request timestamp is more than five minutes from now",

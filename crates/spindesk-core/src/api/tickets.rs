@@ -9,10 +9,12 @@ mod audits;
 mod create;
 mod groups;
 mod heading;
+mod identities;
 mod macros;
 mod many;
 mod people;
 mod presence;
+mod reply_window;
 mod satisfaction;
 pub mod search;
 mod ticket;
@@ -106,6 +108,13 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
                 _ => Err(ApiError::method_not_allowed(method, "GET")),
             }
         }
+        ["api", "v2", "tickets", id, "reply_window"] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => reply_window::show(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
         ["api", "v2", "tickets", id, "audits"] => {
             let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
             match *method {
@@ -179,6 +188,20 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             Method::GET => people::list(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET")),
         },
+        ["api", "v2", "users", id, "identities"] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::GET => identities::list(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "GET")),
+            }
+        }
+        ["api", "v2", "users", id, "merge"] => {
+            let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
+            match *method {
+                Method::PUT => identities::merge(env, req, id),
+                _ => Err(ApiError::method_not_allowed(method, "PUT")),
+            }
+        }
         ["api", "v2", "users", id, "tickets", "requested"] => {
             let id = parse_id(id).ok_or_else(|| invalid_endpoint(req))?;
             match *method {

@@ -4,6 +4,8 @@
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
 mod fields;
+mod login;
+mod notice_links;
 mod settings;
 mod uploads;
 
@@ -69,6 +71,8 @@ pub const SURFACE: Surface = Surface {
             config::ATTACHMENT_LINK_CUSTOMER_MINUTES,
             config::WIDGET_UPLOADS_PER_WINDOW,
             config::WIDGET_UPLOAD_WINDOW_MINUTES,
+            // Checks the signed links of notice e-mails (continue, unsubscribe).
+            config::NOTICE_LINK_SECRET,
         ],
         outbound: true,
         actions: true,
@@ -204,6 +208,15 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
             Method::DELETE => end_session(env, req),
             _ => Err(ApiError::method_not_allowed(method, "DELETE")),
         },
+        ["api", "widget", "login"] => match *method {
+            Method::POST => {
+                // Only pages the widget may be embedded on sign visitors in.
+                let db = database(env)?;
+                embedding_allowed(&db, req)?;
+                login::login(env, &db, req, &client(env, req), SESSIONS)
+            }
+            _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
         ["api", "widget", "sessions"] => match *method {
             Method::POST => start_session(env, req),
             _ => Err(ApiError::method_not_allowed(method, "POST")),
@@ -234,6 +247,15 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ["api", "widget", "read"] => match *method {
             Method::POST => read(env, req),
             _ => Err(ApiError::method_not_allowed(method, "POST")),
+        },
+        ["api", "widget", "continue"] => match *method {
+            Method::GET => notice_links::continue_conversation(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET")),
+        },
+        ["api", "widget", "unsubscribe"] => match *method {
+            Method::GET => notice_links::confirm_unsubscribe(env, req),
+            Method::POST => notice_links::unsubscribe(env, req),
+            _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
         },
         _ => Err(ApiError::no_route(method, req.uri().path())),
     }

@@ -142,7 +142,17 @@ impl Checker<'_> {
     }
 
     pub(crate) fn variable_name(&mut self, at: &At, name: &str) {
-        if !is_variable_name(name) {
+        if crate::bot::state::is_verified_fact(name) {
+            self.at(
+                at,
+                "reserved_variable",
+                format!(
+                    "{name:?} is filled from verified sources only (the site's signed token, \
+                     the e-mail channel); keep what the customer types in a variable of your \
+                     own (say `email`)"
+                ),
+            );
+        } else if !is_variable_name(name) {
             self.at(
                 at,
                 "invalid_variable_name",

@@ -68,7 +68,16 @@ pub fn start_turn(
     let mut run = Run::new(bot, ctx, state);
     run.state.awaiting_call = None;
     // Declared custom variables start at their value in a conversation that has not set them.
-    for v in &bot.variables {
+    // A `customer.email` kept from an earlier turn is dropped unless the conversation still
+    // vouches for it (below): only verified sources fill it.
+    run.state
+        .variables
+        .retain(|name, _| !super::state::is_verified_fact(name) || ctx.facts.contains_key(name));
+    for v in bot
+        .variables
+        .iter()
+        .filter(|v| !super::state::is_verified_fact(&v.name))
+    {
         run.state
             .variables
             .entry(v.name.clone())

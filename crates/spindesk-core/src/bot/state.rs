@@ -6,6 +6,14 @@ use crate::message::QuickReply;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Whether `name` is a fact about the customer that only verified sources fill:
+/// `customer.email` (the site's signed token with `email_verified`, the e-mail channel, an agent
+/// or API caller). The bot's own steps never write it: an address a customer types into a form
+/// is what they said, not who they are, and would otherwise reach an API call as theirs.
+pub fn is_verified_fact(name: &str) -> bool {
+    name == "customer.email"
+}
+
 /// A conversation's bot state, stored as JSON in `conversations.bot_state`, so the next message
 /// continues on any instance and any channel.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// The eight channel types, named as they appear in webhook paths and identities.
+/// The nine channel types (eight messaging apps and e-mail), named as they appear in webhook paths and identities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChannelType {
     WhatsApp,
@@ -19,10 +19,11 @@ pub enum ChannelType {
     Viber,
     Slack,
     Twilio,
+    Email,
 }
 
 impl ChannelType {
-    pub const ALL: [ChannelType; 8] = [
+    pub const ALL: [ChannelType; 9] = [
         ChannelType::WhatsApp,
         ChannelType::Messenger,
         ChannelType::Instagram,
@@ -31,6 +32,7 @@ impl ChannelType {
         ChannelType::Viber,
         ChannelType::Slack,
         ChannelType::Twilio,
+        ChannelType::Email,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {
@@ -47,6 +49,7 @@ impl ChannelType {
             ChannelType::Viber => "viber",
             ChannelType::Slack => "slack",
             ChannelType::Twilio => "twilio",
+            ChannelType::Email => "email",
         }
     }
 
@@ -73,6 +76,15 @@ impl ChannelType {
             ChannelType::Viber => &["auth_token"],
             ChannelType::Slack => &["bot_token", "signing_secret"],
             ChannelType::Twilio => &["account_sid", "auth_token", "from_number"],
+            // Postmark: the server token sends; the inbound webhook URL carries
+            // `webhook_username:webhook_password@` (basic auth, Postmark's documented scheme).
+            ChannelType::Email => &[
+                "server_token",
+                "from_address",
+                "inbound_domain",
+                "webhook_username",
+                "webhook_password",
+            ],
         }
     }
 }
@@ -161,6 +173,9 @@ pub enum AuthError {
     Missing(&'static str),
     /// Present but wrong: another key, changed bytes, a malformed value.
     Invalid(&'static str),
+    /// Credentials that do not match (basic auth): answered 401, which Postmark retries,
+    /// unlike a 403 — the admin may be fixing the webhook URL.
+    Rejected(&'static str),
     /// Signed too long ago (Slack's 5-minute replay window).
     Expired,
     /// We cannot check it: something on our side is not configured.
@@ -219,6 +234,21 @@ pub struct Event {
     pub content: Content,
     /// A token the vendor wants acknowledged (Telegram's callback query id).
     pub ack: Option<String>,
+    /// What an e-mail carries besides its text (the e-mail channel only).
+    pub mail: Option<Box<Mail>>,
+}
+
+/// An inbound e-mail's threading and formatting: which conversation it answers is decided from
+/// these in [`crate::channels::delivery::receive`], not by the sender's address alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mail {
+    pub subject: String,
+    /// The `+` part of the address it was sent to (`reply+<token>@<inbound domain>`).
+    pub reply_token: Option<String>,
+    /// `In-Reply-To`, then `References` newest first, without angle brackets.
+    pub references: Vec<String>,
+    /// The reply's HTML, sanitized, when the e-mail had an HTML part.
+    pub html: Option<String>,
 }
 
 /// Who wrote: the identity is `<channel>:<address>`, e.g. `whatsapp:+16505551234`.
@@ -322,6 +352,44 @@ impl Content {
 #[derive(Debug, Clone, Default)]
 pub struct RenderContext {
     pub display_name: String,
+    /// The conversation's e-mail thread (the e-mail channel only).
+    pub email: Option<EmailThread>,
+    /// How the vendor's customer-service window lets this message go (WhatsApp, Messenger).
+    pub window: Window,
+}
+
+/// How a message may reach a customer given the vendor's messaging window, decided from
+/// stored state by [`crate::channels::windows`] when it is queued.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Window {
+    /// Inside the window (or a channel without one): the message as it is.
+    #[default]
+    Open,
+    /// Messenger, 24 hours to 7 days after the customer's last message: an agent's reply
+    /// tagged `HUMAN_AGENT`.
+    HumanAgentTag,
+    /// WhatsApp outside the 24-hour window: the approved template the agent chose.
+    Template(TemplateSend),
+}
+
+/// A WhatsApp message template with its body parameters, as sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateSend {
+    pub name: String,
+    pub language: String,
+    pub parameters: Vec<String>,
+}
+
+/// Where an e-mail reply sits in its thread, worked out from stored state when it is queued.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmailThread {
+    pub subject: String,
+    /// `reply+<token>@<inbound domain>`: replies come back to this conversation.
+    pub reply_to: String,
+    /// Our Message-ID for this e-mail, without angle brackets (recorded before it is sent).
+    pub message_id: String,
+    /// The customer's last Message-ID, then older ones of the thread (newest first).
+    pub references: Vec<String>,
 }
 
 /// One vendor request without its credentials: what the outbox stores. The credentials and the

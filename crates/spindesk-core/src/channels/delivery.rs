@@ -3,9 +3,10 @@
 //! bot or agent message to a customer who last wrote from a channel becomes outbox rows
 //! ([`queue_sends`], which the API layer runs before every commit).
 
-use super::channel::{Content, Event, Recipient, RenderContext};
+use super::channel::{ChannelType, Content, Event, Recipient, RenderContext};
 use super::file_links;
 use super::integrations::{self, Integration};
+use super::mail_threads;
 use super::media::OutboundFile;
 use super::media_fetch;
 use super::outbox::{self, NewEntry};
@@ -19,6 +20,7 @@ use crate::ports::Env;
 use crate::store::Db;
 use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile};
+use crate::vault::Vault;
 
 /// The bot's answer to `event`, worked out before the write transaction (reads only), for
 /// [`receive`]: `None` for a redelivery, a sender not seen before (their user and conversation
@@ -33,7 +35,8 @@ pub fn prepare(
         "SELECT id FROM messages WHERE source = ? AND source_message_id = ?",
         &[integration.source().into(), event.id.clone().into()],
     )?;
-    if seen.is_some() {
+    // An e-mail may answer another customer's thread (its reply address): worked out inside.
+    if seen.is_some() || event.mail.is_some() {
         return Ok(None);
     }
     let channel = event.sender.channel.as_str();
@@ -102,14 +105,29 @@ pub fn receive(
         locale: event.sender.locale.clone(),
         ..Profile::default()
     };
-    let user = users::customer_for_identity(
-        db,
-        env.random,
-        now,
-        channel,
-        &event.sender.address,
-        &profile,
-    )?;
+    // An e-mail that answers a thread (its reply address, a Message-ID it replies to) belongs
+    // to that thread's customer, whatever address it came from.
+    let threaded = match &event.mail {
+        Some(mail) => match mail_threads::conversation_for(db, mail)? {
+            Some(id) => conversation::by_id(db, id)?
+                .map(|c| users::by_id(db, c.user_id))
+                .transpose()?
+                .flatten(),
+            None => None,
+        },
+        None => None,
+    };
+    let user = match threaded {
+        Some(user) => user,
+        None => users::customer_for_identity(
+            db,
+            env.random,
+            now,
+            channel,
+            &event.sender.address,
+            &profile,
+        )?,
+    };
     let conversation = conversation::of_user(env, db, &user, channel)?;
     // Replies follow the customer: set before the bot answers inside `receive`.
     db.execute(
@@ -134,6 +152,22 @@ pub fn receive(
     let Some(first) = committed.messages.first().cloned() else {
         return Ok(committed);
     };
+    if let Some(mail) = &event.mail {
+        // The address wrote to us and gets our replies: proven by the e-mail channel.
+        // Held verified by another customer: the two are one person, which an agent decides
+        // (a merge); the e-mail still belongs to the thread it answers.
+        if let Some(address) = crate::email::Email::parse(&event.sender.address) {
+            users::identities::link_verified_email(db, now, user.id, &address)?;
+        }
+        mail_threads::ensure(env, db, conversation.id, &mail.subject)?;
+        mail_threads::record(db, now, conversation.id, &event.id, true)?;
+        if let Some(html) = &mail.html {
+            db.execute(
+                "UPDATE messages SET content = json_set(content, '$.html', ?) WHERE id = ?",
+                &[html.clone().into(), first.id.into()],
+            )?;
+        }
+    }
     // A file: a placeholder attachment on the message now, its bytes fetched from the vendor
     // after the answer (`media_fetch`). The vendor's ids and URLs stay in the fetch queue.
     if let Some(media) = event.content.media_ref() {
@@ -197,7 +231,11 @@ fn resolve_choice(
         Content::Text { text } => {
             let text = text.trim();
             match integration.kind {
-                super::channel::ChannelType::Twilio => by_number(text.trim_end_matches('.')),
+                // Numbered options (no buttons): SMS, and e-mail, whose reply is trimmed of
+                // the quoted history first.
+                super::channel::ChannelType::Twilio | super::channel::ChannelType::Email => {
+                    by_number(text.trim_end_matches('.'))
+                }
                 super::channel::ChannelType::Viber => by_payload(text),
                 _ => None,
             }
@@ -224,7 +262,12 @@ pub fn queue_sends(env: &Env, db: &Db, messages: &[Message]) -> Result<Vec<i64>>
 fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
     // The widget reads its messages itself: no integration carries the `web` channel, so a
     // widget conversation costs its write transaction no route lookup.
-    if message.author_type == AuthorType::User || message.channel == "web" {
+    if message.author_type == AuthorType::User {
+        return Ok(false);
+    }
+    if message.channel == "web" {
+        // The customer reads it in the widget — or, if they left, gets an e-mail notice.
+        super::notices::reply_posted(db, message)?;
         return Ok(false);
     }
     let route = db.query_opt(
@@ -243,8 +286,32 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
     let Some((kind, display_name)) = integrations::channel_of(db, integration_id)? else {
         return Ok(false);
     };
-    let ctx = RenderContext { display_name };
     let files = outbound_files(db, message.id)?;
+    let email = match kind {
+        // An e-mail's reply address and Message-ID are on the inbound domain, which only the
+        // credentials know.
+        ChannelType::Email => {
+            let vault = Vault::from_config(env.config)?;
+            let Some(integration) = integrations::by_id(db, &vault, integration_id)? else {
+                return Ok(false);
+            };
+            let domain = integration.credentials.get("inbound_domain").to_owned();
+            Some(mail_threads::next_outbound(
+                env,
+                db,
+                message.conversation_id,
+                &domain,
+                message.id,
+            )?)
+        }
+        _ => None,
+    };
+    let window = super::windows::for_send(db, env.clock.now_ms(), kind, integration_id, message)?;
+    let ctx = RenderContext {
+        display_name,
+        email,
+        window,
+    };
     let payloads = kind
         .channel()
         .render(&ctx, &Recipient::new(address), message, &files);

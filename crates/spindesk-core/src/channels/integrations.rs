@@ -302,6 +302,27 @@ pub fn validate_credential(kind: ChannelType, name: &str, value: &str) -> Result
                 );
             }
         }
+        (ChannelType::Email, "from_address") if crate::email::Email::parse(value).is_none() => {
+            return Err(
+                "`from_address` must be an e-mail address like support@acme.example".into(),
+            );
+        }
+        (ChannelType::Email, "inbound_domain")
+            if crate::email::Email::parse(&format!("reply@{value}")).is_none() =>
+        {
+            return Err(
+                "`inbound_domain` must be a domain like reply.acme.example (its MX points at Postmark)"
+                    .into(),
+            );
+        }
+        // Basic auth cannot carry a `:` in the user name, and the password is the webhook's
+        // only authentication: a guessable one is refused.
+        (ChannelType::Email, "webhook_username") if value.contains(':') || value.contains('@') => {
+            return Err("`webhook_username` must not contain `:` or `@`".into());
+        }
+        (ChannelType::Email, "webhook_password") if value.len() < 16 => {
+            return Err("`webhook_password` must be at least 16 characters (it is the webhook's only authentication)".into());
+        }
         (ChannelType::Twilio, "account_sid") if !(value.starts_with("AC") && value.len() == 34) => {
             return Err("`account_sid` must be a Twilio account SID (AC + 32 characters)".into());
         }

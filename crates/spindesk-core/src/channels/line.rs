@@ -135,6 +135,7 @@ impl Channel for Line {
                 sent_at_ms: event.timestamp,
                 content,
                 ack: None,
+                mail: None,
             });
         }
         Ok(parsed)

@@ -160,9 +160,15 @@ impl OutboundFile {
         types.contains(&self.content_type.as_str())
     }
 
-    /// The line a channel sends when it cannot carry the file natively.
+    /// The line a channel sends when it cannot carry the file natively: a link the customer
+    /// opens, which lasts longer than the one a vendor fetches at once.
     pub fn link_text(&self) -> String {
-        format!("{}: {}", self.file_name, self.url)
+        format!("{}: {}", self.file_name, self.customer_url())
+    }
+
+    /// The link for the customer to open rather than for the vendor to fetch.
+    pub fn customer_url(&self) -> String {
+        super::file_links::for_customer(&self.url)
     }
 
     /// An image at `url`, for tests and the bot's image steps.

@@ -3,7 +3,7 @@
 
 use super::channel::{
     AuthError, Channel, ChannelType, Credentials, Outcome, ParseError, Parsed, Payload, Recipient,
-    RenderContext, Webhook,
+    RenderContext, Webhook, Window,
 };
 use super::media::{self, OutboundFile};
 use super::meta;
@@ -136,12 +136,12 @@ impl Channel for Messenger {
 
     fn render(
         &self,
-        _ctx: &RenderContext,
+        ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
         files: &[OutboundFile],
     ) -> Vec<Payload> {
-        render_messages(
+        let payloads = render_messages(
             to,
             message,
             files,
@@ -149,7 +149,22 @@ impl Channel for Messenger {
             TEXT_MAX,
             Measure::Chars,
             true,
-        )
+        );
+        if ctx.window != Window::HumanAgentTag {
+            return payloads;
+        }
+        // 24 hours to 7 days after the customer's last message: an agent's reply, tagged.
+        payloads
+            .into_iter()
+            .map(|mut p| {
+                if let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&p.body) {
+                    body["messaging_type"] = json!("MESSAGE_TAG");
+                    body["tag"] = json!("HUMAN_AGENT");
+                    p.body = body.to_string();
+                }
+                p
+            })
+            .collect()
     }
 
     /// The page token goes in the `Authorization` header (the Graph API accepts it there), not

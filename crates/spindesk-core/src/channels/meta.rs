@@ -98,6 +98,7 @@ fn read_event(event: vendor::Messaging, channel: &str, out: &mut Vec<Event>) {
         sent_at_ms: event.timestamp,
         content,
         ack: None,
+        mail: None,
     };
     if let Some(postback) = event.postback {
         // Postbacks from before Meta added `mid` have none: the sender and time identify them.

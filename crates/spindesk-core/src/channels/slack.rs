@@ -84,6 +84,7 @@ fn parse_event(envelope: vendor::Envelope) -> Result<Parsed, ParseError> {
         sent_at_ms,
         content,
         ack: None,
+        mail: None,
     };
     let text = event.text.unwrap_or_default();
     if event.files.is_empty() || !text.is_empty() {
@@ -153,6 +154,7 @@ fn parse_interaction(json: &str) -> Result<Parsed, ParseError> {
                 title: action.text.map(|t| t.text),
             },
             ack: None,
+            mail: None,
         });
     }
     Ok(parsed)

@@ -118,6 +118,7 @@ impl Channel for Telegram {
                 sent_at_ms: message.date.and_then(|s| s.checked_mul(1000)),
                 content: message_content(&mut message),
                 ack: None,
+                mail: None,
             });
         } else if let Some(callback) = update.callback_query {
             let chat = callback
@@ -142,6 +143,7 @@ impl Channel for Telegram {
                     title: None,
                 },
                 ack: Some(callback.id),
+                mail: None,
             });
         } else {
             // edited_message, channel_post, my_chat_member, ...

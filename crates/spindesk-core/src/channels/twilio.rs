@@ -165,6 +165,7 @@ impl Channel for Twilio {
             sent_at_ms: None,
             content,
             ack: None,
+            mail: None,
         };
         let text = field("Body").unwrap_or_default();
         if let Some(payload) = field("ButtonPayload").filter(|p| !p.is_empty()) {

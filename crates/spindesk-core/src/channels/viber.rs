@@ -114,6 +114,7 @@ impl Channel for Viber {
             sent_at_ms: callback.timestamp,
             content: content(message),
             ack: None,
+            mail: None,
         });
         Ok(parsed)
     }
@@ -352,6 +353,8 @@ mod tests {
     fn text_and_keyboard_render_as_documented() {
         let ctx = RenderContext {
             display_name: "Acme Support".into(),
+            email: None,
+            window: Default::default(),
         };
         let payloads = Viber.render(
             &ctx,

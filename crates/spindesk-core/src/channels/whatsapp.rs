@@ -3,7 +3,7 @@
 
 use super::channel::{
     AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
-    Payload, Recipient, RenderContext, Sender, Webhook,
+    Payload, Recipient, RenderContext, Sender, TemplateSend, Webhook, Window,
 };
 use super::media::{self, path_segment, MediaRef, MediaStep, OutboundFile};
 use super::meta;
@@ -85,6 +85,33 @@ fn content(m: vendor::Message) -> Option<(String, String, Option<String>, Conten
     Some((m.id, m.from, m.timestamp, content))
 }
 
+/// A `type: template` message: the template's name and language, and its body parameters.
+fn render_template(to: &Recipient, template: &TemplateSend) -> Payload {
+    let mut body = json!({
+        "name": template.name,
+        "language": {"code": template.language},
+    });
+    if !template.parameters.is_empty() {
+        let parameters: Vec<_> = template
+            .parameters
+            .iter()
+            .map(|text| json!({"type": "text", "text": text}))
+            .collect();
+        body["components"] = json!([{"type": "body", "parameters": parameters}]);
+    }
+    Payload {
+        endpoint: "messages".into(),
+        body: json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to.address,
+            "type": "template",
+            "template": body,
+        })
+        .to_string(),
+    }
+}
+
 impl Channel for WhatsApp {
     fn kind(&self) -> ChannelType {
         ChannelType::WhatsApp
@@ -157,6 +184,7 @@ impl Channel for WhatsApp {
                         .and_then(|s| s.checked_mul(1000)),
                     content,
                     ack: None,
+                    mail: None,
                 });
             }
         }
@@ -165,11 +193,15 @@ impl Channel for WhatsApp {
 
     fn render(
         &self,
-        _ctx: &RenderContext,
+        ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
         files: &[OutboundFile],
     ) -> Vec<Payload> {
+        // Outside the 24-hour window only the approved template goes, whatever the text.
+        if let Window::Template(template) = &ctx.window {
+            return vec![render_template(to, template)];
+        }
         let envelope = |kind: &str, body: serde_json::Value| {
             let mut m = json!({
                 "messaging_product": "whatsapp",

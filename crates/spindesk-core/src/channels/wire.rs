@@ -5,6 +5,7 @@
 
 pub(super) mod line;
 pub(super) mod meta;
+pub(super) mod postmark;
 pub(super) mod slack;
 pub(super) mod telegram;
 pub(super) mod viber;

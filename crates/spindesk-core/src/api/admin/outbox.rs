@@ -3,7 +3,7 @@
 //! (`channels::media_fetch`).
 
 use crate::api::commit;
-use crate::channels::{integrations, media_fetch, outbox};
+use crate::channels::{integrations, media_fetch, notices, outbox};
 use crate::ports::Env;
 use crate::store::database;
 use crate::surface::{Request, Response};
@@ -93,12 +93,24 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
     // Bots whose API call was lost with its instance go on down their failure branch first,
     // so what they say then is sent by this drain too.
     let resumed = commit::recover_stalled_calls(env, &db, limit)?;
+    // Unread widget replies that are due become notice e-mails, which this drain then sends.
+    // Best effort: a notice that cannot be prepared (the e-mail integration's credentials
+    // cannot be opened) must not stop the channels' sends; it stays due for the next drain.
+    let notices = notices::queue_due(env, &db, limit).unwrap_or_else(|e| {
+        env.warn("notices.queue", crate::switchboard::fallback::describe(&e));
+        notices::Report::default()
+    });
     let report = outbox::drain(env, &db, limit, outbox::DRAIN)?;
     let remaining = outbox::due(&db, env.clock.now_ms())?;
     let hooks = delivery::drain(env, &db, limit)?;
     let media = media_fetch::drain(env, &db, limit, outbox::DRAIN)?;
     Ok(json(&json!({"drain": {
         "stalled_calls_resumed": resumed,
+        "notices": {
+            "queued": notices.queued,
+            "dropped": notices.dropped,
+            "waiting": notices.waiting,
+        },
         "attempted": report.attempted,
         "sent": report.sent,
         "failed": report.failed,

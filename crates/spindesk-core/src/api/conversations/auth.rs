@@ -5,15 +5,12 @@
 
 use super::keys;
 use crate::auth::{admin_token, secrets_equal};
+use crate::jwt::{self, JwtError};
 use crate::ports::Env;
 use crate::store::Db;
 use crate::surface::Request;
 use crate::web::{ApiError, Credentials};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
-use sha2::Sha256;
 
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,57 +75,30 @@ fn admin(env: &Env, given: &str) -> Result<Caller, ApiError> {
 }
 
 #[derive(Deserialize)]
-struct Header {
-    alg: String,
-    kid: Option<String>,
-}
-
-#[derive(Deserialize)]
 struct Claims {
     scope: Option<String>,
     exp: Option<serde_json::Value>,
 }
 
-fn decode<T: serde::de::DeserializeOwned>(part: &str) -> Result<T, ApiError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part.trim_end_matches('='))
-        .map_err(|_| unauthorized())?;
-    serde_json::from_slice(&bytes).map_err(|_| unauthorized())
-}
-
-/// The key that signed `token`, once its signature, algorithm, scope and expiry hold. The
-/// algorithm is fixed to HS256: a token naming `none` or another algorithm is refused.
+/// The key that signed `token`, once its signature, algorithm, scope and expiry hold
+/// (`crate::jwt`: HS256 only, constant-time signature check).
 fn verify_jwt(env: &Env, db: &Db, token: &str) -> Result<keys::Key, ApiError> {
-    let mut parts = token.split('.');
-    let (Some(head), Some(claims), Some(signature)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(unauthorized());
-    };
-    let header: Header = decode(head)?;
-    if header.alg != "HS256" {
-        return Err(ApiError::unauthorized(
+    let parsed = jwt::parse(token).map_err(|e| match e {
+        JwtError::Algorithm(alg) => ApiError::unauthorized(
             "unauthorized",
-            format!("JWTs must be signed with HS256, not {:?}", header.alg),
-        ));
-    }
-    let kid = header.kid.ok_or_else(|| {
-        ApiError::unauthorized(
+            format!("JWTs must be signed with HS256, not {alg:?}"),
+        ),
+        JwtError::NoKeyId => ApiError::unauthorized(
             "unauthorized",
             "The JWT header has no `kid` (the API key id)",
-        )
+        ),
+        JwtError::Malformed | JwtError::Signature => unauthorized(),
     })?;
-    let key = keys::by_id(db, &kid)?.ok_or_else(unauthorized)?;
+    let key = keys::by_id(db, &parsed.kid)?.ok_or_else(unauthorized)?;
     let secret = keys::secret(env, &key)?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature.trim_end_matches('='))
+    let claims: Claims = parsed
+        .verify(secret.as_bytes())
         .map_err(|_| unauthorized())?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(ApiError::internal)?;
-    mac.update(head.as_bytes());
-    mac.update(b".");
-    mac.update(claims.as_bytes());
-    // Constant time.
-    mac.verify_slice(&signature).map_err(|_| unauthorized())?;
-    let claims: Claims = decode(claims)?;
     if claims.scope.as_deref() != Some("app") {
         return Err(ApiError::unauthorized(
             "unauthorized",

@@ -379,7 +379,7 @@ fn client_type(channel: &str) -> Option<&'static str> {
 
 pub fn clients_of(db: &Db, user_id: i64) -> Result<Vec<Client>, ApiError> {
     let rows = db.query(
-        "SELECT id, channel, address, created_at FROM identities WHERE user_id = ? ORDER BY id DESC",
+        "SELECT id, channel, address, created_at FROM identities WHERE user_id = ? AND verified = 1 ORDER BY id DESC",
         &[user_id.into()],
         |r| {
             Ok((

@@ -92,6 +92,12 @@ fn check(f: &Fields) -> Result<Checked, ApiError> {
                 "attach uploads to a comment of an existing ticket (PUT /api/v2/tickets/{id})",
             ))
         }
+        (Some(c), _) if c.channel.is_some() => {
+            return Err(invalid(
+                "comment.channel",
+                "only a reply on an existing ticket chooses its channel",
+            ))
+        }
         (Some(c), _) => (comment_text(c)?, c.public.unwrap_or(true)),
         (None, Some(d)) => {
             let c = NewComment {
@@ -99,6 +105,8 @@ fn check(f: &Fields) -> Result<Checked, ApiError> {
                 html_body: None,
                 public: Some(true),
                 uploads: None,
+                whatsapp_template: None,
+                channel: None,
             };
             (
                 comment_text(&c).map_err(|_| invalid("description", "can't be blank"))?,

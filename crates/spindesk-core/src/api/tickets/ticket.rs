@@ -161,6 +161,13 @@ pub(super) struct NewComment {
     pub public: Option<bool>,
     /// Tokens from `POST /api/v2/uploads`: their files go with the comment.
     pub uploads: Option<Vec<String>>,
+    /// Spindesk's own: the channel a public reply goes to (`web`, `whatsapp`, ...) instead of
+    /// the one the customer last wrote from. Only on updates.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// Ours, not Zendesk's: the approved WhatsApp template to send instead of the text when
+    /// the customer's 24-hour window is closed (see `channels::windows`).
+    pub whatsapp_template: Option<crate::channels::templates::Choice>,
 }
 
 pub(super) fn invalid(field: &str, message: impl Into<String>) -> ApiError {
@@ -200,8 +207,9 @@ pub(super) fn comment_text(comment: &NewComment) -> Result<String, ApiError> {
 
 /// A valid update: the comment's text and whether it is public, and the status asked for.
 struct Checked {
-    comment: Option<(String, bool)>,
+    comment: Option<(String, bool, Option<String>)>,
     uploads: Vec<String>,
+    template: Option<crate::channels::templates::Choice>,
     status: Option<TicketStatus>,
     custom_fields: Option<Vec<CustomField>>,
 }
@@ -256,7 +264,13 @@ fn validate(fields: &TicketFields) -> Result<Checked, ApiError> {
     let comment = fields
         .comment
         .as_ref()
-        .map(|c| Ok::<_, ApiError>((comment_text(c)?, c.public.unwrap_or(true))))
+        .map(|c| {
+            Ok::<_, ApiError>((
+                comment_text(c)?,
+                c.public.unwrap_or(true),
+                c.channel.clone(),
+            ))
+        })
         .transpose()?;
     let uploads = fields
         .comment
@@ -269,12 +283,51 @@ fn validate(fields: &TicketFields) -> Result<Checked, ApiError> {
             format!("at most {MAX_UPLOAD_TOKENS} tokens from POST /api/v2/uploads"),
         ));
     }
+    let template = fields
+        .comment
+        .as_ref()
+        .and_then(|c| c.whatsapp_template.clone());
+    if let Some(choice) = &template {
+        choice
+            .check()
+            .map_err(|why| invalid("comment.whatsapp_template", why))?;
+    }
     Ok(Checked {
         comment,
         uploads,
+        template,
         status,
         custom_fields,
     })
+}
+
+/// The channel an agent chose for a reply (`comment.channel`), if the customer can be reached
+/// there: the widget (`web`) when they have a web identity, or the channel whose route the
+/// conversation keeps (where they last wrote from, outside the widget).
+fn reply_channel(db: &Db, ticket: &Ticket, channel: &str) -> Result<String, ApiError> {
+    let Some(conversation_id) = ticket.conversation_id else {
+        return Err(invalid(
+            "comment.channel",
+            "this ticket has no conversation",
+        ));
+    };
+    let reachable = db
+        .query_i64(
+            "SELECT 1 FROM conversation_routes WHERE conversation_id = ?1 AND channel = ?2
+             UNION ALL
+             SELECT 1 FROM identities i JOIN conversations c ON c.user_id = i.user_id
+             WHERE c.id = ?1 AND i.channel = 'web' AND ?2 = 'web' AND i.verified = 1
+             LIMIT 1",
+            &[conversation_id.into(), channel.into()],
+        )?
+        .is_some();
+    if !reachable {
+        return Err(invalid(
+            "comment.channel",
+            format!("the customer cannot be reached on {channel:?}"),
+        ));
+    }
+    Ok(channel.to_owned())
 }
 
 pub(super) fn check_tags(tags: &[String]) -> Result<(), ApiError> {
@@ -322,10 +375,21 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
             ..Committed::default()
         };
         let mut comment_id = None;
-        if let Some((body, public)) = &checked.comment {
+        if let Some((body, public, via)) = &checked.comment {
             let author = comment_author(db, env, &staff)?;
-            let (id, mut message) =
-                tickets::add_agent_comment(env, db, &ticket, &author, body, *public)?;
+            let via = match via {
+                Some(channel) => Some(reply_channel(db, &ticket, channel)?),
+                None => None,
+            };
+            let (id, mut message) = tickets::add_agent_comment(
+                env,
+                db,
+                &ticket,
+                &author,
+                body,
+                *public,
+                via.as_deref(),
+            )?;
             if !checked.uploads.is_empty() {
                 let owner = Uploader::Agent(author.user_id);
                 let files = attachments::for_upload_tokens(db, &checked.uploads, owner)
@@ -335,6 +399,9 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
                     m.has_attachments = true;
                 }
                 attachments::attach_to_comment(db, ticket.conversation_id, id, owner, &files)?;
+            }
+            if let (Some(choice), Some(message)) = (&checked.template, &message) {
+                crate::channels::templates::choose(db, message.id, choice)?;
             }
             comment_id = Some(id);
             committed.messages.extend(message);
@@ -357,7 +424,7 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
         Ok::<_, ApiError>(((updated, comment_id, changes), committed))
     })?;
     let mut events: Vec<Value> = match (comment_id, &checked.comment) {
-        (Some(cid), Some((body, public))) => {
+        (Some(cid), Some((body, public, _))) => {
             vec![json!({"id": cid, "type": "Comment", "body": body, "public": public})]
         }
         _ => Vec::new(),

@@ -240,7 +240,11 @@ pub fn answered(
             if let Some(tf) = &field.ticket_field {
                 run.state.ticket_fields.insert(tf.clone(), value.clone());
             }
-            run.state.variables.insert(field.variable.clone(), value);
+            // Bots published before `customer.email` was refused to forms still name it: the
+            // typed value then fills only the ticket field.
+            if !crate::bot::state::is_verified_fact(&field.variable) {
+                run.state.variables.insert(field.variable.clone(), value);
+            }
             go_on_from(run, answer_id, step_id, index + 1)
         }
         Err(problem) => {

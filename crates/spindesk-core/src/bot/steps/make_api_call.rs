@@ -160,7 +160,12 @@ pub fn returned(run: &mut Run, call: &PendingCall, outcome: CallOutcome) -> Flow
             success, failure, ..
         }) => match outcome {
             Ok(saved) => {
-                run.state.variables.extend(saved);
+                // `customer.email` comes from verified sources only (`state::is_verified_fact`).
+                run.state.variables.extend(
+                    saved
+                        .into_iter()
+                        .filter(|(k, _)| !crate::bot::state::is_verified_fact(k)),
+                );
                 Flow::within(&call.answer, success)
             }
             Err(why) => {

@@ -17,6 +17,9 @@ pub fn run(
     next: &Option<String>,
 ) -> Flow {
     let v = render(value, &run.state.variables, Escape::Plain);
-    run.state.variables.insert(variable.to_owned(), v);
+    // Refused on save; a bot published before that cannot write `customer.email` either.
+    if !crate::bot::state::is_verified_fact(variable) {
+        run.state.variables.insert(variable.to_owned(), v);
+    }
     Flow::within(answer_id, next)
 }
