@@ -661,3 +661,70 @@ fn erasing_a_customer_deletes_their_files_and_keeps_the_agents() {
         .clone();
     assert_eq!(last["attachments"][0]["file_name"], "label.pdf");
 }
+
+fn multipart(boundary: &str, name: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"inline\"\r\n\r\ntrue\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
+#[test]
+fn an_article_embeds_an_uploaded_image_whose_link_does_not_expire() {
+    let app = App::new();
+    let section = app.hc_section("en-us", "Returns");
+    let article = app.hc_article(
+        "en-us",
+        section,
+        json!({"title": "Damaged parcels", "body": "<p>Photo</p>"}),
+    );
+    let path = format!("/api/v2/help_center/articles/{article}/attachments.json");
+    let post = |body: Vec<u8>, content_type: &str| {
+        app.request("help-center", "POST", &path)
+            .admin()
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let r = post(
+        multipart("b0undary", "box.png", PNG),
+        "multipart/form-data; boundary=b0undary",
+    )
+    .expect(201)
+    .json();
+    let a = &r["article_attachment"];
+    assert_eq!(a["article_id"], article);
+    assert_eq!(a["file_name"], "box.png");
+    assert_eq!(a["content_type"], "image/png");
+    assert_eq!(a["inline"], true);
+    let url = a["content_url"].as_str().unwrap().to_owned();
+    assert!(url.contains("token=p"), "a public link: {url}");
+    // Embedded in an article, it must keep working: ten years on it still opens.
+    app.clock.advance(Duration::from_secs(10 * 365 * 86_400));
+    assert_eq!(app.download(&url, &[]).expect(200).body, PNG);
+
+    let svg = multipart("b", "x.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>");
+    post(svg, "multipart/form-data; boundary=b").expect(415);
+    post(PNG.to_vec(), "image/png").expect(400);
+    app.request(
+        "help-center",
+        "POST",
+        "/api/v2/help_center/articles/999/attachments",
+    )
+    .admin()
+    .header("content-type", "multipart/form-data; boundary=b")
+    .body(multipart("b", "box.png", PNG))
+    .send()
+    .expect(404);
+    app.request("help-center", "POST", &path)
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(multipart("b", "box.png", PNG))
+        .send()
+        .expect(401);
+    assert_eq!(stored_files(&app), (1, 1));
+}

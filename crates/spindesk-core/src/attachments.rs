@@ -28,7 +28,8 @@ pub use error::AttachmentError;
 pub use intake::{fill_pending, store, store_stream, BodyStream, NewAttachment, NewUpload};
 pub use link::{download_url, Audience};
 pub use record::{
-    attach_to_comment, attach_to_message, by_public_id, create_pending, delete_upload,
-    for_comments, for_messages, for_upload_tokens, mark_failed, Attachment, Status, Uploader,
+    attach_to_article, attach_to_comment, attach_to_message, by_public_id, create_pending,
+    delete_upload, for_comments, for_messages, for_upload_tokens, mark_failed, Attachment, Status,
+    Uploader,
 };
 pub use sniff::{sniff, FileType, Kind};

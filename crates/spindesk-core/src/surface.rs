@@ -43,7 +43,8 @@ pub trait BodyStream {
 /// never whole in memory and a too-large one is refused after `limit + 1` bytes.
 #[derive(Clone, Copy)]
 pub struct Streamed {
-    /// The method and exact path it answers (`POST`, `/api/widget/uploads`).
+    /// The method and path it answers (`POST`, `/api/widget/uploads`); a `*` segment matches
+    /// any one segment (`/api/v2/help_center/articles/*/attachments`).
     pub method: &'static str,
     pub path: &'static str,
     /// Gets the request's head (its body empty) and the body's stream.
@@ -53,7 +54,18 @@ pub struct Streamed {
 impl Streamed {
     /// Whether this route answers `method` on `path`.
     pub fn matches(&self, method: &http::Method, path: &str) -> bool {
-        method.as_str() == self.method && path == self.path
+        if method.as_str() != self.method {
+            return false;
+        }
+        let (mut want, mut got) = (self.path.split('/'), path.split('/'));
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return true,
+                (Some("*"), Some(seg)) if !seg.is_empty() => {}
+                (Some(a), Some(b)) if a == b => {}
+                _ => return false,
+            }
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 //! ([`crate::help_center_site`]), which the articles' `html_url` points at.
 
 mod articles;
+mod attachments;
 mod categories;
 mod fields;
 mod request;
@@ -33,12 +34,19 @@ pub const SURFACE: Surface = Surface {
     uses: Uses {
         sqlite: true,
         key_value: false,
-        variables: &[config::ADMIN_TOKEN],
+        // Article attachments: their limit, and the links that embed them.
+        variables: &[
+            config::ADMIN_TOKEN,
+            config::PUBLIC_BASE_URL,
+            config::ATTACHMENT_URL_KEY,
+            config::ATTACHMENT_MAX_BYTES,
+        ],
         outbound: false,
         actions: false,
-        files: false,
+        files: true,
     },
-    streamed: &[],
+    // `POST /api/v2/help_center/articles/{id}/attachments` reads its body as it arrives.
+    streamed: attachments::ROUTES,
 };
 
 pub use crate::help_center::search::MAX_QUERY_CHARS;
@@ -69,6 +77,8 @@ enum Route {
     SectionArticles(Option<Locale>, i64),
     Articles(Option<Locale>),
     Article(Option<Locale>, i64),
+    /// POST only, a streamed route (`attachments.rs`): the adapters never bring POST here.
+    ArticleAttachments,
 }
 
 impl Route {
@@ -103,6 +113,9 @@ impl Route {
                     ("sections", None) => Route::Section(locale, id),
                     ("sections", Some("articles")) => Route::SectionArticles(locale, id),
                     ("articles", None) => Route::Article(locale, id),
+                    ("articles", Some("attachments")) if locale.is_none() => {
+                        Route::ArticleAttachments
+                    }
                     _ => return Ok(None),
                 }
             }
@@ -119,6 +132,7 @@ impl Route {
             Route::Categories(Some(_))
             | Route::CategorySections(..)
             | Route::SectionArticles(..) => "GET, POST",
+            Route::ArticleAttachments => "POST",
             _ => "GET",
         }
     }
@@ -148,6 +162,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let post = req.method() == Method::POST;
     let put = req.method() == Method::PUT;
     match route {
+        Route::ArticleAttachments => Err(ApiError::method_not_allowed(req.method(), "POST")),
         Route::Search => search::articles(&cx),
         Route::Categories(locale) if post => categories::create(&cx, locale),
         Route::Categories(locale) => categories::list(&cx, locale),

@@ -19,6 +19,9 @@ pub enum Audience {
     Agent,
     /// A channel vendor fetching a file we send (WhatsApp, LINE, ...).
     Vendor,
+    /// Anyone reading a help-center article the file is embedded in: the link never expires
+    /// (an article's images must keep working), and is only made for article attachments.
+    Public,
 }
 
 impl Audience {
@@ -27,6 +30,7 @@ impl Audience {
             Audience::Customer => 'c',
             Audience::Agent => 'a',
             Audience::Vendor => 'v',
+            Audience::Public => 'p',
         }
     }
 
@@ -35,6 +39,7 @@ impl Audience {
             'c' => Some(Audience::Customer),
             'a' => Some(Audience::Agent),
             'v' => Some(Audience::Vendor),
+            'p' => Some(Audience::Public),
             _ => None,
         }
     }
@@ -53,6 +58,8 @@ impl Audience {
                 config::ATTACHMENT_LINK_VENDOR_MINUTES,
                 limits::DEFAULT_VENDOR_LINK_MINUTES,
             ),
+            // 1,000 years: for all purposes, never.
+            Audience::Public => return 1000 * 365 * 24 * 60,
         };
         config::whole_number(env, name, default).max(1)
     }

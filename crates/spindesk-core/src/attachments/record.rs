@@ -322,6 +322,23 @@ pub fn attach_to_comment(
     )
 }
 
+/// Makes stored, unattached file `public_id` an attachment of help-center article `article_id`.
+pub fn attach_to_article(
+    db: &Db,
+    public_id: &str,
+    article_id: i64,
+) -> Result<Attachment, AttachmentError> {
+    db.query_opt(
+        &format!(
+            "UPDATE attachments SET article_id = ? WHERE public_id = ? AND article_id IS NULL
+               AND message_id IS NULL AND comment_id IS NULL RETURNING {COLUMNS}"
+        ),
+        &[article_id.into(), public_id.into()],
+        Attachment::from_row,
+    )?
+    .ok_or(AttachmentError::NotFound)
+}
+
 /// The unsent files uploaded under each of Zendesk's upload `tokens` by `uploader`, in upload
 /// order; 422 naming a token with none (unknown, someone else's, or already used).
 pub fn for_upload_tokens(
