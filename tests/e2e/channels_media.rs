@@ -729,3 +729,51 @@ fn a_send_retried_after_the_vendors_link_expired_carries_a_fresh_one() {
         0
     );
 }
+
+/// A file a channel cannot carry goes as a line of text with a link the customer opens later:
+/// signed for customers (days), not for the vendor (a quarter of an hour).
+#[test]
+fn a_file_sent_as_a_link_gives_the_customer_a_link_that_lasts() {
+    const PDF: &[u8] = include_bytes!("../fixtures/attachments/return-label.pdf");
+    let app = media_app();
+    let agent = app.agent("Mina", "mina@example.com");
+    handed_off(&app, Vendor::Line);
+    let up = app
+        .request(
+            "tickets",
+            "POST",
+            "/api/v2/uploads.json?filename=return-label.pdf",
+        )
+        .agent(&agent.email, &agent.token)
+        .header("content-type", "application/binary")
+        .body(PDF.to_vec())
+        .send()
+        .expect(201)
+        .json();
+    let token = up["upload"]["token"].as_str().unwrap().to_owned();
+    let before = app.outbound.sent().len();
+    app.vendor_answers_ok(Vendor::Line, 1);
+    app.zendesk_put(
+        &agent,
+        &format!("/api/v2/tickets/{}.json", ticket_id(&app)),
+        &json!({"ticket": {"comment": {"body": "Your return label", "uploads": [token], "public": true}}}),
+    )
+    .expect(200);
+    let sends = app.outbound.sent()[before..].to_vec();
+    assert_eq!(sends.len(), 1, "LINE has no file message: one text");
+    let body: Json = serde_json::from_slice(sends[0].request.body()).unwrap();
+    let text = body["messages"][0]["text"].as_str().unwrap().to_owned();
+    let url = text
+        .lines()
+        .find_map(|l| l.strip_prefix("return-label.pdf: "))
+        .unwrap_or_else(|| panic!("no link line in {text:?}"))
+        .to_owned();
+    assert!(
+        url.starts_with(&format!("{PUBLIC_BASE}/attachments/")),
+        "{url}"
+    );
+    assert!(url.contains("token=c"), "a customer's link: {url}");
+    // A day later the customer still opens it.
+    app.clock.advance(Duration::from_secs(24 * 3600));
+    assert_eq!(app.download(&url, &[]).expect(200).body, PDF);
+}

@@ -293,6 +293,8 @@ mod tests {
     fn files_go_out_in_each_vendors_native_shape_or_as_links() {
         let ctx = RenderContext {
             display_name: "Acme".into(),
+            email: None,
+            window: Default::default(),
         };
         let png = file("label.png", "image/png", 40_000);
         let pdf = file("invoice.pdf", "application/pdf", 90_000);

@@ -42,6 +42,8 @@ pub const SURFACE: Surface = Surface {
             config::ATTACHMENT_MAX_BYTES,
             config::ATTACHMENT_URL_KEY,
             config::ATTACHMENT_LINK_VENDOR_MINUTES,
+            // A file a channel cannot carry goes as a link the customer opens.
+            config::ATTACHMENT_LINK_CUSTOMER_MINUTES,
             // The drain e-mails notices for unread widget replies, with signed links.
             config::EMAIL_NOTICE_AFTER_MINUTES,
             config::NOTICE_LINK_SECRET,

@@ -49,6 +49,8 @@ pub const SURFACE: Surface = Surface {
             config::ATTACHMENT_LINK_AGENT_MINUTES,
             // A business message's files go to a channel customer as links the vendor fetches.
             config::ATTACHMENT_LINK_VENDOR_MINUTES,
+            // A file a channel cannot carry goes as a link the customer opens.
+            config::ATTACHMENT_LINK_CUSTOMER_MINUTES,
         ],
         outbound: true,
         // A user's message posted here is answered by the bot, as on every channel.

@@ -57,6 +57,8 @@ pub const SURFACE: Surface = Surface {
             config::ATTACHMENT_LINK_AGENT_MINUTES,
             // An agent's files go to a channel customer as links the vendor fetches.
             config::ATTACHMENT_LINK_VENDOR_MINUTES,
+            // A file a channel cannot carry goes as a link the customer opens.
+            config::ATTACHMENT_LINK_CUSTOMER_MINUTES,
         ],
         outbound: true,
         actions: false,

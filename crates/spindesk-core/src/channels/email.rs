@@ -473,7 +473,7 @@ mod tests {
             &ctx,
             &Recipient::new("ada@customer.example"),
             &message("Try again <now>.\n\nThanks", Vec::new()),
-            None,
+            &[],
         );
         assert_eq!(payloads.len(), 1);
         let req = Email
