@@ -149,7 +149,7 @@ fn authenticate_and_parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("authenticate+parse");
     for kind in ChannelType::ALL {
         let (creds, body, headers) = case(kind);
-        let channel = kind.channel();
+        let channel = kind.receiver();
         let query = Vec::new();
         group.bench_function(kind.as_str(), |b| {
             b.iter(|| {
@@ -188,7 +188,7 @@ fn authenticate_and_parse(c: &mut Criterion) {
                 url: None,
                 now_ms: NOW_MS,
             };
-            let channel = ChannelType::WhatsApp.channel();
+            let channel = ChannelType::WhatsApp.receiver();
             channel.authenticate(&creds, &hook).unwrap();
             let parsed = channel.parse(&creds, &batch).unwrap();
             assert_eq!(parsed.events.len(), 100);

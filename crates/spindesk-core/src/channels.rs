@@ -1,4 +1,5 @@
-//! Social messaging channels: one file per channel behind the [`Channel`] trait.
+//! Social messaging channels: one file per channel behind the [`Channel`] (sending),
+//! [`Receiver`] (webhooks) and [`MediaSource`] (customers' files) traits.
 //!
 //! A channel knows four things about its vendor and nothing about our database: how the setup
 //! handshake is answered, how a webhook is authenticated from its raw bytes, how a webhook body
@@ -40,12 +41,43 @@ pub use render::{split_text, Measure};
 
 pub use channel::{
     AuthError, Channel, ChannelType, Content, Credentials, EmailThread, Event, HandshakeReply,
-    Mail, Outcome, ParseError, Parsed, Payload, Recipient, RenderContext, Sender, TemplateSend,
-    Webhook, Window,
+    Mail, MediaSource, Outcome, ParseError, Parsed, Payload, Receiver, Recipient, RenderContext,
+    Sender, TemplateSend, Webhook, Window,
 };
 
 impl ChannelType {
     pub fn channel(self) -> &'static dyn Channel {
+        match self {
+            ChannelType::WhatsApp => &whatsapp::WhatsApp,
+            ChannelType::Messenger => &messenger::Messenger,
+            ChannelType::Instagram => &instagram::Instagram,
+            ChannelType::Telegram => &telegram::Telegram,
+            ChannelType::Line => &line::Line,
+            ChannelType::Viber => &viber::Viber,
+            ChannelType::Slack => &slack::Slack,
+            ChannelType::Twilio => &twilio::Twilio,
+            ChannelType::Email => &email::Email,
+        }
+    }
+
+    /// The channel's receiving side (webhooks): only for the component that takes webhooks,
+    /// so the others do not carry the vendors' parsers.
+    pub fn receiver(self) -> &'static dyn Receiver {
+        match self {
+            ChannelType::WhatsApp => &whatsapp::WhatsApp,
+            ChannelType::Messenger => &messenger::Messenger,
+            ChannelType::Instagram => &instagram::Instagram,
+            ChannelType::Telegram => &telegram::Telegram,
+            ChannelType::Line => &line::Line,
+            ChannelType::Viber => &viber::Viber,
+            ChannelType::Slack => &slack::Slack,
+            ChannelType::Twilio => &twilio::Twilio,
+            ChannelType::Email => &email::Email,
+        }
+    }
+
+    /// Where the channel keeps customers' files: for the components that fetch them.
+    pub fn media_source(self) -> &'static dyn MediaSource {
         match self {
             ChannelType::WhatsApp => &whatsapp::WhatsApp,
             ChannelType::Messenger => &messenger::Messenger,
@@ -153,7 +185,7 @@ mod tests {
             (r.method().to_string(), r.uri().to_string(), auth)
         };
         let first = |kind: ChannelType, m: &MediaRef| {
-            let c = kind.channel();
+            let c = kind.media_source();
             match c.media_request(&creds, c.default_api_base(), m).unwrap() {
                 MediaStep::Download(r) => ("download", show(&r)),
                 MediaStep::Lookup(r) => ("lookup", show(&r)),
@@ -177,7 +209,7 @@ mod tests {
             )
         );
         let located = ChannelType::WhatsApp
-            .channel()
+            .media_source()
             .media_located(
                 &creds,
                 "https://graph.facebook.com",
@@ -215,7 +247,7 @@ mod tests {
                 )
             )
         );
-        let tg = ChannelType::Telegram.channel();
+        let tg = ChannelType::Telegram.media_source();
         let located = tg
             .media_located(
                 &creds,
@@ -258,7 +290,7 @@ mod tests {
         );
         let elsewhere = media(Some("F1"), Some("https://attacker.example/x.png"));
         assert!(ChannelType::Slack
-            .channel()
+            .media_source()
             .media_request(&creds, "https://slack.com", &elsewhere)
             .is_err());
 
@@ -269,7 +301,7 @@ mod tests {
 
         // An id that would reach another path is refused, not escaped.
         assert!(ChannelType::WhatsApp
-            .channel()
+            .media_source()
             .media_request(
                 &creds,
                 "https://graph.facebook.com",

@@ -71,7 +71,7 @@ fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
         return Err(ApiError::no_route(req.method(), path));
     };
     let kind = ChannelType::parse(kind).ok_or_else(|| not_found(path))?;
-    let channel = kind.channel();
+    let channel = kind.receiver();
     if !matches!(*req.method(), Method::GET | Method::POST) {
         return Err(ApiError::method_not_allowed(req.method(), "GET, POST"));
     }

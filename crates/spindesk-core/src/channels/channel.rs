@@ -414,13 +414,51 @@ pub enum Outcome {
     Permanent(String),
 }
 
-/// One messaging channel.
+/// One messaging channel, the sending side: what every component that queues or sends a bot
+/// or agent message needs.
 pub trait Channel: Sync {
     fn kind(&self) -> ChannelType;
 
     /// The vendor's API origin, which an integration's `api_base_url` replaces.
     fn default_api_base(&self) -> &'static str;
 
+    /// A bot or agent `message` and its `files` (sent before its text) as the vendor's send
+    /// requests: each file as the vendor's native image, video, audio or document message
+    /// where the vendor takes its type and size from a URL, else as a link in the text; the
+    /// text split to the channel's limits.
+    fn render(
+        &self,
+        ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        files: &[OutboundFile],
+    ) -> Vec<Payload>;
+
+    /// The request that acknowledges an [`Event::ack`] token.
+    fn render_ack(&self, _token: &str) -> Option<Payload> {
+        None
+    }
+
+    /// The HTTP request for a stored payload, with credentials and the API origin applied.
+    /// `idempotency_key` is a UUID fixed per outbox row, for vendors that honour one.
+    fn request(
+        &self,
+        credentials: &Credentials,
+        api_base: &str,
+        payload: &Payload,
+        idempotency_key: &str,
+    ) -> Result<http::Request<Vec<u8>>, String>;
+
+    /// How the vendor answered.
+    fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
+        http_outcome(response, |_| None)
+    }
+}
+
+/// One messaging channel, the receiving side: its webhooks. Apart from [`Channel`] so that
+/// only the component that takes webhooks (`channels`) carries the vendors' parsers: a
+/// component links the code of every method of the trait objects it uses.
+pub trait Receiver: Channel {
     /// Largest webhook body we read; larger ones get 413 before anything else.
     fn max_body(&self) -> usize {
         1024 * 1024
@@ -446,19 +484,12 @@ pub trait Channel: Sync {
     fn acknowledgement(&self) -> (&'static str, &'static [u8]) {
         ("application/json", b"{\"ok\":true}")
     }
+}
 
-    /// A bot or agent `message` and its `files` (sent before its text) as the vendor's send
-    /// requests: each file as the vendor's native image, video, audio or document message
-    /// where the vendor takes its type and size from a URL, else as a link in the text; the
-    /// text split to the channel's limits.
-    fn render(
-        &self,
-        ctx: &RenderContext,
-        to: &Recipient,
-        message: &Message,
-        files: &[OutboundFile],
-    ) -> Vec<Payload>;
-
+/// Where a channel keeps the files customers send, and how to fetch one with the integration's
+/// credentials: only for the components that fetch them (`channels` after a webhook, `admin`'s
+/// drain for the retries), apart from [`Receiver`] so the drain does not carry the parsers.
+pub trait MediaSource: Channel {
     /// The first request that fetches a customer's file. By default the vendor's URL without
     /// credentials: Messenger, Instagram and Viber hand out CDN links they signed themselves.
     fn media_request(
@@ -478,26 +509,6 @@ pub trait Channel: Sync {
         _answer: &[u8],
     ) -> Result<http::Request<Vec<u8>>, String> {
         Err(format!("{} answers with the file at once", self.kind()))
-    }
-
-    /// The request that acknowledges an [`Event::ack`] token.
-    fn render_ack(&self, _token: &str) -> Option<Payload> {
-        None
-    }
-
-    /// The HTTP request for a stored payload, with credentials and the API origin applied.
-    /// `idempotency_key` is a UUID fixed per outbox row, for vendors that honour one.
-    fn request(
-        &self,
-        credentials: &Credentials,
-        api_base: &str,
-        payload: &Payload,
-        idempotency_key: &str,
-    ) -> Result<http::Request<Vec<u8>>, String>;
-
-    /// How the vendor answered.
-    fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
-        http_outcome(response, |_| None)
     }
 }
 

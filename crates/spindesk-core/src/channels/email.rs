@@ -9,8 +9,8 @@
 mod trim;
 
 use super::channel::{
-    http_outcome, AuthError, Channel, ChannelType, Content, Credentials, Event, Mail, Outcome,
-    ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    http_outcome, AuthError, Channel, ChannelType, Content, Credentials, Event, Mail, MediaSource,
+    Outcome, ParseError, Parsed, Payload, Receiver, Recipient, RenderContext, Sender, Webhook,
 };
 use super::media::{self, OutboundFile};
 use super::signature::base64_decode;
@@ -98,6 +98,132 @@ impl Channel for Email {
         "https://api.postmarkapp.com"
     }
 
+    /// One e-mail: plain text and HTML, threaded under the customer's last e-mail. `From` is
+    /// added when it is sent (from the credentials), so a changed sender address applies to
+    /// e-mails still waiting.
+    fn render(
+        &self,
+        ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        files: &[OutboundFile],
+    ) -> Vec<Payload> {
+        // Every file as a link the customer opens (an e-mail is read long after it is sent),
+        // images shown too; the text lists them all, after the message.
+        let links: Vec<&OutboundFile> = files.iter().collect();
+        let mut text = media::with_links(&message.text, &links);
+        let mut html = String::new();
+        for paragraph in message
+            .text
+            .trim()
+            .split("\n\n")
+            .filter(|p| !p.trim().is_empty())
+        {
+            let lines: Vec<String> = paragraph.lines().map(crate::html::escape).collect();
+            html.push_str(&format!("<p>{}</p>", lines.join("<br>")));
+        }
+        for file in files {
+            let link = crate::html::escape(&file.customer_url());
+            let name = crate::html::escape(&file.file_name);
+            if file.kind() == media::FileKind::Image {
+                html.push_str(&format!(
+                    "<p><a href=\"{link}\"><img src=\"{link}\" alt=\"{name}\" \
+                     style=\"max-width:100%\"></a></p>"
+                ));
+            } else {
+                html.push_str(&format!("<p><a href=\"{link}\">{name}</a></p>"));
+            }
+        }
+        if !message.actions.is_empty() {
+            // No buttons in e-mail: numbered options, answered by a reply with the number.
+            text.push_str("\n\n");
+            text.push_str(&super::twilio::numbered_options(&message.actions));
+            let items: String = message
+                .actions
+                .iter()
+                .map(|q| format!("<li>{}</li>", crate::html::escape(&q.label)))
+                .collect();
+            html.push_str(&format!("<ol>{items}</ol><p>Reply with a number.</p>"));
+        }
+        let mut body = json!({
+            "FromName": ctx.display_name,
+            "To": to.address,
+            "Subject": format!("A reply from {}", ctx.display_name),
+            "TextBody": text,
+            "HtmlBody": html,
+            "MessageStream": "outbound",
+        });
+        if let Some(thread) = &ctx.email {
+            let subject = if thread.subject.is_empty() {
+                format!("Your conversation with {}", ctx.display_name)
+            } else if thread.subject.to_ascii_lowercase().starts_with("re:") {
+                thread.subject.clone()
+            } else {
+                format!("Re: {}", thread.subject)
+            };
+            body["Subject"] = json!(subject);
+            body["ReplyTo"] = json!(thread.reply_to);
+            let mut headers = vec![header("Message-ID", &format!("<{}>", thread.message_id))];
+            if let Some(last) = thread.references.first() {
+                headers.push(header("In-Reply-To", &format!("<{last}>")));
+                let chain: Vec<String> = thread
+                    .references
+                    .iter()
+                    .rev()
+                    .map(|r| format!("<{r}>"))
+                    .collect();
+                headers.push(header("References", &chain.join(" ")));
+            }
+            body["Headers"] = json!(headers);
+        }
+        vec![Payload {
+            endpoint: "email".into(),
+            body: body.to_string(),
+        }]
+    }
+
+    fn request(
+        &self,
+        credentials: &Credentials,
+        api_base: &str,
+        payload: &Payload,
+        _idempotency_key: &str,
+    ) -> Result<http::Request<Vec<u8>>, String> {
+        let mut body: Value = serde_json::from_str(&payload.body)
+            .map_err(|e| format!("the stored e-mail is not JSON: {e}"))?;
+        let name = body
+            .get("FromName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(map) = body.as_object_mut() {
+            map.remove("FromName");
+            map.insert(
+                "From".into(),
+                json!(mailbox(&name, credentials.get("from_address"))),
+            );
+        }
+        post(
+            &url(api_base, &format!("/{}", payload.endpoint)),
+            "application/json",
+            &[
+                ("accept", "application/json"),
+                ("x-postmark-server-token", credentials.get("server_token")),
+            ],
+            &body.to_string(),
+        )
+    }
+
+    /// Postmark answers 200 with `ErrorCode: 0` and its `MessageID`; 422 with an `ErrorCode`
+    /// for a refused e-mail (an inactive recipient, a bad sender signature): not retried.
+    fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
+        http_outcome(response, |json| {
+            json.get("MessageID").and_then(super::wire::json_id)
+        })
+    }
+}
+
+impl Receiver for Email {
     fn max_body(&self) -> usize {
         MAX_BODY
     }
@@ -250,131 +376,10 @@ impl Channel for Email {
             reply: None,
         })
     }
-
-    /// One e-mail: plain text and HTML, threaded under the customer's last e-mail. `From` is
-    /// added when it is sent (from the credentials), so a changed sender address applies to
-    /// e-mails still waiting.
-    fn render(
-        &self,
-        ctx: &RenderContext,
-        to: &Recipient,
-        message: &Message,
-        files: &[OutboundFile],
-    ) -> Vec<Payload> {
-        // Every file as a link the customer opens (an e-mail is read long after it is sent),
-        // images shown too; the text lists them all, after the message.
-        let links: Vec<&OutboundFile> = files.iter().collect();
-        let mut text = media::with_links(&message.text, &links);
-        let mut html = String::new();
-        for paragraph in message
-            .text
-            .trim()
-            .split("\n\n")
-            .filter(|p| !p.trim().is_empty())
-        {
-            let lines: Vec<String> = paragraph.lines().map(crate::html::escape).collect();
-            html.push_str(&format!("<p>{}</p>", lines.join("<br>")));
-        }
-        for file in files {
-            let link = crate::html::escape(&file.customer_url());
-            let name = crate::html::escape(&file.file_name);
-            if file.kind() == media::FileKind::Image {
-                html.push_str(&format!(
-                    "<p><a href=\"{link}\"><img src=\"{link}\" alt=\"{name}\" \
-                     style=\"max-width:100%\"></a></p>"
-                ));
-            } else {
-                html.push_str(&format!("<p><a href=\"{link}\">{name}</a></p>"));
-            }
-        }
-        if !message.actions.is_empty() {
-            // No buttons in e-mail: numbered options, answered by a reply with the number.
-            text.push_str("\n\n");
-            text.push_str(&super::twilio::numbered_options(&message.actions));
-            let items: String = message
-                .actions
-                .iter()
-                .map(|q| format!("<li>{}</li>", crate::html::escape(&q.label)))
-                .collect();
-            html.push_str(&format!("<ol>{items}</ol><p>Reply with a number.</p>"));
-        }
-        let mut body = json!({
-            "FromName": ctx.display_name,
-            "To": to.address,
-            "Subject": format!("A reply from {}", ctx.display_name),
-            "TextBody": text,
-            "HtmlBody": html,
-            "MessageStream": "outbound",
-        });
-        if let Some(thread) = &ctx.email {
-            let subject = if thread.subject.is_empty() {
-                format!("Your conversation with {}", ctx.display_name)
-            } else if thread.subject.to_ascii_lowercase().starts_with("re:") {
-                thread.subject.clone()
-            } else {
-                format!("Re: {}", thread.subject)
-            };
-            body["Subject"] = json!(subject);
-            body["ReplyTo"] = json!(thread.reply_to);
-            let mut headers = vec![header("Message-ID", &format!("<{}>", thread.message_id))];
-            if let Some(last) = thread.references.first() {
-                headers.push(header("In-Reply-To", &format!("<{last}>")));
-                let chain: Vec<String> = thread
-                    .references
-                    .iter()
-                    .rev()
-                    .map(|r| format!("<{r}>"))
-                    .collect();
-                headers.push(header("References", &chain.join(" ")));
-            }
-            body["Headers"] = json!(headers);
-        }
-        vec![Payload {
-            endpoint: "email".into(),
-            body: body.to_string(),
-        }]
-    }
-
-    fn request(
-        &self,
-        credentials: &Credentials,
-        api_base: &str,
-        payload: &Payload,
-        _idempotency_key: &str,
-    ) -> Result<http::Request<Vec<u8>>, String> {
-        let mut body: Value = serde_json::from_str(&payload.body)
-            .map_err(|e| format!("the stored e-mail is not JSON: {e}"))?;
-        let name = body
-            .get("FromName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        if let Some(map) = body.as_object_mut() {
-            map.remove("FromName");
-            map.insert(
-                "From".into(),
-                json!(mailbox(&name, credentials.get("from_address"))),
-            );
-        }
-        post(
-            &url(api_base, &format!("/{}", payload.endpoint)),
-            "application/json",
-            &[
-                ("accept", "application/json"),
-                ("x-postmark-server-token", credentials.get("server_token")),
-            ],
-            &body.to_string(),
-        )
-    }
-
-    /// Postmark answers 200 with `ErrorCode: 0` and its `MessageID`; 422 with an `ErrorCode`
-    /// for a refused e-mail (an inactive recipient, a bad sender signature): not retried.
-    fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
-        http_outcome(response, |json| {
-            json.get("MessageID").and_then(super::wire::json_id)
-        })
-    }
 }
+
+/// An e-mail's attachments are not taken yet (docs/email.md): no file is ever queued for it.
+impl MediaSource for Email {}
 
 #[cfg(test)]
 mod tests {

@@ -2,8 +2,8 @@
 //! professional account, replies through `POST graph.instagram.com/<version>/<ig_id>/messages`.
 
 use super::channel::{
-    AuthError, Channel, ChannelType, Credentials, Outcome, ParseError, Parsed, Payload, Recipient,
-    RenderContext, Webhook,
+    AuthError, Channel, ChannelType, Credentials, MediaSource, Outcome, ParseError, Parsed,
+    Payload, Receiver, Recipient, RenderContext, Webhook,
 };
 use super::media::OutboundFile;
 use super::messenger::render_messages;
@@ -39,34 +39,6 @@ impl Channel for Instagram {
 
     fn default_api_base(&self) -> &'static str {
         "https://graph.instagram.com"
-    }
-
-    fn max_body(&self) -> usize {
-        meta::MAX_BODY
-    }
-
-    fn verify_subscription(
-        &self,
-        credentials: &Credentials,
-        hook: &Webhook,
-    ) -> Option<Result<String, AuthError>> {
-        Some(meta::verify_subscription(
-            credentials.get("verify_token"),
-            hook,
-        ))
-    }
-
-    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
-        meta::authenticate(credentials.get("app_secret"), hook)
-    }
-
-    fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        meta::parse_messaging(
-            body,
-            "instagram",
-            "instagram",
-            credentials.get("instagram_account_id"),
-        )
     }
 
     fn render(
@@ -115,6 +87,39 @@ impl Channel for Instagram {
         meta::outcome(response, "message_id")
     }
 }
+
+impl Receiver for Instagram {
+    fn max_body(&self) -> usize {
+        meta::MAX_BODY
+    }
+
+    fn verify_subscription(
+        &self,
+        credentials: &Credentials,
+        hook: &Webhook,
+    ) -> Option<Result<String, AuthError>> {
+        Some(meta::verify_subscription(
+            credentials.get("verify_token"),
+            hook,
+        ))
+    }
+
+    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
+        meta::authenticate(credentials.get("app_secret"), hook)
+    }
+
+    fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
+        meta::parse_messaging(
+            body,
+            "instagram",
+            "instagram",
+            credentials.get("instagram_account_id"),
+        )
+    }
+}
+
+/// Its customers' files come as links the vendor signed: fetched without credentials.
+impl MediaSource for Instagram {}
 
 #[cfg(test)]
 mod tests {

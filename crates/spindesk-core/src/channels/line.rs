@@ -2,8 +2,8 @@
 //! replies through the push API with a retry key so a repeated send is not delivered twice.
 
 use super::channel::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
-    Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, MediaSource, Outcome, ParseError,
+    Parsed, Payload, Receiver, Recipient, RenderContext, Sender, Webhook,
 };
 use super::media::{self, path_segment, MediaRef, MediaStep, OutboundFile};
 use super::render::{option_payload, split_text, truncate, Measure};
@@ -76,69 +76,6 @@ impl Channel for Line {
 
     fn default_api_base(&self) -> &'static str {
         "https://api.line.me"
-    }
-
-    /// `X-Line-Signature: base64(HMAC-SHA256(channel secret, raw body))`. The console's
-    /// "Verify" request is signed the same way and carries no events.
-    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
-        let Some(header) = hook.header(SIGNATURE_HEADER) else {
-            return Err(AuthError::Missing("X-Line-Signature"));
-        };
-        let given = base64_decode(header).ok_or(AuthError::Invalid("X-Line-Signature"))?;
-        let secret = credentials.get("channel_secret");
-        let expected = hmac_sha256(secret.as_bytes(), &[hook.body]);
-        if secret.is_empty() || !equal(&expected, &given) {
-            return Err(AuthError::Invalid("X-Line-Signature"));
-        }
-        Ok(())
-    }
-
-    fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let body: vendor::Body = serde_json::from_slice(body)?;
-        let mut parsed = Parsed::default();
-        for event in body.events {
-            // Standby: another channel (e.g. a human chat) owns the conversation; don't reply.
-            if event.mode.as_deref() == Some("standby") {
-                parsed.ignored += 1;
-                continue;
-            }
-            let (Some(id), Some(source)) = (event.webhook_event_id, event.source) else {
-                parsed.ignored += 1;
-                continue;
-            };
-            let Some(user) = source.user_id else {
-                parsed.ignored += 1;
-                continue;
-            };
-            let content = match (event.kind.as_str(), event.message, event.postback) {
-                ("message", Some(message), _) => content(message),
-                ("postback", _, Some(postback)) => Content::Choice {
-                    payload: postback.data,
-                    title: None,
-                },
-                // follow, unfollow, join, leave, unsend, read...
-                _ => {
-                    parsed.ignored += 1;
-                    continue;
-                }
-            };
-            let reply_to = source.group_id.or(source.room_id).unwrap_or(user.clone());
-            parsed.events.push(Event {
-                id,
-                sender: Sender {
-                    channel: "line".into(),
-                    address: user,
-                    name: None,
-                    locale: None,
-                },
-                recipient: Recipient::new(reply_to),
-                sent_at_ms: event.timestamp,
-                content,
-                ack: None,
-                mail: None,
-            });
-        }
-        Ok(parsed)
     }
 
     /// Push messages (a reply token expires within a minute, before a retry from the outbox
@@ -225,7 +162,74 @@ impl Channel for Line {
             super::wire::json_id(&j["sentMessages"][0]["id"])
         })
     }
+}
 
+impl Receiver for Line {
+    /// `X-Line-Signature: base64(HMAC-SHA256(channel secret, raw body))`. The console's
+    /// "Verify" request is signed the same way and carries no events.
+    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
+        let Some(header) = hook.header(SIGNATURE_HEADER) else {
+            return Err(AuthError::Missing("X-Line-Signature"));
+        };
+        let given = base64_decode(header).ok_or(AuthError::Invalid("X-Line-Signature"))?;
+        let secret = credentials.get("channel_secret");
+        let expected = hmac_sha256(secret.as_bytes(), &[hook.body]);
+        if secret.is_empty() || !equal(&expected, &given) {
+            return Err(AuthError::Invalid("X-Line-Signature"));
+        }
+        Ok(())
+    }
+
+    fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
+        let body: vendor::Body = serde_json::from_slice(body)?;
+        let mut parsed = Parsed::default();
+        for event in body.events {
+            // Standby: another channel (e.g. a human chat) owns the conversation; don't reply.
+            if event.mode.as_deref() == Some("standby") {
+                parsed.ignored += 1;
+                continue;
+            }
+            let (Some(id), Some(source)) = (event.webhook_event_id, event.source) else {
+                parsed.ignored += 1;
+                continue;
+            };
+            let Some(user) = source.user_id else {
+                parsed.ignored += 1;
+                continue;
+            };
+            let content = match (event.kind.as_str(), event.message, event.postback) {
+                ("message", Some(message), _) => content(message),
+                ("postback", _, Some(postback)) => Content::Choice {
+                    payload: postback.data,
+                    title: None,
+                },
+                // follow, unfollow, join, leave, unsend, read...
+                _ => {
+                    parsed.ignored += 1;
+                    continue;
+                }
+            };
+            let reply_to = source.group_id.or(source.room_id).unwrap_or(user.clone());
+            parsed.events.push(Event {
+                id,
+                sender: Sender {
+                    channel: "line".into(),
+                    address: user,
+                    name: None,
+                    locale: None,
+                },
+                recipient: Recipient::new(reply_to),
+                sent_at_ms: event.timestamp,
+                content,
+                ack: None,
+                mail: None,
+            });
+        }
+        Ok(parsed)
+    }
+}
+
+impl MediaSource for Line {
     /// `GET /v2/bot/message/{id}/content` on the content host, with the channel token.
     fn media_request(
         &self,

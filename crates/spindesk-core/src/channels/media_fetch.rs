@@ -250,7 +250,7 @@ fn resolve(base: &str, location: &str) -> Option<String> {
 
 /// Asks the vendor for the file (a lookup first when the vendor wants one) and stores it.
 fn fetch(env: &Env, db: &Db, integration: &Integration, row: &Fetch, budget: Budget) -> Outcome {
-    let channel = integration.channel();
+    let channel = integration.kind.media_source();
     let credentials = &integration.credentials;
     let api_base = integration.api_base();
     let limit = attachments::limits::max_bytes(env).min(usize::MAX as u64 - 1) as usize;

@@ -2,8 +2,8 @@
 //! `POST /<version>/<page_id>/messages` with the page access token.
 
 use super::channel::{
-    AuthError, Channel, ChannelType, Credentials, Outcome, ParseError, Parsed, Payload, Recipient,
-    RenderContext, Webhook, Window,
+    AuthError, Channel, ChannelType, Credentials, MediaSource, Outcome, ParseError, Parsed,
+    Payload, Receiver, Recipient, RenderContext, Webhook, Window,
 };
 use super::media::{self, OutboundFile};
 use super::meta;
@@ -111,29 +111,6 @@ impl Channel for Messenger {
         "https://graph.facebook.com"
     }
 
-    fn max_body(&self) -> usize {
-        meta::MAX_BODY
-    }
-
-    fn verify_subscription(
-        &self,
-        credentials: &Credentials,
-        hook: &Webhook,
-    ) -> Option<Result<String, AuthError>> {
-        Some(meta::verify_subscription(
-            credentials.get("verify_token"),
-            hook,
-        ))
-    }
-
-    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
-        meta::authenticate(credentials.get("app_secret"), hook)
-    }
-
-    fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        meta::parse_messaging(body, "page", "messenger", credentials.get("page_id"))
-    }
-
     fn render(
         &self,
         ctx: &RenderContext,
@@ -200,6 +177,34 @@ impl Channel for Messenger {
         meta::outcome(response, "message_id")
     }
 }
+
+impl Receiver for Messenger {
+    fn max_body(&self) -> usize {
+        meta::MAX_BODY
+    }
+
+    fn verify_subscription(
+        &self,
+        credentials: &Credentials,
+        hook: &Webhook,
+    ) -> Option<Result<String, AuthError>> {
+        Some(meta::verify_subscription(
+            credentials.get("verify_token"),
+            hook,
+        ))
+    }
+
+    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
+        meta::authenticate(credentials.get("app_secret"), hook)
+    }
+
+    fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
+        meta::parse_messaging(body, "page", "messenger", credentials.get("page_id"))
+    }
+}
+
+/// Its customers' files come as links the vendor signed: fetched without credentials.
+impl MediaSource for Messenger {}
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,8 @@
 //! window; replies through `chat.postMessage` with the bot token.
 
 use super::channel::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, HandshakeReply, Outcome,
-    ParseError, Parsed, Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, HandshakeReply, MediaSource,
+    Outcome, ParseError, Parsed, Payload, Receiver, Recipient, RenderContext, Sender, Webhook,
 };
 use super::media::{self, MediaRef, MediaStep, OutboundFile};
 use super::render::{option_payload, split_for_options, split_text, truncate, Measure};
@@ -169,48 +169,6 @@ impl Channel for Slack {
         "https://slack.com"
     }
 
-    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
-        let Some(signature) = hook.header(SIGNATURE_HEADER) else {
-            return Err(AuthError::Missing("X-Slack-Signature"));
-        };
-        let Some(timestamp) = hook.header(TIMESTAMP_HEADER) else {
-            return Err(AuthError::Missing("X-Slack-Request-Timestamp"));
-        };
-        let seconds: i64 = timestamp
-            .trim()
-            .parse()
-            .map_err(|_| AuthError::Invalid("X-Slack-Request-Timestamp"))?;
-        // abs_diff: a timestamp of i64::MIN must be refused, not overflow.
-        if (hook.now_ms / 1000).abs_diff(seconds) > MAX_AGE_SECONDS.unsigned_abs() {
-            return Err(AuthError::Expired);
-        }
-        let given = signature
-            .trim()
-            .strip_prefix("v0=")
-            .and_then(hex_decode)
-            .ok_or(AuthError::Invalid("X-Slack-Signature"))?;
-        let secret = credentials.get("signing_secret");
-        let expected = hmac_sha256(
-            secret.as_bytes(),
-            &[b"v0:", timestamp.trim().as_bytes(), b":", hook.body],
-        );
-        if secret.is_empty() || !equal(&expected, &given) {
-            return Err(AuthError::Invalid("X-Slack-Signature"));
-        }
-        Ok(())
-    }
-
-    fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        if body.starts_with(b"payload=") {
-            let payload = form_urlencoded::parse(body)
-                .find(|(k, _)| k == "payload")
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default();
-            return parse_interaction(&payload);
-        }
-        parse_event(serde_json::from_slice(body)?)
-    }
-
     fn render(
         &self,
         _ctx: &RenderContext,
@@ -302,25 +260,6 @@ impl Channel for Slack {
         )
     }
 
-    /// `url_private` with the bot token as a bearer (the token needs `files:read`); the token
-    /// goes only to Slack's own hosts.
-    fn media_request(
-        &self,
-        credentials: &Credentials,
-        api_base: &str,
-        media: &MediaRef,
-    ) -> Result<MediaStep, String> {
-        let link = media.link()?;
-        if !media::on_vendor_host(link, api_base, "slack.com") {
-            return Err("the file is not on a Slack host; the bot token is not sent there".into());
-        }
-        let auth = bearer(credentials.get("bot_token"));
-        Ok(MediaStep::Download(media::get(
-            link,
-            &[("authorization", &auth)],
-        )?))
-    }
-
     /// Slack answers HTTP 200 with `"ok": false` and an error code on failure.
     fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
         let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
@@ -343,6 +282,71 @@ impl Channel for Slack {
             }
             other => other,
         }
+    }
+}
+
+impl Receiver for Slack {
+    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
+        let Some(signature) = hook.header(SIGNATURE_HEADER) else {
+            return Err(AuthError::Missing("X-Slack-Signature"));
+        };
+        let Some(timestamp) = hook.header(TIMESTAMP_HEADER) else {
+            return Err(AuthError::Missing("X-Slack-Request-Timestamp"));
+        };
+        let seconds: i64 = timestamp
+            .trim()
+            .parse()
+            .map_err(|_| AuthError::Invalid("X-Slack-Request-Timestamp"))?;
+        // abs_diff: a timestamp of i64::MIN must be refused, not overflow.
+        if (hook.now_ms / 1000).abs_diff(seconds) > MAX_AGE_SECONDS.unsigned_abs() {
+            return Err(AuthError::Expired);
+        }
+        let given = signature
+            .trim()
+            .strip_prefix("v0=")
+            .and_then(hex_decode)
+            .ok_or(AuthError::Invalid("X-Slack-Signature"))?;
+        let secret = credentials.get("signing_secret");
+        let expected = hmac_sha256(
+            secret.as_bytes(),
+            &[b"v0:", timestamp.trim().as_bytes(), b":", hook.body],
+        );
+        if secret.is_empty() || !equal(&expected, &given) {
+            return Err(AuthError::Invalid("X-Slack-Signature"));
+        }
+        Ok(())
+    }
+
+    fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
+        if body.starts_with(b"payload=") {
+            let payload = form_urlencoded::parse(body)
+                .find(|(k, _)| k == "payload")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            return parse_interaction(&payload);
+        }
+        parse_event(serde_json::from_slice(body)?)
+    }
+}
+
+impl MediaSource for Slack {
+    /// `url_private` with the bot token as a bearer (the token needs `files:read`); the token
+    /// goes only to Slack's own hosts.
+    fn media_request(
+        &self,
+        credentials: &Credentials,
+        api_base: &str,
+        media: &MediaRef,
+    ) -> Result<MediaStep, String> {
+        let link = media.link()?;
+        if !media::on_vendor_host(link, api_base, "slack.com") {
+            return Err("the file is not on a Slack host; the bot token is not sent there".into());
+        }
+        let auth = bearer(credentials.get("bot_token"));
+        Ok(MediaStep::Download(media::get(
+            link,
+            &[("authorization", &auth)],
+        )?))
     }
 }
 

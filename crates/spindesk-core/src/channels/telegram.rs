@@ -2,8 +2,8 @@
 //! `setWebhook`; replies through `POST /bot<token>/sendMessage`.
 
 use super::channel::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
-    Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, MediaSource, Outcome, ParseError,
+    Parsed, Payload, Receiver, Recipient, RenderContext, Sender, Webhook,
 };
 use super::media::{self, path_segment, MediaRef, MediaStep, OutboundFile};
 use super::render::{option_payload, split_text, truncate, Measure};
@@ -78,78 +78,6 @@ impl Channel for Telegram {
 
     fn default_api_base(&self) -> &'static str {
         "https://api.telegram.org"
-    }
-
-    /// No body signature: Telegram echoes the `secret_token` we registered in a header.
-    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
-        let Some(given) = hook.header(SECRET_HEADER) else {
-            return Err(AuthError::Missing("X-Telegram-Bot-Api-Secret-Token"));
-        };
-        let expected = credentials.get("secret_token");
-        if expected.is_empty() || !crate::auth::secrets_equal(given, expected) {
-            return Err(AuthError::Invalid("X-Telegram-Bot-Api-Secret-Token"));
-        }
-        Ok(())
-    }
-
-    fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let update: vendor::Update = serde_json::from_slice(body)?;
-        let mut parsed = Parsed::default();
-        if let Some(mut message) = update.message {
-            let Some(from) = message.from.take().filter(|u| !u.is_bot) else {
-                parsed.ignored += 1;
-                return Ok(parsed);
-            };
-            // message_id is unique within a chat only; update_id restarts after a quiet week.
-            let id = format!("{}:{}", message.chat.id, message.message_id);
-            parsed.events.push(Event {
-                id,
-                sender: Sender {
-                    channel: "telegram".into(),
-                    address: from.id.clone(),
-                    name: from.name(),
-                    locale: from
-                        .language_code
-                        .as_deref()
-                        .and_then(super::channel::locale_tag),
-                },
-                recipient: Recipient::new(message.chat.id.clone()),
-                // A date past i64 milliseconds is no date (not an overflow panic).
-                sent_at_ms: message.date.and_then(|s| s.checked_mul(1000)),
-                content: message_content(&mut message),
-                ack: None,
-                mail: None,
-            });
-        } else if let Some(callback) = update.callback_query {
-            let chat = callback
-                .message
-                .map_or_else(|| callback.from.id.clone(), |m| m.chat.id);
-            parsed.events.push(Event {
-                id: format!("callback:{}", callback.id),
-                sender: Sender {
-                    channel: "telegram".into(),
-                    address: callback.from.id.clone(),
-                    name: callback.from.name(),
-                    locale: callback
-                        .from
-                        .language_code
-                        .as_deref()
-                        .and_then(super::channel::locale_tag),
-                },
-                recipient: Recipient::new(chat),
-                sent_at_ms: None,
-                content: Content::Choice {
-                    payload: callback.data.unwrap_or_default(),
-                    title: None,
-                },
-                ack: Some(callback.id),
-                mail: None,
-            });
-        } else {
-            // edited_message, channel_post, my_chat_member, ...
-            parsed.ignored += 1;
-        }
-        Ok(parsed)
     }
 
     fn render(
@@ -257,7 +185,83 @@ impl Channel for Telegram {
             other => other,
         }
     }
+}
 
+impl Receiver for Telegram {
+    /// No body signature: Telegram echoes the `secret_token` we registered in a header.
+    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
+        let Some(given) = hook.header(SECRET_HEADER) else {
+            return Err(AuthError::Missing("X-Telegram-Bot-Api-Secret-Token"));
+        };
+        let expected = credentials.get("secret_token");
+        if expected.is_empty() || !crate::auth::secrets_equal(given, expected) {
+            return Err(AuthError::Invalid("X-Telegram-Bot-Api-Secret-Token"));
+        }
+        Ok(())
+    }
+
+    fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
+        let update: vendor::Update = serde_json::from_slice(body)?;
+        let mut parsed = Parsed::default();
+        if let Some(mut message) = update.message {
+            let Some(from) = message.from.take().filter(|u| !u.is_bot) else {
+                parsed.ignored += 1;
+                return Ok(parsed);
+            };
+            // message_id is unique within a chat only; update_id restarts after a quiet week.
+            let id = format!("{}:{}", message.chat.id, message.message_id);
+            parsed.events.push(Event {
+                id,
+                sender: Sender {
+                    channel: "telegram".into(),
+                    address: from.id.clone(),
+                    name: from.name(),
+                    locale: from
+                        .language_code
+                        .as_deref()
+                        .and_then(super::channel::locale_tag),
+                },
+                recipient: Recipient::new(message.chat.id.clone()),
+                // A date past i64 milliseconds is no date (not an overflow panic).
+                sent_at_ms: message.date.and_then(|s| s.checked_mul(1000)),
+                content: message_content(&mut message),
+                ack: None,
+                mail: None,
+            });
+        } else if let Some(callback) = update.callback_query {
+            let chat = callback
+                .message
+                .map_or_else(|| callback.from.id.clone(), |m| m.chat.id);
+            parsed.events.push(Event {
+                id: format!("callback:{}", callback.id),
+                sender: Sender {
+                    channel: "telegram".into(),
+                    address: callback.from.id.clone(),
+                    name: callback.from.name(),
+                    locale: callback
+                        .from
+                        .language_code
+                        .as_deref()
+                        .and_then(super::channel::locale_tag),
+                },
+                recipient: Recipient::new(chat),
+                sent_at_ms: None,
+                content: Content::Choice {
+                    payload: callback.data.unwrap_or_default(),
+                    title: None,
+                },
+                ack: Some(callback.id),
+                mail: None,
+            });
+        } else {
+            // edited_message, channel_post, my_chat_member, ...
+            parsed.ignored += 1;
+        }
+        Ok(parsed)
+    }
+}
+
+impl MediaSource for Telegram {
     /// `getFile` answers the file's path, valid for an hour; the bytes are at
     /// `/file/bot<token>/<file_path>` (files up to 20 MB).
     fn media_request(

@@ -1,7 +1,7 @@
 //! Test helpers: the vendors' sample payloads, webhook requests, and the signature cases every
 //! HMAC channel must pass.
 
-use super::channel::{AuthError, Channel, Credentials, Webhook};
+use super::channel::{AuthError, Credentials, Receiver, Webhook};
 use crate::ids::hex;
 use crate::message::{AuthorType, Message, QuickReply};
 
@@ -101,7 +101,12 @@ pub fn reserialised(body: &[u8]) -> Vec<u8> {
 }
 
 /// Every negative case for Meta's `X-Hub-Signature-256`, plus the positive one.
-pub fn meta_signature_cases(channel: &dyn Channel, creds: &Credentials, secret: &str, body: &[u8]) {
+pub fn meta_signature_cases(
+    channel: &dyn Receiver,
+    creds: &Credentials,
+    secret: &str,
+    body: &[u8],
+) {
     let signed = |body: &[u8], secret: &str| {
         TestHook::new(body).header("x-hub-signature-256", &meta_signature(secret, body))
     };
@@ -142,7 +147,7 @@ pub fn meta_signature_cases(channel: &dyn Channel, creds: &Credentials, secret: 
 }
 
 /// Meta's GET handshake: the challenge comes back only with the right verify token.
-pub fn meta_handshake_cases(channel: &dyn Channel, creds: &Credentials, verify_token: &str) {
+pub fn meta_handshake_cases(channel: &dyn Receiver, creds: &Credentials, verify_token: &str) {
     let get = |mode: &str, token: &str| {
         TestHook::new(b"")
             .query("hub.mode", mode)

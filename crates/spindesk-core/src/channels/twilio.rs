@@ -3,8 +3,8 @@
 //! `POST /2010-04-01/Accounts/<sid>/Messages.json` with Basic auth.
 
 use super::channel::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
-    Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, MediaSource, Outcome, ParseError,
+    Parsed, Payload, Receiver, Recipient, RenderContext, Sender, Webhook,
 };
 use super::media::{self, FileKind, MediaRef, MediaStep, OutboundFile};
 use super::render::{split_for_options, split_text, Measure};
@@ -93,6 +93,93 @@ impl Channel for Twilio {
         "https://api.twilio.com"
     }
 
+    /// SMS has no buttons: options become a numbered list on the last message. Files go as
+    /// `MediaUrl`s: up to ten per MMS within 5 MB in all, one per WhatsApp message; the first
+    /// message carries the first piece of text (a WhatsApp caption, except on audio).
+    fn render(
+        &self,
+        _ctx: &RenderContext,
+        to: &Recipient,
+        message: &Message,
+        files: &[OutboundFile],
+    ) -> Vec<Payload> {
+        let form = |body: &str, media: &[&OutboundFile]| {
+            let mut f = form_urlencoded::Serializer::new(String::new());
+            f.append_pair("To", &to.address);
+            if !body.is_empty() {
+                f.append_pair("Body", body);
+            }
+            for file in media {
+                f.append_pair("MediaUrl", &file.url);
+            }
+            Payload {
+                endpoint: "Messages.json".into(),
+                body: f.finish(),
+            }
+        };
+        let whatsapp = to.address.starts_with("whatsapp:");
+        let (groups, links) = media_groups(files, whatsapp);
+        let text = media::with_links(&message.text, &links);
+        let mut pieces = if message.actions.is_empty() {
+            split_text(&text, BODY_MAX, Measure::Chars)
+        } else {
+            let numbered = numbered_options(&message.actions);
+            let room = BODY_MAX.saturating_sub(numbered.chars().count() + 2).max(1);
+            let (mut lead, last) = split_for_options(&text, BODY_MAX, room, Measure::Chars);
+            lead.push(if last.is_empty() {
+                numbered
+            } else {
+                format!("{last}\n\n{numbered}")
+            });
+            lead
+        };
+        if pieces.len() == 1 && pieces[0].is_empty() && groups.is_empty() {
+            pieces[0] = " ".into();
+        }
+        let mut out = Vec::new();
+        let mut pieces = pieces.into_iter().filter(|p| !p.is_empty()).peekable();
+        for (i, group) in groups.iter().enumerate() {
+            // WhatsApp shows no caption on audio: its text goes on its own.
+            let captioned =
+                i == 0 && !(whatsapp && group.iter().any(|f| f.kind() == FileKind::Audio));
+            let body = if captioned { pieces.next() } else { None };
+            out.push(form(body.as_deref().unwrap_or(""), group));
+        }
+        out.extend(pieces.map(|piece| form(&piece, &[])));
+        out
+    }
+
+    fn request(
+        &self,
+        credentials: &Credentials,
+        api_base: &str,
+        payload: &Payload,
+        _idempotency_key: &str,
+    ) -> Result<http::Request<Vec<u8>>, String> {
+        let sid = credentials.get("account_sid");
+        let target = url(
+            api_base,
+            &format!("/2010-04-01/Accounts/{sid}/{}", payload.endpoint),
+        );
+        let basic = basic_auth(credentials);
+        // `From` is applied at send time so a changed number applies to waiting sends too.
+        let body = form_urlencoded::Serializer::new(payload.body.clone())
+            .append_pair("From", credentials.get("from_number"))
+            .finish();
+        post(
+            &target,
+            "application/x-www-form-urlencoded",
+            &[("authorization", &basic)],
+            &body,
+        )
+    }
+
+    fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
+        super::channel::http_outcome(response, |j| j["sid"].as_str().map(str::to_owned))
+    }
+}
+
+impl Receiver for Twilio {
     /// Twilio signs the URL it was configured with, which we know as `public_base_url` + the
     /// path; without `public_base_url` nothing can be verified.
     fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
@@ -223,92 +310,9 @@ impl Channel for Twilio {
             b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>",
         )
     }
+}
 
-    /// SMS has no buttons: options become a numbered list on the last message. Files go as
-    /// `MediaUrl`s: up to ten per MMS within 5 MB in all, one per WhatsApp message; the first
-    /// message carries the first piece of text (a WhatsApp caption, except on audio).
-    fn render(
-        &self,
-        _ctx: &RenderContext,
-        to: &Recipient,
-        message: &Message,
-        files: &[OutboundFile],
-    ) -> Vec<Payload> {
-        let form = |body: &str, media: &[&OutboundFile]| {
-            let mut f = form_urlencoded::Serializer::new(String::new());
-            f.append_pair("To", &to.address);
-            if !body.is_empty() {
-                f.append_pair("Body", body);
-            }
-            for file in media {
-                f.append_pair("MediaUrl", &file.url);
-            }
-            Payload {
-                endpoint: "Messages.json".into(),
-                body: f.finish(),
-            }
-        };
-        let whatsapp = to.address.starts_with("whatsapp:");
-        let (groups, links) = media_groups(files, whatsapp);
-        let text = media::with_links(&message.text, &links);
-        let mut pieces = if message.actions.is_empty() {
-            split_text(&text, BODY_MAX, Measure::Chars)
-        } else {
-            let numbered = numbered_options(&message.actions);
-            let room = BODY_MAX.saturating_sub(numbered.chars().count() + 2).max(1);
-            let (mut lead, last) = split_for_options(&text, BODY_MAX, room, Measure::Chars);
-            lead.push(if last.is_empty() {
-                numbered
-            } else {
-                format!("{last}\n\n{numbered}")
-            });
-            lead
-        };
-        if pieces.len() == 1 && pieces[0].is_empty() && groups.is_empty() {
-            pieces[0] = " ".into();
-        }
-        let mut out = Vec::new();
-        let mut pieces = pieces.into_iter().filter(|p| !p.is_empty()).peekable();
-        for (i, group) in groups.iter().enumerate() {
-            // WhatsApp shows no caption on audio: its text goes on its own.
-            let captioned =
-                i == 0 && !(whatsapp && group.iter().any(|f| f.kind() == FileKind::Audio));
-            let body = if captioned { pieces.next() } else { None };
-            out.push(form(body.as_deref().unwrap_or(""), group));
-        }
-        out.extend(pieces.map(|piece| form(&piece, &[])));
-        out
-    }
-
-    fn request(
-        &self,
-        credentials: &Credentials,
-        api_base: &str,
-        payload: &Payload,
-        _idempotency_key: &str,
-    ) -> Result<http::Request<Vec<u8>>, String> {
-        let sid = credentials.get("account_sid");
-        let target = url(
-            api_base,
-            &format!("/2010-04-01/Accounts/{sid}/{}", payload.endpoint),
-        );
-        let basic = basic_auth(credentials);
-        // `From` is applied at send time so a changed number applies to waiting sends too.
-        let body = form_urlencoded::Serializer::new(payload.body.clone())
-            .append_pair("From", credentials.get("from_number"))
-            .finish();
-        post(
-            &target,
-            "application/x-www-form-urlencoded",
-            &[("authorization", &basic)],
-            &body,
-        )
-    }
-
-    fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
-        super::channel::http_outcome(response, |j| j["sid"].as_str().map(str::to_owned))
-    }
-
+impl MediaSource for Twilio {
     /// `MediaUrlN` with the account's basic auth (required when the account enforces HTTP
     /// auth on media); it redirects to a short-lived CDN URL, fetched without credentials.
     /// The credentials go only to Twilio's API host.

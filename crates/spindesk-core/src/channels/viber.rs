@@ -2,8 +2,8 @@
 //! replies through `POST /pa/send_message` with `X-Viber-Auth-Token`.
 
 use super::channel::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
-    Payload, Recipient, RenderContext, Sender, Webhook,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, MediaSource, Outcome, ParseError,
+    Parsed, Payload, Receiver, Recipient, RenderContext, Sender, Webhook,
 };
 use super::media::{self, OutboundFile};
 use super::render::{option_payload, split_text, truncate, Measure};
@@ -65,58 +65,6 @@ impl Channel for Viber {
 
     fn default_api_base(&self) -> &'static str {
         "https://chatapi.viber.com"
-    }
-
-    /// `X-Viber-Content-Signature: hex(HMAC-SHA256(auth token, raw body))`, the `webhook`
-    /// set-up callback included.
-    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
-        let Some(header) = hook.header(SIGNATURE_HEADER) else {
-            return Err(AuthError::Missing("X-Viber-Content-Signature"));
-        };
-        let given =
-            hex_decode(header.trim()).ok_or(AuthError::Invalid("X-Viber-Content-Signature"))?;
-        let token = credentials.get("auth_token");
-        let expected = hmac_sha256(token.as_bytes(), &[hook.body]);
-        if token.is_empty() || !equal(&expected, &given) {
-            return Err(AuthError::Invalid("X-Viber-Content-Signature"));
-        }
-        Ok(())
-    }
-
-    fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let callback: vendor::Callback = serde_json::from_slice(body)?;
-        let mut parsed = Parsed::default();
-        if callback.event != "message" {
-            // webhook (set-up check, answered 200), delivered, seen, failed, subscribed,
-            // unsubscribed, conversation_started.
-            parsed.ignored += 1;
-            return Ok(parsed);
-        }
-        let (Some(token), Some(sender), Some(message)) =
-            (callback.message_token, callback.sender, callback.message)
-        else {
-            return Err(ParseError::new(
-                "a `message` callback needs `message_token`, `sender` and `message`",
-            ));
-        };
-        parsed.events.push(Event {
-            id: token,
-            sender: Sender {
-                channel: "viber".into(),
-                address: sender.id.clone(),
-                name: sender.name,
-                locale: sender
-                    .language
-                    .as_deref()
-                    .and_then(super::channel::locale_tag),
-            },
-            recipient: Recipient::new(sender.id),
-            sent_at_ms: callback.timestamp,
-            content: content(message),
-            ack: None,
-            mail: None,
-        });
-        Ok(parsed)
     }
 
     fn render(
@@ -232,6 +180,63 @@ impl Channel for Viber {
         }
     }
 }
+
+impl Receiver for Viber {
+    /// `X-Viber-Content-Signature: hex(HMAC-SHA256(auth token, raw body))`, the `webhook`
+    /// set-up callback included.
+    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
+        let Some(header) = hook.header(SIGNATURE_HEADER) else {
+            return Err(AuthError::Missing("X-Viber-Content-Signature"));
+        };
+        let given =
+            hex_decode(header.trim()).ok_or(AuthError::Invalid("X-Viber-Content-Signature"))?;
+        let token = credentials.get("auth_token");
+        let expected = hmac_sha256(token.as_bytes(), &[hook.body]);
+        if token.is_empty() || !equal(&expected, &given) {
+            return Err(AuthError::Invalid("X-Viber-Content-Signature"));
+        }
+        Ok(())
+    }
+
+    fn parse(&self, _credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
+        let callback: vendor::Callback = serde_json::from_slice(body)?;
+        let mut parsed = Parsed::default();
+        if callback.event != "message" {
+            // webhook (set-up check, answered 200), delivered, seen, failed, subscribed,
+            // unsubscribed, conversation_started.
+            parsed.ignored += 1;
+            return Ok(parsed);
+        }
+        let (Some(token), Some(sender), Some(message)) =
+            (callback.message_token, callback.sender, callback.message)
+        else {
+            return Err(ParseError::new(
+                "a `message` callback needs `message_token`, `sender` and `message`",
+            ));
+        };
+        parsed.events.push(Event {
+            id: token,
+            sender: Sender {
+                channel: "viber".into(),
+                address: sender.id.clone(),
+                name: sender.name,
+                locale: sender
+                    .language
+                    .as_deref()
+                    .and_then(super::channel::locale_tag),
+            },
+            recipient: Recipient::new(sender.id),
+            sent_at_ms: callback.timestamp,
+            content: content(message),
+            ack: None,
+            mail: None,
+        });
+        Ok(parsed)
+    }
+}
+
+/// Its customers' files come as links the vendor signed: fetched without credentials.
+impl MediaSource for Viber {}
 
 #[cfg(test)]
 mod tests {

@@ -2,8 +2,8 @@
 //! `POST /<version>/<phone_number_id>/messages` with a bearer token.
 
 use super::channel::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, Outcome, ParseError, Parsed,
-    Payload, Recipient, RenderContext, Sender, TemplateSend, Webhook, Window,
+    AuthError, Channel, ChannelType, Content, Credentials, Event, MediaSource, Outcome, ParseError,
+    Parsed, Payload, Receiver, Recipient, RenderContext, Sender, TemplateSend, Webhook, Window,
 };
 use super::media::{self, path_segment, MediaRef, MediaStep, OutboundFile};
 use super::meta;
@@ -119,76 +119,6 @@ impl Channel for WhatsApp {
 
     fn default_api_base(&self) -> &'static str {
         "https://graph.facebook.com"
-    }
-
-    fn max_body(&self) -> usize {
-        meta::MAX_BODY
-    }
-
-    fn verify_subscription(
-        &self,
-        credentials: &Credentials,
-        hook: &Webhook,
-    ) -> Option<Result<String, AuthError>> {
-        Some(meta::verify_subscription(
-            credentials.get("verify_token"),
-            hook,
-        ))
-    }
-
-    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
-        meta::authenticate(credentials.get("app_secret"), hook)
-    }
-
-    fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
-        let notification: vendor::Notification = serde_json::from_slice(body)?;
-        if notification.object != "whatsapp_business_account" {
-            return Err(ParseError::new(format!(
-                "expected `object: \"whatsapp_business_account\"`, got {:?}",
-                notification.object
-            )));
-        }
-        let own_number = credentials.get("phone_number_id");
-        let mut parsed = Parsed::default();
-        for change in notification.entry.into_iter().flat_map(|e| e.changes) {
-            let value = change.value;
-            parsed.ignored += value.statuses.len();
-            // One app can serve several business numbers; this integration is one of them.
-            if value.metadata.as_ref().map(|m| m.phone_number_id.as_str()) != Some(own_number) {
-                parsed.ignored += value.messages.len();
-                continue;
-            }
-            for message in value.messages {
-                let Some((id, from, timestamp, content)) = content(message) else {
-                    parsed.ignored += 1;
-                    continue;
-                };
-                let name = value
-                    .contacts
-                    .iter()
-                    .find(|c| c.wa_id == from)
-                    .and_then(|c| c.profile.as_ref()?.name.clone());
-                let address = format!("+{}", from.trim_start_matches('+'));
-                parsed.events.push(Event {
-                    id,
-                    sender: Sender {
-                        channel: "whatsapp".into(),
-                        address: address.clone(),
-                        name,
-                        locale: users::locale_for_phone(&address),
-                    },
-                    recipient: Recipient::new(address),
-                    sent_at_ms: timestamp
-                        .and_then(|t| t.parse::<i64>().ok())
-                        // A time past i64 milliseconds is no time (not an overflow panic).
-                        .and_then(|s| s.checked_mul(1000)),
-                    content,
-                    ack: None,
-                    mail: None,
-                });
-            }
-        }
-        Ok(parsed)
     }
 
     fn render(
@@ -331,7 +261,81 @@ impl Channel for WhatsApp {
     fn outcome(&self, response: &http::Response<Vec<u8>>) -> Outcome {
         meta::outcome(response, "messages")
     }
+}
 
+impl Receiver for WhatsApp {
+    fn max_body(&self) -> usize {
+        meta::MAX_BODY
+    }
+
+    fn verify_subscription(
+        &self,
+        credentials: &Credentials,
+        hook: &Webhook,
+    ) -> Option<Result<String, AuthError>> {
+        Some(meta::verify_subscription(
+            credentials.get("verify_token"),
+            hook,
+        ))
+    }
+
+    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
+        meta::authenticate(credentials.get("app_secret"), hook)
+    }
+
+    fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
+        let notification: vendor::Notification = serde_json::from_slice(body)?;
+        if notification.object != "whatsapp_business_account" {
+            return Err(ParseError::new(format!(
+                "expected `object: \"whatsapp_business_account\"`, got {:?}",
+                notification.object
+            )));
+        }
+        let own_number = credentials.get("phone_number_id");
+        let mut parsed = Parsed::default();
+        for change in notification.entry.into_iter().flat_map(|e| e.changes) {
+            let value = change.value;
+            parsed.ignored += value.statuses.len();
+            // One app can serve several business numbers; this integration is one of them.
+            if value.metadata.as_ref().map(|m| m.phone_number_id.as_str()) != Some(own_number) {
+                parsed.ignored += value.messages.len();
+                continue;
+            }
+            for message in value.messages {
+                let Some((id, from, timestamp, content)) = content(message) else {
+                    parsed.ignored += 1;
+                    continue;
+                };
+                let name = value
+                    .contacts
+                    .iter()
+                    .find(|c| c.wa_id == from)
+                    .and_then(|c| c.profile.as_ref()?.name.clone());
+                let address = format!("+{}", from.trim_start_matches('+'));
+                parsed.events.push(Event {
+                    id,
+                    sender: Sender {
+                        channel: "whatsapp".into(),
+                        address: address.clone(),
+                        name,
+                        locale: users::locale_for_phone(&address),
+                    },
+                    recipient: Recipient::new(address),
+                    sent_at_ms: timestamp
+                        .and_then(|t| t.parse::<i64>().ok())
+                        // A time past i64 milliseconds is no time (not an overflow panic).
+                        .and_then(|s| s.checked_mul(1000)),
+                    content,
+                    ack: None,
+                    mail: None,
+                });
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+impl MediaSource for WhatsApp {
     /// `GET /<version>/<media id>` answers the file's short-lived URL (five minutes), which
     /// wants the same token.
     fn media_request(
