@@ -47,7 +47,8 @@ trap cleanup EXIT INT TERM
 case "$MODE" in
   --spin)
     command -v spin >/dev/null || { echo "spin is not installed" >&2; exit 1; }
-    setsid spin up --build --listen "127.0.0.1:$APP_PORT" &
+    setsid spin up --build --runtime-config-file "$ROOT/runtime-config/local.toml" \
+      --listen "127.0.0.1:$APP_PORT" &
     ;;
   dev)
     cargo build -q -p spindesk-devserver

@@ -530,3 +530,54 @@ fn grants_are_exactly_what_each_surface_uses() {
     }
     assert_no_problems(problems);
 }
+
+/// Spin defines only the SQLite database `default`; `spin up` refuses to start when a component
+/// is granted another one its runtime config does not define. So every runtime config we ship
+/// defines every database `spin.toml` grants, and a local file lands in `.spin/` beside Spin's
+/// own: Spin resolves a relative SQLite path against the directory `spin up` runs in (the
+/// repository's root, as the README says), not against the runtime config's folder.
+#[test]
+fn every_runtime_config_defines_the_databases_components_are_granted() {
+    let spin: toml::Table = read_toml(&root().join("spin.toml"));
+    let mut granted = BTreeSet::new();
+    for (_, component) in spin["component"].as_table().unwrap() {
+        for db in component
+            .get("sqlite_databases")
+            .and_then(|d| d.as_array())
+            .into_iter()
+            .flatten()
+        {
+            granted.insert(db.as_str().unwrap().to_owned());
+        }
+    }
+    granted.remove("default");
+    assert!(granted.contains("attachments"), "{granted:?}");
+    let mut problems = Vec::new();
+    let mut configs = 0;
+    for entry in std::fs::read_dir(root().join("runtime-config")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        configs += 1;
+        let config = read_toml(&path);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let databases = config.get("sqlite_database").and_then(|d| d.as_table());
+        for db in &granted {
+            let Some(entry) = databases.and_then(|d| d.get(db)) else {
+                problems.push(format!("{name} does not define sqlite_database.{db}"));
+                continue;
+            };
+            let local = entry.get("type").and_then(|t| t.as_str()) == Some("spin");
+            let path = entry.get("path").and_then(|p| p.as_str()).unwrap_or("");
+            if local && !(path.starts_with(".spin/") || path.starts_with('/')) {
+                problems.push(format!(
+                    "{name}: sqlite_database.{db} path {path:?} is not under .spin/ \
+                     (relative to where spin up runs)"
+                ));
+            }
+        }
+    }
+    assert!(configs >= 4, "runtime-config/*.toml: {configs}");
+    assert_no_problems(problems);
+}
