@@ -45,9 +45,10 @@ pub use channel::{
     Sender, TemplateSend, Webhook, Window,
 };
 
-impl ChannelType {
-    pub fn channel(self) -> &'static dyn Channel {
-        match self {
+/// The one value of each channel, as whichever of its traits the caller asks for.
+macro_rules! by_kind {
+    ($kind:expr) => {
+        match $kind {
             ChannelType::WhatsApp => &whatsapp::WhatsApp,
             ChannelType::Messenger => &messenger::Messenger,
             ChannelType::Instagram => &instagram::Instagram,
@@ -58,37 +59,23 @@ impl ChannelType {
             ChannelType::Twilio => &twilio::Twilio,
             ChannelType::Email => &email::Email,
         }
+    };
+}
+
+impl ChannelType {
+    pub fn channel(self) -> &'static dyn Channel {
+        by_kind!(self)
     }
 
     /// The channel's receiving side (webhooks): only for the component that takes webhooks,
     /// so the others do not carry the vendors' parsers.
     pub fn receiver(self) -> &'static dyn Receiver {
-        match self {
-            ChannelType::WhatsApp => &whatsapp::WhatsApp,
-            ChannelType::Messenger => &messenger::Messenger,
-            ChannelType::Instagram => &instagram::Instagram,
-            ChannelType::Telegram => &telegram::Telegram,
-            ChannelType::Line => &line::Line,
-            ChannelType::Viber => &viber::Viber,
-            ChannelType::Slack => &slack::Slack,
-            ChannelType::Twilio => &twilio::Twilio,
-            ChannelType::Email => &email::Email,
-        }
+        by_kind!(self)
     }
 
     /// Where the channel keeps customers' files: for the components that fetch them.
     pub fn media_source(self) -> &'static dyn MediaSource {
-        match self {
-            ChannelType::WhatsApp => &whatsapp::WhatsApp,
-            ChannelType::Messenger => &messenger::Messenger,
-            ChannelType::Instagram => &instagram::Instagram,
-            ChannelType::Telegram => &telegram::Telegram,
-            ChannelType::Line => &line::Line,
-            ChannelType::Viber => &viber::Viber,
-            ChannelType::Slack => &slack::Slack,
-            ChannelType::Twilio => &twilio::Twilio,
-            ChannelType::Email => &email::Email,
-        }
+        by_kind!(self)
     }
 }
 
