@@ -39,6 +39,7 @@ mod desk_search_facets;
 mod desk_search_phrases;
 mod desk_views;
 mod email;
+mod email_files;
 mod email_notices;
 mod help_center_api;
 mod help_center_pages;

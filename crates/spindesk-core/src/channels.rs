@@ -24,6 +24,7 @@ mod channel;
 pub mod delivery;
 mod file_links;
 pub mod integrations;
+pub mod mail_files;
 pub mod mail_threads;
 pub mod media;
 pub mod media_fetch;
@@ -41,8 +42,8 @@ pub use render::{split_text, Measure};
 
 pub use channel::{
     AuthError, Channel, ChannelType, Content, Credentials, EmailThread, Event, HandshakeReply,
-    Mail, MediaSource, Outcome, ParseError, Parsed, Payload, Receiver, Recipient, RenderContext,
-    Sender, TemplateSend, Webhook, Window,
+    Mail, MailFile, MediaSource, Outcome, ParseError, Parsed, Payload, Receiver, Recipient,
+    RenderContext, Sender, TemplateSend, Webhook, Window,
 };
 
 /// The one value of each channel, as whichever of its traits the caller asks for.

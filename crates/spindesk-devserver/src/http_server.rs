@@ -9,7 +9,9 @@ use std::thread::JoinHandle;
 
 /// Request bodies above this get a 413 before a handler runs, and the rest of the stream is
 /// not read (as Spin refuses a 64 MiB chunked body without its memory growing). Above every
-/// route's own limit (the largest: Meta webhooks, 3 MiB), which answers first for the routes.
+/// route's own limit (Meta webhooks, 3 MiB), which answers first for the routes — except the
+/// e-mail webhook's (Postmark's files inline, 50 MiB), read up to its own limit
+/// ([`spindesk_core::api::channels::webhook_max_body`]).
 pub const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Starts `workers` threads answering requests from `server` until it is unblocked.
@@ -149,13 +151,17 @@ fn head_of(request: &tiny_http::Request) -> (http::request::Builder, String) {
 
 fn to_http(request: &mut tiny_http::Request) -> Result<(http::Request<Vec<u8>>, String), u16> {
     let (builder, host) = head_of(request);
+    let path = request.url().split('?').next().unwrap_or_default();
+    // One byte past a webhook's own limit, so the surface answers its 413 in our envelope.
+    let cap = spindesk_core::api::channels::webhook_max_body(path)
+        .map_or(MAX_BODY_BYTES, |limit| MAX_BODY_BYTES.max(limit as u64 + 1));
     let mut body = Vec::new();
     request
         .as_reader()
-        .take(MAX_BODY_BYTES + 1)
+        .take(cap + 1)
         .read_to_end(&mut body)
         .map_err(|_| 400u16)?;
-    if body.len() as u64 > MAX_BODY_BYTES {
+    if body.len() as u64 > cap {
         return Err(413);
     }
     let req = builder.body(body).map_err(|_| 400u16)?;

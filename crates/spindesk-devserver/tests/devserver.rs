@@ -105,6 +105,9 @@ component = "api"
 [[trigger.http]]
 route = "/site/..."
 component = "site"
+[[trigger.http]]
+route = "/webhooks/..."
+component = "api"
 [component.api]
 source = "api.wasm"
 sqlite_databases = ["default"]
@@ -422,6 +425,58 @@ fn a_huge_chunked_body_is_refused_without_being_read_to_the_end() {
     assert!(
         sent < 16 * 1024 * 1024,
         "{sent} bytes went out before the server closed"
+    );
+
+    for _ in &workers {
+        server.unblock();
+    }
+    for worker in workers {
+        worker.join().unwrap();
+    }
+}
+
+/// POSTs `len` bytes to `path` with a Content-Length; the answer's status line.
+fn post_bytes(addr: SocketAddr, path: &str, len: usize) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let _ = stream.write_all(&vec![b'a'; len]);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn the_email_webhook_is_read_up_to_its_own_limit_above_the_servers() {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let addr = server.server_addr().to_ip().unwrap();
+    let app = Arc::new(app(&temp_db("email-limit"), &[]));
+    let workers = spawn_workers(app, server.clone(), 2);
+
+    // 6 MB: over the 4 MiB read whole for other routes, under the e-mail webhook's 50 MiB.
+    let six = 6_000_000;
+    assert!(six as u64 > spindesk_devserver::MAX_BODY_BYTES);
+    assert_eq!(
+        post_bytes(addr, "/webhooks/email/x", six),
+        "HTTP/1.1 200 OK"
+    );
+    assert_eq!(
+        post_bytes(addr, "/webhooks/telegram/x", six),
+        "HTTP/1.1 413 Payload Too Large"
+    );
+    assert_eq!(
+        post_bytes(addr, "/api/x/echo", six),
+        "HTTP/1.1 413 Payload Too Large"
     );
 
     for _ in &workers {

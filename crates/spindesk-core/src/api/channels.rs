@@ -57,6 +57,17 @@ fn answer(env: &Env, req: Request) -> Answer {
     crate::webhooks::delivery::after_answer(answer, req.method())
 }
 
+/// The body limit of webhook `path` (`/webhooks/{type}/{id}`), `None` for any other path: for
+/// a server in front of the surface that must read a body whole before it runs (the dev
+/// server), so it reads as much as the route takes and no more.
+pub fn webhook_max_body(path: &str) -> Option<usize> {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let ["webhooks", kind, _] = segs.as_slice() else {
+        return None;
+    };
+    ChannelType::parse(kind).map(|kind| kind.receiver().max_body())
+}
+
 fn not_found(path: &str) -> ApiError {
     ApiError::not_found(
         "integration_not_found",

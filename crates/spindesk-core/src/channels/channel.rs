@@ -249,6 +249,23 @@ pub struct Mail {
     pub references: Vec<String>,
     /// The reply's HTML, sanitized, when the e-mail had an HTML part.
     pub html: Option<String>,
+    /// Its attachments (inline `cid:` images too), decoded; stored as files of the customer's
+    /// message by [`crate::channels::delivery::receive`], which knows the limits.
+    pub files: Vec<MailFile>,
+}
+
+/// One file an e-mail carried, as the sender named it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct MailFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl fmt::Debug for MailFile {
+    /// The name and the size: the bytes would drown a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MailFile({:?}, {} bytes)", self.name, self.bytes.len())
+    }
 }
 
 /// Who wrote: the identity is `<channel>:<address>`, e.g. `whatsapp:+16505551234`.

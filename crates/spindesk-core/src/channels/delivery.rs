@@ -6,6 +6,7 @@
 use super::channel::{ChannelType, Content, Event, Recipient, RenderContext};
 use super::file_links;
 use super::integrations::{self, Integration};
+use super::mail_files;
 use super::mail_threads;
 use super::media::OutboundFile;
 use super::media_fetch;
@@ -143,7 +144,17 @@ pub fn receive(
             now.into(),
         ],
     )?;
-    let inbound = inbound(db, &conversation, integration, event)?;
+    let mut inbound = inbound(db, &conversation, integration, event)?;
+    // An e-mail's files: in hand already (inline in the webhook), stored before the message so
+    // a file refused (its type, its size) is named in the text the agent and the bot read.
+    let mail_files = match &event.mail {
+        Some(mail) if !mail.files.is_empty() => {
+            let (ids, notes) = mail_files::store(env, db, conversation.id, &mail.files)?;
+            inbound.text = super::email::with_notes(std::mem::take(&mut inbound.text), &notes);
+            ids
+        }
+        _ => Vec::new(),
+    };
     let mut committed = match switchboard::receive(env, db, &conversation, &user, &inbound, ahead)?
     {
         Receipt::Duplicate(_) => return Ok(Committed::default()),
@@ -160,6 +171,20 @@ pub fn receive(
             users::identities::link_verified_email(db, now, user.id, &address)?;
         }
         mail_threads::ensure(env, db, conversation.id, &mail.subject)?;
+        if !mail_files.is_empty() {
+            attachments::attach_to_message(
+                db,
+                conversation.id,
+                first.id,
+                attachments::Uploader::Channel,
+                &mail_files,
+            )
+            .map_err(|e| match e {
+                attachments::AttachmentError::Sql(e) => crate::error::Error::Sql(e),
+                // Stored a moment ago for this conversation by this channel: cannot happen.
+                other => crate::error::Error::corrupt(other),
+            })?;
+        }
         mail_threads::record(db, now, conversation.id, &event.id, true)?;
         if let Some(html) = &mail.html {
             db.execute(

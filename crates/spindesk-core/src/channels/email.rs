@@ -6,6 +6,7 @@
 //! the reply token of the address it was sent to and its In-Reply-To / References, and
 //! [`super::mail_threads`] resolves them in `delivery::receive`.
 
+pub mod files;
 mod trim;
 
 use super::channel::{
@@ -24,9 +25,11 @@ pub use trim::{reply_html, reply_text};
 
 pub struct Email;
 
-/// Postmark accepts inbound e-mails up to 35 MB with attachments; we keep no attachment
-/// bytes yet (the attachments issue), so the JSON is read only up to this.
-const MAX_BODY: usize = 10 * 1024 * 1024;
+/// Postmark takes inbound e-mails whose files add up to 35 MB and posts them with the files
+/// inline as base64 (a third larger: about 47 MB), next to the text and HTML. The body is
+/// parsed in place ([`vendor::Inbound`] borrows the base64 texts) and each file is decoded
+/// once, so an e-mail costs its body plus its decoded files in memory (at most about 85 MB).
+pub const MAX_BODY: usize = 50 * 1024 * 1024;
 /// The local part of per-conversation reply addresses: `reply+<token>@<inbound domain>`.
 pub const REPLY_LOCAL: &str = "reply";
 /// Longest text we keep from one e-mail (after trimming the quoted history).
@@ -334,16 +337,9 @@ impl Receiver for Email {
         if text.chars().count() > TEXT_MAX {
             text = text.chars().take(TEXT_MAX).collect::<String>() + "…";
         }
-        if !inbound.attachments.is_empty() {
-            // Kept by the vendor only: attachments are stored once the attachments work lands.
-            let note = format!("[{} attachment(s) not shown]", inbound.attachments.len());
-            text = if text.is_empty() {
-                note
-            } else {
-                format!("{text}\n\n{note}")
-            };
-        }
-        if text.trim().is_empty() {
+        let (files, notes) = files::decode(inbound.attachments);
+        text = with_notes(text, &notes);
+        if text.trim().is_empty() && files.is_empty() {
             text = "[empty e-mail]".to_owned();
         }
         let address = from.as_str().to_lowercase();
@@ -370,6 +366,7 @@ impl Receiver for Email {
                     reply_token,
                     references,
                     html,
+                    files,
                 })),
             }],
             ignored: 0,
@@ -378,7 +375,20 @@ impl Receiver for Email {
     }
 }
 
-/// An e-mail's attachments are not taken yet (docs/email.md): no file is ever queued for it.
+/// `text`, then each note about a file not kept on a line of its own.
+pub fn with_notes(text: String, notes: &[String]) -> String {
+    if notes.is_empty() {
+        return text;
+    }
+    let notes = notes.join("\n");
+    if text.trim().is_empty() {
+        notes
+    } else {
+        format!("{text}\n\n{notes}")
+    }
+}
+
+/// An e-mail's files come inline in its webhook ([`files`]): nothing is ever fetched later.
 impl MediaSource for Email {}
 
 #[cfg(test)]

@@ -1,10 +1,13 @@
 //! Postmark's inbound webhook: one parsed e-mail per POST.
 
 use serde::Deserialize;
+use std::borrow::Cow;
 
+/// Borrows from the request body where it can (an attachment's base64 text is never copied
+/// unless the JSON escapes a character in it), so a large e-mail is held once.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(in crate::channels) struct Inbound {
+pub(in crate::channels) struct Inbound<'a> {
     /// Postmark's id for the inbound e-mail (a UUID).
     #[serde(rename = "MessageID")]
     pub(in crate::channels) message_id: String,
@@ -26,8 +29,24 @@ pub(in crate::channels) struct Inbound {
     pub(in crate::channels) stripped_text_reply: Option<String>,
     #[serde(default)]
     pub(in crate::channels) headers: Vec<Header>,
+    #[serde(default, borrow)]
+    pub(in crate::channels) attachments: Vec<Attachment<'a>>,
+}
+
+/// One file of an inbound e-mail, its bytes inline as base64. Its `ContentType` and
+/// `ContentLength` are the sender's word: the type comes from the bytes, the size from
+/// decoding them.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(in crate::channels) struct Attachment<'a> {
     #[serde(default)]
-    pub(in crate::channels) attachments: Vec<serde_json::Value>,
+    pub(in crate::channels) name: Option<String>,
+    /// A `Cow` directly (not in an `Option`): only then does serde borrow it from the body.
+    #[serde(default, borrow)]
+    pub(in crate::channels) content: Cow<'a, str>,
+    /// `cid:` of an inline image its HTML refers to (kept as a file like any other).
+    #[serde(default, rename = "ContentID")]
+    pub(in crate::channels) content_id: Option<String>,
 }
 
 #[derive(Deserialize)]
