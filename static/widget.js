@@ -29,7 +29,13 @@ var STRINGS = {
     unsent: 'Your message wasn’t sent. Check your connection, then choose Retry.', replies: 'Suggested replies', limit: 'limit reached',
     messages: 'Messages', typing: 'Typing…', seen: 'Seen', unread: ', {n} unread',
     attach: 'Attach a file', files: 'Files to send', remove: 'Remove {name}', uploading: 'Uploading {name}',
-    upfailed: 'Upload failed', dropHere: 'Drop files to attach', open_file: 'Open {name}', image: 'Image: {name}'
+    upfailed: 'Upload failed', dropHere: 'Drop files to attach', open_file: 'Open {name}', image: 'Image: {name}',
+    error: 'Something went wrong ({status}).',
+    // Where a message came from, when one timeline mixes channels; an unknown one shows as sent.
+    channels: {
+      whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram',
+      line: 'LINE', viber: 'Viber', slack: 'Slack', twilio: 'SMS', sms: 'SMS', email: 'E-mail', api: 'API'
+    }
   },
   ko: {
     open: '채팅 열기', close: '채팅 닫기', minimize: '채팅 최소화', title: '상담 채팅',
@@ -41,7 +47,12 @@ var STRINGS = {
     retry: '다시 시도', replies: '추천 답변', limit: '최대 길이', messages: '메시지',
     typing: '입력 중…', seen: '읽음', unread: ', 읽지 않은 메시지 {n}개',
     attach: '파일 첨부', files: '보낼 파일', remove: '{name} 삭제', uploading: '{name} 올리는 중',
-    upfailed: '업로드 실패', dropHere: '여기에 파일을 놓으세요', open_file: '{name} 열기', image: '이미지: {name}'
+    upfailed: '업로드 실패', dropHere: '여기에 파일을 놓으세요', open_file: '{name} 열기', image: '이미지: {name}',
+    error: '문제가 발생했습니다({status}).',
+    channels: {
+      whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram',
+      line: 'LINE', viber: 'Viber', slack: 'Slack', twilio: 'SMS', sms: 'SMS', email: '이메일', api: 'API'
+    }
   }
 };
 var T = STRINGS[lang()];
@@ -367,7 +378,7 @@ function addMessage(m, live) {
   else if (m.has_attachments) fetchFiles(el, m.seq);
   // One customer's timeline mixes channels (a merged WhatsApp conversation): say which.
   if (typeof m.channel === 'string' && m.channel !== 'web') {
-    el.firstChild.appendChild(document.createTextNode(' · ' + m.channel));
+    el.firstChild.appendChild(document.createTextNode(' · ' + (T.channels[m.channel] || m.channel)));
   }
   var after = null; // messages almost always arrive in order; only a late one needs a search
   if (latest && m.seq < latest.seq) {
@@ -461,7 +472,7 @@ function api(method, path, body, signal) {
       try { data = raw ? JSON.parse(raw) : {}; } catch (e) { /* not JSON */ }
       if (res.ok && data) return data;
       var first = data && data.errors && data.errors[0];
-      var err = new Error(first && first.title ? first.title : 'Something went wrong (' + res.status + ').');
+      var err = new Error(first && first.title ? first.title : T.error.replace('{status}', res.status));
       err.status = res.status;
       err.code = first && first.code;
       throw err;

@@ -137,7 +137,7 @@ try {
     check((await logEl.locator('.handoff').textContent()).includes('hello'), 'the bot transcript before the hand-off');
     const body = await logEl.locator('.msg.customer .body').last().textContent();
     check(body === `환불하고 싶어요 ${XSS}`, `customer text kept as text: ${body}`);
-    check(await page.locator('#ticket img').count() === 0, 'markup became elements');
+    check(await page.locator('#ticket img:not(#viewer-img)').count() === 0, 'markup became elements');
     check(await logEl.locator('.msg.customer .body').last().getAttribute('lang') === 'ko-KR', 'customer text tagged with their language');
     check((await page.locator('#requester').textContent()).includes(customerName), 'requester panel');
     check((await page.locator('#t-csat').textContent()).includes('Not asked'), 'satisfaction: not asked');

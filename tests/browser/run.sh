@@ -25,6 +25,8 @@ if [ ! -x "$CHROMIUM" ]; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium fonts-nanum
 fi
 npm ci --no-audit --no-fund --loglevel=error
+# The string tables in both languages (no browser, no server): fails on a key in one only.
+node "$HERE/strings.test.mjs"
 if [ "${1:-}" != "--fake" ] && ! command -v pushpin >/dev/null; then
   echo "installing pushpin from apt (the realtime test puts it in front of the dev server)" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
