@@ -45,7 +45,11 @@ let main;
 async function watched(context, expected) {
   const page = await context.newPage();
   page.on('console', (m) => {
-    if (m.type() === 'error' && !(expected && expected.test(m.text()))) problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !(expected && expected.test(m.text()))) {
+      // A failed load names no URL in its text: say which, and in which step.
+      const where = m.location() && m.location().url ? ` (${m.location().url})` : '';
+      problems.push(`console in "${currentStep()}": ${m.text()}${where}`);
+    }
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   return page;
