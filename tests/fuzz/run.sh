@@ -49,7 +49,10 @@ trap cleanup EXIT
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/spindesk-devserver"
 # Limits out of the way of a fuzzer sending hundreds of messages from one address; the limits
 # themselves have their e2e tests.
+# Downloads need their signing key (without one they answer 503 by design: the operator's
+# to set), so the fuzzer reaches the token checks.
 (cd "$ROOT" && SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" \
+  SPIN_VARIABLE_ATTACHMENT_URL_KEY="fuzz-test-attachment-key-0123456789abcdef" \
   SPIN_VARIABLE_WIDGET_MESSAGES_PER_MINUTE=1000000 \
   SPIN_VARIABLE_WIDGET_MESSAGES_PER_ADDRESS_PER_MINUTE=1000000 \
   exec "$BIN" --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db") >"$STATE/server.log" 2>&1 &
