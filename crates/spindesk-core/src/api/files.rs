@@ -37,10 +37,13 @@ fn handle(env: &Env, req: Request) -> Response {
     let mut response = route(env, &req).unwrap_or_else(|e| e.answer(env, Family::Spindesk));
     // Whatever answers (a file or an error), nothing here may run as a page.
     let headers = response.headers_mut();
-    headers.insert("x-content-type-options", "nosniff".parse().expect("static"));
+    headers.insert(
+        "x-content-type-options",
+        http::HeaderValue::from_static("nosniff"),
+    );
     headers.insert(
         "content-security-policy",
-        "sandbox".parse().expect("static"),
+        http::HeaderValue::from_static("sandbox"),
     );
     if req.method() == Method::HEAD {
         response.body_mut().clear();
