@@ -412,3 +412,191 @@ fn an_admin_sees_and_finishes_the_ticket_index_catch_up() {
         .send()
         .expect(405);
 }
+
+/// A phrase of three terms or more is found by where its pairs sit (schema v25): its pairs one
+/// after the other, never pairs from two lines, two texts, or apart in one line — by the
+/// index, by the text while it catches up, and by the SQL path alike. An edited subject moves
+/// only the head's positions; comments keep theirs.
+#[test]
+fn longer_phrases_need_their_pairs_in_a_row() {
+    let app = App::new();
+    let agent = app.agent("Ada", "ada@example.com");
+    let a = &agent;
+    let in_a_row = filed(&app, a, "Kettle", "hello", &["so the kettle lid broke off"]);
+    let two_lines = filed(
+        &app,
+        a,
+        "Kettle",
+        "hello",
+        &["kettle lid is fine\nlid broke"],
+    );
+    let apart = filed(&app, a, "Kettle", "hello", &["kettle lid, lid broke"]);
+    let head_and_comment = filed(&app, a, "Kettle lid", "hello", &["lid broke"]);
+    let repeated = filed(
+        &app,
+        a,
+        "Orders",
+        "hello",
+        &["order order shipped order order"],
+    );
+    let three_orders = filed(&app, a, "Orders", "hello", &["orders order order"]);
+    let korean = filed(&app, a, "문의", "hello", &["어제 환불을 요청했어요"]);
+    let korean_apart = filed(&app, a, "문의", "hello", &["환불을 다시", "요청했어요"]);
+    let subject = filed(
+        &app,
+        a,
+        "Zipper snapped jacket today",
+        "hello",
+        &["zipper snapped jacket"],
+    );
+    let cases = |subject_edited: bool| -> Vec<(&str, Vec<i64>)> {
+        vec![
+            ("\"kettle lid broke\"", vec![in_a_row]),
+            ("\"kettle lid broke off\"", vec![in_a_row]),
+            (
+                "\"lid broke\"",
+                vec![in_a_row, two_lines, apart, head_and_comment],
+            ),
+            ("\"order order order\"", vec![three_orders]),
+            ("\"order order\"", vec![repeated, three_orders]),
+            ("\"환불을 요청했어요\"", vec![korean]),
+            ("\"환불을 요청\" 어제", vec![korean]),
+            ("\"환불을 요청\"", vec![korean]),
+            ("\"환불을 다시\"", vec![korean_apart]),
+            ("\"zipper snapped jacket\"", vec![subject]),
+            (
+                "\"zipper snapped jacket today\"",
+                if subject_edited {
+                    vec![]
+                } else {
+                    vec![subject]
+                },
+            ),
+            (
+                "\"zipper snapped jacket\" -\"snapped jacket today\"",
+                if subject_edited {
+                    vec![subject]
+                } else {
+                    vec![]
+                },
+            ),
+            (
+                "-\"kettle lid broke\" kettle",
+                vec![two_lines, apart, head_and_comment],
+            ),
+        ]
+    };
+    let check = |how: &str, subject_edited: bool| {
+        for (q, mut want) in cases(subject_edited) {
+            want.sort_unstable();
+            assert_eq!(ids(&app, a, q), want, "{how}: {q}");
+        }
+    };
+    check("positions", false);
+    let positions = |t: i64| {
+        app.db()
+            .execute(
+                "SELECT positions FROM ticket_pairs WHERE ticket_id = ? AND pair LIKE 'zipper %'",
+                &[t.into()],
+            )
+            .expect("positions")
+            .rows
+    };
+    // The subject's pair in the head's numbering, the comment's in the comments'.
+    assert_eq!(positions(subject), [[Value::Text("h0 0".into())]]);
+
+    app.zendesk_put(
+        a,
+        &format!("/api/v2/tickets/{subject}.json"),
+        &json!({"ticket": {"subject": "Help: zipper snapped"}}),
+    )
+    .expect(200);
+    assert_eq!(positions(subject), [[Value::Text("h1 0".into())]]);
+    check("positions after a subject edit", true);
+    // A comment added later continues the comments' numbering (the first one took 0-2).
+    comment(&app, a, subject, "zipper snapped jacket");
+    assert_eq!(positions(subject), [[Value::Text("h1 0 3".into())]]);
+
+    // While the index catches up (as after the upgrade), the text answers the same.
+    sql(&app, "DELETE FROM ticket_pairs", &[]);
+    sql(&app, "UPDATE ticket_search_docs SET head_pairs = NULL", &[]);
+    sql(
+        &app,
+        "INSERT INTO ticket_search_queue (ticket_id) SELECT id FROM tickets",
+        &[],
+    );
+    check("text while catching up", true);
+    // And the SQL path, with facet records waiting.
+    sql(
+        &app,
+        "INSERT INTO ticket_facet_queue (ticket_id) VALUES (1000000)",
+        &[],
+    );
+    check("SQL path", true);
+}
+
+/// A desk indexed before positions (version 24): the upgrade makes the pair table again and
+/// queues every ticket; phrases are answered from the text meanwhile, and the writes' catch-up
+/// brings the pairs back with their positions.
+#[test]
+fn pairs_indexed_before_positions_are_rebuilt_after_the_upgrade() {
+    use spindesk_core::store::MIGRATIONS;
+    let app = App::new();
+    let old = spindesk_native::NativeSql::open(&app.db_path());
+    for m in MIGRATIONS.iter().filter(|m| m.version <= 24) {
+        for statement in m.statements {
+            old.execute(statement, &[]).expect("v1..v24");
+        }
+    }
+    for statement in [
+        "PRAGMA user_version = 24",
+        "INSERT INTO users (id, public_id, role, name, email, created_at, updated_at) \
+         VALUES (1, 'c1', 'end-user', 'Min-ji', 'minji@example.com', 0, 0)",
+        "INSERT INTO tickets (id, requester_id, submitter_id, subject, description, status, \
+         tags, via_channel, created_at, updated_at) \
+         VALUES (1, 1, 1, 'Kettle', 'the kettle lid broke off', 'open', '[]', 'web', 0, 0), \
+                (2, 1, 1, 'Kettle', 'kettle lid', 'open', '[]', 'web', 0, 0)",
+        "INSERT INTO ticket_comments (ticket_id, author_id, body, public, via_channel, \
+         created_at) VALUES (2, 1, 'lid broke', 1, 'web', 0)",
+        // What version 17 kept for them: pairs without positions, a head as a JSON array.
+        "INSERT INTO ticket_pairs (pair, ticket_id) VALUES ('kettl lid', 1), ('lid broke', 1), \
+         ('kettl lid', 2), ('lid broke', 2)",
+        "DELETE FROM ticket_search_queue",
+    ] {
+        old.execute(statement, &[]).expect(statement);
+    }
+    // And their terms, as that version's index had them.
+    for (ticket, text) in [
+        (1, "Kettle the kettle lid broke off"),
+        (2, "Kettle lid broke"),
+    ] {
+        for term in spindesk_core::text::terms(text, "en") {
+            old.execute(
+                "INSERT OR IGNORE INTO ticket_terms (term, ticket_id) VALUES (?, ?)",
+                &[term.into(), Value::Integer(ticket)],
+            )
+            .expect("terms");
+        }
+    }
+    drop(old);
+    let agent = app.agent("Ada", "ada@example.com");
+    // Upgraded: the old pairs are gone and both tickets wait; the text answers meanwhile.
+    assert_eq!(app.count("SELECT count(*) FROM ticket_pairs"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM ticket_search_queue"), 2);
+    assert_eq!(ids(&app, &agent, "\"kettle lid broke\""), [1]);
+    assert_eq!(ids(&app, &agent, "\"lid broke\""), [1, 2]);
+    // A ticket write catches up (20 tickets a write): the pairs are back, with positions.
+    comment(&app, &agent, 2, "kettle fixed");
+    assert_eq!(app.count("SELECT count(*) FROM ticket_search_queue"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM ticket_pairs WHERE pair = 'lid broke'"),
+        2
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM ticket_pairs WHERE positions = ''"),
+        0
+    );
+    assert_eq!(ids(&app, &agent, "\"kettle lid broke\""), [1]);
+    assert_eq!(ids(&app, &agent, "\"lid broke\""), [1, 2]);
+    assert_eq!(ids(&app, &agent, "\"lid broke kettle\""), Vec::<i64>::new());
+}

@@ -2,7 +2,7 @@
 //! memory ([`memory`]): candidates from the search index ([`super::search_index`]) and the tag
 //! index, filtered, counted and sorted by their facet records ([`facets`]), so no `tickets` row
 //! is read per match. The SQL path below — each clause one SQL condition on `tickets`, the count
-//! and the page two statements, phrases of several terms checked in the text ([`phrase`]) —
+//! and the page two statements, phrases of several terms checked afterwards ([`phrase`]) —
 //! answers while facet records wait to be rewritten, and searches users. Every value is a bound
 //! parameter; the SQL text comes only from fixed fragments. Searching only reads: the writes
 //! keep the structures up to date ([`upkeep`]).
@@ -141,8 +141,8 @@ fn ticket_condition(filter: &Filter, searcher: Searcher) -> Condition {
         Filter::Updated(r) => range("t.updated_at", r),
         Filter::Via(channel) => Condition::new("t.via_channel = ?", vec![channel.clone().into()]),
         Filter::Words(terms) => all_terms(terms),
-        // A phrase of several terms needs all of them here and is checked in the text
-        // afterwards (`verified`).
+        // A phrase of several terms needs all of them here and is checked afterwards
+        // (`verified`).
         Filter::Phrase(terms, _) => all_terms(terms),
         Filter::Role(_)
         | Filter::Email(_)
@@ -201,7 +201,7 @@ fn where_clause(conditions: Vec<(bool, Condition)>) -> (String, Vec<Value>) {
     }
 }
 
-/// A phrase the SQL cannot settle: one of two terms or more, which must be found in the text.
+/// A phrase the SQL cannot settle: one of two terms or more, checked afterwards.
 fn verified(filter: &Filter) -> Option<&[String]> {
     match filter {
         Filter::Phrase(terms, _) if terms.len() > 1 => Some(terms),
@@ -405,17 +405,18 @@ pub fn tickets(
     Ok((count, list))
 }
 
-/// The ids (in their order) that pass the query's phrases of several terms, checked in the
-/// text: kept when it has a phrase searched for, dropped when it has one negated.
+/// The ids (in their order) that pass the query's phrases of several terms, checked by where
+/// their pairs sit (or in the text while the pair index catches up): kept when it has a phrase searched for, dropped when it has one negated.
 fn with_phrases(db: &Db, query: &SearchQuery, ids: Vec<i64>) -> Result<Vec<i64>> {
     let mut kept = ids;
+    let pairs_ready = search_index::pairs_ready(db)?;
     for clause in &query.clauses {
         let Some(terms) = verified(&clause.filter) else {
             continue;
         };
         let mut ascending = kept.clone();
         ascending.sort_unstable();
-        let holding = phrase::holding(db, terms, &ascending)?;
+        let holding = phrase::holding(db, terms, &ascending, pairs_ready)?;
         kept.retain(|id| holding.binary_search(id).is_ok() != clause.negated);
     }
     Ok(kept)

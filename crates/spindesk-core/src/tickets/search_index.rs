@@ -11,18 +11,19 @@
 //! `benches/search_tickets.rs` measures both over 100,000 tickets with 1,000,000 comments.
 //!
 //! Since version 17 the same pass also keeps the ticket's adjacent term pairs
-//! (`ticket_pairs`, [`super::term_pairs`]), which answer quoted phrases.
+//! (`ticket_pairs`, [`super::term_pairs`]), and since version 25 where each sits, which answer
+//! quoted phrases.
 //!
 //! Triggers queue every ticket whose text changes; [`index_ticket`] indexes one and takes it off
 //! the queue, and [`catch_up_in`] drains what is left (tickets from before the index or the
 //! pairs, a change of analysis rules) a batch per write — searches never write.
 
-use super::term_pairs;
+use super::term_pairs::{self, Space};
 use crate::error::{Error, Result};
 use crate::ports::Value;
 use crate::store::Db;
 use crate::text::{self, Analyzer};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Tickets indexed per [`catch_up`] call (a ticket with ten comments takes ~0.3 ms with its
 /// pairs): for a maintenance loop or a bench.
@@ -43,12 +44,18 @@ pub fn analyzer() -> Analyzer {
     Analyzer::new(LOCALE)
 }
 
+/// A pair's positions, written as `ticket_pairs.positions` holds them.
+type Pairs = BTreeMap<String, String>;
+
 struct Doc {
     terms: BTreeSet<String>,
     head: BTreeSet<String>,
-    /// The subject's and description's adjacent pairs (`None`: indexed before pairs were).
-    head_pairs: Option<BTreeSet<String>>,
+    /// The subject's and description's adjacent pairs with their positions (`None`: indexed
+    /// before positions were, which makes the next indexing a rebuild).
+    head_pairs: Option<Pairs>,
     last_comment_id: i64,
+    /// The comments' next free position.
+    next_position: i64,
     analysis: i64,
 }
 
@@ -56,8 +63,8 @@ fn set_of(json: &str) -> BTreeSet<String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
-fn json_of(set: &BTreeSet<String>) -> Result<String> {
-    serde_json::to_string(set).map_err(Error::corrupt)
+fn json_of<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(Error::corrupt)
 }
 
 fn add_terms(analyzer: &Analyzer, text: &str, into: &mut BTreeSet<String>) {
@@ -85,34 +92,39 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
     let mut head = BTreeSet::new();
     add_terms(&analyzer, &subject, &mut head);
     add_terms(&analyzer, &description, &mut head);
-    let mut head_pairs = BTreeSet::new();
-    term_pairs::add_text(&analyzer, &subject, &mut head_pairs);
-    term_pairs::add_text(&analyzer, &description, &mut head_pairs);
+    let mut head_pairs = Pairs::new();
+    let mut at = 0;
+    for text in [&subject, &description] {
+        term_pairs::add_positioned(&analyzer, text, Space::Head, &mut at, &mut head_pairs);
+    }
     let old = db.query_opt(
-        "SELECT terms, head_terms, head_pairs, last_comment_id, analysis FROM ticket_search_docs \
-         WHERE ticket_id = ?",
+        "SELECT terms, head_terms, head_pairs, last_comment_id, next_position, analysis \
+         FROM ticket_search_docs WHERE ticket_id = ?",
         &[ticket_id.into()],
         |r| {
             Ok(Doc {
                 terms: set_of(&r.string("terms")?),
                 head: set_of(&r.string("head_terms")?),
-                head_pairs: r.opt_string("head_pairs")?.as_deref().map(set_of),
+                // A JSON array here is a doc from before positions: no head pairs.
+                head_pairs: r
+                    .opt_string("head_pairs")?
+                    .and_then(|json| serde_json::from_str(&json).ok()),
                 last_comment_id: r.i64("last_comment_id")?,
+                next_position: r.i64("next_position")?,
                 analysis: r.i64("analysis")?,
             })
         },
     )?;
-    // Comments never change, so only a head that lost terms or pairs has something to remove.
+    // Comments never change, so only new comments are read unless the head changed (its
+    // positions with it), the rules did, or the doc is from before positions.
     let incremental = old.as_ref().filter(|d| {
         d.analysis == index_version()
             && d.head.is_subset(&head)
-            && d.head_pairs
-                .as_ref()
-                .is_some_and(|p| p.is_subset(&head_pairs))
+            && d.head_pairs.as_ref() == Some(&head_pairs)
     });
-    let (mut terms, since) = match incremental {
-        Some(doc) => (doc.terms.clone(), doc.last_comment_id),
-        None => (BTreeSet::new(), 0),
+    let (mut terms, since, mut next_position) = match incremental {
+        Some(doc) => (doc.terms.clone(), doc.last_comment_id, doc.next_position),
+        None => (BTreeSet::new(), 0, 0),
     };
     terms.extend(head.iter().cloned());
     let comments = db.query(
@@ -121,13 +133,22 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
         |r| Ok((r.i64("id")?, r.string("body")?)),
     )?;
     let mut last_comment_id = since;
-    let mut pairs = head_pairs.clone();
+    let mut pairs = Pairs::new();
     for (id, body) in &comments {
         add_terms(&analyzer, body, &mut terms);
-        term_pairs::add_text(&analyzer, body, &mut pairs);
+        term_pairs::add_positioned(
+            &analyzer,
+            body,
+            Space::Comments,
+            &mut next_position,
+            &mut pairs,
+        );
         last_comment_id = last_comment_id.max(*id);
     }
-    write_pairs(db, ticket_id, old.as_ref(), incremental.is_some(), &pairs)?;
+    match incremental {
+        Some(_) => add_positions(db, ticket_id, &pairs)?,
+        None => rewrite_pairs(db, ticket_id, old.as_ref(), &head_pairs, pairs)?,
+    }
     let empty = BTreeSet::new();
     let before = old.as_ref().map_or(&empty, |d| &d.terms);
     let added: BTreeSet<String> = terms.difference(before).cloned().collect();
@@ -152,22 +173,25 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
             && d.head == head
             && d.head_pairs.as_ref() == Some(&head_pairs)
             && d.last_comment_id == last_comment_id
+            && d.next_position == next_position
             && d.analysis == index_version()
     });
     if !unchanged {
         db.execute(
             "INSERT INTO ticket_search_docs \
-             (ticket_id, terms, head_terms, head_pairs, last_comment_id, analysis) \
-             VALUES (?, ?, ?, ?, ?, ?) \
+             (ticket_id, terms, head_terms, head_pairs, last_comment_id, next_position, analysis) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (ticket_id) DO UPDATE SET terms = excluded.terms, \
              head_terms = excluded.head_terms, head_pairs = excluded.head_pairs, \
-             last_comment_id = excluded.last_comment_id, analysis = excluded.analysis",
+             last_comment_id = excluded.last_comment_id, \
+             next_position = excluded.next_position, analysis = excluded.analysis",
             &[
                 ticket_id.into(),
                 json_of(&terms)?.into(),
                 json_of(&head)?.into(),
                 json_of(&head_pairs)?.into(),
                 last_comment_id.into(),
+                next_position.into(),
                 index_version().into(),
             ],
         )?;
@@ -179,35 +203,57 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Writes the ticket's adjacent pairs. `pairs` are the head's and those of the comments just
-/// read: all of them on a rebuild, which also removes the old head's pairs no text has any
-/// more (comments never change, so only the head can lose a pair); the new ones otherwise.
-fn write_pairs(
+/// Adds new comments' pairs: their positions follow every position the ticket has.
+fn add_positions(db: &Db, ticket_id: i64, pairs: &Pairs) -> Result<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    db.execute(
+        "INSERT INTO ticket_pairs (pair, ticket_id, positions) \
+         SELECT key, ?, value FROM json_each(?) WHERE true \
+         ON CONFLICT (pair, ticket_id) \
+         DO UPDATE SET positions = ticket_pairs.positions || ' ' || excluded.positions",
+        &[ticket_id.into(), json_of(pairs)?.into()],
+    )?;
+    Ok(())
+}
+
+/// Writes every pair of the ticket afresh (`comments`: all its comments' pairs), and removes
+/// those of the old head that no text has any more (comments never change, so only the head
+/// can lose one).
+fn rewrite_pairs(
     db: &Db,
     ticket_id: i64,
     old: Option<&Doc>,
-    incremental: bool,
-    pairs: &BTreeSet<String>,
+    head: &Pairs,
+    comments: Pairs,
 ) -> Result<()> {
-    let old_head = old.and_then(|d| d.head_pairs.as_ref());
-    let (added, removed): (BTreeSet<String>, BTreeSet<String>) = match old_head {
-        Some(before) if incremental => {
-            (pairs.difference(before).cloned().collect(), BTreeSet::new())
+    // The head's positions first, then the comments' (the order they are added in).
+    let mut all = head.clone();
+    for (pair, positions) in comments {
+        let entry = all.entry(pair).or_default();
+        if !entry.is_empty() {
+            entry.push(' ');
         }
-        Some(before) => (pairs.clone(), before.difference(pairs).cloned().collect()),
-        None => (pairs.clone(), BTreeSet::new()),
-    };
-    if !added.is_empty() {
+        entry.push_str(&positions);
+    }
+    if !all.is_empty() {
         db.execute(
-            "INSERT OR IGNORE INTO ticket_pairs (pair, ticket_id) SELECT value, ? FROM json_each(?)",
-            &[ticket_id.into(), json_of(&added)?.into()],
+            "INSERT INTO ticket_pairs (pair, ticket_id, positions) \
+             SELECT key, ?, value FROM json_each(?) WHERE true \
+             ON CONFLICT (pair, ticket_id) DO UPDATE SET positions = excluded.positions",
+            &[ticket_id.into(), json_of(&all)?.into()],
         )?;
     }
-    if !removed.is_empty() {
+    let gone: BTreeSet<&String> = old
+        .and_then(|d| d.head_pairs.as_ref())
+        .map(|before| before.keys().filter(|p| !all.contains_key(*p)).collect())
+        .unwrap_or_default();
+    if !gone.is_empty() {
         db.execute(
             "DELETE FROM ticket_pairs WHERE ticket_id = ? \
              AND pair IN (SELECT value FROM json_each(?))",
-            &[ticket_id.into(), json_of(&removed)?.into()],
+            &[ticket_id.into(), json_of(&gone)?.into()],
         )?;
     }
     Ok(())

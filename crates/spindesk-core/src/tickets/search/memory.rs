@@ -1,8 +1,8 @@
 //! The fast path of ticket search: candidates from the index's key ranges (rarest first), their
 //! filter and sort columns from the facet records ([`super::facets`]), the count and the order
 //! worked out in memory. No `tickets` row is read per match; only the page's tickets are read
-//! afterwards, and a phrase's text is looked at only where its pairs cannot settle it, in
-//! tickets that pass everything else.
+//! afterwards. A phrase of three terms or more is settled by where its pairs sit (or, while the
+//! pair index catches up, in the text of the tickets that pass everything else).
 //!
 //! Gives up (`Ok(None)`, the caller's SQL path answers) only while records wait in the facet
 //! queue (the upgrade's backlog, a row changed behind the app's back: the next write rewrites
@@ -355,6 +355,13 @@ fn ranges(c: &Check, pairs_ready: bool) -> (Vec<Source>, bool) {
     }
 }
 
+/// Whether the candidates a clause's ranges gave are its matches once the candidates went
+/// through its phrase's positions (a phrase of three terms or more, with the pair index
+/// complete: see [`run`]).
+fn settled(c: &Check, pairs_ready: bool) -> bool {
+    ranges(c, pairs_ready).1 || (pairs_ready && matches!(c, Check::Phrase(seq) if seq.len() > 1))
+}
+
 /// One free word of one term, or one phrase of two, the commonest kind of search: its count is
 /// its key range's size (the indexes hold existing tickets only: deleting a ticket deletes its
 /// rows), and when the range is large and the order is a time with an index, the page comes
@@ -525,10 +532,18 @@ pub fn run(
             for (n, s) in rest {
                 candidates = s.narrow(db, &candidates, Some(*n))?;
             }
+            // Longer phrases by where their pairs sit, before any record is read.
+            for (negated, c) in &checks {
+                if let (false, Check::Phrase(seq)) = (negated, c) {
+                    if pairs_ready && !ranges(c, pairs_ready).1 {
+                        candidates = phrase::holding(db, seq, &candidates, true)?;
+                    }
+                }
+            }
             let words_only = checks.iter().all(|(negated, c)| {
                 !negated
                     && matches!(c, Check::Terms(_) | Check::Phrase(..))
-                    && ranges(c, pairs_ready).1
+                    && settled(c, pairs_ready)
             });
             if words_only {
                 // The indexes hold existing tickets only, so the candidates are the matches.
@@ -590,8 +605,8 @@ pub fn run(
             continue;
         };
         let (sources, exact) = ranges(c, pairs_ready);
-        if !negated && exact {
-            continue; // the candidates came from its ranges
+        if !negated && settled(c, pairs_ready) {
+            continue; // the candidates came from its ranges and positions
         }
         let mut with = id_list(&rows);
         if *negated {
@@ -602,7 +617,7 @@ pub fn run(
         let with = if exact {
             with
         } else {
-            phrase::holding(db, seq, &with)?
+            phrase::holding(db, seq, &with, pairs_ready)?
         };
         rows = if *negated {
             without(rows, &with)
