@@ -728,3 +728,89 @@ fn an_article_embeds_an_uploaded_image_whose_link_does_not_expire() {
         .expect(401);
     assert_eq!(stored_files(&app), (1, 1));
 }
+
+/// Uploads nobody sent are removed, row and bytes, once they expire (three days, the
+/// `expires_at` Zendesk's uploads answer): by the next upload, or by the admin drain. Sent
+/// files stay; an expired token no longer attaches.
+#[test]
+fn uploads_nobody_sent_are_removed_when_they_expire() {
+    let app = App::new();
+    let agent = app.agent("Mina", "mina@example.com");
+    let v = app.visitor("en");
+    let abandoned = app.upload(&v, "parcel.png", PNG).expect(201).json()["attachment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    send_file(&app, &v, "label.pdf", PDF, "The label");
+    let up = zendesk_upload(&app, &agent, "return-label.pdf", PDF, None)
+        .expect(201)
+        .json();
+    let token = up["upload"]["token"].as_str().unwrap().to_owned();
+    let made = spindesk_core::ports::Clock::now_ms(&app.clock);
+    assert_eq!(
+        up["upload"]["expires_at"],
+        spindesk_core::timestamp::iso8601(made + 3 * 86_400_000)
+    );
+    assert_eq!(stored_files(&app).0, 3);
+
+    // Just before expiry nothing goes, and the token still attaches nothing but is valid.
+    app.clock.advance(Duration::from_secs(3 * 86_400 - 60));
+    app.upload(&v, "second.png", PNG).expect(201);
+    assert_eq!(stored_files(&app).0, 4);
+
+    app.clock.advance(Duration::from_secs(2 * 60));
+    let ticket = crate::desk_api::file_ticket(
+        &app,
+        &agent,
+        json!({"subject": "Label", "comment": {"body": "hello"},
+            "requester": {"name": "Kim", "email": "kim@example.com"}}),
+    );
+    let refused = app
+        .zendesk_put(
+            &agent,
+            &format!("/api/v2/tickets/{}.json", ticket["id"]),
+            &json!({"ticket": {"comment": {"body": "attached", "uploads": [token]}}}),
+        )
+        .expect(422)
+        .json();
+    assert!(
+        refused.to_string().contains("expired"),
+        "the error says why: {refused}"
+    );
+    // The next upload removes the expired ones: the widget's and the agent's, not the sent
+    // file, nor the upload made since.
+    let before = stored_files(&app);
+    app.upload(&v, "third.png", PNG).expect(201);
+    let after = stored_files(&app);
+    assert_eq!(after.0, before.0 - 2 + 1);
+    assert!(
+        after.1 < before.1,
+        "their bytes went too: {before:?} -> {after:?}"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM attachments WHERE public_id = '{abandoned}'"
+        )),
+        0
+    );
+    app.request("widget", "POST", "/api/widget/messages")
+        .bearer(&v.token)
+        .json(&json!({"text": "late", "attachments": [abandoned]}))
+        .send()
+        .expect(422);
+    assert_eq!(
+        app.count("SELECT count(*) FROM attachments WHERE message_id IS NOT NULL"),
+        1
+    );
+
+    // Three days on, the admin drain removes the two left unsent.
+    app.clock.advance(Duration::from_secs(3 * 86_400 + 60));
+    let drained = app
+        .request("admin", "POST", "/api/admin/outbox/drain")
+        .admin()
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(drained["drain"]["unsent_uploads_removed"], 2);
+    assert_eq!(stored_files(&app).0, 1);
+}

@@ -13,7 +13,8 @@
 //! - a file a channel fetches later: [`create_pending`] now (the message shows a placeholder),
 //!   then [`fill_pending`] with the bytes, or [`mark_failed`] when the fetch gives up;
 //! - a message that carries files: [`attach_to_message`] inside the message's transaction;
-//! - a link to it: [`download_url`] (signed, expiring; checked by [`link::verify`]).
+//! - a link to it: [`download_url`] (signed, expiring; checked by [`link::verify`]);
+//! - uploads nobody sent, removed once expired: [`sweep`].
 
 mod bytes;
 mod error;
@@ -22,6 +23,7 @@ pub mod limits;
 pub mod link;
 mod record;
 pub mod sniff;
+pub mod sweep;
 
 pub use bytes::PART_BYTES;
 pub use error::AttachmentError;

@@ -340,26 +340,35 @@ pub fn attach_to_article(
 }
 
 /// The unsent files uploaded under each of Zendesk's upload `tokens` by `uploader`, in upload
-/// order; 422 naming a token with none (unknown, someone else's, or already used).
+/// order; 422 naming a token with none (unknown, someone else's, expired — see
+/// [`super::sweep`] — or already used).
 pub fn for_upload_tokens(
     db: &Db,
     tokens: &[String],
     uploader: Uploader,
+    now: i64,
 ) -> Result<Vec<String>, AttachmentError> {
     let (kind, uploader_id) = uploader.columns();
+    let oldest = now - super::sweep::UNSENT_TTL_MS;
     let mut ids = Vec::new();
     for token in tokens {
         let found = db.query(
             "SELECT public_id FROM attachments
              WHERE upload_token = ? AND uploader_type = ? AND uploader_id IS ?
                AND message_id IS NULL AND comment_id IS NULL AND status = 'stored'
+               AND created_at >= ?
              ORDER BY id",
-            &[token.as_str().into(), kind.into(), uploader_id.into()],
+            &[
+                token.as_str().into(),
+                kind.into(),
+                uploader_id.into(),
+                oldest.into(),
+            ],
             |r| r.string("public_id"),
         )?;
         if found.is_empty() {
             return Err(AttachmentError::Invalid(format!(
-                "upload token {token:?} is unknown, not yours, or already used"
+                "upload token {token:?} is unknown, not yours, expired, or already used"
             )));
         }
         ids.extend(found);

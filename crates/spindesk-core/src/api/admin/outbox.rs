@@ -3,6 +3,7 @@
 //! (`channels::media_fetch`).
 
 use crate::api::commit;
+use crate::attachments;
 use crate::channels::{integrations, media_fetch, notices, outbox};
 use crate::ports::Env;
 use crate::store::database;
@@ -104,6 +105,7 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let remaining = outbox::due(&db, env.clock.now_ms())?;
     let hooks = delivery::drain(env, &db, limit)?;
     let media = media_fetch::drain(env, &db, limit, outbox::DRAIN)?;
+    let unsent_uploads_removed = attachments::sweep::sweep_unsent(env, &db, limit)?;
     Ok(json(&json!({"drain": {
         "stalled_calls_resumed": resumed,
         "notices": {
@@ -130,6 +132,7 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
             "dead": media.dead,
             "remaining_due": media_fetch::due(&db, env.clock.now_ms())?,
         },
+        "unsent_uploads_removed": unsent_uploads_removed,
     }})))
 }
 

@@ -392,7 +392,8 @@ pub fn update(env: &Env, req: &Request, id: i64) -> Result<Response, ApiError> {
             )?;
             if !checked.uploads.is_empty() {
                 let owner = Uploader::Agent(author.user_id);
-                let files = attachments::for_upload_tokens(db, &checked.uploads, owner)
+                let now = env.clock.now_ms();
+                let files = attachments::for_upload_tokens(db, &checked.uploads, owner, now)
                     .map_err(|e| invalid("uploads", e.to_string()))?;
                 if let (Some(m), Some(conversation)) = (message.as_mut(), ticket.conversation_id) {
                     attachments::attach_to_message(db, conversation, m.id, owner, &files)?;

@@ -30,9 +30,6 @@ pub const ROUTES: &[Streamed] = &[
     },
 ];
 
-/// How long an unused upload token is promised to work (Zendesk says three days).
-const TOKEN_DAYS: i64 = 3;
-
 fn upload(env: &Env, req: Request, body: &mut dyn BodyStream) -> Response {
     receive(env, &req, body).unwrap_or_else(|e| e.answer(env, Family::Zendesk))
 }
@@ -88,8 +85,9 @@ fn receive(env: &Env, req: &Request, body: &mut dyn BodyStream) -> Result<Respon
         limit,
     )
     .map_err(zendesk_error)?;
+    attachments::sweep::after_upload(env, &db);
     let attachment = attachment_json(env, &stored, &base_url(req));
-    let expires = stored.created_at + TOKEN_DAYS * 86_400_000;
+    let expires = attachments::sweep::expires_at(stored.created_at);
     Ok(json_status(
         StatusCode::CREATED,
         &json!({"upload": {

@@ -60,6 +60,7 @@ pub fn receive(
         body,
         limit,
     )?;
+    attachments::sweep::after_upload(env, &db);
     Ok(json_status(
         StatusCode::CREATED,
         &json!({"attachment": view(env, &stored)}),
