@@ -1,6 +1,6 @@
 //! The vendors' customer-service windows: WhatsApp replies after 24 hours go as a registered
 //! template the agent chose (text inside the window); Messenger replies between 24 hours and 7
-//! days are tagged HUMAN_AGENT, and refused after; each refusal tells the agent why and stores
+//! days are tagged HUMAN_AGENT, and refused after (Instagram alike); each refusal tells the agent why and stores
 //! nothing.
 
 use spindesk_tests::channels::*;
@@ -251,5 +251,32 @@ fn messenger_tags_human_agent_replies_up_to_seven_days_then_refuses() {
     let r = reply(&app, &agent, ticket, json!({"body": "Anyone there?"}));
     assert_eq!(r.status, 422);
     assert!(r.text().contains("messenger_window_closed"), "{}", r.text());
+    assert_eq!(app.count("SELECT COUNT(*) FROM ticket_comments"), comments);
+}
+
+#[test]
+fn instagram_follows_messengers_window_with_the_human_agent_tag() {
+    let app = channel_app();
+    let tap = br#"{"object":"instagram","entry":[{"id":"17841405822304914","time":1,"messaging":[{"sender":{"id":"1248765432109876"},"recipient":{"id":"17841405822304914"},"timestamp":1718000000999,"message":{"mid":"ig_tap","text":"Talk to a person","quick_reply":{"payload":"handoff"}}}]}]}"#;
+    let (_c, ticket, agent) = handed_off(&app, Vendor::Instagram, tap);
+    assert_eq!(window(&app, &agent, ticket)["state"], "open");
+    reply(&app, &agent, ticket, json!({"body": "Hi there"})).expect(200);
+    let sent = last_sent(&app);
+    assert!(sent.get("tag").is_none(), "{sent}");
+
+    app.clock.advance(Duration::from_secs(30 * HOUR));
+    assert_eq!(window(&app, &agent, ticket)["state"], "human_agent_tag");
+    reply(&app, &agent, ticket, json!({"body": "Following up"})).expect(200);
+    let sent = last_sent(&app);
+    assert_eq!(sent["messaging_type"], "MESSAGE_TAG");
+    assert_eq!(sent["tag"], "HUMAN_AGENT");
+    assert_eq!(sent["message"]["text"], "Following up");
+
+    app.clock.advance(Duration::from_secs(6 * 24 * HOUR));
+    assert_eq!(window(&app, &agent, ticket)["state"], "closed");
+    let comments = app.count("SELECT COUNT(*) FROM ticket_comments");
+    let r = reply(&app, &agent, ticket, json!({"body": "Anyone there?"}));
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("instagram_window_closed"), "{}", r.text());
     assert_eq!(app.count("SELECT COUNT(*) FROM ticket_comments"), comments);
 }

@@ -6,7 +6,7 @@ use super::channel::{
     Payload, Receiver, Recipient, RenderContext, Webhook,
 };
 use super::media::OutboundFile;
-use super::messenger::render_messages;
+use super::messenger::{render_messages, with_window};
 use super::meta;
 use super::render::Measure;
 use super::wire::{bearer, post, url};
@@ -43,12 +43,12 @@ impl Channel for Instagram {
 
     fn render(
         &self,
-        _ctx: &RenderContext,
+        ctx: &RenderContext,
         to: &Recipient,
         message: &Message,
         files: &[OutboundFile],
     ) -> Vec<Payload> {
-        render_messages(
+        let payloads = render_messages(
             to,
             message,
             files,
@@ -56,7 +56,8 @@ impl Channel for Instagram {
             TEXT_MAX_BYTES,
             Measure::Bytes,
             false,
-        )
+        );
+        with_window(ctx, payloads)
     }
 
     fn request(

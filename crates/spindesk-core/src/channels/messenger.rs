@@ -102,6 +102,26 @@ fn quick_replies(options: &[QuickReply]) -> serde_json::Value {
         .collect()
 }
 
+/// The payloads as the window allows them to go (Messenger and Instagram share Meta's rules):
+/// from 24 hours to 7 days after the customer's last message, an agent's reply is tagged
+/// `HUMAN_AGENT`.
+pub(super) fn with_window(ctx: &RenderContext, payloads: Vec<Payload>) -> Vec<Payload> {
+    if ctx.window != Window::HumanAgentTag {
+        return payloads;
+    }
+    payloads
+        .into_iter()
+        .map(|mut p| {
+            if let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&p.body) {
+                body["messaging_type"] = json!("MESSAGE_TAG");
+                body["tag"] = json!("HUMAN_AGENT");
+                p.body = body.to_string();
+            }
+            p
+        })
+        .collect()
+}
+
 impl Channel for Messenger {
     fn kind(&self) -> ChannelType {
         ChannelType::Messenger
@@ -127,21 +147,7 @@ impl Channel for Messenger {
             Measure::Chars,
             true,
         );
-        if ctx.window != Window::HumanAgentTag {
-            return payloads;
-        }
-        // 24 hours to 7 days after the customer's last message: an agent's reply, tagged.
-        payloads
-            .into_iter()
-            .map(|mut p| {
-                if let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&p.body) {
-                    body["messaging_type"] = json!("MESSAGE_TAG");
-                    body["tag"] = json!("HUMAN_AGENT");
-                    p.body = body.to_string();
-                }
-                p
-            })
-            .collect()
+        with_window(ctx, payloads)
     }
 
     /// The page token goes in the `Authorization` header (the Graph API accepts it there), not

@@ -1,6 +1,7 @@
 //! The vendors' customer-service windows. WhatsApp lets a business write freely for 24 hours
-//! after the customer's last message, and after that only approved templates; Messenger allows
-//! an agent's reply tagged `HUMAN_AGENT` up to 7 days after, and nothing after that. Decided
+//! after the customer's last message, and after that only approved templates; Messenger (and
+//! Instagram, on the same platform) allows an agent's reply tagged `HUMAN_AGENT` up to 7 days
+//! after, and nothing after that. Decided
 //! when a reply is queued (inside its transaction): a reply that cannot go is refused there,
 //! so the agent is told and nothing is stored.
 
@@ -20,7 +21,8 @@ pub const MESSENGER_HUMAN_AGENT_MS: Millis = 7 * 24 * 60 * 60 * 1000;
 pub struct State {
     pub kind: ChannelType,
     pub last_customer_message_at: Option<Millis>,
-    /// When free replies stop (WhatsApp: 24 h; Messenger: 24 h, then tagged until 7 days).
+    /// When free replies stop (WhatsApp: 24 h; Messenger, Instagram: 24 h, then tagged until 7
+    /// days).
     pub closes_at: Option<Millis>,
     pub window: Needs,
 }
@@ -31,9 +33,9 @@ pub enum Needs {
     Nothing,
     /// WhatsApp outside the window: a registered template.
     Template,
-    /// Messenger between 24 hours and 7 days: sent tagged `HUMAN_AGENT`.
+    /// Messenger or Instagram between 24 hours and 7 days: sent tagged `HUMAN_AGENT`.
     HumanAgentTag,
-    /// Messenger after 7 days: nothing can be sent.
+    /// Messenger or Instagram after 7 days: nothing can be sent.
     Closed,
 }
 
@@ -76,7 +78,8 @@ pub fn state(
                 Needs::Template
             },
         ),
-        ChannelType::Messenger => (
+        // Instagram's messaging is Messenger's platform, with the same window and tag.
+        ChannelType::Messenger | ChannelType::Instagram => (
             last.map(|at| at + WHATSAPP_WINDOW_MS),
             if age < WHATSAPP_WINDOW_MS {
                 Needs::Nothing
@@ -116,6 +119,9 @@ pub fn for_send(
     match state.window {
         Needs::Nothing => Ok(Window::Open),
         Needs::HumanAgentTag => Ok(Window::HumanAgentTag),
+        Needs::Closed if kind == ChannelType::Instagram => Err(Error::Invalid(format!(
+            "instagram_window_closed: the customer has not written on Instagram {since}; Instagram allows replies up to 7 days after the customer's last message"
+        ))),
         Needs::Closed => Err(Error::Invalid(format!(
             "messenger_window_closed: the customer has not written on Messenger {since}; Messenger allows replies up to 7 days after the customer's last message"
         ))),
