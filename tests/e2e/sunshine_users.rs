@@ -267,3 +267,46 @@ fn deleting_a_user_erases_their_data_and_keeps_the_tickets_audit() {
     // Deleting again: there is no such user any more.
     sun.delete(&format!("/users/{uid}")).expect(404);
 }
+
+/// A customer's proven e-mail addresses (a verified identity: here the site's signed token) are
+/// their Sunshine `identities`, and `filter[identities.email]` finds them by one; an address
+/// only typed (unverified) is neither.
+#[test]
+fn verified_email_identities_are_listed_and_found() {
+    use crate::identity::{create_key, login, session, token};
+    use spindesk_core::ports::Sql;
+    let app = App::new();
+    let sun = Sun::admin(&app);
+    let key = create_key(&app, "site");
+    let jwt = token(
+        &app,
+        &key,
+        "cust-9",
+        json!({"email": "grace@example.com", "email_verified": true}),
+    );
+    session(login(&app, &jwt, None));
+    // A second, unverified address claimed for them.
+    let user_id = app.count("SELECT id FROM users WHERE external_id = 'cust-9'");
+    app.db()
+        .execute(
+            "INSERT INTO identities (user_id, channel, address, verified, created_at) \
+             VALUES (?, 'email', 'typed@example.com', 0, 0)",
+            &[user_id.into()],
+        )
+        .expect("claim");
+    let user = sun.get("/users/cust-9").expect(200).json();
+    assert_eq!(
+        user["user"]["identities"],
+        json!([{"type": "email", "value": "grace@example.com"}])
+    );
+    let found = sun
+        .get("/users?filter[identities.email]=grace@example.com")
+        .expect(200)
+        .json();
+    assert_eq!(found["users"][0]["externalId"], "cust-9");
+    let typed = sun
+        .get("/users?filter[identities.email]=typed@example.com")
+        .expect(200)
+        .json();
+    assert_eq!(typed["users"], json!([]));
+}

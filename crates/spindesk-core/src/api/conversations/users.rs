@@ -21,6 +21,9 @@ pub struct Customer {
     /// `givenName`, `surname`, `avatarUrl`.
     pub profile: Map<String, Value>,
     pub metadata: Map<String, Value>,
+    /// The e-mail addresses proven to be theirs (a verified identity: the site's signed token
+    /// or the e-mail channel), Sunshine's `identities`.
+    pub emails: Vec<String>,
 }
 
 fn object(raw: &str) -> Map<String, Value> {
@@ -38,10 +41,17 @@ fn extras(db: &Db, user: User) -> Result<Customer, ApiError> {
             |r: &Row| Ok::<_, SqlError>((r.string("sunshine_profile")?, r.string("metadata")?)),
         )?
         .unwrap_or_default();
+    let emails = db.query(
+        "SELECT address FROM identities WHERE user_id = ? AND channel = 'email' AND verified = 1 \
+         ORDER BY id",
+        &[user.id.into()],
+        |r: &Row| r.string("address"),
+    )?;
     Ok(Customer {
         user,
         profile: object(&profile),
         metadata: object(&metadata),
+        emails,
     })
 }
 
@@ -117,7 +127,8 @@ pub fn user_json(c: &Customer) -> Value {
         "authenticated": false,
         "profile": profile,
         "metadata": c.metadata,
-        "identities": [],
+        "identities": c.emails.iter().map(|email| json!({"type": "email", "value": email}))
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -201,8 +212,13 @@ fn list(db: &Db, req: &Request) -> Result<Response, ApiError> {
             &[external.into()],
             |r| r.i64("id"),
         )?,
+        // Sunshine matches the `identities` (verified addresses); a customer's profile
+        // e-mail is matched too, as before identities were listed.
         (None, Some(email)) => db.query(
-            "SELECT id FROM users WHERE role = 'end-user' AND active = 1 AND email = ? ORDER BY id LIMIT 100",
+            "SELECT id FROM users WHERE role = 'end-user' AND active = 1 AND (email = ?1
+               OR id IN (SELECT user_id FROM identities
+                         WHERE channel = 'email' AND address = ?1 AND verified = 1))
+             ORDER BY id LIMIT 100",
             &[email.into()],
             |r| r.i64("id"),
         )?,
