@@ -227,38 +227,11 @@ fn template_registration_is_validated_and_whatsapp_only() {
     assert_eq!(app.count("SELECT COUNT(*) FROM whatsapp_templates"), 0);
 }
 
-#[test]
-fn messenger_tags_human_agent_replies_up_to_seven_days_then_refuses() {
+/// Meta's window (Messenger, Instagram): free replies for 24 hours after the customer's last
+/// message, tagged `HUMAN_AGENT` until 7 days, then refused with `closed_code`.
+fn tagged_for_seven_days_then_refused(vendor: Vendor, tap: &[u8], closed_code: &str) {
     let app = channel_app();
-    let tap = br#"{"object":"page","entry":[{"id":"107425831234567","time":1,"messaging":[{"sender":{"id":"6543210987654321"},"recipient":{"id":"107425831234567"},"timestamp":1718000000999,"message":{"mid":"m_tap","text":"Talk to a person","quick_reply":{"payload":"handoff"}}}]}]}"#;
-    let (_c, ticket, agent) = handed_off(&app, Vendor::Messenger, tap);
-    reply(&app, &agent, ticket, json!({"body": "Hi there"})).expect(200);
-    let sent = last_sent(&app);
-    assert_eq!(sent["messaging_type"], "RESPONSE");
-    assert!(sent.get("tag").is_none());
-
-    app.clock.advance(Duration::from_secs(48 * HOUR));
-    assert_eq!(window(&app, &agent, ticket)["state"], "human_agent_tag");
-    reply(&app, &agent, ticket, json!({"body": "Following up"})).expect(200);
-    let sent = last_sent(&app);
-    assert_eq!(sent["messaging_type"], "MESSAGE_TAG");
-    assert_eq!(sent["tag"], "HUMAN_AGENT");
-    assert_eq!(sent["message"]["text"], "Following up");
-
-    app.clock.advance(Duration::from_secs(6 * 24 * HOUR));
-    assert_eq!(window(&app, &agent, ticket)["state"], "closed");
-    let comments = app.count("SELECT COUNT(*) FROM ticket_comments");
-    let r = reply(&app, &agent, ticket, json!({"body": "Anyone there?"}));
-    assert_eq!(r.status, 422);
-    assert!(r.text().contains("messenger_window_closed"), "{}", r.text());
-    assert_eq!(app.count("SELECT COUNT(*) FROM ticket_comments"), comments);
-}
-
-#[test]
-fn instagram_follows_messengers_window_with_the_human_agent_tag() {
-    let app = channel_app();
-    let tap = br#"{"object":"instagram","entry":[{"id":"17841405822304914","time":1,"messaging":[{"sender":{"id":"1248765432109876"},"recipient":{"id":"17841405822304914"},"timestamp":1718000000999,"message":{"mid":"ig_tap","text":"Talk to a person","quick_reply":{"payload":"handoff"}}}]}]}"#;
-    let (_c, ticket, agent) = handed_off(&app, Vendor::Instagram, tap);
+    let (_c, ticket, agent) = handed_off(&app, vendor, tap);
     assert_eq!(window(&app, &agent, ticket)["state"], "open");
     reply(&app, &agent, ticket, json!({"body": "Hi there"})).expect(200);
     let sent = last_sent(&app);
@@ -277,6 +250,23 @@ fn instagram_follows_messengers_window_with_the_human_agent_tag() {
     let comments = app.count("SELECT COUNT(*) FROM ticket_comments");
     let r = reply(&app, &agent, ticket, json!({"body": "Anyone there?"}));
     assert_eq!(r.status, 422);
-    assert!(r.text().contains("instagram_window_closed"), "{}", r.text());
+    assert!(r.text().contains(closed_code), "{}", r.text());
     assert_eq!(app.count("SELECT COUNT(*) FROM ticket_comments"), comments);
+}
+
+#[test]
+fn messenger_tags_human_agent_replies_up_to_seven_days_then_refuses() {
+    let tap = br#"{"object":"page","entry":[{"id":"107425831234567","time":1,"messaging":[{"sender":{"id":"6543210987654321"},"recipient":{"id":"107425831234567"},"timestamp":1718000000999,"message":{"mid":"m_tap","text":"Talk to a person","quick_reply":{"payload":"handoff"}}}]}]}"#;
+    tagged_for_seven_days_then_refused(Vendor::Messenger, tap, "messenger_window_closed");
+    // Inside the 24 hours Messenger's replies say they are responses.
+    let app = channel_app();
+    let (_c, ticket, agent) = handed_off(&app, Vendor::Messenger, tap);
+    reply(&app, &agent, ticket, json!({"body": "Hi there"})).expect(200);
+    assert_eq!(last_sent(&app)["messaging_type"], "RESPONSE");
+}
+
+#[test]
+fn instagram_follows_messengers_window_with_the_human_agent_tag() {
+    let tap = br#"{"object":"instagram","entry":[{"id":"17841405822304914","time":1,"messaging":[{"sender":{"id":"1248765432109876"},"recipient":{"id":"17841405822304914"},"timestamp":1718000000999,"message":{"mid":"ig_tap","text":"Talk to a person","quick_reply":{"payload":"handoff"}}}]}]}"#;
+    tagged_for_seven_days_then_refused(Vendor::Instagram, tap, "instagram_window_closed");
 }

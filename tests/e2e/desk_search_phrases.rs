@@ -188,6 +188,18 @@ fn expectations(d: &Desk) -> Vec<(&'static str, Vec<i64>)> {
     ]
 }
 
+/// The pair index as right after an upgrade that rebuilds it: no pairs, every ticket waiting
+/// to be indexed again.
+fn as_right_after_the_upgrade(app: &App) {
+    sql(app, "DELETE FROM ticket_pairs", &[]);
+    sql(app, "UPDATE ticket_search_docs SET head_pairs = NULL", &[]);
+    sql(
+        app,
+        "INSERT INTO ticket_search_queue (ticket_id) SELECT id FROM tickets",
+        &[],
+    );
+}
+
 fn check_all(app: &App, d: &Desk, how: &str) {
     for (q, mut want) in expectations(d) {
         want.sort_unstable();
@@ -205,13 +217,7 @@ fn a_phrase_is_adjacent_words_in_one_text_by_every_path() {
 
     // The pair index as right after the upgrade: every ticket waits to be indexed again, so
     // phrases are checked in the text (and the search still writes nothing).
-    sql(&app, "DELETE FROM ticket_pairs", &[]);
-    sql(&app, "UPDATE ticket_search_docs SET head_pairs = NULL", &[]);
-    sql(
-        &app,
-        "INSERT INTO ticket_search_queue (ticket_id) SELECT id FROM tickets",
-        &[],
-    );
+    as_right_after_the_upgrade(&app);
     check_all(&app, &d, "text while catching up");
 
     // Records waiting to be rewritten: the SQL path answers (also checking in the text).
@@ -518,13 +524,7 @@ fn longer_phrases_need_their_pairs_in_a_row() {
     assert_eq!(positions(subject), [[Value::Text("h1 0 3".into())]]);
 
     // While the index catches up (as after the upgrade), the text answers the same.
-    sql(&app, "DELETE FROM ticket_pairs", &[]);
-    sql(&app, "UPDATE ticket_search_docs SET head_pairs = NULL", &[]);
-    sql(
-        &app,
-        "INSERT INTO ticket_search_queue (ticket_id) SELECT id FROM tickets",
-        &[],
-    );
+    as_right_after_the_upgrade(&app);
     check("text while catching up", true);
     // And the SQL path, with facet records waiting.
     sql(
