@@ -237,7 +237,10 @@ try {
     await page.evaluate((k) => localStorage.setItem(k, 'not-a-valid-token'), key);
     rejectingToken = true;
     await page.reload();
-    if (await launcher.isVisible().catch(() => false)) await launcher.click();
+    // The widget comes back open, or shows its launcher: wait for whichever it renders (a
+    // launcher not rendered yet is not "no launcher", on a loaded machine).
+    await box.or(launcher).first().waitFor({ state: 'visible' });
+    if (!(await box.isVisible())) await launcher.click();
     await box.waitFor({ state: 'visible' });
     await page.waitForFunction((k) => localStorage.getItem(k) && localStorage.getItem(k) !== 'not-a-valid-token', key, { timeout: 5000 });
     rejectingToken = false;
