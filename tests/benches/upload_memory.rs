@@ -12,7 +12,19 @@
 //! host, not the component).
 //!
 //! If the route buffered the file, the peak would grow with the file; it does not.
+//!
+//! Then the same for a file that comes in an e-mail: Postmark posts the whole e-mail as one JSON
+//! body with each file inline in base64 (up to its 35 MB limit), so the channels component must
+//! hold the body, the parsed JSON and each decoded file; the peak grows with the file, and this
+//! says by how much.
 
+// The e2e tests' Postmark helpers (their tests are not compiled into a bench).
+#[path = "../e2e/email.rs"]
+#[allow(dead_code, unused_imports)]
+mod email;
+
+use base64::Engine;
+use spindesk_tests::json;
 use spindesk_tests::App;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -72,4 +84,63 @@ fn main() {
         );
         assert_eq!(response.status, 201, "{}", response.text());
     }
+    emails();
+}
+
+/// Peak heap of an inbound e-mail carrying one file of 1 to 20 MiB, through the channels
+/// component's Postmark webhook (the e-mail's JSON body built before the baseline).
+fn emails() {
+    let app = App::with_config(
+        App::default_config()
+            .with("public_base_url", spindesk_tests::channels::PUBLIC_BASE)
+            .with("attachment_max_bytes", "31457280"),
+    );
+    let integration = email::connect_email(&app);
+    email::postmark_accepts(&app, 20);
+    println!();
+    println!(
+        "{:>12} {:>14} {:>14}  (an e-mail with the file inline)",
+        "file bytes", "peak heap", "status"
+    );
+    for mib in [1usize, 2, 5, 10, 20] {
+        let mut file = include_bytes!("../fixtures/attachments/parcel.png").to_vec();
+        file.resize(mib * 1024 * 1024, 7);
+        let content = base64::engine::general_purpose::STANDARD.encode(&file);
+        let mut body = email::inbound(
+            "ada@customer.example",
+            &format!("help@{}", email::DOMAIN),
+            &format!("m{mib}@mail.customer.example"),
+            None,
+            "The photo",
+        );
+        body["Attachments"] = json!([{"Name": "big.png", "Content": content,
+            "ContentType": "image/png", "ContentLength": file.len(), "ContentID": ""}]);
+        let bytes = body.to_string().into_bytes();
+        drop((body, file));
+        let request = app
+            .request(
+                "channels",
+                "POST",
+                &format!("/webhooks/email/{integration}"),
+            )
+            .header("content-type", "application/json")
+            .header(
+                "authorization",
+                &email::basic(email::HOOK_USER, email::HOOK_PASSWORD),
+            )
+            .body(bytes);
+        let baseline = LIVE.load(Ordering::SeqCst);
+        PEAK.store(baseline, Ordering::SeqCst);
+        let response = request.send();
+        let peak = PEAK.load(Ordering::SeqCst) - baseline;
+        println!(
+            "{:>12} {:>14} {:>14}",
+            mib * 1024 * 1024,
+            peak,
+            response.status
+        );
+        assert_eq!(response.status, 200, "{}", response.text());
+    }
+    let stored = app.count("SELECT count(*) FROM attachments WHERE status = 'stored'");
+    assert_eq!(stored, 5, "every e-mail's file was stored");
 }
