@@ -327,11 +327,23 @@ const WRITE_CATCH_UP: i64 = 20;
 
 /// What every write does before it commits, so that searches never write: the facet records
 /// of the tickets it changed (whatever statement changed them; the triggers queued them), and
-/// a little of the text index's backlog. Two one-row reads when nothing waits.
+/// a little of the text index's backlog. One read when nothing waits: it runs under the write
+/// lock of every write, where each statement is a host round trip on Spin.
 // Not inlined: every write's transaction (one generic copy per kind of write) calls it, and the
 // components that write tickets weigh close to the 2 MB they may.
 #[inline(never)]
 pub fn upkeep(db: &Db) -> Result<()> {
+    // The three checks of `catch_up_in` and `drain_in` in one statement; anything waiting
+    // and they run (and check again).
+    let settled = db.query_i64(
+        "SELECT coalesce((SELECT analysis FROM ticket_search_state WHERE id = 1), 0) = ?
+            AND NOT EXISTS (SELECT 1 FROM ticket_search_queue)
+            AND NOT EXISTS (SELECT 1 FROM ticket_facet_queue)",
+        &[search_index::index_version().into()],
+    )?;
+    if settled == Some(1) {
+        return Ok(());
+    }
     search_index::catch_up_in(db, WRITE_CATCH_UP)?;
     facets::drain_in(db, WRITE_DRAIN)?;
     Ok(())
