@@ -71,8 +71,25 @@ where
 {
     db.transaction(|db| {
         let (value, mut committed) = work(db)?;
-        search::upkeep(db)?;
-        webhooks::events::messages(db, env.clock.now_ms(), &committed.messages)?;
+        // The checks every write makes before it commits, in one read: under the write lock
+        // each statement is a host round trip on Spin. Each step checks again when it runs.
+        let (settled, heard) = db
+            .query_opt(
+                &format!(
+                    "SELECT {} AS settled, {} AS heard",
+                    search::settled_sql(),
+                    webhooks::events::messages_heard_sql()
+                ),
+                &[],
+                |r| Ok((r.bool("settled")?, r.bool("heard")?)),
+            )?
+            .unwrap_or((false, true));
+        if !settled {
+            search::upkeep(db)?;
+        }
+        if heard && !committed.messages.is_empty() {
+            webhooks::events::messages(db, env.clock.now_ms(), &committed.messages)?;
+        }
         let queued = delivery::queue_sends(env, db, &committed.messages)?;
         committed.queued.extend(queued);
         Ok((value, committed))

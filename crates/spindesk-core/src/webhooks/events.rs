@@ -100,6 +100,17 @@ fn heard(db: &Db, trigger: &str) -> Result<bool> {
         .is_some())
 }
 
+/// Whether an active webhook hears `conversation:message`, as one SQL expression without
+/// parameters (the trigger is our own constant), for a write that asks it with its other checks
+/// in one read before [`messages`].
+pub fn messages_heard_sql() -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM webhooks WHERE status = 'active'
+           AND EXISTS (SELECT 1 FROM json_each(webhooks.triggers) WHERE value = '{}'))",
+        triggers::CONVERSATION_MESSAGE
+    )
+}
+
 fn conversation_key(conversation_id: i64) -> Option<String> {
     Some(format!("conversation:{conversation_id}"))
 }
