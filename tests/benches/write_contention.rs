@@ -45,23 +45,28 @@
 //! seconds.
 //!
 //! Fewer statements under the lock (2026-12-05, after files, identities, e-mail and webhooks
-//! had joined the write path; before and after binaries alternated, three rounds each, 4 s):
+//! had joined the write path; before and after binaries alternated, 4 s runs, on a machine
+//! whose load average was 2.5-5.6 from other builds, so read the ranges loosely):
 //! - A widget message the bot answers ran 32 statements, 17 of them from `BEGIN` to `COMMIT`
 //!   (two rate-limit upserts, the search upkeep's three checks, one webhook check per message);
-//!   now 27 and 13 (one upsert counts both limits, one read checks the upkeep, one read the
-//!   webhooks). Alone, the lock is held 0.26-0.29 ms either way; the request takes ~1.1 ms, of
+//!   now 26 and 12 (one upsert counts both limits; the upkeep's and the webhooks' checks are
+//!   one read). Alone, the lock is held 0.26-0.29 ms either way; the request takes ~1.1 ms, of
 //!   which ~0.5 ms is SQLite loading the schema (150 tables, indexes and triggers) into the
 //!   fresh connection — outside the lock, but half the CPU of every request.
-//! - Natively (a statement costs µs): 32 writers 643-724 -> 673-775 req/s, p50 33-36 ->
-//!   23-34 ms, p99 185-207 -> 195-199 ms; one writer 835-874 -> 844-879 req/s, p50 1.06-1.10 ->
-//!   1.05-1.10 ms. Within the noise: natively the time goes to CPU (two cores shared with other
-//!   work), and under 32 writers the lock holder is preempted (held p50 0.4-1.4 ms, p99 5-17
-//!   ms, 78-95 % of the run).
-//! - With `ROUND_TRIP_US=50`: 32 writers 343-356 -> 415-431 req/s, p50 64-66 -> 52-54 ms,
-//!   p99 387-453 -> 338-357 ms, lock held p50 2.7-2.8 -> 2.2-2.3 ms (98 % of the run either
-//!   way: the lock is the limit); one writer 155 -> 179 req/s, p50 5.5 -> 4.8 ms.
-//! - Webhooks, 32 writers: acknowledged 453-499 -> 468-492 req/s, p50 35-36 -> 34-37 ms, p99
-//!   243-255 -> 213-241 ms; one writer p50 1.11-1.21 -> 1.16-1.19 ms (no change).
+//! - Natively (a statement costs µs), 32 writers, five rounds each: 589-673 -> 556-647 req/s,
+//!   p50 34-42 -> 37-43 ms, p99 206-262 -> 200-261 ms; one writer (three rounds) 653-720 ->
+//!   658-849 req/s, p50 1.21-1.29 -> 1.14-1.22 ms. (An earlier, quieter session with 13
+//!   statements inside: 643-724 -> 673-775 req/s, p99 185-207 -> 195-199 ms.) Within the
+//!   noise: natively the time goes to CPU (two cores shared with other work), and under 32
+//!   writers the holder is preempted (held p50 0.4-1.4 ms, p99 5-17 ms, 78-95 % of the run).
+//! - With `ROUND_TRIP_US=50`, 32 writers: 299-356 req/s (eight rounds) -> 318-428 (five; four
+//!   of them 399-428), p50 64-74 -> 54-68 ms, p99 369-495 -> 309-445 ms; the lock held p50
+//!   2.7-3.0 -> 2.3-2.5 ms and 97-99 % of the run either way: here the lock is the limit, and
+//!   the throughput follows its statements. One writer: 148-157 -> 170-189 req/s, p50 5.5-6.0
+//!   -> 4.6-5.1 ms.
+//! - Webhooks acknowledged, 32 writers: 447-499 -> 455-482 req/s, p50 34-36 -> 29-37 ms, p99
+//!   231-290 -> 229-263 ms; one writer 450-554 -> 521-539 req/s, p50 1.11-1.30 -> 1.21-1.23 ms
+//!   (no clear change).
 //! - One INSERT per request (reference): 16,600-20,200 req/s with 32 writers (p99 34 ms, max
 //!   0.3-1.1 s from SQLite's own growing busy sleeps), 24,400-28,700 with one. Widget messages
 //!   reach ~0.04 of it natively (0.14 on real Spin, where every request pays for an instance).
