@@ -106,6 +106,68 @@ fn one_address_is_limited_across_its_sessions_and_ipv6_by_its_64() {
     send_from(&app, &b, "[2001:db8:7:2::1]:5", "next /64").expect(201);
 }
 
+/// `text` from `v` at `peer`, with `meanwhile` run just before its write transaction begins
+/// (after its read-only limit check passed).
+fn send_racing(app: &App, v: &Visitor, peer: &str, text: &str, meanwhile: impl Fn()) -> Resp {
+    let fired = std::cell::Cell::new(false);
+    let before = |sql: &str| {
+        if sql == "BEGIN IMMEDIATE" && !fired.replace(true) {
+            meanwhile();
+        }
+    };
+    let req = http::Request::builder()
+        .method("POST")
+        .uri("/api/widget/messages")
+        .header("authorization", format!("Bearer {}", v.token))
+        .header("spin-client-addr", peer)
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&json!({ "text": text })).expect("json"))
+        .expect("request");
+    let r = app.call_with_hook("widget", req, &app.clock, &before);
+    assert!(fired.get(), "the send never began a write transaction");
+    r
+}
+
+#[test]
+fn the_count_inside_the_write_is_exact_for_both_limits() {
+    // Both limits are counted by one statement inside the transaction: a send that passed the
+    // read-only check while another took the last place is refused there, writing nothing,
+    // whichever of the two limits ran out.
+    let app = app_with(&[
+        ("widget_messages_per_minute", "2"),
+        ("widget_messages_per_address_per_minute", "3"),
+    ]);
+    let (a, b) = (app.visitor("en"), app.visitor("en"));
+    send_from(&app, &a, "203.0.113.20:1", "first").expect(201);
+    let r = send_racing(&app, &a, "203.0.113.20:1", "second", || {
+        send_from(&app, &a, "198.51.100.30:1", "took the last place").expect(201);
+    })
+    .expect(429);
+    assert!(r.text().contains("(widget-messages)"), "{}", r.text());
+    // The winner's message; nothing of the refused send, and its counts rolled back with it:
+    // the address has used one of its three (b's two sends and c's below fit).
+    assert_eq!(customer_messages(&app), 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages WHERE text = 'second'"),
+        0
+    );
+    // The address limit: b's send passes the check (2 of 3 used after a's second) while a third
+    // send from the address takes the last place.
+    send_from(&app, &b, "203.0.113.20:2", "b one").expect(201);
+    let r = send_racing(&app, &b, "203.0.113.20:2", "b two", || {
+        let c = app.visitor("en");
+        send_from(&app, &c, "203.0.113.20:3", "c takes it").expect(201);
+    })
+    .expect(429);
+    assert!(r.text().contains("widget-messages-address"), "{}", r.text());
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages WHERE text = 'b two'"),
+        0
+    );
+    // b's session count rolled back too: once the address has room again, b sends its second.
+    send_from(&app, &b, "198.51.100.31:1", "b two elsewhere").expect(201);
+}
+
 #[test]
 fn forwarded_for_counts_only_from_a_trusted_proxy() {
     let app = app_with(&[

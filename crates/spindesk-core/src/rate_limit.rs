@@ -11,7 +11,7 @@
 //! flood costs one indexed read, and [`count`] counts inside the write transaction, where it is
 //! exact across instances.
 
-use crate::ports::{Env, Millis, SqlError};
+use crate::ports::{Env, Millis, SqlError, Value};
 use crate::store::Db;
 use crate::web::ApiError;
 
@@ -56,14 +56,40 @@ impl Limit {
 /// Read-only: refuses (429) when `who` has already used its window. Cheap enough to run before
 /// anything expensive; racing requests may each pass it, [`count`] is the exact check.
 pub fn check(db: &Db, limit: Limit, who: &str, now: Millis) -> Result<(), ApiError> {
-    let used = db
-        .query_i64(
-            "SELECT count FROM rate_limits WHERE subject = ? AND window_start = ?",
-            &[limit.subject(who).into(), limit.window_start(now).into()],
-        )?
-        .unwrap_or(0);
-    if used >= limit.per_window {
-        return Err(limit.refused(now));
+    check_all(db, &[(limit, who)], now)
+}
+
+/// [`check`] of several limits (each with its subject) in one read, refused by the first used
+/// up in the order given.
+pub fn check_all(db: &Db, limits: &[(Limit, &str)], now: Millis) -> Result<(), ApiError> {
+    if limits.is_empty() {
+        return Ok(());
+    }
+    let marks = vec!["?"; limits.len()].join(", ");
+    let params: Vec<Value> = limits
+        .iter()
+        .map(|(l, who)| l.subject(who).into())
+        .collect();
+    let used = db.query(
+        &format!("SELECT subject, window_start, count FROM rate_limits WHERE subject IN ({marks})"),
+        &params,
+        |r| {
+            Ok((
+                r.string("subject")?,
+                r.i64("window_start")?,
+                r.i64("count")?,
+            ))
+        },
+    )?;
+    for (limit, who) in limits {
+        let (subject, start) = (limit.subject(who), limit.window_start(now));
+        let count = used
+            .iter()
+            .find(|(s, w, _)| *s == subject && *w == start)
+            .map_or(0, |(_, _, c)| *c);
+        if count >= limit.per_window {
+            return Err(limit.refused(now));
+        }
     }
     Ok(())
 }
@@ -71,29 +97,62 @@ pub fn check(db: &Db, limit: Limit, who: &str, now: Millis) -> Result<(), ApiErr
 /// Counts one request of `who` (inside the caller's write transaction) and refuses it (429)
 /// past the limit, so the caller's transaction rolls back with nothing written.
 pub fn count(env: &Env, db: &Db, limit: Limit, who: &str) -> Result<(), ApiError> {
+    count_all(env, db, &[(limit, who)])
+}
+
+/// [`count`] of several limits in one statement (a multi-row upsert: it runs under the write
+/// lock, where each statement is a host round trip on Spin), refused by the first past its
+/// limit in the order given.
+pub fn count_all(env: &Env, db: &Db, limits: &[(Limit, &str)]) -> Result<(), ApiError> {
+    if limits.is_empty() {
+        return Ok(());
+    }
     let now = env.clock.now_ms();
-    let start = limit.window_start(now);
-    let used = db
-        .query_i64(
+    let mut rows = Vec::with_capacity(limits.len());
+    let mut params: Vec<Value> = Vec::with_capacity(limits.len() * 3);
+    for (i, (limit, who)) in limits.iter().enumerate() {
+        let start = limit.window_start(now);
+        rows.push(format!(
+            "(?{}, ?{}, 1, ?{})",
+            3 * i + 1,
+            3 * i + 2,
+            3 * i + 3
+        ));
+        params.extend([
+            limit.subject(who).into(),
+            start.into(),
+            (start + limit.window_ms).into(),
+        ]);
+    }
+    // RETURNING's row order is unspecified: each count is matched back by its subject.
+    let counted = db.query(
+        &format!(
             "INSERT INTO rate_limits (subject, window_start, count, expires_at)
-             VALUES (?1, ?2, 1, ?3)
+             VALUES {}
              ON CONFLICT (subject) DO UPDATE SET
                  count = CASE WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END,
                  window_start = excluded.window_start,
                  expires_at = excluded.expires_at
-             RETURNING count",
-            &[
-                limit.subject(who).into(),
-                start.into(),
-                (start + limit.window_ms).into(),
-            ],
-        )?
-        // RETURNING always gives the upserted row.
-        .unwrap_or(1);
-    if used > limit.per_window {
-        return Err(limit.refused(now));
+             RETURNING subject, count",
+            rows.join(", ")
+        ),
+        &params,
+        |r| Ok((r.string("subject")?, r.i64("count")?)),
+    )?;
+    for (limit, who) in limits {
+        let subject = limit.subject(who);
+        // The highest count of the subject (two limits of one subject count it twice).
+        let used = counted
+            .iter()
+            .filter(|(s, _)| *s == subject)
+            .map(|(_, c)| *c)
+            .max()
+            .unwrap_or(1);
+        if used > limit.per_window {
+            return Err(limit.refused(now));
+        }
     }
-    if used == 1 {
+    if counted.iter().any(|(_, c)| *c == 1) {
         sweep(db, now)?;
     }
     Ok(())

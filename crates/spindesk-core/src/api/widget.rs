@@ -706,8 +706,11 @@ fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let session = conversation.public_id.clone();
     let address = client(env, req);
     let now = env.clock.now_ms();
-    rate_limit::check(&db, per_session, &session, now)?;
-    rate_limit::check(&db, per_address, &address, now)?;
+    let limits = [
+        (per_session, session.as_str()),
+        (per_address, address.as_str()),
+    ];
+    rate_limit::check_all(&db, &limits, now)?;
     let inbound = Inbound {
         channel: "web".into(),
         source: input
@@ -720,8 +723,7 @@ fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
     };
     let ahead = switchboard::prepare(env, &db, &conversation, &user, &inbound)?;
     let (duplicate, messages) = commit::write(env, &db, |db| {
-        rate_limit::count(env, db, per_session, &session)?;
-        rate_limit::count(env, db, per_address, &address)?;
+        rate_limit::count_all(env, db, &limits)?;
         // Again inside: agents may have taken the conversation since it was read.
         let conversation = conversation::by_id(db, conversation.id)?.ok_or_else(|| {
             ApiError::unauthorized(

@@ -325,13 +325,30 @@ const WRITE_DRAIN: i64 = 1_000;
 /// each); a write that indexed its own tickets finds the queue empty.
 const WRITE_CATCH_UP: i64 = 20;
 
+/// Whether nothing waits for [`upkeep`] — the three checks of `catch_up_in` and `drain_in` —
+/// as one SQL expression without parameters, so a write can ask it with its other checks in
+/// one read ([`crate::api::commit`]): under the write lock each statement is a host round trip
+/// on Spin.
+pub fn settled_sql() -> String {
+    format!(
+        "(coalesce((SELECT analysis FROM ticket_search_state WHERE id = 1), 0) = {}
+          AND NOT EXISTS (SELECT 1 FROM ticket_search_queue)
+          AND NOT EXISTS (SELECT 1 FROM ticket_facet_queue))",
+        search_index::index_version()
+    )
+}
+
 /// What every write does before it commits, so that searches never write: the facet records
 /// of the tickets it changed (whatever statement changed them; the triggers queued them), and
-/// a little of the text index's backlog. Two one-row reads when nothing waits.
+/// a little of the text index's backlog. One read when nothing waits (none, for a caller that
+/// asked [`settled_sql`] itself).
 // Not inlined: every write's transaction (one generic copy per kind of write) calls it, and the
 // components that write tickets weigh close to the 2 MB they may.
 #[inline(never)]
 pub fn upkeep(db: &Db) -> Result<()> {
+    if db.query_i64(&format!("SELECT {}", settled_sql()), &[])? == Some(1) {
+        return Ok(());
+    }
     search_index::catch_up_in(db, WRITE_CATCH_UP)?;
     facets::drain_in(db, WRITE_DRAIN)?;
     Ok(())

@@ -54,13 +54,7 @@ pub fn record(
     params: &[Value],
 ) -> Result<()> {
     let (order_key, dedup_key) = keys;
-    let heard = db.query_i64(
-        "SELECT 1 FROM webhooks WHERE status = 'active'
-           AND EXISTS (SELECT 1 FROM json_each(webhooks.triggers) WHERE value = ?)
-         LIMIT 1",
-        &[trigger.into()],
-    )?;
-    if heard.is_none() {
+    if !heard(db, trigger)? {
         return Ok(());
     }
     let payload = db.query_opt(&format!("SELECT ({payload}) AS payload"), params, |r| {
@@ -92,6 +86,29 @@ pub fn record(
         &[event.into(), order_key.into(), now.into(), trigger.into()],
     )?;
     Ok(())
+}
+
+/// Whether an active webhook hears `trigger`: the one read recording costs when none does.
+fn heard(db: &Db, trigger: &str) -> Result<bool> {
+    Ok(db
+        .query_i64(
+            "SELECT 1 FROM webhooks WHERE status = 'active'
+               AND EXISTS (SELECT 1 FROM json_each(webhooks.triggers) WHERE value = ?)
+             LIMIT 1",
+            &[trigger.into()],
+        )?
+        .is_some())
+}
+
+/// Whether an active webhook hears `conversation:message`, as one SQL expression without
+/// parameters (the trigger is our own constant), for a write that asks it with its other checks
+/// in one read before [`messages`].
+pub fn messages_heard_sql() -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM webhooks WHERE status = 'active'
+           AND EXISTS (SELECT 1 FROM json_each(webhooks.triggers) WHERE value = '{}'))",
+        triggers::CONVERSATION_MESSAGE
+    )
 }
 
 fn conversation_key(conversation_id: i64) -> Option<String> {
@@ -139,6 +156,10 @@ pub fn messages(db: &Db, now: Millis, messages: &[Message]) -> Result<()> {
          JOIN users u ON u.id = c.user_id WHERE m.id = ?",
         received = iso("m.created_at"),
     );
+    // One check for the whole write, not one per message: it runs under the write lock.
+    if messages.is_empty() || !heard(db, triggers::CONVERSATION_MESSAGE)? {
+        return Ok(());
+    }
     for m in messages {
         record(
             db,
