@@ -26,9 +26,11 @@ const koreanTexts = new Set(Object.values(KO));
 const ENGLISH = new Set(Object.values(STRINGS).filter((s) => !/\{\w+\}/.test(s) && !koreanTexts.has(s)));
 const KEY_NAME = new RegExp(`^(${[...new Set(Object.keys(STRINGS).map((k) => k.split('.')[0]))].join('|')})\\.[\\w.]+$`);
 
+// Each area: its route, its link in the navigation (and the page title), its heading.
 const AREAS = [
-  ['agents', '상담원'], ['groups', '그룹'], ['channels', '채널'], ['help-center', '헬프 센터'], ['bot', '챗봇'],
-  ['widget', '웹사이트 위젯'], ['reports', '리포트'], ['webhooks', '웹훅'], ['signing-keys', '서명 키'],
+  ['agents', '상담원', '상담원'], ['groups', '그룹', '그룹'], ['channels', '채널', '채널'],
+  ['help-center', '헬프 센터', '헬프 센터'], ['bot', '챗봇', '챗봇'], ['widget', '위젯', '웹사이트 위젯'],
+  ['reports', '리포트', '리포트'], ['webhooks', '웹훅', '웹훅'], ['signing-keys', '서명 키', '서명 키'],
 ];
 
 const browser = await launch('admin-ko', { width: 1280, height: 900 }, { locale: 'ko-KR' });
@@ -101,13 +103,13 @@ try {
     await page.getByRole('button', { name: '로그인', exact: true }).click();
     await page.getByRole('heading', { name: '상담원', level: 1 }).waitFor();
     const nav = page.getByRole('navigation', { name: '관리 영역' });
-    for (const [route, heading] of AREAS) {
+    for (const [route, link, heading] of AREAS) {
       await nav.locator(`a[href="#${route}"]`).click();
       await page.getByRole('heading', { name: heading, level: 1, exact: true }).waitFor();
       await page.waitForLoadState('networkidle');
       await page.locator('main [role=status]', { hasText: '불러오는 중' }).waitFor({ state: 'detached' });
-      check(await nav.getByRole('link', { name: heading, exact: true }).getAttribute('aria-current') === 'page', `${route}: current nav item`);
-      check(await page.title() === `${heading} · Spindesk 관리자`, `${route}: title ${await page.title()}`);
+      check(await nav.getByRole('link', { name: link, exact: true }).getAttribute('aria-current') === 'page', `${route}: current nav item`);
+      check(await page.title() === `${link} · Spindesk 관리자`, `${route}: title ${await page.title()}`);
       const left = await untranslated();
       check(left.length === 0, `${route}: untranslated: ${left.join(' | ')}`);
     }
@@ -130,7 +132,7 @@ try {
     for (const header of ['날짜', '대화', '상담원 연결', '첫 응답 (중앙값)', '만족도']) {
       await table.getByRole('columnheader', { name: header, exact: true }).waitFor();
     }
-    await table.getByRole('cell', { name: '합계', exact: true }).waitFor();
+    await table.getByRole('rowheader', { name: '합계', exact: true }).waitFor();
     await page.screenshot({ path: join(OUT, 'admin-ko-reports.png'), fullPage: true });
   });
 
@@ -159,7 +161,10 @@ try {
     await page.reload();
     await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    const keys = (await untranslated()).filter((s) => KEY_NAME.test(s));
+    const found = await untranslated();
+    // The same scan that found nothing in Korean sees the English page (so it could fail).
+    check(found.includes('Agents') && found.includes('Sign out'), `the scan missed English: ${found.join(' | ')}`);
+    const keys = found.filter((s) => KEY_NAME.test(s));
     check(keys.length === 0, `key names: ${keys.join(' | ')}`);
   });
 
