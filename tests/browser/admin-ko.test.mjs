@@ -96,9 +96,28 @@ try {
 
   const name = `김하나 ${RUN}`;
   const email = `hana-${RUN}@example.com`;
-  await go('signed in, every area is in Korean', async () => {
+  await go('content to show: an agent in a group, a Telegram channel with a failed send', async () => {
     const created = await api('POST', '/api/admin/agents', { agent: { name, email, role: 'agent' } });
     check(created.status === 201, `agent: ${created.status} ${created.text}`);
+    const group = await api('POST', '/api/v2/groups.json', { group: { name: `지원팀 ${RUN}` } });
+    check(group.status === 201, `group: ${group.status} ${group.text}`);
+    const member = await api('POST', '/api/v2/group_memberships.json',
+      { group_membership: { user_id: created.json.agent.id, group_id: group.json.group.id } });
+    check(member.status === 201, `membership: ${member.status} ${member.text}`);
+    const secret = `tg-secret-${RUN}-0123456789abcdefghij`;
+    const channel = await api('POST', '/api/admin/integrations', { integration: {
+      type: 'telegram', display_name: `텔레그램 ${RUN}`, bot_token: `12345:bot-token-${RUN}`, secret_token: secret } });
+    check(channel.status === 201, `integration: ${channel.status} ${channel.text}`);
+    // The bot's answer cannot be sent (the dev server makes no outbound requests): a failed row.
+    const hook = await request('POST', `/webhooks/telegram/${channel.json.integration.id}`, {
+      headers: { 'x-telegram-bot-api-secret-token': secret },
+      body: { update_id: 1, message: { message_id: 7, from: { id: 4343, is_bot: false, first_name: '민수' },
+        chat: { id: 4343, type: 'private' }, date: 1700000000, text: '안녕하세요' } },
+    });
+    check(hook.status === 200, `webhook: ${hook.status} ${hook.text}`);
+  });
+
+  await go('signed in, every area is in Korean', async () => {
     await page.getByLabel('관리자 토큰 또는 내 API 토큰').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: '로그인', exact: true }).click();
     await page.getByRole('heading', { name: '상담원', level: 1 }).waitFor();
@@ -107,11 +126,13 @@ try {
       await nav.locator(`a[href="#${route}"]`).click();
       await page.getByRole('heading', { name: heading, level: 1, exact: true }).waitFor();
       await page.waitForLoadState('networkidle');
-      await page.locator('main [role=status]', { hasText: '불러오는 중' }).waitFor({ state: 'detached' });
+      // Until every "불러오는 중…" line is replaced by what it loads.
+      await page.waitForFunction(() => ![...document.querySelectorAll('main [role=status]')].some((e) => e.textContent.includes('불러오는 중')));
       check(await nav.getByRole('link', { name: link, exact: true }).getAttribute('aria-current') === 'page', `${route}: current nav item`);
       check(await page.title() === `${link} · Spindesk 관리자`, `${route}: title ${await page.title()}`);
       const left = await untranslated();
       check(left.length === 0, `${route}: untranslated: ${left.join(' | ')}`);
+      if (route === 'channels' || route === 'groups') await page.screenshot({ path: join(OUT, `admin-ko-${route}.png`), fullPage: true });
     }
     await page.screenshot({ path: join(OUT, 'admin-ko-keys.png'), fullPage: true });
   });
