@@ -865,7 +865,7 @@ const KO = {
   'hc.promoted': '추천',
   'hc.viewPublic': '공개 페이지 보기',
   'hc.newTab': '(새 탭에서 열림)',
-  'hc.draftNotPublic': '초안에는 공개 페이지가 없습니다. 게시하려면 게시를 선택하고 저장하세요.',
+  'hc.draftNotPublic': '초안에는 공개 페이지가 없습니다. 게시하려면 ‘게시’를 선택하고 저장하세요.',
   'hc.articleMeta': '문서 {id} · {locale} · 수정:',
   'preview.image': '[이미지: {label}]',
   'nav.widget': '위젯',
@@ -990,7 +990,7 @@ const KO = {
   'bot.sim.system': '상담원 연결',
   'bot.sim.articles': '문서:',
   'bot.sim.transfer': '상담원에게 연결했습니다. 지금 티켓이 열립니다(태그: {tags}). 티켓이 종료될 때까지 챗봇은 응답하지 않습니다.',
-  'bot.sim.agents': '상담원 연결 후에는 상담원이 대화를 맡습니다. 챗봇과 다시 대화하려면 처음부터를 누르세요.',
+  'bot.sim.agents': '상담원 연결 후에는 상담원이 대화를 맡습니다. 챗봇과 다시 대화하려면 ‘처음부터’를 누르세요.',
   'bot.sim.trace': '실행한 단계',
 
   'reports.title': '리포트',
