@@ -1,6 +1,6 @@
 // The admin console's shell: sign-in with the admin token, the navigation between the
-// areas (hash routes, so /admin/ is one static page), sign-out.
-import { t } from './strings.js';
+// areas (hash routes, so /admin/ is one static page), sign-out, the language switch.
+import { t, LANGUAGES, language, preferredLanguage, setLanguage } from './strings.js';
 import { h, field, errorBox, busy, mountStatus, announce, confirmAction } from './ui.js';
 import { token, get, whenUnauthorized } from './api.js';
 import * as agents from './agents.js';
@@ -30,14 +30,37 @@ let leave = null; // the current view's cleanup
 let current = null; // the current VIEWS entry
 
 function start() {
-  document.documentElement.lang = 'en';
-  whenUnauthorized(() => signOut(t('signin.expired')));
+  setLanguage(preferredLanguage(), false);
+  whenUnauthorized(() => signOut('signin.expired'));
   if (token.get()) shell(); else signInPage();
+}
+
+// ---- the language switch -------------------------------------------------------------------
+
+/**
+ * English / 한국어 as two toggle buttons, the current one pressed. Choosing the other asks
+ * `mayChange` (unsaved edits), remembers the choice and draws the page again with `redraw`;
+ * focus goes back to the button, so keyboard users stay where they were.
+ */
+function languageSwitch(redraw, mayChange = async () => true) {
+  const buttons = LANGUAGES.map(({ code, name }) => {
+    const button = h('button', { type: 'button', class: 'quiet small', lang: code, 'aria-pressed': String(code === language()), text: name, dataset: { lang: code } });
+    button.addEventListener('click', async () => {
+      if (code === language() || !(await mayChange())) return;
+      setLanguage(code, true);
+      redraw();
+      const again = root.querySelector(`.lang-switch button[data-lang="${code}"]`);
+      if (again) again.focus();
+    });
+    return button;
+  });
+  return h('div', { class: 'lang-switch', role: 'group', 'aria-label': t('nav.language') }, buttons);
 }
 
 // ---- signing in ----------------------------------------------------------------------------
 
-function signInPage(notice) {
+/** The sign-in form; `noticeKey` names a line above it (signed out, expired). */
+function signInPage(noticeKey) {
   stopView();
   document.title = t('signin.docTitle');
   const input = h('input', { type: 'password', name: 'token', required: true, autocomplete: 'current-password', spellcheck: 'false', class: 'mono' });
@@ -48,7 +71,7 @@ function signInPage(notice) {
   const form = h('form', { class: 'signin card', novalidate: true },
     h('h1', { text: t('signin.title') }),
     h('p', { text: t('signin.intro') }),
-    notice ? h('p', { class: 'notice', role: 'status', text: notice }) : null,
+    noticeKey ? h('p', { class: 'notice', role: 'status', text: t(noticeKey) }) : null,
     field(t('signin.email'), emailInput, t('signin.emailHint')),
     field(t('signin.label'), input, t('signin.hint')),
     errors.el,
@@ -90,7 +113,16 @@ function signInPage(notice) {
       input.focus();
     }
   });
-  root.replaceChildren(h('main', { id: 'main', class: 'signin-wrap' }, form));
+  // A new language keeps what was typed: the page is drawn again around the same values.
+  const redraw = () => {
+    const typed = [emailInput.value, input.value];
+    signInPage(noticeKey);
+    const [email, secret] = root.querySelectorAll('form.signin input');
+    email.value = typed[0];
+    secret.value = typed[1];
+  };
+  root.replaceChildren(h('div', { class: 'signin-top' }, languageSwitch(redraw)),
+    h('main', { id: 'main', class: 'signin-wrap' }, form));
   input.focus();
 }
 
@@ -102,10 +134,10 @@ function basic(email, apiToken) {
   return 'Basic ' + btoa(binary);
 }
 
-function signOut(notice) {
+function signOut(noticeKey) {
   token.clear();
   if (location.hash) history.replaceState(null, '', location.pathname);
-  signInPage(notice || t('signin.signedOut'));
+  signInPage(noticeKey || 'signin.signedOut');
 }
 
 // ---- the signed-in shell -------------------------------------------------------------------
@@ -124,6 +156,7 @@ function shell() {
     h('header', { class: 'top' },
       h('div', { class: 'brand' }, h('img', { src: '/favicon.svg', alt: '', width: 24, height: 24 }), t('app.name')),
       h('nav', { 'aria-label': t('nav.label') }, h('ul', null, navLinks.map((a) => h('li', null, a)))),
+      languageSwitch(shell, mayLeave),
       signOutButton),
     main,
     status);

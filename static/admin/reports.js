@@ -3,7 +3,7 @@
 // here as SVG (no library, no CDN) and the same numbers in a table, which is what screen
 // readers use; a CSV download of the same report.
 import { t } from './strings.js';
-import { h, fill, field, errorBox, busy, announce, loading } from './ui.js';
+import { h, fill, field, errorBox, busy, announce, loading, count } from './ui.js';
 import { get, request } from './api.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -136,14 +136,14 @@ function barChart(titleKey, buckets, series) {
   const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': id, class: 'chart' },
     svg('title', { id }, document.createTextNode(t(titleKey))),
     svg('line', { x1: left, y1: height - bottom, x2: width, y2: height - bottom, class: 'axis' }),
-    svg('text', { x: left - 4, y: y(max) + 4, class: 'tick', 'text-anchor': 'end' }, document.createTextNode(String(max))),
+    svg('text', { x: left - 4, y: y(max) + 4, class: 'tick', 'text-anchor': 'end' }, document.createTextNode(String(count(max)))),
     svg('text', { x: left - 4, y: height - bottom, class: 'tick', 'text-anchor': 'end' }, document.createTextNode('0')));
   buckets.forEach((b, i) => {
     const x0 = left + i * slot + (slot - bar * series.length) / 2;
     series.forEach((s, j) => {
       const v = valueOf(s, b);
       chart.append(svg('rect', { x: x0 + j * bar, y: y(v), width: bar - 1, height: (height - bottom) - y(v), class: s.cls },
-        svg('title', null, document.createTextNode(`${b.label}: ${s.label} ${v}`))));
+        svg('title', null, document.createTextNode(`${b.label}: ${s.label} ${count(v)}`))));
     });
     // Label every bucket when they fit, else every few.
     const every = Math.ceil(buckets.length / 12);
@@ -159,14 +159,14 @@ function barChart(titleKey, buckets, series) {
 }
 
 const COLUMNS = [
-  ['conversations', (b) => b.conversations],
-  ['botAlone', (b) => b.bot_alone],
-  ['handoffs', (b) => b.handoffs],
+  ['conversations', (b) => count(b.conversations)],
+  ['botAlone', (b) => count(b.bot_alone)],
+  ['handoffs', (b) => count(b.handoffs)],
   ['firstReply', (b) => duration(b.first_reply_time.median_seconds)],
   ['firstReplyP90', (b) => duration(b.first_reply_time.p90_seconds)],
   ['resolution', (b) => duration(b.full_resolution_time.median_seconds)],
   ['resolutionP90', (b) => duration(b.full_resolution_time.p90_seconds)],
-  ['reopens', (b) => b.reopens],
+  ['reopens', (b) => count(b.reopens)],
   ['csat', (b) => percent(b.csat.percent)],
 ];
 

@@ -1,6 +1,6 @@
 // DOM helpers. Data only ever reaches the page as text (textContent, attribute values), never
 // as markup: nothing in the console parses HTML into the page.
-import { t } from './strings.js';
+import { t, language } from './strings.js';
 
 /**
  * h('button', {class: 'primary', onclick: fn, text: 'Save'}, child, 'text', [more])
@@ -196,12 +196,20 @@ async function copyText(value, input) {
 
 // ---- formatting ----------------------------------------------------------------------------
 
-const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
+// Dates in the console's language (2026. 12. 5. 오후 9:08 in Korean), made again when it changes.
+let dateFormat = null;
 export function when(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : dateFormat.format(d);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  if (!dateFormat || dateFormat.resolvedOptions().locale.slice(0, 2) !== language()) {
+    dateFormat = new Intl.DateTimeFormat(language(), { dateStyle: 'medium', timeStyle: 'short' });
+  }
+  return dateFormat.format(d);
 }
+
+/** A count in the console's language (1,234). */
+export const count = (n) => (typeof n === 'number' ? n.toLocaleString(language()) : n);
 
 /** A <time> element showing `when(iso)`. */
 export function time(iso) {

@@ -103,7 +103,7 @@ function form(body, w) {
     row.url.focus();
   });
   showRules(w.proactive);
-  const previewLocale = h('select', { 'aria-label': t('widget.previewLocale') }, LOCALES.map((l) => h('option', { value: l, text: l })));
+  const previewLocale = h('select', { 'aria-label': t('widget.previewLocale') }, LOCALES.map((l) => h('option', { value: l, text: t(`widget.ruleLocale.${l}`) })));
   const preview = h('div', { class: 'wpv', 'aria-hidden': 'true' });
   const errors = errorBox();
 

@@ -27,7 +27,8 @@ const HOSTILE = `<h1>환불 안내</h1><p>Refunds take <b>3 days</b>.</p>
 <p style="color: red" onclick="alert('click')">Styled text</p>
 <a href="javascript:alert('href')">a javascript link</a><svg onload="alert('svg')"></svg>`;
 
-const browser = await launch('admin', { width: 1280, height: 900 });
+// In English whatever the machine's language (admin-ko.test.mjs is the Korean pass).
+const browser = await launch('admin', { width: 1280, height: 900 }, { locale: 'en-US' });
 const { context } = browser;
 const problems = [];
 // Chrome logs failed loads as console errors; these steps cause them on purpose.

@@ -41,8 +41,11 @@ export async function request(method, path, { body, headers = {} } = {}) {
   return { status: res.status, json, text };
 }
 
-/** Chromium with a throwaway profile; `close()` removes the profile too. */
-export async function launch(name, viewport) {
+/**
+ * Chromium with a throwaway profile; `close()` removes the profile too. `locale` sets the
+ * browser's language (navigator.languages, Accept-Language), e.g. 'ko-KR'.
+ */
+export async function launch(name, viewport, { locale } = {}) {
   mkdirSync(OUT, { recursive: true });
   const profile = mkdtempSync(join(tmpdir(), `spindesk-chromium-${name}-`));
   const context = await chromium.launchPersistentContext(profile, {
@@ -51,6 +54,7 @@ export async function launch(name, viewport) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-quic'],
     viewport,
+    ...(locale ? { locale } : {}),
   });
   return {
     context,

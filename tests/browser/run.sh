@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests of the widget, the Help Center pages, the agent workspace, the admin
-# console, files in conversations (attachments.test.mjs), signed identity (identity.test.mjs) and
-# the desk (two agents and a customer) against the real dev server, and realtime
-# through a real Pushpin in front of it (realtime.test.mjs):
+# console (in English, and in Korean: admin-ko.test.mjs), files in conversations
+# (attachments.test.mjs), signed identity (identity.test.mjs) and the desk (two agents and a
+# customer) against the real dev server, and realtime through a real Pushpin in front of it
+# (realtime.test.mjs):
 #   tests/browser/run.sh            build + start spindesk-devserver on a fresh database and
 #                                   Pushpin in front of it, run the tests
 #   tests/browser/run.sh --fake     the widget test against fake-server.mjs (no Rust build)
@@ -104,6 +105,10 @@ if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
 fi
 if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
   BASE_URL="http://127.0.0.1:$PORT" node "$HERE/admin.test.mjs" || status=$?
+fi
+# The admin console again with a Korean browser: every area in Korean, the language switch.
+if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
+  BASE_URL="http://127.0.0.1:$PORT" node "$HERE/admin-ko.test.mjs" || status=$?
 fi
 # Files: a photo from the widget to the workspace, a PDF back (uploads and downloads exist only
 # on the real server).
