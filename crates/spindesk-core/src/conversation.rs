@@ -134,8 +134,8 @@ pub enum Stored {
     Duplicate(Message),
 }
 
-/// Appends a customer's message with the next sequence number, or recognises a redelivery by
-/// its channel message id (the UNIQUE (source, source_message_id) constraint decides, so two
+/// Appends a customer's message with the next sequence number (and makes its channel the one
+/// replies go back on), or recognises a redelivery by its channel message id (the UNIQUE (source, source_message_id) constraint decides, so two
 /// instances racing with the same delivery store it once). Caller's transaction.
 pub fn store_customer_message(
     env: &Env,
@@ -177,15 +177,8 @@ pub fn store_customer_message(
             .ok_or(Error::NotFound("duplicate message"))?;
         return Ok(Stored::Duplicate(original));
     };
-    db.execute(
-        "UPDATE conversations SET last_seq = ?, last_channel = ?, updated_at = ? WHERE id = ?",
-        &[
-            message.seq.into(),
-            inbound.channel.clone().into(),
-            now.into(),
-            conversation.id.into(),
-        ],
-    )?;
+    // The insert moved the conversation on (`last_seq`, `last_channel`, `updated_at`): the
+    // trigger of schema v27, in the same statement.
     Ok(Stored::New(message))
 }
 
@@ -223,10 +216,7 @@ pub fn post(env: &Env, db: &Db, conversation_id: i64, outgoing: &Outgoing) -> Re
             Message::from_row,
         )?
         .ok_or_else(|| Error::corrupt("insert returned no message"))?;
-    db.execute(
-        "UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?",
-        &[message.seq.into(), now.into(), conversation_id.into()],
-    )?;
+    // `last_seq` and `updated_at` follow by the trigger of schema v27.
     Ok(message)
 }
 

@@ -23,6 +23,7 @@ mod schema_v23;
 mod schema_v24;
 mod schema_v25;
 mod schema_v26;
+mod schema_v27;
 mod schema_v3;
 mod schema_v4;
 mod schema_v5;

@@ -40,24 +40,35 @@ impl<'a> HelpCenter<'a> {
     }
 
     /// The locale to read articles in: `locale` when its language has a published article,
-    /// else the fallback when its language has one; `None` when neither has.
+    /// else the fallback when its language has one; `None` when neither has. One statement
+    /// asks for both languages (under Spin each statement is a host round trip).
     fn reading_locale<'l>(&self, locale: &'l str) -> Result<Option<&'l str>, SqlError>
     where
         'a: 'l,
     {
-        for candidate in [locale, self.fallback_locale] {
-            let Some(language) = language(candidate) else {
-                continue;
-            };
-            let found = self.db.query_i64(
-                &format!("SELECT EXISTS (SELECT 1 FROM hc_articles a WHERE a.draft = 0 AND {IN_LANGUAGE})"),
-                &[language.into()],
-            )?;
-            if found == Some(1) {
-                return Ok(Some(candidate));
-            }
-        }
-        Ok(None)
+        let candidates: Vec<(&'l str, String)> = [locale, self.fallback_locale]
+            .into_iter()
+            .filter_map(|c| language(c).map(|l| (c, l)))
+            .collect();
+        let (Some((_, first)), second) = (candidates.first(), candidates.get(1)) else {
+            return Ok(None);
+        };
+        // The second language (the first again when there is one only) as `?2`.
+        let other = second.map_or(first, |(_, l)| l);
+        let found = self.db.query_opt(
+            &format!(
+                "SELECT EXISTS (SELECT 1 FROM hc_articles a WHERE a.draft = 0 AND {IN_LANGUAGE}), \
+                 EXISTS (SELECT 1 FROM hc_articles a WHERE a.draft = 0 AND {})",
+                IN_LANGUAGE.replace("?1", "?2")
+            ),
+            &[first.as_str().into(), other.as_str().into()],
+            |r| Ok((r.i64_at(0)?, r.i64_at(1)?)),
+        )?;
+        Ok(match found {
+            Some((1, _)) => Some(candidates[0].0),
+            Some((_, 1)) => second.map(|(c, _)| *c),
+            _ => None,
+        })
     }
 
     fn card(&self, row: &Row) -> ArticleCard {
