@@ -78,6 +78,14 @@
 //!   shrinking from 2-3 ms to 0.2-0.3 ms over 40-50 ms, to favour old waiters): p99 224-241 ms
 //!   against 225-229 ms in the same minutes, throughput 5-15 % lower. No WAL auto-checkpoint
 //!   at all: no difference.
+//!
+//! A message insert moves its conversation on by itself (schema v27's trigger replaces the
+//! `UPDATE conversations SET last_seq` after each insert), 12 -> 10 statements from `BEGIN` to
+//! `COMMIT`, 26 -> 23 in all (the bot's two article languages asked in one read). Before and
+//! after binaries alternated on a quiet machine, three rounds: natively within the noise (32
+//! writers 556-577 -> 517-559 req/s, p99 228-230 -> 228-277 ms; one writer p50 1.20 -> 1.22
+//! ms); with `ROUND_TRIP_US=50`, 32 writers 379-407 -> 409-425 req/s, p99 333-355 -> 323-368
+//! ms, one writer 208 -> 231 req/s, p50 4.79 -> 4.29 ms.
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_native::{NativeSql, SystemClock};
