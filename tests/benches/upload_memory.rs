@@ -25,7 +25,7 @@ mod email;
 
 use base64::Engine;
 use spindesk_tests::json;
-use spindesk_tests::App;
+use spindesk_tests::{App, RequestBuilder};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -72,19 +72,25 @@ fn main() {
             .request("widget", "POST", "/api/widget/uploads?filename=big.png")
             .bearer(&visitor.token)
             .body(file);
-        let baseline = LIVE.load(Ordering::SeqCst);
-        PEAK.store(baseline, Ordering::SeqCst);
-        let response = request.send();
-        let peak = PEAK.load(Ordering::SeqCst) - baseline;
-        println!(
-            "{:>12} {:>14} {:>14}",
-            mib * 1024 * 1024,
-            peak,
-            response.status
-        );
-        assert_eq!(response.status, 201, "{}", response.text());
+        measured(request, mib, 201);
     }
     emails();
+}
+
+/// Sends `request` (built beforehand: its body is not counted), prints the peak of the live
+/// heap above what was live before it, and checks the answer's status.
+fn measured(request: RequestBuilder<'_>, mib: usize, status: u16) {
+    let baseline = LIVE.load(Ordering::SeqCst);
+    PEAK.store(baseline, Ordering::SeqCst);
+    let response = request.send();
+    let peak = PEAK.load(Ordering::SeqCst) - baseline;
+    println!(
+        "{:>12} {:>14} {:>14}",
+        mib * 1024 * 1024,
+        peak,
+        response.status
+    );
+    assert_eq!(response.status, status, "{}", response.text());
 }
 
 /// Peak heap of an inbound e-mail carrying one file of 1 to 20 MiB, through the channels
@@ -129,17 +135,7 @@ fn emails() {
                 &email::basic(email::HOOK_USER, email::HOOK_PASSWORD),
             )
             .body(bytes);
-        let baseline = LIVE.load(Ordering::SeqCst);
-        PEAK.store(baseline, Ordering::SeqCst);
-        let response = request.send();
-        let peak = PEAK.load(Ordering::SeqCst) - baseline;
-        println!(
-            "{:>12} {:>14} {:>14}",
-            mib * 1024 * 1024,
-            peak,
-            response.status
-        );
-        assert_eq!(response.status, 200, "{}", response.text());
+        measured(request, mib, 200);
     }
     let stored = app.count("SELECT count(*) FROM attachments WHERE status = 'stored'");
     assert_eq!(stored, 5, "every e-mail's file was stored");

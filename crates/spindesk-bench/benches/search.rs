@@ -92,11 +92,19 @@ fn concurrent(qs: &[(String, &'static str)]) {
             .flat_map(|h| h.join().expect("search thread"))
             .collect()
     });
-    let took = started.elapsed();
+    report(
+        &format!("{CONNECTIONS} connections at once"),
+        started.elapsed(),
+        samples,
+    );
+}
+
+/// Prints the queries per second and p50/p99/max of a concurrent pass.
+fn report(what: &str, took: Duration, samples: Vec<Duration>) {
     let n = samples.len();
     let (p50, p99, max) = percentiles(samples);
     eprintln!(
-        "search, {CONNECTIONS} connections at once ({n} queries, {:.0} queries/s): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        "search, {what} ({n} queries, {:.0} queries/s): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
         n as f64 / took.as_secs_f64(),
         p50.as_secs_f64() * 1e3,
         p99.as_secs_f64() * 1e3,
@@ -158,15 +166,10 @@ fn concurrent_on_workers(qs: &[(String, &'static str)]) {
         drop(jobs);
         samples
     });
-    let took = started.elapsed();
-    let n = samples.len();
-    let (p50, p99, max) = percentiles(samples);
-    eprintln!(
-        "search, {CLIENTS} connections on {WORKERS} workers, a connection opened per request ({n} queries, {:.0} queries/s): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-        n as f64 / took.as_secs_f64(),
-        p50.as_secs_f64() * 1e3,
-        p99.as_secs_f64() * 1e3,
-        max.as_secs_f64() * 1e3,
+    report(
+        &format!("{CLIENTS} connections on {WORKERS} workers, a connection opened per request"),
+        started.elapsed(),
+        samples,
     );
 }
 
