@@ -50,7 +50,7 @@ impl<'a> HelpCenter<'a> {
             .into_iter()
             .filter_map(|c| language(c).map(|l| (c, l)))
             .collect();
-        let (Some((_, first)), second) = (candidates.first(), candidates.get(1)) else {
+        let (Some((first_locale, first)), second) = (candidates.first(), candidates.get(1)) else {
             return Ok(None);
         };
         // The second language (the first again when there is one only) as `?2`.
@@ -65,7 +65,7 @@ impl<'a> HelpCenter<'a> {
             |r| Ok((r.i64_at(0)?, r.i64_at(1)?)),
         )?;
         Ok(match found {
-            Some((1, _)) => Some(candidates[0].0),
+            Some((1, _)) => Some(*first_locale),
             Some((_, 1)) => second.map(|(c, _)| *c),
             _ => None,
         })

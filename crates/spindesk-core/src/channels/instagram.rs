@@ -2,8 +2,8 @@
 //! professional account, replies through `POST graph.instagram.com/<version>/<ig_id>/messages`.
 
 use super::channel::{
-    AuthError, Channel, ChannelType, Credentials, MediaSource, Outcome, ParseError, Parsed,
-    Payload, Receiver, Recipient, RenderContext, Webhook,
+    Channel, ChannelType, Credentials, MediaSource, Outcome, ParseError, Parsed, Payload,
+    Recipient, RenderContext,
 };
 use super::media::OutboundFile;
 use super::messenger::{render_messages, with_window};
@@ -89,27 +89,8 @@ impl Channel for Instagram {
     }
 }
 
-impl Receiver for Instagram {
-    fn max_body(&self) -> usize {
-        meta::MAX_BODY
-    }
-
-    fn verify_subscription(
-        &self,
-        credentials: &Credentials,
-        hook: &Webhook,
-    ) -> Option<Result<String, AuthError>> {
-        Some(meta::verify_subscription(
-            credentials.get("verify_token"),
-            hook,
-        ))
-    }
-
-    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
-        meta::authenticate(credentials.get("app_secret"), hook)
-    }
-
-    fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
+impl meta::MetaApp for Instagram {
+    fn parse_body(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
         meta::parse_messaging(
             body,
             "instagram",
@@ -127,6 +108,7 @@ mod tests {
     use super::super::testkit::*;
     use super::super::Content;
     use super::*;
+    use crate::channels::channel::Receiver;
 
     const SECRET: &str = "ig-app-secret";
 

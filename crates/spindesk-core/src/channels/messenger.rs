@@ -2,8 +2,8 @@
 //! `POST /<version>/<page_id>/messages` with the page access token.
 
 use super::channel::{
-    AuthError, Channel, ChannelType, Credentials, MediaSource, Outcome, ParseError, Parsed,
-    Payload, Receiver, Recipient, RenderContext, Webhook, Window,
+    Channel, ChannelType, Credentials, MediaSource, Outcome, ParseError, Parsed, Payload,
+    Recipient, RenderContext, Window,
 };
 use super::media::{self, OutboundFile};
 use super::meta;
@@ -184,27 +184,8 @@ impl Channel for Messenger {
     }
 }
 
-impl Receiver for Messenger {
-    fn max_body(&self) -> usize {
-        meta::MAX_BODY
-    }
-
-    fn verify_subscription(
-        &self,
-        credentials: &Credentials,
-        hook: &Webhook,
-    ) -> Option<Result<String, AuthError>> {
-        Some(meta::verify_subscription(
-            credentials.get("verify_token"),
-            hook,
-        ))
-    }
-
-    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
-        meta::authenticate(credentials.get("app_secret"), hook)
-    }
-
-    fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
+impl meta::MetaApp for Messenger {
+    fn parse_body(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
         meta::parse_messaging(body, "page", "messenger", credentials.get("page_id"))
     }
 }
@@ -217,6 +198,7 @@ mod tests {
     use super::super::testkit::*;
     use super::super::Content;
     use super::*;
+    use crate::channels::channel::Receiver;
 
     const SECRET: &str = "fb-app-secret";
 

@@ -1,7 +1,10 @@
 //! What WhatsApp, Messenger and Instagram share: Meta's GET subscription handshake, the
 //! `X-Hub-Signature-256` HMAC, and (Messenger, Instagram) the `entry[].messaging[]` events.
 
-use super::channel::{AuthError, Content, Event, ParseError, Parsed, Recipient, Sender, Webhook};
+use super::channel::{
+    AuthError, Channel, Content, Credentials, Event, ParseError, Parsed, Receiver, Recipient,
+    Sender, Webhook,
+};
 use super::signature::{equal, hex_decode, hmac_sha256};
 use super::wire::meta as vendor;
 
@@ -10,6 +13,35 @@ pub const GRAPH_VERSION: &str = "v25.0";
 
 /// Meta payloads can be up to 3 MB.
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// A channel on a Meta app (WhatsApp, Messenger, Instagram): they differ only in how the
+/// webhook's body reads; the size limit, the `hub.challenge` handshake and the
+/// `X-Hub-Signature-256` check are Meta's, written once in the [`Receiver`] below.
+pub trait MetaApp: Channel {
+    fn parse_body(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError>;
+}
+
+impl<T: MetaApp> Receiver for T {
+    fn max_body(&self) -> usize {
+        MAX_BODY
+    }
+
+    fn verify_subscription(
+        &self,
+        credentials: &Credentials,
+        hook: &Webhook,
+    ) -> Option<Result<String, AuthError>> {
+        Some(verify_subscription(credentials.get("verify_token"), hook))
+    }
+
+    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
+        authenticate(credentials.get("app_secret"), hook)
+    }
+
+    fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
+        self.parse_body(credentials, body)
+    }
+}
 
 pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
 

@@ -2,8 +2,8 @@
 //! `POST /<version>/<phone_number_id>/messages` with a bearer token.
 
 use super::channel::{
-    AuthError, Channel, ChannelType, Content, Credentials, Event, MediaSource, Outcome, ParseError,
-    Parsed, Payload, Receiver, Recipient, RenderContext, Sender, TemplateSend, Webhook, Window,
+    Channel, ChannelType, Content, Credentials, Event, MediaSource, Outcome, ParseError, Parsed,
+    Payload, Recipient, RenderContext, Sender, TemplateSend, Window,
 };
 use super::media::{self, path_segment, MediaRef, MediaStep, OutboundFile};
 use super::meta;
@@ -263,27 +263,8 @@ impl Channel for WhatsApp {
     }
 }
 
-impl Receiver for WhatsApp {
-    fn max_body(&self) -> usize {
-        meta::MAX_BODY
-    }
-
-    fn verify_subscription(
-        &self,
-        credentials: &Credentials,
-        hook: &Webhook,
-    ) -> Option<Result<String, AuthError>> {
-        Some(meta::verify_subscription(
-            credentials.get("verify_token"),
-            hook,
-        ))
-    }
-
-    fn authenticate(&self, credentials: &Credentials, hook: &Webhook) -> Result<(), AuthError> {
-        meta::authenticate(credentials.get("app_secret"), hook)
-    }
-
-    fn parse(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
+impl meta::MetaApp for WhatsApp {
+    fn parse_body(&self, credentials: &Credentials, body: &[u8]) -> Result<Parsed, ParseError> {
         let notification: vendor::Notification = serde_json::from_slice(body)?;
         if notification.object != "whatsapp_business_account" {
             return Err(ParseError::new(format!(
@@ -376,6 +357,7 @@ impl MediaSource for WhatsApp {
 mod tests {
     use super::super::testkit::*;
     use super::*;
+    use crate::channels::channel::Receiver;
 
     const SECRET: &str = "wa-app-secret-0123";
 
