@@ -531,11 +531,13 @@ fn a_channel_fetch_fills_a_pending_attachment_or_marks_it_failed() {
         other => panic!("{other:?}"),
     };
     let sql = spindesk_native::NativeSql::open(&app.db_path());
+    let help_center = app.help_center_db();
     let files_sql = app.attachments_db();
     let files = spindesk_core::blobs::SqlFiles::new(&files_sql);
     let config = MapConfig::default().with("attachment_url_key", ATTACHMENT_URL_KEY);
     let env = spindesk_core::Env {
         sql: &sql,
+        help_center: &help_center,
         kv: &app.kv,
         outbound: &app.outbound,
         clock: &app.clock,
@@ -727,6 +729,53 @@ fn an_article_embeds_an_uploaded_image_whose_link_does_not_expire() {
         .send()
         .expect(401);
     assert_eq!(stored_files(&app), (1, 1));
+
+    // The articles live in the help center's own database, the files in the main one: deleting
+    // an article, or the category its section is in, takes its files too, rows and bytes.
+    let other = app.hc_article(
+        "en-us",
+        section,
+        json!({"title": "Lost parcels", "body": "<p>Map</p>"}),
+    );
+    app.request(
+        "help-center",
+        "POST",
+        &format!("/api/v2/help_center/articles/{other}/attachments"),
+    )
+    .admin()
+    .header("content-type", "multipart/form-data; boundary=b")
+    .body(multipart("b", "map.png", PNG))
+    .send()
+    .expect(201);
+    assert_eq!(stored_files(&app), (2, 2));
+    app.request(
+        "help-center",
+        "DELETE",
+        &format!("/api/v2/help_center/articles/{article}"),
+    )
+    .admin()
+    .send()
+    .expect(204);
+    assert_eq!(stored_files(&app), (1, 1));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM attachments WHERE article_id = {other}"
+        )),
+        1
+    );
+    assert_eq!(app.download(&url, &[]).status, 404);
+    let category = app.help_center_count(&format!(
+        "SELECT category_id FROM hc_sections WHERE id = {section}"
+    ));
+    app.request(
+        "help-center",
+        "DELETE",
+        &format!("/api/v2/help_center/categories/{category}"),
+    )
+    .admin()
+    .send()
+    .expect(204);
+    assert_eq!(stored_files(&app), (0, 0));
 }
 
 /// Uploads nobody sent are removed, row and bytes, once they expire (three days, the

@@ -334,9 +334,11 @@ fn a_batch_from_many_senders_shares_one_short_send_budget() {
         sent: Default::default(),
     };
     let sql = spindesk_native::NativeSql::open(&app.db_path());
+    let help_center = app.help_center_db();
     let config = spindesk_native::MapConfig::default().with("public_base_url", PUBLIC_BASE);
     let env = spindesk_core::Env {
         sql: &sql,
+        help_center: &help_center,
         kv: &app.kv,
         outbound: &vendor,
         clock: &clock,

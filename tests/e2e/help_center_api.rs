@@ -358,7 +358,7 @@ fn articles_create_read_update_delete() {
     assert_eq!(updated["article"]["promoted"], true);
     assert_ne!(updated["article"]["edited_at"], a["edited_at"]);
     assert_eq!(
-        app.count(&format!(
+        app.help_center_count(&format!(
             "SELECT count(*) FROM hc_article_labels WHERE article_id = {id}"
         )),
         0
@@ -369,7 +369,10 @@ fn articles_create_read_update_delete() {
         .send()
         .expect(204);
     get(&app, &format!("/api/v2/help_center/articles/{id}")).expect(404);
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 0);
+    assert_eq!(
+        app.help_center_count("SELECT count(*) FROM hc_article_terms"),
+        0
+    );
     app.request(HC, "DELETE", &format!("/api/v2/help_center/articles/{id}"))
         .agent(AGENT, AGENT_TOKEN)
         .send()
@@ -406,7 +409,10 @@ fn drafts_are_invisible_to_the_public_and_out_of_the_index() {
     );
     let id = a["id"].as_i64().unwrap();
     assert_eq!(a["draft"], true);
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 0);
+    assert_eq!(
+        app.help_center_count("SELECT count(*) FROM hc_article_terms"),
+        0
+    );
 
     get(&app, &format!("/api/v2/help_center/articles/{id}")).expect(404);
     assert_eq!(get(&app, "/api/v2/help_center/articles").json()["count"], 0);
@@ -434,11 +440,17 @@ fn drafts_are_invisible_to_the_public_and_out_of_the_index() {
             .expect(200)
     };
     publish(false);
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 1);
+    assert_eq!(
+        app.help_center_count("SELECT count(*) FROM hc_article_terms"),
+        1
+    );
     assert_eq!(ids(&search(&app, "parcel")["results"]), [id]);
     get(&app, &format!("/api/v2/help_center/articles/{id}")).expect(200);
     publish(true);
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 0);
+    assert_eq!(
+        app.help_center_count("SELECT count(*) FROM hc_article_terms"),
+        0
+    );
     assert_eq!(search_status(&app, "parcel")["count"], 0);
 }
 
@@ -500,8 +512,11 @@ fn writes_need_staff_and_wrong_credentials_are_refused_even_on_reads() {
         .send()
         .expect(201);
     // Nothing was written by the refused requests.
-    assert_eq!(app.count("SELECT count(*) FROM hc_categories"), 2);
-    assert_eq!(app.count("SELECT count(*) FROM hc_sections"), 0);
+    assert_eq!(
+        app.help_center_count("SELECT count(*) FROM hc_categories"),
+        2
+    );
+    assert_eq!(app.help_center_count("SELECT count(*) FROM hc_sections"), 0);
 }
 
 #[test]
@@ -575,7 +590,7 @@ fn bad_input_gets_clear_errors_and_writes_nothing() {
         json!({"category": {"name": "x"}}),
     )
     .expect(400);
-    assert_eq!(app.count("SELECT count(*) FROM hc_articles"), 0);
+    assert_eq!(app.help_center_count("SELECT count(*) FROM hc_articles"), 0);
 
     // Ids that are not ids, unknown paths, wrong methods.
     assert_eq!(
@@ -895,14 +910,20 @@ fn deleting_a_category_takes_its_sections_and_articles_out_of_the_index() {
     let kept = article(&app, "en-us", os, json!({"title": "Refund password"}))["id"]
         .as_i64()
         .unwrap();
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 3);
+    assert_eq!(
+        app.help_center_count("SELECT count(*) FROM hc_article_terms"),
+        3
+    );
     app.request(HC, "DELETE", &format!("/api/v2/help_center/categories/{c}"))
         .admin()
         .send()
         .expect(204);
-    assert_eq!(app.count("SELECT count(*) FROM hc_sections"), 1);
-    assert_eq!(app.count("SELECT count(*) FROM hc_articles"), 1);
-    assert_eq!(app.count("SELECT count(*) FROM hc_article_terms"), 1);
+    assert_eq!(app.help_center_count("SELECT count(*) FROM hc_sections"), 1);
+    assert_eq!(app.help_center_count("SELECT count(*) FROM hc_articles"), 1);
+    assert_eq!(
+        app.help_center_count("SELECT count(*) FROM hc_article_terms"),
+        1
+    );
     assert_eq!(ids(&search(&app, "password")["results"]), [kept]);
 }
 
@@ -940,19 +961,19 @@ fn moving_an_article_changes_its_section_filter_and_edits_reindex() {
 /// its posting blocks hold (7 bytes each) across locales, `hc_index_stats` counts the indexed
 /// articles, and no block is empty.
 fn assert_term_counts_match_index(app: &App, step: &str) {
-    let from_postings = app.rows(
+    let from_postings = app.help_center_rows(
         "SELECT term, sum(length(entries) / 7) FROM hc_postings GROUP BY term ORDER BY term",
         &[],
     );
-    let counted = app.rows("SELECT term, articles FROM hc_terms ORDER BY term", &[]);
+    let counted = app.help_center_rows("SELECT term, articles FROM hc_terms ORDER BY term", &[]);
     assert_eq!(from_postings, counted, "{step}");
     assert_eq!(
-        app.count("SELECT articles FROM hc_index_stats"),
-        app.count("SELECT count(*) FROM hc_article_terms"),
+        app.help_center_count("SELECT articles FROM hc_index_stats"),
+        app.help_center_count("SELECT count(*) FROM hc_article_terms"),
         "{step}"
     );
     assert_eq!(
-        app.count("SELECT count(*) FROM hc_postings WHERE length(entries) = 0"),
+        app.help_center_count("SELECT count(*) FROM hc_postings WHERE length(entries) = 0"),
         0,
         "{step}"
     );
@@ -989,12 +1010,12 @@ fn term_counts_follow_every_kind_of_write() {
     );
     assert_term_counts_match_index(&app, "after creating three articles");
     assert_eq!(
-        app.count("SELECT articles FROM hc_terms WHERE term = 'password'"),
+        app.help_center_count("SELECT articles FROM hc_terms WHERE term = 'password'"),
         2
     );
     // A synonym phrase is a unit of its own where its words follow each other.
     assert_eq!(
-        app.count("SELECT articles FROM hc_terms WHERE term = '비밀 밀번 번호'"),
+        app.help_center_count("SELECT articles FROM hc_terms WHERE term = '비밀 밀번 번호'"),
         1
     );
 
@@ -1005,7 +1026,7 @@ fn term_counts_follow_every_kind_of_write() {
         .expect(200);
     assert_term_counts_match_index(&app, "after an edit");
     assert_eq!(
-        app.count("SELECT articles FROM hc_terms WHERE term = 'password'"),
+        app.help_center_count("SELECT articles FROM hc_terms WHERE term = 'password'"),
         1
     );
 
@@ -1019,7 +1040,7 @@ fn term_counts_follow_every_kind_of_write() {
     draft(reset, true);
     assert_term_counts_match_index(&app, "after unpublishing");
     assert_eq!(
-        app.count("SELECT count(*) FROM hc_terms WHERE term = 'password'"),
+        app.help_center_count("SELECT count(*) FROM hc_terms WHERE term = 'password'"),
         0
     );
     draft(reset, false);
@@ -1041,14 +1062,14 @@ fn term_counts_follow_every_kind_of_write() {
         .expect(204);
     assert_term_counts_match_index(&app, "after a cascade from a deleted section");
     assert_eq!(
-        app.count("SELECT count(*) FROM hc_postings WHERE locale = 'ko'"),
+        app.help_center_count("SELECT count(*) FROM hc_postings WHERE locale = 'ko'"),
         0
     );
     app.request(HC, "DELETE", &format!("/api/v2/help_center/categories/{c}"))
         .admin()
         .send()
         .expect(204);
-    assert_eq!(app.count("SELECT count(*) FROM hc_terms"), 0);
+    assert_eq!(app.help_center_count("SELECT count(*) FROM hc_terms"), 0);
 }
 
 /// Articles saved at the same time by several instances share posting blocks (128 articles
@@ -1090,7 +1111,7 @@ fn admins_see_the_search_index_progress_and_can_rebuild_it() {
     let (app, _) = app_with_agent();
     // A fresh desk with nothing published has nothing to index: complete, not "rebuilding"
     // (as `spin up` on a new database starts: no rules named yet).
-    app.db()
+    app.help_center_db()
         .execute("UPDATE hc_index_stats SET analysis = 0", &[])
         .expect("index stats");
     let fresh = app

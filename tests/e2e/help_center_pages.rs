@@ -103,7 +103,7 @@ fn home_lists_categories_sections_and_first_articles_promoted_first() {
     assert_eq!(body.matches("<h1").count(), 1, "one h1");
     assert!(body.contains("<h1>How can we help?</h1>"));
     // The category and its section, linked by their slugged addresses.
-    let orders = app.rows("SELECT id FROM hc_sections WHERE locale = 'en-us'", &[]);
+    let orders = app.help_center_rows("SELECT id FROM hc_sections WHERE locale = 'en-us'", &[]);
     let section_id = match orders[0][0] {
         spindesk_core::ports::Value::Integer(id) => id,
         _ => unreachable!(),
@@ -172,7 +172,7 @@ fn home_shows_the_first_five_of_a_section_and_links_to_all() {
         "<a class=\"more\" href=\"/hc/en-us/sections/{s}-billing\">See all 7 articles</a>"
     )));
     // The category page shows six.
-    let category = app.rows("SELECT category_id FROM hc_sections", &[]);
+    let category = app.help_center_rows("SELECT category_id FROM hc_sections", &[]);
     let spindesk_core::ports::Value::Integer(c) = category[0][0] else {
         unreachable!()
     };
@@ -198,7 +198,7 @@ fn hc_redirects_to_the_locale_with_most_published_articles() {
         page(&app, "/hc/").expect(302).header("location"),
         Some("/hc/en-us")
     );
-    let ko = app.rows(
+    let ko = app.help_center_rows(
         "SELECT section_id FROM hc_articles WHERE id = ?",
         &[shop.refund_ko.into()],
     );

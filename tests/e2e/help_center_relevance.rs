@@ -129,7 +129,7 @@ fn ours(c: &Corpus, query: &str, locale: &str) -> Vec<i64> {
 }
 
 fn build_baseline(c: &Corpus) {
-    let db = c.app.db();
+    let db = c.app.help_center_db();
     db.execute(
         "CREATE VIRTUAL TABLE baseline USING fts5 (title, body, labels, locale UNINDEXED, \
          tokenize = 'unicode61')",
@@ -169,7 +169,7 @@ fn baseline(c: &Corpus, query: &str, locale: &str) -> Vec<i64> {
         return Vec::new();
     }
     c.app
-        .rows(
+        .help_center_rows(
             "SELECT rowid FROM baseline WHERE baseline MATCH ? AND locale = ? \
              ORDER BY bm25(baseline, 4.0, 1.0, 2.0) LIMIT 10",
             &[words.join(" OR ").into(), locale.into()],
@@ -277,7 +277,7 @@ fn relevance_beats_plain_fts5_in_english_and_korean() {
 #[test]
 fn recommendations_answer_real_questions_and_stay_quiet_otherwise() {
     let c = load();
-    let sql = c.app.db();
+    let sql = c.app.help_center_db();
     let db = Db::new(&sql);
     let (mut answered, mut right, mut total) = (0, 0, 0);
     let mut confidences = Vec::new();
@@ -361,7 +361,7 @@ fn recommendations_answer_real_questions_and_stay_quiet_otherwise() {
 fn ranking_equals_fts5_bm25_on_the_same_terms() {
     use spindesk_core::help_center::{search, vocabulary};
     let c = load();
-    let db = c.app.db();
+    let db = c.app.help_center_db();
     for statement in [
         "CREATE VIRTUAL TABLE oracle USING fts5 (title, body, labels, tokenize = 'ascii')",
         "INSERT INTO oracle (rowid, title, body, labels) \
@@ -396,7 +396,7 @@ fn ranking_equals_fts5_bm25_on_the_same_terms() {
             .join(" OR ");
         let theirs: Vec<(i64, f64)> = c
             .app
-            .rows(
+            .help_center_rows(
                 "SELECT o.rowid, -bm25(oracle, 4.0, 1.0, 2.0) AS score FROM oracle o \
                  JOIN hc_article_terms t ON t.article_id = o.rowid \
                  WHERE oracle MATCH ? AND t.locale = ? ORDER BY score DESC, o.rowid LIMIT 10",

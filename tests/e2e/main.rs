@@ -42,6 +42,7 @@ mod email;
 mod email_files;
 mod email_notices;
 mod help_center_api;
+mod help_center_move;
 mod help_center_pages;
 mod help_center_relevance;
 mod identity;

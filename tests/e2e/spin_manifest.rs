@@ -450,12 +450,16 @@ fn grants_are_exactly_what_each_surface_uses() {
         if uses.files {
             want_sql.push("attachments".into());
         }
+        // The help center lives in a third (`help_center/database.rs`).
+        if uses.help_center {
+            want_sql.push("help_center".into());
+        }
         let want_kv: &[String] = if uses.key_value { &default } else { &[] };
         if c.sqlite_databases != want_sql {
             problems.push(format!(
-                "[component.{id}] sqlite_databases = {:?}; surface uses sqlite: {}, files: {} -> \
-                 sqlite_databases = {want_sql:?}",
-                c.sqlite_databases, uses.sqlite, uses.files,
+                "[component.{id}] sqlite_databases = {:?}; surface uses sqlite: {}, files: {}, \
+                 help_center: {} -> sqlite_databases = {want_sql:?}",
+                c.sqlite_databases, uses.sqlite, uses.files, uses.help_center,
             ));
         }
         if c.key_value_stores != want_kv {
@@ -552,6 +556,7 @@ fn every_runtime_config_defines_the_databases_components_are_granted() {
     }
     granted.remove("default");
     assert!(granted.contains("attachments"), "{granted:?}");
+    assert!(granted.contains("help_center"), "{granted:?}");
     let mut problems = Vec::new();
     let mut configs = 0;
     for entry in std::fs::read_dir(root().join("runtime-config")).unwrap() {

@@ -149,6 +149,37 @@ impl App {
         NativeSql::open(&self.attachments_path())
     }
 
+    /// The `help_center` database (categories, sections, articles, their index), beside the
+    /// main one.
+    pub fn help_center_path(&self) -> PathBuf {
+        self.dir.join("help_center.db")
+    }
+
+    /// A direct connection to the `help_center` database.
+    pub fn help_center_db(&self) -> NativeSql {
+        NativeSql::open(&self.help_center_path())
+    }
+
+    /// Rows of a query on the help center's stored state.
+    pub fn help_center_rows(&self, sql: &str, params: &[Value]) -> Vec<Vec<Value>> {
+        self.help_center_db()
+            .execute(sql, params)
+            .expect("query")
+            .rows
+    }
+
+    /// A count (or any one integer) from the help center's stored state.
+    pub fn help_center_count(&self, sql: &str) -> i64 {
+        match self
+            .help_center_rows(sql, &[])
+            .first()
+            .and_then(|r| r.first())
+        {
+            Some(Value::Integer(n)) => *n,
+            other => panic!("count query returned {other:?}"),
+        }
+    }
+
     /// A direct connection for asserting on stored state.
     pub fn db(&self) -> NativeSql {
         NativeSql::open(&self.db_path())
@@ -248,8 +279,14 @@ impl App {
             inner: &attachments_native,
         };
         let files = SqlFiles::new(&attachments_sql);
+        let help_center_native = NativeSql::open(&self.help_center_path());
+        let help_center_sql = Guard {
+            allowed: uses.help_center,
+            inner: &help_center_native,
+        };
         let env = Env {
             sql: &guarded_sql,
+            help_center: &help_center_sql,
             kv: &guarded_kv,
             outbound: &guarded_out,
             clock,

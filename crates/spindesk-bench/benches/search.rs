@@ -5,7 +5,7 @@
 //! `cargo bench -p spindesk-bench --bench search`
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use spindesk_bench::{article, customer_queries, populate, Rng, Vocabulary};
+use spindesk_bench::{article, customer_queries, help_center_schema, populate, Rng, Vocabulary};
 use spindesk_core::help_center::search::{search, SearchRequest};
 use spindesk_core::help_center::{catalog, recommend};
 use spindesk_core::store::Db;
@@ -115,7 +115,8 @@ fn report(what: &str, took: Duration, samples: Vec<Duration>) {
 /// The same 8 connections served the way Spin serves them on a 2-core machine: a runtime with a
 /// worker per core runs each request to its end, so 8 requests in flight share 2 workers (the
 /// other 6 wait their turn, not an OS time slice), and every request opens its own connection
-/// (a Spin instance has its own). Each of 8 clients sends its next query when the last one is
+/// (a Spin instance has its own) to the help center's own database, whose schema (15 objects)
+/// SQLite parses on the connection's first statement. Each of 8 clients sends its next query when the last one is
 /// answered; a query's time runs from its sending to its answer.
 fn concurrent_on_workers(qs: &[(String, &'static str)]) {
     use std::sync::mpsc;
@@ -139,7 +140,11 @@ fn concurrent_on_workers(qs: &[(String, &'static str)]) {
                 let Ok((i, answer)) = job else { return };
                 let own = NativeSql::open(path);
                 let (q, l) = &qs[i];
-                black_box(search(&Db::new(&own), &request(q, l)).ok());
+                let db = Db::new(&own);
+                // What a help-center request runs first: the help center's database brought
+                // up to date (its fast path: three statements on this connection only).
+                black_box(help_center_schema(&db).ok());
+                black_box(search(&db, &request(q, l)).ok());
                 let _ = answer.send(());
             });
         }

@@ -1,9 +1,10 @@
 //! Benchmark fixtures: a generated help center of any size, with the vocabulary of the
 //! relevance set in `tests/data/help_center/` (English and Korean support text).
 
+use spindesk_core::help_center;
 use spindesk_core::help_center::catalog::{self, Article, Category, Section};
 use spindesk_core::html;
-use spindesk_core::store::{ensure_schema, Db};
+use spindesk_core::store::Db;
 use spindesk_core::text;
 
 const ARTICLES: &str = include_str!("../../../tests/data/help_center/articles.json");
@@ -159,9 +160,18 @@ pub fn article(vocab: &Vocabulary, rng: &mut Rng, section_id: i64, i: usize) -> 
     }
 }
 
-/// A help center with `n` published articles in 20 sections; returns the section ids.
+/// The help center's own database in `db` brought up to date, as a help-center request does
+/// (`help_center::database::ensure`); the main database it would move articles from is an
+/// empty one in memory.
+pub fn help_center_schema(db: &Db) -> Result<(), spindesk_core::ports::SqlError> {
+    let main = spindesk_native::NativeSql::open_in_memory();
+    help_center::database::ensure(db, &Db::new(&main), 0)
+}
+
+/// A help center with `n` published articles in 20 sections, in the help center's own database
+/// `db`; returns the section ids.
 pub fn populate(db: &Db, vocab: &Vocabulary, n: usize) -> spindesk_core::Result<Vec<i64>> {
-    ensure_schema(db, 0)?;
+    help_center_schema(db)?;
     let category = catalog::insert_category(
         db,
         &Category {

@@ -35,3 +35,4 @@ pub use record::{
     Uploader,
 };
 pub use sniff::{sniff, FileType, Kind};
+pub use sweep::remove_article_files;

@@ -7,6 +7,7 @@
 
 pub mod article;
 pub mod catalog;
+pub mod database;
 pub mod index;
 pub mod postings;
 pub mod rank;

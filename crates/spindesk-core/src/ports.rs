@@ -218,7 +218,12 @@ pub fn log_line(request_id: &str, level: Level, event: &str, detail: &str) -> St
 /// The ports one request may use.
 #[derive(Clone, Copy)]
 pub struct Env<'a> {
+    /// The main database (`default`).
     pub sql: &'a dyn Sql,
+    /// The help center's own database (`help_center/database.rs`), for the components
+    /// `spin.toml` grants it; opened on its first statement, so a request that does not read
+    /// the help center never opens it.
+    pub help_center: &'a dyn Sql,
     pub kv: &'a dyn KeyValue,
     pub outbound: &'a dyn Outbound,
     pub clock: &'a dyn Clock,

@@ -24,6 +24,7 @@ mod schema_v24;
 mod schema_v25;
 mod schema_v26;
 mod schema_v27;
+mod schema_v28;
 mod schema_v3;
 mod schema_v4;
 mod schema_v5;
@@ -34,7 +35,7 @@ mod schema_v9;
 
 pub use db::{Db, Row, BUSY_RETRY_BUDGET_MS, BUSY_TIMEOUT_MS};
 pub use migration::Migration;
-pub use migrations::{ensure_schema, MIGRATIONS};
+pub use migrations::{ensure_schema, schema_is_current, MIGRATIONS};
 
 use crate::ports::{Env, SqlError};
 

@@ -20,6 +20,9 @@ pub struct Uses {
     /// Reads or writes attachment bytes, so `spin.toml` grants it the `attachments` database
     /// (`sqlite_databases = ["default", "attachments"]`).
     pub files: bool,
+    /// Reads or writes the help center (its articles: the bot's answers), so `spin.toml`
+    /// grants it the `help_center` database.
+    pub help_center: bool,
 }
 
 #[derive(Clone, Copy)]

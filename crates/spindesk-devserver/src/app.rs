@@ -4,6 +4,7 @@
 use crate::actions::{DevActions, Loader};
 use crate::grants::{DevKeyValue, DevOutbound, DevSql};
 use spindesk_core::blobs::SqlFiles;
+use spindesk_core::help_center;
 use spindesk_core::ports::KeyValue;
 use spindesk_core::surface::{Answer, BodyStream, BufferedBody, Request, Response};
 use spindesk_core::{Env, Surface};
@@ -30,6 +31,8 @@ pub struct App {
     db: PathBuf,
     /// The `attachments` database: a file beside `db` (`attachments.db`).
     attachments_db: PathBuf,
+    /// The `help_center` database: a file beside `db` (`help_center.db`).
+    help_center_db: PathBuf,
     kv: Box<dyn KeyValue + Send + Sync>,
 }
 
@@ -38,6 +41,8 @@ struct Component {
     sqlite: bool,
     /// Granted the `attachments` database (attachment bytes).
     files: bool,
+    /// Granted the `help_center` database.
+    help_center: bool,
     key_value: bool,
     config: MapConfig,
     outbound: DevOutbound,
@@ -115,6 +120,10 @@ impl App {
                 surface,
                 sqlite: c.sqlite_databases.iter().any(|d| d == "default"),
                 files: c.sqlite_databases.iter().any(|d| d == "attachments"),
+                help_center: c
+                    .sqlite_databases
+                    .iter()
+                    .any(|d| d == help_center::database::LABEL),
                 key_value: c.key_value_stores.iter().any(|s| s == "default"),
                 config,
                 outbound,
@@ -127,6 +136,7 @@ impl App {
                 router,
                 components,
                 attachments_db: attachments_path(&db),
+                help_center_db: help_center_path(&db),
                 db,
                 kv: Box::new(MemoryKeyValue::default()),
             },
@@ -249,9 +259,15 @@ impl App {
         let attachments_sql =
             DevSql::labelled(&self.attachments_db, component.files, "attachments");
         let files = SqlFiles::new(&attachments_sql);
+        let help_center_sql = DevSql::labelled(
+            &self.help_center_db,
+            component.help_center,
+            help_center::database::LABEL,
+        );
         let log = StderrLog::for_request(&OsRandom);
         let env = Env {
             sql: &sql,
+            help_center: &help_center_sql,
             kv: &kv,
             outbound: &component.outbound,
             clock: &SystemClock,
@@ -306,6 +322,12 @@ impl App {
 /// `sqlite_db.db`).
 pub fn attachments_path(db: &std::path::Path) -> PathBuf {
     db.with_file_name("attachments.db")
+}
+
+/// Where the `help_center` database lives beside the main one: `help_center.db` in the same
+/// folder, as `runtime-config/local.toml` puts it beside Spin's `sqlite_db.db`.
+pub fn help_center_path(db: &std::path::Path) -> PathBuf {
+    db.with_file_name("help_center.db")
 }
 
 /// A status with an empty body, as Spin sends for no route (404) or a failed instance (500).

@@ -19,6 +19,7 @@ const NO_USES: Uses = Uses {
     outbound: false,
     actions: false,
     files: false,
+    help_center: false,
 };
 
 /// A streamed route: reads its body 4 bytes at a time until it has more than 16, then answers

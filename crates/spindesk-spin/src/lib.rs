@@ -72,8 +72,11 @@ fn with_env<T>(log: &SpinLog, actions: &dyn Actions, work: impl FnOnce(&Env) -> 
     // The second database, opened only when a file is read or written.
     let attachments_sql = SpinSql::named(ATTACHMENTS_DATABASE);
     let files = SqlFiles::new(&attachments_sql);
+    // The help center's database, opened only when the help center is read or written.
+    let help_center_sql = SpinSql::named(spindesk_core::help_center::database::LABEL);
     let env = Env {
         sql: &sql,
+        help_center: &help_center_sql,
         kv: &kv,
         outbound: &SpinOutbound,
         clock: &SpinClock,

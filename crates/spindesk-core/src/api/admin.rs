@@ -52,6 +52,7 @@ pub const SURFACE: Surface = Surface {
         actions: false,
         // The files the drain fetches are stored in the `attachments` database.
         files: true,
+        help_center: true,
     },
     streamed: &[],
 };

@@ -43,6 +43,7 @@ pub const SURFACE: Surface = Surface {
         outbound: false,
         actions: true,
         files: false,
+        help_center: true,
     },
     streamed: &[],
 };

@@ -48,6 +48,7 @@ pub const SURFACE: Surface = Surface {
         outbound: true,
         actions: true,
         files: true,
+        help_center: true,
     },
     streamed: &[],
 };

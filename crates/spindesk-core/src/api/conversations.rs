@@ -57,6 +57,7 @@ pub const SURFACE: Surface = Surface {
         actions: true,
         // Erasing a user deletes the bytes of the files they sent.
         files: true,
+        help_center: true,
     },
     streamed: &[],
 };

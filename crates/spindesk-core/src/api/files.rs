@@ -29,6 +29,7 @@ pub const SURFACE: Surface = Surface {
         outbound: false,
         actions: false,
         files: true,
+        help_center: false,
     },
     streamed: &[],
 };

@@ -18,11 +18,10 @@ mod search;
 mod sections;
 
 use crate::config;
-use crate::help_center::index;
 use crate::help_center::Locale;
+use crate::help_center::{database, index};
 use crate::help_center_site;
 use crate::ports::Env;
-use crate::store::{ensure_schema, Db};
 use crate::surface::{Handler, Request, Response, Surface, Uses};
 use crate::web::{self, ApiError, Family};
 use http::Method;
@@ -44,6 +43,7 @@ pub const SURFACE: Surface = Surface {
         outbound: false,
         actions: false,
         files: true,
+        help_center: true,
     },
     // `POST /api/v2/help_center/articles/{id}/attachments` reads its body as it arrives.
     streamed: attachments::ROUTES,
@@ -152,12 +152,12 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
     if !allow.split(", ").any(|m| m == req.method().as_str()) {
         return Err(ApiError::method_not_allowed(req.method(), allow));
     }
-    let db = Db::new(env.sql).with_waits(env.clock, env.random);
-    ensure_schema(&db, env.clock.now_ms())?;
+    // Only the help center's own database: the main one is opened only for staff credentials.
+    let db = database::open(env)?;
     // After an upgrade or a change of analysis rules the index rebuilds itself, a batch per
     // request; once complete this is one row read.
     index::catch_up(&db)?;
-    let cx = Cx { env, db, req };
+    let cx = Cx::new(env, db, req);
     let get = req.method() == Method::GET;
     let post = req.method() == Method::POST;
     let put = req.method() == Method::PUT;

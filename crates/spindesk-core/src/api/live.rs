@@ -37,6 +37,7 @@ pub const SURFACE: Surface = Surface {
         outbound: true,
         actions: false,
         files: false,
+        help_center: false,
     },
     streamed: &[],
 };

@@ -21,6 +21,7 @@ pub const SURFACE: Surface = Surface {
         outbound: false,
         actions: false,
         files: false,
+        help_center: false,
     },
     streamed: &[],
 };

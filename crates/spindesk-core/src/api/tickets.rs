@@ -63,6 +63,7 @@ pub const SURFACE: Surface = Surface {
         outbound: true,
         actions: false,
         files: true,
+        help_center: false,
     },
     // `POST /api/v2/uploads` reads its body as it arrives.
     streamed: uploads::ROUTES,

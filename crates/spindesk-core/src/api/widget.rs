@@ -77,6 +77,7 @@ pub const SURFACE: Surface = Surface {
         outbound: true,
         actions: true,
         files: true,
+        help_center: true,
     },
     // `POST /api/widget/uploads` reads its body as it arrives.
     streamed: &[UPLOADS],

@@ -54,3 +54,21 @@ pub fn after_upload(env: &Env, db: &Db) {
         env.warn("attachments.sweep", e);
     }
 }
+
+/// Removes the files of help-center articles that were deleted, rows and bytes; how many. The
+/// articles live in the help center's own database, so their deletion cannot cascade here.
+pub fn remove_article_files(env: &Env, db: &Db, articles: &[i64]) -> Result<usize, SqlError> {
+    let ids = serde_json::to_string(articles).unwrap_or_else(|_| "[]".into());
+    let removed = db.query(
+        "DELETE FROM attachments WHERE article_id IN (SELECT value FROM json_each(?))
+         RETURNING public_id",
+        &[ids.into()],
+        |r| r.string("public_id"),
+    )?;
+    for public_id in &removed {
+        if let Err(e) = env.files.delete(public_id) {
+            env.warn("attachments.article_files", e);
+        }
+    }
+    Ok(removed.len())
+}

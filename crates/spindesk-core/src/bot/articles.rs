@@ -16,14 +16,18 @@ use super::context::Articles;
 use super::state::ArticleCard;
 use super::template::{render, Escape, Variables};
 use crate::help_center;
-use crate::ports::{SqlError, Value};
+use crate::ports::{Env, SqlError, Value};
 use crate::store::Db;
+use std::cell::OnceCell;
 
 /// Characters of an article's text shown when there is no link to it.
 pub const EXCERPT_CHARS: usize = 140;
 
 pub struct HelpCenter<'a> {
-    db: &'a Db<'a>,
+    env: &'a Env<'a>,
+    /// The help center's database, opened (and brought up to date) on the first read: a turn
+    /// that shows no article never opens it.
+    db: OnceCell<Db<'a>>,
     /// `article_url` of the bot: where an article is read.
     article_url: Option<&'a str>,
     /// The bot's default locale, read when the conversation's language has no articles.
@@ -31,12 +35,21 @@ pub struct HelpCenter<'a> {
 }
 
 impl<'a> HelpCenter<'a> {
-    pub fn new(db: &'a Db<'a>, article_url: Option<&'a str>, fallback_locale: &'a str) -> Self {
+    pub fn new(env: &'a Env<'a>, article_url: Option<&'a str>, fallback_locale: &'a str) -> Self {
         HelpCenter {
-            db,
+            env,
+            db: OnceCell::new(),
             article_url,
             fallback_locale,
         }
+    }
+
+    fn db(&self) -> Result<&Db<'a>, SqlError> {
+        if let Some(db) = self.db.get() {
+            return Ok(db);
+        }
+        let db = help_center::database::open(self.env)?;
+        Ok(self.db.get_or_init(|| db))
     }
 
     /// The locale to read articles in: `locale` when its language has a published article,
@@ -55,7 +68,7 @@ impl<'a> HelpCenter<'a> {
         };
         // The second language (the first again when there is one only) as `?2`.
         let other = second.map_or(first, |(_, l)| l);
-        let found = self.db.query_opt(
+        let found = self.db()?.query_opt(
             &format!(
                 "SELECT EXISTS (SELECT 1 FROM hc_articles a WHERE a.draft = 0 AND {IN_LANGUAGE}), \
                  EXISTS (SELECT 1 FROM hc_articles a WHERE a.draft = 0 AND {})",
@@ -95,7 +108,7 @@ impl<'a> HelpCenter<'a> {
     /// The published articles with these ids, in the order of `ids`.
     fn rows(&self, ids: &[i64]) -> Result<Vec<Row>, SqlError> {
         let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-        let mut rows = self.db.query(
+        let mut rows = self.db()?.query(
             &format!(
                 "SELECT a.id, a.title, a.locale, substr(a.body_text, 1, {}) AS text \
                  FROM hc_articles a WHERE a.draft = 0 AND a.id IN (SELECT value FROM json_each(?))",
@@ -184,7 +197,7 @@ impl Articles for HelpCenter<'_> {
         let Some(locale) = self.reading_locale(locale)? else {
             return Ok(Vec::new());
         };
-        let found = help_center::recommend(self.db, query, locale, limit)?;
+        let found = help_center::recommend(self.db()?, query, locale, limit)?;
         let ids: Vec<i64> = found.iter().map(|r| r.article_id).collect();
         Ok(self.rows(&ids)?.iter().map(|r| self.card(r)).collect())
     }
@@ -193,7 +206,7 @@ impl Articles for HelpCenter<'_> {
         let Some(language) = self.reading_locale(locale)?.and_then(language) else {
             return Ok(Vec::new());
         };
-        let rows = self.db.query(
+        let rows = self.db()?.query(
             &format!(
                 "SELECT a.id, a.title, a.locale, substr(a.body_text, 1, {}) AS text \
                  FROM hc_articles a \

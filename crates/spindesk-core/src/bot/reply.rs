@@ -44,8 +44,8 @@ pub struct Transfer {
 
 /// The help center as `bot` sees it in a conversation (and in the simulator): published
 /// articles in the conversation's language, linked with `link` (see [`article_link`]).
-pub fn articles<'a>(db: &'a Db<'a>, bot: &'a Bot, link: Option<&'a str>) -> HelpCenter<'a> {
-    HelpCenter::new(db, link, &bot.default_locale)
+pub fn articles<'a>(env: &'a Env<'a>, bot: &'a Bot, link: Option<&'a str>) -> HelpCenter<'a> {
+    HelpCenter::new(env, link, &bot.default_locale)
 }
 
 /// Where the bot links an article: its own `article_url`, else Spindesk's public article page
@@ -186,7 +186,7 @@ pub fn prepare(
     let mut state: BotState = serde_json::from_str(&basis.bot_state).unwrap_or_default();
     state.greeted |= basis.greeted;
     let facts = facts(user, channel);
-    let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
+    let turn = live_turn(env, &live, user, &facts, &|bot, ctx| {
         start_turn(bot, &state, &input, ctx)
     })?;
     Ok(Some(Ahead {
@@ -238,7 +238,7 @@ pub fn respond(
     let live = versions::live_with_phrases(db, &Vault::from_config(env.config)?)?;
     let state = stored_state(db, conversation)?;
     let facts = facts(user, &message.channel);
-    let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
+    let turn = live_turn(env, &live, user, &facts, &|bot, ctx| {
         start_turn(bot, &state, &input_of(message), ctx)
     })?;
     store(env, db, conversation.id, turn)
@@ -318,7 +318,7 @@ pub fn prepare_resume(
     let live = versions::live_with_phrases(db, &Vault::from_config(env.config)?)?;
     basis.live_version = live.version;
     let facts = facts(user, &conversation.last_channel);
-    let turn = live_turn(env, db, &live, user, &facts, &|bot, ctx| {
+    let turn = live_turn(env, &live, user, &facts, &|bot, ctx| {
         resume_turn(bot, &state, outcome.clone(), ctx)
     })?;
     Ok(Some(ResumeAhead {
@@ -376,7 +376,6 @@ pub fn resume(
 /// links, the customer facts, and no outbound calls (API calls wait for the commit).
 fn live_turn(
     env: &Env,
-    db: &Db,
     live: &versions::Live,
     user: &User,
     facts: &Variables,
@@ -384,7 +383,7 @@ fn live_turn(
     run: &dyn Fn(&Bot, &Context) -> std::result::Result<Turn, SqlError>,
 ) -> Result<Turn> {
     let link = article_link(env, &live.bot);
-    let help_center = articles(db, &live.bot, link.as_deref());
+    let help_center = articles(env, &live.bot, link.as_deref());
     let ctx = Context {
         locale: &user.locale,
         now_ms: env.clock.now_ms(),

@@ -229,13 +229,22 @@ pub fn update_category(db: &Db, c: &Category) -> Result<()> {
 
 /// Deletes a category with its sections and their articles (a cascade), and takes those
 /// articles out of the index.
-pub fn delete_category(db: &Db, id: i64) -> Result<bool> {
+/// Deletes the category with its sections and their articles (CASCADE): `None` when there is
+/// no such category, else the ids of the articles deleted with it, whose files live in the
+/// main database (`attachments::remove_article_files`).
+pub fn delete_category(db: &Db, id: i64) -> Result<Option<Vec<i64>>> {
+    let articles = db.query(
+        "SELECT a.id FROM hc_articles a JOIN hc_sections s ON s.id = a.section_id
+         WHERE s.category_id = ?",
+        &[id.into()],
+        |r| r.i64("id"),
+    )?;
     let deleted = db.query_i64(
         "DELETE FROM hc_categories WHERE id = ? RETURNING id",
         &[id.into()],
     )?;
     index::remove_orphans(db)?;
-    Ok(deleted.is_some())
+    Ok(deleted.map(|_| articles))
 }
 
 // ---- sections ----
@@ -315,13 +324,20 @@ pub fn update_section(db: &Db, s: &Section) -> Result<()> {
 }
 
 /// Deletes a section with its articles (a cascade), and takes those articles out of the index.
-pub fn delete_section(db: &Db, id: i64) -> Result<bool> {
+/// Deletes the section with its articles (CASCADE): `None` when there is no such section, else
+/// the ids of the articles deleted with it (see [`delete_category`]).
+pub fn delete_section(db: &Db, id: i64) -> Result<Option<Vec<i64>>> {
+    let articles = db.query(
+        "SELECT id FROM hc_articles WHERE section_id = ?",
+        &[id.into()],
+        |r| r.i64("id"),
+    )?;
     let deleted = db.query_i64(
         "DELETE FROM hc_sections WHERE id = ? RETURNING id",
         &[id.into()],
     )?;
     index::remove_orphans(db)?;
-    Ok(deleted.is_some())
+    Ok(deleted.map(|_| articles))
 }
 
 // ---- articles ----

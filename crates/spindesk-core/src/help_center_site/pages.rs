@@ -5,11 +5,11 @@ use super::labels::Labels;
 use super::paths;
 use super::theme::{self, CategoryBlock, Frame, Hit, Pager, SectionBlock};
 use crate::help_center::catalog::{self, Article, ArticleFilter, Section, Sort, SortBy};
+use crate::help_center::database;
 use crate::help_center::index;
 use crate::help_center::search::{self, SearchError, SearchRequest, MAX_QUERY_CHARS};
 use crate::help_center::Locale;
 use crate::ports::{Env, SqlError};
-use crate::store::database;
 use crate::store::Db;
 use crate::web::{self, ApiError};
 use http::header::{
@@ -113,7 +113,7 @@ type Served = Result<Response, Problem>;
 fn serve(env: &Env, req: &Request) -> Served {
     let path = req.uri().path();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let db = database(env)?;
+    let db = database::open(env)?;
     // As the API does: after an upgrade the search index rebuilds itself a batch per request.
     index::catch_up(&db)?;
     let cx = Cx { db, req };
@@ -523,7 +523,7 @@ fn problem_page(env: &Env, req: &Request, problem: Problem) -> Response {
         env.error("request.internal_error", detail);
     }
     // Logged like any internal error; the error page still shows, in the path's locale.
-    let db = match database(env) {
+    let db = match database::open(env) {
         Ok(db) => Some(db),
         Err(e) => {
             env.error("request.internal_error", e);

@@ -7,7 +7,7 @@
 //! index, phrase pairs and facet records), which every ticket write advances a little
 //! (`tickets::search::upkeep`): after an upgrade on a quiet desk, an admin can finish it now.
 
-use crate::help_center::index;
+use crate::help_center::{self, index};
 use crate::ports::Env;
 use crate::store::database;
 use crate::store::Db;
@@ -75,13 +75,13 @@ fn view(db: &Db) -> Result<Response, ApiError> {
 }
 
 fn status(env: &Env) -> Result<Response, ApiError> {
-    view(&database(env)?)
+    view(&help_center::database::open(env)?)
 }
 
 /// Marks every article as indexed under old rules: help-center requests (or `catch_up`) then
 /// index them again, a batch at a time. Searches keep answering from the old entries meanwhile.
 fn rebuild(env: &Env) -> Result<Response, ApiError> {
-    let db = database(env)?;
+    let db = help_center::database::open(env)?;
     db.transaction(|db| {
         db.execute("UPDATE hc_article_terms SET analysis = 0", &[])?;
         db.execute("UPDATE hc_index_stats SET analysis = 0 WHERE id = 1", &[])
@@ -91,7 +91,7 @@ fn rebuild(env: &Env) -> Result<Response, ApiError> {
 
 /// Indexes the next batch of articles that are behind, and says how far the index is.
 fn catch_up(env: &Env) -> Result<Response, ApiError> {
-    let db = database(env)?;
+    let db = help_center::database::open(env)?;
     index::catch_up(&db)?;
     view(&db)
 }

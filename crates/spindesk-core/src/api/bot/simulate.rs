@@ -200,7 +200,7 @@ pub fn run(env: &Env, req: &Request) -> Result<Response, ApiError> {
     facts.insert("customer.locale".into(), locale.clone());
     facts.insert("conversation.channel".into(), body.channel.clone());
     let link = reply::article_link(env, &bot);
-    let help_center = reply::articles(&db, &bot, link.as_deref());
+    let help_center = reply::articles(env, &bot, link.as_deref());
     let phrases = PhraseIndex::build(&bot);
 
     let mut state = body.state.unwrap_or_default();

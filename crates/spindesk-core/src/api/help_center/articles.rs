@@ -189,5 +189,6 @@ pub(super) fn delete(cx: &Cx, id: i64) -> Result<Response, ApiError> {
     if !cx.db.transaction(|db| catalog::delete_article(db, id))? {
         return Err(not_found("articles", id));
     }
+    cx.remove_article_files(&[id]);
     Ok(web::no_content())
 }

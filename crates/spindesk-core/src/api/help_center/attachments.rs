@@ -6,6 +6,7 @@
 use super::request::not_found;
 use crate::attachments::{self, limits, AttachmentError, Audience, NewUpload, Uploader};
 use crate::auth::require_staff;
+use crate::help_center;
 use crate::ports::Env;
 use crate::store::{database, Db};
 use crate::surface::{BodyStream, Request, Response, Streamed};
@@ -58,7 +59,9 @@ fn receive(env: &Env, req: &Request, body: &mut dyn BodyStream) -> Result<Respon
         .ok_or_else(|| invalid("Send the file as multipart/form-data with a `file` field"))?;
     let db = database(env)?;
     let staff = require_staff(env, &db, req)?;
-    existing_article(&db, article_id)?;
+    // The article is in the help center's database, its files in the main one.
+    let help_center = help_center::database::open(env)?;
+    existing_article(&help_center, article_id)?;
     let mut form = Multipart::new(body, &boundary);
     let name = form
         .find_file()
@@ -89,6 +92,12 @@ fn receive(env: &Env, req: &Request, body: &mut dyn BodyStream) -> Result<Respon
             });
         }
     };
+    // No foreign key spans the two databases: an article deleted while its file was being
+    // received took the files it had, so this one goes too, and the caller learns why.
+    if let Err(gone) = existing_article(&help_center, article_id) {
+        attachments::remove_article_files(env, &db, &[article_id])?;
+        return Err(gone);
+    }
     let url = attachments::link::absolute(
         attachments::download_url(env, &attached, Audience::Public),
         &crate::web::origin(req),

@@ -103,8 +103,9 @@ pub(super) fn update(cx: &Cx, id: i64) -> Result<Response, ApiError> {
 
 pub(super) fn delete(cx: &Cx, id: i64) -> Result<Response, ApiError> {
     cx.staff()?;
-    if !cx.db.transaction(|db| catalog::delete_category(db, id))? {
+    let Some(articles) = cx.db.transaction(|db| catalog::delete_category(db, id))? else {
         return Err(not_found("categories", id));
-    }
+    };
+    cx.remove_article_files(&articles);
     Ok(web::no_content())
 }

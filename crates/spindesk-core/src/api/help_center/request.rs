@@ -1,12 +1,14 @@
 //! A Help Center API request as the resource handlers see it: who is asking, the page and
 //! sort order it asks for, and Zendesk's list envelope and not-found error.
 
+use crate::attachments;
 use crate::auth::{self, Staff};
 use crate::help_center::catalog::{Sort, SortBy};
 use crate::ports::Env;
-use crate::store::Db;
+use crate::store::{database, Db};
 use crate::web::{self, ApiError, OffsetPage};
 use serde_json::{Map, Value as Json};
+use std::cell::OnceCell;
 
 // The `http` types as `web` takes them, not `crate::surface`'s names for them: `surface.rs`
 // lists this surface, so these files must not import it.
@@ -35,8 +37,11 @@ fn origin(req: &Request) -> String {
 /// One request's context.
 pub(super) struct Cx<'a> {
     pub(super) env: &'a Env<'a>,
+    /// The help center's database.
     pub(super) db: Db<'a>,
     pub(super) req: &'a Request,
+    /// The main database, migrated, once a request with credentials has needed it.
+    main: OnceCell<Db<'a>>,
 }
 
 pub(super) fn not_found(kind: &str, id: impl std::fmt::Display) -> ApiError {
@@ -48,7 +53,26 @@ pub(super) fn not_found(kind: &str, id: impl std::fmt::Display) -> ApiError {
     ApiError::not_found("RecordNotFound", format!("No {what} with id {id}"))
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
+    pub(super) fn new(env: &'a Env<'a>, db: Db<'a>, req: &'a Request) -> Self {
+        Cx {
+            env,
+            db,
+            req,
+            main: OnceCell::new(),
+        }
+    }
+
+    /// The main database (users and their tokens), opened and migrated on first use: a public
+    /// read never needs it.
+    fn main(&self) -> Result<&Db<'a>, ApiError> {
+        if let Some(main) = self.main.get() {
+            return Ok(main);
+        }
+        let main = database(self.env)?;
+        Ok(self.main.get_or_init(|| main))
+    }
+
     pub(super) fn now(&self) -> i64 {
         self.env.clock.now_ms()
     }
@@ -59,11 +83,31 @@ impl Cx<'_> {
         if web::header(self.req, "authorization").is_none() {
             return Ok(None);
         }
-        auth::require_staff(self.env, &self.db, self.req).map(Some)
+        auth::require_staff(self.env, self.main()?, self.req).map(Some)
     }
 
     pub(super) fn staff(&self) -> Result<Staff, ApiError> {
-        auth::require_staff(self.env, &self.db, self.req)
+        auth::require_staff(self.env, self.main()?, self.req)
+    }
+
+    /// Removes the files of articles just deleted, rows and bytes: they are in the main
+    /// database, which the help center's deletion could not reach in its transaction. Best
+    /// effort after the deletion committed: a failure is logged and leaves files no article
+    /// shows (their links name the article, which is gone).
+    pub(super) fn remove_article_files(&self, articles: &[i64]) {
+        if articles.is_empty() {
+            return;
+        }
+        let removed = match self.main() {
+            Ok(main) => attachments::remove_article_files(self.env, main, articles),
+            Err(e) => {
+                self.env.warn("help_center.article_files", e.message);
+                return;
+            }
+        };
+        if let Err(e) = removed {
+            self.env.warn("help_center.article_files", e);
+        }
     }
 
     pub(super) fn origin(&self) -> String {

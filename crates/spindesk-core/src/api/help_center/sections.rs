@@ -137,8 +137,9 @@ pub(super) fn update(cx: &Cx, id: i64) -> Result<Response, ApiError> {
 
 pub(super) fn delete(cx: &Cx, id: i64) -> Result<Response, ApiError> {
     cx.staff()?;
-    if !cx.db.transaction(|db| catalog::delete_section(db, id))? {
+    let Some(articles) = cx.db.transaction(|db| catalog::delete_section(db, id))? else {
         return Err(not_found("sections", id));
-    }
+    };
+    cx.remove_article_files(&articles);
     Ok(web::no_content())
 }

@@ -1,0 +1,330 @@
+//! The help center's own SQLite database (`sqlite_databases = [.., "help_center"]`): its
+//! categories, sections, articles and search index, and nothing else.
+//!
+//! Why a database of its own: a Spin instance opens a fresh connection per request, and SQLite
+//! parses the whole schema of a database on a connection's first statement. The main database
+//! has ~150 tables, indexes and triggers (~30 KB of SQL); the help center's are 15 objects
+//! (~3.5 KB). A public help-center request (an article page, a search) reads only these, so on
+//! its own database it never pays for the desk's schema: at 8 concurrent searches on 2 workers
+//! with a connection per request, 720 → 1,150 searches/s and p99 14–15 → ~10 ms
+//! (`cargo bench -p spindesk-bench --bench search`, the "connection opened per request" pass).
+//!
+//! Versions, in `PRAGMA user_version` as the main database keeps its own:
+//! 1. the tables, and the help center's rows moved from the main database, where versions 2–27
+//!    of its schema kept them (existing installations; a new one moves its empty tables);
+//! 2. those tables dropped from the main database (after 1 has committed here, so nothing is
+//!    lost if an instance stops in between: the drop is simply done by the next request).
+//!
+//! Nothing here may refer to the main database by foreign key: `author_id` is a user's id kept
+//! as a plain number (users are never deleted, only anonymised), and the main database's
+//! `attachments.article_id` is plain since its version 28.
+
+use crate::ports::{Env, Millis, SqlError, SqlErrorKind, Value};
+use crate::store::{ensure_schema, schema_is_current, Db};
+
+/// The label `spin.toml` grants and runtime config files define.
+pub const LABEL: &str = "help_center";
+
+/// How long this connection waits for the write lock inside SQLite before [`Db`]'s own
+/// retries take over (the main database's setting, for the same reasons).
+const BUSY_TIMEOUT_MS: u64 = crate::store::BUSY_TIMEOUT_MS;
+
+const MOVED: i64 = 1;
+const DROPPED_FROM_MAIN: i64 = 2;
+const LATEST: i64 = DROPPED_FROM_MAIN;
+
+/// The tables as version 27 of the main database left them (`store/schema_v2.rs`, `_v6.rs`),
+/// parents first, each with the key its rows are copied in order of.
+const TABLES: &[Table] = &[
+    Table {
+        name: "hc_categories",
+        key: &["id"],
+        batch: 500,
+        create: "CREATE TABLE hc_categories (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            locale TEXT NOT NULL,
+            source_locale TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        )",
+    },
+    Table {
+        name: "hc_sections",
+        key: &["id"],
+        batch: 500,
+        create: "CREATE TABLE hc_sections (
+            id INTEGER PRIMARY KEY,
+            category_id INTEGER NOT NULL REFERENCES hc_categories (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            locale TEXT NOT NULL,
+            source_locale TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0,
+            sorting TEXT NOT NULL DEFAULT 'manual',
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        )",
+    },
+    Table {
+        name: "hc_articles",
+        key: &["id"],
+        // An article's body may be 1 MB: a few at a time keeps the copy's memory small.
+        batch: 20,
+        create: "CREATE TABLE hc_articles (
+            id INTEGER PRIMARY KEY,
+            section_id INTEGER NOT NULL REFERENCES hc_sections (id) ON DELETE CASCADE,
+            author_id INTEGER,
+            locale TEXT NOT NULL,
+            source_locale TEXT NOT NULL,
+            draft INTEGER NOT NULL DEFAULT 0 CHECK (draft IN (0, 1)),
+            promoted INTEGER NOT NULL DEFAULT 0 CHECK (promoted IN (0, 1)),
+            position INTEGER NOT NULL DEFAULT 0,
+            comments_disabled INTEGER NOT NULL DEFAULT 0 CHECK (comments_disabled IN (0, 1)),
+            permission_group_id INTEGER,
+            user_segment_id INTEGER,
+            vote_sum INTEGER NOT NULL DEFAULT 0,
+            vote_count INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            edited_at INTEGER NOT NULL,
+            label_names TEXT NOT NULL DEFAULT '[]',
+            title TEXT NOT NULL,
+            body TEXT NOT NULL DEFAULT '',
+            body_text TEXT NOT NULL DEFAULT ''
+        )",
+    },
+    Table {
+        name: "hc_article_labels",
+        key: &["article_id", "name"],
+        batch: 500,
+        create: "CREATE TABLE hc_article_labels (
+            article_id INTEGER NOT NULL REFERENCES hc_articles (id) ON DELETE CASCADE,
+            name TEXT NOT NULL COLLATE NOCASE,
+            PRIMARY KEY (article_id, name)
+        ) WITHOUT ROWID",
+    },
+    Table {
+        name: "hc_article_terms",
+        key: &["article_id"],
+        batch: 100,
+        create: "CREATE TABLE hc_article_terms (
+            article_id INTEGER PRIMARY KEY,
+            locale TEXT NOT NULL,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            labels TEXT NOT NULL,
+            analysis INTEGER NOT NULL
+        )",
+    },
+    Table {
+        name: "hc_postings",
+        key: &["term", "locale", "block"],
+        batch: 500,
+        create: "CREATE TABLE hc_postings (
+            term TEXT NOT NULL,
+            locale TEXT NOT NULL,
+            block INTEGER NOT NULL,
+            entries BLOB NOT NULL,
+            PRIMARY KEY (term, locale, block)
+        ) WITHOUT ROWID",
+    },
+    Table {
+        name: "hc_terms",
+        key: &["term"],
+        batch: 1000,
+        create: "CREATE TABLE hc_terms (
+            term TEXT PRIMARY KEY,
+            articles INTEGER NOT NULL CHECK (articles >= 0)
+        ) WITHOUT ROWID",
+    },
+    Table {
+        name: "hc_index_stats",
+        key: &["id"],
+        batch: 1,
+        create: "CREATE TABLE hc_index_stats (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            articles INTEGER NOT NULL CHECK (articles >= 0),
+            terms INTEGER NOT NULL CHECK (terms >= 0),
+            analysis INTEGER NOT NULL
+        )",
+    },
+];
+
+const INDEXES: &[&str] = &[
+    "CREATE INDEX hc_categories_locale ON hc_categories (locale, position)",
+    "CREATE INDEX hc_sections_category ON hc_sections (category_id, position)",
+    "CREATE INDEX hc_sections_locale ON hc_sections (locale, position)",
+    "CREATE INDEX hc_articles_section ON hc_articles (section_id, position)",
+    "CREATE INDEX hc_articles_locale ON hc_articles (locale, position)",
+    "CREATE INDEX hc_articles_published ON hc_articles (draft, locale)",
+    "CREATE INDEX hc_article_labels_name ON hc_article_labels (name)",
+];
+
+struct Table {
+    name: &'static str,
+    /// Its primary key: rows are copied in its order, a batch after the last key copied.
+    key: &'static [&'static str],
+    /// Rows per statement of the copy.
+    batch: usize,
+    create: &'static str,
+}
+
+/// Brings the help center's database up to date; called before its first statement in a
+/// request. The fast path is three statements on this connection only (the two settings a
+/// write needs, then the version): the main database is not touched, so a request that reads
+/// the help center never opens it.
+///
+/// The slow path (the first request after an upgrade, or on a new installation) brings the
+/// main database up to date, then copies its help-center rows here in one `BEGIN IMMEDIATE`
+/// transaction that re-reads the version first (racing instances copy once), then drops them
+/// there. A large help center makes this one request slow; the requests that arrive meanwhile
+/// wait for the lock as for any write.
+pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
+    // Categories delete their sections, sections their articles, articles their labels.
+    hc.execute("PRAGMA foreign_keys = ON", &[])?;
+    hc.execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"), &[])?;
+    let version = user_version(hc)?;
+    if version >= LATEST {
+        return Ok(());
+    }
+    if exists_in(hc, "schema_migrations")? {
+        // Moving would copy the tables onto themselves and then drop them.
+        return Err(other(format!(
+            "the `{LABEL}` database is the main database: define it as a database of its own \
+             in the runtime config (see runtime-config/local.toml)"
+        )));
+    }
+    // The main database at its latest version: its help-center tables in the shape copied
+    // below, and `attachments` no longer referring to them (version 28). Usually it is already
+    // (the request migrated it), and then nothing is changed: the first reader of the help
+    // center may be inside a write of the main database.
+    if !schema_is_current(main)? {
+        ensure_schema(main, now)?;
+    }
+    // Persistent in the file; engines without WAL refuse, which is fine.
+    let _ = hc.execute("PRAGMA journal_mode = WAL", &[]);
+    if version < MOVED {
+        hc.transaction(|hc| {
+            if user_version(hc)? >= MOVED {
+                return Ok(());
+            }
+            for table in TABLES {
+                hc.execute(table.create, &[])?;
+            }
+            for statement in INDEXES {
+                hc.execute(statement, &[])?;
+            }
+            for table in TABLES {
+                if exists_in(main, table.name)? {
+                    copy(main, hc, table)?;
+                }
+            }
+            // A main database that never had the index's one row (or no tables left to copy).
+            hc.execute(
+                "INSERT INTO hc_index_stats (id, articles, terms, analysis) VALUES (1, 0, 0, 0)
+                 ON CONFLICT (id) DO NOTHING",
+                &[],
+            )?;
+            hc.execute(&format!("PRAGMA user_version = {MOVED}"), &[])?;
+            Ok::<_, SqlError>(())
+        })?;
+    }
+    let dropped = main.transaction(|main| {
+        // Children first: with foreign keys on, dropping a parent first would delete its
+        // children's rows one by one before they are dropped anyway.
+        for table in TABLES.iter().rev() {
+            main.execute(&format!("DROP TABLE IF EXISTS {}", table.name), &[])?;
+        }
+        Ok::<_, SqlError>(())
+    });
+    match dropped {
+        Ok(()) => {
+            hc.execute(&format!("PRAGMA user_version = {DROPPED_FROM_MAIN}"), &[])?;
+            Ok(())
+        }
+        // The first reader may be inside a write of the main database (the bot answering in
+        // a channel's webhook): the help center is usable (moved), and the next request that
+        // opens it outside a transaction drops the old tables.
+        Err(e) if e.message.contains("within a transaction") => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The request's help-center database, brought up to date (see [`ensure`]).
+pub fn open<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
+    let hc = Db::new(env.help_center).with_waits(env.clock, env.random);
+    let main = Db::new(env.sql).with_waits(env.clock, env.random);
+    ensure(&hc, &main, env.clock.now_ms())?;
+    Ok(hc)
+}
+
+fn other(message: String) -> SqlError {
+    SqlError {
+        kind: SqlErrorKind::Other,
+        message,
+    }
+}
+
+fn user_version(db: &Db) -> Result<i64, SqlError> {
+    Ok(db.query_i64("PRAGMA user_version", &[])?.unwrap_or(0))
+}
+
+fn exists_in(db: &Db, table: &str) -> Result<bool, SqlError> {
+    Ok(db
+        .query_i64(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?",
+            &[table.into()],
+        )?
+        .unwrap_or(0)
+        > 0)
+}
+
+/// Copies `table`'s rows from `from` to `to`, `table.batch` rows per statement, in key order
+/// (each batch starts after the last key copied: no OFFSET that rereads what was copied).
+fn copy(from: &Db, to: &Db, table: &Table) -> Result<(), SqlError> {
+    let keys = table.key.join(", ");
+    let mut after: Option<Vec<Value>> = None;
+    loop {
+        let filter = match &after {
+            None => String::new(),
+            Some(last) => format!("WHERE ({keys}) > ({})", vec!["?"; last.len()].join(", ")),
+        };
+        let rows = from.execute(
+            &format!(
+                "SELECT * FROM {} {filter} ORDER BY {keys} LIMIT {}",
+                table.name, table.batch
+            ),
+            after.as_deref().unwrap_or(&[]),
+        )?;
+        let Some(last) = rows.rows.last() else {
+            return Ok(());
+        };
+        let key_at: Vec<usize> = table
+            .key
+            .iter()
+            .map(|k| {
+                rows.columns
+                    .iter()
+                    .position(|c| c == k)
+                    .ok_or_else(|| other(format!("{}: no column {k} to copy by", table.name)))
+            })
+            .collect::<Result<_, _>>()?;
+        after = Some(key_at.iter().map(|&i| last[i].clone()).collect());
+        let row = format!("({})", vec!["?"; rows.columns.len()].join(", "));
+        to.execute(
+            &format!(
+                "INSERT INTO {} ({}) VALUES {}",
+                table.name,
+                rows.columns.join(", "),
+                vec![row; rows.rows.len()].join(", ")
+            ),
+            &rows.rows.concat(),
+        )?;
+        if rows.rows.len() < table.batch {
+            return Ok(());
+        }
+    }
+}
