@@ -82,7 +82,7 @@ export function errorBox() {
   return {
     el,
     show(err) {
-      const lines = [h('p', { text: err && err.message ? err.message : String(err) })];
+      const lines = [errorText(err)];
       const problems = (err && err.problems) || [];
       if (problems.length > 1 || (problems.length === 1 && problems[0].pointer)) {
         lines.push(problemList(problems));
@@ -94,10 +94,24 @@ export function errorBox() {
   };
 }
 
-/** Problems with a JSON pointer (bot validation) as a list: `answers[0].steps[2].next — …`. */
+/**
+ * An error's words as a paragraph. The server's own words at its end (errors.js shows them
+ * when it has none of its own) are marked as English, so a screen reader reads them as such.
+ */
+export function errorText(err) {
+  const text = err && err.message ? err.message : String(err);
+  const server = (err && err.server) || '';
+  if (!server || !text.endsWith(server)) return h('p', { text });
+  return h('p', null, text.slice(0, text.length - server.length), h('span', { lang: 'en', text: server }));
+}
+
+/**
+ * Problems with a JSON pointer (bot validation) as a list: `answers[0].steps[2].next — …`.
+ * Each title is the server's, in English (the list above it says how many, in words).
+ */
 export function problemList(problems) {
   return h('ul', { class: 'problems' }, problems.map((p) => h('li', null,
-    p.pointer ? h('code', { text: p.pointer }) : null, p.pointer ? ' — ' : null, p.title)));
+    p.pointer ? h('code', { text: p.pointer }) : null, p.pointer ? ' — ' : null, h('span', { lang: 'en', text: p.title }))));
 }
 
 /**
