@@ -3,7 +3,7 @@
 // envelope ({"errors": [{"code", "title"}]}), Zendesk's ({"error", "description"}) or none —
 // in the console's language (errors.js).
 import { t } from './strings.js';
-import { explain, retryAfterSeconds } from './errors.js';
+import { explain, problemWords, retryAfterSeconds } from './errors.js';
 
 const KEY = 'spindesk-admin-token';
 
@@ -62,9 +62,11 @@ export function errorFrom(status, body, retryAfter = null) {
     code = String(body.error);
     text = body.description ? String(body.description) : '';
   }
-  const words = problems.length > 1
-    ? { message: t('errors.many', { n: problems.length }) }
-    : explain({ status, code, text, retryAfter });
+  // One problem of a bot document (it has a pointer) with words of its own reads as those.
+  const one = problems.length === 1 && problems[0].pointer ? problemWords(problems[0]) : null;
+  const words = problems.length > 1 ? { message: t('errors.many', { n: problems.length }) }
+    : one && !one.english ? { message: one.text }
+      : explain({ status, code, text, retryAfter });
   return new ApiError(status, code, words, text, problems);
 }
 

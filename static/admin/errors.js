@@ -107,3 +107,14 @@ export function explain({ status, code = '', text = '', retryAfter = null }) {
   if (!text || COMPLETE.has(status) || status >= 500) return { message: lead, server: '' };
   return { message: t('errors.fallback', { lead, message: text }), server: text };
 }
+
+/**
+ * One problem of a refused bot document (`{code, title, pointer}`) in words: `{text, english}`,
+ * from `errors.problem.<code>`, else the server's title (`english`, to be marked so). The list
+ * shows each problem's pointer, so the words need not say where.
+ */
+export function problemWords(problem) {
+  const key = `errors.problem.${problem.code}`;
+  return t.has(key) ? { text: t(key), english: false } : { text: problem.title, english: true };
+}
+

@@ -1,6 +1,7 @@
 // DOM helpers. Data only ever reaches the page as text (textContent, attribute values), never
 // as markup: nothing in the console parses HTML into the page.
 import { t, language } from './strings.js';
+import { problemWords } from './errors.js';
 
 /**
  * h('button', {class: 'primary', onclick: fn, text: 'Save'}, child, 'text', [more])
@@ -106,12 +107,15 @@ export function errorText(err) {
 }
 
 /**
- * Problems with a JSON pointer (bot validation) as a list: `answers[0].steps[2].next — …`.
- * Each title is the server's, in English (the list above it says how many, in words).
+ * Problems with a JSON pointer (bot validation) as a list: `answers[0].steps[2].next — …`,
+ * each in the console's words, or in the server's (marked as English) for a code without any.
  */
 export function problemList(problems) {
-  return h('ul', { class: 'problems' }, problems.map((p) => h('li', null,
-    p.pointer ? h('code', { text: p.pointer }) : null, p.pointer ? ' — ' : null, h('span', { lang: 'en', text: p.title }))));
+  return h('ul', { class: 'problems' }, problems.map((p) => {
+    const words = problemWords(p);
+    return h('li', null, p.pointer ? h('code', { text: p.pointer }) : null, p.pointer ? ' — ' : null,
+      words.english ? h('span', { lang: 'en', text: words.text }) : words.text);
+  }));
 }
 
 /**

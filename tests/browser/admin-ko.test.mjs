@@ -232,6 +232,23 @@ try {
     await page.getByRole('dialog').getByRole('button', { name: KO['bot.importConfirm'] }).click();
     await refusedInKorean(page.locator('.error'), '보낸 내용이 너무 커서 서버가 받을 수 없습니다. 크기를 줄여 다시 시도하세요.',
       serverSays(await request('POST', '/api/bot/import', { body: JSON.parse(big), headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })));
+
+    // A bot document with three problems (422, one per problem with its pointer), each in words.
+    const bad = JSON.parse(big);
+    delete bad.padding;
+    bad.answers = [{ id: 'bad id!', name: '', steps: [] }];
+    const refused = await request('POST', '/api/bot/import', { body: bad, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    check(refused.status === 422 && refused.json.errors.length === 3, `import: ${refused.status} ${refused.text}`);
+    await page.getByLabel(KO['bot.importLabel']).setInputFiles({ name: 'bad-bot.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
+    await page.getByRole('button', { name: KO['bot.import'] }).click();
+    await page.getByRole('dialog').getByRole('button', { name: KO['bot.importConfirm'] }).click();
+    const list = page.locator('ul.problems');
+    await list.getByText('답변에는 단계가 하나 이상 있어야 합니다.').waitFor();
+    await list.getByText('ID는 문자, 숫자, - 또는 _로 된 1~64자이며 서로 달라야 합니다.').waitFor();
+    await list.getByText('비어 있습니다. 내용을 입력하세요.').waitFor();
+    const shown = await list.innerText();
+    for (const e of refused.json.errors) check(!shown.includes(e.title), `the server's English shows: ${e.title}`);
+    check((await list.locator('li code').allTextContents()).length === 3, 'each problem with its pointer');
     expectFailed = null;
   });
 

@@ -90,7 +90,7 @@ check('admin console: every Korean string differs from the English one but the p
 // module runs here as a script after strings.js (imports and exports taken out), like the
 // tables above; the browser tests see the same words on real server answers.
 const errorsSource = read('admin/errors.js').replace(/^import .*$/gm, '');
-const words = evaluate(`${read('admin/strings.js')}\n${errorsSource}`, '{ CODES, explain, setLanguage, retryAfterSeconds }',
+const words = evaluate(`${read('admin/strings.js')}\n${errorsSource}`, '{ CODES, explain, problemWords, setLanguage, retryAfterSeconds }',
   { document: { documentElement: {} }, navigator: {}, console });
 const rustSources = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory()
   ? rustSources(join(dir, e.name)) : e.name.endsWith('.rs') ? [readFileSync(join(dir, e.name), 'utf8')] : []));
@@ -100,6 +100,12 @@ check('admin console: every error code with words of its own is one the server s
     ...(core.includes(`"${code}"`) ? [] : [`${code}: not in crates/spindesk-core/src (renamed? remove or rename it here)`]),
     ...(key in admin.STRINGS && key in admin.KO ? [] : [`${code}: ${key} is not in both tables`]),
   ]));
+
+const botCore = rustSources(fileURLToPath(new URL('../../crates/spindesk-core/src/bot/', import.meta.url))).join('\n');
+check('admin console: every bot problem code with words is one the bot checker still reports',
+  Object.keys(admin.STRINGS).filter((key) => key.startsWith('errors.problem.'))
+    .map((key) => key.slice('errors.problem.'.length)).filter((code) => !botCore.includes(`"${code}"`))
+    .map((code) => `errors.problem.${code}: not in crates/spindesk-core/src/bot`));
 
 // What a Korean admin reads for each kind of failure, and that it differs from English.
 const cases = [
@@ -139,6 +145,10 @@ const fallback = words.explain(unknown);
 if (fallback.message !== `입력한 내용 중 올바르지 않은 값이 있습니다. 서버 메시지(영어): ${unknown.text}` || fallback.server !== unknown.text) {
   wrong.push(`fallback (ko): ${JSON.stringify(fallback)}`);
 }
+const problem = { code: 'unknown_step', title: 'answer "refund" has no step "nowhere"', pointer: 'answers[1].steps[4].no' };
+if (words.problemWords(problem).text !== '이 답변에는 이 ID의 단계가 없습니다.' || words.problemWords(problem).english) wrong.push('a bot problem in words');
+const strange = { code: 'not_a_code', title: 'something new', pointer: 'answers[0]' };
+if (JSON.stringify(words.problemWords(strange)) !== JSON.stringify({ text: 'something new', english: true })) wrong.push('a bot problem without words');
 if (words.retryAfterSeconds('120') !== 120 || words.retryAfterSeconds(new Date(Date.now() + 9500).toUTCString()) < 8
   || words.retryAfterSeconds('soon') !== null || words.retryAfterSeconds(null) !== null) wrong.push('Retry-After not read');
 check('admin console: server errors in Korean words (and English), the server text only after a lead-in', wrong);
