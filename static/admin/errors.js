@@ -45,12 +45,17 @@ const CODES = {
 // again, ask an admin, refresh, reload, send less, wait. (A 404's text names a route or an id.)
 const COMPLETE = new Set([401, 403, 404, 405, 412, 413, 415, 429, 500, 502, 503, 504]);
 
-// Validation texts the server builds the same way on every route, with the field in them.
+// Validation texts the server builds the same way on every route, with the field in them;
+// `vars` takes the numbers from the text. The first that matches speaks.
 const SHAPES = [
   { key: 'errors.required', test: /\bis required\b|\bneeds an? \w+$|\bmust not be empty\b/ },
-  { key: 'errors.length', test: /\bmust be 1 to (\d+) characters\b/ },
-  { key: 'errors.tooLong', test: /\b(?:at most|longer than) (\d+) characters\b/ },
-  { key: 'errors.taken', test: /\balready exists\b|\bis registered already\b/ },
+  { key: 'errors.length', test: /\bmust be 1 to (\d+) characters\b/, vars: (m) => ({ max: m[1] }) },
+  { key: 'errors.tooLong', test: /\b(?:at most|longer than) (\d+) characters\b/, vars: (m) => ({ max: m[1] }) },
+  { key: 'errors.tooBig', test: /\b(?:at most|larger than) (\d+) bytes\b/, vars: (m) => ({ max: m[1] }) },
+  { key: 'errors.range', test: /\b(?:must be (?:a whole number from )?|between )(-?\d+) (?:to|and) (-?\d+)(?=$|[,;)]| pixels)/, vars: (m) => ({ min: m[1], max: m[2] }) },
+  { key: 'errors.taken', test: /\balready exists\b|\bis registered already\b|\bis used twice\b/ },
+  { key: 'errors.alreadyMember', test: /\bis already a member\b/ },
+  { key: 'errors.gone', test: /\bthere is no [a-z]+ \S+$/ },
 ];
 
 /**
@@ -61,7 +66,8 @@ export function fieldOf(text) {
   const m = /`([\w.[\]]+)`/.exec(text)
     || /^([a-z_]+): /.exec(text)
     || /\bneeds an? ([a-z_]+)$/.exec(text)
-    || /(?:^|'s )([a-z_]+) is (?:longer|larger) than\b/.exec(text);
+    || /(?:^|'s )([a-z_]+) is (?:longer|larger) than\b/.exec(text)
+    || /^([a-z_]+) must be\b/.exec(text);
   return m ? m[1] : '';
 }
 
@@ -100,7 +106,7 @@ export function explain({ status, code = '', text = '', retryAfter = null }) {
   if (status === 400 || status === 409 || status === 422) {
     for (const shape of SHAPES) {
       const m = shape.test.exec(text);
-      if (m) return { message: t(shape.key, { ...vars, max: m[1] || '' }), server: '' };
+      if (m) return { message: t(shape.key, { ...vars, ...(shape.vars ? shape.vars(m) : {}) }), server: '' };
     }
   }
   const lead = statusWords(status);

@@ -117,6 +117,12 @@ const cases = [
   ['missing, Zendesk', { status: 422, code: 'RecordInvalid', text: 'name: is required' }, '이름: 필수 항목입니다', 'Name: this is required'],
   ['missing, a credential', { status: 422, code: 'missing_credential', text: 'A telegram integration needs `bot_token` (all of: bot_token)' }, '이 채널 유형에 필요한 항목입니다', 'this channel type needs it'],
   ['taken, Zendesk', { status: 422, code: 'RecordInvalid', text: 'name: a group named "x" already exists' }, '이름: 이미 사용 중입니다', 'Name: this is in use already'],
+  ['a range, in our envelope', { status: 422, code: 'invalid_settings', text: '`launcher.offset_x` must be 0 to 200 pixels, got 900' }, 'launcher.offset_x: 0~200 사이의 숫자를', 'use a number from 0 to 200'],
+  ['a range, Zendesk', { status: 422, code: 'RecordInvalid', text: 'position must be between -100000 and 100000' }, '순서: -100000~100000 사이의', 'Position: use a number from -100000'],
+  ['a whole number', { status: 400, code: 'invalid_pagination', text: '`per_page` must be a whole number from 1 to 100, got "0"' }, 'per_page: 1~100 사이의 숫자를', 'per_page: use a number from 1 to 100'],
+  ['too big', { status: 422, code: 'RecordInvalid', text: 'body is larger than 1048576 bytes' }, '본문: 최대 1048576바이트', 'Body: at most 1048576 bytes'],
+  ['a member already', { status: 422, code: 'RecordInvalid', text: 'user_id: 7 is already a member of group 3' }, '상담원: 이미 이 그룹의 멤버입니다', 'Agent: already a member'],
+  ['gone meanwhile', { status: 422, code: 'RecordInvalid', text: 'group_id: there is no group 3' }, '그룹: 더 이상 없습니다', 'Group: it no longer exists'],
   ['bad JSON', { status: 400, code: 'invalid_json', text: 'The JSON body could not be read: EOF' }, '서버가 읽지 못했습니다', 'could not read'],
   ['a wrong token', { status: 401, code: 'unauthorized', text: 'The admin token is not valid' }, '다시 로그인하세요', 'Sign in again'],
   ['an expired token', { status: 401, code: 'token_expired', text: 'This API token has expired; ask an admin for a new one' }, '만료되었습니다', 'has expired. Ask'],
@@ -137,6 +143,11 @@ for (const [what, outcome, ko, en] of cases) {
   words.setLanguage('en');
   const e = words.explain(outcome);
   if (!e.message.includes(en)) wrong.push(`${what} (en): ${e.message}`);
+}
+// A number range is not a count of letters: "1 to 64 letters" is left to the server's words.
+words.setLanguage('en');
+if (words.explain({ status: 422, code: 'invalid_x', text: '`client_id` must be 1 to 64 letters, digits, \'-\' or \'_\'' }).message.includes('use a number')) {
+  wrong.push('"1 to 64 letters" read as a number range');
 }
 // A code without words: the status's words, then the server's own after a lead-in.
 const unknown = { status: 422, code: 'invalid', text: '`target` names a private, link-local or metadata address (10.0.0.1)' };
