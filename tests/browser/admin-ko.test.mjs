@@ -249,6 +249,19 @@ try {
     const shown = await list.innerText();
     for (const e of refused.json.errors) check(!shown.includes(e.title), `the server's English shows: ${e.title}`);
     check((await list.locator('li code').allTextContents()).length === 3, 'each problem with its pointer');
+    await page.screenshot({ path: join(OUT, 'admin-ko-bot-problems.png'), fullPage: true });
+
+    // A refusal the console has no words for (a webhook target in a private network): Korean up
+    // to the server's own words, which follow a lead-in and are marked as English.
+    await nav.getByRole('link', { name: '웹훅', exact: true }).click();
+    const hookForm = page.locator('form', { has: page.getByRole('heading', { name: KO['webhooks.createTitle'] }) });
+    await hookForm.getByLabel(KO['webhooks.target']).fill('https://169.254.169.254/latest/meta-data');
+    await hookForm.getByRole('button', { name: KO['webhooks.create'] }).click();
+    const said = serverSays(await api('POST', '/api/admin/webhooks', { target: 'https://169.254.169.254/latest/meta-data', triggers: ['conversation:message'] }));
+    const alert = hookForm.getByRole('alert');
+    await alert.getByText('입력한 내용 중 올바르지 않은 값이 있습니다. 서버 메시지(영어):').waitFor();
+    check(await alert.locator('span[lang="en"]').textContent() === said, `the server's words, marked English: ${await alert.innerText()}`);
+    await page.screenshot({ path: join(OUT, 'admin-ko-error-fallback.png') });
     expectFailed = null;
   });
 
