@@ -109,6 +109,12 @@ try {
     await page.getByRole('alert').getByText('유효하지 않은 관리자 토큰입니다').waitFor();
     const said = serverSays(await request('GET', '/api/admin/agents', { headers: { authorization: 'Bearer not-the-admin-token' } }));
     check(!(await page.locator('body').innerText()).includes(said), `the server's English shows: ${said}`);
+    // With an email: the person's own API token, which no account has.
+    await page.getByLabel('내 이메일(선택 사항)').fill(`nobody-${RUN}@example.com`);
+    await page.getByRole('button', { name: '로그인', exact: true }).click();
+    await refusedInKorean(page.getByRole('alert'), KO['signin.wrongApiToken'],
+      serverSays(await request('GET', '/api/admin/agents', { headers: { authorization: `Basic ${Buffer.from(`nobody-${RUN}@example.com/token:not-the-admin-token`).toString('base64')}` } })));
+    await page.getByLabel('내 이메일(선택 사항)').fill('');
     expectFailed = null;
   });
 
