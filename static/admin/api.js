@@ -1,7 +1,9 @@
 // The one way the console talks to the server: same-origin fetch with the admin token as
 // Bearer, JSON in and out, and every error turned into an ApiError with words in it — from our
-// envelope ({"errors": [{"code", "title"}]}), Zendesk's ({"error", "description"}) or none.
+// envelope ({"errors": [{"code", "title"}]}), Zendesk's ({"error", "description"}) or none —
+// in the console's language (errors.js).
 import { t } from './strings.js';
+import { explain, problemWords, retryAfterSeconds } from './errors.js';
 
 const KEY = 'spindesk-admin-token';
 
@@ -15,10 +17,17 @@ let memory = null;
 const current = () => token.get() || memory;
 
 export class ApiError extends Error {
-  constructor(status, code, message, problems = []) {
+  /**
+   * `message` is in the console's language (errors.js); `serverText` is what the server said,
+   * in English, kept for the sign-in help and for `server`, the part of `message` that is the
+   * server's own words (shown marked as English), or ''.
+   */
+  constructor(status, code, { message, server = '' }, serverText = '', problems = []) {
     super(message);
     this.status = status;
     this.code = code;
+    this.server = server;
+    this.serverText = serverText;
     // Bot validation answers one error per problem, each with the JSON pointer it is about.
     this.problems = problems;
   }
@@ -28,27 +37,37 @@ let onUnauthorized = () => {};
 /** Called when a signed-in request answers 401: the token stopped working. */
 export function whenUnauthorized(fn) { onUnauthorized = fn; }
 
-/** Reads an error body of either family into an ApiError. */
-export function errorFrom(status, body, statusText) {
+/**
+ * Reads an error body of either family into an ApiError whose message is in the console's
+ * language; `retryAfter` is a 429's wait in seconds (from its Retry-After header) or null.
+ */
+export function errorFrom(status, body, retryAfter = null) {
+  let code = 'http_' + status;
+  let text = '';
+  let problems = [];
   if (body && Array.isArray(body.errors) && body.errors.length) {
-    const first = body.errors[0];
-    const problems = body.errors.map((e) => ({
+    problems = body.errors.map((e) => ({
       code: String(e.code || ''),
       title: String(e.title || e.detail || e.code || ''),
       pointer: e.source && e.source.pointer ? String(e.source.pointer) : '',
     }));
-    const message = problems.length > 1 ? t('errors.many', { n: problems.length }) : problems[0].title;
-    return new ApiError(status, String(first.code || ''), message, problems);
+    code = problems[0].code;
+    text = problems[0].title;
+  } else if (body && body.error && typeof body.error === 'object') {
+    // Some answers nest an object: {"error": {"title", "message"}}.
+    code = String(body.error.title || code);
+    text = String(body.error.message || body.error.title || '');
+  } else if (body && body.error) {
+    // Zendesk: {"error": "RecordInvalid", "description": "..."}.
+    code = String(body.error);
+    text = body.description ? String(body.description) : '';
   }
-  if (body && body.error) {
-    // Zendesk: {"error": "RecordInvalid", "description": "..."}; some answers nest an object.
-    if (typeof body.error === 'object') {
-      return new ApiError(status, String(body.error.title || ''), String(body.error.message || body.error.title || ''));
-    }
-    const description = body.description ? String(body.description) : String(body.error);
-    return new ApiError(status, String(body.error), description);
-  }
-  return new ApiError(status, 'http_' + status, t('errors.status', { status, text: statusText || '' }).trim());
+  // One problem of a bot document (it has a pointer) with words of its own reads as those.
+  const one = problems.length === 1 && problems[0].pointer ? problemWords(problems[0]) : null;
+  const words = problems.length > 1 ? { message: t('errors.many', { n: problems.length }) }
+    : one && !one.english ? { message: one.text }
+      : explain({ status, code, text, retryAfter });
+  return new ApiError(status, code, words, text, problems);
 }
 
 /**
@@ -69,13 +88,13 @@ export async function request(method, path, body, opts = {}) {
   try {
     res = await fetch(path, { method, headers, body: payload, cache: 'no-store', credentials: 'omit' });
   } catch {
-    throw new ApiError(0, 'network', t('errors.network'));
+    throw new ApiError(0, 'network', explain({ status: 0 }));
   }
   const text = await res.text();
   let json = null;
   if (text) { try { json = JSON.parse(text); } catch { json = null; } }
   if (!res.ok) {
-    const err = errorFrom(res.status, json, res.statusText);
+    const err = errorFrom(res.status, json, retryAfterSeconds(res.headers.get('retry-after')));
     if (res.status === 401 && !opts.token) onUnauthorized(err);
     throw err;
   }

@@ -1,7 +1,7 @@
 // The admin console's shell: sign-in with the admin token, the navigation between the
 // areas (hash routes, so /admin/ is one static page), sign-out, the language switch.
 import { t, LANGUAGES, language, preferredLanguage, setLanguage } from './strings.js';
-import { h, field, errorBox, busy, mountStatus, announce, confirmAction } from './ui.js';
+import { h, field, errorBox, errorText, busy, mountStatus, announce, confirmAction } from './ui.js';
 import { token, get, whenUnauthorized } from './api.js';
 import * as agents from './agents.js';
 import * as groups from './groups.js';
@@ -101,12 +101,12 @@ function signInPage(noticeKey) {
           h('pre', null, h('code', { text: 'spin up --variable admin_token="$(openssl rand -hex 32)"' })),
           h('p', { text: t('signin.disabledEnv') }),
           h('pre', null, h('code', { text: 'SPIN_VARIABLE_ADMIN_TOKEN=... spin up' })),
-          h('p', { class: 'muted', text: t('signin.serverSaid', { message: err.message }) }));
+          err.serverText ? serverSaid(err.serverText) : null);
         help.hidden = false;
       } else if (err.status === 403) {
         errors.show(new Error(t('signin.notAdmin')));
-      } else if (err.status === 401) {
-        errors.show(new Error(t('signin.wrong')));
+      } else if (err.status === 401 && err.code !== 'token_expired') {
+        errors.show(new Error(t(email ? 'signin.wrongApiToken' : 'signin.wrong')));
       } else {
         errors.show(err);
       }
@@ -124,6 +124,13 @@ function signInPage(noticeKey) {
   root.replaceChildren(h('div', { class: 'signin-top' }, languageSwitch(redraw)),
     h('main', { id: 'main', class: 'signin-wrap' }, form));
   input.focus();
+}
+
+/** "The server said: …" with the server's own (English) words marked as such. */
+function serverSaid(text) {
+  const p = errorText({ message: t('signin.serverSaid', { message: text }), server: text });
+  p.className = 'muted';
+  return p;
 }
 
 /** `Basic base64(email/token:TOKEN)`, with UTF-8 bytes (btoa alone takes only Latin-1). */

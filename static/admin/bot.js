@@ -1,7 +1,7 @@
 // Bot: the draft's health, validate, publish with a note, versions with rollback, JSON export
 // and import of the draft, and a simulator that runs the draft against typed messages.
 import { t } from './strings.js';
-import { h, fill, field, errorBox, onSubmit, busy, confirmAction, announce, time, badge, loading, problemList, uid } from './ui.js';
+import { h, fill, field, errorBox, errorText, onSubmit, busy, confirmAction, announce, time, badge, loading, problemList, uid } from './ui.js';
 import { get, post, request } from './api.js';
 
 export function render(main) {
@@ -94,7 +94,7 @@ export function render(main) {
   /** An error in words (in a status region); a refused document with every problem and where. */
   function problems(err, heading = 'bot.problems') {
     if (!err.problems || !err.problems.length || err.status !== 422) {
-      return h('div', { class: 'error' }, h('p', { text: err.message }));
+      return h('div', { class: 'error' }, errorText(err));
     }
     return h('div', { class: 'error' },
       h('p', { text: t(heading, { n: err.problems.length }) }),

@@ -1,6 +1,7 @@
 // DOM helpers. Data only ever reaches the page as text (textContent, attribute values), never
 // as markup: nothing in the console parses HTML into the page.
 import { t, language } from './strings.js';
+import { problemWords } from './errors.js';
 
 /**
  * h('button', {class: 'primary', onclick: fn, text: 'Save'}, child, 'text', [more])
@@ -82,7 +83,7 @@ export function errorBox() {
   return {
     el,
     show(err) {
-      const lines = [h('p', { text: err && err.message ? err.message : String(err) })];
+      const lines = [errorText(err)];
       const problems = (err && err.problems) || [];
       if (problems.length > 1 || (problems.length === 1 && problems[0].pointer)) {
         lines.push(problemList(problems));
@@ -94,10 +95,27 @@ export function errorBox() {
   };
 }
 
-/** Problems with a JSON pointer (bot validation) as a list: `answers[0].steps[2].next — …`. */
+/**
+ * An error's words as a paragraph. The server's own words at its end (errors.js shows them
+ * when it has none of its own) are marked as English, so a screen reader reads them as such.
+ */
+export function errorText(err) {
+  const text = err && err.message ? err.message : String(err);
+  const server = (err && err.server) || '';
+  if (!server || !text.endsWith(server)) return h('p', { text });
+  return h('p', null, text.slice(0, text.length - server.length), h('span', { lang: 'en', text: server }));
+}
+
+/**
+ * Problems with a JSON pointer (bot validation) as a list: `answers[0].steps[2].next — …`,
+ * each in the console's words, or in the server's (marked as English) for a code without any.
+ */
 export function problemList(problems) {
-  return h('ul', { class: 'problems' }, problems.map((p) => h('li', null,
-    p.pointer ? h('code', { text: p.pointer }) : null, p.pointer ? ' — ' : null, p.title)));
+  return h('ul', { class: 'problems' }, problems.map((p) => {
+    const words = problemWords(p);
+    return h('li', null, p.pointer ? h('code', { text: p.pointer }) : null, p.pointer ? ' — ' : null,
+      words.english ? h('span', { lang: 'en', text: words.text }) : words.text);
+  }));
 }
 
 /**

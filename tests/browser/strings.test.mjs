@@ -4,7 +4,9 @@
 // so must the admin console's (static/admin/strings.js `STRINGS` and `KO`), where only product
 // names may read the same in both.
 // Run: node tests/browser/strings.test.mjs
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import assert from 'node:assert/strict';
 
@@ -82,5 +84,84 @@ const ADMIN_SAME = new Set([
 check('admin console: every Korean string differs from the English one but the product names',
   Object.keys(admin.STRINGS).filter((key) => key in admin.KO && (admin.KO[key] === admin.STRINGS[key]) !== ADMIN_SAME.has(key))
     .map((key) => (ADMIN_SAME.has(key) ? `${key}: listed as a product name, but differs in Korean` : `${key}: still English in KO`)));
+
+
+// ---- Admin console: server errors in words (static/admin/errors.js), in both languages. The
+// module runs here as a script after strings.js (imports and exports taken out), like the
+// tables above; the browser tests see the same words on real server answers.
+const errorsSource = read('admin/errors.js').replace(/^import .*$/gm, '');
+const words = evaluate(`${read('admin/strings.js')}\n${errorsSource}`, '{ CODES, explain, problemWords, setLanguage, retryAfterSeconds }',
+  { document: { documentElement: {} }, navigator: {}, console });
+const rustSources = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory()
+  ? rustSources(join(dir, e.name)) : e.name.endsWith('.rs') ? [readFileSync(join(dir, e.name), 'utf8')] : []));
+const core = rustSources(fileURLToPath(new URL('../../crates/spindesk-core/src/', import.meta.url))).join('\n');
+check('admin console: every error code with words of its own is one the server sends, with words in both tables',
+  Object.entries(words.CODES).flatMap(([code, key]) => [
+    ...(core.includes(`"${code}"`) ? [] : [`${code}: not in crates/spindesk-core/src (renamed? remove or rename it here)`]),
+    ...(key in admin.STRINGS && key in admin.KO ? [] : [`${code}: ${key} is not in both tables`]),
+  ]));
+
+const botCore = rustSources(fileURLToPath(new URL('../../crates/spindesk-core/src/bot/', import.meta.url))).join('\n');
+check('admin console: every bot problem code with words is one the bot checker still reports',
+  Object.keys(admin.STRINGS).filter((key) => key.startsWith('errors.problem.'))
+    .map((key) => key.slice('errors.problem.'.length)).filter((code) => !botCore.includes(`"${code}"`))
+    .map((code) => `errors.problem.${code}: not in crates/spindesk-core/src/bot`));
+
+// What a Korean admin reads for each kind of failure, and that it differs from English.
+const cases = [
+  // [what, the request's outcome, the Korean words expected, an English part expected]
+  ['network failure', { status: 0 }, '서버에 연결할 수 없습니다', 'cannot be reached'],
+  ['a known code', { status: 409, code: 'email_taken', text: 'A staff member with email a@b.c already exists' }, '이 이메일을 쓰는 직원이 이미 있습니다', 'exists already'],
+  ['too long, in our envelope', { status: 422, code: 'invalid_name', text: '`agent.name` must be 1 to 255 characters' }, '이름: 1~255자로 입력하세요', 'Name: use 1 to 255'],
+  ['too long, Zendesk', { status: 422, code: 'RecordInvalid', text: "The section's name is longer than 255 characters" }, '이름: 최대 255자까지', 'Name: at most 255'],
+  ['missing, Zendesk', { status: 422, code: 'RecordInvalid', text: 'name: is required' }, '이름: 필수 항목입니다', 'Name: this is required'],
+  ['missing, a credential', { status: 422, code: 'missing_credential', text: 'A telegram integration needs `bot_token` (all of: bot_token)' }, '이 채널 유형에 필요한 항목입니다', 'this channel type needs it'],
+  ['taken, Zendesk', { status: 422, code: 'RecordInvalid', text: 'name: a group named "x" already exists' }, '이름: 이미 사용 중입니다', 'Name: this is in use already'],
+  ['a range, in our envelope', { status: 422, code: 'invalid_settings', text: '`launcher.offset_x` must be 0 to 200 pixels, got 900' }, 'launcher.offset_x: 0~200 사이의 숫자를', 'use a number from 0 to 200'],
+  ['a range, Zendesk', { status: 422, code: 'RecordInvalid', text: 'position must be between -100000 and 100000' }, '순서: -100000~100000 사이의', 'Position: use a number from -100000'],
+  ['a whole number', { status: 400, code: 'invalid_pagination', text: '`per_page` must be a whole number from 1 to 100, got "0"' }, 'per_page: 1~100 사이의 숫자를', 'per_page: use a number from 1 to 100'],
+  ['too big', { status: 422, code: 'RecordInvalid', text: 'body is larger than 1048576 bytes' }, '본문: 최대 1048576바이트', 'Body: at most 1048576 bytes'],
+  ['a member already', { status: 422, code: 'RecordInvalid', text: 'user_id: 7 is already a member of group 3' }, '상담원: 이미 이 그룹의 멤버입니다', 'Agent: already a member'],
+  ['gone meanwhile', { status: 422, code: 'RecordInvalid', text: 'group_id: there is no group 3' }, '그룹: 더 이상 없습니다', 'Group: it no longer exists'],
+  ['bad JSON', { status: 400, code: 'invalid_json', text: 'The JSON body could not be read: EOF' }, '서버가 읽지 못했습니다', 'could not read'],
+  ['a wrong token', { status: 401, code: 'unauthorized', text: 'The admin token is not valid' }, '다시 로그인하세요', 'Sign in again'],
+  ['an expired token', { status: 401, code: 'token_expired', text: 'This API token has expired; ask an admin for a new one' }, '만료되었습니다', 'has expired. Ask'],
+  ['not an admin', { status: 403, code: 'forbidden', text: 'Only admins may use the admin API' }, '관리자만', 'only admins may'],
+  ['gone', { status: 404, code: 'webhook_not_found', text: 'No webhook "7"' }, '찾을 수 없습니다', 'Not found'],
+  ['too large', { status: 413, code: 'payload_too_large', text: 'The request body is larger than the 65536 bytes this route accepts' }, '너무 커서', 'too large'],
+  ['rate limited, with Retry-After', { status: 429, code: 'rate_limited', text: 'Too many requests', retryAfter: 30 }, '30초 후에', 'in 30 seconds'],
+  ['rate limited, without', { status: 429, code: 'rate_limited', text: 'Too many requests' }, '잠시 기다린', 'Wait a moment'],
+  ['our fault', { status: 500, code: 'internal_error', text: 'Something went wrong on our side' }, '서버에서 문제가 생겼습니다', 'went wrong on the server'],
+  ['a proxy without JSON', { status: 502, code: 'http_502' }, '게이트웨이 오류', 'gateway error'],
+  ['a status we have no words for', { status: 418, code: 'http_418' }, '상태 코드 418', 'status 418'],
+];
+const wrong = [];
+for (const [what, outcome, ko, en] of cases) {
+  words.setLanguage('ko');
+  const k = words.explain(outcome);
+  if (!k.message.includes(ko) || (outcome.text && k.message.includes(outcome.text))) wrong.push(`${what} (ko): ${k.message}`);
+  words.setLanguage('en');
+  const e = words.explain(outcome);
+  if (!e.message.includes(en)) wrong.push(`${what} (en): ${e.message}`);
+}
+// A number range is not a count of letters: "1 to 64 letters" is left to the server's words.
+words.setLanguage('en');
+if (words.explain({ status: 422, code: 'invalid_x', text: '`client_id` must be 1 to 64 letters, digits, \'-\' or \'_\'' }).message.includes('use a number')) {
+  wrong.push('"1 to 64 letters" read as a number range');
+}
+// A code without words: the status's words, then the server's own after a lead-in.
+const unknown = { status: 422, code: 'invalid', text: '`target` names a private, link-local or metadata address (10.0.0.1)' };
+words.setLanguage('ko');
+const fallback = words.explain(unknown);
+if (fallback.message !== `입력한 내용 중 올바르지 않은 값이 있습니다. 서버 메시지(영어): ${unknown.text}` || fallback.server !== unknown.text) {
+  wrong.push(`fallback (ko): ${JSON.stringify(fallback)}`);
+}
+const problem = { code: 'unknown_step', title: 'answer "refund" has no step "nowhere"', pointer: 'answers[1].steps[4].no' };
+if (words.problemWords(problem).text !== '이 답변에는 이 ID의 단계가 없습니다.' || words.problemWords(problem).english) wrong.push('a bot problem in words');
+const strange = { code: 'not_a_code', title: 'something new', pointer: 'answers[0]' };
+if (JSON.stringify(words.problemWords(strange)) !== JSON.stringify({ text: 'something new', english: true })) wrong.push('a bot problem without words');
+if (words.retryAfterSeconds('120') !== 120 || words.retryAfterSeconds(new Date(Date.now() + 9500).toUTCString()) < 8
+  || words.retryAfterSeconds('soon') !== null || words.retryAfterSeconds(null) !== null) wrong.push('Retry-After not read');
+check('admin console: server errors in Korean words (and English), the server text only after a lead-in', wrong);
 
 if (failures) process.exit(1);

@@ -164,6 +164,7 @@ const ASSETS: &[Asset] = &[
     app_file!("admin", "strings.js", JS),
     app_file!("admin", "ui.js", JS),
     app_file!("admin", "api.js", JS),
+    app_file!("admin", "errors.js", JS),
     app_file!("admin", "agents.js", JS),
     app_file!("admin", "groups.js", JS),
     app_file!("admin", "channels.js", JS),
