@@ -273,13 +273,15 @@ impl App {
             Some(actions) if uses.actions => actions,
             _ => &NoActions,
         };
-        let attachments_native = NativeSql::open(&self.attachments_path());
+        // Opened on their first statement, as Spin opens a database: a request that reads no
+        // file and no article never opens those databases.
+        let attachments_native = OpenedOnUse::new(self.attachments_path());
         let attachments_sql = Guard {
             allowed: uses.files,
             inner: &attachments_native,
         };
         let files = SqlFiles::new(&attachments_sql);
-        let help_center_native = NativeSql::open(&self.help_center_path());
+        let help_center_native = OpenedOnUse::new(self.help_center_path());
         let help_center_sql = Guard {
             allowed: uses.help_center,
             inner: &help_center_native,
@@ -457,6 +459,33 @@ impl Sql for Hooked<'_> {
 }
 
 /// A port the surface may or may not use.
+/// A database file opened on the first statement, then kept for the request.
+struct OpenedOnUse {
+    path: PathBuf,
+    conn: std::cell::OnceCell<NativeSql>,
+}
+
+impl OpenedOnUse {
+    fn new(path: PathBuf) -> Self {
+        OpenedOnUse {
+            path,
+            conn: std::cell::OnceCell::new(),
+        }
+    }
+}
+
+impl Sql for OpenedOnUse {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
+        if self.conn.get().is_none() {
+            let _ = self.conn.set(NativeSql::try_open(&self.path)?);
+        }
+        match self.conn.get() {
+            Some(conn) => conn.execute(sql, params),
+            None => Err(SqlError::from_message("the connection was not kept")),
+        }
+    }
+}
+
 struct Guard<'a, T: ?Sized> {
     allowed: bool,
     inner: &'a T,
