@@ -349,3 +349,37 @@ fn a_new_installation_keeps_its_help_center_apart_from_the_start() {
         0
     );
 }
+
+/// The label pointed at the main database by mistake is refused, with what to do, rather than
+/// moving the help center onto itself and dropping it.
+#[test]
+fn the_main_database_is_refused_as_the_help_center_s() {
+    let app = App::new();
+    let main = app.db();
+    let config = MapConfig::default();
+    let env = spindesk_core::Env {
+        sql: &main,
+        help_center: &main,
+        kv: &app.kv,
+        outbound: &app.outbound,
+        clock: &app.clock,
+        random: &app.random,
+        config: &config,
+        log: &app.log,
+        actions: &NoActions,
+        files: &spindesk_core::ports::NoFiles,
+    };
+    spindesk_core::store::database(&env).expect("main");
+    let refused = database::open(&env).err().expect("refused");
+    assert!(
+        refused
+            .message
+            .contains("define `help_center` as a database of its own"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM hc_articles"),
+        0,
+        "nothing dropped"
+    );
+}

@@ -187,11 +187,20 @@ pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
     hc.execute("PRAGMA foreign_keys = ON", &[])?;
     hc.execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"), &[])?;
     let version = user_version(hc)?;
-    if version >= LATEST {
+    if version == LATEST {
         return Ok(());
     }
+    if version > LATEST {
+        // The main database's versions are far above the help center's: the label names it.
+        return Err(other(format!(
+            "the `{LABEL}` database is at version {version}, above this release's {LATEST}: it \
+             is the main database or a newer release's; define `{LABEL}` as a database of its \
+             own in the runtime config (see runtime-config/local.toml)"
+        )));
+    }
     if exists_in(hc, "schema_migrations")? {
-        // Moving would copy the tables onto themselves and then drop them.
+        // A main database not yet migrated: moving would copy the tables onto themselves and
+        // then drop them.
         return Err(other(format!(
             "the `{LABEL}` database is the main database: define it as a database of its own \
              in the runtime config (see runtime-config/local.toml)"
