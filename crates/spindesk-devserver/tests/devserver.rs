@@ -120,13 +120,28 @@ public_base_url = "{{ public_base_url }}"
 source = "site.wasm"
 "#;
 
+/// A fresh database file for one test, in a folder of its own (the server puts the
+/// `attachments` and `help_center` databases beside it), under one folder per test process.
+/// A test process cannot clean up after its last test, so each run removes the folders of
+/// earlier runs whose process is gone.
 fn temp_db(name: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!(
-        "spindesk-devserver-{name}-{}.db",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&path);
-    path
+    static RUN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    const PREFIX: &str = "spindesk-devserver-tests-";
+    let run = RUN.get_or_init(|| {
+        let base = std::env::temp_dir();
+        for entry in std::fs::read_dir(&base).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let pid = name.to_str().and_then(|n| n.strip_prefix(PREFIX));
+            if pid.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        base.join(format!("{PREFIX}{}", std::process::id()))
+    });
+    let dir = run.join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("test folder");
+    dir.join("spindesk.db")
 }
 
 fn app(db: &Path, env: &[(&str, &str)]) -> App {
