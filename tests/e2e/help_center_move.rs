@@ -151,6 +151,27 @@ fn version_27_with_a_help_center(app: &App) -> NativeSql {
     sql
 }
 
+/// The ports of a request on `main` and `help_center`, for calling the core directly.
+fn env_on<'a>(
+    app: &'a App,
+    main: &'a NativeSql,
+    help_center: &'a NativeSql,
+    config: &'a MapConfig,
+) -> spindesk_core::Env<'a> {
+    spindesk_core::Env {
+        sql: main,
+        help_center,
+        kv: &app.kv,
+        outbound: &app.outbound,
+        clock: &app.clock,
+        random: &app.random,
+        config,
+        log: &app.log,
+        actions: &NoActions,
+        files: &spindesk_core::ports::NoFiles,
+    }
+}
+
 fn rows(sql: &NativeSql, table: &str, order: &str) -> Vec<Vec<Value>> {
     sql.execute(&format!("SELECT * FROM {table} ORDER BY {order}"), &[])
         .expect("rows")
@@ -297,18 +318,7 @@ fn a_first_reader_inside_a_main_transaction_leaves_the_drop_to_the_next_one() {
     let main = version_27_with_a_help_center(&app);
     let help_center = app.help_center_db();
     let config = MapConfig::default();
-    let env = spindesk_core::Env {
-        sql: &main,
-        help_center: &help_center,
-        kv: &app.kv,
-        outbound: &app.outbound,
-        clock: &app.clock,
-        random: &app.random,
-        config: &config,
-        log: &app.log,
-        actions: &NoActions,
-        files: &spindesk_core::ports::NoFiles,
-    };
+    let env = env_on(&app, &main, &help_center, &config);
     // As a request does, the main database first (to version 28), then a write begins.
     spindesk_core::store::database(&env).expect("main");
     main.execute("BEGIN IMMEDIATE", &[]).expect("begin");
@@ -357,18 +367,7 @@ fn the_main_database_is_refused_as_the_help_center_s() {
     let app = App::new();
     let main = app.db();
     let config = MapConfig::default();
-    let env = spindesk_core::Env {
-        sql: &main,
-        help_center: &main,
-        kv: &app.kv,
-        outbound: &app.outbound,
-        clock: &app.clock,
-        random: &app.random,
-        config: &config,
-        log: &app.log,
-        actions: &NoActions,
-        files: &spindesk_core::ports::NoFiles,
-    };
+    let env = env_on(&app, &main, &main, &config);
     spindesk_core::store::database(&env).expect("main");
     let refused = database::open(&env).err().expect("refused");
     assert!(

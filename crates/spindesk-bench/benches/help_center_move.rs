@@ -6,8 +6,7 @@
 //!
 //! `cargo bench -p spindesk-bench --bench help_center_move` (`MOVE_ARTICLES` changes the size)
 
-use spindesk_bench::{article, Rng, Vocabulary};
-use spindesk_core::help_center::catalog::{self, Category, Section};
+use spindesk_bench::{write_articles, Vocabulary};
 use spindesk_core::help_center::{database, index};
 use spindesk_core::ports::Sql;
 use spindesk_core::store::{Db, MIGRATIONS};
@@ -32,51 +31,7 @@ fn main() {
         }
     }
     main.execute("PRAGMA user_version = 27", &[]).expect("v27");
-    let category = catalog::insert_category(
-        &db,
-        &Category {
-            id: 0,
-            name: "Bench".into(),
-            description: String::new(),
-            locale: "en-us".into(),
-            source_locale: "en-us".into(),
-            position: 0,
-            created_at: 0,
-            updated_at: 0,
-        },
-    )
-    .expect("category");
-    let sections: Vec<i64> = (0..20)
-        .map(|s| {
-            catalog::insert_section(
-                &db,
-                &Section {
-                    id: 0,
-                    category_id: category,
-                    name: format!("Section {s}"),
-                    description: String::new(),
-                    locale: "en-us".into(),
-                    source_locale: "en-us".into(),
-                    position: 0,
-                    sorting: "manual".into(),
-                    created_at: 0,
-                    updated_at: 0,
-                },
-            )
-            .expect("section")
-        })
-        .collect();
-    let vocab = Vocabulary::load();
-    let mut rng = Rng::new(42);
-    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
-        db.transaction(|db| {
-            for &i in chunk {
-                catalog::insert_article(db, &article(&vocab, &mut rng, sections[i % 20], i))?;
-            }
-            Ok::<_, spindesk_core::Error>(())
-        })
-        .expect("articles");
-    }
+    write_articles(&db, &Vocabulary::load(), n).expect("articles");
     index::catch_up(&db).expect("indexed");
     let count = |sql: &NativeSql, table: &str| {
         Db::new(sql)

@@ -172,6 +172,12 @@ pub fn help_center_schema(db: &Db) -> Result<(), spindesk_core::ports::SqlError>
 /// `db`; returns the section ids.
 pub fn populate(db: &Db, vocab: &Vocabulary, n: usize) -> spindesk_core::Result<Vec<i64>> {
     help_center_schema(db)?;
+    write_articles(db, vocab, n)
+}
+
+/// `n` published articles in 20 sections of one category, written into whatever database `db`
+/// is that has the help center's tables; returns the section ids.
+pub fn write_articles(db: &Db, vocab: &Vocabulary, n: usize) -> spindesk_core::Result<Vec<i64>> {
     let category = catalog::insert_category(
         db,
         &Category {

@@ -39,13 +39,18 @@ pub fn sweep_unsent(env: &Env, db: &Db, limit: i64) -> Result<usize, SqlError> {
         &[(now - UNSENT_TTL_MS).into(), limit.into()],
         |r| r.string("public_id"),
     )?;
-    // Nothing refers to these bytes any more; bytes a failure leaves behind are never served.
-    for public_id in &removed {
+    remove_bytes(env, &removed, "attachments.sweep");
+    Ok(removed.len())
+}
+
+/// The bytes of attachments whose rows are gone. Nothing refers to them any more; bytes a
+/// failure leaves behind are never served (a download looks the row up first).
+fn remove_bytes(env: &Env, public_ids: &[String], event: &str) {
+    for public_id in public_ids {
         if let Err(e) = env.files.delete(public_id) {
-            env.warn("attachments.sweep", e);
+            env.warn(event, e);
         }
     }
-    Ok(removed.len())
 }
 
 /// [`sweep_unsent`] after an upload: best effort, the upload itself has succeeded.
@@ -65,10 +70,6 @@ pub fn remove_article_files(env: &Env, db: &Db, articles: &[i64]) -> Result<usiz
         &[ids.into()],
         |r| r.string("public_id"),
     )?;
-    for public_id in &removed {
-        if let Err(e) = env.files.delete(public_id) {
-            env.warn("attachments.article_files", e);
-        }
-    }
+    remove_bytes(env, &removed, "attachments.article_files");
     Ok(removed.len())
 }
