@@ -89,6 +89,13 @@ export function retryAfterSeconds(value, now = Date.now()) {
   return Number.isNaN(at) ? null : Math.max(1, Math.ceil((at - now) / 1000));
 }
 
+/** Numbers a code's words repeat from the server's text: the colour's contrast and the need. */
+function codeVars(code, text) {
+  if (code !== 'low_contrast') return {};
+  const m = /(\d+(?:\.\d+)?):1\b.*?(\d+(?:\.\d+)?):1\b/.exec(text);
+  return m ? { ratio: m[1], needed: m[2] } : { ratio: '?', needed: '4.5' };
+}
+
 function statusWords(status) {
   return t.has(`errors.http.${status}`) ? t(`errors.http.${status}`) : t('errors.http.other', { status });
 }
@@ -101,7 +108,9 @@ export function explain({ status, code = '', text = '', retryAfter = null }) {
   if (status === 0) return { message: t('errors.network'), server: '' };
   const field = fieldOf(text);
   const vars = { field: fieldLabel(field) };
-  if (Object.prototype.hasOwnProperty.call(CODES, code)) return { message: t(CODES[code], vars), server: '' };
+  if (Object.prototype.hasOwnProperty.call(CODES, code)) {
+    return { message: t(CODES[code], { ...vars, ...codeVars(code, text) }), server: '' };
+  }
   if (status === 429 && retryAfter) return { message: t('errors.retryIn', { seconds: retryAfter }), server: '' };
   if (status === 400 || status === 409 || status === 422) {
     for (const shape of SHAPES) {

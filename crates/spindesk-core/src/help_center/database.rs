@@ -19,15 +19,11 @@
 //! as a plain number (users are never deleted, only anonymised), and the main database's
 //! `attachments.article_id` is plain since its version 28.
 
-use crate::ports::{Env, Millis, SqlError, SqlErrorKind, Value};
+use crate::ports::{Env, Millis, Sql, SqlError, SqlErrorKind, Value};
 use crate::store::{ensure_schema, schema_is_current, Db};
 
 /// The label `spin.toml` grants and runtime config files define.
 pub const LABEL: &str = "help_center";
-
-/// How long this connection waits for the write lock inside SQLite before [`Db`]'s own
-/// retries take over (the main database's setting, for the same reasons).
-const BUSY_TIMEOUT_MS: u64 = crate::store::BUSY_TIMEOUT_MS;
 
 const MOVED: i64 = 1;
 const DROPPED_FROM_MAIN: i64 = 2;
@@ -173,9 +169,9 @@ struct Table {
 }
 
 /// Brings the help center's database up to date; called before its first statement in a
-/// request. The fast path is three statements on this connection only (the two settings a
-/// write needs, then the version): the main database is not touched, so a request that reads
-/// the help center never opens it.
+/// request. The fast path is one statement on this connection only (its version): the main
+/// database is not touched, so a request that reads the help center never opens it. `hc`
+/// should come from [`on`] (its transactions then set what writes need).
 ///
 /// The slow path (the first request after an upgrade, or on a new installation) brings the
 /// main database up to date, then copies its help-center rows here in one `BEGIN IMMEDIATE`
@@ -183,9 +179,6 @@ struct Table {
 /// there. A large help center makes this one request slow; the requests that arrive meanwhile
 /// wait for the lock as for any write.
 pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
-    // Categories delete their sections, sections their articles, articles their labels.
-    hc.execute("PRAGMA foreign_keys = ON", &[])?;
-    hc.execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"), &[])?;
     let version = user_version(hc)?;
     if version == LATEST {
         return Ok(());
@@ -262,9 +255,31 @@ pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
     }
 }
 
+/// What a write needs of the connection: categories delete their sections, sections their
+/// articles, articles their labels (foreign keys are off unless asked for, per connection);
+/// and SQLite's own short wait for the lock before [`Db`]'s retries. Run before each
+/// transaction, not per request: most help-center requests only read (a page, a search), and
+/// every statement is a host round trip under Spin. Every write to this database goes through
+/// `Db::transaction`.
+const BEFORE_WRITES: &[&str] = &[
+    "PRAGMA foreign_keys = ON",
+    // `BUSY_TIMEOUT_MS` (10 ms), as the main database's connections wait.
+    "PRAGMA busy_timeout = 10",
+];
+
+const _: () = assert!(
+    crate::store::BUSY_TIMEOUT_MS == 10,
+    "BEFORE_WRITES names the main database's busy timeout"
+);
+
+/// The help center's database on `sql`, set up for writes as [`open`] sets it up.
+pub fn on(sql: &dyn Sql) -> Db<'_> {
+    Db::new(sql).with_settings_before_writes(BEFORE_WRITES)
+}
+
 /// The request's help-center database, brought up to date (see [`ensure`]).
 pub fn open<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
-    let hc = Db::new(env.help_center).with_waits(env.clock, env.random);
+    let hc = on(env.help_center).with_waits(env.clock, env.random);
     let main = Db::new(env.sql).with_waits(env.clock, env.random);
     ensure(&hc, &main, env.clock.now_ms())?;
     Ok(hc)
