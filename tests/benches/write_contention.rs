@@ -132,63 +132,41 @@ fn main() {
         "where is my order",
     ];
     let clock = SystemClock;
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut latencies: Vec<Duration> = std::thread::scope(|s| {
-        let handles: Vec<_> = visitors
-            .iter()
-            .map(|v| {
-                let (app, clock) = (&app, &clock);
-                s.spawn(move || {
-                    let mut mine = Vec::new();
-                    let mut i = 0;
-                    while Instant::now() < deadline {
-                        let req = http::Request::builder()
-                            .method("POST")
-                            .uri("/api/widget/messages")
-                            .header("authorization", format!("Bearer {}", v.token))
-                            .header("content-type", "application/json")
-                            .body(
-                                serde_json::to_vec(&json!({"text": texts[i % texts.len()]}))
-                                    .expect("json"),
-                            )
-                            .expect("request");
-                        let t = Instant::now();
-                        let r = if hooked {
-                            let statements = RefCell::new(Vec::new());
-                            let r = app.call_with_hook("widget", req, clock, &|sql: &str| {
-                                if !round_trip.is_zero() {
-                                    std::thread::sleep(round_trip);
-                                }
-                                if locks {
-                                    statements.borrow_mut().push((Instant::now(), kind(sql)));
-                                }
-                            });
-                            if locks {
-                                let trace = Trace {
-                                    statements: statements.into_inner(),
-                                    end: Instant::now(),
-                                };
-                                TRACES.lock().unwrap_or_else(|p| p.into_inner()).push(trace);
-                            }
-                            r
-                        } else {
-                            app.call_with_clock("widget", req, clock)
-                        };
-                        mine.push(t.elapsed());
-                        assert_eq!(r.status, 201, "{}", r.text());
-                        i += 1;
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("writer"))
-            .collect()
+    let (app, clock) = (&app, &clock);
+    let (mut latencies, elapsed) = each_writer(writers, seconds, |w, i| {
+        let v = &visitors[w];
+        let req = http::Request::builder()
+            .method("POST")
+            .uri("/api/widget/messages")
+            .header("authorization", format!("Bearer {}", v.token))
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&json!({"text": texts[i % texts.len()]})).expect("json"))
+            .expect("request");
+        let t = Instant::now();
+        let r = if hooked {
+            let statements = RefCell::new(Vec::new());
+            let r = app.call_with_hook("widget", req, clock, &|sql: &str| {
+                if !round_trip.is_zero() {
+                    std::thread::sleep(round_trip);
+                }
+                if locks {
+                    statements.borrow_mut().push((Instant::now(), kind(sql)));
+                }
+            });
+            if locks {
+                let trace = Trace {
+                    statements: statements.into_inner(),
+                    end: Instant::now(),
+                };
+                TRACES.lock().unwrap_or_else(|p| p.into_inner()).push(trace);
+            }
+            r
+        } else {
+            app.call_with_clock("widget", req, clock)
+        };
+        assert_eq!(r.status, 201, "{}", r.text());
+        t.elapsed()
     });
-    let elapsed = started.elapsed();
     let what = if round_trip.is_zero() {
         format!("write_contention: widget messages, {writers} writers")
     } else {
@@ -217,6 +195,37 @@ fn report(what: &str, elapsed: Duration, latencies: &mut [Duration]) {
     );
 }
 
+/// `writers` threads, each sending requests one after another for `seconds` (`request(writer,
+/// n)` sends a writer's n-th and returns what was measured of it): every sample, and how long
+/// the run took.
+fn each_writer<T: Send>(
+    writers: usize,
+    seconds: u64,
+    request: impl Fn(usize, usize) -> T + Sync,
+) -> (Vec<T>, Duration) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let request = &request;
+    let samples = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..writers)
+            .map(|w| {
+                s.spawn(move || {
+                    let mut mine = Vec::new();
+                    while Instant::now() < deadline {
+                        mine.push(request(w, mine.len()));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("writer"))
+            .collect()
+    });
+    (samples, started.elapsed())
+}
+
 /// Signed Telegram webhooks, one sender per writer, each answered by the bot.
 fn webhooks(writers: usize, seconds: u64) {
     let app = channel_app();
@@ -226,52 +235,28 @@ fn webhooks(writers: usize, seconds: u64) {
         "what are your opening hours?",
         "how do I reset my password",
     ];
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let (mut answered, mut done): (Vec<Duration>, Vec<Duration>) = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..writers)
-            .map(|w| {
-                let (app, telegram) = (&app, &telegram);
-                s.spawn(move || {
-                    let (mut answered, mut done) = (Vec::new(), Vec::new());
-                    let mut i = 0;
-                    while Instant::now() < deadline {
-                        let n = (w * 1_000_000 + i) as i64;
-                        let body = json!({"update_id": n,
-                            "message": {"message_id": n,
-                                "from": {"id": 5000 + w, "is_bot": false, "first_name": "Ana"},
-                                "chat": {"id": 5000 + w, "type": "private"},
-                                "date": 1718000000, "text": texts[i % texts.len()]}});
-                        let req = http::Request::builder()
-                            .method("POST")
-                            .uri(telegram.path())
-                            .header("content-type", "application/json")
-                            .header("x-telegram-bot-api-secret-token", telegram.secret.as_str())
-                            .body(body.to_string().into_bytes())
-                            .expect("request");
-                        let t = Instant::now();
-                        let at_answer = Cell::new(Duration::ZERO);
-                        let r =
-                            app.call_then("channels", req, &|_: &Resp| at_answer.set(t.elapsed()));
-                        done.push(t.elapsed());
-                        answered.push(at_answer.get());
-                        assert_eq!(r.status, 200, "{}", r.text());
-                        i += 1;
-                    }
-                    (answered, done)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("writer")).fold(
-            (Vec::new(), Vec::new()),
-            |(mut a, mut d), (a2, d2)| {
-                a.extend(a2);
-                d.extend(d2);
-                (a, d)
-            },
-        )
+    let (app, telegram) = (&app, &telegram);
+    let (samples, elapsed) = each_writer(writers, seconds, |w, i| {
+        let n = (w * 1_000_000 + i) as i64;
+        let body = json!({"update_id": n,
+            "message": {"message_id": n,
+                "from": {"id": 5000 + w, "is_bot": false, "first_name": "Ana"},
+                "chat": {"id": 5000 + w, "type": "private"},
+                "date": 1718000000, "text": texts[i % texts.len()]}});
+        let req = http::Request::builder()
+            .method("POST")
+            .uri(telegram.path())
+            .header("content-type", "application/json")
+            .header("x-telegram-bot-api-secret-token", telegram.secret.as_str())
+            .body(body.to_string().into_bytes())
+            .expect("request");
+        let t = Instant::now();
+        let at_answer = Cell::new(Duration::ZERO);
+        let r = app.call_then("channels", req, &|_: &Resp| at_answer.set(t.elapsed()));
+        assert_eq!(r.status, 200, "{}", r.text());
+        (at_answer.get(), t.elapsed())
     });
-    let elapsed = started.elapsed();
+    let (mut answered, mut done): (Vec<Duration>, Vec<Duration>) = samples.into_iter().unzip();
     report(
         &format!("write_contention: webhooks acknowledged, {writers} writers"),
         elapsed,
@@ -298,43 +283,27 @@ fn one_insert(writers: usize, seconds: u64) {
     ] {
         setup.execute(statement, &[]).expect("set up");
     }
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut latencies: Vec<Duration> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..writers)
-            .map(|w| {
-                let path = &path;
-                s.spawn(move || {
-                    let mut mine = Vec::new();
-                    let mut i = 0i64;
-                    while Instant::now() < deadline {
-                        let t = Instant::now();
-                        let sql = NativeSql::open(path);
-                        for pragma in ["PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 5000"]
-                        {
-                            sql.execute(pragma, &[]).expect("pragma");
-                        }
-                        sql.execute(
-                            "INSERT INTO notes (text, at) VALUES (?, ?)",
-                            &[Value::Text(format!("note {w}-{i}")), Value::Integer(i)],
-                        )
-                        .expect("insert");
-                        drop(sql);
-                        mine.push(t.elapsed());
-                        i += 1;
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("writer"))
-            .collect()
+    let path = &path;
+    let (mut latencies, elapsed) = each_writer(writers, seconds, |w, i| {
+        let t = Instant::now();
+        let sql = NativeSql::open(path);
+        for pragma in ["PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 5000"] {
+            sql.execute(pragma, &[]).expect("pragma");
+        }
+        sql.execute(
+            "INSERT INTO notes (text, at) VALUES (?, ?)",
+            &[
+                Value::Text(format!("note {w}-{i}")),
+                Value::Integer(i as i64),
+            ],
+        )
+        .expect("insert");
+        drop(sql);
+        t.elapsed()
     });
     report(
         &format!("write_contention: one INSERT per request (reference), {writers} writers"),
-        started.elapsed(),
+        elapsed,
         &mut latencies,
     );
 }
