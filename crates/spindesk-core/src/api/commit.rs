@@ -79,8 +79,9 @@ where
 /// What every write does last in its transaction: the search structures brought up to date,
 /// the message events recorded for webhooks, the channel sends queued. The two checks come
 /// first in one read — under the write lock each statement is a host round trip on Spin — and
-/// each step checks again when it runs. Not generic and not inlined: the components with many
-/// kinds of write (one copy of [`transaction`] each) carry it once, close to their 2 MB.
+/// the steps they call for do not ask them again. Not generic and not inlined: the components
+/// with many kinds of write (one copy of [`transaction`] each) carry it once, close to their
+/// 2 MB.
 #[inline(never)]
 fn before_commit(env: &Env, db: &Db, committed: &mut Committed) -> Result<(), Error> {
     let (settled, heard) = db
@@ -95,7 +96,7 @@ fn before_commit(env: &Env, db: &Db, committed: &mut Committed) -> Result<(), Er
         )?
         .unwrap_or((false, true));
     if !settled {
-        search::upkeep(db)?;
+        search::upkeep_waiting(db)?;
     }
     if heard && !committed.messages.is_empty() {
         webhooks::events::messages(db, env.clock.now_ms(), &committed.messages)?;

@@ -340,15 +340,19 @@ pub fn settled_sql() -> String {
 
 /// What every write does before it commits, so that searches never write: the facet records
 /// of the tickets it changed (whatever statement changed them; the triggers queued them), and
-/// a little of the text index's backlog. One read when nothing waits (none, for a caller that
-/// asked [`settled_sql`] itself).
-// Not inlined: every write's transaction (one generic copy per kind of write) calls it, and the
-// components that write tickets weigh close to the 2 MB they may.
-#[inline(never)]
+/// a little of the text index's backlog. One read when nothing waits.
 pub fn upkeep(db: &Db) -> Result<()> {
     if db.query_i64(&format!("SELECT {}", settled_sql()), &[])? == Some(1) {
         return Ok(());
     }
+    upkeep_waiting(db)
+}
+
+/// [`upkeep`] for a caller that asked [`settled_sql`] itself and found work waiting.
+// Not inlined: every write's transaction (one generic copy per kind of write) calls it, and the
+// components that write tickets weigh close to the 2 MB they may.
+#[inline(never)]
+pub fn upkeep_waiting(db: &Db) -> Result<()> {
     search_index::catch_up_in(db, WRITE_CATCH_UP)?;
     facets::drain_in(db, WRITE_DRAIN)?;
     Ok(())

@@ -53,10 +53,22 @@ pub fn record(
     payload: &str,
     params: &[Value],
 ) -> Result<()> {
-    let (order_key, dedup_key) = keys;
     if !heard(db, trigger)? {
         return Ok(());
     }
+    record_heard(db, now, trigger, keys, payload, params)
+}
+
+/// [`record`] once an active webhook is known to hear `trigger`.
+fn record_heard(
+    db: &Db,
+    now: Millis,
+    trigger: &str,
+    keys: (Option<String>, Option<String>),
+    payload: &str,
+    params: &[Value],
+) -> Result<()> {
+    let (order_key, dedup_key) = keys;
     let payload = db.query_opt(&format!("SELECT ({payload}) AS payload"), params, |r| {
         r.opt_string("payload")
     })?;
@@ -88,27 +100,25 @@ pub fn record(
     Ok(())
 }
 
+/// Whether an active webhook hears the trigger `value` (a placeholder or a quoted constant),
+/// as one SQL expression.
+fn heard_sql(value: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM webhooks WHERE status = 'active'
+           AND EXISTS (SELECT 1 FROM json_each(webhooks.triggers) WHERE value = {value}))"
+    )
+}
+
 /// Whether an active webhook hears `trigger`: the one read recording costs when none does.
 fn heard(db: &Db, trigger: &str) -> Result<bool> {
-    Ok(db
-        .query_i64(
-            "SELECT 1 FROM webhooks WHERE status = 'active'
-               AND EXISTS (SELECT 1 FROM json_each(webhooks.triggers) WHERE value = ?)
-             LIMIT 1",
-            &[trigger.into()],
-        )?
-        .is_some())
+    Ok(db.query_i64(&format!("SELECT {}", heard_sql("?")), &[trigger.into()])? == Some(1))
 }
 
 /// Whether an active webhook hears `conversation:message`, as one SQL expression without
 /// parameters (the trigger is our own constant), for a write that asks it with its other checks
 /// in one read before [`messages`].
 pub fn messages_heard_sql() -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM webhooks WHERE status = 'active'
-           AND EXISTS (SELECT 1 FROM json_each(webhooks.triggers) WHERE value = '{}'))",
-        triggers::CONVERSATION_MESSAGE
-    )
+    heard_sql(&format!("'{}'", triggers::CONVERSATION_MESSAGE))
 }
 
 fn conversation_key(conversation_id: i64) -> Option<String> {
@@ -137,7 +147,9 @@ pub fn conversation_created(db: &Db, now: Millis, conversation_id: i64) -> Resul
 }
 
 /// `conversation:message`, for each message a write posted (the customer's, the bot's, an
-/// agent's). A message seen again (a channel's retried delivery) records nothing.
+/// agent's). A message seen again (a channel's retried delivery) records nothing. Called once
+/// [`messages_heard_sql`] has said an active webhook hears it (`api::commit` asks that with its
+/// other checks in one read, under the write lock): nothing here asks again.
 pub fn messages(db: &Db, now: Millis, messages: &[Message]) -> Result<()> {
     let payload = format!(
         "SELECT json_object('conversation', {CONVERSATION},
@@ -156,12 +168,8 @@ pub fn messages(db: &Db, now: Millis, messages: &[Message]) -> Result<()> {
          JOIN users u ON u.id = c.user_id WHERE m.id = ?",
         received = iso("m.created_at"),
     );
-    // One check for the whole write, not one per message: it runs under the write lock.
-    if messages.is_empty() || !heard(db, triggers::CONVERSATION_MESSAGE)? {
-        return Ok(());
-    }
     for m in messages {
-        record(
+        record_heard(
             db,
             now,
             triggers::CONVERSATION_MESSAGE,
