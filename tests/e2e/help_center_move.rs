@@ -368,14 +368,28 @@ fn the_main_database_is_refused_as_the_help_center_s() {
     let main = app.db();
     let config = MapConfig::default();
     let env = env_on(&app, &main, &main, &config);
-    spindesk_core::store::database(&env).expect("main");
-    let refused = database::open(&env).err().expect("refused");
-    assert!(
-        refused
-            .message
-            .contains("define `help_center` as a database of its own"),
-        "{refused:?}"
+    let refused_as_its_own = || {
+        let refused = database::open(&env).err().expect("refused");
+        assert!(
+            refused
+                .message
+                .contains("define `help_center` as a database of its own"),
+            "{refused:?}"
+        );
+    };
+    // A new installation whose first request reads the help center: the main database is
+    // migrated, then recognised; nothing is dropped, its version stays its own.
+    refused_as_its_own();
+    let latest = MIGRATIONS.last().unwrap().version;
+    assert_eq!(app.count("PRAGMA user_version"), latest);
+    assert_eq!(
+        app.count("SELECT count(*) FROM sqlite_schema WHERE name = 'hc_articles'"),
+        1,
+        "nothing dropped"
     );
+    // And every request after it.
+    spindesk_core::store::database(&env).expect("main");
+    refused_as_its_own();
     assert_eq!(
         app.count("SELECT count(*) FROM hc_articles"),
         0,

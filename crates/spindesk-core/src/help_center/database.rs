@@ -183,28 +183,23 @@ pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
     if version == LATEST {
         return Ok(());
     }
-    if version > LATEST {
-        // The main database's versions are far above the help center's: the label names it.
-        return Err(other(format!(
-            "the `{LABEL}` database is at version {version}, above this release's {LATEST}: it \
-             is the main database or a newer release's; define `{LABEL}` as a database of its \
-             own in the runtime config (see runtime-config/local.toml)"
-        )));
-    }
-    if exists_in(hc, "schema_migrations")? {
-        // A main database not yet migrated: moving would copy the tables onto themselves and
-        // then drop them.
-        return Err(other(format!(
-            "the `{LABEL}` database is the main database: define it as a database of its own \
-             in the runtime config (see runtime-config/local.toml)"
-        )));
-    }
     // The main database at its latest version: its help-center tables in the shape copied
     // below, and `attachments` no longer referring to them (version 28). Usually it is already
     // (the request migrated it), and then nothing is changed: the first reader of the help
     // center may be inside a write of the main database.
-    if !schema_is_current(main)? {
+    if version < LATEST && !schema_is_current(main)? {
         ensure_schema(main, now)?;
+    }
+    // A `help_center` label that names the main database: moving would copy the tables onto
+    // themselves, drop them, and set the main database's version to this one's. Its version is
+    // far above ours (28 and up), or — a new installation — its tables appeared just above.
+    if version > LATEST || exists_in(hc, "schema_migrations")? {
+        return Err(other(format!(
+            "the `{LABEL}` database is at version {version}, not one of this release's (1 to \
+             {LATEST}): it is the main database (or a newer release's help center); define \
+             `{LABEL}` as a database of its own in the runtime config (see \
+             runtime-config/local.toml)"
+        )));
     }
     // Persistent in the file; engines without WAL refuse, which is fine.
     let _ = hc.execute("PRAGMA journal_mode = WAL", &[]);
