@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import vm from 'node:vm';
-import { ADMIN_TOKEN, BASE, OUT, check, currentStep, go, launch, request, setStep } from './harness.mjs';
+import { ADMIN_TOKEN, BASE, OUT, check, checkNoProblems, go, launch, reportFailure, request } from './harness.mjs';
 
 const RUN = Date.now().toString(36);
 const api = (method, path, body) =>
@@ -337,15 +337,10 @@ try {
     check(stored === 'ko', `stored ${stored}`);
   });
 
-  setStep('console');
-  check(problems.length === 0, `browser reported problems:\n${problems.join('\n')}`);
-  console.log('ok no console errors, no dialogs');
+  checkNoProblems(problems);
 } catch (err) {
   failed = true;
-  console.error(`FAIL ${currentStep()}: ${err.message}`);
-  if (problems.length) console.error(problems.join('\n'));
-  const page = context.pages()[0];
-  if (page) await page.screenshot({ path: join(OUT, 'admin-ko-failure.png'), fullPage: true }).catch(() => {});
+  await reportFailure(err, problems, context, 'admin-ko-failure.png');
 } finally {
   await browser.close();
 }

@@ -11,7 +11,7 @@
 //
 // Exits non-zero on the first failed check. Screenshots go to ./out/.
 import { join } from 'node:path';
-import { ADMIN_TOKEN, BASE, OUT, check, currentStep, go, launch, log, request, setStep } from './harness.mjs';
+import { ADMIN_TOKEN, BASE, OUT, check, checkNoProblems, go, launch, log, reportFailure, request } from './harness.mjs';
 
 // Unique per run, so the test works on a database that already has content.
 const RUN = Date.now().toString(36);
@@ -441,15 +441,10 @@ try {
     await page.getByRole('heading', { name: 'Sign in to Spindesk admin' }).waitFor();
   });
 
-  setStep('console');
-  check(problems.length === 0, `browser reported problems:\n${problems.join('\n')}`);
-  console.log('ok no console errors, no dialogs');
+  checkNoProblems(problems);
 } catch (err) {
   failed = true;
-  console.error(`FAIL ${currentStep()}: ${err.message}`);
-  if (problems.length) console.error(problems.join('\n'));
-  const page = context.pages()[0];
-  if (page) await page.screenshot({ path: join(OUT, 'admin-failure.png'), fullPage: true }).catch(() => {});
+  await reportFailure(err, problems, context, 'admin-failure.png');
 } finally {
   await browser.close();
 }

@@ -28,6 +28,21 @@ export async function go(name, fn) {
   console.log(`ok ${name} (${Math.round(performance.now() - t0)} ms)`);
 }
 
+/** The last step of a test: nothing the browser reported (console errors, page errors, dialogs). */
+export function checkNoProblems(problems) {
+  setStep('console');
+  check(problems.length === 0, `browser reported problems:\n${problems.join('\n')}`);
+  console.log('ok no console errors, no dialogs');
+}
+
+/** A failed test's report: the step and the error, what the browser reported, a screenshot. */
+export async function reportFailure(err, problems, context, screenshot, { fullPage = true } = {}) {
+  console.error(`FAIL ${currentStep()}: ${err.message}`);
+  if (problems.length) console.error(problems.join('\n'));
+  const page = context.pages()[0];
+  if (page) await page.screenshot({ path: join(OUT, screenshot), fullPage }).catch(() => {});
+}
+
 /** A JSON request to the server: `{status, json, text}` (json is null when the body is not JSON). */
 export async function request(method, path, { body, headers = {} } = {}) {
   const res = await fetch(BASE + path, {

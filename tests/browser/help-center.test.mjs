@@ -7,7 +7,7 @@
 //
 // Exits non-zero on the first failed check. Screenshots go to ./out/.
 import { join } from 'node:path';
-import { ADMIN_TOKEN, BASE, OUT, check, currentStep, go, launch, log, request, setStep } from './harness.mjs';
+import { ADMIN_TOKEN, BASE, OUT, check, checkNoProblems, go, launch, log, reportFailure, request } from './harness.mjs';
 
 // A word no other content has, so search finds exactly our article on any database.
 const WORD = 'zyxwarranty' + Date.now().toString(36).replace(/[0-9]/g, '');
@@ -112,15 +112,10 @@ try {
     check(await page.getByRole('search').count() === 1, 'one search form');
   });
 
-  setStep('console');
-  check(problems.length === 0, `browser reported problems:\n${problems.join('\n')}`);
-  console.log('ok no console errors, no dialogs');
+  checkNoProblems(problems);
 } catch (err) {
   failed = true;
-  console.error(`FAIL ${currentStep()}: ${err.message}`);
-  if (problems.length) console.error(problems.join('\n'));
-  const page = context.pages()[0];
-  if (page) await page.screenshot({ path: join(OUT, 'hc-failure.png') }).catch(() => {});
+  await reportFailure(err, problems, context, 'hc-failure.png', { fullPage: false });
 } finally {
   await browser.close();
 }
