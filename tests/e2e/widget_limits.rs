@@ -109,12 +109,6 @@ fn one_address_is_limited_across_its_sessions_and_ipv6_by_its_64() {
 /// `text` from `v` at `peer`, with `meanwhile` run just before its write transaction begins
 /// (after its read-only limit check passed).
 fn send_racing(app: &App, v: &Visitor, peer: &str, text: &str, meanwhile: impl Fn()) -> Resp {
-    let fired = std::cell::Cell::new(false);
-    let before = |sql: &str| {
-        if sql == "BEGIN IMMEDIATE" && !fired.replace(true) {
-            meanwhile();
-        }
-    };
     let req = http::Request::builder()
         .method("POST")
         .uri("/api/widget/messages")
@@ -123,9 +117,7 @@ fn send_racing(app: &App, v: &Visitor, peer: &str, text: &str, meanwhile: impl F
         .header("content-type", "application/json")
         .body(serde_json::to_vec(&json!({ "text": text })).expect("json"))
         .expect("request");
-    let r = app.call_with_hook("widget", req, &app.clock, &before);
-    assert!(fired.get(), "the send never began a write transaction");
-    r
+    app.call_racing("widget", req, meanwhile)
 }
 
 #[test]

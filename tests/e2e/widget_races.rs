@@ -5,17 +5,10 @@
 use spindesk_core::ports::Clock;
 use spindesk_native::SystemClock;
 use spindesk_tests::*;
-use std::cell::Cell;
 
 /// `text` sent by `visitor`, with `meanwhile` run once just before the send's write transaction
 /// begins (after its reads and the bot's turn).
 fn say_racing(app: &App, visitor: &Visitor, body: Json, meanwhile: impl Fn()) -> Resp {
-    let fired = Cell::new(false);
-    let before = |sql: &str| {
-        if sql == "BEGIN IMMEDIATE" && !fired.replace(true) {
-            meanwhile();
-        }
-    };
     let req = http::Request::builder()
         .method("POST")
         .uri("/api/widget/messages")
@@ -23,9 +16,7 @@ fn say_racing(app: &App, visitor: &Visitor, body: Json, meanwhile: impl Fn()) ->
         .header("content-type", "application/json")
         .body(serde_json::to_vec(&body).expect("json"))
         .expect("request");
-    let r = app.call_with_hook("widget", req, &app.clock, &before);
-    assert!(fired.get(), "the send never began a write transaction");
-    r
+    app.call_racing("widget", req, meanwhile)
 }
 
 fn seqs(history: &[Json]) -> Vec<i64> {

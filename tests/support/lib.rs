@@ -224,6 +224,26 @@ impl App {
         self.call_answering(component, req, clock, before, &|_| {})
     }
 
+    /// Sends `req` with `meanwhile` run once just before its write transaction begins (its
+    /// first `BEGIN IMMEDIATE`, after its reads and checks): another request made to happen in
+    /// exactly that gap. Panics if the request never began one.
+    pub fn call_racing(
+        &self,
+        component: &str,
+        req: http::Request<Vec<u8>>,
+        meanwhile: impl Fn(),
+    ) -> Resp {
+        let fired = std::cell::Cell::new(false);
+        let before = |sql: &str| {
+            if sql == "BEGIN IMMEDIATE" && !fired.replace(true) {
+                meanwhile();
+            }
+        };
+        let r = self.call_with_hook(component, req, &self.clock, &before);
+        assert!(fired.get(), "the request never began a write transaction");
+        r
+    }
+
     /// Sends `req` as Spin would: the response first — `answered` sees it, and may look at
     /// the stored state and what went out at that moment — then the surface's follow-up (the
     /// work it left for after the response), on the same ports.
