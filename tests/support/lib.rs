@@ -16,6 +16,7 @@ use spindesk_core::ports::{
 };
 use spindesk_core::surface::BufferedBody;
 use spindesk_core::{Env, Surface};
+use spindesk_devserver::DevSql;
 use spindesk_native::{
     ManualClock, MapConfig, MemoryKeyValue, NativeSql, RecordingLog, RecordingOutbound, SeqRandom,
 };
@@ -293,19 +294,17 @@ impl App {
             Some(actions) if uses.actions => actions,
             _ => &NoActions,
         };
-        // Opened on their first statement, as Spin opens a database: a request that reads no
-        // file and no article never opens those databases.
-        let attachments_native = OpenedOnUse::new(self.attachments_path());
-        let attachments_sql = Guard {
-            allowed: uses.files,
-            inner: &attachments_native,
-        };
+        // Opened on their first statement, as Spin opens a database (the dev server's own
+        // port): a request that reads no file and no article never opens those databases.
+        let attachments_path = self.attachments_path();
+        let attachments_sql = DevSql::labelled(&attachments_path, uses.files, "attachments");
         let files = SqlFiles::new(&attachments_sql);
-        let help_center_native = OpenedOnUse::new(self.help_center_path());
-        let help_center_sql = Guard {
-            allowed: uses.help_center,
-            inner: &help_center_native,
-        };
+        let help_center_path = self.help_center_path();
+        let help_center_sql = DevSql::labelled(
+            &help_center_path,
+            uses.help_center,
+            spindesk_core::help_center::database::LABEL,
+        );
         let env = Env {
             sql: &guarded_sql,
             help_center: &help_center_sql,
@@ -479,33 +478,6 @@ impl Sql for Hooked<'_> {
 }
 
 /// A port the surface may or may not use.
-/// A database file opened on the first statement, then kept for the request.
-struct OpenedOnUse {
-    path: PathBuf,
-    conn: std::cell::OnceCell<NativeSql>,
-}
-
-impl OpenedOnUse {
-    fn new(path: PathBuf) -> Self {
-        OpenedOnUse {
-            path,
-            conn: std::cell::OnceCell::new(),
-        }
-    }
-}
-
-impl Sql for OpenedOnUse {
-    fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
-        if self.conn.get().is_none() {
-            let _ = self.conn.set(NativeSql::try_open(&self.path)?);
-        }
-        match self.conn.get() {
-            Some(conn) => conn.execute(sql, params),
-            None => Err(SqlError::from_message("the connection was not kept")),
-        }
-    }
-}
-
 struct Guard<'a, T: ?Sized> {
     allowed: bool,
     inner: &'a T,
