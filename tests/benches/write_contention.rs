@@ -11,7 +11,13 @@
 //! until the request's follow-up (the sends to the vendor) is done. `PATH_UNDER_TEST=insert` is
 //! issue 11's reference: a request that does one INSERT on a fresh connection to a one-table
 //! WAL database, so "widget messages per second / one-INSERT requests per second" can be
-//! stated natively.
+//! stated natively. `PATH_UNDER_TEST=open` is the floor of every request: a fresh connection to
+//! the main database and the statement that loads its schema (it also prints what one
+//! connection's schema holds on SQLite's heap).
+//!
+//! `SQLITE_MEMSTATUS=off` turns SQLite's memory statistics off before the first connection
+//! (`spindesk_native::turn_off_memory_statistics`); the default keeps them on, as Spin's host
+//! does. See "Where the time goes under 32 writers" below.
 //!
 //! Two views inside widget requests, through the harness's per-statement hook (off unless
 //! asked, so the plain figures carry no instrumentation):
@@ -93,6 +99,38 @@
 //! to `COMMIT`; natively within the noise (32 writers, three rounds alternated: 518-547 ->
 //! 521-531 req/s, p99 244-265 -> 239-261 ms).
 
+//!
+//! Where the time goes under 32 writers (2026-12-06, `perf record` of this bench, then the
+//! `open` path): not in the write lock as such, but in SQLite's allocator. With memory
+//! statistics on — SQLite's default, and what Spin's host runs (rusqlite's bundled SQLite,
+//! opened per instance, statements on blocking threads) — every `malloc` and `free` SQLite
+//! makes takes one process-wide mutex to keep the counters. Statements allocate little (they
+//! use the connection's own lookaside memory: a prepared `INSERT` ~10 allocations), but a fresh
+//! connection loading the schema allocates for every table, column, CHECK, DEFAULT, index and
+//! trigger: ~2,750 allocations and ~1,030 frees for the main database's 137 objects, and
+//! ~1,530 frees more when the connection closes — some 5,400 mutex passes per request, on every
+//! thread at once. Under 32 writers on 2 cores the mutex's holder is preempted and the rest
+//! sleep on it (`perf`: 40 % of the time in the kernel's futex wake and wait, half the CPU in
+//! loading and freeing schemas). Measured, three rounds alternated on a quiet machine:
+//! - a connection and its schema per request: 1 writer 1,734 -> 2,006 per s; 32 writers
+//!   543-755 -> 3,547-3,788 per s (statistics on -> off). Under 32 writers the schema alone caps
+//!   a request at the widget path's own rate;
+//! - widget messages, 32 writers: 461-499 req/s, p50 47-50 ms, p99 270-292 ms with statistics on
+//!   (Spin's setting) -> 1,208-1,233 req/s, p50 21-22 ms, p99 99-102 ms off; one writer p50
+//!   1.40 -> 1.30 ms;
+//! - webhooks acknowledged, 32 writers: 388 -> 761 req/s, p99 271 -> 164 ms.
+//!
+//! What costs what, per connection (SQLite's own allocator counters on copies of the schema):
+//! a trigger ~120 allocations and frees, a table ~55, an index ~10; the 11 triggers are a
+//! quarter of it, CHECK constraints a tenth. What a request costs is therefore proportional to
+//! the objects of the databases it opens, whatever it reads: a database that holds only what
+//! a surface needs (the help center's, schema v28) is the lever Spindesk has; the other is
+//! Spin's (memory statistics off in its host: README, "A busy desk on one machine").
+//! Measured on copies of the schema (connections per second, 32 threads, statistics on): all
+//! 137 objects 805-881; the ticket triggers reduced to four one-line queue inserts 977 (in the
+//! widget bench: +8 % req/s, p99 -5-10 %); no triggers 1,024; half the objects 1,789; the 32
+//! objects a widget message touches 3,229.
+
 use spindesk_core::ports::{Sql, Value};
 use spindesk_native::{NativeSql, SystemClock};
 use spindesk_tests::channels::{channel_app, Vendor};
@@ -113,9 +151,17 @@ fn main() {
     let benching = std::env::args().any(|a| a == "--bench");
     let writers = env_or("WRITERS", 32) as usize;
     let seconds = if benching { env_or("SECONDS", 4) } else { 1 };
+    if std::env::var("SQLITE_MEMSTATUS").as_deref() == Ok("off") {
+        assert!(
+            spindesk_native::turn_off_memory_statistics(),
+            "SQLite was initialised before the bench could configure it"
+        );
+        println!("write_contention: SQLite's memory statistics off (Spin's host has them on)");
+    }
     match std::env::var("PATH_UNDER_TEST").as_deref() {
         Ok("webhook") => return webhooks(writers, seconds),
         Ok("insert") => return one_insert(writers, seconds),
+        Ok("open") => return opens(writers, seconds),
         _ => {}
     }
     // Optional views inside each request, through the harness's per-statement hook (off by
@@ -303,6 +349,53 @@ fn one_insert(writers: usize, seconds: u64) {
     });
     report(
         &format!("write_contention: one INSERT per request (reference), {writers} writers"),
+        elapsed,
+        &mut latencies,
+    );
+}
+
+/// The floor of every request: a fresh connection to the migrated main database and the one
+/// statement that makes SQLite load its schema (every table, index and trigger, parsed from
+/// `sqlite_schema`), then the connection closed. Also prints what a connection's schema holds
+/// on SQLite's heap: each allocation and free of it passes SQLite's one process-wide memory
+/// mutex while memory statistics are on, as in Spin's host.
+fn opens(writers: usize, seconds: u64) {
+    let app = App::new();
+    // The first requests migrate both databases (the help center's moves its tables out).
+    app.visitor("en");
+    let listed = app
+        .request("help-center", "GET", "/api/v2/help_center/categories")
+        .send();
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let path = app.db_path();
+    let objects = NativeSql::open(&path)
+        .execute("SELECT count(*) FROM sqlite_schema", &[])
+        .expect("count the schema")
+        .rows[0][0]
+        .clone();
+    let before = spindesk_native::heap_in_use();
+    let sql = NativeSql::open(&path);
+    sql.execute("SELECT 1 FROM schema_migrations LIMIT 1", &[])
+        .expect("load the schema");
+    let after = spindesk_native::heap_in_use();
+    drop(sql);
+    println!(
+        "write_contention: the main database's schema ({objects:?} objects) holds {} allocations, \
+         {} KB of SQLite's heap per connection",
+        after.0 - before.0,
+        (after.1 - before.1) / 1024
+    );
+    let path = &path;
+    let (mut latencies, elapsed) = each_writer(writers, seconds, |_, _| {
+        let t = Instant::now();
+        let sql = NativeSql::open(path);
+        sql.execute("SELECT 1 FROM schema_migrations LIMIT 1", &[])
+            .expect("load the schema");
+        drop(sql);
+        t.elapsed()
+    });
+    report(
+        &format!("write_contention: a connection and its schema per request, {writers} writers"),
         elapsed,
         &mut latencies,
     );

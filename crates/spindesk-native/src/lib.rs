@@ -20,4 +20,4 @@ pub use log::{RecordingLog, StderrLog};
 pub use outbound::{Recorded, RecordingOutbound, Reply};
 pub use random::{OsRandom, SeqRandom};
 pub use redis_kv::RedisKeyValue;
-pub use sqlite::NativeSql;
+pub use sqlite::{heap_in_use, turn_off_memory_statistics, NativeSql};

@@ -33,6 +33,44 @@ impl NativeSql {
     }
 }
 
+/// Turns SQLite's memory statistics off for this process; must run before the first connection
+/// opens (returns false if SQLite was already initialised). Only for measuring: Spin's host
+/// leaves them on (SQLite's default, `rusqlite` bundled), and then every allocation SQLite makes
+/// takes one process-wide mutex. That is what makes a fresh connection per request costly under
+/// concurrency: loading the schema allocates for every table, index and trigger (see
+/// `tests/benches/write_contention.rs`, `PATH_UNDER_TEST=open`). [`NativeSql`] keeps Spin's
+/// setting; a benchmark calls this to see what the mutex costs.
+pub fn turn_off_memory_statistics() -> bool {
+    // SAFETY: `sqlite3_config` is safe to call before `sqlite3_initialize`; after it, SQLite
+    // refuses with SQLITE_MISUSE and nothing changes.
+    unsafe {
+        rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0i32)
+            == rusqlite::ffi::SQLITE_OK
+    }
+}
+
+/// What SQLite's heap holds in this process right now: live allocations and bytes (both 0 when
+/// memory statistics are off).
+pub fn heap_in_use() -> (i64, i64) {
+    let (mut count, mut bytes, mut high) = (0i64, 0i64, 0i64);
+    // SAFETY: plain reads of SQLite's counters into locals.
+    unsafe {
+        rusqlite::ffi::sqlite3_status64(
+            rusqlite::ffi::SQLITE_STATUS_MALLOC_COUNT,
+            &mut count,
+            &mut high,
+            0,
+        );
+        rusqlite::ffi::sqlite3_status64(
+            rusqlite::ffi::SQLITE_STATUS_MEMORY_USED,
+            &mut bytes,
+            &mut high,
+            0,
+        );
+    }
+    (count, bytes)
+}
+
 impl Sql for NativeSql {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
         // rusqlite refuses a second statement in one call; Spin silently drops it. Refusing is
