@@ -4,6 +4,8 @@
 //! (used while the facets catch up after the upgrade) answers.
 
 use spindesk_core::ports::{Sql, Value};
+use spindesk_core::store::{Db, MIGRATIONS};
+use spindesk_native::NativeSql;
 use spindesk_tests::*;
 
 fn ticket(app: &App, first: &str, after: &[&str]) -> i64 {
@@ -351,4 +353,136 @@ fn the_sql_path_and_the_memory_path_agree() {
     // The next write rewrites what waits, before it commits.
     put(&app, &ada, ids[0], json!({"priority": "low"}));
     assert_eq!(app.count("SELECT count(*) FROM ticket_facet_queue"), 0);
+}
+
+/// Every row of a table, in its key's order (for comparing before and after an upgrade).
+fn rows(sql: &NativeSql, table: &str, order: &str) -> Vec<Vec<Value>> {
+    sql.execute(&format!("SELECT * FROM {table} ORDER BY {order}"), &[])
+        .expect("rows")
+        .rows
+}
+
+/// Schema v29 replaced the index's nine triggers on `tickets` by three that only queue, and
+/// rebuilt `ticket_search_docs` without its foreign key: an index built under v28 carries over
+/// row for row, and from then on the writes' upkeep keeps tags and deleted tickets right.
+#[test]
+fn an_index_built_under_version_28_carries_over_and_the_triggers_only_queue() {
+    let app = App::new();
+    let sql = NativeSql::open(&app.db_path());
+    for m in MIGRATIONS.iter().filter(|m| m.version <= 28) {
+        for statement in m.statements {
+            sql.execute(statement, &[]).expect("v1..v28");
+        }
+    }
+    sql.execute("PRAGMA user_version = 28", &[]).expect("v28");
+    let statements: &[&str] = &[
+        "INSERT INTO users (id, public_id, role, name, email, created_at, updated_at) \
+         VALUES (1, 'u-ana', 'end-user', 'Ana', 'ana@example.com', 0, 0)",
+        "INSERT INTO tickets (id, requester_id, subject, description, status, tags, via_channel, \
+         created_at, updated_at) VALUES \
+         (1, 1, 'Broken zipper', 'my jacket zipper broke', 'open', '[\"VIP\", \"jacket\"]', 'web', 1, 1), \
+         (2, 1, 'Late parcel', 'where is my parcel', 'new', '[\"vip\"]', 'email', 2, 2), \
+         (3, 1, 'Refund', 'refund the kettle please', 'pending', 'not json', 'web', 3, 3)",
+        "INSERT INTO ticket_comments (ticket_id, author_id, body, public, via_channel, created_at) \
+         VALUES (1, 1, 'the zipper jacket again', 1, 'web', 4), \
+                (2, 1, 'parcel still late', 1, 'web', 5)",
+    ];
+    for statement in statements {
+        sql.execute(statement, &[]).expect(statement);
+    }
+    let db = Db::new(&sql);
+    while !spindesk_core::tickets::search::catch_up(&db).expect("index under v28") {}
+    let index: &[(&str, &str)] = &[
+        ("ticket_search_docs", "ticket_id"),
+        ("ticket_terms", "term, ticket_id"),
+        ("ticket_pairs", "pair, ticket_id"),
+        ("ticket_tags", "tag, ticket_id"),
+        ("ticket_facets", "block"),
+    ];
+    let before: Vec<_> = index.iter().map(|(t, o)| rows(&sql, t, o)).collect();
+    assert_eq!(
+        before[3].len(),
+        3,
+        "v28's triggers kept the tags: {:?}",
+        before[3]
+    );
+
+    // The first request upgrades.
+    let agent = app.agent("Ada", "ada@example.com");
+    let after: Vec<_> = index.iter().map(|(t, o)| rows(&sql, t, o)).collect();
+    assert_eq!(before, after);
+    let triggers = sql
+        .execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'trigger' \
+             AND tbl_name IN ('tickets', 'ticket_comments') ORDER BY name",
+            &[],
+        )
+        .expect("triggers")
+        .rows;
+    let names: Vec<_> = triggers.iter().map(|r| r[0].clone()).collect();
+    let expected: Vec<Value> = [
+        "ticket_queued_on_delete",
+        "ticket_queued_on_insert",
+        "ticket_queued_on_update",
+        "ticket_search_on_comment",
+        "ticket_search_on_text",
+    ]
+    .iter()
+    .map(|n| Value::Text((*n).into()))
+    .collect();
+    assert_eq!(names, expected);
+    assert_eq!(
+        app.count("SELECT count(*) FROM pragma_foreign_key_list('ticket_search_docs')"),
+        0
+    );
+    assert_eq!(found(&app, &agent, "tags:vip", ""), (2, vec![2, 1]));
+    assert_eq!(found(&app, &agent, "zipper", "").1, [1]);
+    assert_eq!(found(&app, &agent, "\"zipper jacket\"", "").1, [1]);
+
+    // Tags changed behind the app's back: right at once (read from the ticket while it is
+    // queued), and in the index after the next write.
+    sql.execute("UPDATE tickets SET tags = '[\"Jacket\"]' WHERE id = 2", &[])
+        .expect("tags");
+    assert_eq!(found(&app, &agent, "tags:jacket", ""), (2, vec![2, 1]));
+    assert_eq!(found(&app, &agent, "tags:vip", ""), (1, vec![1]));
+    // A ticket deleted behind the app's back: gone from results at once; its doc, terms, pairs
+    // and tags stay until the next write's upkeep removes them.
+    for statement in [
+        "DELETE FROM ticket_comments WHERE ticket_id = 1",
+        "DELETE FROM tickets WHERE id = 1",
+    ] {
+        sql.execute(statement, &[]).expect(statement);
+    }
+    assert_eq!(found(&app, &agent, "zipper", ""), (0, vec![]));
+    assert_eq!(found(&app, &agent, "tags:jacket", ""), (1, vec![2]));
+    let left_of_1 = || {
+        app.count(
+            "SELECT (SELECT count(*) FROM ticket_search_docs WHERE ticket_id = 1) \
+                  + (SELECT count(*) FROM ticket_terms WHERE ticket_id = 1) \
+                  + (SELECT count(*) FROM ticket_pairs WHERE ticket_id = 1) \
+                  + (SELECT count(*) FROM ticket_tags WHERE ticket_id = 1)",
+        )
+    };
+    assert!(left_of_1() > 0);
+    assert_eq!(
+        rows(&sql, "ticket_tags", "tag, ticket_id"),
+        before[3],
+        "the index itself is not written by a change behind the app's back"
+    );
+    // The next write of a ticket or a message (they run the index's upkeep before they commit).
+    app.zendesk_put(
+        &agent,
+        "/api/v2/tickets/3.json",
+        &json!({"ticket": {"priority": "high"}}),
+    )
+    .expect(200);
+    assert_eq!(left_of_1(), 0);
+    assert_eq!(
+        rows(&sql, "ticket_tags", "tag, ticket_id"),
+        vec![vec![Value::Text("jacket".into()), Value::Integer(2)]]
+    );
+    assert_eq!(app.count("SELECT count(*) FROM ticket_search_queue"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM ticket_facet_queue"), 0);
+    assert_eq!(found(&app, &agent, "tags:jacket", ""), (1, vec![2]));
+    assert_eq!(found(&app, &agent, "parcel", "").1, [2]);
 }

@@ -25,6 +25,7 @@ mod schema_v25;
 mod schema_v26;
 mod schema_v27;
 mod schema_v28;
+mod schema_v29;
 mod schema_v3;
 mod schema_v4;
 mod schema_v5;

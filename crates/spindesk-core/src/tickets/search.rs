@@ -131,11 +131,18 @@ fn ticket_condition(filter: &Filter, searcher: Searcher) -> Condition {
             "t.group_id IN (SELECT id FROM groups WHERE name = ?)",
             vec![name.clone().into()],
         ),
-        // The tag index (kept by triggers in the writing transaction, so always exact), which
-        // also reads a tags column that is not JSON as no tags instead of failing.
+        // The tag index, rewritten with the facet records before every write commits; a
+        // ticket still queued (changed behind the app's back) is read from its own tags
+        // column instead, so the answer is exact either way. A tags column that is not JSON
+        // reads as no tags instead of failing, in both.
         Filter::Tag(tag) => Condition::new(
-            "EXISTS (SELECT 1 FROM ticket_tags WHERE tag = lower(?) AND ticket_id = t.id)",
-            vec![tag.clone().into()],
+            "CASE WHEN EXISTS (SELECT 1 FROM ticket_facet_queue WHERE ticket_id = t.id)
+             THEN EXISTS (SELECT 1 FROM json_each(
+                     CASE WHEN json_valid(t.tags) THEN t.tags ELSE '[]' END)
+                  WHERE value IS NOT NULL AND lower(value) = lower(?))
+             ELSE EXISTS (SELECT 1 FROM ticket_tags WHERE tag = lower(?) AND ticket_id = t.id)
+             END",
+            vec![tag.clone().into(), tag.clone().into()],
         ),
         Filter::Created(r) => range("t.created_at", r),
         Filter::Updated(r) => range("t.updated_at", r),

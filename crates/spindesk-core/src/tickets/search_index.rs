@@ -14,9 +14,11 @@
 //! (`ticket_pairs`, [`super::term_pairs`]), and since version 25 where each sits, which answer
 //! quoted phrases.
 //!
-//! Triggers queue every ticket whose text changes; [`index_ticket`] indexes one and takes it off
-//! the queue, and [`catch_up_in`] drains what is left (tickets from before the index or the
-//! pairs, a change of analysis rules) a batch per write — searches never write.
+//! Triggers queue every ticket whose text changes, and every ticket created or deleted (schema
+//! v29: they only queue); [`index_ticket`] indexes one — or, for a ticket gone, removes its
+//! entries — and takes it off the queue, and [`catch_up_in`] drains what is left (tickets from
+//! before the index or the pairs, a change of analysis rules) a batch per write — searches
+//! never write.
 
 use super::term_pairs::{self, Space};
 use crate::error::{Error, Result};
@@ -82,11 +84,7 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
         |r| Ok((r.string("subject")?, r.string("description")?)),
     )?;
     let Some((subject, description)) = head_text else {
-        db.execute(
-            "DELETE FROM ticket_search_queue WHERE ticket_id = ?",
-            &[ticket_id.into()],
-        )?;
-        return Ok(());
+        return forget_ticket(db, ticket_id);
     };
     let analyzer = analyzer();
     let mut head = BTreeSet::new();
@@ -200,6 +198,29 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
         "DELETE FROM ticket_search_queue WHERE ticket_id = ?",
         &[ticket_id.into()],
     )?;
+    Ok(())
+}
+
+/// A ticket that is gone (deleted, by whatever statement: the delete trigger queued it): its
+/// terms and pairs, found through its doc (the terms' and pairs' keys start with the term), then
+/// the doc and its place in the queue.
+fn forget_ticket(db: &Db, ticket_id: i64) -> Result<()> {
+    let id = [ticket_id.into()];
+    db.execute(
+        "DELETE FROM ticket_pairs WHERE ticket_id = ?1 AND pair IN (
+             SELECT a.value || ' ' || b.value
+             FROM ticket_search_docs d, json_each(d.terms) a, json_each(d.terms) b
+             WHERE d.ticket_id = ?1)",
+        &id,
+    )?;
+    db.execute(
+        "DELETE FROM ticket_terms WHERE ticket_id = ?1 AND term IN (
+             SELECT t.value FROM ticket_search_docs d, json_each(d.terms) t
+             WHERE d.ticket_id = ?1)",
+        &id,
+    )?;
+    db.execute("DELETE FROM ticket_search_docs WHERE ticket_id = ?", &id)?;
+    db.execute("DELETE FROM ticket_search_queue WHERE ticket_id = ?", &id)?;
     Ok(())
 }
 

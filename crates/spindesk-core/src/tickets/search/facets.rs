@@ -3,12 +3,13 @@
 //! blocks of its candidates (or all of them, ~3,000 rows of 1 KB for 100,000 tickets) instead of
 //! one `tickets` row per match, which is what made common words and broad filters slow.
 //!
-//! Triggers queue every ticket whose filtered columns change (`ticket_facet_queue`), whatever
-//! code path changed them; every write rewrites the queued tickets' records before it commits
-//! ([`drain_in`], from `search::upkeep`), so a search that finds the queue empty ([`settled`])
-//! reads records as exact as the table — and never writes.
+//! Triggers queue every ticket created, changed or deleted (`ticket_facet_queue`), whatever
+//! code path did it; every write rewrites the queued tickets' records — and their rows of the
+//! tag index, `ticket_tags` — before it commits ([`drain_in`], from `search::upkeep`), so a
+//! search that finds the queue empty ([`settled`]) reads records and tags as exact as the
+//! table — and never writes.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ports::Value;
 use crate::store::Db;
 use crate::tickets::TicketStatus;
@@ -382,6 +383,25 @@ pub fn drain_in(db: &Db, limit: i64) -> Result<bool> {
                 "INSERT INTO ticket_facets (block, records) VALUES (?, ?) \
                  ON CONFLICT (block) DO UPDATE SET records = excluded.records",
                 &[block.into(), Value::Blob(bytes)],
+            )?;
+        }
+        if !queued.is_empty() {
+            // The tag index of the same tickets (the triggers only queue them, schema v29): what
+            // each one's tags column says now — nothing for a ticket gone or a column that is
+            // not JSON, as the SQL filter reads it.
+            let ids: Vec<i64> = queued.iter().map(|(id, _)| *id).collect();
+            let ids = Value::Text(serde_json::to_string(&ids).map_err(Error::corrupt)?);
+            db.execute(
+                "DELETE FROM ticket_tags WHERE ticket_id IN (SELECT value FROM json_each(?))",
+                std::slice::from_ref(&ids),
+            )?;
+            db.execute(
+                "INSERT OR IGNORE INTO ticket_tags (tag, ticket_id)
+                 SELECT lower(j.value), t.id
+                 FROM tickets t,
+                      json_each(CASE WHEN json_valid(t.tags) THEN t.tags ELSE '[]' END) j
+                 WHERE t.id IN (SELECT value FROM json_each(?)) AND j.value IS NOT NULL",
+                &[ids],
             )?;
         }
         if let Some((last, _)) = queued.last() {
