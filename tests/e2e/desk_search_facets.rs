@@ -4,7 +4,7 @@
 //! (used while the facets catch up after the upgrade) answers.
 
 use spindesk_core::ports::{Sql, Value};
-use spindesk_core::store::{Db, MIGRATIONS};
+use spindesk_core::store::Db;
 use spindesk_native::NativeSql;
 use spindesk_tests::*;
 
@@ -368,13 +368,7 @@ fn rows(sql: &NativeSql, table: &str, order: &str) -> Vec<Vec<Value>> {
 #[test]
 fn an_index_built_under_version_28_carries_over_and_the_triggers_only_queue() {
     let app = App::new();
-    let sql = NativeSql::open(&app.db_path());
-    for m in MIGRATIONS.iter().filter(|m| m.version <= 28) {
-        for statement in m.statements {
-            sql.execute(statement, &[]).expect("v1..v28");
-        }
-    }
-    sql.execute("PRAGMA user_version = 28", &[]).expect("v28");
+    let sql = app.main_database_at(28);
     let statements: &[&str] = &[
         "INSERT INTO users (id, public_id, role, name, email, created_at, updated_at) \
          VALUES (1, 'u-ana', 'end-user', 'Ana', 'ana@example.com', 0, 0)",

@@ -561,16 +561,9 @@ fn longer_phrases_need_their_pairs_in_a_row() {
 /// brings the pairs back with their positions.
 #[test]
 fn pairs_indexed_before_positions_are_rebuilt_after_the_upgrade() {
-    use spindesk_core::store::MIGRATIONS;
     let app = App::new();
-    let old = spindesk_native::NativeSql::open(&app.db_path());
-    for m in MIGRATIONS.iter().filter(|m| m.version <= 24) {
-        for statement in m.statements {
-            old.execute(statement, &[]).expect("v1..v24");
-        }
-    }
+    let old = app.main_database_at(24);
     for statement in [
-        "PRAGMA user_version = 24",
         "INSERT INTO users (id, public_id, role, name, email, created_at, updated_at) \
          VALUES (1, 'c1', 'end-user', 'Min-ji', 'minji@example.com', 0, 0)",
         "INSERT INTO tickets (id, requester_id, submitter_id, subject, description, status, \

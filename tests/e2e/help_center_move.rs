@@ -50,19 +50,8 @@ fn article(section_id: i64, locale: &str, title: &str, body: &str, labels: &[&st
 /// core's own catalog functions on the main database), an article's file, and a channel file
 /// still being fetched (whose `media_fetches` row refers to its attachment).
 fn version_27_with_a_help_center(app: &App) -> NativeSql {
-    let sql = NativeSql::open(&app.db_path());
+    let sql = app.main_database_at(27);
     let db = Db::new(&sql);
-    for m in MIGRATIONS.iter().filter(|m| m.version <= 27) {
-        for statement in m.statements {
-            sql.execute(statement, &[]).expect("v1..v27");
-        }
-        sql.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)",
-            &[m.version.into(), m.name.into()],
-        )
-        .expect("recorded");
-    }
-    sql.execute("PRAGMA user_version = 27", &[]).expect("v27");
     // The articles' author (an agent, user 1): a key into `users` there, a plain number after.
     sql.execute(
         "INSERT INTO users (id, public_id, role, name, email, created_at, updated_at) \

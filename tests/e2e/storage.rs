@@ -100,15 +100,8 @@ fn migration_versions_run_one_two_three_without_gaps() {
 #[test]
 fn a_help_center_indexed_by_version_5_is_searchable_after_the_upgrade() {
     let app = App::new();
-    let sql = NativeSql::open(&app.db_path());
     // A help center written under version 5 (FTS5 index), one published and one draft article.
-    for m in MIGRATIONS.iter().filter(|m| m.version <= 5) {
-        for statement in m.statements {
-            sql.execute(statement, &[]).expect("v1..v5");
-        }
-    }
-    sql.execute("PRAGMA user_version = 5", &[])
-        .expect("version");
+    let sql = app.main_database_at(5);
     for statement in [
         "INSERT INTO hc_categories (id, name, locale, source_locale, created_at, updated_at) \
          VALUES (1, 'Account', 'en-us', 'en-us', 0, 0)",

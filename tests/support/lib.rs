@@ -140,6 +140,29 @@ impl App {
         self.dir.join("spindesk.db")
     }
 
+    /// The main database as an installation on an older release left it: migrations 1 to
+    /// `version` applied and recorded, as the runner does, before any request. For upgrade
+    /// tests: write that release's rows through the returned connection, then make a request.
+    pub fn main_database_at(&self, version: i64) -> NativeSql {
+        let sql = NativeSql::open(&self.db_path());
+        for m in spindesk_core::store::MIGRATIONS
+            .iter()
+            .filter(|m| m.version <= version)
+        {
+            for statement in m.statements {
+                sql.execute(statement, &[]).expect(statement);
+            }
+            sql.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)",
+                &[m.version.into(), m.name.into()],
+            )
+            .expect("recorded");
+        }
+        sql.execute(&format!("PRAGMA user_version = {version}"), &[])
+            .expect("version");
+        sql
+    }
+
     /// The `attachments` database (attachment bytes), beside the main one.
     pub fn attachments_path(&self) -> PathBuf {
         self.dir.join("attachments.db")
