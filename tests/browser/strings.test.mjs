@@ -2,7 +2,8 @@
 // (static/agent/strings.js, `en` and `ko`) and the widget (static/widget.js) must have the same
 // keys in both, each the same kind (text, function, nested table) with the same {placeholders};
 // so must the admin console's (static/admin/strings.js `STRINGS` and `KO`), where only product
-// names may read the same in both.
+// names may read the same in both. Then the words of server errors (static/shared/errors.js with
+// each page's own errors.js) for each kind of answer, in both languages.
 // Run: node tests/browser/strings.test.mjs
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
