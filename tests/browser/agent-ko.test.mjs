@@ -33,7 +33,6 @@ let failed = false;
 try {
   const page = context.pages()[0] || await context.newPage();
   page.on('console', (m) => {
-    if (m.type() === 'warning' && /missing UI string/.test(m.text())) problems.push(`console: ${m.text()}`);
     if (m.type() !== 'error') return;
     if (expectFailed && expectFailed.test(m.text())) return;
     problems.push(`console: ${m.text()}`);

@@ -172,9 +172,20 @@ check('admin console: server errors in Korean words (and English), the server te
 // (static/agent/errors.js), in each language: the module runs after strings.js with the
 // browser's language set, once per table.
 const agentWords = (lang) => evaluate(`${read('agent/strings.js')}\n${sharedSource}\n${withoutImports('agent/errors.js')}`,
-  '{ CODES, explain, errorFrom, t }', { navigator: { languages: [lang], language: lang }, console });
+  '{ CODES, explain, errorFrom, t, SHAPES, TICKET_SHAPES, COMPLETE }', { navigator: { languages: [lang], language: lang }, console });
 const agentKo = agentWords('ko-KR');
 const agentEn = agentWords('en-US');
+// Every key the shared steps may look up (each shape's, each status with words of its own) is in
+// both pages' tables; the workspace's own shapes in its tables.
+const sharedKeys = agentKo.SHAPES.map((shape) => shape.key)
+  .concat([...agentKo.COMPLETE].map((status) => `errors.http.${status}`))
+  .concat(['errors.network', 'errors.retryIn', 'errors.fallback', 'errors.someField', 'errors.http.other', 'errors.http.400', 'errors.http.409', 'errors.http.422']);
+check('agent workspace and admin console: every key the shared error steps look up is in their tables',
+  sharedKeys.flatMap((key) => [
+    ...(agentKo.t.has(key) && agentEn.t.has(key) ? [] : [`agent: ${key}`]),
+    ...(key in admin.STRINGS && key in admin.KO ? [] : [`admin: ${key}`]),
+  ]).concat(agentKo.TICKET_SHAPES.map((shape) => shape.key).filter((key) => !(agentKo.t.has(key) && agentEn.t.has(key)))
+    .map((key) => `agent: ${key}`)));
 check('agent workspace: every error code with words of its own is one the server sends, with words in both tables',
   Object.entries(agentKo.CODES).flatMap(([code, key]) => [
     ...(core.includes(`"${code}"`) ? [] : [`${code}: not in crates/spindesk-core/src (renamed? remove or rename it here)`]),
