@@ -158,6 +158,7 @@ try {
     const item = page.locator('#tray li', { hasText: 'big.txt' });
     await refusedInKorean(item.getByRole('alert'), t('errors.http.413'), said);
     await item.getByRole('button', { name: KO.retry }).waitFor();
+    await page.locator('#composer').screenshot({ path: join(OUT, 'agent-ko-upload.png') });
     await item.getByRole('button', { name: KO.removeFile('big.txt') }).click();
     expectFailed = null;
   });
