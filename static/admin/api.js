@@ -3,7 +3,8 @@
 // envelope ({"errors": [{"code", "title"}]}), Zendesk's ({"error", "description"}) or none —
 // in the console's language (errors.js).
 import { t } from './strings.js';
-import { explain, problemWords, retryAfterSeconds } from './errors.js';
+import { explain, problemWords } from './errors.js';
+import { retryAfterSeconds } from '../shared/errors.js';
 
 const KEY = 'spindesk-admin-token';
 

@@ -3,7 +3,7 @@
  * (api.js). Customer and agent text is only ever put in the page with textContent / text nodes. */
 // The entry module: signing in and out, and what runs on the page's clock.
 import { T, LANG } from './strings.js';
-import { $, translate, announce } from './ui.js';
+import { $, translate, announce, showError } from './ui.js';
 import { api, basicAuth, session, sset, readJson, whenUnauthorized } from './api.js';
 import { state, forget, remember } from './state.js';
 import { listPoller, renderViews, renderSync, refreshTimes, alsoOnRefresh, focusSearch, moveInList } from './inbox.js';
@@ -74,9 +74,11 @@ signinForm.addEventListener('submit', function (e) {
     if (g !== session.gen) return;
     signinButton.disabled = false;
     signinButton.textContent = T.signIn;
+    // A 401 is a wrong email or token (an expired token says so); the rest say what failed.
     var wrong = err.status === 401;
     tokenInput.setAttribute('aria-invalid', String(wrong));
-    signinError.textContent = wrong ? T.badCredentials : err.message;
+    if (wrong && err.code !== 'token_expired') signinError.textContent = T.badCredentials;
+    else showError(signinError, err);
     if (wrong) tokenInput.select();
   });
 });

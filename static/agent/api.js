@@ -1,7 +1,9 @@
 // Talking to Spindesk: the tickets API with the agent's own API token, this tab's storage, and
 // polling. The token lives in sessionStorage (this tab only, gone when it closes) and is only
-// ever sent in the Authorization header — never in a URL, never logged.
-import { T } from './strings.js';
+// ever sent in the Authorization header — never in a URL, never logged. A failed request
+// rejects with an Error whose message is in the workspace's language (errors.js).
+import { errorFrom, explain } from './errors.js';
+import { retryAfterSeconds } from '../shared/errors.js';
 
 var STORE = 'spindesk-agent:';
 var MAX_BACKOFF = 60000;
@@ -43,14 +45,12 @@ export function api(method, path, body, header) {
       var data = null;
       try { data = raw ? JSON.parse(raw) : null; } catch (e) { /* not JSON */ }
       if (res.ok && data) return data;
-      var first = data && data.errors && data.errors[0];
-      var err = new Error((data && (data.description || data.error)) || (first && first.title) || T.httpError(res.status));
-      err.status = res.status;
-      throw err;
+      throw errorFrom(res.status, data, retryAfterSeconds(res.headers.get('retry-after')));
     });
   }, function () {
-    var err = new Error(T.offline);
+    var err = new Error(explain({ status: 0 }).message);
     err.status = 0;
+    err.server = '';
     throw err;
   }).finally(function () { clearTimeout(timer); }).catch(function (err) {
     // A signed-in session whose token stopped working ends here, once.

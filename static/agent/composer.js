@@ -1,7 +1,7 @@
 // The composer: a public reply or an internal note on the open ticket, with a draft per ticket
 // that survives a reload.
 import { T } from './strings.js';
-import { $, announce } from './ui.js';
+import { $, announce, showError } from './ui.js';
 import { api, sset } from './api.js';
 import { state } from './state.js';
 import { pendingUploads, clearUploads } from './files.js';
@@ -152,7 +152,7 @@ function sendComment() {
     showWindow(c.id);
   }, function (err) {
     if (c !== state.current) { state.drafts[c.id] = { text: text, note: !isPublic }; sset('drafts', JSON.stringify(state.drafts)); return; }
-    composerError.textContent = err.message;
+    showError(composerError, err);
     hooks.refresh(); // e.g. closed meanwhile: the refresh shows why
   }).then(function () {
     c.sending = false;

@@ -1,7 +1,7 @@
 // The ticket's fields (status, priority, type, tags, group, assignee). Fields the agent hasn't
 // touched follow the server; edited ones are kept until saved.
 import { T } from './strings.js';
-import { $, h } from './ui.js';
+import { $, h, showError } from './ui.js';
 import { api } from './api.js';
 import { state, userName } from './state.js';
 import { loadGroups, loadAssignees, fillSelect } from './assign.js';
@@ -175,7 +175,7 @@ fieldsForm.addEventListener('submit', function (e) {
   }, function (err) {
     if (c !== state.current) return;
     fieldsStatus.className = 'fields-status err';
-    fieldsStatus.textContent = err.message;
+    showError(fieldsStatus, err);
     hooks.refresh();
   }).then(function () {
     c.saving = false;
@@ -197,7 +197,7 @@ assignMe.addEventListener('click', function () {
   }, function (err) {
     if (c !== state.current) return;
     fieldsStatus.className = 'fields-status err';
-    fieldsStatus.textContent = err.message;
+    showError(fieldsStatus, err);
   }).then(function () { assignMe.disabled = false; });
 });
 

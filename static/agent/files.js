@@ -2,8 +2,10 @@
 // and in the composer (a tray of uploads under one Zendesk upload token, sent with the reply or
 // the internal note as `comment.uploads`).
 import { T } from './strings.js';
-import { $, h } from './ui.js';
+import { $, h, showError } from './ui.js';
 import { session } from './api.js';
+import { errorFrom } from './errors.js';
+import { retryAfterSeconds } from '../shared/errors.js';
 
 var viewer = $('viewer'), viewerImg = $('viewer-img'), viewerOpen = $('viewer-open');
 $('viewer-close').addEventListener('click', function () { viewer.close(); });
@@ -87,20 +89,27 @@ function upload(f) {
           f.done = true;
           f.bar.hidden = true;
         } else {
-          failed(f, (data && data.description) || T.uploadFailed);
+          failed(f, errorFrom(xhr.status, data, retryAfterSeconds(xhr.getResponseHeader('retry-after'))));
         }
         done();
       };
-      xhr.onerror = function () { failed(f, T.uploadFailed); done(); };
+      xhr.onerror = function () { failed(f, errorFrom(0, null)); done(); };
       xhr.send(f.file);
     });
   });
 }
 
-function failed(f, why) {
+// Why the upload failed, in the workspace's words beside the file (a file too large, of a
+// type the server refuses, a lost connection), and a button to try again.
+function failed(f, err) {
   f.li.classList.add('bad');
   f.bar.hidden = true;
-  f.li.appendChild(h('button', { type: 'button', class: 'ghost small', text: T.retry, title: why, onclick: function (e) { e.target.remove(); f.bar.hidden = false; upload(f); } }));
+  var why = h('span', { class: 'why', role: 'alert' });
+  showError(why, err);
+  f.li.appendChild(why);
+  f.li.appendChild(h('button', { type: 'button', class: 'ghost small', text: T.retry, title: T.uploadFailed, onclick: function (e) {
+    e.target.remove(); why.remove(); f.bar.hidden = false; upload(f);
+  } }));
 }
 
 /** What the next comment carries: `{uploads: [token]}`, `{busy: true}` while files upload, or `{}`. */

@@ -1,7 +1,7 @@
 // The inbox: the views (system and admin-defined, with counts), a view's tickets or a search's
 // results (refreshed while visible), and the sync status line.
 import { T } from './strings.js';
-import { $, h, ago, timeEl, channelLabel, pill, announce } from './ui.js';
+import { $, h, ago, timeEl, channelLabel, pill, announce, showError } from './ui.js';
 import { api, sset, session, Poller } from './api.js';
 import { state, PAGE, remember, userName, isUnread, fetchUsers } from './state.js';
 
@@ -26,7 +26,7 @@ export function renderSync() {
   if (state.syncError) {
     var secs = Math.max(1, Math.round((listPoller.nextAt - Date.now()) / 1000));
     sync.className = 'sync err';
-    sync.textContent = T.syncFailed(state.syncError, secs);
+    showError(sync, state.syncError, ' ' + T.retryingIn(secs));
   } else if (state.lastSync) {
     sync.className = 'sync';
     sync.textContent = T.updated(ago(state.lastSync));
@@ -161,13 +161,13 @@ function loadList() {
       state.listed = 'search';
       state.tickets = [];
       state.total = 0;
-      searchError.textContent = err.message;
+      showError(searchError, err);
       renderList();
       summary.textContent = '';
       return;
     }
     var first = !state.syncError;
-    state.syncError = err.message;
+    state.syncError = err;
     // The error shows once the retry is scheduled (renderSync needs nextAt).
     setTimeout(function () { renderSync(); if (first) announce(sync.textContent); }, 0);
     throw err;

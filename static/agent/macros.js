@@ -2,7 +2,7 @@
 // the server changes nothing): its comment goes into the composer, to edit, and the field
 // changes are listed; sending the composer sends them with the comment in one PUT.
 import { T } from './strings.js';
-import { $, h, announce } from './ui.js';
+import { $, h, announce, showError } from './ui.js';
 import { api } from './api.js';
 import { state, userName } from './state.js';
 import { loadGroups } from './assign.js';
@@ -34,7 +34,7 @@ export function resetMacros() {
     list.forEach(function (m) { select.appendChild(h('option', { value: String(m.id), text: m.title })); });
     select.disabled = !list.length;
     select.title = list.length ? '' : T.noMacros;
-  }, function (err) { macroError.textContent = err.message; });
+  }, function (err) { showError(macroError, err); });
 }
 
 export function setMacrosEditable(on) { select.disabled = !on || select.options.length < 2; }
@@ -99,7 +99,7 @@ select.addEventListener('change', function () {
     announce(T.macroChosen(c.macro.title));
   }, function (err) {
     if (c !== state.current) return;
-    macroError.textContent = err.message;
+    showError(macroError, err);
     select.value = '';
   }).then(function () { select.removeAttribute('aria-busy'); });
 });

@@ -14,11 +14,53 @@ const STRINGS = {
     badCredentials: 'That email and API token don’t match an agent. Check both, or ask your admin for a new token.',
     sessionEnded: 'Your API token was not accepted any more (it may have been revoked). Sign in again.',
     signedOut: 'Signed out. Your token was removed from this tab.',
-    offline: 'Can’t reach Spindesk. Check your connection.',
-    httpError: function (status) { return 'Spindesk answered with an error (' + status + ').'; },
     retryingIn: function (s) { return 'Retrying in ' + s + ' s.'; },
     updated: function (when) { return 'Updated ' + when; },
-    syncFailed: function (msg, s) { return msg + ' Retrying in ' + s + ' s.'; },
+    // What a failed request means (errors.js, on the steps ../shared/errors.js shares with the
+    // admin console): by the server's code, a validation text's shape, else its status.
+    errors: {
+      network: 'Can’t reach Spindesk. Check your connection.',
+      http: {
+        400: 'Spindesk could not accept the request.',
+        401: 'Your API token is not accepted any more. Sign in again.',
+        403: 'Your account may not do this: ask an admin.',
+        404: 'Not found: it may have been deleted or changed elsewhere in the meantime. Refresh and try again.',
+        405: 'Spindesk does not allow this here.',
+        409: 'This conflicts with what is there already. Refresh and try again.',
+        412: 'It was changed elsewhere in the meantime. Refresh and redo your change.',
+        413: 'This is too large for Spindesk (a file, or a very long text). Send something smaller.',
+        415: 'Spindesk does not take this kind of file.',
+        422: 'Something you entered is not valid.',
+        429: 'Too many requests. Wait a moment and try again.',
+        500: 'Something went wrong on the server. Try again; if it keeps happening, tell your admin.',
+        502: 'Spindesk did not answer properly (gateway error). Try again in a moment.',
+        503: 'Spindesk is not available right now. Try again in a moment.',
+        504: 'Spindesk took too long to answer. Try again in a moment.',
+        other: 'Spindesk answered with status {status}.'
+      },
+      retryIn: 'Too many requests. Try again in {seconds} seconds.',
+      fallback: '{lead} Server message: {message}',
+      badBody: 'Spindesk could not read what the workspace sent. Reload the page and try again.',
+      tokenExpired: 'This API token has expired. Ask your admin for a new one.',
+      busy: 'The database is busy and nothing was changed. Try again in a moment.',
+      closed: 'This ticket was closed in the meantime: closed tickets can’t be changed.',
+      required: '{field}: this is required. Fill it in.',
+      length: '{field}: use 1 to {max} characters.',
+      tooLong: '{field}: at most {max} characters.',
+      tooBig: '{field}: at most {max} bytes.',
+      range: '{field}: use a number from {min} to {max}.',
+      taken: '{field}: this is in use already. Choose another.',
+      alreadyMember: '{field}: already a member of this group. Refresh the page.',
+      gone: '{field}: it no longer exists. Refresh and choose again.',
+      someField: 'A value',
+      // Fields the ticket routes name in their texts, by the workspace's labels.
+      field: {
+        comment: 'Reply', body: 'Reply', status: 'Status', priority: 'Priority', type: 'Type', tags: 'Tags',
+        subject: 'Subject', assignee_id: 'Assignee', group_id: 'Group', channel: 'Reply via',
+        whatsapp_template: 'WhatsApp template', uploads: 'Files', filename: 'File name',
+        presence: 'Availability', custom_fields: 'Custom fields', external_id: 'External ID', query: 'Search'
+      }
+    },
     inbox: 'Inbox', views: 'Views', tickets: 'Tickets',
     viewOpen: 'Open', viewPending: 'Pending', viewSolved: 'Solved', viewAll: 'All',
     loading: 'Loading…', loadMore: 'Load more',
@@ -110,11 +152,50 @@ const STRINGS = {
     badCredentials: '이메일과 API 토큰이 일치하는 상담원이 없습니다. 다시 확인하거나 관리자에게 새 토큰을 요청하세요.',
     sessionEnded: 'API 토큰이 더 이상 유효하지 않습니다(폐기되었을 수 있습니다). 다시 로그인하세요.',
     signedOut: '로그아웃했습니다. 이 탭에서 토큰을 지웠습니다.',
-    offline: 'Spindesk에 연결할 수 없습니다. 연결을 확인하세요.',
-    httpError: function (status) { return 'Spindesk에서 오류가 발생했습니다(' + status + ').'; },
     retryingIn: function (s) { return s + '초 후 다시 시도합니다.'; },
     updated: function (when) { return '업데이트: ' + when; },
-    syncFailed: function (msg, s) { return msg + ' ' + s + '초 후 다시 시도합니다.'; },
+    errors: {
+      network: 'Spindesk에 연결할 수 없습니다. 연결을 확인하세요.',
+      http: {
+        400: 'Spindesk가 요청을 받아들이지 않았습니다.',
+        401: 'API 토큰이 더 이상 유효하지 않습니다. 다시 로그인하세요.',
+        403: '이 계정으로는 할 수 없는 작업입니다. 관리자에게 문의하세요.',
+        404: '찾을 수 없습니다. 그 사이에 다른 곳에서 삭제되거나 변경되었을 수 있습니다. 새로 고친 다음 다시 시도하세요.',
+        405: 'Spindesk가 여기에서 이 작업을 허용하지 않습니다.',
+        409: '이미 있는 내용과 충돌합니다. 새로 고친 다음 다시 시도하세요.',
+        412: '그 사이에 다른 곳에서 변경되었습니다. 새로 고친 다음 다시 변경하세요.',
+        413: 'Spindesk가 받기에는 너무 큽니다(파일 또는 아주 긴 글). 더 작게 보내세요.',
+        415: 'Spindesk가 이 형식의 파일을 받지 않습니다.',
+        422: '입력한 내용 중 올바르지 않은 값이 있습니다.',
+        429: '요청이 너무 많습니다. 잠시 기다린 다음 다시 시도하세요.',
+        500: '서버에서 문제가 생겼습니다. 다시 시도하고, 계속 그러면 관리자에게 알리세요.',
+        502: 'Spindesk가 제대로 응답하지 않았습니다(게이트웨이 오류). 잠시 후 다시 시도하세요.',
+        503: '지금은 Spindesk를 사용할 수 없습니다. 잠시 후 다시 시도하세요.',
+        504: 'Spindesk 응답이 너무 오래 걸렸습니다. 잠시 후 다시 시도하세요.',
+        other: 'Spindesk가 상태 코드 {status}(으)로 응답했습니다.'
+      },
+      retryIn: '요청이 너무 많습니다. {seconds}초 후에 다시 시도하세요.',
+      fallback: '{lead} 서버 메시지(영어): {message}',
+      badBody: '워크스페이스가 보낸 내용을 Spindesk가 읽지 못했습니다. 페이지를 새로 고친 다음 다시 시도하세요.',
+      tokenExpired: '이 API 토큰은 만료되었습니다. 관리자에게 새 토큰을 요청하세요.',
+      busy: '데이터베이스가 사용 중이라 아무것도 변경되지 않았습니다. 잠시 후 다시 시도하세요.',
+      closed: '그 사이에 이 티켓이 종료되었습니다. 종료된 티켓은 변경할 수 없습니다.',
+      required: '{field}: 필수 항목입니다. 값을 입력하세요.',
+      length: '{field}: 1~{max}자로 입력하세요.',
+      tooLong: '{field}: 최대 {max}자까지 입력할 수 있습니다.',
+      tooBig: '{field}: 최대 {max}바이트까지 넣을 수 있습니다.',
+      range: '{field}: {min}~{max} 사이의 숫자를 입력하세요.',
+      taken: '{field}: 이미 사용 중입니다. 다른 값을 입력하세요.',
+      alreadyMember: '{field}: 이미 이 그룹의 멤버입니다. 페이지를 새로 고치세요.',
+      gone: '{field}: 더 이상 없습니다. 새로 고친 다음 다시 고르세요.',
+      someField: '입력값',
+      field: {
+        comment: '답변', body: '답변', status: '상태', priority: '우선순위', type: '유형', tags: '태그',
+        subject: '제목', assignee_id: '담당자', group_id: '그룹', channel: '답장 채널',
+        whatsapp_template: 'WhatsApp 템플릿', uploads: '파일', filename: '파일 이름',
+        presence: '내 상태', custom_fields: '사용자 지정 필드', external_id: '외부 ID', query: '검색'
+      }
+    },
     inbox: '받은 편지함', views: '보기', tickets: '티켓',
     viewOpen: '열림', viewPending: '보류', viewSolved: '해결됨', viewAll: '전체',
     loading: '불러오는 중…', loadMore: '더 보기',
@@ -201,3 +282,21 @@ export const LANG = LANGS.map((l) => String(l).slice(0, 2).toLowerCase()).find((
 export const T = STRINGS[LANG];
 /** For dates and times: the browser's own locale, which may be more specific than LANG. */
 export const LOCALE = navigator.language || LANG;
+
+function lookup(key) {
+  return String(key).split('.').reduce(function (table, part) {
+    return table && typeof table === 'object' && Object.prototype.hasOwnProperty.call(table, part) ? table[part] : undefined;
+  }, T);
+}
+/**
+ * `t('errors.http.404')`, `t('errors.length', {field, max})`: a text of T by its dotted key with
+ * its {placeholders} filled — the lookup the error words shared with the admin console use
+ * (../shared/errors.js), whose keys are the same in both pages.
+ */
+export function t(key, vars) {
+  var s = lookup(key);
+  // Nothing is logged from this page; strings.test.mjs checks every key the errors use.
+  if (typeof s !== 'string') return key;
+  return vars ? s.replace(/\{(\w+)\}/g, function (m, name) { return name in vars ? String(vars[name]) : m; }) : s;
+}
+t.has = function (key) { return typeof lookup(key) === 'string'; };

@@ -1,7 +1,7 @@
 // The open ticket (#ticket/<id>): its conversation, refreshed while visible, the requester with
 // their other tickets, the satisfaction rating, and the fields, macros and composer beside it.
 import { T } from './strings.js';
-import { $, h, fillText, timeEl, channelLabel, pill } from './ui.js';
+import { $, h, fillText, timeEl, channelLabel, pill, showError } from './ui.js';
 import { api, session, Poller } from './api.js';
 import { state, remember, userName, markSeen, isUnread } from './state.js';
 import { rowFor } from './inbox.js';
@@ -143,7 +143,8 @@ function refreshTicket() {
     if (c !== state.current) return;
     if (err.status === 401) throw err;
     loadingEl.hidden = true;
-    ticketError.textContent = err.status === 404 ? T.notFound : err.message;
+    if (err.status === 404) ticketError.textContent = T.notFound;
+    else showError(ticketError, err);
     if (err.status === 404) { ticketPoller.stop(); return; }
     throw err;
   });

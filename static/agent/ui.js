@@ -38,6 +38,23 @@ export function fillText(el, text) {
   el.appendChild(document.createTextNode(text.slice(at)));
 }
 
+/**
+ * Puts a failed request's words in `el` (then `after`, if given): the server's own English
+ * words, which end the message when the workspace has none of its own, marked lang="en".
+ */
+export function showError(el, err, after) {
+  var text = err && err.message ? String(err.message) : String(err || '');
+  var server = (err && err.server) || '';
+  el.textContent = '';
+  if (server && text.slice(-server.length) === server) {
+    el.appendChild(document.createTextNode(text.slice(0, text.length - server.length)));
+    el.appendChild(h('span', { lang: 'en', text: server }));
+  } else {
+    el.appendChild(document.createTextNode(text));
+  }
+  if (after) el.appendChild(document.createTextNode(after));
+}
+
 /** Fills the page's own text from the data-t, data-t-label and data-t-code attributes. */
 export function translate() {
   document.querySelectorAll('[data-t]').forEach(function (el) { el.textContent = T[el.getAttribute('data-t')]; });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests of the widget, the Help Center pages, the agent workspace, the admin
-# console (in English, and in Korean: admin-ko.test.mjs), files in conversations
+# console (in English, and in Korean: admin-ko.test.mjs; the workspace's errors in Korean:
+# agent-ko.test.mjs), files in conversations
 # (attachments.test.mjs), signed identity (identity.test.mjs) and the desk (two agents and a
 # customer) against the real dev server, and realtime through a real Pushpin in front of it
 # (realtime.test.mjs):
@@ -109,6 +110,10 @@ fi
 # The admin console again with a Korean browser: every area in Korean, the language switch.
 if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
   BASE_URL="http://127.0.0.1:$PORT" node "$HERE/admin-ko.test.mjs" || status=$?
+fi
+# The agent workspace with a Korean browser: the server's refusals in the workspace's words.
+if [ "$status" -eq 0 ] && [ "${1:-}" != "--fake" ]; then
+  BASE_URL="http://127.0.0.1:$PORT" node "$HERE/agent-ko.test.mjs" || status=$?
 fi
 # Files: a photo from the widget to the workspace, a PDF back (uploads and downloads exist only
 # on the real server).

@@ -2,7 +2,8 @@
 // (static/agent/strings.js, `en` and `ko`) and the widget (static/widget.js) must have the same
 // keys in both, each the same kind (text, function, nested table) with the same {placeholders};
 // so must the admin console's (static/admin/strings.js `STRINGS` and `KO`), where only product
-// names may read the same in both.
+// names may read the same in both. Then the words of server errors (static/shared/errors.js with
+// each page's own errors.js) for each kind of answer, in both languages.
 // Run: node tests/browser/strings.test.mjs
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -89,8 +90,11 @@ check('admin console: every Korean string differs from the English one but the p
 // ---- Admin console: server errors in words (static/admin/errors.js), in both languages. The
 // module runs here as a script after strings.js (imports and exports taken out), like the
 // tables above; the browser tests see the same words on real server answers.
-const errorsSource = read('admin/errors.js').replace(/^import .*$/gm, '');
-const words = evaluate(`${read('admin/strings.js')}\n${errorsSource}`, '{ CODES, explain, problemWords, setLanguage, retryAfterSeconds }',
+// (The steps both staff apps share, static/shared/errors.js, run before the page's own.)
+const withoutImports = (path) => read(path).replace(/^import .*$/gm, '');
+const sharedSource = withoutImports('shared/errors.js');
+const errorsSource = withoutImports('admin/errors.js');
+const words = evaluate(`${read('admin/strings.js')}\n${sharedSource}\n${errorsSource}`, '{ CODES, explain, problemWords, setLanguage, retryAfterSeconds }',
   { document: { documentElement: {} }, navigator: {}, console });
 const rustSources = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory()
   ? rustSources(join(dir, e.name)) : e.name.endsWith('.rs') ? [readFileSync(join(dir, e.name), 'utf8')] : []));
@@ -163,5 +167,68 @@ if (JSON.stringify(words.problemWords(strange)) !== JSON.stringify({ text: 'some
 if (words.retryAfterSeconds('120') !== 120 || words.retryAfterSeconds(new Date(Date.now() + 9500).toUTCString()) < 8
   || words.retryAfterSeconds('soon') !== null || words.retryAfterSeconds(null) !== null) wrong.push('Retry-After not read');
 check('admin console: server errors in Korean words (and English), the server text only after a lead-in', wrong);
+
+// ---- Agent workspace: the same steps (static/shared/errors.js) with its own codes and words
+// (static/agent/errors.js), in each language: the module runs after strings.js with the
+// browser's language set, once per table.
+const agentWords = (lang) => evaluate(`${read('agent/strings.js')}\n${sharedSource}\n${withoutImports('agent/errors.js')}`,
+  '{ CODES, explain, errorFrom, t, SHAPES, TICKET_SHAPES, COMPLETE }', { navigator: { languages: [lang], language: lang }, console });
+const agentKo = agentWords('ko-KR');
+const agentEn = agentWords('en-US');
+// Every key the shared steps may look up (each shape's, each status with words of its own) is in
+// both pages' tables; the workspace's own shapes in its tables.
+const sharedKeys = agentKo.SHAPES.map((shape) => shape.key)
+  .concat([...agentKo.COMPLETE].map((status) => `errors.http.${status}`))
+  .concat(['errors.network', 'errors.retryIn', 'errors.fallback', 'errors.someField', 'errors.http.other', 'errors.http.400', 'errors.http.409', 'errors.http.422']);
+check('agent workspace and admin console: every key the shared error steps look up is in their tables',
+  sharedKeys.flatMap((key) => [
+    ...(agentKo.t.has(key) && agentEn.t.has(key) ? [] : [`agent: ${key}`]),
+    ...(key in admin.STRINGS && key in admin.KO ? [] : [`admin: ${key}`]),
+  ]).concat(agentKo.TICKET_SHAPES.map((shape) => shape.key).filter((key) => !(agentKo.t.has(key) && agentEn.t.has(key)))
+    .map((key) => `agent: ${key}`)));
+check('agent workspace: every error code with words of its own is one the server sends, with words in both tables',
+  Object.entries(agentKo.CODES).flatMap(([code, key]) => [
+    ...(core.includes(`"${code}"`) ? [] : [`${code}: not in crates/spindesk-core/src (renamed? remove or rename it here)`]),
+    ...(agentKo.t.has(key) && agentEn.t.has(key) ? [] : [`${code}: ${key} is not in both tables`]),
+  ]));
+// The answers the ticket routes give (crates/spindesk-core/src/api/tickets), as the workspace
+// reads them: [what, status, body, the Korean words expected, an English part expected].
+const zd = (error, description) => ({ error, description });
+const agentCases = [
+  ['a tag too long', 422, zd('RecordInvalid', 'tags: "xxxxxxxx" must be 1 to 80 characters without spaces'), '태그: 1~80자로 입력하세요', 'Tags: use 1 to 80 characters'],
+  ['an empty reply', 422, zd('RecordInvalid', "comment: body can't be blank"), '답변: 필수 항목입니다', 'Reply: this is required'],
+  ['a reply without a body', 422, zd('RecordInvalid', 'comment: needs a body'), '답변: 필수 항목입니다', 'Reply: this is required'],
+  ['a subject too long', 422, zd('RecordInvalid', 'subject: is longer than 255 characters'), '제목: 최대 255자까지', 'Subject: at most 255'],
+  ['a group gone', 422, zd('RecordInvalid', 'group_id: there is no group 9'), '그룹: 더 이상 없습니다', 'Group: it no longer exists'],
+  ['closed elsewhere', 422, zd('RecordInvalid', 'status: closed prevents ticket update'), '그 사이에 이 티켓이 종료되었습니다', 'closed in the meantime'],
+  ['a ticket or macro gone', 404, zd('RecordNotFound', 'Not found'), '다른 곳에서 삭제되거나 변경되었을 수', 'deleted or changed elsewhere'],
+  ['a wrong token', 401, zd('Unauthorized', "Couldn't authenticate you"), '다시 로그인하세요', 'Sign in again'],
+  ['not an admin', 403, zd('Forbidden', 'Only admins can change macros; agents can read and use them'), '관리자에게 문의하세요', 'ask an admin'],
+  ['a file too large', 413, zd('RecordInvalid', 'the file is larger than the 20971520 bytes allowed'), '너무 큽니다', 'too large for Spindesk'],
+  ['a file of a refused type', 415, zd('RecordInvalid', 'files of this type are not accepted'), '이 형식의 파일', 'this kind of file'],
+  ['rate limited', 429, { errors: [{ code: 'rate_limited', title: 'Too many requests' }] }, '잠시 기다린', 'Wait a moment'],
+  ['the database busy', 503, { errors: [{ code: 'busy', title: 'The database is busy; try again in a moment' }] }, '데이터베이스가 사용 중', 'database is busy'],
+  ['our fault', 500, { errors: [{ code: 'internal_error', title: 'Something went wrong on our side' }] }, '서버에서 문제가 생겼습니다', 'went wrong on the server'],
+  ['a proxy without JSON', 502, null, '게이트웨이 오류', 'gateway error'],
+  ['bad JSON', 400, { errors: [{ code: 'invalid_json', title: 'The JSON body could not be read: EOF' }] }, '읽지 못했습니다', 'could not read'],
+  ['no connection', 0, null, '연결할 수 없습니다', 'Can’t reach Spindesk'],
+];
+const agentWrong = [];
+for (const [what, status, body, ko, en] of agentCases) {
+  const said = body && (body.description || body.errors[0].title);
+  const k = agentKo.errorFrom(status, body, null);
+  if (!k.message.includes(ko) || (said && k.message.includes(said)) || k.server) agentWrong.push(`${what} (ko): ${k.message}`);
+  const e = agentEn.errorFrom(status, body, null);
+  if (!e.message.includes(en)) agentWrong.push(`${what} (en): ${e.message}`);
+  if (k.status !== status) agentWrong.push(`${what}: status ${k.status}`);
+}
+if (agentKo.errorFrom(429, null, 42).message !== '요청이 너무 많습니다. 42초 후에 다시 시도하세요.') agentWrong.push('Retry-After not used');
+// A text without words of the workspace's own: Korean, then the server's after a lead-in.
+const query = zd('InvalidSearchQuery', 'unknown keyword "mood"; Spindesk searches with status, tags');
+const lead = agentKo.errorFrom(400, query, null);
+if (lead.message !== `Spindesk가 요청을 받아들이지 않았습니다. 서버 메시지(영어): ${query.description}` || lead.server !== query.description) {
+  agentWrong.push(`fallback (ko): ${JSON.stringify({ message: lead.message, server: lead.server })}`);
+}
+check('agent workspace: server errors in Korean words (and English), the server text only after a lead-in', agentWrong);
 
 if (failures) process.exit(1);

@@ -226,6 +226,8 @@ fn the_agent_workspace_is_a_strict_csp_page_with_its_own_files() {
         "notify.js",
         "keys.js",
         "live.js",
+        "errors.js",
+        "/shared/errors.js",
     ] {
         assert!(
             modules.contains_key(area),
@@ -333,16 +335,19 @@ fn admin_without_the_slash_redirects_to_the_page() {
 }
 
 /// Every ES module of the staff app under `/<dir>/`, transitively imported from `entry`, by file
-/// name: each is served as revalidated, same-origin JavaScript that never turns data into
-/// markup. A file missing from the asset list would break the page in the browser only.
+/// name (`strings.js`; a module outside the app's folder, such as the error words both staff apps
+/// share, by its path: `/shared/errors.js`): each is served as revalidated, same-origin
+/// JavaScript that never turns data into markup. A file missing from the asset list would break
+/// the page in the browser only.
 fn served_modules(app: &App, dir: &str, entry: &str) -> std::collections::BTreeMap<String, String> {
-    let mut pending = vec![entry.to_owned()];
+    let mut pending = vec![format!("/{dir}/{entry}")];
     let mut seen = std::collections::BTreeMap::new();
-    while let Some(file) = pending.pop() {
+    let own = format!("/{dir}/");
+    while let Some(path) = pending.pop() {
+        let file = path.strip_prefix(&own).unwrap_or(&path).to_owned();
         if seen.contains_key(&file) {
             continue;
         }
-        let path = format!("/{dir}/{file}");
         let script = get(app, &path);
         assert_eq!(script.status, 200, "{path}");
         assert_eq!(
@@ -370,16 +375,34 @@ fn served_modules(app: &App, dir: &str, entry: &str) -> std::collections::BTreeM
             );
         }
         for line in source.lines().filter(|l| l.starts_with("import ")) {
-            let import = line
-                .split("from './")
+            let spec = line
+                .split(" from '")
                 .nth(1)
                 .and_then(|rest| rest.split('\'').next())
+                .filter(|spec| spec.starts_with("./") || spec.starts_with("../"))
                 .unwrap_or_else(|| panic!("{path}: unexpected import {line}"));
-            pending.push(import.to_owned());
+            pending.push(resolve(&path, spec));
         }
         seen.insert(file, source);
     }
     seen
+}
+
+/// A relative module specifier (`./ui.js`, `../shared/errors.js`) as the browser resolves it
+/// against the importing module's path.
+fn resolve(from: &str, spec: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
+    parts.pop();
+    for part in spec.split('/') {
+        match part {
+            "." => {}
+            ".." => {
+                assert!(parts.pop().is_some(), "{from}: {spec} leaves the site");
+            }
+            name => parts.push(name),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }
 
 #[test]
@@ -393,6 +416,8 @@ fn every_admin_module_is_served_as_revalidated_javascript() {
         "help-center.js",
         "bot.js",
         "preview.js",
+        "errors.js",
+        "/shared/errors.js",
     ] {
         assert!(
             seen.contains_key(area),

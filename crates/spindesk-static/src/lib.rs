@@ -148,6 +148,10 @@ const ASSETS: &[Asset] = &[
     app_file!("agent", "keys.js", JS),
     app_file!("agent", "live.js", JS),
     app_file!("agent", "files.js", JS),
+    app_file!("agent", "errors.js", JS),
+    // What a failed request means, in the page's language: the steps both staff apps share
+    // (`static/shared/`), each with its own codes and words.
+    app_file!("shared", "errors.js", JS),
     // The admin console: `app.js` is the entry module.
     app_file!("admin", "index.html", HTML),
     app_file!("admin", "admin.css", CSS),
