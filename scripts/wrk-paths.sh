@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Issue 11's measurement (wrk on the three busy paths: widget message + bot reply, signed
+# Telegram webhook, help-center search over 10,000 articles): scripts/wrk-paths.mjs does it.
+#
+#   scripts/wrk-paths.sh                 the release dev server, started here on a port of its
+#                                        own with a fresh database, then stopped
+#   scripts/wrk-paths.sh URL             a running Spindesk, e.g. `spin up --build` with
+#       --variable admin_token=$ADMIN_TOKEN --variable widget_messages_per_minute=1000000000
+#       --variable widget_messages_per_address_per_minute=1000000000      (ADMIN_TOKEN set here)
+#
+# Env (both ways): CONNECTIONS (32), HC_CONNECTIONS (8), DURATION (8s), THREADS (2), ARTICLES
+# (10000), SESSIONS (64). Needs `wrk` (apt-get install -y wrk) and node.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+if [ $# -ge 1 ]; then
+  BASE_URL=$1 exec node scripts/wrk-paths.mjs
+fi
+export ADMIN_TOKEN=${ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")}
+PORT=${PORT:-37380}
+STATE=$(mktemp -d)
+cargo build -q --release -p spindesk-devserver
+SERVER=""
+cleanup() {
+  local status=$?
+  [ "$status" -ne 0 ] && { echo "--- server log ---" >&2; tail -n 15 "$STATE/server.log" >&2; }
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$STATE"
+}
+trap cleanup EXIT INT TERM
+SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" \
+  SPIN_VARIABLE_WIDGET_MESSAGES_PER_MINUTE=1000000000 \
+  SPIN_VARIABLE_WIDGET_MESSAGES_PER_ADDRESS_PER_MINUTE=1000000000 \
+  target/release/spindesk-devserver --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db" \
+  >"$STATE/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v2/help_center/categories" 2>/dev/null && break
+  sleep 0.2
+done
+BASE_URL="http://127.0.0.1:$PORT" node scripts/wrk-paths.mjs
