@@ -9,7 +9,9 @@
 #       --variable widget_messages_per_address_per_minute=1000000000      (ADMIN_TOKEN set here)
 #
 # Env (both ways): CONNECTIONS (32), HC_CONNECTIONS (8), DURATION (8s), THREADS (2), ARTICLES
-# (10000), SESSIONS (64). Needs `wrk` (apt-get install -y wrk) and node.
+# (10000), SESSIONS (64); for the dev server, SQLITE_MEMSTATUS=off starts it with SQLite's memory
+# statistics off (Spin's host keeps them on: README, "A busy desk on one machine"). Needs `wrk`
+# (apt-get install -y wrk) and node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
@@ -29,10 +31,13 @@ cleanup() {
   rm -rf "$STATE"
 }
 trap cleanup EXIT INT TERM
+EXTRA=()
+[ "${SQLITE_MEMSTATUS:-}" = off ] && EXTRA+=(--sqlite-without-memory-statistics)
 SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" \
   SPIN_VARIABLE_WIDGET_MESSAGES_PER_MINUTE=1000000000 \
   SPIN_VARIABLE_WIDGET_MESSAGES_PER_ADDRESS_PER_MINUTE=1000000000 \
   target/release/spindesk-devserver --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db" \
+  "${EXTRA[@]}" \
   >"$STATE/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 100); do

@@ -10,6 +10,7 @@ spindesk-devserver: serve Spindesk as `spin up` would, without the Spin CLI.
 
 usage: cargo run -p spindesk-devserver -- [--listen ADDR] [--db FILE] [--manifest FILE] [--workers N]
                                           [--redis URL] [--send-outbound]
+                                          [--sqlite-without-memory-statistics]
 
   --listen ADDR     address to listen on (default 127.0.0.1:3000)
   --db FILE         SQLite database file (default .spin/dev.db); processes given the same file
@@ -20,6 +21,9 @@ usage: cargo run -p spindesk-devserver -- [--listen ADDR] [--db FILE] [--manifes
                     process's memory, so several processes share it
   --send-outbound   really send http:// requests to granted hosts (local stand-ins for vendors
                     and bot APIs); without it nothing is sent
+  --sqlite-without-memory-statistics
+                    SQLite's memory statistics off, unlike Spin's host: for measuring what
+                    their process-wide mutex costs under load (README, \"A busy desk\")
 
 Variables come from SPIN_VARIABLE_<NAME> (e.g. SPIN_VARIABLE_ADMIN_TOKEN) or their defaults.";
 
@@ -30,6 +34,7 @@ struct Args {
     workers: usize,
     redis: Option<String>,
     send_outbound: bool,
+    without_memory_statistics: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -40,6 +45,7 @@ fn parse_args() -> Result<Args, String> {
         workers: 64,
         redis: None,
         send_outbound: false,
+        without_memory_statistics: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -48,6 +54,10 @@ fn parse_args() -> Result<Args, String> {
         }
         if flag == "--send-outbound" {
             args.send_outbound = true;
+            continue;
+        }
+        if flag == "--sqlite-without-memory-statistics" {
+            args.without_memory_statistics = true;
             continue;
         }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -101,6 +111,12 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<(), String> {
+    // Before the first connection: SQLite takes the setting only then.
+    if args.without_memory_statistics && !spindesk_native::turn_off_memory_statistics() {
+        return Err(
+            "SQLite was initialised before its memory statistics could be turned off".into(),
+        );
+    }
     let manifest = Manifest::load(&args.manifest)?;
     if let Some(dir) = args.db.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
