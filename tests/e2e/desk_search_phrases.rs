@@ -303,6 +303,58 @@ fn pairs_follow_subject_edits_and_deleted_tickets() {
     assert_eq!(ids(&app, &agent, "\"zipper jacket\""), [id]);
 }
 
+/// A ticket deleted behind the app's back gives its id back (tickets have no AUTOINCREMENT):
+/// the next ticket filed takes it before anything drained the queue, and must not inherit the
+/// deleted ticket's terms or pairs.
+#[test]
+fn a_deleted_ticket_s_id_taken_again_starts_a_fresh_entry() {
+    let app = App::new();
+    let agent = app.agent("Ada", "ada@example.com");
+    let kept = filed(
+        &app,
+        &agent,
+        "Broken zipper",
+        "hello",
+        &["zipper jacket again"],
+    );
+    let gone = filed(
+        &app,
+        &agent,
+        "Broken zipper",
+        "hello",
+        &["blue jacket zipper"],
+    );
+    let db = app.db();
+    for statement in [
+        "PRAGMA foreign_keys = OFF",
+        "DELETE FROM ticket_comments WHERE ticket_id = ?",
+        "DELETE FROM tickets WHERE id = ?",
+    ] {
+        let params: &[Value] = if statement.contains('?') {
+            &[Value::Integer(gone)]
+        } else {
+            &[]
+        };
+        db.execute(statement, params).expect(statement);
+    }
+    let parcel = filed(&app, &agent, "Late parcel", "where is my parcel", &[]);
+    assert_eq!(parcel, gone, "the scenario needs the id taken again");
+    assert_eq!(ids(&app, &agent, "\"broken zipper\""), [kept]);
+    assert_eq!(ids(&app, &agent, "zipper"), [kept]);
+    assert_eq!(ids(&app, &agent, "\"jacket zipper\""), Vec::<i64>::new());
+    assert_eq!(ids(&app, &agent, "\"late parcel\""), [parcel]);
+    let rows = |sql: &str| app.count(&sql.replace("{id}", &parcel.to_string()));
+    assert_eq!(
+        rows("SELECT count(*) FROM ticket_terms WHERE ticket_id = {id} AND term IN ('zipper', 'broken', 'jacket', 'blue')"),
+        0
+    );
+    assert_eq!(
+        rows("SELECT count(*) FROM ticket_pairs WHERE ticket_id = {id} AND pair LIKE '%zipper%'"),
+        0
+    );
+    assert!(rows("SELECT count(*) FROM ticket_terms WHERE ticket_id = {id}") > 0);
+}
+
 /// SQLite's `data_version` of one connection changes when another connection commits.
 fn data_version(db: &impl Sql) -> Value {
     db.execute("PRAGMA data_version", &[])

@@ -59,6 +59,8 @@ struct Doc {
     /// The comments' next free position.
     next_position: i64,
     analysis: i64,
+    /// Its ticket was deleted (the id can come back with another ticket).
+    deleted: bool,
 }
 
 fn set_of(json: &str) -> BTreeSet<String> {
@@ -84,7 +86,12 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
         |r| Ok((r.string("subject")?, r.string("description")?)),
     )?;
     let Some((subject, description)) = head_text else {
-        return forget_ticket(db, ticket_id);
+        forget_entries(db, ticket_id)?;
+        db.execute(
+            "DELETE FROM ticket_search_queue WHERE ticket_id = ?",
+            &[ticket_id.into()],
+        )?;
+        return Ok(());
     };
     let analyzer = analyzer();
     let mut head = BTreeSet::new();
@@ -96,8 +103,8 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
         term_pairs::add_positioned(&analyzer, text, Space::Head, &mut at, &mut head_pairs);
     }
     let old = db.query_opt(
-        "SELECT terms, head_terms, head_pairs, last_comment_id, next_position, analysis \
-         FROM ticket_search_docs WHERE ticket_id = ?",
+        "SELECT terms, head_terms, head_pairs, last_comment_id, next_position, analysis, \
+         deleted FROM ticket_search_docs WHERE ticket_id = ?",
         &[ticket_id.into()],
         |r| {
             Ok(Doc {
@@ -110,9 +117,19 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
                 last_comment_id: r.i64("last_comment_id")?,
                 next_position: r.i64("next_position")?,
                 analysis: r.i64("analysis")?,
+                deleted: r.i64("deleted")? != 0,
             })
         },
     )?;
+    // The doc of a deleted ticket whose id was taken again before the queue was drained (the
+    // delete trigger marked it): its entries go first, then this ticket is indexed anew.
+    let old = match old {
+        Some(doc) if doc.deleted => {
+            forget_entries(db, ticket_id)?;
+            None
+        }
+        old => old,
+    };
     // Comments never change, so only new comments are read unless the head changed (its
     // positions with it), the rules did, or the doc is from before positions.
     let incremental = old.as_ref().filter(|d| {
@@ -177,12 +194,14 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
     if !unchanged {
         db.execute(
             "INSERT INTO ticket_search_docs \
-             (ticket_id, terms, head_terms, head_pairs, last_comment_id, next_position, analysis) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) \
+             (ticket_id, terms, head_terms, head_pairs, last_comment_id, next_position, analysis, \
+              deleted) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0) \
              ON CONFLICT (ticket_id) DO UPDATE SET terms = excluded.terms, \
              head_terms = excluded.head_terms, head_pairs = excluded.head_pairs, \
              last_comment_id = excluded.last_comment_id, \
-             next_position = excluded.next_position, analysis = excluded.analysis",
+             next_position = excluded.next_position, analysis = excluded.analysis, \
+             deleted = 0",
             &[
                 ticket_id.into(),
                 json_of(&terms)?.into(),
@@ -201,10 +220,11 @@ pub fn index_ticket(db: &Db, ticket_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// A ticket that is gone (deleted, by whatever statement: the delete trigger queued it): its
-/// terms and pairs, found through its doc (the terms' and pairs' keys start with the term), then
-/// the doc and its place in the queue.
-fn forget_ticket(db: &Db, ticket_id: i64) -> Result<()> {
+/// The entries of a ticket that is gone (deleted, by whatever statement: the delete trigger
+/// queued it): its terms and pairs, found through its doc (the terms' and pairs' keys start with
+/// the term), then the doc. Only [`index_ticket`] writes a ticket's entries, so under its id
+/// they are all the gone ticket's.
+fn forget_entries(db: &Db, ticket_id: i64) -> Result<()> {
     let id = [ticket_id.into()];
     db.execute(
         "DELETE FROM ticket_pairs WHERE ticket_id = ?1 AND pair IN (
@@ -220,7 +240,6 @@ fn forget_ticket(db: &Db, ticket_id: i64) -> Result<()> {
         &id,
     )?;
     db.execute("DELETE FROM ticket_search_docs WHERE ticket_id = ?", &id)?;
-    db.execute("DELETE FROM ticket_search_queue WHERE ticket_id = ?", &id)?;
     Ok(())
 }
 
