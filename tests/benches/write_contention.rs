@@ -133,12 +133,13 @@
 //!
 //! Schema v29 (the ticket index's nine triggers replaced by three that only queue; the tag
 //! index and a deleted ticket's entries kept by the writes' upkeep instead), before and after
-//! binaries alternated, three rounds: 137 -> 132 objects; a connection's schema holds 1,524 ->
-//! 1,388 allocations (244 -> 231 KB); connections per second under 32 writers 742 -> 873 (p99
-//! 116 -> 85 ms); widget messages, 32 writers, 465-489 -> 495-510 req/s, p99 263-286 ->
-//! 264-270 ms (throughput up a little, the tail within the noise). `perf` after it: loading
-//! schemas is still ~40 % of the run (the main database's, and the help center's for the
-//! three in four messages whose turn searches articles), freeing them ~12 %.
+//! binaries alternated, three rounds each time: 137 -> 132 objects; a connection's schema holds
+//! 1,524 -> 1,398 allocations (244 -> 232 KB); connections per second under 32 writers 741-742
+//! -> 812-873; widget messages, 32 writers, 465-489 -> 495-510 req/s, p99 263-286 -> 264-270 ms
+//! (a busier hour), then 504-534 -> 542-554 req/s, p99 255-263 -> 236-240 ms (load average 3).
+//! `perf` after it: loading schemas is still ~40 % of the run (the main database's, and the
+//! help center's for the three in four messages whose turn searches articles), freeing them
+//! ~12 %.
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_native::{NativeSql, SystemClock};
