@@ -266,18 +266,7 @@ fn pairs_follow_subject_edits_and_deleted_tickets() {
         ))
     };
     assert!(pairs(other) > 0);
-    let db = app.db();
-    for statement in [
-        "PRAGMA foreign_keys = OFF",
-        "DELETE FROM tickets WHERE id = ?",
-    ] {
-        let params: &[Value] = if statement.contains('?') {
-            &[Value::Integer(other)]
-        } else {
-            &[]
-        };
-        db.execute(statement, params).expect(statement);
-    }
+    app.delete_ticket_behind_the_apps_back(other, &["DELETE FROM tickets WHERE id = ?"]);
     // Gone from the results at once; its index entries go with the next write of a ticket or
     // a message (the delete queued it, and those writes run the index's upkeep before they
     // commit).
@@ -324,19 +313,13 @@ fn a_deleted_ticket_s_id_taken_again_starts_a_fresh_entry() {
         "hello",
         &["blue jacket zipper"],
     );
-    let db = app.db();
-    for statement in [
-        "PRAGMA foreign_keys = OFF",
-        "DELETE FROM ticket_comments WHERE ticket_id = ?",
-        "DELETE FROM tickets WHERE id = ?",
-    ] {
-        let params: &[Value] = if statement.contains('?') {
-            &[Value::Integer(gone)]
-        } else {
-            &[]
-        };
-        db.execute(statement, params).expect(statement);
-    }
+    app.delete_ticket_behind_the_apps_back(
+        gone,
+        &[
+            "DELETE FROM ticket_comments WHERE ticket_id = ?",
+            "DELETE FROM tickets WHERE id = ?",
+        ],
+    );
     let parcel = filed(&app, &agent, "Late parcel", "where is my parcel", &[]);
     assert_eq!(parcel, gone, "the scenario needs the id taken again");
     assert_eq!(ids(&app, &agent, "\"broken zipper\""), [kept]);

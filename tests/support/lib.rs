@@ -140,6 +140,19 @@ impl App {
         self.dir.join("spindesk.db")
     }
 
+    /// Deletes ticket `id` behind the app's back, as an operator's SQL would: on a connection
+    /// of its own with foreign keys off (other tables refer to the ticket), each of `statements`
+    /// run with the id as its one parameter. The app's triggers still run.
+    pub fn delete_ticket_behind_the_apps_back(&self, id: i64, statements: &[&str]) {
+        let db = self.db();
+        db.execute("PRAGMA foreign_keys = OFF", &[])
+            .expect("foreign keys off");
+        for statement in statements {
+            db.execute(statement, &[Value::Integer(id)])
+                .expect(statement);
+        }
+    }
+
     /// The main database as an installation on an older release left it: migrations 1 to
     /// `version` applied and recorded, as the runner does, before any request. For upgrade
     /// tests: write that release's rows through the returned connection, then make a request.
