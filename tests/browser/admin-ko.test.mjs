@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import vm from 'node:vm';
-import { ADMIN_TOKEN, BASE, OUT, check, checkNoProblems, go, launch, reportFailure, request } from './harness.mjs';
+import { ADMIN_TOKEN, BASE, OUT, check, checkNoProblems, go, launch, reportFailure, request, watchPage } from './harness.mjs';
 
 const RUN = Date.now().toString(36);
 const api = (method, path, body) =>
@@ -42,14 +42,7 @@ let failed = false;
 
 try {
   const page = context.pages()[0] || await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'warning' && /missing UI string/.test(m.text())) problems.push(`console: ${m.text()}`);
-    if (m.type() !== 'error') return;
-    if (expectFailed && expectFailed.test(m.text())) return;
-    problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('dialog', async (d) => { problems.push(`dialog opened: ${d.message()}`); await d.dismiss(); });
+  watchPage(page, problems, { expected: () => expectFailed, missingStrings: true });
 
   // Every text node, label and title of the page (code samples and English-marked parts aside)
   // that is a key name or a string of the English table.

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import vm from 'node:vm';
-import { ADMIN_TOKEN, BASE, OUT, check, checkNoProblems, go, launch, log, reportFailure, request } from './harness.mjs';
+import { ADMIN_TOKEN, BASE, OUT, check, checkNoProblems, go, launch, log, reportFailure, request, watchPage } from './harness.mjs';
 
 const RUN = Date.now().toString(36);
 
@@ -32,13 +32,7 @@ let failed = false;
 
 try {
   const page = context.pages()[0] || await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (expectFailed && expectFailed.test(m.text())) return;
-    problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('dialog', async (d) => { problems.push(`dialog opened: ${d.message()}`); await d.dismiss(); });
+  watchPage(page, problems, { expected: () => expectFailed });
 
   // What the server says in English for an answer (either error family).
   const serverSays = (answer) => {

@@ -28,6 +28,23 @@ export async function go(name, fn) {
   console.log(`ok ${name} (${Math.round(performance.now() - t0)} ms)`);
 }
 
+/**
+ * Collects into `problems` what the page reports: console errors (but those `expected()`
+ * matches at that moment: loads a step fails on purpose), page errors, dialogs (dismissed), and
+ * with `missingStrings` the pages' warnings about a UI string missing from their tables.
+ */
+export function watchPage(page, problems, { expected = () => null, missingStrings = false } = {}) {
+  page.on('console', (m) => {
+    if (missingStrings && m.type() === 'warning' && /missing UI string/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (m.type() !== 'error') return;
+    const allowed = expected();
+    if (allowed && allowed.test(m.text())) return;
+    problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', async (d) => { problems.push(`dialog opened: ${d.message()}`); await d.dismiss(); });
+}
+
 /** The last step of a test: nothing the browser reported (console errors, page errors, dialogs). */
 export function checkNoProblems(problems) {
   setStep('console');
