@@ -143,7 +143,7 @@ fn version_27_with_a_help_center(app: &App) -> NativeSql {
 /// The ports of a request on `main` and `help_center`, for calling the core directly.
 fn env_on<'a>(
     app: &'a App,
-    main: &'a NativeSql,
+    main: &'a dyn Sql,
     help_center: &'a NativeSql,
     config: &'a MapConfig,
 ) -> spindesk_core::Env<'a> {
@@ -218,8 +218,24 @@ fn the_first_help_center_request_moves_every_row_and_drops_the_old_tables() {
     }
     assert_eq!(
         app.help_center_count("PRAGMA user_version"),
-        2,
-        "moved, then dropped from the main database"
+        3,
+        "moved, dropped from the main database, then published articles indexed by language"
+    );
+    let indexes: Vec<Vec<Value>> = app.help_center_rows(
+        "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'hc_articles' \
+         AND sql IS NOT NULL ORDER BY name",
+        &[],
+    );
+    assert_eq!(
+        indexes,
+        [
+            "hc_articles_featured",
+            "hc_articles_locale",
+            "hc_articles_published_by_locale",
+            "hc_articles_section"
+        ]
+        .map(|n| vec![Value::Text(n.into())]),
+        "version 1's (draft, locale) index is gone"
     );
     assert_eq!(tables_named_hc(&main), 0);
     // The main database's files: the article's still names its article; the file being
@@ -321,8 +337,69 @@ fn a_first_reader_inside_a_main_transaction_leaves_the_drop_to_the_next_one() {
     assert_eq!(tables_named_hc(&main), 8, "still there, unused");
 
     database::open(&env).expect("dropped now");
-    assert_eq!(app.help_center_count("PRAGMA user_version"), 2);
+    assert_eq!(app.help_center_count("PRAGMA user_version"), 3);
     assert_eq!(tables_named_hc(&main), 0);
+}
+
+/// The main database of one request, running `meanwhile` once right after the transaction
+/// that drops the old tables commits.
+struct DropCommitted<'a> {
+    inner: &'a NativeSql,
+    dropping: std::cell::Cell<bool>,
+    meanwhile: &'a dyn Fn(),
+}
+
+impl Sql for DropCommitted<'_> {
+    fn execute(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<spindesk_core::ports::Rows, spindesk_core::ports::SqlError> {
+        let rows = self.inner.execute(sql, params)?;
+        if sql.starts_with("DROP TABLE IF EXISTS hc_") {
+            self.dropping.set(true);
+        } else if sql == "COMMIT" && self.dropping.replace(false) {
+            (self.meanwhile)();
+        }
+        Ok(rows)
+    }
+}
+
+/// Two first readers after an upgrade (two instances): one goes all the way to the latest
+/// version while the other is between dropping the old tables and recording that it did. The
+/// slower one must not write its older version over the newer one — the next reader would
+/// then redo version 3 and fail on an index that exists.
+#[test]
+fn a_reader_overtaken_during_the_move_does_not_turn_the_version_back() {
+    let app = App::new();
+    let main = version_27_with_a_help_center(&app);
+    let config = MapConfig::default();
+    let help_center = app.help_center_db();
+    spindesk_core::store::database(&env_on(&app, &main, &help_center, &config)).expect("main");
+    let overtaking = || {
+        let (main, help_center) = (NativeSql::open(&app.db_path()), app.help_center_db());
+        database::open(&env_on(&app, &main, &help_center, &config)).expect("the other reader");
+        assert_eq!(app.help_center_count("PRAGMA user_version"), 3);
+    };
+    let slow = DropCommitted {
+        inner: &main,
+        dropping: std::cell::Cell::new(false),
+        meanwhile: &overtaking,
+    };
+    database::open(&env_on(&app, &slow, &help_center, &config)).expect("the slower reader");
+    assert_eq!(
+        app.help_center_count("PRAGMA user_version"),
+        3,
+        "not back to 2"
+    );
+
+    let (main, help_center) = (NativeSql::open(&app.db_path()), app.help_center_db());
+    let db = database::open(&env_on(&app, &main, &help_center, &config)).expect("the next reader");
+    assert_eq!(
+        db.query_i64("SELECT count(*) FROM hc_articles WHERE draft = 0", &[])
+            .expect("read"),
+        Some(2)
+    );
 }
 
 /// A new installation: the main database's migrations still create the old tables (released

@@ -44,6 +44,7 @@ mod email_notices;
 mod help_center_api;
 mod help_center_move;
 mod help_center_pages;
+mod help_center_plans;
 mod help_center_relevance;
 mod identity;
 mod identity_merge;

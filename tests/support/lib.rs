@@ -258,7 +258,18 @@ impl App {
         clock: &dyn spindesk_core::ports::Clock,
         before: &dyn Fn(&str),
     ) -> Resp {
-        self.call_answering(component, req, clock, before, &|_| {})
+        self.call_answering(component, req, clock, before, &|_| {}, &|_| {})
+    }
+
+    /// Sends `req`, calling `seen` with each SQL statement it runs on the help center's own
+    /// database (a test can look at how SQLite would run them: `EXPLAIN QUERY PLAN`).
+    pub fn call_watching_help_center(
+        &self,
+        component: &str,
+        req: http::Request<Vec<u8>>,
+        seen: &dyn Fn(&str),
+    ) -> Resp {
+        self.call_answering(component, req, &self.clock, &|_| {}, &|_| {}, seen)
     }
 
     /// Sends `req` with `meanwhile` run once just before its write transaction begins (its
@@ -290,7 +301,7 @@ impl App {
         req: http::Request<Vec<u8>>,
         answered: &dyn Fn(&Resp),
     ) -> Resp {
-        self.call_answering(component, req, &self.clock, &|_| {}, answered)
+        self.call_answering(component, req, &self.clock, &|_| {}, answered, &|_| {})
     }
 
     fn call_answering(
@@ -300,6 +311,7 @@ impl App {
         clock: &dyn spindesk_core::ports::Clock,
         before: &dyn Fn(&str),
         answered: &dyn Fn(&Resp),
+        help_center_before: &dyn Fn(&str),
     ) -> Resp {
         let surface: &Surface = surface(component).expect("known component");
         let sql = Hooked {
@@ -336,11 +348,14 @@ impl App {
         let attachments_sql = DevSql::labelled(&attachments_path, uses.files, "attachments");
         let files = SqlFiles::new(&attachments_sql);
         let help_center_path = self.help_center_path();
-        let help_center_sql = DevSql::labelled(
-            &help_center_path,
-            uses.help_center,
-            spindesk_core::help_center::database::LABEL,
-        );
+        let help_center_sql = Hooked {
+            inner: DevSql::labelled(
+                &help_center_path,
+                uses.help_center,
+                spindesk_core::help_center::database::LABEL,
+            ),
+            before: help_center_before,
+        };
         let env = Env {
             sql: &guarded_sql,
             help_center: &help_center_sql,
@@ -437,6 +452,13 @@ impl RequestBuilder<'_> {
         let req = self.builder.body(self.body).expect("valid test request");
         self.app.call(&self.component, req)
     }
+    /// [`send`](Self::send), with `seen` called with each statement run on the help center's
+    /// database ([`App::call_watching_help_center`]).
+    pub fn send_watching_help_center(self, seen: &dyn Fn(&str)) -> Resp {
+        let req = self.builder.body(self.body).expect("valid test request");
+        self.app
+            .call_watching_help_center(&self.component, req, seen)
+    }
     /// [`send`](Self::send), with `answered` run on the response before the surface's
     /// follow-up work (as Spin has sent it by then).
     pub fn send_then(self, answered: &dyn Fn(&Resp)) -> Resp {
@@ -501,12 +523,12 @@ impl Resp {
 }
 
 /// A connection that tells a test each statement before running it.
-struct Hooked<'a> {
-    inner: NativeSql,
+struct Hooked<'a, S> {
+    inner: S,
     before: &'a dyn Fn(&str),
 }
 
-impl Sql for Hooked<'_> {
+impl<S: Sql> Sql for Hooked<'_, S> {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
         (self.before)(sql);
         self.inner.execute(sql, params)

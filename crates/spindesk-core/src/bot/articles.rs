@@ -107,6 +107,10 @@ impl<'a> HelpCenter<'a> {
 
     /// The published articles with these ids, in the order of `ids`.
     fn rows(&self, ids: &[i64]) -> Result<Vec<Row>, SqlError> {
+        // Nothing found (most turns that search): no statement.
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
         let mut rows = self.db()?.query(
             &format!(

@@ -13,7 +13,8 @@
 //! 1. the tables, and the help center's rows moved from the main database, where versions 2–27
 //!    of its schema kept them (existing installations; a new one moves its empty tables);
 //! 2. those tables dropped from the main database (after 1 has committed here, so nothing is
-//!    lost if an instance stops in between: the drop is simply done by the next request).
+//!    lost if an instance stops in between: the drop is simply done by the next request);
+//! 3. published articles indexed by language, and the featured ones apart ([`PUBLISHED`]).
 //!
 //! Nothing here may refer to the main database by foreign key: `author_id` is a user's id kept
 //! as a plain number (users are never deleted, only anonymised), and the main database's
@@ -27,7 +28,26 @@ pub const LABEL: &str = "help_center";
 
 const MOVED: i64 = 1;
 const DROPPED_FROM_MAIN: i64 = 2;
-const LATEST: i64 = DROPPED_FROM_MAIN;
+const PUBLISHED_BY_LANGUAGE: i64 = 3;
+const LATEST: i64 = PUBLISHED_BY_LANGUAGE;
+
+/// Version 3. Version 1's `hc_articles_published (draft, locale)` misled SQLite's planner:
+/// without statistics (no `ANALYZE`) it takes an equality on an index's first column for a few
+/// rows, so "published articles with these ids", "in this section" or "in this language" read
+/// every published article through that index instead of the key, the section's index or the
+/// language's range — a bot turn that shows articles, a help-center search and a section page
+/// cost time in proportion to the whole help center (10,000 articles: ~1 ms per statement).
+/// Partial indexes keep `draft` out of the key: the published articles by language (a
+/// language's first published article is one seek), and the few featured ones (promoted or
+/// voted up) the bot shows under its greeting. Their `WHERE` is what the queries say, word for
+/// word, so the planner can use them.
+const PUBLISHED: &[&str] = &[
+    "DROP INDEX IF EXISTS hc_articles_published",
+    "CREATE INDEX hc_articles_published_by_locale ON hc_articles (locale, position)
+     WHERE draft = 0",
+    "CREATE INDEX hc_articles_featured ON hc_articles (locale)
+     WHERE draft = 0 AND (promoted = 1 OR vote_sum > 0)",
+];
 
 /// The tables as version 27 of the main database left them (`store/schema_v2.rs`, `_v6.rs`),
 /// parents first, each with the key its rows are copied in order of.
@@ -229,25 +249,41 @@ pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
             Ok::<_, SqlError>(())
         })?;
     }
-    let dropped = main.transaction(|main| {
-        // Children first: with foreign keys on, dropping a parent first would delete its
-        // children's rows one by one before they are dropped anyway.
-        for table in TABLES.iter().rev() {
-            main.execute(&format!("DROP TABLE IF EXISTS {}", table.name), &[])?;
+    if version < DROPPED_FROM_MAIN {
+        let dropped = main.transaction(|main| {
+            // Children first: with foreign keys on, dropping a parent first would delete its
+            // children's rows one by one before they are dropped anyway.
+            for table in TABLES.iter().rev() {
+                main.execute(&format!("DROP TABLE IF EXISTS {}", table.name), &[])?;
+            }
+            Ok::<_, SqlError>(())
+        });
+        match dropped {
+            // Version 2 is not written on its own: another instance may have gone on to 3
+            // meanwhile, and writing 2 after it would send the next reader back.
+            Ok(()) => {}
+            // The first reader may be inside a write of the main database (the bot answering
+            // in a channel's webhook): the help center is usable (moved), and the next request
+            // that opens it outside a transaction drops the old tables and goes on from there.
+            Err(e) if e.message.contains("within a transaction") => return Ok(()),
+            Err(e) => return Err(e),
         }
-        Ok::<_, SqlError>(())
-    });
-    match dropped {
-        Ok(()) => {
-            hc.execute(&format!("PRAGMA user_version = {DROPPED_FROM_MAIN}"), &[])?;
-            Ok(())
-        }
-        // The first reader may be inside a write of the main database (the bot answering in
-        // a channel's webhook): the help center is usable (moved), and the next request that
-        // opens it outside a transaction drops the old tables.
-        Err(e) if e.message.contains("within a transaction") => Ok(()),
-        Err(e) => Err(e),
     }
+    // The main database holds no help-center table any more (dropped just now, or before
+    // version 2 was written): versions 2 and 3 in one transaction, if no one wrote them first.
+    hc.transaction(|hc| {
+        if user_version(hc)? >= PUBLISHED_BY_LANGUAGE {
+            return Ok(());
+        }
+        for statement in PUBLISHED {
+            hc.execute(statement, &[])?;
+        }
+        hc.execute(
+            &format!("PRAGMA user_version = {PUBLISHED_BY_LANGUAGE}"),
+            &[],
+        )?;
+        Ok::<_, SqlError>(())
+    })
 }
 
 /// What a write needs of the connection: categories delete their sections, sections their
