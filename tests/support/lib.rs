@@ -452,6 +452,13 @@ impl RequestBuilder<'_> {
         let req = self.builder.body(self.body).expect("valid test request");
         self.app.call(&self.component, req)
     }
+    /// [`send`](Self::send), with `seen` called with each statement run on the main database
+    /// ([`App::call_with_hook`]).
+    pub fn send_watching(self, seen: &dyn Fn(&str)) -> Resp {
+        let req = self.builder.body(self.body).expect("valid test request");
+        self.app
+            .call_with_hook(&self.component, req, &self.app.clock, seen)
+    }
     /// [`send`](Self::send), with `seen` called with each statement run on the help center's
     /// database ([`App::call_watching_help_center`]).
     pub fn send_watching_help_center(self, seen: &dyn Fn(&str)) -> Resp {

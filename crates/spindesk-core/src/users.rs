@@ -312,6 +312,13 @@ pub fn list(db: &Db, roles: &[Role], offset: i64, limit: i64) -> Result<(i64, Ve
     Ok((count, users))
 }
 
+/// The ids of the users with the email bound twice (`?`, `?`): customers and staff, each through
+/// its own partial index on `email` (`users_email`, `users_staff_email`). A plain `email = ?`
+/// can use neither (SQLite uses a partial index only when the query says its `WHERE`) and
+/// reads every user.
+pub const IDS_BY_EMAIL: &str = "SELECT id FROM users WHERE email = ? AND role = 'end-user' \
+     UNION ALL SELECT id FROM users WHERE email = ? AND role <> 'end-user'";
+
 /// The customer with this email (emails compare without case), the oldest if several.
 pub fn end_user_by_email(db: &Db, email: &Email) -> Result<Option<User>> {
     Ok(db.query_opt(

@@ -70,8 +70,8 @@ fn person(column: &str, who: &Person, searcher: Searcher) -> Condition {
         Person::Nobody => Condition::new(format!("t.{column} IS NULL"), Vec::new()),
         Person::Id(id) => Condition::new(format!("t.{column} = ?"), vec![(*id).into()]),
         Person::Email(email) => Condition::new(
-            format!("t.{column} IN (SELECT id FROM users WHERE email = ?)"),
-            vec![email.clone().into()],
+            format!("t.{column} IN ({})", crate::users::IDS_BY_EMAIL),
+            vec![email.clone().into(), email.clone().into()],
         ),
         Person::Name(name) => Condition::new(
             format!("t.{column} IN (SELECT id FROM users WHERE name = ? COLLATE NOCASE)"),

@@ -591,7 +591,8 @@ pub(super) fn comment_author(db: &Db, env: &Env, staff: &Staff) -> Result<Commen
         }),
         Staff::Admin => {
             let existing = db.query_i64(
-                "SELECT id FROM users WHERE role = 'admin' AND email = ?",
+                // `role <> 'end-user'` lets the staff's e-mail index serve it.
+                "SELECT id FROM users WHERE email = ? AND role <> 'end-user' AND role = 'admin'",
                 &[ADMIN_AUTHOR_EMAIL.into()],
             )?;
             let user_id = match existing {

@@ -177,9 +177,11 @@ fn people(db: &Db, who: &Person, searcher: Searcher, group: bool) -> Result<Opti
             "SELECT group_id FROM group_memberships WHERE user_id = ?",
             searcher.user_id.unwrap_or(0).into(),
         ),
-        (Person::Email(email), false) => {
-            list("SELECT id FROM users WHERE email = ?", email.clone().into())
-        }
+        (Person::Email(email), false) => Ok(Some(db.query(
+            crate::users::IDS_BY_EMAIL,
+            &[email.clone().into(), email.clone().into()],
+            |r| r.i64_at(0),
+        )?)),
         (Person::Name(name), false) => list(
             "SELECT id FROM users WHERE name = ? COLLATE NOCASE",
             name.clone().into(),
