@@ -233,9 +233,36 @@ fn busy_desk_paths_never_read_every_customer_ticket_or_message() {
                 .send_watching(seen)
                 .expect(200);
         }
-        // The widget's customer, handed off above, has an e-mail; the agents look for them.
+        // What an open widget asks again and again: anything after the last message.
+        app.request("widget", "GET", "/api/widget/messages?after=2&wait=0")
+            .bearer(&visitor.token)
+            .send_watching(seen)
+            .expect(200);
+        app.request("widget", "GET", "/api/widget/conversation?limit=100")
+            .bearer(&visitor.token)
+            .send_watching(seen)
+            .expect(200);
+        // The widget's customer, handed off above, has an e-mail; the agents look for them,
+        // with the desk open (its live check without Pushpin), the ticket and a view.
         let email = format!("kim{round}@example.com");
         let ticket = app.count("SELECT max(id) FROM tickets");
+        for path in [
+            format!("/api/live/desk?ticket={ticket}"),
+            format!("/api/v2/tickets/{ticket}.json"),
+            format!("/api/v2/tickets/{ticket}/comments.json"),
+            "/api/v2/views.json".to_owned(),
+            "/api/v2/views/1/tickets.json".to_owned(),
+        ] {
+            let component = if path.starts_with("/api/live") {
+                "live"
+            } else {
+                "tickets"
+            };
+            app.request(component, "GET", &path)
+                .agent(&agent.email, &agent.token)
+                .send_watching(seen)
+                .expect(200);
+        }
         app.rows(
             "UPDATE users SET email = ? WHERE id = (SELECT requester_id FROM tickets WHERE id = ?)",
             &[email.as_str().into(), ticket.into()],
