@@ -15,6 +15,10 @@
 //! the main database and the statement that loads its schema (it also prints what one
 //! connection's schema holds on SQLite's heap).
 //!
+//! `ARTICLES=n` gives the help center n generated articles first (the search benches' corpus:
+//! half Korean, words Zipf-like), which the bot searches for every message it has no answer
+//! of its own for: the shape is 10,000.
+//!
 //! `SQLITE_MEMSTATUS=off` turns SQLite's memory statistics off before the first connection
 //! (`spindesk_native::turn_off_memory_statistics`); the default keeps them on, as Spin's host
 //! does. See "Where the time goes under 32 writers" below.
@@ -140,8 +144,15 @@
 //! `perf` after it: loading schemas is still ~40 % of the run (the main database's, and the
 //! help center's for the three in four messages whose turn searches articles), freeing them
 //! ~12 %.
+//!
+//! A large help center (2026-12-06): the bot searched it through an index that made it read
+//! every published article (help-center version 3 fixed it: `docs/help-center.md`). After the
+//! fix, webhooks acknowledged, 32 writers, 4 s, two rounds alternated: `ARTICLES=500` 269-340
+//! req/s, p99 231-319 ms; `ARTICLES=10000` 309-322 req/s, p99 259-275 ms — no cost of the
+//! help center's size left natively.
 
 use spindesk_core::ports::{Sql, Value};
+use spindesk_core::store::Db;
 use spindesk_native::{NativeSql, SystemClock};
 use spindesk_tests::channels::{channel_app, Vendor};
 use spindesk_tests::{json, App, Resp};
@@ -180,6 +191,7 @@ fn main() {
     let round_trip = Duration::from_micros(env_or("ROUND_TRIP_US", 0));
     let hooked = locks || !round_trip.is_zero();
     let app = App::without_message_limits();
+    with_articles(&app);
     let visitors: Vec<_> = (0..writers).map(|_| app.visitor("en")).collect();
     let texts = [
         "hello",
@@ -251,6 +263,20 @@ fn report(what: &str, elapsed: Duration, latencies: &mut [Duration]) {
     );
 }
 
+/// `ARTICLES` generated articles in the help center (none by default).
+fn with_articles(app: &App) {
+    let n = env_or("ARTICLES", 0) as usize;
+    if n == 0 {
+        return;
+    }
+    // The help center's database is made by its first request.
+    app.hc_section("en-us", "Bench");
+    let help_center = app.help_center_db();
+    let vocabulary = spindesk_bench::Vocabulary::load();
+    spindesk_bench::write_articles(&Db::new(&help_center), &vocabulary, n).expect("articles");
+    println!("write_contention: {n} articles in the help center");
+}
+
 /// `writers` threads, each sending requests one after another for `seconds` (`request(writer,
 /// n)` sends a writer's n-th and returns what was measured of it): every sample, and how long
 /// the run took.
@@ -285,6 +311,7 @@ fn each_writer<T: Send>(
 /// Signed Telegram webhooks, one sender per writer, each answered by the bot.
 fn webhooks(writers: usize, seconds: u64) {
     let app = channel_app();
+    with_articles(&app);
     let telegram = app.connect(Vendor::Telegram);
     let texts = [
         "hello",
