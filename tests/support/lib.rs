@@ -258,7 +258,11 @@ impl App {
         clock: &dyn spindesk_core::ports::Clock,
         before: &dyn Fn(&str),
     ) -> Resp {
-        self.call_answering(component, req, clock, before, &|_| {}, &|_| {})
+        let watch = Watch {
+            main: before,
+            ..Watch::NOTHING
+        };
+        self.call_watched(component, req, clock, &watch)
     }
 
     /// Sends `req`, calling `seen` with each SQL statement it runs on the help center's own
@@ -269,7 +273,11 @@ impl App {
         req: http::Request<Vec<u8>>,
         seen: &dyn Fn(&str),
     ) -> Resp {
-        self.call_answering(component, req, &self.clock, &|_| {}, &|_| {}, seen)
+        let watch = Watch {
+            help_center: seen,
+            ..Watch::NOTHING
+        };
+        self.call_watched(component, req, &self.clock, &watch)
     }
 
     /// Sends `req` with `meanwhile` run once just before its write transaction begins (its
@@ -301,22 +309,24 @@ impl App {
         req: http::Request<Vec<u8>>,
         answered: &dyn Fn(&Resp),
     ) -> Resp {
-        self.call_answering(component, req, &self.clock, &|_| {}, answered, &|_| {})
+        let watch = Watch {
+            answered,
+            ..Watch::NOTHING
+        };
+        self.call_watched(component, req, &self.clock, &watch)
     }
 
-    fn call_answering(
+    fn call_watched(
         &self,
         component: &str,
         req: http::Request<Vec<u8>>,
         clock: &dyn spindesk_core::ports::Clock,
-        before: &dyn Fn(&str),
-        answered: &dyn Fn(&Resp),
-        help_center_before: &dyn Fn(&str),
+        watch: &Watch,
     ) -> Resp {
         let surface: &Surface = surface(component).expect("known component");
         let sql = Hooked {
             inner: NativeSql::open(&self.db_path()),
-            before,
+            before: watch.main,
         };
         let uses = surface.uses;
         let guarded_sql = Guard {
@@ -354,7 +364,7 @@ impl App {
                 uses.help_center,
                 spindesk_core::help_center::database::LABEL,
             ),
-            before: help_center_before,
+            before: watch.help_center,
         };
         let env = Env {
             sql: &guarded_sql,
@@ -385,7 +395,7 @@ impl App {
             None => surface.answer(&env, req),
         };
         let response = Resp::from(answer.response);
-        answered(&response);
+        (watch.answered)(&response);
         answer.follow_up.run(&env);
         response
     }
@@ -527,6 +537,22 @@ impl Resp {
         );
         self
     }
+}
+
+/// What a test sees of a request: each statement before it runs on the main database and on
+/// the help center's, and the response before the surface's follow-up work.
+struct Watch<'a> {
+    main: &'a dyn Fn(&str),
+    help_center: &'a dyn Fn(&str),
+    answered: &'a dyn Fn(&Resp),
+}
+
+impl Watch<'_> {
+    const NOTHING: Watch<'static> = Watch {
+        main: &|_| {},
+        help_center: &|_| {},
+        answered: &|_| {},
+    };
 }
 
 /// A connection that tells a test each statement before running it.
