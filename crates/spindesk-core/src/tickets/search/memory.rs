@@ -166,8 +166,8 @@ fn intersect(small: &[i64], large: &[i64]) -> Vec<i64> {
 
 /// Who a person keyword names, as the ids the column must hold (`None`: the column is empty).
 fn people(db: &Db, who: &Person, searcher: Searcher, group: bool) -> Result<Option<Vec<i64>>> {
-    let list = |sql: &str, value: Value| -> Result<Option<Vec<i64>>> {
-        Ok(Some(db.query(sql, &[value], |r| r.i64_at(0))?))
+    let list = |sql: &str, params: &[Value]| -> Result<Option<Vec<i64>>> {
+        Ok(Some(db.query(sql, params, |r| r.i64_at(0))?))
     };
     match (who, group) {
         (Person::Nobody, _) => Ok(None),
@@ -175,20 +175,20 @@ fn people(db: &Db, who: &Person, searcher: Searcher, group: bool) -> Result<Opti
         (Person::Me, false) => Ok(Some(searcher.user_id.into_iter().collect())),
         (Person::Me, true) => list(
             "SELECT group_id FROM group_memberships WHERE user_id = ?",
-            searcher.user_id.unwrap_or(0).into(),
+            &[searcher.user_id.unwrap_or(0).into()],
         ),
-        (Person::Email(email), false) => Ok(Some(db.query(
+        (Person::Email(email), false) => list(
             crate::users::IDS_BY_EMAIL,
             &[email.clone().into(), email.clone().into()],
-            |r| r.i64_at(0),
-        )?)),
+        ),
         (Person::Name(name), false) => list(
             "SELECT id FROM users WHERE name = ? COLLATE NOCASE",
-            name.clone().into(),
+            &[name.clone().into()],
         ),
-        (Person::Name(name) | Person::Email(name), true) => {
-            list("SELECT id FROM groups WHERE name = ?", name.clone().into())
-        }
+        (Person::Name(name) | Person::Email(name), true) => list(
+            "SELECT id FROM groups WHERE name = ?",
+            &[name.clone().into()],
+        ),
     }
 }
 
