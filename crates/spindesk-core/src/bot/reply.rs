@@ -272,12 +272,15 @@ pub fn stalled_call(
 }
 
 /// Conversations whose bot has awaited a call since before `stalled_before` (ms), oldest
-/// first, at most `limit`: the calls were lost with the instances that were to make them.
+/// call first, at most `limit`: the calls were lost with the instances that were to make them.
+/// Through the partial index `conversations_awaiting_call` (schema v30): its `WHERE` and
+/// expression are this query's, word for word, and ordering by the expression keeps the
+/// planner on it.
 pub fn stalled_conversations(db: &Db, stalled_before: Millis, limit: i64) -> Result<Vec<i64>> {
     Ok(db.query(
         "SELECT id FROM conversations
          WHERE switchboard = 'bot' AND json_extract(bot_state, '$.awaiting_call.since') < ?
-         ORDER BY id LIMIT ?",
+         ORDER BY json_extract(bot_state, '$.awaiting_call.since'), id LIMIT ?",
         &[stalled_before.into(), limit.into()],
         |r| r.i64("id"),
     )?)
