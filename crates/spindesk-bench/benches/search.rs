@@ -5,7 +5,7 @@
 //! `cargo bench -p spindesk-bench --bench search`
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use spindesk_bench::{article, customer_queries, populate, Rng, Vocabulary};
+use spindesk_bench::{article, customer_queries, populate, Rng, ScratchDb, Vocabulary};
 use spindesk_core::help_center::database;
 use spindesk_core::help_center::search::{search, SearchRequest};
 use spindesk_core::help_center::{catalog, recommend};
@@ -20,10 +20,11 @@ fn corpus_path() -> std::path::PathBuf {
     std::env::temp_dir().join(format!("spindesk-bench-{}.db", std::process::id()))
 }
 
-fn corpus() -> (NativeSql, Vocabulary, Vec<i64>) {
-    let path = corpus_path();
-    let _ = std::fs::remove_file(&path);
-    let sql = NativeSql::open(&path);
+/// The generated help center, in [`corpus_path`] (removed when the returned guard drops).
+fn corpus() -> (ScratchDb, NativeSql, Vocabulary, Vec<i64>) {
+    let scratch = ScratchDb::new("spindesk-bench");
+    assert_eq!(scratch.path, corpus_path());
+    let sql = NativeSql::open(&scratch.path);
     let vocab = Vocabulary::load();
     let started = Instant::now();
     let sections = populate(&Db::new(&sql), &vocab, ARTICLES).expect("populate");
@@ -33,7 +34,7 @@ fn corpus() -> (NativeSql, Vocabulary, Vec<i64>) {
         took.as_secs_f64(),
         ARTICLES as f64 / took.as_secs_f64()
     );
-    (sql, vocab, sections)
+    (scratch, sql, vocab, sections)
 }
 
 fn queries(vocab: &Vocabulary, n: usize) -> Vec<(String, &'static str)> {
@@ -185,7 +186,7 @@ fn concurrent_on_workers(qs: &[(String, &'static str)]) {
 }
 
 fn benches(c: &mut Criterion) {
-    let (sql, vocab, sections) = corpus();
+    let (_scratch, sql, vocab, sections) = corpus();
     let db = Db::new(&sql);
     let qs = queries(&vocab, 2_000);
 

@@ -16,9 +16,8 @@ const ARTICLES: &str = include_str!("../../../tests/data/help_center/articles.js
 const QUERIES: &str = include_str!("../../../tests/data/help_center/queries.json");
 
 fn main() {
-    let path = std::env::temp_dir().join(format!("spindesk-scale-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let sql = NativeSql::open(&path);
+    let scratch = spindesk_bench::ScratchDb::new("spindesk-scale");
+    let sql = NativeSql::open(&scratch.path);
     let db = Db::new(&sql);
     let sections = populate(&db, &Vocabulary::load(), 10_000).expect("populate");
     let articles: serde_json::Value = serde_json::from_str(ARTICLES).expect("articles.json");
@@ -94,5 +93,4 @@ fn main() {
             rr / n as f64
         );
     }
-    let _ = std::fs::remove_file(&path);
 }

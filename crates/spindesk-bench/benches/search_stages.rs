@@ -25,9 +25,8 @@ const STAGES: [&str; 7] = [
 ];
 
 fn main() {
-    let path = std::env::temp_dir().join(format!("spindesk-stages-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let sql = NativeSql::open(&path);
+    let scratch = spindesk_bench::ScratchDb::new("spindesk-stages");
+    let sql = NativeSql::open(&scratch.path);
     let db = Db::new(&sql);
     let started = Instant::now();
     populate(&db, &Vocabulary::load(), ARTICLES).expect("populate");
@@ -117,5 +116,4 @@ fn main() {
             ms(s[s.len() - 1])
         );
     }
-    let _ = std::fs::remove_file(&path);
 }

@@ -23,10 +23,9 @@ const CUSTOMERS: i64 = 2_000;
 const NOW: i64 = 1_795_000_000_000;
 const DAY: i64 = 24 * 3_600_000;
 
-fn corpus() -> NativeSql {
-    let path = std::env::temp_dir().join(format!("spindesk-views-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let sql = NativeSql::open(&path);
+fn corpus() -> (spindesk_bench::ScratchDb, NativeSql) {
+    let scratch = spindesk_bench::ScratchDb::new("spindesk-views");
+    let sql = NativeSql::open(&scratch.path);
     let db = Db::new(&sql);
     ensure_schema(&db, NOW).expect("schema");
     let started = Instant::now();
@@ -83,7 +82,7 @@ fn corpus() -> NativeSql {
         "{TICKETS} tickets in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    sql
+    (scratch, sql)
 }
 
 fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
@@ -93,7 +92,7 @@ fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
 }
 
 fn benches(c: &mut Criterion) {
-    let sql = corpus();
+    let (_scratch, sql) = corpus();
     let db = Db::new(&sql);
     let views = system_views();
     let ctx = |agent: i64| Context {

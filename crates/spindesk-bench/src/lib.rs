@@ -221,3 +221,34 @@ pub fn write_articles(db: &Db, vocab: &Vocabulary, n: usize) -> spindesk_core::R
     }
     Ok(sections)
 }
+
+/// A bench's database file in the temporary directory, named for the bench and the process,
+/// removed with its WAL and shared-memory files when dropped (a generated help center of
+/// 10,000 articles is ~60 MB: benches run again and again must not fill the disk).
+pub struct ScratchDb {
+    pub path: std::path::PathBuf,
+}
+
+impl ScratchDb {
+    /// `<temp>/<name>-<pid>.db`, with whatever an earlier process of the same id left removed.
+    pub fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("{name}-{}.db", std::process::id()));
+        let scratch = ScratchDb { path };
+        scratch.remove();
+        scratch
+    }
+
+    fn remove(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = self.path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
