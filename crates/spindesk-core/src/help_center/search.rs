@@ -8,7 +8,7 @@ use crate::html;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use crate::text::{self, Analyzer, Query};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The longest query the help-center API and the public pages accept: one limit, so a search
 /// that works on the pages works through the API too.
@@ -238,15 +238,19 @@ impl Highlighter {
         Highlighter { terms, keys }
     }
 
-    fn is_match(&self, analyzer: &Analyzer, token: &text::Token) -> bool {
+    /// Whether `token` can yield one of the terms at all: most words cannot, and are ruled out
+    /// here without being analysed.
+    fn may_match(&self, token: &text::Token) -> bool {
         // Full-width and other compatibility forms only compare after NFKC: analyse those.
         let plain = token.script != text::Script::Word || token.text.is_ascii();
-        if plain {
-            let lower = token.text.to_ascii_lowercase();
-            if !self.keys.iter().any(|k| lower.contains(k.as_str())) {
-                return false;
-            }
-        }
+        !plain
+            || self
+                .keys
+                .iter()
+                .any(|k| contains_ignoring_ascii_case(token.text, k))
+    }
+
+    fn is_match(&self, analyzer: &Analyzer, token: &text::Token) -> bool {
         analyzer
             .token_terms(token)
             .iter()
@@ -267,8 +271,15 @@ impl Highlighter {
             .map_or(text.len(), |(i, _)| i);
         let analyzer = Analyzer::new(locale);
         let tokens = text::tokens(&text[..scan_end]);
-        let hit = |t: &text::Token| self.is_match(&analyzer, t);
-        let first = tokens.iter().position(hit).unwrap_or(0);
+        // A body says the same words again and again: each that may match is analysed once.
+        let mut analysed: HashMap<&str, bool> = HashMap::new();
+        let mut hit = |t: &text::Token| {
+            self.may_match(t)
+                && *analysed
+                    .entry(&text[t.start..t.end])
+                    .or_insert_with(|| self.is_match(&analyzer, t))
+        };
+        let first = tokens.iter().position(&mut hit).unwrap_or(0);
         // Start a few words before the first match, at a word boundary.
         let start = tokens.get(first.saturating_sub(6)).map_or(0, |t| t.start);
         let end = text[start..]
@@ -300,5 +311,45 @@ impl Highlighter {
             out.push_str(" …");
         }
         out
+    }
+}
+
+/// Whether `text`, its ASCII letters lowercased, contains `key` (lowercase): `to_ascii_lowercase`
+/// and `contains` without making the lowercased copy. Byte windows are enough for UTF-8 text: a
+/// whole character's bytes only ever match at a character's start.
+fn contains_ignoring_ascii_case(text: &str, key: &str) -> bool {
+    let key = key.as_bytes();
+    !key.is_empty()
+        && text
+            .as_bytes()
+            .windows(key.len())
+            .any(|w| w.eq_ignore_ascii_case(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_searched_word_is_marked_each_time_whatever_its_case_or_ending() {
+        let highlight = Highlighter::new(&text::query("refunds", "en"));
+        assert_eq!(
+            highlight.snippet_of_text(
+                "REFUND policy: a Refund, two refunds, refunded once. Fund: refund.",
+                "en"
+            ),
+            "<em>REFUND</em> policy: a <em>Refund</em>, two <em>refunds</em>, \
+             <em>refunded</em> once. Fund: <em>refund</em>."
+        );
+    }
+
+    #[test]
+    fn the_quick_check_compares_ascii_letters_without_case_and_other_characters_exactly() {
+        assert!(contains_ignoring_ascii_case("RePassword", "pa"));
+        assert!(contains_ignoring_ascii_case("비밀번호를", "번호"));
+        assert!(!contains_ignoring_ascii_case("비밀번호를", "비번"));
+        assert!(!contains_ignoring_ascii_case("ÉTÉ", "ét"));
+        assert!(!contains_ignoring_ascii_case("a", "ab"));
+        assert!(!contains_ignoring_ascii_case("abc", ""));
     }
 }
