@@ -298,3 +298,53 @@ fn the_native_adapter_reports_a_held_write_lock_as_busy_after_a_short_wait() {
         .execute("BEGIN IMMEDIATE", &[])
         .expect("free again");
 }
+
+/// Version 30 indexes the bot calls conversations await, from their JSON state: a state SQLite
+/// cannot parse neither stops the upgrade nor the drain that looks for stalled calls (before,
+/// the drain's look-up raised "malformed JSON" and failed whole).
+#[test]
+fn a_bot_state_that_is_not_json_neither_stops_version_30_nor_the_drain() {
+    let app = App::new();
+    let sql = app.main_database_at(29);
+    for statement in [
+        "INSERT INTO users (id, public_id, role, name, created_at, updated_at) VALUES \
+         (1, 'u1', 'end-user', 'Ana', 0, 0), (2, 'u2', 'end-user', 'Kim', 0, 0), \
+         (3, 'u3', 'end-user', 'Lee', 0, 0)",
+        "INSERT INTO conversations (id, public_id, user_id, switchboard, bot_state, created_at, \
+         updated_at) VALUES \
+         (1, 'c1', 1, 'bot', '{\"awaiting_call\": {\"id\": \"k1\", \"since\": 1000}', 0, 0), \
+         (2, 'c2', 2, 'bot', '{\"awaiting_call\": {\"id\": \"k2\", \"since\": 2000}}', 0, 0), \
+         (3, 'c3', 3, 'agent', '{\"awaiting_call\": {\"id\": \"k3\", \"since\": 3000}}', 0, 0)",
+    ] {
+        sql.execute(statement, &[]).expect("v29 data");
+    }
+    let drained = app
+        .request("admin", "POST", "/api/admin/outbox/drain")
+        .admin()
+        .send()
+        .expect(200)
+        .json();
+    // No bot is published here, so no call can go on: the drain only has to get through.
+    assert_eq!(drained["drain"]["stalled_calls_resumed"], 0, "{drained}");
+    assert_eq!(app.count("PRAGMA user_version"), 30);
+    // The first state is cut short (not JSON): no call. The third is the agents'.
+    assert_eq!(
+        app.rows(
+            "SELECT id, awaiting_call_since FROM conversations ORDER BY id",
+            &[]
+        ),
+        vec![
+            vec![Value::Integer(1), Value::Null],
+            vec![Value::Integer(2), Value::Integer(2000)],
+            vec![Value::Integer(3), Value::Integer(3000)],
+        ]
+    );
+    assert_eq!(
+        app.rows(
+            "SELECT id FROM conversations INDEXED BY conversations_awaiting_call \
+             WHERE switchboard = 'bot' AND awaiting_call_since IS NOT NULL",
+            &[]
+        ),
+        vec![vec![Value::Integer(2)]]
+    );
+}

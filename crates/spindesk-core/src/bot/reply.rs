@@ -273,14 +273,13 @@ pub fn stalled_call(
 
 /// Conversations whose bot has awaited a call since before `stalled_before` (ms), oldest
 /// call first, at most `limit`: the calls were lost with the instances that were to make them.
-/// Through the partial index `conversations_awaiting_call` (schema v30): its `WHERE` and
-/// expression are this query's, word for word, and ordering by the expression keeps the
-/// planner on it.
+/// Through the partial index on `awaiting_call_since` (schema v30, which says why the query is
+/// worded as it is).
 pub fn stalled_conversations(db: &Db, stalled_before: Millis, limit: i64) -> Result<Vec<i64>> {
     Ok(db.query(
         "SELECT id FROM conversations
-         WHERE switchboard = 'bot' AND json_extract(bot_state, '$.awaiting_call.since') < ?
-         ORDER BY json_extract(bot_state, '$.awaiting_call.since'), id LIMIT ?",
+         WHERE switchboard = 'bot' AND awaiting_call_since < ?
+         ORDER BY awaiting_call_since, id LIMIT ?",
         &[stalled_before.into(), limit.into()],
         |r| r.i64("id"),
     )?)
