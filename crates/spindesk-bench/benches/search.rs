@@ -12,18 +12,14 @@ use spindesk_core::help_center::{catalog, recommend};
 use spindesk_core::store::Db;
 use spindesk_native::NativeSql;
 use std::hint::black_box;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const ARTICLES: usize = 10_000;
 
-fn corpus_path() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("spindesk-bench-{}.db", std::process::id()))
-}
-
-/// The generated help center, in [`corpus_path`] (removed when the returned guard drops).
+/// The generated help center, in a file of its own (removed when the returned guard drops).
 fn corpus() -> (ScratchDb, NativeSql, Vocabulary, Vec<i64>) {
     let scratch = ScratchDb::new("spindesk-bench");
-    assert_eq!(scratch.path, corpus_path());
     let sql = NativeSql::open(&scratch.path);
     let vocab = Vocabulary::load();
     let started = Instant::now();
@@ -67,15 +63,14 @@ fn request<'a>(query: &'a str, locale: &'static str) -> SearchRequest<'a> {
 
 /// The busy-desk shape: 8 connections searching at once (each thread its own connection to the
 /// one WAL file, as 8 Spin instances have), every query timed; p50/p99 over all of them.
-fn concurrent(qs: &[(String, &'static str)]) {
+fn concurrent(qs: &[(String, &'static str)], path: &Path) {
     const CONNECTIONS: usize = 8;
-    let path = corpus_path();
     let per_thread = qs.len() / CONNECTIONS;
     let started = Instant::now();
     let samples: Vec<Duration> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..CONNECTIONS)
             .map(|t| {
-                let (path, mine) = (&path, &qs[t * per_thread..(t + 1) * per_thread]);
+                let mine = &qs[t * per_thread..(t + 1) * per_thread];
                 s.spawn(move || {
                     let own = NativeSql::open(path);
                     let db = Db::new(&own);
@@ -120,20 +115,19 @@ fn report(what: &str, took: Duration, samples: Vec<Duration>) {
 /// (a Spin instance has its own) to the help center's own database, whose schema (15 objects)
 /// SQLite parses on the connection's first statement. Each of 8 clients sends its next query
 /// when the last one is answered; a query's time runs from its sending to its answer.
-fn concurrent_on_workers(qs: &[(String, &'static str)]) {
+fn concurrent_on_workers(qs: &[(String, &'static str)], path: &Path) {
     use std::sync::mpsc;
     use std::sync::{Arc, Mutex};
     const CLIENTS: usize = 8;
     const WORKERS: usize = 2;
     type Job = (usize, mpsc::Sender<()>);
-    let path = corpus_path();
     let (jobs, queue) = mpsc::channel::<Job>();
     let queue = Arc::new(Mutex::new(queue));
     let per_client = qs.len() / CLIENTS;
     let started = Instant::now();
     let samples: Vec<Duration> = std::thread::scope(|s| {
         for _ in 0..WORKERS {
-            let (queue, path) = (Arc::clone(&queue), &path);
+            let queue = Arc::clone(&queue);
             s.spawn(move || {
                 // The main database the check would move articles from: never touched once the
                 // help center's is up to date, as in a public help-center request.
@@ -186,7 +180,7 @@ fn concurrent_on_workers(qs: &[(String, &'static str)]) {
 }
 
 fn benches(c: &mut Criterion) {
-    let (_scratch, sql, vocab, sections) = corpus();
+    let (scratch, sql, vocab, sections) = corpus();
     let db = Db::new(&sql);
     let qs = queries(&vocab, 2_000);
 
@@ -237,8 +231,8 @@ fn benches(c: &mut Criterion) {
         eprintln!("  ({:.0} matches per query)", matches as f64 / n as f64);
     }
 
-    concurrent(&qs);
-    concurrent_on_workers(&qs);
+    concurrent(&qs, &scratch.path);
+    concurrent_on_workers(&qs, &scratch.path);
 
     let mut g = c.benchmark_group("help_center");
     g.sample_size(30);
