@@ -144,6 +144,8 @@ fn busy_paths_never_read_the_whole_help_center() {
         "/api/v2/help_center/articles/search?query=refund&locale=en-us".to_owned(),
         format!("/api/v2/help_center/articles/search?query=refund&section={section}"),
         "/api/v2/help_center/articles/search?query=%ED%99%98%EB%B6%88&locale=ko".to_owned(),
+        "/hc/en-us".to_owned(),
+        "/hc/ko".to_owned(),
         "/hc/en-us/search?query=refund".to_owned(),
         format!("/hc/en-us/sections/{section}"),
         format!("/hc/en-us/articles/{}", shop.refund_en),
