@@ -218,6 +218,61 @@ fn hc_redirects_to_the_locale_with_most_published_articles() {
     );
 }
 
+/// `/hc` opens the browser's language when the help center has it (Zendesk does the same),
+/// and the locale with the most published articles otherwise.
+#[test]
+fn hc_opens_the_browsers_language_when_the_help_center_has_it() {
+    let app = App::new();
+    let shop = app.shop_help_center();
+    // Korean becomes the default: more published articles than English.
+    let ko = app.help_center_rows(
+        "SELECT section_id FROM hc_articles WHERE id = ?",
+        &[shop.refund_ko.into()],
+    );
+    let spindesk_core::ports::Value::Integer(ko_section) = ko[0][0] else {
+        unreachable!()
+    };
+    for n in 0..3 {
+        app.hc_article(
+            "ko",
+            ko_section,
+            json!({"title": format!("배송 안내 {n}"), "body": "<p>배송</p>"}),
+        );
+    }
+    let home = |accept_language: Option<&str>| {
+        let mut req = app
+            .request(HC, "GET", "/hc")
+            .header("spin-full-url", &format!("{ORIGIN}/hc"));
+        if let Some(value) = accept_language {
+            req = req.header("accept-language", value);
+        }
+        let r = req.send().expect(302);
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        r.header("location").map(str::to_owned)
+    };
+    for (accept_language, opens) in [
+        (None, "/hc/ko"),
+        (Some("en-US,en;q=0.9"), "/hc/en-us"),
+        // A language the help center has in another region: its locale of that language.
+        (Some("en-GB"), "/hc/en-us"),
+        // Most preferred first, whatever the header's order.
+        (Some("ko-KR;q=0.3, en;q=0.8"), "/hc/en-us"),
+        (Some("en;q=0.2, ko-KR"), "/hc/ko"),
+        // `q=0` means "not this one".
+        (Some("ko;q=0, en;q=0.5"), "/hc/en-us"),
+        // Languages the help center does not have, `*`, and what is not a language tag.
+        (Some("fr-CA, fr;q=0.9, *;q=0.1"), "/hc/ko"),
+        (Some("english, en;q=lots"), "/hc/ko"),
+        (Some(""), "/hc/ko"),
+    ] {
+        assert_eq!(
+            home(accept_language).as_deref(),
+            Some(opens),
+            "{accept_language:?}"
+        );
+    }
+}
+
 #[test]
 fn article_page_has_breadcrumbs_title_date_body_and_the_rest_of_its_section() {
     let app = App::new();

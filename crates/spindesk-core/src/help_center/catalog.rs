@@ -437,6 +437,36 @@ pub fn busiest_locale(db: &Db) -> Result<Option<String>> {
     )?)
 }
 
+/// The help center's locale for a browser's language `tag` (lower case, `ko-kr`): the tag
+/// itself, else its language (`ko`), else the first of that language's locales (`en` or
+/// `en-gb` → `en-us`), if the help center has anything in one of them. Index seeks only.
+pub fn locale_for_tag(db: &Db, tag: &str) -> Result<Option<String>> {
+    let language = tag.split('-').next().unwrap_or(tag);
+    for exact in [tag, language] {
+        if has_locale(db, exact)? {
+            return Ok(Some(exact.to_owned()));
+        }
+    }
+    // `en-...`: `.` sorts right after `-`.
+    let (from, to) = (format!("{language}-"), format!("{language}."));
+    Ok(db.query_opt(
+        "SELECT min(locale) AS locale FROM ( \
+         SELECT min(locale) AS locale FROM hc_categories WHERE locale > ? AND locale < ? \
+         UNION ALL SELECT min(locale) FROM hc_sections WHERE locale > ? AND locale < ? \
+         UNION ALL SELECT min(locale) FROM hc_articles WHERE draft = 0 AND locale > ? AND locale < ?)",
+        &[
+            from.clone().into(),
+            to.clone().into(),
+            from.clone().into(),
+            to.clone().into(),
+            from.into(),
+            to.into(),
+        ],
+        |r| r.opt_string("locale"),
+    )?
+    .flatten())
+}
+
 /// Whether the help center has anything in `locale`: a category, a section or a published
 /// article.
 pub fn has_locale(db: &Db, locale: &str) -> Result<bool> {

@@ -119,7 +119,7 @@ fn serve(env: &Env, req: &Request) -> Served {
     let cx = Cx { db, req };
     match segs.as_slice() {
         ["hc"] => {
-            let locale = cx.default_locale()?;
+            let locale = cx.home_locale()?;
             Ok(redirect(
                 StatusCode::FOUND,
                 CACHE_NONE,
@@ -176,6 +176,17 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// Where `/hc` goes: the first of the browser's languages (`Accept-Language`, most preferred
+    /// first) the help center has, as Zendesk does; else the default locale.
+    fn home_locale(&self) -> crate::Result<String> {
+        for tag in accepted_languages(self.req) {
+            if let Some(locale) = catalog::locale_for_tag(&self.db, tag.as_str())? {
+                return Ok(locale);
+            }
+        }
+        self.default_locale()
+    }
+
     /// The locale with the most published articles, else [`FALLBACK_LOCALE`].
     fn default_locale(&self) -> crate::Result<String> {
         Ok(catalog::busiest_locale(&self.db)?.unwrap_or_else(|| FALLBACK_LOCALE.to_owned()))
@@ -506,6 +517,47 @@ fn home_crumb(locale: &str) -> (String, String) {
 }
 
 /// The locale named in the path, if it is one.
+/// At most this many of a browser's languages are tried for `/hc` (up to three index seeks
+/// each); browsers send a handful.
+const MAX_ACCEPTED_LANGUAGES: usize = 6;
+
+/// The request's `Accept-Language` tags (`ko-KR,ko;q=0.9,en;q=0.8`), most preferred first (the
+/// header's order among equals). `*`, tags that are not languages, and `q=0` ("not this one")
+/// are left out; so is a `q` that is not a number, rather than guessed at.
+fn accepted_languages(req: &Request) -> Vec<Locale> {
+    let Some(header) = req
+        .headers()
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Vec::new();
+    };
+    let mut weighted: Vec<(f32, Locale)> = header
+        .split(',')
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let tag = Locale::parse(parts.next()?)?;
+            let mut q = 1.0_f32;
+            for param in parts {
+                if let Some(value) = param.trim().strip_prefix("q=") {
+                    q = value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|q: &f32| (0.0..=1.0).contains(q))?;
+                }
+            }
+            (q > 0.0).then_some((q, tag))
+        })
+        .collect();
+    weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
+    weighted
+        .into_iter()
+        .map(|(_, tag)| tag)
+        .take(MAX_ACCEPTED_LANGUAGES)
+        .collect()
+}
+
 fn path_locale(req: &Request) -> Option<String> {
     let second = req
         .uri()
