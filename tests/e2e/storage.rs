@@ -348,3 +348,53 @@ fn a_bot_state_that_is_not_json_neither_stops_version_30_nor_the_drain() {
         vec![vec![Value::Integer(2)]]
     );
 }
+
+/// The connection's settings (`CONNECTION_SETTINGS`: foreign keys, sync level, temporary
+/// storage, busy timeout) are made when a request first writes, before its transaction, and
+/// never by a request that only reads: under Spin each is a host round trip.
+#[test]
+fn a_request_that_only_reads_skips_the_connection_settings_and_a_write_makes_them_first() {
+    use spindesk_core::store::CONNECTION_SETTINGS;
+    use std::cell::RefCell;
+    let app = App::new();
+    let visitor = app.visitor("en-US");
+    let watched = |req: spindesk_tests::RequestBuilder, status: u16| {
+        let statements = RefCell::new(Vec::<String>::new());
+        req.send_watching(&|sql: &str| statements.borrow_mut().push(sql.to_owned()))
+            .expect(status);
+        statements.into_inner()
+    };
+    let settings_in = |statements: &[String]| {
+        statements
+            .iter()
+            .filter(|s| CONNECTION_SETTINGS.contains(&s.as_str()))
+            .count()
+    };
+
+    let sent = watched(
+        app.request("widget", "POST", "/api/widget/messages")
+            .bearer(&visitor.token)
+            .json(&json!({ "text": "hello" })),
+        201,
+    );
+    let begin = sent
+        .iter()
+        .position(|s| s.starts_with("BEGIN"))
+        .expect("a transaction");
+    assert_eq!(
+        &sent[begin - CONNECTION_SETTINGS.len()..begin],
+        CONNECTION_SETTINGS
+    );
+    assert_eq!(settings_in(&sent), CONNECTION_SETTINGS.len(), "{sent:#?}");
+
+    let polled = watched(
+        app.request("widget", "GET", "/api/widget/messages?after=0&wait=0")
+            .bearer(&visitor.token),
+        200,
+    );
+    assert!(
+        polled.iter().any(|s| s.starts_with("SELECT")),
+        "{polled:#?}"
+    );
+    assert_eq!(settings_in(&polled), 0, "{polled:#?}");
+}

@@ -329,10 +329,13 @@ impl App {
             before: watch.main,
         };
         let uses = surface.uses;
-        let guarded_sql = Guard {
+        let guarded = Guard {
             allowed: uses.sqlite,
             inner: &sql,
         };
+        // As the Spin adapter does: the connection's settings when the request first writes
+        // (outside the hook, so a test sees them reach the connection).
+        let guarded_sql = spindesk_core::store::SettingsOnFirstWrite::new(&guarded);
         let guarded_kv = RecordingKv {
             guard: Guard {
                 allowed: uses.key_value,

@@ -34,10 +34,12 @@ mod schema_v6;
 mod schema_v7;
 mod schema_v8;
 mod schema_v9;
+mod settings;
 
 pub use db::{Db, Row, BUSY_RETRY_BUDGET_MS, BUSY_TIMEOUT_MS};
 pub use migration::Migration;
 pub use migrations::{ensure_schema, schema_is_current, MIGRATIONS};
+pub use settings::{SettingsOnFirstWrite, CONNECTION_SETTINGS};
 
 use crate::ports::{Env, SqlError};
 

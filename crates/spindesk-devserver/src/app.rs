@@ -251,7 +251,9 @@ impl App {
             }
         }
 
-        let sql = DevSql::new(&self.db, component.sqlite);
+        let main_sql = DevSql::new(&self.db, component.sqlite);
+        // As under Spin: the connection's settings when the request first writes.
+        let sql = spindesk_core::store::SettingsOnFirstWrite::new(&main_sql);
         let kv = DevKeyValue {
             store: self.kv.as_ref(),
             granted: component.key_value,

@@ -67,7 +67,9 @@ fn serve_with(surface: &Surface, req: Request, actions: &dyn Actions) -> Respons
 
 /// Spin's ports for one request (each opened on first use), handed to `work`.
 fn with_env<T>(log: &SpinLog, actions: &dyn Actions, work: impl FnOnce(&Env) -> T) -> T {
-    let sql = SpinSql::default();
+    let main_sql = SpinSql::default();
+    // Its per-connection settings only when the request first writes (`store/settings.rs`).
+    let sql = spindesk_core::store::SettingsOnFirstWrite::new(&main_sql);
     let kv = SpinKeyValue::default();
     // The second database, opened only when a file is read or written.
     let attachments_sql = SpinSql::named(ATTACHMENTS_DATABASE);

@@ -1,5 +1,6 @@
 use super::db::Db;
 use super::migration::Migration;
+use super::settings::CONNECTION_SETTINGS;
 use super::{
     schema_v1, schema_v10, schema_v11, schema_v12, schema_v13, schema_v14, schema_v15, schema_v16,
     schema_v17, schema_v18, schema_v19, schema_v2, schema_v20, schema_v21, schema_v22, schema_v23,
@@ -55,19 +56,11 @@ fn latest() -> i64 {
 /// what is missing and records each version in `schema_migrations` (its primary key refuses a
 /// second application) — so racing instances apply each migration exactly once.
 pub fn ensure_schema(db: &Db, now: Millis) -> Result<(), SqlError> {
-    // Per-connection settings: enforce foreign keys, and in WAL mode NORMAL sync is durable
-    // against crashes of the process (not of the machine) and ~30% faster.
-    db.execute("PRAGMA foreign_keys = ON", &[])?;
-    db.execute("PRAGMA synchronous = NORMAL", &[])?;
-    // A statement that can fail halfway inside a transaction (an upsert, a CHECK) keeps a
-    // statement journal to undo just itself; in memory it is not a temporary file written for
-    // every such statement (saving an article writes ~200 index rows: 20% of its time).
-    db.execute("PRAGMA temp_store = MEMORY", &[])?;
-    // A short wait for locks inside SQLite; `Db::transaction` retries past it (see there why).
-    db.execute(
-        &format!("PRAGMA busy_timeout = {}", super::db::BUSY_TIMEOUT_MS),
-        &[],
-    )?;
+    // The connection's settings; a request's connection (`SettingsOnFirstWrite`) makes them
+    // only when it first writes, another (a benchmark's) here.
+    for setting in CONNECTION_SETTINGS {
+        db.execute(setting, &[])?;
+    }
     if user_version(db)? >= latest() {
         return Ok(());
     }
