@@ -198,6 +198,16 @@ fn hc_redirects_to_the_locale_with_most_published_articles() {
         page(&app, "/hc/").expect(302).header("location"),
         Some("/hc/en-us")
     );
+    publish_three_more_in_korean(&app, &shop);
+    assert_eq!(
+        page(&app, "/hc").expect(302).header("location"),
+        Some("/hc/ko")
+    );
+}
+
+/// Three more published Korean articles in the shop's Korean section: five against English's
+/// four.
+fn publish_three_more_in_korean(app: &App, shop: &spindesk_tests::help_center::ShopArticles) {
     let ko = app.help_center_rows(
         "SELECT section_id FROM hc_articles WHERE id = ?",
         &[shop.refund_ko.into()],
@@ -212,10 +222,6 @@ fn hc_redirects_to_the_locale_with_most_published_articles() {
             json!({"title": format!("배송 안내 {n}"), "body": "<p>배송</p>"}),
         );
     }
-    assert_eq!(
-        page(&app, "/hc").expect(302).header("location"),
-        Some("/hc/ko")
-    );
 }
 
 /// `/hc` opens the browser's language when the help center has it (Zendesk does the same),
@@ -225,20 +231,7 @@ fn hc_opens_the_browsers_language_when_the_help_center_has_it() {
     let app = App::new();
     let shop = app.shop_help_center();
     // Korean becomes the default: more published articles than English.
-    let ko = app.help_center_rows(
-        "SELECT section_id FROM hc_articles WHERE id = ?",
-        &[shop.refund_ko.into()],
-    );
-    let spindesk_core::ports::Value::Integer(ko_section) = ko[0][0] else {
-        unreachable!()
-    };
-    for n in 0..3 {
-        app.hc_article(
-            "ko",
-            ko_section,
-            json!({"title": format!("배송 안내 {n}"), "body": "<p>배송</p>"}),
-        );
-    }
+    publish_three_more_in_korean(&app, &shop);
     let home = |accept_language: Option<&str>| {
         let mut req = app
             .request(HC, "GET", "/hc")
