@@ -451,17 +451,10 @@ pub fn locale_for_tag(db: &Db, tag: &str) -> Result<Option<String>> {
     let (from, to) = (format!("{language}-"), format!("{language}."));
     Ok(db.query_opt(
         "SELECT min(locale) AS locale FROM ( \
-         SELECT min(locale) AS locale FROM hc_categories WHERE locale > ? AND locale < ? \
-         UNION ALL SELECT min(locale) FROM hc_sections WHERE locale > ? AND locale < ? \
-         UNION ALL SELECT min(locale) FROM hc_articles WHERE draft = 0 AND locale > ? AND locale < ?)",
-        &[
-            from.clone().into(),
-            to.clone().into(),
-            from.clone().into(),
-            to.clone().into(),
-            from.into(),
-            to.into(),
-        ],
+         SELECT min(locale) AS locale FROM hc_categories WHERE locale > ?1 AND locale < ?2 \
+         UNION ALL SELECT min(locale) FROM hc_sections WHERE locale > ?1 AND locale < ?2 \
+         UNION ALL SELECT min(locale) FROM hc_articles WHERE draft = 0 AND locale > ?1 AND locale < ?2)",
+        &[from.into(), to.into()],
         |r| r.opt_string("locale"),
     )?
     .flatten())

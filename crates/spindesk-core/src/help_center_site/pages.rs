@@ -516,7 +516,6 @@ fn home_crumb(locale: &str) -> (String, String) {
     )
 }
 
-/// The locale named in the path, if it is one.
 /// At most this many of a browser's languages are tried for `/hc` (up to three index seeks
 /// each); browsers send a handful.
 const MAX_ACCEPTED_LANGUAGES: usize = 6;
@@ -575,6 +574,7 @@ fn thousandths(q: &str) -> Option<u16> {
     (q <= 1000).then_some(q)
 }
 
+/// The locale named in the path, if it is one.
 fn path_locale(req: &Request) -> Option<String> {
     let second = req
         .uri()
