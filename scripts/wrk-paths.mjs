@@ -3,7 +3,9 @@
 //   node scripts/wrk-paths.mjs          (scripts/wrk-paths.sh starts a server and runs this)
 //
 // Env: BASE_URL (http://127.0.0.1:3000), ADMIN_TOKEN (the server's `admin_token`), CONNECTIONS
-// (32), HC_CONNECTIONS (8), DURATION (8s), THREADS (2), ARTICLES (10000), SESSIONS (50).
+// (32), HC_CONNECTIONS (8), DURATION (8s), THREADS (2), ARTICLES (10000), SESSIONS (50), PATHS
+// (widget,telegram,search: the paths to run, in that order; e.g. PATHS=telegram alone after a
+// long widget run, to see what the data and the database's files left by it cost the webhooks).
 //
 // The server must run with the widget's message limits raised (every request comes from one
 // address): `--variable widget_messages_per_minute=1000000000 --variable
@@ -31,6 +33,13 @@ const THREADS = Number(process.env.THREADS || 2);
 const ARTICLES = Number(process.env.ARTICLES || 10000);
 // At most 60 sessions per address per 10 minutes (the widget's own limit): 50 leaves room.
 const SESSIONS = Number(process.env.SESSIONS || 50);
+const PATHS = (process.env.PATHS || 'widget,telegram,search').split(',').map((p) => p.trim());
+for (const p of PATHS) {
+  if (!['widget', 'telegram', 'search'].includes(p)) {
+    console.error(`wrk-paths: PATHS names widget, telegram and search, not ${JSON.stringify(p)}`);
+    process.exit(1);
+  }
+}
 
 function fail(message) {
   console.error(`wrk-paths: ${message}`);
@@ -182,7 +191,7 @@ async function main() {
   const found = probe.json && Array.isArray(probe.json.results) ? probe.json.results.length : 0;
   if (!found) fail(`a search for "${EN[0]}" found nothing: the help center is not indexed`);
 
-  const widget = wrk('widget', CONNECTIONS, `
+  const widget = PATHS.includes('widget') && wrk('widget', CONNECTIONS, `
 local tokens = ${lua(tokens)}
 local texts = ${lua(['hello', 'what are your opening hours?', 'how do I reset my password', 'where is my order', '비밀번호를 잊어버렸어요'])}
 local n = 0
@@ -195,7 +204,7 @@ request = function()
 end
 `, '/api/widget/messages');
 
-  const webhooks = wrk('telegram', CONNECTIONS, `
+  const webhooks = PATHS.includes('telegram') && wrk('telegram', CONNECTIONS, `
 local counter = 1
 function setup(thread)
   thread:set('base', counter * 100000000)
@@ -216,7 +225,7 @@ end
 `, webhook);
 
   const queries = [...EN.slice(0, 12), ...KO.slice(0, 12), 'reset password', '배송 조회', 'refund card', 'warranty repair'];
-  const search = wrk('search', HC_CONNECTIONS, `
+  const search = PATHS.includes('search') && wrk('search', HC_CONNECTIONS, `
 local queries = ${lua(queries.map(encodeURIComponent))}
 local n = 0
 request = function()
@@ -231,10 +240,10 @@ end
   // "failed": no answer (refused, cut, or none within wrk's 10 s timeout).
   console.log('| path | connections | req/s | p50 | p99 | max | not 2xx | failed |');
   console.log('|---|---|---|---|---|---|---|---|');
-  console.log(row('widget message + bot reply', CONNECTIONS, widget));
-  console.log(row('signed Telegram webhook + reply to the vendor', CONNECTIONS, webhooks));
-  console.log(row(`help-center search, ${ARTICLES} articles`, HC_CONNECTIONS, search));
-  if ([widget, webhooks, search].some((r) => r.bad || r.failed)) process.exitCode = 1;
+  if (widget) console.log(row('widget message + bot reply', CONNECTIONS, widget));
+  if (webhooks) console.log(row('signed Telegram webhook + reply to the vendor', CONNECTIONS, webhooks));
+  if (search) console.log(row(`help-center search, ${ARTICLES} articles`, HC_CONNECTIONS, search));
+  if ([widget, webhooks, search].some((r) => r && (r.bad || r.failed))) process.exitCode = 1;
 }
 
 main().catch((e) => fail(e.stack || String(e)));

@@ -9,7 +9,7 @@
 #       --variable widget_messages_per_address_per_minute=1000000000      (ADMIN_TOKEN set here)
 #
 # Env (both ways): CONNECTIONS (32), HC_CONNECTIONS (8), DURATION (8s), THREADS (2), ARTICLES
-# (10000), SESSIONS (50); for the dev server, SQLITE_MEMSTATUS=off starts it with SQLite's memory
+# (10000), SESSIONS (50), PATHS (widget,telegram,search); for the dev server, SQLITE_MEMSTATUS=off starts it with SQLite's memory
 # statistics off (Spin's host keeps them on: README, "A busy desk on one machine"). Needs `wrk`
 # (apt-get install -y wrk) and node.
 set -euo pipefail

@@ -8,7 +8,9 @@
 //! `WRITERS` (default 32) and `SECONDS` (default 4) change the load. `PATH_UNDER_TEST=webhook`
 //! sends signed Telegram webhooks instead (one sender per writer; the bot's replies go to a
 //! recording vendor) and reports two latencies: until the vendor has its acknowledgement, and
-//! until the request's follow-up (the sends to the vendor) is done. `PATH_UNDER_TEST=insert` is
+//! until the request's follow-up (the sends to the vendor) is done. With it, `BACKLOG=n` leaves
+//! n failed sends due in the outbox first (a vendor was down; none of them the writers'
+//! conversations), which each turn's own sends must not go through. `PATH_UNDER_TEST=insert` is
 //! issue 11's reference: a request that does one INSERT on a fresh connection to a one-table
 //! WAL database, so "widget messages per second / one-INSERT requests per second" can be
 //! stated natively. `PATH_UNDER_TEST=open` is the floor of every request: a fresh connection to
@@ -313,6 +315,19 @@ fn webhooks(writers: usize, seconds: u64) {
     let app = channel_app();
     with_articles(&app);
     let telegram = app.connect(Vendor::Telegram);
+    let backlog = env_or("BACKLOG", 0) as i64;
+    if backlog > 0 {
+        app.rows(
+            "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+             INSERT INTO outbox (integration_id, dedup_key, endpoint, body, idempotency_key,
+                                 status, attempts, next_attempt_at, last_error, created_at,
+                                 updated_at)
+             SELECT (SELECT max(id) FROM integrations), 'backlog-' || i, 'sendMessage', '{}',
+                    'key-' || i, 'failed', 1, i, 'HTTP 503', i, i FROM n",
+            &[backlog.into()],
+        );
+        println!("write_contention: {backlog} failed sends due in the outbox");
+    }
     let texts = [
         "hello",
         "what are your opening hours?",

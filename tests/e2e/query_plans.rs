@@ -314,3 +314,136 @@ fn busy_desk_paths_never_read_every_customer_ticket_or_message() {
     assert!(statements.len() > 100, "{statements:#?}");
     assert_no_whole_reads(&app.db_path(), &statements, GROWING_DESK);
 }
+
+/// The plan lines of `sql` that go through the queue of due rows: every pending or failed row
+/// whose time has come, which is thousands while a receiver is down.
+fn reads_the_due_queue(path: &Path, sql: &str) -> Vec<String> {
+    if !["outbox", "webhook_deliveries", "media_fetches"]
+        .iter()
+        .any(|table| sql.contains(table))
+    {
+        return Vec::new();
+    }
+    plan(path, sql)
+        .into_iter()
+        .filter(|line| {
+            ["outbox_due", "webhook_deliveries_due", "media_fetches_due"]
+                .iter()
+                .any(|index| line.contains(&format!("{index} (status=? AND next_attempt_at<?)")))
+        })
+        .collect()
+}
+
+/// While a vendor and a webhook receiver are down, their unsent rows pile up (a failed row
+/// holds back the rest of its conversation), and so do the customers' files to fetch. Reading that queue in every channel turn made each
+/// turn slower than the last (through the dev server: 136 -> 70 webhooks/s over four 8-second
+/// runs), and reading it under the write lock stopped every other writer meanwhile. So: a
+/// channel turn reads only its own conversation's rows and its own files, and no statement that holds the write
+/// lock (a write, or anything between `BEGIN` and `COMMIT`) goes through the queue; the drain
+/// and the webhooks' round read it first, without a lock, and claim row by row.
+#[test]
+fn while_receivers_are_down_no_write_goes_through_the_queue_of_unsent_rows() {
+    let app = App::with_config(
+        spindesk_native::MapConfig::default()
+            .with("admin_token", spindesk_tests::ADMIN_TOKEN)
+            .with("public_base_url", spindesk_tests::channels::PUBLIC_BASE)
+            .with(
+                "credentials_key",
+                "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+            )
+            .with("webhook_hosts", "https://*.example.com"),
+    );
+    let telegram = app.connect(Vendor::Telegram);
+    app.request("conversations", "POST", "/v2/apps/app1/integrations")
+        .admin()
+        .json(&json!({"type": "custom", "displayName": "CRM",
+                      "webhooks": [{"target": "https://hooks.example.com/in",
+                                    "triggers": ["conversation:message"]}]}))
+        .send()
+        .expect(201);
+    // Every vendor and receiver request fails from now on.
+    for _ in 0..400 {
+        app.outbound.push_reply(Ok(http::Response::builder()
+            .status(503)
+            .body(b"{}".to_vec())
+            .expect("response")));
+    }
+    // A text, or a photo with its caption (a file to fetch).
+    let turn = |chat: i64, id: i64, seen: &dyn Fn(&str)| {
+        let mut update = json!({"update_id": id, "message": {"message_id": id,
+            "from": {"id": chat, "is_bot": false, "first_name": "Ana"},
+            "chat": {"id": chat, "type": "private"}, "date": 1718000000}});
+        if id % 2 == 0 {
+            update["message"]["photo"] = json!([{"file_id": format!("AgAC-{id}"),
+                "file_unique_id": format!("u{id}"), "file_size": 50000, "width": 1280,
+                "height": 853}]);
+            update["message"]["caption"] = json!("where is my order");
+        } else {
+            update["message"]["text"] = json!("where is my order");
+        }
+        app.request("channels", "POST", &telegram.path())
+            .header("x-telegram-bot-api-secret-token", telegram.secret.as_str())
+            .json(&update)
+            .send_watching(seen)
+            .expect(200);
+    };
+    let ignore = |_: &str| {};
+    for n in 0..12 {
+        turn(7000 + n % 4, 100 + n, &ignore);
+    }
+    app.clock.advance(std::time::Duration::from_secs(31));
+    let queued = app.count(
+        "SELECT count(*) FROM outbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= 1e15",
+    );
+    let held =
+        app.count("SELECT count(*) FROM webhook_deliveries WHERE status IN ('pending', 'failed')");
+    let files = app.count("SELECT count(*) FROM media_fetches WHERE status = 'failed'");
+    assert!(
+        queued >= 8 && held >= 8 && files >= 4,
+        "{queued} replies, {held} deliveries, {files} files queued"
+    );
+
+    let statements = RefCell::new(Vec::<String>::new());
+    let keep = |sql: &str| statements.borrow_mut().push(sql.to_owned());
+    turn(7001, 500, &keep);
+    let in_the_turn = statements.borrow().len();
+    app.request("admin", "POST", "/api/admin/outbox/drain")
+        .admin()
+        .send_watching(&keep)
+        .expect(200);
+    let statements = statements.into_inner();
+
+    let path = app.db_path();
+    let mut locked = false;
+    let mut wrong = Vec::new();
+    let mut drain_read_it = false;
+    for (n, sql) in statements.iter().enumerate() {
+        let first = sql
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        match first.as_str() {
+            "BEGIN" => locked = true,
+            "COMMIT" | "ROLLBACK" if !sql.to_ascii_uppercase().contains(" TO ") => locked = false,
+            _ => {}
+        }
+        let queue = reads_the_due_queue(&path, sql);
+        if queue.is_empty() {
+            continue;
+        }
+        let writes = ["INSERT", "UPDATE", "DELETE", "REPLACE"].contains(&first.as_str());
+        if n < in_the_turn {
+            wrong.push(format!("in the channel turn: {sql}\n  -> {queue:?}"));
+        } else if locked || writes {
+            wrong.push(format!("holding the write lock: {sql}\n  -> {queue:?}"));
+        } else {
+            drain_read_it = true;
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+    assert!(
+        drain_read_it,
+        "the drain never looked for due rows: {statements:#?}"
+    );
+}

@@ -384,6 +384,43 @@ fn a_receiver_failing_three_times_gets_the_event_once_more_with_the_same_id_and_
     assert_eq!(oldest["eventId"].as_str(), Some(first.as_str()));
 }
 
+/// A customer's request sends what it recorded, not the backlog a receiver's outage left: a
+/// delivery whose retry has been due for more than a minute waits for the drain.
+#[test]
+fn a_request_sends_its_own_deliveries_and_leaves_an_old_backlog_to_the_drain() {
+    let app = hooks_app();
+    let (_, secret) = subscribe(&app, &["conversation:message"]);
+    app.outbound.push_reply(answer(503));
+    let first = app.visitor("en-US");
+    app.say(&first, "hello", None);
+    assert_eq!(received(&app, &secret).len(), 1, "the failed attempt");
+    // The retry is due after 30 s; ten minutes on, it is old backlog.
+    app.clock.advance(Duration::from_secs(600));
+    let second = app.visitor("en-US");
+    app.say(&second, "hi", None);
+    let got = received(&app, &secret);
+    assert!(
+        got.len() > 1,
+        "the new conversation's deliveries went: {got:?}"
+    );
+    assert!(
+        got[1..].iter().all(|g| g.id != got[0].id),
+        "the old delivery was not retried by the request: {:?}",
+        kinds(&got)
+    );
+    let held =
+        app.count("SELECT COUNT(*) FROM webhook_deliveries WHERE status IN ('pending', 'failed')");
+    assert!(held >= 1, "the backlog waits: {held}");
+    let drained = drain(&app);
+    assert_eq!(drained["sent"], held, "{drained}");
+    let got = received(&app, &secret);
+    assert_eq!(
+        got.iter().filter(|g| g.id == got[0].id).count(),
+        2,
+        "sent again by the drain"
+    );
+}
+
 #[test]
 fn a_dead_delivery_is_listed_and_replayed_with_its_id_and_a_dead_webhook_is_disabled() {
     let app = hooks_app();

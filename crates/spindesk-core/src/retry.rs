@@ -2,7 +2,9 @@
 //! outbound webhooks (`webhooks::delivery`) share the backoff, the claim lease and the time
 //! budgets of a round of sends.
 
+use crate::error::Result;
 use crate::ports::Millis;
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// A row's states: `pending` (due at `next_attempt_at`), `sending` (claimed), `sent`, `failed`
@@ -40,6 +42,57 @@ pub const FULL: Budget = Budget {
     total: Duration::from_secs(25),
 };
 
+/// The rows a round of sends claims, one at a time, from batches of due row ids read outside
+/// any write lock (plain reads: when a receiver is down, the rows held back behind a failed
+/// one are many, and going through them must not stop other writers). Each id is then claimed
+/// by an UPDATE that checks again that it may go, so a row taken meanwhile by another instance
+/// is skipped. A batch is read again when it is used up: a row due once the one before it is
+/// sent goes in the same round.
+#[derive(Debug)]
+pub struct DueRows {
+    batch: VecDeque<i64>,
+    /// Whether the last batch claimed anything: a batch lost whole to other instances means
+    /// they are draining, and the round stops rather than read the queue again and again.
+    progress: bool,
+}
+
+impl Default for DueRows {
+    fn default() -> DueRows {
+        DueRows {
+            batch: VecDeque::new(),
+            progress: true,
+        }
+    }
+}
+
+impl DueRows {
+    /// The next row claimed: `read(left)` lists up to `left` due ids, `claim(id)` claims one
+    /// (`None`: no longer claimable). `None` when nothing more is due.
+    pub fn next<T>(
+        &mut self,
+        left: i64,
+        mut read: impl FnMut(i64) -> Result<Vec<i64>>,
+        mut claim: impl FnMut(i64) -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
+        loop {
+            while let Some(id) = self.batch.pop_front() {
+                if let Some(row) = claim(id)? {
+                    self.progress = true;
+                    return Ok(Some(row));
+                }
+            }
+            if !self.progress || left <= 0 {
+                return Ok(None);
+            }
+            self.batch = read(left)?.into();
+            if self.batch.is_empty() {
+                return Ok(None);
+            }
+            self.progress = false;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +105,57 @@ mod tests {
         assert_eq!(backoff_ms(7), 1_920_000);
         assert_eq!(backoff_ms(8), 3_600_000);
         assert_eq!(backoff_ms(i64::MAX), 3_600_000);
+    }
+
+    #[test]
+    fn due_rows_read_again_after_a_batch_and_stop_when_a_batch_is_lost_whole() {
+        use std::cell::RefCell;
+        // The queue: ids 1..=5 due; 3 is claimed by another instance between read and claim.
+        let queue = RefCell::new(vec![1, 2, 3, 4, 5]);
+        let reads = RefCell::new(Vec::new());
+        let mut rows = DueRows::default();
+        let mut claimed = Vec::new();
+        loop {
+            let next = rows.next(
+                2,
+                |left| {
+                    reads.borrow_mut().push(left);
+                    Ok(queue.borrow().iter().take(left as usize).copied().collect())
+                },
+                |id| {
+                    let mut q = queue.borrow_mut();
+                    let Some(at) = q.iter().position(|&x| x == id) else {
+                        return Ok(None);
+                    };
+                    q.remove(at);
+                    if id == 2 {
+                        q.retain(|&x| x != 3); // taken by someone else meanwhile
+                    }
+                    Ok(Some(id))
+                },
+            );
+            match next.expect("no error") {
+                Some(id) => claimed.push(id),
+                None => break,
+            }
+        }
+        assert_eq!(claimed, [1, 2, 4, 5]);
+        // [1, 2], [4, 5], then an empty read ends it.
+        assert_eq!(reads.into_inner().len(), 3);
+
+        // Every id of a batch gone before its claim: one read, then the round stops.
+        let reads = RefCell::new(0);
+        let mut rows = DueRows::default();
+        let none: Option<i64> = rows
+            .next(
+                10,
+                |_| {
+                    *reads.borrow_mut() += 1;
+                    Ok(vec![7, 8])
+                },
+                |_| Ok(None),
+            )
+            .expect("no error");
+        assert_eq!((none, reads.into_inner()), (None, 1));
     }
 }

@@ -20,10 +20,11 @@ use super::integrations::{self, Integration};
 use super::media::{origin, MediaRef, MediaStep};
 use crate::attachments::{self, AttachmentError, Uploader};
 use crate::error::{Error, Result};
-use crate::ports::{Env, Millis, OutboundError, SqlError, Value};
-use crate::retry::{backoff_ms, Budget, CLAIM_LEASE_MS};
+use crate::ports::{Env, Millis, OutboundError, SqlError};
+use crate::retry::{backoff_ms, Budget, DueRows, CLAIM_LEASE_MS};
 use crate::store::{Db, Row};
 use crate::vault::{Vault, VaultError};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// Attempts after which a file is given up (`dead`, its attachment `failed`).
@@ -133,36 +134,56 @@ pub struct Report {
     pub dead: i64,
 }
 
-#[derive(Clone, Copy)]
-enum Filter<'a> {
-    Ids(&'a [i64]),
-    Any,
+/// Where a round takes its rows from.
+enum Rows {
+    /// The rows a webhook just queued, in their order.
+    Ids(VecDeque<i64>),
+    /// The drain's: the most overdue due rows.
+    Due(DueRows),
 }
 
-fn claim(db: &Db, now: Millis, filter: Filter) -> Result<Option<Fetch>> {
-    let (condition, param): (&str, Value) = match filter {
-        Filter::Ids(ids) => (
-            "id IN (SELECT value FROM json_each(?2))",
-            serde_json::to_string(ids).unwrap_or_default().into(),
+impl Rows {
+    /// The next row claimed, at most `left` more wanted.
+    fn next(&mut self, db: &Db, now: Millis, left: i64) -> Result<Option<Fetch>> {
+        match self {
+            Rows::Ids(ids) => {
+                while let Some(id) = ids.pop_front() {
+                    if let Some(row) = claim(db, now, id)? {
+                        return Ok(Some(row));
+                    }
+                }
+                Ok(None)
+            }
+            Rows::Due(rows) => rows.next(left, |n| due_rows(db, now, n), |id| claim(db, now, id)),
+        }
+    }
+}
+
+/// Up to `limit` due rows, most overdue first: a plain read, outside any write lock (see
+/// [`DueRows`]).
+fn due_rows(db: &Db, now: Millis, limit: i64) -> Result<Vec<i64>> {
+    Ok(db.query(
+        "SELECT id FROM media_fetches WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?1
+         ORDER BY next_attempt_at, id LIMIT ?2",
+        &[now.into(), limit.into()],
+        |r| r.i64("id"),
+    )?)
+}
+
+/// Claims row `id` if it is still due, by one UPDATE (atomic on its own): of two racing
+/// instances one wins. By its id, so a webhook's own files never go through the other due
+/// rows (many, while a vendor's file server is down).
+fn claim(db: &Db, now: Millis, id: i64) -> Result<Option<Fetch>> {
+    Ok(db.query_opt(
+        &format!(
+            "UPDATE media_fetches SET status = 'fetching', attempts = attempts + 1,
+                                      claimed_at = ?1, updated_at = ?1
+             WHERE id = ?2 AND status IN ('pending', 'failed') AND next_attempt_at <= ?1
+             RETURNING {COLUMNS}"
         ),
-        Filter::Any => ("?2 IS NULL", Value::Null),
-    };
-    Ok(db.transaction(|db| {
-        db.query_opt(
-            &format!(
-                "UPDATE media_fetches SET status = 'fetching', attempts = attempts + 1,
-                                          claimed_at = ?1, updated_at = ?1
-                 WHERE id = (SELECT id FROM media_fetches
-                             WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?1
-                               AND {condition}
-                             ORDER BY next_attempt_at, id LIMIT 1)
-                   AND status IN ('pending', 'failed')
-                 RETURNING {COLUMNS}"
-            ),
-            &[now.into(), param],
-            from_row,
-        )
-    })?)
+        &[now.into(), id.into()],
+        from_row,
+    )?)
 }
 
 /// A vendor's answer that is not the file: 408, 429 and 5xx are worth a retry.
@@ -334,12 +355,12 @@ fn record(env: &Env, db: &Db, row: &Fetch, outcome: &Outcome) -> Result<()> {
     Ok(())
 }
 
-fn round(env: &Env, db: &Db, filter: Filter, limit: i64, budget: Budget) -> Result<Report> {
+fn round(env: &Env, db: &Db, mut rows: Rows, limit: i64, budget: Budget) -> Result<Report> {
     let deadline = env.clock.now_ms() + budget.total.as_millis() as Millis;
     let mut report = Report::default();
     let mut vault: Option<Result<Vault, VaultError>> = None;
     while report.attempted < limit && env.clock.now_ms() < deadline {
-        let Some(row) = claim(db, env.clock.now_ms(), filter)? else {
+        let Some(row) = rows.next(db, env.clock.now_ms(), limit - report.attempted)? else {
             break;
         };
         let integration = match row.integration_id {
@@ -380,7 +401,9 @@ pub fn fetch_queued(env: &Env, db: &Db, ids: &[i64], budget: Budget) -> Result<R
     if ids.is_empty() {
         return Ok(Report::default());
     }
-    round(env, db, Filter::Ids(ids), ids.len() as i64, budget)
+    let mut queued = ids.to_vec();
+    queued.sort_unstable();
+    round(env, db, Rows::Ids(queued.into()), ids.len() as i64, budget)
 }
 
 /// Fetches every due row, oldest first, up to `limit` or the budget. Rows left `fetching` past
@@ -393,7 +416,7 @@ pub fn drain(env: &Env, db: &Db, limit: i64, budget: Budget) -> Result<Report> {
          WHERE status = 'fetching' AND claimed_at < ?2",
         &[now.into(), (now - CLAIM_LEASE_MS).into()],
     )?;
-    round(env, db, Filter::Any, limit, budget)
+    round(env, db, Rows::Due(DueRows::default()), limit, budget)
 }
 
 /// Rows due now or overdue, for the drain's answer.

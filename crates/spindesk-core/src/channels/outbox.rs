@@ -1,8 +1,8 @@
 //! The outbox: every vendor request is a row, attempted right away with a short timeout and,
 //! when that fails, retried with backoff by the drain route a scheduler calls.
 //!
-//! A row is claimed (`pending`/`failed` -> `sending`) by one UPDATE inside a transaction before
-//! it is sent, so two instances never send the same row; the result is recorded after. A row
+//! A row is claimed (`pending`/`failed` -> `sending`) by one UPDATE before it is sent, so two
+//! instances never send the same row; the result is recorded after. A row
 //! left `sending` by an instance that died mid-send is not retried automatically — the vendor
 //! may have it — but marked `dead` for an admin to look at and retry by hand.
 
@@ -17,6 +17,7 @@ use std::time::Duration;
 
 /// Attempts after which a row is given up (`dead`).
 pub const MAX_ATTEMPTS: i64 = 8;
+use crate::retry::DueRows;
 pub use crate::retry::{backoff_ms, Budget, CLAIM_LEASE_MS, IMMEDIATE, STATUSES};
 /// The drain route, called by a scheduler.
 pub const DRAIN: Budget = crate::retry::FULL;
@@ -125,45 +126,83 @@ pub struct Report {
     pub dead: i64,
 }
 
-/// Claims one due row — `only` that row, or of that conversation, or the most overdue — in a
-/// transaction. The UPDATE's WHERE re-checks the status, so of two racing instances one wins.
+/// The claim itself: one UPDATE (atomic on its own, no `BEGIN` needed) that re-checks
+/// everything the row was chosen for, so of two racing instances one wins and a row that
+/// became held back (an earlier row of its conversation was retried) stays.
 ///
 /// A conversation's rows go out in the order they were queued: a row waits while an earlier
 /// row of its conversation is still unsent (pending, failed and waiting for its retry, or being
 /// sent), so part 2 of a split answer never reaches the customer before part 1. A `dead` row no
 /// longer holds the rest back: it waits for an admin, the conversation goes on.
-fn claim(db: &Db, now: Millis, filter: Filter) -> Result<Option<Entry>> {
-    let (condition, param): (&str, Value) = match filter {
-        Filter::Conversation(id) => ("conversation_id = ?2", id.into()),
-        Filter::Any => ("?2 IS NULL", Value::Null),
-    };
-    Ok(db.transaction(|db| {
-        db.query_opt(
-            &format!(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?1,
-                                   updated_at = ?1
-                 WHERE id = (SELECT id FROM outbox AS o
-                             WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?1
-                               AND {condition}
-                               AND NOT EXISTS (
-                                   SELECT 1 FROM outbox AS earlier
-                                   WHERE earlier.conversation_id = o.conversation_id
-                                     AND earlier.id < o.id
-                                     AND earlier.status IN ('pending', 'failed', 'sending'))
-                             ORDER BY next_attempt_at, id LIMIT 1)
-                   AND status IN ('pending', 'failed')
-                 RETURNING {COLUMNS}"
-            ),
-            &[now.into(), param],
-            from_row,
-        )
-    })?)
+const CLAIM: &str =
+    "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?1,
+                                       updated_at = ?1
+     WHERE id = ?2 AND status IN ('pending', 'failed') AND next_attempt_at <= ?1
+       AND NOT EXISTS (
+           SELECT 1 FROM outbox AS earlier
+           WHERE earlier.conversation_id = outbox.conversation_id
+             AND earlier.id < outbox.id
+             AND earlier.status IN ('pending', 'failed', 'sending'))";
+
+/// Claims the conversation's next row: its earliest unsent row, when that one is due. Found
+/// through the conversation's own rows (`outbox_conversation`), never the queue's other due
+/// rows: during a vendor's outage thousands wait there, and reading them in every channel
+/// turn made each turn slower than the last (3.2 ms per claim with 6,800 queued, under the
+/// write lock; 0.03 ms now).
+fn claim_in_conversation(db: &Db, now: Millis, conversation_id: i64) -> Result<Option<Entry>> {
+    let next = db.query_i64(
+        "SELECT id FROM outbox WHERE conversation_id = ? AND status IN ('pending', 'failed', 'sending')
+         ORDER BY id LIMIT 1",
+        &[conversation_id.into()],
+    )?;
+    match next {
+        Some(id) => claim(db, now, id),
+        None => Ok(None),
+    }
 }
 
-#[derive(Clone, Copy)]
-enum Filter {
+/// Claims row `id` if it is still due and first in its conversation (see [`CLAIM`]).
+fn claim(db: &Db, now: Millis, id: i64) -> Result<Option<Entry>> {
+    Ok(db.query_opt(
+        &format!("{CLAIM} RETURNING {COLUMNS}"),
+        &[now.into(), id.into()],
+        from_row,
+    )?)
+}
+
+/// Up to `limit` rows the drain may send now, most overdue first: due, and first in their
+/// conversations. A plain read (see [`DueRows`]); [`claim`] checks each again.
+fn due_rows(db: &Db, now: Millis, limit: i64) -> Result<Vec<i64>> {
+    Ok(db.query(
+        "SELECT id FROM outbox AS o
+         WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?1
+           AND NOT EXISTS (
+               SELECT 1 FROM outbox AS earlier
+               WHERE earlier.conversation_id = o.conversation_id
+                 AND earlier.id < o.id
+                 AND earlier.status IN ('pending', 'failed', 'sending'))
+         ORDER BY next_attempt_at, id LIMIT ?2",
+        &[now.into(), limit.into()],
+        |r| r.i64("id"),
+    )?)
+}
+
+/// Where a round takes its rows from.
+enum Rows {
+    /// The conversation's next row, each time.
     Conversation(i64),
-    Any,
+    /// The drain's: the most overdue rows that may go.
+    Due(DueRows),
+}
+
+impl Rows {
+    /// The next row claimed, at most `left` more wanted.
+    fn next(&mut self, db: &Db, now: Millis, left: i64) -> Result<Option<Entry>> {
+        match self {
+            Rows::Conversation(id) => claim_in_conversation(db, now, *id),
+            Rows::Due(rows) => rows.next(left, |n| due_rows(db, now, n), |id| claim(db, now, id)),
+        }
+    }
 }
 
 /// Sends a claimed row and records how it went.
@@ -256,7 +295,7 @@ fn tally(report: &mut Report, outcome: &Outcome, attempts: i64) {
     }
 }
 
-fn round(env: &Env, db: &Db, filter: Filter, limit: i64, budget: Budget) -> Result<Report> {
+fn round(env: &Env, db: &Db, mut rows: Rows, limit: i64, budget: Budget) -> Result<Report> {
     let started = env.clock.now_ms();
     let deadline = started + budget.total.as_millis() as Millis;
     let mut report = Report::default();
@@ -264,7 +303,7 @@ fn round(env: &Env, db: &Db, filter: Filter, limit: i64, budget: Budget) -> Resu
     let mut vault: Option<Result<Vault, VaultError>> = None;
     let mut cache: Vec<(i64, Result<Option<Integration>, VaultError>)> = Vec::new();
     while report.attempted < limit && env.clock.now_ms() < deadline {
-        let Some(entry) = claim(db, env.clock.now_ms(), filter)? else {
+        let Some(entry) = rows.next(db, env.clock.now_ms(), limit - report.attempted)? else {
             break;
         };
         if !cache.iter().any(|(id, _)| *id == entry.integration_id) {
@@ -305,7 +344,7 @@ pub fn deliver_conversations(env: &Env, db: &Db, conversation_ids: &[i64]) -> Re
             request: IMMEDIATE.request.min(left),
             total: left,
         };
-        let r = round(env, db, Filter::Conversation(id), 50, budget)?;
+        let r = round(env, db, Rows::Conversation(id), 50, budget)?;
         report.attempted += r.attempted;
         report.sent += r.sent;
         report.failed += r.failed;
@@ -325,7 +364,7 @@ pub fn drain(env: &Env, db: &Db, limit: i64, budget: Budget) -> Result<Report> {
         &[now.into(), (now - CLAIM_LEASE_MS).into()],
         |r| r.i64("id"),
     )?;
-    let mut report = round(env, db, Filter::Any, limit, budget)?;
+    let mut report = round(env, db, Rows::Due(DueRows::default()), limit, budget)?;
     report.dead += interrupted.len() as i64;
     Ok(report)
 }

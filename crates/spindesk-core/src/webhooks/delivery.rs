@@ -1,9 +1,9 @@
 //! Sending what [`super::events`] recorded: one event per POST (Sunshine's `app`, `webhook`,
 //! `events[]` envelope), signed, at least once, in order per conversation and webhook.
 //!
-//! The channel outbox's pattern (`channels/outbox.rs`): a row is claimed by one UPDATE inside
-//! a transaction before it is sent, so two instances never send the same row; the result is
-//! recorded after. A row waits while an earlier row of its conversation for the same webhook
+//! The channel outbox's pattern (`channels/outbox.rs`): the due rows are read without a lock,
+//! then each is claimed by one UPDATE that checks again before it is sent, so two instances
+//! never send the same row; the result is recorded after. A row waits while an earlier row of its conversation for the same webhook
 //! is unsent. Failures are retried with backoff (30 s doubling to an hour) for
 //! [`RETRY_WINDOW_MS`] after the event, then the row is `dead`: listed in the admin API and
 //! replayable by hand. A webhook that has not had one success for `webhook_disable_after_days`
@@ -36,6 +36,7 @@ pub const KEEP_SENT_MS: Millis = 7 * 86_400_000;
 pub const DEFAULT_DISABLE_AFTER_DAYS: i64 = 3;
 const DAY_MS: Millis = 86_400_000;
 
+use crate::retry::DueRows;
 pub use crate::retry::{backoff_ms, Budget, CLAIM_LEASE_MS, FULL, IMMEDIATE, STATUSES};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -103,37 +104,73 @@ struct Claimed {
     created_at: Millis,
 }
 
-/// Claims the most overdue due row, in a transaction. The UPDATE's WHERE re-checks the status,
-/// so of two racing instances one wins.
-fn claim(db: &Db, now: Millis) -> Result<Option<Claimed>> {
-    Ok(db.transaction(|db| {
-        db.query_opt(
-            "UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1,
-                                           claimed_at = ?1, updated_at = ?1
-             WHERE id = (SELECT d.id FROM webhook_deliveries AS d
-                         JOIN webhooks AS w ON w.id = d.webhook_id AND w.status = 'active'
-                         WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ?1
-                           AND NOT EXISTS (
-                               SELECT 1 FROM webhook_deliveries AS earlier
-                               WHERE earlier.webhook_id = d.webhook_id
-                                 AND earlier.order_key = d.order_key
-                                 AND earlier.id < d.id
-                                 AND earlier.status IN ('pending', 'failed', 'sending'))
-                         ORDER BY d.next_attempt_at, d.id LIMIT 1)
-               AND status IN ('pending', 'failed')
-             RETURNING id, webhook_id, event_id, attempts, created_at",
-            &[now.into()],
-            |r| {
-                Ok(Claimed {
-                    id: r.i64("id")?,
-                    webhook_id: r.i64("webhook_id")?,
-                    event_id: r.i64("event_id")?,
-                    attempts: r.i64("attempts")?,
-                    created_at: r.i64("created_at")?,
-                })
-            },
-        )
-    })?)
+/// Which due rows a round looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Those due for at most [`RECENT_MS`]: what a request just recorded, and retries whose
+    /// time came meanwhile. A request never goes through the backlog a receiver's outage
+    /// leaves (rows held back behind a failed one, by the thousand): that is the drain's.
+    Recent,
+    /// Every due row: the drain.
+    All,
+}
+
+/// How far back [`Reach::Recent`] looks.
+pub const RECENT_MS: Millis = 60_000;
+
+/// Up to `limit` rows that may go now, most overdue first: due, of an active webhook, and
+/// first of their webhook's `order_key`. A plain read outside any write lock (see
+/// [`DueRows`]).
+fn due_rows(db: &Db, now: Millis, reach: Reach, limit: i64) -> Result<Vec<i64>> {
+    let (recent, since) = match reach {
+        Reach::Recent => ("AND d.next_attempt_at > ?3", now - RECENT_MS),
+        Reach::All => ("AND ?3 IS NOT NULL", 0),
+    };
+    Ok(db.query(
+        &format!(
+            "SELECT d.id FROM webhook_deliveries AS d
+             JOIN webhooks AS w ON w.id = d.webhook_id AND w.status = 'active'
+             WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ?1 {recent}
+               AND NOT EXISTS (
+                   SELECT 1 FROM webhook_deliveries AS earlier
+                   WHERE earlier.webhook_id = d.webhook_id
+                     AND earlier.order_key = d.order_key
+                     AND earlier.id < d.id
+                     AND earlier.status IN ('pending', 'failed', 'sending'))
+             ORDER BY d.next_attempt_at, d.id LIMIT ?2"
+        ),
+        &[now.into(), limit.into(), since.into()],
+        |r| r.i64("id"),
+    )?)
+}
+
+/// Claims row `id` if it may still go, by one UPDATE (atomic on its own) that checks again
+/// what [`due_rows`] chose it for, so of two racing instances one wins.
+fn claim(db: &Db, now: Millis, id: i64) -> Result<Option<Claimed>> {
+    Ok(db.query_opt(
+        "UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1,
+                                       claimed_at = ?1, updated_at = ?1
+         WHERE id = ?2 AND status IN ('pending', 'failed') AND next_attempt_at <= ?1
+           AND EXISTS (SELECT 1 FROM webhooks AS w
+                       WHERE w.id = webhook_deliveries.webhook_id AND w.status = 'active')
+           AND NOT EXISTS (
+               SELECT 1 FROM webhook_deliveries AS earlier
+               WHERE earlier.webhook_id = webhook_deliveries.webhook_id
+                 AND earlier.order_key = webhook_deliveries.order_key
+                 AND earlier.id < webhook_deliveries.id
+                 AND earlier.status IN ('pending', 'failed', 'sending'))
+         RETURNING id, webhook_id, event_id, attempts, created_at",
+        &[now.into(), id.into()],
+        |r| {
+            Ok(Claimed {
+                id: r.i64("id")?,
+                webhook_id: r.i64("webhook_id")?,
+                event_id: r.i64("event_id")?,
+                attempts: r.i64("attempts")?,
+                created_at: r.i64("created_at")?,
+            })
+        },
+    )?)
 }
 
 /// The body of one delivery: Sunshine's envelope with the one event. A webhook without
@@ -322,17 +359,24 @@ fn disable(db: &Db, now: Millis, webhook: &Webhook, days: i64) -> Result<()> {
     Ok(())
 }
 
-/// Sends due rows, oldest first, up to `limit` or the budget.
-pub fn round(env: &Env, db: &Db, limit: i64, budget: Budget) -> Result<Report> {
+/// Sends due rows within `reach`, oldest first, up to `limit` or the budget.
+pub fn round(env: &Env, db: &Db, reach: Reach, limit: i64, budget: Budget) -> Result<Report> {
     let deadline = env.clock.now_ms() + budget.total.as_millis() as Millis;
     let mut report = Report::default();
     let mut webhooks: Vec<(Webhook, Result<String, String>)> = Vec::new();
+    let mut rows = DueRows::default();
     while report.attempted < limit {
         let left = deadline - env.clock.now_ms();
         if left <= 0 {
             break;
         }
-        let Some(claimed) = claim(db, env.clock.now_ms())? else {
+        let now = env.clock.now_ms();
+        let Some(claimed) = rows.next(
+            limit - report.attempted,
+            |n| due_rows(db, now, reach, n),
+            |id| claim(db, now, id),
+        )?
+        else {
             break;
         };
         let webhook_id = claimed.webhook_id;
@@ -397,20 +441,22 @@ pub fn before_response(env: &Env, method: &http::Method) {
     }
 }
 
-/// After a write request of a component that delivers webhooks: sends what is due now, within
-/// `budget`. A plain read first, so requests that recorded nothing take no write lock.
-/// Failures are logged: the rows stay for the drain.
+/// After a write request of a component that delivers webhooks: sends what became due lately
+/// ([`Reach::Recent`]: what it recorded, retries whose time came), within `budget`. A plain
+/// read first, so requests that recorded nothing take no write lock. Failures are logged:
+/// the rows stay for the drain.
 pub fn after_request(env: &Env, budget: Budget) {
     let db = Db::new(env.sql).with_waits(env.clock, env.random);
     let now = env.clock.now_ms();
     // No table yet (the request failed before the schema was brought up to date): nothing due.
     let Ok(Some(_)) = db.query_i64(
-        "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1",
-        &[now.into()],
+        "SELECT 1 FROM webhook_deliveries
+         WHERE status = 'pending' AND next_attempt_at > ?1 AND next_attempt_at <= ?2 LIMIT 1",
+        &[(now - RECENT_MS).into(), now.into()],
     ) else {
         return;
     };
-    if let Err(e) = round(env, &db, 50, budget) {
+    if let Err(e) = round(env, &db, Reach::Recent, 50, budget) {
         env.warn("webhooks.deliver", e);
     }
 }
@@ -435,7 +481,7 @@ pub fn drain(env: &Env, db: &Db, limit: i64) -> Result<Report> {
          WHERE status = 'sending' AND claimed_at < ?2",
         &[now.into(), (now - CLAIM_LEASE_MS).into()],
     )?;
-    round(env, db, limit, FULL)
+    round(env, db, Reach::All, limit, FULL)
 }
 
 /// Rows due now or overdue.
