@@ -318,14 +318,9 @@ fn a_bot_state_that_is_not_json_neither_stops_version_30_nor_the_drain() {
     ] {
         sql.execute(statement, &[]).expect("v29 data");
     }
-    let drained = app
-        .request("admin", "POST", "/api/admin/outbox/drain")
-        .admin()
-        .send()
-        .expect(200)
-        .json();
+    let drained = app.drain();
     // No bot is published here, so no call can go on: the drain only has to get through.
-    assert_eq!(drained["drain"]["stalled_calls_resumed"], 0, "{drained}");
+    assert_eq!(drained["stalled_calls_resumed"], 0, "{drained}");
     assert_eq!(app.count("PRAGMA user_version"), 30);
     // The first state is cut short (not JSON): no call. The third is the agents'.
     assert_eq!(
@@ -397,4 +392,104 @@ fn a_request_that_only_reads_skips_the_connection_settings_and_a_write_makes_the
         "{polled:#?}"
     );
     assert_eq!(settings_in(&polled), 0, "{polled:#?}");
+}
+
+/// Bytes of the main database's write-ahead log on disk (0 when there is none).
+fn wal_bytes(app: &App) -> u64 {
+    let mut wal = app.db_path().into_os_string();
+    wal.push("-wal");
+    std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Writes `pages` pages of filler in one transaction, on `sql` (a connection kept open, so
+/// the log is not removed when the last connection closes).
+fn write_pages(sql: &NativeSql, pages: i64) {
+    sql.execute("CREATE TABLE IF NOT EXISTS filler (b BLOB)", &[])
+        .expect("table");
+    sql.execute(
+        "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO filler SELECT zeroblob(3900) FROM n",
+        &[pages.into()],
+    )
+    .expect("filler");
+}
+
+/// Steady load keeps SQLite from starting its log over (some request always reads an older
+/// snapshot), so the log grows; `keep_small` empties it once it is past the limit, cannot while
+/// a reader holds an old snapshot (and then changes nothing), and leaves a small log alone.
+#[test]
+fn keep_small_empties_a_long_write_ahead_log_once_no_reader_holds_an_old_snapshot() {
+    use spindesk_core::store::wal::keep_small;
+    let app = App::new();
+    app.visitor("en-US"); // the schema, in WAL mode
+    let writer = NativeSql::open(&app.db_path());
+    writer
+        .execute("PRAGMA busy_timeout = 10", &[])
+        .expect("timeout");
+    let db = Db::new(&writer);
+    // A request still reading while 3,000 pages are written.
+    let reader = rusqlite::Connection::open(app.db_path()).expect("reader");
+    reader.execute_batch("BEGIN").expect("begin");
+    let users: i64 = reader
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .expect("read");
+    write_pages(&writer, 3_000);
+    let grown = wal_bytes(&app);
+    assert!(
+        grown > 3_000 * 4_000,
+        "the log holds the pages: {grown} bytes"
+    );
+
+    let held = keep_small(&db, 1_000).expect("checkpoint");
+    assert!(held.wal_pages >= 3_000 && !held.wal_emptied, "{held:?}");
+    assert!(wal_bytes(&app) >= grown, "nothing was cut while read");
+    let still: i64 = reader
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .expect("read again");
+    assert_eq!(still, users, "the reader's snapshot is intact");
+    reader.execute_batch("COMMIT").expect("end the read");
+
+    let small = keep_small(&db, 1_000_000).expect("checkpoint");
+    assert!(!small.wal_emptied, "{small:?}");
+    assert!(
+        wal_bytes(&app) >= grown,
+        "a log under the limit is left alone"
+    );
+
+    let emptied = keep_small(&db, 1_000).expect("checkpoint");
+    assert!(emptied.wal_emptied, "{emptied:?}");
+    assert_eq!(wal_bytes(&app), 0, "the file is emptied");
+    assert_eq!(
+        app.count("SELECT count(*) FROM filler"),
+        3_000,
+        "nothing lost"
+    );
+}
+
+/// The drain, which a scheduler calls every minute, empties a log past 10,000 pages and says so.
+#[test]
+fn the_drain_empties_a_write_ahead_log_past_ten_thousand_pages() {
+    let app = App::new();
+    let drain = || app.drain()["database"].clone();
+    let quiet = drain();
+    assert_eq!(quiet["wal_emptied"], false, "{quiet}");
+    assert!(
+        quiet["wal_pages"].as_i64().is_some_and(|p| p >= 0),
+        "{quiet}"
+    );
+
+    let writer = NativeSql::open(&app.db_path());
+    write_pages(&writer, spindesk_core::store::wal::LIMIT_PAGES + 500);
+    let grown = wal_bytes(&app);
+    assert!(grown > 40_000_000, "{grown} bytes");
+    let busy = drain();
+    assert_eq!(busy["wal_emptied"], true, "{busy}");
+    assert!(
+        busy["wal_pages"]
+            .as_i64()
+            .is_some_and(|p| p > spindesk_core::store::wal::LIMIT_PAGES),
+        "{busy}"
+    );
+    assert_eq!(wal_bytes(&app), 0);
+    drop(writer);
 }

@@ -35,6 +35,7 @@ mod schema_v7;
 mod schema_v8;
 mod schema_v9;
 mod settings;
+pub mod wal;
 
 pub use db::{Db, Row, BUSY_RETRY_BUDGET_MS, BUSY_TIMEOUT_MS};
 pub use migration::Migration;

@@ -71,7 +71,8 @@ impl Sql for SettingsOnFirstWrite<'_> {
 }
 
 /// Whether `sql` is anything but a plain read: a `SELECT` (or `VALUES`), an `EXPLAIN`, or a
-/// `PRAGMA` that only reports (`PRAGMA user_version`, no `=`). A `WITH` may lead an `INSERT`,
+/// `PRAGMA` that only reports (`PRAGMA user_version`, no `=`; not `wal_checkpoint`, which
+/// writes the database file and waits for locks with the busy timeout). A `WITH` may lead an `INSERT`,
 /// so it counts as a write: the settings too early cost a little, too late cost correctness.
 fn may_write(sql: &str) -> bool {
     let trimmed = sql.trim_start();
@@ -82,7 +83,9 @@ fn may_write(sql: &str) -> bool {
     let reads = ["SELECT", "VALUES", "EXPLAIN"]
         .iter()
         .any(|read| first.eq_ignore_ascii_case(read))
-        || (first.eq_ignore_ascii_case("PRAGMA") && !trimmed.contains('='));
+        || (first.eq_ignore_ascii_case("PRAGMA")
+            && !trimmed.contains('=')
+            && !trimmed.to_ascii_lowercase().contains("wal_checkpoint"));
     !reads
 }
 
@@ -151,6 +154,7 @@ mod tests {
             "CREATE TABLE t (a)",
             "PRAGMA journal_mode = WAL",
             "PRAGMA user_version = 30",
+            "PRAGMA wal_checkpoint(TRUNCATE)",
         ] {
             assert!(may_write(write), "{write}");
         }
