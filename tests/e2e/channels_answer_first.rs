@@ -170,13 +170,8 @@ fn sends_left_when_the_instance_ends_at_the_acknowledgement_wait_in_the_outbox_f
 
     // The drain sends it: nothing was lost.
     app.vendor_answers_ok(Vendor::Telegram, waiting as usize);
-    let drained = app
-        .request("admin", "POST", "/api/admin/outbox/drain")
-        .admin()
-        .send()
-        .expect(200)
-        .json();
-    assert_eq!(drained["drain"]["sent"], json!(waiting), "{drained}");
+    let drained = app.drain();
+    assert_eq!(drained["sent"], json!(waiting), "{drained}");
     assert!(
         telegram_texts(&app).iter().any(|t| t.starts_with("Hi")),
         "{:?}",
@@ -219,19 +214,12 @@ fn a_bot_call_lost_when_the_instance_ends_at_the_acknowledgement_goes_on_at_the_
     };
     assert_eq!(shop_calls(&app), 0, "the call was never made");
 
-    let drain = |app: &spindesk_tests::App| {
-        app.request("admin", "POST", "/api/admin/outbox/drain")
-            .admin()
-            .send()
-            .expect(200)
-            .json()
-    };
     // Within the call's timeout the original instance may still answer: nothing is assumed.
     app.clock.advance(Duration::from_secs(20));
-    assert_eq!(drain(&app)["drain"]["stalled_calls_resumed"], 0);
+    assert_eq!(app.drain()["stalled_calls_resumed"], 0);
     // Overdue: the drain lets the bot go on down its failure branch, and sends what it says.
     app.clock.advance(Duration::from_secs(15));
-    assert_eq!(drain(&app)["drain"]["stalled_calls_resumed"], 1);
+    assert_eq!(app.drain()["stalled_calls_resumed"], 1);
     let texts = telegram_texts(&app);
     assert_eq!(
         texts
@@ -242,7 +230,7 @@ fn a_bot_call_lost_when_the_instance_ends_at_the_acknowledgement_goes_on_at_the_
         "{texts:?}"
     );
     assert_eq!(shop_calls(&app), 0, "a lost call is not made again");
-    assert_eq!(drain(&app)["drain"]["stalled_calls_resumed"], 0, "once");
+    assert_eq!(app.drain()["stalled_calls_resumed"], 0, "once");
 }
 
 /// A local stand-in for the shop's API (slow) and Telegram's send API (records what it gets).

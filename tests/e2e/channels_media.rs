@@ -295,12 +295,7 @@ fn customer_files(app: &App) -> Vec<[String; 5]> {
 }
 
 fn drain(app: &App) -> Json {
-    app.request("admin", "POST", "/api/admin/outbox/drain")
-        .admin()
-        .send()
-        .expect(200)
-        .json()["drain"]["media"]
-        .clone()
+    app.drain()["media"].clone()
 }
 
 #[test]
@@ -716,10 +711,7 @@ fn a_send_retried_after_the_vendors_link_expired_carries_a_fresh_one() {
     app.clock.advance(Duration::from_secs(20 * 60));
     app.download(&first, &[]).expect(403);
     app.vendor_answers_ok(Vendor::WhatsApp, 1);
-    app.request("admin", "POST", "/api/admin/outbox/drain")
-        .admin()
-        .send()
-        .expect(200);
+    app.drain();
     let second = link(before + 1);
     assert_ne!(first, second);
     assert_eq!(app.download(&second, &[]).expect(200).body, png());

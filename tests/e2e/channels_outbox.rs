@@ -21,15 +21,6 @@ fn outbox(app: &App, query: &str) -> Json {
         .json()
 }
 
-fn drain(app: &App) -> Json {
-    app.request("admin", "POST", "/api/admin/outbox/drain")
-        .admin()
-        .send()
-        .expect(200)
-        .json()["drain"]
-        .clone()
-}
-
 #[test]
 fn a_failed_send_is_kept_with_its_error_and_retried_after_backoff() {
     let app = channel_app();
@@ -54,13 +45,13 @@ fn a_failed_send_is_kept_with_its_error_and_retried_after_backoff() {
     assert_eq!(outbox(&app, "?status=sent")["count"], 0);
 
     // Not due yet: the drain leaves it.
-    let d = drain(&app);
+    let d = app.drain();
     assert_eq!(d["attempted"], 0);
     assert_eq!(d["remaining_due"], 0);
 
     app.clock.advance(Duration::from_secs(31));
     app.vendor_answers_ok(Vendor::WhatsApp, 1);
-    let d = drain(&app);
+    let d = app.drain();
     assert_eq!(
         (d["attempted"].clone(), d["sent"].clone()),
         (1.into(), 1.into())
@@ -84,7 +75,7 @@ fn a_failed_send_is_kept_with_its_error_and_retried_after_backoff() {
 
     // Sent rows are never sent again.
     app.clock.advance(Duration::from_secs(3600));
-    assert_eq!(drain(&app)["attempted"], 0);
+    assert_eq!(app.drain()["attempted"], 0);
     assert_eq!(app.outbound.sent().len(), 2);
 }
 
@@ -100,7 +91,7 @@ fn backoff_grows_and_gives_up_after_the_last_attempt() {
     let mut waits = Vec::new();
     loop {
         let mut waited = 0;
-        while drain(&app)["attempted"] == 0 {
+        while app.drain()["attempted"] == 0 {
             app.clock.advance(Duration::from_secs(10));
             waited += 10;
         }
@@ -114,7 +105,7 @@ fn backoff_grows_and_gives_up_after_the_last_attempt() {
     assert_eq!(row["attempts"], 8);
     assert!(row["next_attempt_at"].is_null());
     app.clock.advance(Duration::from_secs(7200));
-    assert_eq!(drain(&app)["attempted"], 0, "dead rows stay dead");
+    assert_eq!(app.drain()["attempted"], 0, "dead rows stay dead");
 }
 
 #[test]
@@ -134,7 +125,7 @@ fn permanent_errors_are_dead_at_once_and_an_admin_can_retry() {
         .unwrap()
         .contains("blocked"));
     app.clock.advance(Duration::from_secs(3600));
-    assert_eq!(drain(&app)["attempted"], 0);
+    assert_eq!(app.drain()["attempted"], 0);
 
     let r = app
         .request("admin", "POST", &format!("/api/admin/outbox/{id}/retry"))
@@ -142,7 +133,7 @@ fn permanent_errors_are_dead_at_once_and_an_admin_can_retry() {
         .send()
         .expect(200);
     assert_eq!(r.json()["outbox"]["status"], "pending");
-    let d = drain(&app);
+    let d = app.drain();
     assert_eq!(d["sent"], 1);
     let r = app
         .request("admin", "POST", &format!("/api/admin/outbox/{id}/retry"))
@@ -190,7 +181,7 @@ fn concurrent_drains_send_each_row_exactly_once() {
     app.clock.advance(Duration::from_secs(60));
     let before = app.outbound.sent().len();
     let reports: Vec<Json> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| drain(&app))).collect();
+        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| app.drain())).collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let sent_total: i64 = reports.iter().map(|r| r["sent"].as_i64().unwrap()).sum();
@@ -232,7 +223,7 @@ fn a_send_interrupted_mid_flight_is_not_retried_blindly() {
             .unwrap();
     }
     let before = app.outbound.sent().len();
-    let d = drain(&app);
+    let d = app.drain();
     assert_eq!(d["dead"], 1);
     assert_eq!(app.outbound.sent().len(), before);
     let dead = outbox(&app, "?status=dead");
@@ -249,7 +240,7 @@ fn line_pushes_carry_a_stable_retry_key() {
     app.outbound.push_reply(status(500, "{}"));
     app.deliver(&c, &Vendor::Line.text_sample()).expect(200);
     app.clock.advance(Duration::from_secs(31));
-    drain(&app);
+    app.drain();
     let sent = app.outbound.sent();
     let keys: Vec<&str> = sent
         .iter()
@@ -370,7 +361,7 @@ fn a_batch_from_many_senders_shares_one_short_send_budget() {
         7
     );
     // The rest goes out with the next drain.
-    assert_eq!(drain(&app)["sent"], 7);
+    assert_eq!(app.drain()["sent"], 7);
 }
 
 /// A Telegram text update from the sample's sender.
@@ -409,11 +400,11 @@ fn a_conversation_s_sends_go_out_in_order_behind_a_failed_one() {
     assert_eq!(pending["count"], 1, "{pending}");
     assert_eq!(pending["outbox"][0]["attempts"], 0);
     // A drain before the retry is due sends nothing either.
-    assert_eq!(drain(&app)["attempted"], 0);
+    assert_eq!(app.drain()["attempted"], 0);
 
     // When the first is due, both go, first then second.
     app.clock.advance(Duration::from_secs(31));
-    let d = drain(&app);
+    let d = app.drain();
     assert_eq!(
         (d["sent"].clone(), d["failed"].clone()),
         (2.into(), 0.into()),

@@ -50,14 +50,6 @@ fn agent_says(app: &App, agent: &Agent, ticket: i64, text: &str) {
     .expect(200);
 }
 
-fn drain(app: &App) -> Json {
-    app.request("admin", "POST", "/api/admin/outbox/drain")
-        .admin()
-        .send()
-        .expect(200)
-        .json()
-}
-
 fn minutes(app: &App, n: u64) {
     app.clock.advance(Duration::from_secs(n * 60));
 }
@@ -92,11 +84,11 @@ fn an_unread_reply_is_emailed_once_after_the_wait_and_at_most_hourly() {
     let app = app();
     let (_v, ticket, agent) = replied(&app);
     minutes(&app, 4);
-    drain(&app);
+    app.drain();
     assert!(notices(&app).is_empty(), "not before 5 minutes");
     minutes(&app, 1);
-    let report = drain(&app);
-    assert_eq!(report["drain"]["notices"]["queued"], 1, "{report}");
+    let report = app.drain();
+    assert_eq!(report["notices"]["queued"], 1, "{report}");
     let sent = notices(&app);
     assert_eq!(sent.len(), 1);
     let notice = &sent[0];
@@ -120,16 +112,16 @@ fn an_unread_reply_is_emailed_once_after_the_wait_and_at_most_hourly() {
         .contains("/api/widget/unsubscribe?"));
     // Drained again: nothing more for the same reply.
     minutes(&app, 30);
-    drain(&app);
+    app.drain();
     assert_eq!(notices(&app).len(), 1);
 
     // A second reply within the hour waits for the hour to pass.
     agent_says(&app, &agent, ticket, "It should arrive tomorrow.");
     minutes(&app, 10);
-    drain(&app);
+    app.drain();
     assert_eq!(notices(&app).len(), 1, "at most one notice an hour");
     minutes(&app, 20);
-    drain(&app);
+    app.drain();
     let sent = notices(&app);
     assert_eq!(sent.len(), 2);
     assert!(sent[1]["TextBody"]
@@ -153,8 +145,8 @@ fn no_notice_when_the_widget_read_the_reply() {
         .send()
         .expect(200);
     minutes(&app, 6);
-    let report = drain(&app);
-    assert_eq!(report["drain"]["notices"]["dropped"], 1, "{report}");
+    let report = app.drain();
+    assert_eq!(report["notices"]["dropped"], 1, "{report}");
     assert!(notices(&app).is_empty());
     assert_eq!(app.count("SELECT COUNT(*) FROM email_notice_due"), 0);
 }
@@ -176,7 +168,7 @@ fn no_notice_without_a_verified_address() {
     let agent = app.agent("Grace", "grace@acme.example");
     agent_says(&app, &agent, app.count("SELECT id FROM tickets"), "Hello?");
     minutes(&app, 6);
-    drain(&app);
+    app.drain();
     assert!(notices(&app).is_empty());
 }
 
@@ -185,7 +177,7 @@ fn the_unsubscribe_link_is_honoured() {
     let app = app();
     let (_v, ticket, agent) = replied(&app);
     minutes(&app, 5);
-    drain(&app);
+    app.drain();
     let notice = notices(&app).remove(0);
     let url = link(&notice, "Stop these e-mails: ");
     let path = path_of(&url);
@@ -207,7 +199,7 @@ fn the_unsubscribe_link_is_honoured() {
     minutes(&app, 120);
     agent_says(&app, &agent, ticket, "Anything else?");
     minutes(&app, 10);
-    drain(&app);
+    app.drain();
     assert_eq!(notices(&app).len(), 1, "no notice after unsubscribing");
 }
 
@@ -216,7 +208,7 @@ fn the_continue_link_opens_the_conversation_until_it_expires() {
     let app = app();
     let (v, _ticket, _agent) = replied(&app);
     minutes(&app, 5);
-    drain(&app);
+    app.drain();
     let notice = notices(&app).remove(0);
     let path = path_of(&link(&notice, "Continue the conversation: "));
     let r = app.request("widget", "GET", &path).send();

@@ -111,12 +111,7 @@ fn count(got: &[Got], kind: &str) -> usize {
 }
 
 fn drain(app: &App) -> Json {
-    app.request("admin", "POST", "/api/admin/outbox/drain")
-        .admin()
-        .send()
-        .expect(200)
-        .json()["drain"]["webhooks"]
-        .clone()
+    app.drain()["webhooks"].clone()
 }
 
 fn answer(status: u16) -> Result<http::Response<Vec<u8>>, OutboundError> {

@@ -227,6 +227,17 @@ impl App {
         self.db().execute(sql, params).expect("query").rows
     }
 
+    /// The scheduler's drain (`POST /api/admin/outbox/drain`, as the admin), which must answer
+    /// 200: its report, the answer's `drain` object.
+    pub fn drain(&self) -> Json {
+        self.request("admin", "POST", "/api/admin/outbox/drain")
+            .admin()
+            .send()
+            .expect(200)
+            .json()["drain"]
+            .clone()
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
         match self.rows(sql, &[]).first().and_then(|r| r.first()) {
             Some(Value::Integer(n)) => *n,
