@@ -126,23 +126,19 @@ pub struct Report {
     pub dead: i64,
 }
 
-/// The claim itself: one UPDATE (atomic on its own, no `BEGIN` needed) that re-checks
-/// everything the row was chosen for, so of two racing instances one wins and a row that
-/// became held back (an earlier row of its conversation was retried) stays.
-///
-/// A conversation's rows go out in the order they were queued: a row waits while an earlier
-/// row of its conversation is still unsent (pending, failed and waiting for its retry, or being
-/// sent), so part 2 of a split answer never reaches the customer before part 1. A `dead` row no
-/// longer holds the rest back: it waits for an admin, the conversation goes on.
-const CLAIM: &str =
-    "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?1,
-                                       updated_at = ?1
-     WHERE id = ?2 AND status IN ('pending', 'failed') AND next_attempt_at <= ?1
-       AND NOT EXISTS (
-           SELECT 1 FROM outbox AS earlier
-           WHERE earlier.conversation_id = outbox.conversation_id
-             AND earlier.id < outbox.id
-             AND earlier.status IN ('pending', 'failed', 'sending'))";
+/// That the outbox `row` (a table name or alias) is the first unsent one of its
+/// conversation. A conversation's rows go out in the order they were queued: a row waits while
+/// an earlier row of its conversation is still unsent (pending, failed and waiting for its
+/// retry, or being sent), so part 2 of a split answer never reaches the customer before part 1.
+/// A `dead` row no longer holds the rest back: it waits for an admin, the conversation goes on.
+fn first_in_conversation(row: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM outbox AS earlier
+                     WHERE earlier.conversation_id = {row}.conversation_id
+                       AND earlier.id < {row}.id
+                       AND earlier.status IN ('pending', 'failed', 'sending'))"
+    )
+}
 
 /// Claims the conversation's next row: its earliest unsent row, when that one is due. Found
 /// through the conversation's own rows (`outbox_conversation`), never the queue's other due
@@ -161,10 +157,20 @@ fn claim_in_conversation(db: &Db, now: Millis, conversation_id: i64) -> Result<O
     }
 }
 
-/// Claims row `id` if it is still due and first in its conversation (see [`CLAIM`]).
+/// Claims row `id` if it is still due and first in its conversation, by one UPDATE (atomic
+/// on its own, no `BEGIN` needed) that checks again what the row was chosen for, so of two
+/// racing instances one wins and a row held back meanwhile (an earlier one of its conversation
+/// was retried) stays.
 fn claim(db: &Db, now: Millis, id: i64) -> Result<Option<Entry>> {
     Ok(db.query_opt(
-        &format!("{CLAIM} RETURNING {COLUMNS}"),
+        &format!(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?1,
+                               updated_at = ?1
+             WHERE id = ?2 AND status IN ('pending', 'failed') AND next_attempt_at <= ?1
+               AND {}
+             RETURNING {COLUMNS}",
+            first_in_conversation("outbox")
+        ),
         &[now.into(), id.into()],
         from_row,
     )?)
@@ -174,14 +180,12 @@ fn claim(db: &Db, now: Millis, id: i64) -> Result<Option<Entry>> {
 /// conversations. A plain read (see [`DueRows`]); [`claim`] checks each again.
 fn due_rows(db: &Db, now: Millis, limit: i64) -> Result<Vec<i64>> {
     Ok(db.query(
-        "SELECT id FROM outbox AS o
-         WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?1
-           AND NOT EXISTS (
-               SELECT 1 FROM outbox AS earlier
-               WHERE earlier.conversation_id = o.conversation_id
-                 AND earlier.id < o.id
-                 AND earlier.status IN ('pending', 'failed', 'sending'))
-         ORDER BY next_attempt_at, id LIMIT ?2",
+        &format!(
+            "SELECT id FROM outbox AS o
+             WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?1 AND {}
+             ORDER BY next_attempt_at, id LIMIT ?2",
+            first_in_conversation("o")
+        ),
         &[now.into(), limit.into()],
         |r| r.i64("id"),
     )?)

@@ -131,35 +131,41 @@ fn due_rows(db: &Db, now: Millis, reach: Reach, limit: i64) -> Result<Vec<i64>> 
             "SELECT d.id FROM webhook_deliveries AS d
              JOIN webhooks AS w ON w.id = d.webhook_id AND w.status = 'active'
              WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ?1 {recent}
-               AND NOT EXISTS (
-                   SELECT 1 FROM webhook_deliveries AS earlier
-                   WHERE earlier.webhook_id = d.webhook_id
-                     AND earlier.order_key = d.order_key
-                     AND earlier.id < d.id
-                     AND earlier.status IN ('pending', 'failed', 'sending'))
-             ORDER BY d.next_attempt_at, d.id LIMIT ?2"
+               AND {}
+             ORDER BY d.next_attempt_at, d.id LIMIT ?2",
+            first_in_order("d")
         ),
         &[now.into(), limit.into(), since.into()],
         |r| r.i64("id"),
     )?)
 }
 
+/// That the delivery `row` (a table name or alias) is the first unsent one of its webhook's
+/// `order_key`: a conversation's events reach a receiver in order.
+fn first_in_order(row: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM webhook_deliveries AS earlier
+                     WHERE earlier.webhook_id = {row}.webhook_id
+                       AND earlier.order_key = {row}.order_key
+                       AND earlier.id < {row}.id
+                       AND earlier.status IN ('pending', 'failed', 'sending'))"
+    )
+}
+
 /// Claims row `id` if it may still go, by one UPDATE (atomic on its own) that checks again
 /// what [`due_rows`] chose it for, so of two racing instances one wins.
 fn claim(db: &Db, now: Millis, id: i64) -> Result<Option<Claimed>> {
     Ok(db.query_opt(
-        "UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1,
-                                       claimed_at = ?1, updated_at = ?1
-         WHERE id = ?2 AND status IN ('pending', 'failed') AND next_attempt_at <= ?1
-           AND EXISTS (SELECT 1 FROM webhooks AS w
-                       WHERE w.id = webhook_deliveries.webhook_id AND w.status = 'active')
-           AND NOT EXISTS (
-               SELECT 1 FROM webhook_deliveries AS earlier
-               WHERE earlier.webhook_id = webhook_deliveries.webhook_id
-                 AND earlier.order_key = webhook_deliveries.order_key
-                 AND earlier.id < webhook_deliveries.id
-                 AND earlier.status IN ('pending', 'failed', 'sending'))
-         RETURNING id, webhook_id, event_id, attempts, created_at",
+        &format!(
+            "UPDATE webhook_deliveries SET status = 'sending', attempts = attempts + 1,
+                                           claimed_at = ?1, updated_at = ?1
+             WHERE id = ?2 AND status IN ('pending', 'failed') AND next_attempt_at <= ?1
+               AND EXISTS (SELECT 1 FROM webhooks AS w
+                           WHERE w.id = webhook_deliveries.webhook_id AND w.status = 'active')
+               AND {}
+             RETURNING id, webhook_id, event_id, attempts, created_at",
+            first_in_order("webhook_deliveries")
+        ),
         &[now.into(), id.into()],
         |r| {
             Ok(Claimed {
