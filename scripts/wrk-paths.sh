@@ -10,13 +10,29 @@
 #
 # Env (both ways): CONNECTIONS (32), HC_CONNECTIONS (8), DURATION (8s), THREADS (2), ARTICLES
 # (10000), SESSIONS (50), PATHS (widget,telegram,search); for the dev server, SQLITE_MEMSTATUS=off starts it with SQLite's memory
-# statistics off (Spin's host keeps them on: README, "A busy desk on one machine"). Needs `wrk`
-# (apt-get install -y wrk) and node.
+# statistics off (Spin's host keeps them on: README, "A busy desk on one machine"). DRAIN_EVERY=n
+# calls the outbox drain every n seconds meanwhile, as production's scheduler does (it also keeps
+# the database's write-ahead log small: docs/channels.md); its answers go to the file named by
+# DRAIN_LOG (default: none kept). Needs `wrk` (apt-get install -y wrk), curl and node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+DRAINER=""
+# Calls the drain at $1 every DRAIN_EVERY seconds, in the background.
+start_drainer() {
+  [ -n "${DRAIN_EVERY:-}" ] || return 0
+  (while sleep "$DRAIN_EVERY"; do
+    curl -sS -X POST -H "authorization: Bearer ${ADMIN_TOKEN:-}" "$1/api/admin/outbox/drain" \
+      >>"${DRAIN_LOG:-/dev/null}" 2>&1 || true
+    echo >>"${DRAIN_LOG:-/dev/null}"
+  done) &
+  DRAINER=$!
+}
 if [ $# -ge 1 ]; then
-  BASE_URL=$1 exec node scripts/wrk-paths.mjs
+  start_drainer "$1"
+  trap '[ -n "$DRAINER" ] && kill "$DRAINER" 2>/dev/null || true' EXIT INT TERM
+  BASE_URL=$1 node scripts/wrk-paths.mjs
+  exit
 fi
 export ADMIN_TOKEN=${ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")}
 PORT=${PORT:-37380}
@@ -27,6 +43,7 @@ cleanup() {
   local status=$?
   # The server's own errors, not its notes about sends it does not make.
   [ "$status" -ne 0 ] && { echo "--- server log ---" >&2; grep -v 'outbound .* not sent' "$STATE/server.log" | tail -n 15 >&2; }
+  [ -n "$DRAINER" ] && kill "$DRAINER" 2>/dev/null || true
   [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$STATE"
@@ -45,4 +62,5 @@ for _ in $(seq 1 100); do
   curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v2/help_center/categories" 2>/dev/null && break
   sleep 0.2
 done
+start_drainer "http://127.0.0.1:$PORT"
 BASE_URL="http://127.0.0.1:$PORT" node scripts/wrk-paths.mjs

@@ -440,7 +440,7 @@ fn keep_small_empties_a_long_write_ahead_log_once_no_reader_holds_an_old_snapsho
         "the log holds the pages: {grown} bytes"
     );
 
-    let held = keep_small(&db, 1_000).expect("checkpoint");
+    let held = keep_small(&db, &spindesk_native::SystemClock, 1_000).expect("checkpoint");
     assert!(held.wal_pages >= 3_000 && !held.wal_emptied, "{held:?}");
     assert!(wal_bytes(&app) >= grown, "nothing was cut while read");
     let still: i64 = reader
@@ -449,14 +449,14 @@ fn keep_small_empties_a_long_write_ahead_log_once_no_reader_holds_an_old_snapsho
     assert_eq!(still, users, "the reader's snapshot is intact");
     reader.execute_batch("COMMIT").expect("end the read");
 
-    let small = keep_small(&db, 1_000_000).expect("checkpoint");
+    let small = keep_small(&db, &spindesk_native::SystemClock, 1_000_000).expect("checkpoint");
     assert!(!small.wal_emptied, "{small:?}");
     assert!(
         wal_bytes(&app) >= grown,
         "a log under the limit is left alone"
     );
 
-    let emptied = keep_small(&db, 1_000).expect("checkpoint");
+    let emptied = keep_small(&db, &spindesk_native::SystemClock, 1_000).expect("checkpoint");
     assert!(emptied.wal_emptied, "{emptied:?}");
     assert_eq!(wal_bytes(&app), 0, "the file is emptied");
     assert_eq!(

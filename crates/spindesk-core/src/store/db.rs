@@ -163,6 +163,16 @@ impl<'a> Db<'a> {
 }
 
 impl Db<'_> {
+    /// A jittered 0-3 ms sleep between tries of something SQLite answered busy, so the waiters
+    /// do not poll in step; nothing without a clock ([`Db::with_waits`]).
+    pub fn pause(&self) {
+        if let Some((clock, random)) = self.waits {
+            let mut byte = [0u8];
+            random.fill(&mut byte);
+            clock.sleep(Duration::from_micros(u64::from(byte[0]) * 12));
+        }
+    }
+
     /// Runs a statement SQLite refused busy again, until it runs or [`BUSY_RETRY_BUDGET_MS`]
     /// passed. Each attempt waits [`BUSY_TIMEOUT_MS`] inside SQLite; with a clock, a jittered
     /// 0-3 ms sleep follows (so the waiters do not poll in step). Safe for any statement: one
@@ -174,14 +184,12 @@ impl Db<'_> {
         let started = self.waits.map(|(clock, _)| clock.now_ms());
         let mut err = first;
         for _ in 1..attempts.min(BUSY_MAX_ATTEMPTS) {
-            if let (Some((clock, random)), Some(started)) = (self.waits, started) {
+            if let (Some((clock, _)), Some(started)) = (self.waits, started) {
                 if clock.now_ms() - started >= BUSY_RETRY_BUDGET_MS {
                     break;
                 }
-                let mut byte = [0u8];
-                random.fill(&mut byte);
-                clock.sleep(Duration::from_micros(u64::from(byte[0]) * 12));
             }
+            self.pause();
             match self.sql.execute(sql, params) {
                 Err(e) if e.kind == SqlErrorKind::Busy => err = e,
                 done => return done,

@@ -108,7 +108,7 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let unsent_uploads_removed = attachments::sweep::sweep_unsent(env, &db, limit)?;
     // Last, outside every transaction: the write-ahead log emptied if steady load let it grow.
     // Best effort: the sends above are done whatever happens here.
-    let database = wal::keep_small(&db, wal::LIMIT_PAGES)
+    let database = wal::keep_small(&db, env.clock, wal::LIMIT_PAGES)
         .map_err(|e| env.warn("wal.checkpoint", e))
         .ok();
     Ok(json(&json!({"drain": {
