@@ -1,6 +1,7 @@
 //! How work that leaves the process is retried: the channel outbox (`channels::outbox`) and
 //! outbound webhooks (`webhooks::delivery`) share the backoff, the claim lease and the time
-//! budgets of a round of sends.
+//! budgets of a round of sends; with the customers' files to fetch (`channels::media_fetch`),
+//! also how a drain takes its rows ([`DueRows`]).
 
 use crate::error::Result;
 use crate::ports::Millis;
