@@ -442,7 +442,13 @@ pub fn busiest_locale(db: &Db) -> Result<Option<String>> {
 /// `en-gb` → `en-us`), if the help center has anything in one of them. Index seeks only.
 pub fn locale_for_tag(db: &Db, tag: &str) -> Result<Option<String>> {
     let language = tag.split('-').next().unwrap_or(tag);
-    for exact in [tag, language] {
+    // `ko` is its own language: looked up once.
+    let exact = if language == tag {
+        &[tag][..]
+    } else {
+        &[tag, language][..]
+    };
+    for &exact in exact {
         if has_locale(db, exact)? {
             return Ok(Some(exact.to_owned()));
         }

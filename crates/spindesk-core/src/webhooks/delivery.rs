@@ -122,9 +122,13 @@ pub const RECENT_MS: Millis = 60_000;
 /// first of their webhook's `order_key`. A plain read outside any write lock (see
 /// [`DueRows`]).
 fn due_rows(db: &Db, now: Millis, reach: Reach, limit: i64) -> Result<Vec<i64>> {
-    let (recent, since) = match reach {
-        Reach::Recent => ("AND d.next_attempt_at > ?3", now - RECENT_MS),
-        Reach::All => ("AND ?3 IS NOT NULL", 0),
+    let mut params: Vec<Value> = vec![now.into(), limit.into()];
+    let recent = match reach {
+        Reach::Recent => {
+            params.push((now - RECENT_MS).into());
+            "AND d.next_attempt_at > ?3"
+        }
+        Reach::All => "",
     };
     Ok(db.query(
         &format!(
@@ -135,7 +139,7 @@ fn due_rows(db: &Db, now: Millis, reach: Reach, limit: i64) -> Result<Vec<i64>> 
              ORDER BY d.next_attempt_at, d.id LIMIT ?2",
             first_in_order("d")
         ),
-        &[now.into(), limit.into(), since.into()],
+        &params,
         |r| r.i64("id"),
     )?)
 }
