@@ -117,11 +117,7 @@ fn a_bot_turn_that_fails_halfway_takes_back_only_its_own_writes() {
     let state_before = app.rows("SELECT bot_state, greeted FROM conversations", &[]);
     // The bot's turn stores its state, then fails as it posts its greeting: a SQL error from
     // the bot's part after it has written.
-    app.rows(
-        "CREATE TRIGGER bot_cannot_speak BEFORE INSERT ON messages WHEN NEW.author_type = 'bot'
-         BEGIN SELECT RAISE(ABORT, 'bot messages refused'); END",
-        &[],
-    );
+    refuse_bot_messages(&app);
     let sent = app.say(&visitor, "hello", None);
     assert_eq!(sent["message"]["text"], "hello");
     assert_eq!(user_messages(&app), ["hello"]);
@@ -133,6 +129,192 @@ fn a_bot_turn_that_fails_halfway_takes_back_only_its_own_writes() {
     assert_eq!(
         app.count("SELECT count(*) FROM messages WHERE author_type = 'bot'"),
         0
+    );
+    let errors = bot_errors(&app);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("bot messages refused"), "{errors:?}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations WHERE switchboard = 'agent'"),
+        1
+    );
+}
+
+/// The trigger of `a_bot_turn_that_fails_halfway_takes_back_only_its_own_writes`: the bot's
+/// messages cannot be stored (its turn, worked out before the transaction, holds).
+fn refuse_bot_messages(app: &App) {
+    app.rows(
+        "CREATE TRIGGER bot_cannot_speak BEFORE INSERT ON messages WHEN NEW.author_type = 'bot'
+         BEGIN SELECT RAISE(ABORT, 'bot messages refused'); END",
+        &[],
+    );
+}
+
+/// The statements `request` ran from `BEGIN` to `COMMIT` (the write lock held), by their first
+/// two words (`SAVEPOINT bot_turn`, `INSERT INTO`, ...).
+fn under_the_lock(request: RequestBuilder, status: u16) -> Vec<String> {
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    request
+        .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+        .expect(status);
+    let mut locked = false;
+    let mut held = Vec::new();
+    for sql in seen.into_inner() {
+        let words: Vec<&str> = sql.split_whitespace().take(2).collect();
+        match words.first().copied() {
+            Some("BEGIN") => locked = true,
+            Some("COMMIT") => locked = false,
+            _ if locked => held.push(words.join(" ")),
+            _ => {}
+        }
+    }
+    held
+}
+
+fn savepoints(statements: &[String]) -> Vec<&String> {
+    statements
+        .iter()
+        .filter(|s| s.starts_with("SAVEPOINT") || s.starts_with("RELEASE"))
+        .collect()
+}
+
+/// A turn worked out before the transaction that only says things is written without the
+/// bot's savepoint (two host round trips under the write lock on Spin); one that hands over
+/// (a ticket: many writes) keeps it; a webhook's event keeps its own.
+#[test]
+fn a_turn_prepared_before_the_lock_is_written_without_the_bots_savepoint() {
+    let app = channel_app();
+    let visitor = app.visitor("en");
+    let said = |text: &str, payload: Option<&str>| {
+        let mut body = json!({ "text": text });
+        if let Some(p) = payload {
+            body["payload"] = json!(p);
+        }
+        app.request("widget", "POST", "/api/widget/messages")
+            .bearer(&visitor.token)
+            .json(&body)
+    };
+    let bot_messages = || app.count("SELECT count(*) FROM messages WHERE author_type = 'bot'");
+
+    let before = bot_messages();
+    let held = under_the_lock(said("where is my order", None), 201);
+    assert!(bot_messages() > before, "the bot answered");
+    assert!(savepoints(&held).is_empty(), "{held:#?}");
+    assert!(
+        held.iter().any(|s| s == "UPDATE conversations"),
+        "{held:#?}"
+    );
+
+    let held = under_the_lock(said("Talk to a person", Some("handoff")), 201);
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations WHERE switchboard = 'agent'"),
+        1
+    );
+    assert_eq!(
+        savepoints(&held),
+        ["SAVEPOINT bot_turn", "RELEASE bot_turn"],
+        "{held:#?}"
+    );
+
+    let c = app.connect(Vendor::Telegram);
+    app.vendor_answers_ok(Vendor::Telegram, 5);
+    let update = |id: i64| {
+        let update = json!({"update_id": id, "message": {"message_id": id,
+            "from": {"id": 42, "is_bot": false, "first_name": "Ana"},
+            "chat": {"id": 42, "type": "private"}, "date": 1718000000,
+            "text": "where is my order"}});
+        app.request("channels", "POST", &c.path())
+            .header("x-telegram-bot-api-secret-token", c.secret.as_str())
+            .json(&update)
+    };
+    // A sender's first message has no conversation to prepare a turn in yet.
+    update(1).send().expect(200);
+    let before = bot_messages();
+    let held = under_the_lock(update(2), 200);
+    assert!(bot_messages() > before, "the bot answered");
+    assert_eq!(
+        savepoints(&held),
+        ["SAVEPOINT inbound_event", "RELEASE inbound_event"],
+        "{held:#?}"
+    );
+}
+
+/// When the bot's messages cannot be stored, a webhook's event is taken again the long way
+/// (the bot's part in a savepoint): every customer message is kept, each conversation handed
+/// off once with the error, nothing of the bot's written.
+#[test]
+fn a_batch_whose_prepared_bot_messages_are_refused_keeps_every_message_and_hands_off() {
+    let app = channel_app();
+    let c = app.connect(Vendor::WhatsApp);
+    // Both senders have a conversation already: their turns are prepared before the lock.
+    app.deliver(
+        &c,
+        &whatsapp_batch(&[
+            ("821011112222", "wamid.A0", "hello"),
+            ("821033334444", "wamid.B0", "hello"),
+        ]),
+    )
+    .expect(200);
+    let bot_said = app.count("SELECT count(*) FROM messages WHERE author_type = 'bot'");
+    assert!(bot_said >= 2, "the bot greeted both");
+    refuse_bot_messages(&app);
+    let batch = whatsapp_batch(&[
+        ("821011112222", "wamid.A1", "first"),
+        ("821033334444", "wamid.B1", "second"),
+        ("821011112222", "wamid.A2", "third"),
+    ]);
+    app.deliver(&c, &batch).expect(200);
+    assert_eq!(
+        user_messages(&app),
+        ["hello", "first", "third", "hello", "second"]
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages WHERE author_type = 'bot'"),
+        bot_said
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations WHERE switchboard = 'agent'"),
+        2
+    );
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 2);
+    let errors = bot_errors(&app);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.contains("bot messages refused")),
+        "{errors:?}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM ticket_comments WHERE body = 'third'"),
+        1
+    );
+}
+
+/// The same through the conversations API: the customer's message posted by an integration is
+/// kept and the conversation handed off; the bot's state is as before its turn.
+#[test]
+fn a_message_posted_as_the_user_whose_prepared_bot_messages_are_refused_is_kept() {
+    let app = App::new();
+    let sun = crate::sunshine_openapi::Sun::admin(&app);
+    let user = sun.user("crm-1", "Ann");
+    let uid = user["id"].as_str().expect("user id").to_owned();
+    let cid = sun.conversation(&uid)["id"]
+        .as_str()
+        .expect("conversation id")
+        .to_owned();
+    let state_before = app.rows("SELECT bot_state, greeted FROM conversations", &[]);
+    refuse_bot_messages(&app);
+    let posted = sun
+        .post(
+            &format!("/conversations/{cid}/messages"),
+            &json!({"author": {"type": "user", "userId": uid},
+                    "content": {"type": "text", "text": "hello"}}),
+        )
+        .expect(201)
+        .json();
+    assert_eq!(posted["messages"][0]["content"]["text"], "hello");
+    assert_eq!(user_messages(&app), ["hello"]);
+    assert_eq!(
+        app.rows("SELECT bot_state, greeted FROM conversations", &[]),
+        state_before
     );
     let errors = bot_errors(&app);
     assert_eq!(errors.len(), 1, "{errors:?}");

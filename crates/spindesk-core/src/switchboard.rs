@@ -5,7 +5,10 @@
 //! ([`crate::tickets::change_status`]).
 //!
 //! The bot's part runs in a savepoint: when it fails, its writes are rolled back alone, the
-//! customer's message stays stored and the conversation is handed off ([`fallback`]).
+//! customer's message stays stored and the conversation is handed off ([`fallback`]). The
+//! common turn skips it: worked out before the transaction and only saying things, it is
+//! written without a savepoint, and should that fail the caller's whole write is done again
+//! the long way ([`write_turn`]).
 //!
 //! A bot flow that reaches an API call stops there: the call is made after the commit (see
 //! [`crate::committed`]) and [`continue_after_call`] lets the bot go on with its result.
@@ -19,6 +22,7 @@ use crate::ports::{Env, Millis};
 use crate::store::Db;
 use crate::tickets::{self, routing, satisfaction, HandOffFields};
 use crate::users::{self, User};
+use std::cell::Cell;
 
 pub mod fallback;
 
@@ -50,8 +54,46 @@ pub fn prepare(
     tolerate_prepare_failure(env, conversation.id, prepared)
 }
 
+/// A bot turn [`prepare`]d before the write transaction, as [`receive`] takes it: given by
+/// [`write_turn`], which can do the caller's write again if the turn's shortcut fails.
+pub struct PreparedTurn<'a> {
+    ahead: Option<bot::Ahead>,
+    /// Where [`receive`] notes that it wrote the turn without a savepoint and that failed;
+    /// `None` on the second try (the turn is then worked out inside, in a savepoint).
+    shortcut_failed: Option<&'a Cell<bool>>,
+}
+
+/// Runs `write` — the caller's transaction, or its savepoint for one event of a batch — with
+/// the turn prepared ahead for [`receive`] in it.
+///
+/// A turn that still holds and only says things is written without a savepoint: a
+/// compare-and-set and the bot's messages, where a savepoint would add two statements under
+/// the write lock (each a host round trip on Spin). Those writes fail only when something is
+/// badly wrong (a full disk, a trigger refusing them), and then the bot's failure must not lose
+/// the customer's message: `write` fails with nothing written, and runs once more with the
+/// turn worked out inside it, in a savepoint, whose failure hands the conversation off
+/// ([`fallback`]). `write` must let [`receive`]'s error through (with `?`), so that nothing of
+/// the first try is kept; an error worth retrying (a busy database) is not tried again here.
+pub fn write_turn<T, E>(
+    ahead: Option<bot::Ahead>,
+    mut write: impl FnMut(PreparedTurn<'_>) -> Result<T, E>,
+) -> Result<T, E> {
+    let failed = Cell::new(false);
+    let first = write(PreparedTurn {
+        ahead,
+        shortcut_failed: Some(&failed),
+    });
+    match first {
+        Err(_) if failed.get() => write(PreparedTurn {
+            ahead: None,
+            shortcut_failed: None,
+        }),
+        done => done,
+    }
+}
+
 /// Takes a customer's message into their conversation, inside the caller's transaction, with
-/// the bot's turn [`prepare`]d before it (`ahead`), which is used only if it still holds.
+/// the bot's turn [`prepare`]d before it (`turn`), which is used only if it still holds.
 /// `conversation` must be read inside the transaction: who is in control decides here.
 pub fn receive(
     env: &Env,
@@ -59,7 +101,7 @@ pub fn receive(
     conversation: &Conversation,
     user: &User,
     inbound: &Inbound,
-    ahead: Option<bot::Ahead>,
+    turn: PreparedTurn<'_>,
 ) -> Result<Receipt> {
     let message = match conversation::store_customer_message(env, db, conversation, user, inbound)?
     {
@@ -82,11 +124,43 @@ pub fn receive(
             tickets::mirror_customer_message(db, env.clock.now_ms(), ticket_id, &message)?;
             committed.tickets.push(ticket_id);
         }
-        _ => bot_turn(env, db, conversation.id, user, &mut committed, |db| {
-            bot::respond(env, db, conversation, user, &message, ahead).map(Some)
-        })?,
+        _ => {
+            let mut ahead = turn.ahead;
+            if let Some(failed) = turn.shortcut_failed {
+                match says_without_savepoint(env, db, user, &message, &mut ahead, &mut committed) {
+                    Ok(true) => return Ok(Receipt::Stored(committed)),
+                    Ok(false) => {}
+                    Err(e) => {
+                        failed.set(!e.worth_retrying());
+                        return Err(e);
+                    }
+                }
+            }
+            bot_turn(env, db, conversation.id, user, &mut committed, |db| {
+                bot::respond(env, db, conversation, user, &message, ahead).map(Some)
+            })?
+        }
     }
     Ok(Receipt::Stored(committed))
+}
+
+/// The prepared turn written at once when it still holds and only says things (see
+/// [`write_turn`]): whether it was; if not, `ahead` holds what is left for the bot's savepoint.
+fn says_without_savepoint(
+    env: &Env,
+    db: &Db,
+    user: &User,
+    message: &Message,
+    ahead: &mut Option<bot::Ahead>,
+    committed: &mut Committed,
+) -> Result<bool> {
+    match bot::reply::store_saying(env, db, user, message, ahead)? {
+        Some(reply) => {
+            bot_says(env, db, message.conversation_id, user, reply, committed)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 /// Runs the bot's part — `turn`, then posting what it says — in a savepoint, adding what it

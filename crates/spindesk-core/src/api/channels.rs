@@ -19,7 +19,7 @@ use crate::ports::Env;
 use crate::retry;
 use crate::store::{database, Db};
 use crate::surface::{Answer, Handler, Request, Response, Surface, Uses};
-use crate::switchboard::fallback::describe;
+use crate::switchboard::{self, fallback::describe};
 use crate::vault::Vault;
 use crate::web::{query_pairs, ApiError, Family};
 use http::{Method, StatusCode};
@@ -174,11 +174,19 @@ fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
     let (fetches, follow_up) = commit::write_then(env, &db, |db| {
         let mut committed = Committed::default();
         for (event, ahead) in parsed.events.iter().zip(ahead) {
-            let received = db.savepoint("inbound_event", |db| {
-                delivery::receive(env, db, &integration, event, ahead)
-            })?;
+            // The event's savepoint is what `write_turn` may do again; a failed savepoint
+            // statement (the transaction itself gone) is not, and fails the batch.
+            let received = switchboard::write_turn(ahead, |turn| {
+                match db.savepoint("inbound_event", |db| {
+                    delivery::receive(env, db, &integration, event, turn)
+                }) {
+                    Ok(event) => event.map(Ok),
+                    Err(gone) => Ok(Err(gone)),
+                }
+            });
             match received {
-                Ok(event_committed) => committed.merge(event_committed),
+                Ok(Ok(event_committed)) => committed.merge(event_committed),
+                Ok(Err(gone)) => return Err(gone.into()),
                 Err(e) if e.worth_retrying() => return Err(e.into()),
                 Err(e) => env.warn(
                     "channels.event_skipped",

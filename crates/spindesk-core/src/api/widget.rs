@@ -723,38 +723,40 @@ fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
         payload: input.payload.clone(),
     };
     let ahead = switchboard::prepare(env, &db, &conversation, &user, &inbound)?;
-    let (duplicate, messages) = commit::write(env, &db, |db| {
-        rate_limit::count_all(env, db, &limits)?;
-        // Again inside: agents may have taken the conversation since it was read.
-        let conversation = conversation::by_id(db, conversation.id)?.ok_or_else(|| {
-            ApiError::unauthorized(
-                "invalid_session",
-                "The session's conversation no longer exists",
-            )
-        })?;
-        Ok::<_, ApiError>(
-            match switchboard::receive(env, db, &conversation, &user, &inbound, ahead)? {
-                Receipt::Stored(mut committed) => {
-                    // The customer's message is the first posted: its files go with it, or
-                    // nothing is written.
-                    if let (Some(message), false) =
-                        (committed.messages.first_mut(), files.is_empty())
-                    {
-                        let owner = Uploader::Customer(user.id);
-                        attachments::attach_to_message(
-                            db,
-                            conversation.id,
-                            message.id,
-                            owner,
-                            &files,
-                        )?;
-                        message.has_attachments = true;
+    let (duplicate, messages) = switchboard::write_turn(ahead, |turn| {
+        commit::write(env, &db, |db| {
+            rate_limit::count_all(env, db, &limits)?;
+            // Again inside: agents may have taken the conversation since it was read.
+            let conversation = conversation::by_id(db, conversation.id)?.ok_or_else(|| {
+                ApiError::unauthorized(
+                    "invalid_session",
+                    "The session's conversation no longer exists",
+                )
+            })?;
+            Ok::<_, ApiError>(
+                match switchboard::receive(env, db, &conversation, &user, &inbound, turn)? {
+                    Receipt::Stored(mut committed) => {
+                        // The customer's message is the first posted: its files go with it, or
+                        // nothing is written.
+                        if let (Some(message), false) =
+                            (committed.messages.first_mut(), files.is_empty())
+                        {
+                            let owner = Uploader::Customer(user.id);
+                            attachments::attach_to_message(
+                                db,
+                                conversation.id,
+                                message.id,
+                                owner,
+                                &files,
+                            )?;
+                            message.has_attachments = true;
+                        }
+                        (None, committed)
                     }
-                    (None, committed)
-                }
-                Receipt::Duplicate(original) => (Some(original), Default::default()),
-            },
-        )
+                    Receipt::Duplicate(original) => (Some(original), Default::default()),
+                },
+            )
+        })
     })?;
     if let Some(original) = duplicate {
         let views = uploads::messages_json(env, &db, std::slice::from_ref(&original))?;

@@ -210,6 +210,34 @@ fn fits(ahead: &Ahead, user: &User, message: &Message) -> bool {
         && ahead.facts == facts(user, &message.channel)
 }
 
+/// The turn computed `ahead` for `message`, stored when it still holds and only says things
+/// (a hand-over opens a ticket: many writes, left to [`respond`]): the bot's reply, which the
+/// caller posts. Its one write is the compare-and-set of [`store_if_unchanged`], atomic on its
+/// own — for a caller that writes the reply without a savepoint ([`crate::switchboard`]).
+/// `None` when nothing was written: `ahead` is then left for [`respond`] — untouched when the
+/// turn hands over or does not fit this message, emptied when the conversation changed since
+/// (the turn is worked out again).
+pub fn store_saying(
+    env: &Env,
+    db: &Db,
+    user: &User,
+    message: &Message,
+    ahead: &mut Option<Ahead>,
+) -> Result<Option<BotReply>> {
+    let Some(prepared) = ahead.take_if(|a| fits(a, user, message) && a.turn.effects.is_empty())
+    else {
+        return Ok(None);
+    };
+    store_if_unchanged(
+        env,
+        db,
+        prepared.conversation_id,
+        prepared.basis,
+        prepared.turn,
+        message.seq,
+    )
+}
+
 /// The bot's turn on a customer's message, inside the transaction that stored it: the turn
 /// computed `ahead` when it still holds (see [`fits`] and [`store_if_unchanged`]), else
 /// computed here — a turn is never written from a state that has since changed. A turn that

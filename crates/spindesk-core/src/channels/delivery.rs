@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::message::{AuthorType, Message, QuickReply};
 use crate::ports::Env;
 use crate::store::Db;
-use crate::switchboard::{self, Receipt};
+use crate::switchboard::{self, PreparedTurn, Receipt};
 use crate::users::{self, Profile};
 use crate::vault::Vault;
 
@@ -86,7 +86,7 @@ pub fn receive(
     db: &Db,
     integration: &Integration,
     event: &Event,
-    ahead: Option<bot::Ahead>,
+    turn: PreparedTurn<'_>,
 ) -> Result<Committed> {
     let source = integration.source();
     // A redelivery changes nothing — not even where replies go. Inside the caller's IMMEDIATE
@@ -155,8 +155,7 @@ pub fn receive(
         }
         _ => Vec::new(),
     };
-    let mut committed = match switchboard::receive(env, db, &conversation, &user, &inbound, ahead)?
-    {
+    let mut committed = match switchboard::receive(env, db, &conversation, &user, &inbound, turn)? {
         Receipt::Duplicate(_) => return Ok(Committed::default()),
         Receipt::Stored(committed) => committed,
     };

@@ -412,27 +412,29 @@ fn post_as_user(
     };
     // The bot's turn is worked out before the write lock, as for every channel.
     let ahead = switchboard::prepare(env, db, &thread.conversation, &customer.user, &inbound)?;
-    commit::write(env, db, |db| {
-        let thread = crud::find(db, id)?;
-        let receipt = switchboard::receive(
-            env,
-            db,
-            &thread.conversation,
-            &customer.user,
-            &inbound,
-            ahead,
-        )?;
-        let committed = match receipt {
-            Receipt::Stored(committed) => committed,
-            // No source id is given, so nothing is recognised as a redelivery.
-            Receipt::Duplicate(_) => Committed::default(),
-        };
-        let first = committed
-            .messages
-            .first()
-            .cloned()
-            .ok_or_else(|| ApiError::internal("the customer's message was not stored"))?;
-        let row = keep_content(db, first, stored, parsed)?;
-        Ok::<_, ApiError>(((row, customer.user.public_id.clone()), committed))
+    switchboard::write_turn(ahead, |turn| {
+        commit::write(env, db, |db| {
+            let thread = crud::find(db, id)?;
+            let receipt = switchboard::receive(
+                env,
+                db,
+                &thread.conversation,
+                &customer.user,
+                &inbound,
+                turn,
+            )?;
+            let committed = match receipt {
+                Receipt::Stored(committed) => committed,
+                // No source id is given, so nothing is recognised as a redelivery.
+                Receipt::Duplicate(_) => Committed::default(),
+            };
+            let first = committed
+                .messages
+                .first()
+                .cloned()
+                .ok_or_else(|| ApiError::internal("the customer's message was not stored"))?;
+            let row = keep_content(db, first, stored.clone(), parsed)?;
+            Ok::<_, ApiError>(((row, customer.user.public_id.clone()), committed))
+        })
     })
 }
