@@ -394,6 +394,59 @@ fn a_request_that_only_reads_skips_the_connection_settings_and_a_write_makes_the
     assert_eq!(settings_in(&polled), 0, "{polled:#?}");
 }
 
+/// The help center's database the same way (`help_center::database::CONNECTION_SETTINGS`):
+/// a page or a search makes none of its settings; a write makes them once, before it.
+#[test]
+fn the_help_centers_connection_settings_wait_for_its_first_write_too() {
+    use spindesk_core::help_center::database::CONNECTION_SETTINGS;
+    use std::cell::RefCell;
+    let app = App::new();
+    let section = app.hc_section("en-us", "Orders");
+    let watched = |req: spindesk_tests::RequestBuilder, status: u16| {
+        let statements = RefCell::new(Vec::<String>::new());
+        req.send_watching_help_center(&|sql: &str| statements.borrow_mut().push(sql.to_owned()))
+            .expect(status);
+        statements.into_inner()
+    };
+    let settings_in = |statements: &[String]| {
+        statements
+            .iter()
+            .filter(|s| CONNECTION_SETTINGS.contains(&s.as_str()))
+            .count()
+    };
+
+    let saved = watched(
+        app.request(
+            "help-center",
+            "POST",
+            &format!("/api/v2/help_center/en-us/sections/{section}/articles"),
+        )
+        .admin()
+        .json(&json!({"article": {"title": "Refunds", "body": "<p>How refunds work</p>"}})),
+        201,
+    );
+    let begins = saved.iter().filter(|s| s.starts_with("BEGIN")).count();
+    assert!(begins >= 1, "{saved:#?}");
+    let first_write = saved
+        .iter()
+        .position(|s| s.starts_with("BEGIN"))
+        .expect("a transaction");
+    assert_eq!(
+        &saved[first_write - CONNECTION_SETTINGS.len()..first_write],
+        CONNECTION_SETTINGS
+    );
+    assert_eq!(settings_in(&saved), CONNECTION_SETTINGS.len(), "{saved:#?}");
+
+    for path in [
+        "/api/v2/help_center/articles/search?query=refund".to_owned(),
+        "/hc/en-us".to_owned(),
+    ] {
+        let read = watched(app.request("help-center", "GET", &path), 200);
+        assert!(read.iter().any(|s| s.starts_with("SELECT")), "{read:#?}");
+        assert_eq!(settings_in(&read), 0, "{path}: {read:#?}");
+    }
+}
+
 /// Bytes of the main database's write-ahead log on disk (0 when there is none).
 fn wal_bytes(app: &App) -> u64 {
     let mut wal = app.db_path().into_os_string();

@@ -380,9 +380,14 @@ impl App {
             ),
             before: watch.help_center,
         };
+        // Its settings too, outside the hook, as the adapters make them.
+        let help_center = spindesk_core::store::SettingsOnFirstWrite::with(
+            &help_center_sql,
+            spindesk_core::help_center::database::CONNECTION_SETTINGS,
+        );
         let env = Env {
             sql: &guarded_sql,
-            help_center: &help_center_sql,
+            help_center: &help_center,
             kv: &guarded_kv,
             outbound: &guarded_out,
             clock,

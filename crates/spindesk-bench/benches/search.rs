@@ -140,7 +140,7 @@ fn concurrent_on_workers(qs: &[(String, &'static str)], path: &Path) {
                     let Ok((i, answer)) = job else { return };
                     let own = NativeSql::open(path);
                     let (q, l) = &qs[i];
-                    let db = database::on(&own);
+                    let db = Db::new(&own);
                     // What a help-center request runs first: the help center's database brought
                     // up to date (its fast path: one statement on this connection only).
                     black_box(database::ensure(&db, &Db::new(&main), 0).ok());

@@ -266,10 +266,14 @@ impl App {
             component.help_center,
             help_center::database::LABEL,
         );
+        let help_center = spindesk_core::store::SettingsOnFirstWrite::with(
+            &help_center_sql,
+            help_center::database::CONNECTION_SETTINGS,
+        );
         let log = StderrLog::for_request(&OsRandom);
         let env = Env {
             sql: &sql,
-            help_center: &help_center_sql,
+            help_center: &help_center,
             kv: &kv,
             outbound: &component.outbound,
             clock: &SystemClock,

@@ -76,9 +76,13 @@ fn with_env<T>(log: &SpinLog, actions: &dyn Actions, work: impl FnOnce(&Env) -> 
     let files = SqlFiles::new(&attachments_sql);
     // The help center's database, opened only when the help center is read or written.
     let help_center_sql = SpinSql::named(spindesk_core::help_center::database::LABEL);
+    let help_center = spindesk_core::store::SettingsOnFirstWrite::with(
+        &help_center_sql,
+        spindesk_core::help_center::database::CONNECTION_SETTINGS,
+    );
     let env = Env {
         sql: &sql,
-        help_center: &help_center_sql,
+        help_center: &help_center,
         kv: &kv,
         outbound: &SpinOutbound,
         clock: &SpinClock,

@@ -20,7 +20,7 @@
 //! as a plain number (users are never deleted, only anonymised), and the main database's
 //! `attachments.article_id` is plain since its version 28.
 
-use crate::ports::{Env, Millis, Sql, SqlError, SqlErrorKind, Value};
+use crate::ports::{Env, Millis, SqlError, SqlErrorKind, Value};
 use crate::store::{ensure_schema, schema_is_current, Db};
 
 /// The label `spin.toml` grants and runtime config files define.
@@ -190,8 +190,9 @@ struct Table {
 
 /// Brings the help center's database up to date; called before its first statement in a
 /// request. The fast path is one statement on this connection only (its version): the main
-/// database is not touched, so a request that reads the help center never opens it. `hc`
-/// should come from [`on`] (its transactions then set what writes need).
+/// database is not touched, so a request that reads the help center never opens it (the
+/// connection's settings, asked for first, wait for its first write: see
+/// [`CONNECTION_SETTINGS`]).
 ///
 /// The slow path (the first request after an upgrade, or on a new installation) brings the
 /// main database up to date, then copies its help-center rows here in one `BEGIN IMMEDIATE`
@@ -199,6 +200,10 @@ struct Table {
 /// there. A large help center makes this one request slow; the requests that arrive meanwhile
 /// wait for the lock as for any write.
 pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
+    // Held back until the first write by the adapters' connection; made at once on a bare one.
+    for setting in CONNECTION_SETTINGS {
+        hc.execute(setting, &[])?;
+    }
     let version = user_version(hc)?;
     if version == LATEST {
         return Ok(());
@@ -288,11 +293,11 @@ pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
 
 /// What a write needs of the connection: categories delete their sections, sections their
 /// articles, articles their labels (foreign keys are off unless asked for, per connection);
-/// and SQLite's own short wait for the lock before [`Db`]'s retries. Run before each
-/// transaction, not per request: most help-center requests only read (a page, a search), and
-/// every statement is a host round trip under Spin. Every write to this database goes through
-/// `Db::transaction`.
-const BEFORE_WRITES: &[&str] = &[
+/// and SQLite's own short wait for the lock before [`Db`]'s retries. Made when the request
+/// first writes, not per request ([`crate::store::SettingsOnFirstWrite`], with which the
+/// adapters wrap this database's connection): most help-center requests only read (a page, a
+/// search), and every statement is a host round trip under Spin.
+pub const CONNECTION_SETTINGS: &[&str] = &[
     "PRAGMA foreign_keys = ON",
     // `BUSY_TIMEOUT_MS` (10 ms), as the main database's connections wait.
     "PRAGMA busy_timeout = 10",
@@ -300,17 +305,12 @@ const BEFORE_WRITES: &[&str] = &[
 
 const _: () = assert!(
     crate::store::BUSY_TIMEOUT_MS == 10,
-    "BEFORE_WRITES names the main database's busy timeout"
+    "CONNECTION_SETTINGS names the main database's busy timeout"
 );
-
-/// The help center's database on `sql`, set up for writes as [`open`] sets it up.
-pub fn on(sql: &dyn Sql) -> Db<'_> {
-    Db::new(sql).with_settings_before_writes(BEFORE_WRITES)
-}
 
 /// The request's help-center database, brought up to date (see [`ensure`]).
 pub fn open<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
-    let hc = on(env.help_center).with_waits(env.clock, env.random);
+    let hc = Db::new(env.help_center).with_waits(env.clock, env.random);
     let main = Db::new(env.sql).with_waits(env.clock, env.random);
     ensure(&hc, &main, env.clock.now_ms())?;
     Ok(hc)

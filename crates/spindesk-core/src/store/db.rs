@@ -22,35 +22,17 @@ pub struct Db<'a> {
     sql: &'a dyn Sql,
     /// Where busy retries sleep and draw their jitter; without it they only wait in SQLite.
     waits: Option<(&'a dyn Clock, &'a dyn Random)>,
-    /// Per-connection settings only writes need, run before each `BEGIN IMMEDIATE` rather than
-    /// at the start of every request: a request that only reads skips them (under Spin each
-    /// statement is a host round trip).
-    before_writes: &'static [&'static str],
 }
 
 impl<'a> Db<'a> {
     pub fn new(sql: &'a dyn Sql) -> Self {
-        Db {
-            sql,
-            waits: None,
-            before_writes: &[],
-        }
+        Db { sql, waits: None }
     }
 
     /// This connection, sleeping on `clock` between retries of a busy statement.
     pub fn with_waits(self, clock: &'a dyn Clock, random: &'a dyn Random) -> Self {
         Db {
             waits: Some((clock, random)),
-            ..self
-        }
-    }
-
-    /// This connection, running `settings` (`PRAGMA`s, which SQLite refuses to change inside a
-    /// transaction) before each of its transactions. Every write must then go through
-    /// [`Db::transaction`].
-    pub fn with_settings_before_writes(self, settings: &'static [&'static str]) -> Self {
-        Db {
-            before_writes: settings,
             ..self
         }
     }
@@ -115,9 +97,6 @@ impl<'a> Db<'a> {
         &self,
         f: impl FnOnce(&Db) -> Result<T, E>,
     ) -> Result<T, E> {
-        for setting in self.before_writes {
-            self.execute(setting, &[])?;
-        }
         self.execute("BEGIN IMMEDIATE", &[])?;
         match f(self) {
             Ok(value) => match self.execute("COMMIT", &[]) {

@@ -1,15 +1,17 @@
-//! The main database's per-connection settings, and the connection that makes them only when
-//! the request is about to write.
+//! A database's per-connection settings, and the connection that makes them only when the
+//! request is about to write.
 //!
 //! SQLite keeps these per connection, and every Spin instance opens its own connection, so
-//! [`super::ensure_schema`] asks for them at the start of every request: four statements, each
-//! a host round trip under Spin, before the request's first real one. None of them matters to a
-//! request that only reads (a widget's poll, an agent's ticket page, the live desk check): foreign
-//! keys and the sync level act on writes, the busy timeout on locks a WAL reader does not take,
-//! and in-memory temporary storage on a writing statement's journal. [`SettingsOnFirstWrite`]
-//! holds them back until the connection's first statement that may write — `BEGIN`, an
-//! `INSERT`, a `SAVEPOINT`, anything but a plain read — and makes them then, before it, outside
-//! any transaction (SQLite refuses `PRAGMA synchronous` inside one).
+//! [`super::ensure_schema`] asks for the main database's at the start of every request: four
+//! statements, each a host round trip under Spin, before the request's first real one. None of
+//! them matters to a request that only reads (a widget's poll, an agent's ticket page, the live
+//! desk check): foreign keys and the sync level act on writes, the busy timeout on locks a WAL
+//! reader does not take, and in-memory temporary storage on a writing statement's journal.
+//! [`SettingsOnFirstWrite`] holds them back until the connection's first statement that may
+//! write — `BEGIN`, an `INSERT`, a `SAVEPOINT`, a checkpoint, anything but a plain read — and
+//! makes them then, before it, outside any transaction (SQLite refuses `PRAGMA synchronous`
+//! inside one). The help center's database has settings of its own
+//! ([`crate::help_center::database::CONNECTION_SETTINGS`]), made the same way.
 
 use crate::ports::{Rows, Sql, SqlError, Value};
 use std::cell::Cell;
@@ -35,19 +37,28 @@ const _: () = assert!(
     "CONNECTION_SETTINGS names the busy timeout"
 );
 
-/// The request's main-database connection, making [`CONNECTION_SETTINGS`] just before its
-/// first statement that may write, once; until then those statements, when asked for, are
-/// held back. The adapters (Spin's, the dev server's, the tests') wrap the main connection in
-/// it; a connection used without it (a benchmark's) gets the settings at once, as before.
+/// A request's connection, making its database's settings just before its first statement
+/// that may write, once; until then those statements, when asked for, are held back. The
+/// adapters (Spin's, the dev server's, the tests') wrap the main database's connection and the
+/// help center's in it; a connection used without it (a benchmark's) gets the settings at
+/// once, as the schema checks ask for them.
 pub struct SettingsOnFirstWrite<'a> {
     inner: &'a dyn Sql,
+    settings: &'static [&'static str],
     made: Cell<bool>,
 }
 
 impl<'a> SettingsOnFirstWrite<'a> {
+    /// The main database's connection ([`CONNECTION_SETTINGS`]).
     pub fn new(inner: &'a dyn Sql) -> Self {
+        Self::with(inner, CONNECTION_SETTINGS)
+    }
+
+    /// A connection to a database whose connections need `settings`.
+    pub fn with(inner: &'a dyn Sql, settings: &'static [&'static str]) -> Self {
         SettingsOnFirstWrite {
             inner,
+            settings,
             made: Cell::new(false),
         }
     }
@@ -56,11 +67,11 @@ impl<'a> SettingsOnFirstWrite<'a> {
 impl Sql for SettingsOnFirstWrite<'_> {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
         if !self.made.get() {
-            if CONNECTION_SETTINGS.contains(&sql) {
+            if self.settings.contains(&sql) {
                 return Ok(Rows::default());
             }
             if may_write(sql) {
-                for setting in CONNECTION_SETTINGS {
+                for setting in self.settings {
                     self.inner.execute(setting, &[])?;
                 }
                 self.made.set(true);
