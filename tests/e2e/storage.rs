@@ -449,7 +449,12 @@ fn the_help_centers_connection_settings_wait_for_its_first_write_too() {
 
 /// Bytes of the main database's write-ahead log on disk (0 when there is none).
 fn wal_bytes(app: &App) -> u64 {
-    let mut wal = app.db_path().into_os_string();
+    log_bytes(&app.db_path())
+}
+
+/// Bytes of the write-ahead log of the database at `path` (0 when there is none).
+fn log_bytes(path: &std::path::Path) -> u64 {
+    let mut wal = path.to_path_buf().into_os_string();
     wal.push("-wal");
     std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
 }
@@ -517,6 +522,67 @@ fn keep_small_empties_a_long_write_ahead_log_once_no_reader_holds_an_old_snapsho
         3_000,
         "nothing lost"
     );
+}
+
+/// The help center's and the attachments' databases get the same upkeep from the drain: each
+/// log past 10,000 pages is emptied and reported, and the help center's connection has its
+/// short busy timeout before it checkpoints (a `TRUNCATE` holds writers back for that long).
+#[test]
+fn the_drain_empties_the_help_centers_and_the_attachments_logs_too() {
+    use spindesk_core::help_center::database::CONNECTION_SETTINGS;
+    use spindesk_core::store::wal::LIMIT_PAGES;
+    let app = App::new();
+    app.hc_section("en-us", "Orders"); // the help center's database, in WAL mode
+    let quiet = app.drain();
+    for name in ["help_center_database", "attachments_database"] {
+        assert_eq!(quiet[name]["wal_emptied"], false, "{name}: {quiet}");
+        assert!(
+            quiet[name]["wal_pages"].as_i64().is_some_and(|p| p >= 0),
+            "{name}: {quiet}"
+        );
+    }
+
+    let help_center = NativeSql::open(&app.help_center_path());
+    let attachments = NativeSql::open(&app.attachments_path());
+    write_pages(&help_center, LIMIT_PAGES + 500);
+    write_pages(&attachments, LIMIT_PAGES + 500);
+    for path in [app.help_center_path(), app.attachments_path()] {
+        assert!(log_bytes(&path) > 40_000_000, "{path:?}");
+    }
+    let statements = std::cell::RefCell::new(Vec::<String>::new());
+    let busy = app
+        .request("admin", "POST", "/api/admin/outbox/drain")
+        .admin()
+        .send_watching_help_center(&|sql: &str| statements.borrow_mut().push(sql.to_owned()))
+        .expect(200)
+        .json()["drain"]
+        .clone();
+    for name in ["help_center_database", "attachments_database"] {
+        assert_eq!(busy[name]["wal_emptied"], true, "{name}: {busy}");
+        assert!(
+            busy[name]["wal_pages"]
+                .as_i64()
+                .is_some_and(|p| p > LIMIT_PAGES),
+            "{name}: {busy}"
+        );
+    }
+    for path in [app.help_center_path(), app.attachments_path()] {
+        assert_eq!(log_bytes(&path), 0, "{path:?}");
+    }
+    let statements = statements.into_inner();
+    let checkpoint = statements
+        .iter()
+        .position(|s| s.contains("wal_checkpoint"))
+        .expect("the help center's log checked");
+    assert_eq!(
+        &statements[..checkpoint]
+            .iter()
+            .filter(|s| CONNECTION_SETTINGS.contains(&s.as_str()))
+            .collect::<Vec<_>>(),
+        &CONNECTION_SETTINGS.iter().collect::<Vec<_>>(),
+        "{statements:#?}"
+    );
+    drop((help_center, attachments));
 }
 
 /// The drain, which a scheduler calls every minute, empties a log past 10,000 pages and says so.

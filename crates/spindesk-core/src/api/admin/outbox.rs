@@ -5,6 +5,7 @@
 use crate::api::commit;
 use crate::attachments;
 use crate::channels::{integrations, media_fetch, notices, outbox};
+use crate::help_center;
 use crate::ports::Env;
 use crate::store::{database, wal};
 use crate::surface::{Request, Response};
@@ -111,6 +112,17 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let database = wal::keep_small(&db, env.clock, wal::LIMIT_PAGES)
         .map_err(|e| env.warn("wal.checkpoint", e))
         .ok();
+    // The two other databases the same way: articles saved, files uploaded and fetched.
+    let help_center_database = help_center::database::open(env)
+        .and_then(|hc| wal::keep_small(&hc, env.clock, wal::LIMIT_PAGES))
+        .map_err(|e| env.warn("wal.checkpoint", format!("help center: {e}")))
+        .ok();
+    let attachments_database = env
+        .files
+        .keep_log_small(env.clock, env.random)
+        .map_err(|e| env.warn("wal.checkpoint", format!("attachments: {e}")))
+        .ok()
+        .flatten();
     Ok(json(&json!({"drain": {
         "stalled_calls_resumed": resumed,
         "notices": {
@@ -139,6 +151,8 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
         },
         "unsent_uploads_removed": unsent_uploads_removed,
         "database": database,
+        "help_center_database": help_center_database,
+        "attachments_database": attachments_database,
     }})))
 }
 
