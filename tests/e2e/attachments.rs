@@ -546,6 +546,7 @@ fn a_channel_fetch_fills_a_pending_attachment_or_marks_it_failed() {
         log: &app.log,
         actions: &spindesk_core::ports::NoActions,
         files: &files,
+        attachments: &files_sql,
     };
     let db = spindesk_core::store::database(&env).unwrap();
     let photo =

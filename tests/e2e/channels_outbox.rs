@@ -326,6 +326,7 @@ fn a_batch_from_many_senders_shares_one_short_send_budget() {
     };
     let sql = spindesk_native::NativeSql::open(&app.db_path());
     let help_center = app.help_center_db();
+    let attachments = app.attachments_db();
     let config = spindesk_native::MapConfig::default().with("public_base_url", PUBLIC_BASE);
     let env = spindesk_core::Env {
         sql: &sql,
@@ -338,6 +339,7 @@ fn a_batch_from_many_senders_shares_one_short_send_budget() {
         log: &app.log,
         actions: &spindesk_core::ports::NoActions,
         files: &spindesk_core::ports::NoFiles,
+        attachments: &attachments,
     };
     let surface = spindesk_core::surface("channels").unwrap();
     let answer = surface.answer(&env, req);

@@ -5,7 +5,7 @@
 
 use spindesk_core::help_center::catalog::{self, Article, Category, Section};
 use spindesk_core::help_center::database;
-use spindesk_core::ports::{NoActions, Sql, Value};
+use spindesk_core::ports::{NoActions, Sql, SqlError, Value};
 use spindesk_core::store::{Db, MIGRATIONS};
 use spindesk_native::{MapConfig, NativeSql};
 use spindesk_tests::*;
@@ -140,6 +140,15 @@ fn version_27_with_a_help_center(app: &App) -> NativeSql {
     sql
 }
 
+/// The `attachments` database of a component not granted it (these requests read no file).
+struct NotGranted;
+
+impl Sql for NotGranted {
+    fn execute(&self, _: &str, _: &[Value]) -> Result<spindesk_core::ports::Rows, SqlError> {
+        Err(SqlError::from_message("access denied: attachments"))
+    }
+}
+
 /// The ports of a request on `main` and `help_center`, for calling the core directly.
 fn env_on<'a>(
     app: &'a App,
@@ -158,6 +167,7 @@ fn env_on<'a>(
         log: &app.log,
         actions: &NoActions,
         files: &spindesk_core::ports::NoFiles,
+        attachments: &NotGranted,
     }
 }
 

@@ -532,7 +532,10 @@ fn the_drain_empties_the_help_centers_and_the_attachments_logs_too() {
     use spindesk_core::help_center::database::CONNECTION_SETTINGS;
     use spindesk_core::store::wal::LIMIT_PAGES;
     let app = App::new();
-    app.hc_section("en-us", "Orders"); // the help center's database, in WAL mode
+    // Both databases in use (and so in WAL mode): an article section, an uploaded file.
+    app.hc_section("en-us", "Orders");
+    let visitor = app.visitor("en-US");
+    app.upload(&visitor, "notes.txt", b"where is my order").expect(201);
     let quiet = app.drain();
     for name in ["help_center_database", "attachments_database"] {
         assert_eq!(quiet[name]["wal_emptied"], false, "{name}: {quiet}");

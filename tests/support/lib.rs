@@ -396,6 +396,7 @@ impl App {
             log: &self.log,
             actions,
             files: &files,
+            attachments: &attachments_sql,
         };
         // A streamed route (an upload) reads the body through a stream, as under Spin; how
         // much of it the route read is kept for the test to see.

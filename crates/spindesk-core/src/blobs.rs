@@ -11,9 +11,7 @@
 
 mod schema;
 
-use crate::ports::{Clock, Files, FilesError, Random, Rows, Sql, SqlError, Value};
-use crate::store::wal::{self, Report};
-use crate::store::{Db, BUSY_TIMEOUT_MS};
+use crate::ports::{Files, FilesError, Rows, Sql, SqlError, Value};
 use std::cell::Cell;
 
 /// [`Files`] on a SQL connection to the `attachments` database.
@@ -121,26 +119,5 @@ impl Files for SqlFiles<'_> {
         self.run("DELETE FROM files WHERE key = ?", &[key.into()])?;
         self.run("DELETE FROM file_parts WHERE key = ?", &[key.into()])?;
         Ok(())
-    }
-
-    /// Every uploaded byte goes through this database's log, and downloads overlap uploads as
-    /// requests overlap on the main database: the same upkeep. With the main database's short
-    /// busy timeout meanwhile: a `TRUNCATE` checkpoint holds new writers back while it waits
-    /// for old readers, for as long as that timeout, and the uploads' own 5 s is too long.
-    fn keep_log_small(
-        &self,
-        clock: &dyn Clock,
-        random: &dyn Random,
-    ) -> Result<Option<Report>, FilesError> {
-        self.run(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"), &[])?;
-        let db = Db::new(self.sql).with_waits(clock, random);
-        let report = wal::keep_small(&db, clock, wal::LIMIT_PAGES);
-        self.sql
-            .execute(
-                &format!("PRAGMA busy_timeout = {}", schema::BUSY_TIMEOUT_MS),
-                &[],
-            )
-            .map_err(to_error)?;
-        report.map(Some).map_err(to_error)
     }
 }

@@ -236,6 +236,10 @@ pub struct Env<'a> {
     /// Attachment bytes (`ports/files.rs`): the `attachments` database for the components
     /// `spin.toml` grants it, [`NoFiles`] for the others.
     pub files: &'a dyn Files,
+    /// The `attachments` database itself, which the default `files` keeps the bytes in: only
+    /// for its upkeep (the drain keeps its write-ahead log small); files are read and written
+    /// through `files`. Opened on its first statement; refused where `spin.toml` does not grant it.
+    pub attachments: &'a dyn Sql,
 }
 
 impl Env<'_> {

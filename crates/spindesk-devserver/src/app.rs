@@ -282,6 +282,7 @@ impl App {
             log: &log,
             actions: &component.actions,
             files: &files,
+            attachments: &attachments_sql,
         };
         // Under Spin a trap ends the instance with a bare 500; here it must not end the worker.
         let streamed = component.surface.streamed_route(req.method(), &path);

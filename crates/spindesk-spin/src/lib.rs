@@ -91,6 +91,7 @@ fn with_env<T>(log: &SpinLog, actions: &dyn Actions, work: impl FnOnce(&Env) -> 
         log,
         actions,
         files: &files,
+        attachments: &attachments_sql,
     };
     work(&env)
 }

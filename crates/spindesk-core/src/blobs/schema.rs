@@ -21,7 +21,7 @@ const VERSIONS: &[&[&str]] = &[&[
 
 /// How long this connection waits for the write lock: parts are large writes, each its own
 /// short transaction, so waiting (rather than failing the upload) is right.
-pub(super) const BUSY_TIMEOUT_MS: u32 = 5_000;
+const BUSY_TIMEOUT_MS: u32 = 5_000;
 
 fn user_version(sql: &dyn Sql) -> Result<i64, SqlError> {
     let rows = sql.execute("PRAGMA user_version", &[])?;

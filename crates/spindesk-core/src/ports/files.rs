@@ -9,8 +9,6 @@
 //! A file is written part by part (never whole in memory), then [`Files::finish`]ed; only a
 //! finished file can be read. A write that fails halfway is [`Files::delete`]d by the caller.
 
-use super::{Clock, Random};
-use crate::store::wal::Report;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,17 +33,6 @@ pub trait Files {
     fn read(&self, key: &str, offset: u64, len: u64) -> Result<Option<Vec<u8>>, FilesError>;
     /// Removes file `key`, finished or not; removing a missing file is no error.
     fn delete(&self, key: &str) -> Result<(), FilesError>;
-    /// Upkeep for the drain: a store kept in SQLite empties its write-ahead log once it is long
-    /// ([`crate::store::wal::keep_small`]) and says what it found; `None`, the default, for a
-    /// store with no such log.
-    fn keep_log_small(
-        &self,
-        clock: &dyn Clock,
-        random: &dyn Random,
-    ) -> Result<Option<Report>, FilesError> {
-        let _ = (clock, random);
-        Ok(None)
-    }
 }
 
 /// The files port of a component not granted the `attachments` database: refuses everything,

@@ -6,8 +6,8 @@ use crate::api::commit;
 use crate::attachments;
 use crate::channels::{integrations, media_fetch, notices, outbox};
 use crate::help_center;
-use crate::ports::Env;
-use crate::store::{database, wal};
+use crate::ports::{Env, SqlError};
+use crate::store::{database, wal, Db, BUSY_TIMEOUT_MS};
 use crate::surface::{Request, Response};
 use crate::timestamp::iso8601;
 use crate::web::{json, paginate_offset, query_pairs, status_filter, ApiError};
@@ -117,12 +117,9 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
         .and_then(|hc| wal::keep_small(&hc, env.clock, wal::LIMIT_PAGES))
         .map_err(|e| env.warn("wal.checkpoint", format!("help center: {e}")))
         .ok();
-    let attachments_database = env
-        .files
-        .keep_log_small(env.clock, env.random)
+    let attachments_database = attachments_log(env)
         .map_err(|e| env.warn("wal.checkpoint", format!("attachments: {e}")))
-        .ok()
-        .flatten();
+        .ok();
     Ok(json(&json!({"drain": {
         "stalled_calls_resumed": resumed,
         "notices": {
@@ -154,6 +151,17 @@ fn drain(env: &Env, req: &Request) -> Result<Response, ApiError> {
         "help_center_database": help_center_database,
         "attachments_database": attachments_database,
     }})))
+}
+
+/// The attachments database's log: every uploaded or fetched byte goes through it, and
+/// downloads overlap uploads as requests overlap on the main database. With the main
+/// database's short busy timeout meanwhile: a `TRUNCATE` checkpoint holds new writers back
+/// while it waits for old readers, for as long as that timeout, and the uploads' own (5 s,
+/// `blobs`) is too long. Nothing uses the connection after it.
+fn attachments_log(env: &Env) -> Result<wal::Report, SqlError> {
+    let db = Db::new(env.attachments).with_waits(env.clock, env.random);
+    db.execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"), &[])?;
+    wal::keep_small(&db, env.clock, wal::LIMIT_PAGES)
 }
 
 fn retry(env: &Env, id: &str) -> Result<Response, ApiError> {
