@@ -205,6 +205,83 @@ fn hc_redirects_to_the_locale_with_most_published_articles() {
     );
 }
 
+/// The language `/hc` falls back to follows every way articles change — published, turned
+/// into drafts, deleted with their section — from counts the database keeps (version 4), which
+/// an upgrade from version 3 fills from the articles already there.
+#[test]
+fn the_fallback_language_follows_publishes_drafts_and_deleted_sections() {
+    let app = App::new();
+    let shop = app.shop_help_center();
+    let fallback = || {
+        app.request(HC, "GET", "/hc")
+            .header("spin-full-url", &format!("{ORIGIN}/hc"))
+            .header("accept-language", "fr")
+            .send()
+            .expect(302)
+            .header("location")
+            .map(str::to_owned)
+    };
+    let counted = || {
+        app.help_center_rows(
+            "SELECT locale, articles FROM hc_published_counts WHERE articles > 0 ORDER BY locale",
+            &[],
+        )
+    };
+    let published = || {
+        app.help_center_rows(
+            "SELECT locale, count(*) FROM hc_articles WHERE draft = 0 GROUP BY locale \
+             ORDER BY locale",
+            &[],
+        )
+    };
+    assert_eq!(fallback().as_deref(), Some("/hc/en-us"), "four against two");
+    publish_three_more_in_korean(&app, &shop);
+    assert_eq!(fallback().as_deref(), Some("/hc/ko"), "five against four");
+    app.hc_update(shop.draft_en, json!({"draft": false}));
+    assert_eq!(
+        fallback().as_deref(),
+        Some("/hc/en-us"),
+        "five each: by name"
+    );
+    app.hc_update(shop.refund_en, json!({"draft": true}));
+    assert_eq!(fallback().as_deref(), Some("/hc/ko"));
+    assert_eq!(counted(), published());
+
+    // The Korean section goes, its articles with it (a cascade inside the database).
+    let ko_section = app.help_center_count(&format!(
+        "SELECT section_id FROM hc_articles WHERE id = {}",
+        shop.refund_ko
+    ));
+    app.request(
+        HC,
+        "DELETE",
+        &format!("/api/v2/help_center/sections/{ko_section}"),
+    )
+    .admin()
+    .send()
+    .expect(204);
+    assert_eq!(fallback().as_deref(), Some("/hc/en-us"));
+    assert_eq!(counted(), published());
+    assert_eq!(counted().len(), 1, "{:?}", counted());
+
+    // A help center at version 3 (no counts yet): the upgrade counts what is there.
+    use spindesk_core::ports::Sql;
+    let db = app.help_center_db();
+    for statement in [
+        "DROP TRIGGER hc_published_counts_on_insert",
+        "DROP TRIGGER hc_published_counts_on_delete",
+        "DROP TRIGGER hc_published_counts_on_update",
+        "DROP TABLE hc_published_counts",
+        "PRAGMA user_version = 3",
+    ] {
+        db.execute(statement, &[]).expect("back to version 3");
+    }
+    drop(db);
+    assert_eq!(fallback().as_deref(), Some("/hc/en-us"));
+    assert_eq!(app.help_center_count("PRAGMA user_version"), 4);
+    assert_eq!(counted(), published());
+}
+
 /// Three more published Korean articles in the shop's Korean section: five against English's
 /// four.
 fn publish_three_more_in_korean(app: &App, shop: &spindesk_tests::help_center::ShopArticles) {

@@ -535,7 +535,8 @@ fn the_drain_empties_the_help_centers_and_the_attachments_logs_too() {
     // Both databases in use (and so in WAL mode): an article section, an uploaded file.
     app.hc_section("en-us", "Orders");
     let visitor = app.visitor("en-US");
-    app.upload(&visitor, "notes.txt", b"where is my order").expect(201);
+    app.upload(&visitor, "notes.txt", b"where is my order")
+        .expect(201);
     let quiet = app.drain();
     for name in ["help_center_database", "attachments_database"] {
         assert_eq!(quiet[name]["wal_emptied"], false, "{name}: {quiet}");

@@ -14,7 +14,8 @@
 //!    of its schema kept them (existing installations; a new one moves its empty tables);
 //! 2. those tables dropped from the main database (after 1 has committed here, so nothing is
 //!    lost if an instance stops in between: the drop is simply done by the next request);
-//! 3. published articles indexed by language, and the featured ones apart ([`PUBLISHED`]).
+//! 3. published articles indexed by language, and the featured ones apart ([`PUBLISHED`]);
+//! 4. published articles counted per language, kept by triggers ([`COUNTED`]).
 //!
 //! Nothing here may refer to the main database by foreign key: `author_id` is a user's id kept
 //! as a plain number (users are never deleted, only anonymised), and the main database's
@@ -29,7 +30,8 @@ pub const LABEL: &str = "help_center";
 const MOVED: i64 = 1;
 const DROPPED_FROM_MAIN: i64 = 2;
 const PUBLISHED_BY_LANGUAGE: i64 = 3;
-const LATEST: i64 = PUBLISHED_BY_LANGUAGE;
+const COUNTED_BY_LANGUAGE: i64 = 4;
+const LATEST: i64 = COUNTED_BY_LANGUAGE;
 
 /// Version 3. Version 1's `hc_articles_published (draft, locale)` misled SQLite's planner:
 /// without statistics (no `ANALYZE`) it takes an equality on an index's first column for a few
@@ -47,6 +49,37 @@ const PUBLISHED: &[&str] = &[
      WHERE draft = 0",
     "CREATE INDEX hc_articles_featured ON hc_articles (locale)
      WHERE draft = 0 AND (promoted = 1 OR vote_sum > 0)",
+];
+
+/// Version 4. `/hc` for a visitor whose languages the help center lacks, and every 404 page,
+/// show the language with the most published articles: counted with `GROUP BY` that read
+/// every published article (~0.8 ms at 10,000). The counts are kept instead, by triggers, so
+/// every way an article is written keeps them — a category or section deleted deletes its
+/// articles by cascade, and those deletes fire the triggers too.
+const COUNTED: &[&str] = &[
+    "CREATE TABLE hc_published_counts (
+        locale TEXT PRIMARY KEY,
+        articles INTEGER NOT NULL CHECK (articles >= 0)
+    ) WITHOUT ROWID",
+    "INSERT INTO hc_published_counts (locale, articles)
+     SELECT locale, count(*) FROM hc_articles WHERE draft = 0 GROUP BY locale",
+    "CREATE TRIGGER hc_published_counts_on_insert AFTER INSERT ON hc_articles
+     WHEN NEW.draft = 0 BEGIN
+        INSERT INTO hc_published_counts (locale, articles) VALUES (NEW.locale, 1)
+        ON CONFLICT (locale) DO UPDATE SET articles = articles + 1;
+     END",
+    "CREATE TRIGGER hc_published_counts_on_delete AFTER DELETE ON hc_articles
+     WHEN OLD.draft = 0 BEGIN
+        UPDATE hc_published_counts SET articles = articles - 1 WHERE locale = OLD.locale;
+     END",
+    "CREATE TRIGGER hc_published_counts_on_update AFTER UPDATE OF draft, locale ON hc_articles
+     WHEN OLD.draft IS NOT NEW.draft OR OLD.locale IS NOT NEW.locale BEGIN
+        UPDATE hc_published_counts SET articles = articles - 1
+        WHERE OLD.draft = 0 AND locale = OLD.locale;
+        INSERT INTO hc_published_counts (locale, articles) SELECT NEW.locale, 1
+        WHERE NEW.draft = 0
+        ON CONFLICT (locale) DO UPDATE SET articles = articles + 1;
+     END",
 ];
 
 /// The tables as version 27 of the main database left them (`store/schema_v2.rs`, `_v6.rs`),
@@ -275,18 +308,21 @@ pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
         }
     }
     // The main database holds no help-center table any more (dropped just now, or before
-    // version 2 was written): versions 2 and 3 in one transaction, if no one wrote them first.
+    // version 2 was written): versions 2 to 4 in one transaction, if no one wrote them first.
     hc.transaction(|hc| {
-        if user_version(hc)? >= PUBLISHED_BY_LANGUAGE {
+        let version = user_version(hc)?;
+        if version >= LATEST {
             return Ok(());
         }
-        for statement in PUBLISHED {
+        if version < PUBLISHED_BY_LANGUAGE {
+            for statement in PUBLISHED {
+                hc.execute(statement, &[])?;
+            }
+        }
+        for statement in COUNTED {
             hc.execute(statement, &[])?;
         }
-        hc.execute(
-            &format!("PRAGMA user_version = {PUBLISHED_BY_LANGUAGE}"),
-            &[],
-        )?;
+        hc.execute(&format!("PRAGMA user_version = {LATEST}"), &[])?;
         Ok::<_, SqlError>(())
     })
 }
