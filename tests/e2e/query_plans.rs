@@ -279,9 +279,10 @@ fn busy_desk_paths_never_read_every_customer_ticket_or_message() {
                 .send_watching(seen)
                 .expect(200);
         }
+        let name = format!("Kim Minji {round}");
         app.rows(
-            "UPDATE users SET email = ? WHERE id = (SELECT requester_id FROM tickets WHERE id = ?)",
-            &[email.as_str().into(), ticket.into()],
+            "UPDATE users SET email = ?, name = ? WHERE id = (SELECT requester_id FROM tickets WHERE id = ?)",
+            &[email.as_str().into(), name.as_str().into(), ticket.into()],
         );
         app.request("tickets", "PUT", &format!("/api/v2/tickets/{ticket}.json"))
             .admin()
@@ -299,6 +300,24 @@ fn busy_desk_paths_never_read_every_customer_ticket_or_message() {
             .expect(200)
             .json();
         assert_eq!(found["count"], 1, "{found}");
+        // The same customer by name, and as a user by e-mail.
+        let quoted = |v: &str| format!("%22{}%22", v.replace(' ', "%20"));
+        for query in [
+            format!("type%3Aticket%20requester%3A{}", quoted(&name)),
+            format!("type%3Auser%20email%3A{email}"),
+        ] {
+            let found = app
+                .request(
+                    "search",
+                    "GET",
+                    &format!("/api/v2/search.json?query={query}"),
+                )
+                .agent(&agent.email, &agent.token)
+                .send_watching(seen)
+                .expect(200)
+                .json();
+            assert_eq!(found["count"], 1, "{query}: {found}");
+        }
         let users = app
             .request(
                 "conversations",

@@ -162,7 +162,10 @@ fn ticket_condition(filter: &Filter, searcher: Searcher) -> Condition {
 fn user_condition(filter: &Filter) -> Condition {
     match filter {
         Filter::Role(role) => Condition::new("u.role = ?", vec![role.as_str().into()]),
-        Filter::Email(email) => Condition::new("u.email = ?", vec![email.clone().into()]),
+        Filter::Email(email) => Condition::new(
+            format!("u.id IN ({})", crate::users::IDS_BY_EMAIL),
+            vec![email.clone().into(), email.clone().into()],
+        ),
         Filter::Name(name) => {
             Condition::new("u.name LIKE ? ESCAPE '\\'", vec![like::contains(name)])
         }
