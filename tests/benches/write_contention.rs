@@ -152,6 +152,15 @@
 //! fix, webhooks acknowledged, 32 writers, 4 s, two rounds alternated: `ARTICLES=500` 269-340
 //! req/s, p99 231-319 ms; `ARTICLES=10000` 309-322 req/s, p99 259-275 ms — no cost of the
 //! help center's size left natively.
+//!
+//! The bot's savepoint left out when its turn was prepared before the lock and only says
+//! things (`switchboard::write_turn`; 2026-12-06, before and after binaries alternated, two
+//! rounds, 4 s): 10.0 -> 8.1 statements from `BEGIN` to `COMMIT`. With `ROUND_TRIP_US=50`, one
+//! writer: the lock held p50 2.00 -> 1.74 ms, p50 5.95 -> 5.84 ms; 32 writers: 355 -> 360-372
+//! req/s, p99 399-403 -> 393-402 ms, the lock held p50 2.56 -> 2.40-2.53 ms. Under 32 writers
+//! on 2 cores the holder waits for a core as much as for its round trips (uncontended it holds
+//! the lock 1.7 ms, contended 2.4-2.5), so two round trips fewer show only alone. Webhooks, 32
+//! writers, `ROUND_TRIP_US=50`: 261-278 -> 257-274 req/s (noise).
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
