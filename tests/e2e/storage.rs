@@ -3,6 +3,7 @@
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::{ensure_schema, Db, MIGRATIONS};
 use spindesk_native::NativeSql;
+use spindesk_tests::RequestBuilder;
 use spindesk_tests::*;
 
 #[test]
@@ -348,27 +349,43 @@ fn a_bot_state_that_is_not_json_neither_stops_version_30_nor_the_drain() {
     );
 }
 
+/// Which database's statements [`statements_of`] collects.
+#[derive(Clone, Copy)]
+enum Watched {
+    Main,
+    HelpCenter,
+}
+
+/// The statements `request` ran on the `watched` database, in order.
+fn statements_of(request: RequestBuilder, status: u16, watched: Watched) -> Vec<String> {
+    let statements = std::cell::RefCell::new(Vec::<String>::new());
+    let keep = |sql: &str| statements.borrow_mut().push(sql.to_owned());
+    match watched {
+        Watched::Main => request.send_watching(&keep),
+        Watched::HelpCenter => request.send_watching_help_center(&keep),
+    }
+    .expect(status);
+    statements.into_inner()
+}
+
+/// How many of `statements` are one of `settings`.
+fn settings_in(statements: &[String], settings: &[&str]) -> usize {
+    statements
+        .iter()
+        .filter(|s| settings.contains(&s.as_str()))
+        .count()
+}
+
 /// The connection's settings (`CONNECTION_SETTINGS`: foreign keys, sync level, temporary
 /// storage, busy timeout) are made when a request first writes, before its transaction, and
 /// never by a request that only reads: under Spin each is a host round trip.
 #[test]
 fn a_request_that_only_reads_skips_the_connection_settings_and_a_write_makes_them_first() {
     use spindesk_core::store::CONNECTION_SETTINGS;
-    use std::cell::RefCell;
     let app = App::new();
     let visitor = app.visitor("en-US");
-    let watched = |req: spindesk_tests::RequestBuilder, status: u16| {
-        let statements = RefCell::new(Vec::<String>::new());
-        req.send_watching(&|sql: &str| statements.borrow_mut().push(sql.to_owned()))
-            .expect(status);
-        statements.into_inner()
-    };
-    let settings_in = |statements: &[String]| {
-        statements
-            .iter()
-            .filter(|s| CONNECTION_SETTINGS.contains(&s.as_str()))
-            .count()
-    };
+    let watched = |req: RequestBuilder, status: u16| statements_of(req, status, Watched::Main);
+    let settings_in = |statements: &[String]| settings_in(statements, CONNECTION_SETTINGS);
 
     let sent = watched(
         app.request("widget", "POST", "/api/widget/messages")
@@ -403,21 +420,11 @@ fn a_request_that_only_reads_skips_the_connection_settings_and_a_write_makes_the
 #[test]
 fn the_help_centers_connection_settings_wait_for_its_first_write_too() {
     use spindesk_core::help_center::database::CONNECTION_SETTINGS;
-    use std::cell::RefCell;
     let app = App::new();
     let section = app.hc_section("en-us", "Orders");
-    let watched = |req: spindesk_tests::RequestBuilder, status: u16| {
-        let statements = RefCell::new(Vec::<String>::new());
-        req.send_watching_help_center(&|sql: &str| statements.borrow_mut().push(sql.to_owned()))
-            .expect(status);
-        statements.into_inner()
-    };
-    let settings_in = |statements: &[String]| {
-        statements
-            .iter()
-            .filter(|s| CONNECTION_SETTINGS.contains(&s.as_str()))
-            .count()
-    };
+    let watched =
+        |req: RequestBuilder, status: u16| statements_of(req, status, Watched::HelpCenter);
+    let settings_in = |statements: &[String]| settings_in(statements, CONNECTION_SETTINGS);
 
     let saved = watched(
         app.request(
@@ -557,10 +564,11 @@ fn the_drain_empties_the_help_centers_and_the_attachments_logs_too() {
     for path in [app.help_center_path(), app.attachments_path()] {
         assert!(log_bytes(&path) > 40_000_000, "{path:?}");
     }
-    let statements = std::cell::RefCell::new(Vec::<String>::new());
-    let busy = app
+    let drain = app
         .request("admin", "POST", "/api/admin/outbox/drain")
-        .admin()
+        .admin();
+    let statements = std::cell::RefCell::new(Vec::<String>::new());
+    let busy = drain
         .send_watching_help_center(&|sql: &str| statements.borrow_mut().push(sql.to_owned()))
         .expect(200)
         .json()["drain"]
@@ -583,11 +591,8 @@ fn the_drain_empties_the_help_centers_and_the_attachments_logs_too() {
         .position(|s| s.contains("wal_checkpoint"))
         .expect("the help center's log checked");
     assert_eq!(
-        &statements[..checkpoint]
-            .iter()
-            .filter(|s| CONNECTION_SETTINGS.contains(&s.as_str()))
-            .collect::<Vec<_>>(),
-        &CONNECTION_SETTINGS.iter().collect::<Vec<_>>(),
+        settings_in(&statements[..checkpoint], CONNECTION_SETTINGS),
+        CONNECTION_SETTINGS.len(),
         "{statements:#?}"
     );
     drop((help_center, attachments));
