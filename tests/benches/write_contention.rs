@@ -10,7 +10,8 @@
 //! recording vendor) and reports two latencies: until the vendor has its acknowledgement, and
 //! until the request's follow-up (the sends to the vendor) is done. With it, `BACKLOG=n` leaves
 //! n failed sends due in the outbox first (a vendor was down; none of them the writers'
-//! conversations), which each turn's own sends must not go through. `PATH_UNDER_TEST=insert` is
+//! conversations), which each turn's own sends must not go through; `NEW_SENDERS=1` sends
+//! every update from a new chat (first messages only). `PATH_UNDER_TEST=insert` is
 //! issue 11's reference: a request that does one INSERT on a fresh connection to a one-table
 //! WAL database, so "widget messages per second / one-INSERT requests per second" can be
 //! stated natively. `PATH_UNDER_TEST=open` is the floor of every request: a fresh connection to
@@ -25,8 +26,8 @@
 //! (`spindesk_native::turn_off_memory_statistics`); the default keeps them on, as Spin's host
 //! does. See "Where the time goes under 32 writers" below.
 //!
-//! Two views inside widget requests, through the harness's per-statement hook (off unless
-//! asked, so the plain figures carry no instrumentation):
+//! Two views inside widget and webhook requests, through the harness's per-statement hook
+//! (off unless asked, so the plain figures carry no instrumentation):
 //! - `LOCKS=1` prints statements per request and from `BEGIN` to `COMMIT`, how long the write
 //!   lock was held (p50/p99, share of the run) and waited for, `BEGIN` attempts per
 //!   transaction, and how long the lock lay free while someone waited (every waiter asleep in
@@ -196,11 +197,7 @@ fn main() {
         Ok("open") => return opens(writers, seconds),
         _ => {}
     }
-    // Optional views inside each request, through the harness's per-statement hook (off by
-    // default, so the plain figures carry no instrumentation).
-    let locks = std::env::var("LOCKS").is_ok();
-    let round_trip = Duration::from_micros(env_or("ROUND_TRIP_US", 0));
-    let hooked = locks || !round_trip.is_zero();
+    let views = Views::from_env();
     let app = App::without_message_limits();
     with_articles(&app);
     let visitors: Vec<_> = (0..writers).map(|_| app.visitor("en")).collect();
@@ -210,8 +207,7 @@ fn main() {
         "how do I reset my password",
         "where is my order",
     ];
-    let clock = SystemClock;
-    let (app, clock) = (&app, &clock);
+    let (app, views) = (&app, &views);
     let (mut latencies, elapsed) = each_writer(writers, seconds, |w, i| {
         let v = &visitors[w];
         let req = http::Request::builder()
@@ -222,41 +218,81 @@ fn main() {
             .body(serde_json::to_vec(&json!({"text": texts[i % texts.len()]})).expect("json"))
             .expect("request");
         let t = Instant::now();
-        let r = if hooked {
-            let statements = RefCell::new(Vec::new());
-            let r = app.call_with_hook("widget", req, clock, &|sql: &str| {
-                if !round_trip.is_zero() {
-                    std::thread::sleep(round_trip);
-                }
-                if locks {
-                    statements.borrow_mut().push((Instant::now(), kind(sql)));
-                }
-            });
-            if locks {
-                let trace = Trace {
-                    statements: statements.into_inner(),
-                    end: Instant::now(),
-                };
-                TRACES.lock().unwrap_or_else(|p| p.into_inner()).push(trace);
-            }
-            r
-        } else {
-            app.call_with_clock("widget", req, clock)
-        };
+        let r = views.call(app, "widget", req, &|_| {});
         assert_eq!(r.status, 201, "{}", r.text());
         t.elapsed()
     });
-    let what = if round_trip.is_zero() {
-        format!("write_contention: widget messages, {writers} writers")
-    } else {
-        format!(
-            "write_contention: widget messages, {writers} writers, {} µs per statement",
-            round_trip.as_micros()
-        )
-    };
-    report(&what, elapsed, &mut latencies);
-    if locks {
-        lock_report(&TRACES.lock().unwrap_or_else(|p| p.into_inner()));
+    report(
+        &format!(
+            "write_contention: widget messages, {writers} writers{}",
+            views.label()
+        ),
+        elapsed,
+        &mut latencies,
+    );
+    views.report();
+}
+
+/// Optional views inside each request, through the harness's per-statement hook (off by
+/// default, so the plain figures carry no instrumentation): `LOCKS=1` and `ROUND_TRIP_US=n`.
+struct Views {
+    locks: bool,
+    round_trip: Duration,
+}
+
+impl Views {
+    fn from_env() -> Self {
+        Views {
+            locks: std::env::var("LOCKS").is_ok(),
+            round_trip: Duration::from_micros(env_or("ROUND_TRIP_US", 0)),
+        }
+    }
+
+    /// Sends `req` to `component` on the system clock, as Spin would (`answered` sees the
+    /// response before the follow-up), through the hook when a view is asked for.
+    fn call(
+        &self,
+        app: &App,
+        component: &str,
+        req: http::Request<Vec<u8>>,
+        answered: &dyn Fn(&Resp),
+    ) -> Resp {
+        let clock = SystemClock;
+        if !self.locks && self.round_trip.is_zero() {
+            return app.call_then_with_hook(component, req, &clock, &|_| {}, answered);
+        }
+        let statements = RefCell::new(Vec::new());
+        let before = |sql: &str| {
+            if !self.round_trip.is_zero() {
+                std::thread::sleep(self.round_trip);
+            }
+            if self.locks {
+                statements.borrow_mut().push((Instant::now(), kind(sql)));
+            }
+        };
+        let r = app.call_then_with_hook(component, req, &clock, &before, answered);
+        if self.locks {
+            let trace = Trace {
+                statements: statements.into_inner(),
+                end: Instant::now(),
+            };
+            TRACES.lock().unwrap_or_else(|p| p.into_inner()).push(trace);
+        }
+        r
+    }
+
+    fn label(&self) -> String {
+        if self.round_trip.is_zero() {
+            String::new()
+        } else {
+            format!(", {} µs per statement", self.round_trip.as_micros())
+        }
+    }
+
+    fn report(&self) {
+        if self.locks {
+            lock_report(&TRACES.lock().unwrap_or_else(|p| p.into_inner()));
+        }
     }
 }
 
@@ -342,13 +378,23 @@ fn webhooks(writers: usize, seconds: u64) {
         "what are your opening hours?",
         "how do I reset my password",
     ];
-    let (app, telegram) = (&app, &telegram);
+    // `NEW_SENDERS=1`: every update from a chat never seen before (a campaign bringing new
+    // customers): each is a first message, with its user, identity and conversation to create
+    // and no conversation to work the bot's turn out in before the lock.
+    let new_senders = std::env::var("NEW_SENDERS").is_ok();
+    let views = Views::from_env();
+    let (app, telegram, views) = (&app, &telegram, &views);
     let (samples, elapsed) = each_writer(writers, seconds, |w, i| {
         let n = (w * 1_000_000 + i) as i64;
+        let chat = if new_senders {
+            10_000_000 + n
+        } else {
+            5000 + w as i64
+        };
         let body = json!({"update_id": n,
             "message": {"message_id": n,
-                "from": {"id": 5000 + w, "is_bot": false, "first_name": "Ana"},
-                "chat": {"id": 5000 + w, "type": "private"},
+                "from": {"id": chat, "is_bot": false, "first_name": "Ana"},
+                "chat": {"id": chat, "type": "private"},
                 "date": 1718000000, "text": texts[i % texts.len()]}});
         let req = http::Request::builder()
             .method("POST")
@@ -359,21 +405,23 @@ fn webhooks(writers: usize, seconds: u64) {
             .expect("request");
         let t = Instant::now();
         let at_answer = Cell::new(Duration::ZERO);
-        let r = app.call_then("channels", req, &|_: &Resp| at_answer.set(t.elapsed()));
+        let r = views.call(app, "channels", req, &|_: &Resp| at_answer.set(t.elapsed()));
         assert_eq!(r.status, 200, "{}", r.text());
         (at_answer.get(), t.elapsed())
     });
     let (mut answered, mut done): (Vec<Duration>, Vec<Duration>) = samples.into_iter().unzip();
+    let label = views.label();
     report(
-        &format!("write_contention: webhooks acknowledged, {writers} writers"),
+        &format!("write_contention: webhooks acknowledged, {writers} writers{label}"),
         elapsed,
         &mut answered,
     );
     report(
-        &format!("write_contention: webhooks done (sends included), {writers} writers"),
+        &format!("write_contention: webhooks done (sends included), {writers} writers{label}"),
         elapsed,
         &mut done,
     );
+    views.report();
 }
 
 /// The reference of issue 11: a request that does one INSERT on its own connection (a fresh

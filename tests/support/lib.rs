@@ -327,6 +327,24 @@ impl App {
         self.call_watched(component, req, &self.clock, &watch)
     }
 
+    /// [`App::call_then`] on `clock`, with `before` called with each statement on the main
+    /// database, as [`App::call_with_hook`] does (a bench's model of Spin's round trips).
+    pub fn call_then_with_hook(
+        &self,
+        component: &str,
+        req: http::Request<Vec<u8>>,
+        clock: &dyn spindesk_core::ports::Clock,
+        before: &dyn Fn(&str),
+        answered: &dyn Fn(&Resp),
+    ) -> Resp {
+        let watch = Watch {
+            main: before,
+            answered,
+            ..Watch::NOTHING
+        };
+        self.call_watched(component, req, clock, &watch)
+    }
+
     fn call_watched(
         &self,
         component: &str,
