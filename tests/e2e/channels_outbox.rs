@@ -454,3 +454,53 @@ fn a_dead_send_does_not_hold_the_conversation_back() {
     assert_eq!(outbox(&app, "?status=sent")["count"], 1);
     assert_eq!(app.outbound.sent().len(), 2);
 }
+
+/// A bot's reply on a channel is queued, under the write lock, with one read of where it goes
+/// (the conversation's route joined to its integration) and no look-up of files it cannot
+/// have: each statement there is a host round trip on Spin that every other writer waits for.
+#[test]
+fn a_bot_reply_is_queued_with_one_read_of_its_route_and_none_of_files() {
+    let app = channel_app();
+    let c = app.connect(Vendor::Telegram);
+    app.vendor_answers_ok(Vendor::Telegram, 10);
+    let update = |id: i64| {
+        let update = spindesk_tests::json!({"update_id": id, "message": {"message_id": id,
+            "from": {"id": 42, "is_bot": false, "first_name": "Ana"},
+            "chat": {"id": 42, "type": "private"}, "date": 1718000000,
+            "text": "where is my order"}});
+        app.request("channels", "POST", &c.path())
+            .header("x-telegram-bot-api-secret-token", c.secret.as_str())
+            .json(&update)
+    };
+    // A first message (the customer and conversation are new), and one that does the
+    // desk's one-time work (the old help-center tables dropped): the third is the usual turn.
+    update(1).send().expect(200);
+    update(2).send().expect(200);
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    update(3)
+        .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+        .expect(200);
+    let seen = seen.into_inner();
+    let begin = seen
+        .iter()
+        .position(|s| s.starts_with("BEGIN"))
+        .expect("a write");
+    let commit = seen.iter().position(|s| s == "COMMIT").expect("a commit");
+    let held = &seen[begin..commit];
+    let reads = |table: &str| {
+        held.iter()
+            .filter(|s| s.starts_with("SELECT") && s.contains(&format!("FROM {table}")))
+            .count()
+    };
+    assert_eq!(reads("conversation_routes"), 1, "{held:#?}");
+    assert_eq!(reads("integrations"), 0, "{held:#?}");
+    assert_eq!(reads("attachments"), 0, "{held:#?}");
+    assert!(
+        held.iter().any(|s| s.starts_with("INSERT INTO outbox")),
+        "the reply was queued: {held:#?}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE status = 'sent'"),
+        app.count("SELECT count(*) FROM messages WHERE author_type = 'bot'")
+    );
+}

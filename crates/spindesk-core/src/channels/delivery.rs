@@ -15,7 +15,7 @@ use crate::attachments::{self, Status};
 use crate::bot;
 use crate::committed::Committed;
 use crate::conversation;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::message::{AuthorType, Message, QuickReply};
 use crate::ports::Env;
 use crate::store::Db;
@@ -294,23 +294,17 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
         super::notices::reply_posted(db, message)?;
         return Ok(false);
     }
-    let route = db.query_opt(
-        "SELECT integration_id, address FROM conversation_routes
-         WHERE conversation_id = ? AND channel = ?",
-        &[
-            message.conversation_id.into(),
-            message.channel.clone().into(),
-        ],
-        |r| Ok((r.i64("integration_id")?, r.string("address")?)),
-    )?;
-    let Some((integration_id, address)) = route else {
+    let Some(route) = reply_route(db, message)? else {
         return Ok(false);
     };
-    // Rendering needs the channel, not the credentials (the send opens them).
-    let Some((kind, display_name)) = integrations::channel_of(db, integration_id)? else {
-        return Ok(false);
+    let (integration_id, address, kind, display_name) = route;
+    // Every way files join a message marks it (the widget's, an agent's comment): a bot's
+    // reply, the usual one here, has none to look up.
+    let files = if message.has_attachments {
+        outbound_files(db, message.id)?
+    } else {
+        Vec::new()
     };
-    let files = outbound_files(db, message.id)?;
     let email = match kind {
         // An e-mail's reply address and Message-ID are on the inbound domain, which only the
         // credentials know.
@@ -353,6 +347,38 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
         )?;
     }
     Ok(!payloads.is_empty())
+}
+
+/// Where `message` goes: its conversation's route on its channel (the integration and the
+/// customer's address there) and that integration's channel and name — what rendering needs,
+/// not the credentials (the send opens them). One read: this runs under the write lock, where
+/// each statement is a host round trip on Spin. `None` without a route or its integration.
+fn reply_route(db: &Db, message: &Message) -> Result<Option<(i64, String, ChannelType, String)>> {
+    let route = db.query_opt(
+        "SELECT r.integration_id, r.address, i.type, i.display_name
+         FROM conversation_routes r JOIN integrations i ON i.id = r.integration_id
+         WHERE r.conversation_id = ? AND r.channel = ?",
+        &[
+            message.conversation_id.into(),
+            message.channel.clone().into(),
+        ],
+        |r| {
+            Ok((
+                r.i64("integration_id")?,
+                r.string("address")?,
+                r.string("type")?,
+                r.string("display_name")?,
+            ))
+        },
+    )?;
+    route
+        .map(
+            |(id, address, kind, name)| match ChannelType::parse(&kind) {
+                Some(kind) => Ok((id, address, kind, name)),
+                None => Err(Error::corrupt(format!("unknown integration type {kind}"))),
+            },
+        )
+        .transpose()
 }
 
 /// The stored files of message `message_id`, as links the vendor fetches: stand-ins that the
