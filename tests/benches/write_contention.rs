@@ -162,6 +162,17 @@
 //! on 2 cores the holder waits for a core as much as for its round trips (uncontended it holds
 //! the lock 1.7 ms, contended 2.4-2.5), so two round trips fewer show only alone. Webhooks, 32
 //! writers, `ROUND_TRIP_US=50`: 261-278 -> 257-274 req/s (noise).
+//!
+//! Webhooks under the Spin model (`LOCKS` and `ROUND_TRIP_US` for them too, same day): with the
+//! bot's savepoint left out and a reply queued with one read of its route (joined to its
+//! integration) and no look-up of files it cannot have, 19.4 -> 15.4 statements from `BEGIN` to
+//! `COMMIT`. `ROUND_TRIP_US=50`, before (the session's first commit, this bench file) and after
+//! alternated, two rounds: 32 writers 176-180 -> 194-210 req/s, acknowledged p50 51-54 -> 47-49
+//! ms, p99 290-304 -> 265-277 ms, the lock held p50 4.34-4.37 -> 3.59-3.81 ms; one writer 120 ->
+//! 132 req/s, p50 6.44 -> 5.77 ms, held 3.26 -> 2.62 ms. `NEW_SENDERS=1` (first messages:
+//! 29.1 -> 27.1 statements inside, held p50 6.99 -> 6.60 ms, 123 -> 125 req/s): a first
+//! message creates its customer, identity and conversation, and its bot turn is still worked
+//! out inside the lock (no conversation to prepare it in before) — the next lever.
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
