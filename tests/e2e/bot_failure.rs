@@ -217,15 +217,7 @@ fn a_turn_prepared_before_the_lock_is_written_without_the_bots_savepoint() {
 
     let c = app.connect(Vendor::Telegram);
     app.vendor_answers_ok(Vendor::Telegram, 5);
-    let update = |id: i64| {
-        let update = json!({"update_id": id, "message": {"message_id": id,
-            "from": {"id": 42, "is_bot": false, "first_name": "Ana"},
-            "chat": {"id": 42, "type": "private"}, "date": 1718000000,
-            "text": "where is my order"}});
-        app.request("channels", "POST", &c.path())
-            .header("x-telegram-bot-api-secret-token", c.secret.as_str())
-            .json(&update)
-    };
+    let update = |id: i64| app.telegram_text(&c, 42, id, "where is my order");
     // A sender's first message has no conversation to prepare a turn in yet.
     update(1).send().expect(200);
     let before = bot_messages();

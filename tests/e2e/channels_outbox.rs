@@ -463,15 +463,7 @@ fn a_bot_reply_is_queued_with_one_read_of_its_route_and_none_of_files() {
     let app = channel_app();
     let c = app.connect(Vendor::Telegram);
     app.vendor_answers_ok(Vendor::Telegram, 10);
-    let update = |id: i64| {
-        let update = spindesk_tests::json!({"update_id": id, "message": {"message_id": id,
-            "from": {"id": 42, "is_bot": false, "first_name": "Ana"},
-            "chat": {"id": 42, "type": "private"}, "date": 1718000000,
-            "text": "where is my order"}});
-        app.request("channels", "POST", &c.path())
-            .header("x-telegram-bot-api-secret-token", c.secret.as_str())
-            .json(&update)
-    };
+    let update = |id: i64| app.telegram_text(&c, 42, id, "where is my order");
     // A first message (the customer and conversation are new), and one that does the
     // desk's one-time work (the old help-center tables dropped): the third is the usual turn.
     update(1).send().expect(200);

@@ -1,7 +1,7 @@
 //! Channel test kit: integrations for every vendor, vendor-format webhooks signed the way each
 //! vendor signs them (computed here with the HMAC crates, independently of the code under test).
 
-use crate::{json, App, Json, Resp, ADMIN_TOKEN};
+use crate::{json, App, Json, RequestBuilder, Resp, ADMIN_TOKEN};
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use spindesk_native::MapConfig;
@@ -311,6 +311,23 @@ impl App {
                 .to_owned(),
             secret: vendor.secret().to_owned(),
         }
+    }
+
+    /// The request that delivers a Telegram text update from private chat `chat` to `to`
+    /// (`update_id` and `message_id` both `id`), with the integration's secret token.
+    pub fn telegram_text(
+        &self,
+        to: &Connected,
+        chat: i64,
+        id: i64,
+        text: &str,
+    ) -> RequestBuilder<'_> {
+        let update = json!({"update_id": id, "message": {"message_id": id,
+            "from": {"id": chat, "is_bot": false, "first_name": "Ana"},
+            "chat": {"id": chat, "type": "private"}, "date": 1718000000, "text": text}});
+        self.request("channels", "POST", &to.path())
+            .header("x-telegram-bot-api-secret-token", to.secret.as_str())
+            .json(&update)
     }
 
     /// POSTs `body` to the integration's webhook, signed with its secret.
