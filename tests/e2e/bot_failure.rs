@@ -184,15 +184,7 @@ fn savepoints(statements: &[String]) -> Vec<&String> {
 fn a_turn_prepared_before_the_lock_is_written_without_the_bots_savepoint() {
     let app = channel_app();
     let visitor = app.visitor("en");
-    let said = |text: &str, payload: Option<&str>| {
-        let mut body = json!({ "text": text });
-        if let Some(p) = payload {
-            body["payload"] = json!(p);
-        }
-        app.request("widget", "POST", "/api/widget/messages")
-            .bearer(&visitor.token)
-            .json(&body)
-    };
+    let said = |text: &str, payload: Option<&str>| app.widget_message(&visitor, text, payload);
     let bot_messages = || app.count("SELECT count(*) FROM messages WHERE author_type = 'bot'");
 
     let before = bot_messages();

@@ -349,6 +349,21 @@ fn a_bot_state_that_is_not_json_neither_stops_version_30_nor_the_drain() {
     );
 }
 
+/// Asserts that `statements` make `settings` once, right before their first transaction.
+#[track_caller]
+fn assert_settings_once_before_the_first_write(statements: &[String], settings: &[&str]) {
+    let begin = statements
+        .iter()
+        .position(|s| s.starts_with("BEGIN"))
+        .expect("a transaction");
+    assert_eq!(&statements[begin - settings.len()..begin], settings);
+    assert_eq!(
+        settings_in(statements, settings),
+        settings.len(),
+        "{statements:#?}"
+    );
+}
+
 /// Which database's statements [`statements_of`] collects.
 #[derive(Clone, Copy)]
 enum Watched {
@@ -393,15 +408,7 @@ fn a_request_that_only_reads_skips_the_connection_settings_and_a_write_makes_the
             .json(&json!({ "text": "hello" })),
         201,
     );
-    let begin = sent
-        .iter()
-        .position(|s| s.starts_with("BEGIN"))
-        .expect("a transaction");
-    assert_eq!(
-        &sent[begin - CONNECTION_SETTINGS.len()..begin],
-        CONNECTION_SETTINGS
-    );
-    assert_eq!(settings_in(&sent), CONNECTION_SETTINGS.len(), "{sent:#?}");
+    assert_settings_once_before_the_first_write(&sent, CONNECTION_SETTINGS);
 
     let polled = watched(
         app.request("widget", "GET", "/api/widget/messages?after=0&wait=0")
@@ -436,17 +443,7 @@ fn the_help_centers_connection_settings_wait_for_its_first_write_too() {
         .json(&json!({"article": {"title": "Refunds", "body": "<p>How refunds work</p>"}})),
         201,
     );
-    let begins = saved.iter().filter(|s| s.starts_with("BEGIN")).count();
-    assert!(begins >= 1, "{saved:#?}");
-    let first_write = saved
-        .iter()
-        .position(|s| s.starts_with("BEGIN"))
-        .expect("a transaction");
-    assert_eq!(
-        &saved[first_write - CONNECTION_SETTINGS.len()..first_write],
-        CONNECTION_SETTINGS
-    );
-    assert_eq!(settings_in(&saved), CONNECTION_SETTINGS.len(), "{saved:#?}");
+    assert_settings_once_before_the_first_write(&saved, CONNECTION_SETTINGS);
 
     for path in [
         "/api/v2/help_center/articles/search?query=refund".to_owned(),

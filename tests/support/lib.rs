@@ -755,6 +755,20 @@ impl App {
 
     /// The visitor sends `text` (optionally a quick-reply payload); returns the response JSON.
     pub fn say(&self, visitor: &Visitor, text: &str, payload: Option<&str>) -> Json {
+        self.widget_message(visitor, text, payload)
+            .send()
+            .expect(201)
+            .json()
+    }
+
+    /// The request that sends `text` (with the tapped `payload`, if any) from `visitor`'s
+    /// widget.
+    pub fn widget_message(
+        &self,
+        visitor: &Visitor,
+        text: &str,
+        payload: Option<&str>,
+    ) -> RequestBuilder<'_> {
         let mut body = json!({"text": text});
         if let Some(p) = payload {
             body["payload"] = json!(p);
@@ -762,9 +776,6 @@ impl App {
         self.request("widget", "POST", "/api/widget/messages")
             .bearer(&visitor.token)
             .json(&body)
-            .send()
-            .expect(201)
-            .json()
     }
 
     /// Uploads `bytes` as `name` from the widget: the response.

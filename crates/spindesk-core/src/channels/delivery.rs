@@ -371,14 +371,12 @@ fn reply_route(db: &Db, message: &Message) -> Result<Option<(i64, String, Channe
             ))
         },
     )?;
-    route
-        .map(
-            |(id, address, kind, name)| match ChannelType::parse(&kind) {
-                Some(kind) => Ok((id, address, kind, name)),
-                None => Err(Error::corrupt(format!("unknown integration type {kind}"))),
-            },
-        )
-        .transpose()
+    let Some((id, address, kind, name)) = route else {
+        return Ok(None);
+    };
+    let kind = ChannelType::parse(&kind)
+        .ok_or_else(|| Error::corrupt(format!("unknown integration type {kind}")))?;
+    Ok(Some((id, address, kind, name)))
 }
 
 /// The stored files of message `message_id`, as links the vendor fetches: stand-ins that the
