@@ -103,3 +103,132 @@ fn two_messages_of_one_sender_in_a_batch_are_each_answered_from_the_state_before
     .expect(200);
     assert_eq!(transcript_of(&app), t);
 }
+
+/// The bot's lines (its messages' texts) in order.
+fn bot_lines(app: &App) -> Vec<String> {
+    transcript_of(app)
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("bot: ").map(str::to_owned))
+        .collect()
+}
+
+/// A bot that greets with `hello` and answers nothing else of its own.
+fn greeting_bot(hello: &str) -> Json {
+    json!({"name": "Greeter", "greeting": {"text": hello}, "answers": []})
+}
+
+/// A new sender's first message: the bot's turn is worked out before the write transaction
+/// (there is no customer or conversation yet to work it out in), so under the write lock the
+/// bot is neither loaded nor its state read, and no savepoint is taken; the customer gets the
+/// bot's greeting as always.
+#[test]
+fn a_new_senders_first_message_is_answered_without_loading_the_bot_under_the_lock() {
+    let app = channel_app();
+    app.publish_bot(&greeting_bot("Hi, this is the desk."));
+    let c = app.connect(Vendor::Telegram);
+    app.vendor_answers_ok(Vendor::Telegram, 5);
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    app.telegram_text(&c, 42, 1, "hello")
+        .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+        .expect(200);
+    let seen = seen.into_inner();
+    let begin = seen
+        .iter()
+        .position(|s| s == "BEGIN IMMEDIATE")
+        .expect("a write");
+    let commit = seen.iter().position(|s| s == "COMMIT").expect("committed");
+    let held = &seen[begin..commit];
+    for sql in held {
+        assert!(
+            !sql.contains("bot_versions"),
+            "the bot loaded under the lock: {sql}"
+        );
+        assert!(!sql.starts_with("SELECT bot_state"), "{sql}");
+        assert!(!sql.starts_with("SAVEPOINT"), "{sql}");
+    }
+    assert!(
+        seen[..begin].iter().any(|s| s.contains("bot_versions")),
+        "the bot was loaded before the transaction"
+    );
+    assert_eq!(bot_lines(&app)[0], "Hi, this is the desk.");
+    assert_eq!(app.count("SELECT count(*) FROM identities"), 1);
+}
+
+/// A bot published between a first message's preparation and its write: the turn worked out
+/// for the old bot no longer holds, and the new bot answers.
+#[test]
+fn a_bot_published_while_a_first_message_waits_for_the_lock_answers_it() {
+    let app = channel_app();
+    app.publish_bot(&greeting_bot("Old greeting."));
+    let c = app.connect(Vendor::Telegram);
+    app.vendor_answers_ok(Vendor::Telegram, 5);
+    app.telegram_text(&c, 42, 1, "hello")
+        .send_racing(|| app.publish_bot(&greeting_bot("New greeting.")))
+        .expect(200);
+    assert_eq!(bot_lines(&app), ["New greeting."]);
+}
+
+/// Two first messages of one new sender: the second's delivery prepared its turn as a first
+/// message too, but the first's committed in between (its customer, conversation and the
+/// greeting). The second is answered from the conversation as it now is: no second greeting.
+#[test]
+fn a_new_senders_racing_first_messages_are_greeted_once() {
+    let app = channel_app();
+    app.publish_bot(&greeting_bot("Hi, this is the desk."));
+    let c = app.connect(Vendor::Telegram);
+    app.vendor_answers_ok(Vendor::Telegram, 5);
+    app.telegram_text(&c, 42, 2, "second")
+        .send_racing(|| {
+            app.telegram_text(&c, 42, 1, "first").send().expect(200);
+        })
+        .expect(200);
+    let t = transcript_of(&app);
+    assert_eq!(t[0], "user: first", "{t:?}");
+    assert_eq!(t[1], "bot: Hi, this is the desk.", "{t:?}");
+    assert!(t.contains(&"user: second".to_owned()), "{t:?}");
+    assert_eq!(
+        t.iter()
+            .filter(|l| l.as_str() == "bot: Hi, this is the desk.")
+            .count(),
+        1,
+        "greeted once: {t:?}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE role = 'end-user'"),
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM conversations"), 1);
+}
+
+/// A batch of a new sender's messages: every turn is prepared as a first message before the
+/// transaction; only the first is; the rest are answered from the state the one before left.
+#[test]
+fn a_new_senders_batch_is_greeted_once_and_every_message_answered_in_order() {
+    let app = channel_app();
+    app.publish_bot(&greeting_bot("Hi, this is the desk."));
+    let c = app.connect(Vendor::WhatsApp);
+    app.vendor_answers_ok(Vendor::WhatsApp, 10);
+    app.deliver(
+        &c,
+        &whatsapp_batch(&[("wamid.1", "hello"), ("wamid.2", "anyone there?")]),
+    )
+    .expect(200);
+    let t = transcript_of(&app);
+    assert_eq!(t[0], "user: hello", "{t:?}");
+    assert_eq!(t[1], "bot: Hi, this is the desk.", "{t:?}");
+    let second = t
+        .iter()
+        .position(|l| l == "user: anyone there?")
+        .expect("stored");
+    assert!(
+        t.len() > second + 1 && t[second + 1].starts_with("bot: "),
+        "answered: {t:?}"
+    );
+    assert_eq!(
+        t.iter()
+            .filter(|l| l.as_str() == "bot: Hi, this is the desk.")
+            .count(),
+        1,
+        "greeted once: {t:?}"
+    );
+}

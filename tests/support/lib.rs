@@ -507,6 +507,12 @@ impl RequestBuilder<'_> {
         self.app
             .call_with_hook(&self.component, req, &self.app.clock, seen)
     }
+    /// [`send`](Self::send), with `meanwhile` run once just before its write transaction
+    /// begins ([`App::call_racing`]).
+    pub fn send_racing(self, meanwhile: impl Fn()) -> Resp {
+        let req = self.builder.body(self.body).expect("valid test request");
+        self.app.call_racing(&self.component, req, meanwhile)
+    }
     /// [`send`](Self::send), with `seen` called with each statement run on the help center's
     /// database ([`App::call_watching_help_center`]).
     pub fn send_watching_help_center(self, seen: &dyn Fn(&str)) -> Resp {

@@ -37,7 +37,7 @@ pub mod versions;
 
 pub use engine::{resume_turn, run_turn, start_turn, Articles, CallOutcome, Context, NoArticles};
 pub use model::Bot;
-pub use reply::{prepare, respond, Ahead, BotReply, ResumeAhead, Transfer};
+pub use reply::{prepare, prepare_first, respond, Ahead, BotReply, ResumeAhead, Transfer};
 pub use starter::starter_bot;
 pub use state::{BotState, Effect, Input, Output, PendingCall, Turn, PERSON as HANDOFF_PAYLOAD};
 

@@ -87,15 +87,23 @@ pub fn by_user(db: &Db, user_id: i64) -> Result<Option<Conversation>> {
 /// The customer's one conversation, created on first need (UNIQUE user_id makes it one).
 pub fn of_user(env: &Env, db: &Db, user: &User, channel: &str) -> Result<Conversation> {
     // Read first: most calls find it, and a read takes no write lock (long-polls read a lot).
-    let select = format!("SELECT {COLUMNS} FROM conversations WHERE user_id = ?");
-    if let Some(found) = db.query_opt(&select, &[user.id.into()], from_row)? {
+    if let Some(found) = by_user(db, user.id)? {
         return Ok(found);
     }
+    start(env, db, user, channel)
+}
+
+/// The conversation of a customer who has none: inserted without a read first, for a
+/// customer created in this transaction (`of_user` reads first). Caller's transaction; a
+/// conversation that exists after all (UNIQUE user_id) is the one returned.
+pub fn start(env: &Env, db: &Db, user: &User, channel: &str) -> Result<Conversation> {
     let now = env.clock.now_ms();
     let public_id = crate::ids::new_public_id(env.random);
-    let created = db.query_i64(
-        "INSERT INTO conversations (public_id, user_id, last_channel, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING RETURNING id",
+    let created = db.query_opt(
+        &format!(
+            "INSERT INTO conversations (public_id, user_id, last_channel, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING RETURNING {COLUMNS}"
+        ),
         &[
             public_id.into(),
             user.id.into(),
@@ -103,12 +111,15 @@ pub fn of_user(env: &Env, db: &Db, user: &User, channel: &str) -> Result<Convers
             now.into(),
             now.into(),
         ],
+        from_row,
     )?;
-    if let Some(id) = created {
-        webhooks::events::conversation_created(db, now, id)?;
+    match created {
+        Some(created) => {
+            webhooks::events::conversation_created(db, now, created.id)?;
+            Ok(created)
+        }
+        None => by_user(db, user.id)?.ok_or(Error::NotFound("conversation")),
     }
-    db.query_opt(&select, &[user.id.into()], from_row)?
-        .ok_or(Error::NotFound("conversation"))
 }
 
 /// A customer's message as it arrives from a channel.

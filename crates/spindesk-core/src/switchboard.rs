@@ -51,7 +51,22 @@ pub fn prepare(
     }
     let input = bot::reply::input_for(&inbound.text, inbound.payload.as_deref());
     let prepared = bot::prepare(env, db, conversation, user, input, &inbound.channel);
-    tolerate_prepare_failure(env, conversation.id, prepared)
+    tolerate_prepare_failure(env, &format!("conversation {}", conversation.id), prepared)
+}
+
+/// The bot's answer to `inbound`, the first message of a customer not seen before: worked out
+/// before the transaction that creates them (as `user`, unsaved) and their conversation, which
+/// the bot starts in control of (see [`bot::prepare_first`]). `None` when the bot fails
+/// (logged): [`receive`] then works it out inside.
+pub fn prepare_first(
+    env: &Env,
+    db: &Db,
+    user: &User,
+    inbound: &Inbound,
+) -> Result<Option<bot::Ahead>> {
+    let input = bot::reply::input_for(&inbound.text, inbound.payload.as_deref());
+    let prepared = bot::prepare_first(env, db, user, input, &inbound.channel).map(Some);
+    tolerate_prepare_failure(env, "a new customer's first message", prepared)
 }
 
 /// A bot turn [`prepare`]d before the write transaction, as [`receive`] takes it: given by
@@ -353,21 +368,21 @@ pub fn prepare_continue(
     };
     let prepared =
         bot::reply::prepare_resume(env, db, &conversation, &user, &awaited.call.id, outcome);
-    tolerate_prepare_failure(env, conversation.id, prepared)
+    tolerate_prepare_failure(env, &format!("conversation {}", conversation.id), prepared)
 }
 
 /// A turn that fails before the transaction is only a turn not prepared (logged): the
 /// transaction works it out again, and hands off if it fails there too.
 fn tolerate_prepare_failure<T>(
     env: &Env,
-    conversation_id: i64,
+    whose: &str,
     prepared: Result<Option<T>>,
 ) -> Result<Option<T>> {
     match prepared {
         Err(e) if !e.worth_retrying() => {
             env.warn(
                 "bot.prepare",
-                format!("conversation {conversation_id}: {}", fallback::describe(&e)),
+                format!("{whose}: {}", fallback::describe(&e)),
             );
             Ok(None)
         }

@@ -145,6 +145,33 @@ pub struct Profile {
     pub locale: Option<String>,
 }
 
+/// The customer [`create_customer`] is about to make of `profile`, not stored (no id, no
+/// public id, and the channel's placeholder name left empty: it is drawn with the public id):
+/// what the bot's answer to their first message is worked out for before the write
+/// ([`crate::switchboard::prepare_first`]), which compares it with the customer then created.
+pub fn unsaved_customer(profile: &Profile, now: Millis) -> User {
+    User {
+        id: 0,
+        public_id: String::new(),
+        role: Role::EndUser,
+        name: profile.name.clone().unwrap_or_default(),
+        email: profile.email.clone(),
+        external_id: None,
+        locale: locale_of(profile),
+        phone: None,
+        notes: String::new(),
+        tags: Vec::new(),
+        active: true,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// A new customer's language: the channel's, else English.
+fn locale_of(profile: &Profile) -> String {
+    profile.locale.clone().unwrap_or_else(|| "en-US".to_owned())
+}
+
 /// Creates a customer with an identity on `channel`. Runs inside the caller's transaction.
 pub fn create_customer(
     db: &Db,
@@ -159,11 +186,13 @@ pub fn create_customer(
         .name
         .clone()
         .unwrap_or_else(|| default_name(channel, &public_id));
-    let locale = profile.locale.clone().unwrap_or_else(|| "en-US".to_owned());
-    let id = db
-        .query_i64(
-            "INSERT INTO users (public_id, role, name, email, locale, created_at, updated_at)
-             VALUES (?, 'end-user', ?, ?, ?, ?, ?) RETURNING id",
+    let locale = locale_of(profile);
+    let user = db
+        .query_opt(
+            &format!(
+                "INSERT INTO users (public_id, role, name, email, locale, created_at, updated_at)
+                 VALUES (?, 'end-user', ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+            ),
             &[
                 public_id.into(),
                 name.into(),
@@ -172,18 +201,20 @@ pub fn create_customer(
                 now.into(),
                 now.into(),
             ],
+            from_row,
         )?
-        .ok_or_else(|| Error::corrupt("insert returned no id"))?;
+        .ok_or_else(|| Error::corrupt("insert returned no user"))?;
     db.execute(
         "INSERT INTO identities (user_id, channel, address, created_at) VALUES (?, ?, ?, ?)",
-        &[id.into(), channel.into(), address.into(), now.into()],
+        &[user.id.into(), channel.into(), address.into(), now.into()],
     )?;
-    by_id(db, id)?.ok_or(Error::NotFound("user"))
+    Ok(user)
 }
 
-/// The customer behind a channel account, created on first contact. The UNIQUE (channel,
-/// address) constraint decides races: inside the caller's IMMEDIATE transaction the lookup and
-/// the insert cannot interleave with another instance's.
+/// The customer behind a channel account, created on first contact, and whether they were
+/// created now (they have no conversation yet). The UNIQUE (channel, address) constraint
+/// decides races: inside the caller's IMMEDIATE transaction the lookup and the insert cannot
+/// interleave with another instance's.
 pub fn customer_for_identity(
     db: &Db,
     random: &dyn Random,
@@ -191,10 +222,13 @@ pub fn customer_for_identity(
     channel: &str,
     address: &str,
     profile: &Profile,
-) -> Result<User> {
+) -> Result<(User, bool)> {
     match customer_by_identity(db, channel, address)? {
-        Some(user) => Ok(user),
-        None => create_customer(db, random, now, channel, address, profile),
+        Some(user) => Ok((user, false)),
+        None => Ok((
+            create_customer(db, random, now, channel, address, profile)?,
+            true,
+        )),
     }
 }
 

@@ -324,7 +324,7 @@ fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
             locale,
         };
         let user = users::create_customer(db, env.random, now, "web", &device, &profile)?;
-        let conversation = conversation::of_user(env, db, &user, "web")?;
+        let conversation = conversation::start(env, db, &user, "web")?;
         db.execute(
             "INSERT INTO widget_sessions (token_hash, user_id, created_at) VALUES (?, ?, ?)",
             &[digest(&token).into(), user.id.into(), now.into()],

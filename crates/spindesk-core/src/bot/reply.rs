@@ -120,7 +120,8 @@ fn stored_state(db: &Db, conversation: &Conversation) -> Result<BotState> {
 /// A bot turn computed before the write transaction, with everything it was computed from.
 #[derive(Debug, Clone)]
 pub struct Ahead {
-    conversation_id: i64,
+    /// `None`: worked out for a conversation the transaction is to create ([`prepare_first`]).
+    conversation_id: Option<i64>,
     basis: Basis,
     input: Input,
     facts: Variables,
@@ -136,6 +137,22 @@ struct Basis {
     greeted: bool,
     bot_state: String,
     live_version: Option<i64>,
+}
+
+/// `conversations.bot_state` of a new conversation (the column's default, schema v1).
+const NEW_BOT_STATE: &str = "{}";
+
+impl Basis {
+    /// What a conversation created now starts from: no message, not greeted, the bot in control
+    /// with no state.
+    fn of_new_conversation() -> Self {
+        Basis {
+            last_seq: 0,
+            greeted: false,
+            bot_state: NEW_BOT_STATE.to_owned(),
+            live_version: None,
+        }
+    }
 }
 
 /// The conversation's [`Basis`] now, `None` unless the bot is in control.
@@ -176,9 +193,39 @@ pub fn prepare(
     input: Input,
     channel: &str,
 ) -> Result<Option<Ahead>> {
-    let Some(mut basis) = basis(db, conversation.id)? else {
+    let Some(basis) = basis(db, conversation.id)? else {
         return Ok(None);
     };
+    prepare_on(env, db, Some(conversation.id), basis, user, input, channel).map(Some)
+}
+
+/// The bot's answer to the first message of a conversation that does not exist yet (a new
+/// channel customer's: the customer and the conversation are created inside the write
+/// transaction), worked out before it on the state every new conversation starts in, for
+/// `user` as they are about to be created. Written only if the transaction finds it so: the
+/// message is the conversation's first, the customer's language and facts are these ([`fits`]),
+/// and the state is still the new one ([`store_if_unchanged`]); else computed afresh there.
+pub fn prepare_first(
+    env: &Env,
+    db: &Db,
+    user: &User,
+    input: Input,
+    channel: &str,
+) -> Result<Ahead> {
+    let basis = Basis::of_new_conversation();
+    prepare_on(env, db, None, basis, user, input, channel)
+}
+
+/// The turn on `basis` (read before the live bot is loaded: see below).
+fn prepare_on(
+    env: &Env,
+    db: &Db,
+    conversation_id: Option<i64>,
+    mut basis: Basis,
+    user: &User,
+    input: Input,
+    channel: &str,
+) -> Result<Ahead> {
     // The bot is loaded after the basis was read, and the basis takes the version of the bot
     // actually loaded: a publish in between then shows as a changed version in `respond`.
     let live = versions::live_with_phrases(db, &Vault::from_config(env.config)?)?;
@@ -189,21 +236,25 @@ pub fn prepare(
     let turn = live_turn(env, &live, user, &facts, &|bot, ctx| {
         start_turn(bot, &state, &input, ctx)
     })?;
-    Ok(Some(Ahead {
-        conversation_id: conversation.id,
+    Ok(Ahead {
+        conversation_id,
         basis,
         input,
         locale: user.locale.clone(),
         facts,
         turn,
-    }))
+    })
 }
 
-/// Whether `ahead` was computed for `message`: same conversation, input, customer facts and
-/// language, and no message between the snapshot and this one (`message` is the very next).
-/// What it read from the database is checked as it is written ([`store_if_unchanged`]).
+/// Whether `ahead` was computed for `message`: same conversation (any, for a turn worked out
+/// before the conversation was created: its basis is the new one, checked as it is written),
+/// input, customer facts and language, and no message between the snapshot and this one
+/// (`message` is the very next). What it read from the database is checked as it is written
+/// ([`store_if_unchanged`]).
 fn fits(ahead: &Ahead, user: &User, message: &Message) -> bool {
-    ahead.conversation_id == message.conversation_id
+    ahead
+        .conversation_id
+        .is_none_or(|id| id == message.conversation_id)
         && message.seq == ahead.basis.last_seq + 1
         && ahead.input == input_of(message)
         && ahead.locale == user.locale
@@ -231,7 +282,7 @@ pub fn store_saying(
     store_if_unchanged(
         env,
         db,
-        prepared.conversation_id,
+        message.conversation_id,
         prepared.basis,
         prepared.turn,
         message.seq,
@@ -255,7 +306,7 @@ pub fn respond(
         if let Some(reply) = store_if_unchanged(
             env,
             db,
-            ahead.conversation_id,
+            message.conversation_id,
             ahead.basis,
             ahead.turn,
             message.seq,

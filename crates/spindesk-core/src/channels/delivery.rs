@@ -24,8 +24,9 @@ use crate::users::{self, Profile};
 use crate::vault::Vault;
 
 /// The bot's answer to `event`, worked out before the write transaction (reads only), for
-/// [`receive`]: `None` for a redelivery, a sender not seen before (their user and conversation
-/// are created inside the transaction, and the bot answers there) or agents in control.
+/// [`receive`]: `None` for a redelivery, an e-mail or agents in control. For a sender not seen
+/// before (their customer and conversation are created inside the transaction) it is the answer
+/// to a new conversation's first message, written if that is what the transaction finds.
 pub fn prepare(
     env: &Env,
     db: &Db,
@@ -42,24 +43,39 @@ pub fn prepare(
     }
     let channel = event.sender.channel.as_str();
     let Some(user) = users::customer_by_identity(db, channel, &event.sender.address)? else {
-        return Ok(None);
+        let customer = users::unsaved_customer(&profile(event), env.clock.now_ms());
+        let inbound = inbound(db, None, integration, event)?;
+        return switchboard::prepare_first(env, db, &customer, &inbound);
     };
     let Some(conversation) = conversation::by_user(db, user.id)? else {
         return Ok(None);
     };
-    let inbound = inbound(db, &conversation, integration, event)?;
+    let inbound = inbound(db, Some(conversation.id), integration, event)?;
     switchboard::prepare(env, db, &conversation, &user, &inbound)
 }
 
-/// The customer's message `event` carries: a tap or typed answer resolved to the option it
-/// picks (see [`resolve_choice`]).
+/// What the channel tells of a sender, for their customer record.
+fn profile(event: &Event) -> Profile {
+    Profile {
+        name: event.sender.name.clone(),
+        locale: event.sender.locale.clone(),
+        ..Profile::default()
+    }
+}
+
+/// The customer's message `event` carries: a tap or typed answer resolved to the option
+/// `conversation` offered last (see [`resolve_choice`]; a conversation to be created has none).
 fn inbound(
     db: &Db,
-    conversation: &conversation::Conversation,
+    conversation: Option<i64>,
     integration: &Integration,
     event: &Event,
 ) -> Result<conversation::Inbound> {
-    let (text, payload) = match resolve_choice(db, conversation.id, integration, &event.content)? {
+    let chosen = match conversation {
+        Some(id) => resolve_choice(db, id, integration, &event.content)?,
+        None => None,
+    };
+    let (text, payload) = match chosen {
         Some(option) => (option.label, Some(option.payload)),
         None => match &event.content {
             Content::Choice { payload, title } => (
@@ -101,11 +117,6 @@ pub fn receive(
     }
     let now = env.clock.now_ms();
     let channel = event.sender.channel.as_str();
-    let profile = Profile {
-        name: event.sender.name.clone(),
-        locale: event.sender.locale.clone(),
-        ..Profile::default()
-    };
     // An e-mail that answers a thread (its reply address, a Message-ID it replies to) belongs
     // to that thread's customer, whatever address it came from.
     let threaded = match &event.mail {
@@ -118,18 +129,23 @@ pub fn receive(
         },
         None => None,
     };
-    let user = match threaded {
-        Some(user) => user,
+    let (user, new) = match threaded {
+        Some(user) => (user, false),
         None => users::customer_for_identity(
             db,
             env.random,
             now,
             channel,
             &event.sender.address,
-            &profile,
+            &profile(event),
         )?,
     };
-    let conversation = conversation::of_user(env, db, &user, channel)?;
+    // A customer created just now has no conversation to look for, nor an option it offered.
+    let conversation = if new {
+        conversation::start(env, db, &user, channel)?
+    } else {
+        conversation::of_user(env, db, &user, channel)?
+    };
     // Replies follow the customer: set before the bot answers inside `receive`.
     db.execute(
         "INSERT INTO conversation_routes (conversation_id, integration_id, channel, address, updated_at)
@@ -144,7 +160,7 @@ pub fn receive(
             now.into(),
         ],
     )?;
-    let mut inbound = inbound(db, &conversation, integration, event)?;
+    let mut inbound = inbound(db, (!new).then_some(conversation.id), integration, event)?;
     // An e-mail's files: in hand already (inline in the webhook), stored before the message so
     // a file refused (its type, its size) is named in the text the agent and the bot read.
     let mail_files = match &event.mail {
