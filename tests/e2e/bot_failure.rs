@@ -179,7 +179,8 @@ fn savepoints(statements: &[String]) -> Vec<&String> {
 
 /// A turn worked out before the transaction that only says things is written without the
 /// bot's savepoint (two host round trips under the write lock on Spin); one that hands over
-/// (a ticket: many writes) keeps it; a webhook's event keeps its own.
+/// (a ticket: many writes) keeps it. A webhook with one event needs no savepoint for it
+/// either, a new sender's first message included (its turn is worked out before the lock too).
 #[test]
 fn a_turn_prepared_before_the_lock_is_written_without_the_bots_savepoint() {
     let app = channel_app();
@@ -210,16 +211,66 @@ fn a_turn_prepared_before_the_lock_is_written_without_the_bots_savepoint() {
     let c = app.connect(Vendor::Telegram);
     app.vendor_answers_ok(Vendor::Telegram, 5);
     let update = |id: i64| app.telegram_text(&c, 42, id, "where is my order");
-    // A sender's first message has no conversation to prepare a turn in yet.
-    update(1).send().expect(200);
-    let before = bot_messages();
-    let held = under_the_lock(update(2), 200);
-    assert!(bot_messages() > before, "the bot answered");
-    assert_eq!(
-        savepoints(&held),
-        ["SAVEPOINT inbound_event", "RELEASE inbound_event"],
-        "{held:#?}"
+    for id in [1, 2] {
+        let before = bot_messages();
+        let held = under_the_lock(update(id), 200);
+        assert!(bot_messages() > before, "the bot answered message {id}");
+        assert!(savepoints(&held).is_empty(), "message {id}: {held:#?}");
+    }
+}
+
+/// One event that the database refuses, alone in its webhook (no savepoint of its own), is
+/// acknowledged with nothing of it written, and the desk goes on.
+#[test]
+fn a_lone_event_that_cannot_be_stored_is_acknowledged_with_nothing_written() {
+    let app = channel_app();
+    let c = app.connect(Vendor::Telegram);
+    app.vendor_answers_ok(Vendor::Telegram, 5);
+    app.rows(
+        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison'
+         BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        &[],
     );
+    app.telegram_text(&c, 42, 1, "poison").send().expect(200);
+    for table in ["users", "identities", "conversations", "messages", "outbox"] {
+        assert_eq!(
+            app.count(&format!("SELECT count(*) FROM {table}")),
+            0,
+            "{table}: nothing of the refused event is kept"
+        );
+    }
+    app.telegram_text(&c, 42, 2, "where is my order")
+        .send()
+        .expect(200);
+    assert_eq!(user_messages(&app), ["where is my order"]);
+    assert!(app.count("SELECT count(*) FROM messages WHERE author_type = 'bot'") >= 1);
+}
+
+/// A lone event whose prepared bot messages are refused is done again the long way, as one of
+/// a batch is: the customer's message kept (a new sender's, with their customer record), the
+/// conversation handed off, nothing of the bot's written.
+#[test]
+fn a_lone_event_whose_prepared_bot_messages_are_refused_keeps_the_message_and_hands_off() {
+    let app = channel_app();
+    let c = app.connect(Vendor::Telegram);
+    app.vendor_answers_ok(Vendor::Telegram, 5);
+    refuse_bot_messages(&app);
+    for id in [1, 2] {
+        app.telegram_text(&c, 42, id, &format!("message {id}"))
+            .send()
+            .expect(200);
+    }
+    assert_eq!(user_messages(&app), ["message 1", "message 2"]);
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages WHERE author_type = 'bot'"),
+        0
+    );
+    assert_eq!(app.count("SELECT count(*) FROM identities"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations WHERE switchboard = 'agent'"),
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 1);
 }
 
 /// When the bot's messages cannot be stored, a webhook's event is taken again the long way

@@ -3,22 +3,25 @@
 //! Order of checks, each before the next reads more: size (413), integration of that type
 //! (404), the vendor's signature or token on the raw bytes (401 missing / 403 wrong), the body
 //! (400), then every event in one transaction, each in a savepoint so one that fails is skipped
-//! alone (a busy database fails the batch, for the vendor to retry). A retried delivery finds its messages already
+//! alone (one event alone needs none: its failure rolls the transaction back; a busy database
+//! fails the request, for the vendor to retry). A retried delivery finds its messages already
 //! stored and changes nothing. The vendor is acknowledged as soon as the events are committed
 //! ([`Handler::AnswerFirst`]); then the sends they caused go out, within a short budget (what
 //! does not make it waits in the outbox for the drain), and the API calls the bot reached are
 //! made, and what the bot says then is sent the same way.
 
 use crate::api::commit;
-use crate::channels::integrations::{self};
+use crate::bot::Ahead;
+use crate::channels::integrations::{self, Integration};
 use crate::channels::{delivery, media_fetch};
-use crate::channels::{AuthError, ChannelType, HandshakeReply, Webhook};
+use crate::channels::{AuthError, ChannelType, Event, HandshakeReply, Webhook};
 use crate::committed::Committed;
 use crate::config;
-use crate::ports::Env;
+use crate::error::Error;
+use crate::ports::{Env, SqlError};
 use crate::retry;
 use crate::store::{database, Db};
-use crate::surface::{Answer, Handler, Request, Response, Surface, Uses};
+use crate::surface::{Answer, FollowUp, Handler, Request, Response, Surface, Uses};
 use crate::switchboard::{self, fallback::describe};
 use crate::vault::Vault;
 use crate::web::{query_pairs, ApiError, Family};
@@ -153,54 +156,21 @@ fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
         .iter()
         .map(|event| {
             delivery::prepare(env, &db, &integration, event).unwrap_or_else(|e| {
-                env.warn(
-                    "channels.prepare",
-                    format!(
-                        "{}: event {}: {}",
-                        integration.public_id,
-                        event.id,
-                        describe(&e)
-                    ),
-                );
+                warn_of(env, "channels.prepare", &integration, event, &e);
                 None
             })
         })
         .collect::<Vec<_>>();
-    // Each event in a savepoint of its own: one that fails is rolled back alone and skipped
-    // (logged), and the others are stored and acknowledged — a failure that would fail again
-    // must not make the vendor retry, and in the end drop, the whole batch. Only errors that a
-    // retry may cure (a busy database) fail the batch, with nothing written, for the vendor to
-    // deliver it again; the events stored by then are recognised and not stored twice.
-    let (fetches, follow_up) = commit::write_then(env, &db, |db| {
-        let mut committed = Committed::default();
-        for (event, ahead) in parsed.events.iter().zip(ahead) {
-            // The event's savepoint is what `write_turn` may do again; a failed savepoint
-            // statement (the transaction itself gone) is not, and fails the batch.
-            let received = switchboard::write_turn(ahead, |turn| {
-                match db.savepoint("inbound_event", |db| {
-                    delivery::receive(env, db, &integration, event, turn)
-                }) {
-                    Ok(event) => event.map(Ok),
-                    Err(gone) => Ok(Err(gone)),
-                }
-            });
-            match received {
-                Ok(Ok(event_committed)) => committed.merge(event_committed),
-                Ok(Err(gone)) => return Err(gone.into()),
-                Err(e) if e.worth_retrying() => return Err(e.into()),
-                Err(e) => env.warn(
-                    "channels.event_skipped",
-                    format!(
-                        "{}: event {}: {}",
-                        integration.public_id,
-                        event.id,
-                        describe(&e)
-                    ),
-                ),
-            }
-        }
-        Ok::<_, ApiError>((committed.media_fetches.clone(), committed))
-    })?;
+    let (fetches, follow_up) = match parsed.events.as_slice() {
+        [event] => write_one(
+            env,
+            &db,
+            &integration,
+            event,
+            ahead.into_iter().next().flatten(),
+        )?,
+        events => write_each(env, &db, &integration, events, ahead)?,
+    };
     // The customers' files last, after the answer and the sends: the slowest of the vendor
     // requests, and the one nobody waits on (the agent sees a placeholder meanwhile).
     let follow_up = if fetches.is_empty() {
@@ -218,6 +188,110 @@ fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
         response: text(StatusCode::OK, content_type, body.to_vec()),
         follow_up,
     })
+}
+
+/// What a webhook's write stored: the customers' files to fetch, and the sends and calls to
+/// make after the answer.
+type Written = (Vec<i64>, FollowUp);
+
+/// One event (most deliveries) in the transaction alone: when it fails, the transaction is
+/// rolled back and the event skipped (logged) — what a savepoint of its own would do, without
+/// the two statements under the write lock. Only an error a retry may cure fails the request
+/// (the vendor delivers again); so does a failure of the write around the event.
+fn write_one(
+    env: &Env,
+    db: &Db,
+    integration: &Integration,
+    event: &Event,
+    ahead: Option<Ahead>,
+) -> Result<Written, ApiError> {
+    // The whole transaction is what `write_turn` may do again.
+    let written = switchboard::write_turn(ahead, |turn| {
+        commit::write_then(env, db, |db| {
+            let committed =
+                delivery::receive(env, db, integration, event, turn).map_err(Failed::Event)?;
+            Ok::<_, Failed>((committed.media_fetches.clone(), committed))
+        })
+    });
+    match written {
+        Ok(written) => Ok(written),
+        Err(Failed::Event(e)) if !e.worth_retrying() => {
+            skipped(env, integration, event, &e);
+            Ok((Vec::new(), FollowUp::none()))
+        }
+        Err(Failed::Event(e)) => Err(e.into()),
+        Err(Failed::Write(e)) => Err(e),
+    }
+}
+
+/// Why [`write_one`]'s transaction failed: its event, or the write around it.
+enum Failed {
+    Event(Error),
+    Write(ApiError),
+}
+
+impl From<Error> for Failed {
+    fn from(e: Error) -> Self {
+        Failed::Write(e.into())
+    }
+}
+
+impl From<SqlError> for Failed {
+    fn from(e: SqlError) -> Self {
+        Failed::Write(e.into())
+    }
+}
+
+/// Several events in one transaction, each in a savepoint of its own: one that fails is
+/// rolled back alone and skipped (logged), and the others are stored and acknowledged — a
+/// failure that would fail again must not make the vendor retry, and in the end drop, the
+/// whole batch. Only errors that a retry may cure (a busy database) fail the batch, with
+/// nothing written, for the vendor to deliver it again; the events stored by then are
+/// recognised and not stored twice.
+fn write_each(
+    env: &Env,
+    db: &Db,
+    integration: &Integration,
+    events: &[Event],
+    ahead: Vec<Option<Ahead>>,
+) -> Result<Written, ApiError> {
+    commit::write_then(env, db, |db| {
+        let mut committed = Committed::default();
+        for (event, ahead) in events.iter().zip(ahead) {
+            // The event's savepoint is what `write_turn` may do again; a failed savepoint
+            // statement (the transaction itself gone) is not, and fails the batch.
+            let received = switchboard::write_turn(ahead, |turn| {
+                match db.savepoint("inbound_event", |db| {
+                    delivery::receive(env, db, integration, event, turn)
+                }) {
+                    Ok(event) => event.map(Ok),
+                    Err(gone) => Ok(Err(gone)),
+                }
+            });
+            match received {
+                Ok(Ok(event_committed)) => committed.merge(event_committed),
+                Ok(Err(gone)) => return Err(gone.into()),
+                Err(e) if e.worth_retrying() => return Err(e.into()),
+                Err(e) => skipped(env, integration, event, &e),
+            }
+        }
+        Ok::<_, ApiError>((committed.media_fetches.clone(), committed))
+    })
+}
+
+fn skipped(env: &Env, integration: &Integration, event: &Event, e: &Error) {
+    warn_of(env, "channels.event_skipped", integration, event, e);
+}
+
+/// Logs what went wrong with one event (never its content: the error is described).
+fn warn_of(env: &Env, code: &str, integration: &Integration, event: &Event, e: &Error) {
+    let what = format!(
+        "{}: event {}: {}",
+        integration.public_id,
+        event.id,
+        describe(e)
+    );
+    env.warn(code, what);
 }
 
 fn auth_error(e: AuthError) -> ApiError {
