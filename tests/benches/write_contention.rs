@@ -173,6 +173,18 @@
 //! 29.1 -> 27.1 statements inside, held p50 6.99 -> 6.60 ms, 123 -> 125 req/s): a first
 //! message creates its customer, identity and conversation, and its bot turn is still worked
 //! out inside the lock (no conversation to prepare it in before) — the next lever.
+//!
+//! That lever (2026-12-06, a session later): a first message's turn is worked out before the
+//! lock on the state a new conversation starts in (`bot::prepare_first`), the new customer and
+//! conversation come back from their `INSERT`s, and a webhook with one event takes no
+//! savepoint for it. `ROUND_TRIP_US=50`, before (318c671) and after alternated, 4 s runs:
+//! - `NEW_SENDERS=1`, 32 writers, two rounds: 27.0 -> 14.8 statements from `BEGIN` to `COMMIT`
+//!   (57.6 -> 41-43 per request), 133 -> 166-193 req/s, acknowledged p50 65 -> 49-58 ms, p99
+//!   368-397 -> 284-352 ms, the lock held p50 6.25 -> 3.89-4.57 ms; one writer 111 -> 122 req/s,
+//!   held 5.00 -> 3.37 ms.
+//! - Returning senders, 32 writers, two rounds: 15.5 -> 13.0 statements inside, 171-210 ->
+//!   207-209 req/s, p99 237-315 -> 307-310 ms (the noise of this machine); one writer 121 ->
+//!   138 req/s, p50 6.45 -> 5.51 ms, held 2.89 -> 2.35 ms.
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
