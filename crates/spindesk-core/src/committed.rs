@@ -4,6 +4,7 @@
 //! sends, and the API calls bots wait for.
 
 use crate::bot::PendingCall;
+use crate::channels::ChannelType;
 use crate::message::Message;
 
 /// An API call a conversation's bot waits for, to be made once the transaction that stored
@@ -12,6 +13,20 @@ use crate::message::Message;
 pub struct AwaitedCall {
     pub conversation_id: i64,
     pub call: PendingCall,
+}
+
+/// Where a conversation's replies on one channel go — its route, and what rendering needs of
+/// the route's integration (not the credentials: the send opens them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyRoute {
+    pub conversation_id: i64,
+    pub channel: String,
+    pub integration_id: i64,
+    /// The customer's address on the channel.
+    pub address: String,
+    pub kind: ChannelType,
+    /// The integration's name, signed under replies where the channel shows one.
+    pub display_name: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,6 +42,9 @@ pub struct Committed {
     /// Customers' files queued for fetching from their channel's vendor
     /// (`channels::media_fetch`), fetched by the channels surface after its answer.
     pub media_fetches: Vec<i64>,
+    /// Routes written by this transaction, as written (the latest last): the replies it
+    /// queues go there without reading them back under the write lock.
+    pub routes: Vec<ReplyRoute>,
 }
 
 impl Committed {
@@ -36,6 +54,7 @@ impl Committed {
         self.queued.extend(other.queued);
         self.tickets.extend(other.tickets);
         self.media_fetches.extend(other.media_fetches);
+        self.routes.extend(other.routes);
     }
 
     pub fn is_empty(&self) -> bool {

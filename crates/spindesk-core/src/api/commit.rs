@@ -101,7 +101,7 @@ fn before_commit(env: &Env, db: &Db, committed: &mut Committed) -> Result<(), Er
     if heard && !committed.messages.is_empty() {
         webhooks::events::messages(db, env.clock.now_ms(), &committed.messages)?;
     }
-    let queued = delivery::queue_sends(env, db, &committed.messages)?;
+    let queued = delivery::queue_sends(env, db, &committed.messages, &committed.routes)?;
     committed.queued.extend(queued);
     Ok(())
 }

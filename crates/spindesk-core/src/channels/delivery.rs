@@ -13,7 +13,7 @@ use super::media_fetch;
 use super::outbox::{self, NewEntry};
 use crate::attachments::{self, Status};
 use crate::bot;
-use crate::committed::Committed;
+use crate::committed::{Committed, ReplyRoute};
 use crate::conversation;
 use crate::error::{Error, Result};
 use crate::message::{AuthorType, Message, QuickReply};
@@ -175,6 +175,14 @@ pub fn receive(
         Receipt::Duplicate(_) => return Ok(Committed::default()),
         Receipt::Stored(committed) => committed,
     };
+    committed.routes.push(ReplyRoute {
+        conversation_id: conversation.id,
+        channel: channel.to_owned(),
+        integration_id: integration.id,
+        address: event.recipient.address.clone(),
+        kind: integration.kind,
+        display_name: integration.display_name.clone(),
+    });
     let Some(first) = committed.messages.first().cloned() else {
         return Ok(committed);
     };
@@ -236,13 +244,18 @@ pub fn receive(
 /// The option a tap or a typed answer picks among those the last bot/agent message offered:
 /// `#n` payloads (used when the bot's payload did not fit the vendor's limit), known payloads
 /// (so a Telegram or LINE tap shows the option's title), a typed "1", "2"... on channels that
-/// show numbered options (SMS), and Viber keyboard replies, which arrive as text.
+/// show numbered options (SMS), and Viber keyboard replies, which arrive as text. The offer is
+/// read only for content that can pick one: most messages are text on a channel with buttons,
+/// and this runs under the write lock too.
 fn resolve_choice(
     db: &Db,
     conversation_id: i64,
     integration: &Integration,
     content: &Content,
 ) -> Result<Option<QuickReply>> {
+    let Some(pick) = Pick::of(integration.kind, content) else {
+        return Ok(None);
+    };
     let offered = db.query_opt(
         &format!(
             "SELECT {} FROM messages WHERE conversation_id = ? AND author_type <> 'user'
@@ -253,35 +266,45 @@ fn resolve_choice(
         Message::from_row,
     )?;
     let actions = offered.map(|m| m.actions).unwrap_or_default();
-    if actions.is_empty() {
-        return Ok(None);
-    }
-    let by_number = |n: &str| {
-        n.parse::<usize>()
+    Ok(match pick {
+        Pick::Number(n) => n
+            .parse::<usize>()
             .ok()
             .filter(|&n| n >= 1)
-            .and_then(|n| actions.get(n - 1).cloned())
-    };
-    let by_payload = |p: &str| actions.iter().find(|a| a.payload == p).cloned();
-    Ok(match content {
-        Content::Choice { payload, .. } => match payload.strip_prefix('#') {
-            Some(n) => by_number(n),
-            None => by_payload(payload),
-        },
-        Content::Text { text } => {
-            let text = text.trim();
-            match integration.kind {
-                // Numbered options (no buttons): SMS, and e-mail, whose reply is trimmed of
-                // the quoted history first.
-                super::channel::ChannelType::Twilio | super::channel::ChannelType::Email => {
-                    by_number(text.trim_end_matches('.'))
-                }
-                super::channel::ChannelType::Viber => by_payload(text),
-                _ => None,
-            }
-        }
-        _ => None,
+            .and_then(|n| actions.get(n - 1).cloned()),
+        Pick::Payload(p) => actions.iter().find(|a| a.payload == p).cloned(),
     })
+}
+
+/// How a customer's message may pick one of the options offered to them.
+enum Pick<'a> {
+    /// The n-th option (1 is the first).
+    Number(&'a str),
+    Payload(&'a str),
+}
+
+impl<'a> Pick<'a> {
+    fn of(kind: ChannelType, content: &'a Content) -> Option<Self> {
+        match content {
+            Content::Choice { payload, .. } => Some(match payload.strip_prefix('#') {
+                Some(n) => Pick::Number(n),
+                None => Pick::Payload(payload),
+            }),
+            Content::Text { text } => {
+                let text = text.trim();
+                match kind {
+                    // Numbered options (no buttons): SMS, and e-mail, whose reply is trimmed
+                    // of the quoted history first.
+                    ChannelType::Twilio | ChannelType::Email => {
+                        Some(Pick::Number(text.trim_end_matches('.')))
+                    }
+                    ChannelType::Viber => Some(Pick::Payload(text)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Renders every bot, agent or system message among `messages` for the channel its customer
@@ -289,17 +312,23 @@ fn resolve_choice(
 /// committed without its send, nor a send queued for a message rolled back). Sending happens
 /// after commit ([`outbox::deliver_conversations`]) or on the next drain. Returns the
 /// conversations that got outbox rows.
-pub fn queue_sends(env: &Env, db: &Db, messages: &[Message]) -> Result<Vec<i64>> {
+/// `routes` are those the transaction wrote (see [`reply_route`]).
+pub fn queue_sends(
+    env: &Env,
+    db: &Db,
+    messages: &[Message],
+    routes: &[ReplyRoute],
+) -> Result<Vec<i64>> {
     let mut queued = Vec::new();
     for message in messages {
-        if queue_send(env, db, message)? && !queued.contains(&message.conversation_id) {
+        if queue_send(env, db, message, routes)? && !queued.contains(&message.conversation_id) {
             queued.push(message.conversation_id);
         }
     }
     Ok(queued)
 }
 
-fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
+fn queue_send(env: &Env, db: &Db, message: &Message, routes: &[ReplyRoute]) -> Result<bool> {
     // The widget reads its messages itself: no integration carries the `web` channel, so a
     // widget conversation costs its write transaction no route lookup.
     if message.author_type == AuthorType::User {
@@ -310,10 +339,16 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
         super::notices::reply_posted(db, message)?;
         return Ok(false);
     }
-    let Some(route) = reply_route(db, message)? else {
+    let Some(ReplyRoute {
+        integration_id,
+        address,
+        kind,
+        display_name,
+        ..
+    }) = reply_route(db, message, routes)?
+    else {
         return Ok(false);
     };
-    let (integration_id, address, kind, display_name) = route;
     // Every way files join a message marks it (the widget's, an agent's comment): a bot's
     // reply, the usual one here, has none to look up.
     let files = if message.has_attachments {
@@ -367,9 +402,18 @@ fn queue_send(env: &Env, db: &Db, message: &Message) -> Result<bool> {
 
 /// Where `message` goes: its conversation's route on its channel (the integration and the
 /// customer's address there) and that integration's channel and name — what rendering needs,
-/// not the credentials (the send opens them). One read: this runs under the write lock, where
-/// each statement is a host round trip on Spin. `None` without a route or its integration.
-fn reply_route(db: &Db, message: &Message) -> Result<Option<(i64, String, ChannelType, String)>> {
+/// not the credentials (the send opens them). A route this transaction wrote (`known`, the
+/// latest last: a webhook's event sets its sender's) is taken as written; another is one read.
+/// Either way this runs under the write lock, where each statement is a host round trip on
+/// Spin. `None` without a route or its integration.
+fn reply_route(db: &Db, message: &Message, known: &[ReplyRoute]) -> Result<Option<ReplyRoute>> {
+    let written = known
+        .iter()
+        .rev()
+        .find(|r| r.conversation_id == message.conversation_id && r.channel == message.channel);
+    if let Some(route) = written {
+        return Ok(Some(route.clone()));
+    }
     let route = db.query_opt(
         "SELECT r.integration_id, r.address, i.type, i.display_name
          FROM conversation_routes r JOIN integrations i ON i.id = r.integration_id
@@ -387,12 +431,19 @@ fn reply_route(db: &Db, message: &Message) -> Result<Option<(i64, String, Channe
             ))
         },
     )?;
-    let Some((id, address, kind, name)) = route else {
+    let Some((integration_id, address, kind, display_name)) = route else {
         return Ok(None);
     };
     let kind = ChannelType::parse(&kind)
         .ok_or_else(|| Error::corrupt(format!("unknown integration type {kind}")))?;
-    Ok(Some((id, address, kind, name)))
+    Ok(Some(ReplyRoute {
+        conversation_id: message.conversation_id,
+        channel: message.channel.clone(),
+        integration_id,
+        address,
+        kind,
+        display_name,
+    }))
 }
 
 /// The stored files of message `message_id`, as links the vendor fetches: stand-ins that the
