@@ -185,6 +185,13 @@
 //! - Returning senders, 32 writers, two rounds: 15.5 -> 13.0 statements inside, 171-210 ->
 //!   207-209 req/s, p99 237-315 -> 307-310 ms (the noise of this machine); one writer 121 ->
 //!   138 req/s, p50 6.45 -> 5.51 ms, held 2.89 -> 2.35 ms.
+//!
+//! Then a webhook's reply queued to the route its event wrote (no read back) and no look-up of
+//! offered options for a text on a channel with buttons (same day, 318c671 against it, two
+//! rounds): returning senders 15.5 -> 11.1 statements from `BEGIN` to `COMMIT`, 32 writers
+//! 167-190 -> 193-204 req/s, p99 310-326 -> 259-276 ms, held p50 3.95-4.45 -> 3.43-3.60 ms; one
+//! writer 121-124 -> 127-135 req/s, held 2.79-2.86 -> 2.26-2.40 ms. New senders 27.1 -> 13.8
+//! statements inside, 123 -> 154 req/s (32 writers).
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
