@@ -149,6 +149,16 @@ fn refuse_bot_messages(app: &App) {
     );
 }
 
+/// Makes the database refuse a customer's message that says "poison", whatever the bot does
+/// (an error not worth retrying).
+fn refuse_poison(app: &App) {
+    app.rows(
+        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison'
+         BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        &[],
+    );
+}
+
 /// The statements `request` ran from `BEGIN` to `COMMIT` (the write lock held), by their first
 /// two words (`SAVEPOINT bot_turn`, `INSERT INTO`, ...).
 fn under_the_lock(request: RequestBuilder, status: u16) -> Vec<String> {
@@ -226,11 +236,7 @@ fn a_lone_event_that_cannot_be_stored_is_acknowledged_with_nothing_written() {
     let app = channel_app();
     let c = app.connect(Vendor::Telegram);
     app.vendor_answers_ok(Vendor::Telegram, 5);
-    app.rows(
-        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison'
-         BEGIN SELECT RAISE(ABORT, 'refused'); END",
-        &[],
-    );
+    refuse_poison(&app);
     app.telegram_text(&c, 42, 1, "poison").send().expect(200);
     for table in ["users", "identities", "conversations", "messages", "outbox"] {
         assert_eq!(
@@ -474,12 +480,7 @@ fn one_event_that_cannot_be_stored_does_not_fail_the_rest_of_its_batch() {
     let app = channel_app();
     let c = app.connect(Vendor::WhatsApp);
     app.vendor_answers_ok(Vendor::WhatsApp, 10);
-    // One message the database refuses, whatever the bot does (not worth retrying).
-    app.rows(
-        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison'
-         BEGIN SELECT RAISE(ABORT, 'refused'); END",
-        &[],
-    );
+    refuse_poison(&app);
     let batch = whatsapp_batch(&[
         ("821011112222", "wamid.A1", "first"),
         ("821033334444", "wamid.B1", "poison"),

@@ -67,4 +67,3 @@ mod widget_limits;
 mod widget_live;
 mod widget_races;
 mod widget_settings;
-mod zz_scratch;
