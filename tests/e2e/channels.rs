@@ -457,6 +457,38 @@ fn whatsapp_value(inner: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Delivery and read receipts (WhatsApp sends several for every message that goes out) are
+/// acknowledged without a write: no transaction, so no wait for the write lock.
+#[test]
+fn a_webhook_with_only_receipts_is_acknowledged_without_writing() {
+    let app = channel_app();
+    let c = app.connect(Vendor::WhatsApp);
+    let body = whatsapp_value(
+        r#""statuses":[{"id":"wamid.OUT","status":"delivered","timestamp":"1749416386","recipient_id":"821011112222"},
+                       {"id":"wamid.OUT","status":"read","timestamp":"1749416390","recipient_id":"821011112222"}]"#,
+    );
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    let signature = format!("sha256={}", hex(&hmac256(&c.secret, &[&body])));
+    let r = app
+        .request("channels", "POST", &c.path())
+        .header("x-hub-signature-256", &signature)
+        .header("content-type", "application/json")
+        .body(body)
+        .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()));
+    r.expect(200);
+    let seen = seen.into_inner();
+    let writes: Vec<&String> = seen
+        .iter()
+        .filter(|s| !s.starts_with("SELECT") && !s.starts_with("PRAGMA user_version"))
+        .collect();
+    assert!(writes.is_empty(), "{writes:#?}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages"), 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM users WHERE role = 'end-user'"),
+        0
+    );
+}
+
 #[test]
 fn a_batch_yields_one_conversation_per_sender_and_statuses_are_ignored() {
     let app = channel_app();

@@ -142,6 +142,16 @@ fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
         )));
     }
 
+    let (content_type, acknowledgement) = channel.acknowledgement();
+    // Nothing to store (delivery and read receipts, WhatsApp's several for every message sent;
+    // LINE's verification): acknowledged without taking the write lock.
+    if parsed.events.is_empty() {
+        return Ok(Answer::now(text(
+            StatusCode::OK,
+            content_type,
+            acknowledgement.to_vec(),
+        )));
+    }
     // Every event in one transaction, then the acknowledgement; after it has been sent, the
     // sends the events caused (what fails waits in the outbox for the drain), then the API
     // calls bots wait for (a later event of the same sender may have made an earlier one
@@ -183,9 +193,8 @@ fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
             }
         })
     };
-    let (content_type, body) = channel.acknowledgement();
     Ok(Answer {
-        response: text(StatusCode::OK, content_type, body.to_vec()),
+        response: text(StatusCode::OK, content_type, acknowledgement.to_vec()),
         follow_up,
     })
 }
