@@ -466,3 +466,44 @@ fn one_address_cannot_flood_sessions() {
     start("203.0.113.7:50001").expect(201);
     assert_eq!(app.count("SELECT count(*) FROM users"), 62);
 }
+
+/// What an open widget asks again and again (anything new, the history) finds its session and
+/// conversation in one read, and never reads the visitor's record: under Spin every statement
+/// is a host round trip. Sending a message still reads the visitor (the bot answers them).
+#[test]
+fn a_widgets_poll_reads_its_session_and_conversation_at_once() {
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    for path in [
+        "/api/widget/messages?after=0&wait=0",
+        "/api/widget/conversation?limit=100",
+    ] {
+        let seen = std::cell::RefCell::new(Vec::<String>::new());
+        app.request("widget", "GET", path)
+            .bearer(&v.token)
+            .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+            .expect(200);
+        let seen = seen.into_inner();
+        let reading = |table: &str| {
+            seen.iter()
+                .filter(|s| {
+                    s.contains(&format!("FROM {table} ")) || s.ends_with(&format!("FROM {table}"))
+                })
+                .count()
+        };
+        assert_eq!(reading("widget_sessions s"), 1, "{path}: {seen:#?}");
+        assert_eq!(reading("users"), 0, "{path}: {seen:#?}");
+        assert!(
+            !seen
+                .iter()
+                .any(|s| s.starts_with("SELECT") && s.contains("FROM conversations WHERE user_id")),
+            "{path}: the conversation came with the session: {seen:#?}"
+        );
+    }
+    // An expired or unknown token is still refused.
+    app.request("widget", "GET", "/api/widget/conversation")
+        .bearer("wst_not-a-session")
+        .send()
+        .expect(401);
+}

@@ -59,6 +59,15 @@ fn from_row(r: &Row) -> Result<Conversation, SqlError> {
     })
 }
 
+/// The conversation in a row of a query that joins it as `c` and selects `c.*` (its own column
+/// names: the query names no other column the same), `None` when the join found none.
+pub fn joined(r: &Row) -> Result<Option<Conversation>, SqlError> {
+    match r.opt_i64("id")? {
+        Some(_) => from_row(r).map(Some),
+        None => Ok(None),
+    }
+}
+
 pub fn by_id(db: &Db, id: i64) -> Result<Option<Conversation>> {
     Ok(db.query_opt(
         &format!("SELECT {COLUMNS} FROM conversations WHERE id = ?"),
@@ -85,18 +94,18 @@ pub fn by_user(db: &Db, user_id: i64) -> Result<Option<Conversation>> {
 }
 
 /// The customer's one conversation, created on first need (UNIQUE user_id makes it one).
-pub fn of_user(env: &Env, db: &Db, user: &User, channel: &str) -> Result<Conversation> {
+pub fn of_user(env: &Env, db: &Db, user_id: i64, channel: &str) -> Result<Conversation> {
     // Read first: most calls find it, and a read takes no write lock (long-polls read a lot).
-    if let Some(found) = by_user(db, user.id)? {
+    if let Some(found) = by_user(db, user_id)? {
         return Ok(found);
     }
-    start(env, db, user, channel)
+    start(env, db, user_id, channel)
 }
 
 /// The conversation of a customer who has none: inserted without a read first, for a
 /// customer created in this transaction (`of_user` reads first). Caller's transaction; a
 /// conversation that exists after all (UNIQUE user_id) is the one returned.
-pub fn start(env: &Env, db: &Db, user: &User, channel: &str) -> Result<Conversation> {
+pub fn start(env: &Env, db: &Db, user_id: i64, channel: &str) -> Result<Conversation> {
     let now = env.clock.now_ms();
     let public_id = crate::ids::new_public_id(env.random);
     let created = db.query_opt(
@@ -106,7 +115,7 @@ pub fn start(env: &Env, db: &Db, user: &User, channel: &str) -> Result<Conversat
         ),
         &[
             public_id.into(),
-            user.id.into(),
+            user_id.into(),
             channel.into(),
             now.into(),
             now.into(),
@@ -118,7 +127,7 @@ pub fn start(env: &Env, db: &Db, user: &User, channel: &str) -> Result<Conversat
             webhooks::events::conversation_created(db, now, created.id)?;
             Ok(created)
         }
-        None => by_user(db, user.id)?.ok_or(Error::NotFound("conversation")),
+        None => by_user(db, user_id)?.ok_or(Error::NotFound("conversation")),
     }
 }
 

@@ -324,7 +324,7 @@ fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
             locale,
         };
         let user = users::create_customer(db, env.random, now, "web", &device, &profile)?;
-        let conversation = conversation::start(env, db, &user, "web")?;
+        let conversation = conversation::start(env, db, user.id, "web")?;
         db.execute(
             "INSERT INTO widget_sessions (token_hash, user_id, created_at) VALUES (?, ?, ?)",
             &[digest(&token).into(), user.id.into(), now.into()],
@@ -374,21 +374,32 @@ fn parse_locale(raw: &str) -> Result<String, ApiError> {
 /// [`config::WIDGET_SESSION_IDLE_DAYS`] without a message in its conversation, and at the
 /// latest [`config::WIDGET_SESSION_MAX_DAYS`] after it began; it ends at once by logging out.
 fn visitor(env: &Env, db: &Db, req: &Request) -> Result<(User, Conversation), ApiError> {
+    let (user_id, conversation) = session(env, db, req)?;
+    let user = users::by_id(db, user_id)?.ok_or_else(|| {
+        ApiError::unauthorized("invalid_session", "The session's visitor no longer exists")
+    })?;
+    Ok((user, conversation))
+}
+
+/// [`visitor`] for the routes that need only the conversation (a poll, the history, typing):
+/// the session and the conversation in one read, with the visitor's user id.
+fn session(env: &Env, db: &Db, req: &Request) -> Result<(i64, Conversation), ApiError> {
     let found = db.query_opt(
-        "SELECT s.user_id, s.created_at,
-                (SELECT max(updated_at) FROM conversations c WHERE c.user_id = s.user_id)
-                    AS active_at
-         FROM widget_sessions s WHERE s.token_hash = ?",
+        "SELECT s.user_id AS session_user, s.created_at AS session_started, c.*
+         FROM widget_sessions s LEFT JOIN conversations c ON c.user_id = s.user_id
+         WHERE s.token_hash = ?",
         &[session_digest(req)?.into()],
         |r| {
             Ok((
-                r.i64("user_id")?,
-                r.i64("created_at")?,
-                r.opt_i64("active_at")?,
+                r.i64("session_user")?,
+                r.i64("session_started")?,
+                // The conversation's, the visitor's last activity (one per customer).
+                r.opt_i64("updated_at")?,
+                conversation::joined(r)?,
             ))
         },
     )?;
-    let Some((user_id, created_at, active_at)) = found else {
+    let Some((user_id, created_at, active_at, conversation)) = found else {
         return Err(ApiError::unauthorized(
             "invalid_session",
             "The session token is not valid; start a new session",
@@ -405,11 +416,11 @@ fn visitor(env: &Env, db: &Db, req: &Request) -> Result<(User, Conversation), Ap
             "The session has expired; start a new session",
         ));
     }
-    let user = users::by_id(db, user_id)?.ok_or_else(|| {
-        ApiError::unauthorized("invalid_session", "The session's visitor no longer exists")
-    })?;
-    let conversation = conversation::of_user(env, db, &user, "web")?;
-    Ok((user, conversation))
+    let conversation = match conversation {
+        Some(conversation) => conversation,
+        None => conversation::of_user(env, db, user_id, "web")?,
+    };
+    Ok((user_id, conversation))
 }
 
 /// How long widget sessions live, from the variables.
@@ -500,7 +511,7 @@ fn int_param(req: &Request, name: &str, default: i64, min: i64, max: i64) -> Res
 fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let limit = int_param(req, "limit", HISTORY_PAGE, 1, MAX_PAGE)?;
     let db = database(env)?;
-    let (_, conversation) = visitor(env, &db, req)?;
+    let (_, conversation) = session(env, &db, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     // The visitor's own read position: the unread badge counts from it, so every tab and
     // device of the visitor shows the same number.
@@ -546,7 +557,7 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let wait = int_param(req, "wait", 0, 0, MAX_WAIT_SECONDS as i64)?;
     let limit = int_param(req, "limit", MAX_PAGE, 1, MAX_PAGE)?;
     let db = database(env)?;
-    let (_, conversation) = visitor(env, &db, req)?;
+    let (_, conversation) = session(env, &db, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     let mut messages = conversation::messages_after(&db, conversation.id, after, limit)?;
     let mut limited = None;
@@ -612,7 +623,7 @@ fn events(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ));
     }
     let db = database(env)?;
-    let (_, conversation) = visitor(env, &db, req)?;
+    let (_, conversation) = session(env, &db, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     let messages = conversation::messages_after(&db, conversation.id, after, MAX_PAGE)?;
     let last_seq = messages
@@ -643,7 +654,7 @@ fn at(conversation: &Conversation) -> activity_routes::At {
 fn typing(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let typing = activity_routes::typing_body(req)?;
     let db = database(env)?;
-    let (_, conversation) = visitor(env, &db, req)?;
+    let (_, conversation) = session(env, &db, req)?;
     activity_routes::typing(env, &db, at(&conversation), Side::Customer, typing)
 }
 
@@ -651,14 +662,14 @@ fn typing(env: &Env, req: &Request) -> Result<Response, ApiError> {
 fn read(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let seq = activity_routes::read_body(req)?;
     let db = database(env)?;
-    let (_, conversation) = visitor(env, &db, req)?;
+    let (_, conversation) = session(env, &db, req)?;
     activity_routes::read(env, &db, at(&conversation), Side::Customer, seq)
 }
 
 /// The page's values for the conversation (`fields.rs`).
 fn conversation_fields(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
-    let (_, conversation) = visitor(env, &db, req)?;
+    let (_, conversation) = session(env, &db, req)?;
     fields::put(&db, req, &conversation)
 }
 

@@ -142,9 +142,9 @@ pub fn receive(
     };
     // A customer created just now has no conversation to look for, nor an option it offered.
     let conversation = if new {
-        conversation::start(env, db, &user, channel)?
+        conversation::start(env, db, user.id, channel)?
     } else {
-        conversation::of_user(env, db, &user, channel)?
+        conversation::of_user(env, db, user.id, channel)?
     };
     // Replies follow the customer: set before the bot answers inside `receive`.
     db.execute(

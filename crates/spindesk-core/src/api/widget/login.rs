@@ -246,7 +246,7 @@ pub fn login(
         let anonymous = replace_session(db, req)?;
         let user = signed_in_customer(env, db, now, &identity, anonymous)?;
         signing_keys::touch(db, now, &kid)?;
-        let conversation = conversation::of_user(env, db, &user, "web")?;
+        let conversation = conversation::of_user(env, db, user.id, "web")?;
         db.execute(
             "INSERT INTO widget_sessions (token_hash, user_id, created_at) VALUES (?, ?, ?)",
             &[digest(&session).into(), user.id.into(), now.into()],
