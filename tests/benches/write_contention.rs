@@ -192,6 +192,14 @@
 //! 167-190 -> 193-204 req/s, p99 310-326 -> 259-276 ms, held p50 3.95-4.45 -> 3.43-3.60 ms; one
 //! writer 121-124 -> 127-135 req/s, held 2.79-2.86 -> 2.26-2.40 ms. New senders 27.1 -> 13.8
 //! statements inside, 123 -> 154 req/s (32 writers).
+//!
+//! With the widget's session and conversation read at once (no separate visitor read for a
+//! poll; one read fewer for a message), 318c671 against it, two rounds: widget messages, one
+//! writer, 20.1 -> 19.1 statements per request, 173-186 -> 186-193 req/s, p50 5.14-5.82 ->
+//! 5.02-5.24 ms; 32 writers unchanged within the noise (284-307 -> 280-315 req/s: the lock,
+//! with its 8.1 statements, is the limit there). New senders, one writer: 27.1 -> 14.0
+//! statements from `BEGIN` to `COMMIT`, 113 -> 138 req/s, p50 7.08 -> 5.33 ms, held 4.94 -> 2.70
+//! ms.
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
