@@ -370,9 +370,8 @@ fn parse_locale(raw: &str) -> Result<String, ApiError> {
         })
 }
 
-/// The visitor and conversation behind the request's session token. A session ends after
-/// [`config::WIDGET_SESSION_IDLE_DAYS`] without a message in its conversation, and at the
-/// latest [`config::WIDGET_SESSION_MAX_DAYS`] after it began; it ends at once by logging out.
+/// The visitor and conversation behind the request's session token ([`session`], then the
+/// visitor's record: what a message needs, for the bot's turn).
 fn visitor(env: &Env, db: &Db, req: &Request) -> Result<(User, Conversation), ApiError> {
     let (user_id, conversation) = session(env, db, req)?;
     let user = users::by_id(db, user_id)?.ok_or_else(|| {
@@ -381,8 +380,11 @@ fn visitor(env: &Env, db: &Db, req: &Request) -> Result<(User, Conversation), Ap
     Ok((user, conversation))
 }
 
-/// [`visitor`] for the routes that need only the conversation (a poll, the history, typing):
-/// the session and the conversation in one read, with the visitor's user id.
+/// The visitor's user id and conversation behind the request's session token, in one read:
+/// what the routes that need only the conversation (a poll, the history, typing) read. A
+/// session ends after [`config::WIDGET_SESSION_IDLE_DAYS`] without a message in its
+/// conversation, and at the latest [`config::WIDGET_SESSION_MAX_DAYS`] after it began; it ends
+/// at once by logging out.
 fn session(env: &Env, db: &Db, req: &Request) -> Result<(i64, Conversation), ApiError> {
     let found = db.query_opt(
         "SELECT s.user_id AS session_user, s.created_at AS session_started, c.*
