@@ -118,16 +118,22 @@ fn greeting_bot(hello: &str) -> Json {
     json!({"name": "Greeter", "greeting": {"text": hello}, "answers": []})
 }
 
+/// A desk whose bot greets with `hello`, connected to `vendor`, which accepts the sends.
+fn greeting_desk(hello: &str, vendor: Vendor) -> (App, Connected) {
+    let app = channel_app();
+    app.publish_bot(&greeting_bot(hello));
+    let c = app.connect(vendor);
+    app.vendor_answers_ok(vendor, 10);
+    (app, c)
+}
+
 /// A new sender's first message: the bot's turn is worked out before the write transaction
 /// (there is no customer or conversation yet to work it out in), so under the write lock the
 /// bot is neither loaded nor its state read, and no savepoint is taken; the customer gets the
 /// bot's greeting as always.
 #[test]
 fn a_new_senders_first_message_is_answered_without_loading_the_bot_under_the_lock() {
-    let app = channel_app();
-    app.publish_bot(&greeting_bot("Hi, this is the desk."));
-    let c = app.connect(Vendor::Telegram);
-    app.vendor_answers_ok(Vendor::Telegram, 5);
+    let (app, c) = greeting_desk("Hi, this is the desk.", Vendor::Telegram);
     let seen = std::cell::RefCell::new(Vec::<String>::new());
     app.telegram_text(&c, 42, 1, "hello")
         .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
@@ -159,10 +165,7 @@ fn a_new_senders_first_message_is_answered_without_loading_the_bot_under_the_loc
 /// for the old bot no longer holds, and the new bot answers.
 #[test]
 fn a_bot_published_while_a_first_message_waits_for_the_lock_answers_it() {
-    let app = channel_app();
-    app.publish_bot(&greeting_bot("Old greeting."));
-    let c = app.connect(Vendor::Telegram);
-    app.vendor_answers_ok(Vendor::Telegram, 5);
+    let (app, c) = greeting_desk("Old greeting.", Vendor::Telegram);
     app.telegram_text(&c, 42, 1, "hello")
         .send_racing(|| app.publish_bot(&greeting_bot("New greeting.")))
         .expect(200);
@@ -174,10 +177,7 @@ fn a_bot_published_while_a_first_message_waits_for_the_lock_answers_it() {
 /// greeting). The second is answered from the conversation as it now is: no second greeting.
 #[test]
 fn a_new_senders_racing_first_messages_are_greeted_once() {
-    let app = channel_app();
-    app.publish_bot(&greeting_bot("Hi, this is the desk."));
-    let c = app.connect(Vendor::Telegram);
-    app.vendor_answers_ok(Vendor::Telegram, 5);
+    let (app, c) = greeting_desk("Hi, this is the desk.", Vendor::Telegram);
     app.telegram_text(&c, 42, 2, "second")
         .send_racing(|| {
             app.telegram_text(&c, 42, 1, "first").send().expect(200);
@@ -200,10 +200,7 @@ fn a_new_senders_racing_first_messages_are_greeted_once() {
 /// one before left.
 #[test]
 fn a_new_senders_batch_is_greeted_once_and_every_message_answered_in_order() {
-    let app = channel_app();
-    app.publish_bot(&greeting_bot("Hi, this is the desk."));
-    let c = app.connect(Vendor::WhatsApp);
-    app.vendor_answers_ok(Vendor::WhatsApp, 10);
+    let (app, c) = greeting_desk("Hi, this is the desk.", Vendor::WhatsApp);
     app.deliver(
         &c,
         &whatsapp_batch(&[("wamid.1", "hello"), ("wamid.2", "anyone there?")]),

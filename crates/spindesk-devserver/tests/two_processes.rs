@@ -370,8 +370,9 @@ fn two_processes_take_racing_first_messages_of_new_channel_customers_once() {
     // out): wait for a lock rather than fail.
     sql.execute("PRAGMA busy_timeout = 5000", &[])
         .expect("busy timeout");
-    let texts = |query: &str, chat: i64| -> Vec<String> {
-        sql.execute(query, &[format!("{chat}").into()])
+    // The first column of `query`'s rows, as text; `params` bound in order.
+    let texts = |query: &str, params: &[spindesk_core::ports::Value]| -> Vec<String> {
+        sql.execute(query, params)
             .unwrap_or_else(|e| panic!("{query}: {e:?}"))
             .rows
             .into_iter()
@@ -383,33 +384,34 @@ fn two_processes_take_racing_first_messages_of_new_channel_customers_once() {
             .collect()
     };
     for chat in 1..=CHATS {
+        let address = [format!("{chat}").into()];
         let of_chat = "FROM messages m JOIN conversations c ON c.id = m.conversation_id
              JOIN identities i ON i.user_id = c.user_id
              WHERE i.channel = 'telegram' AND i.address = ?";
         let mut said = texts(
             &format!("SELECT m.text {of_chat} AND m.author_type = 'user'"),
-            chat,
+            &address,
         );
         said.sort();
         let expected: Vec<String> = (0..UPDATES)
             .map(|k| format!("chat {chat} says {k}"))
             .collect();
         assert_eq!(said, expected, "chat {chat}: every message once");
-        let seqs = texts(&format!("SELECT m.seq {of_chat} ORDER BY m.seq"), chat);
+        let seqs = texts(&format!("SELECT m.seq {of_chat} ORDER BY m.seq"), &address);
         let expected: Vec<String> = (1..=seqs.len()).map(|n| n.to_string()).collect();
         assert_eq!(seqs, expected, "chat {chat}: no gap, no repeat");
         let greetings = texts(
             &format!("SELECT m.text {of_chat} AND m.author_type = 'bot' AND m.text LIKE 'Hi! I''m the Spindesk bot%'"),
-            chat,
+            &address,
         );
         assert_eq!(greetings.len(), 1, "chat {chat}: greeted once");
         let people = texts(
             "SELECT count(*) FROM identities WHERE channel = 'telegram' AND address = ?",
-            chat,
+            &address,
         );
         assert_eq!(people, ["1"], "chat {chat}: one customer");
     }
-    let conversations = texts("SELECT count(*) FROM conversations WHERE ? IS NOT NULL", 0);
+    let conversations = texts("SELECT count(*) FROM conversations", &[]);
     assert_eq!(conversations, [CHATS.to_string()]);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -225,7 +225,7 @@ fn write_one(
     match written {
         Ok(written) => Ok(written),
         Err(Failed::Event(e)) if !e.worth_retrying() => {
-            skipped(env, integration, event, &e);
+            warn_of(env, "channels.event_skipped", integration, event, &e);
             Ok((Vec::new(), FollowUp::none()))
         }
         Err(Failed::Event(e)) => Err(e.into()),
@@ -281,15 +281,11 @@ fn write_each(
                 Ok(Ok(event_committed)) => committed.merge(event_committed),
                 Ok(Err(gone)) => return Err(gone.into()),
                 Err(e) if e.worth_retrying() => return Err(e.into()),
-                Err(e) => skipped(env, integration, event, &e),
+                Err(e) => warn_of(env, "channels.event_skipped", integration, event, &e),
             }
         }
         Ok::<_, ApiError>((committed.media_fetches.clone(), committed))
     })
-}
-
-fn skipped(env: &Env, integration: &Integration, event: &Event, e: &Error) {
-    warn_of(env, "channels.event_skipped", integration, event, e);
 }
 
 /// Logs what went wrong with one event (never its content: the error is described).
