@@ -3,7 +3,7 @@
 // commit); in real browsers the widget streams events through Pushpin and typing shows both
 // ways, with read receipts; a forged Grip-Sig sent straight to the server gets no hold.
 //
-//   BASE_URL=http://127.0.0.1:38080 PUSHPIN_URL=http://127.0.0.1:38090 ADMIN_TOKEN=... \
+//   BASE_URL=http://127.0.0.1:28080 PUSHPIN_URL=http://127.0.0.1:28090 ADMIN_TOKEN=... \
 //     node realtime.test.mjs
 //
 // Exits non-zero on the first failed check. Screenshots go to ./out/.

@@ -10,13 +10,14 @@
 #   tests/browser/run.sh --fake     the widget test against fake-server.mjs (no Rust build)
 #   tests/browser/run.sh --only widget-settings
 #                                   build + start as above, run that one file only
-# Env: PORT (default 38080), PUSHPIN_PORT (38090; its publish port +1, ZeroMQ ports +2..+5),
+# Env: PORT (default 28080), PUSHPIN_PORT (28090; its publish port +1, ZeroMQ ports +2..+5),
 # ADMIN_TOKEN, CHROMIUM (default /usr/bin/chromium).
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$(pwd)
 ROOT=$(cd ../.. && pwd)
-PORT=${PORT:-38080}
+# Below Linux's ephemeral range (32768-60999): no outgoing connection's source port can hold it.
+PORT=${PORT:-28080}
 export ADMIN_TOKEN=${ADMIN_TOKEN:-browser-test-admin-token-0123456789abcdef}
 export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
@@ -34,7 +35,7 @@ if [ "${1:-}" != "--fake" ] && ! command -v pushpin >/dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq pushpin
 fi
-PUSHPIN_PORT=${PUSHPIN_PORT:-38090}
+PUSHPIN_PORT=${PUSHPIN_PORT:-28090}
 PUBLISH_PORT=$((PUSHPIN_PORT + 1))
 GRIP_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 

@@ -5,12 +5,13 @@
 #                            Sunshine Conversations' Python client (sunshine.py, pinned in
 #                            requirements-sunshine.txt) in a venv this script creates, and
 #                            zenpy's uploads (zenpy_uploads.py, requirements-zenpy.txt)
-# Env: PORT (default 38180), ADMIN_TOKEN.
+# Env: PORT (default 28180), ADMIN_TOKEN.
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$(pwd)
 ROOT=$(cd ../.. && pwd)
-PORT=${PORT:-38180}
+# Below Linux's ephemeral range (32768-60999): no outgoing connection's source port can hold it.
+PORT=${PORT:-28180}
 export ADMIN_TOKEN=${ADMIN_TOKEN:-client-test-admin-token-0123456789abcdef}
 
 command -v node >/dev/null || { echo "node (18 or later) and npm are required" >&2; exit 1; }

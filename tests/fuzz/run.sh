@@ -5,14 +5,15 @@
 #                                agent, a widget session and help-center content through the API,
 #                                then fuzz each document with the credentials its routes take.
 # Fails on any 5xx, a response that does not match its documented schema or content type.
-# Env: PORT (default 38190), FUZZ_EXAMPLES (max examples per operation, default 25),
+# Env: PORT (default 28190), FUZZ_EXAMPLES (max examples per operation, default 25),
 #      FUZZ_DOCS (space-separated components, default all),
 #      FUZZ_VENV (default target/fuzz-venv).
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$(pwd)
 ROOT=$(cd ../.. && pwd)
-PORT=${PORT:-38190}
+# Below Linux's ephemeral range (32768-60999): no outgoing connection's source port can hold it.
+PORT=${PORT:-28190}
 BASE="http://127.0.0.1:$PORT"
 EXAMPLES=${FUZZ_EXAMPLES:-25}
 VENV=${FUZZ_VENV:-$ROOT/target/fuzz-venv}
