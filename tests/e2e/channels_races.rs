@@ -219,3 +219,74 @@ fn a_new_senders_batch_is_greeted_once_and_every_message_answered_in_order() {
     );
     assert_eq!(times(&t, &t[1]), 1, "greeted once: {t:?}");
 }
+
+/// A returning sender's message: the redelivery check, the customer, their conversation and
+/// the bot's state are one read before the write transaction (the bot's turn is worked out
+/// from it) and one read under the write lock; the bot answers as before.
+#[test]
+fn a_returning_senders_message_reads_the_sender_once_before_the_lock_and_once_under_it() {
+    let (app, c) = greeting_desk("Hi, this is the desk.", Vendor::Telegram);
+    app.telegram_text(&c, 42, 1, "hello").send().expect(200);
+    // The bot's first search moves the help center to its own database (once per desk).
+    app.telegram_text(&c, 42, 2, "anyone?").send().expect(200);
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    app.telegram_text(&c, 42, 3, "are you there?")
+        .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+        .expect(200);
+    let seen = seen.into_inner();
+    let begin = seen
+        .iter()
+        .position(|s| s == "BEGIN IMMEDIATE")
+        .expect("a write");
+    let commit = seen.iter().position(|s| s == "COMMIT").expect("committed");
+    for (part, statements) in [("before", &seen[..begin]), ("held", &seen[begin..commit])] {
+        let reading = |what: &str| {
+            statements
+                .iter()
+                .filter(|s| s.starts_with("SELECT") && s.contains(what))
+                .count()
+        };
+        assert_eq!(reading("identities"), 1, "{part}: {statements:#?}");
+        assert_eq!(reading("FROM users"), 0, "{part}: {statements:#?}");
+        assert_eq!(reading("FROM conversations"), 0, "{part}: {statements:#?}");
+        assert!(
+            !statements
+                .iter()
+                .any(|s| s.starts_with("SELECT id FROM messages WHERE source")),
+            "{part}: the redelivery check came with the sender: {statements:#?}"
+        );
+    }
+    let t = transcript_of(&app);
+    assert_eq!(t[4], "user: are you there?", "{t:?}");
+    assert_eq!(t.len(), 6, "the bot answered it: {t:?}");
+    assert_eq!(times(&t, "bot: Hi, this is the desk."), 1, "{t:?}");
+}
+
+/// A returning sender's message whose turn was worked out with the bot in control, while
+/// another of their messages handed the conversation to the agents before it got the lock:
+/// it joins the agents' ticket, and the bot does not answer it.
+#[test]
+fn a_message_that_waited_while_the_sender_was_handed_off_goes_to_the_agents() {
+    let app = channel_app();
+    let c = app.connect(Vendor::Telegram);
+    app.vendor_answers_ok(Vendor::Telegram, 10);
+    app.telegram_text(&c, 42, 1, "hello").send().expect(200);
+    app.telegram_text(&c, 42, 3, "my parcel is late")
+        .send_racing(|| {
+            app.telegram_text(&c, 42, 2, "can I talk to a human please")
+                .send()
+                .expect(200);
+        })
+        .expect(200);
+    let t = transcript_of(&app);
+    assert_eq!(
+        t.last().map(String::as_str),
+        Some("user: my parcel is late"),
+        "{t:?}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM ticket_comments WHERE body = 'my parcel is late'"),
+        1,
+        "{t:?}"
+    );
+}

@@ -1,6 +1,6 @@
 //! The widget API: sessions, the bot's greeting, hand-off, history, limits, long-poll.
 
-use spindesk_core::ports::{Clock, Value};
+use spindesk_core::ports::{Clock, Sql, Value};
 use spindesk_native::SystemClock;
 use spindesk_tests::*;
 use std::time::{Duration, Instant};
@@ -504,6 +504,68 @@ fn a_widgets_poll_reads_its_session_and_conversation_at_once() {
     // An expired or unknown token is still refused.
     app.request("widget", "GET", "/api/widget/conversation")
         .bearer("wst_not-a-session")
+        .send()
+        .expect(401);
+}
+
+/// A message reads its session, the visitor and their conversation in one statement, and the
+/// bot's turn is worked out from that read (no read of the bot's state of its own); the turn
+/// is still checked as it is written, and the visitor gets the answer.
+#[test]
+fn a_widget_message_reads_its_visitor_conversation_and_bot_state_at_once() {
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    let r = app
+        .widget_message(&v, "what are your opening hours?", None)
+        .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+        .expect(201)
+        .json();
+    let seen = seen.into_inner();
+    let begin = seen
+        .iter()
+        .position(|s| s == "BEGIN IMMEDIATE")
+        .expect("a write");
+    let before = &seen[..begin];
+    let reading = |what: &str| before.iter().filter(|s| s.contains(what)).count();
+    assert_eq!(reading("FROM widget_sessions s"), 1, "{before:#?}");
+    assert_eq!(
+        reading("FROM users"),
+        0,
+        "the visitor came with the session: {before:#?}"
+    );
+    assert_eq!(
+        reading("FROM conversations"),
+        0,
+        "the conversation and its bot state came with the session: {before:#?}"
+    );
+    assert_eq!(r["messages"][0]["text"], "what are your opening hours?");
+    assert_eq!(r["messages"][1]["author"]["type"], "bot", "{r}");
+    assert!(
+        !r["messages"][1]["text"]
+            .as_str()
+            .unwrap_or("Hi!")
+            .starts_with("Hi!"),
+        "greeted twice (the state read with the session is the greeted one): {r}"
+    );
+}
+
+/// A session whose visitor record is gone is refused like an unknown one (the visitor is
+/// read with the session).
+#[test]
+fn a_session_without_its_visitor_is_refused() {
+    let app = App::new();
+    let v = app.visitor("en");
+    let db = app.db();
+    for sql in [
+        "PRAGMA foreign_keys = OFF",
+        "DELETE FROM users WHERE role = 'end-user'",
+    ] {
+        db.execute(sql, &[]).expect(sql);
+    }
+    app.request("widget", "GET", "/api/widget/conversation")
+        .bearer(&v.token)
         .send()
         .expect(401);
 }

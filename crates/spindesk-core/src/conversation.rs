@@ -35,11 +35,16 @@ pub struct Conversation {
     pub last_seq: i64,
     pub last_channel: String,
     pub greeted: bool,
+    /// The bot's state when the conversation was read (JSON; `{}` for a new conversation):
+    /// with `last_seq` and `greeted`, what the bot's turn is worked out from before the write
+    /// lock, and checked again as the turn is written (`bot::reply`).
+    pub bot_state: String,
     pub created_at: Millis,
 }
 
-const COLUMNS: &str =
-    "id, public_id, user_id, switchboard, ticket_id, last_seq, last_channel, greeted, created_at";
+/// The columns a [`Conversation`] is read from (see [`crate::store::qualified`] for a join).
+pub const COLUMNS: &str = "id, public_id, user_id, switchboard, ticket_id, last_seq, \
+                           last_channel, greeted, bot_state, created_at";
 
 fn from_row(r: &Row) -> Result<Conversation, SqlError> {
     Ok(Conversation {
@@ -55,12 +60,14 @@ fn from_row(r: &Row) -> Result<Conversation, SqlError> {
         last_seq: r.i64("last_seq")?,
         last_channel: r.string("last_channel")?,
         greeted: r.bool("greeted")?,
+        bot_state: r.string("bot_state")?,
         created_at: r.i64("created_at")?,
     })
 }
 
-/// The conversation in a row of a query that joins it as `c` and selects `c.*` (its own column
-/// names: the query names no other column the same), `None` when the join found none.
+/// The conversation in a row (or [`Row::part`]) of a query that left-joins it and lists its
+/// [`COLUMNS`] (`c.*` where the query names no other column the same), `None` when the join
+/// found none.
 pub fn joined(r: &Row) -> Result<Option<Conversation>, SqlError> {
     match r.opt_i64("id")? {
         Some(_) => from_row(r).map(Some),

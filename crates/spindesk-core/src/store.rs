@@ -38,7 +38,7 @@ mod schema_v9;
 mod settings;
 pub mod wal;
 
-pub use db::{Db, Row, BUSY_RETRY_BUDGET_MS, BUSY_TIMEOUT_MS};
+pub use db::{count_of, qualified, Db, Row, BUSY_RETRY_BUDGET_MS, BUSY_TIMEOUT_MS};
 pub use migration::Migration;
 pub use migrations::{ensure_schema, schema_is_current, MIGRATIONS};
 pub use settings::{SettingsOnFirstWrite, CONNECTION_SETTINGS};

@@ -65,10 +65,11 @@ pub struct User {
     pub updated_at: Millis,
 }
 
-const COLUMNS: &str = "id, public_id, role, name, email, external_id, locale, phone, notes, \
-                       tags, active, created_at, updated_at";
+/// The columns a [`User`] is read from (see [`crate::store::qualified`] for a join).
+pub const COLUMNS: &str = "id, public_id, role, name, email, external_id, locale, phone, \
+                           notes, tags, active, created_at, updated_at";
 
-fn from_row(r: &Row) -> Result<User, SqlError> {
+pub fn from_row(r: &Row) -> Result<User, SqlError> {
     Ok(User {
         id: r.i64("id")?,
         public_id: r.string("public_id")?,
@@ -88,6 +89,15 @@ fn from_row(r: &Row) -> Result<User, SqlError> {
         created_at: r.i64("created_at")?,
         updated_at: r.i64("updated_at")?,
     })
+}
+
+/// The user in a row (or [`Row::part`]) of a query that left-joins them and lists their
+/// [`COLUMNS`], `None` when the join found none.
+pub fn joined(r: &Row) -> Result<Option<User>, SqlError> {
+    match r.opt_i64("id")? {
+        Some(_) => from_row(r).map(Some),
+        None => Ok(None),
+    }
 }
 
 pub fn by_id(db: &Db, id: i64) -> Result<Option<User>> {
@@ -209,39 +219,6 @@ pub fn create_customer(
         &[user.id.into(), channel.into(), address.into(), now.into()],
     )?;
     Ok(user)
-}
-
-/// The customer behind a channel account, created on first contact, and whether they were
-/// created now (they have no conversation yet). The UNIQUE (channel, address) constraint
-/// decides races: inside the caller's IMMEDIATE transaction the lookup and the insert cannot
-/// interleave with another instance's.
-pub fn customer_for_identity(
-    db: &Db,
-    random: &dyn Random,
-    now: Millis,
-    channel: &str,
-    address: &str,
-    profile: &Profile,
-) -> Result<(User, bool)> {
-    match customer_by_identity(db, channel, address)? {
-        Some(user) => Ok((user, false)),
-        None => Ok((
-            create_customer(db, random, now, channel, address, profile)?,
-            true,
-        )),
-    }
-}
-
-/// The customer behind a channel identity, if one is known (a read).
-pub fn customer_by_identity(db: &Db, channel: &str, address: &str) -> Result<Option<User>> {
-    Ok(db.query_opt(
-        &format!(
-            "SELECT {COLUMNS} FROM users WHERE id =
-             (SELECT user_id FROM identities WHERE channel = ? AND address = ? AND verified = 1)"
-        ),
-        &[channel.into(), address.into()],
-        from_row,
-    )?)
 }
 
 /// "Web visitor 3f2a" until the customer tells us their name.

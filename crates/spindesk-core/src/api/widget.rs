@@ -23,8 +23,7 @@ use crate::ids::{new_public_id, new_token};
 use crate::message::validate_text;
 use crate::ports::{Env, Millis};
 use crate::rate_limit;
-use crate::store::database;
-use crate::store::Db;
+use crate::store::{count_of, database, qualified, Db};
 use crate::surface::{Answer, BodyStream, Handler, Request, Response, Streamed, Surface, Uses};
 use crate::switchboard::{self, Receipt};
 use crate::users::{self, Profile, User};
@@ -370,38 +369,35 @@ fn parse_locale(raw: &str) -> Result<String, ApiError> {
         })
 }
 
-/// The visitor and conversation behind the request's session token ([`session`], then the
-/// visitor's record: what a message needs, for the bot's turn).
+/// The visitor and their conversation behind the request's session token, in one read (a
+/// message's bot turn needs both). A session ends after [`config::WIDGET_SESSION_IDLE_DAYS`]
+/// without a message in its conversation, and at the latest [`config::WIDGET_SESSION_MAX_DAYS`]
+/// after it began; it ends at once by logging out.
 fn visitor(env: &Env, db: &Db, req: &Request) -> Result<(User, Conversation), ApiError> {
-    let (user_id, conversation) = session(env, db, req)?;
-    let user = users::by_id(db, user_id)?.ok_or_else(|| {
-        ApiError::unauthorized("invalid_session", "The session's visitor no longer exists")
-    })?;
-    Ok((user, conversation))
-}
-
-/// The visitor's user id and conversation behind the request's session token, in one read:
-/// what the routes that need only the conversation (a poll, the history, typing) read. A
-/// session ends after [`config::WIDGET_SESSION_IDLE_DAYS`] without a message in its
-/// conversation, and at the latest [`config::WIDGET_SESSION_MAX_DAYS`] after it began; it ends
-/// at once by logging out.
-fn session(env: &Env, db: &Db, req: &Request) -> Result<(i64, Conversation), ApiError> {
+    // The session's own columns, then the visitor's, then the conversation's (each record's
+    // columns read from its own part of the row: they share names).
+    const SESSION: usize = 2;
     let found = db.query_opt(
-        "SELECT s.user_id AS session_user, s.created_at AS session_started, c.*
-         FROM widget_sessions s LEFT JOIN conversations c ON c.user_id = s.user_id
-         WHERE s.token_hash = ?",
+        &format!(
+            "SELECT s.created_at AS session_started, c.updated_at AS active_at, {}, {}
+             FROM widget_sessions s JOIN users u ON u.id = s.user_id
+             LEFT JOIN conversations c ON c.user_id = s.user_id
+             WHERE s.token_hash = ?",
+            qualified("u", users::COLUMNS),
+            qualified("c", conversation::COLUMNS)
+        ),
         &[session_digest(req)?.into()],
         |r| {
             Ok((
-                r.i64("session_user")?,
                 r.i64("session_started")?,
                 // The conversation's, the visitor's last activity (one per customer).
-                r.opt_i64("updated_at")?,
-                conversation::joined(r)?,
+                r.opt_i64("active_at")?,
+                users::from_row(&r.part(SESSION))?,
+                conversation::joined(&r.part(SESSION + count_of(users::COLUMNS)))?,
             ))
         },
     )?;
-    let Some((user_id, created_at, active_at, conversation)) = found else {
+    let Some((created_at, active_at, user, conversation)) = found else {
         return Err(ApiError::unauthorized(
             "invalid_session",
             "The session token is not valid; start a new session",
@@ -420,9 +416,15 @@ fn session(env: &Env, db: &Db, req: &Request) -> Result<(i64, Conversation), Api
     }
     let conversation = match conversation {
         Some(conversation) => conversation,
-        None => conversation::of_user(env, db, user_id, "web")?,
+        None => conversation::of_user(env, db, user.id, "web")?,
     };
-    Ok((user_id, conversation))
+    Ok((user, conversation))
+}
+
+/// The conversation behind the request's session token: what the routes that need only the
+/// conversation (a poll, the history, typing) read, through [`visitor`]'s one read.
+fn session(env: &Env, db: &Db, req: &Request) -> Result<Conversation, ApiError> {
+    visitor(env, db, req).map(|(_, conversation)| conversation)
 }
 
 /// How long widget sessions live, from the variables.
@@ -513,7 +515,7 @@ fn int_param(req: &Request, name: &str, default: i64, min: i64, max: i64) -> Res
 fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let limit = int_param(req, "limit", HISTORY_PAGE, 1, MAX_PAGE)?;
     let db = database(env)?;
-    let (_, conversation) = session(env, &db, req)?;
+    let conversation = session(env, &db, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     // The visitor's own read position: the unread badge counts from it, so every tab and
     // device of the visitor shows the same number.
@@ -559,7 +561,7 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let wait = int_param(req, "wait", 0, 0, MAX_WAIT_SECONDS as i64)?;
     let limit = int_param(req, "limit", MAX_PAGE, 1, MAX_PAGE)?;
     let db = database(env)?;
-    let (_, conversation) = session(env, &db, req)?;
+    let conversation = session(env, &db, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     let mut messages = conversation::messages_after(&db, conversation.id, after, limit)?;
     let mut limited = None;
@@ -625,7 +627,7 @@ fn events(env: &Env, req: &Request) -> Result<Response, ApiError> {
         ));
     }
     let db = database(env)?;
-    let (_, conversation) = session(env, &db, req)?;
+    let conversation = session(env, &db, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     let messages = conversation::messages_after(&db, conversation.id, after, MAX_PAGE)?;
     let last_seq = messages
@@ -656,7 +658,7 @@ fn at(conversation: &Conversation) -> activity_routes::At {
 fn typing(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let typing = activity_routes::typing_body(req)?;
     let db = database(env)?;
-    let (_, conversation) = session(env, &db, req)?;
+    let conversation = session(env, &db, req)?;
     activity_routes::typing(env, &db, at(&conversation), Side::Customer, typing)
 }
 
@@ -664,14 +666,14 @@ fn typing(env: &Env, req: &Request) -> Result<Response, ApiError> {
 fn read(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let seq = activity_routes::read_body(req)?;
     let db = database(env)?;
-    let (_, conversation) = session(env, &db, req)?;
+    let conversation = session(env, &db, req)?;
     activity_routes::read(env, &db, at(&conversation), Side::Customer, seq)
 }
 
 /// The page's values for the conversation (`fields.rs`).
 fn conversation_fields(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
-    let (_, conversation) = session(env, &db, req)?;
+    let conversation = session(env, &db, req)?;
     fields::put(&db, req, &conversation)
 }
 

@@ -15,7 +15,7 @@ use super::state::{ArticleCard, BotState, Effect, Input, Output, PendingCall, Tu
 use super::template::Variables;
 use super::versions;
 use crate::config;
-use crate::conversation::Conversation;
+use crate::conversation::{Conversation, Switchboard};
 use crate::error::{Error, Result};
 use crate::message::{Message, QuickReply};
 use crate::ports::{Env, Millis, Outbound, OutboundError, SqlError};
@@ -153,20 +153,31 @@ impl Basis {
             live_version: None,
         }
     }
+
+    /// `conversation` as it was read (before the write lock: no read of its own), `None`
+    /// unless the bot is in control. The live version is the loaded bot's ([`prepare_on`]).
+    fn of(conversation: &Conversation) -> Option<Self> {
+        (conversation.switchboard == Switchboard::Bot).then(|| Basis {
+            last_seq: conversation.last_seq,
+            greeted: conversation.greeted,
+            bot_state: conversation.bot_state.clone(),
+            live_version: None,
+        })
+    }
 }
 
-/// The conversation's [`Basis`] now, `None` unless the bot is in control.
+/// The conversation's [`Basis`] now (read: a resumed turn is worked out inside the
+/// transaction too), `None` unless the bot is in control.
 fn basis(db: &Db, conversation_id: i64) -> Result<Option<Basis>> {
     Ok(db.query_opt(
-        "SELECT last_seq, greeted, bot_state, (SELECT version FROM bot_live WHERE id = 1) AS live
-         FROM conversations WHERE id = ? AND switchboard = 'bot'",
+        "SELECT last_seq, greeted, bot_state FROM conversations WHERE id = ? AND switchboard = 'bot'",
         &[conversation_id.into()],
         |r| {
             Ok(Basis {
                 last_seq: r.i64("last_seq")?,
                 greeted: r.bool("greeted")?,
                 bot_state: r.string("bot_state")?,
-                live_version: r.opt_i64("live")?,
+                live_version: None,
             })
         },
     )?)
@@ -183,8 +194,9 @@ pub fn input_for(text: &str, payload: Option<&str>) -> Input {
     }
 }
 
-/// The bot's turn on `input`, computed outside any transaction (reads only): `None` when the
-/// bot is not in control. Give it to [`respond`] inside the transaction.
+/// The bot's turn on `input`, computed outside any transaction (reads only) from
+/// `conversation` as it was read: `None` when the bot is not in control. Give it to
+/// [`respond`] inside the transaction, which writes it only if the conversation is unchanged.
 pub fn prepare(
     env: &Env,
     db: &Db,
@@ -193,7 +205,7 @@ pub fn prepare(
     input: Input,
     channel: &str,
 ) -> Result<Option<Ahead>> {
-    let Some(basis) = basis(db, conversation.id)? else {
+    let Some(basis) = Basis::of(conversation) else {
         return Ok(None);
     };
     prepare_on(env, db, Some(conversation.id), basis, user, input, channel).map(Some)

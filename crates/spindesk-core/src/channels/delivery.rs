@@ -14,13 +14,13 @@ use super::outbox::{self, NewEntry};
 use crate::attachments::{self, Status};
 use crate::bot;
 use crate::committed::{Committed, ReplyRoute};
-use crate::conversation;
+use crate::conversation::{self, Conversation};
 use crate::error::{Error, Result};
 use crate::message::{AuthorType, Message, QuickReply};
 use crate::ports::Env;
-use crate::store::Db;
+use crate::store::{count_of, qualified, Db};
 use crate::switchboard::{self, PreparedTurn, Receipt};
-use crate::users::{self, Profile};
+use crate::users::{self, Profile, User};
 use crate::vault::Vault;
 
 /// The bot's answer to `event`, worked out before the write transaction (reads only), for
@@ -33,25 +33,74 @@ pub fn prepare(
     integration: &Integration,
     event: &Event,
 ) -> Result<Option<bot::Ahead>> {
-    let seen = db.query_i64(
-        "SELECT id FROM messages WHERE source = ? AND source_message_id = ?",
-        &[integration.source().into(), event.id.clone().into()],
-    )?;
     // An e-mail may answer another customer's thread (its reply address): worked out inside.
-    if seen.is_some() || event.mail.is_some() {
+    if event.mail.is_some() {
         return Ok(None);
     }
-    let channel = event.sender.channel.as_str();
-    let Some(user) = users::customer_by_identity(db, channel, &event.sender.address)? else {
-        let customer = users::unsaved_customer(&profile(event), env.clock.now_ms());
-        let inbound = inbound(db, None, integration, event)?;
-        return switchboard::prepare_first(env, db, &customer, &inbound);
-    };
-    let Some(conversation) = conversation::by_user(db, user.id)? else {
+    let sender = sender(db, integration, event)?;
+    if sender.seen {
         return Ok(None);
-    };
-    let inbound = inbound(db, Some(conversation.id), integration, event)?;
-    switchboard::prepare(env, db, &conversation, &user, &inbound)
+    }
+    match sender.customer {
+        None => {
+            let customer = users::unsaved_customer(&profile(event), env.clock.now_ms());
+            let inbound = inbound(db, None, integration, event)?;
+            switchboard::prepare_first(env, db, &customer, &inbound)
+        }
+        Some((user, Some(conversation))) => {
+            let inbound = inbound(db, Some(conversation.id), integration, event)?;
+            switchboard::prepare(env, db, &conversation, &user, &inbound)
+        }
+        Some((_, None)) => Ok(None),
+    }
+}
+
+/// What the desk knows of an event's sender, in one read — before the write transaction, and
+/// again inside it, where each statement holds the write lock for a host round trip on Spin.
+struct Sender {
+    /// The vendor delivered this event before (it is stored).
+    seen: bool,
+    /// The customer behind the sender's account on the channel, with their conversation if
+    /// it was created.
+    customer: Option<(User, Option<Conversation>)>,
+}
+
+fn sender(db: &Db, integration: &Integration, event: &Event) -> Result<Sender> {
+    // `seen`, then the customer's columns, then the conversation's (they share names: each is
+    // read from its own part of the row). One row always, from the one-row `(SELECT 1)`.
+    const SEEN: usize = 1;
+    let found = db.query_opt(
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE source = ? AND source_message_id = ?)
+                 AS seen, {}, {}
+             FROM (SELECT 1)
+             LEFT JOIN identities i ON i.channel = ? AND i.address = ? AND i.verified = 1
+             LEFT JOIN users u ON u.id = i.user_id
+             LEFT JOIN conversations c ON c.user_id = u.id",
+            qualified("u", users::COLUMNS),
+            qualified("c", conversation::COLUMNS)
+        ),
+        &[
+            integration.source().into(),
+            event.id.clone().into(),
+            event.sender.channel.clone().into(),
+            event.sender.address.clone().into(),
+        ],
+        |r| {
+            let customer = match users::joined(&r.part(SEEN))? {
+                Some(user) => Some((
+                    user,
+                    conversation::joined(&r.part(SEEN + count_of(users::COLUMNS)))?,
+                )),
+                None => None,
+            };
+            Ok(Sender {
+                seen: r.bool("seen")?,
+                customer,
+            })
+        },
+    )?;
+    found.ok_or_else(|| Error::corrupt("the sender's read returned no row"))
 }
 
 /// What the channel tells of a sender, for their customer record.
@@ -104,15 +153,11 @@ pub fn receive(
     event: &Event,
     turn: PreparedTurn<'_>,
 ) -> Result<Committed> {
-    let source = integration.source();
     // A redelivery changes nothing — not even where replies go. Inside the caller's IMMEDIATE
     // transaction this check cannot race; the UNIQUE (source, source_message_id) constraint in
     // conversation::receive is the guarantee either way.
-    let seen = db.query_i64(
-        "SELECT id FROM messages WHERE source = ? AND source_message_id = ?",
-        &[source.clone().into(), event.id.clone().into()],
-    )?;
-    if seen.is_some() {
+    let sender = sender(db, integration, event)?;
+    if sender.seen {
         return Ok(Committed::default());
     }
     let now = env.clock.now_ms();
@@ -121,30 +166,32 @@ pub fn receive(
     // to that thread's customer, whatever address it came from.
     let threaded = match &event.mail {
         Some(mail) => match mail_threads::conversation_for(db, mail)? {
-            Some(id) => conversation::by_id(db, id)?
-                .map(|c| users::by_id(db, c.user_id))
-                .transpose()?
-                .flatten(),
+            Some(id) => match conversation::by_id(db, id)? {
+                Some(c) => users::by_id(db, c.user_id)?.map(|user| (user, c)),
+                None => None,
+            },
             None => None,
         },
         None => None,
     };
-    let (user, new) = match threaded {
-        Some(user) => (user, false),
-        None => users::customer_for_identity(
-            db,
-            env.random,
-            now,
-            channel,
-            &event.sender.address,
-            &profile(event),
-        )?,
-    };
-    // A customer created just now has no conversation to look for, nor an option it offered.
-    let conversation = if new {
-        conversation::start(env, db, user.id, channel)?
-    } else {
-        conversation::of_user(env, db, user.id, channel)?
+    // A customer first seen now is created with their conversation (the UNIQUE (channel,
+    // address) constraint decides a race: inside the IMMEDIATE transaction the read and the
+    // insert cannot interleave with another instance's); they have no option offered yet.
+    let (user, conversation, new) = match (threaded, sender.customer) {
+        (Some((user, conversation)), _) | (None, Some((user, Some(conversation)))) => {
+            (user, conversation, false)
+        }
+        (None, Some((user, None))) => {
+            let conversation = conversation::start(env, db, user.id, channel)?;
+            (user, conversation, false)
+        }
+        (None, None) => {
+            let address = &event.sender.address;
+            let user =
+                users::create_customer(db, env.random, now, channel, address, &profile(event))?;
+            let conversation = conversation::start(env, db, user.id, channel)?;
+            (user, conversation, true)
+        }
     };
     // Replies follow the customer: set before the bot answers inside `receive`.
     db.execute(

@@ -184,6 +184,34 @@ pub struct Row<'r> {
     values: &'r [Value],
 }
 
+/// A record's column list (`"id, name"`) as read from the table aliased `alias` in a join
+/// (`"u.id, u.name"`), so that one statement can read several records whose columns share
+/// names; each is read back from its own [`Row::part`].
+pub fn qualified(alias: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many columns a column list (`"id, name"`) names.
+pub fn count_of(columns: &str) -> usize {
+    columns.split(',').count()
+}
+
+impl<'r> Row<'r> {
+    /// The row from column `start` on: names are looked up there only (the first of a name
+    /// wins), so a record listed after another ([`qualified`]) is read as if alone.
+    pub fn part(&self, start: usize) -> Row<'r> {
+        let start = start.min(self.columns.len());
+        Row {
+            columns: &self.columns[start..],
+            values: &self.values[start..],
+        }
+    }
+}
+
 impl Row<'_> {
     fn value(&self, column: &str) -> Result<&Value, SqlError> {
         self.columns
@@ -251,5 +279,37 @@ impl Row<'_> {
             Value::Text(s) => Ok(Some(s.clone())),
             other => Err(Self::mismatch(column, "text or null", other)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_listed_one_after_another_are_read_from_their_own_parts() {
+        let listed = format!("{}, {}", qualified("u", "id, name"), qualified("c", "id"));
+        assert_eq!(listed, "u.id, u.name, c.id");
+        assert_eq!(count_of("id, name"), 2);
+        // SQLite names `u.id` and `c.id` both `id`.
+        let columns = ["seen", "id", "name", "id"].map(String::from);
+        let values = [
+            Value::Integer(1),
+            Value::Integer(7),
+            Value::Text("Ana".into()),
+            Value::Integer(9),
+        ];
+        let row = Row {
+            columns: &columns,
+            values: &values,
+        };
+        assert_eq!(row.i64("id").ok(), Some(7), "the first of a name wins");
+        let user = row.part(1);
+        assert_eq!(user.i64("id").ok(), Some(7));
+        assert!(user.i64("seen").is_err(), "a part sees only its columns");
+        let conversation = row.part(1 + count_of("id, name"));
+        assert_eq!(conversation.i64("id").ok(), Some(9));
+        assert!(conversation.string("name").is_err());
+        assert!(row.part(9).i64("id").is_err(), "past the end: no columns");
     }
 }
