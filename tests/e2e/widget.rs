@@ -551,6 +551,42 @@ fn a_widget_message_reads_its_visitor_conversation_and_bot_state_at_once() {
     );
 }
 
+/// A session starts under the write lock with writes only: the address's start counted, a few
+/// expired sessions swept, the visitor, their identity and conversation, the session (whether
+/// a webhook hears the new conversation comes with its insert; nothing is read back).
+#[test]
+fn a_session_starts_with_writes_only_under_the_write_lock() {
+    let app = App::new();
+    app.visitor("en"); // the schema made
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    app.request("widget", "POST", "/api/widget/sessions")
+        .json(&json!({"locale": "en"}))
+        .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+        .expect(201);
+    let seen = seen.into_inner();
+    let begin = seen
+        .iter()
+        .rposition(|s| s == "BEGIN IMMEDIATE")
+        .expect("a write");
+    let commit = seen.iter().rposition(|s| s == "COMMIT").expect("committed");
+    let held: Vec<String> = seen[begin + 1..commit]
+        .iter()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            "INSERT INTO rate_limits",
+            "DELETE FROM widget_sessions",
+            "INSERT INTO users",
+            "INSERT INTO identities",
+            "INSERT INTO conversations",
+            "INSERT INTO widget_sessions",
+        ],
+        "{seen:#?}"
+    );
+}
+
 /// A session whose visitor record is gone is refused like an unknown one (the visitor is
 /// read with the session).
 #[test]

@@ -111,14 +111,17 @@ pub fn of_user(env: &Env, db: &Db, user_id: i64, channel: &str) -> Result<Conver
 
 /// The conversation of a customer who has none: inserted without a read first, for a
 /// customer created in this transaction (`of_user` reads first). Caller's transaction; a
-/// conversation that exists after all (UNIQUE user_id) is the one returned.
+/// conversation that exists after all (UNIQUE user_id) is the one returned. The insert also
+/// says whether a webhook hears `conversation:create` (one statement under the write lock).
 pub fn start(env: &Env, db: &Db, user_id: i64, channel: &str) -> Result<Conversation> {
     let now = env.clock.now_ms();
     let public_id = crate::ids::new_public_id(env.random);
     let created = db.query_opt(
         &format!(
             "INSERT INTO conversations (public_id, user_id, last_channel, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING RETURNING {COLUMNS}"
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING
+             RETURNING {COLUMNS}, {} AS heard",
+            webhooks::events::conversation_created_heard_sql()
         ),
         &[
             public_id.into(),
@@ -127,11 +130,13 @@ pub fn start(env: &Env, db: &Db, user_id: i64, channel: &str) -> Result<Conversa
             now.into(),
             now.into(),
         ],
-        from_row,
+        |r| Ok((from_row(r)?, r.bool("heard")?)),
     )?;
     match created {
-        Some(created) => {
-            webhooks::events::conversation_created(db, now, created.id)?;
+        Some((created, heard)) => {
+            if heard {
+                webhooks::events::conversation_created(db, now, created.id)?;
+            }
             Ok(created)
         }
         None => by_user(db, user_id)?.ok_or(Error::NotFound("conversation")),

@@ -125,9 +125,18 @@ fn conversation_key(conversation_id: i64) -> Option<String> {
     Some(format!("conversation:{conversation_id}"))
 }
 
-/// `conversation:create`, when a customer's conversation is first stored.
+/// Whether an active webhook hears `conversation:create`, as one SQL expression without
+/// parameters: asked by the statement that creates the conversation, before
+/// [`conversation_created`].
+pub fn conversation_created_heard_sql() -> String {
+    heard_sql(&format!("'{}'", triggers::CONVERSATION_CREATE))
+}
+
+/// `conversation:create`, when a customer's conversation is first stored. Called once
+/// [`conversation_created_heard_sql`] has said an active webhook hears it: nothing here asks
+/// again (under the write lock every statement is a host round trip on Spin).
 pub fn conversation_created(db: &Db, now: Millis, conversation_id: i64) -> Result<()> {
-    record(
+    record_heard(
         db,
         now,
         triggers::CONVERSATION_CREATE,
