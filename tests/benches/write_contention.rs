@@ -200,6 +200,25 @@
 //! with its 8.1 statements, is the limit there). New senders, one writer: 27.1 -> 14.0
 //! statements from `BEGIN` to `COMMIT`, 113 -> 138 req/s, p50 7.08 -> 5.33 ms, held 4.94 -> 2.70
 //! ms.
+//!
+//! A customer's message reads its sender once (2026-12-06, a session later; 1c03f5b against
+//! it, binaries alternated, 4-5 s runs, `ROUND_TRIP_US=50`): a webhook's redelivery check, the
+//! customer behind the sender's account and their conversation are one read before the lock
+//! and one under it (they were three and two); the widget's session, visitor and conversation
+//! one read (two); the bot's turn worked out from what was read with the conversation, its
+//! state included (it read the state again); a new conversation's insert says whether a
+//! webhook hears `conversation:create` (a read of its own under the lock).
+//! - Returning senders, one writer, three rounds: 28.1 -> 23.1 statements per request, 11.0 ->
+//!   9.0 from `BEGIN` to `COMMIT`; 124-125 -> 136-141 req/s, acknowledged p50 6.11-6.21 ->
+//!   5.32-5.47 ms, held p50 2.18 -> 1.91 ms. 32 writers, two rounds: 210-227 -> 217-222 req/s,
+//!   p99 255-307 -> 240-285 ms (within the noise: on 2 cores the holder waits for a core, held
+//!   p50 3.2-3.5 ms against 1.9 alone).
+//! - New senders, one writer, two rounds: 29.1 -> 26.1 per request, 14.0 -> 12.0 inside, 114-116
+//!   -> 119-125 req/s, acknowledged p50 6.60-6.73 -> 6.24-6.35 ms, held p50 3.24-3.28 -> 2.98-3.02
+//!   ms.
+//! - Widget messages, one writer, six rounds: 19.0 -> 17.0 per request (8.0 inside either way),
+//!   182-196 -> 183-203 req/s, p50 4.81-5.48 -> 4.79-5.38 ms (a small gain, inside the noise);
+//!   32 writers, two rounds: 272-278 -> 257-301 req/s, p99 514-519 -> 476-486 ms (noise).
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
