@@ -103,18 +103,13 @@ impl Outbound for NoCallsInTransaction {
     }
 }
 
-fn stored_state(db: &Db, conversation: &Conversation) -> Result<BotState> {
-    let stored = db
-        .query_opt(
-            "SELECT bot_state FROM conversations WHERE id = ?",
-            &[conversation.id.into()],
-            |r| r.string("bot_state"),
-        )?
-        .unwrap_or_default();
-    // A state from an older bot that no longer reads starts the conversation's bot afresh.
-    let mut state: BotState = serde_json::from_str(&stored).unwrap_or_default();
-    state.greeted |= conversation.greeted;
-    Ok(state)
+/// The bot's state as stored with a conversation (its `bot_state` and `greeted` columns, as
+/// read with it: no read of its own). A state from an older bot that no longer reads starts
+/// the conversation's bot afresh.
+fn state_of(bot_state: &str, greeted: bool) -> BotState {
+    let mut state: BotState = serde_json::from_str(bot_state).unwrap_or_default();
+    state.greeted |= greeted;
+    state
 }
 
 /// A bot turn computed before the write transaction, with everything it was computed from.
@@ -154,8 +149,9 @@ impl Basis {
         }
     }
 
-    /// `conversation` as it was read (before the write lock: no read of its own), `None`
-    /// unless the bot is in control. The live version is the loaded bot's ([`prepare_on`]).
+    /// `conversation` as it was read (no read of its own: before the write lock, and inside it
+    /// for a turn worked out there), `None` unless the bot is in control. The live version is
+    /// the loaded bot's ([`prepare_on`]).
     fn of(conversation: &Conversation) -> Option<Self> {
         (conversation.switchboard == Switchboard::Bot).then(|| Basis {
             last_seq: conversation.last_seq,
@@ -164,23 +160,6 @@ impl Basis {
             live_version: None,
         })
     }
-}
-
-/// The conversation's [`Basis`] now (read: a resumed turn is worked out inside the
-/// transaction too), `None` unless the bot is in control.
-fn basis(db: &Db, conversation_id: i64) -> Result<Option<Basis>> {
-    Ok(db.query_opt(
-        "SELECT last_seq, greeted, bot_state FROM conversations WHERE id = ? AND switchboard = 'bot'",
-        &[conversation_id.into()],
-        |r| {
-            Ok(Basis {
-                last_seq: r.i64("last_seq")?,
-                greeted: r.bool("greeted")?,
-                bot_state: r.string("bot_state")?,
-                live_version: None,
-            })
-        },
-    )?)
 }
 
 /// The input a customer's message gives the bot: a tap on a quick reply, or text.
@@ -242,8 +221,7 @@ fn prepare_on(
     // actually loaded: a publish in between then shows as a changed version in `respond`.
     let live = versions::live_with_phrases(db, &Vault::from_config(env.config)?)?;
     basis.live_version = live.version;
-    let mut state: BotState = serde_json::from_str(&basis.bot_state).unwrap_or_default();
-    state.greeted |= basis.greeted;
+    let state = state_of(&basis.bot_state, basis.greeted);
     let facts = facts(user, channel);
     let turn = live_turn(env, &live, user, &facts, &|bot, ctx| {
         start_turn(bot, &state, &input, ctx)
@@ -327,7 +305,8 @@ pub fn respond(
         }
     }
     let live = versions::live_with_phrases(db, &Vault::from_config(env.config)?)?;
-    let state = stored_state(db, conversation)?;
+    // `conversation` was read inside this transaction, and nothing here changed its state.
+    let state = state_of(&conversation.bot_state, conversation.greeted);
     let facts = facts(user, &message.channel);
     let turn = live_turn(env, &live, user, &facts, &|bot, ctx| {
         start_turn(bot, &state, &input_of(message), ctx)
@@ -389,8 +368,8 @@ pub struct ResumeAhead {
 }
 
 /// The flow going on with how the call `call_id` went, computed outside any transaction
-/// (reads only), for [`resume`] to write if it still holds: `None` when the bot is not in
-/// control or no longer awaits that very call.
+/// (reads only) from `conversation` as it was read, for [`resume`] to write if it still holds:
+/// `None` when the bot is not in control or no longer awaits that very call.
 pub fn prepare_resume(
     env: &Env,
     db: &Db,
@@ -399,14 +378,13 @@ pub fn prepare_resume(
     call_id: &str,
     outcome: &CallOutcome,
 ) -> Result<Option<ResumeAhead>> {
-    let Some(mut basis) = basis(db, conversation.id)? else {
+    let Some(mut basis) = Basis::of(conversation) else {
         return Ok(None);
     };
-    let mut state: BotState = serde_json::from_str(&basis.bot_state).unwrap_or_default();
+    let state = state_of(&basis.bot_state, basis.greeted);
     if state.awaiting_call.as_ref().is_none_or(|c| c.id != call_id) {
         return Ok(None);
     }
-    state.greeted |= basis.greeted;
     // As in `prepare`: the basis takes the version of the bot actually loaded.
     let live = versions::live_with_phrases(db, &Vault::from_config(env.config)?)?;
     basis.live_version = live.version;
@@ -427,9 +405,9 @@ pub fn prepare_resume(
 /// Continues the bot with how the call `call_id` went, inside a transaction opened after the
 /// call: the turn computed `ahead` ([`prepare_resume`]) when it still holds — same call,
 /// customer facts and language, and (checked as it is written) no message, state, greeting or
-/// live-version change since — else computed here. `None` when the conversation no longer
-/// awaits that very call — the customer wrote again, agents took over, the state was reset —
-/// and the result is dropped.
+/// live-version change since — else computed here, from `conversation`, which the caller read
+/// inside the transaction. `None` when the conversation no longer awaits that very call — the
+/// customer wrote again, agents took over, the state was reset — and the result is dropped.
 pub fn resume(
     env: &Env,
     db: &Db,
