@@ -36,6 +36,22 @@ fn transcript_of(app: &App) -> Vec<String> {
     .collect()
 }
 
+/// `text`, the customer's last message, joined the agents' ticket (and the bot said nothing
+/// after it).
+fn went_to_the_agents(app: &App, text: &str) {
+    let t = transcript_of(app);
+    assert_eq!(t.last(), Some(&format!("user: {text}")), "{t:?}");
+    let comments = app.rows(
+        "SELECT count(*) FROM ticket_comments WHERE body = ?",
+        &[text.into()],
+    );
+    assert_eq!(
+        comments[0][0],
+        spindesk_core::ports::Value::Integer(1),
+        "{t:?}"
+    );
+}
+
 #[test]
 fn a_batch_that_hands_off_first_gives_the_next_message_to_the_agents_not_the_bot() {
     let app = channel_app();
@@ -53,17 +69,7 @@ fn a_batch_that_hands_off_first_gives_the_next_message_to_the_agents_not_the_bot
         ]),
     )
     .expect(200);
-    let t = transcript_of(&app);
-    assert_eq!(
-        t.last().map(String::as_str),
-        Some("user: my parcel is late"),
-        "{t:?}"
-    );
-    assert_eq!(
-        app.count("SELECT count(*) FROM ticket_comments WHERE body = 'my parcel is late'"),
-        1,
-        "{t:?}"
-    );
+    went_to_the_agents(&app, "my parcel is late");
 }
 
 #[test]
@@ -134,17 +140,9 @@ fn greeting_desk(hello: &str, vendor: Vendor) -> (App, Connected) {
 #[test]
 fn a_new_senders_first_message_is_answered_without_loading_the_bot_under_the_lock() {
     let (app, c) = greeting_desk("Hi, this is the desk.", Vendor::Telegram);
-    let seen = std::cell::RefCell::new(Vec::<String>::new());
-    app.telegram_text(&c, 42, 1, "hello")
-        .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
-        .expect(200);
-    let seen = seen.into_inner();
-    let begin = seen
-        .iter()
-        .position(|s| s == "BEGIN IMMEDIATE")
-        .expect("a write");
-    let commit = seen.iter().position(|s| s == "COMMIT").expect("committed");
-    let held = &seen[begin..commit];
+    let (r, seen) = app.telegram_text(&c, 42, 1, "hello").send_listing();
+    r.expect(200);
+    let (before, held) = seen.around_write();
     for sql in held {
         assert!(
             !sql.contains("bot_versions"),
@@ -159,7 +157,7 @@ fn a_new_senders_first_message_is_answered_without_loading_the_bot_under_the_loc
         );
     }
     assert!(
-        seen[..begin].iter().any(|s| s.contains("bot_versions")),
+        before.iter().any(|s| s.contains("bot_versions")),
         "the bot was loaded before the transaction"
     );
     assert_eq!(bot_lines(&app)[0], "Hi, this is the desk.");
@@ -234,17 +232,12 @@ fn a_returning_senders_message_reads_the_sender_once_before_the_lock_and_once_un
     app.telegram_text(&c, 42, 1, "hello").send().expect(200);
     // The bot's first search moves the help center to its own database (once per desk).
     app.telegram_text(&c, 42, 2, "anyone?").send().expect(200);
-    let seen = std::cell::RefCell::new(Vec::<String>::new());
-    app.telegram_text(&c, 42, 3, "are you there?")
-        .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
-        .expect(200);
-    let seen = seen.into_inner();
-    let begin = seen
-        .iter()
-        .position(|s| s == "BEGIN IMMEDIATE")
-        .expect("a write");
-    let commit = seen.iter().position(|s| s == "COMMIT").expect("committed");
-    for (part, statements) in [("before", &seen[..begin]), ("held", &seen[begin..commit])] {
+    let (r, seen) = app
+        .telegram_text(&c, 42, 3, "are you there?")
+        .send_listing();
+    r.expect(200);
+    let (before, held) = seen.around_write();
+    for (part, statements) in [("before", before), ("held", held)] {
         let reading = |what: &str| {
             statements
                 .iter()
@@ -283,15 +276,5 @@ fn a_message_that_waited_while_the_sender_was_handed_off_goes_to_the_agents() {
                 .expect(200);
         })
         .expect(200);
-    let t = transcript_of(&app);
-    assert_eq!(
-        t.last().map(String::as_str),
-        Some("user: my parcel is late"),
-        "{t:?}"
-    );
-    assert_eq!(
-        app.count("SELECT count(*) FROM ticket_comments WHERE body = 'my parcel is late'"),
-        1,
-        "{t:?}"
-    );
+    went_to_the_agents(&app, "my parcel is late");
 }

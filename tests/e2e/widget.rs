@@ -516,18 +516,11 @@ fn a_widget_message_reads_its_visitor_conversation_and_bot_state_at_once() {
     let app = App::new();
     let v = app.visitor("en");
     app.say(&v, "hello", None);
-    let seen = std::cell::RefCell::new(Vec::<String>::new());
-    let r = app
+    let (r, seen) = app
         .widget_message(&v, "what are your opening hours?", None)
-        .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
-        .expect(201)
-        .json();
-    let seen = seen.into_inner();
-    let begin = seen
-        .iter()
-        .position(|s| s == "BEGIN IMMEDIATE")
-        .expect("a write");
-    let before = &seen[..begin];
+        .send_listing();
+    let r = r.expect(201).json();
+    let (before, _) = seen.around_write();
     let reading = |what: &str| before.iter().filter(|s| s.contains(what)).count();
     assert_eq!(reading("FROM widget_sessions s"), 1, "{before:#?}");
     assert_eq!(
@@ -551,59 +544,6 @@ fn a_widget_message_reads_its_visitor_conversation_and_bot_state_at_once() {
     );
 }
 
-/// A message whose turn no longer holds under the write lock (another message of the visitor
-/// got in first) is worked out there afresh, from the conversation read there — its bot state
-/// included, not read again — and both messages are answered in order.
-#[test]
-fn a_turn_worked_out_under_the_lock_takes_the_bot_state_read_with_the_conversation() {
-    let app = App::new();
-    let v = app.visitor("en");
-    app.say(&v, "hello", None);
-    let seen = std::cell::RefCell::new(Vec::<String>::new());
-    let raced = std::cell::Cell::new(false);
-    app.widget_message(&v, "second", None)
-        .send_watching(&|sql: &str| {
-            if sql == "BEGIN IMMEDIATE" && !raced.replace(true) {
-                app.say(&v, "first", None);
-            }
-            seen.borrow_mut().push(sql.to_owned());
-        })
-        .expect(201);
-    let seen = seen.into_inner();
-    let begin = seen
-        .iter()
-        .position(|s| s == "BEGIN IMMEDIATE")
-        .expect("a write");
-    let held = &seen[begin..];
-    assert!(
-        held.iter().any(|s| s.contains("bot_versions")),
-        "the turn was worked out under the lock: {held:#?}"
-    );
-    assert!(
-        !held.iter().any(|s| s.starts_with("SELECT bot_state")),
-        "{held:#?}"
-    );
-    let texts: Vec<String> = app
-        .rows(
-            "SELECT author_type || ': ' || text FROM messages ORDER BY seq",
-            &[],
-        )
-        .into_iter()
-        .map(|r| match &r[0] {
-            Value::Text(t) => t.clone(),
-            other => panic!("{other:?}"),
-        })
-        .collect();
-    assert_eq!(texts[2], "user: first", "{texts:?}");
-    assert_eq!(texts[4], "user: second", "{texts:?}");
-    assert_eq!(texts.len(), 6, "each answered once: {texts:?}");
-    assert!(texts[5].starts_with("bot: "), "{texts:?}");
-    assert!(
-        !texts[5].starts_with("bot: Hi!"),
-        "greeted again: {texts:?}"
-    );
-}
-
 /// A session starts under the write lock with writes only: the address's start counted, a few
 /// expired sessions swept, the visitor, their identity and conversation, the session (whether
 /// a webhook hears the new conversation comes with its insert; nothing is read back).
@@ -611,18 +551,14 @@ fn a_turn_worked_out_under_the_lock_takes_the_bot_state_read_with_the_conversati
 fn a_session_starts_with_writes_only_under_the_write_lock() {
     let app = App::new();
     app.visitor("en"); // the schema made
-    let seen = std::cell::RefCell::new(Vec::<String>::new());
-    app.request("widget", "POST", "/api/widget/sessions")
+    let (r, seen) = app
+        .request("widget", "POST", "/api/widget/sessions")
         .json(&json!({"locale": "en"}))
-        .send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
-        .expect(201);
-    let seen = seen.into_inner();
-    let begin = seen
-        .iter()
-        .rposition(|s| s == "BEGIN IMMEDIATE")
-        .expect("a write");
-    let commit = seen.iter().rposition(|s| s == "COMMIT").expect("committed");
-    let held: Vec<String> = seen[begin + 1..commit]
+        .send_listing();
+    r.expect(201);
+    let held: Vec<String> = seen
+        .around_write()
+        .1
         .iter()
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .collect();

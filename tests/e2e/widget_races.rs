@@ -68,6 +68,42 @@ fn a_message_overtaken_by_another_is_answered_from_the_state_after_it() {
     );
 }
 
+/// The overtaken message's turn, worked out afresh under the write lock, starts from the
+/// conversation read there: its bot state comes with it, not from a read of its own.
+#[test]
+fn an_overtaken_messages_turn_takes_the_bot_state_read_with_the_conversation() {
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    let held = std::cell::RefCell::new(Vec::<String>::new());
+    let raced = std::cell::Cell::new(false);
+    app.widget_message(&v, "second", None)
+        .send_watching(&|sql: &str| {
+            if sql == "BEGIN IMMEDIATE" && !raced.replace(true) {
+                app.say(&v, "first", None);
+            }
+            if raced.get() {
+                held.borrow_mut().push(sql.to_owned());
+            }
+        })
+        .expect(201);
+    let held = held.into_inner();
+    assert!(
+        held.iter().any(|s| s.contains("bot_versions")),
+        "the turn was worked out under the lock: {held:#?}"
+    );
+    assert!(
+        !held.iter().any(|s| s.starts_with("SELECT bot_state")),
+        "{held:#?}"
+    );
+    let history = app.history(&v);
+    let t = transcript(&history);
+    assert_eq!(&t[2], "user: first", "{t:?}");
+    assert_eq!(&t[4], "user: second", "{t:?}");
+    assert_eq!(t.len(), 6, "each answered once: {t:?}");
+    assert_eq!(greetings(&history), 1, "{t:?}");
+}
+
 #[test]
 fn agents_taking_over_between_the_turn_and_the_commit_get_the_message_not_the_bot() {
     let app = App::new();

@@ -507,6 +507,12 @@ impl RequestBuilder<'_> {
         self.app
             .call_with_hook(&self.component, req, &self.app.clock, seen)
     }
+    /// [`send`](Self::send), with the statements it ran on the main database.
+    pub fn send_listing(self) -> (Resp, Statements) {
+        let seen = std::cell::RefCell::new(Vec::new());
+        let r = self.send_watching(&|sql: &str| seen.borrow_mut().push(sql.to_owned()));
+        (r, Statements(seen.into_inner()))
+    }
     /// [`send`](Self::send), with `meanwhile` run once just before its write transaction
     /// begins ([`App::call_racing`]).
     pub fn send_racing(self, meanwhile: impl Fn()) -> Resp {
@@ -525,6 +531,30 @@ impl RequestBuilder<'_> {
     pub fn send_then(self, answered: &dyn Fn(&Resp)) -> Resp {
         let req = self.builder.body(self.body).expect("valid test request");
         self.app.call_then(&self.component, req, answered)
+    }
+}
+
+/// The SQL statements a request ran on the main database, in order
+/// ([`RequestBuilder::send_listing`]).
+#[derive(Debug)]
+pub struct Statements(pub Vec<String>);
+
+impl Statements {
+    /// Those before the request's write transaction (its last `BEGIN IMMEDIATE`: a first
+    /// request may migrate before), and those from its `BEGIN IMMEDIATE` to its `COMMIT`,
+    /// both excluded. Panics if it wrote nothing.
+    pub fn around_write(&self) -> (&[String], &[String]) {
+        let begin = self
+            .0
+            .iter()
+            .rposition(|s| s == "BEGIN IMMEDIATE")
+            .expect("a write transaction");
+        let commit = begin
+            + self.0[begin..]
+                .iter()
+                .position(|s| s == "COMMIT")
+                .expect("committed");
+        (&self.0[..begin], &self.0[begin + 1..commit])
     }
 }
 
