@@ -185,12 +185,13 @@ pub struct Row<'r> {
 }
 
 /// A record's column list (`"id, name"`) as read from the table aliased `alias` in a join
-/// (`"u.id, u.name"`), so that one statement can read several records whose columns share
+/// (`"u.id AS id, u.name AS name"`: named as in the table, whatever an engine names a
+/// qualified column), so that one statement can read several records whose columns share
 /// names; each is read back from its own [`Row::part`].
 pub fn qualified(alias: &str, columns: &str) -> String {
     columns
         .split(',')
-        .map(|c| format!("{alias}.{}", c.trim()))
+        .map(|c| format!("{alias}.{c} AS {c}", c = c.trim()))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -289,7 +290,7 @@ mod tests {
     #[test]
     fn records_listed_one_after_another_are_read_from_their_own_parts() {
         let listed = format!("{}, {}", qualified("u", "id, name"), qualified("c", "id"));
-        assert_eq!(listed, "u.id, u.name, c.id");
+        assert_eq!(listed, "u.id AS id, u.name AS name, c.id AS id");
         assert_eq!(count_of("id, name"), 2);
         // SQLite names `u.id` and `c.id` both `id`.
         let columns = ["seen", "id", "name", "id"].map(String::from);
