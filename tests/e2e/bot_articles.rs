@@ -302,3 +302,46 @@ fn without_an_article_url_articles_link_to_spindesks_own_pages_under_public_base
         greeting[0].0
     );
 }
+
+/// A question the bot answers from the help center reads the help center's vocabulary once
+/// (the words' article counts with the index's totals; a misspelt word's corrections come with
+/// theirs) and the suggested articles once (their start comes with the candidates): on Spin
+/// every statement is a round trip to the host, and three in four turns search.
+#[test]
+fn a_search_reads_the_vocabulary_once_and_the_suggested_articles_once() {
+    let (app, _) = setup();
+    let v = app.visitor("en-US");
+    app.say(&v, "hello", None);
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    let r = app
+        .widget_message(&v, "How do I get my monney back?", None)
+        .send_watching_help_center(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+        .expect(201)
+        .json();
+    let seen = seen.into_inner();
+    let reading = |what: &str| seen.iter().filter(|s| s.contains(what)).count();
+    assert_eq!(reading("FROM hc_index_stats"), 1, "{seen:#?}");
+    assert_eq!(reading("FROM hc_terms WHERE term IN"), 1, "{seen:#?}");
+    assert_eq!(
+        reading("FROM hc_terms WHERE term >="),
+        1,
+        "one correction look-up, for the misspelt word: {seen:#?}"
+    );
+    assert_eq!(
+        seen.iter().filter(|s| s.starts_with("SELECT a.id")).count(),
+        1,
+        "{seen:#?}"
+    );
+    let messages = said(&r);
+    assert_eq!(
+        titles(&messages[0].0)[0],
+        "How to get a refund",
+        "{messages:?}"
+    );
+    assert!(
+        messages[0]
+            .0
+            .contains("Refunds go back to the card or bank account you paid with"),
+        "{messages:?}"
+    );
+}

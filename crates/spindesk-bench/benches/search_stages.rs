@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 const ARTICLES: usize = 10_000;
 const STAGES: [&str; 7] = [
     "analyse query",
-    "spelling corrections",
-    "selective units (df)",
+    "vocabulary (df, totals) + spelling corrections",
+    "selective units",
     "rank (read blocks + bm25)",
     "load 25 articles",
     "snippets (25 bodies)",
@@ -53,12 +53,13 @@ fn main() {
             }
             let mut query = text::query(q, locale);
             lap!();
-            vocabulary::add_corrections(&db, &mut query).expect("corrections");
+            let mut words = vocabulary::Vocabulary::of(&db, &query).expect("vocabulary");
+            vocabulary::add_corrections(&db, &mut query, &mut words).expect("corrections");
             lap!();
             if query.is_empty() {
                 continue;
             }
-            let selection = vocabulary::selective_units(&db, &query).expect("units");
+            let selection = vocabulary::selective_units(&query, &words);
             let units = selection.texts();
             lap!();
             let all = rank::rank(&db, &selection, Scope::Locale(locale), None).expect("rank");

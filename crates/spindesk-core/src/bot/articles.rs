@@ -23,6 +23,11 @@ use std::cell::OnceCell;
 /// Characters of an article's text shown when there is no link to it.
 pub const EXCERPT_CHARS: usize = 140;
 
+/// Characters of an article's text read for its excerpt: four times what is shown, as
+/// whitespace is collapsed first (the same as a recommendation carries).
+const TEXT_CHARS: usize = help_center::recommend::TEXT_CHARS;
+const _: () = assert!(TEXT_CHARS == EXCERPT_CHARS * 4);
+
 pub struct HelpCenter<'a> {
     env: &'a Env<'a>,
     /// The help center's database, opened (and brought up to date) on the first read: a turn
@@ -114,9 +119,8 @@ impl<'a> HelpCenter<'a> {
         let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
         let mut rows = self.db()?.query(
             &format!(
-                "SELECT a.id, a.title, a.locale, substr(a.body_text, 1, {}) AS text \
-                 FROM hc_articles a WHERE a.draft = 0 AND a.id IN (SELECT value FROM json_each(?))",
-                EXCERPT_CHARS * 4
+                "SELECT a.id, a.title, a.locale, substr(a.body_text, 1, {TEXT_CHARS}) AS text \
+                 FROM hc_articles a WHERE a.draft = 0 AND a.id IN (SELECT value FROM json_each(?))"
             ),
             &[list.into()],
             Row::from_row,
@@ -201,9 +205,19 @@ impl Articles for HelpCenter<'_> {
         let Some(locale) = self.reading_locale(locale)? else {
             return Ok(Vec::new());
         };
+        // The recommendations come with the start of their text: no read of the rows again.
         let found = help_center::recommend(self.db()?, query, locale, limit)?;
-        let ids: Vec<i64> = found.iter().map(|r| r.article_id).collect();
-        Ok(self.rows(&ids)?.iter().map(|r| self.card(r)).collect())
+        Ok(found
+            .into_iter()
+            .map(|r| {
+                self.card(&Row {
+                    id: r.article_id,
+                    title: r.title,
+                    locale: r.locale,
+                    text: r.text,
+                })
+            })
+            .collect())
     }
 
     fn featured(&self, locale: &str, limit: usize) -> Result<Vec<ArticleCard>, SqlError> {
@@ -212,11 +226,10 @@ impl Articles for HelpCenter<'_> {
         };
         let rows = self.db()?.query(
             &format!(
-                "SELECT a.id, a.title, a.locale, substr(a.body_text, 1, {}) AS text \
+                "SELECT a.id, a.title, a.locale, substr(a.body_text, 1, {TEXT_CHARS}) AS text \
                  FROM hc_articles a \
                  WHERE a.draft = 0 AND (a.promoted = 1 OR a.vote_sum > 0) AND {IN_LANGUAGE} \
-                 ORDER BY a.promoted DESC, a.vote_sum DESC, a.position, a.id LIMIT ?2",
-                EXCERPT_CHARS * 4
+                 ORDER BY a.promoted DESC, a.vote_sum DESC, a.position, a.id LIMIT ?2"
             ),
             &[language.into(), Value::Integer(limit as i64)],
             Row::from_row,

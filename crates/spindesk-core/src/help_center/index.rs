@@ -324,8 +324,9 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// The index's totals: indexed articles and their terms in all fields.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The index's totals: indexed articles and their terms in all fields (all 0 before the
+/// index has any).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Totals {
     pub articles: i64,
     pub terms: i64,
@@ -357,11 +358,7 @@ pub fn totals(db: &Db) -> Result<Totals, SqlError> {
                 })
             },
         )?
-        .unwrap_or(Totals {
-            articles: 0,
-            terms: 0,
-            analysis: 0,
-        }))
+        .unwrap_or_default())
 }
 
 /// After an upgrade or a change of the analysis rules, indexes (again) up to [`CATCH_UP_BATCH`]

@@ -10,6 +10,10 @@ use crate::ports::SqlError;
 use crate::store::Db;
 use crate::text::Query;
 
+/// Characters of an article's text a recommendation carries, for the excerpt shown with it
+/// (read with the candidates: no read of its own).
+pub const TEXT_CHARS: usize = 560;
+
 /// Below this coverage, an article is not suggested. Chosen on the relevance set in
 /// `tests/data/help_center/` (see `docs/help-center.md`).
 pub const MIN_CONFIDENCE: f64 = 0.3;
@@ -20,6 +24,8 @@ pub struct Recommendation {
     pub title: String,
     pub locale: String,
     pub section_id: i64,
+    /// The start of its text (at most [`TEXT_CHARS`] characters).
+    pub text: String,
     /// 0..=1: how much of the message the article covers, weighted by how specific each word
     /// is and where the article has it (title and labels count more than the body).
     pub confidence: f64,
@@ -46,33 +52,21 @@ pub fn recommend_with(
     limit: usize,
     min_confidence: f64,
 ) -> Result<Vec<Recommendation>, SqlError> {
-    let query = prepare(db, text, locale)?;
-    if query.is_empty() || limit == 0 {
+    if limit == 0 {
         return Ok(Vec::new());
     }
-    let selection = vocabulary::selective_units(db, &query)?;
+    let (query, vocabulary) = prepare(db, text, locale)?;
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let selection = vocabulary::selective_units(&query, &vocabulary);
     let candidates = candidates(db, &selection, locale, (limit * 3).max(10))?;
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
     let n = selection.totals.articles;
-    let mut words: Vec<&str> = Vec::new();
-    for t in &query.terms {
-        for word in std::iter::once(t.term.as_str())
-            .chain(t.alternatives.iter().flat_map(|alt| alt.split(' ')))
-        {
-            if !words.contains(&word) {
-                words.push(word);
-            }
-        }
-    }
-    let frequencies = vocabulary::document_frequencies(db, &words)?;
-    let df = |word: &str| {
-        words
-            .iter()
-            .position(|w| *w == word)
-            .map_or(0, |i| frequencies[i])
-    };
+    // The counts were read with the query's other words ([`prepare`]).
+    let df = |word: &str| vocabulary.df(word);
     let weights: Vec<f64> = query
         .terms
         .iter()
@@ -90,6 +84,7 @@ pub fn recommend_with(
                 title: c.title,
                 locale: c.locale,
                 section_id: c.section_id,
+                text: c.text,
                 confidence,
                 score: c.score,
             }
@@ -110,6 +105,8 @@ struct Candidate {
     title: String,
     locale: String,
     section_id: i64,
+    /// The start of its text ([`TEXT_CHARS`]).
+    text: String,
     score: f64,
     /// The indexed terms of title, body and labels.
     fields: [Vec<String>; 3],
@@ -134,9 +131,12 @@ fn candidates(
     let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
     let split = |s: String| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
     let mut rows = db.query(
-        "SELECT a.id, a.title, a.locale, a.section_id, i.title AS t, i.body AS b, \
-         i.labels AS l FROM hc_articles a JOIN hc_article_terms i ON i.article_id = a.id \
-         WHERE a.id IN (SELECT value FROM json_each(?)) AND a.draft = 0",
+        &format!(
+            "SELECT a.id, a.title, a.locale, a.section_id, substr(a.body_text, 1, {TEXT_CHARS}) \
+             AS text, i.title AS t, i.body AS b, i.labels AS l \
+             FROM hc_articles a JOIN hc_article_terms i ON i.article_id = a.id \
+             WHERE a.id IN (SELECT value FROM json_each(?)) AND a.draft = 0"
+        ),
         &[serde_json::to_string(&ids)
             .unwrap_or_else(|_| "[]".into())
             .into()],
@@ -146,6 +146,7 @@ fn candidates(
                 title: r.string("title")?,
                 locale: r.string("locale")?,
                 section_id: r.i64("section_id")?,
+                text: r.string("text")?,
                 score: 0.0,
                 fields: [
                     split(r.string("t")?),

@@ -3,7 +3,7 @@
 
 use super::article::{Article, ARTICLE_COLUMNS};
 use super::rank::{self, Scope};
-use super::vocabulary;
+use super::vocabulary::{self, Vocabulary};
 use crate::html;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
@@ -60,11 +60,13 @@ impl From<SqlError> for SearchError {
     }
 }
 
-/// The analysed query with spelling corrections from the index vocabulary.
-pub fn prepare(db: &Db, text: &str, locale: &str) -> Result<Query, SqlError> {
+/// The analysed query with spelling corrections from the index vocabulary, and what the index
+/// knows of its words.
+pub fn prepare(db: &Db, text: &str, locale: &str) -> Result<(Query, Vocabulary), SqlError> {
     let mut q = text::query(text, locale);
-    vocabulary::add_corrections(db, &mut q)?;
-    Ok(q)
+    let mut vocabulary = Vocabulary::of(db, &q)?;
+    vocabulary::add_corrections(db, &mut q, &mut vocabulary)?;
+    Ok((q, vocabulary))
 }
 
 /// Articles for the query, best first; with no words (an empty `query`) but filters, the
@@ -74,11 +76,11 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
         return browse(db, req);
     }
     let locale = req.locale.unwrap_or(DEFAULT_ANALYSIS_LOCALE);
-    let query = prepare(db, req.query, locale)?;
+    let (query, vocabulary) = prepare(db, req.query, locale)?;
     if query.is_empty() {
         return Err(SearchError::EmptyQuery);
     }
-    let selection = vocabulary::selective_units(db, &query)?;
+    let selection = vocabulary::selective_units(&query, &vocabulary);
     if selection.is_empty() {
         return Ok(SearchResults {
             hits: Vec::new(),

@@ -2,17 +2,119 @@
 //! (BM25's document frequency), spelling corrections from the indexed vocabulary, and which of
 //! a query's units are selective enough to match on.
 
-use super::index::{self, Totals};
+use super::index::Totals;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use crate::text::{Query, QueryTerm};
+
+/// What the index knows of a query's words: how many articles have each (BM25's document
+/// frequency; 0 for a word no article has), and the index's totals. Read at once for the
+/// query's words ([`Vocabulary::of`]), added to by the spelling corrections (which come with
+/// their own counts): on Spin every statement is a round trip to the host, and a search reads
+/// the vocabulary once instead of for each of its steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vocabulary {
+    words: Vec<(String, i64)>,
+    pub totals: Totals,
+}
+
+impl Vocabulary {
+    /// The counts of every word of `query` (its terms, their alternatives and the words of
+    /// alternative phrases) and the totals, in one statement; none for a query without words.
+    pub fn of(db: &Db, query: &Query) -> Result<Vocabulary, SqlError> {
+        let words = words_of(query);
+        let mut vocabulary = Vocabulary {
+            words: Vec::new(),
+            totals: Totals::default(),
+        };
+        if words.is_empty() {
+            return Ok(vocabulary);
+        }
+        let marks = vec!["?"; words.len()].join(", ");
+        let params: Vec<Value> = words.iter().map(|w| (*w).into()).collect();
+        // The totals' row (its `term` NULL), then `term IN (?, ...)`: one primary-key lookup per
+        // word.
+        let rows = db.query(
+            &format!(
+                "SELECT NULL AS term, articles, terms, analysis FROM hc_index_stats WHERE id = 1
+                 UNION ALL
+                 SELECT term, articles, NULL, NULL FROM hc_terms WHERE term IN ({marks})"
+            ),
+            &params,
+            |r| {
+                Ok(match r.opt_string("term")? {
+                    Some(term) => (Some(term), r.i64("articles")?, None),
+                    None => (
+                        None,
+                        0,
+                        Some(Totals {
+                            articles: r.i64("articles")?,
+                            terms: r.i64("terms")?,
+                            analysis: r.i64("analysis")?,
+                        }),
+                    ),
+                })
+            },
+        )?;
+        for (term, articles, totals) in rows {
+            match (term, totals) {
+                (Some(term), _) => vocabulary.words.push((term, articles)),
+                (None, Some(totals)) => vocabulary.totals = totals,
+                (None, None) => {}
+            }
+        }
+        // Words no article has count 0 (and are known to, so they are not looked up again).
+        for word in words {
+            if !vocabulary.words.iter().any(|(w, _)| w == word) {
+                vocabulary.words.push((word.to_owned(), 0));
+            }
+        }
+        Ok(vocabulary)
+    }
+
+    /// The number of articles that have `word` (0 when none has, or it was not looked up).
+    pub fn df(&self, word: &str) -> i64 {
+        self.words
+            .iter()
+            .find(|(w, _)| w == word)
+            .map_or(0, |(_, articles)| *articles)
+    }
+
+    fn add(&mut self, word: &str, articles: i64) {
+        if !self.words.iter().any(|(w, _)| w == word) {
+            self.words.push((word.to_owned(), articles));
+        }
+    }
+}
+
+/// The words of `query`, each once: its terms, their alternatives, and the words of each
+/// alternative phrase.
+fn words_of(query: &Query) -> Vec<&str> {
+    let mut words: Vec<&str> = Vec::new();
+    for t in &query.terms {
+        for word in std::iter::once(t.term.as_str())
+            .chain(t.alternatives.iter().map(String::as_str))
+            .chain(t.alternatives.iter().flat_map(|alt| alt.split(' ')))
+        {
+            if !words.contains(&word) {
+                words.push(word);
+            }
+        }
+    }
+    words
+}
 
 /// Spelling fallback: a letter-word term that no article contains gets, as alternatives, the
 /// indexed terms one edit away (insert, delete, substitute, or swap two neighbours), most
 /// frequent first. Candidates share the first two letters (a B-tree range on the vocabulary,
 /// not a scan of it), so a typo in the first two letters is not corrected. Hangul and CJK need
-/// no fallback: a one-syllable typo still leaves the word's other bigrams matching.
-pub fn add_corrections(db: &Db, query: &mut Query) -> Result<(), SqlError> {
+/// no fallback: a one-syllable typo still leaves the word's other bigrams matching. Whether a
+/// term is in the vocabulary is in `vocabulary` already; the corrections' counts are added to it.
+pub fn add_corrections(
+    db: &Db,
+    query: &mut Query,
+    vocabulary: &mut Vocabulary,
+) -> Result<(), SqlError> {
     const MAX_CORRECTIONS: usize = 3;
     let correctable: Vec<(usize, Vec<char>)> = query
         .terms
@@ -28,15 +130,8 @@ pub fn add_corrections(db: &Db, query: &mut Query) -> Result<(), SqlError> {
                 && !chars.iter().all(char::is_ascii_digit)
         })
         .collect();
-    // Usually every word is in the vocabulary: one lookup for all of them settles it.
-    let terms: Vec<String> = correctable
-        .iter()
-        .map(|(i, _)| query.terms[*i].term.clone())
-        .collect();
-    let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
-    let frequencies = document_frequencies(db, &terms)?;
-    for ((i, chars), df) in correctable.into_iter().zip(frequencies) {
-        if df > 0 {
+    for (i, chars) in correctable {
+        if vocabulary.df(&query.terms[i].term) > 0 {
             continue;
         }
         let prefix: String = chars[..2].iter().collect();
@@ -55,8 +150,9 @@ pub fn add_corrections(db: &Db, query: &mut Query) -> Result<(), SqlError> {
         )?;
         candidates.retain(|(c, _)| within_one_edit(&chars, &c.chars().collect::<Vec<_>>()));
         candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        for (c, _) in candidates.into_iter().take(MAX_CORRECTIONS) {
+        for (c, articles) in candidates.into_iter().take(MAX_CORRECTIONS) {
             query.add_alternative(i, &c);
+            vocabulary.add(&c, articles);
         }
     }
     Ok(())
@@ -67,31 +163,6 @@ pub fn add_corrections(db: &Db, query: &mut Query) -> Result<(), SqlError> {
 pub const COMMON_TERM_SHARE: f64 = 0.2;
 /// Below this many articles every term selects: pruning only pays off in large help centers.
 pub const COMMON_TERM_MIN_ARTICLES: i64 = 1_000;
-
-/// The document frequencies of `terms` (0 for a term no article has), in one statement: on
-/// Spin every statement is a round trip to the host.
-pub fn document_frequencies(db: &Db, terms: &[&str]) -> Result<Vec<i64>, SqlError> {
-    if terms.is_empty() {
-        return Ok(Vec::new());
-    }
-    let marks = vec!["?"; terms.len()].join(", ");
-    let params: Vec<Value> = terms.iter().map(|t| (*t).into()).collect();
-    // `term IN (?, ...)`: one primary-key lookup per term.
-    let found = db.query(
-        &format!("SELECT term, articles FROM hc_terms WHERE term IN ({marks})"),
-        &params,
-        |r| Ok((r.string("term")?, r.i64("articles")?)),
-    )?;
-    Ok(terms
-        .iter()
-        .map(|t| {
-            found
-                .iter()
-                .find(|(term, _)| term == t)
-                .map_or(0, |(_, doc)| *doc)
-        })
-        .collect())
-}
 
 /// The units (terms and alternative phrases) a search matches on, with their document
 /// frequencies; no units when no article can match.
@@ -109,30 +180,14 @@ pub fn document_frequencies(db: &Db, terms: &[&str]) -> Result<Vec<i64>, SqlErro
 /// The share is of all indexed articles, not of the locale searched: measured on the relevance
 /// set among 10,000 generated articles (`benches/search_relevance_scale.rs`), the per-locale
 /// share pruned more and lost 13–18% of the hits at 3.
-pub fn selective_units(db: &Db, query: &Query) -> Result<Selection, SqlError> {
-    // Everything the decision and the ranking need, looked up at once: the terms, the words of
-    // their alternatives, and the multi-term alternatives themselves (indexed as units).
-    let mut words: Vec<&str> = Vec::new();
-    for t in &query.terms {
-        for word in std::iter::once(t.term.as_str())
-            .chain(t.alternatives.iter().map(String::as_str))
-            .chain(t.alternatives.iter().flat_map(|alt| alt.split(' ')))
-        {
-            if !words.contains(&word) {
-                words.push(word);
-            }
-        }
-    }
-    let frequencies = document_frequencies(db, &words)?;
-    let df = |word: &str| {
-        words
-            .iter()
-            .position(|w| *w == word)
-            .map_or(0, |i| frequencies[i])
-    };
+pub fn selective_units(query: &Query, vocabulary: &Vocabulary) -> Selection {
+    // Everything the decision and the ranking need was looked up at once ([`Vocabulary::of`]):
+    // the terms, the words of their alternatives, and the multi-term alternatives themselves
+    // (indexed as units).
+    let df = |word: &str| vocabulary.df(word);
     // A phrase is in no more articles than its rarest word.
     let unit_df = |unit: &str| unit.split(' ').map(df).min().unwrap_or(0);
-    let totals = index::totals(db)?;
+    let totals = vocabulary.totals;
     let n = totals.articles;
     let limit = if n < COMMON_TERM_MIN_ARTICLES {
         i64::MAX
@@ -172,7 +227,7 @@ pub fn selective_units(db: &Db, query: &Query) -> Result<Selection, SqlError> {
             }
         }
     }
-    Ok(Selection { units, totals })
+    Selection { units, totals }
 }
 
 /// A unit a search matches on, with the number of articles that have it.
