@@ -328,19 +328,21 @@ impl App {
     }
 
     /// [`App::call_then`] on `clock`, with `before` called with each statement on the main
-    /// database, as [`App::call_with_hook`] does (a bench's model of Spin's round trips).
+    /// database, as [`App::call_with_hook`] does, and `before_help_center` with each on the
+    /// help center's (a bench's model of Spin's round trips).
     pub fn call_then_with_hook(
         &self,
         component: &str,
         req: http::Request<Vec<u8>>,
         clock: &dyn spindesk_core::ports::Clock,
         before: &dyn Fn(&str),
+        before_help_center: &dyn Fn(&str),
         answered: &dyn Fn(&Resp),
     ) -> Resp {
         let watch = Watch {
             main: before,
+            help_center: before_help_center,
             answered,
-            ..Watch::NOTHING
         };
         self.call_watched(component, req, clock, &watch)
     }
