@@ -220,6 +220,17 @@
 //! - Widget messages, one writer, six rounds: 19.0 -> 17.0 per request (8.0 inside either way),
 //!   182-196 -> 183-203 req/s, p50 4.81-5.48 -> 4.79-5.38 ms (a small gain, inside the noise);
 //!   32 writers, two rounds: 272-278 -> 257-301 req/s, p99 514-519 -> 476-486 ms (noise).
+//!
+//! Then a bot turn's help-center search with fewer statements (same day): the vocabulary read
+//! once with the index's totals, the suggested articles once (10 -> 6 statements on the help
+//! center for a question it answers). With the help center's statements modelled too (above),
+//! `ARTICLES=500`, one writer, 1c03f5b (the bench's hook patched in) against this, alternated, 5
+//! s runs: widget messages, two rounds, 130-143 -> 149-165 req/s, p50 6.84-8.02 -> 5.85-6.85 ms;
+//! webhooks of returning senders, two rounds, 99-101 -> 111-118 req/s, acknowledged p50
+//! 7.85-8.05 -> 6.12-6.78 ms. 32 writers, one round each: widget 259 -> 265 req/s, p99 539 ->
+//! 497 ms; webhooks 175 -> 162 req/s, p99 241 -> 202 ms (the noise of one round). Without
+//! articles (the bench's default: the bot finds no language to search and reads nothing more),
+//! widget messages, three rounds: p50 5.98-6.12 -> 5.57-5.93 ms.
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
