@@ -520,7 +520,12 @@ fn a_widget_message_reads_its_visitor_conversation_and_bot_state_at_once() {
         .widget_message(&v, "what are your opening hours?", None)
         .send_listing();
     let r = r.expect(201).json();
-    let (before, _) = seen.around_write();
+    let (before, held) = seen.around_write();
+    // Under the lock one read only, the search upkeep's and webhooks' check before the commit:
+    // who answers comes back from the message's insert.
+    let reads: Vec<&String> = held.iter().filter(|s| s.starts_with("SELECT")).collect();
+    assert_eq!(reads.len(), 1, "{held:#?}");
+    assert!(reads[0].starts_with("SELECT (coalesce"), "{held:#?}");
     let reading = |what: &str| before.iter().filter(|s| s.contains(what)).count();
     assert_eq!(reading("FROM widget_sessions s"), 1, "{before:#?}");
     assert_eq!(

@@ -104,6 +104,27 @@ fn an_overtaken_messages_turn_takes_the_bot_state_read_with_the_conversation() {
     assert_eq!(greetings(&history), 1, "{t:?}");
 }
 
+/// A visitor erased (their data deleted on request) while their message waited for the write
+/// lock: the message is refused as one of an ended session is, and nothing of it is stored.
+#[test]
+fn a_message_whose_visitor_is_erased_meanwhile_ends_the_session() {
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    let uid = match &app.rows("SELECT public_id FROM users WHERE role = 'end-user'", &[])[0][0] {
+        spindesk_core::ports::Value::Text(id) => id.clone(),
+        other => panic!("{other:?}"),
+    };
+    let r = say_racing(&app, &v, json!({"text": "still there?"}), || {
+        crate::sunshine_openapi::Sun::admin(&app)
+            .delete(&format!("/users/{uid}"))
+            .expect(200);
+    });
+    assert_eq!(r.status, 401, "{:?}", r.text());
+    assert_eq!(r.error_code(), "invalid_session");
+    assert_eq!(app.count("SELECT count(*) FROM messages"), 0);
+}
+
 #[test]
 fn agents_taking_over_between_the_turn_and_the_commit_get_the_message_not_the_bot() {
     let app = App::new();

@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::message::{AuthorType, Message, QuickReply, COLUMNS as MESSAGE_COLUMNS};
 use crate::ports::{Env, Millis, SqlError};
-use crate::store::{Db, Row};
+use crate::store::{count_of, Db, Row};
 use crate::users::User;
 use crate::webhooks;
 
@@ -160,15 +160,19 @@ pub struct Inbound {
 /// What storing a customer's message did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stored {
-    /// A new message, with the next sequence number.
-    New(Message),
+    /// A new message, with the next sequence number, and its conversation as it is now (read
+    /// by the statement that stored the message, inside the caller's transaction: who answers
+    /// is decided from it).
+    New(Message, Conversation),
     /// The channel delivered this message before; nothing changed.
     Duplicate(Message),
 }
 
 /// Appends a customer's message with the next sequence number (and makes its channel the one
-/// replies go back on), or recognises a redelivery by its channel message id (the UNIQUE (source, source_message_id) constraint decides, so two
-/// instances racing with the same delivery store it once). Caller's transaction.
+/// replies go back on), or recognises a redelivery by its channel message id (the UNIQUE
+/// (source, source_message_id) constraint decides, so two instances racing with the same
+/// delivery store it once). Caller's transaction. Only `conversation`'s id is used: it may have
+/// been read before the transaction, as the conversation comes back from the same statement.
 pub fn store_customer_message(
     env: &Env,
     db: &Db,
@@ -177,6 +181,18 @@ pub fn store_customer_message(
     inbound: &Inbound,
 ) -> Result<Stored> {
     let now = env.clock.now_ms();
+    // The conversation's columns after the message's, each read by the insert itself (one
+    // statement under the write lock instead of a read of its own).
+    let conversation_now = COLUMNS
+        .split(',')
+        .map(|c| {
+            format!(
+                "(SELECT {c} FROM conversations WHERE id = ?1) AS {c}",
+                c = c.trim()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let inserted = db.query_opt(
         &format!(
             "INSERT INTO messages (conversation_id, seq, author_type, author_id, author_name,
@@ -184,7 +200,7 @@ pub fn store_customer_message(
              VALUES (?1, (SELECT last_seq + 1 FROM conversations WHERE id = ?1), 'user', ?2, ?3,
                      ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (source, source_message_id) DO NOTHING
-             RETURNING {MESSAGE_COLUMNS}"
+             RETURNING {MESSAGE_COLUMNS}, {conversation_now}"
         ),
         &[
             conversation.id.into(),
@@ -197,9 +213,13 @@ pub fn store_customer_message(
             inbound.payload.clone().into(),
             now.into(),
         ],
-        Message::from_row,
+        |r| {
+            let message = Message::from_row(r)?;
+            let conversation = from_row(&r.part(count_of(MESSAGE_COLUMNS)))?;
+            Ok((message, conversation))
+        },
     )?;
-    let Some(message) = inserted else {
+    let Some((message, mut conversation)) = inserted else {
         let original = db
             .query_opt(
                 &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE source = ? AND source_message_id = ?"),
@@ -210,8 +230,11 @@ pub fn store_customer_message(
         return Ok(Stored::Duplicate(original));
     };
     // The insert moved the conversation on (`last_seq`, `last_channel`, `updated_at`): the
-    // trigger of schema v27, in the same statement.
-    Ok(Stored::New(message))
+    // trigger of schema v27, in the same statement — whether `RETURNING` saw it before or after
+    // the trigger ran, this is where it left them.
+    conversation.last_seq = conversation.last_seq.max(message.seq);
+    conversation.last_channel = message.channel.clone();
+    Ok(Stored::New(message, conversation))
 }
 
 /// A message to the customer.

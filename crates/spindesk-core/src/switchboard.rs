@@ -109,7 +109,8 @@ pub fn write_turn<T, E>(
 
 /// Takes a customer's message into their conversation, inside the caller's transaction, with
 /// the bot's turn [`prepare`]d before it (`turn`), which is used only if it still holds.
-/// `conversation` must be read inside the transaction: who is in control decides here.
+/// `conversation` may have been read before the transaction: who is in control decides here,
+/// from the conversation as the statement storing the message found it.
 pub fn receive(
     env: &Env,
     db: &Db,
@@ -118,11 +119,12 @@ pub fn receive(
     inbound: &Inbound,
     turn: PreparedTurn<'_>,
 ) -> Result<Receipt> {
-    let message = match conversation::store_customer_message(env, db, conversation, user, inbound)?
-    {
-        Stored::Duplicate(original) => return Ok(Receipt::Duplicate(original)),
-        Stored::New(message) => message,
-    };
+    let (message, conversation) =
+        match conversation::store_customer_message(env, db, conversation, user, inbound)? {
+            Stored::Duplicate(original) => return Ok(Receipt::Duplicate(original)),
+            Stored::New(message, now) => (message, now),
+        };
+    let conversation = &conversation;
     let mut committed = Committed {
         messages: vec![message.clone()],
         ..Committed::default()

@@ -427,6 +427,23 @@ fn session(env: &Env, db: &Db, req: &Request) -> Result<Conversation, ApiError> 
     visitor(env, db, req).map(|(_, conversation)| conversation)
 }
 
+/// `e`, unless the conversation is gone — its visitor's data erased since the session was
+/// read, so the message's insert was refused by its foreign key: the session is over.
+fn erased_or(db: &Db, conversation_id: i64, e: crate::Error) -> ApiError {
+    match &e {
+        crate::Error::Sql(sql) if sql.kind == crate::ports::SqlErrorKind::Constraint => {
+            match conversation::by_id(db, conversation_id) {
+                Ok(None) => ApiError::unauthorized(
+                    "invalid_session",
+                    "The session's conversation no longer exists",
+                ),
+                _ => e.into(),
+            }
+        }
+        _ => e.into(),
+    }
+}
+
 /// How long widget sessions live, from the variables.
 struct SessionLifetime {
     idle_ms: Millis,
@@ -741,36 +758,31 @@ fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let (duplicate, messages) = switchboard::write_turn(ahead, |turn| {
         commit::write(env, &db, |db| {
             rate_limit::count_all(env, db, &limits)?;
-            // Again inside: agents may have taken the conversation since it was read.
-            let conversation = conversation::by_id(db, conversation.id)?.ok_or_else(|| {
-                ApiError::unauthorized(
-                    "invalid_session",
-                    "The session's conversation no longer exists",
-                )
-            })?;
-            Ok::<_, ApiError>(
-                match switchboard::receive(env, db, &conversation, &user, &inbound, turn)? {
-                    Receipt::Stored(mut committed) => {
-                        // The customer's message is the first posted: its files go with it, or
-                        // nothing is written.
-                        if let (Some(message), false) =
-                            (committed.messages.first_mut(), files.is_empty())
-                        {
-                            let owner = Uploader::Customer(user.id);
-                            attachments::attach_to_message(
-                                db,
-                                conversation.id,
-                                message.id,
-                                owner,
-                                &files,
-                            )?;
-                            message.has_attachments = true;
-                        }
-                        (None, committed)
+            // Who answers is read again as the message is stored (agents may have taken the
+            // conversation since it was read).
+            let received = switchboard::receive(env, db, &conversation, &user, &inbound, turn)
+                .map_err(|e| erased_or(db, conversation.id, e))?;
+            Ok::<_, ApiError>(match received {
+                Receipt::Stored(mut committed) => {
+                    // The customer's message is the first posted: its files go with it, or
+                    // nothing is written.
+                    if let (Some(message), false) =
+                        (committed.messages.first_mut(), files.is_empty())
+                    {
+                        let owner = Uploader::Customer(user.id);
+                        attachments::attach_to_message(
+                            db,
+                            conversation.id,
+                            message.id,
+                            owner,
+                            &files,
+                        )?;
+                        message.has_attachments = true;
                     }
-                    Receipt::Duplicate(original) => (Some(original), Default::default()),
-                },
-            )
+                    (None, committed)
+                }
+                Receipt::Duplicate(original) => (Some(original), Default::default()),
+            })
         })
     })?;
     if let Some(original) = duplicate {
