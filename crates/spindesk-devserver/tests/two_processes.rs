@@ -172,8 +172,13 @@ fn history(addr: &str, v: &Visitor) -> Vec<Json> {
     body["messages"].as_array().expect("messages").clone()
 }
 
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spindesk-two-processes-{}", std::process::id()));
+/// A directory of the test's own: the tests run at once in one process, and each removes its
+/// directory when done (one shared directory once lost a running test its database).
+fn temp_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "spindesk-two-processes-{}-{test}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
@@ -185,7 +190,7 @@ const MESSAGES: usize = 16;
 
 #[test]
 fn two_processes_share_the_database_and_redis_under_concurrent_load() {
-    let dir = temp_dir();
+    let dir = temp_dir("widgets");
     let db = dir.join("shared.db");
     let (_redis, redis_port) = start_redis();
     let (_a, a) = start_devserver(&db, redis_port);
@@ -317,8 +322,7 @@ const TELEGRAM_SECRET: &str = "tg-two-processes-secret-0123456789abcdef";
 /// and the bot's greeting once.
 #[test]
 fn two_processes_take_racing_first_messages_of_new_channel_customers_once() {
-    let dir = temp_dir().join("channels");
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = temp_dir("channels");
     let db = dir.join("shared.db");
     let (_redis, redis_port) = start_redis();
     let (_a, a) = start_devserver(&db, redis_port);
