@@ -232,6 +232,14 @@
 //! compare the whole session (the sender read once, above, and the search). Without articles
 //! (the bench's default: the bot finds no language to search in and reads nothing more), so the
 //! main database's part alone, widget messages, three rounds: p50 5.98-6.12 -> 5.57-5.93 ms.
+//!
+//! A widget message's conversation read again under the lock left out (the message's insert
+//! returns who is in control, the ticket and the bot's state, `conversation::store_customer_message`):
+//! 8.8 -> 7.8 statements from `BEGIN` to `COMMIT`, the lock held p50 1.80-2.10 -> 1.62-1.88 ms
+//! alone; one writer (three rounds) p50 5.82-6.43 -> 5.85-6.33 ms, 32 writers (five rounds,
+//! `ARTICLES=500`) 242-313 -> 247-278 req/s: within the noise, where CPU is the limit. A first
+//! version returned every column of the conversation, ten subqueries each parsed on every
+//! request's fresh connection: 238-297 req/s, a little lower if anything; four are enough.
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;

@@ -46,16 +46,20 @@ pub struct Conversation {
 pub const COLUMNS: &str = "id, public_id, user_id, switchboard, ticket_id, last_seq, \
                            last_channel, greeted, bot_state, created_at";
 
+fn switchboard_of(r: &Row) -> Result<Switchboard, SqlError> {
+    Ok(if r.string("switchboard")? == "agent" {
+        Switchboard::Agent
+    } else {
+        Switchboard::Bot
+    })
+}
+
 fn from_row(r: &Row) -> Result<Conversation, SqlError> {
     Ok(Conversation {
         id: r.i64("id")?,
         public_id: r.string("public_id")?,
         user_id: r.i64("user_id")?,
-        switchboard: if r.string("switchboard")? == "agent" {
-            Switchboard::Agent
-        } else {
-            Switchboard::Bot
-        },
+        switchboard: switchboard_of(r)?,
         ticket_id: r.opt_i64("ticket_id")?,
         last_seq: r.i64("last_seq")?,
         last_channel: r.string("last_channel")?,
@@ -171,8 +175,9 @@ pub enum Stored {
 /// Appends a customer's message with the next sequence number (and makes its channel the one
 /// replies go back on), or recognises a redelivery by its channel message id (the UNIQUE
 /// (source, source_message_id) constraint decides, so two instances racing with the same
-/// delivery store it once). Caller's transaction. Only `conversation`'s id is used: it may have
-/// been read before the transaction, as the conversation comes back from the same statement.
+/// delivery store it once). Caller's transaction. `conversation` may have been read before the
+/// transaction: what another writer can change of it (who is in control, the ticket, the bot's
+/// state) comes back from the same statement.
 pub fn store_customer_message(
     env: &Env,
     db: &Db,
@@ -181,18 +186,12 @@ pub fn store_customer_message(
     inbound: &Inbound,
 ) -> Result<Stored> {
     let now = env.clock.now_ms();
-    // The conversation's columns after the message's, each read by the insert itself (one
-    // statement under the write lock instead of a read of its own).
-    let conversation_now = COLUMNS
-        .split(',')
-        .map(|c| {
-            format!(
-                "(SELECT {c} FROM conversations WHERE id = ?1) AS {c}",
-                c = c.trim()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    // What of the conversation another writer may have changed since it was read (agents
+    // took it, the bot moved on), read by the insert itself: one statement under the write
+    // lock instead of a read of its own. Each subquery is parsed with the statement, on every
+    // request's fresh connection: the four that matter, not every column (measured).
+    let now_of = |c: &str| format!("(SELECT {c} FROM conversations WHERE id = ?1) AS {c}");
+    let conversation_now = ["switchboard", "ticket_id", "greeted", "bot_state"].map(now_of);
     let inserted = db.query_opt(
         &format!(
             "INSERT INTO messages (conversation_id, seq, author_type, author_id, author_name,
@@ -200,7 +199,8 @@ pub fn store_customer_message(
              VALUES (?1, (SELECT last_seq + 1 FROM conversations WHERE id = ?1), 'user', ?2, ?3,
                      ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (source, source_message_id) DO NOTHING
-             RETURNING {MESSAGE_COLUMNS}, {conversation_now}"
+             RETURNING {MESSAGE_COLUMNS}, {}",
+            conversation_now.join(", ")
         ),
         &[
             conversation.id.into(),
@@ -215,7 +215,14 @@ pub fn store_customer_message(
         ],
         |r| {
             let message = Message::from_row(r)?;
-            let conversation = from_row(&r.part(count_of(MESSAGE_COLUMNS)))?;
+            let now = r.part(count_of(MESSAGE_COLUMNS));
+            let conversation = Conversation {
+                switchboard: switchboard_of(&now)?,
+                ticket_id: now.opt_i64("ticket_id")?,
+                greeted: now.bool("greeted")?,
+                bot_state: now.string("bot_state")?,
+                ..conversation.clone()
+            };
             Ok((message, conversation))
         },
     )?;
