@@ -190,8 +190,8 @@ pub fn store_customer_message(
     // took it, the bot moved on), read by the insert itself: one statement under the write
     // lock instead of a read of its own. Each subquery is parsed with the statement, on every
     // request's fresh connection: the four that matter, not every column (measured).
-    let now_of = |c: &str| format!("(SELECT {c} FROM conversations WHERE id = ?1) AS {c}");
-    let conversation_now = ["switchboard", "ticket_id", "greeted", "bot_state"].map(now_of);
+    let current = |c: &str| format!("(SELECT {c} FROM conversations WHERE id = ?1) AS {c}");
+    let conversation_now = ["switchboard", "ticket_id", "greeted", "bot_state"].map(current);
     let inserted = db.query_opt(
         &format!(
             "INSERT INTO messages (conversation_id, seq, author_type, author_id, author_name,
@@ -215,12 +215,12 @@ pub fn store_customer_message(
         ],
         |r| {
             let message = Message::from_row(r)?;
-            let now = r.part(count_of(MESSAGE_COLUMNS));
+            let current = r.part(count_of(MESSAGE_COLUMNS));
             let conversation = Conversation {
-                switchboard: switchboard_of(&now)?,
-                ticket_id: now.opt_i64("ticket_id")?,
-                greeted: now.bool("greeted")?,
-                bot_state: now.string("bot_state")?,
+                switchboard: switchboard_of(&current)?,
+                ticket_id: current.opt_i64("ticket_id")?,
+                greeted: current.bool("greeted")?,
+                bot_state: current.string("bot_state")?,
                 ..conversation.clone()
             };
             Ok((message, conversation))

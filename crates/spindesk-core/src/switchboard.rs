@@ -122,7 +122,7 @@ pub fn receive(
     let (message, conversation) =
         match conversation::store_customer_message(env, db, conversation, user, inbound)? {
             Stored::Duplicate(original) => return Ok(Receipt::Duplicate(original)),
-            Stored::New(message, now) => (message, now),
+            Stored::New(message, current) => (message, current),
         };
     let conversation = &conversation;
     let mut committed = Committed {
