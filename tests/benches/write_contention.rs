@@ -340,19 +340,17 @@ impl Views {
             return app.call_then_with_hook(component, req, &clock, &|_| {}, &|_| {}, answered);
         }
         let statements = RefCell::new(Vec::new());
-        let before = |sql: &str| {
-            if !self.round_trip.is_zero() {
-                std::thread::sleep(self.round_trip);
-            }
-            if self.locks {
-                statements.borrow_mut().push((Instant::now(), kind(sql)));
-            }
-        };
         // The help center's statements are host calls too; they hold no lock of the main
         // database's, so the locks view does not count them.
         let before_help_center = |_: &str| {
             if !self.round_trip.is_zero() {
                 std::thread::sleep(self.round_trip);
+            }
+        };
+        let before = |sql: &str| {
+            before_help_center(sql);
+            if self.locks {
+                statements.borrow_mut().push((Instant::now(), kind(sql)));
             }
         };
         let r = app.call_then_with_hook(

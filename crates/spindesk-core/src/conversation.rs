@@ -70,13 +70,9 @@ fn from_row(r: &Row) -> Result<Conversation, SqlError> {
 }
 
 /// The conversation in a row (or [`Row::part`]) of a query that left-joins it and lists its
-/// [`COLUMNS`] (`c.*` where the query names no other column the same), `None` when the join
-/// found none.
+/// [`COLUMNS`] ([`crate::store::qualified`]), `None` when the join found none.
 pub fn joined(r: &Row) -> Result<Option<Conversation>, SqlError> {
-    match r.opt_i64("id")? {
-        Some(_) => from_row(r).map(Some),
-        None => Ok(None),
-    }
+    r.joined(from_row)
 }
 
 pub fn by_id(db: &Db, id: i64) -> Result<Option<Conversation>> {

@@ -69,6 +69,7 @@ pub struct User {
 pub const COLUMNS: &str = "id, public_id, role, name, email, external_id, locale, phone, \
                            notes, tags, active, created_at, updated_at";
 
+/// The user in a row (or [`Row::part`]) that lists their [`COLUMNS`].
 pub fn from_row(r: &Row) -> Result<User, SqlError> {
     Ok(User {
         id: r.i64("id")?,
@@ -89,15 +90,6 @@ pub fn from_row(r: &Row) -> Result<User, SqlError> {
         created_at: r.i64("created_at")?,
         updated_at: r.i64("updated_at")?,
     })
-}
-
-/// The user in a row (or [`Row::part`]) of a query that left-joins them and lists their
-/// [`COLUMNS`], `None` when the join found none.
-pub fn joined(r: &Row) -> Result<Option<User>, SqlError> {
-    match r.opt_i64("id")? {
-        Some(_) => from_row(r).map(Some),
-        None => Ok(None),
-    }
 }
 
 pub fn by_id(db: &Db, id: i64) -> Result<Option<User>> {

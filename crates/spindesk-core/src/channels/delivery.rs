@@ -87,7 +87,7 @@ fn sender(db: &Db, integration: &Integration, event: &Event) -> Result<Sender> {
             event.sender.address.clone().into(),
         ],
         |r| {
-            let customer = match users::joined(&r.part(SEEN))? {
+            let customer = match r.part(SEEN).joined(users::from_row)? {
                 Some(user) => Some((
                     user,
                     conversation::joined(&r.part(SEEN + count_of(users::COLUMNS)))?,
@@ -176,14 +176,15 @@ pub fn receive(
     };
     // A customer first seen now is created with their conversation (the UNIQUE (channel,
     // address) constraint decides a race: inside the IMMEDIATE transaction the read and the
-    // insert cannot interleave with another instance's); they have no option offered yet.
-    let (user, conversation, new) = match (threaded, sender.customer) {
+    // insert cannot interleave with another instance's). A conversation started now has no
+    // option offered yet to look up.
+    let (user, conversation, started) = match (threaded, sender.customer) {
         (Some((user, conversation)), _) | (None, Some((user, Some(conversation)))) => {
             (user, conversation, false)
         }
         (None, Some((user, None))) => {
             let conversation = conversation::start(env, db, user.id, channel)?;
-            (user, conversation, false)
+            (user, conversation, true)
         }
         (None, None) => {
             let address = &event.sender.address;
@@ -207,7 +208,12 @@ pub fn receive(
             now.into(),
         ],
     )?;
-    let mut inbound = inbound(db, (!new).then_some(conversation.id), integration, event)?;
+    let mut inbound = inbound(
+        db,
+        (!started).then_some(conversation.id),
+        integration,
+        event,
+    )?;
     // An e-mail's files: in hand already (inline in the webhook), stored before the message so
     // a file refused (its type, its size) is named in the text the agent and the bot read.
     let mail_files = match &event.mail {

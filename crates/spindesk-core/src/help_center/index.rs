@@ -7,7 +7,7 @@ use super::article::{self, Article};
 use super::postings::{self, Entry};
 use crate::html;
 use crate::ports::{SqlError, Value};
-use crate::store::Db;
+use crate::store::{Db, Row};
 use crate::text::{self, Analyzer};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -335,6 +335,15 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// The totals in a row that has `hc_index_stats`' `articles`, `terms` and `analysis`.
+    pub fn from_row(r: &Row) -> Result<Totals, SqlError> {
+        Ok(Totals {
+            articles: r.i64("articles")?,
+            terms: r.i64("terms")?,
+            analysis: r.i64("analysis")?,
+        })
+    }
+
     /// BM25's average document length.
     pub fn average_length(&self) -> f64 {
         if self.articles == 0 {
@@ -350,13 +359,7 @@ pub fn totals(db: &Db) -> Result<Totals, SqlError> {
         .query_opt(
             "SELECT articles, terms, analysis FROM hc_index_stats WHERE id = 1",
             &[],
-            |r| {
-                Ok(Totals {
-                    articles: r.i64("articles")?,
-                    terms: r.i64("terms")?,
-                    analysis: r.i64("analysis")?,
-                })
-            },
+            Totals::from_row,
         )?
         .unwrap_or_default())
 }

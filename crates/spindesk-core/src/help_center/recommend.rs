@@ -66,13 +66,12 @@ pub fn recommend_with(
     }
     let n = selection.totals.articles;
     // The counts were read with the query's other words ([`prepare`]).
-    let df = |word: &str| vocabulary.df(word);
     let weights: Vec<f64> = query
         .terms
         .iter()
         .map(|t| {
-            let phrases = t.alternatives.iter().map(|alt| phrase_df(alt, df));
-            idf(n, phrases.fold(df(&t.term), i64::max))
+            let phrases = t.alternatives.iter().map(|alt| vocabulary.unit_df(alt));
+            idf(n, phrases.fold(vocabulary.df(&t.term), i64::max))
         })
         .collect();
     let mut out: Vec<Recommendation> = candidates
@@ -165,11 +164,6 @@ fn candidates(
             Some(c)
         })
         .collect())
-}
-
-/// Documents containing a phrase's rarest term: an upper bound that is cheap to get.
-fn phrase_df(phrase: &str, df: impl Fn(&str) -> i64) -> i64 {
-    phrase.split(' ').map(df).min().unwrap_or(0)
 }
 
 /// BM25's inverse document frequency (never negative).

@@ -33,7 +33,7 @@ impl Vocabulary {
         let marks = vec!["?"; words.len()].join(", ");
         let params: Vec<Value> = words.iter().map(|w| (*w).into()).collect();
         // The totals' row (its `term` NULL), then `term IN (?, ...)`: one primary-key lookup per
-        // word.
+        // word. A word no article has is not among the rows: it counts 0 ([`Vocabulary::df`]).
         let rows = db.query(
             &format!(
                 "SELECT NULL AS term, articles, terms, analysis FROM hc_index_stats WHERE id = 1
@@ -43,30 +43,15 @@ impl Vocabulary {
             &params,
             |r| {
                 Ok(match r.opt_string("term")? {
-                    Some(term) => (Some(term), r.i64("articles")?, None),
-                    None => (
-                        None,
-                        0,
-                        Some(Totals {
-                            articles: r.i64("articles")?,
-                            terms: r.i64("terms")?,
-                            analysis: r.i64("analysis")?,
-                        }),
-                    ),
+                    Some(term) => Counted::Word(term, r.i64("articles")?),
+                    None => Counted::Totals(Totals::from_row(r)?),
                 })
             },
         )?;
-        for (term, articles, totals) in rows {
-            match (term, totals) {
-                (Some(term), _) => vocabulary.words.push((term, articles)),
-                (None, Some(totals)) => vocabulary.totals = totals,
-                (None, None) => {}
-            }
-        }
-        // Words no article has count 0 (and are known to, so they are not looked up again).
-        for word in words {
-            if !vocabulary.words.iter().any(|(w, _)| w == word) {
-                vocabulary.words.push((word.to_owned(), 0));
+        for row in rows {
+            match row {
+                Counted::Word(term, articles) => vocabulary.words.push((term, articles)),
+                Counted::Totals(totals) => vocabulary.totals = totals,
             }
         }
         Ok(vocabulary)
@@ -80,11 +65,24 @@ impl Vocabulary {
             .map_or(0, |(_, articles)| *articles)
     }
 
+    /// The number of articles that have a unit (a word, or a phrase of words that must follow
+    /// each other): for a phrase, at most those with its rarest word — an upper bound that is
+    /// cheap to get.
+    pub fn unit_df(&self, unit: &str) -> i64 {
+        unit.split(' ').map(|w| self.df(w)).min().unwrap_or(0)
+    }
+
     fn add(&mut self, word: &str, articles: i64) {
         if !self.words.iter().any(|(w, _)| w == word) {
             self.words.push((word.to_owned(), articles));
         }
     }
+}
+
+/// A row of [`Vocabulary::of`]'s read.
+enum Counted {
+    Word(String, i64),
+    Totals(Totals),
 }
 
 /// The words of `query`, each once: its terms, their alternatives, and the words of each
@@ -185,8 +183,7 @@ pub fn selective_units(query: &Query, vocabulary: &Vocabulary) -> Selection {
     // the terms, the words of their alternatives, and the multi-term alternatives themselves
     // (indexed as units).
     let df = |word: &str| vocabulary.df(word);
-    // A phrase is in no more articles than its rarest word.
-    let unit_df = |unit: &str| unit.split(' ').map(df).min().unwrap_or(0);
+    let unit_df = |unit: &str| vocabulary.unit_df(unit);
     let totals = vocabulary.totals;
     let n = totals.articles;
     let limit = if n < COMMON_TERM_MIN_ARTICLES {

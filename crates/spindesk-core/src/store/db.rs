@@ -211,6 +211,18 @@ impl<'r> Row<'r> {
             values: &self.values[start..],
         }
     }
+
+    /// The record a `LEFT JOIN` found, read by `read`; `None` when it found none (its `id` is
+    /// NULL).
+    pub fn joined<T>(
+        &self,
+        read: impl Fn(&Row) -> Result<T, SqlError>,
+    ) -> Result<Option<T>, SqlError> {
+        match self.opt_i64("id")? {
+            Some(_) => read(self).map(Some),
+            None => Ok(None),
+        }
+    }
 }
 
 impl Row<'_> {
