@@ -1,7 +1,9 @@
 //! Storage: migrations apply once even when instances race; WAL; gap-free per-conversation order.
 
 use spindesk_core::ports::{Sql, Value};
-use spindesk_core::store::{ensure_schema, Db, MIGRATIONS};
+use spindesk_core::store::{
+    ensure_schema, Db, Setting, SettingsOnFirstWrite, BUSY_TIMEOUT, MIGRATIONS,
+};
 use spindesk_native::NativeSql;
 use spindesk_tests::RequestBuilder;
 use spindesk_tests::*;
@@ -282,22 +284,30 @@ fn a_busy_write_lock_is_waited_for_with_short_jittered_sleeps() {
     assert!(clock.now_ms() - started <= spindesk_core::store::BUSY_RETRY_BUDGET_MS + 4);
 }
 
+/// A connection opens with rusqlite's 5 s busy wait, as under Spin; once it has its settings
+/// (the schema check's, here on a bare connection at once) a held write lock is reported busy
+/// after SQLite's short wait, for `Db`'s own retries.
 #[test]
-fn the_native_adapter_reports_a_held_write_lock_as_busy_after_a_short_wait() {
+fn a_connection_with_its_settings_reports_a_held_write_lock_as_busy_after_a_short_wait() {
     use spindesk_core::ports::SqlErrorKind;
     let app = App::new();
     let holder = app.db();
     ensure_schema(&Db::new(&holder), 0).expect("schema");
     holder.execute("BEGIN IMMEDIATE", &[]).expect("lock");
-    let err = app
-        .db()
+    let waiter = app.db();
+    ensure_schema(&Db::new(&waiter), 0).expect("settings");
+    let asked = std::time::Instant::now();
+    let err = waiter
         .execute("BEGIN IMMEDIATE", &[])
         .expect_err("the lock is held");
     assert_eq!(err.kind, SqlErrorKind::Busy, "{err}");
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(2),
+        "not rusqlite's 5 s: {:?}",
+        asked.elapsed()
+    );
     holder.execute("COMMIT", &[]).expect("release");
-    app.db()
-        .execute("BEGIN IMMEDIATE", &[])
-        .expect("free again");
+    waiter.execute("BEGIN IMMEDIATE", &[]).expect("free again");
 }
 
 /// Version 30 indexes the bot calls conversations await, from their JSON state: a state SQLite
@@ -349,17 +359,43 @@ fn a_bot_state_that_is_not_json_neither_stops_version_30_nor_the_drain() {
     );
 }
 
-/// Asserts that `statements` make `settings` once, right before their first transaction.
+/// The settings a connection freshly opened as Spin's host opens it (rusqlite's defaults)
+/// does not have yet: what the engine itself reads, each with `PRAGMA <name>`.
+fn not_in_effect_on_a_fresh_connection(settings: &[Setting]) -> Vec<&'static str> {
+    let fresh = NativeSql::open_in_memory();
+    settings
+        .iter()
+        .filter(|s| {
+            let read = fresh
+                .execute(&format!("PRAGMA {}", s.pragma), &[])
+                .expect("pragma");
+            read.rows[0][0] != Value::Integer(s.value)
+        })
+        .map(|s| s.statement)
+        .collect()
+}
+
+/// Asserts that `statements` read the settings with the version first, then make those not in
+/// effect once, right before their first transaction, and no other.
 #[track_caller]
-fn assert_settings_once_before_the_first_write(statements: &[String], settings: &[&str]) {
+fn assert_settings_once_before_the_first_write(statements: &[String], settings: &[Setting]) {
+    assert!(
+        statements[0].starts_with("SELECT * FROM pragma_user_version, pragma_"),
+        "the version read brings the settings: {statements:#?}"
+    );
+    let needed = not_in_effect_on_a_fresh_connection(settings);
+    assert!(
+        needed.contains(&BUSY_TIMEOUT.statement),
+        "rusqlite opens with a 5 s busy timeout: {needed:?}"
+    );
     let begin = statements
         .iter()
         .position(|s| s.starts_with("BEGIN"))
         .expect("a transaction");
-    assert_eq!(&statements[begin - settings.len()..begin], settings);
+    assert_eq!(&statements[begin - needed.len()..begin], needed);
     assert_eq!(
         settings_in(statements, settings),
-        settings.len(),
+        needed.len(),
         "{statements:#?}"
     );
 }
@@ -383,12 +419,50 @@ fn statements_of(request: RequestBuilder, status: u16, watched: Watched) -> Vec<
     statements.into_inner()
 }
 
-/// How many of `statements` are one of `settings`.
-fn settings_in(statements: &[String], settings: &[&str]) -> usize {
+/// How many of `statements` make one of `settings`.
+fn settings_in(statements: &[String], settings: &[Setting]) -> usize {
     statements
         .iter()
-        .filter(|s| settings.contains(&s.as_str()))
+        .filter(|s| {
+            settings
+                .iter()
+                .any(|setting| setting.statement == s.as_str())
+        })
         .count()
+}
+
+/// Through the request's connection, the first write finds every setting in effect, whichever
+/// were made and whichever the engine had already: read back from the engine itself.
+#[test]
+fn after_the_first_write_every_setting_is_in_effect() {
+    let app = App::new();
+    for (path, settings) in [
+        (app.db_path(), spindesk_core::store::CONNECTION_SETTINGS),
+        (
+            app.help_center_path(),
+            spindesk_core::help_center::database::CONNECTION_SETTINGS,
+        ),
+    ] {
+        let conn = NativeSql::open(&path);
+        let sql = SettingsOnFirstWrite::with(&conn, settings);
+        let version = sql
+            .execute(spindesk_core::store::VERSION_READ, &[])
+            .expect("version read");
+        assert_eq!(version.columns.len(), 1, "{version:?}");
+        assert_eq!(version.rows, vec![vec![Value::Integer(0)]], "a new file");
+        sql.execute("CREATE TABLE t (a)", &[]).expect("a write");
+        for setting in settings {
+            let read = conn
+                .execute(&format!("PRAGMA {}", setting.pragma), &[])
+                .expect("pragma");
+            assert_eq!(
+                read.rows,
+                vec![vec![Value::Integer(setting.value)]],
+                "{path:?}: {}",
+                setting.pragma
+            );
+        }
+    }
 }
 
 /// The connection's settings (`CONNECTION_SETTINGS`: foreign keys, sync level, temporary
@@ -589,7 +663,11 @@ fn the_drain_empties_the_help_centers_and_the_attachments_logs_too() {
         .expect("the help center's log checked");
     assert_eq!(
         settings_in(&statements[..checkpoint], CONNECTION_SETTINGS),
-        CONNECTION_SETTINGS.len(),
+        not_in_effect_on_a_fresh_connection(CONNECTION_SETTINGS).len(),
+        "{statements:#?}"
+    );
+    assert!(
+        statements[..checkpoint].contains(&BUSY_TIMEOUT.statement.to_owned()),
         "{statements:#?}"
     );
     drop((help_center, attachments));

@@ -41,7 +41,9 @@ pub mod wal;
 pub use db::{count_of, qualified, Db, Row, BUSY_RETRY_BUDGET_MS, BUSY_TIMEOUT_MS};
 pub use migration::Migration;
 pub use migrations::{ensure_schema, schema_is_current, MIGRATIONS};
-pub use settings::{SettingsOnFirstWrite, CONNECTION_SETTINGS};
+pub use settings::{
+    Setting, SettingsOnFirstWrite, BUSY_TIMEOUT, CONNECTION_SETTINGS, VERSION_READ,
+};
 
 use crate::ports::{Env, SqlError};
 

@@ -1,8 +1,6 @@
 use rusqlite::types::ValueRef;
 use spindesk_core::ports::{Rows, Sql, SqlError, SqlErrorKind, Value};
-use spindesk_core::store::BUSY_TIMEOUT_MS;
 use std::path::Path;
-use std::time::Duration;
 
 /// One rusqlite connection, like the one connection a Spin instance gets for a request.
 pub struct NativeSql {
@@ -10,15 +8,14 @@ pub struct NativeSql {
 }
 
 impl NativeSql {
-    /// Opens (creating) a database file. SQLite waits [`BUSY_TIMEOUT_MS`] (10 ms) on a locked
-    /// database, not rusqlite's default 5 s: its wait sleeps ever longer between polls (up to
-    /// 100 ms), which under many writers starves whoever has waited longest. Past the short
-    /// wait the store layer retries `BEGIN IMMEDIATE` with short jittered sleeps for up to 5 s
-    /// (`spindesk_core::store::Db::transaction`), so racing instances still queue, not fail.
+    /// Opens (creating) a database file as Spin's host does: rusqlite's defaults (a 5 s busy
+    /// wait, foreign keys on in its bundled SQLite). What a request needs of the connection —
+    /// the short busy wait ([`spindesk_core::store::BUSY_TIMEOUT_MS`]) under which `spindesk_core::store::Db` retries
+    /// with jittered sleeps, the sync level — is made by the request before its first write
+    /// (`spindesk_core::store::SettingsOnFirstWrite`), only where not already in effect, as
+    /// under Spin; a connection used without it gets them from the schema check.
     pub fn try_open(path: &Path) -> Result<Self, SqlError> {
         let conn = rusqlite::Connection::open(path).map_err(to_error)?;
-        conn.busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
-            .map_err(to_error)?;
         Ok(NativeSql { conn })
     }
 

@@ -22,7 +22,7 @@
 //! `attachments.article_id` is plain since its version 28.
 
 use crate::ports::{Env, Millis, SqlError, SqlErrorKind, Value};
-use crate::store::{ensure_schema, schema_is_current, Db};
+use crate::store::{ensure_schema, schema_is_current, Db, Setting, BUSY_TIMEOUT, VERSION_READ};
 
 /// The label `spin.toml` grants and runtime config files define.
 pub const LABEL: &str = "help_center";
@@ -235,7 +235,7 @@ struct Table {
 pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
     // Held back until the first write by the adapters' connection; made at once on a bare one.
     for setting in CONNECTION_SETTINGS {
-        hc.execute(setting, &[])?;
+        hc.execute(setting.statement, &[])?;
     }
     let version = user_version(hc)?;
     if version == LATEST {
@@ -333,16 +333,15 @@ pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
 /// first writes, not per request ([`crate::store::SettingsOnFirstWrite`], with which the
 /// adapters wrap this database's connection): most help-center requests only read (a page, a
 /// search), and every statement is a host round trip under Spin.
-pub const CONNECTION_SETTINGS: &[&str] = &[
-    "PRAGMA foreign_keys = ON",
+pub const CONNECTION_SETTINGS: &[Setting] = &[
+    Setting {
+        pragma: "foreign_keys",
+        value: 1,
+        statement: "PRAGMA foreign_keys = ON",
+    },
     // `BUSY_TIMEOUT_MS` (10 ms), as the main database's connections wait.
-    "PRAGMA busy_timeout = 10",
+    BUSY_TIMEOUT,
 ];
-
-const _: () = assert!(
-    crate::store::BUSY_TIMEOUT_MS == 10,
-    "CONNECTION_SETTINGS names the main database's busy timeout"
-);
 
 /// The request's help-center database, brought up to date (see [`ensure`]).
 pub fn open<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
@@ -360,7 +359,7 @@ fn other(message: String) -> SqlError {
 }
 
 fn user_version(db: &Db) -> Result<i64, SqlError> {
-    Ok(db.query_i64("PRAGMA user_version", &[])?.unwrap_or(0))
+    Ok(db.query_i64(VERSION_READ, &[])?.unwrap_or(0))
 }
 
 fn exists_in(db: &Db, table: &str) -> Result<bool, SqlError> {

@@ -4,7 +4,7 @@ use crate::ports::{Clock, Random, Rows, Sql, SqlError, SqlErrorKind, Value};
 use std::time::Duration;
 
 /// How long SQLite itself waits for a lock before answering busy (`PRAGMA busy_timeout`, set
-/// per connection in [`super::ensure_schema`] and by the native adapter at open). Short on
+/// per connection before its first write: [`super::settings::BUSY_TIMEOUT`]). Short on
 /// purpose: SQLite's own wait sleeps 1, 2, 5, 10, 15, 20, 25 ... 100 ms between polls, so a
 /// writer that has waited long polls rarely and newcomers polling every millisecond take the
 /// lock first — second-long tails under 32 writers. 10 ms keeps its sleeps at 1, 2, 5 ms; then

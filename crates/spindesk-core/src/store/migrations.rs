@@ -1,6 +1,6 @@
 use super::db::Db;
 use super::migration::Migration;
-use super::settings::CONNECTION_SETTINGS;
+use super::settings::{CONNECTION_SETTINGS, VERSION_READ};
 use super::{
     schema_v1, schema_v10, schema_v11, schema_v12, schema_v13, schema_v14, schema_v15, schema_v16,
     schema_v17, schema_v18, schema_v19, schema_v2, schema_v20, schema_v21, schema_v22, schema_v23,
@@ -60,7 +60,7 @@ pub fn ensure_schema(db: &Db, now: Millis) -> Result<(), SqlError> {
     // The connection's settings; a request's connection (`SettingsOnFirstWrite`) makes them
     // only when it first writes, another (a benchmark's) here.
     for setting in CONNECTION_SETTINGS {
-        db.execute(setting, &[])?;
+        db.execute(setting.statement, &[])?;
     }
     if user_version(db)? >= latest() {
         return Ok(());
@@ -92,5 +92,5 @@ pub fn schema_is_current(db: &Db) -> Result<bool, SqlError> {
 }
 
 fn user_version(db: &Db) -> Result<i64, SqlError> {
-    Ok(db.query_i64("PRAGMA user_version", &[])?.unwrap_or(0))
+    Ok(db.query_i64(VERSION_READ, &[])?.unwrap_or(0))
 }

@@ -1,5 +1,5 @@
 //! A database's per-connection settings, and the connection that makes them only when the
-//! request is about to write.
+//! request is about to write, and only those not in effect already.
 //!
 //! SQLite keeps these per connection, and every Spin instance opens its own connection, so
 //! [`super::ensure_schema`] asks for the main database's at the start of every request: four
@@ -12,40 +12,87 @@
 //! makes them then, before it, outside any transaction (SQLite refuses `PRAGMA synchronous`
 //! inside one). The help center's database has settings of its own
 //! ([`crate::help_center::database::CONNECTION_SETTINGS`]), made the same way.
+//!
+//! Some may be in effect from the start: the SQLite that Spin's host links (rusqlite's bundled
+//! build) turns foreign keys on for every new connection. The schema check's version read
+//! ([`VERSION_READ`], every request's first statement) therefore reads the settings in the
+//! same statement (`pragma_<name>` table-valued functions), and the first write makes only
+//! those that differ: one round trip fewer for every request that writes under Spin.
 
 use crate::ports::{Rows, Sql, SqlError, Value};
 use std::cell::Cell;
 
+/// One per-connection setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// The pragma's name: `PRAGMA <name>` and `pragma_<name>` read it.
+    pub pragma: &'static str,
+    /// What the pragma reads once the setting is made.
+    pub value: i64,
+    /// The statement that makes it.
+    pub statement: &'static str,
+}
+
 /// What every connection to the main database runs before it writes.
-pub const CONNECTION_SETTINGS: &[&str] = &[
-    // Enforce foreign keys (off unless asked for, per connection).
-    "PRAGMA foreign_keys = ON",
+pub const CONNECTION_SETTINGS: &[Setting] = &[
+    // Enforce foreign keys (off unless asked for, per connection; on by default in rusqlite's
+    // bundled SQLite, which Spin's host links).
+    Setting {
+        pragma: "foreign_keys",
+        value: 1,
+        statement: "PRAGMA foreign_keys = ON",
+    },
     // In WAL mode NORMAL sync is durable against crashes of the process (not of the machine)
     // and ~30% faster.
-    "PRAGMA synchronous = NORMAL",
+    Setting {
+        pragma: "synchronous",
+        value: 1,
+        statement: "PRAGMA synchronous = NORMAL",
+    },
     // A statement that can fail halfway inside a transaction (an upsert, a CHECK) keeps a
     // statement journal to undo just itself; in memory it is not a temporary file written for
     // every such statement (saving an article wrote ~200 index rows: 20% of its time).
-    "PRAGMA temp_store = MEMORY",
+    Setting {
+        pragma: "temp_store",
+        value: 2,
+        statement: "PRAGMA temp_store = MEMORY",
+    },
     // A short wait for locks inside SQLite; `Db::transaction` retries past it (see
-    // `BUSY_TIMEOUT_MS` for why it is short).
-    "PRAGMA busy_timeout = 10",
+    // `BUSY_TIMEOUT_MS` for why it is short). Spin's host opens with rusqlite's 5 s.
+    BUSY_TIMEOUT,
 ];
+
+/// [`super::BUSY_TIMEOUT_MS`] as a setting, for every database a request writes.
+pub const BUSY_TIMEOUT: Setting = Setting {
+    pragma: "busy_timeout",
+    value: super::db::BUSY_TIMEOUT_MS as i64,
+    statement: "PRAGMA busy_timeout = 10",
+};
 
 const _: () = assert!(
     super::db::BUSY_TIMEOUT_MS == 10,
-    "CONNECTION_SETTINGS names the busy timeout"
+    "BUSY_TIMEOUT's statement names the busy timeout"
 );
 
+/// The schema check's read of a database's version ([`super::ensure_schema`], and the help
+/// center's own), the first statement of every request on a database.
+pub const VERSION_READ: &str = "PRAGMA user_version";
+
+/// At most this many settings per database (the in-effect mask's bits).
+const MAX_SETTINGS: usize = 32;
+
 /// A request's connection, making its database's settings just before its first statement
-/// that may write, once; until then those statements, when asked for, are held back. The
-/// adapters (Spin's, the dev server's, the tests') wrap the main database's connection and the
-/// help center's in it; a connection used without it (a benchmark's) gets the settings at
-/// once, as the schema checks ask for them.
+/// that may write, once, and only those the version read did not find in effect; until then
+/// those statements, when asked for, are held back. The adapters (Spin's, the dev server's,
+/// the tests') wrap the main database's connection and the help center's in it; a connection
+/// used without it (a benchmark's) gets the settings at once, as the schema checks ask for
+/// them.
 pub struct SettingsOnFirstWrite<'a> {
     inner: &'a dyn Sql,
-    settings: &'static [&'static str],
+    settings: &'static [Setting],
     made: Cell<bool>,
+    /// Bit i: `settings[i]` was read in effect (nothing is known before the version read).
+    in_effect: Cell<u32>,
 }
 
 impl<'a> SettingsOnFirstWrite<'a> {
@@ -55,24 +102,63 @@ impl<'a> SettingsOnFirstWrite<'a> {
     }
 
     /// A connection to a database whose connections need `settings`.
-    pub fn with(inner: &'a dyn Sql, settings: &'static [&'static str]) -> Self {
+    pub fn with(inner: &'a dyn Sql, settings: &'static [Setting]) -> Self {
+        assert!(
+            settings.len() <= MAX_SETTINGS,
+            "at most {MAX_SETTINGS} settings"
+        );
         SettingsOnFirstWrite {
             inner,
             settings,
             made: Cell::new(false),
+            in_effect: Cell::new(0),
         }
+    }
+
+    /// [`VERSION_READ`] with the settings' current values in the same statement; answers as
+    /// the version read alone would. An engine without the `pragma_` functions gets the plain
+    /// read, and then every setting is made.
+    fn read_version(&self, params: &[Value]) -> Result<Rows, SqlError> {
+        let from: String = self
+            .settings
+            .iter()
+            .map(|s| format!(", pragma_{}", s.pragma))
+            .collect();
+        let read = format!("SELECT * FROM pragma_user_version{from}");
+        let Ok(mut rows) = self.inner.execute(&read, &[]) else {
+            return self.inner.execute(VERSION_READ, params);
+        };
+        let Some(row) = rows.rows.first_mut() else {
+            return self.inner.execute(VERSION_READ, params);
+        };
+        let mut in_effect = 0;
+        for (i, setting) in self.settings.iter().enumerate() {
+            if row.get(i + 1) == Some(&Value::Integer(setting.value)) {
+                in_effect |= 1 << i;
+            }
+        }
+        self.in_effect.set(in_effect);
+        row.truncate(1);
+        rows.columns.truncate(1);
+        Ok(rows)
     }
 }
 
 impl Sql for SettingsOnFirstWrite<'_> {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
         if !self.made.get() {
-            if self.settings.contains(&sql) {
+            if self.settings.iter().any(|s| s.statement == sql) {
                 return Ok(Rows::default());
             }
+            if sql == VERSION_READ {
+                return self.read_version(params);
+            }
             if may_write(sql) {
-                for setting in self.settings {
-                    self.inner.execute(setting, &[])?;
+                let in_effect = self.in_effect.get();
+                for (i, setting) in self.settings.iter().enumerate() {
+                    if in_effect & (1 << i) == 0 {
+                        self.inner.execute(setting.statement, &[])?;
+                    }
                 }
                 self.made.set(true);
             }
@@ -105,51 +191,135 @@ mod tests {
     use super::*;
     use std::cell::RefCell;
 
-    /// Records what reaches the connection.
+    /// Records what reaches the connection; answers the settings read (`SELECT * FROM
+    /// pragma_user_version, ...`) with `pragmas` (the version first), or refuses it when
+    /// `pragmas` is `None`, as an engine without the `pragma_` functions would.
     #[derive(Default)]
-    struct Recording(RefCell<Vec<String>>);
+    struct Recording {
+        seen: RefCell<Vec<String>>,
+        pragmas: Option<Vec<i64>>,
+    }
 
     impl Sql for Recording {
         fn execute(&self, sql: &str, _: &[Value]) -> Result<Rows, SqlError> {
-            self.0.borrow_mut().push(sql.to_owned());
-            Ok(Rows::default())
+            self.seen.borrow_mut().push(sql.to_owned());
+            if !sql.starts_with("SELECT * FROM pragma_user_version") {
+                return Ok(Rows::default());
+            }
+            let Some(values) = &self.pragmas else {
+                return Err(SqlError {
+                    kind: crate::ports::SqlErrorKind::Other,
+                    message: "no such table: pragma_user_version".into(),
+                });
+            };
+            Ok(Rows {
+                columns: (0..values.len()).map(|i| format!("c{i}")).collect(),
+                rows: vec![values.iter().map(|v| Value::Integer(*v)).collect()],
+            })
         }
     }
 
-    #[test]
-    fn reads_go_through_alone_and_the_first_write_brings_the_settings_once() {
-        let inner = Recording::default();
-        let sql = SettingsOnFirstWrite::new(&inner);
-        for statement in CONNECTION_SETTINGS {
-            sql.execute(statement, &[]).expect("held back");
+    fn statements(settings: &[Setting]) -> Vec<&'static str> {
+        settings.iter().map(|s| s.statement).collect()
+    }
+
+    /// Asks for every setting, reads the version if `read_version`, reads a row, writes in a
+    /// transaction and asks for the foreign keys again: what reached the connection.
+    fn a_request(inner: &Recording, read_version: bool) -> (Option<Rows>, Vec<String>) {
+        let sql = SettingsOnFirstWrite::new(inner);
+        for setting in CONNECTION_SETTINGS {
+            sql.execute(setting.statement, &[]).expect("held back");
         }
+        let version = read_version.then(|| sql.execute(VERSION_READ, &[]).expect("version"));
         for read in [
-            "PRAGMA user_version",
             "SELECT 1",
             "  select id FROM users",
             "EXPLAIN QUERY PLAN SELECT 1",
         ] {
             sql.execute(read, &[]).expect("read");
         }
-        assert_eq!(inner.0.borrow().len(), 4, "{:?}", inner.0.borrow());
+        assert!(
+            inner
+                .seen
+                .borrow()
+                .iter()
+                .all(|s| !s.starts_with("PRAGMA foreign")),
+            "nothing made before the first write: {:?}",
+            inner.seen.borrow()
+        );
         sql.execute("BEGIN IMMEDIATE", &[]).expect("begin");
         sql.execute("INSERT INTO t VALUES (1)", &[])
             .expect("insert");
         sql.execute("COMMIT", &[]).expect("commit");
         sql.execute("PRAGMA foreign_keys = ON", &[]).expect("again");
-        let seen = inner.0.borrow();
+        (version, inner.seen.borrow().clone())
+    }
+
+    /// The statements between the last read and `BEGIN IMMEDIATE`.
+    fn made_before_begin(seen: &[String]) -> Vec<&str> {
         let begin = seen
             .iter()
             .position(|s| s == "BEGIN IMMEDIATE")
             .expect("begin");
-        assert_eq!(&seen[4..begin], CONNECTION_SETTINGS);
+        let first = seen
+            .iter()
+            .position(|s| s.starts_with("EXPLAIN"))
+            .expect("the last read")
+            + 1;
+        seen[first..begin].iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn without_a_version_read_the_first_write_brings_every_setting_once() {
+        let inner = Recording::default();
+        let (_, seen) = a_request(&inner, false);
+        assert_eq!(made_before_begin(&seen), statements(CONNECTION_SETTINGS));
         assert_eq!(
             seen.iter()
-                .filter(|s| CONNECTION_SETTINGS.contains(&s.as_str()))
+                .filter(|s| s.as_str() == "PRAGMA foreign_keys = ON")
                 .count(),
-            CONNECTION_SETTINGS.len() + 1,
+            2,
             "once, then as asked: {seen:?}"
         );
+    }
+
+    #[test]
+    fn the_version_read_finds_the_settings_in_effect_and_the_first_write_makes_only_the_others() {
+        // Version 31; foreign keys on (1) and the busy timeout 10 already, as a connection of
+        // rusqlite's bundled SQLite opened with that timeout; sync FULL (2), temp store FILE (0).
+        let inner = Recording {
+            pragmas: Some(vec![31, 1, 2, 0, 10]),
+            ..Recording::default()
+        };
+        let (version, seen) = a_request(&inner, true);
+        let version = version.expect("read");
+        assert_eq!(
+            version.rows,
+            vec![vec![Value::Integer(31)]],
+            "the version alone"
+        );
+        assert_eq!(version.columns.len(), 1);
+        assert_eq!(
+            seen[0],
+            "SELECT * FROM pragma_user_version, pragma_foreign_keys, pragma_synchronous, \
+             pragma_temp_store, pragma_busy_timeout"
+        );
+        assert_eq!(
+            made_before_begin(&seen),
+            vec!["PRAGMA synchronous = NORMAL", "PRAGMA temp_store = MEMORY"]
+        );
+    }
+
+    #[test]
+    fn an_engine_without_the_pragma_functions_reads_the_version_alone_and_makes_every_setting() {
+        let inner = Recording::default();
+        let (_, seen) = a_request(&inner, true);
+        assert!(
+            seen[0].starts_with("SELECT * FROM pragma_user_version"),
+            "{seen:?}"
+        );
+        assert_eq!(seen[1], VERSION_READ, "{seen:?}");
+        assert_eq!(made_before_begin(&seen), statements(CONNECTION_SETTINGS));
     }
 
     #[test]
