@@ -2,6 +2,7 @@
 //! suggested by the bot to widget visitors — found for their own words, fixed by an answer's
 //! step, featured under the greeting — published ones only, in the conversation's language.
 
+use spindesk_core::ports::Value;
 use spindesk_tests::help_center::ShopArticles;
 use spindesk_tests::{bot_messages, json, App, Json};
 
@@ -344,4 +345,65 @@ fn a_search_reads_the_vocabulary_once_and_the_suggested_articles_once() {
             .contains("Refunds go back to the card or bank account you paid with"),
         "{messages:?}"
     );
+}
+
+/// The bot's reply of several messages (the articles, then "did it help?") goes in with one
+/// statement under the write lock, in order, each with the next sequence number.
+#[test]
+fn a_reply_of_several_messages_is_stored_by_one_statement_in_order() {
+    let (app, _) = setup();
+    let v = app.visitor("en-US");
+    app.say(&v, "hello", None);
+    let (r, seen) = app
+        .widget_message(&v, "How do I get my money back?", None)
+        .send_listing();
+    let r = r.expect(201).json();
+    let (_, held) = seen.around_write();
+    let inserts: Vec<&String> = held
+        .iter()
+        .filter(|s| s.contains("INSERT INTO messages"))
+        .collect();
+    assert_eq!(
+        inserts.len(),
+        2,
+        "the customer's message, then the bot's two: {held:#?}"
+    );
+    let said = said(&r);
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert!(said[0].0.starts_with(FOUND), "{said:?}");
+    assert_eq!(said[1].0, DID_IT_HELP, "{said:?}");
+
+    let stored = app.rows(
+        "SELECT m.seq, m.author_type, m.text, c.last_seq FROM messages m
+         JOIN conversations c ON c.id = m.conversation_id
+         WHERE c.public_id = ? ORDER BY m.seq",
+        &[v.conversation_id.clone().into()],
+    );
+    let last = stored.len() - 1;
+    let seq = |i: usize| match &stored[i][0] {
+        Value::Integer(n) => *n,
+        other => panic!("seq {other:?}"),
+    };
+    for i in 1..stored.len() {
+        assert_eq!(seq(i), seq(i - 1) + 1, "no gap: {stored:?}");
+    }
+    assert_eq!(
+        stored[last - 2][2],
+        Value::Text("How do I get my money back?".into())
+    );
+    assert_eq!(stored[last - 1][1], Value::Text("bot".into()));
+    assert_eq!(stored[last - 1][2], Value::Text(said[0].0.clone()));
+    assert_eq!(stored[last][2], Value::Text(DID_IT_HELP.into()));
+    assert_eq!(
+        stored[last][3],
+        Value::Integer(seq(last)),
+        "the conversation moved on"
+    );
+    let seqs: Vec<i64> = r["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["seq"].as_i64().expect("seq"))
+        .collect();
+    assert_eq!(seqs, [seq(last - 2), seq(last - 1), seq(last)], "{r}");
 }

@@ -231,10 +231,14 @@ fn bot_says(
     reply: bot::BotReply,
     committed: &mut Committed,
 ) -> Result<()> {
-    for (text, actions) in &reply.messages {
-        let message = conversation::post(env, db, conversation_id, &bot_message(text, actions))?;
-        committed.messages.push(message);
-    }
+    let said: Vec<Outgoing> = reply
+        .messages
+        .iter()
+        .map(|(text, actions)| bot_message(text, actions))
+        .collect();
+    committed
+        .messages
+        .extend(conversation::post_all(env, db, conversation_id, &said)?);
     if let Some(transfer) = reply.transfer {
         let collected = HandOffFields {
             tags: transfer.tags,
