@@ -49,6 +49,12 @@ case "$MODE" in
     command -v spin >/dev/null || { echo "spin is not installed" >&2; exit 1; }
     setsid spin up --build --runtime-config-file "$ROOT/runtime-config/local.toml" \
       --listen "127.0.0.1:$APP_PORT" &
+    PIDS+=($!)
+    # One idle connection to each of Spin's database files, so no instance's is the last to
+    # close (README, "A quiet desk"); the files are held once the first request creates them.
+    cargo build -q --release -p spindesk-devserver --bin spindesk-hold-open
+    setsid "${CARGO_TARGET_DIR:-$ROOT/target}/release/spindesk-hold-open" \
+      .spin/sqlite_db.db .spin/help_center.db .spin/attachments.db &
     ;;
   dev)
     cargo build -q -p spindesk-devserver

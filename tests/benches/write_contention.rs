@@ -22,6 +22,12 @@
 //! half Korean, words Zipf-like), which the bot searches for every message it has no answer
 //! of its own for: the shape is 10,000.
 //!
+//! The databases live in `/dev/shm` (memory: a sync costs nothing) unless `SPINDESK_TEST_DIR`
+//! names a directory on a disk, as Spin's `.spin/` is. `KEEP_OPEN=1` holds one idle connection
+//! to each database for the run, as the dev server does (`spindesk_native::WalAnchor`); without
+//! it, one writer's connection is always the last to close, and SQLite's last close
+//! checkpoints and deletes the write-ahead log — what a quiet desk on Spin goes through.
+//!
 //! `SQLITE_MEMSTATUS=off` turns SQLite's memory statistics off before the first connection
 //! (`spindesk_native::turn_off_memory_statistics`); the default keeps them on, as Spin's host
 //! does. See "Where the time goes under 32 writers" below.
@@ -240,10 +246,32 @@
 //! `ARTICLES=500`) 242-313 -> 247-278 req/s: within the noise, where CPU is the limit. A first
 //! version returned every column of the conversation, ten subqueries each parsed on every
 //! request's fresh connection: 238-297 req/s, a little lower if anything; four are enough.
+//!
+//! 2026-12-07: the settings read with the schema version, so the first write makes only those
+//! not in effect (foreign keys are on in rusqlite's bundled SQLite, Spin's host's too: three
+//! settings, not four; the harness's connection now opens as Spin's does, with rusqlite's 5 s
+//! busy wait), and a bot turn's messages stored by one statement (`conversation::post_all`).
+//! `ARTICLES=500`, `ROUND_TRIP_US=50`, one writer, 6f63901 against them, alternated, two
+//! rounds: widget messages 16.8 -> 15.0 statements per request, 7.8 -> 7.0 from `BEGIN` to
+//! `COMMIT`, held p50 1.77-1.81 -> 1.62-1.68 ms, p50 6.24-6.31 -> 5.91-6.07 ms, p99 8.6-9.6 ->
+//! 7.6-7.9 ms; webhooks 26.4 -> 24.7 and 10.4 -> 9.7, acknowledged p50 6.39-6.98 -> 6.27-7.04
+//! ms (noise). 32 writers, two rounds: widget 240-262 -> 249-254 req/s, p99 483-544 ->
+//! 495-541 ms (noise: CPU-bound here).
+//!
+//! The last connection to close (same day): with one writer every request's connection is the
+//! last one open, and SQLite's last close of a WAL database checkpoints the log (syncing it and
+//! the database) and deletes it; the next request's first commit starts a new log and syncs its
+//! header. In `/dev/shm` a sync is free; on a disk (`SPINDESK_TEST_DIR`), `ARTICLES=500`, one
+//! writer, two rounds, without and with `KEEP_OPEN=1`: syncs per request 4.3 -> 0.4 (`strace
+//! -c`), widget messages 199-206 -> 374-445 req/s, p50 4.79-5.09 -> 2.16-2.52 ms (the close is
+//! inside this bench's request); webhooks until acknowledged (before the close: what a request
+//! pays even where its close comes after the response, as under Spin) p50 3.69-3.81 ->
+//! 2.17-2.42 ms. Spin's instances cannot hold a connection between requests; the dev server
+//! does, and `spindesk-hold-open` does beside `spin up` (README, "A quiet desk").
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
-use spindesk_native::{NativeSql, SystemClock};
+use spindesk_native::{NativeSql, SystemClock, WalAnchor};
 use spindesk_tests::channels::{channel_app, Vendor};
 use spindesk_tests::{json, App, Resp};
 use std::cell::{Cell, RefCell};
@@ -278,6 +306,16 @@ fn main() {
     let views = Views::from_env();
     let app = App::without_message_limits();
     with_articles(&app);
+    let _keep = std::env::var("KEEP_OPEN").is_ok().then(|| {
+        let main = app.db();
+        main.execute("SELECT count(*) FROM sqlite_master", &[])
+            .expect("read");
+        let hc = app.help_center_db();
+        hc.execute("SELECT count(*) FROM sqlite_master", &[])
+            .expect("read");
+        println!("write_contention: one idle connection kept open to each database");
+        (main, hc)
+    });
     let visitors: Vec<_> = (0..writers).map(|_| app.visitor("en")).collect();
     let texts = [
         "hello",
@@ -400,6 +438,20 @@ fn report(what: &str, elapsed: Duration, latencies: &mut [Duration]) {
     );
 }
 
+/// With `KEEP_OPEN`, one idle connection to each database for the run, as the dev server holds
+/// them (`spindesk_native::WalAnchor`): no request's connection is the last to close, so none
+/// checkpoints and deletes the write-ahead log as it closes.
+fn held_open(app: &App) -> Option<WalAnchor> {
+    std::env::var("KEEP_OPEN").ok()?;
+    // Both databases in use, so in WAL mode.
+    app.hc_section("en-us", "Held open");
+    let anchor = WalAnchor::new([app.db_path(), app.help_center_path()]);
+    anchor.hold();
+    assert_eq!(anchor.held(), 2, "both databases held open");
+    println!("write_contention: one idle connection held open to each database");
+    Some(anchor)
+}
+
 /// `ARTICLES` generated articles in the help center (none by default).
 fn with_articles(app: &App) {
     let n = env_or("ARTICLES", 0) as usize;
@@ -449,6 +501,7 @@ fn each_writer<T: Send>(
 fn webhooks(writers: usize, seconds: u64) {
     let app = channel_app();
     with_articles(&app);
+    let _held = held_open(&app);
     let telegram = app.connect(Vendor::Telegram);
     let backlog = env_or("BACKLOG", 0) as i64;
     if backlog > 0 {

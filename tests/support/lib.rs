@@ -105,7 +105,9 @@ impl App {
 
     pub fn with_config(config: MapConfig) -> Self {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let base = if std::path::Path::new("/dev/shm").is_dir() {
+        let base = if let Some(dir) = std::env::var_os("SPINDESK_TEST_DIR") {
+            PathBuf::from(dir)
+        } else if std::path::Path::new("/dev/shm").is_dir() {
             PathBuf::from("/dev/shm")
         } else {
             std::env::temp_dir()

@@ -9,7 +9,7 @@ use spindesk_core::ports::KeyValue;
 use spindesk_core::surface::{Answer, BodyStream, BufferedBody, Request, Response};
 use spindesk_core::{Env, Surface};
 use spindesk_native::spin_routes::{expand_template, Manifest, Router};
-use spindesk_native::{MapConfig, MemoryKeyValue, OsRandom, StderrLog, SystemClock};
+use spindesk_native::{MapConfig, MemoryKeyValue, OsRandom, StderrLog, SystemClock, WalAnchor};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -34,6 +34,9 @@ pub struct App {
     /// The `help_center` database: a file beside `db` (`help_center.db`).
     help_center_db: PathBuf,
     kv: Box<dyn KeyValue + Send + Sync>,
+    /// One idle connection to each database, so a request's is never the last to close (see
+    /// [`WalAnchor`]: the last close checkpoints and deletes the write-ahead log).
+    anchor: WalAnchor,
 }
 
 struct Component {
@@ -137,6 +140,7 @@ impl App {
                 components,
                 attachments_db: attachments_path(&db),
                 help_center_db: help_center_path(&db),
+                anchor: WalAnchor::new([db.clone(), attachments_path(&db), help_center_path(&db)]),
                 db,
                 kv: Box::new(MemoryKeyValue::default()),
             },
@@ -321,6 +325,7 @@ impl App {
                 matched.component
             );
         }
+        self.anchor.hold();
     }
 }
 

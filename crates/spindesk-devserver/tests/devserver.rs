@@ -543,3 +543,106 @@ fn a_streamed_route_reads_the_body_from_the_socket_as_it_arrives() {
         worker.join().unwrap();
     }
 }
+
+/// The write-ahead log of the database at `db`, if it is on disk.
+fn wal_of(db: &Path) -> PathBuf {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    wal.into()
+}
+
+fn post_json(app: &App, uri: &str, body: &str) -> u16 {
+    let req = http::Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(body.as_bytes().to_vec())
+        .unwrap();
+    app.handle(
+        req,
+        Some("127.0.0.1:5555".parse().unwrap()),
+        "localhost:3000",
+    )
+    .status()
+    .as_u16()
+}
+
+/// Every request's connection closes with the request; were it the last, SQLite would
+/// checkpoint the log into the database and delete it each time. The server holds one idle
+/// connection to each database once it is in WAL mode, so the log stays between requests.
+#[test]
+fn the_server_holds_its_databases_open_so_a_requests_close_keeps_the_log() {
+    let manifest =
+        Manifest::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spin.toml")).unwrap();
+    let db = temp_db("held-open");
+    let (app, _) = App::new(&manifest, db.clone(), |_| None).unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            post_json(&app, "/api/widget/sessions", r#"{"locale": "en-US"}"#),
+            201
+        );
+        assert!(wal_of(&db).exists(), "the log kept after the request");
+    }
+    drop(app);
+    // The server gone, the next connection to close is the last.
+    let conn = spindesk_native::NativeSql::open(&db);
+    spindesk_core::ports::Sql::execute(&conn, "SELECT count(*) FROM users", &[]).unwrap();
+    drop(conn);
+    assert!(
+        !wal_of(&db).exists(),
+        "the last close checkpoints and deletes it"
+    );
+}
+
+/// `spindesk-hold-open`, beside `spin up`: the same for another process's connections, and a
+/// file that does not exist yet is held once it does.
+#[test]
+fn hold_open_keeps_the_log_of_another_processs_databases() {
+    let db = temp_db("hold-open-tool");
+    let later = db.with_file_name("later.db");
+    let mut holder = std::process::Command::new(env!("CARGO_BIN_EXE_spindesk-hold-open"))
+        .arg(&db)
+        .arg(&later)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spindesk-hold-open runs");
+    let one_request = |path: &Path| {
+        let conn = write_a_row(path);
+        drop(conn);
+    };
+    one_request(&db);
+    let mut said = std::io::BufReader::new(holder.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut said, &mut line).expect("a line");
+    assert!(line.contains("holding 1 of 2"), "{line}");
+    one_request(&db);
+    assert!(wal_of(&db).exists(), "held by the other process");
+    one_request(&later);
+    line.clear();
+    std::io::BufRead::read_line(&mut said, &mut line).expect("a line");
+    assert!(line.contains("holding 2 of 2"), "{line}");
+    one_request(&later);
+    assert!(wal_of(&later).exists());
+    holder.kill().expect("stopped");
+    holder.wait().expect("gone");
+    one_request(&db);
+    assert!(!wal_of(&db).exists(), "not held any more");
+
+    let usage = std::process::Command::new(env!("CARGO_BIN_EXE_spindesk-hold-open"))
+        .output()
+        .expect("runs");
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&usage.stderr).contains("usage: spindesk-hold-open FILE"));
+}
+
+/// A connection of its own that makes `path` a WAL database with a table, writes a row and is
+/// returned (closing it is the request's end).
+fn write_a_row(path: &Path) -> spindesk_native::NativeSql {
+    use spindesk_core::ports::Sql;
+    let conn = spindesk_native::NativeSql::open(path);
+    conn.execute("PRAGMA journal_mode = WAL", &[]).unwrap();
+    conn.execute("CREATE TABLE IF NOT EXISTS t (a)", &[])
+        .unwrap();
+    conn.execute("INSERT INTO t (a) VALUES (1)", &[]).unwrap();
+    conn
+}

@@ -11,6 +11,7 @@ mod random;
 mod redis_kv;
 pub mod spin_routes;
 mod sqlite;
+mod wal_anchor;
 
 pub use clock::{ManualClock, SystemClock};
 pub use config::MapConfig;
@@ -21,3 +22,4 @@ pub use outbound::{Recorded, RecordingOutbound, Reply};
 pub use random::{OsRandom, SeqRandom};
 pub use redis_kv::RedisKeyValue;
 pub use sqlite::{heap_in_use, turn_off_memory_statistics, NativeSql};
+pub use wal_anchor::WalAnchor;
