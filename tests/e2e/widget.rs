@@ -538,6 +538,15 @@ fn a_widget_message_reads_its_visitor_conversation_and_bot_state_at_once() {
         0,
         "the conversation and its bot state came with the session: {before:#?}"
     );
+    let limits: Vec<&String> = before
+        .iter()
+        .filter(|s| s.contains("FROM rate_limits"))
+        .collect();
+    assert_eq!(limits.len(), 1, "{before:#?}");
+    assert!(
+        limits[0].contains("FROM widget_sessions s"),
+        "what the session and the address used of their limits came with the session: {before:#?}"
+    );
     assert_eq!(r["messages"][0]["text"], "what are your opening hours?");
     assert_eq!(r["messages"][1]["author"]["type"], "bot", "{r}");
     assert!(

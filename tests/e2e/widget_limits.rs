@@ -242,3 +242,34 @@ fn counters_of_past_windows_are_swept() {
     session_from(&app, "198.51.100.1:1", None).expect(201);
     assert_eq!(counters(), 1, "only the new window's counter is left");
 }
+
+/// A flood costs one read: a message over either limit is refused by what the visitor's read
+/// brought of the counters, before the bot is loaded and without taking the write lock.
+#[test]
+fn a_message_over_a_limit_is_refused_by_the_visitors_read_alone() {
+    let app = app_with(&[
+        ("widget_messages_per_minute", "2"),
+        ("widget_messages_per_address_per_minute", "3"),
+    ]);
+    let (a, b) = (app.visitor("en"), app.visitor("en"));
+    send_from(&app, &a, "203.0.113.7:1", "1").expect(201);
+    send_from(&app, &a, "203.0.113.7:1", "2").expect(201);
+    send_from(&app, &b, "203.0.113.7:2", "3").expect(201);
+    for (visitor, limit) in [(&a, "(widget-messages)"), (&b, "(widget-messages-address)")] {
+        let (r, seen) = app
+            .request("widget", "POST", "/api/widget/messages")
+            .bearer(&visitor.token)
+            .header("spin-client-addr", "203.0.113.7:3")
+            .json(&json!({ "text": "again" }))
+            .send_listing();
+        let r = r.expect(429);
+        assert!(r.text().contains(limit), "{limit}: {}", r.text());
+        let seen = &seen.0;
+        assert!(!seen.iter().any(|s| s.starts_with("BEGIN")), "{seen:#?}");
+        assert!(!seen.iter().any(|s| s.contains("bot_live")), "{seen:#?}");
+        let counters: Vec<&String> = seen.iter().filter(|s| s.contains("rate_limits")).collect();
+        assert_eq!(counters.len(), 1, "{seen:#?}");
+        assert!(counters[0].contains("FROM widget_sessions s"), "{seen:#?}");
+    }
+    assert_eq!(customer_messages(&app), 3);
+}

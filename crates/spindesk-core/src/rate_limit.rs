@@ -8,8 +8,9 @@
 //! long past are swept a few at a time by the requests that open new windows.
 //!
 //! A request is checked twice: [`check`] reads before the expensive work (a bot turn) so a
-//! flood costs one indexed read, and [`count`] counts inside the write transaction, where it is
-//! exact across instances.
+//! flood costs one indexed read — or none of its own, when a read the request makes anyway
+//! brings the counters ([`used_sql`], [`check_used`]: a widget message's session read) — and
+//! [`count`] counts inside the write transaction, where it is exact across instances.
 
 use crate::ports::{Env, Millis, SqlError, Value};
 use crate::store::Db;
@@ -27,8 +28,14 @@ pub struct Limit {
 const SWEEP_BATCH: i64 = 50;
 
 impl Limit {
-    fn subject(&self, who: &str) -> String {
-        format!("{}:{who}", self.name)
+    /// The counter's name for `who`: [`Limit::subject_prefix`] and `who`.
+    pub fn subject(&self, who: &str) -> String {
+        format!("{}{who}", self.subject_prefix())
+    }
+
+    /// What every subject of this limit starts with (for a subject put together in SQL).
+    pub fn subject_prefix(&self) -> String {
+        format!("{}:", self.name)
     }
 
     fn window_start(&self, now: Millis) -> Millis {
@@ -81,6 +88,34 @@ pub fn check_all(db: &Db, limits: &[(Limit, &str)], now: Millis) -> Result<(), A
             ))
         },
     )?;
+    refuse_used(limits, &used, now)
+}
+
+/// A scalar subquery for [`check_used`]: the counters of `subjects` (SQL expressions — a
+/// bound value, or a prefix joined to a column of the read it goes into) as one JSON column,
+/// so a read the caller makes anyway brings them (one host round trip fewer under Spin).
+pub fn used_sql(subjects: &[String]) -> String {
+    format!(
+        "(SELECT json_group_array(json_array(subject, window_start, count)) FROM rate_limits
+          WHERE subject IN ({}))",
+        subjects.join(", ")
+    )
+}
+
+/// [`check_all`] on the counters another read brought ([`used_sql`]'s column).
+pub fn check_used(limits: &[(Limit, &str)], used: &str, now: Millis) -> Result<(), ApiError> {
+    let used: Vec<(String, i64, i64)> = serde_json::from_str(used)
+        .map_err(|e| crate::Error::corrupt(format!("rate limit counters: {e}")))?;
+    refuse_used(limits, &used, now)
+}
+
+/// Refused by the first of `limits` whose subject has used its window (`used`: subject,
+/// window start, count).
+fn refuse_used(
+    limits: &[(Limit, &str)],
+    used: &[(String, Millis, i64)],
+    now: Millis,
+) -> Result<(), ApiError> {
     for (limit, who) in limits {
         let (subject, start) = (limit.subject(who), limit.window_start(now));
         let count = used

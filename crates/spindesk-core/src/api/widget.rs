@@ -4,32 +4,34 @@
 //! opens their one conversation. Routes and limits are documented in `docs/widget-api.md`.
 
 mod fields;
+mod limits;
 mod login;
 mod notice_links;
+mod send;
 mod settings;
 mod uploads;
+mod visitor;
+
+pub use limits::*;
+use visitor::{client, session, session_digest, visitor, SessionLifetime};
 
 use crate::activity::{self, Side};
 use crate::api::activity as activity_routes;
 use crate::api::commit;
-use crate::attachments::{self, Uploader};
 use crate::auth::digest;
 use crate::change_feed;
 use crate::config;
-use crate::conversation::{self, Conversation, Inbound, Switchboard};
+use crate::conversation::{self, Conversation, Switchboard};
 use crate::grip;
 use crate::held_polls::{self, Limits};
 use crate::ids::{new_public_id, new_token};
-use crate::message::validate_text;
 use crate::ports::{Env, Millis};
 use crate::rate_limit;
-use crate::store::{count_of, database, qualified, Db};
+use crate::store::{database, Db};
 use crate::surface::{Answer, BodyStream, Handler, Request, Response, Streamed, Surface, Uses};
-use crate::switchboard::{self, Receipt};
-use crate::users::{self, Profile, User};
-use crate::web::client_address::{self, client_key, TrustedProxies};
+use crate::users::{self, Profile};
 use crate::web::{
-    json, json_status, no_content, query_param, read_json, segments, ApiError, Credentials, Family,
+    json, json_status, no_content, query_param, read_json, segments, ApiError, Family,
 };
 use http::{Method, StatusCode};
 use serde::Deserialize;
@@ -101,60 +103,11 @@ fn upload(env: &Env, req: Request, body: &mut dyn BodyStream) -> Response {
     response
 }
 
-/// Largest request body the widget API reads.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
-/// Longest long-poll, in seconds (Spin holds at most 1,000 waiting instances per process).
-pub const MAX_WAIT_SECONDS: u64 = 25;
-/// Most messages one read returns.
-pub const MAX_PAGE: i64 = 100;
-/// Messages `GET /api/widget/conversation` returns by default.
-pub const HISTORY_PAGE: i64 = 50;
-/// New sessions one client address may start per window (a browser needs one; offices share
-/// an address).
-pub const SESSIONS_PER_WINDOW: i64 = 60;
-pub const SESSION_WINDOW_SECS: i64 = 600;
-/// Messages one session may send per minute (`widget_messages_per_minute`): each runs a bot
-/// turn, a help-center search, perhaps an API call or a new ticket. People type far slower.
-pub const DEFAULT_MESSAGES_PER_MINUTE: i64 = 20;
-/// Messages one client address may send per minute (`widget_messages_per_address_per_minute`):
-/// an office or a mobile carrier's NAT puts many visitors behind one address.
-pub const DEFAULT_MESSAGES_PER_ADDRESS_PER_MINUTE: i64 = 300;
-/// A session ends after this many days without a message in its conversation
-/// (`widget_session_idle_days`)...
-pub const DEFAULT_SESSION_IDLE_DAYS: i64 = 90;
-/// ...and this many days after it began at the latest (`widget_session_max_days`).
-pub const DEFAULT_SESSION_MAX_DAYS: i64 = 365;
-const DAY_MS: Millis = 86_400_000;
-
 const SESSIONS: rate_limit::Limit = rate_limit::Limit {
     name: "widget-sessions",
     per_window: SESSIONS_PER_WINDOW,
     window_ms: SESSION_WINDOW_SECS * 1000,
 };
-
-/// The per-session and per-address message limits, as configured.
-fn message_limits(env: &Env) -> [rate_limit::Limit; 2] {
-    [
-        rate_limit::Limit {
-            name: "widget-messages",
-            per_window: config::whole_number(
-                env,
-                config::WIDGET_MESSAGES_PER_MINUTE,
-                DEFAULT_MESSAGES_PER_MINUTE,
-            ),
-            window_ms: 60_000,
-        },
-        rate_limit::Limit {
-            name: "widget-messages-address",
-            per_window: config::whole_number(
-                env,
-                config::WIDGET_MESSAGES_PER_ADDRESS_PER_MINUTE,
-                DEFAULT_MESSAGES_PER_ADDRESS_PER_MINUTE,
-            ),
-            window_ms: 60_000,
-        },
-    ]
-}
 
 fn answer(env: &Env, req: Request) -> Answer {
     let method = req.method().clone();
@@ -227,7 +180,7 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         },
         ["api", "widget", "messages"] => match *method {
             Method::GET => list_messages(env, req),
-            Method::POST => send_message(env, req),
+            Method::POST => send::send_message(env, req),
             _ => Err(ApiError::method_not_allowed(method, "GET, POST")),
         },
         // POST is a streamed route (`UPLOADS`): the adapters never bring it here.
@@ -266,28 +219,6 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
 struct NewSession {
     locale: Option<String>,
     name: Option<String>,
-}
-
-/// The key the client's address is counted under (see `web::client_address`). Behind Pushpin
-/// every peer is Pushpin, which appends the real peer to `X-Forwarded-For`
-/// (`x_forwarded_for=truncate:0,append` in `pushpin/start.sh`, so a client's own header is
-/// dropped): on a request Pushpin signed, that last entry is the client.
-fn client(env: &Env, req: &Request) -> String {
-    if grip::sig::verified(env, req) {
-        if let Some(ip) = client_address::last_forwarded(req) {
-            return client_address::key_of(ip);
-        }
-    }
-    let raw = env.config.get(config::TRUSTED_PROXIES).unwrap_or_default();
-    let trusted = TrustedProxies::parse(&raw).unwrap_or_else(|e| {
-        // A typo must not let every visitor name their own address: trust no proxy.
-        env.warn(
-            "config.invalid",
-            format!("trusted_proxies: {e}; trusting no proxy"),
-        );
-        TrustedProxies::default()
-    });
-    client_key(req, &trusted)
 }
 
 fn start_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
@@ -369,101 +300,6 @@ fn parse_locale(raw: &str) -> Result<String, ApiError> {
         })
 }
 
-/// The visitor and their conversation behind the request's session token, in one read (a
-/// message's bot turn needs both). A session ends after [`config::WIDGET_SESSION_IDLE_DAYS`]
-/// without a message in its conversation, and at the latest [`config::WIDGET_SESSION_MAX_DAYS`]
-/// after it began; it ends at once by logging out.
-fn visitor(env: &Env, db: &Db, req: &Request) -> Result<(User, Conversation), ApiError> {
-    // The session's own columns, then the visitor's, then the conversation's (each record's
-    // columns read from its own part of the row: they share names).
-    const SESSION: usize = 2;
-    let found = db.query_opt(
-        &format!(
-            "SELECT s.created_at AS session_started, c.updated_at AS active_at, {}, {}
-             FROM widget_sessions s JOIN users u ON u.id = s.user_id
-             LEFT JOIN conversations c ON c.user_id = s.user_id
-             WHERE s.token_hash = ?",
-            qualified("u", users::COLUMNS),
-            qualified("c", conversation::COLUMNS)
-        ),
-        &[session_digest(req)?.into()],
-        |r| {
-            Ok((
-                r.i64("session_started")?,
-                // The conversation's, the visitor's last activity (one per customer).
-                r.opt_i64("active_at")?,
-                users::from_row(&r.part(SESSION))?,
-                conversation::joined(&r.part(SESSION + count_of(users::COLUMNS)))?,
-            ))
-        },
-    )?;
-    let Some((created_at, active_at, user, conversation)) = found else {
-        return Err(ApiError::unauthorized(
-            "invalid_session",
-            "The session token is not valid; start a new session",
-        ));
-    };
-    let lifetime = SessionLifetime::from_config(env);
-    let now = env.clock.now_ms();
-    let last_active = active_at.unwrap_or(created_at).max(created_at);
-    if now.saturating_sub(created_at) > lifetime.max_ms
-        || now.saturating_sub(last_active) > lifetime.idle_ms
-    {
-        return Err(ApiError::unauthorized(
-            "session_expired",
-            "The session has expired; start a new session",
-        ));
-    }
-    let conversation = match conversation {
-        Some(conversation) => conversation,
-        None => conversation::of_user(env, db, user.id, "web")?,
-    };
-    Ok((user, conversation))
-}
-
-/// The conversation behind the request's session token: what the routes that need only the
-/// conversation (a poll, the history, typing) read, through [`visitor`]'s one read.
-fn session(env: &Env, db: &Db, req: &Request) -> Result<Conversation, ApiError> {
-    visitor(env, db, req).map(|(_, conversation)| conversation)
-}
-
-/// `e`, unless the conversation is gone — its visitor's data erased since the session was
-/// read, so the message's insert was refused by its foreign key: the session is over.
-fn erased_or(db: &Db, conversation_id: i64, e: crate::Error) -> ApiError {
-    match &e {
-        crate::Error::Sql(sql) if sql.kind == crate::ports::SqlErrorKind::Constraint => {
-            match conversation::by_id(db, conversation_id) {
-                Ok(None) => ApiError::unauthorized(
-                    "invalid_session",
-                    "The session's conversation no longer exists",
-                ),
-                _ => e.into(),
-            }
-        }
-        _ => e.into(),
-    }
-}
-
-/// How long widget sessions live, from the variables.
-struct SessionLifetime {
-    idle_ms: Millis,
-    max_ms: Millis,
-}
-
-impl SessionLifetime {
-    fn from_config(env: &Env) -> Self {
-        let days = |name, default| {
-            config::whole_number(env, name, default)
-                .clamp(1, 3650)
-                .saturating_mul(DAY_MS)
-        };
-        Self {
-            idle_ms: days(config::WIDGET_SESSION_IDLE_DAYS, DEFAULT_SESSION_IDLE_DAYS),
-            max_ms: days(config::WIDGET_SESSION_MAX_DAYS, DEFAULT_SESSION_MAX_DAYS),
-        }
-    }
-}
-
 /// `DELETE /api/widget/sessions/current`: the token stops working at once (the visitor's
 /// conversation stays for the agents; a new session starts a new visitor).
 fn end_session(env: &Env, req: &Request) -> Result<Response, ApiError> {
@@ -493,22 +329,6 @@ fn sweep_sessions(env: &Env, db: &Db, now: Millis) -> Result<(), ApiError> {
         &[(now - lifetime.max_ms).into()],
     )?;
     Ok(())
-}
-
-/// The digest of the request's session token (what `widget_sessions` stores), or the 401 for
-/// a request without one.
-fn session_digest(req: &Request) -> Result<String, ApiError> {
-    let token = match Credentials::from_request(req) {
-        Credentials::Bearer(token) => token,
-        Credentials::None => {
-            return Err(ApiError::unauthorized(
-                "session_required",
-                "Start a session with POST /api/widget/sessions and send its token as `Authorization: Bearer <token>`",
-            ))
-        }
-        _ => return Err(ApiError::unauthorized("invalid_session", "The session token is not valid")),
-    };
-    Ok(digest(&token))
 }
 
 fn conversation_json(c: &Conversation) -> serde_json::Value {
@@ -692,106 +512,4 @@ fn conversation_fields(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let db = database(env)?;
     let conversation = session(env, &db, req)?;
     fields::put(&db, req, &conversation)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewMessage {
-    /// May be empty when the message carries files.
-    #[serde(default)]
-    text: String,
-    payload: Option<String>,
-    client_id: Option<String>,
-    /// Ids of the session's uploads (`POST /api/widget/uploads`) the message carries.
-    attachments: Option<Vec<String>>,
-}
-
-fn send_message(env: &Env, req: &Request) -> Result<Response, ApiError> {
-    let input: NewMessage = read_json(req, MAX_BODY_BYTES)?;
-    let files = uploads::parse_ids(input.attachments.clone())?;
-    if files.is_empty() || !input.text.is_empty() {
-        validate_text(&input.text).map_err(|m| ApiError::unprocessable("invalid_text", m))?;
-    }
-    if input.payload.as_ref().is_some_and(|p| p.len() > 256) {
-        return Err(ApiError::unprocessable(
-            "invalid_payload",
-            "`payload` must be at most 256 bytes",
-        ));
-    }
-    if let Some(id) = &input.client_id {
-        let ok = (1..=64).contains(&id.len())
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !ok {
-            return Err(ApiError::unprocessable(
-                "invalid_client_id",
-                "`client_id` must be 1 to 64 letters, digits, '-' or '_'",
-            ));
-        }
-    }
-    let db = database(env)?;
-    // Reads and the bot's turn before the write transaction, so the write lock is held only
-    // for the writes; `receive` writes the turn only if nothing it depends on changed.
-    let (user, conversation) = visitor(env, &db, req)?;
-    // A flood is refused before its bot turns run; the counts inside the transaction are exact.
-    let [per_session, per_address] = message_limits(env);
-    let session = conversation.public_id.clone();
-    let address = client(env, req);
-    let now = env.clock.now_ms();
-    let limits = [
-        (per_session, session.as_str()),
-        (per_address, address.as_str()),
-    ];
-    rate_limit::check_all(&db, &limits, now)?;
-    let inbound = Inbound {
-        channel: "web".into(),
-        source: input
-            .client_id
-            .as_ref()
-            .map(|_| format!("web:{}", conversation.id)),
-        source_message_id: input.client_id.clone(),
-        text: input.text.clone(),
-        payload: input.payload.clone(),
-    };
-    let ahead = switchboard::prepare(env, &db, &conversation, &user, &inbound)?;
-    let (duplicate, messages) = switchboard::write_turn(ahead, |turn| {
-        commit::write(env, &db, |db| {
-            rate_limit::count_all(env, db, &limits)?;
-            // Who answers is read again as the message is stored (agents may have taken the
-            // conversation since it was read).
-            let received = switchboard::receive(env, db, &conversation, &user, &inbound, turn)
-                .map_err(|e| erased_or(db, conversation.id, e))?;
-            Ok::<_, ApiError>(match received {
-                Receipt::Stored(mut committed) => {
-                    // The customer's message is the first posted: its files go with it, or
-                    // nothing is written.
-                    if let (Some(message), false) =
-                        (committed.messages.first_mut(), files.is_empty())
-                    {
-                        let owner = Uploader::Customer(user.id);
-                        attachments::attach_to_message(
-                            db,
-                            conversation.id,
-                            message.id,
-                            owner,
-                            &files,
-                        )?;
-                        message.has_attachments = true;
-                    }
-                    (None, committed)
-                }
-                Receipt::Duplicate(original) => (Some(original), Default::default()),
-            })
-        })
-    })?;
-    if let Some(original) = duplicate {
-        let views = uploads::messages_json(env, &db, std::slice::from_ref(&original))?;
-        return Ok(json(&json!({"message": views.first(), "messages": []})));
-    }
-    let views = uploads::messages_json(env, &db, &messages)?;
-    Ok(json_status(
-        StatusCode::CREATED,
-        &json!({"message": views.first(), "messages": views}),
-    ))
 }

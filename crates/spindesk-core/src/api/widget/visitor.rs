@@ -1,0 +1,180 @@
+//! Who a widget request is: the visitor and conversation behind its session token (one read,
+//! which may bring what the route needs besides), how long a session lives, and the client
+//! address its limits count.
+
+use super::limits::{DEFAULT_SESSION_IDLE_DAYS, DEFAULT_SESSION_MAX_DAYS};
+use crate::auth::digest;
+use crate::config;
+use crate::conversation::{self, Conversation};
+use crate::grip;
+use crate::ports::{Env, Millis, Value};
+use crate::store::{count_of, qualified, Db};
+use crate::surface::Request;
+use crate::users::{self, User};
+use crate::web::client_address::{self, client_key, TrustedProxies};
+use crate::web::{ApiError, Credentials};
+
+const DAY_MS: Millis = 86_400_000;
+
+/// The key the client's address is counted under (see `web::client_address`). Behind Pushpin
+/// every peer is Pushpin, which appends the real peer to `X-Forwarded-For`
+/// (`x_forwarded_for=truncate:0,append` in `pushpin/start.sh`, so a client's own header is
+/// dropped): on a request Pushpin signed, that last entry is the client.
+pub(super) fn client(env: &Env, req: &Request) -> String {
+    if grip::sig::verified(env, req) {
+        if let Some(ip) = client_address::last_forwarded(req) {
+            return client_address::key_of(ip);
+        }
+    }
+    let raw = env.config.get(config::TRUSTED_PROXIES).unwrap_or_default();
+    let trusted = TrustedProxies::parse(&raw).unwrap_or_else(|e| {
+        // A typo must not let every visitor name their own address: trust no proxy.
+        env.warn(
+            "config.invalid",
+            format!("trusted_proxies: {e}; trusting no proxy"),
+        );
+        TrustedProxies::default()
+    });
+    client_key(req, &trusted)
+}
+
+/// The visitor and their conversation behind the request's session token, in one read (a
+/// message's bot turn needs both). A session ends after [`config::WIDGET_SESSION_IDLE_DAYS`]
+/// without a message in its conversation, and at the latest [`config::WIDGET_SESSION_MAX_DAYS`]
+/// after it began; it ends at once by logging out.
+pub(super) fn visitor(env: &Env, db: &Db, req: &Request) -> Result<(User, Conversation), ApiError> {
+    visitor_with(env, db, req, None).map(|(user, conversation, _)| (user, conversation))
+}
+
+/// One more column for [`visitor_with`]'s read: an SQL expression that may use the
+/// conversation's columns (`c.`; NULL before the visitor's first message) and its parameters,
+/// numbered from `?2`.
+pub(super) struct Alongside {
+    pub sql: String,
+    pub params: Vec<Value>,
+}
+
+/// [`visitor`], with what `alongside` reads (as text) from the same row: what the request
+/// needs besides, in the same host round trip.
+pub(super) fn visitor_with(
+    env: &Env,
+    db: &Db,
+    req: &Request,
+    alongside: Option<Alongside>,
+) -> Result<(User, Conversation, Option<String>), ApiError> {
+    // The session's own columns, then the visitor's, then the conversation's (each record's
+    // columns read from its own part of the row: they share names).
+    const SESSION: usize = 2;
+    let (extra, extra_params) = alongside.map_or_else(
+        || (String::new(), Vec::new()),
+        |a| (format!(", {} AS alongside", a.sql), a.params),
+    );
+    let mut params: Vec<Value> = vec![session_digest(req)?.into()];
+    params.extend(extra_params);
+    let found = db.query_opt(
+        &format!(
+            "SELECT s.created_at AS session_started, c.updated_at AS active_at, {}, {}{extra}
+             FROM widget_sessions s JOIN users u ON u.id = s.user_id
+             LEFT JOIN conversations c ON c.user_id = s.user_id
+             WHERE s.token_hash = ?1",
+            qualified("u", users::COLUMNS),
+            qualified("c", conversation::COLUMNS)
+        ),
+        &params,
+        |r| {
+            Ok((
+                r.i64("session_started")?,
+                // The conversation's, the visitor's last activity (one per customer).
+                r.opt_i64("active_at")?,
+                users::from_row(&r.part(SESSION))?,
+                conversation::joined(&r.part(SESSION + count_of(users::COLUMNS)))?,
+                if extra.is_empty() {
+                    None
+                } else {
+                    r.opt_string("alongside")?
+                },
+            ))
+        },
+    )?;
+    let Some((created_at, active_at, user, conversation, alongside)) = found else {
+        return Err(ApiError::unauthorized(
+            "invalid_session",
+            "The session token is not valid; start a new session",
+        ));
+    };
+    let lifetime = SessionLifetime::from_config(env);
+    let now = env.clock.now_ms();
+    let last_active = active_at.unwrap_or(created_at).max(created_at);
+    if now.saturating_sub(created_at) > lifetime.max_ms
+        || now.saturating_sub(last_active) > lifetime.idle_ms
+    {
+        return Err(ApiError::unauthorized(
+            "session_expired",
+            "The session has expired; start a new session",
+        ));
+    }
+    let conversation = match conversation {
+        Some(conversation) => conversation,
+        None => conversation::of_user(env, db, user.id, "web")?,
+    };
+    Ok((user, conversation, alongside))
+}
+
+/// The conversation behind the request's session token: what the routes that need only the
+/// conversation (a poll, the history, typing) read, through [`visitor`]'s one read.
+pub(super) fn session(env: &Env, db: &Db, req: &Request) -> Result<Conversation, ApiError> {
+    visitor(env, db, req).map(|(_, conversation)| conversation)
+}
+
+/// `e`, unless the conversation is gone — its visitor's data erased since the session was
+/// read, so the message's insert was refused by its foreign key: the session is over.
+pub(super) fn erased_or(db: &Db, conversation_id: i64, e: crate::Error) -> ApiError {
+    match &e {
+        crate::Error::Sql(sql) if sql.kind == crate::ports::SqlErrorKind::Constraint => {
+            match conversation::by_id(db, conversation_id) {
+                Ok(None) => ApiError::unauthorized(
+                    "invalid_session",
+                    "The session's conversation no longer exists",
+                ),
+                _ => e.into(),
+            }
+        }
+        _ => e.into(),
+    }
+}
+
+/// How long widget sessions live, from the variables.
+pub(super) struct SessionLifetime {
+    pub idle_ms: Millis,
+    pub max_ms: Millis,
+}
+
+impl SessionLifetime {
+    pub fn from_config(env: &Env) -> Self {
+        let days = |name, default| {
+            config::whole_number(env, name, default)
+                .clamp(1, 3650)
+                .saturating_mul(DAY_MS)
+        };
+        Self {
+            idle_ms: days(config::WIDGET_SESSION_IDLE_DAYS, DEFAULT_SESSION_IDLE_DAYS),
+            max_ms: days(config::WIDGET_SESSION_MAX_DAYS, DEFAULT_SESSION_MAX_DAYS),
+        }
+    }
+}
+
+/// The digest of the request's session token (what `widget_sessions` stores), or the 401 for
+/// a request without one.
+pub(super) fn session_digest(req: &Request) -> Result<String, ApiError> {
+    let token = match Credentials::from_request(req) {
+        Credentials::Bearer(token) => token,
+        Credentials::None => {
+            return Err(ApiError::unauthorized(
+                "session_required",
+                "Start a session with POST /api/widget/sessions and send its token as `Authorization: Bearer <token>`",
+            ))
+        }
+        _ => return Err(ApiError::unauthorized("invalid_session", "The session token is not valid")),
+    };
+    Ok(digest(&token))
+}
