@@ -258,6 +258,13 @@
 //! ms (noise). 32 writers, two rounds: widget 240-262 -> 249-254 req/s, p99 483-544 ->
 //! 495-541 ms (noise: CPU-bound here).
 //!
+//! Then a widget message's limit counters read with its session (`rate_limit::used_sql`), and
+//! all three against 6f63901 (two rounds, alternated, one writer, `ROUND_TRIP_US=50`): with
+//! `ARTICLES=500`, 16.8 -> 14.0 statements per request, 148-154 -> 162-175 req/s, p50
+//! 6.71-6.95 -> 5.40-6.31 ms; without articles (the bot searches nothing: one message per
+//! reply, so 7.0 inside either way), 16.0 -> 14.0, 196-203 -> 204-212 req/s, p50 4.66-4.94 ->
+//! 4.34-4.49 ms.
+//!
 //! The last connection to close (same day): with one writer every request's connection is the
 //! last one open, and SQLite's last close of a WAL database checkpoints the log (syncing it and
 //! the database) and deletes it; the next request's first commit starts a new log and syncs its
