@@ -120,16 +120,23 @@ fn send_racing(app: &App, v: &Visitor, peer: &str, text: &str, meanwhile: impl F
     app.call_racing("widget", req, meanwhile)
 }
 
-#[test]
-fn the_count_inside_the_write_is_exact_for_both_limits() {
-    // Both limits are counted by one statement inside the transaction: a send that passed the
-    // read-only check while another took the last place is refused there, writing nothing,
-    // whichever of the two limits ran out.
+/// A desk whose sessions may send 2 messages a minute and addresses 3, and two of its
+/// visitors.
+fn two_visitors_of_a_small_desk() -> (App, Visitor, Visitor) {
     let app = app_with(&[
         ("widget_messages_per_minute", "2"),
         ("widget_messages_per_address_per_minute", "3"),
     ]);
     let (a, b) = (app.visitor("en"), app.visitor("en"));
+    (app, a, b)
+}
+
+#[test]
+fn the_count_inside_the_write_is_exact_for_both_limits() {
+    // Both limits are counted by one statement inside the transaction: a send that passed the
+    // read-only check while another took the last place is refused there, writing nothing,
+    // whichever of the two limits ran out.
+    let (app, a, b) = two_visitors_of_a_small_desk();
     send_from(&app, &a, "203.0.113.20:1", "first").expect(201);
     let r = send_racing(&app, &a, "203.0.113.20:1", "second", || {
         send_from(&app, &a, "198.51.100.30:1", "took the last place").expect(201);
@@ -247,11 +254,7 @@ fn counters_of_past_windows_are_swept() {
 /// brought of the counters, before the bot is loaded and without taking the write lock.
 #[test]
 fn a_message_over_a_limit_is_refused_by_the_visitors_read_alone() {
-    let app = app_with(&[
-        ("widget_messages_per_minute", "2"),
-        ("widget_messages_per_address_per_minute", "3"),
-    ]);
-    let (a, b) = (app.visitor("en"), app.visitor("en"));
+    let (app, a, b) = two_visitors_of_a_small_desk();
     send_from(&app, &a, "203.0.113.7:1", "1").expect(201);
     send_from(&app, &a, "203.0.113.7:1", "2").expect(201);
     send_from(&app, &b, "203.0.113.7:2", "3").expect(201);

@@ -12,7 +12,10 @@ mod settings;
 mod uploads;
 mod visitor;
 
-pub use limits::*;
+use limits::{
+    HISTORY_PAGE, MAX_BODY_BYTES, MAX_PAGE, MAX_WAIT_SECONDS, SESSIONS_PER_WINDOW,
+    SESSION_WINDOW_SECS,
+};
 use visitor::{client, session, session_digest, visitor, SessionLifetime};
 
 use crate::activity::{self, Side};
