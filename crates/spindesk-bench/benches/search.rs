@@ -2,7 +2,8 @@
 //! per-query latency (criterion, plus an explicit p50/p99 pass over 2,000 distinct queries),
 //! recommendation latency, and indexing throughput.
 //!
-//! `cargo bench -p spindesk-bench --bench search`
+//! `cargo bench -p spindesk-bench --bench search` (`KEEP_OPEN=1`: the file held open by one
+//! more connection during the "connection opened per request" pass, as the dev server holds it)
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use spindesk_bench::{article, customer_queries, populate, Rng, ScratchDb, Vocabulary};
@@ -124,6 +125,15 @@ fn concurrent_on_workers(qs: &[(String, &'static str)], path: &Path) {
     let (jobs, queue) = mpsc::channel::<Job>();
     let queue = Arc::new(Mutex::new(queue));
     let per_client = qs.len() / CLIENTS;
+    // `KEEP_OPEN=1`: one idle connection held to the file meanwhile, as the dev server and
+    // `spindesk-hold-open` hold it, so no request's connection is the last to close (which
+    // deletes the write-ahead log and its index, for the next to create again).
+    let _held = std::env::var("KEEP_OPEN").is_ok().then(|| {
+        let anchor = spindesk_native::WalAnchor::new([path.to_path_buf()]);
+        anchor.hold();
+        assert_eq!(anchor.held(), 1, "the help center held open");
+        anchor
+    });
     let started = Instant::now();
     let samples: Vec<Duration> = std::thread::scope(|s| {
         for _ in 0..WORKERS {
