@@ -261,9 +261,9 @@ pub fn post(env: &Env, db: &Db, conversation_id: i64, outgoing: &Outgoing) -> Re
 /// says three things is one host round trip under the write lock, not three (caller's
 /// transaction). The conversation's `last_seq` and channel are read once, before the first row
 /// goes in (a `MATERIALIZED` CTE), and row k takes `last_seq + k`; the trigger of schema v27
-/// moves the conversation on after each row. A turn says at most
-/// [`crate::bot::engine::MAX_STEPS_PER_TURN`] things: 5 bound values each, far below SQLite's
-/// 32,766.
+/// moves the conversation on after each row. A turn runs at most
+/// [`crate::bot::engine::MAX_STEPS_PER_TURN`] steps, each saying a message or two: 5 bound
+/// values per message, a few hundred at most, far below SQLite's 32,766.
 pub fn post_all(
     env: &Env,
     db: &Db,
