@@ -67,28 +67,22 @@ pub fn check(db: &Db, limit: Limit, who: &str, now: Millis) -> Result<(), ApiErr
 }
 
 /// [`check`] of several limits (each with its subject) in one read, refused by the first used
-/// up in the order given.
+/// up in the order given: [`used_sql`]'s read on its own, then [`check_used`].
 pub fn check_all(db: &Db, limits: &[(Limit, &str)], now: Millis) -> Result<(), ApiError> {
     if limits.is_empty() {
         return Ok(());
     }
-    let marks = vec!["?"; limits.len()].join(", ");
+    let marks: Vec<String> = (1..=limits.len()).map(|i| format!("?{i}")).collect();
     let params: Vec<Value> = limits
         .iter()
         .map(|(l, who)| l.subject(who).into())
         .collect();
-    let used = db.query(
-        &format!("SELECT subject, window_start, count FROM rate_limits WHERE subject IN ({marks})"),
+    let used = db.query_opt(
+        &format!("SELECT {} AS used", used_sql(&marks)),
         &params,
-        |r| {
-            Ok((
-                r.string("subject")?,
-                r.i64("window_start")?,
-                r.i64("count")?,
-            ))
-        },
+        |r| r.string("used"),
     )?;
-    refuse_used(limits, &used, now)
+    check_used(limits, used.as_deref().unwrap_or("[]"), now)
 }
 
 /// A scalar subquery for [`check_used`]: the counters of `subjects` (SQL expressions — a

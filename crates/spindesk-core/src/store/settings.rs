@@ -125,12 +125,11 @@ impl<'a> SettingsOnFirstWrite<'a> {
             .map(|s| format!(", pragma_{}", s.pragma))
             .collect();
         let read = format!("SELECT * FROM pragma_user_version{from}");
-        let Ok(mut rows) = self.inner.execute(&read, &[]) else {
-            return self.inner.execute(VERSION_READ, params);
+        let mut rows = match self.inner.execute(&read, &[]) {
+            Ok(rows) if !rows.rows.is_empty() => rows,
+            _ => return self.inner.execute(VERSION_READ, params),
         };
-        let Some(row) = rows.rows.first_mut() else {
-            return self.inner.execute(VERSION_READ, params);
-        };
+        let row = &mut rows.rows[0];
         let mut in_effect = 0;
         for (i, setting) in self.settings.iter().enumerate() {
             if row.get(i + 1) == Some(&Value::Integer(setting.value)) {
