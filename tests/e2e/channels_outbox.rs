@@ -506,3 +506,62 @@ fn a_bot_reply_is_queued_without_reading_back_its_route_or_files() {
         app.count("SELECT count(*) FROM messages WHERE author_type = 'bot'")
     );
 }
+
+/// A bot's reply of several messages (the articles it found, then "did it help?") is queued by
+/// one statement under the write lock, and after the commit its rows are claimed by the ids
+/// that insert returned: the queue is read once, after the last send, for anything else of the
+/// conversation's. The sends go out in the messages' order.
+#[test]
+fn a_bot_reply_of_several_messages_is_queued_at_once_and_sent_by_its_ids() {
+    let app = channel_app();
+    app.shop_help_center();
+    let c = app.connect(Vendor::Telegram);
+    app.vendor_answers_ok(Vendor::Telegram, 10);
+    app.telegram_text(&c, 42, 1, "hello").send().expect(200);
+    let already = app.outbound.sent().len();
+    let (r, seen) = app
+        .telegram_text(&c, 42, 2, "How do I get my money back?")
+        .send_listing();
+    r.expect(200);
+    let (_, held) = seen.around_write();
+    let queued = held
+        .iter()
+        .filter(|s| s.starts_with("INSERT INTO outbox"))
+        .count();
+    assert_eq!(queued, 1, "{held:#?}");
+    let sent = app.outbound.sent()[already..].to_vec();
+    assert!(sent.len() >= 2, "a reply of several messages: {sent:?}");
+    let body = String::from_utf8_lossy(sent[0].request.body()).into_owned();
+    assert!(
+        body.contains("How to get a refund"),
+        "the articles first: {body}"
+    );
+
+    let commit = seen
+        .0
+        .iter()
+        .rposition(|s| s == "COMMIT")
+        .expect("a commit");
+    let after = &seen.0[commit + 1..];
+    let claims: Vec<usize> = (0..after.len())
+        .filter(|&i| after[i].starts_with("UPDATE outbox SET status = 'sending'"))
+        .collect();
+    let looked_up: Vec<usize> = (0..after.len())
+        .filter(|&i| after[i].starts_with("SELECT id FROM outbox"))
+        .collect();
+    assert_eq!(claims.len(), sent.len(), "{after:#?}");
+    assert_eq!(looked_up.len(), 1, "{after:#?}");
+    assert!(looked_up[0] > claims[claims.len() - 1], "{after:#?}");
+    // Stored: every row sent, and a later row never belongs to an earlier message.
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE status <> 'sent'"),
+        0
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM outbox a JOIN outbox b
+             ON b.conversation_id = a.conversation_id AND b.id > a.id AND b.message_id < a.message_id"
+        ),
+        0
+    );
+}

@@ -225,9 +225,11 @@ fn a_new_senders_batch_is_greeted_once_and_every_message_answered_in_order() {
 
 /// A returning sender's message: the redelivery check, the customer, their conversation and
 /// the bot's state are one read before the write transaction (the bot's turn is worked out
-/// from it) and one read under the write lock; the bot answers as before.
+/// from it). Under the write lock nothing of it is read again: the route's write checks that
+/// the sender's account is still their customer's and the event not stored. The bot answers
+/// as before.
 #[test]
-fn a_returning_senders_message_reads_the_sender_once_before_the_lock_and_once_under_it() {
+fn a_returning_senders_message_reads_the_sender_once_before_the_lock_and_not_under_it() {
     let (app, c) = greeting_desk("Hi, this is the desk.", Vendor::Telegram);
     app.telegram_text(&c, 42, 1, "hello").send().expect(200);
     // The bot's first search moves the help center to its own database (once per desk).
@@ -237,14 +239,14 @@ fn a_returning_senders_message_reads_the_sender_once_before_the_lock_and_once_un
         .send_listing();
     r.expect(200);
     let (before, held) = seen.around_write();
-    for (part, statements) in [("before", before), ("held", held)] {
+    for (part, statements, senders) in [("before", before, 1), ("held", held, 0)] {
         let reading = |what: &str| {
             statements
                 .iter()
                 .filter(|s| s.starts_with("SELECT") && s.contains(what))
                 .count()
         };
-        assert_eq!(reading("identities"), 1, "{part}: {statements:#?}");
+        assert_eq!(reading("identities"), senders, "{part}: {statements:#?}");
         assert_eq!(reading("FROM users"), 0, "{part}: {statements:#?}");
         assert_eq!(reading("FROM conversations"), 0, "{part}: {statements:#?}");
         assert!(
@@ -254,10 +256,41 @@ fn a_returning_senders_message_reads_the_sender_once_before_the_lock_and_once_un
             "{part}: the redelivery check came with the sender: {statements:#?}"
         );
     }
+    let routes: Vec<&String> = held
+        .iter()
+        .filter(|s| s.starts_with("INSERT INTO conversation_routes"))
+        .collect();
+    assert_eq!(routes.len(), 1, "{held:#?}");
+    assert!(routes[0].contains("FROM identities"), "{held:#?}");
     let t = transcript_of(&app);
     assert_eq!(t[4], "user: are you there?", "{t:?}");
     assert_eq!(t.len(), 6, "the bot answered it: {t:?}");
     assert_eq!(times(&t, "bot: Hi, this is the desk."), 1, "{t:?}");
+}
+
+/// The same update delivered again while the first delivery waits for the write lock (both
+/// read the sender before either stored it): the one that gets the lock second finds it
+/// stored, and nothing changes — one message, one answer, the route as the first wrote it.
+#[test]
+fn an_update_delivered_twice_at_once_is_stored_once() {
+    let (app, c) = greeting_desk("Hi, this is the desk.", Vendor::Telegram);
+    app.telegram_text(&c, 42, 1, "hello").send().expect(200);
+    let routed_at = || app.count("SELECT updated_at FROM conversation_routes");
+    let first_route = std::cell::Cell::new(0);
+    app.telegram_text(&c, 42, 2, "are you there?")
+        .send_racing(|| {
+            app.telegram_text(&c, 42, 2, "are you there?")
+                .send()
+                .expect(200);
+            first_route.set(routed_at());
+            // A route written again now would carry a later time.
+            app.clock.advance(std::time::Duration::from_secs(5));
+        })
+        .expect(200);
+    let t = transcript_of(&app);
+    assert_eq!(times(&t, "user: are you there?"), 1, "{t:?}");
+    assert_eq!(t.len(), 4, "one answer: {t:?}");
+    assert_eq!(routed_at(), first_route.get());
 }
 
 /// A returning sender's message whose turn was worked out with the bot in control, while

@@ -310,3 +310,66 @@ fn erasing_a_merged_customer_leaves_nothing_of_either_account() {
         assert_eq!(app.count(sql), 0, "{sql}");
     }
 }
+
+/// A WhatsApp message read before the write lock while an agent merges its customer into the
+/// web customer: under the lock its sender is found changed (the account is the web
+/// customer's now, their conversation the merged one), and the message joins the merged
+/// timeline once.
+#[test]
+fn a_message_that_waited_while_its_customer_was_merged_joins_the_merged_timeline() {
+    let app = channel_app();
+    let key = create_key(&app, "site");
+    let web = session(login(&app, &token(&app, &key, "cust-1", json!({})), None));
+    app.say(&web, "web one", None);
+    let wa = app.connect(Vendor::WhatsApp);
+    app.vendor_answers_ok(Vendor::WhatsApp, 30);
+    app.deliver(&wa, &wa_text("wamid.1", "whatsapp one"))
+        .expect(200);
+    let web_user = id_of(&app, "SELECT id FROM users WHERE external_id = 'cust-1'");
+    let wa_user = id_of(
+        &app,
+        "SELECT user_id FROM identities WHERE channel = 'whatsapp'",
+    );
+    let agent = app.agent("Agent", "agent@example.com");
+
+    let body = wa_text("wamid.2", "whatsapp two");
+    let path = wa.path();
+    let mut req = app
+        .request("channels", "POST", &path)
+        .header("content-type", wa.vendor.content_type());
+    for (name, value) in wa.vendor.sign(&wa.secret, &path, &body) {
+        req = req.header(name, &value);
+    }
+    req.body(body)
+        .send_racing(|| {
+            app.zendesk_put(
+                &agent,
+                &format!("/api/v2/users/{wa_user}/merge"),
+                &json!({"user": {"id": web_user}}),
+            )
+            .expect(200);
+        })
+        .expect(200);
+
+    assert_eq!(app.count("SELECT count(*) FROM conversations"), 1);
+    let web_conversation = id_of(
+        &app,
+        &format!("SELECT id FROM conversations WHERE user_id = {web_user}"),
+    );
+    let stored = app.rows(
+        "SELECT conversation_id FROM messages WHERE text = 'whatsapp two'",
+        &[],
+    );
+    assert_eq!(stored, [vec![Value::Integer(web_conversation)]]);
+    let route = app.rows(
+        "SELECT conversation_id, channel FROM conversation_routes",
+        &[],
+    );
+    assert!(
+        route.contains(&vec![
+            Value::Integer(web_conversation),
+            Value::Text("whatsapp".into())
+        ]),
+        "replies go where the customer wrote last: {route:?}"
+    );
+}

@@ -4,6 +4,7 @@
 //! sends, and the API calls bots wait for.
 
 use crate::bot::PendingCall;
+use crate::channels::outbox::Queued;
 use crate::channels::ChannelType;
 use crate::message::Message;
 
@@ -35,8 +36,8 @@ pub struct Committed {
     pub messages: Vec<Message>,
     /// The API calls bots now wait for.
     pub awaited: Vec<AwaitedCall>,
-    /// Conversations with outbox rows queued for their channel.
-    pub queued: Vec<i64>,
+    /// Outbox rows queued for conversations' channels, sent right after the commit.
+    pub queued: Vec<Queued>,
     /// Tickets created or changed.
     pub tickets: Vec<i64>,
     /// Customers' files queued for fetching from their channel's vendor

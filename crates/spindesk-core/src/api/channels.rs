@@ -12,8 +12,9 @@
 
 use crate::api::commit;
 use crate::bot::Ahead;
+use crate::channels::delivery::{self, Known};
 use crate::channels::integrations::{self, Integration};
-use crate::channels::{delivery, media_fetch};
+use crate::channels::media_fetch;
 use crate::channels::{AuthError, ChannelType, Event, HandshakeReply, Webhook};
 use crate::committed::Committed;
 use crate::config;
@@ -161,25 +162,22 @@ fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
     // if it still holds when its event is stored (a later event of the same sender in this
     // batch finds the state changed and is answered afresh inside).
     // A turn that cannot be prepared is only a turn not prepared: it is worked out again inside.
-    let ahead = parsed
+    let prepared = parsed
         .events
         .iter()
         .map(|event| {
             delivery::prepare(env, &db, &integration, event).unwrap_or_else(|e| {
                 warn_of(env, "channels.prepare", &integration, event, &e);
-                None
+                (None, None)
             })
         })
         .collect::<Vec<_>>();
     let (fetches, follow_up) = match parsed.events.as_slice() {
-        [event] => write_one(
-            env,
-            &db,
-            &integration,
-            event,
-            ahead.into_iter().next().flatten(),
-        )?,
-        events => write_each(env, &db, &integration, events, ahead)?,
+        [event] => {
+            let (ahead, known) = prepared.into_iter().next().unwrap_or((None, None));
+            write_one(env, &db, &integration, event, ahead, known.as_ref())?
+        }
+        events => write_each(env, &db, &integration, events, prepared)?,
     };
     // The customers' files last, after the answer and the sends: the slowest of the vendor
     // requests, and the one nobody waits on (the agent sees a placeholder meanwhile).
@@ -213,12 +211,13 @@ fn write_one(
     integration: &Integration,
     event: &Event,
     ahead: Option<Ahead>,
+    known: Option<&Known>,
 ) -> Result<Written, ApiError> {
     // The whole transaction is what `write_turn` may do again.
     let written = switchboard::write_turn(ahead, |turn| {
         commit::write_then(env, db, |db| {
-            let committed =
-                delivery::receive(env, db, integration, event, turn).map_err(Failed::Event)?;
+            let committed = delivery::receive(env, db, integration, event, known, turn)
+                .map_err(Failed::Event)?;
             Ok::<_, Failed>((committed.media_fetches.clone(), committed))
         })
     });
@@ -262,16 +261,16 @@ fn write_each(
     db: &Db,
     integration: &Integration,
     events: &[Event],
-    ahead: Vec<Option<Ahead>>,
+    prepared: Vec<(Option<Ahead>, Option<Known>)>,
 ) -> Result<Written, ApiError> {
     commit::write_then(env, db, |db| {
         let mut committed = Committed::default();
-        for (event, ahead) in events.iter().zip(ahead) {
+        for (event, (ahead, known)) in events.iter().zip(prepared) {
             // The event's savepoint is what `write_turn` may do again; a failed savepoint
             // statement (the transaction itself gone) is not, and fails the batch.
             let received = switchboard::write_turn(ahead, |turn| {
                 match db.savepoint("inbound_event", |db| {
-                    delivery::receive(env, db, integration, event, turn)
+                    delivery::receive(env, db, integration, event, known.as_ref(), turn)
                 }) {
                     Ok(event) => event.map(Ok),
                     Err(gone) => Ok(Err(gone)),

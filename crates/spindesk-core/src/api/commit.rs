@@ -125,10 +125,7 @@ pub fn after_commit(env: &Env, db: &Db, committed: Committed) -> Vec<Message> {
         first = false;
         change_feed::publish(env, &committed.messages, &committed.tickets);
         if !committed.queued.is_empty() {
-            let mut conversations = committed.queued.clone();
-            conversations.sort_unstable();
-            conversations.dedup();
-            if let Err(e) = outbox::deliver_conversations(env, db, &conversations) {
+            if let Err(e) = outbox::deliver_conversations(env, db, &committed.queued) {
                 env.warn("outbox.deliver", e);
             }
         }

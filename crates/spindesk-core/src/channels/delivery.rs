@@ -10,7 +10,7 @@ use super::mail_files;
 use super::mail_threads;
 use super::media::OutboundFile;
 use super::media_fetch;
-use super::outbox::{self, NewEntry};
+use super::outbox::{self, NewEntry, Queued};
 use crate::attachments::{self, Status};
 use crate::bot;
 use crate::committed::{Committed, ReplyRoute};
@@ -27,36 +27,52 @@ use crate::vault::Vault;
 /// [`receive`]: `None` for a redelivery, an e-mail or agents in control. For a sender not seen
 /// before (their customer and conversation are created inside the transaction) it is the answer
 /// to a new conversation's first message, written if that is what the transaction finds.
+/// With it, the sender's customer and conversation as read, for [`receive`] to take as they
+/// are if they still are.
 pub fn prepare(
     env: &Env,
     db: &Db,
     integration: &Integration,
     event: &Event,
-) -> Result<Option<bot::Ahead>> {
+) -> Result<(Option<bot::Ahead>, Option<Known>)> {
     // An e-mail may answer another customer's thread (its reply address): worked out inside.
     if event.mail.is_some() {
-        return Ok(None);
+        return Ok((None, None));
     }
     let sender = sender(db, integration, event)?;
     if sender.seen {
-        return Ok(None);
+        return Ok((None, None));
     }
     match sender.customer {
         None => {
             let customer = users::unsaved_customer(&profile(event), env.clock.now_ms());
             let inbound = inbound(db, None, integration, event)?;
-            switchboard::prepare_first(env, db, &customer, &inbound)
+            Ok((
+                switchboard::prepare_first(env, db, &customer, &inbound)?,
+                None,
+            ))
         }
         Some((user, Some(conversation))) => {
             let inbound = inbound(db, Some(conversation.id), integration, event)?;
-            switchboard::prepare(env, db, &conversation, &user, &inbound)
+            let ahead = switchboard::prepare(env, db, &conversation, &user, &inbound)?;
+            Ok((ahead, Some(Known { user, conversation })))
         }
-        Some((_, None)) => Ok(None),
+        Some((_, None)) => Ok((None, None)),
     }
 }
 
+/// A returning sender's customer and conversation, read before the write transaction by
+/// [`prepare`]. Under the write lock [`receive`] takes them as read when the route's write
+/// finds the sender's account still theirs and the event not stored ([`route_if_unchanged`]):
+/// no second read of the sender there.
+pub struct Known {
+    user: User,
+    conversation: Conversation,
+}
+
 /// What the desk knows of an event's sender, in one read — before the write transaction, and
-/// again inside it, where each statement holds the write lock for a host round trip on Spin.
+/// again inside it only when [`route_if_unchanged`] found something changed (or the sender was
+/// new): there each statement holds the write lock for a host round trip on Spin.
 struct Sender {
     /// The vendor delivered this event before (it is stored).
     seen: bool,
@@ -151,17 +167,31 @@ pub fn receive(
     db: &Db,
     integration: &Integration,
     event: &Event,
+    known: Option<&Known>,
     turn: PreparedTurn<'_>,
 ) -> Result<Committed> {
+    let now = env.clock.now_ms();
+    let channel = event.sender.channel.as_str();
     // A redelivery changes nothing — not even where replies go. Inside the caller's IMMEDIATE
     // transaction this check cannot race; the UNIQUE (source, source_message_id) constraint in
-    // conversation::receive is the guarantee either way.
-    let sender = sender(db, integration, event)?;
+    // conversation::receive is the guarantee either way. The sender as read before the lock
+    // when the route's write finds nothing changed, else read again.
+    let routed = match known {
+        Some(known) if event.mail.is_none() => {
+            route_if_unchanged(db, now, integration, event, known)?
+        }
+        _ => false,
+    };
+    let sender = match known {
+        Some(known) if routed => Sender {
+            seen: false,
+            customer: Some((known.user.clone(), Some(known.conversation.clone()))),
+        },
+        _ => sender(db, integration, event)?,
+    };
     if sender.seen {
         return Ok(Committed::default());
     }
-    let now = env.clock.now_ms();
-    let channel = event.sender.channel.as_str();
     // An e-mail that answers a thread (its reply address, a Message-ID it replies to) belongs
     // to that thread's customer, whatever address it came from.
     let threaded = match &event.mail {
@@ -195,19 +225,20 @@ pub fn receive(
         }
     };
     // Replies follow the customer: set before the bot answers inside `receive`.
-    db.execute(
-        "INSERT INTO conversation_routes (conversation_id, integration_id, channel, address, updated_at)
-         VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (conversation_id) DO UPDATE SET integration_id = excluded.integration_id,
-             channel = excluded.channel, address = excluded.address, updated_at = excluded.updated_at",
-        &[
-            conversation.id.into(),
-            integration.id.into(),
-            channel.into(),
-            event.recipient.address.clone().into(),
-            now.into(),
-        ],
-    )?;
+    if !routed {
+        db.execute(
+            &format!(
+                "INSERT INTO conversation_routes {ROUTE} VALUES (?1, ?2, ?3, ?4, ?5) {REROUTE}"
+            ),
+            &[
+                conversation.id.into(),
+                integration.id.into(),
+                channel.into(),
+                event.recipient.address.clone().into(),
+                now.into(),
+            ],
+        )?;
+    }
     let mut inbound = inbound(
         db,
         (!started).then_some(conversation.id),
@@ -277,21 +308,66 @@ pub fn receive(
     }
     if let Some(token) = &event.ack {
         if let Some(payload) = integration.channel().render_ack(token) {
-            outbox::enqueue(
+            let id = outbox::enqueue(
                 env,
                 db,
-                &NewEntry {
+                NewEntry {
                     integration_id: integration.id,
                     conversation_id: Some(conversation.id),
                     message_id: Some(first.id),
                     dedup_key: format!("ack:{}:{}", integration.id, event.id),
-                    payload: &payload,
+                    payload,
                 },
             )?;
-            committed.queued.push(conversation.id);
+            committed.queued.push(Queued {
+                conversation_id: conversation.id,
+                id,
+            });
         }
     }
     Ok(committed)
+}
+
+/// The columns of a route, and where an event's route replaces the one its conversation had.
+const ROUTE: &str = "(conversation_id, integration_id, channel, address, updated_at)";
+const REROUTE: &str = "ON CONFLICT (conversation_id) DO UPDATE SET \
+    integration_id = excluded.integration_id, channel = excluded.channel, \
+    address = excluded.address, updated_at = excluded.updated_at";
+
+/// Writes the event's route to `known`'s conversation if the sender's account on the channel
+/// is still its customer's, that customer's conversation is still `known`'s and the event is
+/// not stored: what a second read of the sender under the write lock would have found, checked
+/// by the write the event needs anyway. `false` (nothing written) when anything changed.
+fn route_if_unchanged(
+    db: &Db,
+    now: i64,
+    integration: &Integration,
+    event: &Event,
+    known: &Known,
+) -> Result<bool> {
+    let routed = db.query_i64(
+        &format!(
+            "INSERT INTO conversation_routes {ROUTE}
+             SELECT ?1, ?2, ?3, ?4, ?5
+             WHERE EXISTS (SELECT 1 FROM identities i JOIN conversations c ON c.user_id = i.user_id
+                           WHERE i.channel = ?3 AND i.address = ?6 AND i.verified = 1
+                             AND i.user_id = ?7 AND c.id = ?1)
+               AND NOT EXISTS (SELECT 1 FROM messages WHERE source = ?8 AND source_message_id = ?9)
+             {REROUTE} RETURNING conversation_id"
+        ),
+        &[
+            known.conversation.id.into(),
+            integration.id.into(),
+            event.sender.channel.clone().into(),
+            event.recipient.address.clone().into(),
+            now.into(),
+            event.sender.address.clone().into(),
+            known.user.id.into(),
+            integration.source().into(),
+            event.id.clone().into(),
+        ],
+    )?;
+    Ok(routed.is_some())
 }
 
 /// The option a tap or a typed answer picks among those the last bot/agent message offered:
@@ -362,35 +438,61 @@ impl<'a> Pick<'a> {
 
 /// Renders every bot, agent or system message among `messages` for the channel its customer
 /// last wrote from, and enqueues it, inside the caller's transaction (so a message is never
-/// committed without its send, nor a send queued for a message rolled back). Sending happens
-/// after commit ([`outbox::deliver_conversations`]) or on the next drain. Returns the
-/// conversations that got outbox rows.
+/// committed without its send, nor a send queued for a message rolled back): all of them by
+/// one statement, since under the write lock each is a host round trip on Spin. Sending happens
+/// after commit ([`outbox::deliver_conversations`]) or on the next drain. Returns the rows
+/// queued; a conversation whose sends were queued before (a retried request) is among them
+/// without a row, so its sends are still attempted.
 /// `routes` are those the transaction wrote (see [`reply_route`]).
 pub fn queue_sends(
     env: &Env,
     db: &Db,
     messages: &[Message],
     routes: &[ReplyRoute],
-) -> Result<Vec<i64>> {
-    let mut queued = Vec::new();
+) -> Result<Vec<Queued>> {
+    let mut entries = Vec::new();
     for message in messages {
-        if queue_send(env, db, message, routes)? && !queued.contains(&message.conversation_id) {
-            queued.push(message.conversation_id);
+        queue_send(env, db, message, routes, &mut entries)?;
+    }
+    let conversations: Vec<i64> = entries.iter().filter_map(|e| e.conversation_id).collect();
+    let added = outbox::enqueue_all(env, db, entries)?;
+    let mut queued: Vec<Queued> = added
+        .into_iter()
+        .filter_map(|(conversation, id)| {
+            conversation.map(|conversation_id| Queued {
+                conversation_id,
+                id: Some(id),
+            })
+        })
+        .collect();
+    for conversation_id in conversations {
+        if !queued.iter().any(|q| q.conversation_id == conversation_id) {
+            queued.push(Queued {
+                conversation_id,
+                id: None,
+            });
         }
     }
     Ok(queued)
 }
 
-fn queue_send(env: &Env, db: &Db, message: &Message, routes: &[ReplyRoute]) -> Result<bool> {
+/// Adds `message`'s sends to `entries`, if it goes to a channel.
+fn queue_send(
+    env: &Env,
+    db: &Db,
+    message: &Message,
+    routes: &[ReplyRoute],
+    entries: &mut Vec<NewEntry>,
+) -> Result<()> {
     // The widget reads its messages itself: no integration carries the `web` channel, so a
     // widget conversation costs its write transaction no route lookup.
     if message.author_type == AuthorType::User {
-        return Ok(false);
+        return Ok(());
     }
     if message.channel == "web" {
         // The customer reads it in the widget — or, if they left, gets an e-mail notice.
         super::notices::reply_posted(db, message)?;
-        return Ok(false);
+        return Ok(());
     }
     let Some(ReplyRoute {
         integration_id,
@@ -400,7 +502,7 @@ fn queue_send(env: &Env, db: &Db, message: &Message, routes: &[ReplyRoute]) -> R
         ..
     }) = reply_route(db, message, routes)?
     else {
-        return Ok(false);
+        return Ok(());
     };
     // Every way files join a message marks it (the widget's, an agent's comment): a bot's
     // reply, the usual one here, has none to look up.
@@ -415,7 +517,7 @@ fn queue_send(env: &Env, db: &Db, message: &Message, routes: &[ReplyRoute]) -> R
         ChannelType::Email => {
             let vault = Vault::from_config(env.config)?;
             let Some(integration) = integrations::by_id(db, &vault, integration_id)? else {
-                return Ok(false);
+                return Ok(());
             };
             let domain = integration.credentials.get("inbound_domain").to_owned();
             Some(mail_threads::next_outbound(
@@ -437,20 +539,16 @@ fn queue_send(env: &Env, db: &Db, message: &Message, routes: &[ReplyRoute]) -> R
     let payloads = kind
         .channel()
         .render(&ctx, &Recipient::new(address), message, &files);
-    for (part, payload) in payloads.iter().enumerate() {
-        outbox::enqueue(
-            env,
-            db,
-            &NewEntry {
-                integration_id,
-                conversation_id: Some(message.conversation_id),
-                message_id: Some(message.id),
-                dedup_key: format!("message:{}:{part}", message.id),
-                payload,
-            },
-        )?;
+    for (part, payload) in payloads.into_iter().enumerate() {
+        entries.push(NewEntry {
+            integration_id,
+            conversation_id: Some(message.conversation_id),
+            message_id: Some(message.id),
+            dedup_key: format!("message:{}:{part}", message.id),
+            payload,
+        });
     }
-    Ok(!payloads.is_empty())
+    Ok(())
 }
 
 /// Where `message` goes: its conversation's route on its channel (the integration and the

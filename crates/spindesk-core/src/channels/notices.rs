@@ -245,12 +245,12 @@ fn queue_one(
     outbox::enqueue(
         env,
         db,
-        &NewEntry {
+        NewEntry {
             integration_id: sender.integration_id,
             conversation_id: Some(conversation_id),
             message_id: Some(last.id),
             dedup_key: format!("notice:{conversation_id}:{seq}"),
-            payload: &payload,
+            payload,
         },
     )?;
     db.execute(

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::ports::{Env, Millis, OutboundError, SqlError, Value};
 use crate::store::{Db, Row};
 use crate::vault::{Vault, VaultError};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// Attempts after which a row is given up (`dead`).
@@ -83,36 +84,72 @@ fn new_uuid(env: &Env) -> String {
 }
 
 /// What to enqueue.
-pub struct NewEntry<'a> {
+pub struct NewEntry {
     pub integration_id: i64,
     pub conversation_id: Option<i64>,
     pub message_id: Option<i64>,
     /// Unique per send: enqueueing the same key twice adds nothing.
     pub dedup_key: String,
-    pub payload: &'a Payload,
+    pub payload: Payload,
 }
 
+/// A row a transaction added to the outbox, for its conversation's sends after the commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Queued {
+    pub conversation_id: i64,
+    /// `None` when an equal row (same dedup key) was queued before: the conversation's sends
+    /// are still attempted.
+    pub id: Option<i64>,
+}
+
+/// Rows per INSERT of [`enqueue_all`]: 10 values each, far under SQLite's limit of bound
+/// values, and more sends than one turn renders.
+const ROWS_PER_INSERT: usize = 50;
+
 /// Adds a row due now, inside the caller's transaction. `None` when the key was enqueued before.
-pub fn enqueue(env: &Env, db: &Db, entry: &NewEntry) -> Result<Option<i64>> {
+pub fn enqueue(env: &Env, db: &Db, entry: NewEntry) -> Result<Option<i64>> {
+    Ok(enqueue_all(env, db, vec![entry])?.first().map(|q| q.1))
+}
+
+/// Adds rows due now, in order, inside the caller's transaction: one statement for a turn's
+/// sends (under the write lock each statement is a host round trip on Spin). Returns the
+/// `(conversation, id)` of the rows added, in order; a key enqueued before adds nothing.
+pub fn enqueue_all(env: &Env, db: &Db, entries: Vec<NewEntry>) -> Result<Vec<(Option<i64>, i64)>> {
     let now = env.clock.now_ms();
-    Ok(db.query_i64(
-        "INSERT INTO outbox (integration_id, conversation_id, message_id, dedup_key, endpoint,
-                             body, idempotency_key, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
-        &[
-            entry.integration_id.into(),
-            entry.conversation_id.into(),
-            entry.message_id.into(),
-            entry.dedup_key.clone().into(),
-            entry.payload.endpoint.clone().into(),
-            entry.payload.body.clone().into(),
-            new_uuid(env).into(),
-            now.into(),
-            now.into(),
-            now.into(),
-        ],
-    )?)
+    let mut added = Vec::with_capacity(entries.len());
+    for chunk in entries.chunks(ROWS_PER_INSERT) {
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 10);
+        for entry in chunk {
+            values.extend([
+                entry.integration_id.into(),
+                entry.conversation_id.into(),
+                entry.message_id.into(),
+                entry.dedup_key.clone().into(),
+                entry.payload.endpoint.clone().into(),
+                entry.payload.body.clone().into(),
+                new_uuid(env).into(),
+                now.into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        let mut ids = db.query(
+            &format!(
+                "INSERT INTO outbox (integration_id, conversation_id, message_id, dedup_key,
+                                     endpoint, body, idempotency_key, next_attempt_at,
+                                     created_at, updated_at)
+                 VALUES {rows}
+                 ON CONFLICT (dedup_key) DO NOTHING RETURNING conversation_id, id"
+            ),
+            &values,
+            |r| Ok((r.opt_i64("conversation_id")?, r.i64("id")?)),
+        )?;
+        // Rows are added in the order of their values; RETURNING's order is not promised.
+        ids.sort_unstable_by_key(|&(_, id)| id);
+        added.extend(ids);
+    }
+    Ok(added)
 }
 
 /// What a round of sends did.
@@ -193,8 +230,10 @@ fn due_rows(db: &Db, now: Millis, limit: i64) -> Result<Vec<i64>> {
 
 /// Where a round takes its rows from.
 enum Rows {
-    /// The conversation's next row, each time.
-    Conversation(i64),
+    /// The conversation's next row, each time: first the rows the transaction just added
+    /// (`known`, in order: claimed by id, no read to find them), then whatever else of the
+    /// conversation's is unsent — another request's rows, or those held back behind them.
+    Conversation { id: i64, known: VecDeque<i64> },
     /// The drain's: the most overdue rows that may go.
     Due(DueRows),
 }
@@ -203,7 +242,17 @@ impl Rows {
     /// The next row claimed, at most `left` more wanted.
     fn next(&mut self, db: &Db, now: Millis, left: i64) -> Result<Option<Entry>> {
         match self {
-            Rows::Conversation(id) => claim_in_conversation(db, now, *id),
+            Rows::Conversation { id, known } => {
+                if let Some(row) = known.pop_front() {
+                    if let Some(entry) = claim(db, now, row)? {
+                        return Ok(Some(entry));
+                    }
+                    // Held back behind an earlier unsent row, or taken by another instance:
+                    // the conversation's order decides from here.
+                    known.clear();
+                }
+                claim_in_conversation(db, now, *id)
+            }
             Rows::Due(rows) => rows.next(left, |n| due_rows(db, now, n), |id| claim(db, now, id)),
         }
     }
@@ -332,13 +381,16 @@ fn round(env: &Env, db: &Db, mut rows: Rows, limit: i64, budget: Budget) -> Resu
     Ok(report)
 }
 
-/// Sends what is due for these conversations, right after the transaction that enqueued it,
-/// within one shared [`IMMEDIATE`] budget (a batch webhook from many senders must still answer
-/// in time); what is not reached waits for the drain.
-pub fn deliver_conversations(env: &Env, db: &Db, conversation_ids: &[i64]) -> Result<Report> {
+/// Sends what is due for the conversations that got rows (`queued`), right after the
+/// transaction that enqueued them, within one shared [`IMMEDIATE`] budget (a batch webhook from
+/// many senders must still answer in time); what is not reached waits for the drain.
+pub fn deliver_conversations(env: &Env, db: &Db, queued: &[Queued]) -> Result<Report> {
+    let mut conversations: Vec<i64> = queued.iter().map(|q| q.conversation_id).collect();
+    conversations.sort_unstable();
+    conversations.dedup();
     let deadline = env.clock.now_ms() + IMMEDIATE.total.as_millis() as Millis;
     let mut report = Report::default();
-    for &id in conversation_ids {
+    for id in conversations {
         let left = deadline - env.clock.now_ms();
         if left <= 0 {
             break;
@@ -348,7 +400,17 @@ pub fn deliver_conversations(env: &Env, db: &Db, conversation_ids: &[i64]) -> Re
             request: IMMEDIATE.request.min(left),
             total: left,
         };
-        let r = round(env, db, Rows::Conversation(id), 50, budget)?;
+        let mut known: Vec<i64> = queued
+            .iter()
+            .filter(|q| q.conversation_id == id)
+            .filter_map(|q| q.id)
+            .collect();
+        known.sort_unstable();
+        let rows = Rows::Conversation {
+            id,
+            known: known.into(),
+        };
+        let r = round(env, db, rows, 50, budget)?;
         report.attempted += r.attempted;
         report.sent += r.sent;
         report.failed += r.failed;
