@@ -305,9 +305,10 @@ fn without_an_article_url_articles_link_to_spindesks_own_pages_under_public_base
 }
 
 /// A question the bot answers from the help center reads the help center's vocabulary once
-/// (the words' article counts with the index's totals; a misspelt word's corrections come with
-/// theirs) and the suggested articles once (their start comes with the candidates): on Spin
-/// every statement is a round trip to the host, and three in four turns search.
+/// (the words' article counts with the index's totals and whether the customer's language has
+/// articles; a misspelt word's corrections come with theirs) and the suggested articles once
+/// (their start comes with the candidates): on Spin every statement is a round trip to the
+/// host, and three in four turns search.
 #[test]
 fn a_search_reads_the_vocabulary_once_and_the_suggested_articles_once() {
     let (app, _) = setup();
@@ -323,6 +324,16 @@ fn a_search_reads_the_vocabulary_once_and_the_suggested_articles_once() {
     let reading = |what: &str| seen.iter().filter(|s| s.contains(what)).count();
     assert_eq!(reading("FROM hc_index_stats"), 1, "{seen:#?}");
     assert_eq!(reading("FROM hc_terms WHERE term IN"), 1, "{seen:#?}");
+    assert_eq!(
+        reading("FROM hc_articles a WHERE a.draft = 0"),
+        1,
+        "the customer's language was asked about with the vocabulary: {seen:#?}"
+    );
+    let vocabulary = seen
+        .iter()
+        .find(|s| s.contains("FROM hc_index_stats"))
+        .expect("read");
+    assert!(vocabulary.contains("FROM hc_articles a"), "{vocabulary}");
     assert_eq!(
         reading("FROM hc_terms WHERE term >="),
         1,

@@ -373,7 +373,7 @@ fn ranking_equals_fts5_bm25_on_the_same_terms() {
     let mut compared = 0;
     for q in &c.queries {
         let (text, locale) = (q["query"].as_str().unwrap(), q["locale"].as_str().unwrap());
-        let (query, words) = search::prepare(&store, text, locale).unwrap();
+        let (query, words) = search::prepare(&store, text, locale, None).unwrap();
         let selection = vocabulary::selective_units(&query, &words);
         let units = selection.texts();
         if units.is_empty() {

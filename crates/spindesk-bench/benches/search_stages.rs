@@ -53,7 +53,7 @@ fn main() {
             }
             let mut query = text::query(q, locale);
             lap!();
-            let mut words = vocabulary::Vocabulary::of(&db, &query).expect("vocabulary");
+            let mut words = vocabulary::Vocabulary::of(&db, &query, None).expect("vocabulary");
             vocabulary::add_corrections(&db, &mut query, &mut words).expect("corrections");
             lap!();
             if query.is_empty() {

@@ -15,7 +15,7 @@ pub mod recommend;
 pub mod search;
 pub mod vocabulary;
 
-pub use recommend::{recommend, Recommendation};
+pub use recommend::{recommend, recommend_for_reader, Recommendation};
 
 /// Help-center locales are the one [`crate::locale::Locale`], written as Zendesk writes them
 /// ([`Locale::as_str`]: `en-us`, `ko`).

@@ -202,11 +202,23 @@ impl Articles for HelpCenter<'_> {
         locale: &str,
         limit: usize,
     ) -> Result<Vec<ArticleCard>, SqlError> {
-        let Some(locale) = self.reading_locale(locale)? else {
-            return Ok(Vec::new());
+        // The customer's language first: whether it has articles comes with the search's first
+        // read. Only when it has none (or that could not be told) is the language to read in
+        // chosen first, as `featured` chooses it.
+        let found = match language(locale) {
+            Some(_) => help_center::recommend_for_reader(self.db()?, query, locale, limit)?,
+            None => None,
+        };
+        let found = match found {
+            Some(found) => found,
+            None => {
+                let Some(locale) = self.reading_locale(locale)? else {
+                    return Ok(Vec::new());
+                };
+                help_center::recommend(self.db()?, query, locale, limit)?
+            }
         };
         // The recommendations come with the start of their text: no read of the rows again.
-        let found = help_center::recommend(self.db()?, query, locale, limit)?;
         Ok(found
             .into_iter()
             .map(|r| {

@@ -52,17 +52,47 @@ pub fn recommend_with(
     limit: usize,
     min_confidence: f64,
 ) -> Result<Vec<Recommendation>, SqlError> {
-    if limit == 0 {
-        return Ok(Vec::new());
+    Ok(recommend_in(db, text, locale, limit, min_confidence, false)?.unwrap_or_default())
+}
+
+/// [`recommend`] for a reader of `locale`, if its language has a published article: `None`
+/// when it has none, or that could not be told (a message without words, no index yet), for
+/// the caller to choose the language to read in. Whether it has comes with the search's
+/// first read: on Spin every statement is a round trip to the host.
+pub fn recommend_for_reader(
+    db: &Db,
+    text: &str,
+    locale: &str,
+    limit: usize,
+) -> Result<Option<Vec<Recommendation>>, SqlError> {
+    recommend_in(db, text, locale, limit, MIN_CONFIDENCE, true)
+}
+
+/// Recommendations in `locale`'s language; with `ask`, `None` unless the first read found an
+/// article published in it.
+fn recommend_in(
+    db: &Db,
+    text: &str,
+    locale: &str,
+    limit: usize,
+    min_confidence: f64,
+    ask: bool,
+) -> Result<Option<Vec<Recommendation>>, SqlError> {
+    let language = language_of(locale);
+    if limit == 0 && !ask {
+        return Ok(Some(Vec::new()));
     }
-    let (query, vocabulary) = prepare(db, text, locale)?;
-    if query.is_empty() {
-        return Ok(Vec::new());
+    let (query, vocabulary) = prepare(db, text, locale, ask.then_some(language.as_str()))?;
+    if ask && vocabulary.in_language != Some(true) {
+        return Ok(None);
+    }
+    if query.is_empty() || limit == 0 {
+        return Ok(Some(Vec::new()));
     }
     let selection = vocabulary::selective_units(&query, &vocabulary);
-    let candidates = candidates(db, &selection, locale, (limit * 3).max(10))?;
+    let candidates = candidates(db, &selection, &language, (limit * 3).max(10))?;
     if candidates.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Some(Vec::new()));
     }
     let n = selection.totals.articles;
     // The counts were read with the query's other words ([`prepare`]).
@@ -96,7 +126,16 @@ pub fn recommend_with(
             .then(a.article_id.cmp(&b.article_id))
     });
     out.truncate(limit);
-    Ok(out)
+    Ok(Some(out))
+}
+
+/// The language of a locale, lower case as help-center locales are stored: `ko-KR` → `ko`.
+fn language_of(locale: &str) -> String {
+    locale
+        .split(['-', '_'])
+        .next()
+        .unwrap_or(locale)
+        .to_ascii_lowercase()
 }
 
 struct Candidate {
@@ -114,11 +153,10 @@ struct Candidate {
 fn candidates(
     db: &Db,
     selection: &Selection,
-    locale: &str,
+    language: &str,
     limit: usize,
 ) -> Result<Vec<Candidate>, SqlError> {
     // Rank on the index alone, then read the few candidates' rows and indexed terms.
-    let language = locale.split(['-', '_']).next().unwrap_or(locale);
     let ranked: Vec<(i64, f64)> = rank::rank(db, selection, Scope::Language(language), None)?
         .into_iter()
         .take(limit)

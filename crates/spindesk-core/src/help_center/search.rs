@@ -61,10 +61,15 @@ impl From<SqlError> for SearchError {
 }
 
 /// The analysed query with spelling corrections from the index vocabulary, and what the index
-/// knows of its words.
-pub fn prepare(db: &Db, text: &str, locale: &str) -> Result<(Query, Vocabulary), SqlError> {
+/// knows of its words (and, asked for, whether `language` has a published article).
+pub fn prepare(
+    db: &Db,
+    text: &str,
+    locale: &str,
+    language: Option<&str>,
+) -> Result<(Query, Vocabulary), SqlError> {
     let mut q = text::query(text, locale);
-    let mut vocabulary = Vocabulary::of(db, &q)?;
+    let mut vocabulary = Vocabulary::of(db, &q, language)?;
     vocabulary::add_corrections(db, &mut q, &mut vocabulary)?;
     Ok((q, vocabulary))
 }
@@ -76,7 +81,7 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
         return browse(db, req);
     }
     let locale = req.locale.unwrap_or(DEFAULT_ANALYSIS_LOCALE);
-    let (query, vocabulary) = prepare(db, req.query, locale)?;
+    let (query, vocabulary) = prepare(db, req.query, locale, None)?;
     if query.is_empty() {
         return Err(SearchError::EmptyQuery);
     }

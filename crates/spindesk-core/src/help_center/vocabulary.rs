@@ -16,42 +16,66 @@ use crate::text::{Query, QueryTerm};
 pub struct Vocabulary {
     words: Vec<(String, i64)>,
     pub totals: Totals,
+    /// Whether the language [`Vocabulary::of`] was asked about has a published article; `None`
+    /// when none was asked about or nothing was read (a query without words, no index yet).
+    pub in_language: Option<bool>,
 }
 
 impl Vocabulary {
     /// The counts of every word of `query` (its terms, their alternatives and the words of
     /// alternative phrases) and the totals, in one statement; none for a query without words.
-    pub fn of(db: &Db, query: &Query) -> Result<Vocabulary, SqlError> {
+    /// With `language` (`ko`), the same statement tells whether it has a published article:
+    /// the bot asks before it searches in the customer's language.
+    pub fn of(db: &Db, query: &Query, language: Option<&str>) -> Result<Vocabulary, SqlError> {
         let words = words_of(query);
         let mut vocabulary = Vocabulary {
             words: Vec::new(),
             totals: Totals::default(),
+            in_language: None,
         };
         if words.is_empty() {
             return Ok(vocabulary);
         }
-        let marks = vec!["?"; words.len()].join(", ");
-        let params: Vec<Value> = words.iter().map(|w| (*w).into()).collect();
+        let mut params: Vec<Value> = Vec::with_capacity(words.len() + 1);
+        // `ko` and `ko-...` (`.` sorts right after `-`), published.
+        let in_language = match language {
+            Some(language) => {
+                params.push(language.into());
+                "EXISTS (SELECT 1 FROM hc_articles a WHERE a.draft = 0
+                     AND (a.locale = ?1 OR (a.locale > ?1 || '-' AND a.locale < ?1 || '.')))"
+            }
+            None => "NULL",
+        };
+        let first = params.len() + 1;
+        let marks = (first..first + words.len())
+            .map(|n| format!("?{n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        params.extend(words.iter().map(|w| Value::from(*w)));
         // The totals' row (its `term` NULL), then `term IN (?, ...)`: one primary-key lookup per
         // word. A word no article has is not among the rows: it counts 0 ([`Vocabulary::df`]).
         let rows = db.query(
             &format!(
-                "SELECT NULL AS term, articles, terms, analysis FROM hc_index_stats WHERE id = 1
+                "SELECT NULL AS term, articles, terms, analysis, {in_language} AS in_language
+                 FROM hc_index_stats WHERE id = 1
                  UNION ALL
-                 SELECT term, articles, NULL, NULL FROM hc_terms WHERE term IN ({marks})"
+                 SELECT term, articles, NULL, NULL, NULL FROM hc_terms WHERE term IN ({marks})"
             ),
             &params,
             |r| {
                 Ok(match r.opt_string("term")? {
                     Some(term) => Counted::Word(term, r.i64("articles")?),
-                    None => Counted::Totals(Totals::from_row(r)?),
+                    None => Counted::Totals(Totals::from_row(r)?, r.opt_i64("in_language")?),
                 })
             },
         )?;
         for row in rows {
             match row {
                 Counted::Word(term, articles) => vocabulary.words.push((term, articles)),
-                Counted::Totals(totals) => vocabulary.totals = totals,
+                Counted::Totals(totals, in_language) => {
+                    vocabulary.totals = totals;
+                    vocabulary.in_language = in_language.map(|found| found == 1);
+                }
             }
         }
         Ok(vocabulary)
@@ -82,7 +106,8 @@ impl Vocabulary {
 /// A row of [`Vocabulary::of`]'s read.
 enum Counted {
     Word(String, i64),
-    Totals(Totals),
+    /// With whether the language asked about has a published article.
+    Totals(Totals, Option<i64>),
 }
 
 /// The words of `query`, each once: its terms, their alternatives, and the words of each
