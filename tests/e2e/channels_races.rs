@@ -156,9 +156,14 @@ fn a_new_senders_first_message_is_answered_without_loading_the_bot_under_the_loc
             "{sql}"
         );
     }
+    let loaded: Vec<&String> = before
+        .iter()
+        .filter(|s| s.contains("bot_versions"))
+        .collect();
+    assert_eq!(loaded.len(), 1, "{before:#?}");
     assert!(
-        before.iter().any(|s| s.contains("bot_versions")),
-        "the bot was loaded before the transaction"
+        loaded[0].contains("LEFT JOIN identities i"),
+        "the bot was loaded before the transaction, with the sender: {before:#?}"
     );
     assert_eq!(bot_lines(&app)[0], "Hi, this is the desk.");
     assert_eq!(app.count("SELECT count(*) FROM identities"), 1);

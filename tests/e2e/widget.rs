@@ -508,9 +508,9 @@ fn a_widgets_poll_reads_its_session_and_conversation_at_once() {
         .expect(401);
 }
 
-/// A message reads its session, the visitor and their conversation in one statement, and the
-/// bot's turn is worked out from that read (no read of the bot's state of its own); the turn
-/// is still checked as it is written, and the visitor gets the answer.
+/// A message reads its session, the visitor, their conversation and the live bot in one
+/// statement, and the bot's turn is worked out from that read (no read of the bot or its state
+/// of its own); the turn is still checked as it is written, and the visitor gets the answer.
 #[test]
 fn a_widget_message_reads_its_visitor_conversation_and_bot_state_at_once() {
     let app = App::new();
@@ -528,6 +528,16 @@ fn a_widget_message_reads_its_visitor_conversation_and_bot_state_at_once() {
     assert!(reads[0].starts_with("SELECT (coalesce"), "{held:#?}");
     let reading = |what: &str| before.iter().filter(|s| s.contains(what)).count();
     assert_eq!(reading("FROM widget_sessions s"), 1, "{before:#?}");
+    assert_eq!(
+        reading("bot_versions"),
+        1,
+        "the live bot came with the session: {before:#?}"
+    );
+    let session = before
+        .iter()
+        .find(|s| s.contains("FROM widget_sessions s"))
+        .expect("read");
+    assert!(session.contains("bot_versions"), "{session}");
     assert_eq!(
         reading("FROM users"),
         0,

@@ -14,6 +14,7 @@
 //! [`crate::committed`]) and [`continue_after_call`] lets the bot go on with its result.
 
 use crate::bot;
+use crate::bot::versions::LiveRow;
 use crate::committed::{AwaitedCall, Committed};
 use crate::conversation::{self, Conversation, Inbound, Outgoing, Stored, Switchboard};
 use crate::error::{Error, Result};
@@ -39,18 +40,20 @@ pub enum Receipt {
 /// The bot's answer to `inbound`, worked out before the write transaction (reads only), for
 /// [`receive`] to write if it still holds: `None` when agents have the conversation, and when
 /// the bot fails (logged): [`receive`] then runs it again and hands off if it fails there too.
+/// `live`: the live bot, if the caller's read brought it ([`bot::versions::LIVE_COLUMNS`]).
 pub fn prepare(
     env: &Env,
     db: &Db,
     conversation: &Conversation,
     user: &User,
     inbound: &Inbound,
+    live: Option<LiveRow>,
 ) -> Result<Option<bot::Ahead>> {
     if conversation.switchboard == Switchboard::Agent && conversation.ticket_id.is_some() {
         return Ok(None);
     }
     let input = bot::reply::input_for(&inbound.text, inbound.payload.as_deref());
-    let prepared = bot::prepare(env, db, conversation, user, input, &inbound.channel);
+    let prepared = bot::prepare(env, db, conversation, user, input, &inbound.channel, live);
     tolerate_prepare_failure(env, &format!("conversation {}", conversation.id), prepared)
 }
 
@@ -63,9 +66,10 @@ pub fn prepare_first(
     db: &Db,
     user: &User,
     inbound: &Inbound,
+    live: Option<LiveRow>,
 ) -> Result<Option<bot::Ahead>> {
     let input = bot::reply::input_for(&inbound.text, inbound.payload.as_deref());
-    let prepared = bot::prepare_first(env, db, user, input, &inbound.channel).map(Some);
+    let prepared = bot::prepare_first(env, db, user, input, &inbound.channel, live).map(Some);
     tolerate_prepare_failure(env, "a new customer's first message", prepared)
 }
 

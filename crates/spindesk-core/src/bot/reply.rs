@@ -13,7 +13,7 @@ use super::engine::{resume_turn, start_turn, CallOutcome, Context};
 use super::model::Bot;
 use super::state::{ArticleCard, BotState, Effect, Input, Output, PendingCall, Turn};
 use super::template::Variables;
-use super::versions;
+use super::versions::{self, LiveRow};
 use crate::config;
 use crate::conversation::{Conversation, Switchboard};
 use crate::error::{Error, Result};
@@ -183,11 +183,13 @@ pub fn prepare(
     user: &User,
     input: Input,
     channel: &str,
+    live: Option<LiveRow>,
 ) -> Result<Option<Ahead>> {
     let Some(basis) = Basis::of(conversation) else {
         return Ok(None);
     };
-    prepare_on(env, db, Some(conversation.id), basis, user, input, channel).map(Some)
+    let on = Some(conversation.id);
+    prepare_on(env, db, on, basis, user, input, channel, live).map(Some)
 }
 
 /// The bot's answer to the first message of a conversation that does not exist yet (a new
@@ -202,12 +204,14 @@ pub fn prepare_first(
     user: &User,
     input: Input,
     channel: &str,
+    live: Option<LiveRow>,
 ) -> Result<Ahead> {
     let basis = Basis::of_new_conversation();
-    prepare_on(env, db, None, basis, user, input, channel)
+    prepare_on(env, db, None, basis, user, input, channel, live)
 }
 
-/// The turn on `basis` (read before the live bot is loaded: see below).
+/// The turn on `basis`, with the live bot read with it (`live`) or loaded now.
+#[allow(clippy::too_many_arguments)]
 fn prepare_on(
     env: &Env,
     db: &Db,
@@ -216,10 +220,15 @@ fn prepare_on(
     user: &User,
     input: Input,
     channel: &str,
+    live: Option<LiveRow>,
 ) -> Result<Ahead> {
-    // The bot is loaded after the basis was read, and the basis takes the version of the bot
-    // actually loaded: a publish in between then shows as a changed version in `respond`.
-    let live = versions::live_with_phrases(db, &Vault::from_config(env.config)?)?;
+    // The bot is read with the basis or after it, and the basis takes the version of the bot
+    // actually loaded: a publish after the read then shows as a changed version in `respond`.
+    let vault = Vault::from_config(env.config)?;
+    let live = match live {
+        Some(row) => versions::live_from(db, &vault, row)?,
+        None => versions::live_with_phrases(db, &vault)?,
+    };
     basis.live_version = live.version;
     let state = state_of(&basis.bot_state, basis.greeted);
     let facts = facts(user, channel);

@@ -13,6 +13,7 @@ use super::media_fetch;
 use super::outbox::{self, NewEntry, Queued};
 use crate::attachments::{self, Status};
 use crate::bot;
+use crate::bot::versions::{self, LiveRow};
 use crate::committed::{Committed, ReplyRoute};
 use crate::conversation::{self, Conversation};
 use crate::error::{Error, Result};
@@ -39,22 +40,23 @@ pub fn prepare(
     if event.mail.is_some() {
         return Ok((None, None));
     }
-    let sender = sender(db, integration, event)?;
+    let sender = sender(db, integration, event, true)?;
     if sender.seen {
         return Ok((None, None));
     }
+    let live = sender.live;
     match sender.customer {
         None => {
             let customer = users::unsaved_customer(&profile(event), env.clock.now_ms());
             let inbound = inbound(db, None, integration, event)?;
             Ok((
-                switchboard::prepare_first(env, db, &customer, &inbound)?,
+                switchboard::prepare_first(env, db, &customer, &inbound, live)?,
                 None,
             ))
         }
         Some((user, Some(conversation))) => {
             let inbound = inbound(db, Some(conversation.id), integration, event)?;
-            let ahead = switchboard::prepare(env, db, &conversation, &user, &inbound)?;
+            let ahead = switchboard::prepare(env, db, &conversation, &user, &inbound, live)?;
             Ok((ahead, Some(Known { user, conversation })))
         }
         Some((_, None)) => Ok((None, None)),
@@ -79,20 +81,30 @@ struct Sender {
     /// The customer behind the sender's account on the channel, with their conversation if
     /// it was created.
     customer: Option<(User, Option<Conversation>)>,
+    /// The live bot, read along when asked for (before the write lock: the bot's turn is
+    /// worked out from it).
+    live: Option<LiveRow>,
 }
 
-fn sender(db: &Db, integration: &Integration, event: &Event) -> Result<Sender> {
+fn sender(db: &Db, integration: &Integration, event: &Event, with_bot: bool) -> Result<Sender> {
     // `seen`, then the customer's columns, then the conversation's (they share names: each is
-    // read from its own part of the row). One row always, from the one-row `(SELECT 1)`.
+    // read from its own part of the row), then the live bot's if asked for. One row always,
+    // from the one-row `(SELECT 1)`.
     const SEEN: usize = 1;
+    let (bot_columns, bot_join) = if with_bot {
+        (format!(", {}", versions::LIVE_COLUMNS), versions::LIVE_JOIN)
+    } else {
+        (String::new(), "")
+    };
     let found = db.query_opt(
         &format!(
             "SELECT EXISTS (SELECT 1 FROM messages WHERE source = ? AND source_message_id = ?)
-                 AS seen, {}, {}
+                 AS seen, {}, {}{bot_columns}
              FROM (SELECT 1)
              LEFT JOIN identities i ON i.channel = ? AND i.address = ? AND i.verified = 1
              LEFT JOIN users u ON u.id = i.user_id
-             LEFT JOIN conversations c ON c.user_id = u.id",
+             LEFT JOIN conversations c ON c.user_id = u.id
+             {bot_join}",
             qualified("u", users::COLUMNS),
             qualified("c", conversation::COLUMNS)
         ),
@@ -113,6 +125,11 @@ fn sender(db: &Db, integration: &Integration, event: &Event) -> Result<Sender> {
             Ok(Sender {
                 seen: r.bool("seen")?,
                 customer,
+                live: if with_bot {
+                    Some(LiveRow::from_row(r)?)
+                } else {
+                    None
+                },
             })
         },
     )?;
@@ -186,8 +203,9 @@ pub fn receive(
         Some(known) if routed => Sender {
             seen: false,
             customer: Some((known.user.clone(), Some(known.conversation.clone()))),
+            live: None,
         },
-        _ => sender(db, integration, event)?,
+        _ => sender(db, integration, event, false)?,
     };
     if sender.seen {
         return Ok(Committed::default());

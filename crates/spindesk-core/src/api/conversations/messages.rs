@@ -411,7 +411,14 @@ fn post_as_user(
         payload: parsed.payload.clone(),
     };
     // The bot's turn is worked out before the write lock, as for every channel.
-    let ahead = switchboard::prepare(env, db, &thread.conversation, &customer.user, &inbound)?;
+    let ahead = switchboard::prepare(
+        env,
+        db,
+        &thread.conversation,
+        &customer.user,
+        &inbound,
+        None,
+    )?;
     switchboard::write_turn(ahead, |turn| {
         commit::write(env, db, |db| {
             let thread = crud::find(db, id)?;

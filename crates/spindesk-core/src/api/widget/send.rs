@@ -6,7 +6,7 @@ use super::limits::{
     DEFAULT_MESSAGES_PER_ADDRESS_PER_MINUTE, DEFAULT_MESSAGES_PER_MINUTE, MAX_BODY_BYTES,
 };
 use super::uploads;
-use super::visitor::{client, erased_or, visitor_with, Alongside};
+use super::visitor::{client, erased_or, visitor_with, Alongside, Visit};
 use crate::api::commit;
 use crate::attachments::{self, Uploader};
 use crate::config;
@@ -97,7 +97,12 @@ pub(super) fn send_message(env: &Env, req: &Request) -> Result<Response, ApiErro
             per_address.subject(&address).into(),
         ],
     };
-    let (user, conversation, used) = visitor_with(env, &db, req, Some(used))?;
+    let Visit {
+        user,
+        conversation,
+        alongside: used,
+        live,
+    } = visitor_with(env, &db, req, Some(used), true)?;
     let session = conversation.public_id.clone();
     let now = env.clock.now_ms();
     let limits = [
@@ -115,7 +120,7 @@ pub(super) fn send_message(env: &Env, req: &Request) -> Result<Response, ApiErro
         text: input.text.clone(),
         payload: input.payload.clone(),
     };
-    let ahead = switchboard::prepare(env, &db, &conversation, &user, &inbound)?;
+    let ahead = switchboard::prepare(env, &db, &conversation, &user, &inbound, live)?;
     let (duplicate, messages) = switchboard::write_turn(ahead, |turn| {
         commit::write(env, &db, |db| {
             rate_limit::count_all(env, db, &limits)?;

@@ -4,6 +4,7 @@
 
 use super::limits::{DEFAULT_SESSION_IDLE_DAYS, DEFAULT_SESSION_MAX_DAYS};
 use crate::auth::digest;
+use crate::bot::versions::{self, LiveRow};
 use crate::config;
 use crate::conversation::{self, Conversation};
 use crate::grip;
@@ -43,7 +44,7 @@ pub(super) fn client(env: &Env, req: &Request) -> String {
 /// without a message in its conversation, and at the latest [`config::WIDGET_SESSION_MAX_DAYS`]
 /// after it began; it ends at once by logging out.
 pub(super) fn visitor(env: &Env, db: &Db, req: &Request) -> Result<(User, Conversation), ApiError> {
-    visitor_with(env, db, req, None).map(|(user, conversation, _)| (user, conversation))
+    visitor_with(env, db, req, None, false).map(|v| (v.user, v.conversation))
 }
 
 /// One more column for [`visitor_with`]'s read: an SQL expression that may use the
@@ -54,21 +55,41 @@ pub(super) struct Alongside {
     pub params: Vec<Value>,
 }
 
-/// [`visitor`], with what `alongside` reads (as text) from the same row: what the request
-/// needs besides, in the same host round trip.
+/// What [`visitor_with`] read.
+pub(super) struct Visit {
+    pub user: User,
+    pub conversation: Conversation,
+    /// What the [`Alongside`] column read, as text.
+    pub alongside: Option<String>,
+    /// The live bot, when asked for.
+    pub live: Option<LiveRow>,
+}
+
+/// [`visitor`], with what `alongside` reads (as text) from the same row, and the live bot if
+/// `live_bot` (a message's bot turn is worked out from it): what the request needs besides, in
+/// the same host round trip.
 pub(super) fn visitor_with(
     env: &Env,
     db: &Db,
     req: &Request,
     alongside: Option<Alongside>,
-) -> Result<(User, Conversation, Option<String>), ApiError> {
+    live_bot: bool,
+) -> Result<Visit, ApiError> {
     // The session's own columns, then the visitor's, then the conversation's (each record's
     // columns read from its own part of the row: they share names).
     const SESSION: usize = 2;
-    let (extra, extra_params) = alongside.map_or_else(
+    let (mut extra, extra_params) = alongside.map_or_else(
         || (String::new(), Vec::new()),
         |a| (format!(", {} AS alongside", a.sql), a.params),
     );
+    let with_alongside = !extra.is_empty();
+    let bot_join = if live_bot {
+        extra.push_str(", ");
+        extra.push_str(versions::LIVE_COLUMNS);
+        versions::LIVE_JOIN
+    } else {
+        ""
+    };
     let mut params: Vec<Value> = vec![session_digest(req)?.into()];
     params.extend(extra_params);
     let found = db.query_opt(
@@ -76,6 +97,7 @@ pub(super) fn visitor_with(
             "SELECT s.created_at AS session_started, c.updated_at AS active_at, {}, {}{extra}
              FROM widget_sessions s JOIN users u ON u.id = s.user_id
              LEFT JOIN conversations c ON c.user_id = s.user_id
+             {bot_join}
              WHERE s.token_hash = ?1",
             qualified("u", users::COLUMNS),
             qualified("c", conversation::COLUMNS)
@@ -88,15 +110,20 @@ pub(super) fn visitor_with(
                 r.opt_i64("active_at")?,
                 users::from_row(&r.part(SESSION))?,
                 conversation::joined(&r.part(SESSION + count_of(users::COLUMNS)))?,
-                if extra.is_empty() {
-                    None
-                } else {
+                if with_alongside {
                     r.opt_string("alongside")?
+                } else {
+                    None
+                },
+                if live_bot {
+                    Some(LiveRow::from_row(r)?)
+                } else {
+                    None
                 },
             ))
         },
     )?;
-    let Some((created_at, active_at, user, conversation, alongside)) = found else {
+    let Some((created_at, active_at, user, conversation, alongside, live)) = found else {
         return Err(ApiError::unauthorized(
             "invalid_session",
             "The session token is not valid; start a new session",
@@ -117,7 +144,12 @@ pub(super) fn visitor_with(
         Some(conversation) => conversation,
         None => conversation::of_user(env, db, user.id, "web")?,
     };
-    Ok((user, conversation, alongside))
+    Ok(Visit {
+        user,
+        conversation,
+        alongside,
+        live,
+    })
 }
 
 /// The conversation behind the request's session token: what the routes that need only the
