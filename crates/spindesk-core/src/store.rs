@@ -42,7 +42,7 @@ pub use db::{count_of, qualified, Db, Row, BUSY_RETRY_BUDGET_MS, BUSY_TIMEOUT_MS
 pub use migration::Migration;
 pub use migrations::{ensure_schema, schema_is_current, MIGRATIONS};
 pub use settings::{
-    Setting, SettingsOnFirstWrite, BUSY_TIMEOUT, CONNECTION_SETTINGS, VERSION_READ,
+    Setting, SettingsOnFirstWrite, BUSY_TIMEOUT, CONNECTION_SETTINGS, TEMP_STORE, VERSION_READ,
 };
 
 use crate::ports::{Env, SqlError};

@@ -22,7 +22,9 @@
 //! `attachments.article_id` is plain since its version 28.
 
 use crate::ports::{Env, Millis, SqlError, SqlErrorKind, Value};
-use crate::store::{ensure_schema, schema_is_current, Db, Setting, BUSY_TIMEOUT, VERSION_READ};
+use crate::store::{
+    ensure_schema, schema_is_current, Db, Setting, BUSY_TIMEOUT, TEMP_STORE, VERSION_READ,
+};
 
 /// The label `spin.toml` grants and runtime config files define.
 pub const LABEL: &str = "help_center";
@@ -339,6 +341,9 @@ pub const CONNECTION_SETTINGS: &[Setting] = &[
         value: 1,
         statement: "PRAGMA foreign_keys = ON",
     },
+    // Saving an article writes its index rows by upserts: their statement journals in memory.
+    // Made on a connection's first write only, so a search (a read) does not pay for it.
+    TEMP_STORE,
     // `BUSY_TIMEOUT_MS` (10 ms), as the main database's connections wait.
     BUSY_TIMEOUT,
 ];

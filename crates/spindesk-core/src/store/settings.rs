@@ -49,18 +49,20 @@ pub const CONNECTION_SETTINGS: &[Setting] = &[
         value: 1,
         statement: "PRAGMA synchronous = NORMAL",
     },
-    // A statement that can fail halfway inside a transaction (an upsert, a CHECK) keeps a
-    // statement journal to undo just itself; in memory it is not a temporary file written for
-    // every such statement (saving an article wrote ~200 index rows: 20% of its time).
-    Setting {
-        pragma: "temp_store",
-        value: 2,
-        statement: "PRAGMA temp_store = MEMORY",
-    },
+    TEMP_STORE,
     // A short wait for locks inside SQLite; `Db::transaction` retries past it (see
     // `BUSY_TIMEOUT_MS` for why it is short). Spin's host opens with rusqlite's 5 s.
     BUSY_TIMEOUT,
 ];
+
+/// A statement that can fail halfway inside a transaction (an upsert, a CHECK) keeps a
+/// statement journal to undo just itself; in memory it is not a temporary file written for
+/// every such statement (saving an article wrote ~200 index rows: 20% of its time).
+pub const TEMP_STORE: Setting = Setting {
+    pragma: "temp_store",
+    value: 2,
+    statement: "PRAGMA temp_store = MEMORY",
+};
 
 /// [`super::BUSY_TIMEOUT_MS`] as a setting, for every database a request writes.
 pub const BUSY_TIMEOUT: Setting = Setting {
