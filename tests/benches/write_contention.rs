@@ -275,6 +275,21 @@
 //! pays even where its close comes after the response, as under Spin) p50 3.69-3.81 ->
 //! 2.17-2.42 ms. Spin's instances cannot hold a connection between requests; the dev server
 //! does, and `spindesk-hold-open` does beside `spin up` (README, "A quiet desk").
+//!
+//! 2026-12-07, a session later (7759afb against 6870d7a, alternated, two rounds, one writer,
+//! `ARTICLES=500`, `ROUND_TRIP_US=50`, `LOCKS=1`): a turn's channel sends queued by one
+//! `INSERT` and claimed after the commit by the ids it returned (`outbox::enqueue_all`), a
+//! returning sender not read again under the lock (the route's write checks that nothing
+//! changed: `delivery::route_if_unchanged`), the live bot read with the session or the sender
+//! (`bot::versions::LIVE_COLUMNS`), and whether the customer's language has articles read with
+//! the search's vocabulary. Webhooks: 24.7 -> 20.4 statements per request on the main database,
+//! 9.7 -> 8.0 from `BEGIN` to `COMMIT`, held p50 2.12-2.23 -> 2.07 ms, 119-126 -> 131 req/s,
+//! acknowledged p50 5.82-6.05 -> 5.66-5.69 ms, done p50 7.95-8.15 -> 7.42-7.43 ms. Widget
+//! messages: 14.0 -> 13.0 on the main database (and 6 -> 5 on the help center's), 170-171 ->
+//! 178-180 req/s, p50 5.65-5.81 -> 5.49-5.63 ms. 32 writers: noise either way (317-364 ->
+//! 320-351 req/s): CPU-bound, and most of a request's CPU is its fresh connection loading the
+//! schema (~0.65 ms of 134 objects, measured with rusqlite alone; every statement's
+//! preparation together is ~0.2 ms).
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
