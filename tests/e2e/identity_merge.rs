@@ -332,15 +332,7 @@ fn a_message_that_waited_while_its_customer_was_merged_joins_the_merged_timeline
     );
     let agent = app.agent("Agent", "agent@example.com");
 
-    let body = wa_text("wamid.2", "whatsapp two");
-    let path = wa.path();
-    let mut req = app
-        .request("channels", "POST", &path)
-        .header("content-type", wa.vendor.content_type());
-    for (name, value) in wa.vendor.sign(&wa.secret, &path, &body) {
-        req = req.header(name, &value);
-    }
-    req.body(body)
+    app.delivery(&wa, &wa_text("wamid.2", "whatsapp two"), &wa.secret)
         .send_racing(|| {
             app.zendesk_put(
                 &agent,

@@ -348,6 +348,11 @@ impl App {
         secret: &str,
         answered: &dyn Fn(&Resp),
     ) -> Resp {
+        self.delivery(to, body, secret).send_then(answered)
+    }
+
+    /// The request that delivers `body` to `to`, signed with `secret` as its vendor signs.
+    pub fn delivery(&self, to: &Connected, body: &[u8], secret: &str) -> RequestBuilder<'_> {
         let path = to.path();
         let mut req = self
             .request("channels", "POST", &path)
@@ -355,7 +360,7 @@ impl App {
         for (name, value) in to.vendor.sign(secret, &path, body) {
             req = req.header(name, &value);
         }
-        req.body(body.to_vec()).send_then(answered)
+        req.body(body.to_vec())
     }
 
     /// Scripts the vendor's success answer for the next `n` sends.

@@ -9,6 +9,7 @@ pub mod article;
 pub mod catalog;
 pub mod database;
 pub mod index;
+pub mod language;
 pub mod postings;
 pub mod rank;
 pub mod recommend;

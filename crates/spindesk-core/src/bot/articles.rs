@@ -16,6 +16,7 @@ use super::context::Articles;
 use super::state::ArticleCard;
 use super::template::{render, Escape, Variables};
 use crate::help_center;
+use crate::help_center::language::{language, IN_LANGUAGE};
 use crate::ports::{Env, SqlError, Value};
 use crate::store::Db;
 use std::cell::OnceCell;
@@ -150,18 +151,6 @@ impl Row {
     }
 }
 
-/// `a.locale` is in the language bound to the placeholder (`en` matches `en` and `en-*`; help-
-/// center locales are stored lower case). A range rather than `LIKE`, so the locale index
-/// serves it.
-const IN_LANGUAGE: &str = "(a.locale = ?1 OR (a.locale > ?1 || '-' AND a.locale < ?1 || '.'))";
-
-/// The language subtag of a locale, lower case (`ko-KR` → `ko`); `None` if it is not one.
-fn language(locale: &str) -> Option<String> {
-    let language = locale.split(['-', '_']).next()?.to_ascii_lowercase();
-    ((2..=3).contains(&language.len()) && language.bytes().all(|b| b.is_ascii_lowercase()))
-        .then_some(language)
-}
-
 fn in_language(locale: &str, article_locale: &str) -> bool {
     language(locale).is_some_and(|l| language(article_locale).as_deref() == Some(l.as_str()))
 }
@@ -205,11 +194,7 @@ impl Articles for HelpCenter<'_> {
         // The customer's language first: whether it has articles comes with the search's first
         // read. Only when it has none (or that could not be told) is the language to read in
         // chosen first, as `featured` chooses it.
-        let found = match language(locale) {
-            Some(_) => help_center::recommend_for_reader(self.db()?, query, locale, limit)?,
-            None => None,
-        };
-        let found = match found {
+        let found = match help_center::recommend_for_reader(self.db()?, query, locale, limit)? {
             Some(found) => found,
             None => {
                 let Some(locale) = self.reading_locale(locale)? else {
@@ -265,11 +250,7 @@ mod tests {
     }
 
     #[test]
-    fn languages_of_locales() {
-        assert_eq!(language("ko-KR").as_deref(), Some("ko"));
-        assert_eq!(language("en_us").as_deref(), Some("en"));
-        assert_eq!(language("x").as_deref(), None);
-        assert_eq!(language("e'n").as_deref(), None);
+    fn articles_in_a_locales_language() {
         assert!(in_language("en-GB", "en-us"));
         assert!(!in_language("ko", "en-us"));
     }

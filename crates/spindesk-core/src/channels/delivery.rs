@@ -193,19 +193,20 @@ pub fn receive(
     // transaction this check cannot race; the UNIQUE (source, source_message_id) constraint in
     // conversation::receive is the guarantee either way. The sender as read before the lock
     // when the route's write finds nothing changed, else read again.
-    let routed = match known {
+    let unchanged = match known {
         Some(known) if event.mail.is_none() => {
-            route_if_unchanged(db, now, integration, event, known)?
+            route_if_unchanged(db, now, integration, event, known)?.then_some(known)
         }
-        _ => false,
+        _ => None,
     };
-    let sender = match known {
-        Some(known) if routed => Sender {
+    let routed = unchanged.is_some();
+    let sender = match unchanged {
+        Some(known) => Sender {
             seen: false,
             customer: Some((known.user.clone(), Some(known.conversation.clone()))),
             live: None,
         },
-        _ => sender(db, integration, event, false)?,
+        None => sender(db, integration, event, false)?,
     };
     if sender.seen {
         return Ok(Committed::default());

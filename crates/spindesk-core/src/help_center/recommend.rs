@@ -3,6 +3,7 @@
 //! stops trusting the suggestions), so BM25 only orders the candidates; whether one is shown
 //! depends on how much of the message it covers.
 
+use super::language::language;
 use super::rank::{self, Scope};
 use super::search::prepare;
 use super::vocabulary::{self, Selection};
@@ -78,15 +79,19 @@ fn recommend_in(
     min_confidence: f64,
     ask: bool,
 ) -> Result<Option<Vec<Recommendation>>, SqlError> {
-    let language = language_of(locale);
-    if limit == 0 && !ask {
+    // Nothing to show reads nothing (a reader's language need not be known then: no other
+    // would show anything either); a locale without a language has no articles to read.
+    if limit == 0 {
         return Ok(Some(Vec::new()));
     }
+    let Some(language) = language(locale) else {
+        return Ok((!ask).then(Vec::new));
+    };
     let (query, vocabulary) = prepare(db, text, locale, ask.then_some(language.as_str()))?;
     if ask && vocabulary.in_language != Some(true) {
         return Ok(None);
     }
-    if query.is_empty() || limit == 0 {
+    if query.is_empty() {
         return Ok(Some(Vec::new()));
     }
     let selection = vocabulary::selective_units(&query, &vocabulary);
@@ -127,15 +132,6 @@ fn recommend_in(
     });
     out.truncate(limit);
     Ok(Some(out))
-}
-
-/// The language of a locale, lower case as help-center locales are stored: `ko-KR` → `ko`.
-fn language_of(locale: &str) -> String {
-    locale
-        .split(['-', '_'])
-        .next()
-        .unwrap_or(locale)
-        .to_ascii_lowercase()
 }
 
 struct Candidate {

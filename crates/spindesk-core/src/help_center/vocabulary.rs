@@ -3,6 +3,7 @@
 //! a query's units are selective enough to match on.
 
 use super::index::Totals;
+use super::language::IN_LANGUAGE;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use crate::text::{Query, QueryTerm};
@@ -37,14 +38,13 @@ impl Vocabulary {
             return Ok(vocabulary);
         }
         let mut params: Vec<Value> = Vec::with_capacity(words.len() + 1);
-        // `ko` and `ko-...` (`.` sorts right after `-`), published.
+        // An article published in it (`ko` and `ko-...`).
         let in_language = match language {
             Some(language) => {
                 params.push(language.into());
-                "EXISTS (SELECT 1 FROM hc_articles a WHERE a.draft = 0
-                     AND (a.locale = ?1 OR (a.locale > ?1 || '-' AND a.locale < ?1 || '.')))"
+                format!("EXISTS (SELECT 1 FROM hc_articles a WHERE a.draft = 0 AND {IN_LANGUAGE})")
             }
-            None => "NULL",
+            None => "NULL".to_owned(),
         };
         let first = params.len() + 1;
         let marks = (first..first + words.len())
