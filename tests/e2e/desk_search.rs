@@ -472,6 +472,34 @@ fn the_index_follows_subject_edits_and_catches_up_old_tickets() {
     assert_eq!(app.count("SELECT count(*) FROM ticket_search_queue"), 0);
 }
 
+/// A customer's message that opens a ticket (the bot hands off) or reaches one (agents are in
+/// control: the message becomes a comment) is searchable as soon as it is answered: its write
+/// brings the search's checks along, and they do not excuse it from the upkeep its own ticket
+/// change queued.
+#[test]
+fn a_customers_message_that_opens_or_reaches_a_ticket_is_searchable_at_once() {
+    let app = App::new();
+    let agent = app.agent("Ada", "ada@example.com");
+    let queued = || {
+        app.count("SELECT count(*) FROM ticket_search_queue")
+            + app.count("SELECT count(*) FROM ticket_facet_queue")
+    };
+    let v = app.visitor("en");
+    app.say(&v, "my kayak paddle snapped", None);
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 0);
+    app.say(&v, "Talk to a person", Some("handoff"));
+    let id = app.count("SELECT max(id) FROM tickets");
+    assert_eq!(
+        queued(),
+        0,
+        "the hand-off's ticket was indexed before the commit"
+    );
+    assert_eq!(ids(&app, &agent, "kayak"), [id]);
+    app.say(&v, "also the wetsuit zipper", None);
+    assert_eq!(queued(), 0, "the comment was indexed before the commit");
+    assert_eq!(ids(&app, &agent, "wetsuit"), [id]);
+}
+
 #[test]
 fn mistakes_are_400s_that_say_what_was_wrong() {
     let app = App::new();

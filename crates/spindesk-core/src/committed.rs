@@ -6,6 +6,7 @@
 use crate::bot::PendingCall;
 use crate::channels::outbox::Queued;
 use crate::channels::ChannelType;
+pub use crate::commit_checks::CommitChecks;
 use crate::message::Message;
 
 /// An API call a conversation's bot waits for, to be made once the transaction that stored
@@ -46,6 +47,9 @@ pub struct Committed {
     /// Routes written by this transaction, as written (the latest last): the replies it
     /// queues go there without reading them back under the write lock.
     pub routes: Vec<ReplyRoute>,
+    /// What the commit's last step asks of the database, read by one of the work's writes
+    /// (the customer's message insert) instead of a read of its own. See [`CommitChecks`].
+    pub checks: Option<CommitChecks>,
 }
 
 impl Committed {
@@ -56,9 +60,31 @@ impl Committed {
         self.tickets.extend(other.tickets);
         self.media_fetches.extend(other.media_fetches);
         self.routes.extend(other.routes);
+        self.checks = self.checks.or(other.checks);
     }
 
+    /// Nothing was committed that has effects (the checks are not an effect).
     pub fn is_empty(&self) -> bool {
-        self == &Committed::default()
+        let Committed {
+            messages,
+            awaited,
+            queued,
+            tickets,
+            media_fetches,
+            routes,
+            checks: _,
+        } = self;
+        messages.is_empty()
+            && awaited.is_empty()
+            && queued.is_empty()
+            && tickets.is_empty()
+            && media_fetches.is_empty()
+            && routes.is_empty()
+    }
+
+    /// The [`CommitChecks`] a write brought along, if they still hold: the work changed no
+    /// ticket. `None`: the commit's last step must read them.
+    pub fn checks_at_commit(&self) -> Option<CommitChecks> {
+        self.checks.filter(|_| self.tickets.is_empty())
     }
 }

@@ -3,6 +3,7 @@
 //! customer writes — the bot's turn, a hand-off — is [`crate::switchboard`]'s; this module only
 //! stores and reads.
 
+use crate::commit_checks::CommitChecks;
 use crate::error::{Error, Result};
 use crate::message::{AuthorType, Message, QuickReply, COLUMNS as MESSAGE_COLUMNS};
 use crate::ports::{Env, Millis, SqlError, Value};
@@ -162,8 +163,8 @@ pub struct Inbound {
 pub enum Stored {
     /// A new message, with the next sequence number, and its conversation as it is now (read
     /// by the statement that stored the message, inside the caller's transaction: who answers
-    /// is decided from it).
-    New(Message, Conversation),
+    /// is decided from it), and the commit's checks, read by the same statement.
+    New(Message, Conversation, CommitChecks),
     /// The channel delivered this message before; nothing changed.
     Duplicate(Message),
 }
@@ -185,7 +186,9 @@ pub fn store_customer_message(
     // What of the conversation another writer may have changed since it was read (agents
     // took it, the bot moved on), read by the insert itself: one statement under the write
     // lock instead of a read of its own. Each subquery is parsed with the statement, on every
-    // request's fresh connection: the four that matter, not every column (measured).
+    // request's fresh connection: the four that matter, not every column (measured). The
+    // commit's checks come along too: the read they would take before `COMMIT` is one more
+    // round trip under the lock.
     let current = |c: &str| format!("(SELECT {c} FROM conversations WHERE id = ?1) AS {c}");
     let conversation_now = ["switchboard", "ticket_id", "greeted", "bot_state"].map(current);
     let inserted = db.query_opt(
@@ -195,8 +198,9 @@ pub fn store_customer_message(
              VALUES (?1, (SELECT last_seq + 1 FROM conversations WHERE id = ?1), 'user', ?2, ?3,
                      ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (source, source_message_id) DO NOTHING
-             RETURNING {MESSAGE_COLUMNS}, {}",
-            conversation_now.join(", ")
+             RETURNING {MESSAGE_COLUMNS}, {}, {}",
+            conversation_now.join(", "),
+            CommitChecks::columns()
         ),
         &[
             conversation.id.into(),
@@ -219,10 +223,10 @@ pub fn store_customer_message(
                 bot_state: current.string("bot_state")?,
                 ..conversation.clone()
             };
-            Ok((message, conversation))
+            Ok((message, conversation, CommitChecks::from_row(&current)?))
         },
     )?;
-    let Some((message, mut conversation)) = inserted else {
+    let Some((message, mut conversation, checks)) = inserted else {
         let original = db
             .query_opt(
                 &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE source = ? AND source_message_id = ?"),
@@ -237,7 +241,7 @@ pub fn store_customer_message(
     // the trigger ran, this is where it left them.
     conversation.last_seq = conversation.last_seq.max(message.seq);
     conversation.last_channel = message.channel.clone();
-    Ok(Stored::New(message, conversation))
+    Ok(Stored::New(message, conversation, checks))
 }
 
 /// A message to the customer.

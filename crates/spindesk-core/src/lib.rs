@@ -18,6 +18,7 @@ pub mod blobs;
 pub mod bot;
 pub mod change_feed;
 pub mod channels;
+pub mod commit_checks;
 pub mod committed;
 pub mod config;
 pub mod conversation;

@@ -123,14 +123,15 @@ pub fn receive(
     inbound: &Inbound,
     turn: PreparedTurn<'_>,
 ) -> Result<Receipt> {
-    let (message, conversation) =
+    let (message, conversation, checks) =
         match conversation::store_customer_message(env, db, conversation, user, inbound)? {
             Stored::Duplicate(original) => return Ok(Receipt::Duplicate(original)),
-            Stored::New(message, current) => (message, current),
+            Stored::New(message, current, checks) => (message, current, checks),
         };
     let conversation = &conversation;
     let mut committed = Committed {
         messages: vec![message.clone()],
+        checks: Some(checks),
         ..Committed::default()
     };
     // A satisfaction rating (a tap on its buttons, or the comment after it) is answered here,

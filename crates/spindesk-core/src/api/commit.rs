@@ -5,7 +5,7 @@
 use crate::bot;
 use crate::change_feed;
 use crate::channels::{delivery, outbox};
-use crate::committed::{AwaitedCall, Committed};
+use crate::committed::{AwaitedCall, CommitChecks, Committed};
 use crate::error::Error;
 use crate::message::Message;
 use crate::ports::{Env, SqlError};
@@ -78,23 +78,27 @@ where
 
 /// What every write does last in its transaction: the search structures brought up to date,
 /// the message events recorded for webhooks, the channel sends queued. The two checks come
-/// first in one read — under the write lock each statement is a host round trip on Spin — and
-/// the steps they call for do not ask them again. Not generic and not inlined: the components
+/// first in one read — under the write lock each statement is a host round trip on Spin — or
+/// with the work's own write when it brought them ([`Committed::checks_at_commit`]), and the
+/// steps they call for do not ask them again. Not generic and not inlined: the components
 /// with many kinds of write (one copy of [`transaction`] each) carry it once, close to their
 /// 2 MB.
 #[inline(never)]
 fn before_commit(env: &Env, db: &Db, committed: &mut Committed) -> Result<(), Error> {
-    let (settled, heard) = db
-        .query_opt(
-            &format!(
-                "SELECT {} AS settled, {} AS heard",
-                search::settled_sql(),
-                webhooks::events::messages_heard_sql()
-            ),
-            &[],
-            |r| Ok((r.bool("settled")?, r.bool("heard")?)),
-        )?
-        .unwrap_or((false, true));
+    let checks = match committed.checks_at_commit() {
+        Some(checks) => checks,
+        None => db
+            .query_opt(
+                &format!("SELECT {}", CommitChecks::columns()),
+                &[],
+                CommitChecks::from_row,
+            )?
+            .unwrap_or(CommitChecks {
+                settled: false,
+                heard: true,
+            }),
+    };
+    let CommitChecks { settled, heard } = checks;
     if !settled {
         search::upkeep_waiting(db)?;
     }

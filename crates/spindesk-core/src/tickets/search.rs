@@ -23,6 +23,7 @@ pub use page::{Page, Searcher, SortBy};
 pub use parse::{
     parse, Clause, Filter, Operator, Person, QueryError, Range, ResultType, SearchQuery,
 };
+pub use search_index::settled_sql;
 
 /// One condition: SQL with `?` placeholders and the values they bind.
 struct Condition {
@@ -334,19 +335,6 @@ const WRITE_DRAIN: i64 = 1_000;
 /// Queued tickets indexed per write while the text index catches up after an upgrade (~0.3 ms
 /// each); a write that indexed its own tickets finds the queue empty.
 const WRITE_CATCH_UP: i64 = 20;
-
-/// Whether nothing waits for [`upkeep`] — the three checks of `catch_up_in` and `drain_in` —
-/// as one SQL expression without parameters, so a write can ask it with its other checks in
-/// one read ([`crate::api::commit`]): under the write lock each statement is a host round trip
-/// on Spin.
-pub fn settled_sql() -> String {
-    format!(
-        "(coalesce((SELECT analysis FROM ticket_search_state WHERE id = 1), 0) = {}
-          AND NOT EXISTS (SELECT 1 FROM ticket_search_queue)
-          AND NOT EXISTS (SELECT 1 FROM ticket_facet_queue))",
-        search_index::index_version()
-    )
-}
 
 /// What every write does before it commits, so that searches never write: the facet records
 /// of the tickets it changed (whatever statement changed them; the triggers queued them), and

@@ -41,6 +41,19 @@ pub fn index_version() -> i64 {
     i64::from(text::ANALYSIS_VERSION)
 }
 
+/// Whether nothing waits for `tickets::search::upkeep` — the three checks of [`catch_up_in`] and the facets' `drain_in` —
+/// as one SQL expression without parameters, so a write can ask it with its other checks in
+/// one read ([`crate::api::commit`]): under the write lock each statement is a host round trip
+/// on Spin.
+pub fn settled_sql() -> String {
+    format!(
+        "(coalesce((SELECT analysis FROM ticket_search_state WHERE id = 1), 0) = {}
+          AND NOT EXISTS (SELECT 1 FROM ticket_search_queue)
+          AND NOT EXISTS (SELECT 1 FROM ticket_facet_queue))",
+        index_version()
+    )
+}
+
 /// The analyser both the index and the query use.
 pub fn analyzer() -> Analyzer {
     Analyzer::new(LOCALE)
