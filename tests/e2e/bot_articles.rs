@@ -305,8 +305,8 @@ fn without_an_article_url_articles_link_to_spindesks_own_pages_under_public_base
 }
 
 /// A question the bot answers from the help center reads the help center's vocabulary once
-/// (the words' article counts with the index's totals and whether the customer's language has
-/// articles; a misspelt word's corrections come with theirs) and the suggested articles once
+/// (the words' article counts with the index's totals, whether the customer's language has
+/// articles, and a misspelt word's corrections) and the suggested articles once
 /// (their start comes with the candidates): on Spin every statement is a round trip to the
 /// host, and three in four turns search.
 #[test]
@@ -338,6 +338,15 @@ fn a_search_reads_the_vocabulary_once_and_the_suggested_articles_once() {
         reading("FROM hc_terms WHERE term >="),
         1,
         "one correction look-up, for the misspelt word: {seen:#?}"
+    );
+    assert!(
+        vocabulary.contains("FROM hc_terms WHERE term >="),
+        "the corrections' look-up came with the vocabulary: {vocabulary}"
+    );
+    assert_eq!(
+        seen.len(),
+        4,
+        "the schema check, the vocabulary, the postings, the articles: {seen:#?}"
     );
     assert_eq!(
         seen.iter().filter(|s| s.starts_with("SELECT a.id")).count(),

@@ -54,7 +54,7 @@ fn main() {
             let mut query = text::query(q, locale);
             lap!();
             let mut words = vocabulary::Vocabulary::of(&db, &query, None).expect("vocabulary");
-            vocabulary::add_corrections(&db, &mut query, &mut words).expect("corrections");
+            vocabulary::add_corrections(&mut query, &mut words);
             lap!();
             if query.is_empty() {
                 continue;

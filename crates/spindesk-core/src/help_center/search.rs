@@ -70,7 +70,7 @@ pub fn prepare(
 ) -> Result<(Query, Vocabulary), SqlError> {
     let mut q = text::query(text, locale);
     let mut vocabulary = Vocabulary::of(db, &q, language)?;
-    vocabulary::add_corrections(db, &mut q, &mut vocabulary)?;
+    vocabulary::add_corrections(&mut q, &mut vocabulary);
     Ok((q, vocabulary))
 }
 

@@ -20,19 +20,25 @@ pub struct Vocabulary {
     /// Whether the language [`Vocabulary::of`] was asked about has a published article; `None`
     /// when none was asked about or nothing was read (a query without words, no index yet).
     pub in_language: Option<bool>,
+    /// The indexed terms that may correct a query term no article has ([`add_corrections`]),
+    /// by the term's position in the query, with their counts: read with the words.
+    candidates: Vec<(usize, String, i64)>,
 }
 
 impl Vocabulary {
     /// The counts of every word of `query` (its terms, their alternatives and the words of
     /// alternative phrases) and the totals, in one statement; none for a query without words.
     /// With `language` (`ko`), the same statement tells whether it has a published article:
-    /// the bot asks before it searches in the customer's language.
+    /// the bot asks before it searches in the customer's language. The same statement brings
+    /// the spelling candidates of each term that may need them ([`add_corrections`]), found
+    /// only for a term no article has: a search with a typo is one read, not two.
     pub fn of(db: &Db, query: &Query, language: Option<&str>) -> Result<Vocabulary, SqlError> {
         let words = words_of(query);
         let mut vocabulary = Vocabulary {
             words: Vec::new(),
             totals: Totals::default(),
             in_language: None,
+            candidates: Vec::new(),
         };
         if words.is_empty() {
             return Ok(vocabulary);
@@ -52,26 +58,41 @@ impl Vocabulary {
             .collect::<Vec<_>>()
             .join(", ");
         params.extend(words.iter().map(|w| Value::from(*w)));
+        let mut candidates = String::new();
+        for (i, chars) in correctable(query) {
+            candidates.push_str(&candidates_of(i, &chars, &mut params));
+        }
         // The totals' row (its `term` NULL), then `term IN (?, ...)`: one primary-key lookup per
         // word. A word no article has is not among the rows: it counts 0 ([`Vocabulary::df`]).
+        // Then the candidates, each row with the position of the term it may correct (`fix`).
         let rows = db.query(
             &format!(
-                "SELECT NULL AS term, articles, terms, analysis, {in_language} AS in_language
+                "SELECT NULL AS term, articles, terms, analysis, {in_language} AS in_language,
+                        NULL AS fix
                  FROM hc_index_stats WHERE id = 1
                  UNION ALL
-                 SELECT term, articles, NULL, NULL, NULL FROM hc_terms WHERE term IN ({marks})"
+                 SELECT term, articles, NULL, NULL, NULL, NULL FROM hc_terms WHERE term IN ({marks})\
+                 {candidates}"
             ),
             &params,
             |r| {
-                Ok(match r.opt_string("term")? {
-                    Some(term) => Counted::Word(term, r.i64("articles")?),
-                    None => Counted::Totals(Totals::from_row(r)?, r.opt_i64("in_language")?),
+                Ok(match (r.opt_string("term")?, r.opt_i64("fix")?) {
+                    (Some(term), None) => Counted::Word(term, r.i64("articles")?),
+                    (Some(term), Some(fix)) => Counted::Candidate(
+                        usize::try_from(fix).unwrap_or(usize::MAX),
+                        term,
+                        r.i64("articles")?,
+                    ),
+                    (None, _) => Counted::Totals(Totals::from_row(r)?, r.opt_i64("in_language")?),
                 })
             },
         )?;
         for row in rows {
             match row {
                 Counted::Word(term, articles) => vocabulary.words.push((term, articles)),
+                Counted::Candidate(i, term, articles) => {
+                    vocabulary.candidates.push((i, term, articles));
+                }
                 Counted::Totals(totals, in_language) => {
                     vocabulary.totals = totals;
                     vocabulary.in_language = in_language.map(|found| found == 1);
@@ -106,6 +127,8 @@ impl Vocabulary {
 /// A row of [`Vocabulary::of`]'s read.
 enum Counted {
     Word(String, i64),
+    /// A spelling candidate for the query's term at this position.
+    Candidate(usize, String, i64),
     /// With whether the language asked about has a published article.
     Totals(Totals, Option<i64>),
 }
@@ -131,15 +154,35 @@ fn words_of(query: &Query) -> Vec<&str> {
 /// indexed terms one edit away (insert, delete, substitute, or swap two neighbours), most
 /// frequent first. Candidates share the first two letters (a B-tree range on the vocabulary,
 /// not a scan of it), so a typo in the first two letters is not corrected. Hangul and CJK need
-/// no fallback: a one-syllable typo still leaves the word's other bigrams matching. Whether a
-/// term is in the vocabulary is in `vocabulary` already; the corrections' counts are added to it.
-pub fn add_corrections(
-    db: &Db,
-    query: &mut Query,
-    vocabulary: &mut Vocabulary,
-) -> Result<(), SqlError> {
+/// no fallback: a one-syllable typo still leaves the word's other bigrams matching. The
+/// candidates were read with the vocabulary ([`Vocabulary::of`]); the corrections' counts are
+/// added to it.
+pub fn add_corrections(query: &mut Query, vocabulary: &mut Vocabulary) {
     const MAX_CORRECTIONS: usize = 3;
-    let correctable: Vec<(usize, Vec<char>)> = query
+    for (i, chars) in correctable(query) {
+        if vocabulary.df(&query.terms[i].term) > 0 {
+            continue;
+        }
+        let mut candidates: Vec<(String, i64)> = vocabulary
+            .candidates
+            .iter()
+            .filter(|(of, c, _)| {
+                *of == i && within_one_edit(&chars, &c.chars().collect::<Vec<_>>())
+            })
+            .map(|(_, c, articles)| (c.clone(), *articles))
+            .collect();
+        candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        for (c, articles) in candidates.into_iter().take(MAX_CORRECTIONS) {
+            query.add_alternative(i, &c);
+            vocabulary.add(&c, articles);
+        }
+    }
+}
+
+/// The query's terms [`add_corrections`] may correct, by position: words of at least four
+/// ASCII letters and digits, starting with a letter, not all digits.
+fn correctable(query: &Query) -> Vec<(usize, Vec<char>)> {
+    query
         .terms
         .iter()
         .enumerate()
@@ -152,33 +195,31 @@ pub fn add_corrections(
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
                 && !chars.iter().all(char::is_ascii_digit)
         })
-        .collect();
-    for (i, chars) in correctable {
-        if vocabulary.df(&query.terms[i].term) > 0 {
-            continue;
-        }
-        let prefix: String = chars[..2].iter().collect();
-        let mut upper = prefix.clone();
-        upper.push(char::MAX);
-        let mut candidates: Vec<(String, i64)> = db.query(
-            "SELECT term, articles FROM hc_terms WHERE term >= ? AND term < ? \
-             AND length(term) BETWEEN ? AND ?",
-            &[
-                prefix.into(),
-                upper.into(),
-                Value::Integer(chars.len() as i64 - 1),
-                Value::Integer(chars.len() as i64 + 1),
-            ],
-            |r| Ok((r.string("term")?, r.i64("articles")?)),
-        )?;
-        candidates.retain(|(c, _)| within_one_edit(&chars, &c.chars().collect::<Vec<_>>()));
-        candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        for (c, articles) in candidates.into_iter().take(MAX_CORRECTIONS) {
-            query.add_alternative(i, &c);
-            vocabulary.add(&c, articles);
-        }
-    }
-    Ok(())
+        .collect()
+}
+
+/// The part of [`Vocabulary::of`]'s read that finds the spelling candidates of term `i`
+/// (`chars`), its values added to `params`: the indexed terms with its first two letters and a
+/// length within one of its own, only when no article has the term itself — a condition on no
+/// row, which SQLite checks once before the range is read.
+fn candidates_of(i: usize, chars: &[char], params: &mut Vec<Value>) -> String {
+    let prefix: String = chars[..2].iter().collect();
+    let mut upper = prefix.clone();
+    upper.push(char::MAX);
+    let first = params.len() + 1;
+    params.extend([
+        Value::from(chars.iter().collect::<String>()),
+        prefix.into(),
+        upper.into(),
+        Value::Integer(chars.len() as i64 - 1),
+        Value::Integer(chars.len() as i64 + 1),
+    ]);
+    let [word, low, high, shortest, longest] = [0, 1, 2, 3, 4].map(|k| first + k);
+    format!(
+        " UNION ALL SELECT term, articles, NULL, NULL, NULL, {i} FROM hc_terms \
+         WHERE term >= ?{low} AND term < ?{high} AND length(term) BETWEEN ?{shortest} AND ?{longest} \
+         AND NOT EXISTS (SELECT 1 FROM hc_terms WHERE term = ?{word} AND articles > 0)"
+    )
 }
 
 /// A term in more than this share of the indexed articles does not select matches by itself
