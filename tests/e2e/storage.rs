@@ -379,8 +379,10 @@ fn not_in_effect_on_a_fresh_connection(settings: &[Setting]) -> Vec<&'static str
 /// effect once, right before their first transaction, and no other.
 #[track_caller]
 fn assert_settings_once_before_the_first_write(statements: &[String], settings: &[Setting]) {
+    // The schema check's read, alone or with the request's first read (a widget's session).
     assert!(
-        statements[0].starts_with("SELECT * FROM pragma_user_version, pragma_"),
+        statements[0].starts_with("SELECT * FROM pragma_user_version, pragma_")
+            || statements[0].contains("AS spindesk_setting_"),
         "the version read brings the settings: {statements:#?}"
     );
     let needed = not_in_effect_on_a_fresh_connection(settings);
@@ -742,5 +744,84 @@ fn an_article_save_keeps_its_statement_journals_in_memory_and_a_search_makes_no_
     assert!(
         !searched.iter().any(|s| s.starts_with("PRAGMA")),
         "{searched:#?}"
+    );
+}
+
+/// A widget request's schema check comes with its session's read: no statement of its own
+/// reads the version or the connection's settings, and the first write makes only the settings
+/// that read found missing (foreign keys are on in every new connection of this SQLite). A
+/// database one version behind is still migrated by the first request, which then reads its
+/// session again from the migrated schema.
+#[test]
+fn a_widget_requests_schema_check_comes_with_its_session_read_and_still_migrates() {
+    let app = App::new();
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    let checks_alone = |seen: &[String]| {
+        seen.iter()
+            .filter(|s| s.contains("pragma_user_version") && !s.contains("FROM widget_sessions"))
+            .count()
+            + seen.iter().filter(|s| *s == "PRAGMA user_version").count()
+    };
+    let (r, seen) = app
+        .request("widget", "GET", "/api/widget/messages?after=0&wait=0")
+        .bearer(&v.token)
+        .send_listing();
+    r.expect(200);
+    assert_eq!(checks_alone(&seen.0), 0, "{:#?}", seen.0);
+    let session = seen.0.first().expect("a statement");
+    assert!(
+        session.contains("FROM widget_sessions") && session.contains("pragma_user_version"),
+        "the session's read is the first statement and checks the schema: {session}"
+    );
+    let (r, seen) = app
+        .widget_message(&v, "what are your opening hours?", None)
+        .send_listing();
+    r.expect(201);
+    assert_eq!(checks_alone(&seen.0), 0, "{:#?}", seen.0);
+    let (before, _) = seen.around_write();
+    let settings: Vec<&String> = before.iter().filter(|s| s.starts_with("PRAGMA")).collect();
+    assert_eq!(
+        settings,
+        [
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA temp_store = MEMORY",
+            "PRAGMA busy_timeout = 10"
+        ],
+        "{before:#?}"
+    );
+
+    // One version behind, as after a deploy that added version 31.
+    let latest = MIGRATIONS.last().unwrap().version;
+    for statement in [
+        "DROP INDEX users_name",
+        "DELETE FROM schema_migrations WHERE version = 31",
+        "PRAGMA user_version = 30",
+    ] {
+        app.db().execute(statement, &[]).expect(statement);
+    }
+    let (r, seen) = app
+        .widget_message(&v, "are you there?", None)
+        .send_listing();
+    let r = r.expect(201).json();
+    assert_eq!(r["messages"][0]["text"], "are you there?");
+    assert_eq!(app.count("PRAGMA user_version"), latest);
+    assert_eq!(
+        app.count("SELECT count(*) FROM sqlite_schema WHERE name = 'users_name'"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM schema_migrations WHERE version = 31"),
+        1
+    );
+    let session_reads = seen
+        .0
+        .iter()
+        .filter(|s| s.contains("FROM widget_sessions"))
+        .count();
+    assert_eq!(
+        session_reads, 2,
+        "read again after migrating: {:#?}",
+        seen.0
     );
 }

@@ -21,7 +21,7 @@ use crate::config;
 use crate::error::Error;
 use crate::ports::{Env, SqlError};
 use crate::retry;
-use crate::store::{database, Db};
+use crate::store::{database_with, Db};
 use crate::surface::{Answer, FollowUp, Handler, Request, Response, Surface, Uses};
 use crate::switchboard::{self, fallback::describe};
 use crate::vault::Vault;
@@ -94,10 +94,10 @@ fn route(env: &Env, req: &Request) -> Result<Answer, ApiError> {
     if req.body().len() > channel.max_body() {
         return Err(ApiError::payload_too_large(channel.max_body()));
     }
-    let db = database(env)?;
     // The type in the path must match: a wrong type is as unknown as a wrong id.
     let vault = Vault::from_config(env.config)?;
-    let integration = integrations::by_public_id(&db, &vault, id)?
+    let (db, integration) = database_with(env, |db| integrations::delivered_to(db, &vault, id))?;
+    let integration = integration
         .filter(|i| i.kind == kind)
         .ok_or_else(|| not_found(path))?;
 

@@ -16,7 +16,7 @@ use limits::{
     HISTORY_PAGE, MAX_BODY_BYTES, MAX_PAGE, MAX_WAIT_SECONDS, SESSIONS_PER_WINDOW,
     SESSION_WINDOW_SECS,
 };
-use visitor::{client, session, session_digest, visitor, SessionLifetime};
+use visitor::{client, open_session, session_digest, visitor, SessionLifetime};
 
 use crate::activity::{self, Side};
 use crate::api::activity as activity_routes;
@@ -354,8 +354,7 @@ fn int_param(req: &Request, name: &str, default: i64, min: i64, max: i64) -> Res
 
 fn get_conversation(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let limit = int_param(req, "limit", HISTORY_PAGE, 1, MAX_PAGE)?;
-    let db = database(env)?;
-    let conversation = session(env, &db, req)?;
+    let (db, conversation) = open_session(env, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     // The visitor's own read position: the unread badge counts from it, so every tab and
     // device of the visitor shows the same number.
@@ -400,8 +399,7 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let after = int_param(req, "after", 0, 0, i64::MAX)?;
     let wait = int_param(req, "wait", 0, 0, MAX_WAIT_SECONDS as i64)?;
     let limit = int_param(req, "limit", MAX_PAGE, 1, MAX_PAGE)?;
-    let db = database(env)?;
-    let conversation = session(env, &db, req)?;
+    let (db, conversation) = open_session(env, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     let mut messages = conversation::messages_after(&db, conversation.id, after, limit)?;
     let mut limited = None;
@@ -466,8 +464,7 @@ fn events(env: &Env, req: &Request) -> Result<Response, ApiError> {
             "Event streams need the push hub (Pushpin) in front; long-poll GET /api/widget/messages?after=&wait= instead",
         ));
     }
-    let db = database(env)?;
-    let conversation = session(env, &db, req)?;
+    let (db, conversation) = open_session(env, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     let messages = conversation::messages_after(&db, conversation.id, after, MAX_PAGE)?;
     let last_seq = messages
@@ -497,22 +494,19 @@ fn at(conversation: &Conversation) -> activity_routes::At {
 /// the agents on the conversation's ticket.
 fn typing(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let typing = activity_routes::typing_body(req)?;
-    let db = database(env)?;
-    let conversation = session(env, &db, req)?;
+    let (db, conversation) = open_session(env, req)?;
     activity_routes::typing(env, &db, at(&conversation), Side::Customer, typing)
 }
 
 /// The visitor has read the conversation up to `seq` (a read receipt for the agents).
 fn read(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let seq = activity_routes::read_body(req)?;
-    let db = database(env)?;
-    let conversation = session(env, &db, req)?;
+    let (db, conversation) = open_session(env, req)?;
     activity_routes::read(env, &db, at(&conversation), Side::Customer, seq)
 }
 
 /// The page's values for the conversation (`fields.rs`).
 fn conversation_fields(env: &Env, req: &Request) -> Result<Response, ApiError> {
-    let db = database(env)?;
-    let conversation = session(env, &db, req)?;
+    let (db, conversation) = open_session(env, req)?;
     fields::put(&db, req, &conversation)
 }

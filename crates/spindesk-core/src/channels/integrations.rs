@@ -4,7 +4,7 @@
 use super::channel::{Channel, ChannelType, Credentials};
 use crate::error::{Error, Result};
 use crate::ports::{Millis, Random, SqlError};
-use crate::store::{Db, Row};
+use crate::store::{self, Db, Row};
 use crate::vault::Vault;
 
 /// The shortest Telegram `secret_token` accepted.
@@ -90,6 +90,21 @@ fn opened(vault: &Vault, (mut integration, stored): (Integration, String)) -> Re
 pub fn by_public_id(db: &Db, vault: &Vault, public_id: &str) -> Result<Option<Integration>> {
     db.query_opt(
         &format!("SELECT {COLUMNS} FROM integrations WHERE public_id = ?"),
+        &[public_id.into()],
+        from_row,
+    )?
+    .map(|row| opened(vault, row))
+    .transpose()
+}
+
+/// [`by_public_id`] as a channel delivery's first read, the schema check's columns with it
+/// (`store::database_with`: the webhook's first statement is this one).
+pub fn delivered_to(db: &Db, vault: &Vault, public_id: &str) -> Result<Option<Integration>> {
+    db.query_opt(
+        &format!(
+            "SELECT {COLUMNS}, {} FROM integrations WHERE public_id = ?",
+            store::main_schema_check_columns()
+        ),
         &[public_id.into()],
         from_row,
     )?

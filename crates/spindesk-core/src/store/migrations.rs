@@ -57,13 +57,18 @@ fn latest() -> i64 {
 /// what is missing and records each version in `schema_migrations` (its primary key refuses a
 /// second application) — so racing instances apply each migration exactly once.
 pub fn ensure_schema(db: &Db, now: Millis) -> Result<(), SqlError> {
+    migrate_if_behind(db, now).map(|_| ())
+}
+
+/// [`ensure_schema`], saying whether the database was behind (and is now migrated).
+pub fn migrate_if_behind(db: &Db, now: Millis) -> Result<bool, SqlError> {
     // The connection's settings; a request's connection (`SettingsOnFirstWrite`) makes them
     // only when it first writes, another (a benchmark's) here.
     for setting in CONNECTION_SETTINGS {
         db.execute(setting.statement, &[])?;
     }
     if user_version(db)? >= latest() {
-        return Ok(());
+        return Ok(false);
     }
     // WAL is persistent in the file and cannot be switched inside a transaction. Engines that
     // do not support it (a remote libSQL) refuse; that is fine, so the result is ignored.
@@ -82,7 +87,8 @@ pub fn ensure_schema(db: &Db, now: Millis) -> Result<(), SqlError> {
             db.execute(&format!("PRAGMA user_version = {}", migration.version), &[])?;
         }
         Ok(())
-    })
+    })?;
+    Ok(true)
 }
 
 /// Whether the database is at the latest schema already: one read, no setting changed, so it

@@ -83,6 +83,27 @@ pub const VERSION_READ: &str = "PRAGMA user_version";
 /// At most this many settings per database (the in-effect mask's bits).
 const MAX_SETTINGS: usize = 32;
 
+/// The name of the first of [`schema_check_columns`]' columns.
+pub const SCHEMA_CHECK_COLUMN: &str = "spindesk_schema_version";
+
+/// The schema check's read as result columns — the database's version, then the current value
+/// of each of `settings` — for a request's first read to end its select list with. Its
+/// connection ([`SettingsOnFirstWrite`]) takes them off the result and keeps them: the schema
+/// check ([`VERSION_READ`]) that follows is then answered without a statement of its own (see
+/// [`crate::store::database_with`]). Without that connection they are merely extra columns.
+pub fn schema_check_columns(settings: &[Setting]) -> String {
+    // `*`: a pragma's column is not always named after it (`pragma_busy_timeout`'s is
+    // `timeout`); each has one, besides hidden ones.
+    let mut columns = format!("(SELECT * FROM pragma_user_version) AS {SCHEMA_CHECK_COLUMN}");
+    for setting in settings {
+        columns.push_str(&format!(
+            ", (SELECT * FROM pragma_{name}) AS spindesk_setting_{name}",
+            name = setting.pragma
+        ));
+    }
+    columns
+}
+
 /// A request's connection, making its database's settings just before its first statement
 /// that may write, once, and only those the version read did not find in effect; until then
 /// those statements, when asked for, are held back. The adapters (Spin's, the dev server's,
@@ -95,6 +116,9 @@ pub struct SettingsOnFirstWrite<'a> {
     made: Cell<bool>,
     /// Bit i: `settings[i]` was read in effect (nothing is known before the version read).
     in_effect: Cell<u32>,
+    /// The version a read brought along ([`schema_check_columns`]), for the next
+    /// [`VERSION_READ`] to take instead of reading it.
+    version: Cell<Option<i64>>,
 }
 
 impl<'a> SettingsOnFirstWrite<'a> {
@@ -114,6 +138,7 @@ impl<'a> SettingsOnFirstWrite<'a> {
             settings,
             made: Cell::new(false),
             in_effect: Cell::new(0),
+            version: Cell::new(None),
         }
     }
 
@@ -143,10 +168,49 @@ impl<'a> SettingsOnFirstWrite<'a> {
         rows.columns.truncate(1);
         Ok(rows)
     }
+
+    /// Takes [`schema_check_columns`]' columns off a result, keeping what they say: the
+    /// version for the next [`VERSION_READ`], and (before the settings are made) which
+    /// settings are in effect. A result without rows tells nothing, and the check reads.
+    fn take_schema_check(&self, rows: &mut Rows) {
+        let Some(at) = rows.columns.iter().position(|c| c == SCHEMA_CHECK_COLUMN) else {
+            return;
+        };
+        if let Some(row) = rows.rows.first() {
+            if let Some(Value::Integer(version)) = row.get(at) {
+                self.version.set(Some(*version));
+                if !self.made.get() {
+                    let mut in_effect = 0;
+                    for (i, setting) in self.settings.iter().enumerate() {
+                        let name = format!("spindesk_setting_{}", setting.pragma);
+                        let read = rows.columns.iter().position(|c| *c == name);
+                        if read.and_then(|k| row.get(k)) == Some(&Value::Integer(setting.value)) {
+                            in_effect |= 1 << i;
+                        }
+                    }
+                    self.in_effect.set(in_effect);
+                }
+            }
+        }
+        rows.columns.truncate(at);
+        for row in &mut rows.rows {
+            row.truncate(at);
+        }
+    }
 }
 
 impl Sql for SettingsOnFirstWrite<'_> {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
+        if sql == VERSION_READ {
+            // Once: the schema check's read inside its migration transaction must see what
+            // another instance may have migrated meanwhile.
+            if let Some(version) = self.version.take() {
+                return Ok(Rows {
+                    columns: vec!["user_version".into()],
+                    rows: vec![vec![Value::Integer(version)]],
+                });
+            }
+        }
         if !self.made.get() {
             if self.settings.iter().any(|s| s.statement == sql) {
                 return Ok(Rows::default());
@@ -164,7 +228,9 @@ impl Sql for SettingsOnFirstWrite<'_> {
                 self.made.set(true);
             }
         }
-        self.inner.execute(sql, params)
+        let mut rows = self.inner.execute(sql, params)?;
+        self.take_schema_check(&mut rows);
+        Ok(rows)
     }
 }
 
@@ -321,6 +387,71 @@ mod tests {
         );
         assert_eq!(seen[1], VERSION_READ, "{seen:?}");
         assert_eq!(made_before_begin(&seen), statements(CONNECTION_SETTINGS));
+    }
+
+    /// Answers every statement with one row: `id` 7, then [`schema_check_columns`]' columns
+    /// when the statement asks for them (version 31; foreign keys on, sync FULL, temp store
+    /// FILE, busy timeout 10), and records what reached it.
+    #[derive(Default)]
+    struct Checked {
+        seen: RefCell<Vec<String>>,
+    }
+
+    impl Sql for Checked {
+        fn execute(&self, sql: &str, _: &[Value]) -> Result<Rows, SqlError> {
+            self.seen.borrow_mut().push(sql.to_owned());
+            let mut rows = Rows {
+                columns: vec!["id".into()],
+                rows: vec![vec![Value::Integer(7)]],
+            };
+            if sql.contains(SCHEMA_CHECK_COLUMN) {
+                rows.columns.push(SCHEMA_CHECK_COLUMN.into());
+                rows.columns.extend(
+                    CONNECTION_SETTINGS
+                        .iter()
+                        .map(|s| format!("spindesk_setting_{}", s.pragma)),
+                );
+                rows.rows[0].extend([31, 1, 2, 0, 10].map(Value::Integer));
+            }
+            Ok(rows)
+        }
+    }
+
+    #[test]
+    fn a_read_with_the_schema_checks_columns_answers_the_next_version_read_and_the_settings() {
+        let inner = Checked::default();
+        let sql = SettingsOnFirstWrite::new(&inner);
+        let read = format!(
+            "SELECT id, {} FROM t",
+            schema_check_columns(CONNECTION_SETTINGS)
+        );
+        let rows = sql.execute(&read, &[]).expect("read");
+        assert_eq!(
+            rows.columns,
+            vec!["id".to_owned()],
+            "the columns are taken off"
+        );
+        assert_eq!(rows.rows, vec![vec![Value::Integer(7)]]);
+        let version = sql.execute(VERSION_READ, &[]).expect("version");
+        assert_eq!(version.rows, vec![vec![Value::Integer(31)]]);
+        assert_eq!(inner.seen.borrow().len(), 1, "answered from the read");
+        sql.execute("BEGIN IMMEDIATE", &[]).expect("begin");
+        assert_eq!(
+            inner.seen.borrow()[1..],
+            [
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA temp_store = MEMORY",
+                "BEGIN IMMEDIATE"
+            ],
+            "only the settings the read found missing: {:?}",
+            inner.seen.borrow()
+        );
+        // Once: a second version read (inside a migration's transaction) reads.
+        sql.execute(VERSION_READ, &[]).expect("version again");
+        assert_eq!(
+            inner.seen.borrow().last().map(String::as_str),
+            Some(VERSION_READ)
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::limits::{
     DEFAULT_MESSAGES_PER_ADDRESS_PER_MINUTE, DEFAULT_MESSAGES_PER_MINUTE, MAX_BODY_BYTES,
 };
 use super::uploads;
-use super::visitor::{client, erased_or, visitor_with, Alongside, Visit};
+use super::visitor::{client, erased_or, open_visit, Alongside, Visit};
 use crate::api::commit;
 use crate::attachments::{self, Uploader};
 use crate::config;
@@ -14,7 +14,6 @@ use crate::conversation::Inbound;
 use crate::message::validate_text;
 use crate::ports::Env;
 use crate::rate_limit;
-use crate::store::database;
 use crate::surface::{Request, Response};
 use crate::switchboard::{self, Receipt};
 use crate::web::{json, json_status, read_json, ApiError};
@@ -82,7 +81,6 @@ pub(super) fn send_message(env: &Env, req: &Request) -> Result<Response, ApiErro
             ));
         }
     }
-    let db = database(env)?;
     // Reads and the bot's turn before the write transaction, so the write lock is held only
     // for the writes; `receive` writes the turn only if nothing it depends on changed.
     // A flood is refused before its bot turns run; the counts inside the transaction are
@@ -97,12 +95,14 @@ pub(super) fn send_message(env: &Env, req: &Request) -> Result<Response, ApiErro
             per_address.subject(&address).into(),
         ],
     };
+    // The schema check comes with the visitor's read.
+    let (db, visit) = open_visit(env, req, Some(used), true)?;
     let Visit {
         user,
         conversation,
         alongside: used,
         live,
-    } = visitor_with(env, &db, req, Some(used), true)?;
+    } = visit;
     let session = conversation.public_id.clone();
     let now = env.clock.now_ms();
     let limits = [

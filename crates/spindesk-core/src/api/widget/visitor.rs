@@ -9,7 +9,7 @@ use crate::config;
 use crate::conversation::{self, Conversation};
 use crate::grip;
 use crate::ports::{Env, Millis, Value};
-use crate::store::{count_of, qualified, Db};
+use crate::store::{self, count_of, qualified, Db};
 use crate::surface::Request;
 use crate::users::{self, User};
 use crate::web::client_address::{self, client_key, TrustedProxies};
@@ -75,12 +75,59 @@ pub(super) fn visitor_with(
     alongside: Option<Alongside>,
     live_bot: bool,
 ) -> Result<Visit, ApiError> {
+    let found = read_visit(db, req, alongside.as_ref(), live_bot)?;
+    finish_visit(env, db, found)
+}
+
+/// The request's database and [`visitor_with`]'s read, the schema check riding on that read
+/// ([`store::database_with`]): the first statement of most widget requests is the session's.
+pub(super) fn open_visit<'a>(
+    env: &Env<'a>,
+    req: &Request,
+    alongside: Option<Alongside>,
+    live_bot: bool,
+) -> Result<(Db<'a>, Visit), ApiError> {
+    let (db, found) =
+        store::database_with(env, |db| read_visit(db, req, alongside.as_ref(), live_bot))?;
+    let visit = finish_visit(env, &db, found)?;
+    Ok((db, visit))
+}
+
+/// The request's database and the conversation behind its session token ([`open_visit`]).
+pub(super) fn open_session<'a>(
+    env: &Env<'a>,
+    req: &Request,
+) -> Result<(Db<'a>, Conversation), ApiError> {
+    open_visit(env, req, None, false).map(|(db, visit)| (db, visit.conversation))
+}
+
+/// What the session's read found: when it began, the conversation's last activity, the
+/// visitor, their conversation (none before their first message), what was read alongside,
+/// and the live bot.
+type Found = (
+    Millis,
+    Option<Millis>,
+    User,
+    Option<Conversation>,
+    Option<String>,
+    Option<LiveRow>,
+);
+
+/// The session's one read (it only reads: [`open_visit`] runs it before the schema check);
+/// `None` for a token no session has.
+fn read_visit(
+    db: &Db,
+    req: &Request,
+    alongside: Option<&Alongside>,
+    live_bot: bool,
+) -> Result<Option<Found>, ApiError> {
     // The session's own columns, then the visitor's, then the conversation's (each record's
-    // columns read from its own part of the row: they share names).
+    // columns read from its own part of the row: they share names), what the route reads
+    // alongside, the live bot, and last the schema check's columns.
     const SESSION: usize = 2;
     let (mut extra, extra_params) = alongside.map_or_else(
         || (String::new(), Vec::new()),
-        |a| (format!(", {} AS alongside", a.sql), a.params),
+        |a| (format!(", {} AS alongside", a.sql), a.params.clone()),
     );
     let with_alongside = !extra.is_empty();
     let bot_join = if live_bot {
@@ -92,15 +139,16 @@ pub(super) fn visitor_with(
     };
     let mut params: Vec<Value> = vec![session_digest(req)?.into()];
     params.extend(extra_params);
-    let found = db.query_opt(
+    Ok(db.query_opt(
         &format!(
-            "SELECT s.created_at AS session_started, c.updated_at AS active_at, {}, {}{extra}
+            "SELECT s.created_at AS session_started, c.updated_at AS active_at, {}, {}{extra}, {}
              FROM widget_sessions s JOIN users u ON u.id = s.user_id
              LEFT JOIN conversations c ON c.user_id = s.user_id
              {bot_join}
              WHERE s.token_hash = ?1",
             qualified("u", users::COLUMNS),
-            qualified("c", conversation::COLUMNS)
+            qualified("c", conversation::COLUMNS),
+            store::main_schema_check_columns()
         ),
         &params,
         |r| {
@@ -122,7 +170,12 @@ pub(super) fn visitor_with(
                 },
             ))
         },
-    )?;
+    )?)
+}
+
+/// The visit [`read_visit`] found, if its session is still on: its conversation created on
+/// the visitor's first need.
+fn finish_visit(env: &Env, db: &Db, found: Option<Found>) -> Result<Visit, ApiError> {
     let Some((created_at, active_at, user, conversation, alongside, live)) = found else {
         return Err(ApiError::unauthorized(
             "invalid_session",
@@ -150,12 +203,6 @@ pub(super) fn visitor_with(
         alongside,
         live,
     })
-}
-
-/// The conversation behind the request's session token: what the routes that need only the
-/// conversation (a poll, the history, typing) read, through [`visitor`]'s one read.
-pub(super) fn session(env: &Env, db: &Db, req: &Request) -> Result<Conversation, ApiError> {
-    visitor(env, db, req).map(|(_, conversation)| conversation)
 }
 
 /// `e`, unless the conversation is gone — its visitor's data erased since the session was
