@@ -343,10 +343,14 @@ fn a_search_reads_the_vocabulary_once_and_the_suggested_articles_once() {
         vocabulary.contains("FROM hc_terms WHERE term >="),
         "the corrections' look-up came with the vocabulary: {vocabulary}"
     );
+    assert!(
+        vocabulary.contains("pragma_user_version"),
+        "the schema check came with the vocabulary: {vocabulary}"
+    );
     assert_eq!(
         seen.len(),
-        4,
-        "the schema check, the vocabulary, the postings, the articles: {seen:#?}"
+        3,
+        "the vocabulary, the postings, the articles: {seen:#?}"
     );
     assert_eq!(
         seen.iter().filter(|s| s.starts_with("SELECT a.id")).count(),
@@ -364,6 +368,54 @@ fn a_search_reads_the_vocabulary_once_and_the_suggested_articles_once() {
             .0
             .contains("Refunds go back to the card or bank account you paid with"),
         "{messages:?}"
+    );
+}
+
+/// A help center one version behind (as after an upgrade that added version 4) is brought up
+/// to date by the bot's first search, whose schema check came with its vocabulary read: the
+/// search runs again on the upgraded database and still answers.
+#[test]
+fn the_bots_first_search_still_upgrades_a_help_center_that_is_behind() {
+    use spindesk_core::ports::Sql;
+    let (app, _) = setup();
+    let v = app.visitor("en-US");
+    app.say(&v, "hello", None);
+    let db = app.help_center_db();
+    for statement in [
+        "DROP TRIGGER hc_published_counts_on_insert",
+        "DROP TRIGGER hc_published_counts_on_delete",
+        "DROP TRIGGER hc_published_counts_on_update",
+        "DROP TABLE hc_published_counts",
+        "PRAGMA user_version = 3",
+    ] {
+        db.execute(statement, &[]).expect("back to version 3");
+    }
+    drop(db);
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    let r = app
+        .widget_message(&v, "How do I get my money back?", None)
+        .send_watching_help_center(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+        .expect(201)
+        .json();
+    let messages = said(&r);
+    assert_eq!(
+        titles(&messages[0].0)[0],
+        "How to get a refund",
+        "{messages:?}"
+    );
+    assert_eq!(app.help_center_count("PRAGMA user_version"), 4);
+    assert!(
+        app.help_center_count("SELECT count(*) FROM hc_published_counts") > 0,
+        "the upgrade counted the published articles"
+    );
+    let vocabulary_reads = seen
+        .borrow()
+        .iter()
+        .filter(|s| s.contains("FROM hc_index_stats"))
+        .count();
+    assert_eq!(
+        vocabulary_reads, 2,
+        "read again after the upgrade: {seen:#?}"
     );
 }
 

@@ -528,6 +528,18 @@ fn the_help_centers_connection_settings_wait_for_its_first_write_too() {
         let read = watched(app.request("help-center", "GET", &path), 200);
         assert!(read.iter().any(|s| s.starts_with("SELECT")), "{read:#?}");
         assert_eq!(settings_in(&read), 0, "{path}: {read:#?}");
+        // The schema check came with the index's row, the first statement.
+        assert!(
+            read[0].contains("FROM hc_index_stats") && read[0].contains("pragma_user_version"),
+            "{path}: {read:#?}"
+        );
+        assert!(
+            !read
+                .iter()
+                .any(|s| s.starts_with("SELECT * FROM pragma_user_version")
+                    || s == "PRAGMA user_version"),
+            "{path}: no version read of its own: {read:#?}"
+        );
     }
 }
 

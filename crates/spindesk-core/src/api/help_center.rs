@@ -18,8 +18,8 @@ mod search;
 mod sections;
 
 use crate::config;
+use crate::help_center::index;
 use crate::help_center::Locale;
-use crate::help_center::{database, index};
 use crate::help_center_site;
 use crate::ports::Env;
 use crate::surface::{Handler, Request, Response, Surface, Uses};
@@ -153,10 +153,9 @@ fn route(env: &Env, req: &Request) -> Result<Response, ApiError> {
         return Err(ApiError::method_not_allowed(req.method(), allow));
     }
     // Only the help center's own database: the main one is opened only for staff credentials.
-    let db = database::open(env)?;
     // After an upgrade or a change of analysis rules the index rebuilds itself, a batch per
-    // request; once complete this is one row read.
-    index::catch_up(&db)?;
+    // request; once complete this is one row read, which checks the schema too.
+    let db = index::open_caught_up(env)?;
     let cx = Cx::new(env, db, req);
     let get = req.method() == Method::GET;
     let post = req.method() == Method::POST;

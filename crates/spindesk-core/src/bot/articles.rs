@@ -58,6 +58,17 @@ impl<'a> HelpCenter<'a> {
         Ok(self.db.get_or_init(|| db))
     }
 
+    /// `read` on the help center's database; when it is the request's first use of it, the
+    /// database is opened with `read` as its first read ([`help_center::database::open_with`]).
+    fn with_db<T>(&self, read: impl Fn(&Db<'a>) -> Result<T, SqlError>) -> Result<T, SqlError> {
+        if let Some(db) = self.db.get() {
+            return read(db);
+        }
+        let (db, found) = help_center::database::open_with(self.env, &read)?;
+        self.db.get_or_init(|| db);
+        Ok(found)
+    }
+
     /// The locale to read articles in: `locale` when its language has a published article,
     /// else the fallback when its language has one; `None` when neither has. One statement
     /// asks for both languages (under Spin each statement is a host round trip).
@@ -194,7 +205,10 @@ impl Articles for HelpCenter<'_> {
         // The customer's language first: whether it has articles comes with the search's first
         // read. Only when it has none (or that could not be told) is the language to read in
         // chosen first, as `featured` chooses it.
-        let found = match help_center::recommend_for_reader(self.db()?, query, locale, limit)? {
+        // It is usually the turn's first use of the help center: its schema check rides on
+        // the search's first read (`database::open_with`).
+        let first_search = |db: &Db| help_center::recommend_for_reader(db, query, locale, limit);
+        let found = match self.with_db(first_search)? {
             Some(found) => found,
             None => {
                 let Some(locale) = self.reading_locale(locale)? else {

@@ -23,7 +23,7 @@
 
 use crate::ports::{Env, Millis, SqlError, SqlErrorKind, Value};
 use crate::store::{
-    ensure_schema, schema_is_current, Db, Setting, BUSY_TIMEOUT, TEMP_STORE, VERSION_READ,
+    self, ensure_schema, schema_is_current, Db, Setting, BUSY_TIMEOUT, TEMP_STORE, VERSION_READ,
 };
 
 /// The label `spin.toml` grants and runtime config files define.
@@ -235,14 +235,25 @@ struct Table {
 /// there. A large help center makes this one request slow; the requests that arrive meanwhile
 /// wait for the lock as for any write.
 pub fn ensure(hc: &Db, main: &Db, now: Millis) -> Result<(), SqlError> {
+    migrate_if_behind(hc, main, now).map(|_| ())
+}
+
+/// [`ensure`], saying whether the database was behind (and is now brought up to date).
+fn migrate_if_behind(hc: &Db, main: &Db, now: Millis) -> Result<bool, SqlError> {
     // Held back until the first write by the adapters' connection; made at once on a bare one.
     for setting in CONNECTION_SETTINGS {
         hc.execute(setting.statement, &[])?;
     }
     let version = user_version(hc)?;
     if version == LATEST {
-        return Ok(());
+        return Ok(false);
     }
+    migrate_from(hc, main, now, version)?;
+    Ok(true)
+}
+
+/// [`ensure`]'s slow path, from `version`.
+fn migrate_from(hc: &Db, main: &Db, now: Millis, version: i64) -> Result<(), SqlError> {
     // The main database at its latest version: its help-center tables in the shape copied
     // below, and `attachments` no longer referring to them (version 28). Usually it is already
     // (the request migrated it), and then nothing is changed: the first reader of the help
@@ -354,6 +365,36 @@ pub fn open<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
     let main = Db::new(env.sql).with_waits(env.clock, env.random);
     ensure(&hc, &main, env.clock.now_ms())?;
     Ok(hc)
+}
+
+/// [`open`], with what `first_read` read, the schema check riding on that read as on the main
+/// database's (`store::database_with`, whose rules `first_read` follows: it only reads, its
+/// first row ends with [`schema_check_columns`], and it runs again when the database was
+/// behind or the read failed).
+pub fn open_with<'a, T, E: From<SqlError>>(
+    env: &Env<'a>,
+    first_read: impl Fn(&Db<'a>) -> Result<T, E>,
+) -> Result<(Db<'a>, T), E> {
+    let hc = Db::new(env.help_center).with_waits(env.clock, env.random);
+    let main = Db::new(env.sql).with_waits(env.clock, env.random);
+    let first = first_read(&hc);
+    let behind = migrate_if_behind(&hc, &main, env.clock.now_ms())?;
+    let read = match first {
+        Ok(read) if !behind => read,
+        _ => first_read(&hc)?,
+    };
+    Ok((hc, read))
+}
+
+/// The schema check's columns for this database ([`open_with`]'s first read).
+pub fn schema_check_columns() -> String {
+    store::schema_check_columns(CONNECTION_SETTINGS)
+}
+
+/// As many NULLs as [`schema_check_columns`] has columns: for the other branches of a
+/// `UNION ALL` whose first row brings them.
+pub fn schema_check_nulls() -> String {
+    vec!["NULL"; CONNECTION_SETTINGS.len() + 1].join(", ")
 }
 
 fn other(message: String) -> SqlError {

@@ -4,9 +4,10 @@
 //! index's totals. Kept in step with `hc_articles` by the transaction that writes an article.
 
 use super::article::{self, Article};
+use super::database;
 use super::postings::{self, Entry};
 use crate::html;
-use crate::ports::{SqlError, Value};
+use crate::ports::{Env, SqlError, Value};
 use crate::store::{Db, Row};
 use crate::text::{self, Analyzer};
 use std::collections::{BTreeMap, BTreeSet};
@@ -369,7 +370,33 @@ pub fn totals(db: &Db) -> Result<Totals, SqlError> {
 /// left, records that the index is complete. Cheap once it is: one row read. Returns whether
 /// the index is complete.
 pub fn catch_up(db: &Db) -> Result<bool, SqlError> {
-    if totals(db)?.analysis == index_version() {
+    catch_up_from(db, totals(db)?)
+}
+
+/// The request's help-center database, up to date, with its index caught up ([`catch_up`]):
+/// what every help-center page and API request opens. The schema check rides on the index's
+/// row read ([`database::open_with`]): one statement for both.
+pub fn open_caught_up<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
+    let (db, totals) = database::open_with(env, |db| {
+        Ok::<_, SqlError>(
+            db.query_opt(
+                &format!(
+                    "SELECT articles, terms, analysis, {} FROM hc_index_stats WHERE id = 1",
+                    database::schema_check_columns()
+                ),
+                &[],
+                Totals::from_row,
+            )?
+            .unwrap_or_default(),
+        )
+    })?;
+    catch_up_from(&db, totals)?;
+    Ok(db)
+}
+
+/// [`catch_up`] with the index's totals read already.
+fn catch_up_from(db: &Db, totals: Totals) -> Result<bool, SqlError> {
+    if totals.analysis == index_version() {
         return Ok(true);
     }
     db.transaction(|db| {

@@ -2,6 +2,7 @@
 //! (BM25's document frequency), spelling corrections from the indexed vocabulary, and which of
 //! a query's units are selective enough to match on.
 
+use super::database;
 use super::index::Totals;
 use super::language::IN_LANGUAGE;
 use crate::ports::{SqlError, Value};
@@ -65,14 +66,18 @@ impl Vocabulary {
         // The totals' row (its `term` NULL), then `term IN (?, ...)`: one primary-key lookup per
         // word. A word no article has is not among the rows: it counts 0 ([`Vocabulary::df`]).
         // Then the candidates, each row with the position of the term it may correct (`fix`).
+        // The totals' row, the first, ends with the schema check's columns
+        // (`database::open_with`).
         let rows = db.query(
             &format!(
                 "SELECT NULL AS term, articles, terms, analysis, {in_language} AS in_language,
-                        NULL AS fix
+                        NULL AS fix, {checks}
                  FROM hc_index_stats WHERE id = 1
                  UNION ALL
-                 SELECT term, articles, NULL, NULL, NULL, NULL FROM hc_terms WHERE term IN ({marks})\
-                 {candidates}"
+                 SELECT term, articles, NULL, NULL, NULL, NULL, {nulls} FROM hc_terms WHERE term IN ({marks})\
+                 {candidates}",
+                checks = database::schema_check_columns(),
+                nulls = database::schema_check_nulls()
             ),
             &params,
             |r| {
@@ -215,8 +220,9 @@ fn candidates_of(i: usize, chars: &[char], params: &mut Vec<Value>) -> String {
         Value::Integer(chars.len() as i64 + 1),
     ]);
     let [word, low, high, shortest, longest] = [0, 1, 2, 3, 4].map(|k| first + k);
+    let nulls = database::schema_check_nulls();
     format!(
-        " UNION ALL SELECT term, articles, NULL, NULL, NULL, {i} FROM hc_terms \
+        " UNION ALL SELECT term, articles, NULL, NULL, NULL, {i}, {nulls} FROM hc_terms \
          WHERE term >= ?{low} AND term < ?{high} AND length(term) BETWEEN ?{shortest} AND ?{longest} \
          AND NOT EXISTS (SELECT 1 FROM hc_terms WHERE term = ?{word} AND articles > 0)"
     )

@@ -113,9 +113,8 @@ type Served = Result<Response, Problem>;
 fn serve(env: &Env, req: &Request) -> Served {
     let path = req.uri().path();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let db = database::open(env)?;
     // As the API does: after an upgrade the search index rebuilds itself a batch per request.
-    index::catch_up(&db)?;
+    let db = index::open_caught_up(env)?;
     let cx = Cx { db, req };
     match segs.as_slice() {
         ["hc"] => {
