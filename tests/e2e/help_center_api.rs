@@ -839,6 +839,30 @@ fn search_results_snippets_filters_and_pagination() {
 
     // Typo fallback.
     assert_eq!(ids(&search(&app, "pasword")["results"]), [reset, refund]);
+    // Two misspelt words: both corrected, their candidates read with the vocabulary in one
+    // statement (not one look-up per word).
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    let two = app
+        .request(
+            "help-center",
+            "GET",
+            "/api/v2/help_center/articles/search.json?query=pasword%20refnd",
+        )
+        .send_watching_help_center(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+        .expect(200)
+        .json();
+    let found = ids(&two["results"]);
+    assert!(
+        found.contains(&reset) && found.contains(&refund),
+        "{found:?}"
+    );
+    let seen = seen.into_inner();
+    let look_ups: Vec<&String> = seen
+        .iter()
+        .filter(|s| s.contains("CROSS JOIN hc_terms c"))
+        .collect();
+    assert_eq!(look_ups.len(), 1, "{seen:#?}");
+    assert!(look_ups[0].contains("FROM hc_index_stats"), "{seen:#?}");
 }
 
 #[test]

@@ -38,12 +38,12 @@ mod schema_v9;
 mod settings;
 pub mod wal;
 
-pub use db::{count_of, qualified, Db, Row, BUSY_RETRY_BUDGET_MS, BUSY_TIMEOUT_MS};
+pub use db::{count_of, qualified, Db, Row, BUSY_RETRY_BUDGET_MS};
 pub use migration::Migration;
 pub use migrations::{ensure_schema, migrate_if_behind, schema_is_current, MIGRATIONS};
 pub use settings::{
-    schema_check_columns, Setting, SettingsOnFirstWrite, BUSY_TIMEOUT, CONNECTION_SETTINGS,
-    SCHEMA_CHECK_COLUMN, TEMP_STORE, VERSION_READ,
+    schema_check_columns, Setting, SettingsOnFirstWrite, BUSY_TIMEOUT, BUSY_TIMEOUT_MS,
+    CONNECTION_SETTINGS, SCHEMA_CHECK_COLUMN, TEMP_STORE, VERSION_READ,
 };
 
 use crate::ports::{Env, SqlError};
@@ -56,8 +56,8 @@ pub fn database<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
 }
 
 /// The request's database, migrated to the latest schema, with what `first_read` read from it.
-/// The schema check rides on that read: it ends its select list with
-/// [`main_schema_check_columns`], and the check that follows takes the version from it instead
+/// The schema check rides on that read: its select list ends with the connection's
+/// [`Db::schema_check_columns`], and the check that follows takes the version from it instead
 /// of reading it (on Spin every statement is a host round trip, and this one began every
 /// request). `first_read` runs before the schema is known to be current, so it must only
 /// read; it runs again when the schema was behind (a read of the old schema may have failed,
@@ -67,16 +67,11 @@ pub fn database_with<'a, T, E: From<SqlError>>(
     first_read: impl Fn(&Db<'a>) -> Result<T, E>,
 ) -> Result<(Db<'a>, T), E> {
     let db = Db::new(env.sql).with_waits(env.clock, env.random);
-    let first = first_read(&db);
+    let first = first_read(&db.checking_schema(CONNECTION_SETTINGS));
     let migrated = migrate_if_behind(&db, env.clock.now_ms())?;
     let read = match first {
         Ok(read) if !migrated => read,
         _ => first_read(&db)?,
     };
     Ok((db, read))
-}
-
-/// [`schema_check_columns`] for the main database, for [`database_with`]'s first read.
-pub fn main_schema_check_columns() -> String {
-    schema_check_columns(CONNECTION_SETTINGS)
 }

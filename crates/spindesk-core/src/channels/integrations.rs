@@ -4,7 +4,7 @@
 use super::channel::{Channel, ChannelType, Credentials};
 use crate::error::{Error, Result};
 use crate::ports::{Millis, Random, SqlError};
-use crate::store::{self, Db, Row};
+use crate::store::{Db, Row};
 use crate::vault::Vault;
 
 /// The shortest Telegram `secret_token` accepted.
@@ -102,8 +102,8 @@ pub fn by_public_id(db: &Db, vault: &Vault, public_id: &str) -> Result<Option<In
 pub fn delivered_to(db: &Db, vault: &Vault, public_id: &str) -> Result<Option<Integration>> {
     db.query_opt(
         &format!(
-            "SELECT {COLUMNS}, {} FROM integrations WHERE public_id = ?",
-            store::main_schema_check_columns()
+            "SELECT {COLUMNS}{} FROM integrations WHERE public_id = ?",
+            db.schema_check_columns()
         ),
         &[public_id.into()],
         from_row,

@@ -23,7 +23,7 @@
 
 use crate::ports::{Env, Millis, SqlError, SqlErrorKind, Value};
 use crate::store::{
-    self, ensure_schema, schema_is_current, Db, Setting, BUSY_TIMEOUT, TEMP_STORE, VERSION_READ,
+    ensure_schema, schema_is_current, Db, Setting, BUSY_TIMEOUT, TEMP_STORE, VERSION_READ,
 };
 
 /// The label `spin.toml` grants and runtime config files define.
@@ -369,32 +369,21 @@ pub fn open<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
 
 /// [`open`], with what `first_read` read, the schema check riding on that read as on the main
 /// database's (`store::database_with`, whose rules `first_read` follows: it only reads, its
-/// first row ends with [`schema_check_columns`], and it runs again when the database was
-/// behind or the read failed).
+/// first row ends with the connection's `Db::schema_check_columns`, and it runs again when the
+/// database was behind or the read failed).
 pub fn open_with<'a, T, E: From<SqlError>>(
     env: &Env<'a>,
     first_read: impl Fn(&Db<'a>) -> Result<T, E>,
 ) -> Result<(Db<'a>, T), E> {
     let hc = Db::new(env.help_center).with_waits(env.clock, env.random);
     let main = Db::new(env.sql).with_waits(env.clock, env.random);
-    let first = first_read(&hc);
+    let first = first_read(&hc.checking_schema(CONNECTION_SETTINGS));
     let behind = migrate_if_behind(&hc, &main, env.clock.now_ms())?;
     let read = match first {
         Ok(read) if !behind => read,
         _ => first_read(&hc)?,
     };
     Ok((hc, read))
-}
-
-/// The schema check's columns for this database ([`open_with`]'s first read).
-pub fn schema_check_columns() -> String {
-    store::schema_check_columns(CONNECTION_SETTINGS)
-}
-
-/// As many NULLs as [`schema_check_columns`] has columns: for the other branches of a
-/// `UNION ALL` whose first row brings them.
-pub fn schema_check_nulls() -> String {
-    vec!["NULL"; CONNECTION_SETTINGS.len() + 1].join(", ")
 }
 
 fn other(message: String) -> SqlError {

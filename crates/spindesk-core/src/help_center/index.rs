@@ -381,8 +381,8 @@ pub fn open_caught_up<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
         Ok::<_, SqlError>(
             db.query_opt(
                 &format!(
-                    "SELECT articles, terms, analysis, {} FROM hc_index_stats WHERE id = 1",
-                    database::schema_check_columns()
+                    "SELECT articles, terms, analysis{} FROM hc_index_stats WHERE id = 1",
+                    db.schema_check_columns()
                 ),
                 &[],
                 Totals::from_row,

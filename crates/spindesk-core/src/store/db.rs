@@ -1,15 +1,9 @@
 //! The request's database connection: rows by column name, and transactions.
 
+use super::settings::{schema_check_columns, Setting, BUSY_TIMEOUT_MS};
 use crate::ports::{Clock, Random, Rows, Sql, SqlError, SqlErrorKind, Value};
 use std::time::Duration;
 
-/// How long SQLite itself waits for a lock before answering busy (`PRAGMA busy_timeout`, set
-/// per connection before its first write: [`super::settings::BUSY_TIMEOUT`]). Short on
-/// purpose: SQLite's own wait sleeps 1, 2, 5, 10, 15, 20, 25 ... 100 ms between polls, so a
-/// writer that has waited long polls rarely and newcomers polling every millisecond take the
-/// lock first — second-long tails under 32 writers. 10 ms keeps its sleeps at 1, 2, 5 ms; then
-/// [`Db::execute`] retries with its own short jittered sleeps.
-pub const BUSY_TIMEOUT_MS: u64 = 10;
 /// How long a busy statement is retried in all: the 5 s SQLite waited before this retry existed
 /// (rusqlite's and Spin's default), so nothing fails sooner than it did.
 pub const BUSY_RETRY_BUDGET_MS: i64 = 5_000;
@@ -22,11 +16,43 @@ pub struct Db<'a> {
     sql: &'a dyn Sql,
     /// Where busy retries sleep and draw their jitter; without it they only wait in SQLite.
     waits: Option<(&'a dyn Clock, &'a dyn Random)>,
+    /// The settings of a schema check this read may bring along (`store::database_with`).
+    schema_check: Option<&'static [Setting]>,
 }
 
 impl<'a> Db<'a> {
     pub fn new(sql: &'a dyn Sql) -> Self {
-        Db { sql, waits: None }
+        Db {
+            sql,
+            waits: None,
+            schema_check: None,
+        }
+    }
+
+    /// This connection for a request's first read, which brings the schema check along (of a
+    /// database whose connections need `settings`): see [`Db::schema_check_columns`].
+    pub fn checking_schema(self, settings: &'static [Setting]) -> Self {
+        Db {
+            schema_check: Some(settings),
+            ..self
+        }
+    }
+
+    /// The schema check's columns (`, (SELECT * FROM pragma_user_version) AS ...`), for the
+    /// end of a read's select list, when this connection was opened for a first read that
+    /// brings it ([`Db::checking_schema`]); otherwise nothing, and the read costs nothing more.
+    pub fn schema_check_columns(&self) -> String {
+        self.schema_check
+            .map(|settings| format!(", {}", schema_check_columns(settings)))
+            .unwrap_or_default()
+    }
+
+    /// As many `, NULL`s as [`Db::schema_check_columns`] has columns: for the other branches
+    /// of a `UNION ALL` whose first row brings them.
+    pub fn schema_check_nulls(&self) -> String {
+        self.schema_check
+            .map(|settings| ", NULL".repeat(settings.len() + 1))
+            .unwrap_or_default()
     }
 
     /// This connection, sleeping on `clock` between retries of a busy statement.

@@ -141,14 +141,14 @@ fn read_visit(
     params.extend(extra_params);
     Ok(db.query_opt(
         &format!(
-            "SELECT s.created_at AS session_started, c.updated_at AS active_at, {}, {}{extra}, {}
+            "SELECT s.created_at AS session_started, c.updated_at AS active_at, {}, {}{extra}{}
              FROM widget_sessions s JOIN users u ON u.id = s.user_id
              LEFT JOIN conversations c ON c.user_id = s.user_id
              {bot_join}
              WHERE s.token_hash = ?1",
             qualified("u", users::COLUMNS),
             qualified("c", conversation::COLUMNS),
-            store::main_schema_check_columns()
+            db.schema_check_columns()
         ),
         &params,
         |r| {
