@@ -290,6 +290,19 @@
 //! 320-351 req/s): CPU-bound, and most of a request's CPU is its fresh connection loading the
 //! schema (~0.65 ms of 134 objects, measured with rusqlite alone; every statement's
 //! preparation together is ~0.2 ms).
+//!
+//! 2026-12-07, the session after (e7b8936 against 11c0d52, alternated, three rounds after a
+//! first set on a busier machine; one writer, `ARTICLES=500`, `ROUND_TRIP_US=50`): the schema
+//! check rides on the request's first read on each database (`store::database_with`,
+//! `help_center::database::open_with`), the commit's checks on the customer's message insert
+//! (`commit_checks::CommitChecks`), and a search's spelling candidates on its vocabulary read.
+//! Widget messages: 13.0 -> 11.0 statements on the main database, 7.0 -> 6.0 from `BEGIN` to
+//! `COMMIT` (held p50 1.45 -> 1.31 ms), 5 -> 3 on the help center's; 160-180 -> 175-201
+//! req/s, p50 5.57-6.26 -> 4.73-5.71 ms (an earlier, quieter set: 198-205 -> 204-222 req/s,
+//! p50 4.77-4.88 -> 4.43-4.72 ms). Webhooks: 20.4 -> 18.4 and 8.0 -> 7.0, acknowledged p50
+//! 6.09-6.21 -> 5.51-5.79 ms (quieter set: 4.91-4.96 -> 4.64-4.83 ms). 32 writers, two rounds:
+//! widget 251-301 -> 247-327 req/s, p99 449-548 -> 403-508 ms; webhooks 200-229 -> 227-229
+//! req/s, acknowledged p99 177-220 -> 170-172 ms — within the noise of a shared machine.
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
