@@ -376,21 +376,10 @@ fn a_search_reads_the_vocabulary_once_and_the_suggested_articles_once() {
 /// search runs again on the upgraded database and still answers.
 #[test]
 fn the_bots_first_search_still_upgrades_a_help_center_that_is_behind() {
-    use spindesk_core::ports::Sql;
     let (app, _) = setup();
     let v = app.visitor("en-US");
     app.say(&v, "hello", None);
-    let db = app.help_center_db();
-    for statement in [
-        "DROP TRIGGER hc_published_counts_on_insert",
-        "DROP TRIGGER hc_published_counts_on_delete",
-        "DROP TRIGGER hc_published_counts_on_update",
-        "DROP TABLE hc_published_counts",
-        "PRAGMA user_version = 3",
-    ] {
-        db.execute(statement, &[]).expect("back to version 3");
-    }
-    drop(db);
+    app.help_center_back_to_version_3();
     let seen = std::cell::RefCell::new(Vec::<String>::new());
     let r = app
         .widget_message(&v, "How do I get my money back?", None)

@@ -265,18 +265,7 @@ fn the_fallback_language_follows_publishes_drafts_and_deleted_sections() {
     assert_eq!(counted().len(), 1, "{:?}", counted());
 
     // A help center at version 3 (no counts yet): the upgrade counts what is there.
-    use spindesk_core::ports::Sql;
-    let db = app.help_center_db();
-    for statement in [
-        "DROP TRIGGER hc_published_counts_on_insert",
-        "DROP TRIGGER hc_published_counts_on_delete",
-        "DROP TRIGGER hc_published_counts_on_update",
-        "DROP TABLE hc_published_counts",
-        "PRAGMA user_version = 3",
-    ] {
-        db.execute(statement, &[]).expect("back to version 3");
-    }
-    drop(db);
+    app.help_center_back_to_version_3();
     assert_eq!(fallback().as_deref(), Some("/hc/en-us"));
     assert_eq!(app.help_center_count("PRAGMA user_version"), 4);
     assert_eq!(counted(), published());

@@ -199,6 +199,21 @@ impl App {
         NativeSql::open(&self.help_center_path())
     }
 
+    /// Takes the help center's database back to version 3 (before its published-article
+    /// counts, version 4), as a help center from before the upgrade is.
+    pub fn help_center_back_to_version_3(&self) {
+        let db = self.help_center_db();
+        for statement in [
+            "DROP TRIGGER hc_published_counts_on_insert",
+            "DROP TRIGGER hc_published_counts_on_delete",
+            "DROP TRIGGER hc_published_counts_on_update",
+            "DROP TABLE hc_published_counts",
+            "PRAGMA user_version = 3",
+        ] {
+            db.execute(statement, &[]).expect("back to version 3");
+        }
+    }
+
     /// Rows of a query on the help center's stored state.
     pub fn help_center_rows(&self, sql: &str, params: &[Value]) -> Vec<Vec<Value>> {
         self.help_center_db()
