@@ -15,9 +15,12 @@
 //!
 //! Some may be in effect from the start: the SQLite that Spin's host links (rusqlite's bundled
 //! build) turns foreign keys on for every new connection. The schema check's version read
-//! ([`VERSION_READ`], every request's first statement) therefore reads the settings in the
-//! same statement (`pragma_<name>` table-valued functions), and the first write makes only
-//! those that differ: one round trip fewer for every request that writes under Spin.
+//! ([`VERSION_READ`]) therefore reads the settings in the same statement (`pragma_<name>`
+//! table-valued functions), and the first write makes only those that differ: one round trip
+//! fewer for every request that writes under Spin. On the hot paths that read is not a
+//! statement of its own: the request's first read brings the same values as its last columns
+//! ([`schema_check_columns`], `store::database_with`), which this connection takes off the
+//! result and answers the version read with.
 
 use crate::ports::{Rows, Sql, SqlError, Value};
 use std::cell::Cell;
