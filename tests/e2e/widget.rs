@@ -468,8 +468,8 @@ fn one_address_cannot_flood_sessions() {
 }
 
 /// What an open widget asks again and again (anything new, the history) finds its session and
-/// conversation in one read, and never reads the visitor's record: under Spin every statement
-/// is a host round trip. Sending a message still reads the visitor (the bot answers them).
+/// conversation in one read (a poll: with the agents' activity), and never reads the visitor's
+/// record: under Spin every statement is a host round trip. Sending a message still reads the visitor (the bot answers them).
 #[test]
 fn a_widgets_poll_reads_its_session_and_conversation_at_once() {
     let app = App::new();
@@ -494,6 +494,14 @@ fn a_widgets_poll_reads_its_session_and_conversation_at_once() {
         };
         assert_eq!(reading("widget_sessions s"), 1, "{path}: {seen:#?}");
         assert_eq!(reading("users"), 0, "{path}: {seen:#?}");
+        if path.starts_with("/api/widget/messages") {
+            assert!(
+                !seen
+                    .iter()
+                    .any(|s| s.contains("conversation_activity") && !s.contains("widget_sessions")),
+                "the agents' typing and read position came with the session: {seen:#?}"
+            );
+        }
         assert!(
             !seen
                 .iter()

@@ -8,7 +8,7 @@
 //! (`change_feed::publish_activity`), so held clients hear it at once.
 
 use crate::ports::{Millis, SqlError};
-use crate::store::Db;
+use crate::store::{Db, Row};
 use serde_json::json;
 
 /// A typing indicator lasts this long unless refreshed; clients hide it after this too.
@@ -116,6 +116,35 @@ pub fn mark_read(
     )
 }
 
+/// [`of`] as one column of another read of the conversation (aliased `c`, its `c.id` NULL when
+/// there is none): `side`'s typing deadline and read position as text, for [`from_column`]. A
+/// widget's poll reads it with its session: on Spin every statement is a host round trip.
+pub fn column_sql(side: Side) -> String {
+    format!(
+        "(SELECT typing_until || ' ' || read_seq FROM conversation_activity
+          WHERE conversation_id = c.id AND side = '{}')",
+        side.as_str()
+    )
+}
+
+/// The activity [`column_sql`] read, at `now`; none recorded (NULL) is no activity.
+pub fn from_column(text: Option<&str>, now: Millis) -> Result<Activity, SqlError> {
+    let Some(text) = text else {
+        return Ok(Activity::default());
+    };
+    let mut numbers = text.split(' ').map(str::parse::<i64>);
+    match (numbers.next(), numbers.next()) {
+        (Some(Ok(typing_until)), Some(Ok(read_seq))) => Ok(Activity {
+            typing: typing_until > now,
+            read_seq,
+        }),
+        _ => Err(Row::invalid(
+            "conversation_activity",
+            format!("read as {text:?}"),
+        )),
+    }
+}
+
 /// `side`'s activity in the conversation at `now`.
 pub fn of(db: &Db, conversation_id: i64, side: Side, now: Millis) -> Result<Activity, SqlError> {
     let found = db.query_opt(
@@ -130,4 +159,20 @@ pub fn of(db: &Db, conversation_id: i64, side: Side, now: Millis) -> Result<Acti
         },
     )?;
     Ok(found.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_activity_column_reads_back_as_the_activity_at_the_moment() {
+        let read = |text: Option<&str>, now| from_column(text, now).expect("read");
+        assert_eq!(read(None, 5), Activity::default(), "nothing recorded");
+        let seen = read(Some("1000 7"), 999);
+        assert!(seen.typing);
+        assert_eq!(seen.read_seq, 7);
+        assert!(!read(Some("1000 7"), 1000).typing, "the indicator lapsed");
+        assert!(from_column(Some("1000"), 5).is_err());
+    }
 }

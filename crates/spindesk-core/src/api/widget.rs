@@ -16,7 +16,9 @@ use limits::{
     HISTORY_PAGE, MAX_BODY_BYTES, MAX_PAGE, MAX_WAIT_SECONDS, SESSIONS_PER_WINDOW,
     SESSION_WINDOW_SECS,
 };
-use visitor::{client, open_session, session_digest, visitor, SessionLifetime};
+use visitor::{
+    client, open_session, open_visit, session_digest, visitor, Alongside, SessionLifetime,
+};
 
 use crate::activity::{self, Side};
 use crate::api::activity as activity_routes;
@@ -399,13 +401,18 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let after = int_param(req, "after", 0, 0, i64::MAX)?;
     let wait = int_param(req, "wait", 0, 0, MAX_WAIT_SECONDS as i64)?;
     let limit = int_param(req, "limit", MAX_PAGE, 1, MAX_PAGE)?;
-    let (db, conversation) = open_session(env, req)?;
-    let conversation = recover_stalled_call(env, &db, conversation)?;
+    // The agents' activity comes with the session's read; read again only after a wait.
+    let activity = Alongside {
+        sql: activity::column_sql(Side::Agent),
+        params: Vec::new(),
+    };
+    let (db, visit) = open_visit(env, req, Some(activity), false)?;
+    let mut agent = activity::from_column(visit.alongside.as_deref(), env.clock.now_ms())?;
+    let conversation = recover_stalled_call(env, &db, visit.conversation)?;
     let mut messages = conversation::messages_after(&db, conversation.id, after, limit)?;
     let mut limited = None;
     if messages.is_empty() && wait > 0 {
         if grip::sig::verified(env, req) {
-            let agent = activity::of(&db, conversation.id, Side::Agent, env.clock.now_ms())?;
             let last_seq = after.min(conversation.last_seq);
             let body = json!({"messages": [], "last_seq": last_seq, "agent": agent.to_json()});
             let channels = [grip::widget_channel(conversation.id)];
@@ -424,6 +431,7 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
                 change_feed::wait_past(env, &db, conversation.id, after, Side::Agent, wait);
                 held_polls::release(env, &db, held);
                 messages = conversation::messages_after(&db, conversation.id, after, limit)?;
+                agent = activity::of(&db, conversation.id, Side::Agent, env.clock.now_ms())?;
             }
             Err(limit) => limited = Some(limit),
         }
@@ -431,7 +439,6 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let last_seq = messages
         .last()
         .map_or(after.min(conversation.last_seq), |m| m.seq);
-    let agent = activity::of(&db, conversation.id, Side::Agent, env.clock.now_ms())?;
     let mut body = json!({
         "messages": uploads::messages_json(env, &db, &messages)?,
         "last_seq": last_seq,
