@@ -67,10 +67,26 @@ pub fn database_with<'a, T, E: From<SqlError>>(
     first_read: impl Fn(&Db<'a>) -> Result<T, E>,
 ) -> Result<(Db<'a>, T), E> {
     let db = Db::new(env.sql).with_waits(env.clock, env.random);
-    let first = first_read(&db.checking_schema(CONNECTION_SETTINGS));
-    let migrated = migrate_if_behind(&db, env.clock.now_ms())?;
+    let now = env.clock.now_ms();
+    read_then_migrate(db, CONNECTION_SETTINGS, first_read, |db| {
+        migrate_if_behind(db, now)
+    })
+}
+
+/// The rule of [`database_with`] (and of the help center's `open_with`) for any database:
+/// `first_read` on `db` with the schema check's columns of `settings`, then `migrate_if_behind`
+/// (whose version read the connection answers from them), then `first_read` again if the
+/// database was behind or the first read failed.
+pub fn read_then_migrate<'a, T, E: From<SqlError>>(
+    db: Db<'a>,
+    settings: &'static [Setting],
+    first_read: impl Fn(&Db<'a>) -> Result<T, E>,
+    migrate_if_behind: impl FnOnce(&Db<'a>) -> Result<bool, SqlError>,
+) -> Result<(Db<'a>, T), E> {
+    let first = first_read(&db.checking_schema(settings));
+    let behind = migrate_if_behind(&db)?;
     let read = match first {
-        Ok(read) if !migrated => read,
+        Ok(read) if !behind => read,
         _ => first_read(&db)?,
     };
     Ok((db, read))

@@ -401,14 +401,9 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let after = int_param(req, "after", 0, 0, i64::MAX)?;
     let wait = int_param(req, "wait", 0, 0, MAX_WAIT_SECONDS as i64)?;
     let limit = int_param(req, "limit", MAX_PAGE, 1, MAX_PAGE)?;
-    // The agents' activity comes with the session's read; read again only after a wait.
-    let activity = Alongside {
-        sql: activity::column_sql(Side::Agent),
-        params: Vec::new(),
-    };
-    let (db, visit) = open_visit(env, req, Some(activity), false)?;
-    let mut agent = activity::from_column(visit.alongside.as_deref(), env.clock.now_ms())?;
-    let conversation = recover_stalled_call(env, &db, visit.conversation)?;
+    // Read again only after a wait.
+    let (db, conversation, mut agent) = open_with_agents_activity(env, req)?;
+    let conversation = recover_stalled_call(env, &db, conversation)?;
     let mut messages = conversation::messages_after(&db, conversation.id, after, limit)?;
     let mut limited = None;
     if messages.is_empty() && wait > 0 {
@@ -471,13 +466,12 @@ fn events(env: &Env, req: &Request) -> Result<Response, ApiError> {
             "Event streams need the push hub (Pushpin) in front; long-poll GET /api/widget/messages?after=&wait= instead",
         ));
     }
-    let (db, conversation) = open_session(env, req)?;
+    let (db, conversation, agent) = open_with_agents_activity(env, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     let messages = conversation::messages_after(&db, conversation.id, after, MAX_PAGE)?;
     let last_seq = messages
         .last()
         .map_or(after.min(conversation.last_seq), |m| m.seq);
-    let agent = activity::of(&db, conversation.id, Side::Agent, env.clock.now_ms())?;
     let first = json!({
         "messages": uploads::messages_json(env, &db, &messages)?,
         "last_seq": last_seq,
@@ -488,6 +482,22 @@ fn events(env: &Env, req: &Request) -> Result<Response, ApiError> {
         &channels,
         grip::hold::sse_event("update", &first).into_bytes(),
     ))
+}
+
+/// The request's database, the conversation behind its session, and the agents' typing and
+/// read position, all in the session's read (`activity::column_sql`): what a poll and an
+/// event stream answer with first.
+fn open_with_agents_activity<'a>(
+    env: &Env<'a>,
+    req: &Request,
+) -> Result<(Db<'a>, Conversation, activity::Activity), ApiError> {
+    let activity = Alongside {
+        sql: activity::column_sql(Side::Agent),
+        params: Vec::new(),
+    };
+    let (db, visit) = open_visit(env, req, Some(activity), false)?;
+    let agent = activity::from_column(visit.alongside.as_deref(), env.clock.now_ms())?;
+    Ok((db, visit.conversation, agent))
 }
 
 fn at(conversation: &Conversation) -> activity_routes::At {

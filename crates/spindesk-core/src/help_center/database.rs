@@ -23,7 +23,7 @@
 
 use crate::ports::{Env, Millis, SqlError, SqlErrorKind, Value};
 use crate::store::{
-    ensure_schema, schema_is_current, Db, Setting, BUSY_TIMEOUT, TEMP_STORE, VERSION_READ,
+    self, ensure_schema, schema_is_current, Db, Setting, BUSY_TIMEOUT, TEMP_STORE, VERSION_READ,
 };
 
 /// The label `spin.toml` grants and runtime config files define.
@@ -377,13 +377,10 @@ pub fn open_with<'a, T, E: From<SqlError>>(
 ) -> Result<(Db<'a>, T), E> {
     let hc = Db::new(env.help_center).with_waits(env.clock, env.random);
     let main = Db::new(env.sql).with_waits(env.clock, env.random);
-    let first = first_read(&hc.checking_schema(CONNECTION_SETTINGS));
-    let behind = migrate_if_behind(&hc, &main, env.clock.now_ms())?;
-    let read = match first {
-        Ok(read) if !behind => read,
-        _ => first_read(&hc)?,
-    };
-    Ok((hc, read))
+    let now = env.clock.now_ms();
+    store::read_then_migrate(hc, CONNECTION_SETTINGS, first_read, |hc| {
+        migrate_if_behind(hc, &main, now)
+    })
 }
 
 fn other(message: String) -> SqlError {
