@@ -28,6 +28,10 @@
 //! it, one writer's connection is always the last to close, and SQLite's last close
 //! checkpoints and deletes the write-ahead log — what a quiet desk on Spin goes through.
 //!
+//! `MALLOCS=1` counts SQLite's `malloc`, `free` and `realloc` calls during the run and prints
+//! them per request: with memory statistics on, each is a pass of SQLite's process-wide memory
+//! mutex, and unlike a time the count is the same on every run and machine.
+//!
 //! `SQLITE_MEMSTATUS=off` turns SQLite's memory statistics off before the first connection
 //! (`spindesk_native::turn_off_memory_statistics`); the default keeps them on, as Spin's host
 //! does. See "Where the time goes under 32 writers" below.
@@ -320,6 +324,9 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// `MALLOCS=1`: SQLite's memory calls are counted (`spindesk_native::count_memory_calls`).
+static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing and wants it quick.
     let benching = std::env::args().any(|a| a == "--bench");
@@ -331,6 +338,13 @@ fn main() {
             "SQLite was initialised before the bench could configure it"
         );
         println!("write_contention: SQLite's memory statistics off (Spin's host has them on)");
+    }
+    if std::env::var("MALLOCS").is_ok() {
+        assert!(
+            spindesk_native::count_memory_calls(),
+            "SQLite was initialised before the bench could configure it"
+        );
+        COUNTING.store(true, std::sync::atomic::Ordering::Relaxed);
     }
     match std::env::var("PATH_UNDER_TEST").as_deref() {
         Ok("webhook") => return webhooks(writers, seconds),
@@ -512,7 +526,8 @@ fn each_writer<T: Send>(
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let request = &request;
-    let samples = std::thread::scope(|s| {
+    let calls_before = spindesk_native::memory_calls();
+    let samples: Vec<T> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..writers)
             .map(|w| {
                 s.spawn(move || {
@@ -529,6 +544,18 @@ fn each_writer<T: Send>(
             .flat_map(|h| h.join().expect("writer"))
             .collect()
     });
+    if COUNTING.load(std::sync::atomic::Ordering::Relaxed) {
+        let calls = spindesk_native::memory_calls();
+        let per = |i: usize| (calls[i] - calls_before[i]) as f64 / samples.len().max(1) as f64;
+        println!(
+            "write_contention: SQLite's memory calls per request (each a pass of its memory \
+             mutex): {:.0} (malloc {:.0}, free {:.0}, realloc {:.0})",
+            per(0) + per(1) + per(2),
+            per(0),
+            per(1),
+            per(2)
+        );
+    }
     (samples, started.elapsed())
 }
 

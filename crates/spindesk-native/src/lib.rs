@@ -21,5 +21,7 @@ pub use log::{RecordingLog, StderrLog};
 pub use outbound::{Recorded, RecordingOutbound, Reply};
 pub use random::{OsRandom, SeqRandom};
 pub use redis_kv::RedisKeyValue;
-pub use sqlite::{heap_in_use, turn_off_memory_statistics, NativeSql};
+pub use sqlite::{
+    count_memory_calls, heap_in_use, memory_calls, turn_off_memory_statistics, NativeSql,
+};
 pub use wal_anchor::WalAnchor;

@@ -46,6 +46,95 @@ pub fn turn_off_memory_statistics() -> bool {
     }
 }
 
+/// SQLite's own allocator's three calls, kept when [`count_memory_calls`] wraps them.
+struct Allocator {
+    malloc: unsafe extern "C" fn(std::ffi::c_int) -> *mut std::ffi::c_void,
+    free: unsafe extern "C" fn(*mut std::ffi::c_void),
+    realloc: unsafe extern "C" fn(*mut std::ffi::c_void, std::ffi::c_int) -> *mut std::ffi::c_void,
+}
+
+static ALLOCATOR: std::sync::OnceLock<Allocator> = std::sync::OnceLock::new();
+static MEMORY_CALLS: [std::sync::atomic::AtomicU64; 3] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 3];
+
+fn count_call(which: usize) -> &'static Allocator {
+    MEMORY_CALLS[which].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ALLOCATOR
+        .get()
+        .expect("the wrapped allocator is set before it is installed")
+}
+
+unsafe extern "C" fn counted_malloc(n: std::ffi::c_int) -> *mut std::ffi::c_void {
+    // SAFETY: SQLite's own xMalloc, called as SQLite would.
+    unsafe { (count_call(0).malloc)(n) }
+}
+
+unsafe extern "C" fn counted_free(p: *mut std::ffi::c_void) {
+    // SAFETY: SQLite's own xFree, on a pointer SQLite's allocator gave.
+    unsafe { (count_call(1).free)(p) }
+}
+
+unsafe extern "C" fn counted_realloc(
+    p: *mut std::ffi::c_void,
+    n: std::ffi::c_int,
+) -> *mut std::ffi::c_void {
+    // SAFETY: SQLite's own xRealloc, on a pointer SQLite's allocator gave.
+    unsafe { (count_call(2).realloc)(p, n) }
+}
+
+/// Counts every `malloc`, `free` and `realloc` SQLite makes in this process from now on (read
+/// with [`memory_calls`]); must run before the first connection opens (returns false if SQLite
+/// was already initialised). Only for measuring: with memory statistics on (Spin's host) each
+/// of these takes SQLite's process-wide memory mutex, so their number per request is what a
+/// request costs the others under concurrency, and, unlike a time, it is the same on every run.
+pub fn count_memory_calls() -> bool {
+    let mut own = rusqlite::ffi::sqlite3_mem_methods {
+        xMalloc: None,
+        xFree: None,
+        xRealloc: None,
+        xSize: None,
+        xRoundup: None,
+        xInit: None,
+        xShutdown: None,
+        pAppData: std::ptr::null_mut(),
+    };
+    // SAFETY: `sqlite3_config` before `sqlite3_initialize`; GETMALLOC fills `own` with SQLite's
+    // default allocator, which stays in `ALLOCATOR` for the process's life, and MALLOC copies
+    // the wrapped methods. After initialisation SQLite refuses with SQLITE_MISUSE.
+    unsafe {
+        if rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_GETMALLOC, &raw mut own)
+            != rusqlite::ffi::SQLITE_OK
+        {
+            return false;
+        }
+        let (Some(malloc), Some(free), Some(realloc)) = (own.xMalloc, own.xFree, own.xRealloc)
+        else {
+            return false;
+        };
+        let _ = ALLOCATOR.set(Allocator {
+            malloc,
+            free,
+            realloc,
+        });
+        let wrapped = rusqlite::ffi::sqlite3_mem_methods {
+            xMalloc: Some(counted_malloc),
+            xFree: Some(counted_free),
+            xRealloc: Some(counted_realloc),
+            ..own
+        };
+        rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MALLOC, &raw const wrapped)
+            == rusqlite::ffi::SQLITE_OK
+    }
+}
+
+/// `malloc`, `free` and `realloc` calls SQLite has made since [`count_memory_calls`] (zeros
+/// without it).
+pub fn memory_calls() -> [u64; 3] {
+    MEMORY_CALLS
+        .each_ref()
+        .map(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+}
+
 /// What SQLite's heap holds in this process right now: live allocations and bytes (both 0 when
 /// memory statistics are off).
 pub fn heap_in_use() -> (i64, i64) {
@@ -71,8 +160,12 @@ pub fn heap_in_use() -> (i64, i64) {
 impl Sql for NativeSql {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
         // rusqlite refuses a second statement in one call; Spin silently drops it. Refusing is
-        // the safer of the two for tests.
-        let mut stmt = self.conn.prepare(sql).map_err(to_error)?;
+        // the safer of the two for tests. Cached as Spin's host caches them (`prepare_cached`,
+        // rusqlite's 16 per connection): a statement a request runs twice is compiled once, and
+        // the statements a request ran keep their memory until the connection closes, which
+        // leaves less of the connection's lookaside (SQLite's per-connection allocator, no
+        // mutex) for the next statement to compile in.
+        let mut stmt = self.conn.prepare_cached(sql).map_err(to_error)?;
         let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let bound = params.iter().map(to_sql).collect::<Vec<_>>();
         let mut rows = stmt
