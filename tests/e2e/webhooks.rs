@@ -255,6 +255,42 @@ fn each_trigger_fires_once_per_event_with_a_valid_signature() {
 }
 
 #[test]
+fn a_webhook_hears_only_its_own_triggers_and_messages_nobody_hears_record_no_event() {
+    let app = hooks_app();
+    let (_, creates) = subscribe(&app, &["conversation:create"]);
+    let v = app.visitor("en-US");
+    app.say(&v, "hello", None);
+    let got = received(&app, &creates);
+    assert_eq!(kinds(&got), ["conversation:create"]);
+    // Nobody hears messages, so none was recorded for later either.
+    let events = |trigger: &str| {
+        app.rows(
+            "SELECT COUNT(*) FROM webhook_events WHERE type = ?",
+            &[trigger.into()],
+        )[0][0]
+            .clone()
+    };
+    assert_eq!(events("conversation:message"), 0.into());
+    let (_, messages) = subscribe(&app, &["conversation:message"]);
+    app.say(&v, "are you there?", None);
+    let got = received(&app, &messages);
+    let to_messages: Vec<&Got> = got.iter().filter(|g| g.signed).collect();
+    let to_creates = got.iter().filter(|g| !g.signed).count();
+    assert!(!to_messages.is_empty(), "{:?}", kinds(&got));
+    assert!(
+        to_messages.iter().all(|g| g.kind == "conversation:message"),
+        "{:?}",
+        kinds(&got)
+    );
+    assert_eq!(
+        to_creates,
+        1,
+        "the first webhook got only its conversation:create, no message: {:?}",
+        kinds(&got)
+    );
+}
+
+#[test]
 fn the_documented_python_verification_accepts_a_real_delivery_and_refuses_a_changed_one() {
     let app = hooks_app();
     let (_, secret) = subscribe(&app, &["conversation:message"]);

@@ -533,10 +533,14 @@ fn a_widget_message_reads_its_visitor_conversation_and_bot_state_at_once() {
     // before the commit, come back from the message's insert.
     let reads: Vec<&String> = held.iter().filter(|s| s.starts_with("SELECT")).collect();
     assert_eq!(reads.len(), 0, "{held:#?}");
-    let insert = held
+    let inserts: Vec<&String> = held
         .iter()
-        .find(|s| s.starts_with("INSERT INTO messages") && s.contains("'user'"))
-        .expect("the customer's message");
+        .filter(|s| s.starts_with("INSERT INTO messages") && s.contains("'user'"))
+        .collect();
+    // One insert: the conversation read with the session still held, so the insert's
+    // compare-and-set took it (a second, which reads the conversation, runs only when not).
+    assert_eq!(inserts.len(), 1, "{held:#?}");
+    let insert = inserts[0];
     assert!(
         insert.contains("AS settled") && insert.contains("AS heard"),
         "{insert}"

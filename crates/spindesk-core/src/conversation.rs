@@ -174,7 +174,7 @@ pub enum Stored {
 /// (source, source_message_id) constraint decides, so two instances racing with the same
 /// delivery store it once). Caller's transaction. `conversation` may have been read before the
 /// transaction: what another writer can change of it (who is in control, the ticket, the bot's
-/// state) comes back from the same statement.
+/// state) is the insert's condition, and when that fails a second insert reads it as it is.
 pub fn store_customer_message(
     env: &Env,
     db: &Db,
@@ -183,15 +183,113 @@ pub fn store_customer_message(
     inbound: &Inbound,
 ) -> Result<Stored> {
     let now = env.clock.now_ms();
-    // What of the conversation another writer may have changed since it was read (agents
-    // took it, the bot moved on), read by the insert itself: one statement under the write
-    // lock instead of a read of its own. Each subquery is parsed with the statement, on every
-    // request's fresh connection: the four that matter, not every column (measured). The
-    // commit's checks come along too: the read they would take before `COMMIT` is one more
-    // round trip under the lock.
+    let stored = store_if_unchanged(db, now, conversation, user, inbound)?;
+    let (message, mut conversation, checks) = match stored {
+        Some(stored) => stored,
+        None => match store_as_it_is(db, now, conversation, user, inbound)? {
+            Some(stored) => stored,
+            None => {
+                let original = db
+                    .query_opt(
+                        &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE source = ? AND source_message_id = ?"),
+                        &[inbound.source.clone().into(), inbound.source_message_id.clone().into()],
+                        Message::from_row,
+                    )?
+                    .ok_or(Error::NotFound("duplicate message"))?;
+                return Ok(Stored::Duplicate(original));
+            }
+        },
+    };
+    // The insert moved the conversation on (`last_seq`, `last_channel`, `updated_at`): the
+    // trigger of schema v27, in the same statement — whether `RETURNING` saw it before or after
+    // the trigger ran, this is where it left them.
+    conversation.last_seq = conversation.last_seq.max(message.seq);
+    conversation.last_channel = message.channel.clone();
+    Ok(Stored::New(message, conversation, checks))
+}
+
+/// The message and its conversation, and the commit's checks, as one of the two inserts below
+/// stored them.
+type Inserted = (Message, Conversation, CommitChecks);
+
+/// The usual case: what another writer may change of the conversation (who is in control, the
+/// ticket, the bot's state) is as it was read before the write lock, so the insert takes it as
+/// its condition (a compare-and-set) and returns only what it made, the id and the sequence
+/// number: the message is otherwise what was sent. On Spin the host keeps each statement a
+/// request ran, compiled, until its connection closes, so a request's later statements compile
+/// outside the connection's own small allocator, and every allocation then passes SQLite's
+/// process-wide memory mutex: a `RETURNING` of every column and of the conversation's four is
+/// ~2,000 of them, this ~900 (`MALLOCS=1` in `tests/benches/write_contention.rs`). `None` when
+/// the conversation changed meanwhile or the message is a redelivery.
+fn store_if_unchanged(
+    db: &Db,
+    now: Millis,
+    conversation: &Conversation,
+    user: &User,
+    inbound: &Inbound,
+) -> Result<Option<Inserted>> {
+    let inserted = db.query_opt(
+        &format!(
+            "INSERT INTO messages (conversation_id, seq, author_type, author_id, author_name,
+                                   channel, source, source_message_id, text, payload, created_at)
+             SELECT id, last_seq + 1, 'user', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM conversations
+             WHERE id = ?1 AND switchboard = ?10 AND ticket_id IS ?11 AND greeted = ?12
+               AND bot_state = ?13
+             ON CONFLICT (source, source_message_id) DO NOTHING
+             RETURNING id, seq, {}",
+            CommitChecks::columns()
+        ),
+        &[
+            conversation.id.into(),
+            user.id.into(),
+            user.name.clone().into(),
+            inbound.channel.clone().into(),
+            inbound.source.clone().into(),
+            inbound.source_message_id.clone().into(),
+            inbound.text.clone().into(),
+            inbound.payload.clone().into(),
+            now.into(),
+            conversation.switchboard.as_str().into(),
+            conversation.ticket_id.into(),
+            conversation.greeted.into(),
+            conversation.bot_state.clone().into(),
+        ],
+        |r| Ok((r.i64("id")?, r.i64("seq")?, CommitChecks::from_row(r)?)),
+    )?;
+    Ok(inserted.map(|(id, seq, checks)| {
+        let message = Message {
+            id,
+            conversation_id: conversation.id,
+            seq,
+            author_type: AuthorType::User,
+            author_id: Some(user.id),
+            author_name: user.name.clone(),
+            channel: inbound.channel.clone(),
+            text: inbound.text.clone(),
+            payload: inbound.payload.clone(),
+            // A customer's message is stored with the schema's defaults: no actions, and
+            // files are linked to it afterwards.
+            actions: Vec::new(),
+            has_attachments: false,
+            created_at: now,
+        };
+        (message, conversation.clone(), checks)
+    }))
+}
+
+/// When the conversation changed since it was read: the insert reads what changed itself
+/// (one statement under the write lock instead of a read of its own). `None` for a
+/// redelivery.
+fn store_as_it_is(
+    db: &Db,
+    now: Millis,
+    conversation: &Conversation,
+    user: &User,
+    inbound: &Inbound,
+) -> Result<Option<Inserted>> {
     let current = |c: &str| format!("(SELECT {c} FROM conversations WHERE id = ?1) AS {c}");
     let conversation_now = ["switchboard", "ticket_id", "greeted", "bot_state"].map(current);
-    let inserted = db.query_opt(
+    Ok(db.query_opt(
         &format!(
             "INSERT INTO messages (conversation_id, seq, author_type, author_id, author_name,
                                    channel, source, source_message_id, text, payload, created_at)
@@ -225,23 +323,7 @@ pub fn store_customer_message(
             };
             Ok((message, conversation, CommitChecks::from_row(&current)?))
         },
-    )?;
-    let Some((message, mut conversation, checks)) = inserted else {
-        let original = db
-            .query_opt(
-                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE source = ? AND source_message_id = ?"),
-                &[inbound.source.clone().into(), inbound.source_message_id.clone().into()],
-                Message::from_row,
-            )?
-            .ok_or(Error::NotFound("duplicate message"))?;
-        return Ok(Stored::Duplicate(original));
-    };
-    // The insert moved the conversation on (`last_seq`, `last_channel`, `updated_at`): the
-    // trigger of schema v27, in the same statement — whether `RETURNING` saw it before or after
-    // the trigger ran, this is where it left them.
-    conversation.last_seq = conversation.last_seq.max(message.seq);
-    conversation.last_channel = message.channel.clone();
-    Ok(Stored::New(message, conversation, checks))
+    )?)
 }
 
 /// A message to the customer.
@@ -290,7 +372,8 @@ pub fn post_all(
             )
         })
         .collect();
-    let mut params: Vec<Value> = vec![conversation_id.into(), env.clock.now_ms().into()];
+    let now = env.clock.now_ms();
+    let mut params: Vec<Value> = vec![conversation_id.into(), now.into()];
     for outgoing in all {
         params.extend([
             outgoing.author_type.as_str().into(),
@@ -300,7 +383,10 @@ pub fn post_all(
             Message::content_json(&outgoing.actions).into(),
         ]);
     }
-    let mut posted = db.query(
+    // Only what the insert made comes back (the rest is `all`): each returned column is
+    // compiled into the statement, outside the connection's own allocator on Spin (see
+    // `store_if_unchanged`).
+    let mut made = db.query(
         &format!(
             "WITH base AS MATERIALIZED (
                  SELECT last_seq, last_channel FROM conversations WHERE id = ?1)
@@ -309,18 +395,35 @@ pub fn post_all(
              SELECT ?1, base.last_seq + m.column1, m.column2, m.column3, m.column4,
                     base.last_channel, m.column5, m.column6, ?2
              FROM base, (VALUES {}) AS m
-             RETURNING {MESSAGE_COLUMNS}",
+             RETURNING id, seq, channel",
             rows.join(", ")
         ),
         &params,
-        Message::from_row,
+        |r| Ok((r.i64("id")?, r.i64("seq")?, r.string("channel")?)),
     )?;
-    if posted.len() != all.len() {
+    if made.len() != all.len() {
         return Err(Error::corrupt("insert returned no message"));
     }
-    // `RETURNING` promises no order.
-    posted.sort_by_key(|m| m.seq);
-    Ok(posted)
+    // `RETURNING` promises no order; row k took the k-th sequence number after the last.
+    made.sort_by_key(|(_, seq, _)| *seq);
+    Ok(made
+        .into_iter()
+        .zip(all)
+        .map(|((id, seq, channel), outgoing)| Message {
+            id,
+            conversation_id,
+            seq,
+            author_type: outgoing.author_type,
+            author_id: outgoing.author_id,
+            author_name: outgoing.author_name.clone(),
+            channel,
+            text: outgoing.text.clone(),
+            payload: None,
+            actions: outgoing.actions.clone(),
+            has_attachments: false,
+            created_at: now,
+        })
+        .collect())
 }
 
 /// Gives the conversation to agents, with the ticket they work it in.
