@@ -307,6 +307,34 @@
 //! 6.09-6.21 -> 5.51-5.79 ms (quieter set: 4.91-4.96 -> 4.64-4.83 ms). 32 writers, two rounds:
 //! widget 251-301 -> 247-327 req/s, p99 449-548 -> 403-508 ms; webhooks 200-229 -> 227-229
 //! req/s, acknowledged p99 177-220 -> 170-172 ms — within the noise of a shared machine.
+//!
+//! 2026-12-07, a session later: statements kept compiled, as Spin's host keeps them. Spin runs
+//! each statement with rusqlite's `prepare_cached` (`crates/sqlite-inproc` in Spin's source), so a
+//! request's statements stay compiled until its instance's connection closes; `NativeSql` did a
+//! plain `prepare` and finalized each at once, and now caches too. That matters for the memory
+//! mutex: SQLite compiles a statement in its connection's lookaside first (a per-connection
+//! allocator of ~48 KB, no mutex), and the statements kept compiled hold it, so from a request's
+//! first few statements on, every allocation of a compile goes to the global heap, through the
+//! mutex. `MALLOCS=1` counts them per request (one writer, `ARTICLES=500`): widget messages 10,335
+//! with `prepare`, 12,766 cached; webhooks 11,610 -> 15,109. Of a widget message's, a bare
+//! connection with its schema (`PATH_UNDER_TEST=open`: open, load, free at close) is 4,730; the
+//! help center's connection and the bot's search ~3,000 (3 of the bench's 4 messages search);
+//! the statements the rest. Found with the per-statement counts: a `RETURNING` is compiled as a
+//! trigger, and each column and subquery in it costs allocations beyond the lookaside (a
+//! customer message's insert returning its twelve columns, the conversation's four and the
+//! commit's checks: ~1,700 calls; the same as a plain `SELECT`: a few dozen). So the customer's
+//! message is now stored by a compare-and-set on the conversation read before the lock,
+//! returning its id and sequence number (a second insert that reads the conversation runs only
+//! when it changed meanwhile), a bot's messages return id, seq and channel, an outbox claim the
+//! six columns sending needs, and "does a webhook hear this" is an `instr`, not a `json_each`
+//! subquery. Widget messages 12,766 -> 11,844 calls per request, webhooks 15,110 -> 13,968 (the
+//! counts are exact; 6e20474 against eaf68f6). Times, binaries alternated: with
+//! `ROUND_TRIP_US=50`, one writer, two rounds, widget p50 4.46-4.56 -> 4.39 ms, webhooks
+//! acknowledged 4.54-4.65 -> 4.48-4.50 ms (the statements under the lock are as many as
+//! before); 32 writers, four rounds, widget 274-358 -> 258-376 req/s, p99 366-497 -> 355-496 ms,
+//! webhooks 203-290 -> 218-300 req/s, p99 184-258 -> 194-227 ms: within the noise, as 7 % fewer
+//! mutex passes would be. What is left is mostly the schemas' (main and help center), which
+//! only Spin's host can take off the mutex (README, "A busy desk on one machine").
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
