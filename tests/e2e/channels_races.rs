@@ -267,6 +267,13 @@ fn a_returning_senders_message_reads_the_sender_once_before_the_lock_and_not_und
         .collect();
     assert_eq!(routes.len(), 1, "{held:#?}");
     assert!(routes[0].contains("FROM identities"), "{held:#?}");
+    // The sender's conversation as read before the lock still held: one insert took it as its
+    // condition, and none had to read it again.
+    let inserts = held
+        .iter()
+        .filter(|s| s.starts_with("INSERT INTO messages") && s.contains("'user'"))
+        .count();
+    assert_eq!(inserts, 1, "{held:#?}");
     let t = transcript_of(&app);
     assert_eq!(t[4], "user: are you there?", "{t:?}");
     assert_eq!(t.len(), 6, "the bot answered it: {t:?}");
