@@ -212,15 +212,40 @@ pub fn store_customer_message(
 /// stored them.
 type Inserted = (Message, Conversation, CommitChecks);
 
+/// What both inserts fill, from [`message_values`]: `?1` the conversation, `?2`..`?9` the
+/// message.
+const INSERT_CUSTOMER_MESSAGE: &str = "INSERT INTO messages (conversation_id, seq, author_type, \
+     author_id, author_name, channel, source, source_message_id, text, payload, created_at)";
+
+fn message_values(
+    now: Millis,
+    conversation: &Conversation,
+    user: &User,
+    inbound: &Inbound,
+) -> Vec<Value> {
+    vec![
+        conversation.id.into(),
+        user.id.into(),
+        user.name.clone().into(),
+        inbound.channel.clone().into(),
+        inbound.source.clone().into(),
+        inbound.source_message_id.clone().into(),
+        inbound.text.clone().into(),
+        inbound.payload.clone().into(),
+        now.into(),
+    ]
+}
+
 /// The usual case: what another writer may change of the conversation (who is in control, the
 /// ticket, the bot's state) is as it was read before the write lock, so the insert takes it as
 /// its condition (a compare-and-set) and returns only what it made, the id and the sequence
 /// number: the message is otherwise what was sent. On Spin the host keeps each statement a
 /// request ran, compiled, until its connection closes, so a request's later statements compile
 /// outside the connection's own small allocator, and every allocation then passes SQLite's
-/// process-wide memory mutex: a `RETURNING` of every column and of the conversation's four is
-/// ~2,000 of them, this ~900 (`MALLOCS=1` in `tests/benches/write_contention.rs`). `None` when
-/// the conversation changed meanwhile or the message is a redelivery.
+/// process-wide memory mutex: with a `RETURNING` of every column and of the conversation's four
+/// the insert was ~1,700 memory calls, this is ~1,200, most of them the commit's checks (`MALLOCS=1`
+/// in `tests/benches/write_contention.rs`). `None` when the conversation changed meanwhile or the
+/// message is a redelivery.
 fn store_if_unchanged(
     db: &Db,
     now: Millis,
@@ -230,8 +255,7 @@ fn store_if_unchanged(
 ) -> Result<Option<Inserted>> {
     let inserted = db.query_opt(
         &format!(
-            "INSERT INTO messages (conversation_id, seq, author_type, author_id, author_name,
-                                   channel, source, source_message_id, text, payload, created_at)
+            "{INSERT_CUSTOMER_MESSAGE}
              SELECT id, last_seq + 1, 'user', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM conversations
              WHERE id = ?1 AND switchboard = ?10 AND ticket_id IS ?11 AND greeted = ?12
                AND bot_state = ?13
@@ -240,20 +264,15 @@ fn store_if_unchanged(
             CommitChecks::columns()
         ),
         &[
-            conversation.id.into(),
-            user.id.into(),
-            user.name.clone().into(),
-            inbound.channel.clone().into(),
-            inbound.source.clone().into(),
-            inbound.source_message_id.clone().into(),
-            inbound.text.clone().into(),
-            inbound.payload.clone().into(),
-            now.into(),
-            conversation.switchboard.as_str().into(),
-            conversation.ticket_id.into(),
-            conversation.greeted.into(),
-            conversation.bot_state.clone().into(),
-        ],
+            &message_values(now, conversation, user, inbound)[..],
+            &[
+                conversation.switchboard.as_str().into(),
+                conversation.ticket_id.into(),
+                conversation.greeted.into(),
+                conversation.bot_state.clone().into(),
+            ],
+        ]
+        .concat(),
         |r| Ok((r.i64("id")?, r.i64("seq")?, CommitChecks::from_row(r)?)),
     )?;
     Ok(inserted.map(|(id, seq, checks)| {
@@ -291,8 +310,7 @@ fn store_as_it_is(
     let conversation_now = ["switchboard", "ticket_id", "greeted", "bot_state"].map(current);
     Ok(db.query_opt(
         &format!(
-            "INSERT INTO messages (conversation_id, seq, author_type, author_id, author_name,
-                                   channel, source, source_message_id, text, payload, created_at)
+            "{INSERT_CUSTOMER_MESSAGE}
              VALUES (?1, (SELECT last_seq + 1 FROM conversations WHERE id = ?1), 'user', ?2, ?3,
                      ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (source, source_message_id) DO NOTHING
@@ -300,17 +318,7 @@ fn store_as_it_is(
             conversation_now.join(", "),
             CommitChecks::columns()
         ),
-        &[
-            conversation.id.into(),
-            user.id.into(),
-            user.name.clone().into(),
-            inbound.channel.clone().into(),
-            inbound.source.clone().into(),
-            inbound.source_message_id.clone().into(),
-            inbound.text.clone().into(),
-            inbound.payload.clone().into(),
-            now.into(),
-        ],
+        &message_values(now, conversation, user, inbound),
         |r| {
             let message = Message::from_row(r)?;
             let current = r.part(count_of(MESSAGE_COLUMNS));
