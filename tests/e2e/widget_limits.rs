@@ -236,18 +236,81 @@ fn sessions_behind_a_trusted_proxy_are_counted_per_client() {
         .any(|l| l.contains("trusted_proxies")));
 }
 
+/// The counters, without the one that says when to sweep them (`sweep:`).
+fn counters(app: &App) -> i64 {
+    app.count("SELECT count(*) FROM rate_limits WHERE subject <> 'sweep:'")
+}
+
+/// Moves the clock to just after the start of the next ten minutes (the sweeps' window).
+fn to_next_ten_minutes(app: &App) {
+    let now = spindesk_core::ports::Clock::now_ms(&app.clock);
+    let ten = 600_000;
+    app.clock.set(now - now.rem_euclid(ten) + ten + 1_000);
+}
+
 #[test]
 fn counters_of_past_windows_are_swept() {
     let app = App::new();
     for i in 0..30 {
         session_from(&app, &format!("203.0.113.{i}:1"), None).expect(201);
     }
-    let counters = || app.count("SELECT count(*) FROM rate_limits");
-    assert_eq!(counters(), 30);
-    // Long after their window: the next counter to open a window removes old ones.
+    assert_eq!(counters(&app), 30);
+    // Long after their window: the next count (the first of its ten minutes) removes them.
     app.clock.advance(Duration::from_secs(3600));
     session_from(&app, "198.51.100.1:1", None).expect(201);
-    assert_eq!(counters(), 1, "only the new window's counter is left");
+    assert_eq!(counters(&app), 1, "only the new window's counter is left");
+}
+
+/// A quiet desk: a visitor writing once a minute opens new windows for its counters every
+/// time, and that no longer sweeps (a statement under the write lock) every time: the first
+/// count of each ten minutes does.
+#[test]
+fn a_quiet_desk_sweeps_once_in_ten_minutes_not_with_every_message() {
+    let app = App::new();
+    let v = app.visitor("en");
+    to_next_ten_minutes(&app);
+    let sweeps = |text: &str| {
+        let (r, seen) = app
+            .request("widget", "POST", "/api/widget/messages")
+            .bearer(&v.token)
+            .json(&json!({ "text": text }))
+            .send_listing();
+        r.expect(201);
+        seen.0
+            .iter()
+            .filter(|s| s.starts_with("DELETE FROM rate_limits"))
+            .count()
+    };
+    assert_eq!(sweeps("hello"), 1, "the first count of its ten minutes");
+    for minute in 1..9 {
+        app.clock.advance(Duration::from_secs(61));
+        assert_eq!(sweeps(&format!("still there? ({minute})")), 0);
+    }
+    to_next_ten_minutes(&app);
+    assert_eq!(sweeps("hello again"), 1, "the next ten minutes");
+}
+
+/// A busy desk: many new senders in one window; once their windows have passed, the next
+/// sixteenths of the counts sweep them faster than new ones come.
+#[test]
+fn a_busy_desk_sweeps_faster_than_new_counters_come() {
+    let app = App::new();
+    to_next_ten_minutes(&app);
+    for i in 0..100 {
+        session_from(&app, &format!("203.0.113.{i}:1"), None).expect(201);
+    }
+    assert_eq!(counters(&app), 100);
+    // Their window (ten minutes for sessions) is over. One sweep takes 50: the next hundred's
+    // counts must sweep more than once.
+    app.clock.advance(Duration::from_secs(660));
+    for i in 0..100 {
+        session_from(&app, &format!("198.51.100.{i}:1"), None).expect(201);
+    }
+    assert_eq!(
+        counters(&app),
+        100,
+        "the first hundred were swept by the next hundred's counts"
+    );
 }
 
 /// A flood costs one read: a message over either limit is refused by what the visitor's read

@@ -5,7 +5,8 @@
 //! Spin's embedded store costs ~44 ms a request on a quiet desk. The database counts exactly
 //! with one upsert inside the request's own write transaction, a refused request rolls back with
 //! the rest of its writes, and a row is overwritten by its subject's next window; rows of windows
-//! long past are swept a few at a time by the requests that open new windows.
+//! long past are swept a few at a time, by one count in sixteen and at least every ten minutes
+//! (`SWEEPS`).
 //!
 //! A request is checked twice: [`check`] reads before the expensive work (a bot turn) so a
 //! flood costs one indexed read — or none of its own, when a read the request makes anyway
@@ -24,8 +25,24 @@ pub struct Limit {
     pub window_ms: Millis,
 }
 
-/// Rows of expired windows removed per new window opened.
+/// Rows of expired windows removed per sweep.
 const SWEEP_BATCH: i64 = 50;
+
+/// When a count sweeps: a counter of its own (subject `sweep:`), counted by every
+/// [`count_all`] in the same upsert, whose window is ten minutes. The first count of each of
+/// its windows sweeps, and every [`SWEEP_EVERY`]th after it. A sweep is a statement under the
+/// write lock (a host round trip on Spin): sweeping whenever any counter opened a window, as
+/// before, was most of a quiet desk's widget messages (a visitor's counters open a window with
+/// their first message of each minute). A busy desk sweeps up to 50 / 16 rows per count, more
+/// than the two counters at most one count adds; a quiet desk's few rows wait ten minutes.
+const SWEEPS: Limit = Limit {
+    name: "sweep",
+    per_window: i64::MAX,
+    window_ms: 10 * 60_000,
+};
+
+/// See [`SWEEPS`].
+const SWEEP_EVERY: i64 = 16;
 
 impl Limit {
     /// The counter's name for `who`: [`Limit::subject_prefix`] and `who`.
@@ -137,9 +154,10 @@ pub fn count_all(env: &Env, db: &Db, limits: &[(Limit, &str)]) -> Result<(), Api
         return Ok(());
     }
     let now = env.clock.now_ms();
-    let mut rows = Vec::with_capacity(limits.len());
-    let mut params: Vec<Value> = Vec::with_capacity(limits.len() * 3);
-    for (i, (limit, who)) in limits.iter().enumerate() {
+    let mut rows = Vec::with_capacity(limits.len() + 1);
+    let mut params: Vec<Value> = Vec::with_capacity((limits.len() + 1) * 3);
+    let counted_too = [(SWEEPS, "")];
+    for (i, (limit, who)) in limits.iter().chain(&counted_too).enumerate() {
         let start = limit.window_start(now);
         rows.push(format!(
             "(?{}, ?{}, 1, ?{})",
@@ -181,7 +199,11 @@ pub fn count_all(env: &Env, db: &Db, limits: &[(Limit, &str)]) -> Result<(), Api
             return Err(limit.refused(now));
         }
     }
-    if counted.iter().any(|(_, c)| *c == 1) {
+    let sweeps = SWEEPS.subject("");
+    if counted
+        .iter()
+        .any(|(s, c)| *s == sweeps && c % SWEEP_EVERY == 1)
+    {
         sweep(db, now)?;
     }
     Ok(())
