@@ -334,7 +334,12 @@
 //! before); 32 writers, four rounds, widget 274-358 -> 258-376 req/s, p99 366-497 -> 355-496 ms,
 //! webhooks 203-290 -> 218-300 req/s, p99 184-258 -> 194-227 ms: within the noise, as 7 % fewer
 //! mutex passes would be. What is left is mostly the schemas' (main and help center), which
-//! only Spin's host can take off the mutex (README, "A busy desk on one machine").
+//! only Spin's host can take off the mutex (README, "A busy desk on one machine"). Not seen
+//! here at all, since this bench's visitors write many times a minute: a quiet desk's widget
+//! message also swept the rate-limit counters (a `DELETE` under the write lock) whenever its
+//! counters opened a window, i.e. with a visitor's first message of every minute; now the
+//! first count of every ten minutes sweeps, and one in sixteen (`rate_limit::SWEEPS`; tests in
+//! `tests/e2e/widget_limits.rs`).
 
 use spindesk_core::ports::{Sql, Value};
 use spindesk_core::store::Db;
