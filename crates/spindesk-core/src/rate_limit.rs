@@ -5,8 +5,8 @@
 //! Spin's embedded store costs ~44 ms a request on a quiet desk. The database counts exactly
 //! with one upsert inside the request's own write transaction, a refused request rolls back with
 //! the rest of its writes, and a row is overwritten by its subject's next window; rows of windows
-//! long past are swept a few at a time, by one count in sixteen and at least every ten minutes
-//! (`SWEEPS`).
+//! long past are swept a few at a time, by the first count of every ten minutes and one count in
+//! sixteen (`SWEEPS`).
 //!
 //! A request is checked twice: [`check`] reads before the expensive work (a bot turn) so a
 //! flood costs one indexed read — or none of its own, when a read the request makes anyway
