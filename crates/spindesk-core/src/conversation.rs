@@ -161,9 +161,10 @@ pub struct Inbound {
 /// What storing a customer's message did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stored {
-    /// A new message, with the next sequence number, and its conversation as it is now (read
-    /// by the statement that stored the message, inside the caller's transaction: who answers
-    /// is decided from it), and the commit's checks, read by the same statement.
+    /// A new message, with the next sequence number, and its conversation as it is now
+    /// (checked or read by the statement that stored the message, inside the caller's
+    /// transaction: who answers is decided from it), and the commit's checks, read by the same
+    /// statement.
     New(Message, Conversation, CommitChecks),
     /// The channel delivered this message before; nothing changed.
     Duplicate(Message),
@@ -182,23 +183,25 @@ pub fn store_customer_message(
     user: &User,
     inbound: &Inbound,
 ) -> Result<Stored> {
-    let now = env.clock.now_ms();
-    let stored = store_if_unchanged(db, now, conversation, user, inbound)?;
-    let (message, mut conversation, checks) = match stored {
-        Some(stored) => stored,
-        None => match store_as_it_is(db, now, conversation, user, inbound)? {
-            Some(stored) => stored,
-            None => {
-                let original = db
-                    .query_opt(
-                        &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE source = ? AND source_message_id = ?"),
-                        &[inbound.source.clone().into(), inbound.source_message_id.clone().into()],
-                        Message::from_row,
-                    )?
-                    .ok_or(Error::NotFound("duplicate message"))?;
-                return Ok(Stored::Duplicate(original));
-            }
-        },
+    let arrival = Arrival {
+        now: env.clock.now_ms(),
+        conversation,
+        user,
+        inbound,
+    };
+    let stored = match arrival.store_if_unchanged(db)? {
+        Some(stored) => Some(stored),
+        None => arrival.store_as_it_is(db)?,
+    };
+    let Some((message, mut conversation, checks)) = stored else {
+        let original = db
+            .query_opt(
+                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE source = ? AND source_message_id = ?"),
+                &[inbound.source.clone().into(), inbound.source_message_id.clone().into()],
+                Message::from_row,
+            )?
+            .ok_or(Error::NotFound("duplicate message"))?;
+        return Ok(Stored::Duplicate(original));
     };
     // The insert moved the conversation on (`last_seq`, `last_channel`, `updated_at`): the
     // trigger of schema v27, in the same statement — whether `RETURNING` saw it before or after
@@ -208,130 +211,130 @@ pub fn store_customer_message(
     Ok(Stored::New(message, conversation, checks))
 }
 
-/// The message and its conversation, and the commit's checks, as one of the two inserts below
-/// stored them.
+/// The message and its conversation, and the commit's checks, as one of [`Arrival`]'s two
+/// inserts stored them.
 type Inserted = (Message, Conversation, CommitChecks);
 
-/// What both inserts fill, from [`message_values`]: `?1` the conversation, `?2`..`?9` the
-/// message.
-const INSERT_CUSTOMER_MESSAGE: &str = "INSERT INTO messages (conversation_id, seq, author_type, \
-     author_id, author_name, channel, source, source_message_id, text, payload, created_at)";
-
-fn message_values(
+/// A customer's message on its way in: what both of its inserts take.
+struct Arrival<'c> {
     now: Millis,
-    conversation: &Conversation,
-    user: &User,
-    inbound: &Inbound,
-) -> Vec<Value> {
-    vec![
-        conversation.id.into(),
-        user.id.into(),
-        user.name.clone().into(),
-        inbound.channel.clone().into(),
-        inbound.source.clone().into(),
-        inbound.source_message_id.clone().into(),
-        inbound.text.clone().into(),
-        inbound.payload.clone().into(),
-        now.into(),
-    ]
+    conversation: &'c Conversation,
+    user: &'c User,
+    inbound: &'c Inbound,
 }
 
-/// The usual case: what another writer may change of the conversation (who is in control, the
-/// ticket, the bot's state) is as it was read before the write lock, so the insert takes it as
-/// its condition (a compare-and-set) and returns only what it made, the id and the sequence
-/// number: the message is otherwise what was sent. On Spin the host keeps each statement a
-/// request ran, compiled, until its connection closes, so a request's later statements compile
-/// outside the connection's own small allocator, and every allocation then passes SQLite's
-/// process-wide memory mutex: with a `RETURNING` of every column and of the conversation's four
-/// the insert was ~1,700 memory calls, this is ~1,200, most of them the commit's checks (`MALLOCS=1`
-/// in `tests/benches/write_contention.rs`). `None` when the conversation changed meanwhile or the
-/// message is a redelivery.
-fn store_if_unchanged(
-    db: &Db,
-    now: Millis,
-    conversation: &Conversation,
-    user: &User,
-    inbound: &Inbound,
-) -> Result<Option<Inserted>> {
-    let inserted = db.query_opt(
-        &format!(
-            "{INSERT_CUSTOMER_MESSAGE}
-             SELECT id, last_seq + 1, 'user', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM conversations
-             WHERE id = ?1 AND switchboard = ?10 AND ticket_id IS ?11 AND greeted = ?12
-               AND bot_state = ?13
-             ON CONFLICT (source, source_message_id) DO NOTHING
-             RETURNING id, seq, {}",
-            CommitChecks::columns()
-        ),
-        &[
-            &message_values(now, conversation, user, inbound)[..],
-            &[
-                conversation.switchboard.as_str().into(),
-                conversation.ticket_id.into(),
-                conversation.greeted.into(),
-                conversation.bot_state.clone().into(),
-            ],
+impl Arrival<'_> {
+    /// What both inserts fill, from [`Arrival::values`]: `?1` the conversation, `?2`..`?9`
+    /// the message.
+    const INSERT: &'static str =
+        "INSERT INTO messages (conversation_id, seq, author_type, author_id, \
+         author_name, channel, source, source_message_id, text, payload, created_at)";
+
+    fn values(&self) -> Vec<Value> {
+        vec![
+            self.conversation.id.into(),
+            self.user.id.into(),
+            self.user.name.clone().into(),
+            self.inbound.channel.clone().into(),
+            self.inbound.source.clone().into(),
+            self.inbound.source_message_id.clone().into(),
+            self.inbound.text.clone().into(),
+            self.inbound.payload.clone().into(),
+            self.now.into(),
         ]
-        .concat(),
-        |r| Ok((r.i64("id")?, r.i64("seq")?, CommitChecks::from_row(r)?)),
-    )?;
-    Ok(inserted.map(|(id, seq, checks)| {
-        let message = Message {
-            id,
-            conversation_id: conversation.id,
-            seq,
-            author_type: AuthorType::User,
-            author_id: Some(user.id),
-            author_name: user.name.clone(),
-            channel: inbound.channel.clone(),
-            text: inbound.text.clone(),
-            payload: inbound.payload.clone(),
-            // A customer's message is stored with the schema's defaults: no actions, and
-            // files are linked to it afterwards.
-            actions: Vec::new(),
-            has_attachments: false,
-            created_at: now,
-        };
-        (message, conversation.clone(), checks)
-    }))
-}
+    }
 
-/// When the conversation changed since it was read: the insert reads what changed itself
-/// (one statement under the write lock instead of a read of its own). `None` for a
-/// redelivery.
-fn store_as_it_is(
-    db: &Db,
-    now: Millis,
-    conversation: &Conversation,
-    user: &User,
-    inbound: &Inbound,
-) -> Result<Option<Inserted>> {
-    let current = |c: &str| format!("(SELECT {c} FROM conversations WHERE id = ?1) AS {c}");
-    let conversation_now = ["switchboard", "ticket_id", "greeted", "bot_state"].map(current);
-    Ok(db.query_opt(
-        &format!(
-            "{INSERT_CUSTOMER_MESSAGE}
-             VALUES (?1, (SELECT last_seq + 1 FROM conversations WHERE id = ?1), 'user', ?2, ?3,
-                     ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (source, source_message_id) DO NOTHING
-             RETURNING {MESSAGE_COLUMNS}, {}, {}",
-            conversation_now.join(", "),
-            CommitChecks::columns()
-        ),
-        &message_values(now, conversation, user, inbound),
-        |r| {
-            let message = Message::from_row(r)?;
-            let current = r.part(count_of(MESSAGE_COLUMNS));
-            let conversation = Conversation {
-                switchboard: switchboard_of(&current)?,
-                ticket_id: current.opt_i64("ticket_id")?,
-                greeted: current.bool("greeted")?,
-                bot_state: current.string("bot_state")?,
-                ..conversation.clone()
+    /// The usual case: what another writer may change of the conversation (who is in control,
+    /// the ticket, the bot's state) is as it was read before the write lock, so the insert
+    /// takes it as its condition (a compare-and-set) and returns only what it made, the id and
+    /// the sequence number: the message is otherwise what was sent. On Spin the host keeps each
+    /// statement a request ran, compiled, until its connection closes, so a request's later
+    /// statements compile outside the connection's own small allocator, and every allocation
+    /// then passes SQLite's process-wide memory mutex: with a `RETURNING` of every column and
+    /// of the conversation's four the insert was ~1,700 memory calls, this is ~1,200, most of
+    /// them the commit's checks (`MALLOCS=1` in `tests/benches/write_contention.rs`). `None`
+    /// when the conversation changed meanwhile or the message is a redelivery.
+    fn store_if_unchanged(&self, db: &Db) -> Result<Option<Inserted>> {
+        let Arrival {
+            now,
+            conversation,
+            user,
+            inbound,
+        } = *self;
+        let mut params = self.values();
+        params.extend([
+            conversation.switchboard.as_str().into(),
+            conversation.ticket_id.into(),
+            conversation.greeted.into(),
+            conversation.bot_state.clone().into(),
+        ]);
+        let inserted = db.query_opt(
+            &format!(
+                "{}
+                 SELECT id, last_seq + 1, 'user', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM conversations
+                 WHERE id = ?1 AND switchboard = ?10 AND ticket_id IS ?11 AND greeted = ?12
+                   AND bot_state = ?13
+                 ON CONFLICT (source, source_message_id) DO NOTHING
+                 RETURNING id, seq, {}",
+                Self::INSERT,
+                CommitChecks::columns()
+            ),
+            &params,
+            |r| Ok((r.i64("id")?, r.i64("seq")?, CommitChecks::from_row(r)?)),
+        )?;
+        Ok(inserted.map(|(id, seq, checks)| {
+            let message = Message {
+                id,
+                conversation_id: conversation.id,
+                seq,
+                author_type: AuthorType::User,
+                author_id: Some(user.id),
+                author_name: user.name.clone(),
+                channel: inbound.channel.clone(),
+                text: inbound.text.clone(),
+                payload: inbound.payload.clone(),
+                // A customer's message is stored with the schema's defaults: no actions, and
+                // files are linked to it afterwards.
+                actions: Vec::new(),
+                has_attachments: false,
+                created_at: now,
             };
-            Ok((message, conversation, CommitChecks::from_row(&current)?))
-        },
-    )?)
+            (message, conversation.clone(), checks)
+        }))
+    }
+
+    /// When the conversation changed since it was read: the insert reads what changed itself
+    /// (one statement under the write lock instead of a read of its own). `None` for a
+    /// redelivery.
+    fn store_as_it_is(&self, db: &Db) -> Result<Option<Inserted>> {
+        let current = |c: &str| format!("(SELECT {c} FROM conversations WHERE id = ?1) AS {c}");
+        let conversation_now = ["switchboard", "ticket_id", "greeted", "bot_state"].map(current);
+        Ok(db.query_opt(
+            &format!(
+                "{}
+                 VALUES (?1, (SELECT last_seq + 1 FROM conversations WHERE id = ?1), 'user',
+                         ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (source, source_message_id) DO NOTHING
+                 RETURNING {MESSAGE_COLUMNS}, {}, {}",
+                Self::INSERT,
+                conversation_now.join(", "),
+                CommitChecks::columns()
+            ),
+            &self.values(),
+            |r| {
+                let message = Message::from_row(r)?;
+                let current = r.part(count_of(MESSAGE_COLUMNS));
+                let conversation = Conversation {
+                    switchboard: switchboard_of(&current)?,
+                    ticket_id: current.opt_i64("ticket_id")?,
+                    greeted: current.bool("greeted")?,
+                    bot_state: current.string("bot_state")?,
+                    ..self.conversation.clone()
+                };
+                Ok((message, conversation, CommitChecks::from_row(&current)?))
+            },
+        )?)
+    }
 }
 
 /// A message to the customer.
