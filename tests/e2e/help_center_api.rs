@@ -1269,3 +1269,61 @@ fn an_article_restricted_to_a_user_segment_is_refused_not_published() {
     assert_eq!(stored["article"]["title"], "Refunds");
     assert!(stored["article"]["user_segment_id"].is_null());
 }
+
+/// Only a page's articles are put in order (`rank`), not every match: the pages must still
+/// follow each other exactly, equal scores by id, whatever the page size.
+#[test]
+fn search_pages_follow_each_other_exactly_and_equal_scores_go_by_id() {
+    let (app, _) = app_with_agent();
+    let c = category(&app, "en-us", "Orders");
+    let s = section(&app, "en-us", c, "Warranty");
+    // Five kinds of article, eight of each: the same text scores the same.
+    let mut kinds: Vec<Vec<i64>> = vec![Vec::new(); 5];
+    for n in 0..40 {
+        let kind = n % 5;
+        let body = format!(
+            "<p>{} {}</p>",
+            "warranty ".repeat(kind + 1),
+            "terms apply to every device ".repeat(5 - kind)
+        );
+        let created = article(
+            &app,
+            "en-us",
+            s,
+            json!({"title": format!("Coverage {kind}"), "body": body}),
+        );
+        kinds[kind].push(created["id"].as_i64().expect("id"));
+    }
+    let whole = get(
+        &app,
+        "/api/v2/help_center/articles/search.json?query=warranty&per_page=40",
+    )
+    .expect(200)
+    .json();
+    let whole = ids(&whole["results"]);
+    assert_eq!(whole.len(), 40);
+    // Each kind's articles together, in id order.
+    for chunk in whole.chunks(8) {
+        let kind = kinds
+            .iter()
+            .find(|k| k.contains(&chunk[0]))
+            .expect("a kind");
+        assert_eq!(chunk, &kind[..], "equal scores together, by id: {whole:?}");
+    }
+    for per_page in [1, 3, 7, 16] {
+        let mut paged = Vec::new();
+        for page in 1..=40usize.div_ceil(per_page) {
+            let got = get(
+                &app,
+                &format!(
+                    "/api/v2/help_center/articles/search.json?query=warranty&per_page={per_page}&page={page}"
+                ),
+            )
+            .expect(200)
+            .json();
+            assert_eq!(got["count"], 40);
+            paged.extend(ids(&got["results"]));
+        }
+        assert_eq!(paged, whole, "pages of {per_page}");
+    }
+}

@@ -62,7 +62,7 @@ fn main() {
             let selection = vocabulary::selective_units(&query, &words);
             let units = selection.texts();
             lap!();
-            let all = rank::rank(&db, &selection, Scope::Locale(locale), None).expect("rank");
+            let all = rank::rank(&db, &selection, Scope::Locale(locale), None, 25).expect("rank");
             let ranked: Vec<i64> = all.iter().take(25).map(|s| s.article_id).collect();
             lap!();
             if run == 1 && std::env::var_os("STAGES_VERBOSE").is_some() {

@@ -28,4 +28,4 @@ pub use analysis::{
 };
 pub use language::Language;
 pub use query::{phrases, query, Query, QueryTerm, MAX_QUERY_TERMS};
-pub use segment::{tokens, Script, Token};
+pub use segment::{token_iter, tokens, Script, Token};

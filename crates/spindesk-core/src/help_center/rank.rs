@@ -37,13 +37,16 @@ pub struct Scored {
 }
 
 /// Every article in `scope` (and in `only`, when given) with at least one of the selection's
-/// units, best first (ties by id). The document frequencies and totals come with the
-/// selection: one read of the posting blocks is all this adds.
+/// units: the `best` first in order (best first, ties by id), the rest after them in no order
+/// (a page needs its own and the count, not thousands of matches sorted). The document
+/// frequencies and totals come with the selection: one read of the posting blocks is all this
+/// adds.
 pub fn rank(
     db: &Db,
     selection: &Selection,
     scope: Scope,
     only: Option<&HashSet<i64>>,
+    best: usize,
 ) -> Result<Vec<Scored>, SqlError> {
     if selection.is_empty() {
         return Ok(Vec::new());
@@ -104,11 +107,19 @@ pub fn rank(
         .into_iter()
         .map(|(article_id, score)| Scored { article_id, score })
         .collect();
-    ranked.sort_by(|a, b| {
+    let order = |a: &Scored, b: &Scored| {
         b.score
             .total_cmp(&a.score)
             .then(a.article_id.cmp(&b.article_id))
-    });
+    };
+    if best < ranked.len() {
+        if let Some(last) = best.checked_sub(1) {
+            ranked.select_nth_unstable_by(last, order);
+        }
+        ranked[..best].sort_by(order);
+    } else {
+        ranked.sort_by(order);
+    }
     Ok(ranked)
 }
 

@@ -153,11 +153,12 @@ fn candidates(
     limit: usize,
 ) -> Result<Vec<Candidate>, SqlError> {
     // Rank on the index alone, then read the few candidates' rows and indexed terms.
-    let ranked: Vec<(i64, f64)> = rank::rank(db, selection, Scope::Language(language), None)?
-        .into_iter()
-        .take(limit)
-        .map(|s| (s.article_id, s.score))
-        .collect();
+    let ranked: Vec<(i64, f64)> =
+        rank::rank(db, selection, Scope::Language(language), None, limit)?
+            .into_iter()
+            .take(limit)
+            .map(|s| (s.article_id, s.score))
+            .collect();
     if ranked.is_empty() {
         return Ok(Vec::new());
     }

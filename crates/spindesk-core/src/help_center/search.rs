@@ -8,7 +8,7 @@ use crate::html;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use crate::text::{self, Analyzer, Query};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// The longest query the help-center API and the public pages accept: one limit, so a search
 /// that works on the pages works through the API too.
@@ -94,12 +94,20 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
     }
     let only = filtered_articles(db, req)?;
     let scope = req.locale.map_or(Scope::All, Scope::Locale);
-    let ranked = rank::rank(db, &selection, scope, only.as_ref())?;
+    let skip = usize::try_from(req.offset).unwrap_or(0);
+    let take = usize::try_from(req.limit).unwrap_or(0);
+    let ranked = rank::rank(
+        db,
+        &selection,
+        scope,
+        only.as_ref(),
+        skip.saturating_add(take),
+    )?;
     let count = ranked.len() as i64;
     let page: Vec<(i64, f64)> = ranked
         .iter()
-        .skip(usize::try_from(req.offset).unwrap_or(0))
-        .take(usize::try_from(req.limit).unwrap_or(0))
+        .skip(skip)
+        .take(take)
         .map(|s| (s.article_id, s.score))
         .collect();
     let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
@@ -270,14 +278,20 @@ impl Highlighter {
         self.snippet_of_text(&html::to_text(body_html), locale)
     }
 
-    /// [`Highlighter::snippet`] of a body already turned into text (`html::to_text`).
+    /// [`Highlighter::snippet`] of a body already turned into text (`html::to_text`). The body
+    /// is read word by word only as far as its first match and the window after it: a search
+    /// makes 25 snippets, and reading whole bodies was the larger part of their time.
     pub fn snippet_of_text(&self, text: &str, locale: &str) -> String {
-        let scan_end = text
-            .char_indices()
-            .nth(SNIPPET_SCAN_CHARS)
-            .map_or(text.len(), |(i, _)| i);
+        // A body no longer in bytes than the limit in characters is all scanned.
+        let scan_end = if text.len() <= SNIPPET_SCAN_CHARS {
+            text.len()
+        } else {
+            text.char_indices()
+                .nth(SNIPPET_SCAN_CHARS)
+                .map_or(text.len(), |(i, _)| i)
+        };
+        let scanned = &text[..scan_end];
         let analyzer = Analyzer::new(locale);
-        let tokens = text::tokens(&text[..scan_end]);
         // A body says the same words again and again: each that may match is analysed once.
         let mut analysed: HashMap<&str, bool> = HashMap::new();
         let mut hit = |t: &text::Token| {
@@ -286,21 +300,49 @@ impl Highlighter {
                     .entry(&text[t.start..t.end])
                     .or_insert_with(|| self.is_match(&analyzer, t))
         };
-        let first = tokens.iter().position(&mut hit).unwrap_or(0);
-        // Start a few words before the first match, at a word boundary.
-        let start = tokens.get(first.saturating_sub(6)).map_or(0, |t| t.start);
+        // Start a few words before the first match (at the first word without one).
+        const WORDS_BEFORE: usize = 6;
+        let mut recent: VecDeque<usize> = VecDeque::with_capacity(WORDS_BEFORE + 1);
+        let mut first_word = None;
+        let mut matched = None;
+        for t in text::token_iter(scanned) {
+            first_word.get_or_insert(t.start);
+            if recent.len() > WORDS_BEFORE {
+                recent.pop_front();
+            }
+            recent.push_back(t.start);
+            if hit(&t) {
+                matched = recent.front().copied();
+                break;
+            }
+        }
+        let start = matched.or(first_word).unwrap_or(0);
         let end = text[start..]
             .char_indices()
             .nth(SNIPPET_CHARS)
             .map_or(text.len(), |(i, _)| start + i);
-        // Do not cut the last word in half.
-        let end = tokens
-            .iter()
-            .find(|t| t.start < end && t.end > end)
-            .map_or(end, |t| t.start);
+        // The window's words, read again from its first (a word's start is where reading from
+        // it splits the same words), and not the last word cut in half.
+        let mut words = Vec::new();
+        let mut end = end;
+        for t in text::token_iter(&scanned[start..]) {
+            let t = text::Token {
+                start: start + t.start,
+                end: start + t.end,
+                ..t
+            };
+            if t.start >= end {
+                break;
+            }
+            if t.end > end {
+                end = t.start;
+                break;
+            }
+            words.push(t);
+        }
         let mut out = String::new();
         let mut at = start;
-        for t in tokens.iter().filter(|t| t.start >= start && t.end <= end) {
+        for t in &words {
             if hit(t) {
                 out.push_str(&html::escape(&text[at..t.start]));
                 out.push_str("<em>");

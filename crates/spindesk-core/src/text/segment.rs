@@ -59,42 +59,65 @@ fn is_apostrophe(c: char) -> bool {
 /// (`don't`, `customer's`); everything that is not a letter or digit separates tokens, and a
 /// change of script does too (`iPhone에서` is `iPhone` + `에서`).
 pub fn tokens(text: &str) -> Vec<Token<'_>> {
-    let mut out = Vec::new();
-    let mut current: Option<(usize, Script)> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let cls = class(c);
-        if let (Some((_, Script::Word)), true) = (current, is_apostrophe(c)) {
-            let next_is_word = chars
-                .peek()
-                .is_some_and(|&(_, n)| class(n) == Some(Script::Word));
-            if next_is_word {
-                continue;
-            }
-        }
-        match (current, cls) {
-            (Some((_, script)), Some(cls)) if script == cls => {}
-            (Some((start, script)), _) => {
-                out.push(Token {
-                    start,
-                    end: i,
-                    text: &text[start..i],
-                    script,
-                });
-                current = cls.map(|s| (i, s));
-            }
-            (None, cls) => current = cls.map(|s| (i, s)),
-        }
+    token_iter(text).collect()
+}
+
+/// [`tokens`] one at a time, for a caller that may stop early (a snippet needs the tokens up to
+/// its window's end, not the whole body's).
+pub fn token_iter(text: &str) -> Tokens<'_> {
+    Tokens {
+        text,
+        chars: text.char_indices().peekable(),
+        current: None,
     }
-    if let Some((start, script)) = current {
-        out.push(Token {
+}
+
+/// The iterator of [`token_iter`].
+pub struct Tokens<'a> {
+    text: &'a str,
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    /// The token being read: its start and script.
+    current: Option<(usize, Script)>,
+}
+
+impl<'a> Tokens<'a> {
+    fn token(&self, start: usize, end: usize, script: Script) -> Token<'a> {
+        Token {
             start,
-            end: text.len(),
-            text: &text[start..],
+            end,
+            text: &self.text[start..end],
             script,
-        });
+        }
     }
-    out
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Token<'a>;
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        while let Some((i, c)) = self.chars.next() {
+            let cls = class(c);
+            if let (Some((_, Script::Word)), true) = (self.current, is_apostrophe(c)) {
+                let next_is_word = self
+                    .chars
+                    .peek()
+                    .is_some_and(|&(_, n)| class(n) == Some(Script::Word));
+                if next_is_word {
+                    continue;
+                }
+            }
+            match (self.current, cls) {
+                (Some((_, script)), Some(cls)) if script == cls => {}
+                (Some((start, script)), _) => {
+                    self.current = cls.map(|s| (i, s));
+                    return Some(self.token(start, i, script));
+                }
+                (None, cls) => self.current = cls.map(|s| (i, s)),
+            }
+        }
+        let (start, script) = self.current.take()?;
+        Some(self.token(start, self.text.len(), script))
+    }
 }
 
 #[cfg(test)]
