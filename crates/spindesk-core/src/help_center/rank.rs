@@ -14,6 +14,7 @@ use super::vocabulary::Selection;
 use crate::ports::{SqlError, Value};
 use crate::store::Db;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
@@ -86,7 +87,16 @@ pub fn rank(
         .rows;
 
     let average = totals.average_length();
-    let mut scores: HashMap<i64, f64> = HashMap::new();
+    // Room for the articles of the unit in most of them, at least that many match (in every
+    // locale): the map grows once or not at all while scoring.
+    let room = selection
+        .units
+        .iter()
+        .map(|u| u.articles)
+        .max()
+        .unwrap_or(0);
+    let mut scores: HashMap<i64, f64, BuildHasherDefault<IdHasher>> =
+        HashMap::with_capacity_and_hasher(usize::try_from(room).unwrap_or(0), Default::default());
     for row in &rows {
         let [Value::Text(term), Value::Integer(block), Value::Blob(bytes)] = &row[..] else {
             continue;
@@ -122,6 +132,31 @@ pub fn rank(
     }
     Ok(ranked)
 }
+
+/// Hashes an article id for the scores' map. The ids are the help center's own row ids, never
+/// chosen by a caller, so a multiply (Fibonacci hashing) is enough, and costs far less than the
+/// standard hasher's SipHash for thousands of matches a query.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(FIBONACCI);
+        }
+    }
+
+    fn write_i64(&mut self, id: i64) {
+        self.0 = (id as u64).wrapping_mul(FIBONACCI);
+    }
+}
+
+/// 2⁶⁴ divided by the golden ratio, odd: multiplying by it spreads consecutive ids apart.
+const FIBONACCI: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// FTS5's inverse document frequency: never below 10⁻⁶, so a unit in most articles still
 /// counts a little.

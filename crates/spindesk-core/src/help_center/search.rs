@@ -231,7 +231,78 @@ pub struct Highlighter {
     /// The first two characters of every term. A written word can only yield a term if it
     /// contains that term's first two characters (stems and bigrams keep them), so most words
     /// are ruled out without being analysed.
-    keys: Vec<String>,
+    keys: Keys,
+}
+
+/// The terms' first two characters ([`Highlighter`]), looked for in a written word with ASCII
+/// letters compared without case, in one pass over the word: the all-ASCII keys as a table of
+/// byte pairs (and of single bytes, for one-letter terms), the others (Hangul and CJK bigrams,
+/// accented letters) as pairs of characters. Comparing characters is comparing their bytes: a
+/// whole character's bytes only ever match at a character's start.
+struct Keys {
+    /// Bit `256 × a + b`: the key `ab`, lowercase.
+    pairs: Box<[u64; 1024]>,
+    /// Bit `a`: the one-letter key `a`, lowercase.
+    singles: u128,
+    /// The keys with a character that is not ASCII: `(first, second)`, a one-character key
+    /// with no second.
+    wide: Vec<(char, Option<char>)>,
+}
+
+impl Keys {
+    fn new(terms: &HashSet<String>) -> Self {
+        let mut keys = Keys {
+            pairs: Box::new([0; 1024]),
+            singles: 0,
+            wide: Vec::new(),
+        };
+        for term in terms {
+            let mut chars = term.chars().map(|c| c.to_ascii_lowercase());
+            match (chars.next(), chars.next()) {
+                (None, _) => {}
+                (Some(a), None) if a.is_ascii() => keys.singles |= 1 << u32::from(a),
+                (Some(a), Some(b)) if a.is_ascii() && b.is_ascii() => {
+                    let bit = (u32::from(a) << 8 | u32::from(b)) as usize;
+                    keys.pairs[bit / 64] |= 1 << (bit % 64);
+                }
+                (Some(a), b) => {
+                    if !keys.wide.contains(&(a, b)) {
+                        keys.wide.push((a, b));
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    /// Whether `word` contains one of the keys.
+    fn in_word(&self, word: &str) -> bool {
+        let lower = |b: u8| b.to_ascii_lowercase();
+        let bytes = word.as_bytes();
+        if (self.singles != 0
+            && bytes
+                .iter()
+                .any(|&b| b.is_ascii() && self.singles & (1 << lower(b)) != 0))
+            || bytes.windows(2).any(|w| {
+                let bit = usize::from(lower(w[0])) << 8 | usize::from(lower(w[1]));
+                self.pairs[bit / 64] & (1 << (bit % 64)) != 0
+            })
+        {
+            return true;
+        }
+        if self.wide.is_empty() || word.is_ascii() {
+            return false;
+        }
+        let mut before = None;
+        word.chars().map(|c| c.to_ascii_lowercase()).any(|c| {
+            let found = self
+                .wide
+                .iter()
+                .any(|&(a, b)| (b.is_none() && a == c) || (b == Some(c) && before == Some(a)));
+            before = Some(c);
+            found
+        })
+    }
 }
 
 /// Snippet length in characters, about Zendesk's.
@@ -247,9 +318,7 @@ impl Highlighter {
             .flat_map(|unit| unit.split(' '))
             .map(str::to_owned)
             .collect::<HashSet<String>>();
-        let mut keys: Vec<String> = terms.iter().map(|t| t.chars().take(2).collect()).collect();
-        keys.sort();
-        keys.dedup();
+        let keys = Keys::new(&terms);
         Highlighter { terms, keys }
     }
 
@@ -258,11 +327,7 @@ impl Highlighter {
     fn may_match(&self, token: &text::Token) -> bool {
         // Full-width and other compatibility forms only compare after NFKC: analyse those.
         let plain = token.script != text::Script::Word || token.text.is_ascii();
-        !plain
-            || self
-                .keys
-                .iter()
-                .any(|k| contains_ignoring_ascii_case(token.text, k))
+        !plain || self.keys.in_word(token.text)
     }
 
     fn is_match(&self, analyzer: &Analyzer, token: &text::Token) -> bool {
@@ -363,18 +428,6 @@ impl Highlighter {
     }
 }
 
-/// Whether `text`, its ASCII letters lowercased, contains `key` (lowercase): `to_ascii_lowercase`
-/// and `contains` without making the lowercased copy. Byte windows are enough for UTF-8 text: a
-/// whole character's bytes only ever match at a character's start.
-fn contains_ignoring_ascii_case(text: &str, key: &str) -> bool {
-    let key = key.as_bytes();
-    !key.is_empty()
-        && text
-            .as_bytes()
-            .windows(key.len())
-            .any(|w| w.eq_ignore_ascii_case(key))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,11 +447,25 @@ mod tests {
 
     #[test]
     fn the_quick_check_compares_ascii_letters_without_case_and_other_characters_exactly() {
-        assert!(contains_ignoring_ascii_case("RePassword", "pa"));
-        assert!(contains_ignoring_ascii_case("비밀번호를", "번호"));
-        assert!(!contains_ignoring_ascii_case("비밀번호를", "비번"));
-        assert!(!contains_ignoring_ascii_case("ÉTÉ", "ét"));
-        assert!(!contains_ignoring_ascii_case("a", "ab"));
-        assert!(!contains_ignoring_ascii_case("abc", ""));
+        let keys = |terms: &[&str]| Keys::new(&terms.iter().map(|t| t.to_string()).collect());
+        // A term's first two characters, anywhere in the word, ASCII letters without case.
+        assert!(keys(&["password"]).in_word("RePassword"));
+        assert!(keys(&["PAss"]).in_word("repassword"));
+        assert!(!keys(&["password"]).in_word("apsword"));
+        // Hangul bigrams, and a key that is neither all ASCII nor all Hangul.
+        assert!(keys(&["번호"]).in_word("비밀번호를"));
+        assert!(!keys(&["비번"]).in_word("비밀번호를"));
+        assert!(keys(&["a가"]).in_word("xa가y"));
+        assert!(!keys(&["a가"]).in_word("a"));
+        // Letters beyond ASCII compare exactly: `ÉTÉ` is analysed, not ruled in here.
+        assert!(!keys(&["été"]).in_word("ÉTÉ"));
+        assert!(keys(&["été"]).in_word("ÉTÉ été"));
+        // One-character terms.
+        assert!(keys(&["5"]).in_word("x5"));
+        assert!(keys(&["가"]).in_word("가나"));
+        assert!(!keys(&["5", "가"]).in_word("abc"));
+        // No terms, or an empty one: nothing passes.
+        assert!(!keys(&[]).in_word("abc"));
+        assert!(!keys(&[""]).in_word("abc"));
     }
 }
