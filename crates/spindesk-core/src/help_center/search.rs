@@ -365,7 +365,7 @@ impl Highlighter {
                     .entry(&text[t.start..t.end])
                     .or_insert_with(|| self.is_match(&analyzer, t))
         };
-        // Start a few words before the first match (at the first word without one).
+        // Start a few words before the first match; with no match, at the first word.
         const WORDS_BEFORE: usize = 6;
         let mut recent: VecDeque<usize> = VecDeque::with_capacity(WORDS_BEFORE + 1);
         let mut first_word = None;
@@ -467,5 +467,39 @@ mod tests {
         // No terms, or an empty one: nothing passes.
         assert!(!keys(&[]).in_word("abc"));
         assert!(!keys(&[""]).in_word("abc"));
+    }
+
+    #[test]
+    fn a_snippet_starts_six_words_before_the_first_match_and_ends_on_a_whole_word() {
+        // 200 words of five characters each ("x000 "), the 51st replaced by the match.
+        let word = |i: usize| {
+            if i == 50 {
+                "refund".to_owned()
+            } else {
+                format!("x{i:03}")
+            }
+        };
+        let text = (0..200).map(word).collect::<Vec<_>>().join(" ");
+        let highlight = Highlighter::new(&text::query("refund", "en"));
+        // From word 44; 200 characters reach into word 83 (the match is two characters longer
+        // than the others), which is left out whole.
+        let expected = (44..83)
+            .map(|i| {
+                if i == 50 {
+                    "<em>refund</em>".to_owned()
+                } else {
+                    word(i)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(
+            highlight.snippet_of_text(&text, "en"),
+            format!("… {expected} …")
+        );
+        // No match: the body's first 200 characters, which end between two words.
+        let nothing = Highlighter::new(&text::query("zebra", "en"));
+        let first = (0..40).map(word).collect::<Vec<_>>().join(" ");
+        assert_eq!(nothing.snippet_of_text(&text, "en"), format!("{first} …"));
     }
 }
