@@ -1327,3 +1327,36 @@ fn search_pages_follow_each_other_exactly_and_equal_scores_go_by_id() {
         assert_eq!(paged, whole, "pages of {per_page}");
     }
 }
+
+/// Every statement is a round trip to Spin's host: a search's first read is its vocabulary,
+/// which brings the index's totals and the schema check, so the index's row is read once.
+#[test]
+fn a_search_is_three_statements_and_reads_the_index_row_once() {
+    let (app, _) = app_with_agent();
+    let c = category(&app, "en-us", "Account");
+    let s = section(&app, "en-us", c, "Sign-in");
+    let reset = article(&app, "en-us", s, json!({"title": "Reset your password"}))["id"]
+        .as_i64()
+        .expect("id");
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    let found = app
+        .request(
+            HC,
+            "GET",
+            "/api/v2/help_center/articles/search.json?query=password",
+        )
+        .send_watching_help_center(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+        .expect(200)
+        .json();
+    assert_eq!(ids(&found["results"]), [reset]);
+    let seen = seen.into_inner();
+    // The vocabulary with the totals and the schema check, the posting blocks, the page.
+    assert_eq!(seen.len(), 3, "{seen:#?}");
+    assert!(seen[0].contains("FROM hc_index_stats"), "{seen:#?}");
+    assert!(seen[0].contains("pragma_user_version"), "{seen:#?}");
+    assert_eq!(
+        seen.iter().filter(|s| s.contains("hc_index_stats")).count(),
+        1,
+        "{seen:#?}"
+    );
+}

@@ -377,9 +377,9 @@ pub fn catch_up(db: &Db) -> Result<bool, SqlError> {
 /// what every help-center page and API request opens. The schema check rides on the index's
 /// row read ([`database::open_with`]): one statement for both.
 pub fn open_caught_up<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
-    let (db, totals) = database::open_with(env, |db| {
-        Ok::<_, SqlError>(
-            db.query_opt(
+    let read_totals = |db: &Db<'a>| {
+        Ok(db
+            .query_opt(
                 &format!(
                     "SELECT articles, terms, analysis{} FROM hc_index_stats WHERE id = 1",
                     db.schema_check_columns()
@@ -387,11 +387,31 @@ pub fn open_caught_up<'a>(env: &Env<'a>) -> Result<Db<'a>, SqlError> {
                 &[],
                 Totals::from_row,
             )?
-            .unwrap_or_default(),
-        )
-    })?;
-    catch_up_from(&db, totals)?;
+            .unwrap_or_default())
+    };
+    let (db, _) = open_caught_up_with(env, read_totals, |totals| Some(*totals))?;
     Ok(db)
+}
+
+/// [`open_caught_up`] with the request's own first read in place of the index's row: one
+/// statement fewer when that read brings the index's totals anyway (a search's vocabulary).
+/// `first_read` ends its first row with the schema check's columns ([`database::open_with`]);
+/// `totals_of` finds the totals in what it read (`None`: it read nothing). When the index is
+/// behind, a batch is caught up and `first_read` runs again, on the index as it is now.
+pub fn open_caught_up_with<'a, T>(
+    env: &Env<'a>,
+    first_read: impl Fn(&Db<'a>) -> Result<T, SqlError>,
+    totals_of: impl Fn(&T) -> Option<Totals>,
+) -> Result<(Db<'a>, T), SqlError> {
+    let (db, read) = database::open_with(env, &first_read)?;
+    match totals_of(&read) {
+        Some(totals) if totals.analysis != index_version() => {
+            catch_up_from(&db, totals)?;
+            let read = first_read(&db)?;
+            Ok((db, read))
+        }
+        _ => Ok((db, read)),
+    }
 }
 
 /// [`catch_up`] with the index's totals read already.

@@ -80,8 +80,23 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
     if req.query.trim().is_empty() {
         return browse(db, req);
     }
-    let locale = req.locale.unwrap_or(DEFAULT_ANALYSIS_LOCALE);
-    let (query, vocabulary) = prepare(db, req.query, locale, None)?;
+    let (query, vocabulary) = prepare(db, req.query, analysis_locale(req), None)?;
+    search_prepared(db, req, query, vocabulary)
+}
+
+/// The locale `req`'s query is analysed in ([`prepare`]).
+pub fn analysis_locale<'a>(req: &SearchRequest<'a>) -> &'a str {
+    req.locale.unwrap_or(DEFAULT_ANALYSIS_LOCALE)
+}
+
+/// [`search`] of a query with words, analysed and its vocabulary read already ([`prepare`] in
+/// [`analysis_locale`]): for a request whose first read of the database was the vocabulary's.
+pub fn search_prepared(
+    db: &Db,
+    req: &SearchRequest,
+    query: Query,
+    vocabulary: Vocabulary,
+) -> Result<SearchResults, SearchError> {
     if query.is_empty() {
         return Err(SearchError::EmptyQuery);
     }

@@ -34,6 +34,16 @@ fn origin(req: &Request) -> String {
     }
 }
 
+/// The page `req` asks for, `default_per_page` items unless it says `per_page`.
+pub(super) fn page_of(req: &Request, default_per_page: i64) -> Result<OffsetPage, ApiError> {
+    let pairs = web::query_pairs(req);
+    let mut page = web::paginate_offset(&pairs)?;
+    if !pairs.iter().any(|(k, _)| k == "per_page") {
+        page.per_page = default_per_page;
+    }
+    Ok(page)
+}
+
 /// One request's context.
 pub(super) struct Cx<'a> {
     pub(super) env: &'a Env<'a>,
@@ -119,12 +129,7 @@ impl<'a> Cx<'a> {
     }
 
     pub(super) fn page(&self, default_per_page: i64) -> Result<OffsetPage, ApiError> {
-        let pairs = self.pairs();
-        let mut page = web::paginate_offset(&pairs)?;
-        if !pairs.iter().any(|(k, _)| k == "per_page") {
-            page.per_page = default_per_page;
-        }
-        Ok(page)
+        page_of(self.req, default_per_page)
     }
 
     pub(super) fn sort(&self) -> Result<Sort, ApiError> {

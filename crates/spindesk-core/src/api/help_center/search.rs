@@ -2,13 +2,18 @@
 //! envelope over [`crate::help_center::search`].
 
 use super::articles;
-use super::request::{Cx, Response, SEARCH_PER_PAGE};
+use super::request::{page_of, Cx, Request, Response, SEARCH_PER_PAGE};
+use crate::help_center::index;
 use crate::help_center::search::{self, SearchError, SearchRequest, MAX_QUERY_CHARS};
 use crate::help_center::Locale;
-use crate::web::ApiError;
+use crate::ports::Env;
+use crate::web::{self, ApiError};
 
-pub(super) fn articles(cx: &Cx) -> Result<Response, ApiError> {
-    let pairs = cx.pairs();
+/// The search, which opens the help center's database itself: a search with words opens it
+/// with the query's vocabulary as its first read, which brings the index's totals and the
+/// schema check too (one statement, where reading the index's row first made two).
+pub(super) fn articles(env: &Env, req: &Request) -> Result<Response, ApiError> {
+    let pairs = web::query_pairs(req);
     let param = |name: &str| {
         pairs
             .iter()
@@ -67,7 +72,7 @@ pub(super) fn articles(cx: &Cx) -> Result<Response, ApiError> {
                 .collect()
         })
         .unwrap_or_default();
-    let page = cx.page(SEARCH_PER_PAGE)?;
+    let page = page_of(req, SEARCH_PER_PAGE)?;
     let request = SearchRequest {
         query: &query,
         locale: locale.as_ref().map(Locale::as_str),
@@ -77,7 +82,21 @@ pub(super) fn articles(cx: &Cx) -> Result<Response, ApiError> {
         offset: page.offset(),
         limit: page.per_page,
     };
-    let results = match search::search(&cx.db, &request) {
+    let (db, found) = if query.trim().is_empty() {
+        let db = index::open_caught_up(env)?;
+        let found = search::search(&db, &request);
+        (db, found)
+    } else {
+        let (db, (words, vocabulary)) = index::open_caught_up_with(
+            env,
+            |db| search::prepare(db, &query, search::analysis_locale(&request), None),
+            |(words, vocabulary)| (!words.is_empty()).then_some(vocabulary.totals),
+        )?;
+        let found = search::search_prepared(&db, &request, words, vocabulary);
+        (db, found)
+    };
+    let cx = Cx::new(env, db, req);
+    let results = match found {
         Ok(results) => results,
         Err(SearchError::EmptyQuery) => {
             return Err(ApiError::bad_request(
@@ -94,7 +113,7 @@ pub(super) fn articles(cx: &Cx) -> Result<Response, ApiError> {
         .hits
         .iter()
         .map(|hit| {
-            let mut j = articles::to_json(cx, &hit.article);
+            let mut j = articles::to_json(&cx, &hit.article);
             if let Some(obj) = j.as_object_mut() {
                 obj.insert("snippet".into(), hit.snippet.clone().into());
                 obj.insert("result_type".into(), "article".into());
