@@ -894,3 +894,34 @@ fn home_groups_sections_under_their_categories_in_order() {
     )));
     assert!(page.contains(">Change your name</a>") && !page.contains("Send an item back"));
 }
+
+/// The search page opens the help center's database with its query's vocabulary, as the search
+/// API does: the index's row is read once, by that first statement, which checks the schema.
+#[test]
+fn the_search_page_reads_the_index_row_once_with_its_vocabulary() {
+    let app = App::new();
+    let shop = app.shop_help_center();
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    let body = app
+        .request(HC, "GET", "/hc/en-us/search?query=refund")
+        .header(
+            "spin-full-url",
+            &format!("{ORIGIN}/hc/en-us/search?query=refund"),
+        )
+        .send_watching_help_center(&|sql: &str| seen.borrow_mut().push(sql.to_owned()))
+        .expect(200)
+        .text();
+    assert!(
+        body.contains(&format!("/hc/en-us/articles/{}-", shop.refund_en)),
+        "{body}"
+    );
+    let seen = seen.into_inner();
+    assert!(seen[0].contains("FROM hc_index_stats"), "{seen:#?}");
+    assert!(seen[0].contains("pragma_user_version"), "{seen:#?}");
+    assert!(seen[0].contains("hc_terms"), "the vocabulary: {seen:#?}");
+    assert_eq!(
+        seen.iter().filter(|s| s.contains("hc_index_stats")).count(),
+        1,
+        "{seen:#?}"
+    );
+}

@@ -8,9 +8,11 @@ use crate::help_center::catalog::{self, Article, ArticleFilter, Section, Sort, S
 use crate::help_center::database;
 use crate::help_center::index;
 use crate::help_center::search::{self, SearchError, SearchRequest, MAX_QUERY_CHARS};
+use crate::help_center::vocabulary::Vocabulary;
 use crate::help_center::Locale;
 use crate::ports::{Env, SqlError};
 use crate::store::Db;
+use crate::text::Query;
 use crate::web::{self, ApiError};
 use http::header::{
     ALLOW, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY,
@@ -114,7 +116,7 @@ fn serve(env: &Env, req: &Request) -> Served {
     let path = req.uri().path();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     // As the API does: after an upgrade the search index rebuilds itself a batch per request.
-    let db = index::open_caught_up(env)?;
+    let (db, prepared) = open(env, req, &segs)?;
     let cx = Cx { db, req };
     match segs.as_slice() {
         ["hc"] => {
@@ -158,7 +160,7 @@ fn serve(env: &Env, req: &Request) -> Served {
             let locale = locale.as_str();
             match rest {
                 [] => cx.home(locale),
-                ["search"] => cx.search(locale),
+                ["search"] => cx.search(locale, prepared),
                 ["categories", id] => cx.category(locale, paths::id_of(id)),
                 ["sections", id] => cx.section(locale, paths::id_of(id)),
                 ["articles", id] => cx.article(locale, paths::id_of(id)),
@@ -168,6 +170,37 @@ fn serve(env: &Env, req: &Request) -> Served {
         _ => Err(Problem::NotFound),
     }
 }
+
+/// A query the search page searches for: its words, trimmed, not empty and not too long.
+fn searchable_query(req: &Request) -> Option<String> {
+    web::query_param(req, "query")
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty() && q.chars().count() <= MAX_QUERY_CHARS)
+}
+
+/// The help center's database, caught up ([`index::open_caught_up`]). For the search page with
+/// a query, opened with the query's vocabulary as its first read, which brings the index's
+/// totals and the schema check, and that vocabulary: one statement fewer, as the search API.
+fn open<'a>(
+    env: &Env<'a>,
+    req: &Request,
+    segs: &[&str],
+) -> Result<(Db<'a>, Option<Prepared>), Problem> {
+    if let ["hc", locale, "search"] = segs {
+        if let (Some(locale), Some(query)) = (Locale::parse(locale), searchable_query(req)) {
+            let (db, prepared) = index::open_caught_up_with(
+                env,
+                |db| search::prepare(db, &query, locale.as_str(), None),
+                |(words, vocabulary)| (!words.is_empty()).then_some(vocabulary.totals),
+            )?;
+            return Ok((db, Some(prepared)));
+        }
+    }
+    Ok((index::open_caught_up(env)?, None))
+}
+
+/// A search's query analysed and its vocabulary read ([`search::prepare`]).
+type Prepared = (Query, Vocabulary);
 
 struct Cx<'a> {
     db: Db<'a>,
@@ -385,7 +418,8 @@ impl Cx<'_> {
         Ok(ok_page(&frame, &main))
     }
 
-    fn search(&self, locale: &str) -> Served {
+    /// The search page; `prepared`: its query's vocabulary, read when the database was opened.
+    fn search(&self, locale: &str, prepared: Option<Prepared>) -> Served {
         self.require_locale(locale)?;
         let query = web::query_param(self.req, "query")
             .map(|q| q.trim().to_owned())
@@ -418,7 +452,13 @@ impl Cx<'_> {
             limit: SEARCH_PER_PAGE,
             ..SearchRequest::default()
         };
-        let results = match search::search(&self.db, &request) {
+        let found = match prepared {
+            Some((words, vocabulary)) => {
+                search::search_prepared(&self.db, &request, words, vocabulary)
+            }
+            None => search::search(&self.db, &request),
+        };
+        let results = match found {
             Ok(results) => results,
             Err(SearchError::EmptyQuery) => {
                 return Ok(refuse(
