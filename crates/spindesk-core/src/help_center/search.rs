@@ -2,10 +2,11 @@
 //! posting blocks (title above labels above body, `rank.rs`), filtered, with highlighted snippets.
 
 use super::article::{Article, ARTICLE_COLUMNS};
+use super::index;
 use super::rank::{self, Scope};
 use super::vocabulary::{self, Vocabulary};
 use crate::html;
-use crate::ports::{SqlError, Value};
+use crate::ports::{Env, SqlError, Value};
 use crate::store::Db;
 use crate::text::{self, Analyzer, Query};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -80,8 +81,27 @@ pub fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, SearchError
     if req.query.trim().is_empty() {
         return browse(db, req);
     }
-    let (query, vocabulary) = prepare(db, req.query, analysis_locale(req), None)?;
-    search_prepared(db, req, query, vocabulary)
+    let prepared = prepare(db, req.query, analysis_locale(req), None)?;
+    search_prepared(db, req, prepared)
+}
+
+/// A query analysed and its vocabulary read ([`prepare`]).
+pub type Prepared = (Query, Vocabulary);
+
+/// The request's help-center database, caught up ([`index::open_caught_up_with`]), opened with
+/// `query`'s vocabulary (analysed in `locale`) as its first read, and that vocabulary: the read
+/// brings the index's totals and the schema check, so a search makes one statement fewer. A
+/// query without words reads nothing (and [`search_prepared`] refuses it).
+pub fn open_prepared<'a>(
+    env: &Env<'a>,
+    query: &str,
+    locale: &str,
+) -> Result<(Db<'a>, Prepared), SqlError> {
+    index::open_caught_up_with(
+        env,
+        |db| prepare(db, query, locale, None),
+        |(words, vocabulary)| (!words.is_empty()).then_some(vocabulary.totals),
+    )
 }
 
 /// The locale `req`'s query is analysed in ([`prepare`]).
@@ -90,12 +110,12 @@ pub fn analysis_locale<'a>(req: &SearchRequest<'a>) -> &'a str {
 }
 
 /// [`search`] of a query with words, analysed and its vocabulary read already ([`prepare`] in
-/// [`analysis_locale`]): for a request whose first read of the database was the vocabulary's.
+/// [`analysis_locale`]): for a request whose first read of the database was the vocabulary's
+/// ([`open_prepared`]).
 pub fn search_prepared(
     db: &Db,
     req: &SearchRequest,
-    query: Query,
-    vocabulary: Vocabulary,
+    (query, vocabulary): Prepared,
 ) -> Result<SearchResults, SearchError> {
     if query.is_empty() {
         return Err(SearchError::EmptyQuery);

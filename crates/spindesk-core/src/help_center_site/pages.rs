@@ -7,12 +7,10 @@ use super::theme::{self, CategoryBlock, Frame, Hit, Pager, SectionBlock};
 use crate::help_center::catalog::{self, Article, ArticleFilter, Section, Sort, SortBy};
 use crate::help_center::database;
 use crate::help_center::index;
-use crate::help_center::search::{self, SearchError, SearchRequest, MAX_QUERY_CHARS};
-use crate::help_center::vocabulary::Vocabulary;
+use crate::help_center::search::{self, Prepared, SearchError, SearchRequest, MAX_QUERY_CHARS};
 use crate::help_center::Locale;
 use crate::ports::{Env, SqlError};
 use crate::store::Db;
-use crate::text::Query;
 use crate::web::{self, ApiError};
 use http::header::{
     ALLOW, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY,
@@ -188,19 +186,12 @@ fn open<'a>(
 ) -> Result<(Db<'a>, Option<Prepared>), Problem> {
     if let ["hc", locale, "search"] = segs {
         if let (Some(locale), Some(query)) = (Locale::parse(locale), searchable_query(req)) {
-            let (db, prepared) = index::open_caught_up_with(
-                env,
-                |db| search::prepare(db, &query, locale.as_str(), None),
-                |(words, vocabulary)| (!words.is_empty()).then_some(vocabulary.totals),
-            )?;
+            let (db, prepared) = search::open_prepared(env, &query, locale.as_str())?;
             return Ok((db, Some(prepared)));
         }
     }
     Ok((index::open_caught_up(env)?, None))
 }
-
-/// A search's query analysed and its vocabulary read ([`search::prepare`]).
-type Prepared = (Query, Vocabulary);
 
 struct Cx<'a> {
     db: Db<'a>,
@@ -453,9 +444,7 @@ impl Cx<'_> {
             ..SearchRequest::default()
         };
         let found = match prepared {
-            Some((words, vocabulary)) => {
-                search::search_prepared(&self.db, &request, words, vocabulary)
-            }
+            Some(prepared) => search::search_prepared(&self.db, &request, prepared),
             None => search::search(&self.db, &request),
         };
         let results = match found {

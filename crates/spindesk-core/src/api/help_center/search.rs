@@ -87,12 +87,8 @@ pub(super) fn articles(env: &Env, req: &Request) -> Result<Response, ApiError> {
         let found = search::search(&db, &request);
         (db, found)
     } else {
-        let (db, (words, vocabulary)) = index::open_caught_up_with(
-            env,
-            |db| search::prepare(db, &query, search::analysis_locale(&request), None),
-            |(words, vocabulary)| (!words.is_empty()).then_some(vocabulary.totals),
-        )?;
-        let found = search::search_prepared(&db, &request, words, vocabulary);
+        let (db, prepared) = search::open_prepared(env, &query, search::analysis_locale(&request))?;
+        let found = search::search_prepared(&db, &request, prepared);
         (db, found)
     };
     let cx = Cx::new(env, db, req);
