@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-export ADMIN_TOKEN=${ADMIN_TOKEN:-load-test-admin-token}
+# A random admin token of 48 characters (the app refuses one under 32: admin_token_too_short).
+export ADMIN_TOKEN=${ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")}
 PORT=${PORT:-37999} APP_PORT=${APP_PORT:-37080} PUBLISH_PORT=${PUBLISH_PORT:-37561}
 STATE=$(mktemp -d)
 KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
