@@ -54,7 +54,7 @@ case "$MODE" in
     # close (README, "A quiet desk"); the files are held once the first request creates them.
     cargo build -q --release -p spindesk-devserver --bin spindesk-hold-open
     setsid "${CARGO_TARGET_DIR:-$ROOT/target}/release/spindesk-hold-open" \
-      .spin/sqlite_db.db .spin/help_center.db .spin/attachments.db &
+      .spin/sqlite_db.db .spin/help_center.db .spin/attachments.db .spin/live.db &
     ;;
   dev)
     cargo build -q -p spindesk-devserver

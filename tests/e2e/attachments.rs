@@ -532,12 +532,14 @@ fn a_channel_fetch_fills_a_pending_attachment_or_marks_it_failed() {
     };
     let sql = spindesk_native::NativeSql::open(&app.db_path());
     let help_center = app.help_center_db();
+    let live = app.live_db();
     let files_sql = app.attachments_db();
     let files = spindesk_core::blobs::SqlFiles::new(&files_sql);
     let config = MapConfig::default().with("attachment_url_key", ATTACHMENT_URL_KEY);
     let env = spindesk_core::Env {
         sql: &sql,
         help_center: &help_center,
+        live: &live,
         kv: &app.kv,
         outbound: &app.outbound,
         clock: &app.clock,

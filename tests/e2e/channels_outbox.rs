@@ -326,11 +326,13 @@ fn a_batch_from_many_senders_shares_one_short_send_budget() {
     };
     let sql = spindesk_native::NativeSql::open(&app.db_path());
     let help_center = app.help_center_db();
+    let live = app.live_db();
     let attachments = app.attachments_db();
     let config = spindesk_native::MapConfig::default().with("public_base_url", PUBLIC_BASE);
     let env = spindesk_core::Env {
         sql: &sql,
         help_center: &help_center,
+        live: &live,
         kv: &app.kv,
         outbound: &vendor,
         clock: &clock,

@@ -159,6 +159,7 @@ fn env_on<'a>(
     spindesk_core::Env {
         sql: main,
         help_center,
+        live: &NotGranted,
         kv: &app.kv,
         outbound: &app.outbound,
         clock: &app.clock,

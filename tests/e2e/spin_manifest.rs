@@ -454,12 +454,16 @@ fn grants_are_exactly_what_each_surface_uses() {
         if uses.help_center {
             want_sql.push("help_center".into());
         }
+        // The held long-polls in a fourth (`held_polls/database.rs`).
+        if uses.live {
+            want_sql.push("live".into());
+        }
         let want_kv: &[String] = if uses.key_value { &default } else { &[] };
         if c.sqlite_databases != want_sql {
             problems.push(format!(
                 "[component.{id}] sqlite_databases = {:?}; surface uses sqlite: {}, files: {}, \
-                 help_center: {} -> sqlite_databases = {want_sql:?}",
-                c.sqlite_databases, uses.sqlite, uses.files, uses.help_center,
+                 help_center: {}, live: {} -> sqlite_databases = {want_sql:?}",
+                c.sqlite_databases, uses.sqlite, uses.files, uses.help_center, uses.live,
             ));
         }
         if c.key_value_stores != want_kv {

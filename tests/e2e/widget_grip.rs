@@ -116,7 +116,7 @@ fn a_poll_pushpin_signed_is_answered_at_once_with_hold_instructions() {
     assert_eq!(body["last_seq"], after);
     assert_eq!(body["agent"], json!({"typing": false, "read_seq": 0}));
     assert_eq!(
-        app.count("SELECT count(*) FROM held_polls"),
+        app.held_polls(),
         0,
         "Pushpin holds the poll, not an instance"
     );
@@ -381,7 +381,7 @@ fn a_waiting_poll_wakes_when_the_agent_starts_typing() {
                 .json();
             (r, started.elapsed())
         });
-        while app.count("SELECT count(*) FROM held_polls") == 0 {
+        while app.held_polls() == 0 {
             std::thread::sleep(Duration::from_millis(10));
         }
         app.request(

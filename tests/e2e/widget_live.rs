@@ -24,7 +24,7 @@ fn last_seq(app: &App, v: &Visitor) -> i64 {
 }
 
 fn held(app: &App) -> i64 {
-    app.count("SELECT count(*) FROM held_polls")
+    app.held_polls()
 }
 
 /// Waits (in real time, bounded) until `n` polls are held: the waiting threads have started.
@@ -114,6 +114,47 @@ fn a_second_poll_of_a_session_answers_at_once_and_the_first_still_gets_the_news(
     );
 }
 
+/// A flood from one session must not cost the desk's database: a session's second poll is
+/// refused after reading the `live` database alone, without one statement on the main one.
+#[test]
+fn a_second_poll_of_a_session_is_refused_without_touching_the_main_database() {
+    let app = app_with(MapConfig::default());
+    let v = app.visitor("en");
+    app.say(&v, "hello", None);
+    let after = last_seq(&app, &v);
+    std::thread::scope(|s| {
+        let first = s.spawn(|| {
+            app.call_with_clock("widget", poll(&v.token, after, 20, None), &SystemClock)
+                .expect(200)
+                .json()
+        });
+        until_held(&app, 1);
+        let (second, seen) = app
+            .request(
+                "widget",
+                "GET",
+                &format!("/api/widget/messages?after={after}&wait=20"),
+            )
+            .bearer(&v.token)
+            .send_listing();
+        assert_limited(&second.expect(200).json(), "session", 5);
+        assert_eq!(
+            seen.0,
+            Vec::<String>::new(),
+            "statements on the main database"
+        );
+        // A poll with a token that names no session still gets its 401 from the main
+        // database: the `live` read refuses only a session it holds a poll for.
+        app.request("widget", "GET", "/api/widget/messages?after=0&wait=20")
+            .bearer("wst_not-a-session")
+            .send()
+            .expect(401);
+        app.say(&v, "are you there?", None);
+        let first = first.join().expect("first poll");
+        assert_eq!(first["messages"][0]["text"], "are you there?");
+    });
+}
+
 #[test]
 fn one_address_holds_at_most_its_share() {
     let app = app_with(MapConfig::default().with("long_poll_per_address", "2"));
@@ -194,10 +235,13 @@ fn the_cap_counts_every_held_poll() {
 fn expired_rows_do_not_block() {
     let app = app_with(MapConfig::default().with("long_poll_max_held", "1"));
     let v = app.visitor("en");
+    // A first poll creates the `live` database (held and released at once: the test's clock
+    // runs the wait out).
+    app.call("widget", poll(&v.token, 0, 1, None)).expect(200);
     // Rows of polls whose instances died: this session's own, and another's filling the cap.
     let past = app.clock.now_ms() - 1;
     for session in [digest(&v.token), "someone-else".to_owned()] {
-        app.db()
+        app.live_db()
             .execute(
                 "INSERT INTO held_polls (session, client_addr, holder, expires_at) VALUES (?, '', 7, ?)",
                 &[Value::Text(session), Value::Integer(past)],

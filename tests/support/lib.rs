@@ -199,6 +199,32 @@ impl App {
         NativeSql::open(&self.help_center_path())
     }
 
+    /// The `live` database (the long-polls being held), beside the main one.
+    pub fn live_path(&self) -> PathBuf {
+        self.dir.join("live.db")
+    }
+
+    /// A direct connection to the `live` database.
+    pub fn live_db(&self) -> NativeSql {
+        NativeSql::open(&self.live_path())
+    }
+
+    /// The long-polls being held (rows of the `live` database's `held_polls`); 0 before any
+    /// poll has opened that database.
+    pub fn held_polls(&self) -> i64 {
+        match self
+            .live_db()
+            .execute("SELECT count(*) FROM held_polls", &[])
+        {
+            Ok(rows) => match rows.rows.first().and_then(|r| r.first()) {
+                Some(Value::Integer(n)) => *n,
+                other => panic!("count query returned {other:?}"),
+            },
+            Err(e) if e.message.contains("no such table") => 0,
+            Err(e) => panic!("counting held polls: {e:?}"),
+        }
+    }
+
     /// Takes the help center's database back to version 3 (before its published-article
     /// counts, version 4), as a help center from before the upgrade is.
     pub fn help_center_back_to_version_3(&self) {
@@ -422,9 +448,20 @@ impl App {
             &help_center_sql,
             spindesk_core::help_center::database::CONNECTION_SETTINGS,
         );
+        let live_path = self.live_path();
+        let live_sql = DevSql::labelled(
+            &live_path,
+            uses.live,
+            spindesk_core::held_polls::database::LABEL,
+        );
+        let live = spindesk_core::store::SettingsOnFirstWrite::with(
+            &live_sql,
+            spindesk_core::held_polls::database::CONNECTION_SETTINGS,
+        );
         let env = Env {
             sql: &guarded_sql,
             help_center: &help_center,
+            live: &live,
             kv: &guarded_kv,
             outbound: &guarded_out,
             clock,

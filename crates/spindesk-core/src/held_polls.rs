@@ -2,16 +2,19 @@
 //! instance the runtime has (Spin holds at most 1,000 waiting requests per process, each a whole
 //! instance, and a request beyond that gets a bare 500 — whatever route it was for).
 //!
-//! Each held poll is a row of `held_polls`, shared by every instance and process on the
-//! database: at most one per widget session (the primary key), at most
+//! Each held poll is a row of `held_polls` in the `live` database ([`database`]), shared by
+//! every instance and process: at most one per widget session (the primary key), at most
 //! [`config::LONG_POLL_PER_ADDRESS`] per client address and [`config::LONG_POLL_MAX_HELD`] in
 //! all. A poll over a limit is not held: it answers at once and tells the widget when to try
 //! again. The newer poll is the one refused, never the one already waiting: that one is what
-//! keeps the visitor's live updates flowing, and refusing costs a flood one read instead of a
-//! write. SQLite rather than the key-value store, because the limits need an atomic
-//! check-and-insert (the key-value store has no increment) and Spin's embedded key-value store
-//! costs ~44 ms per request at low concurrency. Rows expire: a poll whose instance died stops
-//! counting when its wait would have ended.
+//! keeps the visitor's live updates flowing. A session's second poll is refused by [`before`],
+//! a read of the `live` database before the main one is opened, so a flood from one session
+//! costs a read of a one-table database per poll. SQLite rather than the key-value store,
+//! because the limits need an atomic check-and-insert (the key-value store has no increment)
+//! and Spin's embedded key-value store costs ~44 ms per request at low concurrency. Rows
+//! expire: a poll whose instance died stops counting when its wait would have ended.
+
+pub mod database;
 
 use crate::config;
 use crate::ports::{Env, SqlError};
@@ -90,18 +93,44 @@ impl Limits {
     }
 }
 
-/// Takes a place for a poll of `session` (a widget session's token digest) from `client_addr`
-/// (the per-address limit applies only when the runtime names the address) that waits up to
+/// Before a poll of `session` (a widget session's token digest) reads its conversation:
+/// `Err(Limit::Session)` when another poll of the session is waiting (the poll is refused at
+/// once, without opening the main database); otherwise the `live` database to [`hold`] the
+/// poll in if it must wait, or `Err(Limit::Unavailable)` when that database failed (logged: the
+/// poll may answer what there is, but not wait).
+pub fn before<'a>(env: &Env<'a>, session: &str) -> Result<Db<'a>, Limit> {
+    let now = env.clock.now_ms();
+    let opened = database::open_with(env, |live| {
+        live.query_i64(
+            &format!(
+                "SELECT count(*){} FROM held_polls WHERE session = ? AND expires_at > ?",
+                live.schema_check_columns()
+            ),
+            &[session.into(), now.into()],
+        )
+    });
+    match opened {
+        Ok((_, Some(waiting))) if waiting > 0 => Err(Limit::Session),
+        Ok((live, _)) => Ok(live),
+        Err(e) => {
+            env.warn("held_polls.before", e);
+            Err(Limit::Unavailable)
+        }
+    }
+}
+
+/// Takes a place in `live` (from [`before`]) for a poll of `session` from `client_addr` (the
+/// per-address limit applies only when the runtime names the address) that waits up to
 /// `wait`, or says which limit refuses it.
 pub fn hold(
     env: &Env,
-    db: &Db,
+    live: &Db,
     session: &str,
     client_addr: Option<&str>,
     wait: Duration,
     limits: Limits,
 ) -> Result<Held, Limit> {
-    try_hold(env, db, session, client_addr, wait, limits).unwrap_or_else(|e| {
+    try_hold(env, live, session, client_addr, wait, limits).unwrap_or_else(|e| {
         env.warn("held_polls.hold", e);
         Err(Limit::Unavailable)
     })
@@ -116,15 +145,6 @@ fn try_hold(
     limits: Limits,
 ) -> Result<Result<Held, Limit>, SqlError> {
     let now = env.clock.now_ms();
-    // A session's second poll is refused by a plain read, without the write lock: a flood from
-    // one session costs the writers nothing.
-    let waiting = db.query_i64(
-        "SELECT 1 FROM held_polls WHERE session = ? AND expires_at > ?",
-        &[session.into(), now.into()],
-    )?;
-    if waiting.is_some() {
-        return Ok(Err(Limit::Session));
-    }
     let mut bytes = [0u8; 8];
     env.random.fill(&mut bytes);
     let holder = i64::from_le_bytes(bytes);
@@ -149,7 +169,8 @@ fn try_hold(
                 return Ok(Err(Limit::Address));
             }
         }
-        // The primary key settles a race between two polls of one session.
+        // The primary key settles a race between two polls of one session (both found none
+        // waiting in `before`).
         let inserted = db.query_i64(
             "INSERT INTO held_polls (session, client_addr, holder, expires_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (session) DO NOTHING RETURNING holder",
@@ -170,10 +191,10 @@ fn try_hold(
     })
 }
 
-/// Gives the poll's place back. One statement, so its own transaction; if it fails the row
-/// still stops counting when it expires.
-pub fn release(env: &Env, db: &Db, held: Held) {
-    if let Err(e) = db.execute(
+/// Gives the poll's place in `live` back. One statement, so its own transaction; if it fails
+/// the row still stops counting when it expires.
+pub fn release(env: &Env, live: &Db, held: Held) {
+    if let Err(e) = live.execute(
         "DELETE FROM held_polls WHERE session = ? AND holder = ?",
         &[held.session.into(), held.holder.into()],
     ) {

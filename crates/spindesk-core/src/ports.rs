@@ -224,6 +224,9 @@ pub struct Env<'a> {
     /// `spin.toml` grants it; opened on its first statement, so a request that does not read
     /// the help center never opens it.
     pub help_center: &'a dyn Sql,
+    /// The `live` database (`held_polls/database.rs`): the long-polls being held, for the
+    /// components `spin.toml` grants it; opened on its first statement.
+    pub live: &'a dyn Sql,
     pub kv: &'a dyn KeyValue,
     pub outbound: &'a dyn Outbound,
     pub clock: &'a dyn Clock,

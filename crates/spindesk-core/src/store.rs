@@ -29,6 +29,7 @@ mod schema_v29;
 mod schema_v3;
 mod schema_v30;
 mod schema_v31;
+mod schema_v32;
 mod schema_v4;
 mod schema_v5;
 mod schema_v6;

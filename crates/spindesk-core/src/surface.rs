@@ -23,6 +23,8 @@ pub struct Uses {
     /// Reads or writes the help center (its articles: the bot's answers), so `spin.toml`
     /// grants it the `help_center` database.
     pub help_center: bool,
+    /// Holds long-polls (`held_polls.rs`), so `spin.toml` grants it the `live` database.
+    pub live: bool,
 }
 
 #[derive(Clone, Copy)]

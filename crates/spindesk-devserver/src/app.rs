@@ -4,9 +4,9 @@
 use crate::actions::{DevActions, Loader};
 use crate::grants::{DevKeyValue, DevOutbound, DevSql};
 use spindesk_core::blobs::SqlFiles;
-use spindesk_core::help_center;
 use spindesk_core::ports::KeyValue;
 use spindesk_core::surface::{Answer, BodyStream, BufferedBody, Request, Response};
+use spindesk_core::{held_polls, help_center};
 use spindesk_core::{Env, Surface};
 use spindesk_native::spin_routes::{expand_template, Manifest, Router};
 use spindesk_native::{MapConfig, MemoryKeyValue, OsRandom, StderrLog, SystemClock, WalAnchor};
@@ -33,6 +33,8 @@ pub struct App {
     attachments_db: PathBuf,
     /// The `help_center` database: a file beside `db` (`help_center.db`).
     help_center_db: PathBuf,
+    /// The `live` database (the held long-polls): a file beside `db` (`live.db`).
+    live_db: PathBuf,
     kv: Box<dyn KeyValue + Send + Sync>,
     /// One idle connection to each database, so a request's is never the last to close (see
     /// [`WalAnchor`]: the last close checkpoints and deletes the write-ahead log).
@@ -46,6 +48,8 @@ struct Component {
     files: bool,
     /// Granted the `help_center` database.
     help_center: bool,
+    /// Granted the `live` database.
+    live: bool,
     key_value: bool,
     config: MapConfig,
     outbound: DevOutbound,
@@ -127,6 +131,10 @@ impl App {
                     .sqlite_databases
                     .iter()
                     .any(|d| d == help_center::database::LABEL),
+                live: c
+                    .sqlite_databases
+                    .iter()
+                    .any(|d| d == held_polls::database::LABEL),
                 key_value: c.key_value_stores.iter().any(|s| s == "default"),
                 config,
                 outbound,
@@ -140,7 +148,13 @@ impl App {
                 components,
                 attachments_db: attachments_path(&db),
                 help_center_db: help_center_path(&db),
-                anchor: WalAnchor::new([db.clone(), attachments_path(&db), help_center_path(&db)]),
+                live_db: live_path(&db),
+                anchor: WalAnchor::new([
+                    db.clone(),
+                    attachments_path(&db),
+                    help_center_path(&db),
+                    live_path(&db),
+                ]),
                 db,
                 kv: Box::new(MemoryKeyValue::default()),
             },
@@ -274,10 +288,16 @@ impl App {
             &help_center_sql,
             help_center::database::CONNECTION_SETTINGS,
         );
+        let live_sql = DevSql::labelled(&self.live_db, component.live, held_polls::database::LABEL);
+        let live = spindesk_core::store::SettingsOnFirstWrite::with(
+            &live_sql,
+            held_polls::database::CONNECTION_SETTINGS,
+        );
         let log = StderrLog::for_request(&OsRandom);
         let env = Env {
             sql: &sql,
             help_center: &help_center,
+            live: &live,
             kv: &kv,
             outbound: &component.outbound,
             clock: &SystemClock,
@@ -340,6 +360,12 @@ pub fn attachments_path(db: &std::path::Path) -> PathBuf {
 /// folder, as `runtime-config/local.toml` puts it beside Spin's `sqlite_db.db`.
 pub fn help_center_path(db: &std::path::Path) -> PathBuf {
     db.with_file_name("help_center.db")
+}
+
+/// Where the `live` database lives beside the main one: `live.db` in the same folder, as
+/// `runtime-config/local.toml` puts it beside Spin's `sqlite_db.db`.
+pub fn live_path(db: &std::path::Path) -> PathBuf {
+    db.with_file_name("live.db")
 }
 
 /// A status with an empty body, as Spin sends for no route (404) or a failed instance (500).

@@ -20,6 +20,7 @@ const NO_USES: Uses = Uses {
     actions: false,
     files: false,
     help_center: false,
+    live: false,
 };
 
 /// A streamed route: reads its body 4 bytes at a time until it has more than 16, then answers

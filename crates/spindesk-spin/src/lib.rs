@@ -80,9 +80,16 @@ fn with_env<T>(log: &SpinLog, actions: &dyn Actions, work: impl FnOnce(&Env) -> 
         &help_center_sql,
         spindesk_core::help_center::database::CONNECTION_SETTINGS,
     );
+    // The held long-polls' database, opened only by a poll that may wait.
+    let live_sql = SpinSql::named(spindesk_core::held_polls::database::LABEL);
+    let live = spindesk_core::store::SettingsOnFirstWrite::with(
+        &live_sql,
+        spindesk_core::held_polls::database::CONNECTION_SETTINGS,
+    );
     let env = Env {
         sql: &sql,
         help_center: &help_center,
+        live: &live,
         kv: &kv,
         outbound: &SpinOutbound,
         clock: &SpinClock,

@@ -53,6 +53,7 @@ pub const SURFACE: Surface = Surface {
         // The files the drain fetches are stored in the `attachments` database.
         files: true,
         help_center: true,
+        live: false,
     },
     streamed: &[],
 };

@@ -44,6 +44,7 @@ pub const SURFACE: Surface = Surface {
         actions: true,
         files: false,
         help_center: true,
+        live: false,
     },
     streamed: &[],
 };

@@ -53,6 +53,7 @@ pub const SURFACE: Surface = Surface {
         actions: true,
         files: true,
         help_center: true,
+        live: false,
     },
     streamed: &[],
 };

@@ -58,6 +58,7 @@ pub const SURFACE: Surface = Surface {
         // Erasing a user deletes the bytes of the files they sent.
         files: true,
         help_center: true,
+        live: false,
     },
     streamed: &[],
 };

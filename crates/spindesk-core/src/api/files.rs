@@ -30,6 +30,7 @@ pub const SURFACE: Surface = Surface {
         actions: false,
         files: true,
         help_center: false,
+        live: false,
     },
     streamed: &[],
 };

@@ -44,6 +44,7 @@ pub const SURFACE: Surface = Surface {
         actions: false,
         files: true,
         help_center: true,
+        live: false,
     },
     // `POST /api/v2/help_center/articles/{id}/attachments` reads its body as it arrives.
     streamed: attachments::ROUTES,

@@ -32,6 +32,7 @@ pub const SURFACE: Surface = Surface {
         actions: false,
         files: false,
         help_center: false,
+        live: false,
     },
     streamed: &[],
 };

@@ -22,6 +22,7 @@ pub const SURFACE: Surface = Surface {
         actions: false,
         files: false,
         help_center: false,
+        live: false,
     },
     streamed: &[],
 };

@@ -64,6 +64,7 @@ pub const SURFACE: Surface = Surface {
         actions: false,
         files: true,
         help_center: false,
+        live: false,
     },
     // `POST /api/v2/uploads` reads its body as it arrives.
     streamed: uploads::ROUTES,

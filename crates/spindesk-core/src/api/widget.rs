@@ -28,7 +28,7 @@ use crate::change_feed;
 use crate::config;
 use crate::conversation::{self, Conversation, Switchboard};
 use crate::grip;
-use crate::held_polls::{self, Limits};
+use crate::held_polls::{self, Limit, Limits};
 use crate::ids::{new_public_id, new_token};
 use crate::ports::{Env, Millis};
 use crate::rate_limit;
@@ -84,6 +84,8 @@ pub const SURFACE: Surface = Surface {
         actions: true,
         files: true,
         help_center: true,
+        // Long-polls wait within the limits of `held_polls`, whose rows are there.
+        live: true,
     },
     // `POST /api/widget/uploads` reads its body as it arrives.
     streamed: &[UPLOADS],
@@ -396,18 +398,36 @@ fn recover_stalled_call(
 /// the agent types or reads). Through Pushpin (a valid `Grip-Sig`) the hold is Pushpin's: the
 /// answer is at once, with instructions, and the next publish on the conversation's channel
 /// releases it. Otherwise the instance waits, within the limits of `held_polls`; a poll over
-/// one answers at once with `retry_after`.
+/// one answers at once with `retry_after`. A poll whose session already has one waiting is
+/// refused before the main database is opened (`held_polls::before`): a flood from one
+/// session costs a read of the small `live` database per poll.
 fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let after = int_param(req, "after", 0, 0, i64::MAX)?;
     let wait = int_param(req, "wait", 0, 0, MAX_WAIT_SECONDS as i64)?;
     let limit = int_param(req, "limit", MAX_PAGE, 1, MAX_PAGE)?;
+    let pushed = wait > 0 && grip::sig::verified(env, req);
+    // Where this poll would wait: the session's place in `live`, if it has none yet.
+    let mut place = None;
+    if wait > 0 && !pushed {
+        let session = session_digest(req)?;
+        match held_polls::before(env, &session) {
+            // Nothing new is known without reading the conversation: the cursor stays.
+            Err(Limit::Session) => {
+                return Ok(limited(
+                    json!({"messages": [], "last_seq": after}),
+                    Limit::Session,
+                ))
+            }
+            live => place = Some((session, live)),
+        }
+    }
     // Read again only after a wait.
     let (db, conversation, mut agent) = open_with_agents_activity(env, req)?;
     let conversation = recover_stalled_call(env, &db, conversation)?;
     let mut messages = conversation::messages_after(&db, conversation.id, after, limit)?;
-    let mut limited = None;
+    let mut refused = None;
     if messages.is_empty() && wait > 0 {
-        if grip::sig::verified(env, req) {
+        if pushed {
             let last_seq = after.min(conversation.last_seq);
             let body = json!({"messages": [], "last_seq": last_seq, "agent": agent.to_json()});
             let channels = [grip::widget_channel(conversation.id)];
@@ -419,30 +439,42 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
         }
         let wait = Duration::from_secs(wait as u64);
         let limits = Limits::from_config(env);
-        let session = session_digest(req)?;
         let address = client(env, req);
-        match held_polls::hold(env, &db, &session, Some(&address), wait, limits) {
-            Ok(held) => {
+        let held = match &place {
+            Some((session, Ok(live))) => {
+                held_polls::hold(env, live, session, Some(&address), wait, limits)
+                    .map(|held| (live, held))
+            }
+            Some((_, Err(limit))) => Err(*limit),
+            None => Err(Limit::Unavailable),
+        };
+        match held {
+            Ok((live, held)) => {
                 change_feed::wait_past(env, &db, conversation.id, after, Side::Agent, wait);
-                held_polls::release(env, &db, held);
+                held_polls::release(env, live, held);
                 messages = conversation::messages_after(&db, conversation.id, after, limit)?;
                 agent = activity::of(&db, conversation.id, Side::Agent, env.clock.now_ms())?;
             }
-            Err(limit) => limited = Some(limit),
+            Err(limit) => refused = Some(limit),
         }
     }
     let last_seq = messages
         .last()
         .map_or(after.min(conversation.last_seq), |m| m.seq);
-    let mut body = json!({
+    let body = json!({
         "messages": uploads::messages_json(env, &db, &messages)?,
         "last_seq": last_seq,
         "agent": agent.to_json(),
     });
-    let Some(limit) = limited else {
-        return Ok(json(&body));
-    };
-    // Not an error: nothing new, and the client is told when to look again.
+    Ok(match refused {
+        None => json(&body),
+        Some(limit) => limited(body, limit),
+    })
+}
+
+/// A poll's answer when `limit` refused to hold it. Not an error: nothing new, and the client
+/// is told when to look again (`retry_after`, and the `Retry-After` header).
+fn limited(mut body: serde_json::Value, limit: Limit) -> Response {
     let retry_after = limit.retry_after_secs();
     body["retry_after"] = json!(retry_after);
     body["limited"] = json!(limit.code());
@@ -450,7 +482,7 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     if let Ok(value) = http::HeaderValue::from_str(&retry_after.to_string()) {
         response.headers_mut().insert("retry-after", value);
     }
-    Ok(response)
+    response
 }
 
 /// The conversation as server-sent events, held by Pushpin: an `update` with the messages

@@ -5,7 +5,7 @@ use super::{
     schema_v1, schema_v10, schema_v11, schema_v12, schema_v13, schema_v14, schema_v15, schema_v16,
     schema_v17, schema_v18, schema_v19, schema_v2, schema_v20, schema_v21, schema_v22, schema_v23,
     schema_v24, schema_v25, schema_v26, schema_v27, schema_v28, schema_v29, schema_v3, schema_v30,
-    schema_v31, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
+    schema_v31, schema_v32, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
 };
 use crate::ports::{Millis, SqlError};
 
@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[
     schema_v29::MIGRATION,
     schema_v30::MIGRATION,
     schema_v31::MIGRATION,
+    schema_v32::MIGRATION,
 ];
 
 fn latest() -> i64 {

@@ -1,4 +1,5 @@
-//! Version 14: the long-polls being held right now (`crate::held_polls`), shared by every
+//! Version 14: the long-polls being held right now (`crate::held_polls`; in the `live`
+//! database since version 32, which drops this table), shared by every
 //! instance and process on the database so the limits hold across them. A row lives only
 //! while its poll waits: the poll deletes it when it returns, and a row whose poll died with
 //! its instance stops counting at `expires_at` and is swept by the next poll that holds.

@@ -18,7 +18,7 @@ const USAGE: &str = "\
 usage: spindesk-hold-open FILE...
 
 Holds one idle connection to each SQLite database FILE (e.g. .spin/sqlite_db.db
-.spin/help_center.db .spin/attachments.db) until stopped. A FILE that does not exist yet, or
+.spin/help_center.db .spin/attachments.db .spin/live.db) until stopped. A FILE that does not exist yet, or
 is not yet in WAL mode, is held once Spindesk's first request has made it so.";
 
 fn main() -> ExitCode {
