@@ -20,7 +20,7 @@
 //    poll's answer is counted: held (answered by that message) or answered at once with
 //    `limited` (the widget backs off for `retry_after` seconds).
 // Prints a table and the goal's verdict; exits 1 when it is missed.
-import http from 'node:http';
+import { pct, pool, request } from './http-client.mjs';
 
 const BASE = new URL(process.env.BASE_URL || 'http://127.0.0.1:3000');
 const ADMIN = process.env.ADMIN_TOKEN || '';
@@ -28,53 +28,18 @@ const FLOOD = Number(process.env.FLOOD || 1200);
 const WAIT = Number(process.env.WAIT || 25);
 const SECONDS = Number(process.env.SECONDS || 10);
 const CONCURRENCY = Number(process.env.CONCURRENCY || 4);
-// Every request on a connection of its own, as 1,200 browser tabs would open them.
-const pool = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 
 function fail(message) {
   console.error(`poll-flood: ${message}`);
   process.exit(1);
 }
 
-function request(method, path, { body, auth, headers = {}, localAddress } = {}) {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const data = body ? JSON.stringify(body) : null;
-    const req = http.request({
-      host: BASE.hostname, port: BASE.port, method, path, agent: pool, localAddress,
-      headers: {
-        ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
-        ...(auth ? { authorization: auth } : {}),
-        ...headers,
-      },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        let json = null;
-        try { json = JSON.parse(text); } catch { /* not JSON: Spin's bare 500 has no body */ }
-        resolve({ status: res.statusCode, json, text, ms: performance.now() - t0 });
-      });
-    });
-    // A refused or cut connection is an answer too: status 0.
-    req.on('error', (e) => resolve({ status: 0, json: null, text: String(e.code || e), ms: performance.now() - t0 }));
-    if (data) req.write(data);
-    req.end();
-  });
-}
-
 async function must(method, path, options, expect) {
-  const r = await request(method, path, options);
+  const r = await request(BASE, method, path, options);
   if (r.status !== expect) fail(`${method} ${path} answered ${r.status}: ${r.text.slice(0, 300)}`);
   return r.json;
 }
 
-function pct(list, p) {
-  if (!list.length) return NaN;
-  const s = [...list].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 
 // ---- 1. what the other routes need --------------------------------------------------------------
 if (!ADMIN) fail('ADMIN_TOKEN is not set (the server\'s admin_token variable)');
@@ -106,7 +71,7 @@ const after = history.messages.reduce((seq, m) => Math.max(seq, m.seq), 0);
 // ---- 2. the flood -------------------------------------------------------------------------------
 const floodStarted = performance.now();
 const polls = Array.from({ length: FLOOD }, () =>
-  request('GET', `/api/widget/messages?after=${after}&wait=${WAIT}`, { auth: flooderAuth }));
+  request(BASE, 'GET', `/api/widget/messages?after=${after}&wait=${WAIT}`, { auth: flooderAuth }));
 // Let the flood's connections reach the server before the rest of the desk is called.
 await new Promise((r) => setTimeout(r, 500));
 
@@ -115,15 +80,15 @@ let update = Date.now() % 1e9 * 100;
 const routes = [
   ['widget message (other visitors)', () => {
     const v = others[turn++ % VISITORS];
-    return request('POST', '/api/widget/messages', { auth: v.auth, body: { text: 'where is my order' }, localAddress: v.localAddress });
+    return request(BASE, 'POST', '/api/widget/messages', { auth: v.auth, body: { text: 'where is my order' }, localAddress: v.localAddress });
   }],
-  ['help-center articles', () => request('GET', '/api/v2/help_center/articles?per_page=10')],
-  ['help-center search', () => request('GET', '/api/v2/help_center/articles/search?query=password')],
-  ['agent ticket list', () => request('GET', '/api/v2/tickets.json?per_page=25', { auth: agentAuth })],
-  ['admin agent list', () => request('GET', '/api/admin/agents?per_page=10', { auth: admin })],
+  ['help-center articles', () => request(BASE, 'GET', '/api/v2/help_center/articles?per_page=10')],
+  ['help-center search', () => request(BASE, 'GET', '/api/v2/help_center/articles/search?query=password')],
+  ['agent ticket list', () => request(BASE, 'GET', '/api/v2/tickets.json?per_page=25', { auth: agentAuth })],
+  ['admin agent list', () => request(BASE, 'GET', '/api/admin/agents?per_page=10', { auth: admin })],
   ['signed Telegram webhook', () => {
     update += 1;
-    return request('POST', webhook, {
+    return request(BASE, 'POST', webhook, {
       headers: { 'x-telegram-bot-api-secret-token': secret },
       body: { update_id: update, message: { message_id: update, from: { id: 4242, is_bot: false, first_name: 'Ana' }, chat: { id: 4242, type: 'private' }, date: Math.floor(Date.now() / 1000), text: 'hello' } },
     });
@@ -145,7 +110,7 @@ await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
 
 // ---- 4. the held poll gets the flooder's message; every poll's answer ----------------------------
 const text = `flood over ${Date.now()}`;
-const sent = await request('POST', '/api/widget/messages', { auth: flooderAuth, body: { text } });
+const sent = await request(BASE, 'POST', '/api/widget/messages', { auth: flooderAuth, body: { text } });
 const answers = await Promise.all(polls);
 const floodEnded = performance.now();
 let held = 0, limited = 0, other2xx = 0;

@@ -16,25 +16,6 @@ ulimit -n "$(ulimit -Hn)" || true
 if [ $# -ge 1 ]; then
   BASE_URL=$1 exec node scripts/poll-flood.mjs
 fi
-export ADMIN_TOKEN=${ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")}
-PORT=${PORT:-37480}
-STATE=$(mktemp -d)
-cargo build -q --release -p spindesk-devserver
-SERVER=""
-cleanup() {
-  local status=$?
-  [ "$status" -ne 0 ] && { echo "--- server log ---" >&2; grep -v 'outbound .* not sent' "$STATE/server.log" | tail -n 15 >&2; }
-  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$STATE"
-}
-trap cleanup EXIT INT TERM
-SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" \
-  target/release/spindesk-devserver --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db" \
-  >"$STATE/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v2/help_center/categories" 2>/dev/null && break
-  sleep 0.2
-done
-BASE_URL="http://127.0.0.1:$PORT" node scripts/poll-flood.mjs
+. scripts/devserver.sh
+devserver_start "${PORT:-37480}"
+BASE_URL="http://127.0.0.1:${PORT:-37480}" node scripts/poll-flood.mjs

@@ -21,6 +21,7 @@
 //    goal's verdict: webhooks and the agent API (list and reply) at p99 <= 200 ms, every stream
 //    open, every message delivered.
 import http from 'node:http';
+import { pct, pool as agentPool, request } from './http-client.mjs';
 import { execFileSync } from 'node:child_process';
 
 const PUSHPIN = new URL(process.env.PUSHPIN_URL || 'http://127.0.0.1:7999');
@@ -29,31 +30,6 @@ const ADMIN = process.env.ADMIN_TOKEN || '';
 const WIDGETS = Number(process.env.WIDGETS || 10000);
 const SECONDS = Number(process.env.SECONDS || 20);
 const CONCURRENCY = Number(process.env.CONCURRENCY || 8);
-const agentPool = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-
-function request(base, method, path, { body, auth, localAddress, headers = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const data = body ? JSON.stringify(body) : null;
-    const req = http.request({
-      host: base.hostname, port: base.port, method, path, agent: agentPool, localAddress,
-      headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...(auth ? { authorization: auth } : {}), ...headers },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        let json = null;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, json, text, ms: performance.now() - t0 });
-      });
-    });
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
-
 /** 127.0.a.b for the n-th visitor: 50 visitors per source address. */
 const sourceFor = (n) => { const k = Math.floor(n / 50) + 2; return `127.0.${k >> 8}.${k & 255}`; };
 
@@ -67,11 +43,6 @@ async function inBatches(n, size, fn) {
   return out;
 }
 
-function pct(list, p) {
-  if (!list.length) return NaN;
-  const s = [...list].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 const fmt = (list) => `n=${list.length} p50=${pct(list, 50).toFixed(1)} ms p99=${pct(list, 99).toFixed(1)} ms max=${Math.max(...list).toFixed(1)} ms`;
 
 function rss(names) {

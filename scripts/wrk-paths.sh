@@ -34,33 +34,13 @@ if [ $# -ge 1 ]; then
   BASE_URL=$1 node scripts/wrk-paths.mjs
   exit
 fi
-export ADMIN_TOKEN=${ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")}
+. scripts/devserver.sh
 PORT=${PORT:-37380}
-STATE=$(mktemp -d)
-cargo build -q --release -p spindesk-devserver
-SERVER=""
-cleanup() {
-  local status=$?
-  # The server's own errors, not its notes about sends it does not make.
-  [ "$status" -ne 0 ] && { echo "--- server log ---" >&2; grep -v 'outbound .* not sent' "$STATE/server.log" | tail -n 15 >&2; }
-  [ -n "$DRAINER" ] && kill "$DRAINER" 2>/dev/null || true
-  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$STATE"
-}
-trap cleanup EXIT INT TERM
+DEVSERVER_ON_EXIT='[ -n "$DRAINER" ] && kill "$DRAINER" 2>/dev/null || true'
 EXTRA=()
 [ "${SQLITE_MEMSTATUS:-}" = off ] && EXTRA+=(--sqlite-without-memory-statistics)
-SPIN_VARIABLE_ADMIN_TOKEN="$ADMIN_TOKEN" \
-  SPIN_VARIABLE_WIDGET_MESSAGES_PER_MINUTE=1000000000 \
+SPIN_VARIABLE_WIDGET_MESSAGES_PER_MINUTE=1000000000 \
   SPIN_VARIABLE_WIDGET_MESSAGES_PER_ADDRESS_PER_MINUTE=1000000000 \
-  target/release/spindesk-devserver --listen "127.0.0.1:$PORT" --db "$STATE/spindesk.db" \
-  "${EXTRA[@]}" \
-  >"$STATE/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v2/help_center/categories" 2>/dev/null && break
-  sleep 0.2
-done
+  devserver_start "$PORT" "${EXTRA[@]}"
 start_drainer "http://127.0.0.1:$PORT"
 BASE_URL="http://127.0.0.1:$PORT" node scripts/wrk-paths.mjs
