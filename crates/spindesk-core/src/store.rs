@@ -9,7 +9,7 @@ mod schema_v10;
 mod schema_v11;
 mod schema_v12;
 mod schema_v13;
-mod schema_v14;
+pub(crate) mod schema_v14;
 mod schema_v15;
 mod schema_v16;
 mod schema_v17;
@@ -41,7 +41,9 @@ pub mod wal;
 
 pub use db::{count_of, qualified, Db, Row, BUSY_RETRY_BUDGET_MS};
 pub use migration::Migration;
-pub use migrations::{ensure_schema, migrate_if_behind, schema_is_current, MIGRATIONS};
+pub use migrations::{
+    ensure_schema, migrate_if_behind, schema_is_current, user_version, MIGRATIONS,
+};
 pub use settings::{
     schema_check_columns, Setting, SettingsOnFirstWrite, BUSY_TIMEOUT, BUSY_TIMEOUT_MS,
     CONNECTION_SETTINGS, SCHEMA_CHECK_COLUMN, TEMP_STORE, VERSION_READ,

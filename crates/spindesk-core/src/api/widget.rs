@@ -406,8 +406,9 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
     let wait = int_param(req, "wait", 0, 0, MAX_WAIT_SECONDS as i64)?;
     let limit = int_param(req, "limit", MAX_PAGE, 1, MAX_PAGE)?;
     let pushed = wait > 0 && grip::sig::verified(env, req);
-    // Where this poll would wait: the session's place in `live`, if it has none yet.
-    let mut place = None;
+    // Where this poll would wait (the session and the `live` database), found before the main
+    // database is opened; a poll that will not wait in this instance looks for no place.
+    let mut place = Err(Limit::Unavailable);
     if wait > 0 && !pushed {
         let session = session_digest(req)?;
         match held_polls::before(env, &session) {
@@ -418,7 +419,7 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
                     Limit::Session,
                 ))
             }
-            live => place = Some((session, live)),
+            live => place = live.map(|live| (session, live)),
         }
     }
     // Read again only after a wait.
@@ -440,18 +441,14 @@ fn list_messages(env: &Env, req: &Request) -> Result<Response, ApiError> {
         let wait = Duration::from_secs(wait as u64);
         let limits = Limits::from_config(env);
         let address = client(env, req);
-        let held = match &place {
-            Some((session, Ok(live))) => {
-                held_polls::hold(env, live, session, Some(&address), wait, limits)
-                    .map(|held| (live, held))
-            }
-            Some((_, Err(limit))) => Err(*limit),
-            None => Err(Limit::Unavailable),
-        };
+        let held = place.and_then(|(session, live)| {
+            held_polls::hold(env, &live, &session, Some(&address), wait, limits)
+                .map(|held| (live, held))
+        });
         match held {
             Ok((live, held)) => {
                 change_feed::wait_past(env, &db, conversation.id, after, Side::Agent, wait);
-                held_polls::release(env, live, held);
+                held_polls::release(env, &live, held);
                 messages = conversation::messages_after(&db, conversation.id, after, limit)?;
                 agent = activity::of(&db, conversation.id, Side::Agent, env.clock.now_ms())?;
             }

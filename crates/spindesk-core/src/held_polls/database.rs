@@ -16,7 +16,7 @@
 //!    counted).
 
 use crate::ports::{Env, SqlError, SqlErrorKind};
-use crate::store::{self, Db, Setting, BUSY_TIMEOUT, VERSION_READ};
+use crate::store::{self, schema_v14, user_version, Db, Setting, BUSY_TIMEOUT};
 
 /// The label `spin.toml` grants and runtime config files define.
 pub const LABEL: &str = "live";
@@ -29,18 +29,9 @@ const LATEST: i64 = HELD_POLLS;
 /// poll only reads.
 pub const CONNECTION_SETTINGS: &[Setting] = &[BUSY_TIMEOUT];
 
-/// Version 1. `session` is the widget session's token digest: its primary key is the "one held
-/// poll per session" rule. `holder` tells this poll's row from a later one's.
-const SCHEMA: &[&str] = &[
-    "CREATE TABLE held_polls (
-        session TEXT PRIMARY KEY,
-        client_addr TEXT NOT NULL,
-        holder INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL
-    ) WITHOUT ROWID",
-    "CREATE INDEX held_polls_by_expiry ON held_polls (expires_at)",
-    "CREATE INDEX held_polls_by_address ON held_polls (client_addr, expires_at)",
-];
+/// Version 1: the table and its indexes exactly as the main database's version 14 made them
+/// (that migration never changes; its file says what each column is for).
+const SCHEMA: &[&str] = schema_v14::MIGRATION.statements;
 
 /// The request's `live` database with what `first_read` read from it, the schema check riding
 /// on that read as on the main database's (`store::database_with`, whose rules `first_read`
@@ -85,8 +76,4 @@ fn migrate_if_behind(live: &Db) -> Result<bool, SqlError> {
         Ok::<_, SqlError>(())
     })?;
     Ok(true)
-}
-
-fn user_version(db: &Db) -> Result<i64, SqlError> {
-    Ok(db.query_i64(VERSION_READ, &[])?.unwrap_or(0))
 }

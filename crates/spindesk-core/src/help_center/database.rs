@@ -23,7 +23,7 @@
 
 use crate::ports::{Env, Millis, SqlError, SqlErrorKind, Value};
 use crate::store::{
-    self, ensure_schema, schema_is_current, Db, Setting, BUSY_TIMEOUT, TEMP_STORE, VERSION_READ,
+    self, ensure_schema, schema_is_current, user_version, Db, Setting, BUSY_TIMEOUT, TEMP_STORE,
 };
 
 /// The label `spin.toml` grants and runtime config files define.
@@ -388,10 +388,6 @@ fn other(message: String) -> SqlError {
         kind: SqlErrorKind::Other,
         message,
     }
-}
-
-fn user_version(db: &Db) -> Result<i64, SqlError> {
-    Ok(db.query_i64(VERSION_READ, &[])?.unwrap_or(0))
 }
 
 fn exists_in(db: &Db, table: &str) -> Result<bool, SqlError> {

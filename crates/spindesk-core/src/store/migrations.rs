@@ -98,6 +98,8 @@ pub fn schema_is_current(db: &Db) -> Result<bool, SqlError> {
     Ok(user_version(db)? >= latest())
 }
 
-fn user_version(db: &Db) -> Result<i64, SqlError> {
+/// A database's schema version (`PRAGMA user_version`, 0 for a new file): the main database's,
+/// and the help center's and the `live` one's, which keep their own.
+pub fn user_version(db: &Db) -> Result<i64, SqlError> {
     Ok(db.query_i64(VERSION_READ, &[])?.unwrap_or(0))
 }
