@@ -19,6 +19,11 @@
 //    - signed Telegram webhook + reply: POST /webhooks/telegram/<id>, a new update_id each;
 //    - help-center search: GET /api/v2/help_center/articles/search, queries in turn.
 // 3. Prints the issue's table: requests per second, p50 and p99, and any answer that was not 2xx.
+//
+// INSERT_URL (optional): the issue's reference, a component that does one SQLite INSERT per
+// request (tests/one-insert, served by its own `spin up -f tests/one-insert/spin.toml` or
+// spindesk-wasmhost): run first with CONNECTIONS, as a row of the table, and every path's
+// requests per second are also given as a ratio to it (the goal: >= 0.40).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,13 +146,13 @@ function done(summary, latency, requests)
 end
 `;
 
-function wrk(name, connections, script, path) {
+function wrk(name, connections, script, path, base = BASE) {
   const dir = mkdtempSync(join(tmpdir(), 'wrk-paths-'));
   try {
     const file = join(dir, `${name}.lua`);
     writeFileSync(file, script + DONE);
     const out = execFileSync('wrk', ['-t', String(Math.min(THREADS, connections)), '-c', String(connections),
-      '-d', DURATION, '--timeout', '10s', '--latency', '-s', file, BASE + path], { encoding: 'utf8' });
+      '-d', DURATION, '--timeout', '10s', '--latency', '-s', file, base + path], { encoding: 'utf8' });
     const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
     if (!line) fail(`wrk printed no summary for ${name}:\n${out}`);
     return JSON.parse(line);
@@ -190,6 +195,9 @@ async function main() {
   const probe = await call('GET', `/api/v2/help_center/articles/search?query=${encodeURIComponent(EN[0])}`, { expect: [200] });
   const found = probe.json && Array.isArray(probe.json.results) ? probe.json.results.length : 0;
   if (!found) fail(`a search for "${EN[0]}" found nothing: the help center is not indexed`);
+
+  const INSERT_URL = (process.env.INSERT_URL || '').replace(/\/$/, '');
+  const reference = INSERT_URL && wrk('insert', CONNECTIONS, '', '/', INSERT_URL);
 
   const widget = PATHS.includes('widget') && wrk('widget', CONNECTIONS, `
 local tokens = ${lua(tokens)}
@@ -234,16 +242,21 @@ request = function()
 end
 `, '/api/v2/help_center/articles/search');
 
-  const row = (name, connections, r) =>
-    `| ${name} | ${connections} | ${(r.requests / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${r.max.toFixed(0)} ms | ${r.bad} | ${r.failed} |`;
+  const rps = (r) => r.requests / r.seconds;
+  // The search runs with its own connection count: no ratio to the reference's.
+  const ratio = (r, comparable) =>
+    (reference ? ` ${comparable ? `${(rps(r) / rps(reference)).toFixed(2)}×` : '—'} |` : '');
+  const row = (name, connections, r, comparable = true) =>
+    `| ${name} | ${connections} | ${rps(r).toFixed(0)} |${ratio(r, comparable)} ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${r.max.toFixed(0)} ms | ${r.bad} | ${r.failed} |`;
   console.log(`\n${BASE}, ${DURATION} each, ${THREADS} wrk threads\n`);
   // "failed": no answer (refused, cut, or none within wrk's 10 s timeout).
-  console.log('| path | connections | req/s | p50 | p99 | max | not 2xx | failed |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`| path | connections | req/s |${reference ? ' ratio to one INSERT |' : ''} p50 | p99 | max | not 2xx | failed |`);
+  console.log(`|---|---|---|${reference ? '---|' : ''}---|---|---|---|---|`);
+  if (reference) console.log(row(`one INSERT (${INSERT_URL})`, CONNECTIONS, reference));
   if (widget) console.log(row('widget message + bot reply', CONNECTIONS, widget));
   if (webhooks) console.log(row('signed Telegram webhook + reply to the vendor', CONNECTIONS, webhooks));
-  if (search) console.log(row(`help-center search, ${ARTICLES} articles`, HC_CONNECTIONS, search));
-  if ([widget, webhooks, search].some((r) => r && (r.bad || r.failed))) process.exitCode = 1;
+  if (search) console.log(row(`help-center search, ${ARTICLES} articles`, HC_CONNECTIONS, search, false));
+  if ([reference, widget, webhooks, search].some((r) => r && (r.bad || r.failed))) process.exitCode = 1;
 }
 
 main().catch((e) => fail(e.stack || String(e)));

@@ -175,7 +175,21 @@ impl App {
         })
     }
 
-    /// The component compiled and pre-instantiated (the first request to it waits for that).
+    /// Compiles every built component now, as Spin does at start (a first request must not
+    /// wait seconds for its component to compile); the number compiled.
+    pub async fn compile_all(&self) -> anyhow::Result<usize> {
+        let mut compiled = 0;
+        for (index, loaded) in self.components.iter().enumerate() {
+            if loaded.source.exists() {
+                self.pre(index).await?;
+                compiled += 1;
+            }
+        }
+        Ok(compiled)
+    }
+
+    /// The component compiled and pre-instantiated (the first request to it waits for that
+    /// when it was not compiled at start).
     pub async fn pre(&self, index: usize) -> anyhow::Result<&ProxyPre<Instance>> {
         let loaded = &self.components[index];
         loaded

@@ -2,8 +2,11 @@
 //!
 //!   cargo run --release -p spindesk-wasmhost -- [--listen 127.0.0.1:3000] [--manifest spin.toml]
 //!       [--state-dir .spin] [--runtime-config-file runtime-config/local.toml]
-//!       [--variable name=value]... [--instances 1000]
+//!       [--variable name=value]... [--instances 1000] [--compile-on-first-request]
 //!
+//! Every built component is compiled before the host listens, as under Spin;
+//! `--compile-on-first-request` leaves each until its first request (the tests, which reach
+//! two components of twelve).
 //! Build the components first (`spin build`'s commands, or `.ci/run`'s wasm step).
 
 use spindesk_wasmhost::app::{App, Options};
@@ -12,11 +15,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 const USAGE: &str = "usage: spindesk-wasmhost [--listen ADDR] [--manifest spin.toml] \
-[--state-dir DIR] [--runtime-config-file FILE] [--variable NAME=VALUE]... [--instances N]";
+[--state-dir DIR] [--runtime-config-file FILE] [--variable NAME=VALUE]... [--instances N] \
+[--compile-on-first-request]";
 
 fn main() -> anyhow::Result<()> {
     let mut listen = "127.0.0.1:3000".to_owned();
     let mut instances = 1000usize;
+    let mut compile_at_start = true;
     let mut options = Options {
         manifest: PathBuf::from("spin.toml"),
         state_dir: PathBuf::from(".spin"),
@@ -46,6 +51,7 @@ fn main() -> anyhow::Result<()> {
                     .ok_or_else(|| anyhow::anyhow!("--variable takes NAME=VALUE, got {v:?}"))?;
                 options.variables.insert(name.to_owned(), val.to_owned());
             }
+            "--compile-on-first-request" => compile_at_start = false,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -59,6 +65,14 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        if compile_at_start {
+            let started = std::time::Instant::now();
+            let compiled = app.compile_all().await?;
+            eprintln!(
+                "spindesk-wasmhost: compiled {compiled} components in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         let listener = tokio::net::TcpListener::bind(&listen).await?;
         // The address on a line of its own: scripts and tests read it (`--listen 127.0.0.1:0`).
         println!("listening on http://{}", listener.local_addr()?);

@@ -75,6 +75,8 @@ impl Host {
             .arg(&config)
             .arg("--variable")
             .arg(format!("admin_token={ADMIN_TOKEN}"))
+            // Only the components a test reaches are built and compiled.
+            .arg("--compile-on-first-request")
             .stdout(Stdio::piped())
             .spawn()
             .expect("start spindesk-wasmhost");

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Issue 11's measurement on a host of Spin's shape: the built Wasm components served by
+# spindesk-wasmhost (a fresh instance per request, Spin's SQLite interface; README, "The Wasm on
+# a Spin-shaped host"), beside the issue's reference component (tests/one-insert) on a host of
+# its own, measured by scripts/wrk-paths.mjs with the reference's row and every path's ratio to
+# it. Two rounds, each on fresh state: CONNECTIONS (32) with ARTICLES (10000), then one
+# connection with 500 articles (the goal's "p50 <= 5 ms with one connection").
+#
+#   scripts/wasmhost-paths.sh
+#
+# Env: DURATION (8s), CONNECTIONS (32), ARTICLES (10000), PORT (37390; the reference on PORT+1).
+# Builds what it runs first: the components it reaches (wasm32-wasip2, the profiles spin.toml
+# names), the reference, and the host (release). Needs wrk (apt-get install -y wrk) and node.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+PORT=${PORT:-37390}
+export ADMIN_TOKEN=${ADMIN_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")}
+cargo build -q --target wasm32-wasip2 --release \
+  -p widget -p channels -p help-center -p actions-builtin -p one-insert
+cargo build -q --target wasm32-wasip2 --profile release-small -p admin
+cargo build -q --release -p spindesk-wasmhost
+
+STATE=$(mktemp -d) PIDS=()
+stop() {
+  local status=$?
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ "$status" -ne 0 ] && tail -n 15 "$STATE"/*.log >&2 2>/dev/null
+  rm -rf "$STATE"
+  return "$status"
+}
+trap stop EXIT INT TERM
+
+# host NAME PORT ARG...: starts a host with its state in $STATE/NAME and waits until it listens
+# (it compiles every built component first, as Spin does: up to a minute on 2 cores).
+host() {
+  local name=$1 port=$2
+  shift 2
+  rm -rf "${STATE:?}/$name"
+  mkdir -p "$STATE/$name"
+  target/release/spindesk-wasmhost --listen "127.0.0.1:$port" --state-dir "$STATE/$name" "$@" \
+    >"$STATE/$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 1800); do
+    grep -q '^listening on' "$STATE/$name.log" && return 0
+    kill -0 "${PIDS[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "spindesk-wasmhost ($name) did not start" >&2
+  return 1
+}
+
+# round CONNECTIONS ARTICLES: fresh state for both hosts, then wrk-paths.
+round() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  PIDS=()
+  host reference $((PORT + 1)) --manifest tests/one-insert/spin.toml
+  local config="$STATE/runtime-config.toml"
+  : >"$config"
+  for label in attachments help_center live; do
+    printf '[sqlite_database.%s]\ntype = "spin"\npath = "%s"\n' "$label" "$STATE/app/$label.db" >>"$config"
+  done
+  host app "$PORT" --runtime-config-file "$config" --variable "admin_token=$ADMIN_TOKEN" \
+    --variable widget_messages_per_minute=1000000000 \
+    --variable widget_messages_per_address_per_minute=1000000000
+  CONNECTIONS=$1 HC_CONNECTIONS=$((8 < $1 ? 8 : $1)) ARTICLES=$2 SESSIONS=$((50 < $1 * 2 ? 50 : $1 * 2 + 3)) \
+    INSERT_URL="http://127.0.0.1:$((PORT + 1))" BASE_URL="http://127.0.0.1:$PORT" \
+    node scripts/wrk-paths.mjs
+}
+
+round "${CONNECTIONS:-32}" "${ARTICLES:-10000}"
+round 1 500
