@@ -22,7 +22,6 @@ const ACTIONS_IMPORT: &str = "spindesk:bot/actions";
 pub struct Grants {
     pub id: String,
     pub sqlite_databases: Vec<String>,
-    pub key_value_stores: Vec<String>,
     pub allowed_outbound_hosts: Vec<AllowedHost>,
     /// The component's variables, their templates filled in.
     pub variables: BTreeMap<String, String>,
@@ -41,14 +40,13 @@ pub struct App {
     pub components: Vec<Loaded>,
     /// Database label to file (`default` is `sqlite_db.db` in the state folder).
     pub databases: HashMap<String, PathBuf>,
-    pub key_value_path: PathBuf,
     linker: Linker<Instance>,
 }
 
 /// How the host is told to run the application.
 pub struct Options {
     pub manifest: PathBuf,
-    /// Spin's `.spin` folder: the default database and key-value store live there.
+    /// Spin's `.spin` folder: the default database lives there.
     pub state_dir: PathBuf,
     /// `[sqlite_database.<label>]` tables of a runtime-config file (`type = "spin"`, `path`).
     pub runtime_config: Option<PathBuf>,
@@ -90,6 +88,12 @@ impl App {
             HashMap::new();
         let mut components = Vec::new();
         for (id, c) in &manifest.component {
+            if let Some(store) = c.key_value_stores.first() {
+                bail!(
+                    "component {id:?} is granted key-value store {store:?}: this host serves no \
+                     key-value stores (Spindesk keeps its shared state in SQLite)"
+                );
+            }
             for label in &c.sqlite_databases {
                 if !databases.contains_key(label) {
                     bail!(
@@ -147,7 +151,6 @@ impl App {
                 grants: Arc::new(Grants {
                     id: id.clone(),
                     sqlite_databases: c.sqlite_databases.clone(),
-                    key_value_stores: c.key_value_stores.clone(),
                     allowed_outbound_hosts,
                     variables,
                     actions,
@@ -161,16 +164,18 @@ impl App {
             .http
             .iter()
             .map(|t| {
-                let index = ids.iter().position(|id| **id == t.component).unwrap_or(0);
-                Route::new(&t.route, index)
+                let index = ids
+                    .iter()
+                    .position(|id| **id == t.component)
+                    .ok_or_else(|| anyhow!("route {} names no component", t.route))?;
+                Ok(Route::new(&t.route, index))
             })
-            .collect();
+            .collect::<anyhow::Result<_>>()?;
         Ok(App {
             engine,
             routes,
             components,
             databases,
-            key_value_path: options.state_dir.join("sqlite_key_value.db"),
             linker,
         })
     }
@@ -270,4 +275,65 @@ fn databases(options: &Options) -> anyhow::Result<HashMap<String, PathBuf>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `App::load` of a manifest with one component whose table adds `grants`.
+    fn load(grants: &str) -> anyhow::Result<App> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "spindesk-wasmhost-app-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let manifest = dir.join("spin.toml");
+        std::fs::write(
+            &manifest,
+            format!(
+                "spin_manifest_version = 2\n[variables]\nhost = {{ default = \"https://a.example\" }}\n\
+                 [[trigger.http]]\nroute = \"/...\"\ncomponent = \"c\"\n\
+                 [component.c]\nsource = \"c.wasm\"\n{grants}\n"
+            ),
+        )?;
+        let loaded = App::load(&Options {
+            manifest,
+            state_dir: dir.clone(),
+            runtime_config: None,
+            variables: BTreeMap::new(),
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        loaded
+    }
+
+    fn refusal(grants: &str) -> String {
+        match load(grants) {
+            Ok(_) => panic!("{grants:?} was accepted"),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
+    #[test]
+    fn grants_resolve_from_the_manifests_variables() {
+        let app = load(
+            "sqlite_databases = [\"default\"]\nallowed_outbound_hosts = [\"{{ host }}\"]\n\
+             [component.c.variables]\ntarget = \"{{ host }}/x\"",
+        )
+        .expect("load");
+        let grants = &app.components[0].grants;
+        assert_eq!(grants.variables["target"], "https://a.example/x");
+        assert!(grants.allowed_outbound_hosts[0].allows("https", "a.example", 443));
+        assert!(!grants.allowed_outbound_hosts[0].allows("https", "b.example", 443));
+    }
+
+    #[test]
+    fn what_the_host_cannot_serve_stops_the_start() {
+        assert!(refusal("sqlite_databases = [\"other\"]").contains("not defined"));
+        assert!(refusal("key_value_stores = [\"default\"]").contains("no key-value stores"));
+        assert!(refusal("[component.c.variables]\nx = \"{{ nope }}\"").contains("nope"));
+        assert!(refusal("allowed_outbound_hosts = [\"api.example\"]").contains("no scheme"));
+    }
 }
