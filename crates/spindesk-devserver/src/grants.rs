@@ -4,6 +4,7 @@
 use spindesk_core::ports::{
     KeyValue, KvError, Outbound, OutboundError, Rows, Sql, SqlError, SqlErrorKind, Value,
 };
+use spindesk_native::spin_routes::AllowedHost;
 use spindesk_native::{NativeSql, PlainHttp};
 use std::cell::OnceCell;
 use std::path::Path;
@@ -97,7 +98,7 @@ impl KeyValue for DevKeyValue<'_> {
 /// vendors and bot APIs). Anything else fails with `Failed`, because the dev server calls no
 /// vendor (the core then takes its failure path, e.g. leaves the message in the outbox).
 pub struct DevOutbound {
-    allowed: Vec<HostPattern>,
+    allowed: Vec<AllowedHost>,
     sender: Option<PlainHttp>,
 }
 
@@ -107,7 +108,7 @@ impl DevOutbound {
         let mut allowed = Vec::new();
         let mut unsupported = Vec::new();
         for entry in allowed_outbound_hosts {
-            match HostPattern::parse(entry) {
+            match AllowedHost::parse(entry) {
                 Some(p) => allowed.push(p),
                 None => unsupported.push(entry.clone()),
             }
@@ -189,91 +190,6 @@ impl DevOutbound {
         Err(OutboundError::Failed(
             "the dev server sends outbound requests only to this machine (127.0.0.1)".into(),
         ))
-    }
-}
-
-/// One `allowed_outbound_hosts` entry: `scheme://host[:port]`, where the scheme, the host, a
-/// leading host label (`*.example.com`) or the port may be `*`, and the port may be a range
-/// `8000..8010`. Without a port only the scheme's default port is allowed.
-#[derive(Debug, Clone, PartialEq)]
-struct HostPattern {
-    scheme: Option<String>,
-    host: HostMatch,
-    port: PortMatch,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum HostMatch {
-    Any,
-    Exact(String),
-    /// `*.example.com` -> `.example.com`
-    Subdomain(String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum PortMatch {
-    Any,
-    SchemeDefault,
-    Range(u16, u16),
-}
-
-impl HostPattern {
-    fn parse(entry: &str) -> Option<HostPattern> {
-        let (scheme, rest) = entry.split_once("://")?;
-        let rest = rest.trim_end_matches('/');
-        if rest.contains(['/', '{', '[']) {
-            return None;
-        }
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((host, "*")) => (host, PortMatch::Any),
-            Some((host, port)) => match port.split_once("..") {
-                Some((lo, hi)) => (
-                    host,
-                    PortMatch::Range(lo.parse().ok()?, hi.parse::<u16>().ok()?.checked_sub(1)?),
-                ),
-                None => {
-                    let p = port.parse().ok()?;
-                    (host, PortMatch::Range(p, p))
-                }
-            },
-            None => (rest, PortMatch::SchemeDefault),
-        };
-        let host = match host {
-            "*" => HostMatch::Any,
-            h if h.starts_with("*.") => HostMatch::Subdomain(h[1..].to_ascii_lowercase()),
-            h if h.is_empty() || h.contains('*') => return None,
-            h => HostMatch::Exact(h.to_ascii_lowercase()),
-        };
-        let scheme = (scheme != "*").then(|| scheme.to_ascii_lowercase());
-        if scheme.is_none() && port == PortMatch::SchemeDefault {
-            return None;
-        }
-        Some(HostPattern { scheme, host, port })
-    }
-
-    fn allows(&self, uri: &http::Uri) -> bool {
-        let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
-            return false;
-        };
-        let scheme = scheme.to_ascii_lowercase();
-        let host = host.to_ascii_lowercase();
-        let default_port = match scheme.as_str() {
-            "http" => 80,
-            "https" => 443,
-            _ => 0,
-        };
-        let port = uri.port_u16().unwrap_or(default_port);
-        self.scheme.as_ref().is_none_or(|s| *s == scheme)
-            && match &self.host {
-                HostMatch::Any => true,
-                HostMatch::Exact(h) => *h == host,
-                HostMatch::Subdomain(suffix) => host.ends_with(suffix.as_str()),
-            }
-            && match self.port {
-                PortMatch::Any => true,
-                PortMatch::SchemeDefault => port == default_port,
-                PortMatch::Range(lo, hi) => (lo..=hi).contains(&port),
-            }
     }
 }
 

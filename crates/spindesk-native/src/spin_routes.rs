@@ -282,6 +282,93 @@ impl fmt::Display for Route {
     }
 }
 
+/// One `allowed_outbound_hosts` entry: `scheme://host[:port]`, where the scheme, the host, a
+/// leading host label (`*.example.com`) or the port may be `*`, and the port may be a range
+/// `8000..8010`. Without a port only the scheme's default port is allowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllowedHost {
+    scheme: Option<String>,
+    host: HostMatch,
+    port: PortMatch,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum HostMatch {
+    Any,
+    Exact(String),
+    /// `*.example.com` -> `.example.com`
+    Subdomain(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum PortMatch {
+    Any,
+    SchemeDefault,
+    Range(u16, u16),
+}
+
+impl AllowedHost {
+    /// The entry, or `None` for one this does not understand.
+    pub fn parse(entry: &str) -> Option<AllowedHost> {
+        let (scheme, rest) = entry.split_once("://")?;
+        let rest = rest.trim_end_matches('/');
+        if rest.contains(['/', '{', '[']) {
+            return None;
+        }
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((host, "*")) => (host, PortMatch::Any),
+            Some((host, port)) => match port.split_once("..") {
+                Some((lo, hi)) => (
+                    host,
+                    PortMatch::Range(lo.parse().ok()?, hi.parse::<u16>().ok()?.checked_sub(1)?),
+                ),
+                None => {
+                    let p = port.parse().ok()?;
+                    (host, PortMatch::Range(p, p))
+                }
+            },
+            None => (rest, PortMatch::SchemeDefault),
+        };
+        let host = match host {
+            "*" => HostMatch::Any,
+            h if h.starts_with("*.") => HostMatch::Subdomain(h[1..].to_ascii_lowercase()),
+            h if h.is_empty() || h.contains('*') => return None,
+            h => HostMatch::Exact(h.to_ascii_lowercase()),
+        };
+        let scheme = (scheme != "*").then(|| scheme.to_ascii_lowercase());
+        if scheme.is_none() && port == PortMatch::SchemeDefault {
+            return None;
+        }
+        Some(AllowedHost { scheme, host, port })
+    }
+
+    /// Whether a request to `uri` may go out.
+    pub fn allows(&self, uri: &http::Uri) -> bool {
+        let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
+            return false;
+        };
+        let scheme = scheme.to_ascii_lowercase();
+        let host = host.to_ascii_lowercase();
+        let default_port = match scheme.as_str() {
+            "http" => 80,
+            "https" => 443,
+            _ => 0,
+        };
+        let port = uri.port_u16().unwrap_or(default_port);
+        self.scheme.as_ref().is_none_or(|s| *s == scheme)
+            && match &self.host {
+                HostMatch::Any => true,
+                HostMatch::Exact(h) => *h == host,
+                HostMatch::Subdomain(suffix) => host.ends_with(suffix.as_str()),
+            }
+            && match self.port {
+                PortMatch::Any => true,
+                PortMatch::SchemeDefault => port == default_port,
+                PortMatch::Range(lo, hi) => (lo..=hi).contains(&port),
+            }
+    }
+}
+
 fn trim_slashes(path: &str) -> &str {
     path.trim_start_matches('/').trim_end_matches('/')
 }

@@ -2,13 +2,11 @@
 //! grants with its variables filled in, the SQLite files behind the database labels, and the
 //! compiled components (each compiled on its first request, then pre-instantiated).
 
-use crate::manifest::{expand, Manifest};
-use crate::outbound::AllowedHost;
-use crate::routes::Route;
 use crate::state::Instance;
 use anyhow::{anyhow, bail, Context};
+use spindesk_native::spin_routes::{expand_template, AllowedHost, Manifest, Router};
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 use wasmtime::component::{Component, HasSelf, Linker};
@@ -36,8 +34,9 @@ pub struct Loaded {
 
 pub struct App {
     pub engine: Engine,
-    pub routes: Vec<Route>,
-    pub components: Vec<Loaded>,
+    pub router: Router,
+    /// By component id.
+    pub components: HashMap<String, Loaded>,
     /// Database label to file (`default` is `sqlite_db.db` in the state folder).
     pub databases: HashMap<String, PathBuf>,
     linker: Linker<Instance>,
@@ -56,13 +55,13 @@ pub struct Options {
 
 impl App {
     pub fn load(options: &Options) -> anyhow::Result<App> {
-        let manifest = Manifest::read(&options.manifest)?;
-        let base = options
-            .manifest
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
+        let manifest = Manifest::load(&options.manifest).map_err(anyhow::Error::msg)?;
+        let router = manifest.router().map_err(anyhow::Error::msg)?;
+        let base = if manifest.dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            manifest.dir.clone()
+        };
         let values = resolve_variables(&manifest, &options.variables)?;
         let databases = databases(options)?;
 
@@ -82,11 +81,10 @@ impl App {
             |s| s,
         )?;
 
-        let ids: Vec<&String> = manifest.component.keys().collect();
         // One compiled actions component per file, however many components depend on it.
         let mut actions_by_path: HashMap<PathBuf, spindesk_wasm_actions::WasmActions> =
             HashMap::new();
-        let mut components = Vec::new();
+        let mut components = HashMap::new();
         for (id, c) in &manifest.component {
             if let Some(store) = c.key_value_stores.first() {
                 bail!(
@@ -103,26 +101,33 @@ impl App {
                 }
             }
             let lookup = |name: &str| values.get(name).cloned();
+            let undeclared =
+                |what: &str| anyhow!("component {id:?}: {what} refers to an undeclared variable");
             let variables = c
                 .variables
                 .iter()
                 .map(|(name, template)| {
-                    expand(template, lookup)
+                    expand_template(template, lookup)
                         .map(|v| (name.clone(), v))
-                        .map_err(|e| anyhow!("component {id:?}: {e}"))
+                        .ok_or_else(|| undeclared(&format!("variable {name:?}")))
                 })
                 .collect::<anyhow::Result<_>>()?;
             let allowed_outbound_hosts = c
                 .allowed_outbound_hosts
                 .iter()
                 .map(|entry| {
-                    let entry = expand(entry, lookup).map_err(|e| anyhow!("{id:?}: {e}"))?;
-                    AllowedHost::parse(&entry).map_err(|e| anyhow!("component {id:?}: {e}"))
+                    let expanded = expand_template(entry, lookup)
+                        .ok_or_else(|| undeclared(&format!("outbound host {entry:?}")))?;
+                    AllowedHost::parse(&expanded).ok_or_else(|| {
+                        anyhow!("component {id:?}: outbound host {expanded:?} is not understood")
+                    })
                 })
                 .collect::<anyhow::Result<_>>()?;
             let actions = match c.dependencies.get(ACTIONS_IMPORT) {
                 Some(dep) => {
-                    let path = base.join(&dep.path);
+                    let path = base.join(dep.path.as_deref().ok_or_else(|| {
+                        anyhow!("component {id:?}: the {ACTIONS_IMPORT} dependency needs a path")
+                    })?);
                     let loaded = match actions_by_path.get(&path) {
                         Some(loaded) => loaded.clone(),
                         None => spindesk_wasm_actions::WasmActions::load(
@@ -147,33 +152,24 @@ impl App {
                     source.display()
                 );
             }
-            components.push(Loaded {
-                grants: Arc::new(Grants {
-                    id: id.clone(),
-                    sqlite_databases: c.sqlite_databases.clone(),
-                    allowed_outbound_hosts,
-                    variables,
-                    actions,
-                }),
-                source,
-                pre: OnceCell::new(),
-            });
+            components.insert(
+                id.clone(),
+                Loaded {
+                    grants: Arc::new(Grants {
+                        id: id.clone(),
+                        sqlite_databases: c.sqlite_databases.clone(),
+                        allowed_outbound_hosts,
+                        variables,
+                        actions,
+                    }),
+                    source,
+                    pre: OnceCell::new(),
+                },
+            );
         }
-        let routes = manifest
-            .trigger
-            .http
-            .iter()
-            .map(|t| {
-                let index = ids
-                    .iter()
-                    .position(|id| **id == t.component)
-                    .ok_or_else(|| anyhow!("route {} names no component", t.route))?;
-                Ok(Route::new(&t.route, index))
-            })
-            .collect::<anyhow::Result<_>>()?;
         Ok(App {
             engine,
-            routes,
+            router,
             components,
             databases,
             linker,
@@ -184,9 +180,9 @@ impl App {
     /// wait seconds for its component to compile); the number compiled.
     pub async fn compile_all(&self) -> anyhow::Result<usize> {
         let mut compiled = 0;
-        for (index, loaded) in self.components.iter().enumerate() {
+        for (id, loaded) in &self.components {
             if loaded.source.exists() {
-                self.pre(index).await?;
+                self.pre(id).await?;
                 compiled += 1;
             }
         }
@@ -195,8 +191,11 @@ impl App {
 
     /// The component compiled and pre-instantiated (the first request to it waits for that
     /// when it was not compiled at start).
-    pub async fn pre(&self, index: usize) -> anyhow::Result<&ProxyPre<Instance>> {
-        let loaded = &self.components[index];
+    pub async fn pre(&self, id: &str) -> anyhow::Result<&ProxyPre<Instance>> {
+        let loaded = self
+            .components
+            .get(id)
+            .ok_or_else(|| anyhow!("no component {id:?}"))?;
         loaded
             .pre
             .get_or_try_init(|| async {
@@ -294,7 +293,7 @@ mod tests {
         std::fs::write(
             &manifest,
             format!(
-                "spin_manifest_version = 2\n[variables]\nhost = {{ default = \"https://a.example\" }}\n\
+                "spin_manifest_version = 2\n[application]\nname = \"t\"\n[variables]\nhost = {{ default = \"https://a.example\" }}\n\
                  [[trigger.http]]\nroute = \"/...\"\ncomponent = \"c\"\n\
                  [component.c]\nsource = \"c.wasm\"\n{grants}\n"
             ),
@@ -323,17 +322,18 @@ mod tests {
              [component.c.variables]\ntarget = \"{{ host }}/x\"",
         )
         .expect("load");
-        let grants = &app.components[0].grants;
+        let grants = &app.components["c"].grants;
         assert_eq!(grants.variables["target"], "https://a.example/x");
-        assert!(grants.allowed_outbound_hosts[0].allows("https", "a.example", 443));
-        assert!(!grants.allowed_outbound_hosts[0].allows("https", "b.example", 443));
+        let allows = |uri: &str| grants.allowed_outbound_hosts[0].allows(&uri.parse().unwrap());
+        assert!(allows("https://a.example/send"));
+        assert!(!allows("https://b.example/send"));
     }
 
     #[test]
     fn what_the_host_cannot_serve_stops_the_start() {
         assert!(refusal("sqlite_databases = [\"other\"]").contains("not defined"));
         assert!(refusal("key_value_stores = [\"default\"]").contains("no key-value stores"));
-        assert!(refusal("[component.c.variables]\nx = \"{{ nope }}\"").contains("nope"));
-        assert!(refusal("allowed_outbound_hosts = [\"api.example\"]").contains("no scheme"));
+        assert!(refusal("[component.c.variables]\nx = \"{{ nope }}\"").contains("undeclared"));
+        assert!(refusal("allowed_outbound_hosts = [\"api.example\"]").contains("not understood"));
     }
 }

@@ -9,9 +9,6 @@
 mod actions;
 pub mod app;
 mod key_value;
-pub mod manifest;
-pub mod outbound;
-pub mod routes;
 pub mod server;
 mod sqlite;
 mod state;

@@ -3,7 +3,6 @@
 //! instance pool holds 1,000); over that a request gets a bare 500, as from Spin.
 
 use crate::app::App;
-use crate::routes;
 use crate::state::Instance;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -73,10 +72,13 @@ impl Server {
             return Ok(plain(500, ""));
         };
         let path = req.uri().path().to_owned();
-        let Some(matched) = routes::pick(&self.app.routes, &path) else {
+        let Some(matched) = self.app.router.route(&path) else {
             return Ok(plain(404, "Not Found"));
         };
-        let loaded = &self.app.components[matched.route.component];
+        let component = matched.component.to_owned();
+        let Some(loaded) = self.app.components.get(&component) else {
+            return Ok(plain(404, "Not Found"));
+        };
         let host = req
             .headers()
             .get(hyper::header::HOST)
@@ -88,14 +90,14 @@ impl Server {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| path.clone());
-        let prefix = matched.route.pattern.trim_end_matches("/...").to_owned();
+        let (raw_route, base) = (matched.raw_route.to_owned(), matched.route.base());
         let headers = req.headers_mut();
         for (name, value) in [
             ("spin-full-url", format!("http://{host}{path_and_query}")),
             ("spin-path-info", matched.path_info.clone()),
-            ("spin-matched-route", matched.route.pattern.clone()),
-            ("spin-raw-component-route", matched.route.pattern.clone()),
-            ("spin-component-route", prefix),
+            ("spin-matched-route", raw_route.clone()),
+            ("spin-raw-component-route", raw_route),
+            ("spin-component-route", base),
             ("spin-base-path", "/".to_owned()),
             ("spin-client-addr", peer.to_string()),
         ] {
@@ -103,7 +105,7 @@ impl Server {
         }
         *req.uri_mut() = format!("http://{host}{path_and_query}").parse()?;
 
-        let pre = self.app.pre(matched.route.component).await?.clone();
+        let pre = self.app.pre(&component).await?.clone();
         let mut store = Store::new(
             &self.app.engine,
             Instance::new(Arc::clone(&self.app), Arc::clone(&loaded.grants)),

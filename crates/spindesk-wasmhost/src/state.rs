@@ -2,7 +2,6 @@
 //! table with the connections it opened, its component's grants), dropped with the instance.
 
 use crate::app::{App, Grants};
-use crate::outbound::AllowedHost;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -56,16 +55,11 @@ impl WasiHttpView for Instance {
         config: OutgoingRequestConfig,
     ) -> HttpResult<HostFutureIncomingResponse> {
         let uri = request.uri();
-        let scheme = uri.scheme_str().unwrap_or("http").to_ascii_lowercase();
-        let host = uri.host().unwrap_or("").trim_matches(['[', ']']).to_owned();
-        let port = uri
-            .port_u16()
-            .unwrap_or(if scheme == "https" { 443 } else { 80 });
         let allowed = self
             .grants
             .allowed_outbound_hosts
             .iter()
-            .any(|a: &AllowedHost| a.allows(&scheme, &host, port));
+            .any(|a| a.allows(uri));
         if !allowed {
             return Err(ErrorCode::HttpRequestDenied.into());
         }
