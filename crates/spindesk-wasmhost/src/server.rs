@@ -91,9 +91,16 @@ impl Server {
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| path.clone());
         let (raw_route, base) = (matched.raw_route.to_owned(), matched.route.base());
+        // A Host header that cannot make a URL is the caller's mistake: 400, not 500.
+        let Ok(full_url) = format!("http://{host}{path_and_query}").parse::<hyper::Uri>() else {
+            return Ok(plain(
+                400,
+                "Bad Request: the Host header does not make a URL",
+            ));
+        };
         let headers = req.headers_mut();
         for (name, value) in [
-            ("spin-full-url", format!("http://{host}{path_and_query}")),
+            ("spin-full-url", full_url.to_string()),
             ("spin-path-info", matched.path_info.clone()),
             ("spin-matched-route", raw_route.clone()),
             ("spin-raw-component-route", raw_route),
@@ -103,7 +110,7 @@ impl Server {
         ] {
             headers.insert(name, value.parse()?);
         }
-        *req.uri_mut() = format!("http://{host}{path_and_query}").parse()?;
+        *req.uri_mut() = full_url;
 
         let pre = self.app.pre(&component).await?.clone();
         let mut store = Store::new(
@@ -118,17 +125,23 @@ impl Server {
         let task = tokio::spawn(async move {
             let _permit = permit;
             let proxy = pre.instantiate_async(&mut store).await?;
-            proxy
+            let ran = proxy
                 .wasi_http_incoming_handler()
                 .call_handle(&mut store, incoming, out)
-                .await
+                .await;
+            // A trap after the response was sent (in a follow-up) has no one else to tell.
+            if let Err(e) = &ran {
+                eprintln!("spindesk-wasmhost: {component}: {e:#}");
+            }
+            ran
         });
         match receiver.await {
             Ok(Ok(resp)) => Ok(resp),
             Ok(Err(code)) => anyhow::bail!("the component answered with an error: {code:?}"),
             Err(_) => match task.await {
                 Ok(Ok(())) => anyhow::bail!("the component set no response"),
-                Ok(Err(e)) => Err(e.context("the component trapped")),
+                // The trap itself is logged by the task.
+                Ok(Err(_)) => anyhow::bail!("the component trapped before it answered"),
                 Err(e) => Err(e.into()),
             },
         }

@@ -246,6 +246,17 @@ fn the_admin_component_reads_its_token_from_the_manifests_variables() {
     let (status, agents) = host.call("GET", "/api/admin/agents", Some(ADMIN_TOKEN), "");
     assert_eq!(status, 200, "{agents}");
     assert!(agents["agents"].is_array(), "{agents}");
+    // A Host header that makes no URL is the caller's mistake, answered 400 by the host.
+    let mut stream = TcpStream::connect(&host.addr).expect("connect");
+    write!(
+        stream,
+        "GET /api/admin/agents HTTP/1.1\r\nhost: bad host\r\nconnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("answer");
+    assert!(raw.starts_with("HTTP/1.1 400"), "{raw}");
+
     let (status, refused) = host.call(
         "GET",
         "/api/admin/agents",
