@@ -39,6 +39,8 @@ pub struct App {
     pub components: HashMap<String, Loaded>,
     /// Database label to file (`default` is `sqlite_db.db` in the state folder).
     pub databases: HashMap<String, PathBuf>,
+    /// `--trace-sql`: every request's statements, timed, on stderr.
+    pub trace_sql: bool,
     linker: Linker<Instance>,
 }
 
@@ -51,6 +53,8 @@ pub struct Options {
     pub runtime_config: Option<PathBuf>,
     /// `--variable name=value`, over `SPIN_VARIABLE_<NAME>` and the manifest's defaults.
     pub variables: BTreeMap<String, String>,
+    /// Print every request's SQLite calls with their times (where a request's time goes).
+    pub trace_sql: bool,
 }
 
 impl App {
@@ -68,6 +72,10 @@ impl App {
         let mut config = Config::new();
         config.async_support(true);
         config.wasm_component_model(true);
+        // `perf` can name the components' own functions (`/tmp/perf-<pid>.map`).
+        if std::env::var_os("SPINDESK_WASMHOST_PERFMAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&config)?;
         let mut linker = Linker::<Instance>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
@@ -172,6 +180,7 @@ impl App {
             router,
             components,
             databases,
+            trace_sql: options.trace_sql,
             linker,
         })
     }
@@ -303,6 +312,7 @@ mod tests {
             state_dir: dir.clone(),
             runtime_config: None,
             variables: BTreeMap::new(),
+            trace_sql: false,
         });
         let _ = std::fs::remove_dir_all(&dir);
         loaded

@@ -6,7 +6,8 @@
 //!
 //! Every built component is compiled before the host listens, as under Spin;
 //! `--compile-on-first-request` leaves each until its first request (the tests, which reach
-//! two components of twelve).
+//! two components of twelve). `--trace-sql` prints every request's SQLite calls with their
+//! times on stderr (statements only, never their parameters).
 //! Build the components first (`spin build`'s commands, or `.ci/run`'s wasm step).
 
 use spindesk_wasmhost::app::{App, Options};
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage: spindesk-wasmhost [--listen ADDR] [--manifest spin.toml] \
 [--state-dir DIR] [--runtime-config-file FILE] [--variable NAME=VALUE]... [--instances N] \
-[--compile-on-first-request]";
+[--compile-on-first-request] [--trace-sql]";
 
 fn main() -> anyhow::Result<()> {
     let mut listen = "127.0.0.1:3000".to_owned();
@@ -27,6 +28,7 @@ fn main() -> anyhow::Result<()> {
         state_dir: PathBuf::from(".spin"),
         runtime_config: None,
         variables: BTreeMap::new(),
+        trace_sql: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -52,6 +54,7 @@ fn main() -> anyhow::Result<()> {
                 options.variables.insert(name.to_owned(), val.to_owned());
             }
             "--compile-on-first-request" => compile_at_start = false,
+            "--trace-sql" => options.trace_sql = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());

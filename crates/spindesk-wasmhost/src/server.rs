@@ -124,11 +124,16 @@ impl Server {
         // component that answers first); the pool's place is held until it ends.
         let task = tokio::spawn(async move {
             let _permit = permit;
+            let started = std::time::Instant::now();
             let proxy = pre.instantiate_async(&mut store).await?;
             let ran = proxy
                 .wasi_http_incoming_handler()
                 .call_handle(&mut store, incoming, out)
                 .await;
+            if let Some(trace) = &store.data().trace {
+                let micros = started.elapsed().as_micros();
+                eprintln!("--- {component} {path}: {micros} us\n{}", trace.join("\n"));
+            }
             // A trap after the response was sent (in a follow-up) has no one else to tell.
             if let Err(e) = &ran {
                 eprintln!("spindesk-wasmhost: {component}: {e:#}");

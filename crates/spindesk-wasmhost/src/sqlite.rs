@@ -11,6 +11,7 @@ use wasmtime::component::Resource;
 /// An open connection (the `connection` resource).
 pub struct Connection {
     conn: Arc<Mutex<rusqlite::Connection>>,
+    label: String,
 }
 
 impl sqlite::Host for Instance {}
@@ -26,10 +27,13 @@ impl sqlite::HostConnection for Instance {
         let Some(path) = self.app.databases.get(&database).cloned() else {
             return Ok(Err(Error::NoSuchDatabase));
         };
+        let started = std::time::Instant::now();
         let opened = tokio::task::spawn_blocking(move || rusqlite::Connection::open(path)).await?;
+        self.traced(&database, started, "(open)");
         match opened {
             Ok(conn) => Ok(Ok(self.table.push(Connection {
                 conn: Arc::new(Mutex::new(conn)),
+                label: database,
             })?)),
             Err(e) => Ok(Err(Error::Io(e.to_string()))),
         }
@@ -41,20 +45,40 @@ impl sqlite::HostConnection for Instance {
         statement: String,
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
-        let conn = Arc::clone(&self.table.get(&connection)?.conn);
+        let opened = self.table.get(&connection)?;
+        let (conn, label) = (Arc::clone(&opened.conn), opened.label.clone());
+        let started = std::time::Instant::now();
+        let traced = self.trace.is_some().then(|| statement.clone());
         let ran = tokio::task::spawn_blocking(move || {
             let conn = conn.lock().map_err(|_| Error::InvalidConnection)?;
             run(&conn, &statement, parameters).map_err(|e| Error::Io(e.to_string()))
         })
         .await?;
+        if let Some(statement) = traced {
+            self.traced(&label, started, &statement);
+        }
         Ok(ran)
     }
 
     async fn drop(&mut self, connection: Resource<Connection>) -> wasmtime::Result<()> {
         let closing = self.table.delete(connection)?;
+        let (label, started) = (closing.label.clone(), std::time::Instant::now());
         // The close (the last one checkpoints a WAL database) is the instance's work too.
         tokio::task::spawn_blocking(move || drop(closing)).await?;
+        self.traced(&label, started, "(close)");
         Ok(())
+    }
+}
+
+impl Instance {
+    /// One line of `--trace-sql`: microseconds, the database, the statement's first words.
+    fn traced(&mut self, label: &str, started: std::time::Instant, what: &str) {
+        if let Some(trace) = &mut self.trace {
+            let what: String = what.split_whitespace().collect::<Vec<_>>().join(" ");
+            let what: String = what.chars().take(110).collect();
+            let micros = started.elapsed().as_micros();
+            trace.push(format!("{micros:>7} us  {label:<12} {what}"));
+        }
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Instance {
     pub app: Arc<App>,
     pub grants: Arc<Grants>,
     pub table: ResourceTable,
+    /// With `--trace-sql`: this request's SQLite calls, one line each, printed when it ends.
+    pub trace: Option<Vec<String>>,
     wasi: WasiCtx,
     http: WasiHttpCtx,
 }
@@ -21,6 +23,7 @@ pub struct Instance {
 impl Instance {
     pub fn new(app: Arc<App>, grants: Arc<Grants>) -> Instance {
         Instance {
+            trace: app.trace_sql.then(Vec::new),
             app,
             grants,
             table: ResourceTable::new(),

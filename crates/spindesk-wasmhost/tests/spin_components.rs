@@ -51,6 +51,11 @@ struct Host {
 
 impl Host {
     fn start(name: &str) -> Host {
+        Host::start_with(name, &[])
+    }
+
+    /// [`Host::start`] with more arguments; the host's stderr goes to `stderr.log` in its state.
+    fn start_with(name: &str, args: &[&str]) -> Host {
         build_components();
         let state =
             std::env::temp_dir().join(format!("spindesk-wasmhost-{name}-{}", std::process::id()));
@@ -77,7 +82,9 @@ impl Host {
             .arg(format!("admin_token={ADMIN_TOKEN}"))
             // Only the components a test reaches are built and compiled.
             .arg("--compile-on-first-request")
+            .args(args)
             .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(state.join("stderr.log")).expect("stderr.log"))
             .spawn()
             .expect("start spindesk-wasmhost");
         let mut line = String::new();
@@ -135,6 +142,19 @@ impl Host {
             serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
         };
         (status, json)
+    }
+
+    /// The host's stderr once it has a line containing `wanted` (it may come just after the
+    /// answer: an instance ends after its response), or as it is after 10 s.
+    fn stderr_with(&self, wanted: &str) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let text = std::fs::read_to_string(self.state.join("stderr.log")).unwrap_or_default();
+            if text.contains(wanted) || started.elapsed() > std::time::Duration::from_secs(10) {
+                return text;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     fn database(&self) -> rusqlite::Connection {
@@ -242,7 +262,7 @@ fn a_visitor_talks_to_the_bot_through_the_widget_component() {
 
 #[test]
 fn the_admin_component_reads_its_token_from_the_manifests_variables() {
-    let host = Host::start("admin");
+    let host = Host::start_with("admin", &["--trace-sql"]);
     let (status, agents) = host.call("GET", "/api/admin/agents", Some(ADMIN_TOKEN), "");
     assert_eq!(status, 200, "{agents}");
     assert!(agents["agents"].is_array(), "{agents}");
@@ -264,4 +284,22 @@ fn the_admin_component_reads_its_token_from_the_manifests_variables() {
         "",
     );
     assert_eq!(status, 401, "{refused}");
+
+    // `--trace-sql`: each request's SQLite calls, timed, under a line naming the component and
+    // the path; the statements only, never the request's token.
+    let trace = host.stderr_with("--- admin /api/admin/agents: ");
+    let block = trace
+        .split("--- ")
+        .find(|b| b.starts_with("admin /api/admin/agents: "))
+        .unwrap_or_else(|| panic!("no trace of the agents list in {trace:?}"));
+    let lines: Vec<&str> = block.lines().skip(1).collect();
+    assert!(
+        lines.iter().any(|l| l.contains(" us  default ") && l.contains("(open)")),
+        "{block}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains(" us  default ") && l.contains("SELECT")),
+        "{block}"
+    );
+    assert!(!trace.contains(ADMIN_TOKEN), "the trace shows the admin token");
 }
