@@ -21,6 +21,9 @@ mod language;
 mod query;
 mod segment;
 mod stopwords;
+mod synonym_terms;
+// The source of `synonym_terms` (its test reads it; requests use the analysed table).
+#[cfg(test)]
 mod synonyms;
 
 pub use analysis::{

@@ -39,32 +39,45 @@ fn with_slug(mut path: String, title: &str) -> String {
 /// characters one `-`; percent-encoded (UTF-8), so `비밀번호 재설정` is
 /// `%EB%B9%84%EB%B0%80%EB%B2%88%ED%98%B8-%EC%9E%AC%EC%84%A4%EC%A0%95`.
 pub fn slug(title: &str) -> String {
-    let mut out = String::new();
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    // Every search result and article list builds one per article: no allocation per character.
+    let mut out = String::with_capacity(title.len().min(MAX_SLUG_BYTES));
     let mut gap = false;
     for c in title.chars() {
         if !c.is_alphanumeric() {
             gap = true;
             continue;
         }
-        let mut piece = String::new();
-        if gap && !out.is_empty() {
-            piece.push('-');
-        }
+        let dash = gap && !out.is_empty();
         gap = false;
+        // The character lower-cased (at most three characters of four bytes each).
+        let mut bytes = [0u8; 12];
+        let mut n = 0;
         for lower in c.to_lowercase() {
-            let mut buf = [0u8; 4];
-            for &byte in lower.encode_utf8(&mut buf).as_bytes() {
-                if byte.is_ascii_alphanumeric() {
-                    piece.push(char::from(byte));
-                } else {
-                    piece.push_str(&format!("%{byte:02X}"));
-                }
-            }
+            n += lower.encode_utf8(&mut bytes[n..]).len();
         }
-        if out.len() + piece.len() > MAX_SLUG_BYTES {
+        let bytes = &bytes[..n];
+        let kept = |b: u8| b.is_ascii_alphanumeric();
+        let len = usize::from(dash)
+            + bytes
+                .iter()
+                .map(|&b| if kept(b) { 1 } else { 3 })
+                .sum::<usize>();
+        if out.len() + len > MAX_SLUG_BYTES {
             break;
         }
-        out.push_str(&piece);
+        if dash {
+            out.push('-');
+        }
+        for &b in bytes {
+            if kept(b) {
+                out.push(char::from(b));
+            } else {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
     }
     out
 }

@@ -4,7 +4,7 @@
 
 use super::analysis::{Analyzer, RawTerm};
 use super::language::Language;
-use super::synonyms;
+use super::synonym_terms;
 use std::sync::OnceLock;
 
 /// A query keeps at most this many distinct terms; the rest of a long message is ignored, which
@@ -86,7 +86,7 @@ pub fn query(text: &str, locale: &str) -> Query {
                     let alternative = other
                         .iter()
                         .filter(|(_, stop)| !stop)
-                        .map(|(t, _)| t.as_str())
+                        .map(|(t, _)| *t)
                         .collect::<Vec<_>>()
                         .join(" ");
                     for &m in &matched {
@@ -113,11 +113,11 @@ pub fn phrases(locale: &str) -> &'static [Vec<String>] {
     };
     cell.get_or_init(|| {
         let mut out: Vec<Vec<String>> = Vec::new();
-        for phrase in synonym_phrases(locale).iter().flatten() {
+        for phrase in synonym_phrases(locale).iter().copied().flatten() {
             let terms: Vec<String> = phrase
                 .iter()
                 .filter(|(_, stop)| !stop)
-                .map(|(t, _)| t.clone())
+                .map(|(t, _)| (*t).to_owned())
                 .collect();
             if terms.len() > 1 && !out.contains(&terms) {
                 out.push(terms);
@@ -127,7 +127,7 @@ pub fn phrases(locale: &str) -> &'static [Vec<String>] {
     })
 }
 
-fn occurrences(raw: &[RawTerm], phrase: &[(String, bool)]) -> Vec<usize> {
+fn occurrences(raw: &[RawTerm], phrase: Phrase) -> Vec<usize> {
     if phrase.is_empty() || phrase.len() > raw.len() {
         return Vec::new();
     }
@@ -136,41 +136,24 @@ fn occurrences(raw: &[RawTerm], phrase: &[(String, bool)]) -> Vec<usize> {
             raw[start..start + phrase.len()]
                 .iter()
                 .zip(phrase)
-                .all(|(t, (p, _))| &t.text == p)
+                .all(|(t, (p, _))| t.text == *p)
         })
         .collect()
 }
 
-type Phrase = Vec<(String, bool)>;
+/// A synonym phrase as analysed: its terms in order, each with whether it is a stop word.
+type Phrase = &'static [(&'static str, bool)];
 
-/// The synonym table analysed once per rule set (the phrases' terms depend on how the locale
-/// treats letter words; Hangul is the same everywhere).
-fn synonym_phrases(locale: &str) -> &'static [Vec<Phrase>] {
-    static ENGLISH_RULES: OnceLock<Vec<Vec<Phrase>>> = OnceLock::new();
-    static OTHER_RULES: OnceLock<Vec<Vec<Phrase>>> = OnceLock::new();
-    let (cell, rules_locale) = match Language::from_locale(locale) {
-        Language::Other => (&OTHER_RULES, "und"),
-        _ => (&ENGLISH_RULES, "en"),
-    };
-    cell.get_or_init(|| {
-        let analyzer = Analyzer::new(rules_locale);
-        synonyms::GROUPS
-            .iter()
-            .map(|group| {
-                group
-                    .iter()
-                    .map(|phrase| {
-                        analyzer
-                            .analyze_raw(phrase)
-                            .into_iter()
-                            .map(|t| (t.text, t.stop))
-                            .collect::<Phrase>()
-                    })
-                    .filter(|p| p.iter().any(|(_, stop)| !stop))
-                    .collect()
-            })
-            .collect()
-    })
+/// The synonym table as `locale`'s rules analyse it (the phrases' terms depend on how the
+/// locale treats letter words; Hangul is the same everywhere). Analysed when the table was
+/// written, not per request ([`synonym_terms`]): a Spin instance lives for one request, so a
+/// table analysed on first use was analysed by every search, twice with the index's version
+/// check: a sixth of a help-center search's own work.
+fn synonym_phrases(locale: &str) -> &'static [&'static [Phrase]] {
+    match Language::from_locale(locale) {
+        Language::Other => synonym_terms::OTHER_RULES,
+        _ => synonym_terms::ENGLISH_RULES,
+    }
 }
 
 #[cfg(test)]
@@ -204,6 +187,90 @@ mod tests {
         // `in` is a stop word: "sign up" must not pull in the login synonyms.
         let q = query("sign up", "en");
         assert!(!q.all_terms().contains(&"login"), "{:?}", q.all_terms());
+    }
+
+    /// `synonym_terms.rs` is [`synonyms::GROUPS`] as the analyser reads it today, under both
+    /// rule sets. When the groups or the analysis change, this fails;
+    /// `SPINDESK_REGENERATE=1 cargo test -p spindesk-core synonym_terms` writes the file anew.
+    #[test]
+    fn synonym_terms_are_the_analysed_synonym_groups() {
+        use crate::text::synonyms;
+        let analysed = |rules: &str| -> Vec<Vec<Vec<(String, bool)>>> {
+            let analyzer = Analyzer::new(rules);
+            synonyms::GROUPS
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .map(|phrase| {
+                            let terms = analyzer.analyze_raw(phrase);
+                            terms
+                                .into_iter()
+                                .map(|t| (t.text, t.stop))
+                                .collect::<Vec<_>>()
+                        })
+                        .filter(|p| p.iter().any(|(_, stop)| !stop))
+                        .collect()
+                })
+                .collect()
+        };
+        let stored = |table: &[&[Phrase]]| -> Vec<Vec<Vec<(String, bool)>>> {
+            table
+                .iter()
+                .map(|g| {
+                    g.iter()
+                        .map(|p| p.iter().map(|(t, s)| ((*t).to_owned(), *s)).collect())
+                        .collect()
+                })
+                .collect()
+        };
+        let (english, other) = (analysed("en"), analysed("und"));
+        if english == stored(synonym_terms::ENGLISH_RULES)
+            && other == stored(synonym_terms::OTHER_RULES)
+        {
+            return;
+        }
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/text/synonym_terms.rs");
+        if std::env::var_os("SPINDESK_REGENERATE").is_some() {
+            std::fs::write(path, render(&english, &other)).expect("write synonym_terms.rs");
+            return;
+        }
+        panic!(
+            "{path} is not what the analyser makes of synonyms::GROUPS; write it anew with \
+             SPINDESK_REGENERATE=1 cargo test -p spindesk-core synonym_terms"
+        );
+    }
+
+    fn render(english: &[Vec<Vec<(String, bool)>>], other: &[Vec<Vec<(String, bool)>>]) -> String {
+        let table = |groups: &[Vec<Vec<(String, bool)>>]| -> String {
+            let mut out = String::from("&[\n");
+            for group in groups {
+                out.push_str("    &[\n");
+                for phrase in group {
+                    let terms: Vec<String> = phrase
+                        .iter()
+                        .map(|(t, s)| format!("({t:?}, {s})"))
+                        .collect();
+                    out.push_str(&format!("        &[{}],\n", terms.join(", ")));
+                }
+                out.push_str("    ],\n");
+            }
+            out.push_str("];\n");
+            out
+        };
+        format!(
+            "//! The synonym groups (`synonyms::GROUPS`) analysed, under the English rules and under\n\
+             //! everyone else's: each phrase's terms with whether each is a stop word. Written by\n\
+             //! `SPINDESK_REGENERATE=1 cargo test -p spindesk-core synonym_terms` (a test checks it\n\
+             //! against the analyser); do not edit by hand. Phrases of stop words only are left out.\n\
+             \n\
+             type Groups = &'static [&'static [&'static [(&'static str, bool)]]];\n\
+             \n\
+             pub(super) const ENGLISH_RULES: Groups = {}\n\
+             pub(super) const OTHER_RULES: Groups = {}",
+            table(english),
+            table(other)
+        )
     }
 
     #[test]

@@ -5,6 +5,10 @@
 //! unit of its own (`text::phrases`), so an edit here changes the index: it rebuilds itself
 //! (`help_center::index::index_version` fingerprints the phrases).
 //!
+//! Requests read the groups analysed (`synonym_terms.rs`, written from this file), not this
+//! file: after an edit, `SPINDESK_REGENERATE=1 cargo test -p spindesk-core synonym_terms`
+//! writes it anew, and until then that test fails.
+//!
 //! Keep groups to true equivalents of support vocabulary; a loose group (`app` ~ `program`)
 //! makes every query about one match articles about the other. Phrases are analysed like any
 //! text, so `log in` also matches `logging in`, and `비밀번호` matches `비밀번호를`.

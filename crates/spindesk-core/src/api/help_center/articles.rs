@@ -12,8 +12,8 @@ use crate::help_center_site::paths;
 use crate::timestamp::iso8601;
 use crate::web::{self, ApiError};
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 #[derive(Deserialize, Default)]
 struct ArticleInput {
@@ -30,35 +30,76 @@ struct ArticleInput {
     locale: Option<String>,
 }
 
-pub(super) fn to_json(cx: &Cx, a: &Article) -> Json {
+/// An article as Zendesk's Help Center API shows it (and, with a snippet, as a search result).
+#[derive(Serialize)]
+pub(super) struct ArticleJson<'a> {
+    id: i64,
+    url: String,
+    html_url: String,
+    author_id: Option<i64>,
+    comments_disabled: bool,
+    draft: bool,
+    promoted: bool,
+    position: i64,
+    vote_sum: i64,
+    vote_count: i64,
+    section_id: i64,
+    created_at: String,
+    updated_at: String,
+    edited_at: String,
+    name: &'a str,
+    title: &'a str,
+    source_locale: &'a str,
+    locale: &'a str,
+    outdated: bool,
+    outdated_locales: [&'static str; 0],
+    permission_group_id: Option<i64>,
+    user_segment_id: Option<i64>,
+    label_names: &'a [String],
+    content_tag_ids: [i64; 0],
+    body: &'a str,
+    /// Search results only: the body around the first match, matched words in `<em>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<&'a str>,
+    /// Search results only: `article`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_type: Option<&'static str>,
+}
+
+pub(super) fn to_json<'a>(cx: &Cx, a: &'a Article) -> ArticleJson<'a> {
     let origin = cx.origin();
-    json!({
-        "id": a.id,
-        "url": format!("{origin}/api/v2/help_center/{}/articles/{}.json", a.locale, a.id),
-        "html_url": format!("{origin}{}", paths::article(&a.locale, a.id, &a.title)),
-        "author_id": a.author_id,
-        "comments_disabled": a.comments_disabled,
-        "draft": a.draft,
-        "promoted": a.promoted,
-        "position": a.position,
-        "vote_sum": a.vote_sum,
-        "vote_count": a.vote_count,
-        "section_id": a.section_id,
-        "created_at": iso8601(a.created_at),
-        "updated_at": iso8601(a.updated_at),
-        "edited_at": iso8601(a.edited_at),
-        "name": a.title,
-        "title": a.title,
-        "source_locale": a.source_locale,
-        "locale": a.locale,
-        "outdated": false,
-        "outdated_locales": [],
-        "permission_group_id": a.permission_group_id,
-        "user_segment_id": a.user_segment_id,
-        "label_names": a.label_names,
-        "content_tag_ids": [],
-        "body": a.body,
-    })
+    ArticleJson {
+        id: a.id,
+        url: format!(
+            "{origin}/api/v2/help_center/{}/articles/{}.json",
+            a.locale, a.id
+        ),
+        html_url: format!("{origin}{}", paths::article(&a.locale, a.id, &a.title)),
+        author_id: a.author_id,
+        comments_disabled: a.comments_disabled,
+        draft: a.draft,
+        promoted: a.promoted,
+        position: a.position,
+        vote_sum: a.vote_sum,
+        vote_count: a.vote_count,
+        section_id: a.section_id,
+        created_at: iso8601(a.created_at),
+        updated_at: iso8601(a.updated_at),
+        edited_at: iso8601(a.edited_at),
+        name: &a.title,
+        title: &a.title,
+        source_locale: &a.source_locale,
+        locale: &a.locale,
+        outdated: false,
+        outdated_locales: [],
+        permission_group_id: a.permission_group_id,
+        user_segment_id: a.user_segment_id,
+        label_names: &a.label_names,
+        content_tag_ids: [],
+        body: &a.body,
+        snippet: None,
+        result_type: None,
+    }
 }
 
 pub(super) fn list(

@@ -7,7 +7,7 @@ use crate::help_center::catalog::{Sort, SortBy};
 use crate::ports::Env;
 use crate::store::{database, Db};
 use crate::web::{self, ApiError, OffsetPage};
-use serde_json::{Map, Value as Json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::cell::OnceCell;
 
 // The `http` types as `web` takes them, not `crate::surface`'s names for them: `surface.rs`
@@ -164,32 +164,63 @@ impl<'a> Cx<'a> {
     }
 
     /// A Zendesk list envelope: the items under `key` and the page fields.
-    pub(super) fn list_response(
+    pub(super) fn list_response<T: Serialize>(
         &self,
         key: &str,
-        items: Vec<Json>,
+        items: Vec<T>,
         count: i64,
         page: OffsetPage,
         sort: Option<Sort>,
     ) -> Response {
         let base = format!("{}{}", self.origin(), self.req.uri().path());
-        let (next, previous) = page.links(&base, count, &self.pairs());
-        let mut body = Map::new();
-        body.insert(key.into(), Json::Array(items));
-        body.insert("page".into(), page.page.into());
-        body.insert("per_page".into(), page.per_page.into());
-        body.insert(
-            "page_count".into(),
-            ((count + page.per_page - 1) / page.per_page).into(),
-        );
-        body.insert("count".into(), count.into());
-        body.insert("next_page".into(), next.into());
-        body.insert("previous_page".into(), previous.into());
-        if let Some(sort) = sort {
-            body.insert("sort_by".into(), sort.by.name().into());
-            let order = if sort.descending { "desc" } else { "asc" };
-            body.insert("sort_order".into(), order.into());
+        let (next_page, previous_page) = page.links(&base, count, &self.pairs());
+        web::json(&ListEnvelope {
+            key,
+            items,
+            page: page.page,
+            per_page: page.per_page,
+            page_count: (count + page.per_page - 1) / page.per_page,
+            count,
+            next_page,
+            previous_page,
+            sort: sort.map(|sort| {
+                let order = if sort.descending { "desc" } else { "asc" };
+                (sort.by.name(), order)
+            }),
+        })
+    }
+}
+
+/// [`Cx::list_response`]'s body, written straight from the items (a list is the help center's
+/// busiest answer: no JSON tree built first). The items' key is the route's (`articles`,
+/// `results`...), so the envelope is a map, not a derived struct.
+struct ListEnvelope<'k, T> {
+    key: &'k str,
+    items: Vec<T>,
+    page: i64,
+    per_page: i64,
+    page_count: i64,
+    count: i64,
+    next_page: Option<String>,
+    previous_page: Option<String>,
+    /// `sort_by` and `sort_order`, for the lists that sort.
+    sort: Option<(&'static str, &'static str)>,
+}
+
+impl<T: Serialize> Serialize for ListEnvelope<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(self.key, &self.items)?;
+        map.serialize_entry("page", &self.page)?;
+        map.serialize_entry("per_page", &self.per_page)?;
+        map.serialize_entry("page_count", &self.page_count)?;
+        map.serialize_entry("count", &self.count)?;
+        map.serialize_entry("next_page", &self.next_page)?;
+        map.serialize_entry("previous_page", &self.previous_page)?;
+        if let Some((by, order)) = self.sort {
+            map.serialize_entry("sort_by", by)?;
+            map.serialize_entry("sort_order", order)?;
         }
-        web::json(&Json::Object(body))
+        map.end()
     }
 }

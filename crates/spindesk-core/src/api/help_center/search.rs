@@ -109,13 +109,11 @@ pub(super) fn articles(env: &Env, req: &Request) -> Result<Response, ApiError> {
         .hits
         .iter()
         .map(|hit| {
-            let mut j = articles::to_json(&cx, &hit.article);
-            if let Some(obj) = j.as_object_mut() {
-                obj.insert("snippet".into(), hit.snippet.clone().into());
-                obj.insert("result_type".into(), "article".into());
-            }
-            j
+            let mut article = articles::to_json(&cx, &hit.article);
+            article.snippet = Some(&hit.snippet);
+            article.result_type = Some("article");
+            article
         })
-        .collect();
+        .collect::<Vec<_>>();
     Ok(cx.list_response("results", items, results.count, page, None))
 }
