@@ -78,17 +78,19 @@ impl Indexed {
     pub fn units(&self) -> BTreeMap<String, u16> {
         let mut out: BTreeMap<String, u32> = BTreeMap::new();
         // Phrases by their first term: a 1 MB body has ~200,000 terms to look up.
-        let mut phrases: std::collections::HashMap<&str, Vec<&Vec<String>>> =
+        let mut phrases: std::collections::HashMap<&str, Vec<&[&str]>> =
             std::collections::HashMap::new();
         for phrase in text::phrases(&self.locale) {
-            phrases.entry(phrase[0].as_str()).or_default().push(phrase);
+            phrases.entry(phrase[0]).or_default().push(phrase);
         }
         for (field, weight) in self.fields.iter().zip(FIELD_WEIGHTS) {
             let weight = u32::from(weight);
             for (i, term) in field.iter().enumerate() {
                 *out.entry(term.clone()).or_default() += weight;
                 for phrase in phrases.get(term.as_str()).into_iter().flatten() {
-                    if field[i..].starts_with(phrase) {
+                    let follows = field[i..].len() >= phrase.len()
+                        && field[i..].iter().zip(phrase.iter()).all(|(t, p)| t == p);
+                    if follows {
                         *out.entry(phrase.join(" ")).or_default() += weight;
                     }
                 }

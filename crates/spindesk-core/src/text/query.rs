@@ -5,7 +5,6 @@
 use super::analysis::{Analyzer, RawTerm};
 use super::language::Language;
 use super::synonym_terms;
-use std::sync::OnceLock;
 
 /// A query keeps at most this many distinct terms; the rest of a long message is ignored, which
 /// bounds the cost of a search whatever is pasted into it.
@@ -99,34 +98,19 @@ pub fn query(text: &str, locale: &str) -> Query {
     q
 }
 
-/// Where `phrase` occurs in `raw` as consecutive terms of consecutive tokens.
 /// The alternatives of more than one term that [`query`] can search for under `locale`'s rules
 /// (synonym phrases such as `money back`, and single words that analyse to several terms such
-/// as `이메일` → `이메 메일`), each as its terms. The search index counts these sequences as
-/// units of their own, so a search matches them without reading positions.
-pub fn phrases(locale: &str) -> &'static [Vec<String>] {
-    static ENGLISH_RULES: OnceLock<Vec<Vec<String>>> = OnceLock::new();
-    static OTHER_RULES: OnceLock<Vec<Vec<String>>> = OnceLock::new();
-    let cell = match Language::from_locale(locale) {
-        Language::Other => &OTHER_RULES,
-        _ => &ENGLISH_RULES,
-    };
-    cell.get_or_init(|| {
-        let mut out: Vec<Vec<String>> = Vec::new();
-        for phrase in synonym_phrases(locale).iter().copied().flatten() {
-            let terms: Vec<String> = phrase
-                .iter()
-                .filter(|(_, stop)| !stop)
-                .map(|(t, _)| (*t).to_owned())
-                .collect();
-            if terms.len() > 1 && !out.contains(&terms) {
-                out.push(terms);
-            }
-        }
-        out
-    })
+/// as `이메일` → `이메 메일`), each as its terms, each once. The search index counts these
+/// sequences as units of their own, so a search matches them without reading positions.
+/// Written with the analysed table ([`synonym_terms`]).
+pub fn phrases(locale: &str) -> &'static [&'static [&'static str]] {
+    match Language::from_locale(locale) {
+        Language::Other => synonym_terms::OTHER_UNITS,
+        _ => synonym_terms::ENGLISH_UNITS,
+    }
 }
 
+/// Where `phrase` occurs in `raw` as consecutive terms of consecutive tokens.
 fn occurrences(raw: &[RawTerm], phrase: Phrase) -> Vec<usize> {
     if phrase.is_empty() || phrase.len() > raw.len() {
         return Vec::new();
@@ -224,15 +208,39 @@ mod tests {
                 })
                 .collect()
         };
+        // The multi-term units: each phrase's terms without its stop words, each once.
+        let units = |groups: &[Vec<Vec<(String, bool)>>]| -> Vec<Vec<String>> {
+            let mut out: Vec<Vec<String>> = Vec::new();
+            for phrase in groups.iter().flatten() {
+                let terms: Vec<String> = phrase
+                    .iter()
+                    .filter(|(_, stop)| !stop)
+                    .map(|(t, _)| t.clone())
+                    .collect();
+                if terms.len() > 1 && !out.contains(&terms) {
+                    out.push(terms);
+                }
+            }
+            out
+        };
+        let stored_units = |table: &[&[&str]]| -> Vec<Vec<String>> {
+            table
+                .iter()
+                .map(|u| u.iter().map(|t| (*t).to_owned()).collect())
+                .collect()
+        };
         let (english, other) = (analysed("en"), analysed("und"));
         if english == stored(synonym_terms::ENGLISH_RULES)
             && other == stored(synonym_terms::OTHER_RULES)
+            && units(&english) == stored_units(synonym_terms::ENGLISH_UNITS)
+            && units(&other) == stored_units(synonym_terms::OTHER_UNITS)
         {
             return;
         }
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/text/synonym_terms.rs");
         if std::env::var_os("SPINDESK_REGENERATE").is_some() {
-            std::fs::write(path, render(&english, &other)).expect("write synonym_terms.rs");
+            let source = render(&english, &other, &units(&english), &units(&other));
+            std::fs::write(path, source).expect("write synonym_terms.rs");
             return;
         }
         panic!(
@@ -241,7 +249,21 @@ mod tests {
         );
     }
 
-    fn render(english: &[Vec<Vec<(String, bool)>>], other: &[Vec<Vec<(String, bool)>>]) -> String {
+    fn render(
+        english: &[Vec<Vec<(String, bool)>>],
+        other: &[Vec<Vec<(String, bool)>>],
+        english_units: &[Vec<String>],
+        other_units: &[Vec<String>],
+    ) -> String {
+        let units = |units: &[Vec<String>]| -> String {
+            let mut out = String::from("&[\n");
+            for unit in units {
+                let terms: Vec<String> = unit.iter().map(|t| format!("{t:?}")).collect();
+                out.push_str(&format!("    &[{}],\n", terms.join(", ")));
+            }
+            out.push_str("];\n");
+            out
+        };
         let table = |groups: &[Vec<Vec<(String, bool)>>]| -> String {
             let mut out = String::from("&[\n");
             for group in groups {
@@ -263,13 +285,20 @@ mod tests {
              //! everyone else's: each phrase's terms with whether each is a stop word. Written by\n\
              //! `SPINDESK_REGENERATE=1 cargo test -p spindesk-core synonym_terms` (a test checks it\n\
              //! against the analyser); do not edit by hand. Phrases of stop words only are left out.\n\
+             //! The units are the phrases of more than one term without their stop words, each once\n\
+             //! (`text::phrases`).\n\
              \n\
              type Groups = &'static [&'static [&'static [(&'static str, bool)]]];\n\
+             type Units = &'static [&'static [&'static str]];\n\
              \n\
              pub(super) const ENGLISH_RULES: Groups = {}\n\
-             pub(super) const OTHER_RULES: Groups = {}",
+             pub(super) const OTHER_RULES: Groups = {}\n\
+             pub(super) const ENGLISH_UNITS: Units = {}\n\
+             pub(super) const OTHER_UNITS: Units = {}",
             table(english),
-            table(other)
+            table(other),
+            units(english_units),
+            units(other_units)
         )
     }
 
