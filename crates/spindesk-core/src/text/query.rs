@@ -103,11 +103,12 @@ pub fn query(text: &str, locale: &str) -> Query {
 /// as `이메일` → `이메 메일`), each as its terms, each once. The search index counts these
 /// sequences as units of their own, so a search matches them without reading positions.
 /// Written with the analysed table ([`synonym_terms`]).
-pub fn phrases(locale: &str) -> &'static [&'static [&'static str]] {
-    match Language::from_locale(locale) {
+pub fn phrases(locale: &str) -> impl Iterator<Item = &'static [&'static str]> {
+    let own = match Language::from_locale(locale) {
         Language::Other => synonym_terms::OTHER_UNITS,
         _ => synonym_terms::ENGLISH_UNITS,
-    }
+    };
+    own.iter().chain(synonym_terms::BOTH_UNITS).copied()
 }
 
 /// Where `phrase` occurs in `raw` as consecutive terms of consecutive tokens.
@@ -133,11 +134,14 @@ type Phrase = &'static [(&'static str, bool)];
 /// written, not per request ([`synonym_terms`]): a Spin instance lives for one request, so a
 /// table analysed on first use was analysed by every search, twice with the index's version
 /// check: a sixth of a help-center search's own work.
-fn synonym_phrases(locale: &str) -> &'static [&'static [Phrase]] {
-    match Language::from_locale(locale) {
-        Language::Other => synonym_terms::OTHER_RULES,
-        _ => synonym_terms::ENGLISH_RULES,
-    }
+fn synonym_phrases(locale: &str) -> impl Iterator<Item = &'static [Phrase]> {
+    let other_rules = Language::from_locale(locale) == Language::Other;
+    synonym_terms::GROUPS
+        .iter()
+        .map(move |&(english, other)| match other {
+            Some(other) if other_rules => other,
+            _ => english,
+        })
 }
 
 #[cfg(test)]
@@ -198,9 +202,8 @@ mod tests {
                 })
                 .collect()
         };
-        let stored = |table: &[&[Phrase]]| -> Vec<Vec<Vec<(String, bool)>>> {
-            table
-                .iter()
+        let stored = |locale: &str| -> Vec<Vec<Vec<(String, bool)>>> {
+            synonym_phrases(locale)
                 .map(|g| {
                     g.iter()
                         .map(|p| p.iter().map(|(t, s)| ((*t).to_owned(), *s)).collect())
@@ -223,15 +226,15 @@ mod tests {
             }
             out
         };
-        let stored_units = |table: &[&[&str]]| -> Vec<Vec<String>> {
-            table
-                .iter()
+        let stored_units = |own: &[&[&str]]| -> Vec<Vec<String>> {
+            own.iter()
+                .chain(synonym_terms::BOTH_UNITS)
                 .map(|u| u.iter().map(|t| (*t).to_owned()).collect())
                 .collect()
         };
         let (english, other) = (analysed("en"), analysed("und"));
-        if english == stored(synonym_terms::ENGLISH_RULES)
-            && other == stored(synonym_terms::OTHER_RULES)
+        if english == stored("en")
+            && other == stored("und")
             && units(&english) == stored_units(synonym_terms::ENGLISH_UNITS)
             && units(&other) == stored_units(synonym_terms::OTHER_UNITS)
         {
@@ -249,12 +252,46 @@ mod tests {
         );
     }
 
+    /// The file: each rule set's own groups (and units), then those both share (a common tail:
+    /// Hangul analyses alike under both), each written once.
     fn render(
         english: &[Vec<Vec<(String, bool)>>],
         other: &[Vec<Vec<(String, bool)>>],
         english_units: &[Vec<String>],
         other_units: &[Vec<String>],
     ) -> String {
+        fn shared_tail<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+            a.iter()
+                .rev()
+                .zip(b.iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count()
+        }
+        let group = |group: &[Vec<(String, bool)>]| -> String {
+            let mut out = String::from("&[\n");
+            for phrase in group {
+                let terms: Vec<String> = phrase
+                    .iter()
+                    .map(|(t, s)| format!("({t:?}, {s})"))
+                    .collect();
+                out.push_str(&format!("            &[{}],\n", terms.join(", ")));
+            }
+            out.push_str("        ]");
+            out
+        };
+        let mut groups = String::from("&[\n");
+        for (english, other) in english.iter().zip(other) {
+            let other = if other == english {
+                "None".to_owned()
+            } else {
+                format!("Some({})", group(other))
+            };
+            groups.push_str(&format!(
+                "    (\n        {},\n        {other},\n    ),\n",
+                group(english)
+            ));
+        }
+        groups.push_str("];\n");
         let units = |units: &[Vec<String>]| -> String {
             let mut out = String::from("&[\n");
             for unit in units {
@@ -264,41 +301,26 @@ mod tests {
             out.push_str("];\n");
             out
         };
-        let table = |groups: &[Vec<Vec<(String, bool)>>]| -> String {
-            let mut out = String::from("&[\n");
-            for group in groups {
-                out.push_str("    &[\n");
-                for phrase in group {
-                    let terms: Vec<String> = phrase
-                        .iter()
-                        .map(|(t, s)| format!("({t:?}, {s})"))
-                        .collect();
-                    out.push_str(&format!("        &[{}],\n", terms.join(", ")));
-                }
-                out.push_str("    ],\n");
-            }
-            out.push_str("];\n");
-            out
-        };
+        let both_units = shared_tail(english_units, other_units);
         format!(
             "//! The synonym groups (`synonyms::GROUPS`) analysed, under the English rules and under\n\
              //! everyone else's: each phrase's terms with whether each is a stop word. Written by\n\
              //! `SPINDESK_REGENERATE=1 cargo test -p spindesk-core synonym_terms` (a test checks it\n\
              //! against the analyser); do not edit by hand. Phrases of stop words only are left out.\n\
              //! The units are the phrases of more than one term without their stop words, each once\n\
-             //! (`text::phrases`).\n\
+             //! (`text::phrases`). Each group is written as the English rules analyse it, then as\n\
+             //! the others do where that differs; a rule set's units are its own, then both's.\n\
              \n\
-             type Groups = &'static [&'static [&'static [(&'static str, bool)]]];\n\
+             type Group = &'static [&'static [(&'static str, bool)]];\n\
              type Units = &'static [&'static [&'static str]];\n\
              \n\
-             pub(super) const ENGLISH_RULES: Groups = {}\n\
-             pub(super) const OTHER_RULES: Groups = {}\n\
+             pub(super) const GROUPS: &[(Group, Option<Group>)] = {groups}\n\
              pub(super) const ENGLISH_UNITS: Units = {}\n\
-             pub(super) const OTHER_UNITS: Units = {}",
-            table(english),
-            table(other),
-            units(english_units),
-            units(other_units)
+             pub(super) const OTHER_UNITS: Units = {}\n\
+             pub(super) const BOTH_UNITS: Units = {}",
+            units(&english_units[..english_units.len() - both_units]),
+            units(&other_units[..other_units.len() - both_units]),
+            units(&english_units[english_units.len() - both_units..]),
         )
     }
 
