@@ -8,7 +8,10 @@
 #
 #   scripts/wasmhost-paths.sh
 #
-# Env: DURATION (8s), CONNECTIONS (32), ARTICLES (10000), PORT (37390; the reference on PORT+1).
+# Env: DURATION (8s), CONNECTIONS (32), ARTICLES (10000), PORT (37390; the reference on PORT+1),
+# HOLD_OPEN=1 (spindesk-hold-open beside the app's host, as README's "A quiet desk" runs it
+# beside `spin up`; the reference runs without it, as it was measured on Spin), HOST_ARGS (more
+# arguments for both hosts, e.g. --no-pooling), ONE_CONNECTION_ONLY=1 (the second round alone).
 # Builds what it runs first: the components it reaches (wasm32-wasip2, the profiles spin.toml
 # names), the reference, and the host (release). Needs wrk (apt-get install -y wrk) and node.
 set -euo pipefail
@@ -20,6 +23,7 @@ cargo build -q --target wasm32-wasip2 --release \
   -p widget -p channels -p help-center -p actions-builtin -p one-insert
 cargo build -q --target wasm32-wasip2 --profile release-small -p admin
 cargo build -q --release -p spindesk-wasmhost
+[ -n "${HOLD_OPEN:-}" ] && cargo build -q --release -p spindesk-devserver --bin spindesk-hold-open
 
 STATE=$(mktemp -d) PIDS=()
 stop() {
@@ -39,7 +43,8 @@ host() {
   shift 2
   rm -rf "${STATE:?}/$name"
   mkdir -p "$STATE/$name"
-  target/release/spindesk-wasmhost --listen "127.0.0.1:$port" --state-dir "$STATE/$name" "$@" \
+  # shellcheck disable=SC2086 # HOST_ARGS is a list of arguments
+  target/release/spindesk-wasmhost --listen "127.0.0.1:$port" --state-dir "$STATE/$name" "$@" ${HOST_ARGS:-} \
     >"$STATE/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 1800); do
@@ -65,10 +70,20 @@ round() {
   host app "$PORT" --runtime-config-file "$config" --variable "admin_token=$ADMIN_TOKEN" \
     --variable widget_messages_per_minute=1000000000 \
     --variable widget_messages_per_address_per_minute=1000000000
+  if [ -n "${HOLD_OPEN:-}" ]; then
+    # It holds each file once the app's first requests have made it.
+    target/release/spindesk-hold-open "$STATE/app/sqlite_db.db" "$STATE/app/help_center.db" \
+      "$STATE/app/attachments.db" "$STATE/app/live.db" >"$STATE/hold-open.log" 2>&1 &
+    PIDS+=($!)
+  fi
   CONNECTIONS=$1 HC_CONNECTIONS=$((8 < $1 ? 8 : $1)) ARTICLES=$2 SESSIONS=$((50 < $1 * 2 ? 50 : $1 * 2 + 3)) \
     INSERT_URL="http://127.0.0.1:$((PORT + 1))" BASE_URL="http://127.0.0.1:$PORT" \
     node scripts/wrk-paths.mjs
 }
 
-round "${CONNECTIONS:-32}" "${ARTICLES:-10000}"
-round 1 500
+if [ -n "${ONE_CONNECTION_ONLY:-}" ]; then
+  round 1 500
+else
+  round "${CONNECTIONS:-32}" "${ARTICLES:-10000}"
+  round 1 500
+fi

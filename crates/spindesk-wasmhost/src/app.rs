@@ -55,6 +55,9 @@ pub struct Options {
     pub variables: BTreeMap<String, String>,
     /// Print every request's SQLite calls with their times (where a request's time goes).
     pub trace_sql: bool,
+    /// Instances from a pool of this many slots made at start, as Spin allocates them
+    /// (wasmtime's pooling allocator); `None`: each allocated when its request comes.
+    pub pooled_instances: Option<u32>,
 }
 
 impl App {
@@ -75,6 +78,9 @@ impl App {
         // `perf` can name the components' own functions (`/tmp/perf-<pid>.map`).
         if std::env::var_os("SPINDESK_WASMHOST_PERFMAP").is_some() {
             config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
+        if let Some(slots) = options.pooled_instances {
+            config.allocation_strategy(pool(slots));
         }
         let engine = Engine::new(&config)?;
         let mut linker = Linker::<Instance>::new(&engine);
@@ -285,6 +291,24 @@ fn databases(options: &Options) -> anyhow::Result<HashMap<String, PathBuf>> {
     Ok(out)
 }
 
+/// Spin's way of allocating instances: wasmtime's pooling allocator, one slot per instance the
+/// host may run at once. A slot's memory and stacks are reserved at start and reused, so a
+/// request does not map fresh memory and fault its pages in, nor unmap them when it ends.
+/// The component limits are room enough for Spindesk's components (one memory, a few core
+/// instances and tables each); linear memories may grow to wasmtime's default maximum.
+fn pool(slots: u32) -> wasmtime::InstanceAllocationStrategy {
+    let mut pool = wasmtime::PoolingAllocationConfig::default();
+    pool.total_component_instances(slots)
+        .total_core_instances(slots.saturating_mul(8))
+        .total_memories(slots.saturating_mul(2))
+        .total_tables(slots.saturating_mul(8))
+        .total_stacks(slots)
+        .max_core_instances_per_component(16)
+        .max_memories_per_component(4)
+        .max_tables_per_component(16);
+    wasmtime::InstanceAllocationStrategy::Pooling(pool)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +337,7 @@ mod tests {
             runtime_config: None,
             variables: BTreeMap::new(),
             trace_sql: false,
+            pooled_instances: None,
         });
         let _ = std::fs::remove_dir_all(&dir);
         loaded

@@ -7,7 +7,8 @@
 //! Every built component is compiled before the host listens, as under Spin;
 //! `--compile-on-first-request` leaves each until its first request (the tests, which reach
 //! two components of twelve). `--trace-sql` prints every request's SQLite calls with their
-//! times on stderr (statements only, never their parameters).
+//! times on stderr (statements only, never their parameters). Instances come from a pool made
+//! at start, as under Spin; `--no-pooling` allocates each when its request comes.
 //! Build the components first (`spin build`'s commands, or `.ci/run`'s wasm step).
 
 use spindesk_wasmhost::app::{App, Options};
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage: spindesk-wasmhost [--listen ADDR] [--manifest spin.toml] \
 [--state-dir DIR] [--runtime-config-file FILE] [--variable NAME=VALUE]... [--instances N] \
-[--compile-on-first-request] [--trace-sql]";
+[--compile-on-first-request] [--trace-sql] [--no-pooling]";
 
 fn main() -> anyhow::Result<()> {
     let mut listen = "127.0.0.1:3000".to_owned();
@@ -29,7 +30,9 @@ fn main() -> anyhow::Result<()> {
         runtime_config: None,
         variables: BTreeMap::new(),
         trace_sql: false,
+        pooled_instances: None,
     };
+    let mut pooling = true;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || {
@@ -55,12 +58,16 @@ fn main() -> anyhow::Result<()> {
             }
             "--compile-on-first-request" => compile_at_start = false,
             "--trace-sql" => options.trace_sql = true,
+            "--no-pooling" => pooling = false,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
             }
             other => anyhow::bail!("unknown argument {other:?}\n{USAGE}"),
         }
+    }
+    if pooling {
+        options.pooled_instances = Some(u32::try_from(instances)?);
     }
     std::fs::create_dir_all(&options.state_dir)?;
     let app = App::load(&options)?;

@@ -294,12 +294,19 @@ fn the_admin_component_reads_its_token_from_the_manifests_variables() {
         .unwrap_or_else(|| panic!("no trace of the agents list in {trace:?}"));
     let lines: Vec<&str> = block.lines().skip(1).collect();
     assert!(
-        lines.iter().any(|l| l.contains(" us  default ") && l.contains("(open)")),
+        lines
+            .iter()
+            .any(|l| l.contains(" us  default ") && l.contains("(open)")),
         "{block}"
     );
     assert!(
-        lines.iter().any(|l| l.contains(" us  default ") && l.contains("SELECT")),
+        lines
+            .iter()
+            .any(|l| l.contains(" us  default ") && l.contains("SELECT")),
         "{block}"
     );
-    assert!(!trace.contains(ADMIN_TOKEN), "the trace shows the admin token");
+    assert!(
+        !trace.contains(ADMIN_TOKEN),
+        "the trace shows the admin token"
+    );
 }
