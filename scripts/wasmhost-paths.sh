@@ -8,6 +8,9 @@
 #
 #   scripts/wasmhost-paths.sh
 #
+# The Telegram replies go to a stand-in for Telegram's Bot API on PORT+2 (wrk-paths' VENDOR_URL),
+# so the webhook path measured includes the reply really sent, as the issue's row says.
+#
 # Env: DURATION (8s), CONNECTIONS (32), ARTICLES (10000), PORT (37390; the reference on PORT+1),
 # HOLD_OPEN=1 (spindesk-hold-open beside the app's host, as README's "A quiet desk" runs it
 # beside `spin up`; the reference runs without it, as it was measured on Spin), HOST_ARGS (more
@@ -28,7 +31,7 @@ cargo build -q --release -p spindesk-wasmhost
 STATE=$(mktemp -d) PIDS=()
 stop() {
   local status=$?
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}" ${VENDOR_PID:-}; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   [ "$status" -ne 0 ] && tail -n 15 "$STATE"/*.log >&2 2>/dev/null
   rm -rf "$STATE"
@@ -56,10 +59,24 @@ host() {
   return 1
 }
 
+# Telegram's Bot API, as far as a reply needs it: any request answered 200 with a sent message.
+VENDOR_PORT=$((PORT + 2))
+node -e '
+require("http").createServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ ok: true, result: { message_id: 1, date: 0, chat: { id: 1, type: "private" } } }));
+  });
+}).listen(Number(process.argv[1]), "127.0.0.1");
+' "$VENDOR_PORT" &
+VENDOR_PID=$!
+
 # round CONNECTIONS ARTICLES: fresh state for both hosts, then wrk-paths.
 round() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Only the hosts: the vendor's stand-in serves every round.
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   PIDS=()
   host reference $((PORT + 1)) --manifest tests/one-insert/spin.toml
   local config="$STATE/runtime-config.toml"
@@ -69,7 +86,8 @@ round() {
   done
   host app "$PORT" --runtime-config-file "$config" --variable "admin_token=$ADMIN_TOKEN" \
     --variable widget_messages_per_minute=1000000000 \
-    --variable widget_messages_per_address_per_minute=1000000000
+    --variable widget_messages_per_address_per_minute=1000000000 \
+    --variable "webhook_hosts=http://127.0.0.1:$VENDOR_PORT"
   if [ -n "${HOLD_OPEN:-}" ]; then
     # It holds each file once the app's first requests have made it.
     target/release/spindesk-hold-open "$STATE/app/sqlite_db.db" "$STATE/app/help_center.db" \
@@ -78,6 +96,7 @@ round() {
   fi
   CONNECTIONS=$1 HC_CONNECTIONS=$((8 < $1 ? 8 : $1)) ARTICLES=$2 SESSIONS=$((50 < $1 * 2 ? 50 : $1 * 2 + 3)) \
     INSERT_URL="http://127.0.0.1:$((PORT + 1))" BASE_URL="http://127.0.0.1:$PORT" \
+    VENDOR_URL="http://127.0.0.1:$VENDOR_PORT" \
     node scripts/wrk-paths.mjs
 }
 

@@ -20,6 +20,12 @@
 //    - help-center search: GET /api/v2/help_center/articles/search, queries in turn.
 // 3. Prints the issue's table: requests per second, p50 and p99, and any answer that was not 2xx.
 //
+// VENDOR_URL (optional): the Telegram integration's `api_base_url`, a local stand-in for
+// Telegram's Bot API that the replies really go to (the server must be granted that origin, e.g.
+// `--variable webhook_hosts=http://127.0.0.1:PORT`, which the channels component's
+// allowed_outbound_hosts include). Without it the replies go to api.telegram.org, which a
+// machine without the network may take seconds to fail to reach, after each answer.
+//
 // INSERT_URL (optional): the issue's reference, a component that does one SQLite INSERT per
 // request (tests/one-insert, served by its own `spin up -f tests/one-insert/spin.toml` or
 // spindesk-wasmhost): run first with CONNECTIONS, as a row of the table, and every path's
@@ -187,7 +193,12 @@ async function main() {
   const secret = 'wrk-paths-telegram-secret-0123456789';
   const telegram = await call('POST', '/api/admin/integrations', {
     auth: admin,
-    body: { integration: { type: 'telegram', display_name: 'wrk-paths', bot_token: '123456:wrk-paths', secret_token: secret } },
+    body: {
+      integration: {
+        type: 'telegram', display_name: 'wrk-paths', bot_token: '123456:wrk-paths', secret_token: secret,
+        ...(process.env.VENDOR_URL ? { api_base_url: process.env.VENDOR_URL } : {}),
+      },
+    },
     expect: [201],
   });
   const webhook = `/webhooks/telegram/${telegram.json.integration.id}`;
