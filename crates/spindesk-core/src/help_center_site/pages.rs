@@ -11,7 +11,7 @@ use crate::help_center::search::{self, Prepared, SearchError, SearchRequest, MAX
 use crate::help_center::Locale;
 use crate::ports::{Env, SqlError};
 use crate::store::Db;
-use crate::web::{self, ApiError};
+use crate::web::{self, ApiError, OffsetPage};
 use http::header::{
     ALLOW, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY,
     X_CONTENT_TYPE_OPTIONS,
@@ -345,7 +345,7 @@ impl Cx<'_> {
             (page - 1) * SECTION_PER_PAGE,
             SECTION_PER_PAGE,
         )?;
-        let pages = page_count(listed.count, SECTION_PER_PAGE);
+        let pages = OffsetPage::page_count(SECTION_PER_PAGE, listed.count);
         if page > pages.max(1) {
             return Err(Problem::NotFound);
         }
@@ -457,7 +457,7 @@ impl Cx<'_> {
             }
             Err(SearchError::Sql(e)) => return Err(e.into()),
         };
-        let pages = page_count(results.count, SEARCH_PER_PAGE);
+        let pages = OffsetPage::page_count(SEARCH_PER_PAGE, results.count);
         let link = |n: i64| {
             let mut q = form_urlencoded::Serializer::new(String::new());
             q.append_pair("query", &query);
@@ -518,10 +518,6 @@ fn section_blocks<'a>(
             }
         })
         .collect()
-}
-
-fn page_count(count: i64, per_page: i64) -> i64 {
-    (count + per_page - 1) / per_page
 }
 
 /// A page's frame with no breadcrumbs and no canonical address yet.

@@ -37,6 +37,11 @@ impl OffsetPage {
         (self.page - 1) * self.per_page
     }
 
+    /// How many pages of `per_page` hold `count` items.
+    pub fn page_count(per_page: i64, count: i64) -> i64 {
+        (count + per_page - 1) / per_page
+    }
+
     /// `next_page` and `previous_page` URLs (null at the ends), the way Zendesk returns them.
     pub fn links(
         &self,

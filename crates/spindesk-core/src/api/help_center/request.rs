@@ -179,7 +179,7 @@ impl<'a> Cx<'a> {
             items,
             page: page.page,
             per_page: page.per_page,
-            page_count: (count + page.per_page - 1) / page.per_page,
+            page_count: OffsetPage::page_count(page.per_page, count),
             count,
             next_page,
             previous_page,
