@@ -168,8 +168,15 @@ fn sends_left_when_the_instance_ends_at_the_acknowledgement_wait_in_the_outbox_f
     let waiting = app.count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'");
     assert!(waiting >= 1, "the reply waits in the outbox");
 
-    // The drain sends it: nothing was lost.
+    // Reserved for the instance that queued it, the reply is nobody else's to send for a while
+    // (that instance may still be sending it)...
     app.vendor_answers_ok(Vendor::Telegram, waiting as usize);
+    assert_eq!(app.drain()["sent"], json!(0));
+    assert!(app.outbound.sent().is_empty(), "nothing went out");
+    // ... and once the reservation is over, the drain sends it: nothing was lost.
+    app.clock.advance(std::time::Duration::from_millis(
+        spindesk_core::channels::outbox::RESERVED_MS as u64,
+    ));
     let drained = app.drain();
     assert_eq!(drained["sent"], json!(waiting), "{drained}");
     assert!(
@@ -180,6 +187,46 @@ fn sends_left_when_the_instance_ends_at_the_acknowledgement_wait_in_the_outbox_f
     assert_eq!(
         app.count("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'"),
         0
+    );
+}
+
+/// A reply is reserved for the request that queued it, which sends it without claiming it.
+/// Held up past the reservation (the drain has sent the reply meanwhile), that request does not
+/// send it again, nor record over what the drain recorded.
+#[test]
+fn a_reply_whose_reservation_ran_out_before_its_request_sent_it_goes_out_once() {
+    let app = channel_app();
+    let telegram = app.connect(Vendor::Telegram);
+    app.vendor_answers_ok(Vendor::Telegram, 10);
+    app.call_then(
+        "channels",
+        webhook(
+            &telegram.path(),
+            &telegram.secret,
+            telegram_update(1, "hello"),
+        ),
+        &|response| {
+            assert_eq!(response.status, 200);
+            assert!(app.outbound.sent().is_empty(), "nothing went out yet");
+            app.clock.advance(std::time::Duration::from_millis(
+                spindesk_core::channels::outbox::RESERVED_MS as u64,
+            ));
+            let drained = app.drain();
+            assert!(drained["sent"].as_i64().unwrap_or(0) >= 1, "{drained}");
+        },
+    )
+    .expect(200);
+    let rows = app.count("SELECT COUNT(*) FROM outbox");
+    assert!(rows >= 1);
+    assert_eq!(
+        app.outbound.sent().len() as i64,
+        rows,
+        "each reply sent once: {:?}",
+        telegram_texts(&app)
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND attempts = 1"),
+        rows
     );
 }
 

@@ -510,9 +510,11 @@ fn a_bot_reply_is_queued_without_reading_back_its_route_or_files() {
 }
 
 /// A bot's reply of several messages (the articles it found, then "did it help?") is queued by
-/// one statement under the write lock, and after the commit its rows are claimed by the ids
-/// that insert returned: the queue is read once, after the last send, for anything else of the
-/// conversation's. The sends go out in the messages' order.
+/// one statement under the write lock, reserved for the request: after the commit it is sent
+/// without a claim or a read to find it, and its sends are recorded by one write after the
+/// last (each write outside a transaction waits its turn for the write lock). The queue is
+/// read once, after that, for anything else of the conversation's. The sends go out in the
+/// messages' order, and each records its one attempt.
 #[test]
 fn a_bot_reply_of_several_messages_is_queued_at_once_and_sent_by_its_ids() {
     let app = channel_app();
@@ -545,15 +547,28 @@ fn a_bot_reply_of_several_messages_is_queued_at_once_and_sent_by_its_ids() {
         .rposition(|s| s == "COMMIT")
         .expect("a commit");
     let after = &seen.0[commit + 1..];
-    let claims: Vec<usize> = (0..after.len())
-        .filter(|&i| after[i].starts_with("UPDATE outbox SET status = 'sending'"))
+    let writes: Vec<usize> = (0..after.len())
+        .filter(|&i| {
+            ["UPDATE", "INSERT", "DELETE", "BEGIN"]
+                .iter()
+                .any(|w| after[i].starts_with(w))
+        })
         .collect();
     let looked_up: Vec<usize> = (0..after.len())
         .filter(|&i| after[i].starts_with("SELECT id FROM outbox"))
         .collect();
-    assert_eq!(claims.len(), sent.len(), "{after:#?}");
+    assert_eq!(writes.len(), 1, "one write for the whole reply: {after:#?}");
+    assert!(
+        after[writes[0]].starts_with("UPDATE outbox SET status = 'sent'"),
+        "{after:#?}"
+    );
     assert_eq!(looked_up.len(), 1, "{after:#?}");
-    assert!(looked_up[0] > claims[claims.len() - 1], "{after:#?}");
+    assert!(looked_up[0] > writes[0], "{after:#?}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE attempts <> 1"),
+        0,
+        "one attempt each, the reserved row's too"
+    );
     // Stored: every row sent, and a later row never belongs to an earlier message.
     assert_eq!(
         app.count("SELECT count(*) FROM outbox WHERE status <> 'sent'"),
@@ -566,4 +581,68 @@ fn a_bot_reply_of_several_messages_is_queued_at_once_and_sent_by_its_ids() {
         ),
         0
     );
+}
+
+/// A reply of several messages, reserved for its request, stops at a send that fails: the
+/// rest are not sent past it, nor left reserved — due at once, they wait behind it as the
+/// drain's order says, and follow it, in order, when its retry goes out.
+#[test]
+fn a_reply_of_several_messages_stops_at_a_failed_send_and_the_rest_follow_it_in_order() {
+    let app = channel_app();
+    app.shop_help_center();
+    let c = app.connect(Vendor::Telegram);
+    // The greeting, sent.
+    app.vendor_answers_ok(Vendor::Telegram, 1);
+    app.telegram_text(&c, 42, 1, "hello").send().expect(200);
+    assert_eq!(app.outbound.sent().len(), 1);
+    spindesk_core::ports::Sql::execute(&app.db(), "DELETE FROM outbox", &[])
+        .expect("the greeting's row gone");
+
+    app.outbound
+        .push_reply(status(502, r#"{"ok":false,"description":"Bad Gateway"}"#));
+    app.telegram_text(&c, 42, 2, "How do I get my money back?")
+        .send()
+        .expect(200);
+    assert_eq!(app.outbound.sent().len(), 2, "nothing past the failed send");
+    let queued = app.count("SELECT COUNT(*) FROM outbox");
+    assert!(queued >= 2, "a reply of several messages");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND attempts = 1"),
+        1
+    );
+    let now = spindesk_core::ports::Clock::now_ms(&app.clock);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM outbox
+             WHERE status = 'pending' AND attempts = 0 AND next_attempt_at <= {now}"
+        )),
+        queued - 1,
+        "the rest due now, not reserved"
+    );
+    // Held back behind the failed send until its retry.
+    assert_eq!(app.drain()["attempted"], 0);
+
+    app.vendor_answers_ok(Vendor::Telegram, queued as usize);
+    app.clock.advance(Duration::from_secs(31));
+    assert_eq!(app.drain()["sent"], queued);
+    let sent = app.outbound.sent()[1..].to_vec();
+    assert_eq!(sent.len() as i64, queued + 1);
+    assert_eq!(
+        sent[0].request.body(),
+        sent[1].request.body(),
+        "the failed message again, first"
+    );
+    let bodies: Vec<String> = app
+        .rows("SELECT body FROM outbox ORDER BY id", &[])
+        .into_iter()
+        .map(|r| match &r[0] {
+            spindesk_core::ports::Value::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let went: Vec<String> = sent[1..]
+        .iter()
+        .map(|r| String::from_utf8_lossy(r.request.body()).into_owned())
+        .collect();
+    assert_eq!(went, bodies, "in the order they were queued");
 }

@@ -341,6 +341,7 @@ pub fn receive(
             committed.queued.push(Queued {
                 conversation_id: conversation.id,
                 id,
+                reserved: None,
             });
         }
     }
@@ -474,21 +475,13 @@ pub fn queue_sends(
         queue_send(env, db, message, routes, &mut entries)?;
     }
     let conversations: Vec<i64> = entries.iter().filter_map(|e| e.conversation_id).collect();
-    let added = outbox::enqueue_all(env, db, entries)?;
-    let mut queued: Vec<Queued> = added
-        .into_iter()
-        .filter_map(|(conversation, id)| {
-            conversation.map(|conversation_id| Queued {
-                conversation_id,
-                id: Some(id),
-            })
-        })
-        .collect();
+    let mut queued = outbox::enqueue_all(env, db, entries)?;
     for conversation_id in conversations {
         if !queued.iter().any(|q| q.conversation_id == conversation_id) {
             queued.push(Queued {
                 conversation_id,
                 id: None,
+                reserved: None,
             });
         }
     }

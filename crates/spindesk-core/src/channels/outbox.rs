@@ -5,6 +5,11 @@
 //! instances never send the same row; the result is recorded after. A row
 //! left `sending` by an instance that died mid-send is not retried automatically — the vendor
 //! may have it — but marked `dead` for an admin to look at and retry by hand.
+//!
+//! The exception is the reply a request sends right after its commit: it is queued
+//! [reserved](RESERVED_MS) for that request, which sends it without claiming it and records
+//! the sends together — one write after the commit for a reply of any length, where a claim and
+//! a record each took the write lock per message (see [`enqueue_all`]).
 
 use super::channel::{ChannelType, Outcome, Payload};
 use super::file_links;
@@ -94,33 +99,101 @@ pub struct NewEntry {
 }
 
 /// A row a transaction added to the outbox, for its conversation's sends after the commit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queued {
     pub conversation_id: i64,
     /// `None` when an equal row (same dedup key) was queued before: the conversation's sends
     /// are still attempted.
     pub id: Option<i64>,
+    /// The row, when it was queued reserved for this request ([`enqueue_all`]).
+    pub reserved: Option<Reserved>,
 }
 
-/// Rows per INSERT of [`enqueue_all`]: 10 values each, far under SQLite's limit of bound
+/// A row queued reserved for the request that queued it: what sending it needs, known without
+/// reading it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reserved(Claimed);
+
+/// How long the reply a request queues stays reserved for that request ([`enqueue_all`]): not
+/// due for anyone else, the drain included, until then. The request sends it right after its
+/// commit, within the push hub's publish and [`IMMEDIATE`]'s budget, so far inside this. When
+/// the instance ends first (a crash, a deploy, the runtime ending it after the answer), the
+/// drain sends the row once the reservation is over: late, not lost.
+pub const RESERVED_MS: Millis = 30_000;
+
+const _: () = assert!(
+    RESERVED_MS as u128
+        >= 5 * (IMMEDIATE.total.as_millis() + crate::grip::publish::TIMEOUT.as_millis()),
+    "a reservation must outlast the sends after a commit by far"
+);
+
+/// Rows per INSERT of [`enqueue_all`]: 12 values each, far under SQLite's limit of bound
 /// values, and more sends than one turn renders.
 const ROWS_PER_INSERT: usize = 50;
 
 /// Adds a row due now, inside the caller's transaction. `None` when the key was enqueued before.
 pub fn enqueue(env: &Env, db: &Db, entry: NewEntry) -> Result<Option<i64>> {
-    Ok(enqueue_all(env, db, vec![entry])?.first().map(|q| q.1))
+    Ok(insert(env, db, vec![entry], false)?.first().map(|q| q.id))
 }
 
-/// Adds rows due now, in order, inside the caller's transaction: one statement for a turn's
-/// sends (under the write lock each statement is a host round trip on Spin). Returns the
-/// `(conversation, id)` of the rows added, in order; a key enqueued before adds nothing.
-pub fn enqueue_all(env: &Env, db: &Db, entries: Vec<NewEntry>) -> Result<Vec<(Option<i64>, i64)>> {
+/// Adds a turn's sends, in order, inside the caller's transaction, for the request to send
+/// right after its commit ([`deliver_conversations`]): one statement for them all (under the
+/// write lock each statement is a host round trip on Spin). Returns the rows added, in order;
+/// a key enqueued before adds nothing. Rows without a conversation are added, not returned.
+///
+/// A conversation's rows are queued reserved for this request ([`RESERVED_MS`]) when nothing
+/// of its conversation is unsent before them — the case of nearly every reply. The request
+/// then sends them without claiming them, and records those sent by one UPDATE after the last
+/// (`record_sent`): under load every write outside a transaction waits its turn for the write
+/// lock (on the Spin-shaped host at 32 connections, ~11 ms per try and dozens of tries), and a
+/// claim and a record per message were most of a webhook's time. The reservation, not a claim,
+/// keeps every other instance off the rows, and a send is recorded only if its row is still
+/// unattempted. The price: an instance that ends in the middle of its sends leaves those not
+/// yet recorded to be sent again when the reservation is over (the vendor may show them
+/// twice), where a claimed row would be given up as `dead`.
+pub fn enqueue_all(env: &Env, db: &Db, entries: Vec<NewEntry>) -> Result<Vec<Queued>> {
+    Ok(insert(env, db, entries, true)?
+        .into_iter()
+        .filter_map(|row| {
+            row.conversation_id.map(|conversation_id| Queued {
+                conversation_id,
+                id: Some(row.id),
+                reserved: row.reserved.map(Reserved),
+            })
+        })
+        .collect())
+}
+
+/// A row [`insert`] added.
+struct Inserted {
+    conversation_id: Option<i64>,
+    id: i64,
+    reserved: Option<Claimed>,
+}
+
+/// A row's values in [`insert`]'s statement: due now.
+const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// A row of a conversation in [`insert`]'s statement, reserved when nothing of its
+/// conversation is unsent. SQLite evaluates the statement's values before it adds any row (an
+/// INSERT whose values read its own table goes through a temporary table), so a
+/// conversation's rows are all reserved or none; where an engine did otherwise, the later rows
+/// would only be claimed instead.
+const RESERVABLE_ROW: &str = "(?, ?, ?, ?, ?, ?, ?,
+     CASE WHEN NOT EXISTS (SELECT 1 FROM outbox WHERE conversation_id = ?
+                             AND status IN ('pending', 'failed', 'sending'))
+          THEN ? ELSE ? END, ?, ?)";
+
+fn insert(env: &Env, db: &Db, entries: Vec<NewEntry>, reserve: bool) -> Result<Vec<Inserted>> {
     let now = env.clock.now_ms();
     let mut added = Vec::with_capacity(entries.len());
     for chunk in entries.chunks(ROWS_PER_INSERT) {
-        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 10);
+        let mut rows = Vec::with_capacity(chunk.len());
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 12);
+        // What sending each row needs, should it come back reserved, by its dedup key.
+        let mut reservable: Vec<(&str, Claimed)> = Vec::new();
         for entry in chunk {
+            let idempotency_key = new_uuid(env);
             values.extend([
                 entry.integration_id.into(),
                 entry.conversation_id.into(),
@@ -128,26 +201,65 @@ pub fn enqueue_all(env: &Env, db: &Db, entries: Vec<NewEntry>) -> Result<Vec<(Op
                 entry.dedup_key.clone().into(),
                 entry.payload.endpoint.clone().into(),
                 entry.payload.body.clone().into(),
-                new_uuid(env).into(),
-                now.into(),
-                now.into(),
-                now.into(),
+                idempotency_key.clone().into(),
             ]);
+            match entry.conversation_id {
+                Some(conversation) if reserve => {
+                    rows.push(RESERVABLE_ROW);
+                    values.extend([conversation.into(), (now + RESERVED_MS).into()]);
+                    reservable.push((
+                        &entry.dedup_key,
+                        Claimed {
+                            id: 0,
+                            integration_id: entry.integration_id,
+                            endpoint: entry.payload.endpoint.clone(),
+                            body: entry.payload.body.clone(),
+                            idempotency_key,
+                            attempts: 1,
+                            reserved: Some(now + RESERVED_MS),
+                        },
+                    ));
+                }
+                _ => rows.push(ROW),
+            }
+            values.extend([now.into(), now.into(), now.into()]);
         }
-        let mut ids = db.query(
+        let mut inserted = db.query(
             &format!(
                 "INSERT INTO outbox (integration_id, conversation_id, message_id, dedup_key,
                                      endpoint, body, idempotency_key, next_attempt_at,
                                      created_at, updated_at)
-                 VALUES {rows}
-                 ON CONFLICT (dedup_key) DO NOTHING RETURNING conversation_id, id"
+                 VALUES {}
+                 ON CONFLICT (dedup_key) DO NOTHING
+                 RETURNING conversation_id, id,
+                           CASE WHEN next_attempt_at > created_at THEN dedup_key END AS reserved",
+                rows.join(", ")
             ),
             &values,
-            |r| Ok((r.opt_i64("conversation_id")?, r.i64("id")?)),
+            |r| {
+                Ok((
+                    r.opt_i64("conversation_id")?,
+                    r.i64("id")?,
+                    r.opt_string("reserved")?,
+                ))
+            },
         )?;
         // Rows are added in the order of their values; RETURNING's order is not promised.
-        ids.sort_unstable_by_key(|&(_, id)| id);
-        added.extend(ids);
+        inserted.sort_unstable_by_key(|&(_, id, _)| id);
+        for (conversation_id, id, reserved) in inserted {
+            let reserved = reserved.and_then(|key| {
+                let i = reservable.iter().position(|(of, _)| *of == key)?;
+                Some(Claimed {
+                    id,
+                    ..reservable.swap_remove(i).1
+                })
+            });
+            added.push(Inserted {
+                conversation_id,
+                id,
+                reserved,
+            });
+        }
     }
     Ok(added)
 }
@@ -177,17 +289,22 @@ fn first_in_conversation(row: &str) -> String {
     )
 }
 
-/// What sending a claimed row needs of it: the rest of the row is the admin's ([`Entry`]). A
-/// claim is an `UPDATE ... RETURNING`, which SQLite compiles as a trigger, each returned column
-/// through the global allocator on Spin (whose host keeps a request's statements compiled, so
-/// the connection's own allocator is spent by then): six columns, not fifteen.
+/// What sending a claimed (or [reserved](Reserved)) row needs of it: the rest of the row is the
+/// admin's ([`Entry`]). A claim is an `UPDATE ... RETURNING`, which SQLite compiles as a
+/// trigger, each returned column through the global allocator on Spin (whose host keeps a
+/// request's statements compiled, so the connection's own allocator is spent by then): six
+/// columns, not fifteen.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Claimed {
     id: i64,
     integration_id: i64,
     endpoint: String,
     body: String,
     idempotency_key: String,
+    /// With this attempt.
     attempts: i64,
+    /// Reserved until then, not claimed: the row still reads `pending` with no attempt.
+    reserved: Option<Millis>,
 }
 
 impl Claimed {
@@ -201,7 +318,14 @@ impl Claimed {
             body: r.string("body")?,
             idempotency_key: r.string("idempotency_key")?,
             attempts: r.i64("attempts")?,
+            reserved: None,
         })
+    }
+
+    /// The attempts the row reads while this attempt is under way: a claim counted it, a
+    /// reservation did not.
+    fn attempts_stored(&self) -> i64 {
+        self.attempts - i64::from(self.reserved.is_some())
     }
 }
 
@@ -259,19 +383,51 @@ fn due_rows(db: &Db, now: Millis, limit: i64) -> Result<Vec<i64>> {
 
 /// Where a round takes its rows from.
 enum Rows {
-    /// The conversation's next row, each time: first the rows the transaction just added
-    /// (`known`, in order: claimed by id, no read to find them), then whatever else of the
-    /// conversation's is unsent — another request's rows, or those held back behind them.
-    Conversation { id: i64, known: VecDeque<i64> },
+    /// The conversation's next row, each time: first the row reserved for this request, then
+    /// the others the transaction just added (`known`, in order: claimed by id, no read to
+    /// find them), then whatever else of the conversation's is unsent — another request's
+    /// rows, or those held back behind them.
+    Conversation {
+        id: i64,
+        reserved: VecDeque<Claimed>,
+        known: VecDeque<i64>,
+    },
     /// The drain's: the most overdue rows that may go.
     Due(DueRows),
 }
 
 impl Rows {
+    /// The next row reserved for this request, while the reservation holds. Held up past it
+    /// (the rows may be another instance's by now), the rows are claimed like any other.
+    fn next_reserved(&mut self, now: Millis) -> Option<Claimed> {
+        let Rows::Conversation {
+            reserved, known, ..
+        } = self
+        else {
+            return None;
+        };
+        let row = reserved.pop_front()?;
+        if row.reserved.is_some_and(|until| now < until) {
+            return Some(row);
+        }
+        for row in reserved.drain(..).rev().chain([row]) {
+            known.push_front(row.id);
+        }
+        None
+    }
+
+    /// The rows still reserved for this request, which it will not send: `id`s out.
+    fn unsent_reservations(&mut self) -> Vec<i64> {
+        match self {
+            Rows::Conversation { reserved, .. } => reserved.drain(..).map(|r| r.id).collect(),
+            Rows::Due(_) => Vec::new(),
+        }
+    }
+
     /// The next row claimed, at most `left` more wanted.
     fn next(&mut self, db: &Db, now: Millis, left: i64) -> Result<Option<Claimed>> {
         match self {
-            Rows::Conversation { id, known } => {
+            Rows::Conversation { id, known, .. } => {
                 if let Some(row) = known.pop_front() {
                     if let Some(entry) = claim(db, now, row)? {
                         return Ok(Some(entry));
@@ -287,8 +443,8 @@ impl Rows {
     }
 }
 
-/// Sends a claimed row and records how it went.
-fn send(
+/// Sends a claimed or reserved row: how it went, for the caller to record.
+fn attempt(
     env: &Env,
     db: &Db,
     entry: &Claimed,
@@ -305,11 +461,7 @@ fn send(
             let form = integration.kind == ChannelType::Twilio;
             let body = match file_links::fill(env, db, &entry.body, form)? {
                 Ok(body) => body,
-                Err(why) => {
-                    let outcome = Outcome::Permanent(why);
-                    record(env, db, entry, &outcome)?;
-                    return Ok(outcome);
-                }
+                Err(why) => return Ok(Outcome::Permanent(why)),
             };
             let payload = Payload {
                 endpoint: entry.endpoint.clone(),
@@ -338,33 +490,69 @@ fn send(
         (Ok(Some(i)), Outcome::Permanent(why)) => Outcome::Permanent(i.credentials.redact(&why)),
         (_, other) => other,
     };
-    record(env, db, entry, &outcome)?;
     Ok(outcome)
 }
 
+/// Records how an attempt went, and the attempt itself (a reserved row's first) — unless the
+/// row is not as this attempt left it: another instance took a reservation that had run out.
 fn record(env: &Env, db: &Db, entry: &Claimed, outcome: &Outcome) -> Result<()> {
     let now = env.clock.now_ms();
+    let row = [
+        entry.id.into(),
+        entry.attempts_stored().into(),
+        entry.attempts.into(),
+        now.into(),
+    ];
     match outcome {
         Outcome::Sent(vendor_id) => db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, vendor_message_id = ?, last_error = NULL,
-                               updated_at = ? WHERE id = ?",
-            &[now.into(), vendor_id.clone().into(), now.into(), entry.id.into()],
+            "UPDATE outbox SET status = 'sent', sent_at = ?4, vendor_message_id = ?5,
+                               last_error = NULL, attempts = ?3, updated_at = ?4
+             WHERE id = ?1 AND attempts = ?2",
+            &[&row[..], &[vendor_id.clone().into()]].concat(),
         )?,
         Outcome::Retry(why) if entry.attempts < MAX_ATTEMPTS => db.execute(
-            "UPDATE outbox SET status = 'failed', last_error = ?, next_attempt_at = ?, updated_at = ?
-             WHERE id = ?",
+            "UPDATE outbox SET status = 'failed', last_error = ?5, next_attempt_at = ?6,
+                               attempts = ?3, updated_at = ?4
+             WHERE id = ?1 AND attempts = ?2",
             &[
-                why.clone().into(),
-                (now + backoff_ms(entry.attempts)).into(),
-                now.into(),
-                entry.id.into(),
-            ],
+                &row[..],
+                &[
+                    why.clone().into(),
+                    (now + backoff_ms(entry.attempts)).into(),
+                ],
+            ]
+            .concat(),
         )?,
         Outcome::Retry(why) | Outcome::Permanent(why) => db.execute(
-            "UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?",
-            &[why.clone().into(), now.into(), entry.id.into()],
+            "UPDATE outbox SET status = 'dead', last_error = ?5, attempts = ?3, updated_at = ?4
+             WHERE id = ?1 AND attempts = ?2",
+            &[&row[..], &[why.clone().into()]].concat(),
         )?,
     };
+    Ok(())
+}
+
+/// Records reserved rows sent (`(id, vendor's message id)`), by one statement, and empties
+/// `sent`. A row is left as it is if it is no longer unattempted: another instance took its
+/// reservation once it had run out, and recorded its own attempt.
+fn record_sent(env: &Env, db: &Db, sent: &mut Vec<(i64, Option<String>)>) -> Result<()> {
+    if sent.is_empty() {
+        return Ok(());
+    }
+    let mut values: Vec<Value> = vec![env.clock.now_ms().into()];
+    for (id, vendor_id) in sent.drain(..) {
+        values.extend([id.into(), vendor_id.into()]);
+    }
+    let rows = vec!["(?, ?)"; (values.len() - 1) / 2].join(", ");
+    db.execute(
+        &format!(
+            "UPDATE outbox SET status = 'sent', sent_at = ?1, vendor_message_id = sent.column2,
+                               last_error = NULL, attempts = 1, updated_at = ?1
+             FROM (VALUES {rows}) AS sent
+             WHERE outbox.id = sent.column1 AND outbox.status = 'pending' AND outbox.attempts = 0"
+        ),
+        &values,
+    )?;
     Ok(())
 }
 
@@ -377,16 +565,43 @@ fn tally(report: &mut Report, outcome: &Outcome, attempts: i64) {
     }
 }
 
-fn round(env: &Env, db: &Db, mut rows: Rows, limit: i64, budget: Budget) -> Result<Report> {
+/// Sends rows from `rows` until `limit` were attempted, the budget is spent or none is left.
+/// Reserved rows sent are recorded together, before any row is claimed (a claim checks that
+/// no earlier row of its conversation is unsent) and at the end; every other attempt is
+/// recorded as it ends.
+fn round(env: &Env, db: &Db, rows: &mut Rows, limit: i64, budget: Budget) -> Result<Report> {
+    let mut report = Report::default();
+    let mut sent = Vec::new();
+    let sending = sends(env, db, rows, limit, budget, &mut report, &mut sent);
+    // Even when the round failed: the sends made are recorded, not made again.
+    let recorded = record_sent(env, db, &mut sent);
+    sending.and(recorded).map(|()| report)
+}
+
+fn sends(
+    env: &Env,
+    db: &Db,
+    rows: &mut Rows,
+    limit: i64,
+    budget: Budget,
+    report: &mut Report,
+    sent: &mut Vec<(i64, Option<String>)>,
+) -> Result<()> {
     let started = env.clock.now_ms();
     let deadline = started + budget.total.as_millis() as Millis;
-    let mut report = Report::default();
     // Opened at the first row to send: components with nothing queued never read the key.
     let mut vault: Option<Result<Vault, VaultError>> = None;
     let mut cache: Vec<(i64, Result<Option<Integration>, VaultError>)> = Vec::new();
     while report.attempted < limit && env.clock.now_ms() < deadline {
-        let Some(entry) = rows.next(db, env.clock.now_ms(), limit - report.attempted)? else {
-            break;
+        let entry = match rows.next_reserved(env.clock.now_ms()) {
+            Some(entry) => entry,
+            None => {
+                record_sent(env, db, sent)?;
+                match rows.next(db, env.clock.now_ms(), limit - report.attempted)? {
+                    Some(entry) => entry,
+                    None => break,
+                }
+            }
         };
         if !cache.iter().any(|(id, _)| *id == entry.integration_id) {
             let loaded = match vault.get_or_insert_with(|| Vault::from_config(env.config)) {
@@ -404,25 +619,48 @@ fn round(env: &Env, db: &Db, mut rows: Rows, limit: i64, budget: Budget) -> Resu
             Some((_, Err(e))) => Err(e),
             None => Ok(None),
         };
-        let outcome = send(env, db, &entry, integration, budget)?;
-        tally(&mut report, &outcome, entry.attempts);
+        let outcome = attempt(env, db, &entry, integration, budget)?;
+        tally(report, &outcome, entry.attempts);
+        match outcome {
+            Outcome::Sent(vendor_id) if entry.reserved.is_some() => {
+                sent.push((entry.id, vendor_id))
+            }
+            outcome => {
+                record(env, db, &entry, &outcome)?;
+                if entry.reserved.is_some() {
+                    // The conversation's later rows wait behind this one (the drain's order).
+                    give_up_reservations(env, db, &rows.unsent_reservations())?;
+                }
+            }
+        }
     }
-    Ok(report)
+    Ok(())
 }
 
 /// Sends what is due for the conversations that got rows (`queued`), right after the
 /// transaction that enqueued them, within one shared [`IMMEDIATE`] budget (a batch webhook from
-/// many senders must still answer in time); what is not reached waits for the drain.
+/// many senders must still answer in time); what is not reached waits for the drain, due at
+/// once (a reservation not reached is given up).
 pub fn deliver_conversations(env: &Env, db: &Db, queued: &[Queued]) -> Result<Report> {
     let mut conversations: Vec<i64> = queued.iter().map(|q| q.conversation_id).collect();
     conversations.sort_unstable();
     conversations.dedup();
     let deadline = env.clock.now_ms() + IMMEDIATE.total.as_millis() as Millis;
     let mut report = Report::default();
+    let mut unreached: Vec<i64> = Vec::new();
+    let mut failed = None;
     for id in conversations {
+        let mut reserved: Vec<Claimed> = queued
+            .iter()
+            .filter(|q| q.conversation_id == id)
+            .filter_map(|q| q.reserved.as_ref())
+            .map(|r| r.0.clone())
+            .collect();
+        reserved.sort_unstable_by_key(|r| r.id);
         let left = deadline - env.clock.now_ms();
-        if left <= 0 {
-            break;
+        if left <= 0 || failed.is_some() {
+            unreached.extend(reserved.iter().map(|r| r.id));
+            continue;
         }
         let left = Duration::from_millis(left as u64);
         let budget = Budget {
@@ -431,21 +669,51 @@ pub fn deliver_conversations(env: &Env, db: &Db, queued: &[Queued]) -> Result<Re
         };
         let mut known: Vec<i64> = queued
             .iter()
-            .filter(|q| q.conversation_id == id)
+            .filter(|q| q.conversation_id == id && q.reserved.is_none())
             .filter_map(|q| q.id)
             .collect();
         known.sort_unstable();
-        let rows = Rows::Conversation {
+        let mut rows = Rows::Conversation {
             id,
+            reserved: reserved.into(),
             known: known.into(),
         };
-        let r = round(env, db, rows, 50, budget)?;
-        report.attempted += r.attempted;
-        report.sent += r.sent;
-        report.failed += r.failed;
-        report.dead += r.dead;
+        match round(env, db, &mut rows, 50, budget) {
+            Ok(r) => {
+                report.attempted += r.attempted;
+                report.sent += r.sent;
+                report.failed += r.failed;
+                report.dead += r.dead;
+            }
+            Err(e) => failed = Some(e),
+        }
+        unreached.extend(rows.unsent_reservations());
     }
-    Ok(report)
+    give_up_reservations(env, db, &unreached)?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+/// Makes rows reserved for this request, which it will not send after all, due now, for the
+/// drain — not when their reservation would have ended.
+fn give_up_reservations(env: &Env, db: &Db, ids: &[i64]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let now = env.clock.now_ms();
+    let mut values: Vec<Value> = vec![now.into()];
+    values.extend(ids.iter().map(|&id| id.into()));
+    db.execute(
+        &format!(
+            "UPDATE outbox SET next_attempt_at = ?1, updated_at = ?1
+             WHERE status = 'pending' AND attempts = 0 AND id IN ({})",
+            vec!["?"; ids.len()].join(", ")
+        ),
+        &values,
+    )?;
+    Ok(())
 }
 
 /// Sends every due row, oldest first, up to `limit` or the budget. Rows left `sending` past the
@@ -459,7 +727,7 @@ pub fn drain(env: &Env, db: &Db, limit: i64, budget: Budget) -> Result<Report> {
         &[now.into(), (now - CLAIM_LEASE_MS).into()],
         |r| r.i64("id"),
     )?;
-    let mut report = round(env, db, Rows::Due(DueRows::default()), limit, budget)?;
+    let mut report = round(env, db, &mut Rows::Due(DueRows::default()), limit, budget)?;
     report.dead += interrupted.len() as i64;
     Ok(report)
 }
