@@ -6,7 +6,7 @@
 
 use spindesk_devserver::{spawn_workers, App as DevServer};
 use spindesk_native::spin_routes::Manifest;
-use spindesk_tests::channels::{channel_app, Vendor};
+use spindesk_tests::channels::{channel_app, Connected, Vendor};
 use spindesk_tests::{json, Json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -50,6 +50,15 @@ fn webhook(path: &str, secret: &str, body: Vec<u8>) -> http::Request<Vec<u8>> {
         .header("x-telegram-bot-api-secret-token", secret)
         .body(body)
         .expect("request")
+}
+
+/// The customer's first message, "hello", as Telegram delivers it to `telegram`.
+fn hello(telegram: &Connected) -> http::Request<Vec<u8>> {
+    webhook(
+        &telegram.path(),
+        &telegram.secret,
+        telegram_update(1, "hello"),
+    )
 }
 
 fn shop_reply(status: &str) -> spindesk_native::Reply {
@@ -140,18 +149,10 @@ fn sends_left_when_the_instance_ends_at_the_acknowledgement_wait_in_the_outbox_f
     // follow-up never runs.
     let answered = Mutex::new(None);
     let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        app.call_then(
-            "channels",
-            webhook(
-                &telegram.path(),
-                &telegram.secret,
-                telegram_update(1, "hello"),
-            ),
-            &|response| {
-                *answered.lock().unwrap() = Some(response.status);
-                panic!("the instance ends after the acknowledgement");
-            },
-        )
+        app.call_then("channels", hello(&telegram), &|response| {
+            *answered.lock().unwrap() = Some(response.status);
+            panic!("the instance ends after the acknowledgement");
+        })
     }));
     assert!(ended.is_err());
     assert_eq!(
@@ -198,23 +199,15 @@ fn a_reply_whose_reservation_ran_out_before_its_request_sent_it_goes_out_once() 
     let app = channel_app();
     let telegram = app.connect(Vendor::Telegram);
     app.vendor_answers_ok(Vendor::Telegram, 10);
-    app.call_then(
-        "channels",
-        webhook(
-            &telegram.path(),
-            &telegram.secret,
-            telegram_update(1, "hello"),
-        ),
-        &|response| {
-            assert_eq!(response.status, 200);
-            assert!(app.outbound.sent().is_empty(), "nothing went out yet");
-            app.clock.advance(std::time::Duration::from_millis(
-                spindesk_core::channels::outbox::RESERVED_MS as u64,
-            ));
-            let drained = app.drain();
-            assert!(drained["sent"].as_i64().unwrap_or(0) >= 1, "{drained}");
-        },
-    )
+    app.call_then("channels", hello(&telegram), &|response| {
+        assert_eq!(response.status, 200);
+        assert!(app.outbound.sent().is_empty(), "nothing went out yet");
+        app.clock.advance(std::time::Duration::from_millis(
+            spindesk_core::channels::outbox::RESERVED_MS as u64,
+        ));
+        let drained = app.drain();
+        assert!(drained["sent"].as_i64().unwrap_or(0) >= 1, "{drained}");
+    })
     .expect(200);
     let rows = app.count("SELECT COUNT(*) FROM outbox");
     assert!(rows >= 1);

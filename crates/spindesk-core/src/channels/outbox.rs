@@ -383,7 +383,7 @@ fn due_rows(db: &Db, now: Millis, limit: i64) -> Result<Vec<i64>> {
 
 /// Where a round takes its rows from.
 enum Rows {
-    /// The conversation's next row, each time: first the row reserved for this request, then
+    /// The conversation's next row, each time: first the rows reserved for this request, then
     /// the others the transaction just added (`known`, in order: claimed by id, no read to
     /// find them), then whatever else of the conversation's is unsent — another request's
     /// rows, or those held back behind them.
