@@ -46,15 +46,19 @@ impl sqlite::HostConnection for Instance {
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
         let opened = self.table.get(&connection)?;
-        let (conn, label) = (Arc::clone(&opened.conn), opened.label.clone());
+        let conn = Arc::clone(&opened.conn);
+        // Copies for the trace only when there is one.
+        let traced = self
+            .trace
+            .is_some()
+            .then(|| (opened.label.clone(), statement.clone()));
         let started = std::time::Instant::now();
-        let traced = self.trace.is_some().then(|| statement.clone());
         let ran = tokio::task::spawn_blocking(move || {
             let conn = conn.lock().map_err(|_| Error::InvalidConnection)?;
             run(&conn, &statement, parameters).map_err(|e| Error::Io(e.to_string()))
         })
         .await?;
-        if let Some(statement) = traced {
+        if let Some((label, statement)) = traced {
             self.traced(&label, started, &statement);
         }
         Ok(ran)

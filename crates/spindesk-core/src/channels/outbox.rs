@@ -187,33 +187,43 @@ const RESERVABLE_ROW: &str = "(?, ?, ?, ?, ?, ?, ?,
 fn insert(env: &Env, db: &Db, entries: Vec<NewEntry>, reserve: bool) -> Result<Vec<Inserted>> {
     let now = env.clock.now_ms();
     let mut added = Vec::with_capacity(entries.len());
-    for chunk in entries.chunks(ROWS_PER_INSERT) {
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        let chunk: Vec<NewEntry> = entries.by_ref().take(ROWS_PER_INSERT).collect();
         let mut rows = Vec::with_capacity(chunk.len());
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 12);
-        // What sending each row needs, should it come back reserved, by its dedup key.
-        let mut reservable: Vec<(&str, Claimed)> = Vec::new();
+        // What sending each row needs, should it come back reserved, by its dedup key (the
+        // entry's own strings, moved: a body is copied once, into the statement).
+        let mut reservable: Vec<(String, Claimed)> = Vec::new();
         for entry in chunk {
+            let NewEntry {
+                integration_id,
+                conversation_id,
+                message_id,
+                dedup_key,
+                payload,
+            } = entry;
             let idempotency_key = new_uuid(env);
             values.extend([
-                entry.integration_id.into(),
-                entry.conversation_id.into(),
-                entry.message_id.into(),
-                entry.dedup_key.clone().into(),
-                entry.payload.endpoint.clone().into(),
-                entry.payload.body.clone().into(),
+                integration_id.into(),
+                conversation_id.into(),
+                message_id.into(),
+                dedup_key.clone().into(),
+                payload.endpoint.clone().into(),
+                payload.body.clone().into(),
                 idempotency_key.clone().into(),
             ]);
-            match entry.conversation_id {
+            match conversation_id {
                 Some(conversation) if reserve => {
                     rows.push(RESERVABLE_ROW);
                     values.extend([conversation.into(), (now + RESERVED_MS).into()]);
                     reservable.push((
-                        &entry.dedup_key,
+                        dedup_key,
                         Claimed {
                             id: 0,
-                            integration_id: entry.integration_id,
-                            endpoint: entry.payload.endpoint.clone(),
-                            body: entry.payload.body.clone(),
+                            integration_id,
+                            endpoint: payload.endpoint,
+                            body: payload.body,
                             idempotency_key,
                             attempts: 1,
                             reserved: Some(now + RESERVED_MS),

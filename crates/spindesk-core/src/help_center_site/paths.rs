@@ -3,6 +3,8 @@
 //! `html_url` and every link on the pages come from here; the pages accept the id with any
 //! slug or none, so links stay valid when a title changes.
 
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+
 /// The slug is cut to about this many bytes once percent-encoded.
 const MAX_SLUG_BYTES: usize = 120;
 
@@ -39,8 +41,8 @@ fn with_slug(mut path: String, title: &str) -> String {
 /// characters one `-`; percent-encoded (UTF-8), so `비밀번호 재설정` is
 /// `%EB%B9%84%EB%B0%80%EB%B2%88%ED%98%B8-%EC%9E%AC%EC%84%A4%EC%A0%95`.
 pub fn slug(title: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    // Every search result and article list builds one per article: no allocation per character.
+    // Every search result and article list builds one per article: written straight into the
+    // output, no allocation per character.
     let mut out = String::with_capacity(title.len().min(MAX_SLUG_BYTES));
     let mut gap = false;
     for c in title.chars() {
@@ -48,35 +50,22 @@ pub fn slug(title: &str) -> String {
             gap = true;
             continue;
         }
-        let dash = gap && !out.is_empty();
-        gap = false;
-        // The character lower-cased (at most three characters of four bytes each).
-        let mut bytes = [0u8; 12];
-        let mut n = 0;
-        for lower in c.to_lowercase() {
-            n += lower.encode_utf8(&mut bytes[n..]).len();
-        }
-        let bytes = &bytes[..n];
-        let kept = |b: u8| b.is_ascii_alphanumeric();
-        let len = usize::from(dash)
-            + bytes
-                .iter()
-                .map(|&b| if kept(b) { 1 } else { 3 })
-                .sum::<usize>();
-        if out.len() + len > MAX_SLUG_BYTES {
-            break;
-        }
-        if dash {
+        let before = out.len();
+        if gap && before > 0 {
             out.push('-');
         }
-        for &b in bytes {
-            if kept(b) {
-                out.push(char::from(b));
-            } else {
-                out.push('%');
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
-            }
+        gap = false;
+        let mut buf = [0u8; 4];
+        for lower in c.to_lowercase() {
+            out.extend(utf8_percent_encode(
+                lower.encode_utf8(&mut buf),
+                NON_ALPHANUMERIC,
+            ));
+        }
+        // A character that does not fit whole ends the slug.
+        if out.len() > MAX_SLUG_BYTES {
+            out.truncate(before);
+            break;
         }
     }
     out
